@@ -1,0 +1,98 @@
+# thidua: build, test and benchmark. `make` builds ./thidua; `make test` runs every test;
+# `make check` runs them again under AddressSanitizer and UndefinedBehaviorSanitizer.
+
+CC      ?= cc
+BUILD   ?= build
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
+GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
+LDLIBS  := -lyaml -lpthread -lm
+CMOCKA  := -lcmocka
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c))
+CLI_SRC    := $(sort $(wildcard engine/cli/*.c))
+GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_*.c)))
+RULE_FILES := $(sort $(wildcard rules/ben-tre/*.rules))
+BIN        ?= thidua
+export THIDUA = $(abspath $(BIN))
+
+.PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan
+all: $(BIN)
+
+deps:
+	@sh tools/install-deps.sh
+
+$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
+	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+
+$(BUILD)/libthidua.a: $(ENGINE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
+	@mkdir -p $(BUILD)
+	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
+
+$(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l $(BUILD)/parser.h
+	@mkdir -p $(BUILD)
+	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
+
+$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
+	$(CC) $(GENFLAGS) -c -o $@ $<
+
+$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
+	$(CC) $(GENFLAGS) -c -o $@ $<
+
+# The shipped rules are compiled into the library so that `validate` needs no files.
+$(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
+	@mkdir -p $(BUILD)
+	sh tools/embed.sh $(RULE_FILES) > $@
+
+$(BUILD)/builtin_rules.o: $(BUILD)/builtin_rules.c
+	$(CC) $(GENFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(wildcard engine/*.h) include/thidua.h $(BUILD)/parser.h $(BUILD)/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libthidua.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libthidua.a $(CMOCKA) $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+golden: $(BIN)
+	@sh tests/golden.sh
+
+golden-update: $(BIN)
+	@UPDATE=1 sh tests/golden.sh
+
+rules-test: $(BIN)
+	$(THIDUA) test rules/
+
+# No writable globals in the engine: batch evaluation runs on threads.
+globals: $(BUILD)/libthidua.a
+	@sh tools/check-globals.sh $(BUILD)/libthidua.a
+
+test: $(BIN) unit golden rules-test globals
+	@echo "all tests passed"
+
+# The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+check:
+	$(MAKE) BUILD=build/asan BIN=build/asan/thidua CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+	$(MAKE) test
+
+tsan:
+	$(MAKE) BUILD=build/tsan BIN=build/tsan/thidua CFLAGS="-O1 -g -fsanitize=thread" build/tsan/thidua
+	THIDUA=$(abspath build/tsan/thidua) TSAN_JOBS=4 sh tests/golden.sh
+
+bench: $(BIN)
+	@sh tools/bench.sh
+
+clean:
+	rm -rf build thidua

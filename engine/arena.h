@@ -1,0 +1,39 @@
+/* Arena allocator: chunked bump allocation with a named lifetime.
+ * Used by every stage (parse, program, file, unit); chunks never move. */
+#ifndef TD_ARENA_H
+#define TD_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct td_arena_chunk td_arena_chunk;
+
+typedef struct td_arena {
+    td_arena_chunk *head;   /* current chunk; older chunks linked behind it */
+    size_t chunk_size;      /* bytes; default size of a new chunk */
+    size_t used;            /* bytes handed out since the last reset */
+    int fail_after;         /* fault injection: fail the Nth allocation (0 = never) */
+    int allocs;             /* allocations since init (for fail_after) */
+} td_arena;
+
+/* Prepares an empty arena; no memory is taken until the first allocation. */
+void td_arena_init(td_arena *a, size_t chunk_size);
+
+/* Returns zeroed memory valid until td_arena_reset/free, or NULL when out of memory. */
+void *td_arena_alloc(td_arena *a, size_t size);
+
+/* Copies `len` bytes of `s` and a terminating NUL into the arena; NULL when out of memory. */
+char *td_arena_strndup(td_arena *a, const char *s, size_t len);
+char *td_arena_strdup(td_arena *a, const char *s);
+
+/* printf into the arena; NULL when out of memory. */
+char *td_arena_printf(td_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Forgets every allocation but keeps the first chunk for reuse. */
+void td_arena_reset(td_arena *a);
+
+/* Releases every chunk. */
+void td_arena_free(td_arena *a);
+
+#endif

@@ -1,0 +1,477 @@
+/* Diagnostics: source texts, located messages (rule errors and data findings) and their
+ * rendering as FILE:LINE:COL with the source line and a caret. Used by every stage. */
+#include "diag.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool build_lines(td_source *s)
+{
+    uint32_t cap = 64, n = 0;
+    uint32_t *lines = malloc(cap * sizeof *lines);
+    if (!lines)
+        return false;
+    lines[n++] = 0;
+    const char *p = s->text, *end = s->text + s->len;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        p++;
+        if (n == cap) {
+            cap *= 2;
+            uint32_t *grown = realloc(lines, cap * sizeof *lines);
+            if (!grown) {
+                free(lines);
+                return false;
+            }
+            lines = grown;
+        }
+        lines[n++] = (uint32_t)(p - s->text);
+    }
+    s->lines = lines;
+    s->nlines = n;
+    return true;
+}
+
+td_source *td_source_new(const char *name, const char *text, size_t len)
+{
+    td_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->name = strdup(name);
+    s->text = malloc(len + 1);
+    if (!s->name || !s->text)
+        goto fail;
+    if (len)
+        memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->len = len;
+    if (!build_lines(s))
+        goto fail;
+    return s;
+fail:
+    td_source_free(s);
+    return NULL;
+}
+
+td_status td_source_read(const char *path, td_source **out)
+{
+    *out = NULL;
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return TD_EIO;
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    td_status st = TD_OK;
+    if (!buf) {
+        st = TD_ENOMEM;
+        goto done;
+    }
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                st = TD_ENOMEM;
+                goto done;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f))
+                st = TD_EIO;
+            break;
+        }
+    }
+    if (st == TD_OK) {
+        /* the source takes ownership of the buffer */
+        td_source *s = calloc(1, sizeof *s);
+        char *text = realloc(buf, len + 1);
+        if (!s || !text) {
+            free(s);
+            st = TD_ENOMEM;
+            goto done;
+        }
+        buf = NULL;
+        text[len] = '\0';
+        s->text = text;
+        s->len = len;
+        s->name = strdup(is_stdin ? "<stdin>" : path);
+        if (!s->name || !build_lines(s)) {
+            td_source_free(s);
+            st = TD_ENOMEM;
+            goto done;
+        }
+        *out = s;
+    }
+done:
+    {
+        int saved = errno;
+        free(buf);
+        if (f && !is_stdin)
+            fclose(f);
+        errno = saved;
+    }
+    return st;
+}
+
+void td_source_free(td_source *s)
+{
+    if (!s)
+        return;
+    free(s->name);
+    free(s->text);
+    free(s->lines);
+    free(s);
+}
+
+static uint32_t utf8_chars(const char *p, size_t n)
+{
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)p[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+void td_source_linecol(const td_source *s, uint32_t off, uint32_t *line, uint32_t *col)
+{
+    if (off > s->len)
+        off = (uint32_t)s->len;
+    uint32_t lo = 0, hi = s->nlines;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = lo + 1;
+    *col = utf8_chars(s->text + s->lines[lo], off - s->lines[lo]) + 1;
+}
+
+static size_t line_length(const td_source *s, uint32_t idx)
+{
+    size_t start = s->lines[idx];
+    size_t end = idx + 1 < s->nlines ? s->lines[idx + 1] : s->len;
+    while (end > start && (s->text[end - 1] == '\n' || s->text[end - 1] == '\r'))
+        end--;
+    return end - start;
+}
+
+uint32_t td_source_offset(const td_source *s, uint32_t line, uint32_t col)
+{
+    if (line == 0 || line > s->nlines)
+        return (uint32_t)s->len;
+    uint32_t start = s->lines[line - 1];
+    size_t n = line_length(s, line - 1);
+    uint32_t chars = 1;
+    size_t i = 0;
+    while (i < n && chars < col) {
+        i++;
+        while (i < n && ((unsigned char)s->text[start + i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    return start + (uint32_t)i;
+}
+
+void td_diag_init(td_diag *d)
+{
+    memset(d, 0, sizeof *d);
+}
+
+static void entry_free(td_diagnostic *e)
+{
+    free(e->file);
+    free(e->source_line);
+    free(e->message);
+    free(e->hint);
+    free(e->rule);
+    free(e->cite);
+    free(e->label);
+    free(e->path);
+}
+
+void td_diag_clear(td_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        entry_free(&d->items[i]);
+    d->n = 0;
+    d->errors = d->warnings = d->infos = 0;
+}
+
+void td_diag_free(td_diag *d)
+{
+    td_diag_clear(d);
+    free(d->items);
+    memset(d, 0, sizeof *d);
+}
+
+static void count(td_diag *d, td_severity sev, int delta)
+{
+    size_t *c = sev == TD_SEV_ERROR ? &d->errors : sev == TD_SEV_WARNING ? &d->warnings : &d->infos;
+    *c = (size_t)((long)*c + delta);
+}
+
+static td_diagnostic *push(td_diag *d, td_severity sev, const char *code, const char *fmt,
+                           va_list ap)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        td_diagnostic *grown = realloc(d->items, cap * sizeof *grown);
+        if (!grown) {
+            d->oom = true;
+            return NULL;
+        }
+        d->items = grown;
+        d->cap = cap;
+    }
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        d->oom = true;
+        return NULL;
+    }
+    td_diagnostic *e = &d->items[d->n++];
+    memset(e, 0, sizeof *e);
+    e->sev = sev;
+    e->code = code;
+    e->message = msg;
+    e->width = 1;
+    e->seq = d->next_seq++;
+    count(d, sev, 1);
+    return e;
+}
+
+static void locate(td_diag *d, td_diagnostic *e, const td_source *src, uint32_t line,
+                   uint32_t col, uint32_t width)
+{
+    e->file = strdup(src->name);
+    if (!e->file)
+        d->oom = true;
+    e->line = line;
+    e->col = col;
+    e->width = width ? width : 1;
+    if (line >= 1 && line <= src->nlines) {
+        e->source_line = strndup(src->text + src->lines[line - 1], line_length(src, line - 1));
+        if (!e->source_line)
+            d->oom = true;
+    }
+}
+
+td_diagnostic *td_diag_at(td_diag *d, td_severity sev, const char *code, const td_source *src,
+                          uint32_t off, uint32_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    td_diagnostic *e = push(d, sev, code, fmt, ap);
+    va_end(ap);
+    if (!e || !src)
+        return e;
+    uint32_t line, col;
+    td_source_linecol(src, off, &line, &col);
+    /* underline at most to the end of the line */
+    size_t ll = line_length(src, line - 1);
+    size_t start = src->lines[line - 1];
+    size_t end = (size_t)off + len;
+    if (end > start + ll)
+        end = start + ll;
+    uint32_t width = end > off ? utf8_chars(src->text + off, end - off) : 1;
+    locate(d, e, src, line, col, width);
+    return e;
+}
+
+td_diagnostic *td_diag_at_lc(td_diag *d, td_severity sev, const char *code,
+                             const td_source *src, uint32_t line, uint32_t col, uint32_t width,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    td_diagnostic *e = push(d, sev, code, fmt, ap);
+    va_end(ap);
+    if (!e || !src)
+        return e;
+    locate(d, e, src, line, col, width);
+    return e;
+}
+
+bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (r < 0) {
+        d->oom = true;
+        return false;
+    }
+    free(*field);
+    *field = s;
+    return true;
+}
+
+void td_diag_move(td_diag *dst, td_diag *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (dst->n == dst->cap) {
+            size_t cap = dst->cap ? dst->cap * 2 : 16;
+            while (cap < dst->n + (src->n - i))
+                cap *= 2;
+            td_diagnostic *grown = realloc(dst->items, cap * sizeof *grown);
+            if (!grown) {
+                dst->oom = true;
+                for (size_t j = i; j < src->n; j++)
+                    entry_free(&src->items[j]);
+                break;
+            }
+            dst->items = grown;
+            dst->cap = cap;
+        }
+        td_diagnostic *e = &dst->items[dst->n++];
+        *e = src->items[i];
+        e->seq = dst->next_seq++;
+        count(dst, e->sev, 1);
+    }
+    dst->oom |= src->oom;
+    src->n = 0;
+    src->errors = src->warnings = src->infos = 0;
+    src->oom = false;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const td_diagnostic *x = a, *y = b;
+    int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+    if (c)
+        return c;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void td_diag_sort(td_diag *d)
+{
+    if (d->n > 1)
+        qsort(d->items, d->n, sizeof d->items[0], cmp_entry);
+}
+
+const char *td_severity_name(td_severity s)
+{
+    return s == TD_SEV_ERROR ? "error" : s == TD_SEV_WARNING ? "warning" : "info";
+}
+
+/* Byte index of the start of character `chars` (0-based) in s. */
+static size_t char_index(const char *s, size_t chars)
+{
+    size_t i = 0;
+    while (s[i] && chars) {
+        i++;
+        while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        chars--;
+    }
+    return i;
+}
+
+void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
+{
+    const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+    const char *sevc = !color ? ""
+                       : e->sev == TD_SEV_ERROR   ? "\033[1;31m"
+                       : e->sev == TD_SEV_WARNING ? "\033[1;35m"
+                                                  : "\033[1;36m";
+    fputs(bold, out);
+    if (e->file) {
+        if (e->line)
+            fprintf(out, "%s:%u:%u: ", e->file, e->line, e->col);
+        else
+            fprintf(out, "%s: ", e->file);
+    }
+    fprintf(out, "%s%s%s:%s%s %s", reset, sevc, td_severity_name(e->sev), reset, bold,
+            e->message);
+    if (e->rule && e->cite)
+        fprintf(out, " [%s, %s]", e->rule, e->cite);
+    else if (e->rule)
+        fprintf(out, " [%s]", e->rule);
+    fprintf(out, "%s\n", reset);
+    if (e->source_line && e->line) {
+        const char *text = e->source_line;
+        size_t nchars = utf8_chars(text, strlen(text));
+        size_t col0 = e->col ? e->col - 1 : 0;
+        size_t first = 0, last = nchars; /* characters shown */
+        const size_t window = 96;
+        if (nchars > window) {
+            first = col0 > 40 ? col0 - 40 : 0;
+            last = first + window - 8 < nchars ? first + window - 8 : nchars;
+        }
+        size_t b0 = char_index(text, first), b1 = char_index(text, last);
+        char num[16];
+        int w = snprintf(num, sizeof num, "%u", e->line);
+        fprintf(out, " %*s | %s%.*s%s\n", w < 4 ? 4 : w, num, first ? "..." : "",
+                (int)(b1 - b0), text + b0, last < nchars ? "..." : "");
+        fprintf(out, " %*s | %s", w < 4 ? 4 : w, "", first ? "   " : "");
+        /* copy tabs from the prefix so the caret lines up */
+        size_t i = b0;
+        for (size_t c = first; c < col0 && text[i]; c++) {
+            fputc(text[i] == '\t' ? '\t' : ' ', out);
+            i = char_index(text, c + 1);
+        }
+        fputs(sevc, out);
+        fputc('^', out);
+        for (uint32_t k = 1; k < e->width && col0 + k < last; k++)
+            fputc('~', out);
+        fprintf(out, "%s\n", reset);
+    }
+    if (e->hint)
+        fprintf(out, " %*s = hint: %s\n", 4, "", e->hint);
+}
+
+size_t td_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return la > lb ? la : lb;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *td_suggest(const char *name, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    size_t len = strlen(name);
+    size_t limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i])
+            continue;
+        size_t dist = td_edit_distance(name, candidates[i]);
+        if (dist < best_d) {
+            best_d = dist;
+            best = candidates[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,100 @@
+/* Diagnostics: source texts, located messages (rule errors and data findings) and their
+ * rendering as FILE:LINE:COL with the source line and a caret. Used by every stage. */
+#ifndef TD_DIAG_H
+#define TD_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "thidua.h"
+
+/* A byte range of a source: src indexes the program's source table. */
+typedef struct td_span {
+    uint32_t src, off, len; /* bytes */
+} td_span;
+
+/* One input text (a rule file or a unit file) with its line-start table. */
+typedef struct td_source {
+    char *name;         /* owned; the path as the user gave it */
+    char *text;         /* owned; NUL-terminated copy of the bytes */
+    size_t len;         /* bytes, without the NUL */
+    uint32_t *lines;    /* owned; byte offset of the start of each line */
+    uint32_t nlines;
+} td_source;
+
+/* Creates a source from memory (copied). NULL when out of memory. Free with td_source_free. */
+td_source *td_source_new(const char *name, const char *text, size_t len);
+/* Reads a whole file; "-" reads standard input. TD_EIO (errno kept) or TD_ENOMEM on failure. */
+td_status td_source_read(const char *path, td_source **out);
+void td_source_free(td_source *s);
+/* 1-based line and column (column in UTF-8 characters) of a byte offset. */
+void td_source_linecol(const td_source *s, uint32_t off, uint32_t *line, uint32_t *col);
+/* Byte offset of a 1-based line and character column (clamped to the line). */
+uint32_t td_source_offset(const td_source *s, uint32_t line, uint32_t col);
+
+/* One diagnostic or finding. Every string is owned by the td_diag that holds it. */
+typedef struct td_diagnostic {
+    td_severity sev;
+    const char *code;       /* static; stable machine code such as "syntax" */
+    char *file;             /* display path, or NULL when not tied to a file */
+    uint32_t line, col;     /* 1-based; col counts UTF-8 characters; 0 = no location */
+    uint32_t width;         /* characters to underline, >= 1 */
+    char *source_line;      /* copy of the source line (no newline), or NULL */
+    char *message;
+    char *hint;             /* or NULL */
+    char *rule;             /* rule id of a finding, or NULL */
+    char *cite;             /* clause of the plan, or NULL */
+    char *label;            /* the rule's Vietnamese label, or NULL */
+    char *path;             /* data path of a finding such as "exemplars[1].steps[0]", or NULL */
+    uint32_t doc;           /* 0-based document index in its file (findings) */
+    uint64_t seq;           /* insertion order, to keep sorting stable */
+} td_diagnostic;
+
+/* A growable list of diagnostics, owned by one worker at a time. */
+typedef struct td_diag {
+    td_diagnostic *items;   /* owned */
+    size_t n, cap;
+    size_t errors, warnings, infos;
+    bool oom;               /* an allocation failed while recording: report TD_ENOMEM */
+    uint64_t next_seq;
+} td_diag;
+
+void td_diag_init(td_diag *d);
+void td_diag_free(td_diag *d);
+/* Forgets every entry (keeps the buffer). */
+void td_diag_clear(td_diag *d);
+
+/* Records a diagnostic at a byte span of `src` (src may be NULL for no location).
+ * Returns the entry, valid until the next add, or NULL when out of memory (d->oom set). */
+td_diagnostic *td_diag_at(td_diag *d, td_severity sev, const char *code, const td_source *src,
+                          uint32_t off, uint32_t len, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* Records a diagnostic at a 1-based line and character column of `src`; width in characters. */
+td_diagnostic *td_diag_at_lc(td_diag *d, td_severity sev, const char *code,
+                             const td_source *src, uint32_t line, uint32_t col, uint32_t width,
+                             const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* Sets an owned string field of an entry (hint, rule, cite, label, path); false when out of memory. */
+bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Moves every entry of src to the end of dst; src is left empty. */
+void td_diag_move(td_diag *dst, td_diag *src);
+
+/* Sorts by file name, line, column, then insertion order. */
+void td_diag_sort(td_diag *d);
+
+/* Renders one entry: the header line, the source line with a caret, the hint. */
+void td_diag_render(const td_diagnostic *e, FILE *out, bool color);
+
+/* Edit distance between two strings (bytes), for "did you mean" suggestions. */
+size_t td_edit_distance(const char *a, const char *b);
+/* The candidate nearest to `name`, or NULL when none is near enough to suggest. */
+const char *td_suggest(const char *name, const char *const *candidates, size_t n);
+
+const char *td_severity_name(td_severity s);
+
+#endif

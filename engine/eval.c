@@ -1,0 +1,1086 @@
+/* Evaluation of one unit document: criteria on each entity, workflows on each history,
+ * and the unit's contributions to the batch's targets.
+ * Pipeline: td_node (unit arena) + td_program -> findings and a td_unit_result. */
+#include "eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+const char *const td_wf_check_names[TD_WF_NCHECKS] = {
+    "stage", "initial", "transition", "date", "order", "evidence", "future", "guard",
+};
+
+/* One runtime frame: mirrors a compile-time scope. */
+typedef struct frame {
+    const struct frame *up;
+    td_value it;            /* the element */
+    td_value prev;          /* the element before it, or absent */
+    uint32_t position;      /* 1-based */
+    td_value *lets;         /* entity frames: values of the criterion's lets */
+} frame;
+
+typedef struct ev {
+    const td_program *p;
+    const td_node *root;
+    int32_t as_of;
+    td_arena *a;
+    bool oom;
+} ev;
+
+static const td_value ABSENT = {.kind = TD_V_ABSENT};
+
+static td_value of_node(const td_node *n)
+{
+    td_value v = {0};
+    if (!n)
+        return v;
+    v.node = n;
+    if (n->invalid) {
+        v.kind = TD_V_INVALID;
+        return v;
+    }
+    switch (n->type->kind) {
+    case TD_T_TEXT: v.kind = TD_V_TEXT; v.u.text.s = n->v.text.s; v.u.text.len = n->v.text.len; break;
+    case TD_T_INT: v.kind = TD_V_INT; v.u.i = n->v.i; break;
+    case TD_T_NUMBER: v.kind = TD_V_NUM; v.u.num = n->v.num; break;
+    case TD_T_BOOL: v.kind = TD_V_BOOL; v.u.b = n->v.b; break;
+    case TD_T_DATE: v.kind = TD_V_DATE; v.u.days = n->v.days; break;
+    case TD_T_MONTH: v.kind = TD_V_MONTH; v.u.month = n->v.month; break;
+    case TD_T_ENUM: v.kind = TD_V_ENUM; v.u.en.en = n->type->en; v.u.en.index = n->v.enum_index; break;
+    case TD_T_RECORD: v.kind = TD_V_RECORD; v.u.rec = n; break;
+    case TD_T_LIST:
+        v.kind = TD_V_LIST;
+        v.u.list.node = n;
+        v.u.list.n = n->v.list.n;
+        v.u.list.elem = n->type->elem;
+        break;
+    }
+    return v;
+}
+
+static td_value list_at(const td_vlist *l, uint32_t i)
+{
+    return l->node ? of_node(l->node->v.list.items[i]) : l->items[i];
+}
+
+static bool usable(const td_value *v)
+{
+    return v->kind != TD_V_ABSENT && v->kind != TD_V_INVALID;
+}
+
+static td_value vbool(bool b, const td_node *blame)
+{
+    td_value v = {.kind = TD_V_BOOL, .node = blame};
+    v.u.b = b;
+    return v;
+}
+
+static td_value vint(int64_t i, const td_node *blame)
+{
+    td_value v = {.kind = TD_V_INT, .node = blame};
+    v.u.i = i;
+    return v;
+}
+
+static double num_of(const td_value *v)
+{
+    return v->kind == TD_V_INT ? (double)v->u.i : v->u.num;
+}
+
+/* -1, 0, 1; both values usable and of comparable types (checked by resolve). */
+static int compare(const td_value *a, const td_value *b)
+{
+    switch (a->kind) {
+    case TD_V_INT:
+    case TD_V_NUM:
+        if (a->kind == TD_V_INT && b->kind == TD_V_INT)
+            return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+        {
+            double x = num_of(a), y = num_of(b);
+            return x < y ? -1 : x > y;
+        }
+    case TD_V_TEXT: {
+        uint32_t n = a->u.text.len < b->u.text.len ? a->u.text.len : b->u.text.len;
+        int c = memcmp(a->u.text.s, b->u.text.s, n);
+        if (c)
+            return c < 0 ? -1 : 1;
+        return a->u.text.len < b->u.text.len ? -1 : a->u.text.len > b->u.text.len;
+    }
+    case TD_V_DATE: return a->u.days < b->u.days ? -1 : a->u.days > b->u.days;
+    case TD_V_MONTH: return a->u.month < b->u.month ? -1 : a->u.month > b->u.month;
+    case TD_V_ENUM: return a->u.en.index < b->u.en.index ? -1 : a->u.en.index > b->u.en.index;
+    case TD_V_BOOL: return (int)a->u.b - (int)b->u.b;
+    default: return 0;
+    }
+}
+
+static const frame *frame_up(const frame *f, uint32_t up)
+{
+    while (f && up--)
+        f = f->up;
+    return f;
+}
+
+static td_value eval(ev *e, const td_cexpr *c, const frame *f);
+
+static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
+{
+    if (rec->kind != TD_V_RECORD || !def->expr)
+        return ABSENT;
+    frame fr = {NULL, *rec, ABSENT, 1, NULL};
+    return eval(e, def->expr, &fr);
+}
+
+/* A computed list being built in the unit arena. */
+typedef struct lbuild {
+    td_value *items;
+    uint32_t n, cap;
+} lbuild;
+
+static void lpush(ev *e, lbuild *b, td_value v)
+{
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 8;
+        td_value *nw = td_arena_alloc(e->a, cap * sizeof *nw);
+        if (!nw) {
+            e->oom = true;
+            return;
+        }
+        if (b->n)
+            memcpy(nw, b->items, b->n * sizeof *nw);
+        b->items = nw;
+        b->cap = cap;
+    }
+    b->items[b->n++] = v;
+}
+
+static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
+{
+    td_value v = {.kind = TD_V_LIST, .node = blame};
+    v.u.list.items = b->items;
+    v.u.list.n = b->n;
+    v.u.list.elem = elem;
+    return v;
+}
+
+/* Field `slot` (or define `def`) of a record value; mapped and flattened over a list. */
+static td_value get_field(ev *e, const td_cexpr *c, td_value base)
+{
+    if (base.kind == TD_V_RECORD) {
+        if (c->def)
+            return eval_define(e, c->def, &base);
+        return of_node(base.u.rec->v.slots[c->slot]);
+    }
+    if (base.kind != TD_V_LIST)
+        return ABSENT;
+    lbuild b = {0};
+    for (uint32_t i = 0; i < base.u.list.n; i++) {
+        td_value el = list_at(&base.u.list, i);
+        td_value fv = get_field(e, c, el);
+        if (fv.kind == TD_V_LIST && c->type->elem == fv.u.list.elem) {
+            for (uint32_t k = 0; k < fv.u.list.n; k++)
+                lpush(e, &b, list_at(&fv.u.list, k));
+        } else if (usable(&fv)) {
+            lpush(e, &b, fv);
+        }
+    }
+    return vlist(&b, c->type->elem, base.node);
+}
+
+/* Iterates list `l` with a frame below `f`; calls back with the element frame. */
+#define FOR_EACH(e, l, f, fr, i)                                                       \
+    for (uint32_t i = 0; i < (l).n; i++)                                               \
+        for (frame fr = {(f), list_at(&(l), i), i ? list_at(&(l), i - 1) : ABSENT,    \
+                         i + 1, NULL},                                                 \
+                   *fr##_once = &fr;                                                   \
+             fr##_once; fr##_once = NULL)
+
+static bool truthy(const td_value *v)
+{
+    return v->kind == TD_V_BOOL && v->u.b;
+}
+
+static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
+{
+    if (!usable(&a) || !usable(&b))
+        return ABSENT;
+    td_value v = {.node = a.node ? a.node : b.node};
+    td_op op = (td_op)c->sub;
+    if ((a.kind == TD_V_DATE || a.kind == TD_V_MONTH) && b.kind == TD_V_INT) {
+        v.kind = a.kind;
+        int64_t d = op == TD_OP_ADD ? b.u.i : -b.u.i;
+        if (a.kind == TD_V_DATE)
+            v.u.days = a.u.days + (int32_t)d;
+        else
+            v.u.month = a.u.month + (int32_t)d;
+        return v;
+    }
+    if (a.kind == TD_V_DATE && b.kind == TD_V_DATE)
+        return vint((int64_t)a.u.days - b.u.days, v.node);
+    if (a.kind == TD_V_MONTH && b.kind == TD_V_MONTH)
+        return vint((int64_t)a.u.month - b.u.month, v.node);
+    if (c->type->kind == TD_T_INT) {
+        int64_t x = a.u.i, y = b.u.i, r = 0;
+        bool ovf = op == TD_OP_ADD ? __builtin_add_overflow(x, y, &r)
+                   : op == TD_OP_SUB ? __builtin_sub_overflow(x, y, &r)
+                                     : __builtin_mul_overflow(x, y, &r);
+        if (ovf)
+            return ABSENT;
+        return vint(r, v.node);
+    }
+    double x = num_of(&a), y = num_of(&b), r;
+    switch (op) {
+    case TD_OP_ADD: r = x + y; break;
+    case TD_OP_SUB: r = x - y; break;
+    case TD_OP_MUL: r = x * y; break;
+    default:
+        if (y == 0)
+            return ABSENT;
+        r = x / y;
+        break;
+    }
+    v.kind = TD_V_NUM;
+    v.u.num = r;
+    return v;
+}
+
+static td_value eval(ev *e, const td_cexpr *c, const frame *f)
+{
+    if (e->oom)
+        return ABSENT;
+    switch (c->op) {
+    case TD_C_CONST:
+        return c->value;
+    case TD_C_ROOT: {
+        td_value v = of_node(e->root);
+        return v;
+    }
+    case TD_C_ASOF: {
+        td_value v = {.kind = TD_V_DATE};
+        v.u.days = e->as_of;
+        return v;
+    }
+    case TD_C_FIELD: {
+        const frame *fr = frame_up(f, c->up);
+        if (!fr || fr->it.kind != TD_V_RECORD)
+            return ABSENT;
+        return of_node(fr->it.u.rec->v.slots[c->slot]);
+    }
+    case TD_C_DEFINE: {
+        const frame *fr = frame_up(f, c->up);
+        return fr ? eval_define(e, c->def, &fr->it) : ABSENT;
+    }
+    case TD_C_LET: {
+        const frame *fr = frame_up(f, c->up);
+        return fr && fr->lets ? fr->lets[c->slot] : ABSENT;
+    }
+    case TD_C_IT: {
+        const frame *fr = frame_up(f, c->up);
+        return fr ? fr->it : ABSENT;
+    }
+    case TD_C_PREVIOUS: {
+        const frame *fr = frame_up(f, c->up);
+        return fr ? fr->prev : ABSENT;
+    }
+    case TD_C_POSITION: {
+        const frame *fr = frame_up(f, c->up);
+        return fr ? vint(fr->position, fr->it.node) : ABSENT;
+    }
+    case TD_C_GET:
+    case TD_C_GETDEF:
+        return get_field(e, c, eval(e, c->a, f));
+    case TD_C_NOT: {
+        td_value a = eval(e, c->a, f);
+        return a.kind == TD_V_BOOL ? vbool(!a.u.b, a.node) : ABSENT;
+    }
+    case TD_C_NEG: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind == TD_V_INT)
+            a.u.i = -a.u.i;
+        else if (a.kind == TD_V_NUM)
+            a.u.num = -a.u.num;
+        else
+            return ABSENT;
+        return a;
+    }
+    case TD_C_AND:
+    case TD_C_OR: {
+        bool is_and = c->op == TD_C_AND;
+        td_value a = eval(e, c->a, f);
+        if (a.kind == TD_V_BOOL && a.u.b != is_and)
+            return a; /* false and ..., true or ... */
+        td_value b = eval(e, c->b, f);
+        if (b.kind == TD_V_BOOL && b.u.b != is_and)
+            return b;
+        if (a.kind != TD_V_BOOL || b.kind != TD_V_BOOL)
+            return ABSENT;
+        return vbool(is_and, a.node ? a.node : b.node);
+    }
+    case TD_C_CMP: {
+        td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
+        if (!usable(&a) || !usable(&b))
+            return ABSENT;
+        int r = compare(&a, &b);
+        bool res;
+        switch ((td_op)c->sub) {
+        case TD_OP_EQ: res = r == 0; break;
+        case TD_OP_NE: res = r != 0; break;
+        case TD_OP_LT: res = r < 0; break;
+        case TD_OP_LE: res = r <= 0; break;
+        case TD_OP_GT: res = r > 0; break;
+        default: res = r >= 0; break;
+        }
+        return vbool(res, a.node ? a.node : b.node);
+    }
+    case TD_C_IN: {
+        td_value a = eval(e, c->a, f);
+        if (!usable(&a))
+            return ABSENT;
+        td_value l = eval(e, c->b, f);
+        bool found = false;
+        if (l.kind == TD_V_LIST)
+            for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
+                td_value x = list_at(&l.u.list, i);
+                found = usable(&x) && compare(&a, &x) == 0;
+            }
+        return vbool(found != c->negate, a.node);
+    }
+    case TD_C_ARITH:
+        return eval_arith(c, eval(e, c->a, f), eval(e, c->b, f));
+    case TD_C_LIST: {
+        lbuild b = {0};
+        for (uint32_t i = 0; i < c->nargs; i++)
+            lpush(e, &b, eval(e, c->args[i], f));
+        return vlist(&b, c->type->elem, NULL);
+    }
+    case TD_C_PRESENT: {
+        td_value a = eval(e, c->a, f);
+        return vbool(a.kind != TD_V_ABSENT, a.node);
+    }
+    case TD_C_EMPTY: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind == TD_V_INVALID)
+            return ABSENT;
+        bool empty = true;
+        if (a.kind == TD_V_LIST) {
+            empty = a.u.list.n == 0;
+        } else if (a.kind == TD_V_TEXT) {
+            for (uint32_t i = 0; i < a.u.text.len && empty; i++)
+                empty = a.u.text.s[i] == ' ' || a.u.text.s[i] == '\t' ||
+                        a.u.text.s[i] == '\n' || a.u.text.s[i] == '\r';
+        }
+        return vbool(empty, a.node);
+    }
+    case TD_C_LENGTH: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind == TD_V_LIST)
+            return vint(a.u.list.n, a.node);
+        if (a.kind != TD_V_TEXT)
+            return ABSENT;
+        int64_t n = 0;
+        for (uint32_t i = 0; i < a.u.text.len; i++)
+            n += ((unsigned char)a.u.text.s[i] & 0xC0) != 0x80;
+        return vint(n, a.node);
+    }
+    case TD_C_MONTH_OF: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind != TD_V_DATE)
+            return ABSENT;
+        td_value v = {.kind = TD_V_MONTH, .node = a.node};
+        v.u.month = td_month_of_date(a.u.days);
+        return v;
+    }
+    case TD_C_YEAR_OF: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind == TD_V_MONTH)
+            return vint(a.u.month / 12, a.node);
+        if (a.kind != TD_V_DATE)
+            return ABSENT;
+        return vint(td_month_of_date(a.u.days) / 12, a.node);
+    }
+    case TD_C_MONTHS: {
+        td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
+        if (a.kind != TD_V_MONTH || b.kind != TD_V_MONTH)
+            return ABSENT;
+        lbuild lb = {0};
+        /* bounded: at most 100 years of months */
+        for (int32_t m = a.u.month; m <= b.u.month && m - a.u.month < 1200; m++) {
+            td_value v = {.kind = TD_V_MONTH};
+            v.u.month = m;
+            lpush(e, &lb, v);
+        }
+        return vlist(&lb, c->type->elem, a.node);
+    }
+    case TD_C_COUNT: {
+        td_value l = eval(e, c->a, f);
+        if (l.kind != TD_V_LIST)
+            return vint(0, l.node);
+        int64_t n = 0;
+        FOR_EACH(e, l.u.list, f, fr, i) {
+            if (!c->b) {
+                n++;
+            } else {
+                td_value w = eval(e, c->b, &fr);
+                n += truthy(&w);
+            }
+        }
+        return vint(n, l.node);
+    }
+    case TD_C_AGG: {
+        td_value l = eval(e, c->a, f);
+        td_agg agg = (td_agg)c->sub;
+        td_value best = ABSENT;
+        double sum = 0;
+        bool all_int = true;
+        int64_t isum = 0;
+        if (l.kind == TD_V_LIST) {
+            FOR_EACH(e, l.u.list, f, fr, i) {
+                if (c->b) {
+                    td_value w = eval(e, c->b, &fr);
+                    if (!truthy(&w))
+                        continue;
+                }
+                td_value v = eval(e, c->c, &fr);
+                if (!usable(&v))
+                    continue;
+                if (agg == TD_AGG_SUM) {
+                    if (v.kind == TD_V_INT && all_int &&
+                        !__builtin_add_overflow(isum, v.u.i, &isum)) {
+                    } else {
+                        all_int = false;
+                    }
+                    sum += num_of(&v);
+                } else if (best.kind == TD_V_ABSENT ||
+                           (agg == TD_AGG_MIN ? compare(&v, &best) < 0 : compare(&v, &best) > 0)) {
+                    best = v;
+                }
+            }
+        }
+        if (agg != TD_AGG_SUM)
+            return best;
+        if (c->type->kind == TD_T_INT && all_int)
+            return vint(isum, l.node);
+        td_value v = {.kind = TD_V_NUM, .node = l.node};
+        v.u.num = sum;
+        return v;
+    }
+    case TD_C_MINMAX: {
+        td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
+        if (!usable(&a))
+            return b;
+        if (!usable(&b))
+            return a;
+        int r = compare(&a, &b);
+        return ((td_agg)c->sub == TD_AGG_MIN) == (r <= 0) ? a : b;
+    }
+    case TD_C_QUANT: {
+        td_value l = eval(e, c->a, f);
+        td_quant q = (td_quant)c->sub;
+        if (l.kind != TD_V_LIST)
+            return vbool(q != TD_Q_ANY, l.node);
+        FOR_EACH(e, l.u.list, f, fr, i) {
+            td_value b = eval(e, c->b, &fr);
+            bool t = truthy(&b);
+            if (q == TD_Q_ALL && b.kind == TD_V_BOOL && !t)
+                return vbool(false, b.node ? b.node : fr.it.node);
+            if (q == TD_Q_ANY && t)
+                return vbool(true, fr.it.node);
+            if (q == TD_Q_NONE && t)
+                return vbool(false, b.node ? b.node : fr.it.node);
+        }
+        return vbool(q != TD_Q_ANY, l.node);
+    }
+    case TD_C_EACH: {
+        td_value l = eval(e, c->a, f);
+        lbuild b = {0};
+        if (l.kind == TD_V_LIST) {
+            FOR_EACH(e, l.u.list, f, fr, i) {
+                td_value w = eval(e, c->b, &fr);
+                if (truthy(&w))
+                    lpush(e, &b, fr.it);
+            }
+        }
+        return vlist(&b, c->type->elem, l.node);
+    }
+    case TD_C_IF: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind != TD_V_BOOL)
+            return ABSENT;
+        return eval(e, a.u.b ? c->b : c->c, f);
+    }
+    }
+    return ABSENT;
+}
+
+/* ---------- formatting ---------- */
+
+static void fmt_into(const td_value *v, char **buf, size_t *len, size_t *cap, td_arena *a);
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n, td_arena *a)
+{
+    if (!*buf)
+        return;
+    if (*len + n + 1 > *cap) {
+        size_t nc = (*cap ? *cap : 64) * 2;
+        while (nc < *len + n + 1)
+            nc *= 2;
+        char *nb = td_arena_alloc(a, nc);
+        if (!nb) {
+            *buf = NULL;
+            return;
+        }
+        memcpy(nb, *buf, *len);
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+static void fmt_into(const td_value *v, char **buf, size_t *len, size_t *cap, td_arena *a)
+{
+    char tmp[64];
+    int n = 0;
+    switch (v->kind) {
+    case TD_V_ABSENT: append(buf, len, cap, "(trống)", strlen("(trống)"), a); return;
+    case TD_V_INVALID: append(buf, len, cap, "(sai)", strlen("(sai)"), a); return;
+    case TD_V_BOOL: n = snprintf(tmp, sizeof tmp, "%s", v->u.b ? "true" : "false"); break;
+    case TD_V_INT: n = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i); break;
+    case TD_V_NUM: n = snprintf(tmp, sizeof tmp, "%g", v->u.num); break;
+    case TD_V_TEXT: append(buf, len, cap, v->u.text.s, v->u.text.len, a); return;
+    case TD_V_DATE: td_format_date(v->u.days, tmp); n = (int)strlen(tmp); break;
+    case TD_V_MONTH: td_format_month(v->u.month, tmp); n = (int)strlen(tmp); break;
+    case TD_V_ENUM: {
+        const char *s = v->u.en.en->values[v->u.en.index];
+        append(buf, len, cap, s, strlen(s), a);
+        return;
+    }
+    case TD_V_RECORD: n = snprintf(tmp, sizeof tmp, "(%s)", v->node && v->node->type->rec
+                                                                ? v->node->type->rec->name
+                                                                : "record");
+        break;
+    case TD_V_LIST:
+        for (uint32_t i = 0; i < v->u.list.n; i++) {
+            if (i)
+                append(buf, len, cap, ", ", 2, a);
+            td_value x = list_at(&v->u.list, i);
+            fmt_into(&x, buf, len, cap, a);
+        }
+        return;
+    }
+    append(buf, len, cap, tmp, (size_t)n, a);
+}
+
+const char *td_value_format(const td_value *v, td_arena *a)
+{
+    size_t len = 0, cap = 64;
+    char *buf = td_arena_alloc(a, cap);
+    if (!buf)
+        return NULL;
+    buf[0] = '\0';
+    fmt_into(v, &buf, &len, &cap, a);
+    return buf;
+}
+
+static const char *render_msg(ev *e, const td_msg *m, const char *fallback, const frame *f)
+{
+    if (!m->text)
+        return fallback;
+    size_t len = 0, cap = 128;
+    char *buf = td_arena_alloc(e->a, cap);
+    if (!buf)
+        return fallback;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i <= m->n; i++) {
+        append(&buf, &len, &cap, m->text[i], strlen(m->text[i]), e->a);
+        if (i < m->n && m->expr[i]) {
+            td_value v = eval(e, m->expr[i], f);
+            fmt_into(&v, &buf, &len, &cap, e->a);
+        }
+    }
+    return buf ? buf : fallback;
+}
+
+/* ---------- findings ---------- */
+
+typedef struct unitctx {
+    ev e;
+    const td_source *src;
+    td_unit_result *res;
+    char path[512];         /* data path of the current entity */
+    size_t path_len;
+} unitctx;
+
+/* The characters of a key at (line, col), for the caret width. */
+static uint32_t key_width(const td_diagnostic *x)
+{
+    if (!x->source_line)
+        return 1;
+    const char *s = x->source_line;
+    uint32_t c = 1;
+    while (*s && c < x->col) {
+        s++;
+        while (*s && ((unsigned char)*s & 0xC0) == 0x80)
+            s++;
+        c++;
+    }
+    if (*s == '-')
+        return 1;
+    uint32_t w = 0;
+    while (s[w] && s[w] != ':' && s[w] != ' ')
+        w++;
+    return w ? w : 1;
+}
+
+static void add_finding(unitctx *u, td_severity sev, const char *rule, const char *cite,
+                        const char *label, const td_node *blame, const td_node *entity,
+                        const char *msg, const char *hint)
+{
+    const td_node *at = blame ? blame : entity;
+    bool use_key = at && (!blame || at->type->kind == TD_T_RECORD || at->type->kind == TD_T_LIST)
+                   && at->key_line;
+    uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
+    uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
+    uint32_t width = at && !use_key ? at->width : 1;
+    td_diag *d = &u->res->findings;
+    td_diagnostic *x = td_diag_at_lc(d, sev, "rule", u->src, line ? line : u->res->line,
+                                     line ? col : 1, width, "%s", msg);
+    if (!x)
+        return;
+    if (use_key)
+        x->width = key_width(x);
+    x->doc = u->res->doc;
+    td_diag_set(d, &x->rule, "%s", rule);
+    if (cite && *cite)
+        td_diag_set(d, &x->cite, "%s", cite);
+    if (label)
+        td_diag_set(d, &x->label, "%s", label);
+    td_diag_set(d, &x->path, "%s", u->path_len ? u->path : "");
+    if (hint)
+        td_diag_set(d, &x->hint, "%s", hint);
+}
+
+/* ---------- entities ---------- */
+
+typedef void (*entity_fn)(unitctx *u, const frame *f, const void *arg);
+
+/* Visits every entity at the end of `path`, building the frames and the data path. */
+static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *f,
+                  entity_fn fn, const void *arg)
+{
+    if (u->e.oom)
+        return;
+    if (step == path->n) {
+        fn(u, f, arg);
+        return;
+    }
+    const td_node *rec = f->it.u.rec;
+    const td_node *child = rec->v.slots[path->slots[step]];
+    if (!child || child->invalid)
+        return;
+    const td_field *fd = NULL;
+    const td_record *r = path->recs[step];
+    for (uint32_t i = 0; i < r->n_fields; i++)
+        if (r->fields[i].slot == path->slots[step])
+            fd = &r->fields[i];
+    size_t saved = u->path_len;
+    if (child->type->kind == TD_T_LIST) {
+        for (uint32_t i = 0; i < child->v.list.n; i++) {
+            const td_node *item = child->v.list.items[i];
+            if (!item || item->invalid || item->type->kind != TD_T_RECORD)
+                continue;
+            int n = snprintf(u->path + saved, sizeof u->path - saved, "%s%s[%u]",
+                             saved ? "." : "", fd ? fd->name : "?", i);
+            u->path_len = saved + (n > 0 ? (size_t)n : 0);
+            if (u->path_len >= sizeof u->path)
+                u->path_len = sizeof u->path - 1;
+            frame fr = {f, of_node(item), i ? of_node(child->v.list.items[i - 1]) : ABSENT,
+                        i + 1, NULL};
+            visit(u, path, step + 1, &fr, fn, arg);
+        }
+    } else if (child->type->kind == TD_T_RECORD) {
+        int n = snprintf(u->path + saved, sizeof u->path - saved, "%s%s", saved ? "." : "",
+                         fd ? fd->name : "?");
+        u->path_len = saved + (n > 0 ? (size_t)n : 0);
+        if (u->path_len >= sizeof u->path)
+            u->path_len = sizeof u->path - 1;
+        frame fr = {f, of_node(child), ABSENT, 1, NULL};
+        visit(u, path, step + 1, &fr, fn, arg);
+    }
+    u->path_len = saved;
+    u->path[saved] = '\0';
+}
+
+typedef struct crit_arg {
+    const td_criterion *c;
+    const td_variant *v;
+} crit_arg;
+
+static td_severity due_severity(unitctx *u, const td_cexpr *due, td_severity sev, const frame *f)
+{
+    if (!due)
+        return sev;
+    td_value d = eval(&u->e, due, f);
+    if (d.kind == TD_V_DATE && u->e.as_of < d.u.days && sev == TD_SEV_ERROR)
+        return TD_SEV_INFO;
+    return sev;
+}
+
+static void run_criterion(unitctx *u, const frame *f0, const void *argp)
+{
+    const crit_arg *arg = argp;
+    const td_variant *v = arg->v;
+    frame f = *f0;
+    if (v->n_lets) {
+        f.lets = td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
+        if (!f.lets) {
+            u->e.oom = true;
+            return;
+        }
+        for (uint32_t i = 0; i < v->n_lets; i++)
+            f.lets[i] = eval(&u->e, v->lets[i], &f);
+    }
+    if (v->where) {
+        td_value w = eval(&u->e, v->where, &f);
+        if (!truthy(&w))
+            return;
+    }
+    td_value r = eval(&u->e, v->require, &f);
+    if (r.kind != TD_V_BOOL || r.u.b)
+        return; /* met, or not applicable (a value it needs is absent) */
+    td_severity sev = due_severity(u, v->due, arg->c->severity, &f);
+    const char *msg = render_msg(&u->e, &v->message, arg->c->label, &f);
+    add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node, f.it.node, msg,
+                arg->c->hint);
+}
+
+/* ---------- workflows ---------- */
+
+static bool value_eq(const td_value *a, const td_value *b)
+{
+    if (!usable(a) || !usable(b))
+        return false;
+    if ((a->kind == TD_V_INT || a->kind == TD_V_NUM) != (b->kind == TD_V_INT || b->kind == TD_V_NUM))
+        return false;
+    if (a->kind != b->kind && !(a->kind == TD_V_INT || a->kind == TD_V_NUM))
+        return false;
+    return compare(a, b) == 0;
+}
+
+typedef struct wf_arg {
+    const td_workflow *w;
+    uint32_t stage_base;    /* first counter of this workflow in res->stages */
+} wf_arg;
+
+static void wf_finding(unitctx *u, const td_workflow *w, td_wf_check check, const td_node *at,
+                       const td_node *entity, const char *msg)
+{
+    if (w->off[check])
+        return;
+    char rule[256];
+    snprintf(rule, sizeof rule, "%s.%s", w->id, td_wf_check_names[check]);
+    add_finding(u, TD_SEV_ERROR, rule, w->cite, w->label, at, entity, msg, NULL);
+}
+
+static const char *stage_text(unitctx *u, const td_workflow *w, uint32_t si)
+{
+    const char *v = td_value_format(&w->stages[si], u->e.a);
+    if (!w->stage_labels[si] || !*w->stage_labels[si])
+        return v;
+    return td_arena_printf(u->e.a, "%s (\"%s\")", v, w->stage_labels[si]);
+}
+
+static void run_workflow(unitctx *u, const frame *f, const void *argp)
+{
+    const wf_arg *arg = argp;
+    const td_workflow *w = arg->w;
+    td_arena *a = u->e.a;
+    if (w->where) {
+        td_value wv = eval(&u->e, w->where, f);
+        if (!truthy(&wv))
+            return;
+    }
+    const td_node *ent = f->it.u.rec;
+    const td_node *hist = ent->v.slots[w->history_slot];
+    int last = -1;
+    if (hist && !hist->invalid) {
+        int prev_si = -1;
+        const td_node *prev_date = NULL;
+        for (uint32_t i = 0; i < hist->v.list.n; i++) {
+            const td_node *entry = hist->v.list.items[i];
+            if (!entry || entry->invalid)
+                continue;
+            const td_node *sn = entry->v.slots[w->state_slot];
+            const td_node *dn = entry->v.slots[w->date_slot];
+            const td_node *en = w->evidence_slot != UINT32_MAX ? entry->v.slots[w->evidence_slot]
+                                                              : NULL;
+            td_value sv = of_node(sn);
+            int si = -1;
+            for (uint32_t k = 0; k < w->n_stages && si < 0; k++)
+                if (value_eq(&sv, &w->stages[k]))
+                    si = (int)k;
+            if (sn && !sn->invalid && si < 0) {
+                const char *all = "";
+                for (uint32_t k = 0; k < w->n_stages; k++)
+                    all = td_arena_printf(a, "%s%s%s", all, k ? ", " : "",
+                                          td_value_format(&w->stages[k], a));
+                wf_finding(u, w, TD_WF_STAGE, sn, entry,
+                           td_arena_printf(a, "%s is not a stage of \"%s\"; the stages are %s",
+                                           td_value_format(&sv, a), w->label, all));
+            } else if (!sn) {
+                wf_finding(u, w, TD_WF_STAGE, NULL, entry,
+                           td_arena_printf(a, "entry %u of the history has no stage; write which "
+                                              "stage it records", i + 1));
+            }
+            if (si >= 0) {
+                if (prev_si < 0 && last < 0 && !w->initial[si]) {
+                    const char *starts = "";
+                    for (uint32_t k = 0; k < w->n_stages; k++)
+                        if (w->initial[k])
+                            starts = td_arena_printf(a, "%s%s%s", starts, *starts ? ", " : "",
+                                                     stage_text(u, w, k));
+                    wf_finding(u, w, TD_WF_INITIAL, sn, entry,
+                               td_arena_printf(a, "the history starts at stage %s; it must start "
+                                                  "at %s: record that stage first",
+                                               stage_text(u, w, (uint32_t)si), starts));
+                } else if (prev_si >= 0 && !w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si]) {
+                    const char *next = "";
+                    for (uint32_t k = 0; k < w->n_stages; k++)
+                        if (w->allowed[(uint32_t)prev_si * w->n_stages + k])
+                            next = td_arena_printf(a, "%s%s%s", next, *next ? " or " : "",
+                                                   td_value_format(&w->stages[k], a));
+                    wf_finding(u, w, TD_WF_TRANSITION, sn, entry,
+                               td_arena_printf(a, "stage %s cannot follow stage %s%s%s%s",
+                                               stage_text(u, w, (uint32_t)si),
+                                               td_value_format(&w->stages[prev_si], a),
+                                               *next ? "; the next stage must be " : "; it is the last stage",
+                                               next, si == prev_si ? " (a stage is recorded once)"
+                                                                   : " (stages are not skipped)"));
+                }
+                prev_si = si;
+                last = si;
+            }
+            if (!dn) {
+                wf_finding(u, w, TD_WF_DATE, NULL, entry,
+                           td_arena_printf(a, "stage %s has no date; write the date it was done "
+                                              "as YYYY-MM-DD",
+                                           si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
+            } else if (!dn->invalid) {
+                if (prev_date && dn->v.days < prev_date->v.days) {
+                    char d1[11], d2[11];
+                    td_format_date(dn->v.days, d1);
+                    td_format_date(prev_date->v.days, d2);
+                    wf_finding(u, w, TD_WF_ORDER, dn, entry,
+                               td_arena_printf(a, "stage %s is dated %s, before the stage recorded "
+                                                  "above it (%s); dates never go backwards: "
+                                                  "check both dates",
+                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?",
+                                               d1, d2));
+                }
+                if (dn->v.days > u->e.as_of) {
+                    char d1[11], d2[11];
+                    td_format_date(dn->v.days, d1);
+                    td_format_date(u->e.as_of, d2);
+                    wf_finding(u, w, TD_WF_FUTURE, dn, entry,
+                               td_arena_printf(a, "stage %s is dated %s, after the as-of date %s; "
+                                                  "record a stage only once it is done",
+                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?",
+                                               d1, d2));
+                }
+                prev_date = dn;
+            }
+            if (w->evidence_slot != UINT32_MAX) {
+                td_value evv = of_node(en);
+                bool empty = evv.kind == TD_V_ABSENT;
+                if (evv.kind == TD_V_TEXT) {
+                    empty = true;
+                    for (uint32_t k = 0; k < evv.u.text.len && empty; k++)
+                        empty = evv.u.text.s[k] == ' ';
+                }
+                if (empty)
+                    wf_finding(u, w, TD_WF_EVIDENCE, en, entry,
+                               td_arena_printf(a, "stage %s has no evidence; write the document "
+                                                  "that proves it (minutes, decision, article)",
+                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
+            }
+            if (si >= 0 && !w->off[TD_WF_GUARD]) {
+                frame fr = {f, of_node(entry), i ? of_node(hist->v.list.items[i - 1]) : ABSENT,
+                            i + 1, NULL};
+                for (uint32_t g = 0; g < w->n_guards; g++) {
+                    const td_guard *gd = &w->guards[g];
+                    if (gd->stage != (uint32_t)si)
+                        continue;
+                    td_value r = eval(&u->e, gd->require, &fr);
+                    if (r.kind != TD_V_BOOL || r.u.b)
+                        continue;
+                    const char *msg = render_msg(&u->e, &gd->message, gd->label, &fr);
+                    wf_finding(u, w, TD_WF_GUARD, sn ? sn : entry, entry, msg);
+                }
+            }
+        }
+    }
+    if (u->res->stages)
+        u->res->stages[arg->stage_base + (uint32_t)(last + 1)]++;
+}
+
+/* ---------- targets ---------- */
+
+static void add_contrib(unitctx *u, uint32_t target, const char *group, double value,
+                        bool member)
+{
+    td_unit_result *res = u->res;
+    for (uint32_t i = 0; i < res->n_contribs; i++) {
+        td_contrib *c = &res->contribs[i];
+        if (c->target == target &&
+            ((!c->group && !group) || (c->group && group && strcmp(c->group, group) == 0))) {
+            c->value += value;
+            c->member |= member;
+            return;
+        }
+    }
+    if (res->n_contribs == res->cap_contribs) {
+        uint32_t cap = res->cap_contribs ? res->cap_contribs * 2 : 8;
+        td_contrib *nw = realloc(res->contribs, cap * sizeof *nw);
+        if (!nw) {
+            u->e.oom = true;
+            return;
+        }
+        res->contribs = nw;
+        res->cap_contribs = cap;
+    }
+    td_contrib *c = &res->contribs[res->n_contribs];
+    c->target = target;
+    c->group = group ? strdup(group) : NULL;
+    if (group && !c->group) {
+        u->e.oom = true;
+        return;
+    }
+    c->value = value;
+    c->member = member;
+    res->n_contribs++;
+}
+
+typedef struct target_arg {
+    const td_target *t;
+    uint32_t index;
+} target_arg;
+
+static void run_target(unitctx *u, const frame *f, const void *argp)
+{
+    const target_arg *arg = argp;
+    const td_target *t = arg->t;
+    const char *group = NULL;
+    if (t->by) {
+        td_value k = eval(&u->e, t->by, f);
+        group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
+    }
+    bool in = true;
+    if (t->where) {
+        td_value w = eval(&u->e, t->where, f);
+        in = truthy(&w);
+    }
+    double value = 0;
+    if (in) {
+        if (t->sum) {
+            td_value s = eval(&u->e, t->sum, f);
+            value = usable(&s) ? num_of(&s) : 0;
+        } else {
+            value = 1;
+        }
+    }
+    add_contrib(u, arg->index, group, value, in);
+}
+
+/* ---------- entry points ---------- */
+
+void td_unit_result_init(td_unit_result *r)
+{
+    memset(r, 0, sizeof *r);
+    td_diag_init(&r->findings);
+}
+
+void td_unit_result_free(td_unit_result *r)
+{
+    free(r->file);
+    free(r->id);
+    free(r->name);
+    free(r->level);
+    free(r->group);
+    td_diag_free(&r->findings);
+    for (uint32_t i = 0; i < r->n_contribs; i++)
+        free(r->contribs[i].group);
+    free(r->contribs);
+    free(r->stages);
+    memset(r, 0, sizeof *r);
+}
+
+uint32_t td_program_stage_slots(const td_program *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_workflows; i++)
+        n += p->workflows[i].n_stages + 1;
+    return n;
+}
+
+static char *report_field(unitctx *u, const td_define *def, const frame *root)
+{
+    if (!def)
+        return NULL;
+    td_value v = eval_define(&u->e, def, &root->it);
+    if (!usable(&v))
+        return NULL;
+    const char *s = td_value_format(&v, u->e.a);
+    return s ? strdup(s) : NULL;
+}
+
+td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_of,
+                           const td_source *src, td_arena *a, td_unit_result *res)
+{
+    unitctx u;
+    memset(&u, 0, sizeof u);
+    u.e.p = p;
+    u.e.root = root;
+    u.e.as_of = as_of;
+    u.e.a = a;
+    u.src = src;
+    u.res = res;
+    if (!root || root->invalid || root->type->kind != TD_T_RECORD)
+        return TD_OK;
+    res->typed = true;
+    frame top = {NULL, of_node(root), ABSENT, 1, NULL};
+    res->id = report_field(&u, p->unit_id, &top);
+    res->name = report_field(&u, p->unit_name, &top);
+    res->level = report_field(&u, p->unit_level, &top);
+    res->group = report_field(&u, p->unit_group, &top);
+    for (uint32_t i = 0; i < p->n_criteria && !u.e.oom; i++) {
+        const td_criterion *c = &p->criteria[i];
+        for (uint32_t k = 0; k < c->n_variants; k++) {
+            crit_arg arg = {c, &c->variants[k]};
+            visit(&u, &c->variants[k].path, 0, &top, run_criterion, &arg);
+        }
+    }
+    uint32_t slots = td_program_stage_slots(p);
+    if (slots && !res->stages) {
+        res->stages = calloc(slots, sizeof *res->stages);
+        if (!res->stages)
+            return TD_ENOMEM;
+        res->n_stages = slots;
+    }
+    uint32_t base = 0;
+    for (uint32_t i = 0; i < p->n_workflows && !u.e.oom; i++) {
+        wf_arg arg = {&p->workflows[i], base};
+        visit(&u, &p->workflows[i].path, 0, &top, run_workflow, &arg);
+        base += p->workflows[i].n_stages + 1;
+    }
+    for (uint32_t i = 0; i < p->n_targets && !u.e.oom; i++) {
+        target_arg arg = {&p->targets[i], i};
+        visit(&u, &p->targets[i].path, 0, &top, run_target, &arg);
+    }
+    if (u.e.oom || res->findings.oom)
+        return TD_ENOMEM;
+    return TD_OK;
+}

@@ -1,0 +1,45 @@
+/* Evaluation of one unit document: criteria on each entity, workflows on each history,
+ * and the unit's contributions to the batch's targets.
+ * Pipeline: td_node (unit arena) + td_program -> findings and a td_unit_result. */
+#ifndef TD_EVAL_H
+#define TD_EVAL_H
+
+#include "program.h"
+
+/* One unit's share of a target: `value` added to group `group` (NULL when not grouped).
+ * A share with `member` false only makes its group known (shown with 0). */
+typedef struct td_contrib {
+    uint32_t target;        /* index in program->targets */
+    char *group;            /* owned */
+    double value;
+    bool member;
+} td_contrib;
+
+/* What the batch keeps of one unit document once its arena is reset. All owned. */
+typedef struct td_unit_result {
+    char *file;             /* display path */
+    uint32_t doc;           /* 0-based document index in the file */
+    uint32_t line;          /* line where the document starts */
+    char *id, *name, *level, *group; /* from the document's report defines, or NULL */
+    bool typed;             /* the document was loaded and evaluated (else only findings) */
+    td_diag findings;       /* this unit's findings, in evaluation order */
+    td_contrib *contribs;
+    uint32_t n_contribs, cap_contribs;
+    uint32_t *stages;       /* per workflow, n_stages + 1 counters (index 0: no stage yet) */
+    uint32_t n_stages;
+} td_unit_result;
+
+void td_unit_result_init(td_unit_result *r);
+void td_unit_result_free(td_unit_result *r);
+
+/* Evaluates every criterion and workflow of `p` on the document `root` at date `as_of`
+ * (days), and computes the document's shares of the targets. Findings are located in
+ * `src` and appended to res->findings. Temporary values live in `a` (the unit arena).
+ * TD_ENOMEM only; wrong data is findings. */
+td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_of,
+                           const td_source *src, td_arena *a, td_unit_result *res);
+
+/* Total number of stage counters of a program's workflows (for td_unit_result.stages). */
+uint32_t td_program_stage_slots(const td_program *p);
+
+#endif

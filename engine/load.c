@@ -1,0 +1,1465 @@
+/* Loading unit data: libyaml events into a generic YAML tree (duplicate keys, depth, aliases
+ * and sizes checked), then that tree typed against the schema. Pipeline: unit file -> load -> eval. */
+#include "load.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+void td_limits_default(td_limits *l)
+{
+    l->max_depth = 64;
+    l->max_scalar = 65536;
+    l->max_nodes = 200000;
+    l->max_aliases = 1000;
+}
+
+/* ---- findings shared by both halves ---- */
+
+/* A bounded text builder for messages and paths; a cut text ends with "...". */
+typedef struct strbuf {
+    char *s;
+    size_t size, len;   /* bytes */
+} strbuf;
+
+static void add_fmt(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_fmt(strbuf *b, const char *fmt, ...)
+{
+    if (b->len + 1 >= b->size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->s + b->len, b->size - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= b->size - b->len) {
+        b->len = b->size - 1;
+        if (b->size >= 4)
+            memcpy(b->s + b->size - 4, "...", 4);
+    } else {
+        b->len += (size_t)n;
+    }
+}
+
+/* Records a finding whose stable id is both the code and the rule; path may be NULL.
+ * Returns the entry (valid until the next add) or NULL when out of memory. */
+static td_diagnostic *vfinding(td_diag *d, const td_source *src, td_severity sev,
+                               const char *id, uint32_t line, uint32_t col, uint32_t width,
+                               const char *path, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        d->oom = true;
+        return NULL;
+    }
+    td_diagnostic *e = td_diag_at_lc(d, sev, id, src, line, col, width, "%s", msg);
+    free(msg);
+    if (!e)
+        return NULL;
+    td_diag_set(d, &e->rule, "%s", id);
+    if (path && *path)
+        td_diag_set(d, &e->path, "%s", path);
+    return e;
+}
+
+/* Quotes a value for a message: 'text', cut at 40 characters, control characters escaped. */
+static const char *quote(const char *s, size_t len, char *buf, size_t size)
+{
+    size_t o = 0, chars = 0, i = 0;
+    buf[o++] = '\'';
+    while (i < len && o + 8 < size) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) != 0x80 && ++chars > 40) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (c == '\n' || c == '\t' || c == '\r') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        } else if (c < 0x20 || c == 0x7F) {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", c);
+        } else {
+            buf[o++] = (char)c;
+        }
+        i++;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}
+
+enum { QUOTE_SIZE = 40 * 4 + 16, MSG_SIZE = 512 };
+
+/* ---- part 1: events into a generic tree ---- */
+
+typedef struct frame {
+    td_ynode *node;         /* the mapping or sequence being built */
+    size_t base;            /* index of its first child in td_yaml.kids */
+    uint64_t size;          /* nodes after alias expansion, itself included */
+    const char *anchor;     /* arena(unit), or NULL */
+} frame;
+
+typedef struct anchor {
+    const char *name;       /* arena(unit) */
+    td_ynode *node;
+    uint64_t size;          /* nodes after alias expansion */
+} anchor;
+
+typedef struct keyref {
+    const char *text;
+    uint32_t len, idx;
+} keyref;
+
+struct td_yaml {
+    yaml_parser_t parser;
+    const td_source *src;   /* borrowed */
+    td_limits lim;
+    bool done;              /* end of stream, or the rest skipped after an error */
+    bool in_doc;
+    uint32_t docs;          /* documents started */
+    /* scratch reused by every document (owned, grows); the nodes live in the arena */
+    frame *frames;
+    size_t nframes, cap_frames;
+    td_ynode **kids;        /* children of the open collections, innermost last */
+    size_t nkids, cap_kids;
+    anchor *anchors;
+    size_t nanchors, cap_anchors;
+    keyref *keys;           /* to sort the keys of a big mapping */
+    size_t cap_keys;
+    uint64_t nodes;         /* nodes of this document after alias expansion */
+    uint32_t aliases;       /* alias uses in this document */
+};
+
+/* The state of one td_yaml_next call. */
+typedef struct loader {
+    td_yaml *y;
+    td_arena *a;
+    td_diag *d;
+    td_ynode *top;          /* the finished root of the document */
+    bool refused;           /* a limit was hit: skip to the end of the document */
+    bool oom;
+} loader;
+
+td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out)
+{
+    *out = NULL;
+    td_yaml *y = calloc(1, sizeof *y);
+    if (!y)
+        return TD_ENOMEM;
+    if (!yaml_parser_initialize(&y->parser)) {
+        free(y);
+        return TD_ENOMEM;
+    }
+    /* Unit data is UTF-8 by contract: a UTF-16 file is refused, not converted, and the
+     * offsets libyaml reports stay byte offsets of src. */
+    yaml_parser_set_encoding(&y->parser, YAML_UTF8_ENCODING);
+    yaml_parser_set_input_string(&y->parser, (const unsigned char *)src->text, src->len);
+    y->src = src;
+    if (lim)
+        y->lim = *lim;
+    else
+        td_limits_default(&y->lim);
+    *out = y;
+    return TD_OK;
+}
+
+void td_yaml_close(td_yaml *y)
+{
+    if (!y)
+        return;
+    yaml_parser_delete(&y->parser);
+    free(y->frames);
+    free(y->kids);
+    free(y->anchors);
+    free(y->keys);
+    free(y);
+}
+
+/* Makes room for `need` elements of `elem` bytes in a growable array. */
+static bool reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc(*p, n * elem);
+    if (!grown)
+        return false;
+    *p = grown;
+    *cap = n;
+    return true;
+}
+
+static uint32_t doc_index(const td_yaml *y)
+{
+    return y->in_doc && y->docs ? y->docs - 1 : y->docs;
+}
+
+static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+                     const char *path, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+                     const char *path, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    td_diagnostic *e =
+        vfinding(c->d, c->y->src, TD_SEV_ERROR, id, line, col, width, path, fmt, ap);
+    va_end(ap);
+    if (!e)
+        return;
+    e->doc = doc_index(c->y);
+    if (hint)
+        td_diag_set(c->d, &e->hint, "%s", hint);
+}
+
+/* The data path of the place being filled: a key's value, an item, or (for a key) its mapping. */
+static const char *path_here(const td_yaml *y, char *buf, size_t size)
+{
+    strbuf b = { buf, size, 0 };
+    buf[0] = '\0';
+    for (size_t i = 0; i < y->nframes; i++) {
+        const frame *f = &y->frames[i];
+        size_t end = i + 1 < y->nframes ? y->frames[i + 1].base : y->nkids;
+        size_t cnt = end - f->base;
+        if (f->node->kind == TD_Y_SEQ) {
+            add_fmt(&b, "[%zu]", cnt);
+        } else if (cnt % 2 == 1) {
+            const td_ynode *k = y->kids[end - 1];
+            add_fmt(&b, "%s%s", b.len ? "." : "", k->text ? k->text : "?");
+        } else {
+            break;  /* a key is being read: the path stops at its mapping */
+        }
+    }
+    return buf;
+}
+
+static uint32_t pos_line(const yaml_mark_t *m)
+{
+    return (uint32_t)m->line + 1;
+}
+
+static uint32_t pos_col(const yaml_mark_t *m)
+{
+    return (uint32_t)m->column + 1;
+}
+
+/* Characters of a scalar on its first line (libyaml columns count characters). */
+static uint32_t scalar_width(const td_yaml *y, const yaml_mark_t *s, const yaml_mark_t *e)
+{
+    if (s->line == e->line)
+        return e->column > s->column ? (uint32_t)(e->column - s->column) : 1;
+    const td_source *src = y->src;
+    uint32_t line = pos_line(s);
+    if (line > src->nlines)
+        return 1;
+    uint32_t off = td_source_offset(src, line, pos_col(s)), w = 0;
+    for (size_t i = off; i < src->len && src->text[i] != '\n' && src->text[i] != '\r'; i++)
+        if (((unsigned char)src->text[i] & 0xC0) != 0x80)
+            w++;
+    return w ? w : 1;
+}
+
+static td_ynode *new_ynode(loader *c, td_ykind kind, const yaml_mark_t *m)
+{
+    td_ynode *n = td_arena_alloc(c->a, sizeof *n);
+    if (!n) {
+        c->oom = true;
+        return NULL;
+    }
+    n->kind = kind;
+    n->line = pos_line(m);
+    n->col = pos_col(m);
+    n->width = 1;
+    return n;
+}
+
+/* A node the loader gave up on after reporting why (a TD_Y_NULL without text): the typer
+ * makes it an invalid value and reports nothing more. */
+static td_ynode *refused_node(loader *c, const yaml_mark_t *m)
+{
+    return new_ynode(c, TD_Y_NULL, m);
+}
+
+/* Stops building this document after a limit error; its events are skipped to its end. */
+static void refuse(loader *c)
+{
+    c->refused = true;
+    c->y->nframes = 0;
+    c->y->nkids = 0;
+}
+
+static bool is_key_place(const td_yaml *y)
+{
+    if (!y->nframes)
+        return false;
+    const frame *f = &y->frames[y->nframes - 1];
+    return f->node->kind == TD_Y_MAP && (y->nkids - f->base) % 2 == 0;
+}
+
+/* Counts `size` more nodes of the document; false (after the error) past max_nodes. */
+static bool count_nodes(loader *c, uint64_t size, const yaml_mark_t *m, bool alias)
+{
+    td_yaml *y = c->y;
+    y->nodes += size;
+    if (y->nodes <= y->lim.max_nodes)
+        return true;
+    char path[MSG_SIZE];
+    path_here(y, path, sizeof path);
+    if (alias)
+        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path,
+                 "a unit's data needs no aliases: write each value where it belongs",
+                 "the aliases of this document expand to more than %u values (an alias bomb?); "
+                 "the document is refused: write the values out instead of repeating '*' aliases",
+                 y->lim.max_nodes);
+    else
+        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path, NULL,
+                 "the document has more than %u values; it is refused: "
+                 "split the data into one document per unit",
+                 y->lim.max_nodes);
+    refuse(c);
+    return false;
+}
+
+/* Places a finished node in the open collection, or makes it the document's root. */
+static bool place(loader *c, td_ynode *n, uint64_t size)
+{
+    td_yaml *y = c->y;
+    if (!y->nframes) {
+        c->top = n;
+        return true;
+    }
+    if (!reserve((void **)&y->kids, &y->cap_kids, y->nkids + 1, sizeof *y->kids)) {
+        c->oom = true;
+        return false;
+    }
+    y->kids[y->nkids++] = n;
+    frame *f = &y->frames[y->nframes - 1];
+    f->size += size;
+    return true;
+}
+
+static bool remember(loader *c, const char *name, td_ynode *n, uint64_t size)
+{
+    td_yaml *y = c->y;
+    if (!reserve((void **)&y->anchors, &y->cap_anchors, y->nanchors + 1, sizeof *y->anchors)) {
+        c->oom = true;
+        return false;
+    }
+    y->anchors[y->nanchors++] = (anchor){ name, n, size };
+    return true;
+}
+
+static bool is_null_text(const char *s, size_t len)
+{
+    return len == 0 || (len == 1 && s[0] == '~') ||
+           (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+}
+
+static void on_scalar(loader *c, const yaml_event_t *ev)
+{
+    td_yaml *y = c->y;
+    const yaml_mark_t *m = &ev->start_mark;
+    if (!count_nodes(c, 1, m, false))
+        return;
+    size_t len = ev->data.scalar.length;
+    td_ynode *n;
+    if (len > y->lim.max_scalar) {
+        char path[MSG_SIZE];
+        yfinding(c, "data.limit", pos_line(m), pos_col(m), scalar_width(y, m, &ev->end_mark),
+                 path_here(y, path, sizeof path), NULL,
+                 "this value is %zu bytes long, more than the limit of %u; "
+                 "shorten it or keep the long text in a separate document",
+                 len, y->lim.max_scalar);
+        n = refused_node(c, m);
+    } else {
+        const char *tag = (const char *)ev->data.scalar.tag;
+        const char *text = (const char *)ev->data.scalar.value;
+        bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                     (!tag || strcmp(tag, YAML_STR_TAG) != 0);
+        bool null = tag ? strcmp(tag, YAML_NULL_TAG) == 0 : plain && is_null_text(text, len);
+        n = new_ynode(c, null && !is_key_place(y) ? TD_Y_NULL : TD_Y_SCALAR, m);
+        if (!n)
+            return;
+        n->plain = plain;
+        n->width = scalar_width(y, m, &ev->end_mark);
+        n->text = td_arena_strndup(c->a, text, len);
+        n->len = (uint32_t)len;
+        if (!n->text) {
+            c->oom = true;
+            return;
+        }
+    }
+    if (!n)
+        return;
+    if (ev->data.scalar.anchor) {
+        const char *name = td_arena_strdup(c->a, (const char *)ev->data.scalar.anchor);
+        if (!name) {
+            c->oom = true;
+            return;
+        }
+        if (!remember(c, name, n, 1))
+            return;
+    }
+    place(c, n, 1);
+}
+
+static void on_alias(loader *c, const yaml_event_t *ev)
+{
+    td_yaml *y = c->y;
+    const yaml_mark_t *m = &ev->start_mark;
+    const char *name = (const char *)ev->data.alias.anchor;
+    char path[MSG_SIZE];
+    if (++y->aliases > y->lim.max_aliases) {
+        yfinding(c, "data.limit", pos_line(m), pos_col(m), scalar_width(y, m, &ev->end_mark),
+                 path_here(y, path, sizeof path), NULL,
+                 "the document uses more than %u aliases ('*name'); it is refused: "
+                 "write the values out instead of repeating aliases",
+                 y->lim.max_aliases);
+        refuse(c);
+        return;
+    }
+    const anchor *found = NULL;
+    for (size_t i = y->nanchors; i-- > 0;) {
+        if (strcmp(y->anchors[i].name, name) == 0) {
+            found = &y->anchors[i];
+            break;
+        }
+    }
+    if (!found) {
+        bool open = false;
+        for (size_t i = 0; i < y->nframes; i++)
+            if (y->frames[i].anchor && strcmp(y->frames[i].anchor, name) == 0)
+                open = true;
+        uint32_t w = scalar_width(y, m, &ev->end_mark);
+        path_here(y, path, sizeof path);
+        if (open)
+            yfinding(c, "data.syntax", pos_line(m), pos_col(m), w, path, NULL,
+                     "alias '*%.40s' refers to the value that contains it, which would never end; "
+                     "write the value out instead",
+                     name);
+        else
+            yfinding(c, "data.syntax", pos_line(m), pos_col(m), w, path, NULL,
+                     "alias '*%.40s' refers to no anchor: there is no '&%.40s' before it in this "
+                     "document; define the anchor first or write the value out",
+                     name, name);
+        if (!count_nodes(c, 1, m, false))
+            return;
+        td_ynode *n = refused_node(c, m);
+        if (n)
+            place(c, n, 1);
+        return;
+    }
+    td_ynode *target = found->node;
+    uint64_t size = found->size;
+    if (count_nodes(c, size, m, true))
+        place(c, target, size);
+}
+
+static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
+{
+    td_yaml *y = c->y;
+    const yaml_mark_t *m = &ev->start_mark;
+    char path[MSG_SIZE];
+    if (y->nframes >= y->lim.max_depth) {
+        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path_here(y, path, sizeof path),
+                 NULL,
+                 "the data is nested more than %u levels deep; the document is refused: "
+                 "look for an unclosed '[' or '{' or a runaway indentation",
+                 y->lim.max_depth);
+        refuse(c);
+        return;
+    }
+    if (!count_nodes(c, 1, m, false))
+        return;
+    td_ynode *n = new_ynode(c, kind, m);
+    if (!n)
+        return;
+    const yaml_char_t *a =
+        kind == TD_Y_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    const char *name = NULL;
+    if (a && !(name = td_arena_strdup(c->a, (const char *)a))) {
+        c->oom = true;
+        return;
+    }
+    if (!reserve((void **)&y->frames, &y->cap_frames, y->nframes + 1, sizeof *y->frames)) {
+        c->oom = true;
+        return;
+    }
+    y->frames[y->nframes++] = (frame){ n, y->nkids, 1, name };
+}
+
+static int cmp_key(const void *pa, const void *pb)
+{
+    const keyref *a = pa, *b = pb;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    int r = memcmp(a->text, b->text, a->len);
+    if (r)
+        return r;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static void report_duplicate(loader *c, const td_ynode *dup, const td_ynode *first)
+{
+    char path[MSG_SIZE], q[QUOTE_SIZE];
+    strbuf b = { path, sizeof path, 0 };
+    path_here(c->y, path, sizeof path);
+    b.len = strlen(path);
+    add_fmt(&b, "%s%s", b.len ? "." : "", dup->text);
+    yfinding(c, "data.duplicate_key", dup->line, dup->col, dup->width, path, NULL,
+             "duplicate key %s (first at line %u); a key may appear once in a mapping: "
+             "merge the two or delete one",
+             quote(dup->text, dup->len, q, sizeof q), first->line);
+}
+
+static bool same_key(const td_ynode *a, const td_ynode *b)
+{
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+/* Turns the children of a finished mapping into its pairs: keys that are not scalars are
+ * errors, and of duplicate keys the first is kept and the others reported. */
+static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
+{
+    size_t np = nk / 2, m = 0;
+    if (!np)
+        return;
+    td_ypair *pairs = td_arena_alloc(c->a, np * sizeof *pairs);
+    if (!pairs) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        td_ynode *k = kids[2 * i], *v = kids[2 * i + 1];
+        if (!k->text)
+            continue;   /* refused by the loader: already reported */
+        if (k->kind == TD_Y_MAP || k->kind == TD_Y_SEQ) {
+            char path[MSG_SIZE];
+            yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
+                     NULL,
+                     "a key must be a name, found a %s; write `name: value` with a plain name",
+                     k->kind == TD_Y_MAP ? "mapping" : "list");
+            continue;
+        }
+        pairs[m++] = (td_ypair){ k, v };
+    }
+    size_t kept = 0;
+    if (m <= 16) {
+        for (size_t i = 0; i < m; i++) {
+            size_t j = 0;
+            while (j < kept && !same_key(pairs[j].key, pairs[i].key))
+                j++;
+            if (j < kept)
+                report_duplicate(c, pairs[i].key, pairs[j].key);
+            else
+                pairs[kept++] = pairs[i];
+        }
+    } else {
+        td_yaml *y = c->y;
+        if (!reserve((void **)&y->keys, &y->cap_keys, m, sizeof *y->keys)) {
+            c->oom = true;
+            return;
+        }
+        for (size_t i = 0; i < m; i++)
+            y->keys[i] = (keyref){ pairs[i].key->text, pairs[i].key->len, (uint32_t)i };
+        qsort(y->keys, m, sizeof *y->keys, cmp_key);
+        for (size_t i = 1, first = 0; i < m; i++) {
+            const keyref *a = &y->keys[first], *b = &y->keys[i];
+            if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0) {
+                report_duplicate(c, pairs[b->idx].key, pairs[a->idx].key);
+                pairs[b->idx].key = NULL;
+            } else {
+                first = i;
+            }
+        }
+        for (size_t i = 0; i < m; i++)
+            if (pairs[i].key)
+                pairs[kept++] = pairs[i];
+    }
+    map->pairs = pairs;
+    map->n = (uint32_t)kept;
+}
+
+static void on_end(loader *c)
+{
+    td_yaml *y = c->y;
+    if (!y->nframes)
+        return;
+    frame f = y->frames[y->nframes - 1];
+    td_ynode *n = f.node;
+    td_ynode **kids = y->kids + f.base;
+    size_t nk = y->nkids - f.base;
+    if (n->kind == TD_Y_MAP) {
+        finish_map(c, n, kids, nk);
+    } else if (nk) {
+        n->items = td_arena_alloc(c->a, nk * sizeof *n->items);
+        if (!n->items) {
+            c->oom = true;
+            return;
+        }
+        memcpy(n->items, kids, nk * sizeof *n->items);
+        n->n = (uint32_t)nk;
+    }
+    y->nframes--;
+    y->nkids = f.base;
+    if (f.anchor && !remember(c, f.anchor, n, f.size))
+        return;
+    place(c, n, f.size);
+}
+
+/* The first byte of src that does not start a well-formed UTF-8 sequence, or -1. */
+static long first_bad_utf8(const td_source *src)
+{
+    const unsigned char *s = (const unsigned char *)src->text;
+    size_t n = src->len, i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return (long)i;
+        }
+        if (i + need >= n)
+            return (long)i;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return (long)i;
+        for (size_t k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return (long)i;
+        i += need + 1;
+    }
+    return -1;
+}
+
+/* What to do about a libyaml scanner or parser problem. */
+static const char *syntax_advice(const yaml_parser_t *p, const td_source *src)
+{
+    const char *problem = p->problem ? p->problem : "";
+    if (strstr(problem, "cannot start any token")) {
+        uint32_t off = td_source_offset(src, pos_line(&p->problem_mark), pos_col(&p->problem_mark));
+        if (off < src->len && src->text[off] == '\t')
+            return "indent with spaces: YAML does not allow tabs";
+        return "put the value in quotes";
+    }
+    if (strstr(problem, "mapping values are not allowed"))
+        return "a value that contains ': ' must be put in quotes; otherwise check the indentation";
+    if (strstr(problem, "did not find expected key") ||
+        strstr(problem, "did not find expected '-'"))
+        return "check the indentation: the keys of one mapping, and the '-' of one list, "
+               "must start in the same column";
+    if (strstr(problem, "end of stream") || strstr(problem, "quoted scalar"))
+        return "close the quote, bracket or brace that was opened";
+    if (strstr(problem, "could not find expected ':'"))
+        return "add ':' after the key, or close the quote";
+    if (strstr(problem, "did not find expected ',' or"))
+        return "separate the items of a [...] or {...} with commas and close it";
+    if (strstr(problem, "anchor") || strstr(problem, "alias"))
+        return "an anchor or alias name is missing after '&' or '*'; quote the value";
+    return "check the indentation, quotes and ':' on this line and the line before";
+}
+
+static td_status syntax_error(loader *c)
+{
+    td_yaml *y = c->y;
+    const yaml_parser_t *p = &y->parser;
+    const td_source *src = y->src;
+    const char *skipped = "nothing after this point in the file was checked";
+    if (p->error == YAML_MEMORY_ERROR)
+        return TD_ENOMEM;
+    if (p->error == YAML_READER_ERROR) {
+        long bad = first_bad_utf8(src);
+        uint32_t line, col;
+        if (bad >= 0) {
+            td_source_linecol(src, (uint32_t)bad, &line, &col);
+            yfinding(c, "data.utf8", line, col, 1, NULL, skipped,
+                     "invalid UTF-8 byte 0x%02X: the file is not saved as UTF-8 (perhaps "
+                     "Windows-1258 or TCVN3); save the file as UTF-8 and check it again",
+                     (unsigned char)src->text[bad]);
+            return TD_OK;
+        }
+        size_t off = p->problem_offset < src->len ? p->problem_offset : src->len;
+        td_source_linecol(src, (uint32_t)off, &line, &col);
+        if (p->problem && strstr(p->problem, "control characters"))
+            yfinding(c, "data.syntax", line, col, 1, NULL, skipped,
+                     "character U+%04X is not allowed in a YAML file; delete it "
+                     "(it is often invisible in an editor)",
+                     (unsigned)p->problem_value);
+        else
+            yfinding(c, "data.utf8", line, col, 1, NULL, skipped,
+                     "the file cannot be read as UTF-8 text (%s); save the file as UTF-8",
+                     p->problem ? p->problem : "unreadable");
+        return TD_OK;
+    }
+    char ctx[MSG_SIZE] = "";
+    if (p->context)
+        snprintf(ctx, sizeof ctx, " (%s that starts at line %u)", p->context,
+                 pos_line(&p->context_mark));
+    uint32_t line = pos_line(&p->problem_mark), col = pos_col(&p->problem_mark);
+    if (p->error != YAML_SCANNER_ERROR && p->error != YAML_PARSER_ERROR)
+        line = col = 0;
+    yfinding(c, "data.syntax", line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
+             p->problem ? p->problem : "unreadable data", ctx, syntax_advice(p, src));
+    return TD_OK;
+}
+
+td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
+{
+    *root = NULL;
+    if (doc_line)
+        *doc_line = 0;
+    if (y->done)
+        return TD_OK;
+    loader c = { y, a, d, NULL, false, false };
+    uint32_t dl = 0;
+    yaml_mark_t doc_mark = { 0, 0, 0 };
+    bool d_oom = d->oom;
+    td_status st = TD_OK;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&y->parser, &ev)) {
+            st = syntax_error(&c);
+            y->done = true;
+            y->in_doc = false;
+            break;
+        }
+        bool stop = false;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            y->done = true;
+            stop = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            y->docs++;
+            y->in_doc = true;
+            y->nframes = y->nkids = y->nanchors = 0;
+            y->nodes = 0;
+            y->aliases = 0;
+            doc_mark = ev.start_mark;
+            dl = pos_line(&ev.start_mark);
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            y->in_doc = false;
+            if (c.refused || !c.top)
+                c.top = refused_node(&c, &doc_mark);
+            *root = c.top;
+            if (doc_line)
+                *doc_line = dl;
+            stop = true;
+            break;
+        default:
+            if (c.refused)
+                break;
+            switch (ev.type) {
+            case YAML_SCALAR_EVENT: on_scalar(&c, &ev); break;
+            case YAML_ALIAS_EVENT: on_alias(&c, &ev); break;
+            case YAML_SEQUENCE_START_EVENT: on_start(&c, &ev, TD_Y_SEQ); break;
+            case YAML_MAPPING_START_EVENT: on_start(&c, &ev, TD_Y_MAP); break;
+            case YAML_SEQUENCE_END_EVENT:
+            case YAML_MAPPING_END_EVENT: on_end(&c); break;
+            default: break;
+            }
+        }
+        yaml_event_delete(&ev);
+        if (c.oom) {
+            y->done = true;
+            *root = NULL;
+            return TD_ENOMEM;
+        }
+        if (stop)
+            break;
+    }
+    if (st == TD_OK && d->oom && !d_oom)
+        st = TD_ENOMEM;
+    return st;
+}
+
+/* ---- part 2: the generic tree typed against the schema ---- */
+
+/* Where a value sits in the document, for paths and messages; lives on the C stack. */
+typedef struct seg {
+    const struct seg *up;   /* NULL at the document */
+    const char *key;        /* the field's key, or NULL for a list item */
+    const char *rec;        /* the record that has the key */
+    uint32_t index;         /* 0-based position of a list item */
+} seg;
+
+typedef struct kpos {
+    uint32_t line, col, width;  /* the value's key or list dash; line 0 when none */
+} kpos;
+
+typedef struct typer {
+    const td_source *src;
+    td_arena *a;
+    td_diag *d;
+    bool oom;
+} typer;
+
+static void put_path(strbuf *b, const seg *s)
+{
+    if (!s)
+        return;
+    put_path(b, s->up);
+    if (s->key)
+        add_fmt(b, "%s%s", b->len ? "." : "", s->key);
+    else
+        add_fmt(b, "[%u]", s->index);
+}
+
+static const char *path_of(const seg *s, char *buf, size_t size)
+{
+    strbuf b = { buf, size, 0 };
+    buf[0] = '\0';
+    put_path(&b, s);
+    return buf;
+}
+
+static void put_subject(strbuf *b, const seg *s)
+{
+    if (!s) {
+        add_fmt(b, "the document");
+    } else if (s->key) {
+        add_fmt(b, "field '%s' of %s", s->key, s->rec);
+    } else {
+        add_fmt(b, "item %u of ", s->index + 1);
+        put_subject(b, s->up);
+    }
+}
+
+/* Reports an error or warning about the value at `s`, located at line:col. */
+static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+                     uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+                     uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
+{
+    char path[MSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    td_diagnostic *e = vfinding(c->d, c->src, sev, id, line, col, width,
+                                path_of(s, path, sizeof path), fmt, ap);
+    va_end(ap);
+    if (e && hint)
+        td_diag_set(c->d, &e->hint, "%s", hint);
+}
+
+static const char *subject(const seg *s, char *buf, size_t size)
+{
+    strbuf b = { buf, size, 0 };
+    buf[0] = '\0';
+    put_subject(&b, s);
+    return buf;
+}
+
+/* "'text'", "a mapping" or "a list": what was found instead of the expected value. */
+static const char *found(const td_ynode *y, char *buf, size_t size)
+{
+    if (y->kind == TD_Y_MAP)
+        return "a mapping";
+    if (y->kind == TD_Y_SEQ)
+        return "a list";
+    return quote(y->text ? y->text : "", y->len, buf, size);
+}
+
+static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kpos *k,
+                         bool invalid)
+{
+    td_node *n = td_arena_alloc(c->a, sizeof *n);
+    if (!n) {
+        c->oom = true;
+        return NULL;
+    }
+    n->type = t;
+    n->invalid = invalid;
+    n->line = y->line;
+    n->col = y->col;
+    n->width = y->width ? y->width : 1;
+    if (k && k->line) {
+        n->key_line = k->line;
+        n->key_col = k->col;
+    }
+    if (t->kind == TD_T_RECORD && t->rec && t->rec->n_fields) {
+        /* an invalid record has every slot absent, so it is safe to read */
+        n->v.slots = td_arena_alloc(c->a, t->rec->n_fields * sizeof *n->v.slots);
+        if (!n->v.slots) {
+            c->oom = true;
+            return NULL;
+        }
+    }
+    return n;
+}
+
+/* The key position of a list item: its '-' when the item follows one on the same line. */
+static kpos item_pos(const typer *c, const td_ynode *y)
+{
+    kpos k = { y->line, y->col, 1 };
+    const td_source *src = c->src;
+    if (!src || y->line == 0 || y->line > src->nlines)
+        return k;
+    uint32_t start = src->lines[y->line - 1];
+    uint32_t off = td_source_offset(src, y->line, y->col), p = off;
+    while (p > start && (src->text[p - 1] == ' ' || src->text[p - 1] == '\t'))
+        p--;
+    if (p < off && p > start && src->text[p - 1] == '-' &&
+        (p - 1 == start || src->text[p - 2] == ' ' || src->text[p - 2] == '\t'))
+        k.col = y->col - (off - (p - 1));  /* only blanks in between: bytes are characters */
+    return k;
+}
+
+static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k);
+
+static void put_codes(strbuf *b, const td_enum *e)
+{
+    for (uint32_t i = 0; i < e->n; i++)
+        add_fmt(b, "%s%s", i ? ", " : "", e->values[i]);
+}
+
+/* "a whole number", "a date (YYYY-MM-DD)", "one of huyen, xa, ap"...: for "must be ...". */
+static const char *expected(const td_type *t, char *buf, size_t size)
+{
+    strbuf b = { buf, size, 0 };
+    buf[0] = '\0';
+    switch (t->kind) {
+    case TD_T_TEXT: add_fmt(&b, "text"); break;
+    case TD_T_INT: add_fmt(&b, "a whole number"); break;
+    case TD_T_NUMBER: add_fmt(&b, "a number"); break;
+    case TD_T_BOOL: add_fmt(&b, "true or false"); break;
+    case TD_T_DATE: add_fmt(&b, "a date (YYYY-MM-DD)"); break;
+    case TD_T_MONTH: add_fmt(&b, "a month (YYYY-MM)"); break;
+    case TD_T_ENUM:
+        add_fmt(&b, "one of ");
+        put_codes(&b, t->en);
+        break;
+    case TD_T_RECORD:
+    case TD_T_LIST: td_type_name(t, buf, size); break;
+    }
+    return buf;
+}
+
+/* Reports a wrong value: "<subject> must be <expected>, found <value>; <what to do>". */
+static td_node *wrong(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                      const kpos *k, const char *id, const char *hint, const char *todo)
+{
+    char subj[MSG_SIZE], exp[MSG_SIZE], q[QUOTE_SIZE];
+    tfinding(c, TD_SEV_ERROR, id, s, y->line, y->col, y->width, hint, "%s must be %s, found %s; %s",
+             subject(s, subj, sizeof subj), expected(t, exp, sizeof exp), found(y, q, sizeof q),
+             todo);
+    return new_node(c, t, y, k, true);
+}
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* Decimal digits with an optional sign, within int64; *range tells an overflow. */
+static bool parse_int(const char *s, size_t len, int64_t *out, bool *range)
+{
+    size_t i = 0;
+    bool neg = false;
+    *range = false;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    if (i == len)
+        return false;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        uint64_t dg = (uint64_t)(s[i] - '0');
+        if (v > (lim - dg) / 10)
+            *range = true;
+        else
+            v = v * 10 + dg;
+    }
+    if (*range)
+        return false;
+    *out = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+    return true;
+}
+
+/* The value of a validated decimal without strtod, for a process whose locale does not use
+ * '.' as the decimal point (the engine never calls setlocale, a host program may). */
+static double decimal_value(const char *s, size_t len)
+{
+    double v = 0;
+    long exp10 = 0, e = 0;
+    int sig = 0;
+    size_t i = 0;
+    bool neg = false, frac = false, eneg = false;
+    if (s[i] == '+' || s[i] == '-')
+        neg = s[i++] == '-';
+    for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            frac = true;
+            continue;
+        }
+        if (sig < 19) {
+            v = v * 10 + (s[i] - '0');
+            sig += v > 0;
+            exp10 -= frac;
+        } else {
+            exp10 += !frac;
+        }
+    }
+    if (i < len) {
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+            eneg = s[i++] == '-';
+        for (; i < len && e < 100000; i++)
+            e = e * 10 + (s[i] - '0');
+    }
+    exp10 += eneg ? -e : e;
+    for (; exp10 > 0 && v < HUGE_VAL; exp10--)
+        v *= 10;
+    for (; exp10 < 0 && v > 0; exp10++)
+        v /= 10;
+    return neg ? -v : v;
+}
+
+/* A strict decimal: [+-] digits [. digits] [e [+-] digits]; no inf, nan, hex or commas. */
+static bool parse_number(const char *s, size_t len, double *out)
+{
+    size_t i = 0, mant = 0, ed = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    for (; i < len && is_digit(s[i]); i++)
+        mant++;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && is_digit(s[i]); i++)
+            mant++;
+    if (!mant)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (; i < len && is_digit(s[i]); i++)
+            ed++;
+        if (!ed)
+            return false;
+    }
+    if (i != len)
+        return false;
+    char *end = NULL;
+    double v = strtod(s, &end);  /* s is NUL-terminated right after len bytes */
+    if (end != s + len)
+        v = decimal_value(s, len);
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool looks_like_comma_number(const char *s, size_t len)
+{
+    bool digit = false, comma = false;
+    for (size_t i = 0; i < len; i++) {
+        if (is_digit(s[i]))
+            digit = true;
+        else if (s[i] == ',')
+            comma = true;
+        else if (s[i] != '.' && s[i] != '-' && s[i] != '+' && s[i] != ' ')
+            return false;
+    }
+    return digit && comma;
+}
+
+/* Reads up to 3 groups of digits separated by '/', '-' or '.'; returns the number of groups. */
+static int groups(const char *s, size_t len, uint32_t g[3], size_t w[3])
+{
+    int n = 0;
+    size_t i = 0;
+    while (i < len && n < 3) {
+        size_t st = i;
+        uint32_t v = 0;
+        while (i < len && is_digit(s[i]) && i - st < 4)
+            v = v * 10 + (uint32_t)(s[i++] - '0');
+        if (i == st)
+            return 0;
+        g[n] = v;
+        w[n++] = i - st;
+        if (i == len)
+            break;
+        if (s[i] != '/' && s[i] != '-' && s[i] != '.')
+            return 0;
+        i++;
+    }
+    return i == len ? n : 0;
+}
+
+/* "did you mean 2024-04-15?" for 15/04/2024, 2024-4-15 or 15.4.2024; NULL when unsure. */
+static const char *date_hint(const char *s, size_t len, char *buf, size_t size)
+{
+    uint32_t g[3];
+    size_t w[3];
+    if (groups(s, len, g, w) != 3)
+        return NULL;
+    uint32_t y, m, d;
+    if (w[0] == 4) {
+        y = g[0], m = g[1], d = g[2];
+    } else if (w[2] == 4) {
+        d = g[0], m = g[1], y = g[2];  /* Vietnamese order: day/month/year */
+    } else {
+        return NULL;
+    }
+    char iso[32];
+    int32_t days;
+    snprintf(iso, sizeof iso, "%04u-%02u-%02u", y, m % 100, d % 100);
+    if (m > 12 || d > 31 || !td_parse_date(iso, strlen(iso), &days))
+        return NULL;
+    if (strlen(iso) == len && memcmp(iso, s, len) == 0)
+        return NULL;
+    snprintf(buf, size, "did you mean %s?", iso);
+    return buf;
+}
+
+/* "did you mean 2024-05?" for 5/2024, 2024-5, 05.2024 or a whole date 2024-05-31. */
+static const char *month_hint(const char *s, size_t len, char *buf, size_t size)
+{
+    uint32_t g[3];
+    size_t w[3];
+    int n = groups(s, len, g, w);
+    uint32_t y, m;
+    if (n == 2 && w[0] == 4)
+        y = g[0], m = g[1];
+    else if (n == 2 && w[1] == 4)
+        m = g[0], y = g[1];
+    else if (n == 3 && w[0] == 4)
+        y = g[0], m = g[1];
+    else if (n == 3 && w[2] == 4)
+        m = g[1], y = g[2];
+    else
+        return NULL;
+    if (m < 1 || m > 12)
+        return NULL;
+    char iso[32];
+    snprintf(iso, sizeof iso, "%04u-%02u", y, m);
+    if (strlen(iso) == len && memcmp(iso, s, len) == 0)
+        return NULL;
+    snprintf(buf, size, "did you mean %s?", iso);
+    return buf;
+}
+
+static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    int32_t days;
+    if (td_parse_date(y->text, y->len, &days)) {
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.days = days;
+        return n;
+    }
+    char why[MSG_SIZE], hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
+    const char *shape = "write the date as YYYY-MM-DD";
+    const char *problem = td_date_problem(y->text, y->len, why, sizeof why);
+    if (!problem || strcmp(problem, shape) == 0)
+        return wrong(c, t, y, s, k, "data.date", date_hint(y->text, y->len, hint, sizeof hint),
+                     "write the date as YYYY-MM-DD, e.g. 2024-04-15");
+    tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+             "%s is not a real date, found %s: %s; write a date that exists on the calendar",
+             subject(s, subj, sizeof subj), quote(y->text, y->len, q, sizeof q), problem);
+    return new_node(c, t, y, k, true);
+}
+
+static td_node *type_month(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k)
+{
+    int32_t month;
+    if (td_parse_month(y->text, y->len, &month)) {
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.month = month;
+        return n;
+    }
+    const char *v = y->text;
+    bool shaped = y->len == 7 && v[4] == '-' && is_digit(v[0]) && is_digit(v[1]) &&
+                  is_digit(v[2]) && is_digit(v[3]) && is_digit(v[5]) && is_digit(v[6]);
+    char hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
+    if (!shaped)
+        return wrong(c, t, y, s, k, "data.month", month_hint(v, y->len, hint, sizeof hint),
+                     "write the month as YYYY-MM, e.g. 2024-05");
+    tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+             "%s is not a real month, found %s: month %.2s does not exist; "
+             "write a month from 01 to 12",
+             subject(s, subj, sizeof subj), quote(v, y->len, q, sizeof q), v + 5);
+    return new_node(c, t, y, k, true);
+}
+
+static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    const td_enum *e = t->en;
+    int idx = td_enum_index(e, y->text, y->len);
+    if (idx >= 0) {
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.enum_index = (uint32_t)idx;
+        return n;
+    }
+    const char *near = NULL;
+    for (uint32_t i = 0; i < e->n && !near; i++)
+        if (strcasecmp(e->values[i], y->text) == 0)
+            near = e->values[i];
+    if (!near)
+        near = td_suggest(y->text, e->values, e->n);
+    char hint[MSG_SIZE];
+    if (near)
+        snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+    return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
+}
+
+static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    if (y->kind != TD_Y_SCALAR)
+        return wrong(c, t, y, s, k, "data.type", NULL, "write a single value here");
+    td_node *n;
+    bool range;
+    switch (t->kind) {
+    case TD_T_TEXT:
+        n = new_node(c, t, y, k, false);
+        if (n) {
+            n->v.text.s = y->text;
+            n->v.text.len = y->len;
+        }
+        return n;
+    case TD_T_INT: {
+        int64_t i;
+        if (!parse_int(y->text, y->len, &i, &range)) {
+            bool comma = looks_like_comma_number(y->text, y->len);
+            return wrong(c, t, y, s, k, "data.type",
+                         comma ? "write the number without separators: 1000, not 1,000" : NULL,
+                         range ? "write a smaller number"
+                               : "write digits only, e.g. 40");
+        }
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.i = i;
+        return n;
+    }
+    case TD_T_NUMBER: {
+        double num;
+        if (!parse_number(y->text, y->len, &num)) {
+            bool comma = looks_like_comma_number(y->text, y->len);
+            return wrong(c, t, y, s, k, "data.type",
+                         comma ? "use a point for decimals (2.5) and no thousands separators"
+                               : NULL,
+                         "write digits, e.g. 40 or 2.5");
+        }
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.num = num;
+        return n;
+    }
+    case TD_T_BOOL: {
+        const char *v = y->text;
+        bool yes = !strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE");
+        bool no = !strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE");
+        if (!yes && !no)
+            return wrong(c, t, y, s, k, "data.type", NULL, "write true or false");
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.b = yes;
+        return n;
+    }
+    case TD_T_DATE: return type_date(c, t, y, s, k);
+    case TD_T_MONTH: return type_month(c, t, y, s, k);
+    case TD_T_ENUM: return type_enum(c, t, y, s, k);
+    default: return NULL;
+    }
+}
+
+static void unknown_field(typer *c, const td_record *r, const td_ynode *key, const seg *s)
+{
+    const char *near = NULL;
+    char hint[MSG_SIZE];
+    if (r->n_fields) {
+        const char **names = td_arena_alloc(c->a, r->n_fields * sizeof *names);
+        if (!names) {
+            c->oom = true;
+            return;
+        }
+        for (uint32_t i = 0; i < r->n_fields; i++)
+            names[i] = r->fields[i].name;
+        near = td_suggest(key->text, names, r->n_fields);
+    }
+    strbuf b = { hint, sizeof hint, 0 };
+    hint[0] = '\0';
+    if (near) {
+        add_fmt(&b, "did you mean '%s'?", near);
+    } else {
+        add_fmt(&b, "the fields of %s are:", r->name);
+        for (uint32_t i = 0; i < r->n_fields; i++)
+            add_fmt(&b, "%s %s", i ? "," : "", r->fields[i].name);
+    }
+    seg sub = { s, key->text, r->name, 0 };
+    char q[QUOTE_SIZE];
+    tfinding(c, TD_SEV_WARNING, "data.unknown_field", &sub, key->line, key->col, key->width,
+             hint, "unknown field %s in %s; it is ignored: correct its name or delete it",
+             quote(key->text, key->len, q, sizeof q), s ? r->name : "the document");
+}
+
+static void missing_field(typer *c, const td_record *r, const td_field *f, const td_ynode *y,
+                          const seg *s, const kpos *k)
+{
+    seg sub = { s, f->name, r->name, 0 };
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *key = y->pairs[i].key;
+        if (strcmp(key->text, f->name) == 0) {
+            if (!y->pairs[i].value->text)
+                return;  /* refused by the loader: already reported */
+            tfinding(c, TD_SEV_ERROR, "data.required", &sub, key->line, key->col, key->width,
+                     NULL, "field '%s' of %s is empty, but it is required; "
+                     "write a value after '%s:'",
+                     f->name, r->name, f->name);
+            return;
+        }
+    }
+    bool at_key = k && k->line;
+    tfinding(c, TD_SEV_ERROR, "data.required", &sub, at_key ? k->line : y->line,
+             at_key ? k->col : y->col, at_key ? k->width : 1, NULL,
+             "%s has no '%s'; add `%s: ...`", s ? r->name : "the document", f->name, f->name);
+}
+
+static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    const td_record *r = t->rec;
+    if (y->kind != TD_Y_MAP) {
+        char subj[MSG_SIZE], q[QUOTE_SIZE];
+        tfinding(c, TD_SEV_ERROR, "data.not_a_mapping", s, y->line, y->col, y->width, NULL,
+                 "%s must be a mapping of fields (%s), found %s; write its fields on the "
+                 "lines below, indented, as `%s: ...`",
+                 subject(s, subj, sizeof subj), r->name, found(y, q, sizeof q),
+                 r->n_fields ? r->fields[0].name : "name");
+        return new_node(c, t, y, k, true);
+    }
+    td_node *n = new_node(c, t, y, k, false);
+    if (!n)
+        return NULL;
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *key = y->pairs[i].key;
+        const td_field *f = td_record_field(r, key->text);
+        if (!f || f->slot >= r->n_fields) {
+            unknown_field(c, r, key, s);
+        } else {
+            seg sub = { s, f->name, r->name, 0 };
+            kpos kp = { key->line, key->col, key->width };
+            n->v.slots[f->slot] = type_value(c, f->type, y->pairs[i].value, &sub, &kp);
+        }
+        if (c->oom)
+            return NULL;
+    }
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        const td_field *f = &r->fields[i];
+        if (f->required && !n->v.slots[f->slot])
+            missing_field(c, r, f, y, s, k);
+    }
+    return n;
+}
+
+static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    if (y->kind != TD_Y_SEQ) {
+        char todo[MSG_SIZE];
+        if (y->kind == TD_Y_SCALAR) {
+            char q[QUOTE_SIZE];
+            const char *v = quote(y->text, y->len, q, sizeof q);
+            snprintf(todo, sizeof todo, "write it as a list: [%.*s]", (int)strlen(v) - 2, v + 1);
+        } else {
+            snprintf(todo, sizeof todo, "write each item on its own line, starting with '- '");
+        }
+        return wrong(c, t, y, s, k, "data.type", NULL, todo);
+    }
+    td_node *n = new_node(c, t, y, k, false);
+    if (!n || !y->n)
+        return n;
+    td_node **items = td_arena_alloc(c->a, y->n * sizeof *items);
+    if (!items) {
+        c->oom = true;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *it = y->items[i];
+        seg sub = { s, NULL, NULL, i };
+        kpos kp = item_pos(c, it);
+        if (it->kind == TD_Y_NULL && it->text) {
+            char subj[MSG_SIZE];
+            tfinding(c, TD_SEV_ERROR, "data.type", &sub, kp.line, kp.col, 1, NULL,
+                     "%s is empty; write a value after the '-' or delete the line",
+                     subject(&sub, subj, sizeof subj));
+            items[i] = new_node(c, t->elem, it, &kp, true);
+        } else {
+            items[i] = type_value(c, t->elem, it, &sub, &kp);
+        }
+        if (c->oom)
+            return NULL;
+    }
+    n->v.list.items = items;
+    n->v.list.n = y->n;
+    return n;
+}
+
+static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k)
+{
+    if (y->kind == TD_Y_NULL)
+        return y->text ? NULL : new_node(c, t, y, k, true);
+    switch (t->kind) {
+    case TD_T_RECORD: return type_record(c, t, y, s, k);
+    case TD_T_LIST: return type_list(c, t, y, s, k);
+    default: return type_scalar(c, t, y, s, k);
+    }
+}
+
+td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
+                           td_arena *a, td_diag *d, td_node **out)
+{
+    typer c = { src, a, d, false };
+    bool d_oom = d->oom;
+    const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
+    *out = NULL;
+    if (!root)
+        root = &none;
+    td_node *n;
+    if (root->kind == TD_Y_NULL) {
+        if (root->text)
+            tfinding(&c, TD_SEV_ERROR, "data.empty", NULL, root->line, root->col, 1, NULL,
+                     "the document is empty; write the unit's data in it, "
+                     "or delete the '---' line that starts it");
+        n = new_node(&c, type, root, NULL, true);
+    } else {
+        n = type_value(&c, type, root, NULL, NULL);
+    }
+    if (c.oom || !n)
+        return TD_ENOMEM;
+    *out = n;
+    return d->oom && !d_oom ? TD_ENOMEM : TD_OK;
+}

@@ -1,0 +1,60 @@
+/* Loading unit data: libyaml events into a generic YAML tree (with duplicate-key, depth,
+ * alias and size checks), then that tree typed against the schema into td_node.
+ * Pipeline: unit file bytes -> td_ynode -> td_node (unit arena) -> eval. */
+#ifndef TD_LOAD_H
+#define TD_LOAD_H
+
+#include "schema.h"
+
+/* Bounds that keep a hostile file from costing unbounded time or memory. */
+typedef struct td_limits {
+    uint32_t max_depth;         /* nesting of mappings/sequences; default 64 */
+    uint32_t max_scalar;        /* bytes of one scalar; default 65536 */
+    uint32_t max_nodes;         /* nodes of one document after alias expansion; default 200000 */
+    uint32_t max_aliases;       /* alias uses in one document; default 1000 */
+} td_limits;
+
+void td_limits_default(td_limits *l);
+
+typedef enum td_ykind { TD_Y_NULL, TD_Y_SCALAR, TD_Y_MAP, TD_Y_SEQ } td_ykind;
+
+typedef struct td_ynode td_ynode;
+typedef struct td_ypair { td_ynode *key, *value; } td_ypair;
+
+/* A generic YAML node. Aliases point at the anchored node (shared, never copied). */
+struct td_ynode {
+    td_ykind kind;
+    uint32_t line, col;         /* 1-based start of the node (libyaml marks + 1) */
+    uint32_t width;             /* characters of a scalar on its first line; 1 otherwise */
+    bool plain;                 /* SCALAR: written without quotes (so `null`, `~` mean null) */
+    const char *text;           /* SCALAR: NUL-terminated; arena(unit) */
+    uint32_t len;               /* SCALAR: bytes */
+    td_ypair *pairs;            /* MAP; a duplicate key is reported and the first kept */
+    td_ynode **items;           /* SEQ */
+    uint32_t n;                 /* MAP pairs or SEQ items */
+};
+
+typedef struct td_yaml td_yaml;
+
+/* Starts reading the documents of `src` (borrowed; must outlive the reader).
+ * Caller owns *out (td_yaml_close). TD_ENOMEM only. */
+td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out);
+
+/* Reads the next document into arena `a`: *root is NULL at the end of the stream.
+ * Problems (syntax errors with libyaml's location, invalid UTF-8, duplicate keys, limits)
+ * are findings in `d` with the file's name and line:column; after a syntax error the rest
+ * of the file is skipped (*root NULL). *doc_line is the line where the document starts.
+ * An empty document gives a TD_Y_NULL root. Returns TD_ENOMEM or TD_OK. */
+td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line);
+
+void td_yaml_close(td_yaml *y);
+
+/* Types a generic document against `type` (normally schema->document_type). Wrong types,
+ * bad dates and months, values outside an enum, missing required fields are errors; keys
+ * the schema does not know are warnings with a "did you mean" hint. Findings go to `d`,
+ * located in `src`. The result is never NULL unless out of memory: a wrong value becomes a
+ * node with `invalid` set (or an absent slot for null). Nodes live in `a`. */
+td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
+                           td_arena *a, td_diag *d, td_node **out);
+
+#endif

@@ -1,0 +1,205 @@
+/* Internal to the parser: the parse context shared by the lexer (grammar/lexer.l), the
+ * grammar (grammar/parser.y) and the AST constructors (engine/ast.c). Pipeline: parse. */
+#ifndef TD_PARSE_H
+#define TD_PARSE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+
+/* Syntax errors recorded per parse before the rest of the input is skipped. */
+#define TD_PARSE_MAX_ERRORS 20
+
+/* A growable array in the parse arena; a grown copy leaves the old block behind (the arena
+ * frees it with everything else). Elements are copied in by value. */
+typedef struct td_vec {
+    void *data;             /* arena(parse) */
+    uint32_t n, cap;        /* elements */
+} td_vec;
+
+/* A number token. */
+typedef struct td_num {
+    double value;
+    bool is_int;            /* written without a decimal point */
+} td_num;
+
+/* `[binder in] list` of count, sum, min, max, all, any, none and each. */
+typedef struct td_iter {
+    const char *binder;     /* NULL for `it` */
+    td_span binder_span;
+    td_expr *list;
+} td_iter;
+
+typedef enum td_clause_kind {
+    TD_C_CITE, TD_C_ON, TD_C_WHERE, TD_C_SEVERITY, TD_C_DUE, TD_C_LET, TD_C_REQUIRE,
+    TD_C_MESSAGE, TD_C_HINT, TD_C_COUNT, TD_C_SUM, TD_C_BY, TD_C_AT_LEAST, TD_C_HISTORY,
+    TD_C_STATE, TD_C_DATED, TD_C_EVIDENCE, TD_C_STAGE, TD_C_INITIAL, TD_C_TRANSITIONS,
+    TD_C_GUARD, TD_C_ISSUER, TD_C_ISSUED, TD_C_IMPLEMENTS, TD_C_PERIOD, TD_C_BECAUSE
+} td_clause_kind;
+
+/* One clause of a declaration, before it is applied to the td_decl. */
+typedef struct td_clause {
+    td_clause_kind kind;
+    td_span span;           /* the whole clause */
+    td_expr *a, *b;         /* WHERE DUE REQUIRE BY AT_LEAST SUM(a = summed) PERIOD ISSUED */
+    td_str str;             /* CITE MESSAGE HINT ISSUER BECAUSE */
+    const char *name;       /* HISTORY STATE DATED EVIDENCE */
+    td_span name_span;
+    td_severity sev;        /* SEVERITY */
+    td_vec list;            /* ON, COUNT, SUM: td_dotted; INITIAL: td_expr *;
+                             * TRANSITIONS: td_ast_transition; IMPLEMENTS: td_str */
+    td_ast_let let;         /* LET */
+    td_ast_stage stage;     /* STAGE */
+    td_ast_guard guard;     /* GUARD */
+} td_clause;
+
+/* One token, as td_lex returns it (tests and the formatter). */
+typedef struct td_token {
+    int kind;               /* T_* of build/parser.h; T_EOF at the end */
+    td_span span;
+    const char *text;       /* IDENT, DATE, MONTH: as written; keywords: the spelling */
+    td_num num;             /* NUMBER */
+    td_str str;             /* STRING */
+} td_token;
+
+/* The state of one parse: what the lexer, the grammar and the constructors share. */
+typedef struct td_parse {
+    td_arena *arena;        /* borrowed; the AST is allocated here */
+    const td_source *src;   /* borrowed */
+    uint32_t src_index;     /* stored in every span */
+    td_diag *diag;          /* borrowed */
+    void *scanner;          /* owned (yyscan_t) */
+    void *lexbuf;           /* owned (YY_BUFFER_STATE) over buf */
+    char *buf;              /* owned; the scanned bytes, then two NULs */
+    uint32_t base, end;     /* the scanned range of src->text, in bytes */
+    uint32_t off;           /* byte offset in src of the next unscanned byte */
+    int start_token;        /* returned by the lexer first (T_START_FILE/EXPR), or 0 */
+    bool expr_mode;         /* parsing an expression alone (td_parse_expr_at) */
+    uint32_t errors;        /* errors recorded by this parse */
+    bool stop;              /* too many errors or out of memory: the lexer ends the input */
+    bool oom;               /* an allocation failed */
+    uint32_t ntok;          /* tokens returned so far */
+    int hist_tok[3];        /* the last tokens returned: [0] is the newest */
+    td_span hist_span[3];
+    td_span kw_name_span;   /* the last keyword the grammar took as a name */
+    bool has_kw_name;
+    uint32_t resync_floor;  /* the lexer is only rewound past this offset */
+    td_vec decls;           /* td_decl * */
+    td_vec comments;        /* td_span of each comment */
+    td_expr *expr;          /* expr_mode: the result */
+    size_t reserve_used;    /* bytes of reserve handed to the scanner */
+    _Alignas(16) unsigned char reserve[512]; /* scanner memory when malloc fails */
+} td_parse;
+
+/* Prepares p to scan text[off, off+len) of src; the lexer first returns start_token (0 for
+ * none). TD_ENOMEM when out of memory. Always pair with td_parse_close. */
+td_status td_parse_open(td_parse *p, td_arena *a, const td_source *src, uint32_t src_index,
+                        td_diag *d, uint32_t off, uint32_t len, int start_token);
+void td_parse_close(td_parse *p);
+
+/* Scans the next token (tests and the formatter); T_EOF (0) at the end. */
+int td_lex(td_parse *p, td_token *t);
+
+/* Records an error of this parse, unless TD_PARSE_MAX_ERRORS were recorded already: then
+ * the first time adds the note "too many errors" and stops the parse. Returns the entry or
+ * NULL. */
+td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Reports a syntax error: `found` is the lookahead token, `expected` the tokens the
+ * parser could accept there (n of them). Called by the grammar's yyreport_syntax_error. */
+void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expected, int n);
+/* Reports that the parser stack is exhausted (absurd nesting). */
+void td_parse_too_deep(td_parse *p, td_span at);
+
+/* Lexer helpers (engine/parse.c). Each records its diagnostics and returns the value. */
+void td_lex_advance(td_parse *p, td_span *loc, size_t len);
+int td_lex_token(td_parse *p, int token, const td_span *loc);
+const char *td_lex_text(td_parse *p, const char *s, size_t len);
+td_num td_lex_number(const char *s, size_t len);
+td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp);
+void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp);
+void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp);
+void td_lex_fatal(td_parse *p, const char *msg);
+
+/* AST constructors (engine/ast.c), one per grammar action. Each takes the parse context
+ * and the span of what it builds; out of memory they set p->oom and return NULL (or an
+ * empty value), and they accept NULL operands so the parse can wind down. */
+td_vec ast_vec_push(td_parse *p, td_vec v, const void *elem, size_t size);
+td_vec ast_vec_one(td_parse *p, const void *elem, size_t size);
+td_vec ast_vec_empty(void);
+
+const char *ast_kw_name(td_parse *p, const char *spelling, td_span sp);
+
+td_expr *ast_number(td_parse *p, td_num n, td_span sp);
+td_expr *ast_string(td_parse *p, td_str s, td_span sp);
+td_expr *ast_date(td_parse *p, td_expr_kind kind, const char *text, td_span sp);
+td_expr *ast_bool(td_parse *p, bool b, td_span sp);
+td_expr *ast_leaf(td_parse *p, td_expr_kind kind, td_span sp);
+td_expr *ast_name(td_parse *p, const char *name, td_span sp);
+td_expr *ast_field(td_parse *p, td_expr *a, const char *name, td_span name_sp, td_span sp);
+td_expr *ast_list(td_parse *p, td_vec items, td_span sp);
+td_expr *ast_call(td_parse *p, const char *name, td_span name_sp, td_vec args, td_span sp);
+td_expr *ast_unary(td_parse *p, td_op op, td_expr *a, td_span sp);
+td_expr *ast_binary(td_parse *p, td_op op, td_expr *a, td_expr *b, td_span sp);
+td_expr *ast_count(td_parse *p, td_iter it, td_expr *where, td_span sp);
+td_expr *ast_agg(td_parse *p, td_agg agg, td_expr *mapped, td_iter it, td_expr *where,
+                 td_span sp);
+td_expr *ast_minmax(td_parse *p, td_agg agg, td_expr *a, td_expr *b, td_span sp);
+td_expr *ast_quant(td_parse *p, td_quant q, td_iter it, td_expr *body, td_span sp);
+td_expr *ast_each(td_parse *p, td_iter it, td_expr *cond, td_span sp);
+td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp);
+td_iter ast_iter(td_parse *p, const char *binder, td_span binder_sp, td_expr *list);
+
+td_str ast_str_none(const td_span *at);
+td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span part_sp);
+td_ast_type *ast_type(td_parse *p, const char *name, td_ast_type *elem, td_span sp);
+td_ast_field *ast_field_decl(td_parse *p, bool required, const char *name, td_span name_sp,
+                             td_ast_type *type, td_str label);
+td_ast_enum_item *ast_enum_item(td_parse *p, const char *name, td_span sp, td_str label);
+td_ast_transition *ast_transition(td_parse *p, td_expr *from, td_expr *to, td_span sp);
+
+td_clause *ast_clause(td_parse *p, td_clause_kind kind, td_span sp);
+td_clause *ast_clause_expr(td_parse *p, td_clause_kind kind, td_expr *a, td_expr *b,
+                           td_span sp);
+td_clause *ast_clause_str(td_parse *p, td_clause_kind kind, td_str s, td_span sp);
+td_clause *ast_clause_name(td_parse *p, td_clause_kind kind, const char *name, td_span name_sp,
+                           td_span sp);
+td_clause *ast_clause_list(td_parse *p, td_clause_kind kind, td_vec list, td_span sp);
+td_clause *ast_clause_severity(td_parse *p, td_severity sev, td_span sp);
+td_clause *ast_clause_sum(td_parse *p, td_expr *summed, td_dotted *path, td_span sp);
+td_clause *ast_clause_let(td_parse *p, const char *name, td_span name_sp, td_expr *value,
+                          td_span sp);
+td_clause *ast_clause_stage(td_parse *p, td_expr *value, td_str label, td_span sp);
+td_clause *ast_clause_guard(td_parse *p, td_expr *stage, td_str label, td_expr *require,
+                            td_str message, td_span sp);
+
+/* Declaration heads, then clauses applied one by one (the last of a kind wins; a repeated
+ * clause is recorded in dup_clause). */
+td_decl *ast_decl_plan(td_parse *p, td_str number, td_str title, td_span sp);
+td_decl *ast_decl_import(td_parse *p, td_str path, td_span sp);
+td_decl *ast_decl_param(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                        td_expr *value, td_str label, td_span sp);
+td_decl *ast_decl_enum(td_parse *p, const char *name, td_span name_sp, td_vec items,
+                       td_span sp);
+td_decl *ast_decl_record(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                         td_vec fields, td_span sp);
+td_decl *ast_decl_document(td_parse *p, const char *name, td_span name_sp, td_span sp);
+td_decl *ast_decl_define(td_parse *p, const char *record, td_span record_sp,
+                         const char *member, td_span member_sp, td_str label, td_expr *value,
+                         td_span sp);
+td_decl *ast_decl_rule(td_parse *p, td_decl_kind kind, td_dotted *id, td_str label,
+                       td_span sp);
+td_decl *ast_decl_disable(td_parse *p, td_dotted *id, td_str because, td_span sp);
+td_decl *ast_decl_note(td_parse *p, td_str cite, td_str label, td_str because, td_span sp);
+td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c);
+td_decl *ast_replace(td_parse *p, td_decl *d);
+/* Appends a finished declaration to the file (span: the keyword to the end). */
+void ast_add_decl(td_parse *p, td_decl *d, td_span sp);
+/* Sets the result of an expression parse. */
+void ast_set_expr(td_parse *p, td_expr *e);
+
+#endif

@@ -1,0 +1,218 @@
+/* The compiled program: params, criteria, targets, workflows and notes with expressions
+ * lowered to slots, plus the runtime values the evaluator computes with.
+ * Pipeline: resolve -> td_program (program arena, read-only, shared by workers) -> eval. */
+#ifndef TD_PROGRAM_H
+#define TD_PROGRAM_H
+
+#include "schema.h"
+#include "thidua.h"
+
+/* ---- runtime values ---- */
+
+typedef enum td_vkind {
+    TD_V_ABSENT,    /* no value: an optional field not written, or an operation on one */
+    TD_V_INVALID,   /* a value written wrong (the loader reported it): present, not usable */
+    TD_V_BOOL, TD_V_INT, TD_V_NUM, TD_V_TEXT, TD_V_DATE, TD_V_MONTH, TD_V_ENUM,
+    TD_V_RECORD,    /* u.node: a record node */
+    TD_V_LIST       /* u.list */
+} td_vkind;
+
+typedef struct td_value td_value;
+typedef struct td_vlist {
+    const td_node *node;    /* a data list: iterate node->v.list (items is NULL) */
+    td_value *items;        /* a computed list; arena(unit) */
+    uint32_t n;
+    const td_type *elem;    /* element type */
+} td_vlist;
+
+struct td_value {
+    td_vkind kind;
+    const td_node *node;    /* where the value comes from in the data, for locations */
+    union {
+        bool b;
+        int64_t i;
+        double num;
+        struct { const char *s; uint32_t len; } text;
+        int32_t days;
+        int32_t month;
+        struct { const td_enum *en; uint32_t index; } en;
+        const td_node *rec;
+        td_vlist list;
+    } u;
+};
+
+/* ---- compiled expressions ---- */
+
+typedef enum td_cop {
+    TD_C_CONST,     /* value */
+    TD_C_ROOT,      /* the document */
+    TD_C_FIELD,     /* slot of the record in frame `up` */
+    TD_C_DEFINE,    /* computed field `def` of the record in frame `up` */
+    TD_C_LET,       /* let number `index` of frame `up` */
+    TD_C_IT,        /* the element of frame `up` (binder or `it`) */
+    TD_C_PREVIOUS,  /* the element before it in frame `up` */
+    TD_C_POSITION,  /* 1-based position in frame `up` */
+    TD_C_ASOF,
+    TD_C_GET,       /* field `slot` of record value a; over a list: mapped and flattened */
+    TD_C_GETDEF,    /* computed field `def` of record value a (mapped over a list) */
+    TD_C_NOT, TD_C_NEG, TD_C_AND, TD_C_OR,
+    TD_C_CMP,       /* op: EQ NE LT LE GT GE */
+    TD_C_IN,        /* a in list b (NOT_IN when negate) */
+    TD_C_ARITH,     /* op: ADD SUB MUL DIV on numbers; date/month +- int; date - date */
+    TD_C_LIST,      /* [args] */
+    TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF, TD_C_YEAR_OF, TD_C_MONTHS,
+    TD_C_COUNT,     /* count(a where b) */
+    TD_C_AGG,       /* agg(c of a where b) */
+    TD_C_MINMAX,    /* min/max(a, b) */
+    TD_C_QUANT,     /* all/any/none a have b */
+    TD_C_EACH,      /* each a where b */
+    TD_C_IF
+} td_cop;
+
+struct td_cexpr {
+    td_cop op;
+    int sub;                    /* td_op of CMP/ARITH, td_agg, td_quant */
+    bool negate;                /* IN: not in */
+    const td_type *type;        /* static type of the result */
+    uint32_t up;                /* frames to go up (FIELD DEFINE LET IT PREVIOUS POSITION) */
+    uint32_t slot;              /* FIELD GET: slot; LET: index */
+    const td_define *def;       /* DEFINE GETDEF */
+    td_value value;             /* CONST */
+    const td_cexpr *a, *b, *c;
+    const td_cexpr **args;      /* LIST */
+    uint32_t nargs;
+    td_span span;               /* in the rules, for runtime diagnostics */
+};
+
+/* ---- declarations ---- */
+
+/* A path from the document to the entities a rule applies to (`exemplars.plan`). */
+typedef struct td_epath {
+    uint32_t n;                 /* steps; 0 = the document itself */
+    const uint32_t *slots;      /* slot at each step */
+    const td_record **recs;     /* n + 1 records: the document's, then each step's */
+    const char *text;           /* as written */
+} td_epath;
+
+/* A message with {expr} parts: text[0] expr[0] text[1] ... text[n]. */
+typedef struct td_msg {
+    uint32_t n;                 /* interpolated expressions */
+    const char **text;          /* n + 1 literal pieces */
+    const td_cexpr **expr;      /* n expressions */
+} td_msg;
+
+typedef struct td_param {
+    const char *name, *label, *cite;
+    const td_type *type;
+    td_value value;
+    td_span span;
+    bool overridden;            /* by `set` or -D */
+} td_param;
+
+/* One criterion compiled for one of its `on` paths. */
+typedef struct td_variant {
+    td_epath path;
+    const td_cexpr *where;      /* or NULL */
+    const td_cexpr *due;        /* or NULL */
+    const td_cexpr **lets;
+    uint32_t n_lets;
+    const td_cexpr *require;
+    td_msg message;             /* n == 0 and text NULL: the label is the message */
+} td_variant;
+
+typedef struct td_criterion {
+    const char *id, *label, *cite, *hint;
+    td_severity severity;
+    td_variant *variants;
+    uint32_t n_variants;
+    td_span span;
+} td_criterion;
+
+typedef struct td_target {
+    const char *id, *label, *cite;
+    td_epath path;              /* the counted entities */
+    const td_cexpr *where;      /* or NULL */
+    const td_cexpr *sum;        /* sum EXPR of ...; NULL for count */
+    const td_cexpr *by;         /* group key, or NULL */
+    const td_cexpr *at_least;   /* the requirement, or NULL for a tally (constant) */
+    const td_cexpr *due;        /* or NULL (constant) */
+    td_span span;
+} td_target;
+
+typedef struct td_guard {
+    uint32_t stage;             /* index in stages */
+    const char *label;
+    const td_cexpr *require;    /* in the scope of the history entry */
+    td_msg message;
+} td_guard;
+
+/* The checks a workflow makes on each history; `disable ID.CHECK` switches one off. */
+typedef enum td_wf_check {
+    TD_WF_STAGE,        /* the state is one of the declared stages */
+    TD_WF_INITIAL,      /* the first entry is an initial stage */
+    TD_WF_TRANSITION,   /* each entry follows the previous by an allowed transition */
+    TD_WF_DATE,         /* every entry is dated */
+    TD_WF_ORDER,        /* dates never go backwards */
+    TD_WF_EVIDENCE,     /* every entry has evidence */
+    TD_WF_FUTURE,       /* no entry is dated after the as-of date */
+    TD_WF_GUARD,        /* the guards of each stage hold */
+    TD_WF_NCHECKS
+} td_wf_check;
+
+/* Suffixes of the checks' rule ids: exemplar.steps.order. */
+extern const char *const td_wf_check_names[TD_WF_NCHECKS];
+
+typedef struct td_workflow {
+    const char *id, *label, *cite;
+    bool off[TD_WF_NCHECKS];    /* checks disabled by an overlay */
+    td_epath path;              /* the entities that carry a history */
+    const td_cexpr *where;
+    uint32_t history_slot;      /* list field of the entity */
+    const td_record *entry;     /* record of a history entry */
+    uint32_t state_slot, date_slot, evidence_slot;
+    td_value *stages;           /* stage values (constants) */
+    const char **stage_labels;
+    uint32_t n_stages;
+    bool *initial;              /* n_stages flags */
+    bool *allowed;              /* n_stages * n_stages: allowed[from * n + to] */
+    td_guard *guards;
+    uint32_t n_guards;
+    td_span span;
+} td_workflow;
+
+typedef struct td_note {
+    const char *cite, *label, *because;
+} td_note;
+
+typedef struct td_plan_info {
+    const char *number, *title, *issuer, *issued;
+    const char **implements;
+    uint32_t n_implements;
+    int32_t period_from, period_to;  /* days; 0 when not given */
+    bool has_period;
+} td_plan_info;
+
+struct td_program {
+    td_arena arena;             /* everything below lives here */
+    td_source **sources;        /* owned: the rule files read */
+    uint32_t n_sources;
+    td_plan_info plan;
+    td_schema schema;
+    td_param *params;
+    uint32_t n_params;
+    td_criterion *criteria;
+    uint32_t n_criteria;
+    td_target *targets;
+    uint32_t n_targets;
+    td_workflow *workflows;
+    uint32_t n_workflows;
+    td_note *notes;
+    uint32_t n_notes;
+    uint32_t n_disabled;        /* rules switched off by overlays */
+    const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */
+};
+
+/* Formats a value for a message into the arena (lists joined with ", "). */
+const char *td_value_format(const td_value *v, td_arena *a);
+
+#endif

@@ -1,0 +1,2312 @@
+/* Resolve and compile: read rule files and their imports, apply overlays and -D, build the
+ * schema, resolve every name against it, type every expression and lower it to slots.
+ * Pipeline: td_ast (parse arena) -> td_program (program arena). */
+#include "resolve.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+#define MAX_IMPORT_DEPTH 32
+
+/* One declaration with the file it came from. */
+typedef struct rdecl {
+    td_decl *decl;
+    const td_source *src;
+} rdecl;
+
+/* A compile-time scope: mirrors one runtime frame. */
+typedef struct scope {
+    const struct scope *up;
+    const td_type *elem;        /* type of the frame's element (record or scalar), or NULL */
+    const char *binder;         /* the element's name, or NULL (implicit: fields in scope) */
+    const char **let_names;     /* lets of an entity frame */
+    const td_type **let_types;
+    uint32_t n_lets;
+} scope;
+
+typedef struct rs {
+    td_program *p;
+    td_arena *pa;               /* program arena */
+    td_arena parse;             /* parse arena: ASTs */
+    td_diag *d;
+    bool builtin;               /* read files from the built-in table */
+    rdecl *decls;
+    uint32_t n_decls, cap_decls;
+    const char **stack;         /* import chain being read, for cycle detection */
+    uint32_t depth;
+    char **loaded;              /* canonical paths already read */
+    uint32_t n_loaded;
+    td_status fatal;            /* TD_ENOMEM / TD_EIO stop everything */
+    td_decl **off_checks;       /* `disable WORKFLOW.CHECK` declarations */
+    uint32_t n_off_checks;
+    const td_type *t_text, *t_int, *t_number, *t_bool, *t_date, *t_month;
+} rs;
+
+/* ---------- diagnostics ---------- */
+
+static const td_source *src_of(rs *r, td_span sp)
+{
+    return sp.src < r->p->n_sources ? r->p->sources[sp.src] : NULL;
+}
+
+#define ERR(r, sp, code, ...) \
+    td_diag_at((r)->d, TD_SEV_ERROR, code, src_of(r, sp), (sp).off, (sp).len, __VA_ARGS__)
+#define WARN(r, sp, code, ...) \
+    td_diag_at((r)->d, TD_SEV_WARNING, code, src_of(r, sp), (sp).off, (sp).len, __VA_ARGS__)
+
+static void hint(rs *r, td_diagnostic *e, const char *fmt, const char *arg)
+{
+    if (e)
+        td_diag_set(r->d, &e->hint, fmt, arg);
+}
+
+static void where_first(rs *r, td_diagnostic *e, const char *what, td_span first)
+{
+    if (!e)
+        return;
+    const td_source *s = src_of(r, first);
+    if (!s)
+        return;
+    uint32_t line, col;
+    td_source_linecol(s, first.off, &line, &col);
+    td_diag_set(r->d, &e->hint, "%s first declared at %s:%u:%u", what, s->name, line, col);
+}
+
+/* ---------- types ---------- */
+
+static td_type *new_type(rs *r, td_tkind k)
+{
+    td_type *t = td_arena_alloc(r->pa, sizeof *t);
+    if (t)
+        t->kind = k;
+    else
+        r->fatal = TD_ENOMEM;
+    return t;
+}
+
+static const td_type *list_of(rs *r, const td_type *elem)
+{
+    td_type *t = new_type(r, TD_T_LIST);
+    if (t)
+        t->elem = elem;
+    return t;
+}
+
+static bool is_numeric(const td_type *t)
+{
+    return t && (t->kind == TD_T_INT || t->kind == TD_T_NUMBER);
+}
+
+static bool same_type(const td_type *a, const td_type *b)
+{
+    if (!a || !b)
+        return false;
+    if (is_numeric(a) && is_numeric(b))
+        return true;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case TD_T_ENUM: return a->en == b->en;
+    case TD_T_RECORD: return a->rec == b->rec;
+    case TD_T_LIST: return same_type(a->elem, b->elem);
+    default: return true;
+    }
+}
+
+static const char *tname(const td_type *t, char *buf, size_t n)
+{
+    if (!t)
+        return "nothing";
+    return td_type_name(t, buf, n);
+}
+
+/* ---------- reading files ---------- */
+
+static char *dir_join(const char *base_file, const char *rel)
+{
+    if (rel[0] == '/')
+        return strdup(rel);
+    const char *slash = strrchr(base_file, '/');
+    size_t dl = slash ? (size_t)(slash - base_file) + 1 : 0;
+    char *out = malloc(dl + strlen(rel) + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, base_file, dl);
+    strcpy(out + dl, rel);
+    return out;
+}
+
+/* Folds "a/b/../c" and "./" so that built-in paths and cycle checks compare equal. */
+static void normalize(char *path)
+{
+    char *parts[256];
+    int n = 0;
+    bool abs = path[0] == '/';
+    char *save = path + (abs ? 1 : 0);
+    char *tok = save;
+    while (tok && *tok) {
+        char *next = strchr(tok, '/');
+        if (next)
+            *next++ = '\0';
+        if (strcmp(tok, ".") == 0 || *tok == '\0') {
+        } else if (strcmp(tok, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0) {
+            n--;
+        } else if (n < 256) {
+            parts[n++] = tok;
+        }
+        tok = next;
+    }
+    char buf[PATH_MAX];
+    size_t len = 0;
+    if (abs)
+        buf[len++] = '/';
+    for (int i = 0; i < n && len < sizeof buf - 1; i++) {
+        size_t pl = strlen(parts[i]);
+        if (len + pl + 2 >= sizeof buf)
+            break;
+        if (i)
+            buf[len++] = '/';
+        memcpy(buf + len, parts[i], pl);
+        len += pl;
+    }
+    buf[len] = '\0';
+    memcpy(path, buf, len + 1);
+}
+
+static td_status read_rule_file(rs *r, const char *path, td_source **out)
+{
+    if (!r->builtin)
+        return td_source_read(path, out);
+    for (size_t i = 0; i < td_builtin_count; i++) {
+        if (strcmp(td_builtin_files[i].path, path) == 0) {
+            *out = td_source_new(path, td_builtin_files[i].text, td_builtin_files[i].len);
+            return *out ? TD_OK : TD_ENOMEM;
+        }
+    }
+    errno = ENOENT;
+    return TD_EIO;
+}
+
+static bool add_source(rs *r, td_source *s)
+{
+    td_source **grown = realloc(r->p->sources, (r->p->n_sources + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    r->p->sources = grown;
+    r->p->sources[r->p->n_sources++] = s;
+    return true;
+}
+
+static bool push_decl(rs *r, td_decl *dcl, const td_source *src)
+{
+    if (r->n_decls == r->cap_decls) {
+        uint32_t cap = r->cap_decls ? r->cap_decls * 2 : 64;
+        rdecl *grown = realloc(r->decls, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        r->decls = grown;
+        r->cap_decls = cap;
+    }
+    r->decls[r->n_decls].decl = dcl;
+    r->decls[r->n_decls].src = src;
+    r->n_decls++;
+    return true;
+}
+
+/* Reads `path` and, first, every file it imports; appends their declarations in order.
+ * `from`/`at` locate the import for errors (from NULL for a command-line file). */
+static void load_file(rs *r, const char *path_in, const td_source *from, td_span at)
+{
+    if (r->fatal)
+        return;
+    char *path = strdup(path_in);
+    if (!path) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    normalize(path);
+    for (uint32_t i = 0; i < r->depth; i++) {
+        if (strcmp(r->stack[i], path) == 0) {
+            /* name the cycle: a -> b -> a */
+            size_t len = 1;
+            for (uint32_t j = i; j < r->depth; j++)
+                len += strlen(r->stack[j]) + 4;
+            len += strlen(path);
+            char *chain = malloc(len);
+            if (chain) {
+                chain[0] = '\0';
+                for (uint32_t j = i; j < r->depth; j++) {
+                    strcat(chain, r->stack[j]);
+                    strcat(chain, " -> ");
+                }
+                strcat(chain, path);
+                td_diagnostic *e =
+                    td_diag_at(r->d, TD_SEV_ERROR, "import-cycle", from, at.off, at.len,
+                               "import cycle: %s", chain);
+                hint(r, e, "%s", "a file cannot import itself, directly or through others; "
+                                 "move the shared declarations into a file both import");
+                free(chain);
+            }
+            free(path);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < r->n_loaded; i++) {
+        if (strcmp(r->loaded[i], path) == 0) {
+            free(path); /* already read through another import */
+            return;
+        }
+    }
+    if (r->depth >= MAX_IMPORT_DEPTH) {
+        td_diag_at(r->d, TD_SEV_ERROR, "import-depth", from, at.off, at.len,
+                   "imports nested deeper than %d files", MAX_IMPORT_DEPTH);
+        free(path);
+        return;
+    }
+    td_source *src = NULL;
+    td_status st = read_rule_file(r, path, &src);
+    if (st != TD_OK) {
+        if (st == TD_ENOMEM) {
+            r->fatal = TD_ENOMEM;
+        } else if (from) {
+            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "import-missing", from, at.off,
+                                          at.len, "cannot read imported file '%s': %s", path,
+                                          strerror(errno));
+            hint(r, e, "%s", "an import path is relative to the file that imports it");
+        } else {
+            td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read rule file '%s': %s",
+                       path, strerror(errno));
+            r->fatal = TD_EIO;
+        }
+        free(path);
+        return;
+    }
+    char **grown = realloc(r->loaded, (r->n_loaded + 1) * sizeof *grown);
+    if (grown)
+        r->loaded = grown;
+    if (!grown || !add_source(r, src)) {
+        td_source_free(src);
+        free(path);
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    r->loaded = grown;
+    r->loaded[r->n_loaded++] = path;
+    uint32_t src_index = r->p->n_sources - 1;
+    td_ast *ast = NULL;
+    if (td_parse_source(&r->parse, src, src_index, r->d, &ast) != TD_OK || !ast) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    r->stack[r->depth++] = path;
+    for (uint32_t i = 0; i < ast->n_decls && !r->fatal; i++) {
+        td_decl *dcl = ast->decls[i];
+        if (dcl->kind == TD_D_IMPORT) {
+            if (!dcl->path.text)
+                continue;
+            char *target = dir_join(path, dcl->path.text);
+            if (!target) {
+                r->fatal = TD_ENOMEM;
+                break;
+            }
+            load_file(r, target, src, dcl->path.span);
+            free(target);
+        } else if (!push_decl(r, dcl, src)) {
+            r->fatal = TD_ENOMEM;
+        }
+    }
+    r->depth--;
+}
+
+/* ---------- constants ---------- */
+
+static bool const_value(rs *r, const td_expr *e, td_value *out, const td_type **type)
+{
+    memset(out, 0, sizeof *out);
+    switch (e->kind) {
+    case TD_X_NUMBER:
+        if (e->is_int) {
+            out->kind = TD_V_INT;
+            out->u.i = (int64_t)e->num;
+            *type = r->t_int;
+        } else {
+            out->kind = TD_V_NUM;
+            out->u.num = e->num;
+            *type = r->t_number;
+        }
+        return true;
+    case TD_X_STRING:
+        out->kind = TD_V_TEXT;
+        out->u.text.s = td_arena_strdup(r->pa, e->str);
+        out->u.text.len = (uint32_t)strlen(e->str);
+        *type = r->t_text;
+        return out->u.text.s != NULL;
+    case TD_X_BOOL:
+        out->kind = TD_V_BOOL;
+        out->u.b = e->boolean;
+        *type = r->t_bool;
+        return true;
+    case TD_X_DATE: {
+        char why[96];
+        if (!td_parse_date(e->str, strlen(e->str), &out->u.days)) {
+            td_diagnostic *x = ERR(r, e->span, "bad-date", "'%s' is not a date: %s", e->str,
+                                   td_date_problem(e->str, strlen(e->str), why, sizeof why));
+            hint(r, x, "%s", "write dates as YYYY-MM-DD, e.g. 2025-12-31");
+            return false;
+        }
+        out->kind = TD_V_DATE;
+        *type = r->t_date;
+        return true;
+    }
+    case TD_X_MONTH:
+        if (!td_parse_month(e->str, strlen(e->str), &out->u.month)) {
+            td_diagnostic *x = ERR(r, e->span, "bad-month", "'%s' is not a month", e->str);
+            hint(r, x, "%s", "write months as YYYY-MM with a month from 01 to 12, e.g. 2024-05");
+            return false;
+        }
+        out->kind = TD_V_MONTH;
+        *type = r->t_month;
+        return true;
+    case TD_X_UNARY:
+        if (e->op == TD_OP_NEG && e->a && e->a->kind == TD_X_NUMBER) {
+            if (!const_value(r, e->a, out, type))
+                return false;
+            if (out->kind == TD_V_INT)
+                out->u.i = -out->u.i;
+            else
+                out->u.num = -out->u.num;
+            return true;
+        }
+        break;
+    default:
+        break;
+    }
+    return false;
+}
+
+/* ---------- expressions ---------- */
+
+typedef struct cctx {
+    rs *r;
+    const char *rule;           /* for messages: "criterion plan.has_dates" */
+} cctx;
+
+static td_cexpr *node(rs *r, td_cop op, const td_type *t, td_span sp)
+{
+    td_cexpr *c = td_arena_alloc(r->pa, sizeof *c);
+    if (!c) {
+        r->fatal = TD_ENOMEM;
+        return NULL;
+    }
+    c->op = op;
+    c->type = t;
+    c->span = sp;
+    return c;
+}
+
+static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_type *hint_t);
+
+static const td_type *field_type_over(rs *r, const td_type *t, const char *name,
+                                      const td_field **f, const td_define **def)
+{
+    *f = NULL;
+    *def = NULL;
+    const td_record *rec = t->kind == TD_T_RECORD ? t->rec
+                           : (t->kind == TD_T_LIST && t->elem && t->elem->kind == TD_T_RECORD)
+                               ? t->elem->rec
+                               : NULL;
+    if (!rec)
+        return NULL;
+    const td_type *ft = NULL;
+    if ((*f = td_record_field(rec, name)) != NULL)
+        ft = (*f)->type;
+    else if ((*def = td_record_define(rec, name)) != NULL)
+        ft = (*def)->type;
+    if (!ft)
+        return NULL;
+    if (t->kind == TD_T_LIST) /* mapped over the list, flattened */
+        return ft->kind == TD_T_LIST ? ft : list_of(r, ft);
+    return ft;
+}
+
+/* Names visible from a scope, for "did you mean". */
+static size_t visible_names(rs *r, const scope *s, const td_type *hint_t, const char **out,
+                            size_t cap)
+{
+    size_t n = 0;
+    for (const scope *x = s; x; x = x->up) {
+        if (x->binder && n < cap)
+            out[n++] = x->binder;
+        for (uint32_t i = 0; i < x->n_lets && n < cap; i++)
+            out[n++] = x->let_names[i];
+        if (!x->binder && x->elem && x->elem->kind == TD_T_RECORD) {
+            const td_record *rec = x->elem->rec;
+            for (uint32_t i = 0; i < rec->n_fields && n < cap; i++)
+                out[n++] = rec->fields[i].name;
+            for (uint32_t i = 0; i < rec->n_defines && n < cap; i++)
+                out[n++] = rec->defines[i].name;
+        }
+    }
+    for (uint32_t i = 0; i < r->p->n_params && n < cap; i++)
+        out[n++] = r->p->params[i].name;
+    if (hint_t && hint_t->kind == TD_T_ENUM)
+        for (uint32_t i = 0; i < hint_t->en->n && n < cap; i++)
+            out[n++] = hint_t->en->values[i];
+    return n;
+}
+
+static const td_param *find_param(rs *r, const char *name)
+{
+    for (uint32_t i = 0; i < r->p->n_params; i++)
+        if (strcmp(r->p->params[i].name, name) == 0)
+            return &r->p->params[i];
+    return NULL;
+}
+
+static const td_cexpr *enum_const(cctx *c, const td_enum *en, const char *code, td_span sp)
+{
+    int idx = td_enum_index(en, code, strlen(code));
+    if (idx < 0)
+        return NULL;
+    td_type *t = new_type(c->r, TD_T_ENUM);
+    td_cexpr *k = t ? node(c->r, TD_C_CONST, t, sp) : NULL;
+    if (!k)
+        return NULL;
+    t->en = en;
+    k->value.kind = TD_V_ENUM;
+    k->value.u.en.en = en;
+    k->value.u.en.index = (uint32_t)idx;
+    return k;
+}
+
+static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
+                                    const td_type *hint_t)
+{
+    rs *r = c->r;
+    uint32_t up = 0;
+    for (const scope *x = s; x; x = x->up, up++) {
+        if (x->binder && strcmp(x->binder, e->name) == 0) {
+            td_cexpr *k = node(r, TD_C_IT, x->elem, e->span);
+            if (k)
+                k->up = up;
+            return k;
+        }
+        for (uint32_t i = 0; i < x->n_lets; i++) {
+            if (strcmp(x->let_names[i], e->name) == 0) {
+                td_cexpr *k = node(r, TD_C_LET, x->let_types[i], e->span);
+                if (k) {
+                    k->up = up;
+                    k->slot = i;
+                }
+                return k;
+            }
+        }
+        if (!x->binder && x->elem && x->elem->kind == TD_T_RECORD) {
+            const td_field *f = td_record_field(x->elem->rec, e->name);
+            if (f) {
+                td_cexpr *k = node(r, TD_C_FIELD, f->type, e->span);
+                if (k) {
+                    k->up = up;
+                    k->slot = f->slot;
+                }
+                return k;
+            }
+            const td_define *def = td_record_define(x->elem->rec, e->name);
+            if (def) {
+                if (!def->type) {
+                    ERR(r, e->span, "define-cycle",
+                        "'%s' is defined in terms of itself", e->name);
+                    return NULL;
+                }
+                td_cexpr *k = node(r, TD_C_DEFINE, def->type, e->span);
+                if (k) {
+                    k->up = up;
+                    k->def = def;
+                }
+                return k;
+            }
+        }
+    }
+    const td_param *prm = find_param(r, e->name);
+    if (prm) {
+        td_cexpr *k = node(r, TD_C_CONST, prm->type, e->span);
+        if (k)
+            k->value = prm->value;
+        return k;
+    }
+    if (hint_t && hint_t->kind == TD_T_ENUM) {
+        const td_cexpr *k = enum_const(c, hint_t->en, e->name, e->span);
+        if (k)
+            return k;
+    }
+    const char *names[512];
+    size_t n = visible_names(r, s, hint_t, names, 512);
+    const char *sug = td_suggest(e->name, names, n);
+    td_diagnostic *x;
+    if (hint_t && hint_t->kind == TD_T_ENUM) {
+        x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field, a param "
+                "or a value of %s", e->name, c->rule, hint_t->en->name);
+    } else {
+        const scope *inner = s;
+        while (inner && inner->binder)
+            inner = inner->up;
+        x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of %s nor "
+                "a param", e->name, c->rule,
+                inner && inner->elem && inner->elem->kind == TD_T_RECORD ? inner->elem->rec->name
+                                                                          : "this scope");
+    }
+    if (sug)
+        hint(r, x, "did you mean '%s'?", sug);
+    return NULL;
+}
+
+static bool want(cctx *c, const td_cexpr *k, td_tkind kind, const char *what)
+{
+    if (!k)
+        return false;
+    if (k->type && (k->type->kind == kind || (kind == TD_T_NUMBER && is_numeric(k->type))))
+        return true;
+    char buf[128];
+    td_diagnostic *x = ERR(c->r, k->span, "type", "%s must be %s, but this is %s", what,
+                           kind == TD_T_BOOL     ? "a condition (true or false)"
+                           : kind == TD_T_NUMBER ? "a number"
+                           : kind == TD_T_LIST   ? "a list"
+                           : kind == TD_T_DATE   ? "a date"
+                           : kind == TD_T_MONTH  ? "a month"
+                                                 : "a value of another type",
+                           tname(k->type, buf, sizeof buf));
+    (void)x;
+    return false;
+}
+
+static const td_type *elem_of(const td_cexpr *k)
+{
+    return k && k->type && k->type->kind == TD_T_LIST ? k->type->elem : NULL;
+}
+
+/* Coerces a text constant to a value of an enum when compared with one. */
+static const td_cexpr *coerce(cctx *c, const td_cexpr *k, const td_type *to)
+{
+    if (!k || !to || to->kind != TD_T_ENUM || k->op != TD_C_CONST || k->value.kind != TD_V_TEXT)
+        return k;
+    const td_cexpr *e = enum_const(c, to->en, k->value.u.text.s, k->span);
+    if (!e) {
+        const char *sug = td_suggest(k->value.u.text.s, to->en->values, to->en->n);
+        td_diagnostic *x = ERR(c->r, k->span, "unknown-value", "'%s' is not a value of %s",
+                               k->value.u.text.s, to->en->name);
+        if (sug)
+            hint(c->r, x, "did you mean '%s'?", sug);
+    }
+    return e;
+}
+
+static bool comparable(cctx *c, const td_cexpr *a, const td_cexpr *b, bool ordered, td_span sp)
+{
+    char b1[128], b2[128];
+    if (!same_type(a->type, b->type)) {
+        td_diagnostic *x = ERR(c->r, sp, "type", "cannot compare %s with %s",
+                               tname(a->type, b1, sizeof b1), tname(b->type, b2, sizeof b2));
+        hint(c->r, x, "%s", "both sides of a comparison must have the same type");
+        return false;
+    }
+    if (ordered) {
+        td_tkind k = a->type->kind;
+        if (!(is_numeric(a->type) || k == TD_T_DATE || k == TD_T_MONTH || k == TD_T_TEXT)) {
+            ERR(c->r, sp, "type", "%s values have no order; use == or !=",
+                tname(a->type, b1, sizeof b1));
+            return false;
+        }
+    }
+    if (a->type->kind == TD_T_RECORD || a->type->kind == TD_T_LIST) {
+        ERR(c->r, sp, "type", "cannot compare whole %s values; compare one of their fields",
+            tname(a->type, b1, sizeof b1));
+        return false;
+    }
+    return true;
+}
+
+/* An iteration scope over the list compiled from e->a (with e->binder). */
+static bool iter_scope(cctx *c, const td_expr *e, const scope *s, const td_cexpr **list,
+                       scope *inner)
+{
+    *list = cx(c, e->a, s, NULL);
+    if (!*list)
+        return false;
+    if (!want(c, *list, TD_T_LIST, "what follows"))
+        return false;
+    memset(inner, 0, sizeof *inner);
+    inner->up = s;
+    inner->elem = elem_of(*list);
+    inner->binder = e->binder;
+    return true;
+}
+
+static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
+{
+    rs *r = c->r;
+    static const char *const fns[] = {"present", "empty", "length", "month_of", "year_of",
+                                      "months"};
+    static const td_cop ops[] = {TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF,
+                                 TD_C_YEAR_OF, TD_C_MONTHS};
+    static const uint32_t arity[] = {1, 1, 1, 1, 1, 2};
+    size_t i = 0;
+    while (i < 6 && strcmp(fns[i], e->name) != 0)
+        i++;
+    if (i == 6) {
+        td_diagnostic *x = ERR(r, e->name_span, "unknown-function", "unknown function '%s'",
+                               e->name);
+        const char *sug = td_suggest(e->name, fns, 6);
+        if (sug)
+            hint(r, x, "did you mean '%s'?", sug);
+        else
+            hint(r, x, "%s", "functions are present, empty, length, month_of, year_of, months; "
+                             "count, sum, min, max take a list");
+        return NULL;
+    }
+    if (e->nargs != arity[i]) {
+        ERR(r, e->span, "arity", "%s takes %u argument%s, not %u", fns[i], arity[i],
+            arity[i] == 1 ? "" : "s", e->nargs);
+        return NULL;
+    }
+    const td_cexpr *a = cx(c, e->args[0], s, NULL);
+    const td_cexpr *b = e->nargs > 1 ? cx(c, e->args[1], s, NULL) : NULL;
+    if (!a || (e->nargs > 1 && !b))
+        return NULL;
+    char buf[128];
+    const td_type *t = NULL;
+    switch (ops[i]) {
+    case TD_C_PRESENT:
+        t = r->t_bool;
+        break;
+    case TD_C_EMPTY:
+    case TD_C_LENGTH:
+        if (a->type->kind != TD_T_TEXT && a->type->kind != TD_T_LIST) {
+            ERR(r, a->span, "type", "%s needs a text or a list, but this is %s", fns[i],
+                tname(a->type, buf, sizeof buf));
+            return NULL;
+        }
+        t = ops[i] == TD_C_EMPTY ? r->t_bool : r->t_int;
+        break;
+    case TD_C_MONTH_OF:
+        if (!want(c, a, TD_T_DATE, "the argument of month_of"))
+            return NULL;
+        t = r->t_month;
+        break;
+    case TD_C_YEAR_OF:
+        if (a->type->kind != TD_T_DATE && a->type->kind != TD_T_MONTH) {
+            ERR(r, a->span, "type", "year_of needs a date or a month, but this is %s",
+                tname(a->type, buf, sizeof buf));
+            return NULL;
+        }
+        t = r->t_int;
+        break;
+    case TD_C_MONTHS:
+        if (!want(c, a, TD_T_MONTH, "the first month") || !want(c, b, TD_T_MONTH, "the last month"))
+            return NULL;
+        t = list_of(r, r->t_month);
+        break;
+    default:
+        break;
+    }
+    td_cexpr *k = node(r, ops[i], t, e->span);
+    if (k) {
+        k->a = a;
+        k->b = b;
+    }
+    return k;
+}
+
+/* True for a bare name that is neither a field, a let, a binder nor a param in scope:
+ * it can only be a value of an enum, known from the other side of the comparison. */
+static bool is_loose_name(cctx *c, const td_expr *e, const scope *s)
+{
+    if (e->kind != TD_X_NAME)
+        return false;
+    for (const scope *x = s; x; x = x->up) {
+        if (x->binder && strcmp(x->binder, e->name) == 0)
+            return false;
+        for (uint32_t i = 0; i < x->n_lets; i++)
+            if (strcmp(x->let_names[i], e->name) == 0)
+                return false;
+        if (!x->binder && x->elem && x->elem->kind == TD_T_RECORD &&
+            (td_record_field(x->elem->rec, e->name) || td_record_define(x->elem->rec, e->name)))
+            return false;
+    }
+    return find_param(c->r, e->name) == NULL;
+}
+
+static const td_cexpr *cx_binary(cctx *c, const td_expr *e, const scope *s)
+{
+    rs *r = c->r;
+    char b1[128], b2[128];
+    switch (e->op) {
+    case TD_OP_AND:
+    case TD_OP_OR: {
+        const td_cexpr *a = cx(c, e->a, s, NULL), *b = cx(c, e->b, s, NULL);
+        if (!a || !b || !want(c, a, TD_T_BOOL, e->op == TD_OP_AND ? "each side of 'and'"
+                                                                : "each side of 'or'") ||
+            !want(c, b, TD_T_BOOL, e->op == TD_OP_AND ? "each side of 'and'" : "each side of 'or'"))
+            return NULL;
+        td_cexpr *k = node(r, e->op == TD_OP_AND ? TD_C_AND : TD_C_OR, r->t_bool, e->span);
+        if (k) {
+            k->a = a;
+            k->b = b;
+        }
+        return k;
+    }
+    case TD_OP_EQ: case TD_OP_NE: case TD_OP_LT: case TD_OP_LE: case TD_OP_GT: case TD_OP_GE: {
+        const td_cexpr *a, *b;
+        if (is_loose_name(c, e->a, s)) {
+            /* `collective == type`: the value on the left takes its type from the right */
+            b = cx(c, e->b, s, NULL);
+            a = b ? cx(c, e->a, s, b->type) : NULL;
+            if (!a || !b)
+                return NULL;
+        } else {
+            a = cx(c, e->a, s, NULL);
+            if (!a)
+                return NULL;
+            b = coerce(c, cx(c, e->b, s, a->type), a->type);
+        }
+        if (!b)
+            return NULL;
+        a = coerce(c, a, b->type);
+        if (!a)
+            return NULL;
+        if (!comparable(c, a, b, e->op != TD_OP_EQ && e->op != TD_OP_NE, e->span))
+            return NULL;
+        td_cexpr *k = node(r, TD_C_CMP, r->t_bool, e->span);
+        if (k) {
+            k->sub = (int)e->op;
+            k->a = a;
+            k->b = b;
+        }
+        return k;
+    }
+    case TD_OP_IN:
+    case TD_OP_NOT_IN: {
+        const td_cexpr *a, *b;
+        if (is_loose_name(c, e->a, s)) {
+            /* `thanh_nien in tags`: the value takes its type from the list's elements */
+            b = cx(c, e->b, s, NULL);
+            a = b ? cx(c, e->a, s, elem_of(b)) : NULL;
+        } else {
+            a = cx(c, e->a, s, NULL);
+            b = a ? cx(c, e->b, s, list_of(r, a->type)) : NULL;
+        }
+        if (!a)
+            return NULL;
+        if (!b || !want(c, b, TD_T_LIST, "the right side of 'in'"))
+            return NULL;
+        if (b->op == TD_C_LIST) {
+            td_cexpr *bl = (td_cexpr *)b;
+            for (uint32_t i = 0; i < bl->nargs; i++) {
+                bl->args[i] = coerce(c, bl->args[i], a->type);
+                if (!bl->args[i])
+                    return NULL;
+            }
+            if (bl->nargs)
+                bl->type = list_of(r, a->type);
+        }
+        if (b->type->elem && !same_type(a->type, b->type->elem)) {
+            ERR(r, e->span, "type", "cannot look for %s in a list of %s",
+                tname(a->type, b1, sizeof b1), tname(b->type->elem, b2, sizeof b2));
+            return NULL;
+        }
+        td_cexpr *k = node(r, TD_C_IN, r->t_bool, e->span);
+        if (k) {
+            k->negate = e->op == TD_OP_NOT_IN;
+            k->a = a;
+            k->b = b;
+        }
+        return k;
+    }
+    case TD_OP_ADD: case TD_OP_SUB: case TD_OP_MUL: case TD_OP_DIV: {
+        const td_cexpr *a = cx(c, e->a, s, NULL), *b = cx(c, e->b, s, NULL);
+        if (!a || !b)
+            return NULL;
+        const td_type *t = NULL;
+        td_tkind ka = a->type->kind, kb = b->type->kind;
+        if (is_numeric(a->type) && is_numeric(b->type))
+            t = (ka == TD_T_INT && kb == TD_T_INT && e->op != TD_OP_DIV) ? r->t_int : r->t_number;
+        else if ((ka == TD_T_DATE || ka == TD_T_MONTH) && kb == TD_T_INT &&
+                 (e->op == TD_OP_ADD || e->op == TD_OP_SUB))
+            t = a->type; /* date +- days, month +- months */
+        else if (ka == kb && (ka == TD_T_DATE || ka == TD_T_MONTH) && e->op == TD_OP_SUB)
+            t = r->t_int; /* days or months between */
+        if (!t) {
+            td_diagnostic *x = ERR(r, e->span, "type", "cannot compute %s %s %s",
+                                   tname(a->type, b1, sizeof b1),
+                                   e->op == TD_OP_ADD ? "+" : e->op == TD_OP_SUB ? "-"
+                                   : e->op == TD_OP_MUL ? "*" : "/",
+                                   tname(b->type, b2, sizeof b2));
+            hint(r, x, "%s", "arithmetic works on numbers; a date or month plus or minus a whole "
+                             "number of days or months; and a date minus a date");
+            return NULL;
+        }
+        td_cexpr *k = node(r, TD_C_ARITH, t, e->span);
+        if (k) {
+            k->sub = (int)e->op;
+            k->a = a;
+            k->b = b;
+        }
+        return k;
+    }
+    default:
+        return NULL;
+    }
+}
+
+static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_type *hint_t)
+{
+    rs *r = c->r;
+    if (!e || r->fatal)
+        return NULL;
+    char buf[128];
+    switch (e->kind) {
+    case TD_X_NUMBER: case TD_X_STRING: case TD_X_DATE: case TD_X_MONTH: case TD_X_BOOL: {
+        td_value v;
+        const td_type *t = NULL;
+        if (!const_value(r, e, &v, &t))
+            return NULL;
+        td_cexpr *k = node(r, TD_C_CONST, t, e->span);
+        if (k)
+            k->value = v;
+        return k;
+    }
+    case TD_X_NAME:
+        return resolve_name(c, e, s, hint_t);
+    case TD_X_ROOT:
+        return node(r, TD_C_ROOT, r->p->schema.document_type, e->span);
+    case TD_X_ASOF:
+        return node(r, TD_C_ASOF, r->t_date, e->span);
+    case TD_X_IT: case TD_X_PREVIOUS: case TD_X_POSITION: {
+        if (!s || !s->elem) {
+            ERR(r, e->span, "scope", "'%s' only means something inside all/any/none/count/each "
+                "or a rule's entity", e->kind == TD_X_IT ? "it" : e->kind == TD_X_PREVIOUS
+                ? "previous" : "position");
+            return NULL;
+        }
+        td_cop op = e->kind == TD_X_IT ? TD_C_IT : e->kind == TD_X_PREVIOUS ? TD_C_PREVIOUS
+                                                                             : TD_C_POSITION;
+        return node(r, op, op == TD_C_POSITION ? r->t_int : s->elem, e->span);
+    }
+    case TD_X_FIELD: {
+        const td_cexpr *a = cx(c, e->a, s, NULL);
+        if (!a)
+            return NULL;
+        const td_field *f;
+        const td_define *def;
+        const td_type *t = field_type_over(r, a->type, e->name, &f, &def);
+        if (!t) {
+            const td_record *rec = a->type->kind == TD_T_RECORD ? a->type->rec
+                                   : elem_of(a) && elem_of(a)->kind == TD_T_RECORD
+                                       ? elem_of(a)->rec
+                                       : NULL;
+            if (!rec) {
+                ERR(r, e->name_span, "not-a-record", "'%s' has no fields: it is %s", e->name,
+                    tname(a->type, buf, sizeof buf));
+                return NULL;
+            }
+            td_diagnostic *x = ERR(r, e->name_span, "unknown-field", "unknown field '%s' on %s",
+                                   e->name, rec->name);
+            const char *names[256];
+            size_t n = 0;
+            for (uint32_t i = 0; i < rec->n_fields && n < 256; i++)
+                names[n++] = rec->fields[i].name;
+            for (uint32_t i = 0; i < rec->n_defines && n < 256; i++)
+                names[n++] = rec->defines[i].name;
+            const char *sug = td_suggest(e->name, names, n);
+            if (sug)
+                hint(r, x, "did you mean '%s'?", sug);
+            return NULL;
+        }
+        td_cexpr *k = node(r, f ? TD_C_GET : TD_C_GETDEF, t, e->span);
+        if (k) {
+            k->a = a;
+            if (f)
+                k->slot = f->slot;
+            k->def = def;
+        }
+        return k;
+    }
+    case TD_X_LIST: {
+        const td_type *et = hint_t && hint_t->kind == TD_T_LIST ? hint_t->elem : NULL;
+        td_cexpr *k = node(r, TD_C_LIST, NULL, e->span);
+        if (!k)
+            return NULL;
+        k->args = td_arena_alloc(r->pa, (e->nargs + 1) * sizeof *k->args);
+        if (!k->args) {
+            r->fatal = TD_ENOMEM;
+            return NULL;
+        }
+        k->nargs = e->nargs;
+        const td_type *first = NULL;
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            k->args[i] = coerce(c, cx(c, e->args[i], s, et), et);
+            if (!k->args[i])
+                return NULL;
+            if (!first)
+                first = k->args[i]->type;
+            else if (!same_type(first, k->args[i]->type)) {
+                char b2[128];
+                ERR(r, e->args[i]->span, "type", "a list holds values of one type: this is %s, "
+                    "the first was %s", tname(k->args[i]->type, buf, sizeof buf),
+                    tname(first, b2, sizeof b2));
+                return NULL;
+            }
+        }
+        k->type = list_of(r, first ? first : (et ? et : r->t_text));
+        return k;
+    }
+    case TD_X_UNARY: {
+        const td_cexpr *a = cx(c, e->a, s, NULL);
+        if (!a)
+            return NULL;
+        if (e->op == TD_OP_NOT) {
+            if (!want(c, a, TD_T_BOOL, "what follows 'not'"))
+                return NULL;
+        } else if (!want(c, a, TD_T_NUMBER, "what follows '-'")) {
+            return NULL;
+        }
+        td_cexpr *k = node(r, e->op == TD_OP_NOT ? TD_C_NOT : TD_C_NEG, a->type, e->span);
+        if (k)
+            k->a = a;
+        return k;
+    }
+    case TD_X_BINARY:
+        return cx_binary(c, e, s);
+    case TD_X_CALL:
+        return cx_call(c, e, s);
+    case TD_X_COUNT: {
+        const td_cexpr *list;
+        scope inner;
+        if (!iter_scope(c, e, s, &list, &inner))
+            return NULL;
+        const td_cexpr *where = e->b ? cx(c, e->b, &inner, NULL) : NULL;
+        if (e->b && (!where || !want(c, where, TD_T_BOOL, "the condition after 'where'")))
+            return NULL;
+        td_cexpr *k = node(r, TD_C_COUNT, r->t_int, e->span);
+        if (k) {
+            k->a = list;
+            k->b = where;
+        }
+        return k;
+    }
+    case TD_X_AGG: {
+        const td_cexpr *list;
+        scope inner;
+        if (!iter_scope(c, e, s, &list, &inner))
+            return NULL;
+        const td_cexpr *where = e->b ? cx(c, e->b, &inner, NULL) : NULL;
+        if (e->b && (!where || !want(c, where, TD_T_BOOL, "the condition after 'where'")))
+            return NULL;
+        const td_cexpr *val = cx(c, e->c, &inner, NULL);
+        if (!val)
+            return NULL;
+        td_tkind vk = val->type->kind;
+        if (e->agg == TD_AGG_SUM ? !is_numeric(val->type)
+                                 : !(is_numeric(val->type) || vk == TD_T_DATE ||
+                                     vk == TD_T_MONTH || vk == TD_T_TEXT)) {
+            ERR(r, val->span, "type", "%s needs %s, but this is %s",
+                e->agg == TD_AGG_SUM ? "sum" : e->agg == TD_AGG_MIN ? "min" : "max",
+                e->agg == TD_AGG_SUM ? "numbers" : "numbers, dates, months or texts",
+                tname(val->type, buf, sizeof buf));
+            return NULL;
+        }
+        td_cexpr *k = node(r, TD_C_AGG, val->type, e->span);
+        if (k) {
+            k->sub = (int)e->agg;
+            k->a = list;
+            k->b = where;
+            k->c = val;
+        }
+        return k;
+    }
+    case TD_X_MINMAX: {
+        const td_cexpr *a = cx(c, e->a, s, NULL), *b = cx(c, e->b, s, NULL);
+        if (!a || !b || !comparable(c, a, b, true, e->span))
+            return NULL;
+        td_cexpr *k = node(r, TD_C_MINMAX, a->type, e->span);
+        if (k) {
+            k->sub = (int)e->agg;
+            k->a = a;
+            k->b = b;
+            if (is_numeric(a->type) && a->type->kind != b->type->kind)
+                k->type = r->t_number;
+        }
+        return k;
+    }
+    case TD_X_QUANT:
+    case TD_X_EACH: {
+        const td_cexpr *list;
+        scope inner;
+        if (!iter_scope(c, e, s, &list, &inner))
+            return NULL;
+        const td_cexpr *body = cx(c, e->b, &inner, NULL);
+        if (!body || !want(c, body, TD_T_BOOL, e->kind == TD_X_EACH
+                                                   ? "the condition after 'where'"
+                                                   : "the condition after 'have'"))
+            return NULL;
+        td_cexpr *k = node(r, e->kind == TD_X_EACH ? TD_C_EACH : TD_C_QUANT,
+                           e->kind == TD_X_EACH ? list->type : r->t_bool, e->span);
+        if (k) {
+            k->sub = (int)e->quant;
+            k->a = list;
+            k->b = body;
+        }
+        return k;
+    }
+    case TD_X_IF: {
+        const td_cexpr *a = cx(c, e->a, s, NULL);
+        if (!a || !want(c, a, TD_T_BOOL, "the condition after 'if'"))
+            return NULL;
+        const td_cexpr *b = cx(c, e->b, s, hint_t);
+        if (!b)
+            return NULL;
+        const td_cexpr *k3 = coerce(c, cx(c, e->c, s, b->type), b->type);
+        if (!k3)
+            return NULL;
+        if (!same_type(b->type, k3->type)) {
+            char b2[128];
+            ERR(r, e->span, "type", "'then' gives %s but 'else' gives %s",
+                tname(b->type, buf, sizeof buf), tname(k3->type, b2, sizeof b2));
+            return NULL;
+        }
+        td_cexpr *k = node(r, TD_C_IF, b->type, e->span);
+        if (k) {
+            k->a = a;
+            k->b = b;
+            k->c = k3;
+        }
+        return k;
+    }
+    }
+    return NULL;
+}
+
+static const td_cexpr *cx_bool(cctx *c, const td_expr *e, const scope *s, const char *what)
+{
+    const td_cexpr *k = cx(c, e, s, NULL);
+    return k && want(c, k, TD_T_BOOL, what) ? k : NULL;
+}
+
+/* ---------- messages ---------- */
+
+/* Compiles "text {expr} text" from the raw source of the string (escapes undone here). */
+static bool compile_message(cctx *c, const td_str *str, const scope *s, td_msg *out)
+{
+    rs *r = c->r;
+    memset(out, 0, sizeof *out);
+    if (!str->text)
+        return true;
+    const td_source *src = src_of(r, str->span);
+    if (!src || str->span.len < 2)
+        return false;
+    const char *raw = src->text + str->span.off + 1;
+    size_t n = str->span.len - 2;
+    const char *texts[64];
+    const td_cexpr *exprs[64];
+    uint32_t ne = 0;
+    char *buf = td_arena_alloc(r->pa, n + 1);
+    if (!buf) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    size_t bl = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        char ch = raw[i];
+        if (ch == '\\' && i + 1 < n) {
+            char esc = raw[++i];
+            buf[bl++] = esc == 'n' ? '\n' : esc == 't' ? '\t' : esc;
+            continue;
+        }
+        if (ch != '{') {
+            buf[bl++] = ch;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n && raw[j] != '}')
+            j++;
+        td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, (uint32_t)(j - i)};
+        if (j >= n) {
+            td_diagnostic *x = ERR(r, at, "message", "'{' in a message is not closed by '}'");
+            hint(r, x, "%s", "write \\{ for a literal brace");
+            return false;
+        }
+        if (ne == 64) {
+            ERR(r, at, "message", "a message interpolates at most 64 values");
+            return false;
+        }
+        td_expr *e = td_parse_expr_at(&r->parse, src, str->span.src,
+                                      str->span.off + 1 + (uint32_t)i + 1, (uint32_t)(j - i - 1),
+                                      r->d);
+        const td_cexpr *k = e ? cx(c, e, s, NULL) : NULL;
+        if (!k)
+            ok = false;
+        buf[bl] = '\0';
+        texts[ne] = td_arena_strndup(r->pa, buf, bl);
+        exprs[ne++] = k;
+        bl = 0;
+        i = j;
+    }
+    buf[bl] = '\0';
+    if (!ok)
+        return false;
+    out->n = ne;
+    out->text = td_arena_alloc(r->pa, (ne + 1) * sizeof *out->text);
+    out->expr = td_arena_alloc(r->pa, (ne + 1) * sizeof *out->expr);
+    if (!out->text || !out->expr) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    for (uint32_t i = 0; i < ne; i++) {
+        out->text[i] = texts[i];
+        out->expr[i] = exprs[i];
+    }
+    out->text[ne] = td_arena_strndup(r->pa, buf, bl);
+    return true;
+}
+
+/* ---------- schema ---------- */
+
+typedef struct named {
+    const char *name;
+    td_span span;
+} named;
+
+static td_record *find_record(rs *r, const char *name)
+{
+    for (uint32_t i = 0; i < r->p->schema.n_records; i++)
+        if (strcmp(r->p->schema.records[i]->name, name) == 0)
+            return r->p->schema.records[i];
+    return NULL;
+}
+
+static td_enum *find_enum(rs *r, const char *name)
+{
+    for (uint32_t i = 0; i < r->p->schema.n_enums; i++)
+        if (strcmp(r->p->schema.enums[i]->name, name) == 0)
+            return r->p->schema.enums[i];
+    return NULL;
+}
+
+static const td_type *resolve_type(rs *r, const td_ast_type *at)
+{
+    if (!at)
+        return NULL;
+    if (at->is_list) {
+        const td_type *e = resolve_type(r, at->elem);
+        return e ? list_of(r, e) : NULL;
+    }
+    static const char *const scalars[] = {"text", "int", "number", "bool", "date", "month"};
+    const td_type *st[] = {r->t_text, r->t_int, r->t_number, r->t_bool, r->t_date, r->t_month};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(at->name, scalars[i]) == 0)
+            return st[i];
+    td_enum *en = find_enum(r, at->name);
+    if (en) {
+        td_type *t = new_type(r, TD_T_ENUM);
+        if (t)
+            t->en = en;
+        return t;
+    }
+    td_record *rec = find_record(r, at->name);
+    if (rec) {
+        td_type *t = new_type(r, TD_T_RECORD);
+        if (t)
+            t->rec = rec;
+        return t;
+    }
+    const char *names[512];
+    size_t n = 0;
+    for (int i = 0; i < 6; i++)
+        names[n++] = scalars[i];
+    for (uint32_t i = 0; i < r->p->schema.n_enums && n < 512; i++)
+        names[n++] = r->p->schema.enums[i]->name;
+    for (uint32_t i = 0; i < r->p->schema.n_records && n < 512; i++)
+        names[n++] = r->p->schema.records[i]->name;
+    td_diagnostic *x = ERR(r, at->span, "unknown-type", "unknown type '%s'", at->name);
+    const char *sug = td_suggest(at->name, names, n);
+    if (sug)
+        hint(r, x, "did you mean '%s'?", sug);
+    else
+        hint(r, x, "%s", "a type is text, int, number, bool, date, month, an enum, a record, "
+                         "or `list of` one of these");
+    return NULL;
+}
+
+static void *grow(rs *r, void *arr, uint32_t n, size_t size)
+{
+    /* arrays in the program arena grow by copying; declarations are few */
+    void *nw = td_arena_alloc(r->pa, (n + 1) * size);
+    if (!nw) {
+        r->fatal = TD_ENOMEM;
+        return NULL;
+    }
+    if (n)
+        memcpy(nw, arr, n * size);
+    return nw;
+}
+
+static void build_schema(rs *r)
+{
+    td_schema *sc = &r->p->schema;
+    /* pass 1: declare enums and records */
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind == TD_D_ENUM) {
+            if (find_enum(r, d->name) || find_record(r, d->name)) {
+                ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
+                continue;
+            }
+            td_enum *en = td_arena_alloc(r->pa, sizeof *en);
+            td_enum **arr = grow(r, sc->enums, sc->n_enums, sizeof *arr);
+            if (!en || !arr)
+                return;
+            en->name = td_arena_strdup(r->pa, d->name);
+            en->values = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->values);
+            en->labels = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->labels);
+            if (!en->values || !en->labels) {
+                r->fatal = TD_ENOMEM;
+                return;
+            }
+            for (uint32_t k = 0; k < d->n_items; k++) {
+                bool dup = false;
+                for (uint32_t j = 0; j < en->n; j++)
+                    dup |= strcmp(en->values[j], d->items[k].name) == 0;
+                if (dup) {
+                    ERR(r, d->items[k].span, "duplicate", "value '%s' appears twice in enum %s",
+                        d->items[k].name, d->name);
+                    continue;
+                }
+                en->values[en->n] = td_arena_strdup(r->pa, d->items[k].name);
+                en->labels[en->n] = d->items[k].label.text
+                                        ? td_arena_strdup(r->pa, d->items[k].label.text)
+                                        : NULL;
+                en->n++;
+            }
+            arr[sc->n_enums++] = en;
+            sc->enums = arr;
+        } else if (d->kind == TD_D_RECORD) {
+            if (find_enum(r, d->name) || find_record(r, d->name)) {
+                ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
+                continue;
+            }
+            td_record *rec = td_arena_alloc(r->pa, sizeof *rec);
+            td_record **arr = grow(r, sc->records, sc->n_records, sizeof *arr);
+            if (!rec || !arr)
+                return;
+            rec->name = td_arena_strdup(r->pa, d->name);
+            arr[sc->n_records++] = rec;
+            sc->records = arr;
+        }
+    }
+    /* pass 2: fields (records, then extends in order) */
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_RECORD && d->kind != TD_D_EXTEND)
+            continue;
+        td_record *rec = find_record(r, d->name);
+        if (!rec) {
+            if (d->kind == TD_D_EXTEND) {
+                td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
+                                       "cannot extend '%s': no record has that name", d->name);
+                const char *names[256];
+                size_t n = 0;
+                for (uint32_t k = 0; k < sc->n_records && n < 256; k++)
+                    names[n++] = sc->records[k]->name;
+                const char *sug = td_suggest(d->name, names, n);
+                if (sug)
+                    hint(r, x, "did you mean '%s'?", sug);
+            }
+            continue;
+        }
+        for (uint32_t k = 0; k < d->n_fields; k++) {
+            const td_ast_field *af = &d->fields[k];
+            if (td_record_field(rec, af->name)) {
+                ERR(r, af->span, "duplicate", "record %s already has a field '%s'", rec->name,
+                    af->name);
+                continue;
+            }
+            const td_type *t = resolve_type(r, af->type);
+            if (!t)
+                continue;
+            td_field *arr = grow(r, rec->fields, rec->n_fields, sizeof *arr);
+            if (!arr)
+                return;
+            td_field *f = &arr[rec->n_fields];
+            f->name = td_arena_strdup(r->pa, af->name);
+            f->label = af->label.text ? td_arena_strdup(r->pa, af->label.text) : NULL;
+            f->type = t;
+            f->required = af->required;
+            f->slot = rec->n_fields;
+            rec->fields = arr;
+            rec->n_fields++;
+        }
+    }
+    /* the document record */
+    td_decl *doc = NULL;
+    for (uint32_t i = 0; i < r->n_decls; i++)
+        if (r->decls[i].decl->kind == TD_D_DOCUMENT)
+            doc = r->decls[i].decl;
+    if (!doc) {
+        if (r->n_decls && !r->fatal) {
+            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "no-document",
+                                          r->p->n_sources ? r->p->sources[0] : NULL, 0, 0,
+                                          "no `document` declaration in these rules");
+            hint(r, x, "%s", "say which record a unit file holds, e.g. `document unit_file`");
+        }
+        return;
+    }
+    td_record *rec = find_record(r, doc->name);
+    if (!rec) {
+        ERR(r, doc->name_span, "unknown-type", "document '%s' is not a declared record",
+            doc->name);
+        return;
+    }
+    sc->document = rec;
+    td_type *t = new_type(r, TD_T_RECORD);
+    if (t)
+        t->rec = rec;
+    sc->document_type = t;
+}
+
+/* ---------- params ---------- */
+
+static void build_params(rs *r)
+{
+    td_program *p = r->p;
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_PARAM && d->kind != TD_D_SET)
+            continue;
+        td_param *existing = (td_param *)find_param(r, d->name);
+        td_value v;
+        const td_type *t = NULL;
+        if (!d->value)
+            continue;
+        if (!const_value(r, d->value, &v, &t)) {
+            if (d->value->kind != TD_X_DATE && d->value->kind != TD_X_MONTH) {
+                td_diagnostic *x = ERR(r, d->value->span, "param-value",
+                                       "the value of a param must be written out: a number, a "
+                                       "text, a date, a month, true or false");
+                (void)x;
+            }
+            continue;
+        }
+        if (d->kind == TD_D_PARAM) {
+            if (existing) {
+                td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
+                                       "twice; to change its value in an overlay write "
+                                       "`set %s = ...`", d->name, d->name);
+                where_first(r, x, "it was", existing->span);
+                continue;
+            }
+            if (!d->cite.text) {
+                td_diagnostic *x = ERR(r, d->name_span, "missing-cite",
+                                       "param '%s' has no `cite`", d->name);
+                hint(r, x, "%s", "every param names the clause of the plan it comes from, "
+                                 "e.g. cite \"II.2.1\"");
+            }
+            td_param *arr = grow(r, p->params, p->n_params, sizeof *arr);
+            if (!arr)
+                return;
+            td_param *prm = &arr[p->n_params++];
+            p->params = arr;
+            prm->name = td_arena_strdup(r->pa, d->name);
+            prm->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
+            prm->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : NULL;
+            prm->type = t;
+            prm->value = v;
+            prm->span = d->name_span;
+        } else {
+            if (!existing) {
+                td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
+                                       "cannot set '%s': no param has that name", d->name);
+                const char *names[512];
+                size_t n = 0;
+                for (uint32_t k = 0; k < p->n_params && n < 512; k++)
+                    names[n++] = p->params[k].name;
+                const char *sug = td_suggest(d->name, names, n);
+                if (sug)
+                    hint(r, x, "did you mean '%s'?", sug);
+                continue;
+            }
+            if (!same_type(existing->type, t)) {
+                char b1[64], b2[64];
+                ERR(r, d->value->span, "type", "param '%s' is %s, but this value is %s",
+                    d->name, tname(existing->type, b1, sizeof b1), tname(t, b2, sizeof b2));
+                continue;
+            }
+            if (existing->type->kind == TD_T_NUMBER && v.kind == TD_V_INT) {
+                v.kind = TD_V_NUM;
+                v.u.num = (double)v.u.i;
+            }
+            existing->value = v;
+            existing->overridden = true;
+        }
+    }
+}
+
+/* Applies -D name=value after the overlays. */
+static void apply_defines(rs *r, const char *const *defs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(defs[i], '=');
+        if (!eq || eq == defs[i]) {
+            td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+                       "-D '%s': write -D name=value, e.g. -D district_total=80", defs[i]);
+            continue;
+        }
+        char name[128];
+        size_t nl = (size_t)(eq - defs[i]);
+        if (nl >= sizeof name)
+            nl = sizeof name - 1;
+        memcpy(name, defs[i], nl);
+        name[nl] = '\0';
+        td_param *prm = (td_param *)find_param(r, name);
+        if (!prm) {
+            const char *names[512];
+            size_t k = 0;
+            for (uint32_t j = 0; j < r->p->n_params && k < 512; j++)
+                names[k++] = r->p->params[j].name;
+            const char *sug = td_suggest(name, names, k);
+            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+                                          "-D %s: no param is named '%s'", defs[i], name);
+            if (sug)
+                hint(r, x, "did you mean '%s'?", sug);
+            continue;
+        }
+        const char *val = eq + 1;
+        size_t vl = strlen(val);
+        td_value v = {0};
+        bool ok = false;
+        char *end = NULL;
+        switch (prm->type->kind) {
+        case TD_T_INT:
+            errno = 0;
+            v.u.i = strtoll(val, &end, 10);
+            ok = vl && *end == '\0' && errno == 0;
+            v.kind = TD_V_INT;
+            break;
+        case TD_T_NUMBER:
+            v.u.num = strtod(val, &end);
+            ok = vl && *end == '\0';
+            v.kind = TD_V_NUM;
+            break;
+        case TD_T_DATE:
+            ok = td_parse_date(val, vl, &v.u.days);
+            v.kind = TD_V_DATE;
+            break;
+        case TD_T_MONTH:
+            ok = td_parse_month(val, vl, &v.u.month);
+            v.kind = TD_V_MONTH;
+            break;
+        case TD_T_BOOL:
+            ok = strcmp(val, "true") == 0 || strcmp(val, "false") == 0;
+            v.u.b = val[0] == 't';
+            v.kind = TD_V_BOOL;
+            break;
+        default:
+            v.u.text.s = td_arena_strdup(r->pa, val);
+            v.u.text.len = (uint32_t)vl;
+            ok = v.u.text.s != NULL;
+            v.kind = TD_V_TEXT;
+            break;
+        }
+        if (!ok) {
+            char buf[64];
+            td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+                       "-D %s: param '%s' is %s, '%s' is not", defs[i], name,
+                       tname(prm->type, buf, sizeof buf), val);
+            continue;
+        }
+        prm->value = v;
+        prm->overridden = true;
+    }
+}
+
+/* ---------- entity paths ---------- */
+
+static bool resolve_epath(rs *r, const td_dotted *dp, td_epath *out, scope *scopes,
+                          uint32_t max_scopes)
+{
+    const td_schema *sc = &r->p->schema;
+    memset(out, 0, sizeof *out);
+    out->text = td_arena_strdup(r->pa, dp->text ? dp->text : "document");
+    bool is_doc = dp->n == 1 && strcmp(dp->parts[0], "document") == 0;
+    uint32_t n = is_doc ? 0 : dp->n;
+    if (n + 1 > max_scopes) {
+        ERR(r, dp->span, "path", "path '%s' is too long", dp->text);
+        return false;
+    }
+    uint32_t *slots = td_arena_alloc(r->pa, (n + 1) * sizeof *slots);
+    const td_record **recs = td_arena_alloc(r->pa, (n + 1) * sizeof *recs);
+    if (!slots || !recs) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    const td_record *rec = sc->document;
+    recs[0] = rec;
+    memset(&scopes[0], 0, sizeof scopes[0]);
+    scopes[0].elem = sc->document_type;
+    for (uint32_t i = 0; i < n; i++) {
+        const td_field *f = td_record_field(rec, dp->parts[i]);
+        if (!f) {
+            td_diagnostic *x = ERR(r, dp->spans[i], "unknown-field",
+                                   "unknown field '%s' on %s", dp->parts[i], rec->name);
+            const char *names[256];
+            size_t k = 0;
+            for (uint32_t j = 0; j < rec->n_fields && k < 256; j++)
+                names[k++] = rec->fields[j].name;
+            const char *sug = td_suggest(dp->parts[i], names, k);
+            if (sug)
+                hint(r, x, "did you mean '%s'?", sug);
+            else if (i == 0)
+                hint(r, x, "%s", "`on` names a path from the unit file: document, plan, "
+                                 "exemplars, exemplars.plan...");
+            return false;
+        }
+        const td_type *t = f->type;
+        if (t->kind == TD_T_LIST)
+            t = t->elem;
+        if (t->kind != TD_T_RECORD) {
+            char buf[64];
+            ERR(r, dp->spans[i], "not-a-record", "'%s' is %s, not a record: a rule applies to "
+                "records such as plan or exemplars", dp->parts[i], tname(f->type, buf, sizeof buf));
+            return false;
+        }
+        slots[i] = f->slot;
+        rec = t->rec;
+        recs[i + 1] = rec;
+        memset(&scopes[i + 1], 0, sizeof scopes[i + 1]);
+        scopes[i + 1].up = &scopes[i];
+        scopes[i + 1].elem = t;
+    }
+    out->n = n;
+    out->slots = slots;
+    out->recs = recs;
+    return true;
+}
+
+/* ---------- rules ---------- */
+
+typedef struct rule_ref {
+    const char *id;
+    td_decl *decl;
+    const td_source *src;
+    bool disabled;
+} rule_ref;
+
+static void check_common(rs *r, td_decl *d, const char *what)
+{
+    if (d->dup_clause.len) {
+        ERR(r, d->dup_clause, "duplicate-clause", "%s %s has two `%s` clauses; keep one", what,
+            d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
+    }
+    if (!d->cite.text) {
+        td_diagnostic *x = ERR(r, d->id.span, "missing-cite", "%s %s has no `cite`", what,
+                               d->id.text);
+        hint(r, x, "%s", "every rule names the clause of the plan it enforces, e.g. cite \"II.2.2\"");
+    }
+    if (!d->label.text || !*d->label.text) {
+        ERR(r, d->id.span, "missing-label", "%s %s has no label: write what it checks, in the "
+            "words of the plan, after its id", what, d->id.text);
+    }
+}
+
+static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
+{
+    check_common(r, d, "criterion");
+    out->id = td_arena_strdup(r->pa, d->id.text);
+    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+    out->hint = d->hint.text ? td_arena_strdup(r->pa, d->hint.text) : NULL;
+    out->span = d->id.span;
+    if (!d->has_severity) {
+        td_diagnostic *x = ERR(r, d->id.span, "missing-severity",
+                               "criterion %s has no severity", d->id.text);
+        hint(r, x, "%s", "write error, warning or info");
+    }
+    out->severity = d->severity;
+    if (!d->n_on) {
+        td_diagnostic *x = ERR(r, d->id.span, "missing-on",
+                               "criterion %s does not say what it applies to", d->id.text);
+        hint(r, x, "%s", "add `on plan` (or document, exemplars, exemplars.plan...)");
+        return;
+    }
+    if (!d->require) {
+        td_diagnostic *x = ERR(r, d->id.span, "missing-require",
+                               "criterion %s has no `require` condition", d->id.text);
+        hint(r, x, "%s", "add `require` and the condition a unit must meet");
+        return;
+    }
+    out->variants = td_arena_alloc(r->pa, d->n_on * sizeof *out->variants);
+    if (!out->variants) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    char rule[256];
+    snprintf(rule, sizeof rule, "criterion %s", d->id.text);
+    cctx c = {r, rule};
+    bool first_failed = false;
+    for (uint32_t v = 0; v < d->n_on && !r->fatal; v++) {
+        /* report each mistake once, not once per path, unless only a later path has it */
+        td_diag scratch, *real = r->d;
+        td_diag_init(&scratch);
+        if (v > 0)
+            r->d = &scratch;
+        scope scopes[16];
+        td_variant *var = &out->variants[out->n_variants];
+        bool ok = resolve_epath(r, &d->on[v], &var->path, scopes, 15);
+        scope *ent = ok ? &scopes[var->path.n] : NULL;
+        if (ok) {
+            ent->let_names = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_names);
+            ent->let_types = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_types);
+            var->lets = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *var->lets);
+            if (!ent->let_names || !ent->let_types || !var->lets) {
+                r->fatal = TD_ENOMEM;
+                ok = false;
+            }
+        }
+        if (ok && d->where && !(var->where = cx_bool(&c, d->where, ent, "the condition after 'where'")))
+            ok = false;
+        if (ok && d->due) {
+            var->due = cx(&c, d->due, ent, NULL);
+            ok = var->due && want(&c, var->due, TD_T_DATE, "the date after 'due'");
+        }
+        for (uint32_t i = 0; ok && i < d->n_lets; i++) {
+            for (uint32_t j = 0; j < i; j++)
+                if (strcmp(d->lets[j].name, d->lets[i].name) == 0)
+                    ERR(r, d->lets[i].span, "duplicate", "'%s' is defined twice in %s",
+                        d->lets[i].name, d->id.text);
+            const td_cexpr *k = cx(&c, d->lets[i].value, ent, NULL);
+            if (!k) {
+                ok = false;
+                break;
+            }
+            var->lets[i] = k;
+            ent->let_names[i] = d->lets[i].name;
+            ent->let_types[i] = k->type;
+            ent->n_lets = i + 1;
+            var->n_lets = i + 1;
+        }
+        if (ok && !(var->require = cx_bool(&c, d->require, ent, "the condition after 'require'")))
+            ok = false;
+        if (ok && !compile_message(&c, &d->message, ent, &var->message))
+            ok = false;
+        if (v == 0) {
+            first_failed = !ok;
+        } else {
+            r->d = real;
+            if (!first_failed)
+                td_diag_move(real, &scratch);
+            td_diag_free(&scratch);
+        }
+        if (ok)
+            out->n_variants++;
+    }
+}
+
+static const td_cexpr *const_expr(cctx *c, const td_expr *e, td_tkind kind, const char *what)
+{
+    /* targets' requirement and due date: params or literals, no data */
+    const td_cexpr *k = cx(c, e, NULL, NULL);
+    if (k && k->op != TD_C_CONST && k->op != TD_C_NEG) {
+        ERR(c->r, e->span, "not-constant", "%s must be a param or a value written out", what);
+        return NULL;
+    }
+    return k && want(c, k, kind, what) ? k : NULL;
+}
+
+static void compile_target(rs *r, td_decl *d, td_target *out)
+{
+    check_common(r, d, "target");
+    out->id = td_arena_strdup(r->pa, d->id.text);
+    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+    out->span = d->id.span;
+    if (!d->n_on) {
+        td_diagnostic *x = ERR(r, d->id.span, "missing-count", "target %s does not say what it "
+                               "counts", d->id.text);
+        hint(r, x, "%s", "add `count exemplars` or `sum EXPR of PATH`");
+        return;
+    }
+    char rule[256];
+    snprintf(rule, sizeof rule, "target %s", d->id.text);
+    cctx c = {r, rule};
+    scope scopes[16];
+    if (!resolve_epath(r, &d->on[0], &out->path, scopes, 15))
+        return;
+    scope *ent = &scopes[out->path.n];
+    if (d->where)
+        out->where = cx_bool(&c, d->where, ent, "the condition after 'where'");
+    if (d->is_sum && d->sum_of) {
+        out->sum = cx(&c, d->sum_of, ent, NULL);
+        if (out->sum && !want(&c, out->sum, TD_T_NUMBER, "what `sum` adds up"))
+            out->sum = NULL;
+    }
+    if (d->by) {
+        out->by = cx(&c, d->by, ent, NULL);
+        if (out->by && (out->by->type->kind == TD_T_LIST || out->by->type->kind == TD_T_RECORD)) {
+            ERR(r, d->by->span, "type", "`by` needs one value per entity (a text, an enum, a "
+                "number or a date), not a list or a record");
+            out->by = NULL;
+        }
+    }
+    if (d->at_least)
+        out->at_least = const_expr(&c, d->at_least, TD_T_NUMBER, "the number after 'at least'");
+    if (d->due)
+        out->due = const_expr(&c, d->due, TD_T_DATE, "the date after 'due'");
+}
+
+static int stage_index(const td_workflow *w, const td_cexpr *k)
+{
+    if (!k || k->op != TD_C_CONST)
+        return -1;
+    for (uint32_t i = 0; i < w->n_stages; i++) {
+        const td_value *a = &w->stages[i], *b = &k->value;
+        if (a->kind == TD_V_INT && b->kind == TD_V_INT && a->u.i == b->u.i)
+            return (int)i;
+        if (a->kind == TD_V_ENUM && b->kind == TD_V_ENUM && a->u.en.index == b->u.en.index)
+            return (int)i;
+        if (a->kind == TD_V_TEXT && b->kind == TD_V_TEXT && strcmp(a->u.text.s, b->u.text.s) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static const td_field *wf_field(rs *r, const td_record *rec, const char *name, td_span sp,
+                                const char *role)
+{
+    if (!name) {
+        ERR(r, sp, "workflow", "the workflow does not name its %s field", role);
+        return NULL;
+    }
+    const td_field *f = td_record_field(rec, name);
+    if (!f) {
+        td_diagnostic *x = ERR(r, sp, "unknown-field", "unknown field '%s' on %s", name, rec->name);
+        const char *names[256];
+        size_t k = 0;
+        for (uint32_t j = 0; j < rec->n_fields && k < 256; j++)
+            names[k++] = rec->fields[j].name;
+        const char *sug = td_suggest(name, names, k);
+        if (sug)
+            hint(r, x, "did you mean '%s'?", sug);
+    }
+    return f;
+}
+
+static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
+{
+    check_common(r, d, "workflow");
+    w->id = td_arena_strdup(r->pa, d->id.text);
+    w->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : w->id;
+    w->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+    w->span = d->id.span;
+    char rule[256];
+    snprintf(rule, sizeof rule, "workflow %s", d->id.text);
+    cctx c = {r, rule};
+    if (!d->n_on) {
+        ERR(r, d->id.span, "missing-on", "workflow %s does not say what it applies to "
+            "(`on exemplars`)", d->id.text);
+        return;
+    }
+    scope scopes[16];
+    if (!resolve_epath(r, &d->on[0], &w->path, scopes, 14))
+        return;
+    scope *ent = &scopes[w->path.n];
+    if (d->where)
+        w->where = cx_bool(&c, d->where, ent, "the condition after 'where'");
+    const td_record *erec = w->path.recs[w->path.n];
+    const td_field *hist = wf_field(r, erec, d->history, d->history_span.len ? d->history_span
+                                                                              : d->id.span,
+                                    "history");
+    if (!hist)
+        return;
+    if (hist->type->kind != TD_T_LIST || hist->type->elem->kind != TD_T_RECORD) {
+        ERR(r, d->history_span, "type", "the history '%s' must be a list of records", hist->name);
+        return;
+    }
+    w->history_slot = hist->slot;
+    w->entry = hist->type->elem->rec;
+    const td_field *fs = wf_field(r, w->entry, d->state_field, d->state_span.len ? d->state_span
+                                                                                  : d->id.span,
+                                  "state");
+    const td_field *fd = wf_field(r, w->entry, d->date_field, d->date_span.len ? d->date_span
+                                                                                : d->id.span,
+                                  "date");
+    const td_field *fe = d->evidence_field ? wf_field(r, w->entry, d->evidence_field,
+                                                      d->evidence_span, "evidence")
+                                           : NULL;
+    if (!fs || !fd || (d->evidence_field && !fe))
+        return;
+    if (fd->type->kind != TD_T_DATE) {
+        ERR(r, d->date_span, "type", "the date field '%s' of a history must be a date",
+            fd->name);
+        return;
+    }
+    w->state_slot = fs->slot;
+    w->date_slot = fd->slot;
+    w->evidence_slot = fe ? fe->slot : UINT32_MAX;
+    if (!d->n_stages) {
+        ERR(r, d->id.span, "workflow", "workflow %s declares no `stage`", d->id.text);
+        return;
+    }
+    w->stages = td_arena_alloc(r->pa, d->n_stages * sizeof *w->stages);
+    w->stage_labels = td_arena_alloc(r->pa, d->n_stages * sizeof *w->stage_labels);
+    w->initial = td_arena_alloc(r->pa, d->n_stages * sizeof *w->initial);
+    w->allowed = td_arena_alloc(r->pa, (size_t)d->n_stages * d->n_stages * sizeof *w->allowed);
+    w->guards = td_arena_alloc(r->pa, (d->n_guards + 1) * sizeof *w->guards);
+    if (!w->stages || !w->stage_labels || !w->initial || !w->allowed || !w->guards) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < d->n_stages; i++) {
+        const td_cexpr *k = coerce(&c, cx(&c, d->stages[i].value, NULL, fs->type), fs->type);
+        if (!k)
+            return;
+        if (k->op != TD_C_CONST || !same_type(k->type, fs->type)) {
+            char buf[64];
+            ERR(r, d->stages[i].span, "type", "a stage is a value of the state field '%s' (%s)",
+                fs->name, tname(fs->type, buf, sizeof buf));
+            return;
+        }
+        if (stage_index(w, k) >= 0) {
+            ERR(r, d->stages[i].span, "duplicate", "this stage is declared twice");
+            return;
+        }
+        w->stages[w->n_stages] = k->value;
+        w->stage_labels[w->n_stages++] =
+            d->stages[i].label.text ? td_arena_strdup(r->pa, d->stages[i].label.text) : "";
+    }
+    for (uint32_t i = 0; i < d->n_starts; i++) {
+        int si = stage_index(w, coerce(&c, cx(&c, d->starts[i], NULL, fs->type), fs->type));
+        if (si < 0) {
+            ERR(r, d->starts[i]->span, "unknown-stage", "`initial` names a stage that is not "
+                "declared with `stage`");
+            continue;
+        }
+        w->initial[si] = true;
+    }
+    if (!d->n_starts)
+        w->initial[0] = true;
+    for (uint32_t i = 0; i < d->n_transitions; i++) {
+        int a = stage_index(w, coerce(&c, cx(&c, d->transitions[i].from, NULL, fs->type), fs->type));
+        int b = stage_index(w, coerce(&c, cx(&c, d->transitions[i].to, NULL, fs->type), fs->type));
+        if (a < 0 || b < 0) {
+            ERR(r, d->transitions[i].span, "unknown-stage", "this transition names a stage that "
+                "is not declared with `stage`");
+            continue;
+        }
+        w->allowed[(uint32_t)a * w->n_stages + (uint32_t)b] = true;
+    }
+    scope entry = {ent, hist->type->elem, NULL, NULL, NULL, 0};
+    for (uint32_t i = 0; i < d->n_guards; i++) {
+        const td_ast_guard *g = &d->guards[i];
+        int si = stage_index(w, coerce(&c, cx(&c, g->stage, NULL, fs->type), fs->type));
+        if (si < 0) {
+            ERR(r, g->span, "unknown-stage", "this guard names a stage that is not declared");
+            continue;
+        }
+        td_guard *out = &w->guards[w->n_guards];
+        out->stage = (uint32_t)si;
+        out->label = g->label.text ? td_arena_strdup(r->pa, g->label.text) : w->stage_labels[si];
+        out->require = g->require ? cx_bool(&c, g->require, &entry, "a guard") : NULL;
+        if (!out->require) {
+            if (!g->require)
+                ERR(r, g->span, "missing-require", "a guard needs `require` and a condition");
+            continue;
+        }
+        if (!compile_message(&c, &g->message, &entry, &out->message))
+            continue;
+        w->n_guards++;
+    }
+}
+
+/* Collects rule declarations by id, applying replace and disable in order. */
+static rule_ref *collect_rules(rs *r, uint32_t *n_out)
+{
+    rule_ref *refs = calloc(r->n_decls + 1, sizeof *refs);
+    uint32_t n = 0;
+    if (!refs) {
+        r->fatal = TD_ENOMEM;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < r->n_decls; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_CRITERION && d->kind != TD_D_TARGET && d->kind != TD_D_WORKFLOW &&
+            d->kind != TD_D_DISABLE)
+            continue;
+        if (!d->id.text)
+            continue;
+        rule_ref *found = NULL;
+        for (uint32_t k = 0; k < n; k++)
+            if (strcmp(refs[k].id, d->id.text) == 0)
+                found = &refs[k];
+        if (d->kind == TD_D_DISABLE) {
+            if (!found) {
+                /* a workflow's own check (exemplar.steps.future) may be disabled too */
+                const char *dot = strrchr(d->id.text, '.');
+                bool sub = false;
+                for (uint32_t k = 0; dot && k < n; k++)
+                    sub |= refs[k].decl->kind == TD_D_WORKFLOW &&
+                           strncmp(refs[k].id, d->id.text, (size_t)(dot - d->id.text)) == 0 &&
+                           strlen(refs[k].id) == (size_t)(dot - d->id.text);
+                if (sub) {
+                    td_decl **grown = realloc(r->off_checks, (r->n_off_checks + 1) * sizeof *grown);
+                    if (!grown) {
+                        r->fatal = TD_ENOMEM;
+                        break;
+                    }
+                    r->off_checks = grown;
+                    r->off_checks[r->n_off_checks++] = d;
+                    r->p->n_disabled++;
+                    continue;
+                }
+                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule",
+                                       "cannot disable '%s': no rule has that id", d->id.text);
+                const char *names[1024];
+                size_t k2 = 0;
+                for (uint32_t k = 0; k < n && k2 < 1024; k++)
+                    names[k2++] = refs[k].id;
+                const char *sug = td_suggest(d->id.text, names, k2);
+                if (sug)
+                    hint(r, x, "did you mean '%s'?", sug);
+                continue;
+            }
+            if (found->disabled) {
+                WARN(r, d->id.span, "disabled-twice", "rule %s is already disabled", d->id.text);
+                continue;
+            }
+            found->disabled = true;
+            r->p->n_disabled++;
+            continue;
+        }
+        if (d->replace) {
+            if (!found) {
+                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace '%s': no "
+                                       "rule has that id", d->id.text);
+                const char *names[1024];
+                size_t k2 = 0;
+                for (uint32_t k = 0; k < n && k2 < 1024; k++)
+                    names[k2++] = refs[k].id;
+                const char *sug = td_suggest(d->id.text, names, k2);
+                if (sug)
+                    hint(r, x, "did you mean '%s'?", sug);
+                else
+                    hint(r, x, "%s", "to add a new rule, leave out `replace`");
+                continue;
+            }
+            if (found->decl->kind != d->kind) {
+                ERR(r, d->id.span, "replace-kind", "'%s' is not a %s", d->id.text,
+                    d->kind == TD_D_CRITERION ? "criterion" : d->kind == TD_D_TARGET ? "target"
+                                                                                     : "workflow");
+                continue;
+            }
+            found->decl = d;
+            found->src = r->decls[i].src;
+            found->disabled = false;
+            continue;
+        }
+        if (found) {
+            td_diagnostic *x = ERR(r, d->id.span, "duplicate-rule", "rule id '%s' is used twice",
+                                   d->id.text);
+            if (x) {
+                const td_source *s = src_of(r, found->decl->id.span);
+                uint32_t line = 0, col = 0;
+                if (s)
+                    td_source_linecol(s, found->decl->id.span.off, &line, &col);
+                td_diag_set(r->d, &x->hint, "first used at %s:%u:%u; to change that rule in an "
+                            "overlay write `replace %s %s ...`", s ? s->name : "?", line, col,
+                            found->decl->kind == TD_D_CRITERION ? "criterion"
+                            : found->decl->kind == TD_D_TARGET  ? "target"
+                                                                : "workflow",
+                            d->id.text);
+            }
+            continue;
+        }
+        refs[n].id = d->id.text;
+        refs[n].decl = d;
+        refs[n].src = r->decls[i].src;
+        n++;
+    }
+    *n_out = n;
+    return refs;
+}
+
+static void compile_defines(rs *r)
+{
+    /* declare all defines first so they may refer to each other in order */
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_DEFINE)
+            continue;
+        td_record *rec = find_record(r, d->name);
+        if (!rec) {
+            td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
+                                   "cannot define '%s.%s': no record is named '%s'", d->name,
+                                   d->member, d->name);
+            const char *names[256];
+            size_t k = 0;
+            for (uint32_t j = 0; j < r->p->schema.n_records && k < 256; j++)
+                names[k++] = r->p->schema.records[j]->name;
+            const char *sug = td_suggest(d->name, names, k);
+            if (sug)
+                hint(r, x, "did you mean '%s'?", sug);
+            continue;
+        }
+        if (td_record_field(rec, d->member) || td_record_define(rec, d->member)) {
+            ERR(r, d->member_span, "duplicate", "record %s already has a field '%s'", rec->name,
+                d->member);
+            continue;
+        }
+        td_define *arr = grow(r, rec->defines, rec->n_defines, sizeof *arr);
+        if (!arr)
+            return;
+        td_define *def = &arr[rec->n_defines];
+        def->name = td_arena_strdup(r->pa, d->member);
+        def->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
+        def->ast = d;
+        rec->defines = arr;
+        rec->n_defines++;
+    }
+    for (uint32_t i = 0; i < r->p->schema.n_records && !r->fatal; i++) {
+        td_record *rec = r->p->schema.records[i];
+        for (uint32_t k = 0; k < rec->n_defines; k++) {
+            td_define *def = &rec->defines[k];
+            td_decl *d = def->ast;
+            char rule[256];
+            snprintf(rule, sizeof rule, "define %s.%s", rec->name, def->name);
+            cctx c = {r, rule};
+            td_type *rt = new_type(r, TD_T_RECORD);
+            if (!rt)
+                return;
+            rt->rec = rec;
+            scope s = {NULL, rt, NULL, NULL, NULL, 0};
+            const td_cexpr *e = cx(&c, d->value, &s, NULL);
+            if (!e)
+                continue;
+            def->expr = e;
+            def->type = e->type;
+        }
+    }
+}
+
+static const td_define *report_define(rs *r, const char *name)
+{
+    return r->p->schema.document ? td_record_define(r->p->schema.document, name) : NULL;
+}
+
+static void build_plan_info(rs *r)
+{
+    td_plan_info *pi = &r->p->plan;
+    for (uint32_t i = 0; i < r->n_decls; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_PLAN)
+            continue;
+        memset(pi, 0, sizeof *pi);
+        pi->number = d->plan_number.text ? td_arena_strdup(r->pa, d->plan_number.text) : NULL;
+        pi->title = d->title.text ? td_arena_strdup(r->pa, d->title.text) : NULL;
+        pi->issuer = d->issuer.text ? td_arena_strdup(r->pa, d->issuer.text) : NULL;
+        td_value v;
+        const td_type *t;
+        if (d->issued && const_value(r, d->issued, &v, &t))
+            pi->issued = td_arena_strdup(r->pa, d->issued->str);
+        pi->implements = td_arena_alloc(r->pa, (d->n_implements + 1) * sizeof *pi->implements);
+        for (uint32_t k = 0; pi->implements && k < d->n_implements; k++)
+            pi->implements[pi->n_implements++] = td_arena_strdup(r->pa, d->implements[k].text);
+        if (d->period_from && d->period_to) {
+            td_value a, b;
+            if (const_value(r, d->period_from, &a, &t) && const_value(r, d->period_to, &b, &t)) {
+                if (a.u.days > b.u.days) {
+                    ERR(r, d->period_from->span, "period", "the period starts after it ends");
+                } else {
+                    pi->period_from = a.u.days;
+                    pi->period_to = b.u.days;
+                    pi->has_period = true;
+                }
+            }
+        }
+    }
+}
+
+static void build_rules(rs *r)
+{
+    td_program *p = r->p;
+    uint32_t n = 0;
+    rule_ref *refs = collect_rules(r, &n);
+    if (!refs)
+        return;
+    p->criteria = td_arena_alloc(r->pa, (n + 1) * sizeof *p->criteria);
+    p->targets = td_arena_alloc(r->pa, (n + 1) * sizeof *p->targets);
+    p->workflows = td_arena_alloc(r->pa, (n + 1) * sizeof *p->workflows);
+    if (!p->criteria || !p->targets || !p->workflows) {
+        r->fatal = TD_ENOMEM;
+        free(refs);
+        return;
+    }
+    for (uint32_t i = 0; i < n && !r->fatal; i++) {
+        if (refs[i].disabled)
+            continue;
+        td_decl *d = refs[i].decl;
+        if (d->kind == TD_D_CRITERION) {
+            compile_criterion(r, d, &p->criteria[p->n_criteria]);
+            p->n_criteria++;
+        } else if (d->kind == TD_D_TARGET) {
+            compile_target(r, d, &p->targets[p->n_targets]);
+            p->n_targets++;
+        } else {
+            compile_workflow(r, d, &p->workflows[p->n_workflows]);
+            p->n_workflows++;
+        }
+    }
+    free(refs);
+    /* checks of workflows switched off by `disable exemplar.steps.future` */
+    for (uint32_t i = 0; i < r->n_off_checks; i++) {
+        td_decl *d = r->off_checks[i];
+        const char *dot = strrchr(d->id.text, '.');
+        bool found = false;
+        for (uint32_t w = 0; w < p->n_workflows; w++) {
+            td_workflow *wf = &p->workflows[w];
+            if (strncmp(wf->id, d->id.text, (size_t)(dot - d->id.text)) != 0 ||
+                strlen(wf->id) != (size_t)(dot - d->id.text))
+                continue;
+            for (int k = 0; k < TD_WF_NCHECKS; k++)
+                if (strcmp(td_wf_check_names[k], dot + 1) == 0) {
+                    wf->off[k] = true;
+                    found = true;
+                }
+            if (!found) {
+                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "workflow %s has no check "
+                                       "'%s'", wf->id, dot + 1);
+                const char *sug = td_suggest(dot + 1, td_wf_check_names, TD_WF_NCHECKS);
+                if (sug)
+                    hint(r, x, "did you mean '%s'?", sug);
+                found = true;
+            }
+        }
+    }
+    free(r->off_checks);
+    r->off_checks = NULL;
+    /* notes */
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_NOTE)
+            continue;
+        if (!d->because.text) {
+            td_diagnostic *x = ERR(r, d->span, "note", "a note needs `because` and the reason "
+                                   "the clause cannot be checked from data");
+            (void)x;
+        }
+        td_note *arr = grow(r, p->notes, p->n_notes, sizeof *arr);
+        if (!arr)
+            return;
+        arr[p->n_notes].cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+        arr[p->n_notes].label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : "";
+        arr[p->n_notes].because = d->because.text ? td_arena_strdup(r->pa, d->because.text) : "";
+        p->notes = arr;
+        p->n_notes++;
+    }
+}
+
+static td_status compile_all(rs *r, const char *const *files, size_t n_files,
+                             const char *const *defines, size_t n_defines)
+{
+    for (size_t i = 0; i < n_files && !r->fatal; i++)
+        load_file(r, files[i], NULL, (td_span){0, 0, 0});
+    if (r->fatal)
+        return r->fatal;
+    r->p->schema.document = NULL;
+    build_schema(r);
+    build_params(r);
+    apply_defines(r, defines, n_defines);
+    build_plan_info(r);
+    if (!r->fatal && r->p->schema.document) {
+        compile_defines(r);
+        build_rules(r);
+        r->p->unit_id = report_define(r, "id");
+        r->p->unit_name = report_define(r, "name");
+        r->p->unit_level = report_define(r, "level");
+        r->p->unit_group = report_define(r, "group");
+    }
+    if (r->fatal)
+        return r->fatal;
+    if (r->d->oom)
+        return TD_ENOMEM;
+    return r->d->errors ? TD_EINPUT : TD_OK;
+}
+
+static td_status compile_program(bool builtin, const char *const *files, size_t n_files,
+                                 const char *const *defines, size_t n_defines, td_diag *d,
+                                 td_program **out)
+{
+    *out = NULL;
+    td_program *p = calloc(1, sizeof *p);
+    if (!p)
+        return TD_ENOMEM;
+    td_arena_init(&p->arena, 64 * 1024);
+    rs r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    r.pa = &p->arena;
+    r.d = d;
+    r.builtin = builtin;
+    td_arena_init(&r.parse, 64 * 1024);
+    const char *stack[MAX_IMPORT_DEPTH + 1];
+    r.stack = stack;
+    td_type *ts[6];
+    td_tkind ks[6] = {TD_T_TEXT, TD_T_INT, TD_T_NUMBER, TD_T_BOOL, TD_T_DATE, TD_T_MONTH};
+    for (int i = 0; i < 6; i++)
+        ts[i] = new_type(&r, ks[i]);
+    r.t_text = ts[0];
+    r.t_int = ts[1];
+    r.t_number = ts[2];
+    r.t_bool = ts[3];
+    r.t_date = ts[4];
+    r.t_month = ts[5];
+    td_status st = r.fatal ? r.fatal : compile_all(&r, files, n_files, defines, n_defines);
+    td_arena_free(&r.parse);
+    free(r.decls);
+    free(r.off_checks);
+    for (uint32_t i = 0; i < r.n_loaded; i++)
+        free(r.loaded[i]);
+    free(r.loaded);
+    if (st != TD_OK) {
+        td_program_free(p);
+        return st;
+    }
+    *out = p;
+    return TD_OK;
+}
+
+td_status td_program_compile(const char *const *files, size_t n_files,
+                             const char *const *defines, size_t n_defines, td_diag *d,
+                             td_program **out)
+{
+    return compile_program(false, files, n_files, defines, n_defines, d, out);
+}
+
+td_status td_program_builtin(const char *const *defines, size_t n_defines, td_diag *d,
+                             td_program **out)
+{
+    const char *entry = TD_BUILTIN_ENTRY;
+    return compile_program(true, &entry, 1, defines, n_defines, d, out);
+}
+
+void td_program_free(td_program *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->n_sources; i++)
+        td_source_free(p->sources[i]);
+    free(p->sources);
+    td_arena_free(&p->arena);
+    free(p);
+}
