@@ -20,7 +20,7 @@ RULE_FILES := $(sort $(wildcard rules/ben-tre/*.rules))
 BIN        ?= thidua
 export THIDUA = $(abspath $(BIN))
 
-.PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan
+.PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals
 all: $(BIN)
 
 deps:
@@ -90,6 +90,10 @@ check:
 tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/thidua CFLAGS="-O1 -g -fsanitize=thread" build/tsan/thidua
 	THIDUA=$(abspath build/tsan/thidua) TSAN_JOBS=4 sh tests/golden.sh
+
+# The main job on the shipped example data: the district's standing at the end of the plan.
+demo: $(BIN)
+	-$(THIDUA) eval --as-of 2025-12-31 examples/chau-thanh/
 
 bench: $(BIN)
 	@sh tools/bench.sh

@@ -217,6 +217,8 @@ typedef struct td_ast {
     td_decl **decls;        /* arena(parse) */
     uint32_t n_decls;
     bool had_errors;        /* syntax errors were reported */
+    td_span *comments;      /* each `#` comment, in source order (kept for fmt); arena(parse) */
+    uint32_t n_comments;
 } td_ast;
 
 /* Parses one rule file. `src_index` is stored in every span. Syntax errors go to `d`

@@ -974,14 +974,16 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
     const target_arg *arg = argp;
     const td_target *t = arg->t;
     const char *group = NULL;
-    if (t->by) {
-        td_value k = eval(&u->e, t->by, f);
-        group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
-    }
     bool in = true;
     if (t->where) {
         td_value w = eval(&u->e, t->where, f);
         in = truthy(&w);
+    }
+    if (t->by) {
+        td_value k = eval(&u->e, t->by, f);
+        if (!usable(&k) && !in)
+            return; /* no group to make known */
+        group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
     }
     double value = 0;
     if (in) {

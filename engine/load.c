@@ -97,6 +97,42 @@ static const char *quote(const char *s, size_t len, char *buf, size_t size)
 
 enum { QUOTE_SIZE = 40 * 4 + 16, MSG_SIZE = 512 };
 
+/* Bump allocation inside blocks taken from the arena: one td_arena_alloc per block of nodes
+ * rather than one per node keeps the per-event cost small. Memory is zeroed. */
+enum { CARVE_BLOCK = 16384 };
+
+typedef struct carve {
+    td_arena *a;
+    char *cur;
+    size_t left;    /* bytes */
+} carve;
+
+static void *take(carve *k, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    if (size > k->left) {
+        if (size > CARVE_BLOCK / 4)
+            return td_arena_alloc(k->a, size);  /* a big one on its own; keep the block */
+        char *p = td_arena_alloc(k->a, CARVE_BLOCK);
+        if (!p)
+            return NULL;
+        k->cur = p;
+        k->left = CARVE_BLOCK;
+    }
+    void *p = k->cur;
+    k->cur += size;
+    k->left -= size;
+    return p;
+}
+
+static char *take_str(carve *k, const char *s, size_t len)
+{
+    char *p = take(k, len + 1);
+    if (p)
+        memcpy(p, s, len);  /* the NUL is there: memory is zeroed */
+    return p;
+}
+
 /* ---- part 1: events into a generic tree ---- */
 
 typedef struct frame {
@@ -118,8 +154,12 @@ typedef struct keyref {
 } keyref;
 
 struct td_yaml {
-    yaml_parser_t parser;
+    yaml_parser_t parser;   /* reads src from byte `base` on */
+    bool parser_ready;      /* parser initialized (needs yaml_parser_delete) */
     const td_source *src;   /* borrowed */
+    size_t base;            /* bytes of src before the parser's input */
+    uint32_t line_base;     /* lines of src before the parser's input */
+    uint32_t col_base;      /* characters before base on its line (a skipped BOM) */
     td_limits lim;
     bool done;              /* end of stream, or the rest skipped after an error */
     bool in_doc;
@@ -140,12 +180,35 @@ struct td_yaml {
 /* The state of one td_yaml_next call. */
 typedef struct loader {
     td_yaml *y;
-    td_arena *a;
+    carve k;                /* allocations in the caller's arena */
     td_diag *d;
     td_ynode *top;          /* the finished root of the document */
-    bool refused;           /* a limit was hit: skip to the end of the document */
+    bool refused;           /* a limit was hit: the rest of the document is skipped */
+    uint32_t refused_line;  /* where */
     bool oom;
 } loader;
+
+/* Points a fresh libyaml parser at src from byte `base` (a line start, or just after a BOM). */
+static bool start_stream(td_yaml *y, size_t base)
+{
+    if (y->parser_ready)
+        yaml_parser_delete(&y->parser);
+    y->parser_ready = yaml_parser_initialize(&y->parser) != 0;
+    if (!y->parser_ready)
+        return false;
+    /* Unit data is UTF-8 by contract: a UTF-16 file is refused, not converted, and the
+     * offsets libyaml reports stay byte offsets of src. */
+    yaml_parser_set_encoding(&y->parser, YAML_UTF8_ENCODING);
+    yaml_parser_set_input_string(&y->parser, (const unsigned char *)y->src->text + base,
+                                 y->src->len - base);
+    uint32_t line = 1, col = 1;
+    if (base)
+        td_source_linecol(y->src, (uint32_t)base, &line, &col);
+    y->base = base;
+    y->line_base = line - 1;
+    y->col_base = col - 1;
+    return true;
+}
 
 td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out)
 {
@@ -153,19 +216,18 @@ td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out
     td_yaml *y = calloc(1, sizeof *y);
     if (!y)
         return TD_ENOMEM;
-    if (!yaml_parser_initialize(&y->parser)) {
-        free(y);
-        return TD_ENOMEM;
-    }
-    /* Unit data is UTF-8 by contract: a UTF-16 file is refused, not converted, and the
-     * offsets libyaml reports stay byte offsets of src. */
-    yaml_parser_set_encoding(&y->parser, YAML_UTF8_ENCODING);
-    yaml_parser_set_input_string(&y->parser, (const unsigned char *)src->text, src->len);
     y->src = src;
     if (lim)
         y->lim = *lim;
     else
         td_limits_default(&y->lim);
+    /* A UTF-8 byte order mark (Notepad writes one) is skipped here: libyaml, told the
+     * encoding, mishandles it before a CRLF line end. */
+    size_t base = src->len >= 3 && !memcmp(src->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    if (!start_stream(y, base)) {
+        free(y);
+        return TD_ENOMEM;
+    }
     *out = y;
     return TD_OK;
 }
@@ -174,7 +236,8 @@ void td_yaml_close(td_yaml *y)
 {
     if (!y)
         return;
-    yaml_parser_delete(&y->parser);
+    if (y->parser_ready)
+        yaml_parser_delete(&y->parser);
     free(y->frames);
     free(y->kids);
     free(y->anchors);
@@ -182,20 +245,19 @@ void td_yaml_close(td_yaml *y)
     free(y);
 }
 
-/* Makes room for `need` elements of `elem` bytes in a growable array. */
-static bool reserve(void **p, size_t *cap, size_t need, size_t elem)
+/* Grows an array of `elem`-byte elements to hold `need`: the new array, or NULL when out of
+ * memory (the old one is kept). */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return true;
+        return p;
     size_t n = *cap ? *cap * 2 : 16;
     while (n < need)
         n *= 2;
-    void *grown = realloc(*p, n * elem);
-    if (!grown)
-        return false;
-    *p = grown;
-    *cap = n;
-    return true;
+    void *grown = realloc(p, n * elem);
+    if (grown)
+        *cap = n;
+    return grown;
 }
 
 static uint32_t doc_index(const td_yaml *y)
@@ -243,14 +305,15 @@ static const char *path_here(const td_yaml *y, char *buf, size_t size)
     return buf;
 }
 
-static uint32_t pos_line(const yaml_mark_t *m)
+/* 1-based line and column in src of a libyaml mark (0-based, relative to the stream start). */
+static uint32_t pos_line(const td_yaml *y, const yaml_mark_t *m)
 {
-    return (uint32_t)m->line + 1;
+    return y->line_base + (uint32_t)m->line + 1;
 }
 
-static uint32_t pos_col(const yaml_mark_t *m)
+static uint32_t pos_col(const td_yaml *y, const yaml_mark_t *m)
 {
-    return (uint32_t)m->column + 1;
+    return (uint32_t)m->column + 1 + (m->line == 0 ? y->col_base : 0);
 }
 
 /* Characters of a scalar on its first line (libyaml columns count characters). */
@@ -259,10 +322,10 @@ static uint32_t scalar_width(const td_yaml *y, const yaml_mark_t *s, const yaml_
     if (s->line == e->line)
         return e->column > s->column ? (uint32_t)(e->column - s->column) : 1;
     const td_source *src = y->src;
-    uint32_t line = pos_line(s);
+    uint32_t line = pos_line(y, s);
     if (line > src->nlines)
         return 1;
-    uint32_t off = td_source_offset(src, line, pos_col(s)), w = 0;
+    uint32_t off = td_source_offset(src, line, pos_col(y, s)), w = 0;
     for (size_t i = off; i < src->len && src->text[i] != '\n' && src->text[i] != '\r'; i++)
         if (((unsigned char)src->text[i] & 0xC0) != 0x80)
             w++;
@@ -271,14 +334,14 @@ static uint32_t scalar_width(const td_yaml *y, const yaml_mark_t *s, const yaml_
 
 static td_ynode *new_ynode(loader *c, td_ykind kind, const yaml_mark_t *m)
 {
-    td_ynode *n = td_arena_alloc(c->a, sizeof *n);
+    td_ynode *n = take(&c->k, sizeof *n);
     if (!n) {
         c->oom = true;
         return NULL;
     }
     n->kind = kind;
-    n->line = pos_line(m);
-    n->col = pos_col(m);
+    n->line = pos_line(c->y, m);
+    n->col = pos_col(c->y, m);
     n->width = 1;
     return n;
 }
@@ -290,10 +353,11 @@ static td_ynode *refused_node(loader *c, const yaml_mark_t *m)
     return new_ynode(c, TD_Y_NULL, m);
 }
 
-/* Stops building this document after a limit error; its events are skipped to its end. */
-static void refuse(loader *c)
+/* Stops reading this document after a limit error (at mark m). */
+static void refuse(loader *c, const yaml_mark_t *m)
 {
     c->refused = true;
+    c->refused_line = pos_line(c->y, m);
     c->y->nframes = 0;
     c->y->nkids = 0;
 }
@@ -306,28 +370,31 @@ static bool is_key_place(const td_yaml *y)
     return f->node->kind == TD_Y_MAP && (y->nkids - f->base) % 2 == 0;
 }
 
-/* Counts `size` more nodes of the document; false (after the error) past max_nodes. */
-static bool count_nodes(loader *c, uint64_t size, const yaml_mark_t *m, bool alias)
+static bool too_many_nodes(loader *c, const yaml_mark_t *m, bool alias)
 {
     td_yaml *y = c->y;
-    y->nodes += size;
-    if (y->nodes <= y->lim.max_nodes)
-        return true;
     char path[MSG_SIZE];
     path_here(y, path, sizeof path);
     if (alias)
-        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path,
+        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path,
                  "a unit's data needs no aliases: write each value where it belongs",
                  "the aliases of this document expand to more than %u values (an alias bomb?); "
                  "the document is refused: write the values out instead of repeating '*' aliases",
                  y->lim.max_nodes);
     else
-        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path, NULL,
+        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path, NULL,
                  "the document has more than %u values; it is refused: "
                  "split the data into one document per unit",
                  y->lim.max_nodes);
-    refuse(c);
+    refuse(c, m);
     return false;
+}
+
+/* Counts `size` more nodes of the document; false (after the error) past max_nodes. */
+static bool count_nodes(loader *c, uint64_t size, const yaml_mark_t *m, bool alias)
+{
+    c->y->nodes += size;
+    return c->y->nodes <= c->y->lim.max_nodes || too_many_nodes(c, m, alias);
 }
 
 /* Places a finished node in the open collection, or makes it the document's root. */
@@ -338,9 +405,13 @@ static bool place(loader *c, td_ynode *n, uint64_t size)
         c->top = n;
         return true;
     }
-    if (!reserve((void **)&y->kids, &y->cap_kids, y->nkids + 1, sizeof *y->kids)) {
-        c->oom = true;
-        return false;
+    if (y->nkids == y->cap_kids) {
+        td_ynode **kids = grow(y->kids, &y->cap_kids, y->nkids + 1, sizeof *kids);
+        if (!kids) {
+            c->oom = true;
+            return false;
+        }
+        y->kids = kids;
     }
     y->kids[y->nkids++] = n;
     frame *f = &y->frames[y->nframes - 1];
@@ -351,10 +422,12 @@ static bool place(loader *c, td_ynode *n, uint64_t size)
 static bool remember(loader *c, const char *name, td_ynode *n, uint64_t size)
 {
     td_yaml *y = c->y;
-    if (!reserve((void **)&y->anchors, &y->cap_anchors, y->nanchors + 1, sizeof *y->anchors)) {
+    anchor *anchors = grow(y->anchors, &y->cap_anchors, y->nanchors + 1, sizeof *anchors);
+    if (!anchors) {
         c->oom = true;
         return false;
     }
+    y->anchors = anchors;
     y->anchors[y->nanchors++] = (anchor){ name, n, size };
     return true;
 }
@@ -375,7 +448,7 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
     td_ynode *n;
     if (len > y->lim.max_scalar) {
         char path[MSG_SIZE];
-        yfinding(c, "data.limit", pos_line(m), pos_col(m), scalar_width(y, m, &ev->end_mark),
+        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), scalar_width(y, m, &ev->end_mark),
                  path_here(y, path, sizeof path), NULL,
                  "this value is %zu bytes long, more than the limit of %u; "
                  "shorten it or keep the long text in a separate document",
@@ -392,7 +465,7 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
             return;
         n->plain = plain;
         n->width = scalar_width(y, m, &ev->end_mark);
-        n->text = td_arena_strndup(c->a, text, len);
+        n->text = take_str(&c->k, text, len);
         n->len = (uint32_t)len;
         if (!n->text) {
             c->oom = true;
@@ -402,7 +475,8 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
     if (!n)
         return;
     if (ev->data.scalar.anchor) {
-        const char *name = td_arena_strdup(c->a, (const char *)ev->data.scalar.anchor);
+        const char *anchor_name = (const char *)ev->data.scalar.anchor;
+        const char *name = take_str(&c->k, anchor_name, strlen(anchor_name));
         if (!name) {
             c->oom = true;
             return;
@@ -420,12 +494,12 @@ static void on_alias(loader *c, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     char path[MSG_SIZE];
     if (++y->aliases > y->lim.max_aliases) {
-        yfinding(c, "data.limit", pos_line(m), pos_col(m), scalar_width(y, m, &ev->end_mark),
+        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), scalar_width(y, m, &ev->end_mark),
                  path_here(y, path, sizeof path), NULL,
                  "the document uses more than %u aliases ('*name'); it is refused: "
                  "write the values out instead of repeating aliases",
                  y->lim.max_aliases);
-        refuse(c);
+        refuse(c, m);
         return;
     }
     const anchor *found = NULL;
@@ -443,12 +517,12 @@ static void on_alias(loader *c, const yaml_event_t *ev)
         uint32_t w = scalar_width(y, m, &ev->end_mark);
         path_here(y, path, sizeof path);
         if (open)
-            yfinding(c, "data.syntax", pos_line(m), pos_col(m), w, path, NULL,
+            yfinding(c, "data.syntax", pos_line(y, m), pos_col(y, m), w, path, NULL,
                      "alias '*%.40s' refers to the value that contains it, which would never end; "
                      "write the value out instead",
                      name);
         else
-            yfinding(c, "data.syntax", pos_line(m), pos_col(m), w, path, NULL,
+            yfinding(c, "data.syntax", pos_line(y, m), pos_col(y, m), w, path, NULL,
                      "alias '*%.40s' refers to no anchor: there is no '&%.40s' before it in this "
                      "document; define the anchor first or write the value out",
                      name, name);
@@ -471,12 +545,12 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
     const yaml_mark_t *m = &ev->start_mark;
     char path[MSG_SIZE];
     if (y->nframes >= y->lim.max_depth) {
-        yfinding(c, "data.limit", pos_line(m), pos_col(m), 1, path_here(y, path, sizeof path),
+        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path_here(y, path, sizeof path),
                  NULL,
                  "the data is nested more than %u levels deep; the document is refused: "
                  "look for an unclosed '[' or '{' or a runaway indentation",
                  y->lim.max_depth);
-        refuse(c);
+        refuse(c, m);
         return;
     }
     if (!count_nodes(c, 1, m, false))
@@ -487,14 +561,16 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
     const yaml_char_t *a =
         kind == TD_Y_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const char *name = NULL;
-    if (a && !(name = td_arena_strdup(c->a, (const char *)a))) {
+    if (a && !(name = take_str(&c->k, (const char *)a, strlen((const char *)a)))) {
         c->oom = true;
         return;
     }
-    if (!reserve((void **)&y->frames, &y->cap_frames, y->nframes + 1, sizeof *y->frames)) {
+    frame *frames = grow(y->frames, &y->cap_frames, y->nframes + 1, sizeof *frames);
+    if (!frames) {
         c->oom = true;
         return;
     }
+    y->frames = frames;
     y->frames[y->nframes++] = (frame){ n, y->nkids, 1, name };
 }
 
@@ -534,15 +610,13 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
     size_t np = nk / 2, m = 0;
     if (!np)
         return;
-    td_ypair *pairs = td_arena_alloc(c->a, np * sizeof *pairs);
+    td_ypair *pairs = take(&c->k, np * sizeof *pairs);
     if (!pairs) {
         c->oom = true;
         return;
     }
     for (size_t i = 0; i < np; i++) {
         td_ynode *k = kids[2 * i], *v = kids[2 * i + 1];
-        if (!k->text)
-            continue;   /* refused by the loader: already reported */
         if (k->kind == TD_Y_MAP || k->kind == TD_Y_SEQ) {
             char path[MSG_SIZE];
             yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
@@ -551,6 +625,8 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
                      k->kind == TD_Y_MAP ? "mapping" : "list");
             continue;
         }
+        if (!k->text)
+            continue;   /* refused by the loader: already reported */
         pairs[m++] = (td_ypair){ k, v };
     }
     size_t kept = 0;
@@ -566,10 +642,12 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
         }
     } else {
         td_yaml *y = c->y;
-        if (!reserve((void **)&y->keys, &y->cap_keys, m, sizeof *y->keys)) {
+        keyref *keys = grow(y->keys, &y->cap_keys, m, sizeof *keys);
+        if (!keys) {
             c->oom = true;
             return;
         }
+        y->keys = keys;
         for (size_t i = 0; i < m; i++)
             y->keys[i] = (keyref){ pairs[i].key->text, pairs[i].key->len, (uint32_t)i };
         qsort(y->keys, m, sizeof *y->keys, cmp_key);
@@ -602,7 +680,7 @@ static void on_end(loader *c)
     if (n->kind == TD_Y_MAP) {
         finish_map(c, n, kids, nk);
     } else if (nk) {
-        n->items = td_arena_alloc(c->a, nk * sizeof *n->items);
+        n->items = take(&c->k, nk * sizeof *n->items);
         if (!n->items) {
             c->oom = true;
             return;
@@ -617,11 +695,11 @@ static void on_end(loader *c)
     place(c, n, f.size);
 }
 
-/* The first byte of src that does not start a well-formed UTF-8 sequence, or -1. */
-static long first_bad_utf8(const td_source *src)
+/* The first byte of src from `from` on that does not start well-formed UTF-8, or -1. */
+static long first_bad_utf8(const td_source *src, size_t from)
 {
     const unsigned char *s = (const unsigned char *)src->text;
-    size_t n = src->len, i = 0;
+    size_t n = src->len, i = from;
     while (i < n) {
         unsigned char c = s[i];
         size_t need;
@@ -655,11 +733,13 @@ static long first_bad_utf8(const td_source *src)
 }
 
 /* What to do about a libyaml scanner or parser problem. */
-static const char *syntax_advice(const yaml_parser_t *p, const td_source *src)
+static const char *syntax_advice(const td_yaml *y)
 {
+    const yaml_parser_t *p = &y->parser;
+    const td_source *src = y->src;
     const char *problem = p->problem ? p->problem : "";
     if (strstr(problem, "cannot start any token")) {
-        uint32_t off = td_source_offset(src, pos_line(&p->problem_mark), pos_col(&p->problem_mark));
+        uint32_t off = td_source_offset(src, pos_line(y, &p->problem_mark), pos_col(y, &p->problem_mark));
         if (off < src->len && src->text[off] == '\t')
             return "indent with spaces: YAML does not allow tabs";
         return "put the value in quotes";
@@ -690,7 +770,10 @@ static td_status syntax_error(loader *c)
     if (p->error == YAML_MEMORY_ERROR)
         return TD_ENOMEM;
     if (p->error == YAML_READER_ERROR) {
-        long bad = first_bad_utf8(src);
+        /* libyaml names the byte where it noticed; the message names the one that starts the
+         * bad sequence, which is what an editor shows as the wrong character */
+        bool utf8 = p->problem && (strstr(p->problem, "UTF-8") || strstr(p->problem, "Unicode"));
+        long bad = utf8 ? first_bad_utf8(src, y->base) : -1;
         uint32_t line, col;
         if (bad >= 0) {
             td_source_linecol(src, (uint32_t)bad, &line, &col);
@@ -700,7 +783,9 @@ static td_status syntax_error(loader *c)
                      (unsigned char)src->text[bad]);
             return TD_OK;
         }
-        size_t off = p->problem_offset < src->len ? p->problem_offset : src->len;
+        size_t off = y->base + p->problem_offset;
+        if (off > src->len)
+            off = src->len;
         td_source_linecol(src, (uint32_t)off, &line, &col);
         if (p->problem && strstr(p->problem, "control characters"))
             yfinding(c, "data.syntax", line, col, 1, NULL, skipped,
@@ -716,13 +801,34 @@ static td_status syntax_error(loader *c)
     char ctx[MSG_SIZE] = "";
     if (p->context)
         snprintf(ctx, sizeof ctx, " (%s that starts at line %u)", p->context,
-                 pos_line(&p->context_mark));
-    uint32_t line = pos_line(&p->problem_mark), col = pos_col(&p->problem_mark);
+                 pos_line(y, &p->context_mark));
+    uint32_t line = pos_line(y, &p->problem_mark), col = pos_col(y, &p->problem_mark);
     if (p->error != YAML_SCANNER_ERROR && p->error != YAML_PARSER_ERROR)
         line = col = 0;
     yfinding(c, "data.syntax", line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
-             p->problem ? p->problem : "unreadable data", ctx, syntax_advice(p, src));
+             p->problem ? p->problem : "unreadable data", ctx, syntax_advice(y));
     return TD_OK;
+}
+
+/* After a refused document, the parser restarts at the next line that starts a document
+ * ("---", or the line after "..."); libyaml is not made to read the rest of the refused one,
+ * which for deep flow nesting costs it quadratic time. 1 when restarted, 0 when no document
+ * follows, -1 when out of memory. */
+static int skip_document(td_yaml *y, uint32_t after_line)
+{
+    const td_source *src = y->src;
+    for (uint32_t l = after_line; l < src->nlines; l++) {  /* l: 0-based index of line l+1 */
+        const char *t = src->text + src->lines[l];
+        size_t left = src->len - src->lines[l];
+        if (left < 3 || (memcmp(t, "---", 3) && memcmp(t, "...", 3)))
+            continue;
+        if (left > 3 && t[3] != ' ' && t[3] != '\t' && t[3] != '\r' && t[3] != '\n')
+            continue;
+        if (t[0] == '.' && l + 1 >= src->nlines)
+            return 0;
+        return start_stream(y, src->lines[t[0] == '-' ? l : l + 1]) ? 1 : -1;
+    }
+    return 0;
 }
 
 td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
@@ -732,7 +838,7 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
         *doc_line = 0;
     if (y->done)
         return TD_OK;
-    loader c = { y, a, d, NULL, false, false };
+    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, false };
     uint32_t dl = 0;
     yaml_mark_t doc_mark = { 0, 0, 0 };
     bool d_oom = d->oom;
@@ -758,31 +864,35 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
             y->nodes = 0;
             y->aliases = 0;
             doc_mark = ev.start_mark;
-            dl = pos_line(&ev.start_mark);
+            dl = pos_line(y, &ev.start_mark);
             break;
         case YAML_DOCUMENT_END_EVENT:
             y->in_doc = false;
-            if (c.refused || !c.top)
-                c.top = refused_node(&c, &doc_mark);
-            *root = c.top;
+            *root = c.top ? c.top : refused_node(&c, &doc_mark);
             if (doc_line)
                 *doc_line = dl;
             stop = true;
             break;
-        default:
-            if (c.refused)
-                break;
-            switch (ev.type) {
-            case YAML_SCALAR_EVENT: on_scalar(&c, &ev); break;
-            case YAML_ALIAS_EVENT: on_alias(&c, &ev); break;
-            case YAML_SEQUENCE_START_EVENT: on_start(&c, &ev, TD_Y_SEQ); break;
-            case YAML_MAPPING_START_EVENT: on_start(&c, &ev, TD_Y_MAP); break;
-            case YAML_SEQUENCE_END_EVENT:
-            case YAML_MAPPING_END_EVENT: on_end(&c); break;
-            default: break;
-            }
+        case YAML_SCALAR_EVENT: on_scalar(&c, &ev); break;
+        case YAML_ALIAS_EVENT: on_alias(&c, &ev); break;
+        case YAML_SEQUENCE_START_EVENT: on_start(&c, &ev, TD_Y_SEQ); break;
+        case YAML_MAPPING_START_EVENT: on_start(&c, &ev, TD_Y_MAP); break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: on_end(&c); break;
+        default: break;
         }
         yaml_event_delete(&ev);
+        if (!c.oom && c.refused) {
+            y->in_doc = false;
+            *root = refused_node(&c, &doc_mark);
+            if (doc_line)
+                *doc_line = dl;
+            int next = skip_document(y, c.refused_line);
+            y->done = next != 1;
+            if (next < 0)
+                c.oom = true;
+            stop = true;
+        }
         if (c.oom) {
             y->done = true;
             *root = NULL;
@@ -812,7 +922,7 @@ typedef struct kpos {
 
 typedef struct typer {
     const td_source *src;
-    td_arena *a;
+    carve k;                /* allocations in the caller's arena */
     td_diag *d;
     bool oom;
 } typer;
@@ -887,7 +997,7 @@ static const char *found(const td_ynode *y, char *buf, size_t size)
 static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kpos *k,
                          bool invalid)
 {
-    td_node *n = td_arena_alloc(c->a, sizeof *n);
+    td_node *n = take(&c->k, sizeof *n);
     if (!n) {
         c->oom = true;
         return NULL;
@@ -903,7 +1013,7 @@ static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kp
     }
     if (t->kind == TD_T_RECORD && t->rec && t->rec->n_fields) {
         /* an invalid record has every slot absent, so it is safe to read */
-        n->v.slots = td_arena_alloc(c->a, t->rec->n_fields * sizeof *n->v.slots);
+        n->v.slots = take(&c->k, t->rec->n_fields * sizeof *n->v.slots);
         if (!n->v.slots) {
             c->oom = true;
             return NULL;
@@ -917,15 +1027,21 @@ static kpos item_pos(const typer *c, const td_ynode *y)
 {
     kpos k = { y->line, y->col, 1 };
     const td_source *src = c->src;
-    if (!src || y->line == 0 || y->line > src->nlines)
+    if (!src || y->line == 0 || y->line > src->nlines || y->col < 3)
         return k;
-    uint32_t start = src->lines[y->line - 1];
-    uint32_t off = td_source_offset(src, y->line, y->col), p = off;
-    while (p > start && (src->text[p - 1] == ' ' || src->text[p - 1] == '\t'))
-        p--;
-    if (p < off && p > start && src->text[p - 1] == '-' &&
-        (p - 1 == start || src->text[p - 2] == ' ' || src->text[p - 2] == '\t'))
-        k.col = y->col - (off - (p - 1));  /* only blanks in between: bytes are characters */
+    const char *t = src->text;
+    size_t start = src->lines[y->line - 1], p = start, end = src->len;
+    for (uint32_t ch = 1; ch < y->col && p < end && t[p] != '\n'; ch++) {
+        p++;
+        while (p < end && ((unsigned char)t[p] & 0xC0) == 0x80)
+            p++;
+    }
+    size_t q = p;
+    while (q > start && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+        q--;
+    if (q < p && q > start && t[q - 1] == '-' &&
+        (q - 1 == start || t[q - 2] == ' ' || t[q - 2] == '\t'))
+        k.col = y->col - (uint32_t)(p - (q - 1));  /* only blanks in between: bytes are characters */
     return k;
 }
 
@@ -955,7 +1071,12 @@ static const char *expected(const td_type *t, char *buf, size_t size)
         put_codes(&b, t->en);
         break;
     case TD_T_RECORD:
-    case TD_T_LIST: td_type_name(t, buf, size); break;
+        add_fmt(&b, "a mapping of fields (%s)", t->rec->name);
+        break;
+    case TD_T_LIST:
+        add_fmt(&b, "a ");
+        td_type_name(t, buf + b.len, size - b.len);
+        break;
     }
     return buf;
 }
@@ -1300,7 +1421,7 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
     const char *near = NULL;
     char hint[MSG_SIZE];
     if (r->n_fields) {
-        const char **names = td_arena_alloc(c->a, r->n_fields * sizeof *names);
+        const char **names = take(&c->k, r->n_fields * sizeof *names);
         if (!names) {
             c->oom = true;
             return;
@@ -1347,6 +1468,20 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
              "%s has no '%s'; add `%s: ...`", s ? r->name : "the document", f->name, f->name);
 }
 
+/* td_record_field for a key of known length, without a call per field name. */
+static const td_field *field_of(const td_record *r, const char *key, uint32_t len)
+{
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        const char *name = r->fields[i].name;
+        uint32_t j = 0;
+        while (j < len && name[j] == key[j])
+            j++;
+        if (j == len && name[j] == '\0')
+            return &r->fields[i];
+    }
+    return NULL;
+}
+
 static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                             const kpos *k)
 {
@@ -1365,7 +1500,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
         return NULL;
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *key = y->pairs[i].key;
-        const td_field *f = td_record_field(r, key->text);
+        const td_field *f = field_of(r, key->text, key->len);
         if (!f || f->slot >= r->n_fields) {
             unknown_field(c, r, key, s);
         } else {
@@ -1401,7 +1536,7 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
     td_node *n = new_node(c, t, y, k, false);
     if (!n || !y->n)
         return n;
-    td_node **items = td_arena_alloc(c->a, y->n * sizeof *items);
+    td_node **items = take(&c->k, y->n * sizeof *items);
     if (!items) {
         c->oom = true;
         return NULL;
@@ -1442,7 +1577,7 @@ static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const 
 td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
                            td_arena *a, td_diag *d, td_node **out)
 {
-    typer c = { src, a, d, false };
+    typer c = { src, { a, NULL, 0 }, d, false };
     bool d_oom = d->oom;
     const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
     *out = NULL;

@@ -117,7 +117,15 @@ void td_parse_too_deep(td_parse *p, td_span at);
 
 /* Lexer helpers (engine/parse.c). Each records its diagnostics and returns the value. */
 void td_lex_advance(td_parse *p, td_span *loc, size_t len);
+/* Records a returned token (for messages) and returns it. */
 int td_lex_token(td_parse *p, int token, const td_span *loc);
+/* The token to return before scanning (the start token, or T_EOF once stopped), or -1. */
+int td_lex_begin(td_parse *p, td_span *loc);
+/* End of input: an empty span where the input ends. */
+int td_lex_end(td_parse *p, td_span *loc);
+/* Scanner memory from the reserve in p (NULL when exhausted); whether ptr is in it. */
+void *td_lex_reserve(td_parse *p, size_t size);
+bool td_lex_owns(const td_parse *p, const void *ptr);
 const char *td_lex_text(td_parse *p, const char *s, size_t len);
 td_num td_lex_number(const char *s, size_t len);
 td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp);
@@ -154,7 +162,7 @@ td_expr *ast_each(td_parse *p, td_iter it, td_expr *cond, td_span sp);
 td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp);
 td_iter ast_iter(td_parse *p, const char *binder, td_span binder_sp, td_expr *list);
 
-td_str ast_str_none(const td_span *at);
+td_str ast_str_none(void);
 td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span part_sp);
 td_ast_type *ast_type(td_parse *p, const char *name, td_ast_type *elem, td_span sp);
 td_ast_field *ast_field_decl(td_parse *p, bool required, const char *name, td_span name_sp,

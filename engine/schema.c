@@ -8,7 +8,7 @@
 const td_field *td_record_field(const td_record *r, const char *name)
 {
     for (uint32_t i = 0; i < r->n_fields; i++)
-        if (strcmp(r->fields[i].name, name) == 0)
+        if (r->fields[i].name[0] == name[0] && strcmp(r->fields[i].name, name) == 0)
             return &r->fields[i];
     return NULL;
 }
@@ -242,7 +242,8 @@ void td_format_month(int32_t month, char buf[8])
     buf[7] = '\0';
 }
 
-static const char *const month_names[12] = {
+/* characters, not pointers: a table of pointers would need relocations in writable data */
+static const char month_names[12][10] = {
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 };

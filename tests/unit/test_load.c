@@ -379,7 +379,8 @@ static void test_load_text_mapping_and_record_scalar(void **state)
     const char *text = "name: {first: A}\nplan: 05-KH\n";
     td_node *n = load(f, text);
     assert_int_equal(f->d.errors, 2);
-    assert_contains(f->d.items[0].message, "field 'name' of unit_doc must be text, found a mapping");
+    assert_contains(f->d.items[0].message,
+                    "field 'name' of unit_doc must be text, found a mapping");
     const td_diagnostic *e = only(f, "data.not_a_mapping");
     assert_contains(e->message, "field 'plan' of unit_doc must be a mapping of fields (plan), "
                                 "found '05-KH'");
@@ -647,9 +648,13 @@ static void test_load_alias_bomb_refused(void **state)
     assert_int_equal(e->line, 6);  /* f: 1 + 9*7381 nodes passes 200000 */
     assert_contains(e->message, "the aliases of this document expand to more than 200000 values");
     /* the next document is read normally */
-    r = next_doc(f, NULL);
+    uint32_t line = 0;
+    r = next_doc(f, &line);
     assert_non_null(r);
     assert_string_equal(r->pairs[0].value->text, "next");
+    assert_int_equal(line, 10);
+    assert_int_equal(r->pairs[0].value->line, 11);  /* lines of the whole file */
+    assert_null(next_doc(f, NULL));
 }
 
 static void test_load_too_many_aliases(void **state)
@@ -658,7 +663,7 @@ static void test_load_too_many_aliases(void **state)
     f->lim.max_aliases = 3;
     load(f, "name: &n x\ntags: [*n, *n, *n, *n]\n");
     const td_diagnostic *e = only(f, "data.limit");
-    assert_int_equal(e->col, 17);
+    assert_int_equal(e->col, 20);  /* the fourth */
     assert_contains(e->message, "more than 3 aliases");
 }
 
@@ -702,6 +707,110 @@ static void test_load_depth_limit_is_exact(void **state)
     r = next_doc(f, NULL);
     assert_int_equal(r->kind, TD_Y_NULL);
     assert_string_equal(only(f, "data.limit")->path, "a[0][0]");
+}
+
+static void test_load_reading_resumes_after_a_refused_document(void **state)
+{
+    fx *f = *state;
+    f->lim.max_depth = 4;
+    const char *text = "name: a\n"                     /* 1 */
+                       "---\n"                         /* 2 */
+                       "tags: [[[[[x]]]]]\n"           /* 3 */
+                       "more: 1\n"                     /* 4 */
+                       "...\n"                         /* 5 */
+                       "name: c\n"                     /* 6 */
+                       "---\n"                         /* 7 */
+                       "tags: [[[[[x]]]]]\n"           /* 8 */
+                       "---   # the last\n"            /* 9 */
+                       "name: d\n"                     /* 10 */
+                       "  bad: indent\n";              /* 11 */
+    open_text(f, text, strlen(text));
+    uint32_t line;
+    td_ynode *r = next_doc(f, &line);
+    assert_string_equal(r->pairs[0].value->text, "a");
+    r = next_doc(f, &line);
+    assert_int_equal(line, 2);
+    assert_int_equal(r->kind, TD_Y_NULL);
+    assert_null(r->text);  /* refused: the typer reports nothing more */
+    td_node *n = NULL;
+    assert_int_equal(td_type_document(&t_doc, r, f->src, &f->a, &f->d, &n), TD_OK);
+    assert_true(n->invalid);
+    assert_int_equal(f->d.n, 1);
+    assert_int_equal(f->d.items[0].line, 3);
+    assert_int_equal(f->d.items[0].col, 10);
+    r = next_doc(f, &line);
+    assert_int_equal(line, 6);
+    assert_string_equal(r->pairs[0].value->text, "c");
+    assert_int_equal(r->pairs[0].value->line, 6);
+    r = next_doc(f, &line);
+    assert_int_equal(r->kind, TD_Y_NULL);
+    assert_int_equal(line, 7);
+    assert_int_equal(f->d.n, 2);
+    assert_int_equal(f->d.items[1].line, 8);
+    assert_int_equal(f->d.items[1].doc, 3);
+    /* the syntax error of the last document is located in the whole file */
+    assert_null(next_doc(f, &line));
+    assert_int_equal(f->d.n, 3);
+    assert_string_equal(f->d.items[2].rule, "data.syntax");
+    assert_int_equal(f->d.items[2].line, 11);
+    assert_int_equal(f->d.items[2].col, 6);
+    assert_int_equal(f->d.items[2].doc, 4);
+}
+
+static void test_load_control_character(void **state)
+{
+    fx *f = *state;
+    const char text[] = "name: a\nplan: {number: \x07}\n";
+    open_text(f, text, sizeof text - 1);
+    assert_null(next_doc(f, NULL));
+    const td_diagnostic *e = only(f, "data.syntax");
+    assert_int_equal(e->line, 2);
+    assert_int_equal(e->col, 16);
+    assert_contains(e->message, "character U+0007 is not allowed");
+}
+
+static void test_load_utf16_file_is_refused(void **state)
+{
+    fx *f = *state;
+    const char text[] = "\xFF\xFEn\0a\0:\0 \0a\0\n\0";
+    open_text(f, text, sizeof text - 1);
+    assert_null(next_doc(f, NULL));
+    const td_diagnostic *e = only(f, "data.utf8");
+    assert_int_equal(e->line, 1);
+    assert_int_equal(e->col, 1);
+    assert_contains(e->message, "invalid UTF-8 byte 0xFF");
+}
+
+static void test_load_merge_key_and_alias_key(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: &k count\n*k : 3\nplan: &p {number: x}\n<<: *p\n");
+    assert_int_equal(n->v.slots[S_COUNT]->v.i, 3);
+    const td_diagnostic *e = only(f, "data.unknown_field");
+    assert_contains(e->message, "unknown field '<<'");
+    assert_int_equal(f->d.n, 1);
+}
+
+static void test_load_multiline_scalar_width(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: Tân Thạch\n  xã Tân\nlevel: >\n  tinh\n");
+    assert_string_equal(n->v.slots[S_NAME]->v.text.s, "Tân Thạch xã Tân");
+    assert_int_equal(n->v.slots[S_NAME]->width, 9);
+    const td_diagnostic *e = only(f, "data.enum");
+    assert_int_equal(e->line, 3);
+    assert_int_equal(e->col, 8);
+    assert_int_equal(e->width, 1);
+}
+
+static void test_load_type_without_root(void **state)
+{
+    fx *f = *state;
+    td_node *n = NULL;
+    assert_int_equal(td_type_document(&t_doc, NULL, NULL, &f->a, &f->d, &n), TD_OK);
+    assert_true(n->invalid);
+    assert_null(n->v.slots[S_NAME]);
+    assert_int_equal(f->d.n, 0);
 }
 
 static void test_load_long_scalar_refused(void **state)
@@ -827,6 +936,12 @@ int main(void)
         T(test_load_too_many_aliases),
         T(test_load_deep_nesting_refused),
         T(test_load_depth_limit_is_exact),
+        T(test_load_reading_resumes_after_a_refused_document),
+        T(test_load_control_character),
+        T(test_load_utf16_file_is_refused),
+        T(test_load_merge_key_and_alias_key),
+        T(test_load_multiline_scalar_width),
+        T(test_load_type_without_root),
         T(test_load_long_scalar_refused),
         T(test_load_too_many_nodes),
         T(test_load_paths_of_findings),

@@ -1,0 +1,785 @@
+/* AST constructors: one per action of grammar/parser.y, building nodes in the parse arena.
+ * Pipeline: parse -> AST (this file) -> resolve. Out of memory, they set p->oom and stop. */
+#include "parse.h"
+
+#include <string.h>
+
+static void *alloc(td_parse *p, size_t size)
+{
+    void *m = p->oom ? NULL : td_arena_alloc(p->arena, size);
+    if (!m) {
+        p->oom = true;
+        p->stop = true;
+    }
+    return m;
+}
+
+/* Grows *arr (n elements of `size`) by one slot; capacity doubles at powers of two, so the
+ * capacity needs no field of its own. Returns the new slot or NULL. */
+static void *grow(td_parse *p, void **arr, uint32_t n, size_t size)
+{
+    if (n == 0 || (n & (n - 1)) == 0) {
+        void *data = alloc(p, (n ? 2 * (size_t)n : 1) * size);
+        if (!data)
+            return NULL;
+        if (n)
+            memcpy(data, *arr, n * size);
+        *arr = data;
+    }
+    return (char *)*arr + (size_t)n * size;
+}
+
+static td_span join(td_span a, td_span b)
+{
+    if (b.off + b.len > a.off + a.len)
+        a.len = b.off + b.len - a.off;
+    return a;
+}
+
+td_vec ast_vec_empty(void)
+{
+    td_vec v = {NULL, 0, 0};
+    return v;
+}
+
+td_vec ast_vec_push(td_parse *p, td_vec v, const void *elem, size_t size)
+{
+    if (!elem)
+        return v;
+    if (v.n == v.cap) {
+        uint32_t cap = v.cap ? v.cap * 2 : 4;
+        void *data = alloc(p, (size_t)cap * size);
+        if (!data)
+            return v;
+        if (v.n)
+            memcpy(data, v.data, (size_t)v.n * size);
+        v.data = data;
+        v.cap = cap;
+    }
+    memcpy((char *)v.data + (size_t)v.n * size, elem, size);
+    v.n++;
+    return v;
+}
+
+td_vec ast_vec_one(td_parse *p, const void *elem, size_t size)
+{
+    return ast_vec_push(p, ast_vec_empty(), elem, size);
+}
+
+const char *ast_kw_name(td_parse *p, const char *spelling, td_span sp)
+{
+    /* remembered so that a syntax error right after it can say the keyword was meant */
+    p->kw_name_span = sp;
+    p->has_kw_name = true;
+    return spelling;
+}
+
+/* Expressions. */
+
+static td_expr *expr_new(td_parse *p, td_expr_kind kind, td_span sp)
+{
+    td_expr *e = alloc(p, sizeof *e);
+    if (e) {
+        e->kind = kind;
+        e->span = sp;
+    }
+    return e;
+}
+
+td_expr *ast_number(td_parse *p, td_num n, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_NUMBER, sp);
+    if (e) {
+        e->num = n.value;
+        e->is_int = n.is_int;
+    }
+    return e;
+}
+
+td_expr *ast_string(td_parse *p, td_str s, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_STRING, sp);
+    if (e)
+        e->str = s.text ? s.text : "";
+    return e;
+}
+
+td_expr *ast_date(td_parse *p, td_expr_kind kind, const char *text, td_span sp)
+{
+    td_expr *e = expr_new(p, kind, sp);
+    if (e)
+        e->str = text;
+    return e;
+}
+
+td_expr *ast_bool(td_parse *p, bool b, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_BOOL, sp);
+    if (e)
+        e->boolean = b;
+    return e;
+}
+
+td_expr *ast_leaf(td_parse *p, td_expr_kind kind, td_span sp)
+{
+    return expr_new(p, kind, sp);
+}
+
+td_expr *ast_name(td_parse *p, const char *name, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_NAME, sp);
+    if (e) {
+        e->name = name;
+        e->name_span = sp;
+    }
+    return e;
+}
+
+td_expr *ast_field(td_parse *p, td_expr *a, const char *name, td_span name_sp, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_FIELD, sp);
+    if (e) {
+        e->a = a;
+        e->name = name;
+        e->name_span = name_sp;
+    }
+    return e;
+}
+
+td_expr *ast_list(td_parse *p, td_vec items, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_LIST, sp);
+    if (e) {
+        e->args = items.data;
+        e->nargs = items.n;
+    }
+    return e;
+}
+
+td_expr *ast_call(td_parse *p, const char *name, td_span name_sp, td_vec args, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_CALL, sp);
+    if (e) {
+        e->name = name;
+        e->name_span = name_sp;
+        e->args = args.data;
+        e->nargs = args.n;
+    }
+    return e;
+}
+
+td_expr *ast_unary(td_parse *p, td_op op, td_expr *a, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_UNARY, sp);
+    if (e) {
+        e->op = op;
+        e->a = a;
+    }
+    return e;
+}
+
+td_expr *ast_binary(td_parse *p, td_op op, td_expr *a, td_expr *b, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_BINARY, sp);
+    if (e) {
+        e->op = op;
+        e->a = a;
+        e->b = b;
+    }
+    return e;
+}
+
+static void bind(td_expr *e, td_iter it)
+{
+    e->binder = it.binder;
+    e->binder_span = it.binder_span;
+    e->a = it.list;
+}
+
+td_expr *ast_count(td_parse *p, td_iter it, td_expr *where, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_COUNT, sp);
+    if (e) {
+        bind(e, it);
+        e->b = where;
+    }
+    return e;
+}
+
+td_expr *ast_agg(td_parse *p, td_agg agg, td_expr *mapped, td_iter it, td_expr *where,
+                 td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_AGG, sp);
+    if (e) {
+        e->agg = agg;
+        bind(e, it);
+        e->b = where;
+        e->c = mapped;
+    }
+    return e;
+}
+
+td_expr *ast_minmax(td_parse *p, td_agg agg, td_expr *a, td_expr *b, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_MINMAX, sp);
+    if (e) {
+        e->agg = agg;
+        e->a = a;
+        e->b = b;
+    }
+    return e;
+}
+
+td_expr *ast_quant(td_parse *p, td_quant q, td_iter it, td_expr *body, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_QUANT, sp);
+    if (e) {
+        e->quant = q;
+        bind(e, it);
+        e->b = body;
+    }
+    return e;
+}
+
+td_expr *ast_each(td_parse *p, td_iter it, td_expr *cond, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_EACH, sp);
+    if (e) {
+        bind(e, it);
+        e->b = cond;
+    }
+    return e;
+}
+
+td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp)
+{
+    td_expr *e = expr_new(p, TD_X_IF, sp);
+    if (e) {
+        e->a = a;
+        e->b = b;
+        e->c = c;
+    }
+    return e;
+}
+
+td_iter ast_iter(td_parse *p, const char *binder, td_span binder_sp, td_expr *list)
+{
+    (void)p;
+    td_iter it = {binder, {0, 0, 0}, list};
+    if (binder)
+        it.binder_span = binder_sp;
+    return it;
+}
+
+/* Parts of declarations. */
+
+td_str ast_str_none(void)
+{
+    td_str s = {NULL, {0, 0, 0}};
+    return s;
+}
+
+td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span part_sp)
+{
+    td_dotted *d = prefix;
+    if (!d) {
+        d = alloc(p, sizeof *d);
+        if (!d)
+            return NULL;
+        d->span = part_sp;
+    }
+    uint32_t n = d->n + 1;
+    const char **parts = alloc(p, n * sizeof *parts);
+    td_span *spans = alloc(p, n * sizeof *spans);
+    const char *text = !part ? NULL
+                       : n == 1 ? part
+                                : td_arena_printf(p->arena, "%s.%s", d->text, part);
+    if (!parts || !spans || !part || !text) {
+        p->oom = p->stop = true;
+        return d;
+    }
+    if (d->n) {
+        memcpy(parts, d->parts, d->n * sizeof *parts);
+        memcpy(spans, d->spans, d->n * sizeof *spans);
+    }
+    parts[n - 1] = part;
+    spans[n - 1] = part_sp;
+    d->parts = parts;
+    d->spans = spans;
+    d->n = n;
+    d->text = text;
+    d->span = join(d->span, part_sp);
+    return d;
+}
+
+td_ast_type *ast_type(td_parse *p, const char *name, td_ast_type *elem, td_span sp)
+{
+    td_ast_type *t = alloc(p, sizeof *t);
+    if (t) {
+        t->is_list = name == NULL;
+        t->elem = elem;
+        t->name = name ? name : "list";
+        t->span = sp;
+    }
+    return t;
+}
+
+td_ast_field *ast_field_decl(td_parse *p, bool required, const char *name, td_span name_sp,
+                             td_ast_type *type, td_str label)
+{
+    td_ast_field *f = alloc(p, sizeof *f);
+    if (f) {
+        f->name = name;
+        f->span = name_sp;
+        f->required = required;
+        f->type = type;
+        f->label = label;
+    }
+    return f;
+}
+
+td_ast_enum_item *ast_enum_item(td_parse *p, const char *name, td_span sp, td_str label)
+{
+    td_ast_enum_item *it = alloc(p, sizeof *it);
+    if (it) {
+        it->name = name;
+        it->span = sp;
+        it->label = label;
+    }
+    return it;
+}
+
+td_ast_transition *ast_transition(td_parse *p, td_expr *from, td_expr *to, td_span sp)
+{
+    td_ast_transition *t = alloc(p, sizeof *t);
+    if (t) {
+        t->from = from;
+        t->to = to;
+        t->span = sp;
+    }
+    return t;
+}
+
+/* Clauses. */
+
+td_clause *ast_clause(td_parse *p, td_clause_kind kind, td_span sp)
+{
+    td_clause *c = alloc(p, sizeof *c);
+    if (c) {
+        c->kind = kind;
+        c->span = sp;
+    }
+    return c;
+}
+
+td_clause *ast_clause_expr(td_parse *p, td_clause_kind kind, td_expr *a, td_expr *b,
+                           td_span sp)
+{
+    td_clause *c = ast_clause(p, kind, sp);
+    if (c) {
+        c->a = a;
+        c->b = b;
+    }
+    return c;
+}
+
+td_clause *ast_clause_str(td_parse *p, td_clause_kind kind, td_str s, td_span sp)
+{
+    td_clause *c = ast_clause(p, kind, sp);
+    if (c)
+        c->str = s;
+    return c;
+}
+
+td_clause *ast_clause_name(td_parse *p, td_clause_kind kind, const char *name, td_span name_sp,
+                           td_span sp)
+{
+    td_clause *c = ast_clause(p, kind, sp);
+    if (c) {
+        c->name = name;
+        c->name_span = name_sp;
+    }
+    return c;
+}
+
+td_clause *ast_clause_list(td_parse *p, td_clause_kind kind, td_vec list, td_span sp)
+{
+    td_clause *c = ast_clause(p, kind, sp);
+    if (c)
+        c->list = list;
+    return c;
+}
+
+td_clause *ast_clause_severity(td_parse *p, td_severity sev, td_span sp)
+{
+    td_clause *c = ast_clause(p, TD_C_SEVERITY, sp);
+    if (c)
+        c->sev = sev;
+    return c;
+}
+
+td_clause *ast_clause_sum(td_parse *p, td_expr *summed, td_dotted *path, td_span sp)
+{
+    td_clause *c = ast_clause(p, TD_C_SUM, sp);
+    if (c) {
+        c->a = summed;
+        c->list = ast_vec_one(p, path, sizeof *path);
+    }
+    return c;
+}
+
+td_clause *ast_clause_let(td_parse *p, const char *name, td_span name_sp, td_expr *value,
+                          td_span sp)
+{
+    td_clause *c = ast_clause(p, TD_C_LET, sp);
+    if (c) {
+        c->let.name = name;
+        c->let.span = name_sp;
+        c->let.value = value;
+    }
+    return c;
+}
+
+td_clause *ast_clause_stage(td_parse *p, td_expr *value, td_str label, td_span sp)
+{
+    td_clause *c = ast_clause(p, TD_C_STAGE, sp);
+    if (c) {
+        c->stage.value = value;
+        c->stage.label = label;
+        c->stage.span = sp;
+    }
+    return c;
+}
+
+td_clause *ast_clause_guard(td_parse *p, td_expr *stage, td_str label, td_expr *require,
+                            td_str message, td_span sp)
+{
+    td_clause *c = ast_clause(p, TD_C_GUARD, sp);
+    if (c) {
+        c->guard.stage = stage;
+        c->guard.label = label;
+        c->guard.require = require;
+        c->guard.message = message;
+        c->guard.span = sp;
+    }
+    return c;
+}
+
+/* Declarations. */
+
+static td_decl *decl_new(td_parse *p, td_decl_kind kind, td_span sp)
+{
+    td_decl *d = alloc(p, sizeof *d);
+    if (d) {
+        d->kind = kind;
+        d->span = sp;
+    }
+    return d;
+}
+
+td_decl *ast_decl_plan(td_parse *p, td_str number, td_str title, td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_PLAN, sp);
+    if (d) {
+        d->plan_number = number;
+        d->title = title;
+        d->name_span = number.span;
+    }
+    return d;
+}
+
+td_decl *ast_decl_import(td_parse *p, td_str path, td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_IMPORT, sp);
+    if (d) {
+        d->path = path;
+        d->name_span = path.span;
+    }
+    return d;
+}
+
+td_decl *ast_decl_param(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                        td_expr *value, td_str label, td_span sp)
+{
+    td_decl *d = decl_new(p, kind, sp);
+    if (d) {
+        d->name = name;
+        d->name_span = name_sp;
+        d->value = value;
+        d->label = label;
+    }
+    return d;
+}
+
+td_decl *ast_decl_enum(td_parse *p, const char *name, td_span name_sp, td_vec items,
+                       td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_ENUM, sp);
+    if (d) {
+        d->name = name;
+        d->name_span = name_sp;
+        d->items = items.data;
+        d->n_items = items.n;
+    }
+    return d;
+}
+
+td_decl *ast_decl_record(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                         td_vec fields, td_span sp)
+{
+    td_decl *d = decl_new(p, kind, sp);
+    if (d) {
+        d->name = name;
+        d->name_span = name_sp;
+        d->fields = fields.data;
+        d->n_fields = fields.n;
+    }
+    return d;
+}
+
+td_decl *ast_decl_document(td_parse *p, const char *name, td_span name_sp, td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_DOCUMENT, sp);
+    if (d) {
+        d->name = name;
+        d->name_span = name_sp;
+    }
+    return d;
+}
+
+td_decl *ast_decl_define(td_parse *p, const char *record, td_span record_sp,
+                         const char *member, td_span member_sp, td_str label, td_expr *value,
+                         td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_DEFINE, sp);
+    if (d) {
+        d->name = record;
+        d->name_span = record_sp;
+        d->member = member;
+        d->member_span = member_sp;
+        d->label = label;
+        d->value = value;
+    }
+    return d;
+}
+
+td_decl *ast_decl_rule(td_parse *p, td_decl_kind kind, td_dotted *id, td_str label,
+                       td_span sp)
+{
+    td_decl *d = decl_new(p, kind, sp);
+    if (d && id) {
+        d->id = *id;
+        d->name_span = id->span;
+    }
+    if (d)
+        d->label = label;
+    return d;
+}
+
+td_decl *ast_decl_disable(td_parse *p, td_dotted *id, td_str because, td_span sp)
+{
+    td_decl *d = ast_decl_rule(p, TD_D_DISABLE, id, ast_str_none(), sp);
+    if (d)
+        d->because = because;
+    return d;
+}
+
+td_decl *ast_decl_note(td_parse *p, td_str cite, td_str label, td_str because, td_span sp)
+{
+    td_decl *d = decl_new(p, TD_D_NOTE, sp);
+    if (d) {
+        d->cite = cite;
+        d->label = label;
+        d->because = because;
+        d->name_span = cite.span;
+    }
+    return d;
+}
+
+static const char *severity_word(td_severity s)
+{
+    return s == TD_SEV_ERROR ? "error" : s == TD_SEV_WARNING ? "warning" : "info";
+}
+
+/* Applies one clause; `dup` tells whether the clause was already written. */
+td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
+{
+    if (!d || !c)
+        return d;
+    bool dup = false;
+    const char *name = "";
+    void *slot;
+    switch (c->kind) {
+    case TD_C_CITE:
+        dup = d->cite.text != NULL;
+        name = "cite";
+        d->cite = c->str;
+        break;
+    case TD_C_ON:
+        dup = d->n_on > 0;
+        name = "on";
+        d->on = c->list.data;
+        d->n_on = c->list.n;
+        break;
+    case TD_C_WHERE:
+        dup = d->where != NULL;
+        name = "where";
+        d->where = c->a;
+        break;
+    case TD_C_SEVERITY:
+        dup = d->has_severity;
+        name = severity_word(c->sev);
+        d->has_severity = true;
+        d->severity = c->sev;
+        d->severity_span = c->span;
+        break;
+    case TD_C_DUE:
+        dup = d->due != NULL;
+        name = "due";
+        d->due = c->a;
+        break;
+    case TD_C_LET:
+        if ((slot = grow(p, (void **)&d->lets, d->n_lets, sizeof *d->lets)) != NULL) {
+            memcpy(slot, &c->let, sizeof c->let);
+            d->n_lets++;
+        }
+        break;
+    case TD_C_REQUIRE:
+        dup = d->require != NULL;
+        name = "require";
+        d->require = c->a;
+        break;
+    case TD_C_MESSAGE:
+        dup = d->message.text != NULL;
+        name = "message";
+        d->message = c->str;
+        break;
+    case TD_C_HINT:
+        dup = d->hint.text != NULL;
+        name = "hint";
+        d->hint = c->str;
+        break;
+    case TD_C_COUNT:
+    case TD_C_SUM:
+        /* count and sum are two spellings of one clause: what the target measures */
+        dup = d->n_on > 0;
+        name = c->kind == TD_C_SUM ? "sum" : "count";
+        d->is_sum = c->kind == TD_C_SUM;
+        d->sum_of = c->a;
+        d->on = c->list.data;
+        d->n_on = c->list.n;
+        break;
+    case TD_C_BY:
+        dup = d->by != NULL;
+        name = "by";
+        d->by = c->a;
+        break;
+    case TD_C_AT_LEAST:
+        dup = d->at_least != NULL;
+        name = "at least";
+        d->at_least = c->a;
+        break;
+    case TD_C_HISTORY:
+        dup = d->history != NULL;
+        name = "history";
+        d->history = c->name;
+        d->history_span = c->name_span;
+        break;
+    case TD_C_STATE:
+        dup = d->state_field != NULL;
+        name = "state";
+        d->state_field = c->name;
+        d->state_span = c->name_span;
+        break;
+    case TD_C_DATED:
+        dup = d->date_field != NULL;
+        name = "dated";
+        d->date_field = c->name;
+        d->date_span = c->name_span;
+        break;
+    case TD_C_EVIDENCE:
+        dup = d->evidence_field != NULL;
+        name = "evidence";
+        d->evidence_field = c->name;
+        d->evidence_span = c->name_span;
+        break;
+    case TD_C_STAGE:
+        if ((slot = grow(p, (void **)&d->stages, d->n_stages, sizeof *d->stages)) != NULL) {
+            memcpy(slot, &c->stage, sizeof c->stage);
+            d->n_stages++;
+        }
+        break;
+    case TD_C_INITIAL:
+        dup = d->n_starts > 0;
+        name = "initial";
+        d->starts = c->list.data;
+        d->n_starts = c->list.n;
+        break;
+    case TD_C_TRANSITIONS:
+        dup = d->n_transitions > 0;
+        name = "transitions";
+        d->transitions = c->list.data;
+        d->n_transitions = c->list.n;
+        break;
+    case TD_C_GUARD:
+        if ((slot = grow(p, (void **)&d->guards, d->n_guards, sizeof *d->guards)) != NULL) {
+            memcpy(slot, &c->guard, sizeof c->guard);
+            d->n_guards++;
+        }
+        break;
+    case TD_C_ISSUER:
+        dup = d->issuer.text != NULL;
+        name = "by";
+        d->issuer = c->str;
+        break;
+    case TD_C_ISSUED:
+        dup = d->issued != NULL;
+        name = "dated";
+        d->issued = c->a;
+        break;
+    case TD_C_IMPLEMENTS:
+        dup = d->n_implements > 0;
+        name = "implements";
+        d->implements = c->list.data;
+        d->n_implements = c->list.n;
+        break;
+    case TD_C_PERIOD:
+        dup = d->period_from != NULL;
+        name = "period";
+        d->period_from = c->a;
+        d->period_to = c->b;
+        break;
+    case TD_C_BECAUSE:
+        dup = d->because.text != NULL;
+        name = "because";
+        d->because = c->str;
+        break;
+    }
+    if (dup) {
+        d->dup_clause = c->span;
+        d->dup_clause_name = name;
+    }
+    d->span = join(d->span, c->span);
+    return d;
+}
+
+td_decl *ast_replace(td_parse *p, td_decl *d)
+{
+    (void)p;
+    if (d)
+        d->replace = true;
+    return d;
+}
+
+void ast_add_decl(td_parse *p, td_decl *d, td_span sp)
+{
+    if (!d)
+        return;
+    d->span = sp;
+    p->decls = ast_vec_push(p, p->decls, &d, sizeof d);
+}
+
+void ast_set_expr(td_parse *p, td_expr *e)
+{
+    p->expr = e;
+}

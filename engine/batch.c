@@ -1,0 +1,830 @@
+/* Batch evaluation: expand paths into unit files, evaluate them on worker threads, merge
+ * the results in input order into targets, stage counts and a summary.
+ * Pipeline: files -> load -> eval (per worker) -> merge (in order) -> report. */
+#include "batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "load.h"
+
+/* Files evaluated ahead of the merge, per worker: bounds the results held in memory. */
+#define WINDOW_PER_JOB 4
+#define MAX_DIR_DEPTH 32
+#define MAX_JOBS 256
+#define UNIT_CHUNK (1024 * 1024)
+
+/* ---------- small helpers ---------- */
+
+bool td_date_parse(const char *text, int32_t *days)
+{
+    return text && td_parse_date(text, strlen(text), days);
+}
+
+bool td_cexpr_const_number(const td_cexpr *c, double *out)
+{
+    if (!c)
+        return false;
+    if (c->op == TD_C_NEG) {
+        double v;
+        if (!td_cexpr_const_number(c->a, &v))
+            return false;
+        *out = -v;
+        return true;
+    }
+    if (c->op != TD_C_CONST)
+        return false;
+    if (c->value.kind == TD_V_INT)
+        *out = (double)c->value.u.i;
+    else if (c->value.kind == TD_V_NUM)
+        *out = c->value.u.num;
+    else
+        return false;
+    return true;
+}
+
+const char *td_unit_status(const td_unit_result *u)
+{
+    return u->findings.errors ? "fail" : "pass";
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    /* FNV-1a */
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Makes room for `need` elements of `elem` bytes in a growable array. */
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *g = realloc(*p, n * elem);
+    if (!g)
+        return false;
+    *p = g;
+    *cap = n;
+    return true;
+}
+
+/* ---------- paths ---------- */
+
+typedef struct strlist {
+    char **s;
+    size_t n, cap;
+} strlist;
+
+static bool push_str(strlist *l, char *s)
+{
+    if (!s || !grow((void **)&l->s, &l->cap, l->n + 1, sizeof *l->s)) {
+        free(s);
+        return false;
+    }
+    l->s[l->n++] = s;
+    return true;
+}
+
+static bool has_yaml_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    bool slash = dl && dir[dl - 1] == '/';
+    char *s = malloc(dl + nl + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, dir, dl);
+    if (!slash)
+        s[dl++] = '/';
+    memcpy(s + dl, name, nl + 1);
+    return s;
+}
+
+/* Collects the unit files under `dir`. A directory that cannot be read is kept as an
+ * entry, so that reading it reports the problem as a finding of that path. */
+static bool walk(const char *dir, int depth, strlist *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return push_str(out, strdup(dir));
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue; /* ".", "..", and hidden entries such as .git */
+        char *path = join(dir, e->d_name);
+        if (!path) {
+            ok = false;
+            break;
+        }
+        bool is_dir = e->d_type == DT_DIR, is_file = e->d_type == DT_REG;
+        if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+            struct stat st;
+            /* symbolic links to files are followed; to directories, not (no cycles) */
+            if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                is_dir = true;
+            else if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                is_file = true;
+        }
+        if (is_dir && depth < MAX_DIR_DEPTH) {
+            ok = walk(path, depth + 1, out);
+            free(path);
+        } else if (is_file && has_yaml_suffix(e->d_name)) {
+            ok = push_str(out, path);
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    return ok;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool expand(const char *const *paths, size_t n, strlist *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            size_t first = out->n;
+            if (!walk(paths[i], 0, out))
+                return false;
+            qsort(out->s + first, out->n - first, sizeof *out->s, cmp_path);
+        } else if (!push_str(out, strdup(paths[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---------- one worker: the documents of one file ---------- */
+
+/* A unit's result plus where its id is written, for a duplicate-id finding. */
+typedef struct bunit {
+    td_unit_result r;
+    uint32_t id_line, id_col, id_width; /* 0 when unknown */
+    char *id_text;          /* owned: the source line of the id, or NULL */
+} bunit;
+
+/* The results of one file, handed from a worker to the merge. */
+typedef struct fjob {
+    bunit *items;           /* owned */
+    size_t n, cap;
+    uint64_t bytes;
+    bool done;
+} fjob;
+
+typedef struct worker {
+    td_arena unit;          /* reset after each document */
+    td_limits lim;
+} worker;
+
+static void bunit_free(bunit *u)
+{
+    td_unit_result_free(&u->r);
+    free(u->id_text);
+    u->id_text = NULL;
+}
+
+static void fjob_free(fjob *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        bunit_free(&j->items[i]);
+    free(j->items);
+    memset(j, 0, sizeof *j);
+}
+
+static bunit *new_unit(fjob *j, const char *file, uint32_t doc)
+{
+    if (!grow((void **)&j->items, &j->cap, j->n + 1, sizeof *j->items))
+        return NULL;
+    bunit *u = &j->items[j->n];
+    memset(u, 0, sizeof *u);
+    td_unit_result_init(&u->r);
+    u->r.file = strdup(file);
+    u->r.doc = doc;
+    if (!u->r.file)
+        return NULL;
+    j->n++;
+    return u;
+}
+
+/* The scalar `id` in the generic tree: the shallowest `id:` key whose value is `id`, else
+ * any scalar equal to it. Breadth by depth keeps `unit.id` ahead of `exemplars[0].id`. */
+static const td_ynode *find_id(const td_ynode *n, const char *id, int depth, bool keyed)
+{
+    if (!n || depth > 8)
+        return NULL;
+    if (n->kind == TD_Y_MAP) {
+        for (uint32_t i = 0; i < n->n; i++) {
+            const td_ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
+            if (v && v->kind == TD_Y_SCALAR && strcmp(v->text, id) == 0 &&
+                (!keyed || (k && k->kind == TD_Y_SCALAR && strcmp(k->text, "id") == 0)))
+                return v;
+        }
+        for (uint32_t i = 0; i < n->n; i++) {
+            const td_ynode *f = find_id(n->pairs[i].value, id, depth + 1, keyed);
+            if (f)
+                return f;
+        }
+    } else if (n->kind == TD_Y_SEQ) {
+        for (uint32_t i = 0; i < n->n; i++) {
+            const td_ynode *it = n->items[i];
+            if (!keyed && it && it->kind == TD_Y_SCALAR && strcmp(it->text, id) == 0)
+                return it;
+            const td_ynode *f = find_id(it, id, depth + 1, keyed);
+            if (f)
+                return f;
+        }
+    }
+    return NULL;
+}
+
+static bool locate_id(bunit *u, const td_ynode *root, const td_source *src)
+{
+    if (!u->r.id)
+        return true;
+    const td_ynode *n = find_id(root, u->r.id, 0, true);
+    if (!n)
+        n = find_id(root, u->r.id, 0, false);
+    if (!n || n->line == 0 || n->line > src->nlines) {
+        u->id_line = u->r.line;
+        u->id_col = 1;
+        u->id_width = 1;
+        return true;
+    }
+    u->id_line = n->line;
+    u->id_col = n->col;
+    u->id_width = n->width ? n->width : 1;
+    size_t start = src->lines[n->line - 1];
+    size_t end = n->line < src->nlines ? src->lines[n->line] : src->len;
+    while (end > start && (src->text[end - 1] == '\n' || src->text[end - 1] == '\r'))
+        end--;
+    u->id_text = strndup(src->text + start, end - start);
+    return u->id_text != NULL;
+}
+
+static void finish_unit(bunit *u)
+{
+    for (size_t i = 0; i < u->r.findings.n; i++)
+        u->r.findings.items[i].doc = u->r.doc;
+    td_diag_sort(&u->r.findings);
+}
+
+static td_status file_problem(fjob *j, const char *path, int err)
+{
+    bunit *u = new_unit(j, path, 0);
+    if (!u)
+        return TD_ENOMEM;
+    char buf[256];
+    const char *why = strerror_r(err, buf, sizeof buf);
+    td_diagnostic *e = td_diag_at_lc(&u->r.findings, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0,
+                                     1, "cannot read the file: %s; check the path and its "
+                                        "permissions", why);
+    if (!e || !td_diag_set(&u->r.findings, &e->file, "%s", path) ||
+        !td_diag_set(&u->r.findings, &e->rule, "data.unreadable"))
+        return TD_ENOMEM;
+    return TD_OK;
+}
+
+/* Reads, loads and evaluates every document of one file into `j`. TD_ENOMEM only. */
+static td_status run_file(worker *w, const td_program *p, int32_t as_of, const char *path,
+                          fjob *j)
+{
+    td_source *src = NULL;
+    td_yaml *y = NULL;
+    td_status st = td_source_read(path, &src);
+    if (st == TD_EIO)
+        return file_problem(j, path, errno);
+    if (st != TD_OK)
+        return st;
+    j->bytes = src->len;
+    st = td_yaml_open(src, &w->lim, &y);
+    if (st != TD_OK)
+        goto done;
+    for (uint32_t doc = 0;; doc++) {
+        bunit *u = new_unit(j, src->name, doc);
+        if (!u) {
+            st = TD_ENOMEM;
+            goto done;
+        }
+        td_ynode *root = NULL;
+        uint32_t line = 0;
+        st = td_yaml_next(y, &w->unit, &u->r.findings, &root, &line);
+        if (st != TD_OK)
+            goto done;
+        if (!root) {
+            /* the end, or a syntax error that ends the file: keep only its findings */
+            if (u->r.findings.n) {
+                finish_unit(u);
+                u->r.line = u->r.findings.items[0].line;
+            } else if (doc == 0) {
+                td_diagnostic *e = td_diag_at_lc(
+                    &u->r.findings, TD_SEV_ERROR, "data.no_document", src, 1, 1, 1,
+                    "the file holds no unit document; write the unit's data in it");
+                if (!e || !td_diag_set(&u->r.findings, &e->rule, "data.no_document")) {
+                    st = TD_ENOMEM;
+                    goto done;
+                }
+                u->r.line = 1;
+            } else {
+                bunit_free(u);
+                j->n--;
+            }
+            break;
+        }
+        /* the line of the document's first key (its `---` line is less telling) */
+        u->r.line = root->line ? root->line : line;
+        td_node *node = NULL;
+        st = td_type_document(p->schema.document_type, root, src, &w->unit, &u->r.findings,
+                              &node);
+        if (st == TD_OK)
+            st = td_eval_document(p, node, as_of, src, &w->unit, &u->r);
+        if (st == TD_OK && !locate_id(u, root, src))
+            st = TD_ENOMEM;
+        td_arena_reset(&w->unit);
+        if (st != TD_OK)
+            goto done;
+        finish_unit(u);
+    }
+done:
+    td_yaml_close(y);
+    td_source_free(src);
+    td_arena_reset(&w->unit);
+    return st;
+}
+
+/* ---------- the merge: in input order, on the calling thread ---------- */
+
+struct td_batch_group {
+    uint32_t target;
+    const char *group;      /* arena(strings) or NULL */
+    double actual;
+    uint64_t hash;
+};
+
+struct td_batch_id {
+    const char *id;         /* arena(strings) */
+    uint64_t hash;
+    uint32_t file;          /* index in files */
+    uint32_t line, col;
+};
+
+static bool rehash(uint32_t **slots, size_t *mask, size_t n, const uint64_t *hashes,
+                   size_t stride)
+{
+    size_t size = (*mask + 1) * 2;
+    if (!*slots)
+        size = 64;
+    uint32_t *s = calloc(size, sizeof *s);
+    if (!s)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = *(const uint64_t *)((const char *)hashes + i * stride);
+        size_t k = h & (size - 1);
+        while (s[k])
+            k = (k + 1) & (size - 1);
+        s[k] = (uint32_t)(i + 1);
+    }
+    free(*slots);
+    *slots = s;
+    *mask = size - 1;
+    return true;
+}
+
+static uint64_t group_hash(uint32_t target, const char *group)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)target * 0x9E3779B97F4A7C15ULL);
+    h = group ? hash_str(h, group) : h ^ 0x5bd1e995;
+    return h ^ (h >> 29);
+}
+
+static td_status add_contrib(td_batch *b, const td_contrib *c)
+{
+    if (c->target >= b->p->n_targets)
+        return TD_EBUG;
+    uint64_t h = group_hash(c->target, c->group);
+    if (b->group_slots) {
+        for (size_t k = h & b->group_mask; b->group_slots[k]; k = (k + 1) & b->group_mask) {
+            td_batch_group *g = &b->groups[b->group_slots[k] - 1];
+            if (g->hash == h && g->target == c->target &&
+                ((!g->group && !c->group) ||
+                 (g->group && c->group && strcmp(g->group, c->group) == 0))) {
+                g->actual += c->value;
+                return TD_OK;
+            }
+        }
+    }
+    if (!grow((void **)&b->groups, &b->cap_groups, b->n_groups + 1, sizeof *b->groups))
+        return TD_ENOMEM;
+    td_batch_group *g = &b->groups[b->n_groups];
+    g->target = c->target;
+    g->group = c->group ? td_arena_strdup(&b->strings, c->group) : NULL;
+    if (c->group && !g->group)
+        return TD_ENOMEM;
+    g->actual = c->value;
+    g->hash = h;
+    b->n_groups++;
+    if (!b->group_slots || b->n_groups * 2 > b->group_mask + 1)
+        return rehash(&b->group_slots, &b->group_mask, b->n_groups, &b->groups[0].hash,
+                      sizeof b->groups[0])
+                   ? TD_OK
+                   : TD_ENOMEM;
+    size_t k = h & b->group_mask;
+    while (b->group_slots[k])
+        k = (k + 1) & b->group_mask;
+    b->group_slots[k] = (uint32_t)b->n_groups;
+    return TD_OK;
+}
+
+/* Records the unit's id, or reports it as a duplicate of an earlier unit. */
+static td_status check_id(td_batch *b, bunit *u, uint32_t file)
+{
+    const char *id = u->r.id;
+    if (!id || !*id)
+        return TD_OK;
+    uint64_t h = hash_str(0xcbf29ce484222325ULL, id);
+    if (b->id_slots) {
+        for (size_t k = h & b->id_mask; b->id_slots[k]; k = (k + 1) & b->id_mask) {
+            const td_batch_id *x = &b->ids[b->id_slots[k] - 1];
+            if (x->hash != h || strcmp(x->id, id) != 0)
+                continue;
+            td_diag *d = &u->r.findings;
+            td_diagnostic *e = td_diag_at_lc(
+                d, TD_SEV_ERROR, "batch.duplicate_id", NULL, 0, 0, 1,
+                "unit id '%s' is already used by the unit at %s:%u; each unit needs its own id: "
+                "change one of them, or leave one file out if both are drafts of the same unit",
+                id, b->files[x->file], x->line);
+            if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
+                !td_diag_set(d, &e->rule, "batch.duplicate_id") ||
+                !td_diag_set(d, &e->path, "unit.id"))
+                return TD_ENOMEM;
+            e->line = u->id_line ? u->id_line : u->r.line;
+            e->col = u->id_line ? u->id_col : 1;
+            e->width = u->id_line ? u->id_width : 1;
+            e->doc = u->r.doc;
+            if (u->id_text) {
+                e->source_line = u->id_text;
+                u->id_text = NULL;
+            }
+            td_diag_sort(d);
+            return TD_OK;
+        }
+    }
+    if (!grow((void **)&b->ids, &b->cap_ids, b->n_ids + 1, sizeof *b->ids))
+        return TD_ENOMEM;
+    td_batch_id *x = &b->ids[b->n_ids];
+    x->id = td_arena_strdup(&b->strings, id);
+    if (!x->id)
+        return TD_ENOMEM;
+    x->hash = h;
+    x->file = file;
+    x->line = u->id_line ? u->id_line : u->r.line;
+    x->col = u->id_col;
+    b->n_ids++;
+    if (!b->id_slots || b->n_ids * 2 > b->id_mask + 1)
+        return rehash(&b->id_slots, &b->id_mask, b->n_ids, &b->ids[0].hash, sizeof b->ids[0])
+                   ? TD_OK
+                   : TD_ENOMEM;
+    size_t k = h & b->id_mask;
+    while (b->id_slots[k])
+        k = (k + 1) & b->id_mask;
+    b->id_slots[k] = (uint32_t)b->n_ids;
+    return TD_OK;
+}
+
+static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, uint32_t file)
+{
+    td_status st = check_id(b, u, file);
+    if (st != TD_OK)
+        return st;
+    td_unit_result *r = &u->r;
+    for (uint32_t i = 0; i < r->n_contribs; i++)
+        if ((st = add_contrib(b, &r->contribs[i])) != TD_OK)
+            return st;
+    if (r->stages && r->n_stages == b->n_stages)
+        for (uint32_t i = 0; i < r->n_stages; i++)
+            b->stages[i] += r->stages[i];
+    b->sum.units++;
+    if (r->findings.errors)
+        b->sum.failed++;
+    else
+        b->sum.passed++;
+    b->sum.errors += r->findings.errors;
+    b->sum.warnings += r->findings.warnings;
+    b->sum.infos += r->findings.infos;
+    if (o->on_unit && (st = o->on_unit(o->arg, r)) != TD_OK)
+        return st;
+    if (o->keep_units) {
+        if (!grow((void **)&b->units, &b->cap_units, b->n_units + 1, sizeof *b->units))
+            return TD_ENOMEM;
+        b->units[b->n_units++] = *r;
+        td_unit_result_init(r);
+    }
+    return TD_OK;
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+    const td_batch_group *a = *(const td_batch_group *const *)pa;
+    const td_batch_group *b = *(const td_batch_group *const *)pb;
+    if (!a->group || !b->group)
+        return a->group ? 1 : b->group ? -1 : 0;
+    return strcmp(a->group, b->group);
+}
+
+/* Builds the target rows: each target in program order, its groups sorted by name. */
+static td_status finish_targets(td_batch *b)
+{
+    const td_program *p = b->p;
+    b->rows = calloc(b->n_groups + p->n_targets, sizeof *b->rows);
+    td_batch_group **sorted = calloc(b->n_groups + 1, sizeof *sorted);
+    if (!b->rows || !sorted) {
+        free(sorted);
+        return TD_ENOMEM;
+    }
+    for (uint32_t t = 0; t < p->n_targets; t++) {
+        const td_target *tg = &p->targets[t];
+        size_t n = 0;
+        for (size_t i = 0; i < b->n_groups; i++)
+            if (b->groups[i].target == t)
+                sorted[n++] = &b->groups[i];
+        qsort(sorted, n, sizeof *sorted, cmp_group);
+        double req = 0;
+        bool has_req = td_cexpr_const_number(tg->at_least, &req);
+        bool due = true;
+        if (tg->due && tg->due->op == TD_C_CONST && tg->due->value.kind == TD_V_DATE)
+            due = b->as_of >= tg->due->value.u.days;
+        for (size_t i = 0; i < (n ? n : 1); i++) {
+            td_target_row *row = &b->rows[b->n_rows++];
+            row->target = t;
+            row->group = n ? sorted[i]->group : NULL;
+            row->actual = n ? sorted[i]->actual : 0;
+            row->has_required = has_req;
+            row->required = req;
+            row->met = !has_req || row->actual >= req;
+            row->severity = row->met ? TD_SEV_INFO : due ? TD_SEV_ERROR : TD_SEV_INFO;
+            row->has_percent = has_req && req > 0 && isfinite(row->actual);
+            row->percent = row->has_percent ? 100.0 * row->actual / req : 0;
+            if (has_req) {
+                b->sum.targets++;
+                if (row->met)
+                    b->sum.targets_met++;
+                else if (row->severity == TD_SEV_ERROR)
+                    b->sum.target_errors++;
+                else
+                    b->sum.target_infos++;
+            }
+        }
+    }
+    free(sorted);
+    return TD_OK;
+}
+
+/* ---------- threads ---------- */
+
+typedef struct shared {
+    const td_program *p;
+    const td_batch_opts *o;
+    td_batch *b;
+    fjob *jobs;             /* one per file */
+    atomic_size_t next;     /* the next file index to claim */
+    size_t window;
+    pthread_mutex_t mu;
+    pthread_cond_t done_cv; /* a job is done */
+    pthread_cond_t merge_cv; /* the merge moved on */
+    size_t merged;          /* files merged (guarded by mu) */
+    bool stop;              /* guarded by mu */
+    td_status fail;         /* first worker failure; guarded by mu */
+} shared;
+
+static void worker_init(worker *w)
+{
+    td_arena_init(&w->unit, UNIT_CHUNK);
+    td_limits_default(&w->lim);
+}
+
+static void *worker_main(void *arg)
+{
+    shared *s = arg;
+    worker w;
+    worker_init(&w);
+    for (;;) {
+        size_t i = atomic_fetch_add(&s->next, 1);
+        if (i >= s->b->n_files)
+            break;
+        pthread_mutex_lock(&s->mu);
+        while (!s->stop && i >= s->merged + s->window)
+            pthread_cond_wait(&s->merge_cv, &s->mu);
+        bool stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        fjob j = {0};
+        td_status st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &j);
+        pthread_mutex_lock(&s->mu);
+        s->jobs[i] = j;
+        s->jobs[i].done = true;
+        if (st != TD_OK && s->fail == TD_OK) {
+            s->fail = st;
+            s->stop = true;
+            pthread_cond_broadcast(&s->merge_cv);
+        }
+        pthread_cond_broadcast(&s->done_cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    td_arena_free(&w.unit);
+    return NULL;
+}
+
+static td_status merge_file(shared *s, size_t i)
+{
+    td_batch *b = s->b;
+    fjob *j = &s->jobs[i];
+    b->bytes += j->bytes;
+    td_status st = TD_OK;
+    for (size_t k = 0; k < j->n && st == TD_OK; k++)
+        st = merge_unit(b, s->o, &j->items[k], (uint32_t)i);
+    fjob_free(j);
+    if (st == TD_OK && s->o->on_progress)
+        s->o->on_progress(s->o->progress_arg, i + 1, b->n_files, b->sum.units);
+    return st;
+}
+
+static td_status run_threads(shared *s, unsigned jobs)
+{
+    pthread_t th[MAX_JOBS];
+    unsigned started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&th[started], NULL, worker_main, s) != 0)
+            break;
+    td_status st = TD_OK;
+    if (started == 0) {
+        st = TD_ENOMEM;
+    } else {
+        for (size_t i = 0; i < s->b->n_files; i++) {
+            pthread_mutex_lock(&s->mu);
+            while (!s->jobs[i].done && !s->stop)
+                pthread_cond_wait(&s->done_cv, &s->mu);
+            bool ready = s->jobs[i].done && !s->stop;
+            pthread_mutex_unlock(&s->mu);
+            if (!ready)
+                break;
+            st = merge_file(s, i);
+            pthread_mutex_lock(&s->mu);
+            s->merged = i + 1;
+            if (st != TD_OK)
+                s->stop = true;
+            pthread_cond_broadcast(&s->merge_cv);
+            pthread_mutex_unlock(&s->mu);
+            if (st != TD_OK)
+                break;
+        }
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_broadcast(&s->merge_cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    if (st == TD_OK && s->fail != TD_OK)
+        st = s->fail;
+    return st;
+}
+
+static td_status run_inline(shared *s)
+{
+    worker w;
+    worker_init(&w);
+    td_status st = TD_OK;
+    for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
+        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &s->jobs[i]);
+        if (st == TD_OK)
+            st = merge_file(s, i);
+    }
+    td_arena_free(&w.unit);
+    return st;
+}
+
+/* ---------- entry points ---------- */
+
+td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_paths,
+                       const td_batch_opts *opts, td_batch **out)
+{
+    td_batch *b = calloc(1, sizeof *b);
+    *out = b;
+    if (!b)
+        return TD_ENOMEM;
+    b->p = p;
+    b->as_of = opts->as_of;
+    td_arena_init(&b->strings, 64 * 1024);
+    td_status st = TD_OK;
+    shared s;
+    memset(&s, 0, sizeof s);
+    strlist files = {0};
+    if (!expand(paths, n_paths, &files)) {
+        for (size_t i = 0; i < files.n; i++)
+            free(files.s[i]);
+        free(files.s);
+        return TD_ENOMEM;
+    }
+    b->files = files.s;
+    b->n_files = files.n;
+    b->n_stages = td_program_stage_slots(p);
+    if (b->n_stages && !(b->stages = calloc(b->n_stages, sizeof *b->stages)))
+        return TD_ENOMEM;
+    s.p = p;
+    s.o = opts;
+    s.b = b;
+    s.jobs = calloc(b->n_files + 1, sizeof *s.jobs);
+    if (!s.jobs)
+        return TD_ENOMEM;
+    unsigned jobs = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
+    if (jobs > b->n_files)
+        jobs = (unsigned)b->n_files;
+    if (jobs <= 1) {
+        st = run_inline(&s);
+    } else {
+        atomic_init(&s.next, 0);
+        s.window = (size_t)jobs * WINDOW_PER_JOB;
+        pthread_mutex_init(&s.mu, NULL);
+        pthread_cond_init(&s.done_cv, NULL);
+        pthread_cond_init(&s.merge_cv, NULL);
+        st = run_threads(&s, jobs);
+        pthread_cond_destroy(&s.merge_cv);
+        pthread_cond_destroy(&s.done_cv);
+        pthread_mutex_destroy(&s.mu);
+    }
+    for (size_t i = 0; i < b->n_files; i++)
+        fjob_free(&s.jobs[i]);
+    free(s.jobs);
+    if (st == TD_OK)
+        st = finish_targets(b);
+    return st;
+}
+
+void td_batch_free(td_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n_files; i++)
+        free(b->files[i]);
+    free(b->files);
+    for (size_t i = 0; i < b->n_units; i++)
+        td_unit_result_free(&b->units[i]);
+    free(b->units);
+    free(b->rows);
+    free(b->stages);
+    free(b->groups);
+    free(b->group_slots);
+    free(b->ids);
+    free(b->id_slots);
+    td_arena_free(&b->strings);
+    free(b);
+}
+
+size_t td_batch_files(const td_batch *b)
+{
+    return b ? b->n_files : 0;
+}
+
+const char *td_batch_file(const td_batch *b, size_t i)
+{
+    return b && i < b->n_files ? b->files[i] : NULL;
+}
+
+size_t td_batch_units(const td_batch *b)
+{
+    return b ? b->n_units : 0;
+}
+
+const td_unit_result *td_batch_unit(const td_batch *b, size_t i)
+{
+    return b && i < b->n_units ? &b->units[i] : NULL;
+}
+
+bool td_batch_failed(const td_batch *b, bool targets)
+{
+    return b->sum.failed > 0 || (targets && b->sum.target_errors > 0);
+}

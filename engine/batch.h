@@ -1,0 +1,67 @@
+/* Batch evaluation: expand paths into unit files, evaluate them on worker threads, merge
+ * the results in input order into targets, stage counts and a summary.
+ * Pipeline: files -> load -> eval (per worker) -> merge (in order) -> report. */
+#ifndef TD_BATCH_H
+#define TD_BATCH_H
+
+#include "eval.h"
+
+/* One row of a target in a report: the target as a whole, or one of its groups. */
+typedef struct td_target_row {
+    uint32_t target;        /* index in program->targets */
+    const char *group;      /* owned by the batch; NULL when the target is not grouped */
+    double actual;          /* the count or sum over the batch */
+    bool has_required;      /* false for a tally (no `at least`) */
+    double required;
+    bool met;               /* actual >= required; true for a tally */
+    td_severity severity;   /* of an unmet target: error when due at the as-of date, else info */
+    bool has_percent;       /* required > 0 */
+    double percent;         /* 100 * actual / required */
+} td_target_row;
+
+typedef struct td_batch_summary {
+    size_t units;           /* unit documents, and files that yielded none (unreadable...) */
+    size_t passed, failed;  /* units without / with an error finding */
+    size_t errors, warnings, infos; /* findings of the units */
+    size_t targets;         /* rows with a requirement */
+    size_t targets_met;
+    size_t target_errors;   /* unmet rows due at the as-of date */
+    size_t target_infos;    /* unmet rows not due yet */
+} td_batch_summary;
+
+typedef struct td_batch_group td_batch_group;
+typedef struct td_batch_id td_batch_id;
+
+struct td_batch {
+    const td_program *p;    /* borrowed */
+    int32_t as_of;          /* days */
+    char **files;           /* owned: the unit files read, in order (display paths) */
+    size_t n_files;
+    uint64_t bytes;         /* bytes of unit data read */
+    td_unit_result *units;  /* owned: kept results (keep_units), in order */
+    size_t n_units, cap_units;
+    td_target_row *rows;    /* owned: by target in program order, groups by name */
+    size_t n_rows;
+    uint64_t *stages;       /* owned: per workflow n_stages + 1 counters (0: no stage yet) */
+    uint32_t n_stages;
+    td_batch_summary sum;
+    /* merge state */
+    td_batch_group *groups; /* owned: (target, group) accumulators in first-seen order */
+    size_t n_groups, cap_groups;
+    uint32_t *group_slots;  /* owned: open-addressing table of index + 1 into groups */
+    size_t group_mask;
+    td_batch_id *ids;       /* owned: unit ids seen, for batch.duplicate_id */
+    size_t n_ids, cap_ids;
+    uint32_t *id_slots;     /* owned: open-addressing table of index + 1 into ids */
+    size_t id_mask;
+    td_arena strings;       /* ids and group names */
+};
+
+/* The value of a constant compiled expression (a number, or the negation of one).
+ * False when it is not a constant number. */
+bool td_cexpr_const_number(const td_cexpr *c, double *out);
+
+/* A unit's status in reports: "fail" when it has an error finding, else "pass". */
+const char *td_unit_status(const td_unit_result *u);
+
+#endif

@@ -1,0 +1,191 @@
+/* `thidua check`: compiles rule files and prints their diagnostics with carets, then one
+ * summary line per file. CLI layer over td_program_compile; no rule logic here. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "diag.h"
+#include "program.h"
+#include "thidua.h"
+
+enum { MAX_ERRORS_PER_FILE = 20 };
+
+static const char usage[] = "usage: thidua check [-D name=value]... RULES...";
+
+static const char help[] =
+    "\n"
+    "Compiles each rule file given, with the files it imports, and prints every\n"
+    "mistake found as FILE:LINE:COL with the source line and a caret, at most 20\n"
+    "errors per file. Each file given is checked on its own, as the entry file of\n"
+    "its rules (as `-r FILE` would use it), then one line sums it up:\n"
+    "\n"
+    "  rules/ben-tre/chau-thanh.rules: ok (N criteria, N targets, N workflows, N notes)\n"
+    "  rules/mine.rules: 2 errors, 1 warning\n"
+    "\n"
+    "A mistake in a file imported by several of the files given is shown once.\n"
+    "\n"
+    "options:\n"
+    "  -D, --define name=value   override a param, as an overlay's `set` would\n"
+    "                            (repeatable; applied after the overlays)\n"
+    "  -h, --help                this help\n"
+    "\n"
+    "Exit status: 0 every file compiles (warnings allowed); 1 some file has errors;\n"
+    "2 usage error (a -D that names no param or has a bad value included), or a file\n"
+    "that cannot be read.\n";
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The diagnostics already printed, so that a mistake in a file imported by several of
+ * the files given is reported once. */
+typedef struct seen {
+    char **keys;
+    size_t n, cap;
+} seen;
+
+static bool seen_before(seen *s, const td_diagnostic *e)
+{
+    char *key = NULL;
+    if (asprintf(&key, "%s:%u:%u:%d:%s", e->file ? e->file : "", e->line, e->col, (int)e->sev,
+                 e->message) < 0)
+        return false;
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->keys[i], key) == 0) {
+            free(key);
+            return true;
+        }
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        char **grown = realloc(s->keys, cap * sizeof *grown);
+        if (!grown) {
+            free(key);
+            return false;
+        }
+        s->keys = grown;
+        s->cap = cap;
+    }
+    s->keys[s->n++] = key;
+    return false;
+}
+
+static void seen_free(seen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->keys[i]);
+    free(s->keys);
+}
+
+static void more_errors(size_t hidden, const char *file)
+{
+    if (hidden)
+        fprintf(stderr, "... and %zu more error%s in %s\n", hidden, plural(hidden, "", "s"),
+                file ? file : "the command line");
+}
+
+/* Prints the sorted diagnostics, at most MAX_ERRORS_PER_FILE errors for each file. */
+static void render(td_diag *d, seen *s, bool color)
+{
+    td_diag_sort(d);
+    const char *file = NULL;
+    size_t errors = 0, hidden = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const td_diagnostic *e = &d->items[i];
+        bool same = (file == NULL && e->file == NULL) ||
+                    (file && e->file && strcmp(file, e->file) == 0);
+        if (i == 0 || !same) {
+            more_errors(hidden, file);
+            file = e->file;
+            errors = hidden = 0;
+        }
+        if (seen_before(s, e))
+            continue;
+        if (e->sev == TD_SEV_ERROR && ++errors > MAX_ERRORS_PER_FILE) {
+            hidden++;
+            continue;
+        }
+        td_diag_render(e, stderr, color);
+    }
+    more_errors(hidden, file);
+}
+
+static void summary(const char *file, const td_program *p, const td_diag *d)
+{
+    if (!p) {
+        printf("%s: %zu error%s", file, d->errors, plural(d->errors, "", "s"));
+        if (d->warnings)
+            printf(", %zu warning%s", d->warnings, plural(d->warnings, "", "s"));
+        putchar('\n');
+        return;
+    }
+    printf("%s: ok", file);
+    if (d->warnings)
+        printf(" with %zu warning%s", d->warnings, plural(d->warnings, "", "s"));
+    printf(" (%u %s, %u %s, %u %s, %u %s", p->n_criteria,
+           plural(p->n_criteria, "criterion", "criteria"), p->n_targets,
+           plural(p->n_targets, "target", "targets"), p->n_workflows,
+           plural(p->n_workflows, "workflow", "workflows"), p->n_notes,
+           plural(p->n_notes, "note", "notes"));
+    if (p->n_disabled)
+        printf(", %u disabled", p->n_disabled);
+    puts(")");
+}
+
+/* A -D that names no param or carries a bad value is a usage error (exit 2), not a
+ * mistake in the rules. */
+static bool bad_define(const td_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!d->items[i].file && d->items[i].code && strcmp(d->items[i].code, "define") == 0)
+            return true;
+    return false;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = cli_parse(argc, argv, CLI_OPT_DEFINE, "check", usage, help, &o);
+    if (rc >= 0)
+        return rc;
+    seen s = {0};
+    if (o.n_args == 0) {
+        rc = cli_usage_error("check", usage, "no rule file given", NULL);
+        goto done;
+    }
+    rc = 0;
+    bool color = cli_color(stderr);
+    for (size_t i = 0; i < o.n_args; i++) {
+        td_diag d;
+        td_diag_init(&d);
+        td_program *p = NULL;
+        td_status st = td_program_compile(&o.args[i], 1, o.defines, o.n_defines, &d, &p);
+        render(&d, &s, color);
+        if (st == TD_ENOMEM || d.oom) {
+            rc = cli_fail("check", TD_ENOMEM, o.args[i]);
+        } else if (st == TD_EIO) {
+            rc = 2; /* the diagnostic names the file and the reason */
+        } else if (st == TD_OK || st == TD_EINPUT) {
+            summary(o.args[i], p, &d);
+            int r = st == TD_OK ? 0 : bad_define(&d) ? 2 : 1;
+            if (r > rc)
+                rc = r;
+        } else {
+            rc = cli_fail("check", st, o.args[i]);
+        }
+        fflush(stdout);
+        bool oom = st == TD_ENOMEM || d.oom;
+        td_program_free(p);
+        td_diag_free(&d);
+        if (oom)
+            break;
+    }
+done:
+    seen_free(&s);
+    cli_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,280 @@
+/* `thidua eval`: the review of a whole district: every unit, the targets, the stage counts,
+ * as text, JSON, CSV or HTML, on stdout or into a file written whole or not at all.
+ * Pipeline: argv -> td_program -> td_batch_run (N threads) -> report -> stdout or -o FILE. */
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+int cmd_eval(int argc, char **argv);
+
+static const char USAGE[] =
+    "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
+    "                   [-f text|json|csv|html] [-o FILE] [--bom] PATH...";
+
+static const char HELP[] =
+    "\n"
+    "Evaluates every unit of a district at once: each unit's findings, the plan's targets\n"
+    "over the whole batch (achieved, required, percent), and how many exemplars stand at\n"
+    "each step. PATH is a unit file, a directory (searched for *.yaml and *.yml) or -.\n"
+    "\n"
+    "  -r RULES        rule files to use (the first is the entry); without -r, the\n"
+    "                  Châu Thành rules built into the program\n"
+    "  -D name=value   override a param of the rules\n"
+    "  --as-of DATE    the date to judge deadlines and targets at (default: today, UTC)\n"
+    "  -j N            evaluate on N threads (the output does not depend on N)\n"
+    "  -f FORMAT       text (default), json (thidua-report/1), csv (one row per finding)\n"
+    "                  or html (one self-contained page to open, print or send)\n"
+    "  -o FILE         write the report to FILE (whole or not at all) instead of stdout\n"
+    "  --bom           csv: start with a UTF-8 byte-order mark, for Excel\n"
+    "\n"
+    "Exit status: 0 no error; 1 an error finding, or a target not met by its due date;\n"
+    "2 the evaluation could not be made (usage, rules, an output that cannot be written).\n";
+
+/* The temporary file of -o, removed if the program is interrupted. */
+static char *volatile pending_tmp;
+
+static void on_signal(int sig)
+{
+    char *t = pending_tmp;
+    if (t)
+        unlink(t);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* An output file written whole or not at all: a temporary file in the same directory,
+ * synced and renamed into place. */
+typedef struct outfile {
+    const char *path;       /* borrowed */
+    char *tmp;              /* owned */
+    FILE *f;
+} outfile;
+
+static bool out_open(outfile *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    char *d = strdup(path), *bcopy = strdup(path);
+    if (!d || !bcopy) {
+        free(d);
+        free(bcopy);
+        errno = ENOMEM;
+        return false;
+    }
+    const char *dir = dirname(d), *base = basename(bcopy);
+    size_t size = strlen(dir) + strlen(base) + 64;
+    o->tmp = malloc(size);
+    int fd = -1;
+    for (int n = 0; o->tmp && n < 100 && fd < 0; n++) {
+        snprintf(o->tmp, size, "%s/.%s.%ld.%d.tmp", dir, base, (long)getpid(), n);
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    free(d);
+    free(bcopy);
+    if (fd < 0) {
+        int err = o->tmp ? errno : ENOMEM;
+        free(o->tmp);
+        o->tmp = NULL;
+        errno = err;
+        return false;
+    }
+    pending_tmp = o->tmp;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        int err = errno;
+        close(fd);
+        unlink(o->tmp);
+        errno = err;
+        return false;
+    }
+    return true;
+}
+
+static void out_release(outfile *o)
+{
+    pending_tmp = NULL;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    free(o->tmp);
+    o->tmp = NULL;
+}
+
+static void out_abort(outfile *o)
+{
+    if (o->f)
+        fclose(o->f);
+    o->f = NULL;
+    if (o->tmp)
+        unlink(o->tmp);
+    out_release(o);
+}
+
+/* Flushes, syncs and renames the file into place; false (errno set, nothing left behind)
+ * when any step fails. */
+static bool out_commit(outfile *o)
+{
+    bool ok = fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
+    int err = errno;
+    ok = fclose(o->f) == 0 && ok;
+    if (!ok && !err)
+        err = errno;
+    o->f = NULL;
+    if (ok && rename(o->tmp, o->path) != 0) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok) {
+        unlink(o->tmp);
+        out_release(o);
+        errno = err;
+        return false;
+    }
+    char *d = strdup(o->path);
+    if (d) {
+        int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(d);
+    }
+    out_release(o);
+    return true;
+}
+
+/* True when `path` names one of the batch's input files (so -o would replace an input). */
+static bool is_input(const char *path, const td_batch *b)
+{
+    struct stat out, in;
+    if (stat(path, &out) != 0)
+        return false;
+    for (size_t i = 0; i < td_batch_files(b); i++)
+        if (stat(td_batch_file(b, i), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return true;
+    return false;
+}
+
+/* The progress line: on a terminal, once the batch has run for a second. */
+typedef struct progress {
+    struct timespec start, last;
+    bool shown;
+} progress;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void on_progress(void *arg, size_t done, size_t n, size_t units)
+{
+    progress *pr = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (since(&pr->start, &now) < 1.0 || (pr->shown && since(&pr->last, &now) < 0.1 && done < n))
+        return;
+    pr->last = now;
+    pr->shown = true;
+    fprintf(stderr, "\rthidua eval: %zu/%zu files, %zu units\033[K", done, n, units);
+}
+
+static bool parse_format(const char *f, td_report_format *out)
+{
+    static const struct { const char *name; td_report_format f; } formats[] = {
+        {"text", TD_REPORT_TEXT}, {"json", TD_REPORT_JSON},
+        {"csv", TD_REPORT_CSV},   {"html", TD_REPORT_HTML},
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(f, formats[i].name) == 0) {
+            *out = formats[i].f;
+            return true;
+        }
+    return false;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = cli_parse(argc, argv,
+                       CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT |
+                           CLI_OPT_OUTPUT | CLI_OPT_JOBS | CLI_OPT_BOM,
+                       "eval", USAGE, HELP, &o);
+    if (rc >= 0)
+        return rc;
+    td_report_opts ro = {.format = TD_REPORT_TEXT};
+    td_program *p = NULL;
+    td_report *rep = NULL;
+    td_batch *b = NULL;
+    outfile of = {0};
+    if (!o.n_args) {
+        rc = cli_usage_error("eval", USAGE, "give the unit files or directories to evaluate",
+                             NULL);
+        goto done;
+    }
+    if (o.format && !parse_format(o.format, &ro.format)) {
+        rc = cli_usage_error("eval", USAGE, "-f takes text, json, csv or html, not", o.format);
+        goto done;
+    }
+    ro.bom = o.bom;
+    ro.color = ro.format == TD_REPORT_TEXT && !o.output && cli_color(stdout);
+    if ((rc = cli_program("eval", &o, &p)) >= 0)
+        goto done;
+    FILE *out = stdout;
+    if (o.output) {
+        if (!out_open(&of, o.output)) {
+            rc = cli_fail("eval", TD_EIO, o.output);
+            goto done;
+        }
+        out = of.f;
+    }
+    td_status st = td_report_open(p, o.as_of, &ro, out, &rep);
+    if (st != TD_OK) {
+        rc = cli_fail("eval", st, "cannot start the report");
+        goto done;
+    }
+    progress pr = {0};
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    td_batch_opts bo = {.as_of = o.as_of, .jobs = o.jobs, .on_unit = td_report_unit,
+                        .arg = rep};
+    if (isatty(STDERR_FILENO) == 1) {
+        bo.on_progress = on_progress;
+        bo.progress_arg = &pr;
+    }
+    st = td_batch_run(p, o.args, o.n_args, &bo, &b);
+    if (pr.shown)
+        fputs("\r\033[K", stderr);
+    if (st == TD_OK)
+        st = td_report_finish(rep, b);
+    if (st == TD_OK && o.output && is_input(o.output, b)) {
+        fprintf(stderr, "thidua eval: -o %s names one of the input files; inputs are never "
+                        "overwritten: choose another file\n", o.output);
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
+    if (st == TD_OK && o.output && !out_commit(&of)) {
+        st = TD_EIO;
+        of.f = NULL;
+    }
+    if (st == TD_EIO)
+        rc = cli_fail("eval", st, o.output ? o.output : "cannot write the report");
+    else if (st != TD_OK)
+        rc = cli_fail("eval", st, "cannot evaluate the units");
+    else
+        rc = td_batch_failed(b, true) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+done:
+    if (of.f)
+        out_abort(&of);
+    td_batch_free(b);
+    td_report_free(rep);
+    td_program_free(p);
+    cli_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,103 @@
+/* The thidua program: a table of subcommands and the loop that picks one.
+ * The CLI is a thin client of the engine; each command lives in cmd_<name>.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "diag.h"
+#include "thidua.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"check", cmd_check, "check rule files and report their mistakes"},
+    {"validate", cmd_validate, "check one unit's submission before it is sent"},
+    {"eval", cmd_eval, "evaluate every unit of a district and report on the targets"},
+    {"test", cmd_test, "run the rules' own test cases (*.test.yaml)"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out)
+{
+    fputs("usage: thidua COMMAND [OPTIONS] [ARGS...]\n"
+          "\n"
+          "Checks emulation plans (kế hoạch thi đua) against rule files.\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "  thidua help COMMAND     the options of one command (or thidua COMMAND --help)\n"
+          "  thidua --version        the version\n"
+          "\n"
+          "Exit status: 0 nothing of severity error; 1 errors in the rules or the data;\n"
+          "2 the tool could not do its job (usage, unreadable file, rules that do not compile).\n",
+          out);
+}
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown(const char *name)
+{
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    fprintf(stderr, "thidua: unknown command '%s'\n", name);
+    const char *sug = td_suggest(name, names, N_COMMANDS);
+    if (sug)
+        fprintf(stderr, "  did you mean 'thidua %s'?\n", sug);
+    fputs("  run 'thidua --help' for the list of commands\n", stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("thidua %s\n", TD_VERSION);
+        return 0;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        if (argc > 3) {
+            fputs("thidua: usage: thidua help COMMAND\n", stderr);
+            return 2;
+        }
+        const command *c = find(argv[2]);
+        if (!c)
+            return unknown(argv[2]);
+        char *help_argv[] = {(char *)c->name, (char *)"--help", NULL};
+        return c->run(2, help_argv);
+    }
+    if (name[0] == '-') {
+        fprintf(stderr, "thidua: unknown option '%s' (options come after the command)\n", name);
+        fputs("  run 'thidua --help' for the list of commands\n", stderr);
+        return 2;
+    }
+    const command *c = find(name);
+    if (!c)
+        return unknown(name);
+    return c->run(argc - 1, argv + 1);
+}

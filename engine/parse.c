@@ -1,0 +1,678 @@
+/* Parsing a rule file, or one expression of a message, into the AST: drives the flex scanner
+ * and the bison parser and words their errors. Pipeline: rule text -> parse -> td_ast -> resolve. */
+#include "parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keywords.h"
+#include "parser.h"
+#include "lexer.h"
+
+/* Length of the valid UTF-8 sequence at s (n bytes available) and its code point; 0 when
+ * the bytes are not valid UTF-8 (overlong forms and surrogates included). */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned c = s[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
+{
+    td_span s = {p->src_index, off, len};
+    return s;
+}
+
+/* Diagnostics. */
+
+td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const char *fmt, ...)
+{
+    if (p->stop)
+        return NULL;
+    if (p->errors >= TD_PARSE_MAX_ERRORS) {
+        /* like a compiler: past this point, more messages are mostly echoes of the first */
+        td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
+                   "too many errors (%d); the rest of %s was not checked", TD_PARSE_MAX_ERRORS,
+                   p->expr_mode ? "the expression" : "this file");
+        p->stop = true;
+        return NULL;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    p->errors++;
+    return td_diag_at(p->diag, TD_SEV_ERROR, code, p->src, sp.off, sp.len, "%s", msg);
+}
+
+static void hint(td_parse *p, td_diagnostic *e, const char *text)
+{
+    if (e)
+        td_diag_set(p->diag, &e->hint, "%s", text);
+}
+
+/* The lexer. */
+
+void td_lex_advance(td_parse *p, td_span *loc, size_t len)
+{
+    *loc = span_at(p, p->off, (uint32_t)len);
+    p->off += (uint32_t)len;
+}
+
+int td_lex_token(td_parse *p, int token, const td_span *loc)
+{
+    for (int i = 2; i > 0; i--) {
+        p->hist_tok[i] = p->hist_tok[i - 1];
+        p->hist_span[i] = p->hist_span[i - 1];
+    }
+    p->hist_tok[0] = token;
+    p->hist_span[0] = *loc;
+    p->ntok++;
+    return token;
+}
+
+int td_lex_begin(td_parse *p, td_span *loc)
+{
+    if (p->start_token) {
+        int t = p->start_token;
+        p->start_token = 0;
+        *loc = span_at(p, p->off, 0);
+        return td_lex_token(p, t, loc);
+    }
+    return p->stop ? td_lex_end(p, loc) : -1;
+}
+
+int td_lex_end(td_parse *p, td_span *loc)
+{
+    *loc = span_at(p, p->off, 0);
+    return td_lex_token(p, T_EOF, loc);
+}
+
+void *td_lex_reserve(td_parse *p, size_t size)
+{
+    if (!p)
+        return NULL;
+    p->oom = p->stop = true;
+    size = (size + 15) & ~(size_t)15;
+    if (size > sizeof p->reserve - p->reserve_used)
+        return NULL;
+    void *m = p->reserve + p->reserve_used;
+    p->reserve_used += size;
+    return m;
+}
+
+bool td_lex_owns(const td_parse *p, const void *ptr)
+{
+    uintptr_t a = (uintptr_t)ptr, lo = (uintptr_t)p->reserve;
+    return p && a >= lo && a < lo + sizeof p->reserve;
+}
+
+const char *td_lex_text(td_parse *p, const char *s, size_t len)
+{
+    char *t = p->oom ? NULL : td_arena_strndup(p->arena, s, len);
+    if (!t) {
+        p->oom = p->stop = true;
+        return "";
+    }
+    return t;
+}
+
+td_num td_lex_number(const char *s, size_t len)
+{
+    /* digits as one integer, then one division: exact for the numbers rules hold, and
+     * independent of the C locale's decimal point */
+    td_num n = {0, true};
+    double m = 0, scale = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            n.is_int = false;
+            continue;
+        }
+        m = m * 10 + (s[i] - '0');
+        if (!n.is_int)
+            scale *= 10;
+    }
+    n.value = m / scale;
+    return n;
+}
+
+td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
+{
+    td_str out = {"", sp};
+    const unsigned char *u = (const unsigned char *)s;
+    char *buf = p->oom ? NULL : td_arena_alloc(p->arena, len + 1);
+    if (!buf) {
+        p->oom = p->stop = true;
+        return out;
+    }
+    size_t o = 0, i = 1;
+    bool closed = false, bad_escape = false, bad_byte = false;
+    while (i < len) {
+        unsigned char c = u[i];
+        uint32_t cp;
+        if (c == '"') {
+            closed = true;
+            break;
+        }
+        if (c == '\\' && i + 1 < len) {
+            char r = 0;
+            switch (s[i + 1]) {
+            case '"': r = '"'; break;
+            case '\\': r = '\\'; break;
+            case 'n': r = '\n'; break;
+            case 't': r = '\t'; break;
+            case '{': r = '{'; break;
+            case '}': r = '}'; break;
+            default: break;
+            }
+            if (r) {
+                buf[o++] = r;
+                i += 2;
+                continue;
+            }
+            if (!bad_escape) {
+                size_t k = utf8_seq(u + i + 1, len - i - 1, &cp);
+                td_diagnostic *e = td_parse_error(p, "bad-escape",
+                                                  span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
+                                                  "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
+                hint(p, e, "the escapes are \\\" \\\\ \\n \\t \\{ \\}; write \\\\ for a backslash");
+            }
+            bad_escape = true;
+            buf[o++] = '\\';
+            i++;
+            continue;
+        }
+        size_t k = c ? utf8_seq(u + i, len - i, &cp) : 0;
+        if (!k) {
+            if (!bad_byte) {
+                td_diagnostic *e = c ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                                                      "invalid UTF-8 byte 0x%02X in a string", c)
+                                     : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                                                      "invalid character U+0000 in a string");
+                hint(p, e, c ? "save the file as UTF-8" : "remove the NUL byte");
+            }
+            bad_byte = true;
+            i++;
+            continue;
+        }
+        memcpy(buf + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    buf[o] = '\0';
+    out.text = buf;
+    if (!closed) {
+        td_diagnostic *e = td_parse_error(p, "unterminated-string", sp,
+                                          "unterminated string: the closing '\"' is missing");
+        hint(p, e, "a string ends on the line where it starts; write \\n for a line break");
+    }
+    return out;
+}
+
+void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = u[i] ? utf8_seq(u + i, len - i, &cp) : 0;
+        if (!k) {
+            td_diagnostic *e = u[i] ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                                                     "invalid UTF-8 byte 0x%02X in a comment", u[i])
+                                    : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                                                     "invalid character U+0000 in a comment");
+            hint(p, e, u[i] ? "save the file as UTF-8" : "remove the NUL byte");
+            break;
+        }
+        i += k;
+    }
+    /* a trailing CR belongs to the line ending, not to the comment */
+    if (sp.len && s[len - 1] == '\r')
+        sp.len--;
+    p->comments = ast_vec_push(p, p->comments, &sp, sizeof sp);
+}
+
+void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp = u[0];
+    td_diagnostic *e;
+    if (len == 1 && cp >= 0x80) {
+        e = td_parse_error(p, "invalid-utf8", sp, "invalid UTF-8 byte 0x%02X", u[0]);
+        hint(p, e, "save the file as UTF-8");
+        return;
+    }
+    if (len > 1)
+        utf8_seq(u, len, &cp);
+    if (cp > 0x20 && cp < 0x7F)
+        e = td_parse_error(p, "invalid-character", sp, "invalid character '%c'", (int)cp);
+    else if (cp < 0x80)
+        e = td_parse_error(p, "invalid-character", sp, "invalid character U+%04X", (unsigned)cp);
+    else
+        e = td_parse_error(p, "invalid-character", sp, "invalid character '%.*s' (U+%04X)", (int)len,
+                           s, (unsigned)cp);
+    switch (cp) {
+    case '\'': hint(p, e, "strings are written between double quotes: \"...\""); break;
+    case '!': hint(p, e, "write 'not' to negate, or '!=' to compare"); break;
+    case '&': hint(p, e, "write 'and'"); break;
+    case '|': hint(p, e, "write 'or'"); break;
+    case ';': hint(p, e, "declarations need no separator; remove it"); break;
+    case 0x201C: case 0x201D: case 0x201E:
+        hint(p, e, "write strings between straight double quotes: \"...\"");
+        break;
+    case 0xA0: hint(p, e, "a non-breaking space: replace it with an ordinary space"); break;
+    default: break;
+    }
+}
+
+void td_lex_fatal(td_parse *p, const char *msg)
+{
+    if (strstr(msg, "memory"))
+        p->oom = true;
+    td_parse_error(p, "internal", span_at(p, p->off, 0), "the rule text could not be scanned: %s",
+                   msg);
+    p->stop = true;
+}
+
+/* Starts scanning again at `off`, so that a declaration keyword that was taken as a name
+ * inside a broken declaration begins the next one. Only ever moves forward. */
+static void rewind_to(td_parse *p, uint32_t off)
+{
+    if (off <= p->resync_floor || off < p->base || off >= p->end)
+        return;
+    YY_BUFFER_STATE b = td_yy_scan_buffer(p->buf + (off - p->base), (yy_size_t)(p->end - off) + 2,
+                                          p->scanner);
+    if (!b)
+        return;
+    td_yy_delete_buffer(p->lexbuf, p->scanner);
+    p->lexbuf = b;
+    p->off = off;
+    p->resync_floor = off;
+}
+
+/* Syntax errors. */
+
+static bool has(const int *toks, int n, int t)
+{
+    for (int i = 0; i < n; i++)
+        if (toks[i] == t)
+            return true;
+    return false;
+}
+
+static unsigned kw_flags(int tok)
+{
+    const td_keyword *kw = td_keyword_of_token(tok);
+    return kw ? kw->flags : 0;
+}
+
+static bool is_operator(int t)
+{
+    switch (t) {
+    case T_OR: case T_AND: case T_EQ: case T_NE: case T_LT: case T_LE: case T_GT: case T_GE:
+    case T_IN: case T_NOT_IN: case T_PLUS: case T_MINUS: case T_STAR: case T_SLASH: case T_DOT:
+    case T_LPAREN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool starts_expr(int t)
+{
+    switch (t) {
+    case T_IDENT: case T_NUMBER: case T_STRING: case T_DATE: case T_MONTH: case T_LPAREN:
+    case T_LBRACKET: case T_MINUS: case T_NOT:
+        return true;
+    default:
+        return (kw_flags(t) & (TD_KW_NAME | TD_KW_EXPR)) != 0;
+    }
+}
+
+/* What has to follow token t: "a name" or "an expression". */
+static const char *wanted_after(int t)
+{
+    switch (t) {
+    case T_DOT: case T_ON: case T_HISTORY: case T_STATE: case T_DATED: case T_EVIDENCE:
+    case T_DOCUMENT: case T_LET: case T_ENUM: case T_RECORD: case T_EXTEND: case T_PARAM:
+    case T_SET: case T_DEFINE: case T_DISABLE: case T_CRITERION: case T_TARGET: case T_WORKFLOW:
+    case T_COUNT: case T_OF: case T_COLON: case T_REQUIRED: case T_OPTIONAL: case T_ALL:
+    case T_ANY: case T_NONE: case T_EACH: case T_IN:
+        return "a name";
+    case T_COMMA:
+        return "another item";
+    default:
+        return "an expression";
+    }
+}
+
+/* The found token for a message: its text, quoted, or what it is. */
+static void describe(const td_parse *p, int tok, td_span at, char *buf, size_t size)
+{
+    if (tok == T_EOF) {
+        snprintf(buf, size, "%s", p->expr_mode ? "the end of the expression" : "the end of the file");
+        return;
+    }
+    if (tok == T_STRING) {
+        snprintf(buf, size, "a string");
+        return;
+    }
+    if (tok == T_NOT_IN) {
+        snprintf(buf, size, "\"not in\"");
+        return;
+    }
+    const char *s = p->src->text + at.off;
+    size_t n = at.len;
+    bool cut = false;
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        cut = true;
+    }
+    snprintf(buf, size, "\"%.*s%s\"", (int)n, s, cut ? "..." : "");
+}
+
+static bool at_line_start(const td_parse *p, uint32_t off)
+{
+    for (; off > p->base; off--) {
+        char c = p->src->text[off - 1];
+        if (c == '\n')
+            return true;
+        if (c != ' ' && c != '\t' && c != '\r')
+            return false;
+    }
+    return true;
+}
+
+/* The error right after a clause or declaration keyword that the grammar took as a name
+ * (`require` followed by `message "..."` on the next line): the keyword was meant, and the
+ * part before it is missing. Returns true when it reported. */
+static bool keyword_meant(td_parse *p, int found)
+{
+    int ktok = p->hist_tok[1], btok = p->hist_tok[2];
+    td_span k = p->hist_span[1];
+    unsigned flags = kw_flags(ktok);
+    if (!p->has_kw_name || k.off != p->kw_name_span.off || k.len != p->kw_name_span.len)
+        return false;
+    if (!(flags & (TD_KW_DECL | TD_KW_CLAUSE)) || btok < 0 || btok == T_START_FILE ||
+        btok == T_START_EXPR)
+        return false;
+    bool takes_string = ktok == T_MESSAGE || ktok == T_HINT || ktok == T_CITE || ktok == T_BECAUSE;
+    if (!at_line_start(p, k.off) && !(takes_string && found == T_STRING))
+        return false;
+    const char *kw = td_token_spelling(ktok), *before = td_token_spelling(btok);
+    td_diagnostic *e = td_parse_error(p, "syntax", k, "expected %s after \"%s\", found \"%s\"",
+                                      wanted_after(btok), before, kw);
+    if (e)
+        td_diag_set(p->diag, &e->hint, "\"%s\" starts a %s here; complete what comes before it",
+                    kw, (flags & TD_KW_DECL) ? "declaration" : "clause");
+    /* the parser skips to a declaration keyword: let it find this one */
+    if ((flags & TD_KW_DECL) && found != T_EOF && !(kw_flags(found) & TD_KW_DECL))
+        rewind_to(p, k.off);
+    return true;
+}
+
+#define MAX_EXPECTED 192
+
+void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expected, int n)
+{
+    if (p->stop || p->oom || found == T_INVALID)
+        return; /* the lexer has reported the invalid character */
+    if (keyword_meant(p, found))
+        return;
+    if (n > MAX_EXPECTED)
+        n = MAX_EXPECTED;
+    if (found == T_EOF && p->hist_tok[1] >= 0) {
+        /* point just after the last token rather than at the end of the file */
+        at.off = p->hist_span[1].off + p->hist_span[1].len;
+        at.len = 0;
+    }
+
+    bool used[MAX_EXPECTED] = {false};
+    bool expr_ctx = has(expected, n, T_IDENT) && has(expected, n, T_NUMBER);
+    bool name_ctx = !expr_ctx && has(expected, n, T_IDENT);
+    bool op_ctx = has(expected, n, T_PLUS) && has(expected, n, T_STAR);
+    int ndecl = 0;
+    for (int i = 0; i < n; i++)
+        if (kw_flags(expected[i]) & TD_KW_DECL)
+            ndecl++;
+    bool decl_ctx = !expr_ctx && !name_ctx && ndecl >= 10;
+    for (int i = 0; i < n; i++) {
+        int t = expected[i];
+        if ((expr_ctx && starts_expr(t)) || (name_ctx && (t == T_IDENT || kw_flags(t))) ||
+            (decl_ctx && (t == T_EOF || (kw_flags(t) & TD_KW_DECL))) || (op_ctx && is_operator(t)))
+            used[i] = true;
+    }
+    int rest = 0, nclause = 0;
+    for (int i = 0; i < n; i++) {
+        if (!used[i]) {
+            rest++;
+            nclause += (kw_flags(expected[i]) & TD_KW_CLAUSE) != 0;
+        }
+    }
+    int ncat = expr_ctx + name_ctx + op_ctx + decl_ctx;
+    bool clause_ctx = ncat + rest > 4 && nclause >= 2;
+    if (clause_ctx) {
+        for (int i = 0; i < n; i++)
+            if (!used[i] && (kw_flags(expected[i]) & TD_KW_CLAUSE))
+                used[i] = true, rest--;
+        ncat++;
+    }
+
+    const char *items[MAX_EXPECTED + 8];
+    char quoted[8][48];
+    int ni = 0, nq = 0;
+    if (expr_ctx)
+        items[ni++] = "an expression";
+    if (name_ctx)
+        items[ni++] = "a name";
+    if (op_ctx)
+        items[ni++] = "an operator";
+    if (clause_ctx)
+        items[ni++] = "a clause";
+    if (decl_ctx)
+        items[ni++] = "a declaration";
+    bool eof = false;
+    for (int i = 0; i < n; i++) {
+        int t = expected[i];
+        if (used[i])
+            continue;
+        if (t == T_EOF) {
+            eof = true;
+        } else if (t == T_IDENT || t == T_NUMBER || t == T_STRING || t == T_DATE || t == T_MONTH) {
+            items[ni++] = td_token_spelling(t);
+        } else if (nq < 8) {
+            snprintf(quoted[nq], sizeof quoted[nq], "\"%s\"", td_token_spelling(t));
+            items[ni++] = quoted[nq++];
+        } else {
+            items[ni++] = "...";
+        }
+    }
+    if (eof)
+        items[ni++] = p->expr_mode ? "the end of the expression" : "the end of the file";
+
+    char what[96], list[512];
+    describe(p, found, at, what, sizeof what);
+    td_diagnostic *e;
+    if (ni == 0 || ni > 4) {
+        e = td_parse_error(p, "syntax", at, "unexpected %s", what);
+    } else {
+        size_t len = 0;
+        list[0] = '\0';
+        for (int i = 0; i < ni; i++) {
+            const char *sep = i == 0 ? "" : i == ni - 1 ? " or " : ", ";
+            int w = snprintf(list + len, sizeof list - len, "%s%s", sep, items[i]);
+            if (w > 0 && (size_t)w < sizeof list - len)
+                len += (size_t)w;
+        }
+        e = td_parse_error(p, "syntax", at, "expected %s, found %s", list, what);
+    }
+    if (!e)
+        return;
+
+    if (found == T_IDENT) {
+        /* a misspelt keyword: suggest the nearest keyword the parser could take here */
+        const char *cands[MAX_EXPECTED];
+        size_t nc = 0;
+        for (int i = 0; i < n; i++)
+            if (kw_flags(expected[i]))
+                cands[nc++] = td_token_spelling(expected[i]);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(at.len < 63 ? at.len : 63), p->src->text + at.off);
+        const char *sug = td_suggest(name, cands, nc);
+        if (sug)
+            td_diag_set(p->diag, &e->hint, "did you mean '%s'?", sug);
+    } else if (found == T_ASSIGN && has(expected, n, T_EQ)) {
+        td_diag_set(p->diag, &e->hint, "to compare, write '=='");
+    }
+}
+
+void td_parse_too_deep(td_parse *p, td_span at)
+{
+    if (p->oom)
+        return;
+    td_diagnostic *e = td_parse_error(p, "too-deep", at, "too deeply nested to be parsed");
+    hint(p, e, "split the expression with `let`");
+    p->stop = true;
+}
+
+/* Driving the scanner and the parser. */
+
+td_status td_parse_open(td_parse *p, td_arena *a, const td_source *src, uint32_t src_index,
+                        td_diag *d, uint32_t off, uint32_t len, int start_token)
+{
+    memset(p, 0, sizeof *p);
+    p->arena = a;
+    p->src = src;
+    p->src_index = src_index;
+    p->diag = d;
+    p->base = p->off = p->resync_floor = off;
+    p->end = off + len;
+    p->start_token = start_token;
+    p->expr_mode = start_token == T_START_EXPR;
+    for (int i = 0; i < 3; i++)
+        p->hist_tok[i] = -1;
+    p->buf = malloc((size_t)len + 2);
+    if (!p->buf)
+        return TD_ENOMEM;
+    if (len)
+        memcpy(p->buf, src->text + off, len);
+    p->buf[len] = p->buf[len + 1] = '\0';
+    yyscan_t scanner;
+    if (td_yylex_init_extra(p, &scanner) != 0)
+        return TD_ENOMEM;
+    p->scanner = scanner;
+    p->lexbuf = td_yy_scan_buffer(p->buf, (yy_size_t)len + 2, scanner);
+    if (!p->lexbuf || p->oom)
+        return TD_ENOMEM;
+    return TD_OK;
+}
+
+void td_parse_close(td_parse *p)
+{
+    if (p->scanner) {
+        if (p->lexbuf)
+            td_yy_delete_buffer(p->lexbuf, p->scanner);
+        td_yylex_destroy(p->scanner);
+    }
+    free(p->buf);
+    p->scanner = p->lexbuf = NULL;
+    p->buf = NULL;
+}
+
+int td_lex(td_parse *p, td_token *t)
+{
+    TD_YYSTYPE v;
+    memset(&v, 0, sizeof v);
+    td_span loc = span_at(p, p->off, 0);
+    int k = td_yylex(&v, &loc, p->scanner);
+    memset(t, 0, sizeof *t);
+    t->kind = k;
+    t->span = loc;
+    if (k == T_NUMBER)
+        t->num = v.num;
+    else if (k == T_STRING)
+        t->str = v.str, t->text = v.str.text;
+    else if (k == T_IDENT || k == T_DATE || k == T_MONTH || k == T_NOT_IN || kw_flags(k))
+        t->text = v.text;
+    return k;
+}
+
+td_status td_parse_source(td_arena *a, const td_source *src, uint32_t src_index, td_diag *d,
+                          td_ast **out)
+{
+    *out = NULL;
+    td_ast *ast = td_arena_alloc(a, sizeof *ast);
+    if (!ast)
+        return TD_ENOMEM;
+    ast->src = src_index;
+    if (src->len > UINT32_MAX - 16) {
+        td_diag_at(d, TD_SEV_ERROR, "too-large", src, 0, 0, "the file is too large (4 GiB or more)");
+        ast->had_errors = true;
+        *out = ast;
+        return TD_OK;
+    }
+    /* a byte order mark is not part of the text */
+    uint32_t off = src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    td_parse p;
+    td_status st = td_parse_open(&p, a, src, src_index, d, off, (uint32_t)src->len - off,
+                                 T_START_FILE);
+    int r = st == TD_OK ? td_yyparse(p.scanner, &p) : 0;
+    if (st == TD_OK && p.oom)
+        st = TD_ENOMEM;
+    if (st == TD_OK) {
+        ast->decls = p.decls.data;
+        ast->n_decls = p.decls.n;
+        ast->comments = p.comments.data;
+        ast->n_comments = p.comments.n;
+        ast->had_errors = p.errors > 0 || r != 0;
+        *out = ast;
+    }
+    td_parse_close(&p);
+    return st;
+}
+
+td_expr *td_parse_expr_at(td_arena *a, const td_source *src, uint32_t src_index, uint32_t off,
+                          uint32_t len, td_diag *d)
+{
+    if (off > src->len || len > src->len - off)
+        return NULL;
+    td_parse p;
+    td_expr *e = NULL;
+    if (td_parse_open(&p, a, src, src_index, d, off, len, T_START_EXPR) == TD_OK) {
+        int r = td_yyparse(p.scanner, &p);
+        if (r == 0 && p.errors == 0 && !p.oom)
+            e = p.expr;
+    }
+    if (p.oom || !p.buf)
+        d->oom = true; /* the caller tells "out of memory" from a syntax error by this */
+    td_parse_close(&p);
+    return e;
+}

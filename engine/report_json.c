@@ -1,0 +1,259 @@
+/* The JSON report, format "thidua-report/1" (docs/report-format.md): units are written as
+ * they arrive, then targets, workflow stage counts and the summary.
+ * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
+#include "report.h"
+
+#include <string.h>
+
+/* Writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
+ * passed through, invalid UTF-8 replaced by U+FFFD; "null" for NULL. */
+static void jstr(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\') {
+            size_t k = i;
+            while (k < n && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x80 &&
+                   s[k] != '"' && s[k] != '\\')
+                k++;
+            fwrite(s + i, 1, k - i, out);
+            i = k;
+            continue;
+        }
+        switch (ch) {
+        case '"': fputs("\\\"", out); i++; continue;
+        case '\\': fputs("\\\\", out); i++; continue;
+        case '\n': fputs("\\n", out); i++; continue;
+        case '\r': fputs("\\r", out); i++; continue;
+        case '\t': fputs("\\t", out); i++; continue;
+        case '\b': fputs("\\b", out); i++; continue;
+        case '\f': fputs("\\f", out); i++; continue;
+        default: break;
+        }
+        if (ch < 0x20) {
+            fprintf(out, "\\u%04x", ch);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t len = td_utf8_seq(s + i, n - i, &cp);
+        if (!len) {
+            fputs("\xEF\xBF\xBD", out);
+            i++;
+        } else if (cp == 0x2028 || cp == 0x2029) {
+            /* valid JSON as is, but not valid JavaScript: escaped for embedders */
+            fprintf(out, "\\u%04x", cp);
+            i += len;
+        } else {
+            fwrite(s + i, 1, len, out);
+            i += len;
+        }
+    }
+    fputc('"', out);
+}
+
+static void jnum(FILE *out, double v)
+{
+    char buf[40];
+    fputs(td_report_number(v, buf), out);
+}
+
+static void jdate(FILE *out, int32_t days)
+{
+    char d[11];
+    td_format_date(days, d);
+    jstr(out, d);
+}
+
+td_status td_report_json_begin(td_report *r)
+{
+    FILE *out = r->out;
+    const td_plan_info *pl = &r->p->plan;
+    fputs("{\n  \"format\": \"thidua-report/1\",\n  \"as_of\": ", out);
+    jdate(out, r->as_of);
+    fputs(",\n  \"plan\": {\"number\": ", out);
+    jstr(out, pl->number);
+    fputs(", \"title\": ", out);
+    jstr(out, pl->title);
+    fputs(", \"issuer\": ", out);
+    jstr(out, pl->issuer);
+    fputs(", \"issued\": ", out);
+    jstr(out, pl->issued);
+    fputs(", \"period\": ", out);
+    if (pl->has_period) {
+        fputs("{\"from\": ", out);
+        jdate(out, pl->period_from);
+        fputs(", \"to\": ", out);
+        jdate(out, pl->period_to);
+        fputs("}", out);
+    } else {
+        fputs("null", out);
+    }
+    fprintf(out, "},\n  \"mode\": \"%s\",\n  \"units\": [", r->o.validate ? "validate" : "eval");
+    return TD_OK;
+}
+
+static void jfinding(FILE *out, const td_diagnostic *e)
+{
+    fputs("        {\"rule\": ", out);
+    jstr(out, e->rule ? e->rule : e->code);
+    fputs(", \"severity\": ", out);
+    jstr(out, td_severity_name(e->sev));
+    fputs(", \"cite\": ", out);
+    jstr(out, e->cite);
+    fputs(", \"label\": ", out);
+    jstr(out, e->label);
+    fputs(",\n         \"message\": ", out);
+    jstr(out, e->message);
+    fputs(",\n         \"hint\": ", out);
+    jstr(out, e->hint);
+    fputs(", \"path\": ", out);
+    jstr(out, e->path && *e->path ? e->path : NULL);
+    fputs(", \"file\": ", out);
+    jstr(out, e->file);
+    if (e->line)
+        fprintf(out, ", \"line\": %u, \"column\": %u}", e->line, e->col);
+    else
+        fputs(", \"line\": null, \"column\": null}", out);
+}
+
+td_status td_report_json_unit(td_report *r, const td_unit_result *u)
+{
+    FILE *out = r->out;
+    fputs(r->units > 1 ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
+    jstr(out, u->file);
+    fprintf(out, ", \"document\": %u, \"line\": ", u->doc + 1);
+    if (u->line)
+        fprintf(out, "%u", u->line);
+    else
+        fputs("null", out);
+    fputs(",\n     \"id\": ", out);
+    jstr(out, u->id);
+    fputs(", \"name\": ", out);
+    jstr(out, u->name);
+    fputs(", \"level\": ", out);
+    jstr(out, u->level);
+    fputs(", \"group\": ", out);
+    jstr(out, u->group);
+    fprintf(out, ",\n     \"status\": \"%s\", \"errors\": %zu, \"warnings\": %zu, \"infos\": %zu,",
+            td_unit_status(u), u->findings.errors, u->findings.warnings, u->findings.infos);
+    if (!u->findings.n) {
+        fputs(" \"findings\": []}", out);
+        return TD_OK;
+    }
+    fputs("\n     \"findings\": [\n", out);
+    for (size_t i = 0; i < u->findings.n; i++) {
+        if (i)
+            fputs(",\n", out);
+        jfinding(out, &u->findings.items[i]);
+    }
+    fputs("\n     ]}", out);
+    return TD_OK;
+}
+
+static void jtargets(td_report *r, const td_batch *b)
+{
+    FILE *out = r->out;
+    bool any = !r->o.validate && b->n_rows;
+    fputs("  \"targets\": [", out);
+    if (!any) {
+        fputs("],\n", out);
+        return;
+    }
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const td_target_row *row = &b->rows[i];
+        const td_target *t = &r->p->targets[row->target];
+        fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
+        jstr(out, t->id);
+        fputs(", \"label\": ", out);
+        jstr(out, t->label);
+        fputs(", \"cite\": ", out);
+        jstr(out, t->cite && *t->cite ? t->cite : NULL);
+        fputs(",\n     \"group\": ", out);
+        jstr(out, row->group);
+        fputs(", \"actual\": ", out);
+        jnum(out, row->actual);
+        fputs(", \"required\": ", out);
+        if (row->has_required)
+            jnum(out, row->required);
+        else
+            fputs("null", out);
+        fputs(", \"percent\": ", out);
+        if (row->has_percent)
+            jnum(out, td_report_percent(row->percent));
+        else
+            fputs("null", out);
+        fputs(", \"met\": ", out);
+        fputs(!row->has_required ? "null" : row->met ? "true" : "false", out);
+        fputs(", \"status\": ", out);
+        jstr(out, td_report_row_status(row));
+        fputs(", \"severity\": ", out);
+        jstr(out, row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
+        fputs("}", out);
+    }
+    fputs("\n  ],\n", out);
+}
+
+static void jworkflows(td_report *r, const td_batch *b)
+{
+    FILE *out = r->out;
+    fputs("  \"workflows\": [", out);
+    uint32_t base = 0;
+    for (uint32_t w = 0; w < r->p->n_workflows; w++) {
+        const td_workflow *wf = &r->p->workflows[w];
+        fputs(w ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
+        jstr(out, wf->id);
+        fputs(", \"label\": ", out);
+        jstr(out, wf->label);
+        fputs(", \"cite\": ", out);
+        jstr(out, wf->cite && *wf->cite ? wf->cite : NULL);
+        fprintf(out, ",\n     \"none\": %llu, \"stages\": [",
+                base < b->n_stages ? (unsigned long long)b->stages[base] : 0ULL);
+        for (uint32_t k = 1; k <= wf->n_stages; k++) {
+            const td_value *v = &wf->stages[k - 1];
+            fputs(k > 1 ? ",\n       {\"value\": " : "\n       {\"value\": ", out);
+            if (v->kind == TD_V_INT)
+                fprintf(out, "%lld", (long long)v->u.i);
+            else if (v->kind == TD_V_NUM)
+                jnum(out, v->u.num);
+            else if (v->kind == TD_V_TEXT)
+                jstr(out, v->u.text.s);
+            else if (v->kind == TD_V_ENUM)
+                jstr(out, v->u.en.en->values[v->u.en.index]);
+            else
+                fputs("null", out);
+            fputs(", \"label\": ", out);
+            jstr(out, wf->stage_labels ? wf->stage_labels[k - 1] : NULL);
+            fprintf(out, ", \"count\": %llu}",
+                    base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL);
+        }
+        fputs(wf->n_stages ? "\n     ]}" : "]}", out);
+        base += wf->n_stages + 1;
+    }
+    fputs(r->p->n_workflows ? "\n  ],\n" : "],\n", out);
+}
+
+td_status td_report_json_finish(td_report *r, const td_batch *b)
+{
+    FILE *out = r->out;
+    fputs(r->units ? "\n  ],\n" : "],\n", out);
+    jtargets(r, b);
+    jworkflows(r, b);
+    const td_batch_summary *s = &b->sum;
+    bool t = !r->o.validate;
+    fprintf(out,
+            "  \"summary\": {\"units\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
+            "\"warnings\": %zu, \"infos\": %zu,\n"
+            "              \"targets\": %zu, \"targets_met\": %zu, \"targets_not_met\": %zu, "
+            "\"targets_in_progress\": %zu}\n}\n",
+            s->units, s->passed, s->failed, s->errors, s->warnings, s->infos,
+            t ? s->targets : 0, t ? s->targets_met : 0, t ? s->target_errors : 0,
+            t ? s->target_infos : 0);
+    return TD_OK;
+}

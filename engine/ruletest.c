@@ -1,0 +1,1535 @@
+/* Rule tests: YAML test files (*.test.yaml) whose cases edit a unit document, evaluate it
+ * against the rules, and compare its findings with the findings the case expects.
+ * Pipeline: test file -> td_ynode, edited -> td_type_document -> td_eval_document -> match. */
+#include "ruletest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "eval.h"
+
+/* ---------- paths ---------- */
+
+static void say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *err, size_t size, const char *fmt, ...)
+{
+    if (!err || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+}
+
+static bool parse_index(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (len && s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    if (i == len || len - i > 9)
+        return false;
+    int64_t v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
+                      size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t cap = 1;
+    for (const char *c = text; *c; c++)
+        cap += *c == '.' || *c == '[';
+    out->segs = td_arena_alloc(a, cap * sizeof *out->segs);
+    out->text = td_arena_strdup(a, text);
+    if (!out->segs || !out->text) {
+        say(err, err_size, "out of memory");
+        return false;
+    }
+    if (!*text) {
+        say(err, err_size, "the path is empty; write a path such as plan.number or "
+                           "exemplars[0].steps[1]");
+        return false;
+    }
+    const char *s = text;
+    for (;;) {
+        td_rt_seg *seg = &out->segs[out->n];
+        if (*s == '[') {
+            const char *close = strchr(s, ']');
+            if (!close) {
+                say(err, err_size, "'[' is not closed by ']' in '%s'", text);
+                return false;
+            }
+            if (!parse_index(s + 1, (size_t)(close - s - 1), &seg->index)) {
+                say(err, err_size, "'%.*s' in '%s' is not an index: write a whole number, "
+                    "[0] for the first item, [-1] for the last", (int)(close - s + 1), s, text);
+                return false;
+            }
+            if (out->n == 0) {
+                say(err, err_size, "'%s' starts with an index, but a unit document is a "
+                    "mapping: start with a key such as exemplars", text);
+                return false;
+            }
+            seg->kind = TD_RT_INDEX;
+            s = close + 1;
+        } else {
+            size_t len = strcspn(s, ".[]");
+            if (len == 0) {
+                say(err, err_size, "a name is missing in '%s'%s", text,
+                    *s == ']' ? " (a ']' without '[')" : "");
+                return false;
+            }
+            seg->key = td_arena_strndup(a, s, len);
+            if (!seg->key) {
+                say(err, err_size, "out of memory");
+                return false;
+            }
+            seg->kind = parse_index(s, len, &seg->index) ? TD_RT_KEY_OR_INDEX : TD_RT_KEY;
+            s += len;
+        }
+        out->n++;
+        if (*s == '\0')
+            return true;
+        if (*s == '.') {
+            s++;
+            if (*s == '\0' || *s == '.' || *s == '[') {
+                say(err, err_size, "a name is missing after '.' in '%s'", text);
+                return false;
+            }
+        } else if (*s != '[') {
+            say(err, err_size, "'%s': after ']' comes '.', '[' or the end of the path", text);
+            return false;
+        }
+    }
+}
+
+/* The path up to and including segment i, as written: "exemplars[0].steps". */
+static const char *prefix(const td_rt_path *p, uint32_t i, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (uint32_t k = 0; k <= i && k < p->n && len + 1 < size; k++) {
+        const td_rt_seg *s = &p->segs[k];
+        int n = s->kind == TD_RT_INDEX
+                    ? snprintf(buf + len, size - len, "[%lld]", (long long)s->index)
+                    : snprintf(buf + len, size - len, "%s%s", k ? "." : "", s->key);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+        if (len >= size)
+            len = size - 1;
+    }
+    return buf;
+}
+
+/* ---------- edits (path copying) ---------- */
+
+typedef enum edit_op { OP_SET, OP_APPEND, OP_REMOVE } edit_op;
+
+typedef struct edit {
+    td_arena *a;
+    const td_rt_path *p;
+    edit_op op;
+    td_ynode *value;
+    const td_ynode *at;
+    char *err;
+    size_t size;
+    bool oom;
+} edit;
+
+static td_ynode *clone(edit *e, const td_ynode *n)
+{
+    td_ynode *c = td_arena_alloc(e->a, sizeof *c);
+    if (!c) {
+        e->oom = true;
+        return NULL;
+    }
+    *c = *n;
+    if (n->kind == TD_Y_MAP) {
+        c->pairs = td_arena_alloc(e->a, ((size_t)n->n + 1) * sizeof *c->pairs);
+        if (!c->pairs) {
+            e->oom = true;
+            return NULL;
+        }
+        if (n->n)
+            memcpy(c->pairs, n->pairs, n->n * sizeof *c->pairs);
+    } else if (n->kind == TD_Y_SEQ) {
+        c->items = td_arena_alloc(e->a, ((size_t)n->n + 1) * sizeof *c->items);
+        if (!c->items) {
+            e->oom = true;
+            return NULL;
+        }
+        if (n->n)
+            memcpy(c->items, n->items, n->n * sizeof *c->items);
+    }
+    return c;
+}
+
+static td_ynode *fresh(edit *e, td_ykind kind)
+{
+    td_ynode *n = td_arena_alloc(e->a, sizeof *n);
+    if (!n) {
+        e->oom = true;
+        return NULL;
+    }
+    n->kind = kind;
+    n->line = e->at ? e->at->line : 1;
+    n->col = e->at ? e->at->col : 1;
+    n->width = 1;
+    if (kind == TD_Y_MAP)
+        n->pairs = td_arena_alloc(e->a, sizeof *n->pairs); /* room for one pair */
+    else if (kind == TD_Y_SEQ)
+        n->items = td_arena_alloc(e->a, sizeof *n->items);
+    if ((kind == TD_Y_MAP && !n->pairs) || (kind == TD_Y_SEQ && !n->items)) {
+        e->oom = true;
+        return NULL;
+    }
+    return n;
+}
+
+static td_ynode *new_key(edit *e, const char *key)
+{
+    td_ynode *k = fresh(e, TD_Y_SCALAR);
+    if (!k)
+        return NULL;
+    k->plain = true;
+    k->text = td_arena_strdup(e->a, key);
+    k->len = (uint32_t)strlen(key);
+    k->width = e->at ? e->at->width : 1;
+    if (!k->text) {
+        e->oom = true;
+        return NULL;
+    }
+    return k;
+}
+
+static int find_key(const td_ynode *map, const char *key)
+{
+    for (uint32_t i = 0; i < map->n; i++) {
+        const td_ynode *k = map->pairs[i].key;
+        if (k && k->kind == TD_Y_SCALAR && strcmp(k->text, key) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static const char *kind_word(const td_ynode *n)
+{
+    if (!n || n->kind == TD_Y_NULL)
+        return "empty (null)";
+    return n->kind == TD_Y_MAP ? "a mapping" : n->kind == TD_Y_SEQ ? "a list" : "a single value";
+}
+
+static void no_key(edit *e, const td_ynode *map, uint32_t i)
+{
+    char b[256];
+    const char *names[256];
+    size_t n = 0;
+    for (uint32_t k = 0; k < map->n && n < 256; k++)
+        if (map->pairs[k].key && map->pairs[k].key->kind == TD_Y_SCALAR)
+            names[n++] = map->pairs[k].key->text;
+    const char *sug = td_suggest(e->p->segs[i].key, names, n);
+    if (sug)
+        say(e->err, e->size, "there is no %s in the unit (did you mean '%s'?)",
+            prefix(e->p, i, b, sizeof b), sug);
+    else
+        say(e->err, e->size, "there is no %s in the unit", prefix(e->p, i, b, sizeof b));
+}
+
+/* Adds `item` at the end of the list `list` (absent or null: a new list). */
+static td_ynode *appended(edit *e, const td_ynode *list, uint32_t i)
+{
+    char b[256];
+    td_ynode *c;
+    if (!list || list->kind == TD_Y_NULL) {
+        c = fresh(e, TD_Y_SEQ);
+    } else if (list->kind != TD_Y_SEQ) {
+        say(e->err, e->size, "%s is %s, not a list: append needs a list",
+            prefix(e->p, i, b, sizeof b), kind_word(list));
+        return NULL;
+    } else {
+        c = clone(e, list);
+    }
+    if (!c)
+        return NULL;
+    c->items[c->n++] = e->value;
+    return c;
+}
+
+/* Applies the edit from segment i down, into the node at *slot (NULL: absent). On success
+ * *slot holds the edited copy; on failure *slot is untouched. */
+static bool apply(edit *e, td_ynode **slot, uint32_t i)
+{
+    char b[256];
+    const td_ynode *n = *slot;
+    const td_rt_seg *s = &e->p->segs[i];
+    bool last = i + 1 == e->p->n;
+    bool on_list = n && n->kind == TD_Y_SEQ && s->kind != TD_RT_KEY;
+    if (on_list) {
+        int64_t idx = s->index < 0 ? (int64_t)n->n + s->index : s->index;
+        if (idx < 0 || idx >= (int64_t)n->n) {
+            char b2[256];
+            say(e->err, e->size, "%s has %u item%s: there is no %s",
+                i ? prefix(e->p, i - 1, b, sizeof b) : "the unit", n->n,
+                n->n == 1 ? "" : "s", prefix(e->p, i, b2, sizeof b2));
+            return false;
+        }
+        td_ynode *c = clone(e, n);
+        if (!c)
+            return false;
+        uint32_t k = (uint32_t)idx;
+        if (!last) {
+            if (!apply(e, &c->items[k], i + 1))
+                return false;
+        } else if (e->op == OP_SET) {
+            c->items[k] = e->value;
+        } else if (e->op == OP_REMOVE) {
+            memmove(&c->items[k], &c->items[k + 1], (c->n - k - 1) * sizeof *c->items);
+            c->n--;
+        } else {
+            td_ynode *l = appended(e, c->items[k], i);
+            if (!l)
+                return false;
+            c->items[k] = l;
+        }
+        *slot = c;
+        return true;
+    }
+    if (s->kind == TD_RT_INDEX) {
+        say(e->err, e->size, "%s is %s, not a list: [%lld] needs a list",
+            prefix(e->p, i - 1, b, sizeof b), kind_word(n), (long long)s->index);
+        return false;
+    }
+    /* a mapping key */
+    if (n && n->kind != TD_Y_MAP && n->kind != TD_Y_NULL) {
+        if (i == 0)
+            say(e->err, e->size, "the unit is %s, not a mapping", kind_word(n));
+        else
+            say(e->err, e->size, "%s is %s, not a mapping, so it has no key '%s'",
+                prefix(e->p, i - 1, b, sizeof b), kind_word(n), s->key);
+        return false;
+    }
+    int k = n && n->kind == TD_Y_MAP ? find_key(n, s->key) : -1;
+    if (k < 0 && e->op == OP_REMOVE) {
+        if (n && n->kind == TD_Y_MAP)
+            no_key(e, n, i);
+        else
+            say(e->err, e->size, "there is no %s in the unit", prefix(e->p, i, b, sizeof b));
+        return false;
+    }
+    td_ynode *c = n && n->kind == TD_Y_MAP ? clone(e, n) : fresh(e, TD_Y_MAP);
+    if (!c)
+        return false;
+    if (k < 0) {
+        td_ynode *child = NULL;
+        if (!last) {
+            if (!apply(e, &child, i + 1))
+                return false;
+        } else if (e->op == OP_SET) {
+            child = e->value;
+        } else if (!(child = appended(e, NULL, i))) {
+            return false;
+        }
+        td_ynode *key = new_key(e, s->key);
+        if (!key)
+            return false;
+        c->pairs[c->n].key = key;
+        c->pairs[c->n].value = child;
+        c->n++;
+    } else if (!last) {
+        if (!apply(e, &c->pairs[k].value, i + 1))
+            return false;
+    } else if (e->op == OP_SET) {
+        c->pairs[k].value = e->value;
+    } else if (e->op == OP_REMOVE) {
+        memmove(&c->pairs[k], &c->pairs[k + 1], (c->n - (uint32_t)k - 1) * sizeof *c->pairs);
+        c->n--;
+    } else {
+        td_ynode *l = appended(e, c->pairs[k].value, i);
+        if (!l)
+            return false;
+        c->pairs[k].value = l;
+    }
+    *slot = c;
+    return true;
+}
+
+static bool run_edit(edit *e, td_ynode **root)
+{
+    td_ynode *r = *root;
+    if (e->err && e->size)
+        e->err[0] = '\0';
+    if (!apply(e, &r, 0)) {
+        if (e->oom)
+            say(e->err, e->size, "out of memory");
+        return false;
+    }
+    *root = r;
+    return true;
+}
+
+bool td_rt_set(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *value,
+               const td_ynode *at, char *err, size_t err_size)
+{
+    edit e = {a, p, OP_SET, value, at, err, err_size, false};
+    return run_edit(&e, root);
+}
+
+bool td_rt_append(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *item,
+                  const td_ynode *at, char *err, size_t err_size)
+{
+    edit e = {a, p, OP_APPEND, item, at, err, err_size, false};
+    return run_edit(&e, root);
+}
+
+bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
+                  size_t err_size)
+{
+    edit e = {a, p, OP_REMOVE, NULL, NULL, err, err_size, false};
+    return run_edit(&e, root);
+}
+
+/* ---------- matching ---------- */
+
+bool td_rt_expect_matches(const td_rt_expect *e, const td_diagnostic *f)
+{
+    if (!f->rule || strcmp(e->rule, f->rule) != 0)
+        return false;
+    if (e->severity >= 0 && (int)f->sev != e->severity)
+        return false;
+    if (e->line && f->line != e->line)
+        return false;
+    if (e->path && strcmp(e->path, f->path ? f->path : "") != 0)
+        return false;
+    if (e->message && (!f->message || !strstr(f->message, e->message)))
+        return false;
+    return true;
+}
+
+typedef struct matcher {
+    const td_rt_expect *exp;
+    const td_diagnostic *act;
+    size_t n_act;
+    int *exp_to, *act_to;
+    bool *visited;
+} matcher;
+
+/* Kuhn's augmenting path from expectation i. Depth is bounded by the expectations. */
+static bool augment(matcher *m, size_t i)
+{
+    for (size_t j = 0; j < m->n_act; j++) {
+        if (m->visited[j] || !td_rt_expect_matches(&m->exp[i], &m->act[j]))
+            continue;
+        m->visited[j] = true;
+        if (m->act_to[j] < 0 || augment(m, (size_t)m->act_to[j])) {
+            m->act_to[j] = (int)i;
+            m->exp_to[i] = (int)j;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool td_rt_match(const td_rt_expect *exp, size_t n_exp, const td_diagnostic *act,
+                 size_t n_act, int *exp_to, int *act_to)
+{
+    for (size_t i = 0; i < n_exp; i++)
+        exp_to[i] = -1;
+    for (size_t j = 0; j < n_act; j++)
+        act_to[j] = -1;
+    bool *visited = calloc(n_act + 1, sizeof *visited);
+    matcher m = {exp, act, n_act, exp_to, act_to, visited};
+    size_t paired = 0;
+    for (size_t i = 0; i < n_exp; i++) {
+        if (visited) {
+            memset(visited, 0, n_act * sizeof *visited);
+            paired += augment(&m, i);
+            continue;
+        }
+        /* out of memory: pair greedily, which is only less clever */
+        for (size_t j = 0; j < n_act; j++) {
+            if (act_to[j] < 0 && td_rt_expect_matches(&exp[i], &act[j])) {
+                act_to[j] = (int)i;
+                exp_to[i] = (int)j;
+                paired++;
+                break;
+            }
+        }
+    }
+    free(visited);
+    return paired == n_exp && paired == n_act;
+}
+
+/* ---------- file names ---------- */
+
+/* Folds "a/b/../c" and "./" for display and for comparing paths (in place: the result
+ * is never longer). */
+static void normalize(char *path)
+{
+    size_t len = strlen(path);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return; /* left as written: only display and comparison suffer */
+    memcpy(copy, path, len + 1);
+    bool abs = copy[0] == '/';
+    char *out = path;
+    if (abs)
+        *out++ = '/';
+    char *start = out;
+    size_t kept = 0; /* parts written that are not ".." */
+    for (char *part = copy + abs; part && *part;) {
+        char *next = strchr(part, '/');
+        if (next)
+            *next++ = '\0';
+        if (*part == '\0' || strcmp(part, ".") == 0) {
+            /* nothing */
+        } else if (strcmp(part, "..") == 0 && kept > 0) {
+            out--; /* the '/' written after the last part */
+            while (out > start && out[-1] != '/')
+                out--;
+            kept--;
+        } else {
+            size_t pl = strlen(part);
+            memcpy(out, part, pl);
+            out += pl;
+            *out++ = '/';
+            if (strcmp(part, "..") != 0)
+                kept++;
+        }
+        part = next;
+    }
+    if (out > start)
+        out--; /* the last '/' */
+    else if (!abs)
+        *out++ = '.';
+    *out = '\0';
+    free(copy);
+}
+
+/* `rel` relative to the directory of `file`, normalized; malloc'd. */
+static char *beside(const char *file, const char *rel)
+{
+    size_t dl = 0;
+    if (rel[0] != '/') {
+        const char *slash = strrchr(file, '/');
+        dl = slash ? (size_t)(slash - file) + 1 : 0;
+    }
+    char *out = malloc(dl + strlen(rel) + 2);
+    if (!out)
+        return NULL;
+    memcpy(out, file, dl);
+    strcpy(out + dl, rel);
+    normalize(out);
+    return out;
+}
+
+/* ---------- the runner ---------- */
+
+typedef struct compiled {
+    char *rules;            /* owned; NULL: the built-in rules */
+    td_program *prog;       /* owned; NULL when they do not compile */
+} compiled;
+
+struct td_ruletest {
+    char *rules;            /* owned copy of the -r option, or NULL */
+    bool verbose;
+    compiled *progs;
+    size_t n_progs;
+    size_t passed, failed;
+};
+
+td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out)
+{
+    td_ruletest *t = calloc(1, sizeof *t);
+    if (!t)
+        return TD_ENOMEM;
+    t->verbose = o && o->verbose;
+    if (o && o->rules && !(t->rules = strdup(o->rules))) {
+        free(t);
+        return TD_ENOMEM;
+    }
+    *out = t;
+    return TD_OK;
+}
+
+void td_ruletest_free(td_ruletest *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_progs; i++) {
+        free(t->progs[i].rules);
+        td_program_free(t->progs[i].prog);
+    }
+    free(t->progs);
+    free(t->rules);
+    free(t);
+}
+
+void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed)
+{
+    *passed = t->passed;
+    *failed = t->failed;
+}
+
+/* One edit of a case, as written. */
+typedef struct tedit {
+    td_rt_path path;
+    const td_ynode *at;     /* the path as written (the key, or the list item) */
+    td_ynode *value;        /* SET, APPEND */
+} tedit;
+
+typedef struct tcase {
+    const char *name;
+    uint32_t line;          /* of the case's mapping */
+    const td_ynode *base;   /* the case's `base`, or NULL */
+    td_ynode *unit;         /* an inline unit, or NULL */
+    tedit *sets, *appends, *removes;
+    uint32_t n_sets, n_appends, n_removes;
+    int32_t as_of;
+    bool has_as_of;
+    td_rt_expect *exp;
+    uint32_t n_exp;
+} tcase;
+
+typedef struct basefile {
+    char *path;             /* owned, normalized */
+    td_source *src;         /* owned; NULL when it cannot be used */
+} basefile;
+
+typedef struct tfile {
+    td_ruletest *t;
+    const char *path;
+    td_source *src;         /* the test file */
+    td_arena arena;         /* its tree and the parsed cases */
+    td_arena unit;          /* one case's document; reset per case */
+    td_diag *d;
+    bool bad;               /* a problem was recorded */
+    bool oom;
+    const td_ynode *rules;  /* the file's `rules`, or NULL */
+    const td_ynode *base;   /* the file's `base`, or NULL */
+    int32_t as_of;
+    bool has_as_of;
+    bool as_of_written;     /* the file has `as_of` (maybe wrong: then already reported) */
+    tcase *cases;
+    uint32_t n_cases;
+    basefile *bases;
+    uint32_t n_bases;
+    const td_program *prog;
+} tfile;
+
+static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    f->bad = true;
+    return td_diag_at_lc(f->d, TD_SEV_ERROR, "test", f->src, at ? at->line : 1,
+                         at ? at->col : 1, at && at->width ? at->width : 1, "%s", msg);
+}
+
+static void problem_hint(tfile *f, td_diagnostic *x, const char *fmt, const char *arg)
+{
+    if (x)
+        td_diag_set(f->d, &x->hint, fmt, arg);
+}
+
+static const char *scalar(const td_ynode *n)
+{
+    return n && n->kind == TD_Y_SCALAR ? n->text : NULL;
+}
+
+/* Checks that every key of `map` is one of `known`; suggests the nearest. */
+static void known_keys(tfile *f, const td_ynode *map, const char *const *known, size_t n,
+                       const char *where)
+{
+    for (uint32_t i = 0; i < map->n; i++) {
+        const td_ynode *k = map->pairs[i].key;
+        const char *name = scalar(k);
+        bool ok = false;
+        for (size_t j = 0; name && j < n && !ok; j++)
+            ok = strcmp(name, known[j]) == 0;
+        if (ok)
+            continue;
+        td_diagnostic *x = problem(f, k, "unknown key '%s' in %s", name ? name : "?", where);
+        const char *sug = name ? td_suggest(name, known, n) : NULL;
+        if (sug)
+            problem_hint(f, x, "did you mean '%s'?", sug);
+        else if (x) {
+            char list[256] = "";
+            for (size_t j = 0; j < n; j++) {
+                strncat(list, known[j], sizeof list - strlen(list) - 1);
+                if (j + 1 < n)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            td_diag_set(f->d, &x->hint, "the keys of %s are: %s", where, list);
+        }
+    }
+}
+
+static const td_ynode *get(const td_ynode *map, const char *key, const td_ynode **keynode)
+{
+    int k = map && map->kind == TD_Y_MAP ? find_key(map, key) : -1;
+    if (keynode)
+        *keynode = k >= 0 ? map->pairs[k].key : NULL;
+    return k >= 0 ? map->pairs[k].value : NULL;
+}
+
+static bool read_date(tfile *f, const td_ynode *n, int32_t *days)
+{
+    const char *s = scalar(n);
+    if (!s) {
+        problem(f, n, "as_of must be a date written YYYY-MM-DD, not %s", kind_word(n));
+        return false;
+    }
+    if (!td_parse_date(s, n->len, days)) {
+        char why[96];
+        td_diagnostic *x = problem(f, n, "as_of '%s' is not a date: %s", s,
+                                   td_date_problem(s, n->len, why, sizeof why));
+        problem_hint(f, x, "%s", "write the date as YYYY-MM-DD, e.g. as_of: 2025-12-31");
+        return false;
+    }
+    return true;
+}
+
+static bool read_path(tfile *f, const td_ynode *n, const char *what, td_rt_path *out)
+{
+    const char *s = scalar(n);
+    if (!s || !*s) {
+        td_diagnostic *x = problem(f, n, "%s needs a path such as plan.number, not %s", what,
+                                   s ? "an empty text" : kind_word(n));
+        problem_hint(f, x, "%s", "a path names mapping keys with '.' and list items with [N]: "
+                                 "exemplars[0].steps[1].evidence");
+        return false;
+    }
+    char err[512];
+    if (!td_rt_path_parse(&f->arena, s, out, err, sizeof err)) {
+        td_diagnostic *x = problem(f, n, "%s %s: %s", what, s, err);
+        if (strstr(err, "out of memory"))
+            f->oom = true;
+        problem_hint(f, x, "%s", "a path names mapping keys with '.' and list items with [N]: "
+                                 "exemplars[0].steps[1].evidence");
+        return false;
+    }
+    return true;
+}
+
+/* `set:` and `append:`: a mapping from paths to values. */
+static bool read_edits(tfile *f, const td_ynode *n, const char *what, tedit **out, uint32_t *count)
+{
+    if (!n || n->kind == TD_Y_NULL)
+        return true;
+    if (n->kind != TD_Y_MAP) {
+        td_diagnostic *x = problem(f, n, "%s must be a mapping of paths to values, not %s", what,
+                                   kind_word(n));
+        problem_hint(f, x, "%s",
+                     "for example:  set: { plan.number: \"\", plan.start: 2026-01-01 }");
+        return false;
+    }
+    *out = td_arena_alloc(&f->arena, ((size_t)n->n + 1) * sizeof **out);
+    if (!*out) {
+        f->oom = true;
+        return false;
+    }
+    bool ok = true;
+    for (uint32_t i = 0; i < n->n; i++) {
+        tedit *e = &(*out)[*count];
+        e->at = n->pairs[i].key;
+        e->value = n->pairs[i].value;
+        if (!read_path(f, e->at, what, &e->path)) {
+            ok = false;
+            continue;
+        }
+        (*count)++;
+    }
+    return ok;
+}
+
+static bool read_removes(tfile *f, const td_ynode *n, tcase *c)
+{
+    if (!n || n->kind == TD_Y_NULL)
+        return true;
+    if (n->kind == TD_Y_MAP) {
+        td_diagnostic *x = problem(f, n, "remove must be a list of paths, not a mapping");
+        problem_hint(f, x, "%s", "for example:  remove: [plan.number, \"exemplars[0].steps[1]\"]");
+        return false;
+    }
+    uint32_t total = n->kind == TD_Y_SEQ ? n->n : 1;
+    c->removes = td_arena_alloc(&f->arena, ((size_t)total + 1) * sizeof *c->removes);
+    if (!c->removes) {
+        f->oom = true;
+        return false;
+    }
+    bool ok = true;
+    for (uint32_t i = 0; i < total; i++) {
+        const td_ynode *item = n->kind == TD_Y_SEQ ? n->items[i] : n;
+        tedit *e = &c->removes[c->n_removes];
+        e->at = item;
+        if (!read_path(f, item, "remove", &e->path)) {
+            ok = false;
+            continue;
+        }
+        c->n_removes++;
+    }
+    return ok;
+}
+
+static bool read_expect_item(tfile *f, const td_ynode *n, td_rt_expect *e)
+{
+    static const char *const keys[] = {"rule", "severity", "line", "path", "message"};
+    memset(e, 0, sizeof *e);
+    e->severity = -1;
+    e->at_line = n->line;
+    e->at_col = n->col;
+    if (n->kind == TD_Y_SCALAR) {
+        e->rule = n->text;
+        if (!*e->rule) {
+            problem(f, n, "an expected finding needs a rule id");
+            return false;
+        }
+        return true;
+    }
+    if (n->kind != TD_Y_MAP) {
+        td_diagnostic *x = problem(f, n, "an expected finding is a rule id or a mapping, not %s",
+                                   kind_word(n));
+        problem_hint(f, x, "%s", "for example:  - plan.number   or   - {rule: plan.period, "
+                                 "severity: error, line: 14}");
+        return false;
+    }
+    size_t before = f->d->errors;
+    known_keys(f, n, keys, 5, "an expected finding");
+    const td_ynode *k;
+    const td_ynode *v = get(n, "rule", &k);
+    if (!scalar(v) || !*scalar(v)) {
+        problem(f, v ? v : n, "an expected finding needs `rule:` and a rule id");
+    } else {
+        e->rule = v->text;
+    }
+    if ((v = get(n, "severity", NULL)) != NULL) {
+        const char *s = scalar(v);
+        if (s && strcmp(s, "error") == 0)
+            e->severity = TD_SEV_ERROR;
+        else if (s && strcmp(s, "warning") == 0)
+            e->severity = TD_SEV_WARNING;
+        else if (s && strcmp(s, "info") == 0)
+            e->severity = TD_SEV_INFO;
+        else {
+            static const char *const sev[] = {"error", "warning", "info"};
+            td_diagnostic *x = problem(f, v, "severity must be error, warning or info");
+            const char *sug = s ? td_suggest(s, sev, 3) : NULL;
+            if (sug)
+                problem_hint(f, x, "did you mean '%s'?", sug);
+        }
+    }
+    if ((v = get(n, "line", NULL)) != NULL) {
+        const char *s = scalar(v);
+        int64_t line = 0;
+        if (!s || !parse_index(s, strlen(s), &line) || line <= 0)
+            problem(f, v, "line must be a line number (1 or more)");
+        else
+            e->line = (uint32_t)line;
+    }
+    if ((v = get(n, "path", NULL)) != NULL) {
+        if (!scalar(v))
+            problem(f, v, "path must be a data path such as exemplars[0].steps[1]");
+        else
+            e->path = v->text;
+    }
+    if ((v = get(n, "message", NULL)) != NULL) {
+        if (!scalar(v) || !*scalar(v))
+            problem(f, v, "message must be a text that the finding's message contains");
+        else
+            e->message = v->text;
+    }
+    return f->d->errors == before;
+}
+
+static bool read_case(tfile *f, const td_ynode *n, tcase *c)
+{
+    static const char *const keys[] = {"name", "base", "unit", "remove", "set", "append",
+                                       "as_of", "expect"};
+    memset(c, 0, sizeof *c);
+    c->line = n->line;
+    if (n->kind != TD_Y_MAP) {
+        td_diagnostic *x = problem(f, n, "a case is a mapping with name, expect and the edits, "
+                                   "not %s", kind_word(n));
+        problem_hint(f, x, "%s", "see docs/rule-tests.md");
+        return false;
+    }
+    size_t before = f->d->errors;
+    known_keys(f, n, keys, 8, "a case");
+    const td_ynode *k, *v;
+    v = get(n, "name", &k);
+    if (!scalar(v) || !*scalar(v)) {
+        td_diagnostic *x = problem(f, v ? v : n, "a case needs a `name:`");
+        problem_hint(f, x, "%s", "say in a few words what the case shows, e.g. "
+                                 "name: kế hoạch thiếu số hiệu");
+        c->name = "?";
+    } else {
+        c->name = v->text;
+    }
+    char what[160];
+    if (strcmp(c->name, "?") == 0)
+        snprintf(what, sizeof what, "this case");
+    else
+        snprintf(what, sizeof what, "case '%.120s'", c->name);
+    c->base = get(n, "base", &k);
+    if (c->base && !scalar(c->base))
+        problem(f, c->base, "base must be the path of a unit file, relative to this test file");
+    c->unit = (td_ynode *)get(n, "unit", &k);
+    if (c->unit && c->base) {
+        problem(f, k, "a case takes `base` (a unit file) or `unit` (a unit written here), "
+                      "not both");
+    } else if (!c->unit && !c->base && !f->base) {
+        td_diagnostic *x = problem(f, n, "%s has no unit to start from", what);
+        problem_hint(f, x, "%s", "give `base: FILE` at the top of the test file or in the case, "
+                                 "or write the unit under `unit:`");
+    }
+    read_removes(f, get(n, "remove", NULL), c);
+    read_edits(f, get(n, "set", NULL), "set", &c->sets, &c->n_sets);
+    read_edits(f, get(n, "append", NULL), "append", &c->appends, &c->n_appends);
+    if ((v = get(n, "as_of", NULL)) != NULL) {
+        c->has_as_of = read_date(f, v, &c->as_of);
+    } else if (f->has_as_of) {
+        c->as_of = f->as_of;
+        c->has_as_of = true;
+    } else if (!f->as_of_written) {
+        td_diagnostic *x = problem(f, n, "%s has no as_of date", what);
+        problem_hint(f, x, "%s", "give `as_of: YYYY-MM-DD` at the top of the test file or in the "
+                                 "case: the date the unit is judged at");
+    }
+    v = get(n, "expect", &k);
+    if (!k) {
+        td_diagnostic *x = problem(f, n, "%s has no `expect:`", what);
+        problem_hint(f, x, "%s", "list the findings the case must give, or write expect: [] "
+                                 "for a unit with no finding at all");
+    } else if (v && v->kind != TD_Y_SEQ && v->kind != TD_Y_NULL) {
+        td_diagnostic *x = problem(f, v, "expect must be a list of findings, not %s",
+                                   kind_word(v));
+        problem_hint(f, x, "%s", "for example:  expect: [plan.number]   or   expect: []");
+    } else if (v && v->kind == TD_Y_SEQ) {
+        c->exp = td_arena_alloc(&f->arena, ((size_t)v->n + 1) * sizeof *c->exp);
+        if (!c->exp) {
+            f->oom = true;
+            return false;
+        }
+        for (uint32_t i = 0; i < v->n; i++)
+            if (read_expect_item(f, v->items[i], &c->exp[c->n_exp]))
+                c->n_exp++;
+    }
+    return f->d->errors == before;
+}
+
+static bool read_file(tfile *f, const td_ynode *root)
+{
+    static const char *const keys[] = {"rules", "as_of", "base", "cases"};
+    if (!root || root->kind != TD_Y_MAP) {
+        td_diagnostic *x = problem(f, root, "a test file is a mapping with `as_of`, `base` and "
+                                   "`cases`, not %s", kind_word(root));
+        problem_hint(f, x, "%s", "see docs/rule-tests.md");
+        return false;
+    }
+    known_keys(f, root, keys, 4, "a test file");
+    const td_ynode *k, *v;
+    if ((v = get(root, "rules", &k)) != NULL) {
+        if (!scalar(v) || !*scalar(v))
+            problem(f, v, "rules must be the path of the entry rule file, relative to this "
+                          "test file");
+        else
+            f->rules = v;
+    }
+    if ((v = get(root, "as_of", NULL)) != NULL) {
+        f->as_of_written = true;
+        f->has_as_of = read_date(f, v, &f->as_of);
+    }
+    if ((v = get(root, "base", NULL)) != NULL) {
+        if (!scalar(v) || !*scalar(v))
+            problem(f, v, "base must be the path of a unit file, relative to this test file");
+        else
+            f->base = v;
+    }
+    v = get(root, "cases", &k);
+    if (!v || v->kind != TD_Y_SEQ || v->n == 0) {
+        td_diagnostic *x = problem(f, v ? v : root, "a test file needs `cases:`, a list of "
+                                   "one or more cases");
+        problem_hint(f, x, "%s", "each case has a name, the edits it makes to the base unit "
+                                 "and the findings it expects");
+        return false;
+    }
+    f->cases = td_arena_alloc(&f->arena, v->n * sizeof *f->cases);
+    if (!f->cases) {
+        f->oom = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < v->n; i++)
+        if (read_case(f, v->items[i], &f->cases[f->n_cases]))
+            f->n_cases++;
+    return !f->bad;
+}
+
+/* The compiled rules of a test file: its `rules`, else -r, else the built-in rules. */
+static td_status program_for(tfile *f, const td_program **out)
+{
+    td_ruletest *t = f->t;
+    *out = NULL;
+    char *rules = NULL;
+    if (f->rules) {
+        if (!(rules = beside(f->path, f->rules->text)))
+            return TD_ENOMEM;
+    } else if (t->rules) {
+        if (!(rules = strdup(t->rules)))
+            return TD_ENOMEM;
+        normalize(rules);
+    }
+    for (size_t i = 0; i < t->n_progs; i++) {
+        compiled *c = &t->progs[i];
+        if ((c->rules == NULL) != (rules == NULL) || (rules && strcmp(c->rules, rules) != 0))
+            continue;
+        free(rules);
+        if (!c->prog)
+            problem(f, f->rules, "cannot run these tests: the rules %s%s do not compile "
+                    "(see above)", c->rules ? "in " : "", c->rules ? c->rules : "built in");
+        *out = c->prog;
+        return TD_OK;
+    }
+    compiled *grown = realloc(t->progs, (t->n_progs + 1) * sizeof *grown);
+    if (!grown) {
+        free(rules);
+        return TD_ENOMEM;
+    }
+    t->progs = grown;
+    compiled *c = &t->progs[t->n_progs++];
+    c->rules = rules;
+    c->prog = NULL;
+    td_diag cd;
+    td_diag_init(&cd);
+    td_status st = rules ? td_program_compile((const char *const *)&c->rules, 1, NULL, 0, &cd,
+                                              &c->prog)
+                         : td_program_builtin(NULL, 0, &cd, &c->prog);
+    int saved = errno;
+    if (st == TD_ENOMEM || cd.oom) {
+        td_diag_free(&cd);
+        return TD_ENOMEM;
+    }
+    if (st == TD_EIO) {
+        td_diagnostic *x = problem(f, f->rules, "cannot read the rules '%s': %s", rules,
+                                   strerror(saved));
+        problem_hint(f, x, "%s", f->rules ? "the path of `rules` is relative to the test file"
+                                          : "the path given with -r is relative to the "
+                                            "current directory");
+    } else if (st != TD_OK) {
+        td_diag_move(f->d, &cd);
+        problem(f, f->rules, "cannot run these tests: the rules %s%s do not compile",
+                rules ? "in " : "", rules ? rules : "built in");
+    }
+    td_diag_free(&cd);
+    *out = c->prog;
+    return TD_OK;
+}
+
+/* The unit file a case starts from, read once per test file. */
+static const basefile *base_for(tfile *f, const td_ynode *at)
+{
+    char *path = beside(f->path, at->text);
+    if (!path) {
+        f->oom = true;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < f->n_bases; i++) {
+        if (strcmp(f->bases[i].path, path) == 0) {
+            free(path);
+            return f->bases[i].src ? &f->bases[i] : NULL;
+        }
+    }
+    basefile *grown = realloc(f->bases, (f->n_bases + 1) * sizeof *grown);
+    if (!grown) {
+        free(path);
+        f->oom = true;
+        return NULL;
+    }
+    f->bases = grown;
+    basefile *b = &f->bases[f->n_bases++];
+    b->path = path;
+    b->src = NULL;
+    td_source *src = NULL;
+    td_status st = td_source_read(path, &src);
+    if (st != TD_OK) {
+        if (st == TD_ENOMEM) {
+            f->oom = true;
+        } else {
+            td_diagnostic *x = problem(f, at, "cannot read the unit file '%s': %s", path,
+                                       strerror(errno));
+            problem_hint(f, x, "%s", "the path of `base` is relative to the test file");
+        }
+        return NULL;
+    }
+    /* a case starts from one unit: refuse a file of several documents */
+    td_limits lim;
+    td_limits_default(&lim);
+    td_yaml *y = NULL;
+    td_arena a;
+    td_arena_init(&a, 16 * 1024);
+    td_diag scratch;
+    td_diag_init(&scratch);
+    uint32_t docs = 0;
+    if (td_yaml_open(src, &lim, &y) != TD_OK) {
+        f->oom = true;
+    } else {
+        for (;;) {
+            td_ynode *root = NULL;
+            uint32_t line = 0;
+            if (td_yaml_next(y, &a, &scratch, &root, &line) != TD_OK) {
+                f->oom = true;
+                break;
+            }
+            if (!root)
+                break;
+            docs++;
+        }
+        td_yaml_close(y);
+    }
+    td_diag_free(&scratch);
+    td_arena_free(&a);
+    if (docs > 1) {
+        td_diagnostic *x = problem(f, at, "the unit file '%s' holds %u documents; a case starts "
+                                   "from one unit", path, docs);
+        problem_hint(f, x, "%s", "split the file, one unit per file");
+    }
+    if (f->oom || docs > 1) {
+        td_source_free(src);
+        return NULL;
+    }
+    b->src = src;
+    return b;
+}
+
+/* A remove path with every step resolved against the tree: keys and non-negative indices. */
+typedef struct rpath {
+    const tedit *e;
+    td_rt_path p;
+} rpath;
+
+static bool resolve_remove(tfile *f, const td_ynode *root, const tedit *e, rpath *out)
+{
+    out->e = e;
+    out->p = e->path;
+    out->p.segs = td_arena_alloc(&f->unit, e->path.n * sizeof *out->p.segs);
+    if (!out->p.segs) {
+        f->oom = true;
+        return false;
+    }
+    const td_ynode *n = root;
+    for (uint32_t i = 0; i < e->path.n; i++) {
+        td_rt_seg s = e->path.segs[i];
+        if (n && n->kind == TD_Y_SEQ && s.kind != TD_RT_KEY) {
+            int64_t idx = s.index < 0 ? (int64_t)n->n + s.index : s.index;
+            s.kind = TD_RT_INDEX;
+            s.index = idx;
+            n = idx >= 0 && idx < (int64_t)n->n ? n->items[idx] : NULL;
+        } else if (n && n->kind == TD_Y_MAP && s.kind != TD_RT_INDEX) {
+            s.kind = TD_RT_KEY;
+            int k = find_key(n, s.key);
+            n = k >= 0 ? n->pairs[k].value : NULL;
+        } else {
+            n = NULL;
+        }
+        out->p.segs[i] = s;
+        if (!n && i + 1 < e->path.n)
+            break; /* td_rt_remove will say what is missing */
+    }
+    return true;
+}
+
+static int cmp_rpath(const void *x, const void *y)
+{
+    const rpath *a = x, *b = y;
+    for (uint32_t i = 0; i < a->p.n && i < b->p.n; i++) {
+        const td_rt_seg *s = &a->p.segs[i], *t = &b->p.segs[i];
+        if (s->kind != t->kind)
+            return s->kind < t->kind ? -1 : 1;
+        if (s->kind == TD_RT_INDEX && s->index != t->index)
+            return s->index > t->index ? -1 : 1; /* the later item first */
+        if (s->kind != TD_RT_INDEX) {
+            int c = strcmp(s->key, t->key);
+            if (c)
+                return c;
+        }
+    }
+    if (a->p.n != b->p.n)
+        return a->p.n > b->p.n ? -1 : 1; /* the deeper path first */
+    return 0;
+}
+
+/* Applies a case's edits: set, then append, then remove (from the end, so that every
+ * index names an item of the unit as written). False when an edit does not fit. */
+static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
+{
+    char err[512];
+    bool ok = true;
+    for (uint32_t i = 0; i < c->n_sets; i++) {
+        const tedit *e = &c->sets[i];
+        if (!td_rt_set(&f->unit, root, &e->path, e->value, e->at, err, sizeof err)) {
+            problem(f, e->at, "set %s: %s", e->path.text, err);
+            ok = false;
+        }
+    }
+    for (uint32_t i = 0; i < c->n_appends; i++) {
+        const tedit *e = &c->appends[i];
+        if (!td_rt_append(&f->unit, root, &e->path, e->value, e->at, err, sizeof err)) {
+            problem(f, e->at, "append %s: %s", e->path.text, err);
+            ok = false;
+        }
+    }
+    if (!c->n_removes)
+        return ok;
+    rpath *rs = td_arena_alloc(&f->unit, c->n_removes * sizeof *rs);
+    if (!rs) {
+        f->oom = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < c->n_removes; i++)
+        if (!resolve_remove(f, *root, &c->removes[i], &rs[i]))
+            return false;
+    qsort(rs, c->n_removes, sizeof *rs, cmp_rpath);
+    for (uint32_t i = 0; i < c->n_removes; i++) {
+        if (i && cmp_rpath(&rs[i - 1], &rs[i]) == 0) {
+            problem(f, rs[i].e->at, "remove %s: this removes what %s already removes",
+                    rs[i].e->path.text, rs[i - 1].e->path.text);
+            ok = false;
+            continue;
+        }
+        if (!td_rt_remove(&f->unit, root, &rs[i].p, err, sizeof err)) {
+            problem(f, rs[i].e->at, "remove %s: %s", rs[i].e->path.text, err);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static void print_expect(FILE *out, const td_rt_expect *e)
+{
+    fprintf(out, "  - expected %s", e->rule);
+    const char *sep = " (";
+    if (e->severity >= 0) {
+        fprintf(out, "%s%s", sep, td_severity_name((td_severity)e->severity));
+        sep = ", ";
+    }
+    if (e->line) {
+        fprintf(out, "%sline %u", sep, e->line);
+        sep = ", ";
+    }
+    if (e->path) {
+        fprintf(out, "%spath %s", sep, e->path);
+        sep = ", ";
+    }
+    if (e->message) {
+        fprintf(out, "%smessage containing \"%s\"", sep, e->message);
+        sep = ", ";
+    }
+    fputs(sep[0] == ',' ? ")\n" : "\n", out);
+}
+
+static void print_finding(FILE *out, const td_diagnostic *x)
+{
+    fprintf(out, "  + unexpected %s (%s", x->rule ? x->rule : x->code,
+            td_severity_name(x->sev));
+    if (x->line)
+        fprintf(out, ", line %u", x->line);
+    if (x->path && *x->path)
+        fprintf(out, ", path %s", x->path);
+    fprintf(out, "): %s\n", x->message);
+}
+
+/* Runs one case; false when it could not run (a problem was recorded). */
+static bool run_case(tfile *f, const tcase *c, FILE *out)
+{
+    td_arena_reset(&f->unit);
+    td_unit_result res;
+    td_unit_result_init(&res);
+    const td_source *src = f->src;
+    td_ynode *root = NULL;
+    uint32_t doc_line = 1;
+    bool ran = false;
+    int *exp_to = NULL, *act_to = NULL;
+    if (c->unit) {
+        root = c->unit;
+        doc_line = c->unit->line;
+    } else {
+        const basefile *b = base_for(f, c->base ? c->base : f->base);
+        if (!b)
+            goto done;
+        src = b->src;
+        td_limits lim;
+        td_limits_default(&lim);
+        td_yaml *y = NULL;
+        if (td_yaml_open(src, &lim, &y) != TD_OK) {
+            f->oom = true;
+            goto done;
+        }
+        td_status st = td_yaml_next(y, &f->unit, &res.findings, &root, &doc_line);
+        td_yaml_close(y);
+        if (st != TD_OK) {
+            f->oom = true;
+            goto done;
+        }
+    }
+    res.line = doc_line;
+    if (root && !edit_case(f, c, &root))
+        goto done;
+    if (root) {
+        td_node *node = NULL;
+        if (td_type_document(f->prog->schema.document_type, root, src, &f->unit, &res.findings,
+                             &node) != TD_OK ||
+            td_eval_document(f->prog, node, c->as_of, src, &f->unit, &res) != TD_OK) {
+            f->oom = true;
+            goto done;
+        }
+    }
+    if (res.findings.oom) {
+        f->oom = true;
+        goto done;
+    }
+    ran = true;
+    td_diag_sort(&res.findings);
+    exp_to = malloc((c->n_exp + 1) * sizeof *exp_to);
+    act_to = malloc((res.findings.n + 1) * sizeof *act_to);
+    if (!exp_to || !act_to) {
+        f->oom = true;
+        ran = false;
+        goto done;
+    }
+    if (td_rt_match(c->exp, c->n_exp, res.findings.items, res.findings.n, exp_to, act_to)) {
+        f->t->passed++;
+        if (f->t->verbose)
+            fprintf(out, "ok   %s:%u: %s\n", f->path, c->line, c->name);
+        goto done;
+    }
+    f->t->failed++;
+    fprintf(out, "FAIL %s:%u: %s\n", f->path, c->line, c->name);
+    for (uint32_t i = 0; i < c->n_exp; i++)
+        if (exp_to[i] < 0)
+            print_expect(out, &c->exp[i]);
+    for (size_t j = 0; j < res.findings.n; j++)
+        if (act_to[j] < 0)
+            print_finding(out, &res.findings.items[j]);
+done:
+    free(exp_to);
+    free(act_to);
+    td_unit_result_free(&res);
+    return ran;
+}
+
+td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d)
+{
+    tfile f;
+    memset(&f, 0, sizeof f);
+    f.t = t;
+    f.path = path;
+    f.d = d;
+    td_arena_init(&f.arena, 16 * 1024);
+    td_arena_init(&f.unit, 64 * 1024);
+    td_yaml *y = NULL;
+    td_status st = td_source_read(path, &f.src);
+    if (st == TD_ENOMEM)
+        goto done;
+    if (st != TD_OK) {
+        td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the test file '%s': %s", path,
+                   strerror(errno));
+        f.bad = true;
+        st = TD_OK;
+        goto done;
+    }
+    td_limits lim;
+    td_limits_default(&lim);
+    if ((st = td_yaml_open(f.src, &lim, &y)) != TD_OK)
+        goto done;
+    td_ynode *root = NULL;
+    uint32_t line = 0;
+    size_t before = d->n;
+    if ((st = td_yaml_next(y, &f.arena, d, &root, &line)) != TD_OK)
+        goto done;
+    if (d->n != before) {
+        f.bad = true; /* YAML syntax, duplicate keys...: already reported */
+        goto done;
+    }
+    td_ynode *more = NULL;
+    if ((st = td_yaml_next(y, &f.arena, d, &more, &line)) != TD_OK)
+        goto done;
+    if (more) {
+        td_diagnostic *x = problem(&f, more, "a test file holds one document; this is a second "
+                                   "one");
+        problem_hint(&f, x, "%s", "put the cases of both in one `cases:` list, or split the "
+                                  "file");
+        goto done;
+    }
+    if (d->n != before) {
+        f.bad = true;
+        goto done;
+    }
+    if (!read_file(&f, root) || f.oom)
+        goto done;
+    if ((st = program_for(&f, &f.prog)) != TD_OK)
+        goto done;
+    if (!f.prog)
+        goto done;
+    for (uint32_t i = 0; i < f.n_cases && !f.oom; i++)
+        run_case(&f, &f.cases[i], out);
+done:
+    if (y)
+        td_yaml_close(y);
+    for (uint32_t i = 0; i < f.n_bases; i++) {
+        free(f.bases[i].path);
+        td_source_free(f.bases[i].src);
+    }
+    free(f.bases);
+    td_arena_free(&f.unit);
+    td_arena_free(&f.arena);
+    td_source_free(f.src);
+    if (st == TD_OK && (f.oom || d->oom))
+        st = TD_ENOMEM;
+    if (st == TD_OK && f.bad)
+        st = TD_EINPUT;
+    return st;
+}
+
+/* ---------- finding test files ---------- */
+
+typedef struct flist {
+    char **v;
+    size_t n, cap;
+    bool oom;
+} flist;
+
+static void fl_add(flist *l, char *path)
+{
+    if (!path) {
+        l->oom = true;
+        return;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **grown = realloc(l->v, cap * sizeof *grown);
+        if (!grown) {
+            free(path);
+            l->oom = true;
+            return;
+        }
+        l->v = grown;
+        l->cap = cap;
+    }
+    l->v[l->n++] = path;
+}
+
+static bool is_test_name(const char *name)
+{
+    static const char suffix[] = ".test.yaml";
+    size_t n = strlen(name), s = sizeof suffix - 1;
+    return n > s && strcmp(name + n - s, suffix) == 0;
+}
+
+static void walk(flist *l, const char *dir, td_diag *d, unsigned depth)
+{
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the directory '%s': %s", dir,
+                   strerror(errno));
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(dp)) != NULL && !l->oom) {
+        if (de->d_name[0] == '.')
+            continue;
+        size_t dl = strlen(dir);
+        char *child = malloc(dl + strlen(de->d_name) + 2);
+        if (!child) {
+            l->oom = true;
+            break;
+        }
+        sprintf(child, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", de->d_name);
+        struct stat sb;
+        if (stat(child, &sb) != 0) {
+            free(child);
+            continue; /* a dangling link */
+        }
+        if (S_ISDIR(sb.st_mode) && depth < 32) {
+            walk(l, child, d, depth + 1);
+            free(child);
+        } else if (S_ISREG(sb.st_mode) && is_test_name(de->d_name)) {
+            fl_add(l, child);
+        } else {
+            free(child);
+        }
+    }
+    closedir(dp);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+td_status td_ruletest_find(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
+                           size_t *n_out)
+{
+    flist l = {0};
+    td_status st = TD_OK;
+    for (size_t i = 0; i < n_paths && !l.oom; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read '%s': %s", paths[i],
+                       strerror(errno));
+            st = TD_EIO;
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            size_t before = d->errors;
+            walk(&l, paths[i], d, 0);
+            if (d->errors != before)
+                st = TD_EIO;
+        } else {
+            fl_add(&l, strdup(paths[i]));
+        }
+    }
+    if (l.oom) {
+        td_ruletest_free_files(l.v, l.n);
+        *out = NULL;
+        *n_out = 0;
+        return TD_ENOMEM;
+    }
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof *l.v, cmp_str);
+    size_t w = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        if (w && strcmp(l.v[w - 1], l.v[i]) == 0)
+            free(l.v[i]);
+        else
+            l.v[w++] = l.v[i];
+    }
+    *out = l.v;
+    *n_out = w;
+    return st;
+}
+
+void td_ruletest_free_files(char **files, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+}

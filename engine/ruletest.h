@@ -1,0 +1,111 @@
+/* Rule tests: YAML test files (*.test.yaml) whose cases edit a unit document, evaluate it
+ * against the rules, and compare its findings with the findings the case expects.
+ * Pipeline: test file -> td_ynode, edited -> td_type_document -> td_eval_document -> match.
+ * The format is documented in docs/rule-tests.md. */
+#ifndef TD_RULETEST_H
+#define TD_RULETEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "load.h"
+#include "program.h"
+
+/* ---- paths into a generic YAML tree: plan.number, exemplars[0].steps[-1] ---- */
+
+typedef enum td_rt_segkind {
+    TD_RT_KEY,          /* a mapping key: plan */
+    TD_RT_INDEX,        /* [2] or [-1]: an item of a list (negative counts from the end) */
+    TD_RT_KEY_OR_INDEX  /* .2: an index on a list, a key on a mapping */
+} td_rt_segkind;
+
+typedef struct td_rt_seg {
+    td_rt_segkind kind;
+    const char *key;        /* KEY, KEY_OR_INDEX; arena */
+    int64_t index;          /* INDEX, KEY_OR_INDEX */
+} td_rt_seg;
+
+typedef struct td_rt_path {
+    td_rt_seg *segs;        /* arena */
+    uint32_t n;             /* >= 1 */
+    const char *text;       /* as written; arena */
+} td_rt_path;
+
+/* Parses `text` into a path in arena `a`. False on a malformed path, with the reason in
+ * err (err_size bytes), or when out of memory ("out of memory"). */
+bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
+                      size_t err_size);
+
+/* The edits. Each replaces *root by a tree in which the nodes on the path are copies made
+ * in `a` (path copying): the nodes *root pointed to are never modified, so one document
+ * can be the start of many cases. False with the reason in err when the path does not fit
+ * the tree (a missing key or item, a value that is not a mapping or a list); *root is then
+ * unchanged. `at` gives the line and column of keys and mappings that an edit creates. */
+
+/* Sets the value at `p`, creating the mappings on the way as needed. */
+bool td_rt_set(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *value,
+               const td_ynode *at, char *err, size_t err_size);
+/* Adds `item` at the end of the list at `p` (creating the list if absent or null). */
+bool td_rt_append(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *item,
+                  const td_ynode *at, char *err, size_t err_size);
+/* Deletes the mapping key or the list item at `p`; it must exist. */
+bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
+                  size_t err_size);
+
+/* ---- expected findings ---- */
+
+typedef struct td_rt_expect {
+    const char *rule;       /* rule id; required */
+    int severity;           /* a td_severity, or -1 for any */
+    uint32_t line;          /* 0 for any */
+    const char *path;       /* data path such as "exemplars[0].steps[1]", or NULL for any */
+    const char *message;    /* a text the message must contain, or NULL */
+    uint32_t at_line, at_col; /* where the expectation is written in the test file */
+} td_rt_expect;
+
+/* True when finding `f` is one that `e` describes. */
+bool td_rt_expect_matches(const td_rt_expect *e, const td_diagnostic *f);
+
+/* Pairs expectations with findings, each used at most once, as many pairs as possible
+ * (a maximum bipartite matching, so the order they are written in does not matter).
+ * exp_to[i] is the finding paired with expectation i, or -1; act_to[j] the expectation
+ * paired with finding j, or -1. True when everything is paired. */
+bool td_rt_match(const td_rt_expect *exp, size_t n_exp, const td_diagnostic *act,
+                 size_t n_act, int *exp_to, int *act_to);
+
+/* ---- running test files ---- */
+
+typedef struct td_rt_options {
+    const char *rules;      /* entry rule file for test files that name none; NULL: built-in */
+    bool verbose;           /* print passing cases too */
+} td_rt_options;
+
+typedef struct td_ruletest td_ruletest;
+
+/* Caller owns *out (td_ruletest_free); `o` is copied. TD_ENOMEM only. */
+td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out);
+void td_ruletest_free(td_ruletest *t);
+
+/* Runs every case of the test file `path`. A failing case prints to `out`:
+ *   FAIL FILE:LINE: NAME
+ *     - expected RULE (...)
+ *     + unexpected RULE (severity, line N, path P): MESSAGE
+ * and, with verbose, a passing one prints "ok FILE:LINE: NAME". Problems that keep a case
+ * or the file from running (a malformed test file, an edit that does not fit the unit,
+ * rules that do not compile) are diagnostics in `d`, located in the test file.
+ * TD_OK when every case ran; TD_EINPUT when some problem was recorded; TD_ENOMEM. */
+td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d);
+
+/* Cases run so far by this runner. */
+void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed);
+
+/* Collects the test files named by `paths`: a file is taken as given; a directory is
+ * searched recursively for files named *.test.yaml (hidden entries skipped). The list is
+ * sorted and has no repeats. Caller owns *out (td_ruletest_free_files). A path that cannot
+ * be read is a diagnostic in `d` (TD_EIO); TD_ENOMEM. */
+td_status td_ruletest_find(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
+                           size_t *n_out);
+void td_ruletest_free_files(char **files, size_t n);
+
+#endif

@@ -1,0 +1,307 @@
+/* Unit tests of resolve: names, types, imports, overlays and -D, on small rule texts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "program.h"
+
+static const char *SCHEMA =
+    "enum level { huyen xa ap }\n"
+    "enum exemplar_type { individual collective }\n"
+    "record step { optional step: int  optional date: date  optional evidence: text }\n"
+    "record plan { optional start: date  optional end: date  optional title: text\n"
+    "              optional contents: list of text }\n"
+    "record exemplar { required type: exemplar_type  optional name: text\n"
+    "                  optional steps: list of step  optional plan: plan }\n"
+    "record info { required id: text  required level: level }\n"
+    "record unit_file { required unit: info  optional plan: plan\n"
+    "                   optional exemplars: list of exemplar }\n"
+    "document unit_file\n"
+    "param total = 100 \"Tổng\" cite \"II.2.1\"\n"
+    "param period_end = 2025-12-31 cite \"II.2.3\"\n";
+
+typedef struct fixture {
+    char dir[64];
+    td_diag d;
+    td_program *p;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/td_resolve_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    td_diag_init(&f->d);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    td_program_free(f->p);
+    td_diag_free(&f->d);
+    free(f);
+    return 0;
+}
+
+static const char *write_file(fixture *f, const char *name, const char *text)
+{
+    static char path[8][256]; /* test-only scratch; tests run on one thread */
+    static int next;
+    char *p = path[next++ % 8];
+    snprintf(p, 256, "%s/%s", f->dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return p;
+}
+
+static td_status compile_text(fixture *f, const char *rules)
+{
+    char *all = malloc(strlen(SCHEMA) + strlen(rules) + 1);
+    strcpy(all, SCHEMA);
+    strcat(all, rules);
+    const char *path = write_file(f, "main.rules", all);
+    free(all);
+    td_program_free(f->p);
+    f->p = NULL;
+    td_diag_clear(&f->d);
+    return td_program_compile(&path, 1, NULL, 0, &f->d, &f->p);
+}
+
+static const td_diagnostic *first_error(fixture *f)
+{
+    for (size_t i = 0; i < f->d.n; i++)
+        if (f->d.items[i].sev == TD_SEV_ERROR)
+            return &f->d.items[i];
+    return NULL;
+}
+
+static void test_resolve_good_criterion(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.dates \"Có thời gian\" cite \"II.2.2\"\n"
+                                     "  on plan, exemplars.plan error\n"
+                                     "  require present(start) and start <= end\n"),
+                     TD_OK);
+    assert_int_equal(f->p->n_criteria, 1);
+    assert_int_equal(f->p->criteria[0].n_variants, 2);
+    assert_string_equal(f->p->criteria[0].cite, "II.2.2");
+}
+
+static void test_resolve_suggests_field(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.dates \"x\" cite \"II.2.2\" on plan error\n"
+                                     "  require present(strat)\n"),
+                     TD_EINPUT);
+    const td_diagnostic *e = first_error(f);
+    assert_non_null(e);
+    assert_string_equal(e->code, "unknown-name");
+    assert_non_null(strstr(e->message, "strat"));
+    assert_non_null(e->hint);
+    assert_non_null(strstr(e->hint, "'start'"));
+    assert_int_equal(e->line, 15);
+}
+
+static void test_resolve_type_mismatch(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.x \"x\" cite \"II.2.2\" on plan error\n"
+                                     "  require start <= 3\n"),
+                     TD_EINPUT);
+    const td_diagnostic *e = first_error(f);
+    assert_non_null(e);
+    assert_string_equal(e->code, "type");
+    assert_non_null(strstr(e->message, "cannot compare"));
+}
+
+static void test_resolve_enum_value_from_other_side(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion ex.c \"x\" cite \"II.2.2\"\n"
+                                     "  on exemplars where collective == type error\n"
+                                     "  require present(plan)\n"
+                                     "criterion ex.d \"x\" cite \"II.2.2\"\n"
+                                     "  on exemplars where type == colective error\n"
+                                     "  require present(plan)\n"),
+                     TD_EINPUT);
+    const td_diagnostic *e = first_error(f);
+    assert_non_null(e);
+    assert_non_null(strstr(e->message, "colective"));
+    assert_non_null(e->hint);
+    assert_non_null(strstr(e->hint, "collective"));
+}
+
+static void test_resolve_missing_cite(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.x \"x\" on plan error require present(end)\n"),
+                     TD_EINPUT);
+    const td_diagnostic *e = first_error(f);
+    assert_non_null(e);
+    assert_string_equal(e->code, "missing-cite");
+}
+
+static void test_resolve_duplicate_rule_and_replace(void **state)
+{
+    fixture *f = *state;
+    const char *crit = "criterion plan.x \"x\" cite \"II.2.2\" on plan error require present(end)\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s%s", crit, crit);
+    assert_int_equal(compile_text(f, buf), TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "duplicate-rule");
+    snprintf(buf, sizeof buf, "%sreplace criterion plan.x \"y\" cite \"II.2.2\" on plan warning "
+                              "require present(start)\n", crit);
+    assert_int_equal(compile_text(f, buf), TD_OK);
+    assert_int_equal(f->p->n_criteria, 1);
+    assert_int_equal(f->p->criteria[0].severity, TD_SEV_WARNING);
+    assert_int_equal(compile_text(f, "replace criterion plan.nope \"y\" cite \"II.2.2\" on plan "
+                                     "warning require present(start)\n"),
+                     TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "unknown-rule");
+}
+
+static void test_resolve_disable_and_set(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.x \"x\" cite \"II.2.2\" on plan error "
+                                     "require present(end)\n"
+                                     "disable plan.x because \"không áp dụng\"\n"
+                                     "set total = 80\n"),
+                     TD_OK);
+    assert_int_equal(f->p->n_criteria, 0);
+    assert_int_equal(f->p->params[0].value.u.i, 80);
+    assert_int_equal(compile_text(f, "set totl = 80\n"), TD_EINPUT);
+    assert_non_null(strstr(first_error(f)->hint, "total"));
+}
+
+static void test_resolve_define_override(void **state)
+{
+    fixture *f = *state;
+    const char *path = write_file(f, "d.rules", SCHEMA);
+    const char *defs[] = {"total=75", "period_end=2025-11-30"};
+    assert_int_equal(td_program_compile(&path, 1, defs, 2, &f->d, &f->p), TD_OK);
+    assert_int_equal(f->p->params[0].value.u.i, 75);
+    char date[11];
+    td_format_date(f->p->params[1].value.u.days, date);
+    assert_string_equal(date, "2025-11-30");
+    td_program_free(f->p);
+    f->p = NULL;
+    const char *bad[] = {"period_end=2025-02-30"};
+    assert_int_equal(td_program_compile(&path, 1, bad, 1, &f->d, &f->p), TD_EINPUT);
+}
+
+static void test_resolve_import_cycle(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "a.rules", "import \"b.rules\"\n");
+    write_file(f, "b.rules", "import \"a.rules\"\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.rules", f->dir);
+    const char *p = path;
+    assert_int_equal(td_program_compile(&p, 1, NULL, 0, &f->d, &f->p), TD_EINPUT);
+    const td_diagnostic *e = first_error(f);
+    assert_non_null(e);
+    assert_string_equal(e->code, "import-cycle");
+    assert_non_null(strstr(e->message, "a.rules -> "));
+    assert_non_null(strstr(e->message, "b.rules -> "));
+}
+
+static void test_resolve_missing_import(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "import \"nowhere.rules\"\n"), TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "import-missing");
+}
+
+static void test_resolve_workflow(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+                                     "  history steps state step dated date evidence evidence\n"
+                                     "  stage 1 \"Một\" stage 2 \"Hai\" stage 3 \"Ba\"\n"
+                                     "  initial 1 transitions 1 -> 2, 2 -> 3\n"
+                                     "  guard 2 \"g\" require date >= 2024-01-01\n"
+                                     "disable ex.steps.future\n"),
+                     TD_OK);
+    assert_int_equal(f->p->n_workflows, 1);
+    const td_workflow *w = &f->p->workflows[0];
+    assert_int_equal(w->n_stages, 3);
+    assert_true(w->initial[0]);
+    assert_false(w->initial[1]);
+    assert_true(w->allowed[0 * 3 + 1]);
+    assert_false(w->allowed[0 * 3 + 2]);
+    assert_int_equal(w->n_guards, 1);
+    assert_true(w->off[TD_WF_FUTURE]);
+    assert_false(w->off[TD_WF_ORDER]);
+    assert_int_equal(compile_text(f, "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+                                     "  history steps state step dated date evidence evidence\n"
+                                     "  stage 1 \"Một\" transitions 1 -> 7\n"),
+                     TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "unknown-stage");
+}
+
+static void test_resolve_target_requirement_constant(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars\n"
+                                     "  by unit.level at least total due period_end\n"),
+                     TD_OK);
+    assert_int_equal(f->p->n_targets, 1);
+    assert_non_null(f->p->targets[0].by);
+    assert_int_equal(compile_text(f, "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars\n"
+                                     "  at least count(steps)\n"),
+                     TD_EINPUT);
+}
+
+static void test_resolve_message_interpolation(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "criterion plan.x \"x\" cite \"II.2.2\" on plan error\n"
+                                     "  require start <= end message \"từ {start} đến {end}\"\n"),
+                     TD_OK);
+    const td_msg *m = &f->p->criteria[0].variants[0].message;
+    assert_int_equal(m->n, 2);
+    assert_string_equal(m->text[0], "từ ");
+    assert_string_equal(m->text[1], " đến ");
+    assert_string_equal(m->text[2], "");
+    assert_int_equal(compile_text(f, "criterion plan.x \"x\" cite \"II.2.2\" on plan error\n"
+                                     "  require start <= end message \"từ {strt}\"\n"),
+                     TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "unknown-name");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_resolve_good_criterion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_suggests_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_type_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_enum_value_from_other_side, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_missing_cite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_duplicate_rule_and_replace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_disable_and_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_define_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_import_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_missing_import, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_workflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_target_requirement_constant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_message_interpolation, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
