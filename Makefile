@@ -41,10 +41,10 @@ $(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l $(BUILD)/parser.h
 	@mkdir -p $(BUILD)
 	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
 
-$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
+$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h $(wildcard engine/*.h)
 	$(CC) $(GENFLAGS) -c -o $@ $<
 
-$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
+$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h $(wildcard engine/*.h)
 	$(CC) $(GENFLAGS) -c -o $@ $<
 
 # The shipped rules are compiled into the library so that `validate` needs no files.

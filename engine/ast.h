@@ -144,8 +144,8 @@ typedef struct td_decl {
     td_span span;
     bool replace;           /* CRITERION, TARGET, WORKFLOW written as `replace criterion ...` */
 
-    /* PLAN: plan "58-KH/BDVHU" title "..." issuer "..." issued 2024-03-28
-     *       implements "111-KH/BDVTU", "330-KH/TU" period 2024-01-01 .. 2025-12-31 */
+    /* PLAN: plan "58-KH/BDVHU" "title" [by "issuer"] [dated 2024-03-28]
+     *       [implements "111-KH/BDVTU", "330-KH/TU"] [period 2024-01-01 .. 2025-12-31] */
     td_str plan_number, title, issuer;
     td_expr *issued, *period_from, *period_to;  /* DATE literals */
     td_str *implements;
@@ -176,7 +176,7 @@ typedef struct td_decl {
      *            [where expr] [by expr] [at least expr] [due expr]
      * WORKFLOW:  workflow id "label" cite "II.2.2" on path [where expr]
      *            history field state field dated field evidence field
-     *            stage v "label"... start v, ... transitions v -> v, ...
+     *            stage v "label"... initial v, ... transitions v -> v, ...
      *            guard v "label" require expr [message "..."]...
      * DISABLE:   disable id [because "reason"]
      * NOTE:      note "I.1" "label" because "reason" */

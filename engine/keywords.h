@@ -15,7 +15,7 @@ enum {
 };
 
 typedef struct td_keyword {
-    const char *spelling;   /* static */
+    char spelling[16];      /* NUL-terminated; inline so the table is read-only data */
     int token;              /* T_* of build/parser.h */
     unsigned flags;         /* TD_KW_* */
 } td_keyword;

@@ -130,8 +130,10 @@ void *td_lex_reserve(td_parse *p, size_t size)
 
 bool td_lex_owns(const td_parse *p, const void *ptr)
 {
+    if (!p)
+        return false;
     uintptr_t a = (uintptr_t)ptr, lo = (uintptr_t)p->reserve;
-    return p && a >= lo && a < lo + sizeof p->reserve;
+    return a >= lo && a < lo + sizeof p->reserve;
 }
 
 const char *td_lex_text(td_parse *p, const char *s, size_t len)
@@ -236,6 +238,19 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
     return out;
 }
 
+td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t quote_len)
+{
+    td_str out = {"", sp};
+    size_t n = len - 2 * quote_len;
+    td_diagnostic *e = td_parse_error(p, "bad-quote", sp,
+                                      quote_len == 1 ? "strings are written between double quotes, not single quotes"
+                                                     : "strings are written between straight double quotes, not \u201C \u201D");
+    if (e)
+        td_diag_set(p->diag, &e->hint, "write \"%.*s\"", (int)n, s + quote_len);
+    out.text = td_lex_text(p, s + quote_len, n);
+    return out;
+}
+
 void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -270,7 +285,9 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
     }
     if (len > 1)
         utf8_seq(u, len, &cp);
-    if (cp > 0x20 && cp < 0x7F)
+    if (len == 2 && cp < 0x80)
+        e = td_parse_error(p, "invalid-character", sp, "invalid operator '%.2s'", s);
+    else if (cp > 0x20 && cp < 0x7F)
         e = td_parse_error(p, "invalid-character", sp, "invalid character '%c'", (int)cp);
     else if (cp < 0x80)
         e = td_parse_error(p, "invalid-character", sp, "invalid character U+%04X", (unsigned)cp);
@@ -484,6 +501,14 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
             if (!used[i] && (kw_flags(expected[i]) & TD_KW_CLAUSE))
                 used[i] = true, rest--;
         ncat++;
+    }
+    if (ncat + rest > 4) {
+        /* too many to list: leave out what would only continue the current item */
+        for (int i = 0; i < n; i++) {
+            int t = expected[i];
+            if (!used[i] && (t == T_DOT || t == T_LPAREN || t == T_COMMA))
+                used[i] = true, rest--;
+        }
     }
 
     const char *items[MAX_EXPECTED + 8];

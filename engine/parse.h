@@ -129,6 +129,8 @@ bool td_lex_owns(const td_parse *p, const void *ptr);
 const char *td_lex_text(td_parse *p, const char *s, size_t len);
 td_num td_lex_number(const char *s, size_t len);
 td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp);
+/* A string between single (quote_len 1) or curly (3) quotes: reported, then taken as is. */
+td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t quote_len);
 void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp);
 void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp);
 void td_lex_fatal(td_parse *p, const char *msg);

@@ -221,18 +221,44 @@ static void test_lexer_bad_escape(void **state)
 static void test_lexer_invalid_character(void **state)
 {
     fx *f = *state;
-    lex(f, "a ! b ; “x”");
-    static const int kinds[] = {T_IDENT, T_INVALID, T_IDENT, T_INVALID, T_INVALID, T_IDENT,
-                                T_INVALID};
-    expect_kinds(f, kinds, 7);
+    lex(f, "a ! b ; “x” && “open");
+    static const int kinds[] = {T_IDENT, T_INVALID, T_IDENT, T_INVALID, T_STRING, T_INVALID,
+                                T_INVALID, T_IDENT};
+    expect_kinds(f, kinds, 8);
     expect_span(&f->toks[1], 2, 1);
-    assert_int_equal(f->diag.n, 4);
+    assert_int_equal(f->diag.n, 5);
     assert_string_equal(f->diag.items[0].code, "invalid-character");
     assert_string_equal(f->diag.items[0].message, "invalid character '!'");
     assert_int_equal(f->diag.items[0].col, 3);
     assert_non_null(strstr(f->diag.items[0].hint, "not"));
-    assert_non_null(strstr(f->diag.items[2].message, "U+201C"));
-    assert_non_null(strstr(f->diag.items[2].hint, "straight double quotes"));
+    assert_non_null(strstr(f->diag.items[1].hint, "separator"));
+    /* curly quotes around a text: one error, and the text is still a string */
+    assert_string_equal(f->toks[4].str.text, "x");
+    expect_span(&f->toks[4], 8, 7);
+    assert_string_equal(f->diag.items[2].code, "bad-quote");
+    assert_string_equal(f->diag.items[2].hint, "write \"x\"");
+    /* && is one mistake, not two */
+    expect_span(&f->toks[5], 16, 2);
+    assert_string_equal(f->diag.items[3].message, "invalid operator '&&'");
+    assert_string_equal(f->diag.items[3].hint, "write 'and'");
+    /* an opening curly quote alone is an invalid character */
+    assert_non_null(strstr(f->diag.items[4].message, "U+201C"));
+    assert_non_null(strstr(f->diag.items[4].hint, "straight double quotes"));
+}
+
+static void test_lexer_single_quotes(void **state)
+{
+    fx *f = *state;
+    lex(f, "x == 'Tân Thạch' or y == 'a");
+    static const int kinds[] = {T_IDENT, T_EQ, T_STRING, T_OR, T_IDENT, T_EQ, T_INVALID,
+                                T_IDENT};
+    expect_kinds(f, kinds, 8);
+    assert_string_equal(f->toks[2].str.text, "Tân Thạch");
+    assert_int_equal(f->diag.n, 2);
+    assert_string_equal(f->diag.items[0].code, "bad-quote");
+    assert_int_equal(f->diag.items[0].col, 6);
+    assert_string_equal(f->diag.items[0].hint, "write \"Tân Thạch\"");
+    assert_string_equal(f->diag.items[1].code, "invalid-character");
 }
 
 static void test_lexer_invalid_utf8(void **state)
@@ -351,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lexer_unterminated_string_at_eof, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lexer_bad_escape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lexer_invalid_character, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lexer_single_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lexer_invalid_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lexer_comments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lexer_keywords_and_names, setup, teardown),
