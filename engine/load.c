@@ -1,5 +1,5 @@
 /* Loading unit data: libyaml events into a generic YAML tree (duplicate keys, depth, aliases
- * and sizes checked), then that tree typed against the schema. Pipeline: unit file -> load -> eval. */
+ * and sizes checked), then that tree typed against the schema. Pipeline: file -> load -> eval. */
 #include "load.h"
 
 #include <math.h>
@@ -97,6 +97,33 @@ static const char *quote(const char *s, size_t len, char *buf, size_t size)
 
 enum { QUOTE_SIZE = 40 * 4 + 16, MSG_SIZE = 512 };
 
+/* Findings of one stage for one document; past this a single note says the rest are not
+ * reported, so a hostile file cannot make thousands of messages (and suggestions). */
+enum { MAX_FINDINGS = 1000 };
+
+/* True while a stage may still report (and counts the finding); the first time it may not,
+ * records the note. */
+static bool may_report(uint32_t *count, td_diag *d, const td_source *src, td_severity sev,
+                       uint32_t line, uint32_t col, uint32_t doc)
+{
+    if (*count < MAX_FINDINGS) {
+        ++*count;
+        return true;
+    }
+    if (*count == MAX_FINDINGS) {
+        ++*count;
+        td_diagnostic *e = td_diag_at_lc(d, sev, "data.limit", src, line, col, 1,
+                                         "more than %d problems in this document; the rest "
+                                         "are not reported: correct these first",
+                                         MAX_FINDINGS);
+        if (e) {
+            e->doc = doc;
+            td_diag_set(d, &e->rule, "data.limit");
+        }
+    }
+    return false;
+}
+
 /* Bump allocation inside blocks taken from the arena: one td_arena_alloc per block of nodes
  * rather than one per node keeps the per-event cost small. Memory is zeroed. */
 enum { CARVE_BLOCK = 16384 };
@@ -185,6 +212,7 @@ typedef struct loader {
     td_ynode *top;          /* the finished root of the document */
     bool refused;           /* a limit was hit: the rest of the document is skipped */
     uint32_t refused_line;  /* where */
+    uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
     bool oom;
 } loader;
 
@@ -272,6 +300,8 @@ static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uin
 static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
                      const char *path, const char *hint, const char *fmt, ...)
 {
+    if (!may_report(&c->findings, c->d, c->y->src, TD_SEV_ERROR, line, col, doc_index(c->y)))
+        return;
     va_list ap;
     va_start(ap, fmt);
     td_diagnostic *e =
@@ -419,6 +449,26 @@ static bool place(loader *c, td_ynode *n, uint64_t size)
     return true;
 }
 
+/* False (after the error) when the document defines more anchors than max_aliases: that
+ * bound keeps the linear search of each alias short. */
+static bool anchor_allowed(loader *c, const yaml_mark_t *m)
+{
+    td_yaml *y = c->y;
+    size_t n = y->nanchors;
+    for (size_t i = 0; i < y->nframes; i++)
+        n += y->frames[i].anchor != NULL;
+    if (n < y->lim.max_aliases)
+        return true;
+    char path[MSG_SIZE];
+    yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path_here(y, path, sizeof path),
+             NULL,
+             "the document defines more than %u anchors ('&name'); it is refused: "
+             "write the values out instead",
+             y->lim.max_aliases);
+    refuse(c, m);
+    return false;
+}
+
 static bool remember(loader *c, const char *name, td_ynode *n, uint64_t size)
 {
     td_yaml *y = c->y;
@@ -475,6 +525,8 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
     if (!n)
         return;
     if (ev->data.scalar.anchor) {
+        if (!anchor_allowed(c, m))
+            return;
         const char *anchor_name = (const char *)ev->data.scalar.anchor;
         const char *name = take_str(&c->k, anchor_name, strlen(anchor_name));
         if (!name) {
@@ -561,6 +613,8 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
     const yaml_char_t *a =
         kind == TD_Y_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const char *name = NULL;
+    if (a && !anchor_allowed(c, m))
+        return;
     if (a && !(name = take_str(&c->k, (const char *)a, strlen((const char *)a)))) {
         c->oom = true;
         return;
@@ -739,7 +793,8 @@ static const char *syntax_advice(const td_yaml *y)
     const td_source *src = y->src;
     const char *problem = p->problem ? p->problem : "";
     if (strstr(problem, "cannot start any token")) {
-        uint32_t off = td_source_offset(src, pos_line(y, &p->problem_mark), pos_col(y, &p->problem_mark));
+        const yaml_mark_t *m = &p->problem_mark;
+        uint32_t off = td_source_offset(src, pos_line(y, m), pos_col(y, m));
         if (off < src->len && src->text[off] == '\t')
             return "indent with spaces: YAML does not allow tabs";
         return "put the value in quotes";
@@ -838,7 +893,7 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
         *doc_line = 0;
     if (y->done)
         return TD_OK;
-    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, false };
+    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, 0, false };
     uint32_t dl = 0;
     yaml_mark_t doc_mark = { 0, 0, 0 };
     bool d_oom = d->oom;
@@ -924,6 +979,7 @@ typedef struct typer {
     const td_source *src;
     carve k;                /* allocations in the caller's arena */
     td_diag *d;
+    uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
     bool oom;
 } typer;
 
@@ -966,6 +1022,8 @@ static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, ui
 static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
                      uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
 {
+    if (!may_report(&c->findings, c->d, c->src, sev, line, col, 0))
+        return;
     char path[MSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
@@ -1041,7 +1099,7 @@ static kpos item_pos(const typer *c, const td_ynode *y)
         q--;
     if (q < p && q > start && t[q - 1] == '-' &&
         (q - 1 == start || t[q - 2] == ' ' || t[q - 2] == '\t'))
-        k.col = y->col - (uint32_t)(p - (q - 1));  /* only blanks in between: bytes are characters */
+        k.col = y->col - (uint32_t)(p - (q - 1));  /* only blanks between: bytes = characters */
     return k;
 }
 
@@ -1297,9 +1355,12 @@ static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const s
         return n;
     }
     char why[MSG_SIZE], hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
-    const char *shape = "write the date as YYYY-MM-DD";
-    const char *problem = td_date_problem(y->text, y->len, why, sizeof why);
-    if (!problem || strcmp(problem, shape) == 0)
+    const char *v = y->text;
+    bool shaped = y->len == 10 && v[4] == '-' && v[7] == '-';
+    for (size_t i = 0; shaped && i < 10; i++)
+        shaped = i == 4 || i == 7 || is_digit(v[i]);
+    const char *problem = shaped ? td_date_problem(v, y->len, why, sizeof why) : NULL;
+    if (!problem)
         return wrong(c, t, y, s, k, "data.date", date_hint(y->text, y->len, hint, sizeof hint),
                      "write the date as YYYY-MM-DD, e.g. 2024-04-15");
     tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
@@ -1420,6 +1481,11 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
 {
     const char *near = NULL;
     char hint[MSG_SIZE];
+    if (c->findings >= MAX_FINDINGS) {
+        /* not reported: spare the suggestion */
+        may_report(&c->findings, c->d, c->src, TD_SEV_WARNING, key->line, key->col, 0);
+        return;
+    }
     if (r->n_fields) {
         const char **names = take(&c->k, r->n_fields * sizeof *names);
         if (!names) {
@@ -1452,7 +1518,7 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
     seg sub = { s, f->name, r->name, 0 };
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *key = y->pairs[i].key;
-        if (strcmp(key->text, f->name) == 0) {
+        if (key && key->text && y->pairs[i].value && strcmp(key->text, f->name) == 0) {
             if (!y->pairs[i].value->text)
                 return;  /* refused by the loader: already reported */
             tfinding(c, TD_SEV_ERROR, "data.required", &sub, key->line, key->col, key->width,
@@ -1499,14 +1565,16 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
     if (!n)
         return NULL;
     for (uint32_t i = 0; i < y->n; i++) {
-        const td_ynode *key = y->pairs[i].key;
+        const td_ynode *key = y->pairs[i].key, *value = y->pairs[i].value;
+        if (!key || !key->text || !value)
+            continue;   /* a tree edited by hand (thidua test) may hold holes */
         const td_field *f = field_of(r, key->text, key->len);
         if (!f || f->slot >= r->n_fields) {
             unknown_field(c, r, key, s);
         } else {
             seg sub = { s, f->name, r->name, 0 };
             kpos kp = { key->line, key->col, key->width };
-            n->v.slots[f->slot] = type_value(c, f->type, y->pairs[i].value, &sub, &kp);
+            n->v.slots[f->slot] = type_value(c, f->type, value, &sub, &kp);
         }
         if (c->oom)
             return NULL;
@@ -1541,8 +1609,9 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
         c->oom = true;
         return NULL;
     }
+    const td_ynode hole = { .kind = TD_Y_NULL, .line = y->line, .col = y->col, .text = "" };
     for (uint32_t i = 0; i < y->n; i++) {
-        const td_ynode *it = y->items[i];
+        const td_ynode *it = y->items[i] ? y->items[i] : &hole;
         seg sub = { s, NULL, NULL, i };
         kpos kp = item_pos(c, it);
         if (it->kind == TD_Y_NULL && it->text) {
@@ -1577,7 +1646,7 @@ static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const 
 td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
                            td_arena *a, td_diag *d, td_node **out)
 {
-    typer c = { src, { a, NULL, 0 }, d, false };
+    typer c = { src, { a, NULL, 0 }, d, 0, false };
     bool d_oom = d->oom;
     const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
     *out = NULL;

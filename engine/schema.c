@@ -248,6 +248,7 @@ static const char month_names[12][10] = {
     "July", "August", "September", "October", "November", "December",
 };
 
+/* The reason is written into buf; NULL when s is a valid date. */
 const char *td_date_problem(const char *s, size_t len, char *buf, size_t size)
 {
     uint32_t y, m, d;

@@ -813,6 +813,40 @@ static void test_load_type_without_root(void **state)
     assert_int_equal(f->d.n, 0);
 }
 
+static void test_load_findings_are_capped(void **state)
+{
+    fx *f = *state;
+    size_t cap = 1600 * 24, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "name: a\n");
+    for (int i = 0; i < 1500; i++)
+        len += (size_t)snprintf(text + len, cap - len, "unknown_field_%04d: 1\n", i);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    load(f, text);
+    free(text);
+    assert_true(ms_since(&t0) < 1000);
+    assert_int_equal(f->d.n, 1001);
+    assert_int_equal(f->d.warnings, 1001);
+    const td_diagnostic *e = &f->d.items[1000];
+    assert_string_equal(e->rule, "data.limit");
+    assert_int_equal(e->line, 1002);
+    assert_contains(e->message, "more than 1000 problems in this document");
+}
+
+static void test_load_anchors_are_capped(void **state)
+{
+    fx *f = *state;
+    f->lim.max_aliases = 2;
+    open_text(f, "a: &x 1\nb: &y [2]\nc: &z 3\n", 26);
+    td_ynode *r = next_doc(f, NULL);
+    assert_int_equal(r->kind, TD_Y_NULL);
+    const td_diagnostic *e = only(f, "data.limit");
+    assert_int_equal(e->line, 3);
+    assert_contains(e->message, "more than 2 anchors");
+}
+
 static void test_load_long_scalar_refused(void **state)
 {
     fx *f = *state;
@@ -942,6 +976,8 @@ int main(void)
         T(test_load_merge_key_and_alias_key),
         T(test_load_multiline_scalar_width),
         T(test_load_type_without_root),
+        T(test_load_findings_are_capped),
+        T(test_load_anchors_are_capped),
         T(test_load_long_scalar_refused),
         T(test_load_too_many_nodes),
         T(test_load_paths_of_findings),
