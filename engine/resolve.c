@@ -410,6 +410,8 @@ static td_cexpr *node(rs *r, td_cop op, const td_type *t, td_span sp)
 
 static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_type *hint_t);
 
+static void ensure_define(rs *r, td_define *def, td_span at);
+
 static const td_type *field_type_over(rs *r, const td_type *t, const char *name,
                                       const td_field **f, const td_define **def)
 {
@@ -424,8 +426,10 @@ static const td_type *field_type_over(rs *r, const td_type *t, const char *name,
     const td_type *ft = NULL;
     if ((*f = td_record_field(rec, name)) != NULL)
         ft = (*f)->type;
-    else if ((*def = td_record_define(rec, name)) != NULL)
+    else if ((*def = td_record_define(rec, name)) != NULL) {
+        ensure_define(r, (td_define *)*def, (td_span){0, 0, 0});
         ft = (*def)->type;
+    }
     if (!ft)
         return NULL;
     if (t->kind == TD_T_LIST) /* mapped over the list, flattened */
@@ -517,11 +521,9 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
             }
             const td_define *def = td_record_define(x->elem->rec, e->name);
             if (def) {
-                if (!def->type) {
-                    ERR(r, e->span, "define-cycle",
-                        "'%s' is defined in terms of itself", e->name);
-                    return NULL;
-                }
+                ensure_define(r, (td_define *)def, e->span);
+                if (!def->type)
+                    return NULL; /* its own error is reported */
                 td_cexpr *k = node(r, TD_C_DEFINE, def->type, e->span);
                 if (k) {
                     k->up = up;
@@ -2074,29 +2076,44 @@ static void compile_defines(rs *r)
         def->name = td_arena_strdup(r->pa, d->member);
         def->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
         def->ast = d;
+        def->owner = rec;
         rec->defines = arr;
         rec->n_defines++;
     }
     for (uint32_t i = 0; i < r->p->schema.n_records && !r->fatal; i++) {
         td_record *rec = r->p->schema.records[i];
-        for (uint32_t k = 0; k < rec->n_defines; k++) {
-            td_define *def = &rec->defines[k];
-            td_decl *d = def->ast;
-            char rule[256];
-            snprintf(rule, sizeof rule, "define %s.%s", rec->name, def->name);
-            cctx c = {r, rule};
-            td_type *rt = new_type(r, TD_T_RECORD);
-            if (!rt)
-                return;
-            rt->rec = rec;
-            scope s = {NULL, rt, NULL, NULL, NULL, 0};
-            const td_cexpr *e = cx(&c, d->value, &s, NULL);
-            if (!e)
-                continue;
+        for (uint32_t k = 0; k < rec->n_defines; k++)
+            ensure_define(r, &rec->defines[k], (td_span){0, 0, 0});
+    }
+}
+
+/* Compiles a define the first time it is used, so defines may use each other in any
+ * order; a define that needs itself is an error. */
+static void ensure_define(rs *r, td_define *def, td_span at)
+{
+    if (def->state == 2 || !def->ast || r->fatal)
+        return;
+    td_decl *d = def->ast;
+    if (def->state == 1) {
+        ERR(r, at.len ? at : d->member_span, "define-cycle", "'%s' is defined in terms of "
+            "itself", def->name);
+        return;
+    }
+    def->state = 1;
+    char rule[256];
+    snprintf(rule, sizeof rule, "define %s.%s", def->owner->name, def->name);
+    cctx c = {r, rule};
+    td_type *rt = new_type(r, TD_T_RECORD);
+    if (rt) {
+        rt->rec = def->owner;
+        scope s = {NULL, rt, NULL, NULL, NULL, 0};
+        const td_cexpr *e = cx(&c, d->value, &s, NULL);
+        if (e) {
             def->expr = e;
             def->type = e->type;
         }
     }
+    def->state = 2;
 }
 
 static const td_define *report_define(rs *r, const char *name)

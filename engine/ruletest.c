@@ -641,8 +641,14 @@ static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     f->bad = true;
-    return td_diag_at_lc(f->d, TD_SEV_ERROR, "test", f->src, at ? at->line : 1,
-                         at ? at->col : 1, at && at->width ? at->width : 1, "%s", msg);
+    if (at)
+        return td_diag_at_lc(f->d, TD_SEV_ERROR, "test", f->src, at->line, at->col,
+                             at->width ? at->width : 1, "%s", msg);
+    /* about the whole file: its name, no line */
+    td_diagnostic *x = td_diag_at(f->d, TD_SEV_ERROR, "test", NULL, 0, 0, "%s", msg);
+    if (x)
+        td_diag_set(f->d, &x->file, "%s", f->path);
+    return x;
 }
 
 static void problem_hint(tfile *f, td_diagnostic *x, const char *fmt, const char *arg)
@@ -1004,7 +1010,7 @@ static td_status program_for(tfile *f, const td_program **out)
             continue;
         free(rules);
         if (!c->prog)
-            problem(f, f->rules, "cannot run these tests: the rules %s%s do not compile "
+            problem(f, f->rules, "cannot run these tests: the rules %s%s cannot be used "
                     "(see above)", c->rules ? "in " : "", c->rules ? c->rules : "built in");
         *out = c->prog;
         return TD_OK;
@@ -1105,14 +1111,19 @@ static const basefile *base_for(tfile *f, const td_ynode *at)
         }
         td_yaml_close(y);
     }
+    bool yaml_errors = scratch.errors > 0;
     td_diag_free(&scratch);
     td_arena_free(&a);
+    if (docs == 0 && !yaml_errors) {
+        td_diagnostic *x = problem(f, at, "the unit file '%s' holds no unit", path);
+        problem_hint(f, x, "%s", "a case starts from a unit file with one unit document");
+    }
     if (docs > 1) {
         td_diagnostic *x = problem(f, at, "the unit file '%s' holds %u documents; a case starts "
                                    "from one unit", path, docs);
         problem_hint(f, x, "%s", "split the file, one unit per file");
     }
-    if (f->oom || docs > 1) {
+    if (f->oom || docs > 1 || (docs == 0 && !yaml_errors)) {
         td_source_free(src);
         return NULL;
     }
@@ -1177,8 +1188,9 @@ static int cmp_rpath(const void *x, const void *y)
     return 0;
 }
 
-/* Applies a case's edits: set, then append, then remove (from the end, so that every
- * index names an item of the unit as written). False when an edit does not fit. */
+/* Applies a case's edits: set, then append (a list adds each of its items), then remove
+ * (from the end, so that every index names an item of the unit as written). False when an
+ * edit does not fit. */
 static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
 {
     char err[512];
@@ -1191,10 +1203,17 @@ static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
         }
     }
     for (uint32_t i = 0; i < c->n_appends; i++) {
+        /* a list written as the value adds each of its items ([[a, b]] adds one list) */
         const tedit *e = &c->appends[i];
-        if (!td_rt_append(&f->unit, root, &e->path, e->value, e->at, err, sizeof err)) {
-            problem(f, e->at, "append %s: %s", e->path.text, err);
-            ok = false;
+        bool many = e->value && e->value->kind == TD_Y_SEQ;
+        uint32_t n = many ? e->value->n : 1;
+        for (uint32_t k = 0; k < n; k++) {
+            td_ynode *item = many ? e->value->items[k] : e->value;
+            if (!td_rt_append(&f->unit, root, &e->path, item, e->at, err, sizeof err)) {
+                problem(f, e->at, "append %s: %s", e->path.text, err);
+                ok = false;
+                break;
+            }
         }
     }
     if (!c->n_removes)

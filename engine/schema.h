@@ -49,6 +49,8 @@ typedef struct td_define {
     const td_type *type;    /* the type of the expression; NULL while being resolved */
     const td_cexpr *expr;   /* compiled in the scope of the record */
     void *ast;              /* resolve's bookkeeping (the td_decl) */
+    const td_record *owner; /* the record it is defined on */
+    int state;              /* resolve: 0 not compiled, 1 compiling, 2 done */
 } td_define;
 
 struct td_record {

@@ -2,11 +2,14 @@
 # Fails when the library has writable data: the engine keeps no global mutable state, so
 # that a batch can be evaluated on several threads (STYLE.md, "Threads").
 # Usage: sh tools/check-globals.sh build/libthidua.a       (run by `make globals`)
-# Lists every symbol of a writable data section (nm types D d B b C G g S s V v),
-# whether global or file-local, including function-level `static` variables (nm shows
-# them as name.N). The generated parser and lexer keep their tables `const` (type r/R);
-# only bison's debug switch `td_yydebug`, present when the grammar enables tracing, is
-# allowed, since nothing writes it.
+#
+# Lists every data object, global or file-local (function-level `static` variables
+# included: they show as name.N), that lives in a writable section: .data, .bss, their
+# thread-local forms, and common symbols. `nm` cannot tell these from `static const`
+# tables of pointers, which the compiler puts in .data.rel.ro (read-only once relocated)
+# and nm shows as d/D too, so the section of each symbol is read with `objdump -t`.
+# The generated parser and lexer keep their tables `const`; bison's debug switch
+# `td_yydebug`, present only when the grammar enables tracing, is the one allowed name.
 set -u
 
 lib=${1:-}
@@ -14,32 +17,37 @@ if [ -z "$lib" ] || [ ! -f "$lib" ]; then
     echo "usage: sh tools/check-globals.sh LIBRARY.a" >&2
     exit 2
 fi
-if ! command -v nm >/dev/null 2>&1; then
-    echo "check-globals: nm is missing (apt-get install binutils)" >&2
+if ! command -v objdump >/dev/null 2>&1; then
+    echo "check-globals: objdump is missing (apt-get install binutils)" >&2
     exit 2
 fi
 
-found=$(nm -A --defined-only "$lib" 2>/dev/null | awk '
-    {
-        # lib.a:object.o: VALUE TYPE NAME   (VALUE may be absent for common symbols)
-        type = $(NF - 1); name = $NF; where = $1
-        sub(/:$/, "", where); sub(/^.*:/, "", where)
-        if (type !~ /^[DdBbCGgSsVv]$/) next
-        if (name ~ /^td_yydebug$/ || name ~ /^yydebug$/) next
-        # compiler-made data that is not program state
-        if (name ~ /^\.L/ || name ~ /^__(odr_)?asan/ || name ~ /^__ubsan/ || name ~ /^__sancov/) next
-        if (name ~ /^__tsan/ || name ~ /^__gcov/ || name ~ /^___asan/) next
-        printf "  %s: %s (%s)\n", where, name, type
-    }')
-status=$?
-if [ $status -ne 0 ]; then
-    echo "check-globals: nm failed on $lib" >&2
+table=$(objdump -t "$lib" 2>&1) || {
+    echo "check-globals: objdump failed on $lib:" >&2
+    printf '%s\n' "$table" >&2
     exit 2
-fi
+}
+
+found=$(printf '%s\n' "$table" | awk '
+    /^[^ ]+\.o:[ \t]+file format/ { obj = $1; sub(/:$/, "", obj); next }
+    /^[0-9a-f]+ / {
+        # VALUE FLAGS... SECTION SIZE NAME; FLAGS has spaces, so count from the end
+        if ($0 !~ / O /) next                          # data objects only
+        section = $(NF - 2); name = $NF
+        writable = section == ".data" || section ~ /^\.data\./ || section == ".bss" ||
+                   section ~ /^\.bss\./ || section == ".tdata" || section == ".tbss" ||
+                   section ~ /^\.tdata\./ || section ~ /^\.tbss\./ || section == "*COM*"
+        if (section ~ /^\.data\.rel\.ro/) writable = 0
+        if (!writable) next
+        if (name == "td_yydebug" || name == "yydebug") next
+        # data the compiler or a sanitizer adds, which is not program state
+        if (name ~ /^\.L/ || name ~ /^_*(odr_)?(asan|ubsan|tsan|sancov|gcov)/) next
+        printf "  %s: %s (%s)\n", obj, name, section
+    }')
 if [ -n "$found" ]; then
     echo "check-globals: writable data in $lib (the engine must keep no global mutable state):"
     printf '%s\n' "$found"
-    echo "make them const, or move them into a context struct owned by the caller"
+    echo "make each one const, or move it into a context struct that the caller owns"
     exit 1
 fi
 echo "check-globals: no writable data in $lib"

@@ -114,10 +114,24 @@ static void render(td_diag *d, seen *s, bool color)
     more_errors(hidden, file);
 }
 
+/* Errors of -D (a param that does not exist, a bad value) are usage errors (exit 2), not
+ * mistakes in the rules: they have no file. */
+static size_t define_errors(const td_diag *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        n += !d->items[i].file && d->items[i].sev == TD_SEV_ERROR && d->items[i].code &&
+             strcmp(d->items[i].code, "define") == 0;
+    return n;
+}
+
 static void summary(const char *file, const td_program *p, const td_diag *d)
 {
     if (!p) {
-        printf("%s: %zu error%s", file, d->errors, plural(d->errors, "", "s"));
+        size_t errors = d->errors - define_errors(d);
+        if (!errors)
+            return; /* only -D is wrong: the usage error says it all */
+        printf("%s: %zu error%s", file, errors, plural(errors, "", "s"));
         if (d->warnings)
             printf(", %zu warning%s", d->warnings, plural(d->warnings, "", "s"));
         putchar('\n');
@@ -134,16 +148,6 @@ static void summary(const char *file, const td_program *p, const td_diag *d)
     if (p->n_disabled)
         printf(", %u disabled", p->n_disabled);
     puts(")");
-}
-
-/* A -D that names no param or carries a bad value is a usage error (exit 2), not a
- * mistake in the rules. */
-static bool bad_define(const td_diag *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (!d->items[i].file && d->items[i].code && strcmp(d->items[i].code, "define") == 0)
-            return true;
-    return false;
 }
 
 int cmd_check(int argc, char **argv)
@@ -171,7 +175,7 @@ int cmd_check(int argc, char **argv)
             rc = 2; /* the diagnostic names the file and the reason */
         } else if (st == TD_OK || st == TD_EINPUT) {
             summary(o.args[i], p, &d);
-            int r = st == TD_OK ? 0 : bad_define(&d) ? 2 : 1;
+            int r = st == TD_OK ? 0 : define_errors(&d) ? 2 : 1;
             if (r > rc)
                 rc = r;
         } else {

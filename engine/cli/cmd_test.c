@@ -1,9 +1,11 @@
 /* `thidua test`: finds the rule tests (*.test.yaml) and runs them with engine/ruletest.c,
  * then prints `N passed, N failed`. CLI layer: arguments, colour, exit status. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -68,6 +70,12 @@ int cmd_test(int argc, char **argv)
     if (o.n_rules > 1) {
         cli_opts_free(&o);
         return cli_usage_error("test", usage, "give -r once: the entry rule file", NULL);
+    }
+    if (o.n_rules && access(o.rules[0], R_OK) != 0) {
+        fprintf(stderr, "thidua test: cannot read the rules '%s': %s\n", o.rules[0],
+                strerror(errno));
+        cli_opts_free(&o);
+        return 2;
     }
     td_rt_options opts = {o.n_rules ? o.rules[0] : NULL, verbose};
     const char *default_path = "rules/";

@@ -32,6 +32,12 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
+          "examples:\n"
+          "  thidua check rules/ben-tre/chau-thanh.rules\n"
+          "  thidua validate --as-of 2025-12-31 examples/submission/ready.yaml\n"
+          "  thidua eval --as-of 2025-12-31 -f html -o report.html examples/chau-thanh/\n"
+          "  thidua test rules/\n"
+          "\n"
           "  thidua help COMMAND     the options of one command (or thidua COMMAND --help)\n"
           "  thidua --version        the version\n"
           "\n"

@@ -286,6 +286,18 @@ static void test_resolve_message_interpolation(void **state)
     assert_string_equal(first_error(f)->code, "unknown-name");
 }
 
+static void test_resolve_defines_in_any_order(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(compile_text(f, "define exemplar.b = a and true\n"
+                                     "define exemplar.a = any steps have step == 1\n"
+                                     "criterion ex.b \"x\" cite \"II.2.2\" on exemplars error require b\n"),
+                     TD_OK);
+    assert_int_equal(compile_text(f, "define exemplar.a = b\ndefine exemplar.b = a\n"),
+                     TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "define-cycle");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve_workflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_target_requirement_constant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_message_interpolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_defines_in_any_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
