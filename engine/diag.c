@@ -432,30 +432,37 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
         fprintf(out, " %*s = hint: %s\n", 4, "", e->hint);
 }
 
+/* Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+ * two adjacent characters ("edn" -> "end") each cost one. */
 size_t td_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return la > lb ? la : lb;
-    size_t row[65];
+    size_t rows[3][65];
+    size_t *pp = rows[0], *prev = rows[1], *row = rows[2];
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                pp[j - 2] + 1 < best)
+                best = pp[j - 2] + 1;
             row[j] = best;
-            prev = cur;
         }
+        size_t *t = pp;
+        pp = prev;
+        prev = row;
+        row = t;
     }
-    return row[lb];
+    return prev[lb];
 }
 
 const char *td_suggest(const char *name, const char *const *candidates, size_t n)

@@ -1133,10 +1133,10 @@ static bool compile_message(cctx *c, const td_str *str, const scope *s, td_msg *
             continue;
         }
         size_t j = i + 1;
-        while (j < n && raw[j] != '}')
+        while (j < n && raw[j] != '}' && raw[j] != '{')
             j++;
-        td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, (uint32_t)(j - i)};
-        if (j >= n) {
+        td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, 1};
+        if (j >= n || raw[j] == '{') {
             td_diagnostic *x = ERR(r, at, "message", "'{' in a message is not closed by '}'");
             hint(r, x, "%s", "write \\{ for a literal brace");
             return false;
@@ -1358,7 +1358,8 @@ static void build_schema(rs *r)
         if (r->decls[i].decl->kind == TD_D_DOCUMENT)
             doc = r->decls[i].decl;
     if (!doc) {
-        if (r->n_decls && !r->fatal) {
+        /* after a failed import the declaration is likely in the missing file */
+        if (r->n_decls && !r->fatal && r->d->errors == 0) {
             td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "no-document",
                                           r->p->n_sources ? r->p->sources[0] : NULL, 0, 0,
                                           "no `document` declaration in these rules");
@@ -1523,10 +1524,20 @@ static void apply_defines(rs *r, const char *const *defs, size_t n)
             break;
         }
         if (!ok) {
-            char buf[64];
-            td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
-                       "-D %s: param '%s' is %s, '%s' is not", defs[i], name,
-                       tname(prm->type, buf, sizeof buf), val);
+            char buf[64], why[96];
+            const char *problem = prm->type->kind == TD_T_DATE
+                                      ? td_date_problem(val, vl, why, sizeof why)
+                                      : NULL;
+            static const char *const examples[] = {
+                [TD_T_INT] = "a whole number, e.g. 80", [TD_T_NUMBER] = "a number, e.g. 2.5",
+                [TD_T_DATE] = "a date, e.g. 2025-11-30", [TD_T_MONTH] = "a month, e.g. 2025-11",
+                [TD_T_BOOL] = "true or false"};
+            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+                                          "-D %s: param '%s' is %s, and '%s' is not%s%s", defs[i],
+                                          name, tname(prm->type, buf, sizeof buf), val,
+                                          problem ? ": " : "", problem ? problem : "");
+            if (x && prm->type->kind <= TD_T_MONTH && examples[prm->type->kind])
+                td_diag_set(r->d, &x->hint, "write %s", examples[prm->type->kind]);
             continue;
         }
         prm->value = v;
@@ -1716,10 +1727,11 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
     }
 }
 
-static const td_cexpr *const_expr(cctx *c, const td_expr *e, td_tkind kind, const char *what)
+static const td_cexpr *const_expr(cctx *c, const td_expr *e, const scope *s, td_tkind kind,
+                                  const char *what)
 {
     /* targets' requirement and due date: params or literals, no data */
-    const td_cexpr *k = cx(c, e, NULL, NULL);
+    const td_cexpr *k = cx(c, e, s, NULL);
     if (k && k->op != TD_C_CONST && k->op != TD_C_NEG) {
         ERR(c->r, e->span, "not-constant", "%s must be a param or a value written out", what);
         return NULL;
@@ -1763,9 +1775,10 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
         }
     }
     if (d->at_least)
-        out->at_least = const_expr(&c, d->at_least, TD_T_NUMBER, "the number after 'at least'");
+        out->at_least = const_expr(&c, d->at_least, ent, TD_T_NUMBER,
+                                   "the number after 'at least'");
     if (d->due)
-        out->due = const_expr(&c, d->due, TD_T_DATE, "the date after 'due'");
+        out->due = const_expr(&c, d->due, ent, TD_T_DATE, "the date after 'due'");
 }
 
 static int stage_index(const td_workflow *w, const td_cexpr *k)
@@ -2007,9 +2020,14 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                 continue;
             }
             if (found->decl->kind != d->kind) {
-                ERR(r, d->id.span, "replace-kind", "'%s' is not a %s", d->id.text,
-                    d->kind == TD_D_CRITERION ? "criterion" : d->kind == TD_D_TARGET ? "target"
-                                                                                     : "workflow");
+                static const char *const kinds[] = {[TD_D_CRITERION] = "criterion",
+                                                    [TD_D_TARGET] = "target",
+                                                    [TD_D_WORKFLOW] = "workflow"};
+                td_diagnostic *x = ERR(r, d->id.span, "replace-kind", "'%s' is not a %s but a %s",
+                                       d->id.text, kinds[d->kind], kinds[found->decl->kind]);
+                if (x)
+                    td_diag_set(r->d, &x->hint, "write `replace %s %s ...`",
+                                kinds[found->decl->kind], d->id.text);
                 continue;
             }
             found->decl = d;

@@ -420,13 +420,16 @@ exprs
     ;
 
 /* Names: see the comment at the top of this file. */
+/* Declaration keywords that no data field is named after (criterion, workflow, param,
+ * enum, record, extend, define, disable, import, replace) are not names: a rule that ends
+ * too early then reports the next declaration instead of swallowing it. */
 soft_kw
-    : T_AT | T_BECAUSE | T_BY | T_CITE | T_CRITERION | T_DATED | T_DEFINE | T_DISABLE
-    | T_DOCUMENT | T_DUE | T_ENUM | T_ERROR | T_EVIDENCE | T_EXTEND | T_GUARD | T_HINT
-    | T_HISTORY | T_IMPLEMENTS | T_IMPORT | T_INFO | T_INITIAL | T_LEAST | T_LET | T_LIST
-    | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PARAM | T_PERIOD | T_PLAN | T_RECORD
-    | T_REPLACE | T_REQUIRE | T_REQUIRED | T_SET | T_STAGE | T_STATE | T_TARGET
-    | T_TRANSITIONS | T_WARNING | T_WORKFLOW
+    : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
+    | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_GUARD | T_HINT
+    | T_HISTORY | T_IMPLEMENTS | T_INFO | T_INITIAL | T_LEAST | T_LET | T_LIST
+    | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
+    | T_REQUIRE | T_REQUIRED | T_SET | T_STAGE | T_STATE | T_TARGET
+    | T_TRANSITIONS | T_WARNING
     ;
 
 name
@@ -444,6 +447,8 @@ field_name
     | T_ALL | T_AND | T_ANY | T_AS_OF | T_EACH | T_ELSE | T_FALSE | T_HAS | T_HAVE | T_IF
     | T_IN | T_IT | T_NONE | T_NOT | T_OF | T_OR | T_POSITION | T_PREVIOUS | T_ROOT
     | T_THEN | T_TRUE | T_WHERE
+    | T_CRITERION | T_DEFINE | T_DISABLE | T_ENUM | T_EXTEND | T_IMPORT | T_PARAM | T_RECORD
+    | T_REPLACE | T_WORKFLOW
     ;
 
 %%
