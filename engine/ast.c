@@ -525,12 +525,14 @@ td_decl *ast_decl_enum(td_parse *p, const char *name, td_span name_sp, td_vec it
 }
 
 td_decl *ast_decl_record(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
-                         td_vec fields, td_span sp)
+                         td_str label, td_str cite, td_vec fields, td_span sp)
 {
     td_decl *d = decl_new(p, kind, sp);
     if (d) {
         d->name = name;
         d->name_span = name_sp;
+        d->label = label;
+        d->cite = cite;
         d->fields = fields.data;
         d->n_fields = fields.n;
     }

@@ -83,17 +83,19 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 /* ---------- paths ---------- */
 
 typedef struct strlist {
-    char **s;
+    char **s;               /* owned array; strings in `a` */
     size_t n, cap;
+    td_arena *a;            /* the batch's string arena */
 } strlist;
 
+/* Appends a copy of `s` (consumed: freed here) to the list. */
 static bool push_str(strlist *l, char *s)
 {
-    if (!s || !grow((void **)&l->s, &l->cap, l->n + 1, sizeof *l->s)) {
-        free(s);
+    char *kept = s ? td_arena_strdup(l->a, s) : NULL;
+    free(s);
+    if (!kept || !grow((void **)&l->s, &l->cap, l->n + 1, sizeof *l->s))
         return false;
-    }
-    l->s[l->n++] = s;
+    l->s[l->n++] = kept;
     return true;
 }
 
@@ -384,13 +386,6 @@ struct td_batch_group {
     uint64_t hash;
 };
 
-struct td_batch_id {
-    const char *id;         /* arena(strings) */
-    uint64_t hash;
-    uint32_t file;          /* index in files */
-    uint32_t line, col;
-};
-
 static bool rehash(uint32_t **slots, size_t *mask, size_t n, const uint64_t *hashes,
                    size_t stride)
 {
@@ -458,65 +453,174 @@ static td_status add_contrib(td_batch *b, const td_contrib *c)
     return TD_OK;
 }
 
-/* Records the unit's id, or reports it as a duplicate of an earlier unit. */
-static td_status check_id(td_batch *b, bunit *u, uint32_t file)
+/* ---- unit ids: each unit's id is remembered in 8 bytes (a hash fragment and the unit's
+ * ordinal), so that memory stays small over a large batch; a match is confirmed by
+ * evaluating the earlier unit again from its file. */
+
+#define ORD_BITS 28
+#define ORD_LIMIT ((1u << ORD_BITS) - 1)
+
+static uint64_t mix(uint64_t h)
 {
-    const char *id = u->r.id;
-    if (!id || !*id)
-        return TD_OK;
-    uint64_t h = hash_str(0xcbf29ce484222325ULL, id);
-    if (b->id_slots) {
-        for (size_t k = h & b->id_mask; b->id_slots[k]; k = (k + 1) & b->id_mask) {
-            const td_batch_id *x = &b->ids[b->id_slots[k] - 1];
-            if (x->hash != h || strcmp(x->id, id) != 0)
-                continue;
-            td_diag *d = &u->r.findings;
-            td_diagnostic *e = td_diag_at_lc(
-                d, TD_SEV_ERROR, "batch.duplicate_id", NULL, 0, 0, 1,
-                "unit id '%s' is already used by the unit at %s:%u; each unit needs its own id: "
-                "change one of them, or leave one file out if both are drafts of the same unit",
-                id, b->files[x->file], x->line);
-            if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
-                !td_diag_set(d, &e->rule, "batch.duplicate_id") ||
-                !td_diag_set(d, &e->path, "unit.id"))
-                return TD_ENOMEM;
-            e->line = u->id_line ? u->id_line : u->r.line;
-            e->col = u->id_line ? u->id_col : 1;
-            e->width = u->id_line ? u->id_width : 1;
-            e->doc = u->r.doc;
-            if (u->id_text) {
-                e->source_line = u->id_text;
-                u->id_text = NULL;
-            }
-            td_diag_sort(d);
+    /* the finalizer of MurmurHash3 */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+static bool id_grow(td_batch *b)
+{
+    size_t size = b->id_slots ? (b->id_mask + 1) * 2 : 1024;
+    uint64_t *slots = calloc(size, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; b->id_slots && i <= b->id_mask; i++) {
+        uint64_t v = b->id_slots[i];
+        if (!v)
+            continue;
+        /* entries are placed by their fragment alone, so they can be placed again */
+        size_t k = (size_t)mix(v >> ORD_BITS) & (size - 1);
+        while (slots[k])
+            k = (k + 1) & (size - 1);
+        slots[k] = v;
+    }
+    free(b->id_slots);
+    b->id_slots = slots;
+    b->id_mask = size - 1;
+    return true;
+}
+
+/* The file index and document index of the unit with `ordinal`. */
+static void locate_ordinal(const td_batch *b, uint32_t ordinal, uint32_t *file, uint32_t *doc)
+{
+    size_t lo = 0, hi = b->n_files; /* the last file whose first ordinal <= ordinal */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->file_first[mid] <= ordinal)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *file = (uint32_t)lo;
+    *doc = ordinal - b->file_first[lo];
+}
+
+/* Evaluates document `doc` of file `file` again, and tells whether its id is `id` and on
+ * which line it is written (0 when the file cannot be read again, as standard input). */
+static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char *id, bool *same,
+                            uint32_t *line)
+{
+    *same = false;
+    *line = 0;
+    if (!b->confirm_src || b->confirm_file != file) {
+        td_source_free(b->confirm_src);
+        b->confirm_src = NULL;
+        const char *path = b->files[file];
+        td_status st = strcmp(path, "-") == 0 ? TD_EIO : td_source_read(path, &b->confirm_src);
+        if (st == TD_EIO) {
+            *same = true; /* trust the hash: the earlier text is gone */
             return TD_OK;
         }
+        if (st != TD_OK)
+            return st;
+        b->confirm_file = file;
     }
-    if (!grow((void **)&b->ids, &b->cap_ids, b->n_ids + 1, sizeof *b->ids))
+    td_yaml *y = NULL;
+    td_diag scratch;
+    td_diag_init(&scratch);
+    td_unit_result r;
+    td_unit_result_init(&r);
+    td_status st = td_yaml_open(b->confirm_src, NULL, &y);
+    for (uint32_t k = 0; st == TD_OK; k++) {
+        td_ynode *root = NULL;
+        uint32_t dl = 0;
+        td_arena_reset(&b->confirm);
+        st = td_yaml_next(y, &b->confirm, &scratch, &root, &dl);
+        if (st != TD_OK || !root)
+            break;
+        if (k < doc)
+            continue;
+        td_node *node = NULL;
+        st = td_type_document(b->p->schema.document_type, root, b->confirm_src, &b->confirm,
+                              &scratch, &node);
+        if (st == TD_OK)
+            st = td_eval_document(b->p, node, b->as_of, b->confirm_src, &b->confirm, &r);
+        if (st == TD_OK && r.id && strcmp(r.id, id) == 0) {
+            const td_ynode *n = find_id(root, id, 0, true);
+            *same = true;
+            *line = n ? n->line : root->line ? root->line : dl;
+        }
+        break;
+    }
+    td_yaml_close(y);
+    td_unit_result_free(&r);
+    td_diag_free(&scratch);
+    td_arena_reset(&b->confirm);
+    return st;
+}
+
+/* Records the unit's id, or reports it as a duplicate of an earlier unit. */
+static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
+{
+    const char *id = u->r.id;
+    if (!id || !*id || ordinal >= ORD_LIMIT)
+        return TD_OK;
+    uint64_t h = mix(hash_str(0xcbf29ce484222325ULL, id));
+    uint64_t frag = h >> ORD_BITS;
+    size_t k = b->id_slots ? (size_t)mix(frag) & b->id_mask : 0;
+    for (; b->id_slots && b->id_slots[k]; k = (k + 1) & b->id_mask) {
+        uint64_t v = b->id_slots[k];
+        if (v >> ORD_BITS != frag)
+            continue;
+        uint32_t file, doc, line;
+        bool same;
+        locate_ordinal(b, (uint32_t)(v & ORD_LIMIT) - 1, &file, &doc);
+        td_status st = earlier_id(b, file, doc, id, &same, &line);
+        if (st != TD_OK)
+            return st;
+        if (!same)
+            continue;
+        char where[64];
+        if (line)
+            snprintf(where, sizeof where, ":%u", line);
+        else
+            snprintf(where, sizeof where, " (document %u)", doc + 1);
+        td_diag *d = &u->r.findings;
+        td_diagnostic *e = td_diag_at_lc(
+            d, TD_SEV_ERROR, "batch.duplicate_id", NULL, 0, 0, 1,
+            "unit id '%s' is already used by the unit at %s%s; each unit needs its own id: "
+            "change one of them, or leave one file out if both are drafts of the same unit",
+            id, b->files[file], where);
+        if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
+            !td_diag_set(d, &e->rule, "batch.duplicate_id") ||
+            !td_diag_set(d, &e->path, "unit.id"))
+            return TD_ENOMEM;
+        e->line = u->id_line ? u->id_line : u->r.line;
+        e->col = u->id_line ? u->id_col : 1;
+        e->width = u->id_line ? u->id_width : 1;
+        e->doc = u->r.doc;
+        if (u->id_text) {
+            e->source_line = u->id_text;
+            u->id_text = NULL;
+        }
+        td_diag_sort(d);
+        return TD_OK;
+    }
+    if ((!b->id_slots || (b->n_ids + 1) * 5 > (b->id_mask + 1) * 4) && !id_grow(b))
         return TD_ENOMEM;
-    td_batch_id *x = &b->ids[b->n_ids];
-    x->id = td_arena_strdup(&b->strings, id);
-    if (!x->id)
-        return TD_ENOMEM;
-    x->hash = h;
-    x->file = file;
-    x->line = u->id_line ? u->id_line : u->r.line;
-    x->col = u->id_col;
+    size_t j = (size_t)mix(frag) & b->id_mask;
+    while (b->id_slots[j])
+        j = (j + 1) & b->id_mask;
+    b->id_slots[j] = (frag << ORD_BITS) | (ordinal + 1);
     b->n_ids++;
-    if (!b->id_slots || b->n_ids * 2 > b->id_mask + 1)
-        return rehash(&b->id_slots, &b->id_mask, b->n_ids, &b->ids[0].hash, sizeof b->ids[0])
-                   ? TD_OK
-                   : TD_ENOMEM;
-    size_t k = h & b->id_mask;
-    while (b->id_slots[k])
-        k = (k + 1) & b->id_mask;
-    b->id_slots[k] = (uint32_t)b->n_ids;
     return TD_OK;
 }
 
-static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, uint32_t file)
+static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
 {
-    td_status st = check_id(b, u, file);
+    td_status st = check_id(b, u, (uint32_t)b->sum.units);
     if (st != TD_OK)
         return st;
     td_unit_result *r = &u->r;
@@ -608,7 +712,8 @@ typedef struct shared {
     const td_program *p;
     const td_batch_opts *o;
     td_batch *b;
-    fjob *jobs;             /* one per file */
+    fjob *jobs;             /* a ring of `ring` jobs: file i is in jobs[i % ring] */
+    size_t ring;
     atomic_size_t next;     /* the next file index to claim */
     size_t window;
     pthread_mutex_t mu;
@@ -644,8 +749,8 @@ static void *worker_main(void *arg)
         fjob j = {0};
         td_status st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &j);
         pthread_mutex_lock(&s->mu);
-        s->jobs[i] = j;
-        s->jobs[i].done = true;
+        s->jobs[i % s->ring] = j;
+        s->jobs[i % s->ring].done = true;
         if (st != TD_OK && s->fail == TD_OK) {
             s->fail = st;
             s->stop = true;
@@ -661,11 +766,12 @@ static void *worker_main(void *arg)
 static td_status merge_file(shared *s, size_t i)
 {
     td_batch *b = s->b;
-    fjob *j = &s->jobs[i];
+    fjob *j = &s->jobs[i % s->ring];
     b->bytes += j->bytes;
+    b->file_first[i] = (uint32_t)(b->sum.units < UINT32_MAX ? b->sum.units : UINT32_MAX);
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
-        st = merge_unit(b, s->o, &j->items[k], (uint32_t)i);
+        st = merge_unit(b, s->o, &j->items[k]);
     fjob_free(j);
     if (st == TD_OK && s->o->on_progress)
         s->o->on_progress(s->o->progress_arg, i + 1, b->n_files, b->sum.units);
@@ -685,9 +791,9 @@ static td_status run_threads(shared *s, unsigned jobs)
     } else {
         for (size_t i = 0; i < s->b->n_files; i++) {
             pthread_mutex_lock(&s->mu);
-            while (!s->jobs[i].done && !s->stop)
+            while (!s->jobs[i % s->ring].done && !s->stop)
                 pthread_cond_wait(&s->done_cv, &s->mu);
-            bool ready = s->jobs[i].done && !s->stop;
+            bool ready = s->jobs[i % s->ring].done && !s->stop;
             pthread_mutex_unlock(&s->mu);
             if (!ready)
                 break;
@@ -719,7 +825,7 @@ static td_status run_inline(shared *s)
     worker_init(&w);
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
-        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &s->jobs[i]);
+        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &s->jobs[0]);
         if (st == TD_OK)
             st = merge_file(s, i);
     }
@@ -739,35 +845,36 @@ td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_p
     b->p = p;
     b->as_of = opts->as_of;
     td_arena_init(&b->strings, 64 * 1024);
+    td_arena_init(&b->confirm, 0);
     td_status st = TD_OK;
     shared s;
     memset(&s, 0, sizeof s);
-    strlist files = {0};
-    if (!expand(paths, n_paths, &files)) {
-        for (size_t i = 0; i < files.n; i++)
-            free(files.s[i]);
-        free(files.s);
-        return TD_ENOMEM;
-    }
+    strlist files = {NULL, 0, 0, &b->strings};
+    bool ok = expand(paths, n_paths, &files);
     b->files = files.s;
     b->n_files = files.n;
+    if (!ok)
+        return TD_ENOMEM;
     b->n_stages = td_program_stage_slots(p);
     if (b->n_stages && !(b->stages = calloc(b->n_stages, sizeof *b->stages)))
+        return TD_ENOMEM;
+    if (!(b->file_first = calloc(b->n_files + 1, sizeof *b->file_first)))
         return TD_ENOMEM;
     s.p = p;
     s.o = opts;
     s.b = b;
-    s.jobs = calloc(b->n_files + 1, sizeof *s.jobs);
-    if (!s.jobs)
-        return TD_ENOMEM;
     unsigned jobs = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
     if (jobs > b->n_files)
         jobs = (unsigned)b->n_files;
+    s.window = jobs > 1 ? (size_t)jobs * WINDOW_PER_JOB : 1;
+    s.ring = s.window;
+    s.jobs = calloc(s.ring, sizeof *s.jobs);
+    if (!s.jobs)
+        return TD_ENOMEM;
     if (jobs <= 1) {
         st = run_inline(&s);
     } else {
         atomic_init(&s.next, 0);
-        s.window = (size_t)jobs * WINDOW_PER_JOB;
         pthread_mutex_init(&s.mu, NULL);
         pthread_cond_init(&s.done_cv, NULL);
         pthread_cond_init(&s.merge_cv, NULL);
@@ -776,9 +883,12 @@ td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_p
         pthread_cond_destroy(&s.done_cv);
         pthread_mutex_destroy(&s.mu);
     }
-    for (size_t i = 0; i < b->n_files; i++)
+    for (size_t i = 0; i < s.ring; i++)
         fjob_free(&s.jobs[i]);
     free(s.jobs);
+    td_source_free(b->confirm_src);
+    b->confirm_src = NULL;
+    td_arena_free(&b->confirm);
     if (st == TD_OK)
         st = finish_targets(b);
     return st;
@@ -788,9 +898,8 @@ void td_batch_free(td_batch *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->n_files; i++)
-        free(b->files[i]);
     free(b->files);
+    free(b->file_first);
     for (size_t i = 0; i < b->n_units; i++)
         td_unit_result_free(&b->units[i]);
     free(b->units);
@@ -798,8 +907,9 @@ void td_batch_free(td_batch *b)
     free(b->stages);
     free(b->groups);
     free(b->group_slots);
-    free(b->ids);
     free(b->id_slots);
+    td_source_free(b->confirm_src);
+    td_arena_free(&b->confirm);
     td_arena_free(&b->strings);
     free(b);
 }

@@ -30,12 +30,11 @@ typedef struct td_batch_summary {
 } td_batch_summary;
 
 typedef struct td_batch_group td_batch_group;
-typedef struct td_batch_id td_batch_id;
 
 struct td_batch {
     const td_program *p;    /* borrowed */
     int32_t as_of;          /* days */
-    char **files;           /* owned: the unit files read, in order (display paths) */
+    char **files;           /* owned array; strings in arena(strings): the unit files, in order */
     size_t n_files;
     uint64_t bytes;         /* bytes of unit data read */
     td_unit_result *units;  /* owned: kept results (keep_units), in order */
@@ -50,11 +49,13 @@ struct td_batch {
     size_t n_groups, cap_groups;
     uint32_t *group_slots;  /* owned: open-addressing table of index + 1 into groups */
     size_t group_mask;
-    td_batch_id *ids;       /* owned: unit ids seen, for batch.duplicate_id */
-    size_t n_ids, cap_ids;
-    uint32_t *id_slots;     /* owned: open-addressing table of index + 1 into ids */
-    size_t id_mask;
-    td_arena strings;       /* ids and group names */
+    uint64_t *id_slots;     /* owned: ids seen, as hash fragment << 28 | unit ordinal + 1 */
+    size_t id_mask, n_ids;
+    uint32_t *file_first;   /* owned: per file, the ordinal of its first unit */
+    td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */
+    uint32_t confirm_file;
+    td_arena confirm;       /* for that evaluation */
+    td_arena strings;       /* file paths and group names */
 };
 
 /* The value of a constant compiled expression (a number, or the negation of one).

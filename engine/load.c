@@ -969,6 +969,7 @@ typedef struct seg {
     const char *key;        /* the field's key, or NULL for a list item */
     const char *rec;        /* the record that has the key */
     uint32_t index;         /* 0-based position of a list item */
+    const char *cite;       /* clause of the record that has the key, or NULL */
 } seg;
 
 typedef struct kpos {
@@ -1032,6 +1033,12 @@ static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, ui
     va_end(ap);
     if (e && hint)
         td_diag_set(c->d, &e->hint, "%s", hint);
+    /* the clause of the nearest record that declares one */
+    for (const seg *x = s; e && x; x = x->up)
+        if (x->cite) {
+            td_diag_set(c->d, &e->cite, "%s", x->cite);
+            break;
+        }
 }
 
 static const char *subject(const seg *s, char *buf, size_t size)
@@ -1505,7 +1512,7 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
         for (uint32_t i = 0; i < r->n_fields; i++)
             add_fmt(&b, "%s %s", i ? "," : "", r->fields[i].name);
     }
-    seg sub = { s, key->text, r->name, 0 };
+    seg sub = { s, key->text, r->name, 0, r->cite };
     char q[QUOTE_SIZE];
     tfinding(c, TD_SEV_WARNING, "data.unknown_field", &sub, key->line, key->col, key->width,
              hint, "unknown field %s in %s; it is ignored: correct its name or delete it",
@@ -1515,7 +1522,7 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
 static void missing_field(typer *c, const td_record *r, const td_field *f, const td_ynode *y,
                           const seg *s, const kpos *k)
 {
-    seg sub = { s, f->name, r->name, 0 };
+    seg sub = { s, f->name, r->name, 0, r->cite };
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *key = y->pairs[i].key;
         if (key && key->text && y->pairs[i].value && strcmp(key->text, f->name) == 0) {
@@ -1572,7 +1579,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
         if (!f || f->slot >= r->n_fields) {
             unknown_field(c, r, key, s);
         } else {
-            seg sub = { s, f->name, r->name, 0 };
+            seg sub = { s, f->name, r->name, 0, r->cite };
             kpos kp = { key->line, key->col, key->width };
             n->v.slots[f->slot] = type_value(c, f->type, value, &sub, &kp);
         }
@@ -1612,7 +1619,7 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
     const td_ynode hole = { .kind = TD_Y_NULL, .line = y->line, .col = y->col, .text = "" };
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *it = y->items[i] ? y->items[i] : &hole;
-        seg sub = { s, NULL, NULL, i };
+        seg sub = { s, NULL, NULL, i, NULL };
         kpos kp = item_pos(c, it);
         if (it->kind == TD_Y_NULL && it->text) {
             char subj[MSG_SIZE];

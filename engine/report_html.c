@@ -91,7 +91,9 @@ static const char STYLE[] =
     "th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;"
     "vertical-align:top}\n"
     "th{background:#eef1f4}tr{break-inside:avoid}td.n{text-align:right}\n"
+    "table.tally{width:auto;min-width:60%;margin-bottom:16px}\n"
     ".pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}\n"
+    "td.pass,td.fail{white-space:nowrap}td.loc{font-size:11px;word-break:break-all}\n"
     "article{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:4px;"
     "padding:6px 12px;margin:10px 0;break-inside:avoid}\n"
     "article.passing{border-left-color:var(--warn)}\n"
@@ -225,6 +227,8 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
 #define CH_LABEL 200      /* label column */
 #define CH_BAR 400        /* bar area */
 #define CH_ROW 26         /* row height */
+#define ST_LABEL 400      /* stage charts: label column */
+#define ST_BAR 300        /* stage charts: bar area */
 
 static const char *row_color(const td_target_row *row)
 {
@@ -280,56 +284,111 @@ static void chart_target(FILE *out, const td_batch *b, size_t first, size_t n)
             fprintf(out, " / %s", q);
         if (row->has_percent)
             fprintf(out, " (%.1f%%)", td_report_percent(row->percent));
-        fprintf(out, " · %s</text></g>\n",
-                !row->has_required ? "thống kê"
-                : row->met         ? "đạt"
-                : row->severity == TD_SEV_ERROR ? "chưa đạt"
-                                                : "đang thực hiện");
+        if (row->has_required)
+            fprintf(out, " · %s", row->met                        ? "đạt"
+                                  : row->severity == TD_SEV_ERROR ? "chưa đạt"
+                                                                  : "đang thực hiện");
+        fputs("</text></g>\n", out);
     }
     fputs("</svg>\n", out);
 }
 
+static void target_heading(FILE *out, const td_target *t, const td_target_row *row, size_t n)
+{
+    fputs("<div class=\"target\"><h3>", out);
+    esc(out, t->label ? t->label : t->id);
+    fputs("</h3><p class=\"meta\"><span class=\"rule\">", out);
+    esc(out, t->id);
+    fputs("</span>", out);
+    if (t->cite && *t->cite) {
+        fputs(" · Căn cứ: mục ", out);
+        esc(out, t->cite);
+    }
+    if (row->has_required) {
+        char q[40];
+        fprintf(out, " · Yêu cầu: ít nhất %s", td_report_number(row->required, q));
+        if (n > 1 || row->group)
+            fputs(" cho mỗi nhóm", out);
+    }
+    if (t->due && t->due->op == TD_C_CONST && t->due->value.kind == TD_V_DATE) {
+        fputs(" · Thời hạn: ", out);
+        vi_date(out, t->due->value.u.days);
+    }
+    fputs("</p>\n", out);
+}
+
+/* The rows of one target start at `i`; returns how many there are. */
+static size_t rows_of(const td_batch *b, size_t i)
+{
+    size_t n = 1;
+    while (i + n < b->n_rows && b->rows[i + n].target == b->rows[i].target)
+        n++;
+    return n;
+}
+
+/* Targets with a requirement as bar charts against it; then the tallies: single counts in
+ * a table, counts by group as bar charts. */
 static void html_targets(td_report *r, const td_batch *b)
 {
     FILE *out = r->out;
     fputs("<section><h2>Chỉ tiêu</h2>\n", out);
-    if (!b->n_rows)
-        fputs("<p class=\"meta\">Bộ quy tắc không khai báo chỉ tiêu nào.</p>\n", out);
-    for (size_t i = 0; i < b->n_rows;) {
-        size_t n = 1;
-        while (i + n < b->n_rows && b->rows[i + n].target == b->rows[i].target)
-            n++;
-        const td_target *t = &r->p->targets[b->rows[i].target];
-        fputs("<div class=\"target\"><h3>", out);
-        esc(out, t->label ? t->label : t->id);
-        fputs("</h3><p class=\"meta\"><span class=\"rule\">", out);
-        esc(out, t->id);
-        fputs("</span>", out);
-        if (t->cite && *t->cite) {
-            fputs(" · Căn cứ: mục ", out);
-            esc(out, t->cite);
+    size_t required = 0, tallies = 0, single = 0;
+    for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
+        size_t n = rows_of(b, i);
+        const td_target_row *row = &b->rows[i];
+        if (!row->has_required) {
+            tallies++;
+            single += n == 1 && !row->group;
+            continue;
         }
-        if (b->rows[i].has_required) {
-            char q[40];
-            fprintf(out, " · Yêu cầu: ít nhất %s", td_report_number(b->rows[i].required, q));
-            if (n > 1 || b->rows[i].group)
-                fputs(" cho mỗi nhóm", out);
-        }
-        if (t->due && t->due->op == TD_C_CONST && t->due->value.kind == TD_V_DATE) {
-            fputs(" · Thời hạn: ", out);
-            vi_date(out, t->due->value.u.days);
-        }
-        fputs("</p>\n", out);
+        required++;
+        target_heading(out, &r->p->targets[row->target], row, n);
         chart_target(out, b, i, n);
         fputs("</div>\n", out);
-        i += n;
     }
-    fputs("<p class=\"legend\">Màu cột:<span class=\"sw\" style=\"background:#2e7d32\"></span>đạt"
-          "<span class=\"sw\" style=\"background:#c62828\"></span>chưa đạt (đã đến hạn)"
-          "<span class=\"sw\" style=\"background:#ef8f00\"></span>đang thực hiện (chưa đến hạn)"
-          "<span class=\"sw\" style=\"background:#546e7a\"></span>thống kê · vạch đứt: mức yêu cầu"
-          "</p>\n</section>\n",
-          out);
+    if (!required)
+        fputs("<p class=\"meta\">Bộ quy tắc không khai báo chỉ tiêu có mức yêu cầu.</p>\n", out);
+    else
+        fputs("<p class=\"legend\">Màu cột:<span class=\"sw\" style=\"background:#2e7d32\">"
+              "</span>đạt<span class=\"sw\" style=\"background:#c62828\"></span>chưa đạt (đã "
+              "đến hạn)<span class=\"sw\" style=\"background:#ef8f00\"></span>đang thực hiện "
+              "(chưa đến hạn) · vạch đứt: mức yêu cầu</p>\n",
+              out);
+    fputs("</section>\n", out);
+    if (!tallies)
+        return;
+    fputs("<section><h2>Số liệu thống kê</h2>\n", out);
+    if (single) {
+        fputs("<table class=\"tally\"><thead><tr><th>Nội dung</th><th>Mã</th><th>Căn cứ</th>"
+              "<th>Số lượng</th></tr></thead><tbody>\n",
+              out);
+        for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
+            const td_target_row *row = &b->rows[i];
+            if (row->has_required || rows_of(b, i) != 1 || row->group)
+                continue;
+            const td_target *t = &r->p->targets[row->target];
+            char a[40];
+            fputs("<tr><td>", out);
+            esc(out, t->label ? t->label : t->id);
+            fputs("</td><td class=\"rule\">", out);
+            esc(out, t->id);
+            fputs("</td><td>", out);
+            esc(out, t->cite);
+            fprintf(out, "</td><td class=\"n\"><b>%s</b></td></tr>\n",
+                    td_report_number(row->actual, a));
+        }
+        fputs("</tbody></table>\n", out);
+    }
+    for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
+        size_t n = rows_of(b, i);
+        const td_target_row *row = &b->rows[i];
+        if (row->has_required || (n == 1 && !row->group))
+            continue;
+        target_heading(out, &r->p->targets[row->target], row, n);
+        chart_target(out, b, i, n);
+        fputs("</div>\n", out);
+    }
+    fputs("</section>\n", out);
 }
 
 static void html_stages(td_report *r, const td_batch *b)
@@ -369,13 +428,12 @@ static void html_stages(td_report *r, const td_batch *b)
             fputs("<g><title>", out);
             esc(out, label);
             fprintf(out, ": %llu</title>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-                    (unsigned long long)c, CH_LABEL + 60 - 8, y + 16);
-            esc(out, cut(label, 34, buf, sizeof buf));
+                    (unsigned long long)c, ST_LABEL - 8, y + 16);
+            esc(out, cut(label, 60, buf, sizeof buf));
+            double bw = (double)c / (double)max * ST_BAR;
             fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" "
                          "fill=\"%s\"/><text class=\"v\" x=\"%.1f\" y=\"%d\">%llu</text></g>\n",
-                    CH_LABEL + 60, y + 2, (double)c / (double)max * (CH_BAR - 60),
-                    k == 0 ? "#90a4ae" : "#1565c0",
-                    CH_LABEL + 60 + (double)c / (double)max * (CH_BAR - 60) + 6, y + 16,
+                    ST_LABEL, y + 2, bw, k == 0 ? "#90a4ae" : "#1565c0", ST_LABEL + bw + 6, y + 16,
                     (unsigned long long)c);
         }
         fputs("</svg></div>\n", out);

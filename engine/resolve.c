@@ -1305,6 +1305,8 @@ static void build_schema(rs *r)
             if (!rec || !arr)
                 return;
             rec->name = td_arena_strdup(r->pa, d->name);
+            rec->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
+            rec->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : NULL;
             arr[sc->n_records++] = rec;
             sc->records = arr;
         }
