@@ -279,6 +279,16 @@ td_str ast_str_none(void)
     return s;
 }
 
+td_dotted *ast_dotted_filter(td_parse *p, td_dotted *path, td_expr *cond, td_span sp)
+{
+    (void)p;
+    if (path && path->n && path->filters) {
+        path->filters[path->n - 1] = cond;
+        path->span = join(path->span, sp);
+    }
+    return path;
+}
+
 td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span part_sp)
 {
     td_dotted *d = prefix;
@@ -291,17 +301,22 @@ td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span 
     uint32_t n = d->n + 1;
     const char **parts = alloc(p, n * sizeof *parts);
     td_span *spans = alloc(p, n * sizeof *spans);
+    td_expr **filters = alloc(p, n * sizeof *filters);
     const char *text = !part ? NULL
                        : n == 1 ? part
                                 : td_arena_printf(p->arena, "%s.%s", d->text, part);
-    if (!parts || !spans || !part || !text) {
+    if (!parts || !spans || !filters || !part || !text) {
         p->oom = p->stop = true;
         return d;
     }
     if (d->n) {
         memcpy(parts, d->parts, d->n * sizeof *parts);
         memcpy(spans, d->spans, d->n * sizeof *spans);
+        if (d->filters)
+            memcpy(filters, d->filters, d->n * sizeof *filters);
     }
+    filters[n - 1] = NULL;
+    d->filters = filters;
     parts[n - 1] = part;
     spans[n - 1] = part_sp;
     d->parts = parts;

@@ -73,6 +73,7 @@ typedef struct td_dotted {
     uint32_t n;
     td_span span;           /* the whole name */
     const char *text;       /* the parts joined with '.' */
+    td_expr **filters;      /* `on` paths: the [condition] after each part, or NULL */
 } td_dotted;
 
 /* A quoted string with its span. */

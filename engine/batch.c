@@ -379,34 +379,7 @@ done:
 
 /* ---------- the merge: in input order, on the calling thread ---------- */
 
-struct td_batch_group {
-    uint32_t target;
-    const char *group;      /* arena(strings) or NULL */
-    double actual;
-    uint64_t hash;
-};
-
-static bool rehash(uint32_t **slots, size_t *mask, size_t n, const uint64_t *hashes,
-                   size_t stride)
-{
-    size_t size = (*mask + 1) * 2;
-    if (!*slots)
-        size = 64;
-    uint32_t *s = calloc(size, sizeof *s);
-    if (!s)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t h = *(const uint64_t *)((const char *)hashes + i * stride);
-        size_t k = h & (size - 1);
-        while (s[k])
-            k = (k + 1) & (size - 1);
-        s[k] = (uint32_t)(i + 1);
-    }
-    free(*slots);
-    *slots = s;
-    *mask = size - 1;
-    return true;
-}
+/* ---- targets: one row per (target, group), found through an open-addressing table ---- */
 
 static uint64_t group_hash(uint32_t target, const char *group)
 {
@@ -415,41 +388,57 @@ static uint64_t group_hash(uint32_t target, const char *group)
     return h ^ (h >> 29);
 }
 
+static bool same_group(const td_target_row *r, uint32_t target, const char *group)
+{
+    return r->target == target &&
+           ((!r->group && !group) || (r->group && group && strcmp(r->group, group) == 0));
+}
+
+static bool group_grow(td_batch *b)
+{
+    size_t size = b->group_slots ? (b->group_mask + 1) * 2 : 64;
+    uint32_t *slots = calloc(size, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < b->n_rows; i++) {
+        size_t k = group_hash(b->rows[i].target, b->rows[i].group) & (size - 1);
+        while (slots[k])
+            k = (k + 1) & (size - 1);
+        slots[k] = (uint32_t)(i + 1);
+    }
+    free(b->group_slots);
+    b->group_slots = slots;
+    b->group_mask = size - 1;
+    return true;
+}
+
 static td_status add_contrib(td_batch *b, const td_contrib *c)
 {
     if (c->target >= b->p->n_targets)
         return TD_EBUG;
     uint64_t h = group_hash(c->target, c->group);
-    if (b->group_slots) {
-        for (size_t k = h & b->group_mask; b->group_slots[k]; k = (k + 1) & b->group_mask) {
-            td_batch_group *g = &b->groups[b->group_slots[k] - 1];
-            if (g->hash == h && g->target == c->target &&
-                ((!g->group && !c->group) ||
-                 (g->group && c->group && strcmp(g->group, c->group) == 0))) {
-                g->actual += c->value;
-                return TD_OK;
-            }
+    size_t k = b->group_slots ? h & b->group_mask : 0;
+    for (; b->group_slots && b->group_slots[k]; k = (k + 1) & b->group_mask) {
+        td_target_row *r = &b->rows[b->group_slots[k] - 1];
+        if (same_group(r, c->target, c->group)) {
+            r->actual += c->value;
+            return TD_OK;
         }
     }
-    if (!grow((void **)&b->groups, &b->cap_groups, b->n_groups + 1, sizeof *b->groups))
+    if (b->n_rows >= UINT32_MAX - 1 ||
+        !grow((void **)&b->rows, &b->cap_rows, b->n_rows + 1, sizeof *b->rows))
         return TD_ENOMEM;
-    td_batch_group *g = &b->groups[b->n_groups];
-    g->target = c->target;
-    g->group = c->group ? td_arena_strdup(&b->strings, c->group) : NULL;
-    if (c->group && !g->group)
+    td_target_row *r = &b->rows[b->n_rows];
+    memset(r, 0, sizeof *r);
+    r->target = c->target;
+    r->group = c->group ? td_arena_strdup(&b->strings, c->group) : NULL;
+    if (c->group && !r->group)
         return TD_ENOMEM;
-    g->actual = c->value;
-    g->hash = h;
-    b->n_groups++;
-    if (!b->group_slots || b->n_groups * 2 > b->group_mask + 1)
-        return rehash(&b->group_slots, &b->group_mask, b->n_groups, &b->groups[0].hash,
-                      sizeof b->groups[0])
-                   ? TD_OK
-                   : TD_ENOMEM;
-    size_t k = h & b->group_mask;
-    while (b->group_slots[k])
-        k = (k + 1) & b->group_mask;
-    b->group_slots[k] = (uint32_t)b->n_groups;
+    r->actual = c->value;
+    b->n_rows++;
+    if (!b->group_slots || b->n_rows * 2 > b->group_mask + 1)
+        return group_grow(b) ? TD_OK : TD_ENOMEM;
+    b->group_slots[k] = (uint32_t)b->n_rows;
     return TD_OK;
 }
 
@@ -649,60 +638,65 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
     return TD_OK;
 }
 
-static int cmp_group(const void *pa, const void *pb)
+static int cmp_row(const void *pa, const void *pb)
 {
-    const td_batch_group *a = *(const td_batch_group *const *)pa;
-    const td_batch_group *b = *(const td_batch_group *const *)pb;
+    const td_target_row *a = pa, *b = pb;
+    if (a->target != b->target)
+        return a->target < b->target ? -1 : 1;
     if (!a->group || !b->group)
         return a->group ? 1 : b->group ? -1 : 0;
     return strcmp(a->group, b->group);
 }
 
-/* Builds the target rows: each target in program order, its groups sorted by name. */
+/* Finishes the target rows: each target in program order (a row of 0 for a target nothing
+ * contributed to), its groups sorted by name; then requirement, percent, met, severity. */
 static td_status finish_targets(td_batch *b)
 {
     const td_program *p = b->p;
-    b->rows = calloc(b->n_groups + p->n_targets, sizeof *b->rows);
-    td_batch_group **sorted = calloc(b->n_groups + 1, sizeof *sorted);
-    if (!b->rows || !sorted) {
-        free(sorted);
+    free(b->group_slots);
+    b->group_slots = NULL;
+    bool *seen = calloc(p->n_targets + 1, sizeof *seen);
+    if (!seen)
         return TD_ENOMEM;
-    }
+    for (size_t i = 0; i < b->n_rows; i++)
+        seen[b->rows[i].target] = true;
     for (uint32_t t = 0; t < p->n_targets; t++) {
-        const td_target *tg = &p->targets[t];
-        size_t n = 0;
-        for (size_t i = 0; i < b->n_groups; i++)
-            if (b->groups[i].target == t)
-                sorted[n++] = &b->groups[i];
-        qsort(sorted, n, sizeof *sorted, cmp_group);
+        if (seen[t])
+            continue;
+        if (!grow((void **)&b->rows, &b->cap_rows, b->n_rows + 1, sizeof *b->rows)) {
+            free(seen);
+            return TD_ENOMEM;
+        }
+        memset(&b->rows[b->n_rows], 0, sizeof b->rows[0]);
+        b->rows[b->n_rows++].target = t;
+    }
+    free(seen);
+    if (b->n_rows > 1)
+        qsort(b->rows, b->n_rows, sizeof *b->rows, cmp_row);
+    for (size_t i = 0; i < b->n_rows; i++) {
+        td_target_row *row = &b->rows[i];
+        const td_target *tg = &p->targets[row->target];
         double req = 0;
         bool has_req = td_cexpr_const_number(tg->at_least, &req);
         bool due = true;
         if (tg->due && tg->due->op == TD_C_CONST && tg->due->value.kind == TD_V_DATE)
             due = b->as_of >= tg->due->value.u.days;
-        for (size_t i = 0; i < (n ? n : 1); i++) {
-            td_target_row *row = &b->rows[b->n_rows++];
-            row->target = t;
-            row->group = n ? sorted[i]->group : NULL;
-            row->actual = n ? sorted[i]->actual : 0;
-            row->has_required = has_req;
-            row->required = req;
-            row->met = !has_req || row->actual >= req;
-            row->severity = row->met ? TD_SEV_INFO : due ? TD_SEV_ERROR : TD_SEV_INFO;
-            row->has_percent = has_req && req > 0 && isfinite(row->actual);
-            row->percent = row->has_percent ? 100.0 * row->actual / req : 0;
-            if (has_req) {
-                b->sum.targets++;
-                if (row->met)
-                    b->sum.targets_met++;
-                else if (row->severity == TD_SEV_ERROR)
-                    b->sum.target_errors++;
-                else
-                    b->sum.target_infos++;
-            }
+        row->has_required = has_req;
+        row->required = req;
+        row->met = !has_req || row->actual >= req;
+        row->severity = row->met ? TD_SEV_INFO : due ? TD_SEV_ERROR : TD_SEV_INFO;
+        row->has_percent = has_req && req > 0 && isfinite(row->actual);
+        row->percent = row->has_percent ? 100.0 * row->actual / req : 0;
+        if (has_req) {
+            b->sum.targets++;
+            if (row->met)
+                b->sum.targets_met++;
+            else if (row->severity == TD_SEV_ERROR)
+                b->sum.target_errors++;
+            else
+                b->sum.target_infos++;
         }
     }
-    free(sorted);
     return TD_OK;
 }
 
@@ -905,7 +899,6 @@ void td_batch_free(td_batch *b)
     free(b->units);
     free(b->rows);
     free(b->stages);
-    free(b->groups);
     free(b->group_slots);
     free(b->id_slots);
     td_source_free(b->confirm_src);

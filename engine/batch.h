@@ -29,7 +29,6 @@ typedef struct td_batch_summary {
     size_t target_infos;    /* unmet rows not due yet */
 } td_batch_summary;
 
-typedef struct td_batch_group td_batch_group;
 
 struct td_batch {
     const td_program *p;    /* borrowed */
@@ -39,15 +38,14 @@ struct td_batch {
     uint64_t bytes;         /* bytes of unit data read */
     td_unit_result *units;  /* owned: kept results (keep_units), in order */
     size_t n_units, cap_units;
-    td_target_row *rows;    /* owned: by target in program order, groups by name */
-    size_t n_rows;
+    td_target_row *rows;    /* owned: by target in program order, groups by name (in the
+                             * merge: accumulators in first-seen order) */
+    size_t n_rows, cap_rows;
     uint64_t *stages;       /* owned: per workflow n_stages + 1 counters (0: no stage yet) */
     uint32_t n_stages;
     td_batch_summary sum;
     /* merge state */
-    td_batch_group *groups; /* owned: (target, group) accumulators in first-seen order */
-    size_t n_groups, cap_groups;
-    uint32_t *group_slots;  /* owned: open-addressing table of index + 1 into groups */
+    uint32_t *group_slots;  /* owned, merge only: open-addressing table of index + 1 into rows */
     size_t group_mask;
     uint64_t *id_slots;     /* owned: ids seen, as hash fragment << 28 | unit ordinal + 1 */
     size_t id_mask, n_ids;

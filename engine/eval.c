@@ -385,6 +385,26 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             n += ((unsigned char)a.u.text.s[i] & 0xC0) != 0x80;
         return vint(n, a.node);
     }
+    case TD_C_NOSPACE: {
+        td_value a = eval(e, c->a, f);
+        if (a.kind != TD_V_TEXT)
+            return a.kind == TD_V_INVALID ? ABSENT : a;
+        char *out = td_arena_alloc(e->a, a.u.text.len + 1);
+        if (!out) {
+            e->oom = true;
+            return ABSENT;
+        }
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < a.u.text.len; i++) {
+            char ch = a.u.text.s[i];
+            if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
+                out[n++] = ch;
+        }
+        out[n] = '\0';
+        a.u.text.s = out;
+        a.u.text.len = n;
+        return a;
+    }
     case TD_C_MONTH_OF: {
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_DATE)
@@ -481,16 +501,23 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         td_quant q = (td_quant)c->sub;
         if (l.kind != TD_V_LIST)
             return vbool(q != TD_Q_ANY, l.node);
+        /* like and/or: an item whose condition is not applicable (a value it needs is
+         * missing) makes the whole answer not applicable unless another item decides it */
+        bool unknown = false;
         FOR_EACH(e, l.u.list, f, fr, i) {
             td_value b = eval(e, c->b, &fr);
             bool t = truthy(&b);
-            if (q == TD_Q_ALL && b.kind == TD_V_BOOL && !t)
+            if (b.kind != TD_V_BOOL)
+                unknown = true;
+            else if (q == TD_Q_ALL && !t)
                 return vbool(false, b.node ? b.node : fr.it.node);
-            if (q == TD_Q_ANY && t)
+            else if (q == TD_Q_ANY && t)
                 return vbool(true, fr.it.node);
-            if (q == TD_Q_NONE && t)
+            else if (q == TD_Q_NONE && t)
                 return vbool(false, b.node ? b.node : fr.it.node);
         }
+        if (unknown)
+            return ABSENT;
         return vbool(q != TD_Q_ANY, l.node);
     }
     case TD_C_EACH: {
@@ -668,6 +695,15 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
 
 typedef void (*entity_fn)(unitctx *u, const frame *f, const void *arg);
 
+/* The [condition] of a path step, if any, holds for the item reached. */
+static bool keep(unitctx *u, const td_epath *path, uint32_t step, const frame *fr)
+{
+    if (!path->filters || !path->filters[step])
+        return true;
+    td_value v = eval(&u->e, path->filters[step], fr);
+    return truthy(&v);
+}
+
 /* Visits every entity at the end of `path`, building the frames and the data path. */
 static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *f,
                   entity_fn fn, const void *arg)
@@ -700,7 +736,8 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
                 u->path_len = sizeof u->path - 1;
             frame fr = {f, of_node(item), i ? of_node(child->v.list.items[i - 1]) : ABSENT,
                         i + 1, NULL};
-            visit(u, path, step + 1, &fr, fn, arg);
+            if (keep(u, path, step, &fr))
+                visit(u, path, step + 1, &fr, fn, arg);
         }
     } else if (child->type->kind == TD_T_RECORD) {
         int n = snprintf(u->path + saved, sizeof u->path - saved, "%s%s", saved ? "." : "",
@@ -709,7 +746,8 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
         if (u->path_len >= sizeof u->path)
             u->path_len = sizeof u->path - 1;
         frame fr = {f, of_node(child), ABSENT, 1, NULL};
-        visit(u, path, step + 1, &fr, fn, arg);
+        if (keep(u, path, step, &fr))
+            visit(u, path, step + 1, &fr, fn, arg);
     }
     u->path_len = saved;
     u->path[saved] = '\0';

@@ -165,6 +165,7 @@ td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp);
 td_iter ast_iter(td_parse *p, const char *binder, td_span binder_sp, td_expr *list);
 
 td_str ast_str_none(void);
+td_dotted *ast_dotted_filter(td_parse *p, td_dotted *path, td_expr *cond, td_span sp);
 td_dotted *ast_dotted(td_parse *p, td_dotted *prefix, const char *part, td_span part_sp);
 td_ast_type *ast_type(td_parse *p, const char *name, td_ast_type *elem, td_span sp);
 td_ast_field *ast_field_decl(td_parse *p, bool required, const char *name, td_span name_sp,

@@ -61,6 +61,7 @@ typedef enum td_cop {
     TD_C_ARITH,     /* op: ADD SUB MUL DIV on numbers; date/month +- int; date - date */
     TD_C_LIST,      /* [args] */
     TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF, TD_C_YEAR_OF, TD_C_MONTHS,
+    TD_C_NOSPACE,   /* without_spaces(text) */
     TD_C_COUNT,     /* count(a where b) */
     TD_C_AGG,       /* agg(c of a where b) */
     TD_C_MINMAX,    /* min/max(a, b) */
@@ -91,6 +92,7 @@ typedef struct td_epath {
     uint32_t n;                 /* steps; 0 = the document itself */
     const uint32_t *slots;      /* slot at each step */
     const td_record **recs;     /* n + 1 records: the document's, then each step's */
+    const td_cexpr **filters;   /* n conditions on the item reached at each step, or NULL */
     const char *text;           /* as written */
 } td_epath;
 

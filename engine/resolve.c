@@ -651,22 +651,23 @@ static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
 {
     rs *r = c->r;
     static const char *const fns[] = {"present", "empty", "length", "month_of", "year_of",
-                                      "months"};
+                                      "months", "without_spaces"};
     static const td_cop ops[] = {TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF,
-                                 TD_C_YEAR_OF, TD_C_MONTHS};
-    static const uint32_t arity[] = {1, 1, 1, 1, 1, 2};
+                                 TD_C_YEAR_OF, TD_C_MONTHS, TD_C_NOSPACE};
+    static const uint32_t arity[] = {1, 1, 1, 1, 1, 2, 1};
+    const size_t n_fns = sizeof fns / sizeof fns[0];
     size_t i = 0;
-    while (i < 6 && strcmp(fns[i], e->name) != 0)
+    while (i < n_fns && strcmp(fns[i], e->name) != 0)
         i++;
-    if (i == 6) {
+    if (i == n_fns) {
         td_diagnostic *x = ERR(r, e->name_span, "unknown-function", "unknown function '%s'",
                                e->name);
-        const char *sug = td_suggest(e->name, fns, 6);
+        const char *sug = td_suggest(e->name, fns, n_fns);
         if (sug)
             hint(r, x, "did you mean '%s'?", sug);
         else
-            hint(r, x, "%s", "functions are present, empty, length, month_of, year_of, months; "
-                             "count, sum, min, max take a list");
+            hint(r, x, "%s", "functions are present, empty, length, month_of, year_of, months, "
+                             "without_spaces; count, sum, min, max take a list");
         return NULL;
     }
     if (e->nargs != arity[i]) {
@@ -710,6 +711,11 @@ static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
         if (!want(c, a, TD_T_MONTH, "the first month") || !want(c, b, TD_T_MONTH, "the last month"))
             return NULL;
         t = list_of(r, r->t_month);
+        break;
+    case TD_C_NOSPACE:
+        if (!want(c, a, TD_T_TEXT, "the argument of without_spaces"))
+            return NULL;
+        t = r->t_text;
         break;
     default:
         break;
@@ -1549,8 +1555,10 @@ static void apply_defines(rs *r, const char *const *defs, size_t n)
 
 /* ---------- entity paths ---------- */
 
+static const td_cexpr *cx_bool(cctx *c, const td_expr *e, const scope *s, const char *what);
+
 static bool resolve_epath(rs *r, const td_dotted *dp, td_epath *out, scope *scopes,
-                          uint32_t max_scopes)
+                          uint32_t max_scopes, cctx *c)
 {
     const td_schema *sc = &r->p->schema;
     memset(out, 0, sizeof *out);
@@ -1563,7 +1571,8 @@ static bool resolve_epath(rs *r, const td_dotted *dp, td_epath *out, scope *scop
     }
     uint32_t *slots = td_arena_alloc(r->pa, (n + 1) * sizeof *slots);
     const td_record **recs = td_arena_alloc(r->pa, (n + 1) * sizeof *recs);
-    if (!slots || !recs) {
+    const td_cexpr **filters = td_arena_alloc(r->pa, (n + 1) * sizeof *filters);
+    if (!slots || !recs || !filters) {
         r->fatal = TD_ENOMEM;
         return false;
     }
@@ -1603,6 +1612,12 @@ static bool resolve_epath(rs *r, const td_dotted *dp, td_epath *out, scope *scop
         memset(&scopes[i + 1], 0, sizeof scopes[i + 1]);
         scopes[i + 1].up = &scopes[i];
         scopes[i + 1].elem = t;
+        if (dp->filters && dp->filters[i]) {
+            filters[i] = cx_bool(c, dp->filters[i], &scopes[i + 1], "the condition in [...]");
+            if (!filters[i])
+                return false;
+            out->filters = filters;
+        }
     }
     out->n = n;
     out->slots = slots;
@@ -1679,7 +1694,7 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
             r->d = &scratch;
         scope scopes[16];
         td_variant *var = &out->variants[out->n_variants];
-        bool ok = resolve_epath(r, &d->on[v], &var->path, scopes, 15);
+        bool ok = resolve_epath(r, &d->on[v], &var->path, scopes, 15, &c);
         scope *ent = ok ? &scopes[var->path.n] : NULL;
         if (ok) {
             ent->let_names = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_names);
@@ -1758,7 +1773,7 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
     snprintf(rule, sizeof rule, "target %s", d->id.text);
     cctx c = {r, rule};
     scope scopes[16];
-    if (!resolve_epath(r, &d->on[0], &out->path, scopes, 15))
+    if (!resolve_epath(r, &d->on[0], &out->path, scopes, 15, &c))
         return;
     scope *ent = &scopes[out->path.n];
     if (d->where)
@@ -1836,7 +1851,7 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
         return;
     }
     scope scopes[16];
-    if (!resolve_epath(r, &d->on[0], &w->path, scopes, 14))
+    if (!resolve_epath(r, &d->on[0], &w->path, scopes, 14, &c))
         return;
     scope *ent = &scopes[w->path.n];
     if (d->where)

@@ -123,7 +123,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %type <expr> expr postfix primary opt_where
 %type <iter> iter
 %type <vec> args exprs str_list dotted_list trans_list enum_list enum_seq fields field_seq
-%type <dotted> dotted
+%type <dotted> dotted epath
 %type <type> type
 %type <afield> field
 %type <item> enum_item
@@ -258,8 +258,8 @@ target_clause
     : cite_clause
     | where_clause
     | due_clause
-    | T_COUNT dotted                    { $$ = ast_clause_list(p, TD_C_COUNT, ast_vec_one(p, $2, sizeof *$2), @$); }
-    | T_SUM expr T_OF dotted            { $$ = ast_clause_sum(p, $2, $4, @$); }
+    | T_COUNT epath                     { $$ = ast_clause_list(p, TD_C_COUNT, ast_vec_one(p, $2, sizeof *$2), @$); }
+    | T_SUM expr T_OF epath             { $$ = ast_clause_sum(p, $2, $4, @$); }
     | T_BY expr                         { $$ = ast_clause_expr(p, TD_C_BY, $2, NULL, @$); }
     | T_AT T_LEAST expr                 { $$ = ast_clause_expr(p, TD_C_AT_LEAST, $3, NULL, @$); }
     ;
@@ -329,8 +329,16 @@ opt_message
     ;
 
 dotted_list
-    : dotted                            { $$ = ast_vec_one(p, $1, sizeof *$1); }
-    | dotted_list T_COMMA dotted        { $$ = ast_vec_push(p, $1, $3, sizeof *$3); }
+    : epath                             { $$ = ast_vec_one(p, $1, sizeof *$1); }
+    | dotted_list T_COMMA epath         { $$ = ast_vec_push(p, $1, $3, sizeof *$3); }
+    ;
+
+/* A path to the entities a rule applies to; a part may keep only some of its items:
+ * exemplars[type == collective].plan */
+epath
+    : any_name                          { $$ = ast_dotted(p, NULL, $1, @1); }
+    | epath T_DOT field_name            { $$ = ast_dotted(p, $1, $3, @3); }
+    | epath T_LBRACKET expr T_RBRACKET  { $$ = ast_dotted_filter(p, $1, $3, @$); }
     ;
 
 dotted
