@@ -1423,6 +1423,14 @@ static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const s
     return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
 }
 
+static bool blank(const char *p, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+            return false;
+    return true;
+}
+
 static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                             const kpos *k)
 {
@@ -1440,6 +1448,9 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         return n;
     case TD_T_INT: {
         int64_t i;
+        if (!y->plain && parse_int(y->text, y->len, &i, &range))
+            return wrong(c, t, y, s, k, "data.type", NULL,
+                         "in quotes it is a text: write the number without quotes");
         if (!parse_int(y->text, y->len, &i, &range)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",
@@ -1454,6 +1465,9 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
     }
     case TD_T_NUMBER: {
         double num;
+        if (!y->plain && parse_number(y->text, y->len, &num))
+            return wrong(c, t, y, s, k, "data.type", NULL,
+                         "in quotes it is a text: write the number without quotes");
         if (!parse_number(y->text, y->len, &num)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",
@@ -1588,8 +1602,18 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
     }
     for (uint32_t i = 0; i < r->n_fields; i++) {
         const td_field *f = &r->fields[i];
-        if (f->required && !n->v.slots[f->slot])
+        const td_node *v = n->v.slots[f->slot];
+        if (!f->required)
+            continue;
+        if (!v) {
             missing_field(c, r, f, y, s, k);
+        } else if (!v->invalid && v->type->kind == TD_T_TEXT && blank(v->v.text.s, v->v.text.len)) {
+            /* a required text written as "" is as missing as no text at all */
+            seg sub = { s, f->name, r->name, 0, r->cite };
+            tfinding(c, TD_SEV_ERROR, "data.required", &sub, v->line, v->col, v->width, NULL,
+                     "field '%s' of %s is blank, but it is required; write a value after '%s:'",
+                     f->name, r->name, f->name);
+        }
     }
     return n;
 }

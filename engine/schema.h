@@ -55,13 +55,13 @@ typedef struct td_define {
 
 struct td_record {
     const char *name;
-    const char *label;      /* Vietnamese label, or NULL */
-    const char *cite;       /* clause of the plan its data answers, or NULL: data findings
-                             * inside this record cite it */
     td_field *fields;       /* in declaration order (extend appends) */
     uint32_t n_fields;      /* == number of slots */
     td_define *defines;
     uint32_t n_defines;
+    const char *label;      /* Vietnamese label, or NULL */
+    const char *cite;       /* clause of the plan its data answers, or NULL: data findings
+                             * inside this record cite it */
 };
 
 typedef struct td_schema {

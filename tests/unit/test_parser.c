@@ -845,7 +845,7 @@ static void test_error_misspelt_keyword(void **state)
     assert_int_equal(f->diag.n, 1);
     const td_diagnostic *e = &f->diag.items[0];
     assert_string_equal(e->message,
-                        "expected a clause, a declaration, \",\" or \".\", found \"requir\"");
+                        "expected a clause, a declaration or \"[\", found \"requir\"");
     assert_int_equal(e->line, 2);
     assert_int_equal(e->col, 3);
     assert_string_equal(e->hint, "did you mean 'require'?");
