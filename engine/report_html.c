@@ -208,7 +208,8 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
     r->listed++;
     fprintf(f, "<article id=\"u%zu\"%s><h3>", r->units, fail ? "" : " class=\"passing\"");
     char title[512];
-    esc(f, td_report_unit_title(u, title, sizeof title));
+    td_report_unit_title(u, title, sizeof title);
+    esc(f, *title ? title : u->file);
     fputs("</h3><p class=\"meta\">", f);
     esc(f, u->file);
     if (u->doc && u->line)
@@ -269,7 +270,8 @@ static void chart_target(FILE *out, const td_batch *b, size_t first, size_t n)
         fprintf(out, "</title>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", CH_LABEL - 8,
                 y + 16);
         esc(out, cut(name, 28, buf, sizeof buf));
-        fprintf(out, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" fill=\"#eef1f4\"/>",
+        fprintf(out, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" "
+                     "fill=\"#eef1f4\"/>",
                 CH_LABEL, y + 2, CH_BAR);
         fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>", CH_LABEL,
                 y + 2, w, row_color(row));

@@ -153,6 +153,8 @@ const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size
         snprintf(buf, size, "%s (%s)", u->id, u->name);
     else if (u->id || u->name)
         snprintf(buf, size, "%s", u->id ? u->id : u->name);
+    else if (!u->typed && u->doc == 0)
+        buf[0] = '\0'; /* the file as a whole: unreadable, empty or not YAML */
     else if (u->line)
         snprintf(buf, size, "document %u (line %u)", u->doc + 1, u->line);
     else
@@ -304,7 +306,8 @@ td_status td_report_text_begin(td_report *r)
     return r->spool && r->spool_warn ? TD_OK : TD_EIO;
 }
 
-static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
+/* "FILE[:LINE]: ID (NAME): " in bold: where a unit is and which it is. */
+static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
 {
     style s = style_of(r);
     char title[512];
@@ -312,7 +315,12 @@ static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool w
     fprintf(out, "%s%s", s.bold, u->file ? u->file : "");
     if (u->doc && u->line)
         fprintf(out, ":%u", u->line);
-    fprintf(out, ": %s%s: ", title, s.reset);
+    fprintf(out, ": %s%s%s", title, *title ? ": " : "", s.reset);
+}
+
+static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
+{
+    unit_lead(r, u, out);
     counts(out, u->findings.errors, u->findings.warnings, warnings_only ? 0 : u->findings.infos);
     fputc('\n', out);
 }
@@ -325,12 +333,7 @@ td_status td_report_text_unit(td_report *r, const td_unit_result *u)
         td_status st = render_findings(r, &r->cap, u, r->out, TD_SEV_INFO);
         if (st != TD_OK)
             return st;
-        char title[512];
-        td_report_unit_title(u, title, sizeof title);
-        fprintf(r->out, "%s%s", s.bold, u->file ? u->file : "");
-        if (u->doc && u->line)
-            fprintf(r->out, ":%u", u->line);
-        fprintf(r->out, ": %s%s: ", title, s.reset);
+        unit_lead(r, u, r->out);
         if (counts(r->out, u->findings.errors, u->findings.warnings, u->findings.infos))
             fputs(": ", r->out);
         if (u->findings.errors)
@@ -437,8 +440,8 @@ td_status td_report_text_finish(td_report *r, const td_batch *b)
     const td_plan_info *pl = &r->p->plan;
     char date[11];
     td_format_date(r->as_of, date);
-    fprintf(out, "%s%s%s%s%s, as of %s%s\n", s.bold, pl->number ? pl->number : "(no plan)",
-            pl->title ? ": " : "", pl->title ? pl->title : "", s.reset, date, "");
+    fprintf(out, "%s%s%s%s%s, as of %s\n", s.bold, pl->number ? pl->number : "(no plan)",
+            pl->title ? ": " : "", pl->title ? pl->title : "", s.reset, date);
     fprintf(out, "%zu unit%s: %s%zu passed%s, %s%zu failed%s; ", b->sum.units,
             b->sum.units == 1 ? "" : "s", s.green, b->sum.passed, s.reset,
             b->sum.failed ? s.red : "", b->sum.failed, b->sum.failed ? s.reset : "");

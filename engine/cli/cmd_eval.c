@@ -7,8 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-
-int cmd_eval(int argc, char **argv);
+#include "commands.h"
 
 static const char USAGE[] =
     "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
@@ -158,7 +157,8 @@ static bool is_input(const char *path, const td_batch *b)
     if (stat(path, &out) != 0)
         return false;
     for (size_t i = 0; i < td_batch_files(b); i++)
-        if (stat(td_batch_file(b, i), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+        if (stat(td_batch_file(b, i), &in) == 0 && in.st_dev == out.st_dev &&
+            in.st_ino == out.st_ino)
             return true;
     return false;
 }

@@ -2,8 +2,7 @@
  * finding with file:line:col, rule and clause, then a verdict per unit. No district targets.
  * Pipeline: argv -> td_program -> td_batch_run -> text or JSON report on stdout. */
 #include "cli.h"
-
-int cmd_validate(int argc, char **argv);
+#include "commands.h"
 
 static const char USAGE[] =
     "usage: thidua validate [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"

@@ -1,0 +1,460 @@
+/* Unit tests of batch: -j independence, duplicate ids across files, a broken or unreadable
+ * file in the middle of a batch, target aggregation by group, stage counts, path expansion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+
+static const char *RULES =
+    "enum level { huyen xa ap }\n"
+    "record step { optional step: int  optional date: date  optional evidence: text }\n"
+    "record exemplar { optional name: text  optional steps: list of step }\n"
+    "record info { required id: text  optional name: text  required level: level\n"
+    "              optional commune: text }\n"
+    "record unit_file { required unit: info  optional note: text\n"
+    "                   optional exemplars: list of exemplar }\n"
+    "document unit_file\n"
+    "define unit_file.id = unit.id\n"
+    "define unit_file.name = unit.name\n"
+    "define unit_file.level = unit.level\n"
+    "define unit_file.group = unit.commune\n"
+    "define exemplar.counted = any steps have step == 1 and date <= as_of\n"
+    "criterion unit.note \"Có ghi chú\" cite \"I.1\" on document error\n"
+    "  require present(note)\n"
+    "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars where counted\n"
+    "  at least 5 due 2025-12-31\n"
+    "target ex.by_level \"Theo cấp\" cite \"II.2.1\" count exemplars where counted\n"
+    "  by unit.level at least 2 due 2025-12-31\n"
+    "target ex.by_commune \"Theo xã\" cite \"III.1\" count exemplars where counted\n"
+    "  by unit.commune\n"
+    "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+    "  history steps state step dated date evidence evidence\n"
+    "  stage 1 \"Một\" stage 2 \"Hai\"\n"
+    "  initial 1 transitions 1 -> 2\n";
+
+typedef struct fixture {
+    td_program *p;
+    char dir[64];
+    int32_t as_of;
+} fixture;
+
+static void write_file(fixture *f, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    char *slash = strrchr(path, '/');
+    if (slash > path + strlen(f->dir)) {
+        *slash = '\0';
+        mkdir(path, 0777);
+        *slash = '/';
+    }
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/td_batch_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    write_file(f, "rules.rules", RULES);
+    char rules[128];
+    snprintf(rules, sizeof rules, "%s/rules.rules", f->dir);
+    td_diag d;
+    td_diag_init(&d);
+    const char *r = rules;
+    td_status st = td_program_compile(&r, 1, NULL, 0, &d, &f->p);
+    for (size_t i = 0; i < d.n; i++)
+        td_diag_render(&d.items[i], stderr, false);
+    td_diag_free(&d);
+    assert_int_equal(st, TD_OK);
+    unlink(rules);
+    assert_true(td_date_parse("2025-12-31", &f->as_of));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    td_program_free(f->p);
+    free(f);
+    return 0;
+}
+
+/* A unit with `n` counted exemplars (step 1 dated) and one at step 2. */
+static char *unit_text(const char *id, const char *level, const char *commune, int n,
+                       bool note)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    fprintf(m, "unit:\n  id: %s\n  name: Đơn vị %s\n  level: %s\n", id, id, level);
+    if (commune)
+        fprintf(m, "  commune: %s\n", commune);
+    if (note)
+        fprintf(m, "note: có\n");
+    fprintf(m, "exemplars:\n");
+    for (int i = 0; i < n; i++)
+        fprintf(m, "  - name: Điển hình %d\n    steps:\n"
+                   "      - {step: 1, date: 2024-05-31, evidence: Biên bản}\n%s",
+                i, i == 0 ? "      - {step: 2, date: 2024-06-30, evidence: Bài viết}\n" : "");
+    fprintf(m, "  - name: Chưa có bước\n");
+    fclose(m);
+    return s;
+}
+
+static td_batch *run(fixture *f, const char *const *paths, size_t n, unsigned jobs)
+{
+    td_batch_opts o = {.as_of = f->as_of, .jobs = jobs, .keep_units = true};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run(f->p, paths, n, &o, &b), TD_OK);
+    return b;
+}
+
+static const td_diagnostic *find(const td_unit_result *u, const char *rule)
+{
+    for (size_t i = 0; i < u->findings.n; i++)
+        if (u->findings.items[i].rule && strcmp(u->findings.items[i].rule, rule) == 0)
+            return &u->findings.items[i];
+    return NULL;
+}
+
+static const td_target_row *row(const td_batch *b, const char *target, const char *group)
+{
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const td_target_row *r = &b->rows[i];
+        if (strcmp(b->p->targets[r->target].id, target) != 0)
+            continue;
+        if ((!group && !r->group) || (group && r->group && strcmp(group, r->group) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+/* Writes a district of several multi-document files in two directories. */
+static void district(fixture *f)
+{
+    static const char *communes[] = {"Tân Thạch", "An Hiệp", "Giao Long"};
+    for (int k = 0; k < 12; k++) {
+        char name[64], id1[32], id2[32];
+        snprintf(name, sizeof name, "%s/f%02d.yaml", k % 2 ? "xa" : "huyen", k);
+        snprintf(id1, sizeof id1, "U%02d-A", k);
+        snprintf(id2, sizeof id2, "U%02d-B", k);
+        char *a = unit_text(id1, k % 2 ? "xa" : "huyen", k % 2 ? communes[k % 3] : NULL, k % 3,
+                            k % 4 != 0);
+        char *b = unit_text(id2, "ap", communes[(k + 1) % 3], 1, true);
+        char *both = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&both, &len);
+        fprintf(m, "%s---\n%s", a, b);
+        fclose(m);
+        write_file(f, name, both);
+        free(a);
+        free(b);
+        free(both);
+    }
+}
+
+static void same_result(const td_unit_result *x, const td_unit_result *y)
+{
+    assert_string_equal(x->file, y->file);
+    assert_int_equal(x->doc, y->doc);
+    assert_int_equal(x->line, y->line);
+    assert_string_equal(x->id ? x->id : "", y->id ? y->id : "");
+    assert_int_equal(x->findings.n, y->findings.n);
+    for (size_t i = 0; i < x->findings.n; i++) {
+        assert_string_equal(x->findings.items[i].message, y->findings.items[i].message);
+        assert_int_equal(x->findings.items[i].line, y->findings.items[i].line);
+    }
+}
+
+static void test_batch_jobs_do_not_change_results(void **state)
+{
+    fixture *f = *state;
+    district(f);
+    const char *paths[] = {f->dir};
+    td_batch *b1 = run(f, paths, 1, 1);
+    assert_int_equal(td_batch_units(b1), 24);
+    for (unsigned jobs = 2; jobs <= 8; jobs *= 2) {
+        td_batch *bn = run(f, paths, 1, jobs);
+        assert_int_equal(td_batch_units(bn), td_batch_units(b1));
+        for (size_t i = 0; i < td_batch_units(b1); i++)
+            same_result(td_batch_unit(b1, i), td_batch_unit(bn, i));
+        assert_int_equal(bn->n_rows, b1->n_rows);
+        for (size_t i = 0; i < b1->n_rows; i++) {
+            assert_int_equal(bn->rows[i].target, b1->rows[i].target);
+            assert_string_equal(bn->rows[i].group ? bn->rows[i].group : "",
+                                b1->rows[i].group ? b1->rows[i].group : "");
+            assert_true(bn->rows[i].actual == b1->rows[i].actual);
+        }
+        assert_memory_equal(bn->stages, b1->stages, b1->n_stages * sizeof *b1->stages);
+        assert_memory_equal(&bn->sum, &b1->sum, sizeof b1->sum);
+        td_batch_free(bn);
+    }
+    td_batch_free(b1);
+}
+
+static void test_batch_orders_files_bytewise(void **state)
+{
+    fixture *f = *state;
+    district(f);
+    write_file(f, "xa/notes.txt", "not a unit file");
+    write_file(f, ".hidden/h.yaml", "unit: {id: H, level: xa}\n");
+    char *u = unit_text("Y1", "xa", "An Hiệp", 1, true);
+    write_file(f, "xa/z.yml", u);
+    free(u);
+    const char *paths[] = {f->dir};
+    td_batch *b = run(f, paths, 1, 2);
+    assert_int_equal(td_batch_files(b), 13);
+    for (size_t i = 1; i < td_batch_files(b); i++)
+        assert_true(strcmp(td_batch_file(b, i - 1), td_batch_file(b, i)) < 0);
+    assert_non_null(strstr(td_batch_file(b, 12), "xa/z.yml"));
+    td_batch_free(b);
+}
+
+static void test_batch_reports_duplicate_ids_across_files(void **state)
+{
+    fixture *f = *state;
+    char *a = unit_text("CT-X", "xa", "An Hiệp", 1, true);
+    char *c = unit_text("CT-Y", "xa", "An Hiệp", 1, true);
+    write_file(f, "a.yaml", a);
+    write_file(f, "b.yaml", c);
+    write_file(f, "c.yaml", a); /* the id of a.yaml again */
+    free(a);
+    free(c);
+    char pa[128], pb[128], pc[128];
+    snprintf(pa, sizeof pa, "%s/a.yaml", f->dir);
+    snprintf(pb, sizeof pb, "%s/b.yaml", f->dir);
+    snprintf(pc, sizeof pc, "%s/c.yaml", f->dir);
+    const char *paths[] = {pa, pb, pc};
+    for (unsigned jobs = 1; jobs <= 2; jobs++) {
+        td_batch *b = run(f, paths, 3, jobs);
+        assert_int_equal(td_batch_units(b), 3);
+        assert_null(find(td_batch_unit(b, 0), "batch.duplicate_id"));
+        assert_null(find(td_batch_unit(b, 1), "batch.duplicate_id"));
+        const td_diagnostic *e = find(td_batch_unit(b, 2), "batch.duplicate_id");
+        assert_non_null(e);
+        assert_int_equal(e->sev, TD_SEV_ERROR);
+        assert_string_equal(e->file, pc);
+        assert_int_equal(e->line, 2); /* the id: line of c.yaml */
+        char where[160];
+        snprintf(where, sizeof where, "%s:2", pa);
+        assert_non_null(strstr(e->message, where));
+        assert_int_equal(b->sum.failed, 1);
+        td_batch_free(b);
+    }
+}
+
+static void test_batch_duplicate_id_in_one_file(void **state)
+{
+    fixture *f = *state;
+    char *a = unit_text("CT-X", "xa", "An Hiệp", 1, true);
+    char *both = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&both, &len);
+    fprintf(m, "%s---\n%s", a, a);
+    fclose(m);
+    write_file(f, "a.yaml", both);
+    char pa[128];
+    snprintf(pa, sizeof pa, "%s/a.yaml", f->dir);
+    const char *paths[] = {pa};
+    td_batch *b = run(f, paths, 1, 1);
+    assert_int_equal(td_batch_units(b), 2);
+    const td_diagnostic *e = find(td_batch_unit(b, 1), "batch.duplicate_id");
+    assert_non_null(e);
+    assert_true(e->line > 2);
+    assert_non_null(strstr(e->message, ".yaml:2"));
+    td_batch_free(b);
+    free(a);
+    free(both);
+}
+
+static void test_batch_goes_on_after_broken_and_missing_files(void **state)
+{
+    fixture *f = *state;
+    char *a = unit_text("A", "xa", "An Hiệp", 1, true);
+    char *c = unit_text("C", "xa", "An Hiệp", 2, true);
+    write_file(f, "1.yaml", a);
+    write_file(f, "2.yaml", "unit: {id: B, level: xa\nnote: [unclosed\n");
+    write_file(f, "3.yaml", c);
+    write_file(f, "4.yaml", "# only a comment\n");
+    free(a);
+    free(c);
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/nowhere.yaml", f->dir);
+    const char *paths[] = {f->dir, missing};
+    for (unsigned jobs = 1; jobs <= 3; jobs++) {
+        td_batch *b = run(f, paths, 2, jobs);
+        assert_int_equal(td_batch_units(b), 5);
+        const td_unit_result *broken = td_batch_unit(b, 1);
+        assert_false(broken->typed);
+        assert_null(broken->id);
+        assert_non_null(find(broken, "data.syntax"));
+        assert_string_equal(td_batch_unit(b, 2)->id, "C");
+        assert_true(td_batch_unit(b, 2)->typed);
+        assert_non_null(find(td_batch_unit(b, 3), "data.no_document"));
+        const td_diagnostic *e = find(td_batch_unit(b, 4), "data.unreadable");
+        assert_non_null(e);
+        assert_string_equal(e->file, missing);
+        assert_non_null(strstr(e->message, "No such file"));
+        assert_int_equal(b->sum.units, 5);
+        assert_int_equal(b->sum.passed, 2);
+        assert_int_equal(b->sum.failed, 3);
+        /* the good units still count toward the targets: 1 + 2 counted exemplars */
+        assert_true(row(b, "ex.total", NULL)->actual == 3);
+        td_batch_free(b);
+    }
+}
+
+static void test_batch_aggregates_targets_by_group(void **state)
+{
+    fixture *f = *state;
+    char *u1 = unit_text("U1", "xa", "Tân Thạch", 2, true);
+    char *u2 = unit_text("U2", "huyen", NULL, 1, true);
+    char *u3 = unit_text("U3", "ap", "An Hiệp", 3, true);
+    char *u4 = unit_text("U4", "xa", "An Hiệp", 0, false);
+    write_file(f, "u1.yaml", u1);
+    write_file(f, "u2.yaml", u2);
+    write_file(f, "u3.yaml", u3);
+    write_file(f, "u4.yaml", u4);
+    free(u1);
+    free(u2);
+    free(u3);
+    free(u4);
+    const char *paths[] = {f->dir};
+    td_batch *b = run(f, paths, 1, 2);
+    const td_target_row *total = row(b, "ex.total", NULL);
+    assert_non_null(total);
+    assert_true(total->actual == 6);
+    assert_true(total->has_required && total->required == 5);
+    assert_true(total->met);
+    assert_true(total->has_percent && total->percent == 120);
+    /* grouped: a row per group, sorted by name, the requirement applies to each */
+    const td_target_row *xa = row(b, "ex.by_level", "xa");
+    const td_target_row *huyen = row(b, "ex.by_level", "huyen");
+    const td_target_row *ap = row(b, "ex.by_level", "ap");
+    assert_true(xa && huyen && ap);
+    assert_true(xa->actual == 2 && xa->met);
+    assert_true(huyen->actual == 1 && !huyen->met);
+    assert_int_equal(huyen->severity, TD_SEV_ERROR);
+    assert_true(ap->actual == 3 && ap->met);
+    assert_true(ap < huyen && huyen < xa);
+    /* a tally: no requirement; U4 makes its commune known with 0 */
+    const td_target_row *an_hiep = row(b, "ex.by_commune", "An Hiệp");
+    assert_non_null(an_hiep);
+    assert_true(an_hiep->actual == 3);
+    assert_false(an_hiep->has_required);
+    assert_true(an_hiep->met);
+    assert_true(row(b, "ex.by_commune", "Tân Thạch")->actual == 2);
+    assert_int_equal(b->sum.targets, 4);
+    assert_int_equal(b->sum.targets_met, 3);
+    assert_int_equal(b->sum.target_errors, 1);
+    assert_true(td_batch_failed(b, true));
+    /* U4 has no note: one unit fails */
+    assert_int_equal(b->sum.failed, 1);
+    /* stages: per exemplar its last stage; "Chưa có bước" exemplars have none */
+    assert_int_equal(b->n_stages, 3);
+    assert_int_equal(b->stages[0], 4); /* one per unit */
+    assert_int_equal(b->stages[2], 3); /* the first exemplar of U1, U2, U3 reaches 2 */
+    assert_int_equal(b->stages[1], 3); /* the others stay at 1 */
+    td_batch_free(b);
+}
+
+static void test_batch_unmet_target_before_due_is_progress(void **state)
+{
+    fixture *f = *state;
+    char *u1 = unit_text("U1", "xa", "Tân Thạch", 1, true);
+    write_file(f, "u1.yaml", u1);
+    free(u1);
+    const char *paths[] = {f->dir};
+    td_batch_opts o = {.jobs = 1};
+    assert_true(td_date_parse("2024-12-31", &o.as_of));
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run(f->p, paths, 1, &o, &b), TD_OK);
+    const td_target_row *total = row(b, "ex.total", NULL);
+    assert_false(total->met);
+    assert_int_equal(total->severity, TD_SEV_INFO);
+    assert_int_equal(b->sum.target_errors, 0);
+    assert_int_equal(b->sum.target_infos, 2); /* ex.total and ex.by_level for xa */
+    assert_false(td_batch_failed(b, true));
+    assert_int_equal(td_batch_units(b), 0); /* keep_units was not asked for */
+    td_batch_free(b);
+}
+
+typedef struct seen {
+    char ids[64][16];
+    size_t n;
+} seen;
+
+static td_status collect(void *arg, const td_unit_result *u)
+{
+    seen *s = arg;
+    if (s->n < 64)
+        snprintf(s->ids[s->n++], sizeof s->ids[0], "%s", u->id ? u->id : "-");
+    return TD_OK;
+}
+
+static td_status refuse(void *arg, const td_unit_result *u)
+{
+    (void)u;
+    return ++*(int *)arg == 3 ? TD_EIO : TD_OK;
+}
+
+static void test_batch_streams_units_in_order_and_stops_on_error(void **state)
+{
+    fixture *f = *state;
+    district(f);
+    const char *paths[] = {f->dir};
+    seen s1 = {0}, s2 = {0};
+    td_batch_opts o = {.as_of = f->as_of, .jobs = 1, .on_unit = collect, .arg = &s1};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run(f->p, paths, 1, &o, &b), TD_OK);
+    td_batch_free(b);
+    o.jobs = 4;
+    o.arg = &s2;
+    assert_int_equal(td_batch_run(f->p, paths, 1, &o, &b), TD_OK);
+    td_batch_free(b);
+    assert_int_equal(s1.n, 24);
+    assert_memory_equal(&s1, &s2, sizeof s1);
+    assert_string_equal(s1.ids[0], "U00-A");
+    /* a callback failure (a report that cannot be written) stops the batch */
+    int calls = 0;
+    td_batch_opts o2 = {.as_of = f->as_of, .jobs = 2, .on_unit = refuse, .arg = &calls};
+    assert_int_equal(td_batch_run(f->p, paths, 1, &o2, &b), TD_EIO);
+    assert_int_equal(calls, 3);
+    td_batch_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_batch_jobs_do_not_change_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_orders_files_bytewise, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_reports_duplicate_ids_across_files, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_duplicate_id_in_one_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_goes_on_after_broken_and_missing_files, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_aggregates_targets_by_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_unmet_target_before_due_is_progress, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_streams_units_in_order_and_stops_on_error,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,307 @@
+/* Unit tests of the reports: JSON string escaping, CSV quoting and the byte-order mark, HTML
+ * escaping of hostile names, the text verdicts and the 20-errors-per-file cap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+
+static const char *RULES =
+    "plan \"58-KH/BDVHU\" \"Kế hoạch <thi đua> & \\\"Đồng Khởi mới\\\"\"\n"
+    "enum level { huyen xa ap }\n"
+    "record step { optional step: int  optional date: date  optional evidence: text }\n"
+    "record exemplar { optional name: text  optional steps: list of step }\n"
+    "record info { required id: text  optional name: text  required level: level\n"
+    "              optional commune: text }\n"
+    "record unit_file { required unit: info  optional exemplars: list of exemplar }\n"
+    "document unit_file\n"
+    "define unit_file.id = unit.id\n"
+    "define unit_file.name = unit.name\n"
+    "define unit_file.level = unit.level\n"
+    "define unit_file.group = unit.commune\n"
+    "define exemplar.counted = any steps have step == 1 and date <= as_of\n"
+    "criterion unit.exemplars \"Có điển hình\" cite \"II.2.1\" on document error\n"
+    "  require count(exemplars where counted) >= 1\n"
+    "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars where counted\n"
+    "  at least 4 due 2025-12-31\n"
+    "target ex.by_commune \"Theo xã\" cite \"III.1\" count exemplars where counted\n"
+    "  by unit.commune\n"
+    "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+    "  history steps state step dated date evidence evidence\n"
+    "  stage 1 \"Một\" stage 2 \"Hai\"\n"
+    "  initial 1 transitions 1 -> 2\n";
+
+static const char *HOSTILE =
+    "unit:\n"
+    "  id: \"X<1>&'2'\"\n"
+    "  name: <script>alert(1)</script>\n"
+    "  level: xa\n"
+    "  commune: \"<img src=x onerror=alert(1)>\"\n"
+    "exemplars:\n"
+    "  - name: \"\\\"Tổ\\\" <b>\"\n"
+    "    steps: [{step: 1, date: 2024-05-31, evidence: Biên bản}]\n";
+
+typedef struct fixture {
+    td_program *p;
+    int32_t as_of;
+    char path[64];
+    char *out;
+    size_t len;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char rules[] = "/tmp/td_report_XXXXXX";
+    int fd = mkstemp(rules);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, RULES, strlen(RULES)), (ssize_t)strlen(RULES));
+    close(fd);
+    td_diag d;
+    td_diag_init(&d);
+    const char *r = rules;
+    td_status st = td_program_compile(&r, 1, NULL, 0, &d, &f->p);
+    for (size_t i = 0; i < d.n; i++)
+        td_diag_render(&d.items[i], stderr, false);
+    td_diag_free(&d);
+    unlink(rules);
+    assert_int_equal(st, TD_OK);
+    assert_true(td_date_parse("2025-12-31", &f->as_of));
+    strcpy(f->path, "/tmp/td_report_unit_XXXXXX");
+    fd = mkstemp(f->path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, HOSTILE, strlen(HOSTILE)), (ssize_t)strlen(HOSTILE));
+    close(fd);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    unlink(f->path);
+    free(f->out);
+    td_program_free(f->p);
+    free(f);
+    return 0;
+}
+
+/* Runs the batch over `paths` into a report of format `fmt`; the output is in f->out. */
+static void report(fixture *f, td_report_opts ro, const char *const *paths, size_t n)
+{
+    free(f->out);
+    f->out = NULL;
+    FILE *m = open_memstream(&f->out, &f->len);
+    td_report *rep = NULL;
+    assert_int_equal(td_report_open(f->p, f->as_of, &ro, m, &rep), TD_OK);
+    td_batch_opts bo = {.as_of = f->as_of, .jobs = 1, .on_unit = td_report_unit, .arg = rep};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run(f->p, paths, n, &bo, &b), TD_OK);
+    assert_int_equal(td_report_finish(rep, b), TD_OK);
+    td_report_free(rep);
+    td_batch_free(b);
+    fclose(m);
+}
+
+/* A unit result made by hand, with strings no YAML file could carry. */
+static void fake_unit(td_unit_result *u, const char *name, const char *message)
+{
+    td_unit_result_init(u);
+    u->file = strdup("dir/a,b \"c\".yaml");
+    u->id = strdup("U-1");
+    u->name = strdup(name);
+    u->line = 3;
+    td_diagnostic *e = td_diag_at_lc(&u->findings, TD_SEV_ERROR, "rule", NULL, 0, 0, 1, "%s",
+                                     message);
+    assert_non_null(e);
+    td_diag_set(&u->findings, &e->file, "%s", u->file);
+    td_diag_set(&u->findings, &e->rule, "plan.title");
+    td_diag_set(&u->findings, &e->cite, "II.2.2");
+    td_diag_set(&u->findings, &e->path, "plan");
+    e->line = 7;
+    e->col = 3;
+}
+
+/* Writes a report of one hand-made unit. */
+static void report_fake(fixture *f, td_report_opts ro, const td_unit_result *u)
+{
+    free(f->out);
+    f->out = NULL;
+    FILE *m = open_memstream(&f->out, &f->len);
+    td_report *rep = NULL;
+    assert_int_equal(td_report_open(f->p, f->as_of, &ro, m, &rep), TD_OK);
+    assert_int_equal(td_report_unit(rep, u), TD_OK);
+    td_batch *b = NULL;
+    td_batch_opts bo = {.as_of = f->as_of};
+    assert_int_equal(td_batch_run(f->p, NULL, 0, &bo, &b), TD_OK);
+    assert_int_equal(td_report_finish(rep, b), TD_OK);
+    td_report_free(rep);
+    td_batch_free(b);
+    fclose(m);
+}
+
+static void test_report_json_escapes_strings(void **state)
+{
+    fixture *f = *state;
+    td_unit_result u;
+    fake_unit(&u, "Tổ \"A\" \\ B\x01\t\n\x7f" "bad\xff\xc3" "end\xe2\x80\xa8",
+              "line 1\nline 2\r\"q\"");
+    td_report_opts ro = {.format = TD_REPORT_JSON};
+    report_fake(f, ro, &u);
+    td_unit_result_free(&u);
+    /* quotes and backslashes escaped, control characters as \u, UTF-8 kept, invalid bytes
+     * replaced by U+FFFD, U+2028 escaped for JavaScript */
+    assert_non_null(strstr(f->out, "\"name\": \"Tổ \\\"A\\\" \\\\ B\\u0001\\t\\n\x7f"
+                                   "bad\xEF\xBF\xBD\xEF\xBF\xBD" "end\\u2028\""));
+    assert_non_null(strstr(f->out, "\"message\": \"line 1\\nline 2\\r\\\"q\\\"\""));
+    assert_non_null(strstr(f->out, "\"file\": \"dir/a,b \\\"c\\\".yaml\""));
+    assert_non_null(strstr(f->out, "\"format\": \"thidua-report/1\""));
+    assert_non_null(strstr(f->out, "\"as_of\": \"2025-12-31\""));
+    assert_non_null(strstr(f->out, "\"title\": \"Kế hoạch <thi đua> & \\\"Đồng Khởi mới\\\"\""));
+    assert_non_null(strstr(f->out, "\"line\": 7, \"column\": 3"));
+    assert_non_null(strstr(f->out, "\"status\": \"fail\""));
+    for (size_t i = 0; i < f->len; i++)
+        assert_true((unsigned char)f->out[i] >= 0x20 || f->out[i] == '\n');
+}
+
+static void test_report_json_has_targets_workflows_summary(void **state)
+{
+    fixture *f = *state;
+    const char *paths[] = {f->path};
+    td_report_opts ro = {.format = TD_REPORT_JSON};
+    report(f, ro, paths, 1);
+    assert_non_null(strstr(f->out, "{\"id\": \"ex.total\", \"label\": \"Tổng\", "
+                                   "\"cite\": \"II.2.1\",\n"
+                                   "     \"group\": null, \"actual\": 1, \"required\": 4, "
+                                   "\"percent\": 25, \"met\": false, \"status\": \"not met\", "
+                                   "\"severity\": \"error\"}"));
+    assert_non_null(strstr(f->out, "\"group\": \"<img src=x onerror=alert(1)>\", \"actual\": 1, "
+                                   "\"required\": null, \"percent\": null, \"met\": null"));
+    assert_non_null(strstr(f->out, "\"none\": 0, \"stages\": [\n"
+                                   "       {\"value\": 1, \"label\": \"Một\", \"count\": 1},"));
+    assert_non_null(strstr(f->out, "\"summary\": {\"units\": 1, \"passed\": 1, \"failed\": 0, "
+                                   "\"errors\": 0, \"warnings\": 0"));
+    assert_non_null(strstr(f->out, "\"targets_not_met\": 1"));
+    /* validate reports no targets */
+    ro.validate = true;
+    report(f, ro, paths, 1);
+    assert_non_null(strstr(f->out, "\"targets\": [],"));
+    assert_non_null(strstr(f->out, "\"mode\": \"validate\""));
+}
+
+static void test_report_csv_quotes_fields(void **state)
+{
+    fixture *f = *state;
+    td_unit_result u;
+    fake_unit(&u, "=HYPERLINK(\"http://x\")", "a, b \"c\"\nd");
+    td_report_opts ro = {.format = TD_REPORT_CSV};
+    report_fake(f, ro, &u);
+    const char *expect =
+        "file,line,column,unit_id,unit_name,rule,cite,severity,message,path\r\n"
+        "\"dir/a,b \"\"c\"\".yaml\",7,3,U-1,\"'=HYPERLINK(\"\"http://x\"\")\",plan.title,II.2.2,"
+        "error,\"a, b \"\"c\"\"\nd\",plan\r\n";
+    assert_string_equal(f->out, expect);
+    ro.bom = true;
+    report_fake(f, ro, &u);
+    assert_memory_equal(f->out, "\xEF\xBB\xBF" "file,line", 12);
+    td_unit_result_free(&u);
+}
+
+static void test_report_html_escapes_hostile_names(void **state)
+{
+    fixture *f = *state;
+    const char *paths[] = {f->path};
+    td_report_opts ro = {.format = TD_REPORT_HTML};
+    report(f, ro, paths, 1);
+    assert_non_null(strstr(f->out, "<meta charset=\"utf-8\">"));
+    assert_non_null(strstr(f->out, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(f->out, "X&lt;1&gt;&amp;&#39;2&#39;"));
+    assert_non_null(strstr(f->out, "&lt;img src=x onerror=alert(1)&gt;"));
+    assert_non_null(strstr(f->out, "Kế hoạch &lt;thi đua&gt; &amp; &quot;Đồng Khởi mới&quot;"));
+    /* nothing from the data became markup, and the page needs no script or asset */
+    assert_null(strstr(f->out, "<script"));
+    assert_null(strstr(f->out, "<img"));
+    assert_null(strstr(f->out, "http://"));
+    assert_null(strstr(f->out, "https://"));
+    assert_non_null(strstr(f->out, "<svg"));
+    assert_non_null(strstr(f->out, "</html>\n"));
+    /* a finding's message and source line are escaped too */
+    td_unit_result u;
+    fake_unit(&u, "Đơn vị", "<b>bold</b> & \"q\" \xff");
+    u.findings.items[0].source_line = strdup("  title: <i>x</i>");
+    report_fake(f, ro, &u);
+    td_unit_result_free(&u);
+    assert_non_null(strstr(f->out, "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;q&quot; \xEF\xBF\xBD"));
+    assert_non_null(strstr(f->out, "title: &lt;i&gt;x&lt;/i&gt;"));
+    assert_null(strstr(f->out, "<b>bold"));
+}
+
+static void test_report_text_validate_verdicts(void **state)
+{
+    fixture *f = *state;
+    const char *paths[] = {f->path};
+    td_report_opts ro = {.format = TD_REPORT_TEXT, .validate = true};
+    report(f, ro, paths, 1);
+    char expect[256];
+    snprintf(expect, sizeof expect, "%s: X<1>&'2' (<script>alert(1)</script>): ready to submit\n",
+             f->path);
+    assert_string_equal(f->out, expect);
+    td_unit_result u;
+    fake_unit(&u, "Đơn vị", "thiếu tên");
+    report_fake(f, ro, &u);
+    td_unit_result_free(&u);
+    assert_non_null(
+        strstr(f->out, "dir/a,b \"c\".yaml:7:3: error: thiếu tên [plan.title, II.2.2]\n"));
+    assert_non_null(strstr(f->out, "dir/a,b \"c\".yaml: U-1 (Đơn vị): 1 error: not ready\n"));
+    assert_null(strstr(f->out, "\033["));
+}
+
+static void test_report_text_caps_errors_per_file(void **state)
+{
+    fixture *f = *state;
+    td_unit_result u;
+    fake_unit(&u, "Đơn vị", "lỗi 0");
+    for (int i = 1; i < 25; i++) {
+        td_diagnostic *e = td_diag_at_lc(&u.findings, TD_SEV_ERROR, "rule", NULL, 0, 0, 1,
+                                         "lỗi %d", i);
+        td_diag_set(&u.findings, &e->file, "%s", u.file);
+        e->line = (uint32_t)(10 + i);
+        e->col = 1;
+    }
+    td_report_opts ro = {.format = TD_REPORT_TEXT, .validate = true};
+    report_fake(f, ro, &u);
+    assert_non_null(strstr(f->out, "lỗi 19"));
+    assert_null(strstr(f->out, "lỗi 20"));
+    assert_non_null(strstr(f->out, "... 5 more errors in dir/a,b \"c\".yaml\n"));
+    assert_non_null(strstr(f->out, "25 errors: not ready"));
+    /* eval: the summary first, then targets, stages and the failing units */
+    ro.validate = false;
+    report_fake(f, ro, &u);
+    td_unit_result_free(&u);
+    char *summary = strstr(f->out, "0 units: 0 passed, 0 failed");
+    char *targets = strstr(f->out, "Targets at 2025-12-31");
+    char *failing = strstr(f->out, "Failing units (1)");
+    assert_true(summary && targets && failing && summary < targets && targets < failing);
+    assert_non_null(strstr(f->out, "... 5 more errors in"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_report_json_escapes_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_json_has_targets_workflows_summary, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_csv_quotes_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html_escapes_hostile_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_text_validate_verdicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_text_caps_errors_per_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
