@@ -1050,6 +1050,9 @@ void td_unit_result_free(td_unit_result *r)
     free(r->name);
     free(r->level);
     free(r->group);
+    for (uint32_t i = 0; i < r->n_values; i++)
+        free(r->values[i]);
+    free(r->values);
     td_diag_free(&r->findings);
     for (uint32_t i = 0; i < r->n_contribs; i++)
         free(r->contribs[i].group);
@@ -1096,6 +1099,14 @@ td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_
     res->name = report_field(&u, p->unit_name, &top);
     res->level = report_field(&u, p->unit_level, &top);
     res->group = report_field(&u, p->unit_group, &top);
+    if (p->n_report_values) {
+        res->values = calloc(p->n_report_values, sizeof *res->values);
+        if (!res->values)
+            return TD_ENOMEM;
+        res->n_values = p->n_report_values;
+        for (uint32_t i = 0; i < p->n_report_values; i++)
+            res->values[i] = report_field(&u, p->report_values[i], &top);
+    }
     for (uint32_t i = 0; i < p->n_criteria && !u.e.oom; i++) {
         const td_criterion *c = &p->criteria[i];
         for (uint32_t k = 0; k < c->n_variants; k++) {

@@ -21,6 +21,8 @@ typedef struct td_unit_result {
     uint32_t doc;           /* 0-based document index in the file */
     uint32_t line;          /* line where the document starts */
     char *id, *name, *level, *group; /* from the document's report defines, or NULL */
+    char **values;          /* program->report_values formatted, NULL when absent */
+    uint32_t n_values;
     bool typed;             /* the document was loaded and evaluated (else only findings) */
     td_diag findings;       /* this unit's findings, in evaluation order */
     td_contrib *contribs;

@@ -212,6 +212,8 @@ struct td_program {
     uint32_t n_notes;
     uint32_t n_disabled;        /* rules switched off by overlays */
     const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */
+    const td_define **report_values; /* the document's other defines, shown per unit */
+    uint32_t n_report_values;
 };
 
 /* Formats a value for a message into the arena (lists joined with ", "). */

@@ -195,6 +195,10 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
     esc(t, u->level);
     fputs("</td><td>", t);
     esc(t, u->group);
+    for (uint32_t i = 0; i < u->n_values; i++) {
+        fputs("</td><td class=\"n\">", t);
+        esc(t, u->values[i] ? u->values[i] : "");
+    }
     fputs("</td><td class=\"loc\">", t);
     esc(t, u->file);
     if (u->doc && u->line)
@@ -506,7 +510,14 @@ td_status td_report_html_finish(td_report *r, const td_batch *b)
     html_stages(r, b);
 
     fputs("<section><h2>Danh sách đơn vị</h2>\n<table><thead><tr><th>#</th><th>Mã</th>"
-          "<th>Tên đơn vị</th><th>Cấp</th><th>Nhóm</th><th>Tệp</th><th>Kết quả</th>"
+          "<th>Tên đơn vị</th><th>Cấp</th><th>Nhóm</th>", r->out);
+    for (uint32_t i = 0; i < r->p->n_report_values; i++) {
+        const td_define *def = r->p->report_values[i];
+        fputs("<th>", r->out);
+        esc(r->out, def->label ? def->label : def->name);
+        fputs("</th>", r->out);
+    }
+    fputs("<th>Tệp</th><th>Kết quả</th>"
           "<th>Lỗi</th><th>Cảnh báo</th></tr></thead>\n<tbody>\n",
           out);
     if (!td_report_copy(r->spool, out))

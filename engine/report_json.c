@@ -141,6 +141,21 @@ td_status td_report_json_unit(td_report *r, const td_unit_result *u)
     jstr(out, u->level);
     fputs(", \"group\": ", out);
     jstr(out, u->group);
+    if (u->n_values) {
+        fputs(",\n     \"values\": {", out);
+        for (uint32_t i = 0; i < u->n_values; i++) {
+            const td_define *def = r->p->report_values[i];
+            fputs(i ? ", " : "", out);
+            jstr(out, def->name);
+            fputs(": ", out);
+            bool num = def->type->kind == TD_T_INT || def->type->kind == TD_T_NUMBER;
+            if (u->values[i] && num)
+                fputs(u->values[i], out);
+            else
+                jstr(out, u->values[i]);
+        }
+        fputs("}", out);
+    }
     fprintf(out, ",\n     \"status\": \"%s\", \"errors\": %zu, \"warnings\": %zu, \"infos\": %zu,",
             td_unit_status(u), u->findings.errors, u->findings.warnings, u->findings.infos);
     if (!u->findings.n) {

@@ -2287,6 +2287,16 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
         r->p->unit_name = report_define(r, "name");
         r->p->unit_level = report_define(r, "level");
         r->p->unit_group = report_define(r, "group");
+        /* every other computed field of the document is a figure reports show per unit
+         * (III.1: the counts announced for each unit) */
+        const td_record *doc = r->p->schema.document;
+        r->p->report_values = td_arena_alloc(r->pa, (doc->n_defines + 1) * sizeof *r->p->report_values);
+        for (uint32_t i = 0; r->p->report_values && i < doc->n_defines; i++) {
+            const td_define *def = &doc->defines[i];
+            if (def->type && def != r->p->unit_id && def != r->p->unit_name &&
+                def != r->p->unit_level && def != r->p->unit_group)
+                r->p->report_values[r->p->n_report_values++] = def;
+        }
     }
     if (r->fatal)
         return r->fatal;
