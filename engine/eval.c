@@ -19,8 +19,21 @@ typedef struct frame {
     td_value it;            /* the element */
     td_value prev;          /* the element before it, or absent */
     uint32_t position;      /* 1-based */
-    td_value *lets;         /* entity frames: values of the criterion's lets */
+    td_value *lets;         /* entity frames: values of the criterion's lets, computed on */
+    const td_cexpr *const *let_exprs; /* first use (a let only a message needs costs */
+    bool *let_done;         /* nothing while the rule holds) */
 } frame;
+
+static frame mkframe(const frame *up, td_value it, td_value prev, uint32_t position)
+{
+    frame f;
+    memset(&f, 0, sizeof f);
+    f.up = up;
+    f.it = it;
+    f.prev = prev;
+    f.position = position;
+    return f;
+}
 
 typedef struct ev {
     const td_program *p;
@@ -130,7 +143,7 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
     if (rec->kind != TD_V_RECORD || !def->expr)
         return ABSENT;
-    frame fr = {NULL, *rec, ABSENT, 1, NULL};
+    frame fr = mkframe(NULL, *rec, ABSENT, 1);
     return eval(e, def->expr, &fr);
 }
 
@@ -193,8 +206,8 @@ static td_value get_field(ev *e, const td_cexpr *c, td_value base)
 /* Iterates list `l` with a frame below `f`; calls back with the element frame. */
 #define FOR_EACH(e, l, f, fr, i)                                                       \
     for (uint32_t i = 0; i < (l).n; i++)                                               \
-        for (frame fr = {(f), list_at(&(l), i), i ? list_at(&(l), i - 1) : ABSENT,    \
-                         i + 1, NULL},                                                 \
+        for (frame fr = mkframe((f), list_at(&(l), i),                                 \
+                                i ? list_at(&(l), i - 1) : ABSENT, i + 1),             \
                    *fr##_once = &fr;                                                   \
              fr##_once; fr##_once = NULL)
 
@@ -274,8 +287,14 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         return fr ? eval_define(e, c->def, &fr->it) : ABSENT;
     }
     case TD_C_LET: {
-        const frame *fr = frame_up(f, c->up);
-        return fr && fr->lets ? fr->lets[c->slot] : ABSENT;
+        frame *fr = (frame *)frame_up(f, c->up); /* frames live on the evaluator's stack */
+        if (!fr || !fr->lets)
+            return ABSENT;
+        if (!fr->let_done[c->slot]) {
+            fr->let_done[c->slot] = true; /* a let never refers to itself (resolve) */
+            fr->lets[c->slot] = eval(e, fr->let_exprs[c->slot], fr);
+        }
+        return fr->lets[c->slot];
     }
     case TD_C_IT: {
         const frame *fr = frame_up(f, c->up);
@@ -634,13 +653,20 @@ static const char *render_msg(ev *e, const td_msg *m, const char *fallback, cons
 
 /* ---------- findings ---------- */
 
+#define MAX_DEPTH 16 /* steps of an entity path (resolve allows 15) */
+
 typedef struct unitctx {
     ev e;
     const td_source *src;
     td_unit_result *res;
-    char path[512];         /* data path of the current entity */
+    char path[512];         /* data path of the current entity, written by build_path */
     size_t path_len;
+    const td_epath *cur_path; /* the path being visited */
+    uint32_t depth;         /* steps of it taken */
+    uint32_t index[MAX_DEPTH]; /* list index taken at each step, UINT32_MAX for a record */
 } unitctx;
+
+static void build_path(unitctx *u);
 
 /* The characters of a key at (line, col), for the caret width. */
 static uint32_t key_width(const td_diagnostic *x)
@@ -686,6 +712,7 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
         td_diag_set(d, &x->cite, "%s", cite);
     if (label)
         td_diag_set(d, &x->label, "%s", label);
+    build_path(u);
     td_diag_set(d, &x->path, "%s", u->path_len ? u->path : "");
     if (hint)
         td_diag_set(d, &x->hint, "%s", hint);
@@ -704,53 +731,67 @@ static bool keep(unitctx *u, const td_epath *path, uint32_t step, const frame *f
     return truthy(&v);
 }
 
-/* Visits every entity at the end of `path`, building the frames and the data path. */
+/* The name of the field at `slot` of record `r`. */
+static const char *slot_name(const td_record *r, uint32_t slot)
+{
+    for (uint32_t i = 0; i < r->n_fields; i++)
+        if (r->fields[i].slot == slot)
+            return r->fields[i].name;
+    return "?";
+}
+
+/* Writes the data path of the current entity ("exemplars[1].plan") into u->path; done
+ * only when a finding needs it, so that visiting stays cheap. */
+static void build_path(unitctx *u)
+{
+    const td_epath *path = u->cur_path;
+    size_t len = 0;
+    u->path[0] = '\0';
+    for (uint32_t k = 0; path && k < u->depth && len < sizeof u->path; k++) {
+        const char *name = slot_name(path->recs[k], path->slots[k]);
+        int n = u->index[k] == UINT32_MAX
+                    ? snprintf(u->path + len, sizeof u->path - len, "%s%s", k ? "." : "", name)
+                    : snprintf(u->path + len, sizeof u->path - len, "%s%s[%u]", k ? "." : "",
+                               name, u->index[k]);
+        len += n > 0 ? (size_t)n : 0;
+    }
+    u->path_len = len < sizeof u->path ? len : sizeof u->path - 1;
+}
+
+/* Visits every entity at the end of `path`, building the frames; the data path is kept as
+ * list indexes (u->index) and written out only for a finding. */
 static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *f,
                   entity_fn fn, const void *arg)
 {
     if (u->e.oom)
         return;
     if (step == path->n) {
+        u->cur_path = path;
+        u->depth = step;
         fn(u, f, arg);
         return;
     }
     const td_node *rec = f->it.u.rec;
     const td_node *child = rec->v.slots[path->slots[step]];
-    if (!child || child->invalid)
+    if (!child || child->invalid || step >= MAX_DEPTH)
         return;
-    const td_field *fd = NULL;
-    const td_record *r = path->recs[step];
-    for (uint32_t i = 0; i < r->n_fields; i++)
-        if (r->fields[i].slot == path->slots[step])
-            fd = &r->fields[i];
-    size_t saved = u->path_len;
     if (child->type->kind == TD_T_LIST) {
         for (uint32_t i = 0; i < child->v.list.n; i++) {
             const td_node *item = child->v.list.items[i];
             if (!item || item->invalid || item->type->kind != TD_T_RECORD)
                 continue;
-            int n = snprintf(u->path + saved, sizeof u->path - saved, "%s%s[%u]",
-                             saved ? "." : "", fd ? fd->name : "?", i);
-            u->path_len = saved + (n > 0 ? (size_t)n : 0);
-            if (u->path_len >= sizeof u->path)
-                u->path_len = sizeof u->path - 1;
-            frame fr = {f, of_node(item), i ? of_node(child->v.list.items[i - 1]) : ABSENT,
-                        i + 1, NULL};
+            u->index[step] = i;
+            frame fr = mkframe(f, of_node(item), i ? of_node(child->v.list.items[i - 1]) : ABSENT,
+                        i + 1);
             if (keep(u, path, step, &fr))
                 visit(u, path, step + 1, &fr, fn, arg);
         }
     } else if (child->type->kind == TD_T_RECORD) {
-        int n = snprintf(u->path + saved, sizeof u->path - saved, "%s%s", saved ? "." : "",
-                         fd ? fd->name : "?");
-        u->path_len = saved + (n > 0 ? (size_t)n : 0);
-        if (u->path_len >= sizeof u->path)
-            u->path_len = sizeof u->path - 1;
-        frame fr = {f, of_node(child), ABSENT, 1, NULL};
+        u->index[step] = UINT32_MAX;
+        frame fr = mkframe(f, of_node(child), ABSENT, 1);
         if (keep(u, path, step, &fr))
             visit(u, path, step + 1, &fr, fn, arg);
     }
-    u->path_len = saved;
-    u->path[saved] = '\0';
 }
 
 typedef struct crit_arg {
@@ -773,14 +814,16 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     const crit_arg *arg = argp;
     const td_variant *v = arg->v;
     frame f = *f0;
+    td_value lets[16];
+    bool done[16] = {false};
     if (v->n_lets) {
-        f.lets = td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
-        if (!f.lets) {
+        f.lets = v->n_lets <= 16 ? lets : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
+        f.let_done = v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.let_done);
+        if (!f.lets || !f.let_done) {
             u->e.oom = true;
             return;
         }
-        for (uint32_t i = 0; i < v->n_lets; i++)
-            f.lets[i] = eval(&u->e, v->lets[i], &f);
+        f.let_exprs = v->lets;
     }
     if (v->where) {
         td_value w = eval(&u->e, v->where, &f);
@@ -946,8 +989,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                                si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
             }
             if (si >= 0 && !w->off[TD_WF_GUARD]) {
-                frame fr = {f, of_node(entry), i ? of_node(hist->v.list.items[i - 1]) : ABSENT,
-                            i + 1, NULL};
+                frame fr = mkframe(f, of_node(entry), i ? of_node(hist->v.list.items[i - 1]) : ABSENT,
+                            i + 1);
                 for (uint32_t g = 0; g < w->n_guards; g++) {
                     const td_guard *gd = &w->guards[g];
                     if (gd->stage != (uint32_t)si)
@@ -1094,7 +1137,7 @@ td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_
     if (!root || root->invalid || root->type->kind != TD_T_RECORD)
         return TD_OK;
     res->typed = true;
-    frame top = {NULL, of_node(root), ABSENT, 1, NULL};
+    frame top = mkframe(NULL, of_node(root), ABSENT, 1);
     res->id = report_field(&u, p->unit_id, &top);
     res->name = report_field(&u, p->unit_name, &top);
     res->level = report_field(&u, p->unit_level, &top);
