@@ -17,21 +17,30 @@ const char *const td_wf_check_names[TD_WF_NCHECKS] = {
 typedef struct frame {
     const struct frame *up;
     td_value it;            /* the element */
-    td_value prev;          /* the element before it, or absent */
+    const td_node *from;    /* the data list the element belongs to, or NULL: `previous` */
+    const td_value *from_items; /* or the computed list; both NULL outside a list */
     uint32_t position;      /* 1-based */
     td_value *lets;         /* entity frames: values of the criterion's lets, computed on */
     const td_cexpr *const *let_exprs; /* first use (a let only a message needs costs */
     bool *let_done;         /* nothing while the rule holds) */
 } frame;
 
-static frame mkframe(const frame *up, td_value it, td_value prev, uint32_t position)
+static frame mkframe(const frame *up, td_value it, uint32_t position)
 {
     frame f;
     memset(&f, 0, sizeof f);
     f.up = up;
     f.it = it;
-    f.prev = prev;
     f.position = position;
+    return f;
+}
+
+static td_value list_at(const td_vlist *l, uint32_t i);
+
+static frame in_list(frame f, const td_vlist *l)
+{
+    f.from = l->node;
+    f.from_items = l->items;
     return f;
 }
 
@@ -143,7 +152,7 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
     if (rec->kind != TD_V_RECORD || !def->expr)
         return ABSENT;
-    frame fr = mkframe(NULL, *rec, ABSENT, 1);
+    frame fr = mkframe(NULL, *rec, 1);
     return eval(e, def->expr, &fr);
 }
 
@@ -206,8 +215,7 @@ static td_value get_field(ev *e, const td_cexpr *c, td_value base)
 /* Iterates list `l` with a frame below `f`; calls back with the element frame. */
 #define FOR_EACH(e, l, f, fr, i)                                                       \
     for (uint32_t i = 0; i < (l).n; i++)                                               \
-        for (frame fr = mkframe((f), list_at(&(l), i),                                 \
-                                i ? list_at(&(l), i - 1) : ABSENT, i + 1),             \
+        for (frame fr = in_list(mkframe((f), list_at(&(l), i), i + 1), &(l)),         \
                    *fr##_once = &fr;                                                   \
              fr##_once; fr##_once = NULL)
 
@@ -302,7 +310,12 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     }
     case TD_C_PREVIOUS: {
         const frame *fr = frame_up(f, c->up);
-        return fr ? fr->prev : ABSENT;
+        if (!fr || fr->position < 2)
+            return ABSENT;
+        /* computed only when asked for: most rules never look back */
+        if (fr->from)
+            return of_node(fr->from->v.list.items[fr->position - 2]);
+        return fr->from_items ? fr->from_items[fr->position - 2] : ABSENT;
     }
     case TD_C_POSITION: {
         const frame *fr = frame_up(f, c->up);
@@ -781,14 +794,14 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
             if (!item || item->invalid || item->type->kind != TD_T_RECORD)
                 continue;
             u->index[step] = i;
-            frame fr = mkframe(f, of_node(item), i ? of_node(child->v.list.items[i - 1]) : ABSENT,
-                        i + 1);
+            frame fr = mkframe(f, of_node(item), i + 1);
+            fr.from = child;
             if (keep(u, path, step, &fr))
                 visit(u, path, step + 1, &fr, fn, arg);
         }
     } else if (child->type->kind == TD_T_RECORD) {
         u->index[step] = UINT32_MAX;
-        frame fr = mkframe(f, of_node(child), ABSENT, 1);
+        frame fr = mkframe(f, of_node(child), 1);
         if (keep(u, path, step, &fr))
             visit(u, path, step + 1, &fr, fn, arg);
     }
@@ -989,8 +1002,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                                si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
             }
             if (si >= 0 && !w->off[TD_WF_GUARD]) {
-                frame fr = mkframe(f, of_node(entry), i ? of_node(hist->v.list.items[i - 1]) : ABSENT,
-                            i + 1);
+                frame fr = mkframe(f, of_node(entry), i + 1);
+                fr.from = hist;
                 for (uint32_t g = 0; g < w->n_guards; g++) {
                     const td_guard *gd = &w->guards[g];
                     if (gd->stage != (uint32_t)si)
@@ -1137,7 +1150,7 @@ td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_
     if (!root || root->invalid || root->type->kind != TD_T_RECORD)
         return TD_OK;
     res->typed = true;
-    frame top = mkframe(NULL, of_node(root), ABSENT, 1);
+    frame top = mkframe(NULL, of_node(root), 1);
     res->id = report_field(&u, p->unit_id, &top);
     res->name = report_field(&u, p->unit_name, &top);
     res->level = report_field(&u, p->unit_level, &top);
