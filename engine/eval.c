@@ -44,12 +44,24 @@ static frame in_list(frame f, const td_vlist *l)
     return f;
 }
 
+/* A computed field's value for one record of the document: a define is a pure function
+ * of its record and the as-of date, and rules ask for the same one many times. */
+typedef struct memo {
+    const td_define *def;
+    const td_node *node;
+    td_value v;
+} memo;
+
+enum { MEMO_SLOTS = 64 };    /* power of two; a full table just stops remembering */
+
 typedef struct ev {
     const td_program *p;
     const td_node *root;
     int32_t as_of;
     td_arena *a;
     bool oom;
+    memo *memo;             /* arena(unit): MEMO_SLOTS entries, or NULL until first use */
+    uint32_t memo_used;
 } ev;
 
 static const td_value ABSENT = {.kind = TD_V_ABSENT};
@@ -152,8 +164,34 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
     if (rec->kind != TD_V_RECORD || !def->expr)
         return ABSENT;
+    if (!e->memo) {
+        e->memo = td_arena_alloc(e->a, MEMO_SLOTS * sizeof *e->memo);
+        e->memo_used = 0;
+    }
+    memo *slot = NULL;
+    if (e->memo) {
+        uintptr_t h = ((uintptr_t)def * 31u) ^ ((uintptr_t)rec->u.rec >> 4);
+        h ^= h >> 9;
+        for (uint32_t k = 0; k < MEMO_SLOTS; k++) {
+            memo *m = &e->memo[(h + k) & (MEMO_SLOTS - 1)];
+            if (m->def == def && m->node == rec->u.rec)
+                return m->v;
+            if (!m->def) {
+                if (e->memo_used < MEMO_SLOTS * 3 / 4)
+                    slot = m;
+                break;
+            }
+        }
+    }
     frame fr = mkframe(NULL, *rec, 1);
-    return eval(e, def->expr, &fr);
+    td_value v = eval(e, def->expr, &fr);
+    if (slot && !e->oom) {
+        slot->def = def;
+        slot->node = rec->u.rec;
+        slot->v = v;
+        e->memo_used++;
+    }
+    return v;
 }
 
 /* A computed list being built in the unit arena. */
