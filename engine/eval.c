@@ -969,7 +969,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                               "stage it records", i + 1));
             }
             if (si >= 0) {
-                if (prev_si < 0 && last < 0 && !w->initial[si]) {
+                if (prev_si < 0 && !w->initial[si]) {
                     const char *starts = "";
                     for (uint32_t k = 0; k < w->n_stages; k++)
                         if (w->initial[k])
@@ -994,7 +994,9 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                                                    : " (stages are not skipped)"));
                 }
                 prev_si = si;
-                last = si;
+                /* where an item stands at the as-of date: its last stage done by then */
+                if (dn && !dn->invalid && dn->v.days <= u->e.as_of)
+                    last = si;
             }
             if (!dn) {
                 wf_finding(u, w, TD_WF_DATE, NULL, entry,

@@ -9,9 +9,9 @@
 #               2025-12-31: unmet before it is `progress`, on or after it `not met`;
 #   III.1       counted exemplars per commune, per kind, per unit; the encouraged tallies
 #               by tag (thanh_nien, phu_nu, llvt); units with >= 1 counted exemplar;
-#   stages      the highest step recorded in each exemplar's `steps`, whatever its date
-#               (examples/chau-thanh/README.md, "Highest recorded step"): checked at
-#               2025-12-31, the date for which the README states them.
+#   stages      the last step of each exemplar's `steps` dated on or before the as-of date
+#               (where it stands then; examples/chau-thanh/README.md): checked at
+#               both as-of dates.
 # Then it runs `thidua eval -f json` at each as-of date, takes the numbers out of the
 # thidua-report/1 document with sed/awk, and compares. Prints one line per check and
 # `N passed, N failed`; exits 1 on any mismatch, 2 if it cannot run.
@@ -70,13 +70,14 @@ function flowtags(s,   n, a, i, t) {
 function end_step() {
     if (in_item && item_step != "") {
         if (item_step + 0 > high) high = item_step + 0
+        dated = dated " " (item_step + 0) "@" (item_date == "" ? "-" : item_date)
         if (item_step + 0 == 1 && item_date != "" && (step1 == "-" || item_date < step1)) step1 = item_date
     }
     in_item = 0; item_step = ""; item_date = ""
 }
 function end_exemplar() {
     end_step()
-    if (in_ex) printf "E\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", uid, level, kind, commune, step1, high, tags
+    if (in_ex) printf "E\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", uid, level, kind, commune, step1, high, tags, dated
     in_ex = 0; in_steps = 0; in_tags = 0
 }
 function end_doc() {
@@ -109,7 +110,7 @@ FNR == 1 { end_doc() }
     if (top != "exemplars") next
     if (c ~ /^-( |$)/ && (ex_dash < 0 || i == ex_dash)) {     # a new exemplar
         end_exemplar()
-        ex_dash = i; in_ex = 1; step1 = "-"; high = 0; tags = ""
+        ex_dash = i; in_ex = 1; step1 = "-"; high = 0; tags = ""; dated = ""
         c = substr(c, 2); sub(/^ +/, "", c); i = i + 2
         ex_key = i
         if (c == "") next
@@ -255,9 +256,14 @@ for asof in "$@"; do
         END { printf "targets %s met %s not_met %s in_progress %s\n", f["targets"], f["targets_met"], f["targets_not_met"], f["targets_in_progress"] }' >"$tmp/a.sum"
     check "$asof summary targets" "$tmp/e.sum" "$tmp/a.sum" "$(cat "$tmp/e.sum")"
 
-    # stages: the highest step recorded per exemplar, as the README states it for 2025-12-31
-    if [ "$asof" = "$DUE" ]; then
-        awk -F '\t' '$1 == "E" { n[$7]++ } END { printf "none %d", n[0]; for (s = 1; s <= 5; s++) printf " %d:%d", s, n[s]; print "" }' \
+    # stages: where each exemplar stands at the as-of date, the last step recorded with a date
+    # on or before it (steps are in order in these files)
+    if true; then
+        awk -F '\t' -v asof="$asof" '$1 == "E" {
+                st = 0; k = split($9, a, " ")
+                for (i = 1; i <= k; i++) { split(a[i], sd, "@"); if (sd[2] != "-" && sd[2] <= asof) st = sd[1] + 0 }
+                n[st]++
+            } END { printf "none %d", n[0]; for (s = 1; s <= 5; s++) printf " %d:%d", s, n[s]; print "" }' \
             "$tmp/facts" >"$tmp/e.stages"
         tr '\n' ' ' <"$tmp/report.json" | sed -n 's/.*"workflows": *\[ *{"id": "exemplar.steps"[^[]*"none": *\([0-9]*\), *"stages": *\[\([^]]*\)\].*/\1 \2/p' |
             awk '{ printf "none %d", $1; for (i = 2; i <= NF; i++) { if ($i == "{\"value\":") v = $(i + 1) + 0; if ($i == "\"count\":") { c = $(i + 1); gsub(/[^0-9]/, "", c); printf " %d:%d", v, c } } print "" }' \
