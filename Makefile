@@ -55,7 +55,7 @@ $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
 $(BUILD)/builtin_rules.o: $(BUILD)/builtin_rules.c
 	$(CC) $(GENFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard engine/*.h) include/thidua.h $(BUILD)/parser.h $(BUILD)/lexer.h
+$(BUILD)/%.o: %.c $(wildcard engine/*.h engine/cli/*.h) include/thidua.h $(BUILD)/parser.h $(BUILD)/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 

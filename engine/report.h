@@ -28,6 +28,7 @@ struct td_report {
     /* text (eval): units that pass but have warnings, listed after the failing ones */
     FILE *spool_warn;       /* owned */
     size_t warned;
+    FILE *spool_units;      /* owned: text (eval): one line per unit with its figures */
 };
 
 /* The formats: begin after open, one call per unit, finish with the aggregates. */

@@ -141,7 +141,9 @@ td_status td_report_json_unit(td_report *r, const td_unit_result *u)
     jstr(out, u->level);
     fputs(", \"group\": ", out);
     jstr(out, u->group);
-    if (u->n_values) {
+    if (r->p->n_report_values && !u->n_values) {
+        fputs(",\n     \"values\": null", out);
+    } else if (u->n_values) {
         fputs(",\n     \"values\": {", out);
         for (uint32_t i = 0; i < u->n_values; i++) {
             const td_define *def = r->p->report_values[i];

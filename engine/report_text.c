@@ -82,6 +82,8 @@ void td_report_free(td_report *r)
         fclose(r->spool2);
     if (r->spool_warn)
         fclose(r->spool_warn);
+    if (r->spool_units)
+        fclose(r->spool_units);
     free(r->cap.file);
     free(r->cap_warn.file);
     free(r);
@@ -303,7 +305,9 @@ td_status td_report_text_begin(td_report *r)
         return TD_OK;
     r->spool = tmpfile();
     r->spool_warn = tmpfile();
-    return r->spool && r->spool_warn ? TD_OK : TD_EIO;
+    r->spool_units = r->o.validate || !r->p->n_report_values ? NULL : tmpfile();
+    return r->spool && r->spool_warn && (r->o.validate || !r->p->n_report_values ||
+                                         r->spool_units) ? TD_OK : TD_EIO;
 }
 
 /* "FILE[:LINE]: ID (NAME): " in bold: where a unit is and which it is. */
@@ -341,6 +345,18 @@ td_status td_report_text_unit(td_report *r, const td_unit_result *u)
         else
             fprintf(r->out, "%sready to submit%s\n", s.green, s.reset);
         return TD_OK;
+    }
+    if (r->spool_units && u->typed) {
+        /* III.1: the figures of every unit, passing or not */
+        fputs("  ", r->spool_units);
+        pad(r->spool_units, u->id ? u->id : "?", 20);
+        for (uint32_t i = 0; i < u->n_values; i++) {
+            char num[32];
+            snprintf(num, sizeof num, "%s", u->values[i] ? u->values[i] : "-");
+            fprintf(r->spool_units, " %6s", num);
+        }
+        fprintf(r->spool_units, "  %-4s  %s\n", u->findings.errors ? "fail" : "pass",
+                u->name ? u->name : "");
     }
     if (u->findings.errors) {
         if (r->listed)
@@ -455,6 +471,16 @@ td_status td_report_text_finish(td_report *r, const td_batch *b)
         text_targets(r, b);
     if (r->p->n_workflows)
         text_stages(r, b);
+    if (r->spool_units) {
+        fprintf(out, "\n%sUnits%s (", s.bold, s.reset);
+        for (uint32_t i = 0; i < r->p->n_report_values; i++) {
+            const td_define *def = r->p->report_values[i];
+            fprintf(out, "%s%s: %s", i ? "; " : "", def->name, def->label ? def->label : def->name);
+        }
+        fputs(")\n", out);
+        if (!td_report_copy(r->spool_units, out))
+            return TD_EIO;
+    }
     if (r->listed) {
         fprintf(out, "\n%sFailing units (%zu)%s\n", s.bold, r->listed, s.reset);
         if (!td_report_copy(r->spool, out))

@@ -78,7 +78,13 @@ static inline int cli_fail(const char *cmd, td_status st, const char *what)
                       : st == TD_EIO  ? (err ? strerror(err) : "input/output error")
                       : st == TD_EBUG ? "internal error (please report it)"
                                       : "failed";
-    fprintf(stderr, "thidua %s: %s: %s\n", cmd, what, why);
+    const char *todo = st == TD_ENOMEM                 ? "; close other programs or split the batch"
+                       : st == TD_EIO && err == ENOENT  ? "; check that the folder exists"
+                       : st == TD_EIO && err == ENOTDIR ? "; name a file, not a folder"
+                       : st == TD_EIO && err == EACCES  ? "; choose a place you may write to"
+                       : st == TD_EIO && err == ENOSPC  ? "; free some disk space"
+                                                        : "";
+    fprintf(stderr, "thidua %s: %s: %s%s\n", cmd, what, why, todo);
     return CLI_EXIT_FAIL;
 }
 
