@@ -244,6 +244,44 @@ static void test_eval_month_gaps(void **state)
     assert_string_equal(e->message, "thiếu 2024-06, 2024-07, 2024-09");
 }
 
+/* Every allocation of the unit arena fails in turn: eval reports TD_ENOMEM or succeeds,
+ * never crashes, and leaks nothing (ASan checks the last part). */
+static void test_eval_out_of_memory(void **state)
+{
+    fixture *f = *state;
+    td_source *src = td_source_new("unit.yaml", GOOD, strlen(GOOD));
+    td_limits lim;
+    td_limits_default(&lim);
+    int32_t day;
+    assert_true(td_parse_date("2024-06-30", 10, &day));
+    int failures = 0;
+    for (int n = 1; n < 400; n++) {
+        td_arena a;
+        td_arena_init(&a, 256);
+        td_unit_result res;
+        td_unit_result_init(&res);
+        td_yaml *y = NULL;
+        assert_int_equal(td_yaml_open(src, &lim, &y), TD_OK);
+        td_ynode *root = NULL;
+        uint32_t line = 0;
+        td_node *doc = NULL;
+        td_status st = td_yaml_next(y, &a, &res.findings, &root, &line);
+        if (st == TD_OK && root)
+            st = td_type_document(f->p->schema.document_type, root, src, &a, &res.findings, &doc);
+        if (st == TD_OK && doc) {
+            a.fail_after = a.allocs + n; /* fail during evaluation only */
+            st = td_eval_document(f->p, doc, day, src, &a, &res);
+        }
+        assert_true(st == TD_OK || st == TD_ENOMEM);
+        failures += st == TD_ENOMEM;
+        td_yaml_close(y);
+        td_unit_result_free(&res);
+        td_arena_free(&a);
+    }
+    assert_true(failures > 0);
+    td_source_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_due_downgrades_to_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_workflow_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_month_gaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eval_out_of_memory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
