@@ -72,6 +72,8 @@ static td_value of_node(const td_node *n)
     if (!n)
         return v;
     v.node = n;
+    if (n->null)
+        return v; /* absent, located at its key */
     if (n->invalid) {
         v.kind = TD_V_INVALID;
         return v;
@@ -745,8 +747,8 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
                         const char *msg, const char *hint)
 {
     const td_node *at = blame ? blame : entity;
-    bool use_key = at && (!blame || at->type->kind == TD_T_RECORD || at->type->kind == TD_T_LIST)
-                   && at->key_line;
+    bool use_key = at && (!blame || at->null || at->type->kind == TD_T_RECORD ||
+                          at->type->kind == TD_T_LIST) && at->key_line;
     uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
     uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
     uint32_t width = at && !use_key ? at->width : 1;
@@ -824,7 +826,7 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
     }
     const td_node *rec = f->it.u.rec;
     const td_node *child = rec->v.slots[path->slots[step]];
-    if (!child || child->invalid || step >= MAX_DEPTH)
+    if (!child || child->invalid || child->null || step >= MAX_DEPTH)
         return;
     if (child->type->kind == TD_T_LIST) {
         for (uint32_t i = 0; i < child->v.list.n; i++) {
@@ -939,7 +941,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
     const td_node *ent = f->it.u.rec;
     const td_node *hist = ent->v.slots[w->history_slot];
     int last = -1;
-    if (hist && !hist->invalid) {
+    if (hist && !hist->invalid && !hist->null) {
         int prev_si = -1;
         const td_node *prev_date = NULL;
         for (uint32_t i = 0; i < hist->v.list.n; i++) {
@@ -948,6 +950,12 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                 continue;
             const td_node *sn = entry->v.slots[w->state_slot];
             const td_node *dn = entry->v.slots[w->date_slot];
+            /* a key written with no value is missing; keep where it is written */
+            const td_node *sn_at = sn, *dn_at = dn;
+            if (sn && sn->null)
+                sn = NULL;
+            if (dn && dn->null)
+                dn = NULL;
             const td_node *en = w->evidence_slot != UINT32_MAX ? entry->v.slots[w->evidence_slot]
                                                               : NULL;
             td_value sv = of_node(sn);
@@ -964,7 +972,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                            td_arena_printf(a, "%s is not a stage of \"%s\"; the stages are %s",
                                            td_value_format(&sv, a), w->label, all));
             } else if (!sn) {
-                wf_finding(u, w, TD_WF_STAGE, NULL, entry,
+                wf_finding(u, w, TD_WF_STAGE, sn_at, entry,
                            td_arena_printf(a, "entry %u of the history has no stage; write which "
                                               "stage it records", i + 1));
             }
@@ -999,7 +1007,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     last = si;
             }
             if (!dn) {
-                wf_finding(u, w, TD_WF_DATE, NULL, entry,
+                wf_finding(u, w, TD_WF_DATE, dn_at, entry,
                            td_arena_printf(a, "stage %s has no date; write the date it was done "
                                               "as YYYY-MM-DD",
                                            si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));

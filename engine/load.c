@@ -1605,7 +1605,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
         const td_node *v = n->v.slots[f->slot];
         if (!f->required)
             continue;
-        if (!v) {
+        if (!v || v->null) {
             missing_field(c, r, f, y, s, k);
         } else if (!v->invalid && v->type->kind == TD_T_TEXT && blank(v->v.text.s, v->v.text.len)) {
             /* a required text written as "" is as missing as no text at all */
@@ -1665,8 +1665,15 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
 static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                            const kpos *k)
 {
-    if (y->kind == TD_Y_NULL)
-        return y->text ? NULL : new_node(c, t, y, k, true);
+    if (y->kind == TD_Y_NULL) {
+        if (!y->text)
+            return new_node(c, t, y, k, true);
+        /* `propaganda:` with nothing after it: absent, but findings can point at the key */
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->null = true;
+        return n;
+    }
     switch (t->kind) {
     case TD_T_RECORD: return type_record(c, t, y, s, k);
     case TD_T_LIST: return type_list(c, t, y, s, k);

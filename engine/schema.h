@@ -96,6 +96,7 @@ const char *td_date_problem(const char *s, size_t len, char *buf, size_t size);
 typedef struct td_node {
     const td_type *type;    /* the declared type this node was checked against */
     bool invalid;           /* the value was present but wrong (an error was reported) */
+    bool null;              /* the key was written with no value: absent, but located */
     uint32_t line, col;     /* 1-based position of the value */
     uint32_t key_line, key_col; /* position of its mapping key or list dash; 0 when none */
     uint32_t width;         /* characters of a scalar, for the caret; 1 otherwise */

@@ -525,11 +525,17 @@ static void test_load_null_is_absent(void **state)
                        "plan: {number: x, title: }\ntags: [~, a]\n";
     td_node *n = load(f, text);
     assert_string_equal(n->v.slots[S_NAME]->v.text.s, "null");  /* quoted: text */
-    assert_null(n->v.slots[S_COUNT]);
-    assert_null(n->v.slots[S_RATIO]);
-    assert_null(n->v.slots[S_ISSUED]);
-    assert_null(n->v.slots[S_LEVEL]);
-    assert_null(n->v.slots[S_PLAN]->v.slots[1]);
+    /* a key with no value is absent, but keeps where its key is written */
+    const int absent[] = {S_COUNT, S_RATIO, S_ISSUED, S_LEVEL};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        const td_node *x = n->v.slots[absent[i]];
+        assert_non_null(x);
+        assert_true(x->null);
+        assert_false(x->invalid);
+        assert_int_equal(x->key_line, i + 2);
+        assert_int_equal(x->key_col, 1);
+    }
+    assert_true(n->v.slots[S_PLAN]->v.slots[1]->null);
     /* an empty list item is an error, kept as an invalid item */
     const td_diagnostic *e = only(f, "data.type");
     assert_contains(e->message, "item 1 of field 'tags' of unit_doc is empty");
