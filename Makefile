@@ -35,7 +35,7 @@ $(BUILD)/libthidua.a: $(ENGINE_OBJ)
 
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
 	@mkdir -p $(BUILD)
-	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
+	bison -Wall --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
 
 $(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l $(BUILD)/parser.h
 	@mkdir -p $(BUILD)

@@ -34,9 +34,8 @@ static td_arena_chunk *new_chunk(size_t size)
 void *td_arena_alloc(td_arena *a, size_t size)
 {
     const size_t align = sizeof(max_align_t);
-    a->allocs++;
-    if (a->fail_after && a->allocs >= a->fail_after)
-        return NULL;
+    if (a->fail_after && ++a->allocs >= a->fail_after)
+        return NULL; /* fault injection (tests); counted only then, so it never overflows */
     size = (size + align - 1) / align * align;
     if (size == 0)
         size = align;

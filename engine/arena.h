@@ -13,7 +13,7 @@ typedef struct td_arena {
     size_t chunk_size;      /* bytes; default size of a new chunk */
     size_t used;            /* bytes handed out since the last reset */
     int fail_after;         /* fault injection: fail the Nth allocation (0 = never) */
-    int allocs;             /* allocations since init (for fail_after) */
+    int allocs;             /* allocations counted while fail_after is set */
 } td_arena;
 
 /* Prepares an empty arena; no memory is taken until the first allocation. */

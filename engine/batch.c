@@ -172,7 +172,8 @@ static bool expand(const char *const *paths, size_t n, strlist *out)
             size_t first = out->n;
             if (!walk(paths[i], 0, out))
                 return false;
-            qsort(out->s + first, out->n - first, sizeof *out->s, cmp_path);
+            if (out->n - first > 1)
+                qsort(out->s + first, out->n - first, sizeof *out->s, cmp_path);
         } else if (!push_str(out, strdup(paths[i]))) {
             return false;
         }
@@ -300,7 +301,9 @@ static td_status file_problem(fjob *j, const char *path, int err)
     if (!u)
         return TD_ENOMEM;
     char buf[256];
-    const char *why = strerror_r(err, buf, sizeof buf);
+    const char *why = err == EINVAL ? "it is not a regular file (a device, a pipe?)"
+                      : err == EFBIG ? "it is larger than 64 MiB, which no unit file is"
+                                     : strerror_r(err, buf, sizeof buf);
     td_diagnostic *e = td_diag_at_lc(&u->r.findings, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0,
                                      1, "cannot read the file: %s; check the path and its "
                                         "permissions", why);
@@ -484,7 +487,8 @@ static bool id_grow(td_batch *b)
 /* The file index and document index of the unit with `ordinal`. */
 static void locate_ordinal(const td_batch *b, uint32_t ordinal, uint32_t *file, uint32_t *doc)
 {
-    size_t lo = 0, hi = b->n_files; /* the last file whose first ordinal <= ordinal */
+    /* the last merged file whose first ordinal <= ordinal (later files are not known yet) */
+    size_t lo = 0, hi = b->n_merged;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
         if (b->file_first[mid] <= ordinal)
@@ -763,6 +767,7 @@ static td_status merge_file(shared *s, size_t i)
     fjob *j = &s->jobs[i % s->ring];
     b->bytes += j->bytes;
     b->file_first[i] = (uint32_t)(b->sum.units < UINT32_MAX ? b->sum.units : UINT32_MAX);
+    b->n_merged = i + 1;
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
         st = merge_unit(b, s->o, &j->items[k]);

@@ -35,6 +35,7 @@ struct td_batch {
     int32_t as_of;          /* days */
     char **files;           /* owned array; strings in arena(strings): the unit files, in order */
     size_t n_files;
+    size_t n_merged;        /* files merged so far: file_first is known for these */
     uint64_t bytes;         /* bytes of unit data read */
     td_unit_result *units;  /* owned: kept results (keep_units), in order */
     size_t n_units, cap_units;

@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static bool build_lines(td_source *s)
 {
@@ -58,9 +61,21 @@ td_status td_source_read(const char *path, td_source **out)
 {
     *out = NULL;
     bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return TD_EIO;
+    FILE *f = stdin;
+    if (!is_stdin) {
+        /* a device or a pipe named as a file could be endless or never answer: opened
+         * without waiting, and refused unless it is a regular file */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return TD_EIO;
+        struct stat sb;
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !(f = fdopen(fd, "rb"))) {
+            int saved = S_ISREG(sb.st_mode) ? errno : EINVAL;
+            close(fd);
+            errno = saved;
+            return TD_EIO;
+        }
+    }
     size_t cap = 8192, len = 0;
     char *buf = malloc(cap);
     td_status st = TD_OK;
@@ -80,6 +95,11 @@ td_status td_source_read(const char *path, td_source **out)
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
+        if (len > TD_SOURCE_MAX) {
+            st = TD_EIO;
+            errno = EFBIG;
+            break;
+        }
         if (got == 0) {
             if (ferror(f))
                 st = TD_EIO;
@@ -88,10 +108,14 @@ td_status td_source_read(const char *path, td_source **out)
     }
     if (st == TD_OK) {
         /* the source takes ownership of the buffer */
-        td_source *s = calloc(1, sizeof *s);
         char *text = realloc(buf, len + 1);
-        if (!s || !text) {
-            free(s);
+        if (!text) {
+            st = TD_ENOMEM;
+            goto done;
+        }
+        buf = text; /* freed at done: until the source owns it */
+        td_source *s = calloc(1, sizeof *s);
+        if (!s) {
             st = TD_ENOMEM;
             goto done;
         }

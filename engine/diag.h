@@ -24,9 +24,13 @@ typedef struct td_source {
     uint32_t nlines;
 } td_source;
 
+/* The largest file read: far beyond any unit file or rule file (bytes). */
+#define TD_SOURCE_MAX (64u * 1024 * 1024)
+
 /* Creates a source from memory (copied). NULL when out of memory. Free with td_source_free. */
 td_source *td_source_new(const char *name, const char *text, size_t len);
-/* Reads a whole file; "-" reads standard input. TD_EIO (errno kept) or TD_ENOMEM on failure. */
+/* Reads a whole file; "-" reads standard input. TD_EIO (errno kept: EINVAL for something
+ * that is not a regular file, EFBIG beyond TD_SOURCE_MAX) or TD_ENOMEM on failure. */
 td_status td_source_read(const char *path, td_source **out);
 void td_source_free(td_source *s);
 /* 1-based line and column (column in UTF-8 characters) of a byte offset. */

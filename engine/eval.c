@@ -272,11 +272,18 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
     td_op op = (td_op)c->sub;
     if ((a.kind == TD_V_DATE || a.kind == TD_V_MONTH) && b.kind == TD_V_INT) {
         v.kind = a.kind;
-        int64_t d = op == TD_OP_ADD ? b.u.i : -b.u.i;
+        /* a date or month out of any calendar (beyond year 9999) is no value */
+        const int64_t limit = a.kind == TD_V_DATE ? 3000000 : 120000;
+        int64_t base = a.kind == TD_V_DATE ? a.u.days : a.u.month;
+        if (b.u.i > limit || b.u.i < -limit)
+            return ABSENT;
+        int64_t r = op == TD_OP_ADD ? base + b.u.i : base - b.u.i;
+        if (r > limit || r < -limit)
+            return ABSENT;
         if (a.kind == TD_V_DATE)
-            v.u.days = a.u.days + (int32_t)d;
+            v.u.days = (int32_t)r;
         else
-            v.u.month = a.u.month + (int32_t)d;
+            v.u.month = (int32_t)r;
         return v;
     }
     if (a.kind == TD_V_DATE && b.kind == TD_V_DATE)
@@ -303,6 +310,8 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
         r = x / y;
         break;
     }
+    if (!isfinite(r))
+        return ABSENT; /* beyond what a number can hold */
     v.kind = TD_V_NUM;
     v.u.num = r;
     return v;
@@ -370,7 +379,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     }
     case TD_C_NEG: {
         td_value a = eval(e, c->a, f);
-        if (a.kind == TD_V_INT)
+        if (a.kind == TD_V_INT && a.u.i != INT64_MIN)
             a.u.i = -a.u.i;
         else if (a.kind == TD_V_NUM)
             a.u.num = -a.u.num;
@@ -413,11 +422,19 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         td_value l = eval(e, c->b, f);
         bool found = false;
-        if (l.kind == TD_V_LIST)
+        if (l.kind == TD_V_LIST && l.u.list.items && (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
+            /* months and dates (the monthly-review rule): compare the numbers in place */
+            int32_t want = a.kind == TD_V_MONTH ? a.u.month : a.u.days;
+            for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
+                const td_value *x = &l.u.list.items[i];
+                found = x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
+            }
+        } else if (l.kind == TD_V_LIST) {
             for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
                 td_value x = list_at(&l.u.list, i);
                 found = usable(&x) && compare(&a, &x) == 0;
             }
+        }
         return vbool(found != c->negate, a.node);
     }
     case TD_C_ARITH:
@@ -440,9 +457,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         if (a.kind == TD_V_LIST) {
             empty = a.u.list.n == 0;
         } else if (a.kind == TD_V_TEXT) {
-            for (uint32_t i = 0; i < a.u.text.len && empty; i++)
-                empty = a.u.text.s[i] == ' ' || a.u.text.s[i] == '\t' ||
-                        a.u.text.s[i] == '\n' || a.u.text.s[i] == '\r';
+            empty = td_text_blank(a.u.text.s, a.u.text.len);
         }
         return vbool(empty, a.node);
     }
@@ -555,6 +570,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return best;
         if (c->type->kind == TD_T_INT && all_int)
             return vint(isum, l.node);
+        if (!isfinite(sum))
+            return ABSENT;
         td_value v = {.kind = TD_V_NUM, .node = l.node};
         v.u.num = sum;
         return v;
@@ -649,7 +666,13 @@ static void fmt_into(const td_value *v, char **buf, size_t *len, size_t *cap, td
     case TD_V_INVALID: append(buf, len, cap, "(sai)", strlen("(sai)"), a); return;
     case TD_V_BOOL: n = snprintf(tmp, sizeof tmp, "%s", v->u.b ? "true" : "false"); break;
     case TD_V_INT: n = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i); break;
-    case TD_V_NUM: n = snprintf(tmp, sizeof tmp, "%g", v->u.num); break;
+    case TD_V_NUM:
+        if (!isfinite(v->u.num)) {
+            append(buf, len, cap, "(trống)", strlen("(trống)"), a);
+            return;
+        }
+        n = snprintf(tmp, sizeof tmp, "%.15g", v->u.num);
+        break;
     case TD_V_TEXT: append(buf, len, cap, v->u.text.s, v->u.text.len, a); return;
     case TD_V_DATE: td_format_date(v->u.days, tmp); n = (int)strlen(tmp); break;
     case TD_V_MONTH: td_format_month(v->u.month, tmp); n = (int)strlen(tmp); break;
@@ -915,6 +938,10 @@ static void wf_finding(unitctx *u, const td_workflow *w, td_wf_check check, cons
 {
     if (w->off[check])
         return;
+    if (!msg) {
+        u->e.oom = true; /* the message could not be written */
+        return;
+    }
     char rule[256];
     snprintf(rule, sizeof rule, "%s.%s", w->id, td_wf_check_names[check]);
     add_finding(u, TD_SEV_ERROR, rule, w->cite, w->label, at, entity, msg, NULL);
@@ -923,9 +950,31 @@ static void wf_finding(unitctx *u, const td_workflow *w, td_wf_check check, cons
 static const char *stage_text(unitctx *u, const td_workflow *w, uint32_t si)
 {
     const char *v = td_value_format(&w->stages[si], u->e.a);
-    if (!w->stage_labels[si] || !*w->stage_labels[si])
-        return v;
-    return td_arena_printf(u->e.a, "%s (\"%s\")", v, w->stage_labels[si]);
+    if (!v || !w->stage_labels[si] || !*w->stage_labels[si])
+        return v ? v : "?";
+    const char *t = td_arena_printf(u->e.a, "%s (\"%s\")", v, w->stage_labels[si]);
+    return t ? t : v;
+}
+
+/* The stages for which keep[k] holds (all when keep is NULL), joined with `sep`, with their
+ * labels or not; "" (and out of memory noted) when an allocation fails. */
+static const char *stage_list(unitctx *u, const td_workflow *w, const bool *keep,
+                              const char *sep, bool labels)
+{
+    const char *out = "";
+    for (uint32_t k = 0; k < w->n_stages; k++) {
+        if (keep && !keep[k])
+            continue;
+        const char *item = labels ? stage_text(u, w, k) : td_value_format(&w->stages[k], u->e.a);
+        const char *joined = item ? td_arena_printf(u->e.a, "%s%s%s", out, *out ? sep : "", item)
+                                  : NULL;
+        if (!joined) {
+            u->e.oom = true;
+            return "";
+        }
+        out = joined;
+    }
+    return out;
 }
 
 static void run_workflow(unitctx *u, const frame *f, const void *argp)
@@ -964,10 +1013,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                 if (value_eq(&sv, &w->stages[k]))
                     si = (int)k;
             if (sn && !sn->invalid && si < 0) {
-                const char *all = "";
-                for (uint32_t k = 0; k < w->n_stages; k++)
-                    all = td_arena_printf(a, "%s%s%s", all, k ? ", " : "",
-                                          td_value_format(&w->stages[k], a));
+                const char *all = stage_list(u, w, NULL, ", ", false);
                 wf_finding(u, w, TD_WF_STAGE, sn, entry,
                            td_arena_printf(a, "%s is not a stage of \"%s\"; the stages are %s",
                                            td_value_format(&sv, a), w->label, all));
@@ -978,21 +1024,14 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             }
             if (si >= 0) {
                 if (prev_si < 0 && !w->initial[si]) {
-                    const char *starts = "";
-                    for (uint32_t k = 0; k < w->n_stages; k++)
-                        if (w->initial[k])
-                            starts = td_arena_printf(a, "%s%s%s", starts, *starts ? ", " : "",
-                                                     stage_text(u, w, k));
+                    const char *starts = stage_list(u, w, w->initial, ", ", true);
                     wf_finding(u, w, TD_WF_INITIAL, sn, entry,
                                td_arena_printf(a, "the history starts at stage %s; it must start "
                                                   "at %s: record that stage first",
                                                stage_text(u, w, (uint32_t)si), starts));
                 } else if (prev_si >= 0 && !w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si]) {
-                    const char *next = "";
-                    for (uint32_t k = 0; k < w->n_stages; k++)
-                        if (w->allowed[(uint32_t)prev_si * w->n_stages + k])
-                            next = td_arena_printf(a, "%s%s%s", next, *next ? " or " : "",
-                                                   td_value_format(&w->stages[k], a));
+                    const char *next = stage_list(u, w, &w->allowed[(uint32_t)prev_si * w->n_stages],
+                                                  " or ", false);
                     wf_finding(u, w, TD_WF_TRANSITION, sn, entry,
                                td_arena_printf(a, "stage %s cannot follow stage %s%s%s%s",
                                                stage_text(u, w, (uint32_t)si),
@@ -1037,12 +1076,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             }
             if (w->evidence_slot != UINT32_MAX) {
                 td_value evv = of_node(en);
-                bool empty = evv.kind == TD_V_ABSENT;
-                if (evv.kind == TD_V_TEXT) {
-                    empty = true;
-                    for (uint32_t k = 0; k < evv.u.text.len && empty; k++)
-                        empty = evv.u.text.s[k] == ' ';
-                }
+                bool empty = evv.kind == TD_V_ABSENT ||
+                             (evv.kind == TD_V_TEXT && td_text_blank(evv.u.text.s, evv.u.text.len));
                 if (empty)
                     wf_finding(u, w, TD_WF_EVIDENCE, en, entry,
                                td_arena_printf(a, "stage %s has no evidence; write the document "
@@ -1126,6 +1161,10 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
         if (!usable(&k) && !in)
             return; /* no group to make known */
         group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
+        if (!group) {
+            u->e.oom = true;
+            return;
+        }
     }
     double value = 0;
     if (in) {
@@ -1181,7 +1220,10 @@ static char *report_field(unitctx *u, const td_define *def, const frame *root)
     if (!usable(&v))
         return NULL;
     const char *s = td_value_format(&v, u->e.a);
-    return s ? strdup(s) : NULL;
+    char *copy = s ? strdup(s) : NULL;
+    if (!copy)
+        u->e.oom = true;
+    return copy;
 }
 
 td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_of,

@@ -1423,14 +1423,6 @@ static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const s
     return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
 }
 
-static bool blank(const char *p, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-            return false;
-    return true;
-}
-
 static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                             const kpos *k)
 {
@@ -1607,7 +1599,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
             continue;
         if (!v || v->null) {
             missing_field(c, r, f, y, s, k);
-        } else if (!v->invalid && v->type->kind == TD_T_TEXT && blank(v->v.text.s, v->v.text.len)) {
+        } else if (!v->invalid && v->type->kind == TD_T_TEXT && td_text_blank(v->v.text.s, v->v.text.len)) {
             /* a required text written as "" is as missing as no text at all */
             seg sub = { s, f->name, r->name, 0, r->cite };
             tfinding(c, TD_SEV_ERROR, "data.required", &sub, v->line, v->col, v->width, NULL,

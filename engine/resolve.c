@@ -42,6 +42,7 @@ typedef struct rs {
     uint32_t n_loaded;
     td_status fatal;            /* TD_ENOMEM / TD_EIO stop everything */
     td_decl **off_checks;       /* `disable WORKFLOW.CHECK` declarations */
+    size_t errors0;             /* errors in the caller's sink before this compile */
     uint32_t n_off_checks;
     const td_type *t_text, *t_int, *t_number, *t_bool, *t_date, *t_month;
 } rs;
@@ -1367,7 +1368,7 @@ static void build_schema(rs *r)
             doc = r->decls[i].decl;
     if (!doc) {
         /* after a failed import the declaration is likely in the missing file */
-        if (r->n_decls && !r->fatal && r->d->errors == 0) {
+        if (r->n_decls && !r->fatal && r->d->errors == r->errors0) {
             td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "no-document",
                                           r->p->n_sources ? r->p->sources[0] : NULL, 0, 0,
                                           "no `document` declaration in these rules");
@@ -2149,6 +2150,7 @@ static void ensure_define(rs *r, td_define *def, td_span at)
         }
     }
     def->state = 2;
+    def->ast = NULL; /* the declaration lives in the parse arena, freed after compile */
 }
 
 static const td_define *report_define(rs *r, const char *name)
@@ -2302,7 +2304,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
         return r->fatal;
     if (r->d->oom)
         return TD_ENOMEM;
-    return r->d->errors ? TD_EINPUT : TD_OK;
+    return r->d->errors > r->errors0 ? TD_EINPUT : TD_OK;
 }
 
 static td_status compile_program(bool builtin, const char *const *files, size_t n_files,
@@ -2320,6 +2322,7 @@ static td_status compile_program(bool builtin, const char *const *files, size_t 
     r.pa = &p->arena;
     r.d = d;
     r.builtin = builtin;
+    r.errors0 = d->errors;
     td_arena_init(&r.parse, 64 * 1024);
     const char *stack[MAX_IMPORT_DEPTH + 1];
     r.stack = stack;

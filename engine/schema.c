@@ -265,3 +265,18 @@ const char *td_date_problem(const char *s, size_t len, char *buf, size_t size)
         return NULL;
     return buf;
 }
+
+bool td_text_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        if (ch == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) {
+            i++; /* U+00A0, a no-break space pasted from a word processor */
+            continue;
+        }
+        return false;
+    }
+    return true;
+}

@@ -81,6 +81,10 @@ int td_enum_index(const td_enum *e, const char *code, size_t len);
 /* "text", "date", "list of exemplar", "level (huyen, xa, ap)"... into buf. */
 const char *td_type_name(const td_type *t, char *buf, size_t size);
 
+/* True when a text holds nothing but spaces, tabs, line breaks or no-break spaces: such a
+ * text is as missing as no text at all (shared by load and eval). */
+bool td_text_blank(const char *s, size_t len);
+
 /* Calendar helpers. Dates are days since 1970-01-01; months are year*12 + (month-1). */
 bool td_parse_date(const char *s, size_t len, int32_t *days);   /* strict YYYY-MM-DD */
 bool td_parse_month(const char *s, size_t len, int32_t *month); /* strict YYYY-MM */

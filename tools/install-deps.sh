@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing thidua need, only those missing:
 # a C compiler and make, flex and bison (the rule language), libyaml (unit data), cmocka
-# (unit tests), pkg-config. Quiet when everything is there. Run by `make deps`.
+# (unit tests), binutils (the globals check). Quiet when everything is there. Run by
+# `make deps`.
 set -eu
 
-packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev pkg-config binutils"
+packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils"
 
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then

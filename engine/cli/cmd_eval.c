@@ -151,14 +151,23 @@ static bool out_commit(outfile *o)
 }
 
 /* True when `path` names one of the batch's input files (so -o would replace an input). */
-static bool is_input(const char *path, const td_batch *b)
+static bool same_file(const struct stat *out, const char *path)
 {
-    struct stat out, in;
+    struct stat in;
+    return stat(path, &in) == 0 && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
+}
+
+/* Whether `path` is one of the unit files or rule files read: those are never written. */
+static bool is_input(const char *path, const td_batch *b, const cli_opts *o)
+{
+    struct stat out;
     if (stat(path, &out) != 0)
         return false;
     for (size_t i = 0; i < td_batch_files(b); i++)
-        if (stat(td_batch_file(b, i), &in) == 0 && in.st_dev == out.st_dev &&
-            in.st_ino == out.st_ino)
+        if (same_file(&out, td_batch_file(b, i)))
+            return true;
+    for (size_t i = 0; i < o->n_rules; i++)
+        if (same_file(&out, o->rules[i]))
             return true;
     return false;
 }
@@ -253,7 +262,11 @@ int cmd_eval(int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (st == TD_OK)
         st = td_report_finish(rep, b);
-    if (st == TD_OK && o.output && is_input(o.output, b)) {
+    if (st == TD_OK && td_batch_files(b) == 0) {
+        rc = cli_usage_error("eval", USAGE, "no unit file (*.yaml, *.yml) found in", o.args[0]);
+        goto done;
+    }
+    if (st == TD_OK && o.output && is_input(o.output, b, &o)) {
         fprintf(stderr, "thidua eval: -o %s names one of the input files; inputs are never "
                         "overwritten: choose another file\n", o.output);
         rc = CLI_EXIT_FAIL;

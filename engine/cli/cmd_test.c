@@ -95,9 +95,13 @@ int cmd_test(int argc, char **argv)
     if (st != TD_OK)
         rc = 2;
     flush_diags(&d, color);
-    if (n_files == 0 && rc == 0)
-        fprintf(stderr, "thidua test: no test files (*.test.yaml) under %s%s\n", paths[0],
+    if (n_files == 0 && rc == 0) {
+        /* nothing to run is a mistake (a wrong path), not a pass */
+        fprintf(stderr, "thidua test: no test files (*.test.yaml) under %s%s; name the folder "
+                        "that holds them\n", paths[0],
                 n_paths > 1 ? " and the other paths given" : "");
+        rc = 2;
+    }
     if (td_ruletest_new(&opts, &t) != TD_OK)
         goto oom;
     for (size_t i = 0; i < n_files; i++) {

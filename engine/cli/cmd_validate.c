@@ -55,6 +55,11 @@ int cmd_validate(int argc, char **argv)
     }
     td_batch_opts bo = {.as_of = o.as_of, .jobs = 1, .on_unit = td_report_unit, .arg = rep};
     st = td_batch_run(p, o.args, o.n_args, &bo, &b);
+    if (st == TD_OK && td_batch_files(b) == 0) {
+        rc = cli_usage_error("validate", USAGE, "no unit file (*.yaml, *.yml) found in",
+                             o.args[0]);
+        goto done;
+    }
     if (st == TD_OK)
         st = td_report_finish(rep, b);
     if (st == TD_EIO)

@@ -144,12 +144,6 @@ static void assert_contains(const char *s, const char *part)
         fail_msg("'%s' does not contain '%s'", s ? s : "(null)", part);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 /* ---- tests ---- */
 
@@ -640,15 +634,12 @@ static void test_load_alias_bomb_refused(void **state)
                                 "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c,
                                 c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
     len += (size_t)snprintf(text + len, sizeof text - len, "---\nname: next\n");
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     open_text(f, text, len);
     td_ynode *r = next_doc(f, NULL);
     assert_int_equal(r->kind, TD_Y_NULL);
     td_node *n = NULL;
     assert_int_equal(td_type_document(&t_doc, r, f->src, &f->a, &f->d, &n), TD_OK);
     assert_true(n->invalid);
-    assert_true(ms_since(&t0) < 200);
     assert_int_equal(f->d.n, 1);
     const td_diagnostic *e = only(f, "data.limit");
     assert_int_equal(e->line, 6);  /* f: 1 + 9*7381 nodes passes 200000 */
@@ -686,12 +677,9 @@ static void test_load_deep_nesting_refused(void **state)
     memset(text + len, ']', DEEP);
     len += DEEP;
     text[len++] = '\n';
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     open_text(f, text, len);
     free(text);
     td_ynode *r = next_doc(f, NULL);
-    assert_true(ms_since(&t0) < 200);
     assert_int_equal(r->kind, TD_Y_NULL);
     assert_int_equal(f->d.n, 1);
     const td_diagnostic *e = only(f, "data.limit");
@@ -828,11 +816,8 @@ static void test_load_findings_are_capped(void **state)
     len += (size_t)snprintf(text, cap, "name: a\n");
     for (int i = 0; i < 1500; i++)
         len += (size_t)snprintf(text + len, cap - len, "unknown_field_%04d: 1\n", i);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     load(f, text);
     free(text);
-    assert_true(ms_since(&t0) < 1000);
     assert_int_equal(f->d.n, 1001);
     assert_int_equal(f->d.warnings, 1001);
     const td_diagnostic *e = &f->d.items[1000];
