@@ -77,6 +77,44 @@ static void where_first(rs *r, td_diagnostic *e, const char *what, td_span first
     td_diag_set(r->d, &e->hint, "%s first declared at %s:%u:%u", what, s->name, line, col);
 }
 
+/* Which names a "did you mean" looks among. */
+typedef enum name_set {
+    NAMES_FIELDS,           /* the data fields of `rec` */
+    NAMES_MEMBERS,          /* its data fields and computed fields */
+    NAMES_RECORDS,          /* every record */
+    NAMES_PARAMS            /* every param */
+} name_set;
+
+/* Adds "did you mean 'x'?" to `e` when a name of `set` is near `name`; false when none is. */
+static bool suggest_from(rs *r, td_diagnostic *e, const char *name, name_set set,
+                         const td_record *rec)
+{
+    const char *names[1024];
+    size_t n = 0;
+    const td_schema *sc = &r->p->schema;
+    switch (set) {
+    case NAMES_FIELDS:
+    case NAMES_MEMBERS:
+        for (uint32_t i = 0; i < rec->n_fields && n < 1024; i++)
+            names[n++] = rec->fields[i].name;
+        for (uint32_t i = 0; set == NAMES_MEMBERS && i < rec->n_defines && n < 1024; i++)
+            names[n++] = rec->defines[i].name;
+        break;
+    case NAMES_RECORDS:
+        for (uint32_t i = 0; i < sc->n_records && n < 1024; i++)
+            names[n++] = sc->records[i]->name;
+        break;
+    case NAMES_PARAMS:
+        for (uint32_t i = 0; i < r->p->n_params && n < 1024; i++)
+            names[n++] = r->p->params[i].name;
+        break;
+    }
+    const char *sug = td_suggest(name, names, n);
+    if (sug)
+        hint(r, e, "did you mean '%s'?", sug);
+    return sug != NULL;
+}
+
 /* ---------- types ---------- */
 
 static td_type *new_type(rs *r, td_tkind k)
@@ -923,15 +961,7 @@ static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_ty
             }
             td_diagnostic *x = ERR(r, e->name_span, "unknown-field", "unknown field '%s' on %s",
                                    e->name, rec->name);
-            const char *names[256];
-            size_t n = 0;
-            for (uint32_t i = 0; i < rec->n_fields && n < 256; i++)
-                names[n++] = rec->fields[i].name;
-            for (uint32_t i = 0; i < rec->n_defines && n < 256; i++)
-                names[n++] = rec->defines[i].name;
-            const char *sug = td_suggest(e->name, names, n);
-            if (sug)
-                hint(r, x, "did you mean '%s'?", sug);
+            suggest_from(r, x, e->name, NAMES_MEMBERS, rec);
             return NULL;
         }
         td_cexpr *k = node(r, f ? TD_C_GET : TD_C_GETDEF, t, e->span);
@@ -1328,13 +1358,7 @@ static void build_schema(rs *r)
             if (d->kind == TD_D_EXTEND) {
                 td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
                                        "cannot extend '%s': no record has that name", d->name);
-                const char *names[256];
-                size_t n = 0;
-                for (uint32_t k = 0; k < sc->n_records && n < 256; k++)
-                    names[n++] = sc->records[k]->name;
-                const char *sug = td_suggest(d->name, names, n);
-                if (sug)
-                    hint(r, x, "did you mean '%s'?", sug);
+                suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
             }
             continue;
         }
@@ -1441,13 +1465,7 @@ static void build_params(rs *r)
             if (!existing) {
                 td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
                                        "cannot set '%s': no param has that name", d->name);
-                const char *names[512];
-                size_t n = 0;
-                for (uint32_t k = 0; k < p->n_params && n < 512; k++)
-                    names[n++] = p->params[k].name;
-                const char *sug = td_suggest(d->name, names, n);
-                if (sug)
-                    hint(r, x, "did you mean '%s'?", sug);
+                suggest_from(r, x, d->name, NAMES_PARAMS, NULL);
                 continue;
             }
             if (!same_type(existing->type, t)) {
@@ -1484,15 +1502,9 @@ static void apply_defines(rs *r, const char *const *defs, size_t n)
         name[nl] = '\0';
         td_param *prm = (td_param *)find_param(r, name);
         if (!prm) {
-            const char *names[512];
-            size_t k = 0;
-            for (uint32_t j = 0; j < r->p->n_params && k < 512; j++)
-                names[k++] = r->p->params[j].name;
-            const char *sug = td_suggest(name, names, k);
             td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
                                           "-D %s: no param is named '%s'", defs[i], name);
-            if (sug)
-                hint(r, x, "did you mean '%s'?", sug);
+            suggest_from(r, x, name, NAMES_PARAMS, NULL);
             continue;
         }
         const char *val = eq + 1;
@@ -1586,14 +1598,7 @@ static bool resolve_epath(rs *r, const td_dotted *dp, td_epath *out, scope *scop
         if (!f) {
             td_diagnostic *x = ERR(r, dp->spans[i], "unknown-field",
                                    "unknown field '%s' on %s", dp->parts[i], rec->name);
-            const char *names[256];
-            size_t k = 0;
-            for (uint32_t j = 0; j < rec->n_fields && k < 256; j++)
-                names[k++] = rec->fields[j].name;
-            const char *sug = td_suggest(dp->parts[i], names, k);
-            if (sug)
-                hint(r, x, "did you mean '%s'?", sug);
-            else if (i == 0)
+            if (!suggest_from(r, x, dp->parts[i], NAMES_FIELDS, rec) && i == 0)
                 hint(r, x, "%s", "`on` names a path from the unit file: document, plan, "
                                  "exemplars, exemplars.plan...");
             return false;
@@ -1825,13 +1830,7 @@ static const td_field *wf_field(rs *r, const td_record *rec, const char *name, t
     const td_field *f = td_record_field(rec, name);
     if (!f) {
         td_diagnostic *x = ERR(r, sp, "unknown-field", "unknown field '%s' on %s", name, rec->name);
-        const char *names[256];
-        size_t k = 0;
-        for (uint32_t j = 0; j < rec->n_fields && k < 256; j++)
-            names[k++] = rec->fields[j].name;
-        const char *sug = td_suggest(name, names, k);
-        if (sug)
-            hint(r, x, "did you mean '%s'?", sug);
+        suggest_from(r, x, name, NAMES_FIELDS, rec);
     }
     return f;
 }
@@ -1963,6 +1962,20 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
     }
 }
 
+/* Adds "did you mean" with the rule ids declared so far; false when none is near. */
+static bool suggest_rule(rs *r, td_diagnostic *e, const char *id, const rule_ref *refs,
+                         uint32_t n)
+{
+    const char *names[1024];
+    size_t k = 0;
+    for (uint32_t i = 0; i < n && k < 1024; i++)
+        names[k++] = refs[i].id;
+    const char *sug = td_suggest(id, names, k);
+    if (sug)
+        hint(r, e, "did you mean '%s'?", sug);
+    return sug != NULL;
+}
+
 /* Collects rule declarations by id, applying replace and disable in order. */
 static rule_ref *collect_rules(rs *r, uint32_t *n_out)
 {
@@ -2005,13 +2018,7 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                 }
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule",
                                        "cannot disable '%s': no rule has that id", d->id.text);
-                const char *names[1024];
-                size_t k2 = 0;
-                for (uint32_t k = 0; k < n && k2 < 1024; k++)
-                    names[k2++] = refs[k].id;
-                const char *sug = td_suggest(d->id.text, names, k2);
-                if (sug)
-                    hint(r, x, "did you mean '%s'?", sug);
+                suggest_rule(r, x, d->id.text, refs, n);
                 continue;
             }
             if (found->disabled) {
@@ -2026,14 +2033,7 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
             if (!found) {
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace '%s': no "
                                        "rule has that id", d->id.text);
-                const char *names[1024];
-                size_t k2 = 0;
-                for (uint32_t k = 0; k < n && k2 < 1024; k++)
-                    names[k2++] = refs[k].id;
-                const char *sug = td_suggest(d->id.text, names, k2);
-                if (sug)
-                    hint(r, x, "did you mean '%s'?", sug);
-                else
+                if (!suggest_rule(r, x, d->id.text, refs, n))
                     hint(r, x, "%s", "to add a new rule, leave out `replace`");
                 continue;
             }
@@ -2091,13 +2091,7 @@ static void compile_defines(rs *r)
             td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
                                    "cannot define '%s.%s': no record is named '%s'", d->name,
                                    d->member, d->name);
-            const char *names[256];
-            size_t k = 0;
-            for (uint32_t j = 0; j < r->p->schema.n_records && k < 256; j++)
-                names[k++] = r->p->schema.records[j]->name;
-            const char *sug = td_suggest(d->name, names, k);
-            if (sug)
-                hint(r, x, "did you mean '%s'?", sug);
+            suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
             continue;
         }
         if (td_record_field(rec, d->member) || td_record_define(rec, d->member)) {
