@@ -101,4 +101,8 @@ const char *td_suggest(const char *name, const char *const *candidates, size_t n
 
 const char *td_severity_name(td_severity s);
 
+/* Length of the valid UTF-8 sequence at s (n bytes available) and its code point; 0 when
+ * the bytes are not valid UTF-8. */
+size_t td_utf8_seq(const char *s, size_t n, uint32_t *cp);
+
 #endif

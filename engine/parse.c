@@ -10,38 +10,6 @@
 #include "parser.h"
 #include "lexer.h"
 
-/* Length of the valid UTF-8 sequence at s (n bytes available) and its code point; 0 when
- * the bytes are not valid UTF-8 (overlong forms and surrogates included). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
 {
@@ -200,7 +168,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
                 continue;
             }
             if (!bad_escape) {
-                size_t k = utf8_seq(u + i + 1, len - i - 1, &cp);
+                size_t k = td_utf8_seq((const char *)u + i + 1, len - i - 1, &cp);
                 td_diagnostic *e = td_parse_error(p, "bad-escape",
                                                   span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
                                                   "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
@@ -211,7 +179,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
             i++;
             continue;
         }
-        size_t k = c ? utf8_seq(u + i, len - i, &cp) : 0;
+        size_t k = c ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             if (!bad_byte) {
                 td_diagnostic *e = c ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
@@ -256,7 +224,7 @@ void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t k = u[i] ? utf8_seq(u + i, len - i, &cp) : 0;
+        size_t k = u[i] ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             td_diagnostic *e = u[i] ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
                                                      "invalid UTF-8 byte 0x%02X in a comment", u[i])
@@ -284,7 +252,7 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
         return;
     }
     if (len > 1)
-        utf8_seq(u, len, &cp);
+        td_utf8_seq((const char *)u, len, &cp);
     if (len == 2 && cp < 0x80)
         e = td_parse_error(p, "invalid-character", sp, "invalid operator '%.2s'", s);
     else if (cp > 0x20 && cp < 0x7F)

@@ -47,9 +47,6 @@ td_status td_report_html_finish(td_report *r, const td_batch *b);
 
 /* ---- helpers shared by the formats (report_text.c) ---- */
 
-/* Bytes of the valid UTF-8 sequence starting at s (1 to 4), or 0 when it is not one
- * (overlong forms, surrogates and code points above U+10FFFF are not valid). */
-size_t td_utf8_seq(const char *s, size_t n, uint32_t *cp);
 /* Characters of a UTF-8 string (an invalid byte counts as one). */
 size_t td_utf8_chars(const char *s);
 /* A number as reports print it: integers without a decimal point, others with up to 15
