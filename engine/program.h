@@ -107,7 +107,8 @@ typedef struct td_param {
     const char *name, *label, *cite;
     const td_type *type;
     td_value value;
-    td_span span;
+    td_span span;               /* the name in its declaration */
+    td_span decl;               /* the whole declaration */
     bool overridden;            /* by `set` or -D */
 } td_param;
 
@@ -127,7 +128,8 @@ typedef struct td_criterion {
     td_severity severity;
     td_variant *variants;
     uint32_t n_variants;
-    td_span span;
+    td_span span;               /* the id */
+    td_span decl;               /* the whole declaration, for `thidua explain` */
 } td_criterion;
 
 typedef struct td_target {
@@ -138,7 +140,8 @@ typedef struct td_target {
     const td_cexpr *by;         /* group key, or NULL */
     const td_cexpr *at_least;   /* the requirement, or NULL for a tally (constant) */
     const td_cexpr *due;        /* or NULL (constant) */
-    td_span span;
+    td_span span;               /* the id */
+    td_span decl;               /* the whole declaration */
 } td_target;
 
 typedef struct td_guard {
@@ -179,11 +182,13 @@ typedef struct td_workflow {
     bool *allowed;              /* n_stages * n_stages: allowed[from * n + to] */
     td_guard *guards;
     uint32_t n_guards;
-    td_span span;
+    td_span span;               /* the id */
+    td_span decl;               /* the whole declaration */
 } td_workflow;
 
 typedef struct td_note {
     const char *cite, *label, *because;
+    td_span decl;
 } td_note;
 
 typedef struct td_plan_info {

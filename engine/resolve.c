@@ -1461,6 +1461,7 @@ static void build_params(rs *r)
             prm->type = t;
             prm->value = v;
             prm->span = d->name_span;
+            prm->decl = d->span;
         } else {
             if (!existing) {
                 td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
@@ -1665,6 +1666,7 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     out->hint = d->hint.text ? td_arena_strdup(r->pa, d->hint.text) : NULL;
     out->span = d->id.span;
+    out->decl = d->span;
     if (!d->has_severity) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-severity",
                                "criterion %s has no severity", d->id.text);
@@ -1769,6 +1771,7 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
     out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     out->span = d->id.span;
+    out->decl = d->span;
     if (!d->n_on) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-count", "target %s does not say what it "
                                "counts", d->id.text);
@@ -1842,6 +1845,7 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
     w->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : w->id;
     w->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     w->span = d->id.span;
+    w->decl = d->span;
     char rule[256];
     snprintf(rule, sizeof rule, "workflow %s", d->id.text);
     cctx c = {r, rule};
@@ -2259,6 +2263,7 @@ static void build_rules(rs *r)
         arr[p->n_notes].cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
         arr[p->n_notes].label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : "";
         arr[p->n_notes].because = d->because.text ? td_arena_strdup(r->pa, d->because.text) : "";
+        arr[p->n_notes].decl = d->span;
         p->notes = arr;
         p->n_notes++;
     }

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"validate", cmd_validate, "check one unit's submission before it is sent"},
     {"eval", cmd_eval, "evaluate every unit of a district and report on the targets"},
     {"test", cmd_test, "run the rules' own test cases (*.test.yaml)"},
+    {"explain", cmd_explain, "show how the rules account for each clause of the plan"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -37,6 +38,7 @@ static void usage(FILE *out)
           "  thidua validate --as-of 2025-12-31 examples/submission/ready.yaml\n"
           "  thidua eval --as-of 2025-12-31 -f html -o report.html examples/chau-thanh/\n"
           "  thidua test rules/\n"
+          "  thidua explain II.2.2\n"
           "\n"
           "  thidua help COMMAND     the options of one command (or thidua COMMAND --help)\n"
           "  thidua --version        the version\n"

@@ -1,0 +1,247 @@
+/* thidua explain: how the rules account for the plan, clause by clause, or one rule in full.
+ * Pipeline: argv -> td_program -> the declarations listed by clause, with their source. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "diag.h"
+#include "program.h"
+#include "thidua.h"
+
+static const char USAGE[] =
+    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE...]";
+
+static const char HELP[] =
+    "\n"
+    "Without arguments, lists every clause of the plan that the rules cite and, under it,\n"
+    "the criteria, targets, workflows, params, records and notes that account for it: the\n"
+    "whole plan, as the rules read it. With arguments, shows each named rule, param or\n"
+    "clause (II.2.2) in full, with the file and line where it is declared.\n"
+    "\n"
+    "options:\n"
+    "  -r, --rules FILE     the rule file (default: the built-in Châu Thành rules)\n"
+    "  -D, --define K=V     override a param\n"
+    "\n"
+    "examples:\n"
+    "  thidua explain\n"
+    "  thidua explain exemplar.steps II.2.1\n"
+    "\n"
+    "Exit status: 0 done; 1 a name matches nothing; 2 usage error or rules that do not\n"
+    "compile.\n";
+
+/* One declaration that cites a clause. */
+typedef struct entry {
+    const char *cite;
+    const char *kind;       /* "criterion", "target", ... */
+    const char *id;
+    const char *label;
+    const char *extra;      /* severity, reason... */
+    td_span decl;
+    const td_param *param;  /* a param: its value now, after overlays and -D */
+} entry;
+
+/* Orders clauses as the plan numbers them: I < II < III, then 1 < 2 < 10. */
+static int roman(const char *s, size_t n)
+{
+    static const char *const numerals[] = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"};
+    for (int i = 0; i < 8; i++)
+        if (strlen(numerals[i]) == n && strncmp(numerals[i], s, n) == 0)
+            return i + 1;
+    return 0;
+}
+
+static int cmp_cite(const char *a, const char *b)
+{
+    while (*a && *b) {
+        size_t la = strcspn(a, ". "), lb = strcspn(b, ". ");
+        int ra = roman(a, la), rb = roman(b, lb);
+        long na = ra ? ra : strtol(a, NULL, 10), nb = rb ? rb : strtol(b, NULL, 10);
+        if (na != nb)
+            return na < nb ? -1 : 1;
+        if (na == 0) {
+            int c = strncmp(a, b, la < lb ? la : lb);
+            if (c)
+                return c;
+        }
+        a += la + (a[la] != '\0');
+        b += lb + (b[lb] != '\0');
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+    const entry *a = x, *b = y;
+    int c = cmp_cite(a->cite, b->cite);
+    if (c)
+        return c;
+    c = strcmp(a->kind, b->kind);
+    return c ? c : (a->decl.src != b->decl.src ? (a->decl.src < b->decl.src ? -1 : 1)
+                                                : (a->decl.off > b->decl.off) - (a->decl.off < b->decl.off));
+}
+
+static const char *const SEVERITY[] = {"info", "warning", "error"};
+
+/* Every declaration that cites a clause; caller frees. */
+static entry *collect(const td_program *p, size_t *n_out)
+{
+    size_t cap = p->n_criteria + p->n_targets + p->n_workflows + p->n_params + p->n_notes +
+                 p->schema.n_records + 1;
+    entry *e = calloc(cap, sizeof *e);
+    size_t n = 0;
+    if (!e)
+        return NULL;
+    for (uint32_t i = 0; i < p->n_criteria; i++) {
+        const td_criterion *c = &p->criteria[i];
+        e[n++] = (entry){c->cite, "criterion", c->id, c->label, SEVERITY[c->severity], c->decl, NULL};
+    }
+    for (uint32_t i = 0; i < p->n_workflows; i++) {
+        const td_workflow *w = &p->workflows[i];
+        e[n++] = (entry){w->cite, "workflow", w->id, w->label, "error", w->decl, NULL};
+    }
+    for (uint32_t i = 0; i < p->n_targets; i++) {
+        const td_target *t = &p->targets[i];
+        e[n++] = (entry){t->cite, "target", t->id, t->label, t->at_least ? "requirement" : "tally",
+                         t->decl, NULL};
+    }
+    for (uint32_t i = 0; i < p->n_params; i++) {
+        const td_param *pr = &p->params[i];
+        if (pr->cite)
+            e[n++] = (entry){pr->cite, "param", pr->name, pr->label ? pr->label : "",
+                             pr->overridden ? "overridden" : NULL, pr->decl, pr};
+    }
+    for (uint32_t i = 0; i < p->schema.n_records; i++) {
+        const td_record *r = p->schema.records[i];
+        if (r->cite)
+            e[n++] = (entry){r->cite, "record", r->name, r->label ? r->label : "", NULL,
+                             (td_span){UINT32_MAX, 0, 0}, NULL};
+    }
+    for (uint32_t i = 0; i < p->n_notes; i++) {
+        const td_note *nt = &p->notes[i];
+        e[n++] = (entry){nt->cite, "note", "", nt->label, nt->because, nt->decl, NULL};
+    }
+    qsort(e, n, sizeof *e, cmp_entry);
+    *n_out = n;
+    return e;
+}
+
+static void overview(const td_program *p, const entry *e, size_t n)
+{
+    const td_plan_info *pl = &p->plan;
+    printf("%s%s%s\n", pl->number ? pl->number : "(no plan header)", pl->title ? ": " : "",
+           pl->title ? pl->title : "");
+    if (pl->issuer || pl->issued)
+        printf("  %s%s%s\n", pl->issuer ? pl->issuer : "", pl->issuer && pl->issued ? ", " : "",
+               pl->issued ? pl->issued : "");
+    for (uint32_t i = 0; i < pl->n_implements; i++)
+        printf("  implements %s\n", pl->implements[i]);
+    if (pl->has_period) {
+        char from[11], to[11];
+        td_format_date(pl->period_from, from);
+        td_format_date(pl->period_to, to);
+        printf("  period %s .. %s\n", from, to);
+    }
+    const char *cur = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!cur || strcmp(cur, e[i].cite) != 0) {
+            cur = e[i].cite;
+            printf("\n%s\n", cur);
+        }
+        if (strcmp(e[i].kind, "note") == 0)
+            printf("  note       %s\n             (not checked: %s)\n", e[i].label, e[i].extra);
+        else
+            printf("  %-10s %s%s%s%s  %s\n", e[i].kind, e[i].id, e[i].extra ? " (" : "",
+                   e[i].extra ? e[i].extra : "", e[i].extra ? ")" : "", e[i].label);
+    }
+}
+
+/* Prints a declaration as written, with its file and line. */
+static void source_of(const td_program *p, td_span sp)
+{
+    if (sp.src >= p->n_sources)
+        return;
+    const td_source *s = p->sources[sp.src];
+    uint32_t line, col;
+    td_source_linecol(s, sp.off, &line, &col);
+    printf("%s:%u:\n", s->name, line);
+    uint32_t start = s->lines[line - 1];
+    uint32_t end = sp.off + sp.len;
+    if (end > s->len)
+        end = (uint32_t)s->len;
+    printf("%.*s\n", (int)(end - start), s->text + start);
+}
+
+static bool detail(const td_program *p, const entry *e, size_t n, const char *what)
+{
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        bool is_id = *e[i].id && strcmp(e[i].id, what) == 0;
+        /* a workflow's checks: exemplar.steps.order names exemplar.steps */
+        size_t il = strlen(e[i].id);
+        bool is_check = strcmp(e[i].kind, "workflow") == 0 && il && strncmp(what, e[i].id, il) == 0 &&
+                        what[il] == '.';
+        bool is_cite = strcmp(e[i].cite, what) == 0;
+        if (!is_id && !is_check && !is_cite)
+            continue;
+        if (found)
+            putchar('\n');
+        found = true;
+        printf("%s %s [%s]\n  %s\n", e[i].kind, *e[i].id ? e[i].id : "", e[i].cite, e[i].label);
+        if (e[i].param) {
+            td_arena a;
+            td_arena_init(&a, 256);
+            const char *v = td_value_format(&e[i].param->value, &a);
+            printf("  value: %s%s\n", v ? v : "?",
+                   e[i].param->overridden ? " (set by an overlay or -D)" : "");
+            td_arena_free(&a);
+        }
+        source_of(p, e[i].decl);
+    }
+    return found;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+    cli_opts o;
+    td_program *p = NULL;
+    entry *e = NULL;
+    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE, "explain", USAGE, HELP, &o);
+    if (rc >= 0)
+        return rc;
+    if ((rc = cli_program("explain", &o, &p)) >= 0)
+        goto done;
+    size_t n = 0;
+    e = collect(p, &n);
+    if (!e) {
+        rc = cli_fail("explain", TD_ENOMEM, "cannot list the rules");
+        goto done;
+    }
+    rc = CLI_EXIT_OK;
+    if (!o.n_args)
+        overview(p, e, n);
+    for (size_t i = 0; i < o.n_args; i++) {
+        if (i)
+            putchar('\n');
+        if (!detail(p, e, n, o.args[i])) {
+            const char **ids = calloc(n + 1, sizeof *ids);
+            const char *near = NULL;
+            for (size_t k = 0; ids && k < n; k++)
+                ids[k] = *e[k].id ? e[k].id : e[k].cite;
+            if (ids)
+                near = td_suggest(o.args[i], ids, n);
+            fprintf(stderr, "thidua explain: nothing in the rules is named or cites '%s'; %s%s%s"
+                            "run `thidua explain` for the list\n", o.args[i],
+                    near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
+            free(ids);
+            rc = CLI_EXIT_FINDINGS;
+        }
+    }
+done:
+    free(e);
+    td_program_free(p);
+    cli_opts_free(&o);
+    return rc;
+}
