@@ -16,13 +16,13 @@ const char *const td_wf_check_names[TD_WF_NCHECKS] = {
 /* One runtime frame: mirrors a compile-time scope. */
 typedef struct frame {
     const struct frame *up;
-    td_value it;            /* the element */
-    const td_node *from;    /* the data list the element belongs to, or NULL: `previous` */
+    td_value it;                /* the element */
+    const td_node *from;        /* the data list the element belongs to, or NULL: `previous` */
     const td_value *from_items; /* or the computed list; both NULL outside a list */
-    uint32_t position;      /* 1-based */
-    td_value *lets;         /* entity frames: values of the criterion's lets, computed on */
+    uint32_t position;          /* 1-based */
+    td_value *lets;             /* entity frames: values of the criterion's lets, computed on */
     const td_cexpr *const *let_exprs; /* first use (a let only a message needs costs */
-    bool *let_done;         /* nothing while the rule holds) */
+    bool *let_done;                   /* nothing while the rule holds) */
 } frame;
 
 static frame mkframe(const frame *up, td_value it, uint32_t position)
@@ -52,7 +52,7 @@ typedef struct memo {
     td_value v;
 } memo;
 
-enum { MEMO_SLOTS = 64 };    /* power of two; a full table just stops remembering */
+enum { MEMO_SLOTS = 64 }; /* power of two; a full table just stops remembering */
 
 typedef struct ev {
     const td_program *p;
@@ -60,7 +60,7 @@ typedef struct ev {
     int32_t as_of;
     td_arena *a;
     bool oom;
-    memo *memo;             /* arena(unit): MEMO_SLOTS entries, or NULL until first use */
+    memo *memo; /* arena(unit): MEMO_SLOTS entries, or NULL until first use */
     uint32_t memo_used;
 } ev;
 
@@ -79,14 +79,40 @@ static td_value of_node(const td_node *n)
         return v;
     }
     switch (n->type->kind) {
-    case TD_T_TEXT: v.kind = TD_V_TEXT; v.u.text.s = n->v.text.s; v.u.text.len = n->v.text.len; break;
-    case TD_T_INT: v.kind = TD_V_INT; v.u.i = n->v.i; break;
-    case TD_T_NUMBER: v.kind = TD_V_NUM; v.u.num = n->v.num; break;
-    case TD_T_BOOL: v.kind = TD_V_BOOL; v.u.b = n->v.b; break;
-    case TD_T_DATE: v.kind = TD_V_DATE; v.u.days = n->v.days; break;
-    case TD_T_MONTH: v.kind = TD_V_MONTH; v.u.month = n->v.month; break;
-    case TD_T_ENUM: v.kind = TD_V_ENUM; v.u.en.en = n->type->en; v.u.en.index = n->v.enum_index; break;
-    case TD_T_RECORD: v.kind = TD_V_RECORD; v.u.rec = n; break;
+    case TD_T_TEXT:
+        v.kind = TD_V_TEXT;
+        v.u.text.s = n->v.text.s;
+        v.u.text.len = n->v.text.len;
+        break;
+    case TD_T_INT:
+        v.kind = TD_V_INT;
+        v.u.i = n->v.i;
+        break;
+    case TD_T_NUMBER:
+        v.kind = TD_V_NUM;
+        v.u.num = n->v.num;
+        break;
+    case TD_T_BOOL:
+        v.kind = TD_V_BOOL;
+        v.u.b = n->v.b;
+        break;
+    case TD_T_DATE:
+        v.kind = TD_V_DATE;
+        v.u.days = n->v.days;
+        break;
+    case TD_T_MONTH:
+        v.kind = TD_V_MONTH;
+        v.u.month = n->v.month;
+        break;
+    case TD_T_ENUM:
+        v.kind = TD_V_ENUM;
+        v.u.en.en = n->type->en;
+        v.u.en.index = n->v.enum_index;
+        break;
+    case TD_T_RECORD:
+        v.kind = TD_V_RECORD;
+        v.u.rec = n;
+        break;
     case TD_T_LIST:
         v.kind = TD_V_LIST;
         v.u.list.node = n;
@@ -253,10 +279,9 @@ static td_value get_field(ev *e, const td_cexpr *c, td_value base)
 }
 
 /* Iterates list `l` with a frame below `f`; calls back with the element frame. */
-#define FOR_EACH(e, l, f, fr, i)                                                       \
-    for (uint32_t i = 0; i < (l).n; i++)                                               \
-        for (frame fr = in_list(mkframe((f), list_at(&(l), i), i + 1), &(l)),         \
-                   *fr##_once = &fr;                                                   \
+#define FOR_EACH(e, l, f, fr, i)                                                                   \
+    for (uint32_t i = 0; i < (l).n; i++)                                                           \
+        for (frame fr = in_list(mkframe((f), list_at(&(l), i), i + 1), &(l)), *fr##_once = &fr;    \
              fr##_once; fr##_once = NULL)
 
 static bool truthy(const td_value *v)
@@ -292,7 +317,7 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
         return vint((int64_t)a.u.month - b.u.month, v.node);
     if (c->type->kind == TD_T_INT) {
         int64_t x = a.u.i, y = b.u.i, r = 0;
-        bool ovf = op == TD_OP_ADD ? __builtin_add_overflow(x, y, &r)
+        bool ovf = op == TD_OP_ADD   ? __builtin_add_overflow(x, y, &r)
                    : op == TD_OP_SUB ? __builtin_sub_overflow(x, y, &r)
                                      : __builtin_mul_overflow(x, y, &r);
         if (ovf)
@@ -322,8 +347,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     if (e->oom)
         return ABSENT;
     switch (c->op) {
-    case TD_C_CONST:
-        return c->value;
+    case TD_C_CONST: return c->value;
     case TD_C_ROOT: {
         td_value v = of_node(e->root);
         return v;
@@ -371,8 +395,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         return fr ? vint(fr->position, fr->it.node) : ABSENT;
     }
     case TD_C_GET:
-    case TD_C_GETDEF:
-        return get_field(e, c, eval(e, c->a, f));
+    case TD_C_GETDEF: return get_field(e, c, eval(e, c->a, f));
     case TD_C_NOT: {
         td_value a = eval(e, c->a, f);
         return a.kind == TD_V_BOOL ? vbool(!a.u.b, a.node) : ABSENT;
@@ -422,12 +445,14 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         td_value l = eval(e, c->b, f);
         bool found = false;
-        if (l.kind == TD_V_LIST && l.u.list.items && (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
+        if (l.kind == TD_V_LIST && l.u.list.items &&
+            (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
             /* months and dates (the monthly-review rule): compare the numbers in place */
             int32_t want = a.kind == TD_V_MONTH ? a.u.month : a.u.days;
             for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
                 const td_value *x = &l.u.list.items[i];
-                found = x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
+                found =
+                    x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
             }
         } else if (l.kind == TD_V_LIST) {
             for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
@@ -437,8 +462,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vbool(found != c->negate, a.node);
     }
-    case TD_C_ARITH:
-        return eval_arith(c, eval(e, c->a, f), eval(e, c->b, f));
+    case TD_C_ARITH: return eval_arith(c, eval(e, c->a, f), eval(e, c->b, f));
     case TD_C_LIST: {
         lbuild b = {0};
         for (uint32_t i = 0; i < c->nargs; i++)
@@ -526,7 +550,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         if (l.kind != TD_V_LIST)
             return vint(0, l.node);
         int64_t n = 0;
-        FOR_EACH(e, l.u.list, f, fr, i) {
+        FOR_EACH(e, l.u.list, f, fr, i)
+        {
             if (!c->b) {
                 n++;
             } else {
@@ -544,7 +569,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         bool all_int = true;
         int64_t isum = 0;
         if (l.kind == TD_V_LIST) {
-            FOR_EACH(e, l.u.list, f, fr, i) {
+            FOR_EACH(e, l.u.list, f, fr, i)
+            {
                 if (c->b) {
                     td_value w = eval(e, c->b, &fr);
                     if (!truthy(&w))
@@ -593,7 +619,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         /* like and/or: an item whose condition is not applicable (a value it needs is
          * missing) makes the whole answer not applicable unless another item decides it */
         bool unknown = false;
-        FOR_EACH(e, l.u.list, f, fr, i) {
+        FOR_EACH(e, l.u.list, f, fr, i)
+        {
             td_value b = eval(e, c->b, &fr);
             bool t = truthy(&b);
             if (b.kind != TD_V_BOOL)
@@ -613,7 +640,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         td_value l = eval(e, c->a, f);
         lbuild b = {0};
         if (l.kind == TD_V_LIST) {
-            FOR_EACH(e, l.u.list, f, fr, i) {
+            FOR_EACH(e, l.u.list, f, fr, i)
+            {
                 td_value w = eval(e, c->b, &fr);
                 if (truthy(&w))
                     lpush(e, &b, fr.it);
@@ -674,16 +702,22 @@ static void fmt_into(const td_value *v, char **buf, size_t *len, size_t *cap, td
         n = snprintf(tmp, sizeof tmp, "%.15g", v->u.num);
         break;
     case TD_V_TEXT: append(buf, len, cap, v->u.text.s, v->u.text.len, a); return;
-    case TD_V_DATE: td_format_date(v->u.days, tmp); n = (int)strlen(tmp); break;
-    case TD_V_MONTH: td_format_month(v->u.month, tmp); n = (int)strlen(tmp); break;
+    case TD_V_DATE:
+        td_format_date(v->u.days, tmp);
+        n = (int)strlen(tmp);
+        break;
+    case TD_V_MONTH:
+        td_format_month(v->u.month, tmp);
+        n = (int)strlen(tmp);
+        break;
     case TD_V_ENUM: {
         const char *s = v->u.en.en->values[v->u.en.index];
         append(buf, len, cap, s, strlen(s), a);
         return;
     }
-    case TD_V_RECORD: n = snprintf(tmp, sizeof tmp, "(%s)", v->node && v->node->type->rec
-                                                                ? v->node->type->rec->name
-                                                                : "record");
+    case TD_V_RECORD:
+        n = snprintf(tmp, sizeof tmp, "(%s)",
+                     v->node && v->node->type->rec ? v->node->type->rec->name : "record");
         break;
     case TD_V_LIST:
         for (uint32_t i = 0; i < v->u.list.n; i++) {
@@ -735,10 +769,10 @@ typedef struct unitctx {
     ev e;
     const td_source *src;
     td_unit_result *res;
-    char path[512];         /* data path of the current entity, written by build_path */
+    char path[512]; /* data path of the current entity, written by build_path */
     size_t path_len;
-    const td_epath *cur_path; /* the path being visited */
-    uint32_t depth;         /* steps of it taken */
+    const td_epath *cur_path;  /* the path being visited */
+    uint32_t depth;            /* steps of it taken */
     uint32_t index[MAX_DEPTH]; /* list index taken at each step, UINT32_MAX for a record */
 } unitctx;
 
@@ -770,8 +804,10 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
                         const char *msg, const char *hint)
 {
     const td_node *at = blame ? blame : entity;
-    bool use_key = at && (!blame || at->null || at->type->kind == TD_T_RECORD ||
-                          at->type->kind == TD_T_LIST) && at->key_line;
+    bool use_key =
+        at &&
+        (!blame || at->null || at->type->kind == TD_T_RECORD || at->type->kind == TD_T_LIST) &&
+        at->key_line;
     uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
     uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
     uint32_t width = at && !use_key ? at->width : 1;
@@ -827,8 +863,8 @@ static void build_path(unitctx *u)
         const char *name = slot_name(path->recs[k], path->slots[k]);
         int n = u->index[k] == UINT32_MAX
                     ? snprintf(u->path + len, sizeof u->path - len, "%s%s", k ? "." : "", name)
-                    : snprintf(u->path + len, sizeof u->path - len, "%s%s[%u]", k ? "." : "",
-                               name, u->index[k]);
+                    : snprintf(u->path + len, sizeof u->path - len, "%s%s[%u]", k ? "." : "", name,
+                               u->index[k]);
         len += n > 0 ? (size_t)n : 0;
     }
     u->path_len = len < sizeof u->path ? len : sizeof u->path - 1;
@@ -836,8 +872,8 @@ static void build_path(unitctx *u)
 
 /* Visits every entity at the end of `path`, building the frames; the data path is kept as
  * list indexes (u->index) and written out only for a finding. */
-static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *f,
-                  entity_fn fn, const void *arg)
+static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *f, entity_fn fn,
+                  const void *arg)
 {
     if (u->e.oom)
         return;
@@ -894,7 +930,8 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     bool done[16] = {false};
     if (v->n_lets) {
         f.lets = v->n_lets <= 16 ? lets : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
-        f.let_done = v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.let_done);
+        f.let_done =
+            v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.let_done);
         if (!f.lets || !f.let_done) {
             u->e.oom = true;
             return;
@@ -921,7 +958,8 @@ static bool value_eq(const td_value *a, const td_value *b)
 {
     if (!usable(a) || !usable(b))
         return false;
-    if ((a->kind == TD_V_INT || a->kind == TD_V_NUM) != (b->kind == TD_V_INT || b->kind == TD_V_NUM))
+    if ((a->kind == TD_V_INT || a->kind == TD_V_NUM) !=
+        (b->kind == TD_V_INT || b->kind == TD_V_NUM))
         return false;
     if (a->kind != b->kind && !(a->kind == TD_V_INT || a->kind == TD_V_NUM))
         return false;
@@ -930,7 +968,7 @@ static bool value_eq(const td_value *a, const td_value *b)
 
 typedef struct wf_arg {
     const td_workflow *w;
-    uint32_t stage_base;    /* first counter of this workflow in res->stages */
+    uint32_t stage_base; /* first counter of this workflow in res->stages */
 } wf_arg;
 
 static void wf_finding(unitctx *u, const td_workflow *w, td_wf_check check, const td_node *at,
@@ -958,16 +996,16 @@ static const char *stage_text(unitctx *u, const td_workflow *w, uint32_t si)
 
 /* The stages for which keep[k] holds (all when keep is NULL), joined with `sep`, with their
  * labels or not; "" (and out of memory noted) when an allocation fails. */
-static const char *stage_list(unitctx *u, const td_workflow *w, const bool *keep,
-                              const char *sep, bool labels)
+static const char *stage_list(unitctx *u, const td_workflow *w, const bool *keep, const char *sep,
+                              bool labels)
 {
     const char *out = "";
     for (uint32_t k = 0; k < w->n_stages; k++) {
         if (keep && !keep[k])
             continue;
         const char *item = labels ? stage_text(u, w, k) : td_value_format(&w->stages[k], u->e.a);
-        const char *joined = item ? td_arena_printf(u->e.a, "%s%s%s", out, *out ? sep : "", item)
-                                  : NULL;
+        const char *joined =
+            item ? td_arena_printf(u->e.a, "%s%s%s", out, *out ? sep : "", item) : NULL;
         if (!joined) {
             u->e.oom = true;
             return "";
@@ -1005,8 +1043,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                 sn = NULL;
             if (dn && dn->null)
                 dn = NULL;
-            const td_node *en = w->evidence_slot != UINT32_MAX ? entry->v.slots[w->evidence_slot]
-                                                              : NULL;
+            const td_node *en =
+                w->evidence_slot != UINT32_MAX ? entry->v.slots[w->evidence_slot] : NULL;
             td_value sv = of_node(sn);
             int si = -1;
             for (uint32_t k = 0; k < w->n_stages && si < 0; k++)
@@ -1019,26 +1057,31 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                            td_value_format(&sv, a), w->label, all));
             } else if (!sn) {
                 wf_finding(u, w, TD_WF_STAGE, sn_at, entry,
-                           td_arena_printf(a, "entry %u of the history has no stage; write which "
-                                              "stage it records", i + 1));
+                           td_arena_printf(a,
+                                           "entry %u of the history has no stage; write which "
+                                           "stage it records",
+                                           i + 1));
             }
             if (si >= 0) {
                 if (prev_si < 0 && !w->initial[si]) {
                     const char *starts = stage_list(u, w, w->initial, ", ", true);
                     wf_finding(u, w, TD_WF_INITIAL, sn, entry,
-                               td_arena_printf(a, "the history starts at stage %s; it must start "
-                                                  "at %s: record that stage first",
+                               td_arena_printf(a,
+                                               "the history starts at stage %s; it must start "
+                                               "at %s: record that stage first",
                                                stage_text(u, w, (uint32_t)si), starts));
-                } else if (prev_si >= 0 && !w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si]) {
-                    const char *next = stage_list(u, w, &w->allowed[(uint32_t)prev_si * w->n_stages],
-                                                  " or ", false);
-                    wf_finding(u, w, TD_WF_TRANSITION, sn, entry,
-                               td_arena_printf(a, "stage %s cannot follow stage %s%s%s%s",
-                                               stage_text(u, w, (uint32_t)si),
-                                               td_value_format(&w->stages[prev_si], a),
-                                               *next ? "; the next stage must be " : "; it is the last stage",
-                                               next, si == prev_si ? " (a stage is recorded once)"
-                                                                   : " (stages are not skipped)"));
+                } else if (prev_si >= 0 &&
+                           !w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si]) {
+                    const char *next = stage_list(
+                        u, w, &w->allowed[(uint32_t)prev_si * w->n_stages], " or ", false);
+                    wf_finding(
+                        u, w, TD_WF_TRANSITION, sn, entry,
+                        td_arena_printf(
+                            a, "stage %s cannot follow stage %s%s%s%s",
+                            stage_text(u, w, (uint32_t)si), td_value_format(&w->stages[prev_si], a),
+                            *next ? "; the next stage must be " : "; it is the last stage", next,
+                            si == prev_si ? " (a stage is recorded once)"
+                                          : " (stages are not skipped)"));
                 }
                 prev_si = si;
                 /* where an item stands at the as-of date: its last stage done by then */
@@ -1047,8 +1090,9 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             }
             if (!dn) {
                 wf_finding(u, w, TD_WF_DATE, dn_at, entry,
-                           td_arena_printf(a, "stage %s has no date; write the date it was done "
-                                              "as YYYY-MM-DD",
+                           td_arena_printf(a,
+                                           "stage %s has no date; write the date it was done "
+                                           "as YYYY-MM-DD",
                                            si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
             } else if (!dn->invalid) {
                 if (prev_date && dn->v.days < prev_date->v.days) {
@@ -1056,21 +1100,23 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     td_format_date(dn->v.days, d1);
                     td_format_date(prev_date->v.days, d2);
                     wf_finding(u, w, TD_WF_ORDER, dn, entry,
-                               td_arena_printf(a, "stage %s is dated %s, before the stage recorded "
-                                                  "above it (%s); dates never go backwards: "
-                                                  "check both dates",
-                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?",
-                                               d1, d2));
+                               td_arena_printf(a,
+                                               "stage %s is dated %s, before the stage recorded "
+                                               "above it (%s); dates never go backwards: "
+                                               "check both dates",
+                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?", d1,
+                                               d2));
                 }
                 if (dn->v.days > u->e.as_of) {
                     char d1[11], d2[11];
                     td_format_date(dn->v.days, d1);
                     td_format_date(u->e.as_of, d2);
                     wf_finding(u, w, TD_WF_FUTURE, dn, entry,
-                               td_arena_printf(a, "stage %s is dated %s, after the as-of date %s; "
-                                                  "record a stage only once it is done",
-                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?",
-                                               d1, d2));
+                               td_arena_printf(a,
+                                               "stage %s is dated %s, after the as-of date %s; "
+                                               "record a stage only once it is done",
+                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?", d1,
+                                               d2));
                 }
                 prev_date = dn;
             }
@@ -1080,8 +1126,9 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                              (evv.kind == TD_V_TEXT && td_text_blank(evv.u.text.s, evv.u.text.len));
                 if (empty)
                     wf_finding(u, w, TD_WF_EVIDENCE, en, entry,
-                               td_arena_printf(a, "stage %s has no evidence; write the document "
-                                                  "that proves it (minutes, decision, article)",
+                               td_arena_printf(a,
+                                               "stage %s has no evidence; write the document "
+                                               "that proves it (minutes, decision, article)",
                                                si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
             }
             if (si >= 0 && !w->off[TD_WF_GUARD]) {
@@ -1106,8 +1153,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
 
 /* ---------- targets ---------- */
 
-static void add_contrib(unitctx *u, uint32_t target, const char *group, double value,
-                        bool member)
+static void add_contrib(unitctx *u, uint32_t target, const char *group, double value, bool member)
 {
     td_unit_result *res = u->res;
     for (uint32_t i = 0; i < res->n_contribs; i++) {

@@ -10,7 +10,6 @@
 #include "parser.h"
 #include "lexer.h"
 
-
 static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
 {
     td_span s = {p->src_index, off, len};
@@ -169,9 +168,9 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
             }
             if (!bad_escape) {
                 size_t k = td_utf8_seq((const char *)u + i + 1, len - i - 1, &cp);
-                td_diagnostic *e = td_parse_error(p, "bad-escape",
-                                                  span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
-                                                  "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
+                td_diagnostic *e = td_parse_error(
+                    p, "bad-escape", span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
+                    "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
                 hint(p, e, "the escapes are \\\" \\\\ \\n \\t \\{ \\}; write \\\\ for a backslash");
             }
             bad_escape = true;
@@ -182,10 +181,11 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
         size_t k = c ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             if (!bad_byte) {
-                td_diagnostic *e = c ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
-                                                      "invalid UTF-8 byte 0x%02X in a string", c)
-                                     : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
-                                                      "invalid character U+0000 in a string");
+                td_diagnostic *e =
+                    c ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                                       "invalid UTF-8 byte 0x%02X in a string", c)
+                      : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                                       "invalid character U+0000 in a string");
                 hint(p, e, c ? "save the file as UTF-8" : "remove the NUL byte");
             }
             bad_byte = true;
@@ -210,9 +210,10 @@ td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t 
 {
     td_str out = {"", sp};
     size_t n = len - 2 * quote_len;
-    td_diagnostic *e = td_parse_error(p, "bad-quote", sp,
-                                      quote_len == 1 ? "strings are written between double quotes, not single quotes"
-                                                     : "strings are written between straight double quotes, not \u201C \u201D");
+    td_diagnostic *e = td_parse_error(
+        p, "bad-quote", sp,
+        quote_len == 1 ? "strings are written between double quotes, not single quotes"
+                       : "strings are written between straight double quotes, not \u201C \u201D");
     if (e)
         td_diag_set(p->diag, &e->hint, "write \"%.*s\"", (int)n, s + quote_len);
     out.text = td_lex_text(p, s + quote_len, n);
@@ -226,10 +227,11 @@ void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
         uint32_t cp;
         size_t k = u[i] ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
-            td_diagnostic *e = u[i] ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
-                                                     "invalid UTF-8 byte 0x%02X in a comment", u[i])
-                                    : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
-                                                     "invalid character U+0000 in a comment");
+            td_diagnostic *e =
+                u[i] ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                                      "invalid UTF-8 byte 0x%02X in a comment", u[i])
+                     : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                                      "invalid character U+0000 in a comment");
             hint(p, e, u[i] ? "save the file as UTF-8" : "remove the NUL byte");
             break;
         }
@@ -260,17 +262,17 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
     else if (cp < 0x80)
         e = td_parse_error(p, "invalid-character", sp, "invalid character U+%04X", (unsigned)cp);
     else
-        e = td_parse_error(p, "invalid-character", sp, "invalid character '%.*s' (U+%04X)", (int)len,
-                           s, (unsigned)cp);
+        e = td_parse_error(p, "invalid-character", sp, "invalid character '%.*s' (U+%04X)",
+                           (int)len, s, (unsigned)cp);
     switch (cp) {
     case '\'': hint(p, e, "strings are written between double quotes: \"...\""); break;
     case '!': hint(p, e, "write 'not' to negate, or '!=' to compare"); break;
     case '&': hint(p, e, "write 'and'"); break;
     case '|': hint(p, e, "write 'or'"); break;
     case ';': hint(p, e, "declarations need no separator; remove it"); break;
-    case 0x201C: case 0x201D: case 0x201E:
-        hint(p, e, "write strings between straight double quotes: \"...\"");
-        break;
+    case 0x201C:
+    case 0x201D:
+    case 0x201E: hint(p, e, "write strings between straight double quotes: \"...\""); break;
     case 0xA0: hint(p, e, "a non-breaking space: replace it with an ordinary space"); break;
     default: break;
     }
@@ -291,8 +293,8 @@ static void rewind_to(td_parse *p, uint32_t off)
 {
     if (off <= p->resync_floor || off < p->base || off >= p->end)
         return;
-    YY_BUFFER_STATE b = td_yy_scan_buffer(p->buf + (off - p->base), (yy_size_t)(p->end - off) + 2,
-                                          p->scanner);
+    YY_BUFFER_STATE b =
+        td_yy_scan_buffer(p->buf + (off - p->base), (yy_size_t)(p->end - off) + 2, p->scanner);
     if (!b)
         return;
     td_yy_delete_buffer(p->lexbuf, p->scanner);
@@ -320,23 +322,39 @@ static unsigned kw_flags(int tok)
 static bool is_operator(int t)
 {
     switch (t) {
-    case T_OR: case T_AND: case T_EQ: case T_NE: case T_LT: case T_LE: case T_GT: case T_GE:
-    case T_IN: case T_NOT_IN: case T_PLUS: case T_MINUS: case T_STAR: case T_SLASH: case T_DOT:
-    case T_LPAREN:
-        return true;
-    default:
-        return false;
+    case T_OR:
+    case T_AND:
+    case T_EQ:
+    case T_NE:
+    case T_LT:
+    case T_LE:
+    case T_GT:
+    case T_GE:
+    case T_IN:
+    case T_NOT_IN:
+    case T_PLUS:
+    case T_MINUS:
+    case T_STAR:
+    case T_SLASH:
+    case T_DOT:
+    case T_LPAREN: return true;
+    default: return false;
     }
 }
 
 static bool starts_expr(int t)
 {
     switch (t) {
-    case T_IDENT: case T_NUMBER: case T_STRING: case T_DATE: case T_MONTH: case T_LPAREN:
-    case T_LBRACKET: case T_MINUS: case T_NOT:
-        return true;
-    default:
-        return (kw_flags(t) & (TD_KW_NAME | TD_KW_EXPR)) != 0;
+    case T_IDENT:
+    case T_NUMBER:
+    case T_STRING:
+    case T_DATE:
+    case T_MONTH:
+    case T_LPAREN:
+    case T_LBRACKET:
+    case T_MINUS:
+    case T_NOT: return true;
+    default: return (kw_flags(t) & (TD_KW_NAME | TD_KW_EXPR)) != 0;
     }
 }
 
@@ -344,16 +362,36 @@ static bool starts_expr(int t)
 static const char *wanted_after(int t)
 {
     switch (t) {
-    case T_DOT: case T_ON: case T_HISTORY: case T_STATE: case T_DATED: case T_EVIDENCE:
-    case T_DOCUMENT: case T_LET: case T_ENUM: case T_RECORD: case T_EXTEND: case T_PARAM:
-    case T_SET: case T_DEFINE: case T_DISABLE: case T_CRITERION: case T_TARGET: case T_WORKFLOW:
-    case T_COUNT: case T_OF: case T_COLON: case T_REQUIRED: case T_OPTIONAL: case T_ALL:
-    case T_ANY: case T_NONE: case T_EACH: case T_IN:
-        return "a name";
-    case T_COMMA:
-        return "another item";
-    default:
-        return "an expression";
+    case T_DOT:
+    case T_ON:
+    case T_HISTORY:
+    case T_STATE:
+    case T_DATED:
+    case T_EVIDENCE:
+    case T_DOCUMENT:
+    case T_LET:
+    case T_ENUM:
+    case T_RECORD:
+    case T_EXTEND:
+    case T_PARAM:
+    case T_SET:
+    case T_DEFINE:
+    case T_DISABLE:
+    case T_CRITERION:
+    case T_TARGET:
+    case T_WORKFLOW:
+    case T_COUNT:
+    case T_OF:
+    case T_COLON:
+    case T_REQUIRED:
+    case T_OPTIONAL:
+    case T_ALL:
+    case T_ANY:
+    case T_NONE:
+    case T_EACH:
+    case T_IN: return "a name";
+    case T_COMMA: return "another item";
+    default: return "an expression";
     }
 }
 
@@ -361,7 +399,8 @@ static const char *wanted_after(int t)
 static void describe(const td_parse *p, int tok, td_span at, char *buf, size_t size)
 {
     if (tok == T_EOF) {
-        snprintf(buf, size, "%s", p->expr_mode ? "the end of the expression" : "the end of the file");
+        snprintf(buf, size, "%s",
+                 p->expr_mode ? "the end of the expression" : "the end of the file");
         return;
     }
     if (tok == T_STRING) {
@@ -416,8 +455,8 @@ static bool keyword_meant(td_parse *p, int found)
     td_diagnostic *e = td_parse_error(p, "syntax", k, "expected %s after \"%s\", found \"%s\"",
                                       wanted_after(btok), before, kw);
     if (e)
-        td_diag_set(p->diag, &e->hint, "\"%s\" starts a %s here; complete what comes before it",
-                    kw, (flags & TD_KW_DECL) ? "declaration" : "clause");
+        td_diag_set(p->diag, &e->hint, "\"%s\" starts a %s here; complete what comes before it", kw,
+                    (flags & TD_KW_DECL) ? "declaration" : "clause");
     /* the parser skips to a declaration keyword: let it find this one */
     if ((flags & TD_KW_DECL) && found != T_EOF && !(kw_flags(found) & TD_KW_DECL))
         rewind_to(p, k.off);
@@ -538,7 +577,8 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
             if (kw_flags(expected[i]))
                 cands[nc++] = td_token_spelling(expected[i]);
         char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(at.len < 63 ? at.len : 63), p->src->text + at.off);
+        snprintf(name, sizeof name, "%.*s", (int)(at.len < 63 ? at.len : 63),
+                 p->src->text + at.off);
         const char *sug = td_suggest(name, cands, nc);
         if (sug)
             td_diag_set(p->diag, &e->hint, "did you mean '%s'?", sug);
@@ -627,7 +667,8 @@ td_status td_parse_source(td_arena *a, const td_source *src, uint32_t src_index,
         return TD_ENOMEM;
     ast->src = src_index;
     if (src->len > UINT32_MAX - 16) {
-        td_diag_at(d, TD_SEV_ERROR, "too-large", src, 0, 0, "the file is too large (4 GiB or more)");
+        td_diag_at(d, TD_SEV_ERROR, "too-large", src, 0, 0,
+                   "the file is too large (4 GiB or more)");
         ast->had_errors = true;
         *out = ast;
         return TD_OK;
@@ -635,8 +676,8 @@ td_status td_parse_source(td_arena *a, const td_source *src, uint32_t src_index,
     /* a byte order mark is not part of the text */
     uint32_t off = src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     td_parse p;
-    td_status st = td_parse_open(&p, a, src, src_index, d, off, (uint32_t)src->len - off,
-                                 T_START_FILE);
+    td_status st =
+        td_parse_open(&p, a, src, src_index, d, off, (uint32_t)src->len - off, T_START_FILE);
     int r = st == TD_OK ? td_yyparse(p.scanner, &p) : 0;
     if (st == TD_OK && p.oom)
         st = TD_ENOMEM;

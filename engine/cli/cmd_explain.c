@@ -35,12 +35,12 @@ static const char HELP[] =
 /* One declaration that cites a clause. */
 typedef struct entry {
     const char *cite;
-    const char *kind;       /* "criterion", "target", ... */
+    const char *kind; /* "criterion", "target", ... */
     const char *id;
     const char *label;
-    const char *extra;      /* severity, reason... */
+    const char *extra; /* severity, reason... */
     td_span decl;
-    const td_param *param;  /* a param: its value now, after overlays and -D */
+    const td_param *param; /* a param: its value now, after overlays and -D */
 } entry;
 
 /* Orders clauses as the plan numbers them: I < II < III, then 1 < 2 < 10. */
@@ -79,8 +79,10 @@ static int cmp_entry(const void *x, const void *y)
     if (c)
         return c;
     c = strcmp(a->kind, b->kind);
-    return c ? c : (a->decl.src != b->decl.src ? (a->decl.src < b->decl.src ? -1 : 1)
-                                                : (a->decl.off > b->decl.off) - (a->decl.off < b->decl.off));
+    return c ? c
+             : (a->decl.src != b->decl.src
+                    ? (a->decl.src < b->decl.src ? -1 : 1)
+                    : (a->decl.off > b->decl.off) - (a->decl.off < b->decl.off));
 }
 
 static const char *const SEVERITY[] = {"info", "warning", "error"};
@@ -96,7 +98,8 @@ static entry *collect(const td_program *p, size_t *n_out)
         return NULL;
     for (uint32_t i = 0; i < p->n_criteria; i++) {
         const td_criterion *c = &p->criteria[i];
-        e[n++] = (entry){c->cite, "criterion", c->id, c->label, SEVERITY[c->severity], c->decl, NULL};
+        e[n++] =
+            (entry){c->cite, "criterion", c->id, c->label, SEVERITY[c->severity], c->decl, NULL};
     }
     for (uint32_t i = 0; i < p->n_workflows; i++) {
         const td_workflow *w = &p->workflows[i];
@@ -110,14 +113,21 @@ static entry *collect(const td_program *p, size_t *n_out)
     for (uint32_t i = 0; i < p->n_params; i++) {
         const td_param *pr = &p->params[i];
         if (pr->cite)
-            e[n++] = (entry){pr->cite, "param", pr->name, pr->label ? pr->label : "",
-                             pr->overridden ? "overridden" : NULL, pr->decl, pr};
+            e[n++] = (entry){pr->cite,
+                             "param",
+                             pr->name,
+                             pr->label ? pr->label : "",
+                             pr->overridden ? "overridden" : NULL,
+                             pr->decl,
+                             pr};
     }
     for (uint32_t i = 0; i < p->schema.n_records; i++) {
         const td_record *r = p->schema.records[i];
         if (r->cite)
-            e[n++] = (entry){r->cite, "record", r->name, r->label ? r->label : "", NULL,
-                             (td_span){UINT32_MAX, 0, 0}, NULL};
+            e[n++] = (entry){r->cite, "record",
+                             r->name, r->label ? r->label : "",
+                             NULL,    (td_span){UINT32_MAX, 0, 0},
+                             NULL};
     }
     for (uint32_t i = 0; i < p->n_notes; i++) {
         const td_note *nt = &p->notes[i];
@@ -181,8 +191,8 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         bool is_id = *e[i].id && strcmp(e[i].id, what) == 0;
         /* a workflow's checks: exemplar.steps.order names exemplar.steps */
         size_t il = strlen(e[i].id);
-        bool is_check = strcmp(e[i].kind, "workflow") == 0 && il && strncmp(what, e[i].id, il) == 0 &&
-                        what[il] == '.';
+        bool is_check = strcmp(e[i].kind, "workflow") == 0 && il &&
+                        strncmp(what, e[i].id, il) == 0 && what[il] == '.';
         bool is_cite = strcmp(e[i].cite, what) == 0;
         if (!is_id && !is_check && !is_cite)
             continue;
@@ -232,9 +242,10 @@ int cmd_explain(int argc, char **argv)
                 ids[k] = *e[k].id ? e[k].id : e[k].cite;
             if (ids)
                 near = td_suggest(o.args[i], ids, n);
-            fprintf(stderr, "thidua explain: nothing in the rules is named or cites '%s'; %s%s%s"
-                            "run `thidua explain` for the list\n", o.args[i],
-                    near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
+            fprintf(stderr,
+                    "thidua explain: nothing in the rules is named or cites '%s'; %s%s%s"
+                    "run `thidua explain` for the list\n",
+                    o.args[i], near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
             free(ids);
             rc = CLI_EXIT_FINDINGS;
         }
