@@ -729,7 +729,8 @@ static void on_end(loader *c)
         return;
     frame f = y->frames[y->nframes - 1];
     td_ynode *n = f.node;
-    td_ynode **kids = y->kids + f.base;
+    /* an empty first collection has no child stack yet: no pointer arithmetic on NULL */
+    td_ynode **kids = y->kids ? y->kids + f.base : NULL;
     size_t nk = y->nkids - f.base;
     if (n->kind == TD_Y_MAP) {
         finish_map(c, n, kids, nk);
@@ -1553,8 +1554,8 @@ static const td_field *field_of(const td_record *r, const char *key, uint32_t le
     for (uint32_t i = 0; i < r->n_fields; i++) {
         const char *name = r->fields[i].name;
         uint32_t j = 0;
-        while (j < len && name[j] == key[j])
-            j++;
+        while (j < len && name[j] && name[j] == key[j])
+            j++; /* name[j] first: a key with a NUL in it must not read past the name */
         if (j == len && name[j] == '\0')
             return &r->fields[i];
     }

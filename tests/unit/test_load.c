@@ -32,7 +32,7 @@ static td_field crit_fields[] = {
     { "name", NULL, &t_text, false, 0 },
     { "target", NULL, &t_number, false, 1 },
 };
-static const td_record crit_rec = { "plan_criterion", crit_fields, 2, NULL, 0 };
+static const td_record crit_rec = { "plan_criterion", crit_fields, 2, NULL, 0, NULL, NULL };
 static const td_type t_crit = { TD_T_RECORD, NULL, &crit_rec, NULL };
 static const td_type t_crits = { TD_T_LIST, NULL, NULL, &t_crit };
 
@@ -41,7 +41,7 @@ static td_field plan_fields[] = {
     { "title", NULL, &t_text, false, 1 },
     { "criteria", NULL, &t_crits, false, 2 },
 };
-static const td_record plan_rec = { "plan", plan_fields, 3, NULL, 0 };
+static const td_record plan_rec = { "plan", plan_fields, 3, NULL, 0, NULL, NULL };
 static const td_type t_plan = { TD_T_RECORD, NULL, &plan_rec, NULL };
 
 enum { S_NAME, S_COUNT, S_RATIO, S_ACTIVE, S_ISSUED, S_MONTH, S_LEVEL, S_TAGS, S_PLAN, S_SOL };
@@ -57,7 +57,7 @@ static td_field doc_fields[] = {
     { "plan", NULL, &t_plan, false, S_PLAN },
     { "solutions", NULL, &t_texts, false, S_SOL },
 };
-static const td_record doc_rec = { "unit_doc", doc_fields, 10, NULL, 0 };
+static const td_record doc_rec = { "unit_doc", doc_fields, 10, NULL, 0, NULL, NULL };
 static const td_type t_doc = { TD_T_RECORD, NULL, &doc_rec, NULL };
 
 /* ---- fixture ---- */
@@ -512,6 +512,18 @@ static void test_load_unknown_field_warning(void **state)
     assert_null(n->v.slots[S_SOL]);
 }
 
+/* A key with a NUL byte in it ("name\0x") is no field, and matching it reads nothing past
+ * the field's name (ASan checks the second part). */
+static void test_load_key_with_nul(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "\"name\\0x\": a\n");
+    assert_non_null(n);
+    assert_null(n->v.slots[S_NAME]);
+    const td_diagnostic *e = only(f, "data.unknown_field");
+    assert_int_equal(e->line, 1);
+}
+
 static void test_load_null_is_absent(void **state)
 {
     fx *f = *state;
@@ -951,6 +963,7 @@ int main(void)
         T(test_load_required_but_empty),
         T(test_load_unknown_field_warning),
         T(test_load_null_is_absent),
+        T(test_load_key_with_nul),
         T(test_load_invalid_utf8),
         T(test_load_latin1_file),
         T(test_load_syntax_error),
