@@ -3,7 +3,11 @@
 
 CC      ?= cc
 BUILD   ?= build
-WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wconversion
+# CI builds with warnings as errors (STYLE.md); generated grammar code keeps its own flags.
+ifneq ($(CI),)
+WARN    += -Werror
+endif
 CFLAGS  ?= -O2 -g
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
 GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
