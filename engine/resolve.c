@@ -1293,60 +1293,73 @@ static void *grow(rs *r, void *arr, uint32_t n, size_t size)
     return nw;
 }
 
+/* A copy in the program arena of an optional text (NULL stays NULL). */
+static const char *dup_opt(rs *r, const char *text)
+{
+    return text ? td_arena_strdup(r->pa, text) : NULL;
+}
+
+/* False (with an error) when an enum or record already has the name `d` declares. */
+static bool type_name_free(rs *r, const td_decl *d)
+{
+    if (!find_enum(r, d->name) && !find_record(r, d->name))
+        return true;
+    ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
+    return false;
+}
+
+static void declare_enum(rs *r, const td_decl *d)
+{
+    td_schema *sc = &r->p->schema;
+    td_enum *en = td_arena_alloc(r->pa, sizeof *en);
+    td_enum **arr = grow(r, sc->enums, sc->n_enums, sizeof *arr);
+    if (!en || !arr)
+        return;
+    en->name = td_arena_strdup(r->pa, d->name);
+    en->values = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->values);
+    en->labels = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->labels);
+    if (!en->values || !en->labels) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    for (uint32_t k = 0; k < d->n_items; k++) {
+        if (td_enum_index(en, d->items[k].name, strlen(d->items[k].name)) >= 0) {
+            ERR(r, d->items[k].span, "duplicate", "value '%s' appears twice in enum %s",
+                d->items[k].name, d->name);
+            continue;
+        }
+        en->values[en->n] = td_arena_strdup(r->pa, d->items[k].name);
+        en->labels[en->n] = dup_opt(r, d->items[k].label.text);
+        en->n++;
+    }
+    arr[sc->n_enums++] = en;
+    sc->enums = arr;
+}
+
+static void declare_record(rs *r, const td_decl *d)
+{
+    td_schema *sc = &r->p->schema;
+    td_record *rec = td_arena_alloc(r->pa, sizeof *rec);
+    td_record **arr = grow(r, sc->records, sc->n_records, sizeof *arr);
+    if (!rec || !arr)
+        return;
+    rec->name = td_arena_strdup(r->pa, d->name);
+    rec->label = dup_opt(r, d->label.text);
+    rec->cite = dup_opt(r, d->cite.text);
+    arr[sc->n_records++] = rec;
+    sc->records = arr;
+}
+
 static void build_schema(rs *r)
 {
     td_schema *sc = &r->p->schema;
     /* pass 1: declare enums and records */
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
-        td_decl *d = r->decls[i].decl;
-        if (d->kind == TD_D_ENUM) {
-            if (find_enum(r, d->name) || find_record(r, d->name)) {
-                ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
-                continue;
-            }
-            td_enum *en = td_arena_alloc(r->pa, sizeof *en);
-            td_enum **arr = grow(r, sc->enums, sc->n_enums, sizeof *arr);
-            if (!en || !arr)
-                return;
-            en->name = td_arena_strdup(r->pa, d->name);
-            en->values = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->values);
-            en->labels = td_arena_alloc(r->pa, (d->n_items + 1) * sizeof *en->labels);
-            if (!en->values || !en->labels) {
-                r->fatal = TD_ENOMEM;
-                return;
-            }
-            for (uint32_t k = 0; k < d->n_items; k++) {
-                bool dup = false;
-                for (uint32_t j = 0; j < en->n; j++)
-                    dup |= strcmp(en->values[j], d->items[k].name) == 0;
-                if (dup) {
-                    ERR(r, d->items[k].span, "duplicate", "value '%s' appears twice in enum %s",
-                        d->items[k].name, d->name);
-                    continue;
-                }
-                en->values[en->n] = td_arena_strdup(r->pa, d->items[k].name);
-                en->labels[en->n] = d->items[k].label.text
-                                        ? td_arena_strdup(r->pa, d->items[k].label.text)
-                                        : NULL;
-                en->n++;
-            }
-            arr[sc->n_enums++] = en;
-            sc->enums = arr;
-        } else if (d->kind == TD_D_RECORD) {
-            if (find_enum(r, d->name) || find_record(r, d->name)) {
-                ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
-                continue;
-            }
-            td_record *rec = td_arena_alloc(r->pa, sizeof *rec);
-            td_record **arr = grow(r, sc->records, sc->n_records, sizeof *arr);
-            if (!rec || !arr)
-                return;
-            rec->name = td_arena_strdup(r->pa, d->name);
-            rec->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
-            rec->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : NULL;
-            arr[sc->n_records++] = rec;
-            sc->records = arr;
-        }
+        const td_decl *d = r->decls[i].decl;
+        if (d->kind == TD_D_ENUM && type_name_free(r, d))
+            declare_enum(r, d);
+        else if (d->kind == TD_D_RECORD && type_name_free(r, d))
+            declare_record(r, d);
     }
     /* pass 2: fields (records, then extends in order) */
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
@@ -1377,7 +1390,7 @@ static void build_schema(rs *r)
                 return;
             td_field *f = &arr[rec->n_fields];
             f->name = td_arena_strdup(r->pa, af->name);
-            f->label = af->label.text ? td_arena_strdup(r->pa, af->label.text) : NULL;
+            f->label = dup_opt(r, af->label.text);
             f->type = t;
             f->required = af->required;
             f->slot = rec->n_fields;
@@ -1456,8 +1469,8 @@ static void build_params(rs *r)
             td_param *prm = &arr[p->n_params++];
             p->params = arr;
             prm->name = td_arena_strdup(r->pa, d->name);
-            prm->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
-            prm->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : NULL;
+            prm->label = dup_opt(r, d->label.text);
+            prm->cite = dup_opt(r, d->cite.text);
             prm->type = t;
             prm->value = v;
             prm->span = d->name_span;
@@ -1664,7 +1677,7 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
     out->id = td_arena_strdup(r->pa, d->id.text);
     out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
-    out->hint = d->hint.text ? td_arena_strdup(r->pa, d->hint.text) : NULL;
+    out->hint = dup_opt(r, d->hint.text);
     out->span = d->id.span;
     out->decl = d->span;
     if (!d->has_severity) {
@@ -2108,7 +2121,7 @@ static void compile_defines(rs *r)
             return;
         td_define *def = &arr[rec->n_defines];
         def->name = td_arena_strdup(r->pa, d->member);
-        def->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : NULL;
+        def->label = dup_opt(r, d->label.text);
         def->ast = d;
         def->owner = rec;
         rec->defines = arr;
@@ -2164,9 +2177,9 @@ static void build_plan_info(rs *r)
         if (d->kind != TD_D_PLAN)
             continue;
         memset(pi, 0, sizeof *pi);
-        pi->number = d->plan_number.text ? td_arena_strdup(r->pa, d->plan_number.text) : NULL;
-        pi->title = d->title.text ? td_arena_strdup(r->pa, d->title.text) : NULL;
-        pi->issuer = d->issuer.text ? td_arena_strdup(r->pa, d->issuer.text) : NULL;
+        pi->number = dup_opt(r, d->plan_number.text);
+        pi->title = dup_opt(r, d->title.text);
+        pi->issuer = dup_opt(r, d->issuer.text);
         td_value v;
         const td_type *t;
         if (d->issued && const_value(r, d->issued, &v, &t))
