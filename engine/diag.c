@@ -458,6 +458,38 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
 
 /* Optimal string alignment distance: insertions, deletions, substitutions and swaps of
  * two adjacent characters ("edn" -> "end") each cost one. */
+static void more_errors(FILE *out, size_t hidden, const char *file)
+{
+    if (hidden)
+        fprintf(out, "... and %zu more error%s in %s\n", hidden, hidden == 1 ? "" : "s",
+                file && *file ? file : "the command line");
+}
+
+void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
+                   bool (*skip)(void *arg, const td_diagnostic *e), void *arg)
+{
+    td_diag_sort(d);
+    const char *file = NULL;
+    size_t errors = 0, hidden = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const td_diagnostic *e = &d->items[i];
+        const char *f = e->file ? e->file : "";
+        if (i == 0 || strcmp(file, f) != 0) {
+            more_errors(out, hidden, file);
+            file = f;
+            errors = hidden = 0;
+        }
+        if (skip && skip(arg, e))
+            continue;
+        if (e->sev == TD_SEV_ERROR && max_errors && ++errors > max_errors) {
+            hidden++;
+            continue;
+        }
+        td_diag_render(e, out, color);
+    }
+    more_errors(out, hidden, file);
+}
+
 size_t td_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -91,6 +91,11 @@ void td_diag_move(td_diag *dst, td_diag *src);
 /* Sorts by file name, line, column, then insertion order. */
 void td_diag_sort(td_diag *d);
 
+/* Sorts and renders every entry, at most `max_errors` errors per file (0: no limit), then
+ * "... and N more errors in FILE"; entries for which skip(arg, e) is true are left out. */
+void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
+                   bool (*skip)(void *arg, const td_diagnostic *e), void *arg);
+
 /* Renders one entry: the header line, the source line with a caret, the hint. */
 void td_diag_render(const td_diagnostic *e, FILE *out, bool color);
 

@@ -214,32 +214,10 @@ static inline int cli_parse(int argc, char **argv, unsigned accept, const char *
     return -1;
 }
 
-/* Prints diagnostics sorted by file and line, at most 20 errors per file, then a line
- * "... N more errors in FILE" for the rest. */
+/* Prints diagnostics sorted by file and line, at most 20 errors per file. */
 static inline void cli_print_diags(td_diag *d, FILE *out, bool color)
 {
-    td_diag_sort(d);
-    const char *file = NULL;
-    size_t shown = 0, hidden = 0;
-    for (size_t i = 0; i <= d->n; i++) {
-        const td_diagnostic *e = i < d->n ? &d->items[i] : NULL;
-        const char *f = e && e->file ? e->file : "";
-        if (!e || !file || strcmp(file, f) != 0) {
-            if (hidden)
-                fprintf(out, "... %zu more error%s in %s\n", hidden, hidden == 1 ? "" : "s",
-                        *file ? file : "the input");
-            file = f;
-            shown = hidden = 0;
-        }
-        if (!e)
-            break;
-        if (shown >= 20) {
-            hidden += e->sev == TD_SEV_ERROR;
-            continue;
-        }
-        shown += e->sev == TD_SEV_ERROR;
-        td_diag_render(e, out, color);
-    }
+    td_diag_print(d, out, color, 20, NULL, NULL);
 }
 
 /* Compiles the rules of -r (or the built-in Châu Thành rules without -r) with the -D

@@ -81,37 +81,16 @@ static void seen_free(seen *s)
     free(s->keys);
 }
 
-static void more_errors(size_t hidden, const char *file)
+static bool skip_seen(void *arg, const td_diagnostic *e)
 {
-    if (hidden)
-        fprintf(stderr, "... and %zu more error%s in %s\n", hidden, plural(hidden, "", "s"),
-                file ? file : "the command line");
+    return seen_before(arg, e);
 }
 
-/* Prints the sorted diagnostics, at most MAX_ERRORS_PER_FILE errors for each file. */
+/* Prints the sorted diagnostics, at most MAX_ERRORS_PER_FILE errors for each file; a
+ * mistake in a file imported by several of the files given is shown once. */
 static void render(td_diag *d, seen *s, bool color)
 {
-    td_diag_sort(d);
-    const char *file = NULL;
-    size_t errors = 0, hidden = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        const td_diagnostic *e = &d->items[i];
-        bool same = (file == NULL && e->file == NULL) ||
-                    (file && e->file && strcmp(file, e->file) == 0);
-        if (i == 0 || !same) {
-            more_errors(hidden, file);
-            file = e->file;
-            errors = hidden = 0;
-        }
-        if (seen_before(s, e))
-            continue;
-        if (e->sev == TD_SEV_ERROR && ++errors > MAX_ERRORS_PER_FILE) {
-            hidden++;
-            continue;
-        }
-        td_diag_render(e, stderr, color);
-    }
-    more_errors(hidden, file);
+    td_diag_print(d, stderr, color, MAX_ERRORS_PER_FILE, skip_seen, s);
 }
 
 /* Errors of -D (a param that does not exist, a bad value) are usage errors (exit 2), not
