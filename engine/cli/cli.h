@@ -20,229 +20,68 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FINDINGS = 1, CLI_EXIT_FAIL = 2 };
 
 /* The options a subcommand accepts, for cli_parse. */
 enum {
-    CLI_OPT_RULES = 1u << 0,    /* -r FILE, --rules FILE (repeatable) */
-    CLI_OPT_DEFINE = 1u << 1,   /* -D name=value, --define name=value (repeatable) */
-    CLI_OPT_ASOF = 1u << 2,     /* --as-of YYYY-MM-DD */
-    CLI_OPT_FORMAT = 1u << 3,   /* -f FORMAT, --format FORMAT */
-    CLI_OPT_OUTPUT = 1u << 4,   /* -o FILE, --output FILE */
-    CLI_OPT_JOBS = 1u << 5,     /* -j N, --jobs N (1 to 256) */
-    CLI_OPT_BOM = 1u << 6       /* --bom */
+    CLI_OPT_RULES = 1u << 0,  /* -r FILE, --rules FILE (repeatable) */
+    CLI_OPT_DEFINE = 1u << 1, /* -D name=value, --define name=value (repeatable) */
+    CLI_OPT_ASOF = 1u << 2,   /* --as-of YYYY-MM-DD */
+    CLI_OPT_FORMAT = 1u << 3, /* -f FORMAT, --format FORMAT */
+    CLI_OPT_OUTPUT = 1u << 4, /* -o FILE, --output FILE */
+    CLI_OPT_JOBS = 1u << 5,   /* -j N, --jobs N (1 to 256) */
+    CLI_OPT_BOM = 1u << 6     /* --bom */
 };
 
 typedef struct cli_opts {
-    const char **rules;         /* owned array; strings borrowed from argv */
+    const char **rules; /* owned array; strings borrowed from argv */
     size_t n_rules;
-    const char **defines;       /* owned array; "name=value" strings borrowed from argv */
+    const char **defines; /* owned array; "name=value" strings borrowed from argv */
     size_t n_defines;
     bool has_as_of;
-    int32_t as_of;              /* days since 1970-01-01; today (UTC) unless --as-of */
-    const char *format;         /* NULL when not given */
-    const char *output;         /* NULL when not given */
-    unsigned jobs;              /* 1 unless -j */
+    int32_t as_of;      /* days since 1970-01-01; today (UTC) unless --as-of */
+    const char *format; /* NULL when not given */
+    const char *output; /* NULL when not given */
+    unsigned jobs;      /* 1 unless -j */
     bool bom;
-    const char **args;          /* owned array: positional arguments ("-" included) */
+    const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;
 
 /* Today's date in UTC, as days since 1970-01-01 (no time zone, no localtime). */
-static inline int32_t cli_today(void)
-{
-    time_t t = time(NULL);
-    return (int32_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-}
+int32_t cli_today(void);
 
 /* Colour on `f` only on a terminal, and never when NO_COLOR is set to a non-empty value
  * (no-color.org) or TERM is "dumb". */
-static inline bool cli_color(FILE *f)
-{
-    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-    if (nc && *nc)
-        return false;
-    if (term && strcmp(term, "dumb") == 0)
-        return false;
-    return isatty(fileno(f)) == 1;
-}
+bool cli_color(FILE *f);
 
 /* The exit status for a td_status: 0 ok, 1 the input has errors, 2 the tool failed. */
-static inline int cli_exit_status(td_status st)
-{
-    return st == TD_OK ? CLI_EXIT_OK : st == TD_EINPUT ? CLI_EXIT_FINDINGS : CLI_EXIT_FAIL;
-}
+int cli_exit_status(td_status st);
 
 /* Tells on stderr why the tool could not do its job ("thidua eval: cannot write
  * report.html: No space left on device"); returns CLI_EXIT_FAIL. */
-static inline int cli_fail(const char *cmd, td_status st, const char *what)
-{
-    int err = errno;
-    const char *why = st == TD_ENOMEM ? "out of memory"
-                      : st == TD_EIO  ? (err ? strerror(err) : "input/output error")
-                      : st == TD_EBUG ? "internal error (please report it)"
-                                      : "failed";
-    const char *todo = st == TD_ENOMEM                 ? "; close other programs or split the batch"
-                       : st == TD_EIO && err == ENOENT  ? "; check that the folder exists"
-                       : st == TD_EIO && err == ENOTDIR ? "; name a file, not a folder"
-                       : st == TD_EIO && err == EACCES  ? "; choose a place you may write to"
-                       : st == TD_EIO && err == ENOSPC  ? "; free some disk space"
-                                                        : "";
-    fprintf(stderr, "thidua %s: %s: %s%s\n", cmd, what, why, todo);
-    return CLI_EXIT_FAIL;
-}
+int cli_fail(const char *cmd, td_status st, const char *what);
 
 /* Prints a usage error and the hint to --help; returns CLI_EXIT_FAIL. */
-static inline int cli_usage_error(const char *cmd, const char *usage, const char *msg,
-                                  const char *arg)
-{
-    fprintf(stderr, "thidua %s: %s%s%s%s\n%s\nTry 'thidua %s --help'.\n", cmd, msg,
-            arg ? " '" : "", arg ? arg : "", arg ? "'" : "", usage, cmd);
-    return CLI_EXIT_FAIL;
-}
+int cli_usage_error(const char *cmd, const char *usage, const char *msg, const char *arg);
 
-static inline void cli_opts_free(cli_opts *o)
-{
-    free(o->rules);
-    free(o->defines);
-    free(o->args);
-    memset(o, 0, sizeof *o);
-}
+void cli_opts_free(cli_opts *o);
 
 /* The value of option `name` at argv[*i]: "-rVALUE", "--rules=VALUE", or the next argument.
  * NULL when this argument is not that option; *missing set when its value is missing. */
-static inline const char *cli_value(int argc, char **argv, int *i, const char *shortopt,
-                                    const char *longopt, bool *missing)
-{
-    const char *a = argv[*i];
-    size_t sl = shortopt ? strlen(shortopt) : 0, ll = longopt ? strlen(longopt) : 0;
-    const char *v = NULL;
-    bool match = false;
-    if (shortopt && strncmp(a, shortopt, sl) == 0) {
-        match = true;
-        v = a[sl] ? a + sl : NULL;
-    } else if (longopt && strncmp(a, longopt, ll) == 0 && (a[ll] == '\0' || a[ll] == '=')) {
-        match = true;
-        v = a[ll] == '=' ? a + ll + 1 : NULL;
-    }
-    if (!match)
-        return NULL;
-    if (!v) {
-        if (*i + 1 >= argc) {
-            *missing = true;
-            return NULL;
-        }
-        v = argv[++*i];
-    }
-    return v;
-}
+const char *cli_value(int argc, char **argv, int *i, const char *shortopt, const char *longopt,
+                      bool *missing);
 
 /* Parses the arguments of a subcommand: argv[0] is its name, options and positional
  * arguments may be mixed, "--" ends the options, "-" is positional (standard input).
  * `accept` is a set of CLI_OPT_*. Returns -1 to go on; otherwise the exit status to return
  * at once: 0 after --help (the usage and `help` printed on stdout), 2 after a usage error
  * (told on stderr). On -1 the caller frees `o` with cli_opts_free. */
-static inline int cli_parse(int argc, char **argv, unsigned accept, const char *cmd,
-                            const char *usage, const char *help, cli_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->jobs = 1;
-    size_t cap = argc > 0 ? (size_t)argc : 1;
-    o->rules = calloc(cap, sizeof *o->rules);
-    o->defines = calloc(cap, sizeof *o->defines);
-    o->args = calloc(cap, sizeof *o->args);
-    if (!o->rules || !o->defines || !o->args) {
-        cli_opts_free(o);
-        return cli_fail(cmd, TD_ENOMEM, "cannot start");
-    }
-    bool options = true;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        int rc = -1;
-        if (!options || a[0] != '-' || strcmp(a, "-") == 0) {
-            o->args[o->n_args++] = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            options = false;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf("%s\n%s", usage, help ? help : "");
-            rc = CLI_EXIT_OK;
-        } else if ((accept & CLI_OPT_RULES) &&
-                   ((v = cli_value(argc, argv, &i, "-r", "--rules", &missing)) || missing)) {
-            if (v)
-                o->rules[o->n_rules++] = v;
-        } else if ((accept & CLI_OPT_DEFINE) &&
-                   ((v = cli_value(argc, argv, &i, "-D", "--define", &missing)) || missing)) {
-            if (v && (!strchr(v, '=') || v[0] == '='))
-                rc = cli_usage_error(cmd, usage, "-D takes name=value, not", v);
-            else if (v)
-                o->defines[o->n_defines++] = v;
-        } else if ((accept & CLI_OPT_ASOF) &&
-                   ((v = cli_value(argc, argv, &i, NULL, "--as-of", &missing)) || missing)) {
-            if (v && !td_date_parse(v, &o->as_of))
-                rc = cli_usage_error(cmd, usage,
-                                     "--as-of takes a real date written YYYY-MM-DD, not", v);
-            o->has_as_of = v != NULL;
-        } else if ((accept & CLI_OPT_FORMAT) &&
-                   ((v = cli_value(argc, argv, &i, "-f", "--format", &missing)) || missing)) {
-            o->format = v;
-        } else if ((accept & CLI_OPT_OUTPUT) &&
-                   ((v = cli_value(argc, argv, &i, "-o", "--output", &missing)) || missing)) {
-            if (v && !*v)
-                rc = cli_usage_error(cmd, usage, "-o takes a file name", NULL);
-            o->output = v;
-        } else if ((accept & CLI_OPT_JOBS) &&
-                   ((v = cli_value(argc, argv, &i, "-j", "--jobs", &missing)) || missing)) {
-            char *end = NULL;
-            long n = v ? strtol(v, &end, 10) : 0;
-            if (v && (end == v || *end || n < 1 || n > 256))
-                rc = cli_usage_error(cmd, usage, "-j takes a number of threads from 1 to 256, not",
-                                     v);
-            o->jobs = (unsigned)(n > 0 ? n : 1);
-        } else if ((accept & CLI_OPT_BOM) && strcmp(a, "--bom") == 0) {
-            o->bom = true;
-        } else {
-            rc = cli_usage_error(cmd, usage, "unknown option", a);
-        }
-        if (rc < 0 && missing)
-            rc = cli_usage_error(cmd, usage, "this option needs a value:", a);
-        if (rc >= 0) {
-            cli_opts_free(o);
-            return rc;
-        }
-    }
-    if (!o->has_as_of)
-        o->as_of = cli_today();
-    return -1;
-}
+int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const char *usage,
+              const char *help, cli_opts *o);
 
 /* Prints diagnostics sorted by file and line, at most 20 errors per file. */
-static inline void cli_print_diags(td_diag *d, FILE *out, bool color)
-{
-    td_diag_print(d, out, color, 20, NULL, NULL);
-}
+void cli_print_diags(td_diag *d, FILE *out, bool color);
 
 /* Compiles the rules of -r (or the built-in Châu Thành rules without -r) with the -D
  * overrides, printing their diagnostics on stderr. Returns -1 with *out set, or the exit
  * status 2 (rules that do not compile are the tool failing to do its job here). */
-static inline int cli_program(const char *cmd, const cli_opts *o, td_program **out)
-{
-    td_diag d;
-    td_diag_init(&d);
-    td_status st = o->n_rules ? td_program_compile(o->rules, o->n_rules, o->defines,
-                                                   o->n_defines, &d, out)
-                              : td_program_builtin(o->defines, o->n_defines, &d, out);
-    int saved = errno;
-    cli_print_diags(&d, stderr, cli_color(stderr));
-    td_diag_free(&d);
-    errno = saved;
-    if (st == TD_OK)
-        return -1;
-    if (st == TD_EINPUT) {
-        fprintf(stderr, "thidua %s: the rules have errors; fix them (thidua check) and run "
-                        "again\n", cmd);
-        return CLI_EXIT_FAIL;
-    }
-    return cli_fail(cmd, st, o->n_rules ? "cannot compile the rules" : "cannot load the "
-                                                                       "built-in rules");
-}
+int cli_program(const char *cmd, const cli_opts *o, td_program **out);
 
 #endif
