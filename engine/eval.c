@@ -342,6 +342,110 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
     return v;
 }
 
+/* count, sum/min/max, all/any/none and each: the forms that walk a list with a frame per
+ * item. */
+static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
+{
+    switch (c->op) {
+    case TD_C_COUNT: {
+        td_value l = eval(e, c->a, f);
+        if (l.kind != TD_V_LIST)
+            return vint(0, l.node);
+        int64_t n = 0;
+        FOR_EACH(e, l.u.list, f, fr, i)
+        {
+            if (!c->b) {
+                n++;
+            } else {
+                td_value w = eval(e, c->b, &fr);
+                n += truthy(&w);
+            }
+        }
+        return vint(n, l.node);
+    }
+    case TD_C_AGG: {
+        td_value l = eval(e, c->a, f);
+        td_agg agg = (td_agg)c->sub;
+        td_value best = ABSENT;
+        double sum = 0;
+        bool all_int = true;
+        int64_t isum = 0;
+        if (l.kind == TD_V_LIST) {
+            FOR_EACH(e, l.u.list, f, fr, i)
+            {
+                if (c->b) {
+                    td_value w = eval(e, c->b, &fr);
+                    if (!truthy(&w))
+                        continue;
+                }
+                td_value v = eval(e, c->c, &fr);
+                if (!usable(&v))
+                    continue;
+                if (agg == TD_AGG_SUM) {
+                    if (v.kind == TD_V_INT && all_int &&
+                        !__builtin_add_overflow(isum, v.u.i, &isum)) {
+                    } else {
+                        all_int = false;
+                    }
+                    sum += num_of(&v);
+                } else if (best.kind == TD_V_ABSENT ||
+                           (agg == TD_AGG_MIN ? compare(&v, &best) < 0 : compare(&v, &best) > 0)) {
+                    best = v;
+                }
+            }
+        }
+        if (agg != TD_AGG_SUM)
+            return best;
+        if (c->type->kind == TD_T_INT && all_int)
+            return vint(isum, l.node);
+        if (!isfinite(sum))
+            return ABSENT;
+        td_value v = {.kind = TD_V_NUM, .node = l.node};
+        v.u.num = sum;
+        return v;
+    }
+    case TD_C_QUANT: {
+        td_value l = eval(e, c->a, f);
+        td_quant q = (td_quant)c->sub;
+        if (l.kind != TD_V_LIST)
+            return vbool(q != TD_Q_ANY, l.node);
+        /* like and/or: an item whose condition is not applicable (a value it needs is
+         * missing) makes the whole answer not applicable unless another item decides it */
+        bool unknown = false;
+        FOR_EACH(e, l.u.list, f, fr, i)
+        {
+            td_value b = eval(e, c->b, &fr);
+            bool t = truthy(&b);
+            if (b.kind != TD_V_BOOL)
+                unknown = true;
+            else if (q == TD_Q_ALL && !t)
+                return vbool(false, b.node ? b.node : fr.it.node);
+            else if (q == TD_Q_ANY && t)
+                return vbool(true, fr.it.node);
+            else if (q == TD_Q_NONE && t)
+                return vbool(false, b.node ? b.node : fr.it.node);
+        }
+        if (unknown)
+            return ABSENT;
+        return vbool(q != TD_Q_ANY, l.node);
+    }
+    case TD_C_EACH: {
+        td_value l = eval(e, c->a, f);
+        lbuild b = {0};
+        if (l.kind == TD_V_LIST) {
+            FOR_EACH(e, l.u.list, f, fr, i)
+            {
+                td_value w = eval(e, c->b, &fr);
+                if (truthy(&w))
+                    lpush(e, &b, fr.it);
+            }
+        }
+        return vlist(&b, c->type->elem, l.node);
+    }
+    default: return ABSENT;
+    }
+}
+
 static td_value eval(ev *e, const td_cexpr *c, const frame *f)
 {
     if (e->oom)
@@ -545,63 +649,10 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vlist(&lb, c->type->elem, a.node);
     }
-    case TD_C_COUNT: {
-        td_value l = eval(e, c->a, f);
-        if (l.kind != TD_V_LIST)
-            return vint(0, l.node);
-        int64_t n = 0;
-        FOR_EACH(e, l.u.list, f, fr, i)
-        {
-            if (!c->b) {
-                n++;
-            } else {
-                td_value w = eval(e, c->b, &fr);
-                n += truthy(&w);
-            }
-        }
-        return vint(n, l.node);
-    }
-    case TD_C_AGG: {
-        td_value l = eval(e, c->a, f);
-        td_agg agg = (td_agg)c->sub;
-        td_value best = ABSENT;
-        double sum = 0;
-        bool all_int = true;
-        int64_t isum = 0;
-        if (l.kind == TD_V_LIST) {
-            FOR_EACH(e, l.u.list, f, fr, i)
-            {
-                if (c->b) {
-                    td_value w = eval(e, c->b, &fr);
-                    if (!truthy(&w))
-                        continue;
-                }
-                td_value v = eval(e, c->c, &fr);
-                if (!usable(&v))
-                    continue;
-                if (agg == TD_AGG_SUM) {
-                    if (v.kind == TD_V_INT && all_int &&
-                        !__builtin_add_overflow(isum, v.u.i, &isum)) {
-                    } else {
-                        all_int = false;
-                    }
-                    sum += num_of(&v);
-                } else if (best.kind == TD_V_ABSENT ||
-                           (agg == TD_AGG_MIN ? compare(&v, &best) < 0 : compare(&v, &best) > 0)) {
-                    best = v;
-                }
-            }
-        }
-        if (agg != TD_AGG_SUM)
-            return best;
-        if (c->type->kind == TD_T_INT && all_int)
-            return vint(isum, l.node);
-        if (!isfinite(sum))
-            return ABSENT;
-        td_value v = {.kind = TD_V_NUM, .node = l.node};
-        v.u.num = sum;
-        return v;
-    }
+    case TD_C_COUNT:
+    case TD_C_AGG:
+    case TD_C_QUANT:
+    case TD_C_EACH: return eval_over_list(e, c, f);
     case TD_C_MINMAX: {
         td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
         if (!usable(&a))
@@ -610,44 +661,6 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return a;
         int r = compare(&a, &b);
         return ((td_agg)c->sub == TD_AGG_MIN) == (r <= 0) ? a : b;
-    }
-    case TD_C_QUANT: {
-        td_value l = eval(e, c->a, f);
-        td_quant q = (td_quant)c->sub;
-        if (l.kind != TD_V_LIST)
-            return vbool(q != TD_Q_ANY, l.node);
-        /* like and/or: an item whose condition is not applicable (a value it needs is
-         * missing) makes the whole answer not applicable unless another item decides it */
-        bool unknown = false;
-        FOR_EACH(e, l.u.list, f, fr, i)
-        {
-            td_value b = eval(e, c->b, &fr);
-            bool t = truthy(&b);
-            if (b.kind != TD_V_BOOL)
-                unknown = true;
-            else if (q == TD_Q_ALL && !t)
-                return vbool(false, b.node ? b.node : fr.it.node);
-            else if (q == TD_Q_ANY && t)
-                return vbool(true, fr.it.node);
-            else if (q == TD_Q_NONE && t)
-                return vbool(false, b.node ? b.node : fr.it.node);
-        }
-        if (unknown)
-            return ABSENT;
-        return vbool(q != TD_Q_ANY, l.node);
-    }
-    case TD_C_EACH: {
-        td_value l = eval(e, c->a, f);
-        lbuild b = {0};
-        if (l.kind == TD_V_LIST) {
-            FOR_EACH(e, l.u.list, f, fr, i)
-            {
-                td_value w = eval(e, c->b, &fr);
-                if (truthy(&w))
-                    lpush(e, &b, fr.it);
-            }
-        }
-        return vlist(&b, c->type->elem, l.node);
     }
     case TD_C_IF: {
         td_value a = eval(e, c->a, f);
