@@ -983,6 +983,7 @@ typedef struct typer {
     td_diag *d;
     uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
     bool oom;
+    const char *cite;       /* the document record's clause, for findings about it */
 } typer;
 
 static void put_path(strbuf *b, const seg *s)
@@ -1034,12 +1035,15 @@ static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, ui
     va_end(ap);
     if (e && hint)
         td_diag_set(c->d, &e->hint, "%s", hint);
-    /* the clause of the nearest record that declares one */
-    for (const seg *x = s; e && x; x = x->up)
+    /* the clause of the nearest record that declares one, else the document's */
+    const char *cite = c->cite;
+    for (const seg *x = s; x; x = x->up)
         if (x->cite) {
-            td_diag_set(c->d, &e->cite, "%s", x->cite);
+            cite = x->cite;
             break;
         }
+    if (e && cite)
+        td_diag_set(c->d, &e->cite, "%s", cite);
 }
 
 static const char *subject(const seg *s, char *buf, size_t size)
@@ -1677,7 +1681,8 @@ static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const 
 td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
                            td_arena *a, td_diag *d, td_node **out)
 {
-    typer c = { src, { a, NULL, 0 }, d, 0, false };
+    typer c = { src, { a, NULL, 0 }, d, 0, false,
+                type && type->kind == TD_T_RECORD ? type->rec->cite : NULL };
     bool d_oom = d->oom;
     const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
     *out = NULL;
