@@ -617,6 +617,13 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
     if (st != TD_OK)
         return st;
     td_unit_result *r = &u->r;
+    /* every message names a clause: what is wrong with the file as a whole (not YAML, a
+     * key twice, an id used twice) cites the clause of the unit file itself */
+    const char *doc_cite = b->p->schema.document ? b->p->schema.document->cite : NULL;
+    for (size_t i = 0; doc_cite && i < r->findings.n; i++)
+        if (!r->findings.items[i].cite &&
+            !td_diag_set(&r->findings, &r->findings.items[i].cite, "%s", doc_cite))
+            return TD_ENOMEM;
     for (uint32_t i = 0; i < r->n_contribs; i++)
         if ((st = add_contrib(b, &r->contribs[i])) != TD_OK)
             return st;
