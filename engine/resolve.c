@@ -43,6 +43,8 @@ typedef struct rs {
     td_status fatal;            /* TD_ENOMEM / TD_EIO stop everything */
     td_decl **off_checks;       /* `disable WORKFLOW.CHECK` declarations */
     size_t errors0;             /* errors in the caller's sink before this compile */
+    const char *rule_id;        /* the rule being compiled, or NULL */
+    const char *rule_cite;      /* its clause, or NULL */
     uint32_t n_off_checks;
     const td_type *t_text, *t_int, *t_number, *t_bool, *t_date, *t_month;
 } rs;
@@ -55,9 +57,23 @@ static const td_source *src_of(rs *r, td_span sp)
 }
 
 #define ERR(r, sp, code, ...) \
-    td_diag_at((r)->d, TD_SEV_ERROR, code, src_of(r, sp), (sp).off, (sp).len, __VA_ARGS__)
+    in_rule(r, td_diag_at((r)->d, TD_SEV_ERROR, code, src_of(r, sp), (sp).off, (sp).len, \
+                          __VA_ARGS__))
 #define WARN(r, sp, code, ...) \
-    td_diag_at((r)->d, TD_SEV_WARNING, code, src_of(r, sp), (sp).off, (sp).len, __VA_ARGS__)
+    in_rule(r, td_diag_at((r)->d, TD_SEV_WARNING, code, src_of(r, sp), (sp).off, (sp).len, \
+                          __VA_ARGS__))
+
+/* A mistake found while compiling a rule names that rule and its clause, as data findings
+ * do: "unknown field 'strat' on plan [plan.has_dates, II.2.2]". */
+static td_diagnostic *in_rule(rs *r, td_diagnostic *e)
+{
+    if (e && r->rule_id) {
+        td_diag_set(r->d, &e->rule, "%s", r->rule_id);
+        if (r->rule_cite)
+            td_diag_set(r->d, &e->cite, "%s", r->rule_cite);
+    }
+    return e;
+}
 
 static void hint(rs *r, td_diagnostic *e, const char *fmt, const char *arg)
 {
@@ -588,15 +604,17 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
     size_t n = visible_names(r, s, hint_t, names, 512);
     const char *sug = td_suggest(e->name, names, n);
     td_diagnostic *x;
+    /* a rule's own id is in the brackets; a define's is said here */
+    const char *in = r->rule_id ? "" : " in ", *what = r->rule_id ? "" : c->rule;
     if (hint_t && hint_t->kind == TD_T_ENUM) {
-        x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field, a param "
-                "or a value of %s", e->name, c->rule, hint_t->en->name);
+        x = ERR(r, e->span, "unknown-name", "unknown name '%s'%s%s: not a field, a param "
+                "or a value of %s", e->name, in, what, hint_t->en->name);
     } else {
         const scope *inner = s;
         while (inner && inner->binder)
             inner = inner->up;
-        x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of %s nor "
-                "a param", e->name, c->rule,
+        x = ERR(r, e->span, "unknown-name", "unknown name '%s'%s%s: not a field of %s nor "
+                "a param", e->name, in, what,
                 inner && inner->elem && inner->elem->kind == TD_T_RECORD ? inner->elem->rec->name
                                                                           : "this scope");
     }
@@ -2221,6 +2239,8 @@ static void build_rules(rs *r)
         if (refs[i].disabled)
             continue;
         td_decl *d = refs[i].decl;
+        r->rule_id = d->id.text;
+        r->rule_cite = d->cite.text;
         if (d->kind == TD_D_CRITERION) {
             compile_criterion(r, d, &p->criteria[p->n_criteria]);
             p->n_criteria++;
@@ -2232,6 +2252,7 @@ static void build_rules(rs *r)
             p->n_workflows++;
         }
     }
+    r->rule_id = r->rule_cite = NULL;
     free(refs);
     /* checks of workflows switched off by `disable exemplar.steps.future` */
     for (uint32_t i = 0; i < r->n_off_checks; i++) {
