@@ -1279,6 +1279,8 @@ static char *report_field(unitctx *u, const td_define *def, const frame *root)
     if (!usable(&v))
         return NULL;
     const char *s = td_value_format(&v, u->e.a);
+    if (s && td_text_blank(s, strlen(s)))
+        return NULL; /* a blank id or name is no id or name in a report */
     char *copy = s ? strdup(s) : NULL;
     if (!copy)
         u->e.oom = true;
