@@ -27,13 +27,34 @@ static void jstr(FILE *out, const char *s)
             continue;
         }
         switch (ch) {
-        case '"': fputs("\\\"", out); i++; continue;
-        case '\\': fputs("\\\\", out); i++; continue;
-        case '\n': fputs("\\n", out); i++; continue;
-        case '\r': fputs("\\r", out); i++; continue;
-        case '\t': fputs("\\t", out); i++; continue;
-        case '\b': fputs("\\b", out); i++; continue;
-        case '\f': fputs("\\f", out); i++; continue;
+        case '"':
+            fputs("\\\"", out);
+            i++;
+            continue;
+        case '\\':
+            fputs("\\\\", out);
+            i++;
+            continue;
+        case '\n':
+            fputs("\\n", out);
+            i++;
+            continue;
+        case '\r':
+            fputs("\\r", out);
+            i++;
+            continue;
+        case '\t':
+            fputs("\\t", out);
+            i++;
+            continue;
+        case '\b':
+            fputs("\\b", out);
+            i++;
+            continue;
+        case '\f':
+            fputs("\\f", out);
+            i++;
+            continue;
         default: break;
         }
         if (ch < 0x20) {
@@ -58,6 +79,13 @@ static void jstr(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Writes `lead` (punctuation and a key) then the value as a JSON string or null. */
+static void jkv(FILE *out, const char *lead, const char *value)
+{
+    fputs(lead, out);
+    jstr(out, value);
+}
+
 static void jnum(FILE *out, double v)
 {
     char buf[40];
@@ -77,14 +105,10 @@ td_status td_report_json_begin(td_report *r)
     const td_plan_info *pl = &r->p->plan;
     fputs("{\n  \"format\": \"thidua-report/1\",\n  \"as_of\": ", out);
     jdate(out, r->as_of);
-    fputs(",\n  \"plan\": {\"number\": ", out);
-    jstr(out, pl->number);
-    fputs(", \"title\": ", out);
-    jstr(out, pl->title);
-    fputs(", \"issuer\": ", out);
-    jstr(out, pl->issuer);
-    fputs(", \"issued\": ", out);
-    jstr(out, pl->issued);
+    jkv(out, ",\n  \"plan\": {\"number\": ", pl->number);
+    jkv(out, ", \"title\": ", pl->title);
+    jkv(out, ", \"issuer\": ", pl->issuer);
+    jkv(out, ", \"issued\": ", pl->issued);
     fputs(", \"period\": ", out);
     if (pl->has_period) {
         fputs("{\"from\": ", out);
@@ -101,22 +125,14 @@ td_status td_report_json_begin(td_report *r)
 
 static void jfinding(FILE *out, const td_diagnostic *e)
 {
-    fputs("        {\"rule\": ", out);
-    jstr(out, e->rule ? e->rule : e->code);
-    fputs(", \"severity\": ", out);
-    jstr(out, td_severity_name(e->sev));
-    fputs(", \"cite\": ", out);
-    jstr(out, e->cite);
-    fputs(", \"label\": ", out);
-    jstr(out, e->label);
-    fputs(",\n         \"message\": ", out);
-    jstr(out, e->message);
-    fputs(",\n         \"hint\": ", out);
-    jstr(out, e->hint);
-    fputs(", \"path\": ", out);
-    jstr(out, e->path && *e->path ? e->path : NULL);
-    fputs(", \"file\": ", out);
-    jstr(out, e->file);
+    jkv(out, "        {\"rule\": ", e->rule ? e->rule : e->code);
+    jkv(out, ", \"severity\": ", td_severity_name(e->sev));
+    jkv(out, ", \"cite\": ", e->cite);
+    jkv(out, ", \"label\": ", e->label);
+    jkv(out, ",\n         \"message\": ", e->message);
+    jkv(out, ",\n         \"hint\": ", e->hint);
+    jkv(out, ", \"path\": ", e->path && *e->path ? e->path : NULL);
+    jkv(out, ", \"file\": ", e->file);
     if (e->line)
         fprintf(out, ", \"line\": %u, \"column\": %u}", e->line, e->col);
     else
@@ -133,14 +149,10 @@ td_status td_report_json_unit(td_report *r, const td_unit_result *u)
         fprintf(out, "%u", u->line);
     else
         fputs("null", out);
-    fputs(",\n     \"id\": ", out);
-    jstr(out, u->id);
-    fputs(", \"name\": ", out);
-    jstr(out, u->name);
-    fputs(", \"level\": ", out);
-    jstr(out, u->level);
-    fputs(", \"group\": ", out);
-    jstr(out, u->group);
+    jkv(out, ",\n     \"id\": ", u->id);
+    jkv(out, ", \"name\": ", u->name);
+    jkv(out, ", \"level\": ", u->level);
+    jkv(out, ", \"group\": ", u->group);
     if (r->p->n_report_values && !u->n_values) {
         fputs(",\n     \"values\": null", out);
     } else if (u->n_values) {
@@ -188,12 +200,9 @@ static void jtargets(td_report *r, const td_batch *b)
         const td_target *t = &r->p->targets[row->target];
         fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
         jstr(out, t->id);
-        fputs(", \"label\": ", out);
-        jstr(out, t->label);
-        fputs(", \"cite\": ", out);
-        jstr(out, t->cite && *t->cite ? t->cite : NULL);
-        fputs(",\n     \"group\": ", out);
-        jstr(out, row->group);
+        jkv(out, ", \"label\": ", t->label);
+        jkv(out, ", \"cite\": ", t->cite && *t->cite ? t->cite : NULL);
+        jkv(out, ",\n     \"group\": ", row->group);
         fputs(", \"actual\": ", out);
         jnum(out, row->actual);
         fputs(", \"required\": ", out);
@@ -208,10 +217,9 @@ static void jtargets(td_report *r, const td_batch *b)
             fputs("null", out);
         fputs(", \"met\": ", out);
         fputs(!row->has_required ? "null" : row->met ? "true" : "false", out);
-        fputs(", \"status\": ", out);
-        jstr(out, td_report_row_status(row));
-        fputs(", \"severity\": ", out);
-        jstr(out, row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
+        jkv(out, ", \"status\": ", td_report_row_status(row));
+        jkv(out, ", \"severity\": ",
+            row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
         fputs("}", out);
     }
     fputs("\n  ],\n", out);
@@ -226,10 +234,8 @@ static void jworkflows(td_report *r, const td_batch *b)
         const td_workflow *wf = &r->p->workflows[w];
         fputs(w ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
         jstr(out, wf->id);
-        fputs(", \"label\": ", out);
-        jstr(out, wf->label);
-        fputs(", \"cite\": ", out);
-        jstr(out, wf->cite && *wf->cite ? wf->cite : NULL);
+        jkv(out, ", \"label\": ", wf->label);
+        jkv(out, ", \"cite\": ", wf->cite && *wf->cite ? wf->cite : NULL);
         fprintf(out, ",\n     \"none\": %llu, \"stages\": [",
                 base < b->n_stages ? (unsigned long long)b->stages[base] : 0ULL);
         for (uint32_t k = 1; k <= wf->n_stages; k++) {
@@ -245,8 +251,7 @@ static void jworkflows(td_report *r, const td_batch *b)
                 jstr(out, v->u.en.en->values[v->u.en.index]);
             else
                 fputs("null", out);
-            fputs(", \"label\": ", out);
-            jstr(out, wf->stage_labels ? wf->stage_labels[k - 1] : NULL);
+            jkv(out, ", \"label\": ", wf->stage_labels ? wf->stage_labels[k - 1] : NULL);
             fprintf(out, ", \"count\": %llu}",
                     base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL);
         }
@@ -269,8 +274,7 @@ td_status td_report_json_finish(td_report *r, const td_batch *b)
             "\"warnings\": %zu, \"infos\": %zu,\n"
             "              \"targets\": %zu, \"targets_met\": %zu, \"targets_not_met\": %zu, "
             "\"targets_in_progress\": %zu}\n}\n",
-            s->units, s->passed, s->failed, s->errors, s->warnings, s->infos,
-            t ? s->targets : 0, t ? s->targets_met : 0, t ? s->target_errors : 0,
-            t ? s->target_infos : 0);
+            s->units, s->passed, s->failed, s->errors, s->warnings, s->infos, t ? s->targets : 0,
+            t ? s->targets_met : 0, t ? s->target_errors : 0, t ? s->target_infos : 0);
     return TD_OK;
 }
