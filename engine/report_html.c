@@ -180,6 +180,16 @@ static void html_finding(FILE *out, const td_diagnostic *e)
     fputs("</li>\n", out);
 }
 
+/* The Vietnamese label of an enum code, for people reading the page; the code itself when
+ * the type is no enum or the code has no label. */
+static const char *enum_label(const td_type *t, const char *code)
+{
+    if (!code || !t || t->kind != TD_T_ENUM)
+        return code;
+    int i = td_enum_index(t->en, code, strlen(code));
+    return i >= 0 && t->en->labels[i] ? t->en->labels[i] : code;
+}
+
 td_status td_report_html_unit(td_report *r, const td_unit_result *u)
 {
     FILE *t = r->spool, *f = r->spool2;
@@ -192,7 +202,7 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
     fputs(listed ? "</a></td><td>" : "</td><td>", t);
     esc(t, u->name);
     fputs("</td><td>", t);
-    esc(t, u->level);
+    esc(t, enum_label(r->p->unit_level ? r->p->unit_level->type : NULL, u->level));
     fputs("</td><td>", t);
     esc(t, u->group);
     for (uint32_t i = 0; i < u->n_values; i++) {
@@ -245,7 +255,8 @@ static const char *row_color(const td_target_row *row)
 }
 
 /* One target: a bar per row (group), a dashed mark at the requirement. */
-static void chart_target(FILE *out, const td_batch *b, size_t first, size_t n)
+static void chart_target(FILE *out, const td_program *p, const td_batch *b, size_t first,
+                         size_t n)
 {
     double max = 0;
     for (size_t i = first; i < first + n; i++) {
@@ -265,7 +276,9 @@ static void chart_target(FILE *out, const td_batch *b, size_t first, size_t n)
         int y = (int)i * CH_ROW + 4;
         double w = row->actual > 0 ? row->actual / max * CH_BAR : 0;
         char buf[160], a[40], q[40];
-        const char *name = row->group ? row->group : "Toàn hệ thống";
+        const td_target *tg = &p->targets[row->target];
+        const char *name = row->group ? enum_label(tg->by ? tg->by->type : NULL, row->group)
+                                      : "Toàn hệ thống";
         fprintf(out, "<g><title>");
         esc(out, name);
         fprintf(out, ": %s", td_report_number(row->actual, a));
@@ -349,7 +362,7 @@ static void html_targets(td_report *r, const td_batch *b)
         }
         required++;
         target_heading(out, &r->p->targets[row->target], row, n);
-        chart_target(out, b, i, n);
+        chart_target(out, r->p, b, i, n);
         fputs("</div>\n", out);
     }
     if (!required)
@@ -391,7 +404,7 @@ static void html_targets(td_report *r, const td_batch *b)
         if (row->has_required || (n == 1 && !row->group))
             continue;
         target_heading(out, &r->p->targets[row->target], row, n);
-        chart_target(out, b, i, n);
+        chart_target(out, r->p, b, i, n);
         fputs("</div>\n", out);
     }
     fputs("</section>\n", out);
@@ -419,7 +432,7 @@ static void html_stages(td_report *r, const td_batch *b)
             fputs(" · Căn cứ: mục ", out);
             esc(out, wf->cite);
         }
-        fputs(" · số điển hình theo bước cao nhất đã ghi nhận</p>\n", out);
+        fputs(" · số điển hình theo bước đã thực hiện đến ngày tính số liệu</p>\n", out);
         int h = (int)(wf->n_stages + 1) * CH_ROW + 8;
         fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", CH_W,
                 h, CH_W, h);
