@@ -181,6 +181,18 @@ static bool expand(const char *const *paths, size_t n, strlist *out)
     return true;
 }
 
+td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t *n_files)
+{
+    td_arena a;
+    td_arena_init(&a, 16 * 1024);
+    strlist files = {NULL, 0, 0, &a};
+    bool ok = expand(paths, n_paths, &files);
+    *n_files = files.n;
+    free(files.s);
+    td_arena_free(&a);
+    return ok ? TD_OK : TD_ENOMEM;
+}
+
 /* ---------- one worker: the documents of one file ---------- */
 
 /* A unit's result plus where its id is written, for a duplicate-id finding. */
@@ -775,6 +787,11 @@ static td_status merge_file(shared *s, size_t i)
     b->bytes += j->bytes;
     b->file_first[i] = (uint32_t)(b->sum.units < UINT32_MAX ? b->sum.units : UINT32_MAX);
     b->n_merged = i + 1;
+    if (s->o->ids_per_file && b->id_slots) {
+        /* each file is judged alone: forget the ids of the files before it */
+        memset(b->id_slots, 0, (b->id_mask + 1) * sizeof *b->id_slots);
+        b->n_ids = 0;
+    }
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
         st = merge_unit(b, s->o, &j->items[k]);

@@ -189,6 +189,7 @@ struct td_yaml {
     uint32_t col_base;      /* characters before base on its line (a skipped BOM) */
     td_limits lim;
     bool done;              /* end of stream, or the rest skipped after an error */
+    bool restartable;       /* set while reporting a syntax error: another document follows */
     bool in_doc;
     uint32_t docs;          /* documents started */
     /* scratch reused by every document (owned, grows); the nodes live in the arena */
@@ -822,7 +823,10 @@ static td_status syntax_error(loader *c)
     td_yaml *y = c->y;
     const yaml_parser_t *p = &y->parser;
     const td_source *src = y->src;
-    const char *skipped = "nothing after this point in the file was checked";
+    const char *skipped = c->y->restartable
+                              ? "nothing after this point in this document was checked; the "
+                                "documents after its end (---) were"
+                              : "nothing after this point in the file was checked";
     if (p->error == YAML_MEMORY_ERROR)
         return TD_ENOMEM;
     if (p->error == YAML_READER_ERROR) {
@@ -870,7 +874,9 @@ static td_status syntax_error(loader *c)
  * ("---", or the line after "..."); libyaml is not made to read the rest of the refused one,
  * which for deep flow nesting costs it quadratic time. 1 when restarted, 0 when no document
  * follows, -1 when out of memory. */
-static int skip_document(td_yaml *y, uint32_t after_line)
+/* The 1-based line where the next document starts at or after 0-based line index
+ * `after_line` ("---", or the line after "..."), or 0 when none does. */
+static uint32_t next_document_line(const td_yaml *y, uint32_t after_line)
 {
     const td_source *src = y->src;
     for (uint32_t l = after_line; l < src->nlines; l++) {  /* l: 0-based index of line l+1 */
@@ -882,9 +888,17 @@ static int skip_document(td_yaml *y, uint32_t after_line)
             continue;
         if (t[0] == '.' && l + 1 >= src->nlines)
             return 0;
-        return start_stream(y, src->lines[t[0] == '-' ? l : l + 1]) ? 1 : -1;
+        return t[0] == '-' ? l + 1 : l + 2;
     }
     return 0;
+}
+
+static int skip_document(td_yaml *y, uint32_t after_line)
+{
+    uint32_t line = next_document_line(y, after_line);
+    if (!line)
+        return 0;
+    return start_stream(y, y->src->lines[line - 1]) ? 1 : -1;
 }
 
 td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
@@ -902,9 +916,32 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&y->parser, &ev)) {
+            /* a syntax error spoils its document only: reading goes on at the next line
+             * that starts a document after it (never at or before this one's start) */
+            yaml_parser_t *p = &y->parser;
+            uint32_t from = 0;
+            bool scan = p->error == YAML_SCANNER_ERROR || p->error == YAML_PARSER_ERROR;
+            if (scan) {
+                from = pos_line(y, &p->problem_mark);
+                from = from ? from - 1 : 0;
+                if (from < dl)
+                    from = dl;
+            }
+            y->restartable = scan && next_document_line(y, from) > 0;
             st = syntax_error(&c);
-            y->done = true;
             y->in_doc = false;
+            if (y->restartable) {
+                /* the spoilt document stands as a refused one (placed before the parser
+                 * moves on), so that the next one is read */
+                *root = refused_node(&c, &doc_mark);
+                if (doc_line)
+                    *doc_line = dl;
+            }
+            int next = y->restartable ? skip_document(y, from) : 0;
+            y->restartable = false;
+            y->done = next != 1;
+            if (next < 0)
+                return TD_ENOMEM;
             break;
         }
         bool stop = false;

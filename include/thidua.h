@@ -67,6 +67,8 @@ typedef struct td_batch_opts {
     int32_t as_of;              /* the evaluation date: days since 1970-01-01 */
     unsigned jobs;              /* worker threads; 0 or 1 evaluates on the calling thread */
     bool keep_units;            /* keep every unit's result in the batch (td_batch_unit) */
+    bool ids_per_file;          /* unit ids unique within each file only (validate: every
+                                 * file is a submission of its own) */
     td_unit_fn on_unit;         /* or NULL */
     void *arg;                  /* for on_unit */
     td_progress_fn on_progress; /* or NULL */
@@ -83,6 +85,10 @@ td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_p
                        const td_batch_opts *opts, td_batch **out);
 
 void td_batch_free(td_batch *b);
+
+/* How many unit files `paths` name (directories searched as td_batch_run does), so that a
+ * command can refuse an empty folder before it writes anything. TD_ENOMEM only. */
+td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t *n_files);
 
 /* The unit files the paths expanded to, in order, and the i-th (borrowed). */
 size_t td_batch_files(const td_batch *b);

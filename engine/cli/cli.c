@@ -196,3 +196,17 @@ int cli_program(const char *cmd, const cli_opts *o, td_program **out)
                                : "cannot load the "
                                  "built-in rules");
 }
+
+int cli_require_units(const char *cmd, const char *usage, const cli_opts *o)
+{
+    size_t n = 0;
+    if (td_batch_count_files(o->args, o->n_args, &n) != TD_OK)
+        return cli_fail(cmd, TD_ENOMEM, "cannot list the unit files");
+    if (n > 0)
+        return -1;
+    return cli_usage_error(cmd, usage,
+                           o->n_args > 1 ? "no unit file (*.yaml, *.yml) in any of the paths, "
+                                           "the first being"
+                                         : "no unit file (*.yaml, *.yml) found in",
+                           o->args[0]);
+}

@@ -63,6 +63,10 @@ int cli_usage_error(const char *cmd, const char *usage, const char *msg, const c
 
 void cli_opts_free(cli_opts *o);
 
+/* -1 when the positional arguments name at least one unit file; otherwise tells so (a
+ * usage error: an empty or wrong folder) and returns CLI_EXIT_FAIL, before any output. */
+int cli_require_units(const char *cmd, const char *usage, const cli_opts *o);
+
 /* The value of option `name` at argv[*i]: "-rVALUE", "--rules=VALUE", or the next argument.
  * NULL when this argument is not that option; *missing set when its value is missing. */
 const char *cli_value(int argc, char **argv, int *i, const char *shortopt, const char *longopt,

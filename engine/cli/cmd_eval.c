@@ -234,7 +234,8 @@ int cmd_eval(int argc, char **argv)
     }
     ro.bom = o.bom;
     ro.color = ro.format == TD_REPORT_TEXT && !o.output && cli_color(stdout);
-    if ((rc = cli_program("eval", &o, &p)) >= 0)
+    if ((rc = cli_require_units("eval", USAGE, &o)) >= 0 ||
+        (rc = cli_program("eval", &o, &p)) >= 0)
         goto done;
     FILE *out = stdout;
     if (o.output) {
@@ -262,10 +263,6 @@ int cmd_eval(int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (st == TD_OK)
         st = td_report_finish(rep, b);
-    if (st == TD_OK && td_batch_files(b) == 0) {
-        rc = cli_usage_error("eval", USAGE, "no unit file (*.yaml, *.yml) found in", o.args[0]);
-        goto done;
-    }
     if (st == TD_OK && o.output && is_input(o.output, b, &o)) {
         fprintf(stderr, "thidua eval: -o %s names one of the input files; inputs are never "
                         "overwritten: choose another file\n", o.output);

@@ -46,20 +46,17 @@ int cmd_validate(int argc, char **argv)
         goto done;
     }
     ro.color = ro.format == TD_REPORT_TEXT && cli_color(stdout);
-    if ((rc = cli_program("validate", &o, &p)) >= 0)
+    if ((rc = cli_require_units("validate", USAGE, &o)) >= 0 ||
+        (rc = cli_program("validate", &o, &p)) >= 0)
         goto done;
     td_status st = td_report_open(p, o.as_of, &ro, stdout, &rep);
     if (st != TD_OK) {
         rc = cli_fail("validate", st, "cannot start the report");
         goto done;
     }
-    td_batch_opts bo = {.as_of = o.as_of, .jobs = 1, .on_unit = td_report_unit, .arg = rep};
+    td_batch_opts bo = {.as_of = o.as_of, .jobs = 1, .on_unit = td_report_unit, .arg = rep,
+                        .ids_per_file = true};
     st = td_batch_run(p, o.args, o.n_args, &bo, &b);
-    if (st == TD_OK && td_batch_files(b) == 0) {
-        rc = cli_usage_error("validate", USAGE, "no unit file (*.yaml, *.yml) found in",
-                             o.args[0]);
-        goto done;
-    }
     if (st == TD_OK)
         st = td_report_finish(rep, b);
     if (st == TD_EIO)
