@@ -597,7 +597,7 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
             d, TD_SEV_ERROR, "batch.duplicate_id", NULL, 0, 0, 1,
             "unit id '%s' is already used by the unit at %s%s; each unit needs its own id: "
             "change one of them, or leave one file out if both are drafts of the same unit",
-            id, b->files[file], where);
+            id, strcmp(b->files[file], "-") == 0 ? "<stdin>" : b->files[file], where);
         if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
             !td_diag_set(d, &e->rule, "batch.duplicate_id") ||
             !td_diag_set(d, &e->path, "unit.id"))
