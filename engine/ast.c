@@ -281,8 +281,13 @@ td_str ast_str_none(void)
 
 td_dotted *ast_dotted_filter(td_parse *p, td_dotted *path, td_expr *cond, td_span sp)
 {
-    (void)p;
     if (path && path->n && path->filters) {
+        if (path->filters[path->n - 1]) {
+            /* a[x][y] would keep one condition and lose the other without a word */
+            td_parse_error(p, "syntax", sp, "two conditions in [...] on '%s'; join them with "
+                           "`and` in one [...]", path->parts[path->n - 1]);
+            return path;
+        }
         path->filters[path->n - 1] = cond;
         path->span = join(path->span, sp);
     }

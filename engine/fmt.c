@@ -1088,15 +1088,11 @@ static uint32_t column(const fmt *f, uint32_t off, bool *code_before)
     *code_before = false;
     while (i > 0 && t[i - 1] != '\n')
         i--;
-    for (uint32_t k = i; k < off; k++) {
-        if (k == 0 && f->src->len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
-            k = 2;
-            i = 3;
-            continue;
-        }
+    if (i == 0 && off >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    for (uint32_t k = i; k < off; k++)
         if (t[k] != ' ' && t[k] != '\t' && t[k] != '\r' && t[k] != '\f' && t[k] != '\v')
             *code_before = true;
-    }
     return off - i;
 }
 
@@ -1227,7 +1223,7 @@ static void put_units(fmt *f, out *o, const group *g, bool top)
         }
         return;
     }
-    put_leading(f, o, &us[0], us[0].cind < g->indent ? g->indent : us[0].cind, top);
+    put_leading(f, o, &us[0], top ? 0 : us[0].cind < g->indent ? g->indent : us[0].cind, top);
     if (top)
         top_item(f, o, us[0].lo, us[g->n - 1].hi);
     sb_spaces(&o->b, g->indent);
@@ -1295,7 +1291,7 @@ static bool refuse(fmt *f)
                 d->dup_clause.len, "this declaration has two `%s` clauses; keep one",
                 d->dup_clause_name ? d->dup_clause_name : "");
             if (e)
-                td_diag_set(f->diag, &e->hint, "fmt keeps every clause: remove one, then run it again");
+                td_diag_set(f->diag, &e->hint, "remove one of them, then run thidua fmt again");
             bad = true;
         }
     }
@@ -1333,22 +1329,49 @@ static td_status layout(fmt *f)
     return TD_OK;
 }
 
-/* The same comments, in the same order, with the same text (trailing blanks aside). */
-static bool same_comments(const td_ast *a, const td_source *sa, const td_ast *b,
-                          const td_source *sb_)
+/* The text of a comment without its trailing blanks. */
+typedef struct ctext {
+    const char *s;
+    uint32_t n;
+} ctext;
+
+static int cmp_ctext(const void *a, const void *b)
+{
+    const ctext *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+    return c ? c : x->n < y->n ? -1 : x->n > y->n;
+}
+
+static ctext *comment_texts(const td_ast *a, const td_source *s)
+{
+    ctext *t = malloc((a->n_comments ? a->n_comments : 1) * sizeof *t);
+    if (!t)
+        return NULL;
+    for (uint32_t i = 0; i < a->n_comments; i++) {
+        td_span x = a->comments[i];
+        while (x.len && (s->text[x.off + x.len - 1] == ' ' || s->text[x.off + x.len - 1] == '\t'))
+            x.len--;
+        t[i] = (ctext){s->text + x.off, x.len};
+    }
+    qsort(t, a->n_comments, sizeof *t, cmp_ctext);
+    return t;
+}
+
+/* The same comments with the same texts (trailing blanks aside). Their order may differ:
+ * a comment moves with its clause when the clauses are put in order. 1 same, 0 not, -1 out
+ * of memory. */
+static int same_comments(const td_ast *a, const td_source *sa, const td_ast *b,
+                         const td_source *sb_)
 {
     if (a->n_comments != b->n_comments)
-        return false;
-    for (uint32_t i = 0; i < a->n_comments; i++) {
-        td_span x = a->comments[i], y = b->comments[i];
-        while (x.len && (sa->text[x.off + x.len - 1] == ' ' || sa->text[x.off + x.len - 1] == '\t'))
-            x.len--;
-        while (y.len && (sb_->text[y.off + y.len - 1] == ' ' || sb_->text[y.off + y.len - 1] == '\t'))
-            y.len--;
-        if (x.len != y.len || memcmp(sa->text + x.off, sb_->text + y.off, x.len) != 0)
-            return false;
-    }
-    return true;
+        return 0;
+    ctext *x = comment_texts(a, sa), *y = comment_texts(b, sb_);
+    int same = x && y ? 1 : -1;
+    for (uint32_t i = 0; same == 1 && i < a->n_comments; i++)
+        same = cmp_ctext(&x[i], &y[i]) == 0;
+    free(x);
+    free(y);
+    return same;
 }
 
 /* Parses the new text again: it must say the same thing, with the same comments. */
@@ -1363,8 +1386,10 @@ static td_status self_check(fmt *f, const char *text, size_t len)
     td_diag_init(&d2);
     td_ast *ast2 = NULL;
     td_status st = td_parse_source(&a2, s2, f->ast->src, &d2, &ast2);
-    if (st == TD_OK && (ast2->had_errors || !td_fmt_ast_equal(f->ast, ast2) ||
-                        !same_comments(f->ast, f->src, ast2, s2))) {
+    int same = st == TD_OK ? same_comments(f->ast, f->src, ast2, s2) : 1;
+    if (same < 0)
+        st = TD_ENOMEM;
+    if (st == TD_OK && (ast2->had_errors || !td_fmt_ast_equal(f->ast, ast2) || !same)) {
         td_diag_at(f->diag, TD_SEV_ERROR, "internal", f->src, 0, 0,
                    "fmt could not reprint this file without changing it; it is left as it is "
                    "(please report this)");

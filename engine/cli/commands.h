@@ -8,5 +8,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "evaluate every unit of a district and report on the targets"},
     {"test", cmd_test, "run the rules' own test cases (*.test.yaml)"},
     {"explain", cmd_explain, "show how the rules account for each clause of the plan"},
+    {"fmt", cmd_fmt, "reprint rule files in the standard layout"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
