@@ -704,6 +704,20 @@ static bool iter_scope(cctx *c, const td_expr *e, const scope *s, const td_cexpr
     return true;
 }
 
+/* The list of count/sum/min/max and its optional `where` (e->b), compiled in the scope of
+ * one item; *where is NULL when there is none. */
+static bool iter_where(cctx *c, const td_expr *e, const scope *s, const td_cexpr **list,
+                       scope *inner, const td_cexpr **where)
+{
+    *where = NULL;
+    if (!iter_scope(c, e, s, list, inner))
+        return false;
+    if (!e->b)
+        return true;
+    *where = cx(c, e->b, inner, NULL);
+    return *where && want(c, *where, TD_T_BOOL, "the condition after 'where'");
+}
+
 static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
 {
     rs *r = c->r;
@@ -1040,12 +1054,9 @@ static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_ty
     case TD_X_CALL:
         return cx_call(c, e, s);
     case TD_X_COUNT: {
-        const td_cexpr *list;
+        const td_cexpr *list, *where;
         scope inner;
-        if (!iter_scope(c, e, s, &list, &inner))
-            return NULL;
-        const td_cexpr *where = e->b ? cx(c, e->b, &inner, NULL) : NULL;
-        if (e->b && (!where || !want(c, where, TD_T_BOOL, "the condition after 'where'")))
+        if (!iter_where(c, e, s, &list, &inner, &where))
             return NULL;
         td_cexpr *k = node(r, TD_C_COUNT, r->t_int, e->span);
         if (k) {
@@ -1055,12 +1066,9 @@ static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_ty
         return k;
     }
     case TD_X_AGG: {
-        const td_cexpr *list;
+        const td_cexpr *list, *where;
         scope inner;
-        if (!iter_scope(c, e, s, &list, &inner))
-            return NULL;
-        const td_cexpr *where = e->b ? cx(c, e->b, &inner, NULL) : NULL;
-        if (e->b && (!where || !want(c, where, TD_T_BOOL, "the condition after 'where'")))
+        if (!iter_where(c, e, s, &list, &inner, &where))
             return NULL;
         const td_cexpr *val = cx(c, e->c, &inner, NULL);
         if (!val)
