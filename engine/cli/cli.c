@@ -7,13 +7,20 @@
 #include <time.h>
 #include <unistd.h>
 #include "diag.h"
+#include "schema.h"
 #include "thidua.h"
 
 #include "cli.h"
 
 int32_t cli_today(void)
 {
+    /* the user's calendar day (in Vietnam, UTC+7: before 07:00 the UTC date is still
+     * yesterday); the engine itself never reads the clock or the time zone */
     time_t t = time(NULL);
+    struct tm local;
+    if (localtime_r(&t, &local))
+        return td_days_from_civil(local.tm_year + 1900, (uint32_t)local.tm_mon + 1,
+                                  (uint32_t)local.tm_mday);
     return (int32_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 }
 

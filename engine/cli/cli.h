@@ -44,7 +44,7 @@ typedef struct cli_opts {
     size_t n_args;
 } cli_opts;
 
-/* Today's date in UTC, as days since 1970-01-01 (no time zone, no localtime). */
+/* Today's date in the local time zone (TZ), as days since 1970-01-01. */
 int32_t cli_today(void);
 
 /* Colour on `f` only on a terminal, and never when NO_COLOR is set to a non-empty value
