@@ -22,7 +22,7 @@ static const char HELP[] =
     "  -r RULES        rule files to use (the first is the entry); without -r, the\n"
     "                  Châu Thành rules built into the program\n"
     "  -D name=value   override a param of the rules\n"
-    "  --as-of DATE    the date to judge deadlines and targets at (default: today, UTC)\n"
+    "  --as-of DATE    the date to judge deadlines and targets at (default: today)\n"
     "  -j N            evaluate on N threads (the output does not depend on N)\n"
     "  -f FORMAT       text (default), json (thidua-report/1), csv (one row per finding)\n"
     "                  or html (one self-contained page to open, print or send)\n"

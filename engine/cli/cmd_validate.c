@@ -17,7 +17,7 @@ static const char HELP[] =
     "  -r RULES        rule files to use (the first is the entry); without -r, the\n"
     "                  Châu Thành rules built into the program\n"
     "  -D name=value   override a param of the rules\n"
-    "  --as-of DATE    the date to judge deadlines and dates at (default: today, UTC)\n"
+    "  --as-of DATE    the date to judge deadlines and dates at (default: today)\n"
     "  -f FORMAT       text (default) or json (the thidua-report/1 format)\n"
     "  -               read a unit file from standard input\n"
     "\n"
