@@ -393,6 +393,24 @@ static void refuse(loader *c, const yaml_mark_t *m)
     c->y->nkids = 0;
 }
 
+static void refuse_limit(loader *c, const yaml_mark_t *m, uint32_t width, const char *hint,
+                         const char *fmt, ...)
+{
+    char msg[MSG_SIZE], path[MSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    yfinding(c, "data.limit", pos_line(c->y, m), pos_col(c->y, m), width,
+             path_here(c->y, path, sizeof path), hint, "%s", msg);
+    refuse(c, m);
+}
+
+/* Reports that a limit refuses the document (data.limit at mark m, `width` characters,
+ * with an optional hint), then refuses it. */
+static void refuse_limit(loader *c, const yaml_mark_t *m, uint32_t width, const char *hint,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 static bool is_key_place(const td_yaml *y)
 {
     if (!y->nframes)
@@ -404,20 +422,17 @@ static bool is_key_place(const td_yaml *y)
 static bool too_many_nodes(loader *c, const yaml_mark_t *m, bool alias)
 {
     td_yaml *y = c->y;
-    char path[MSG_SIZE];
-    path_here(y, path, sizeof path);
     if (alias)
-        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path,
-                 "a unit's data needs no aliases: write each value where it belongs",
-                 "the aliases of this document expand to more than %u values (an alias bomb?); "
-                 "the document is refused: write the values out instead of repeating '*' aliases",
-                 y->lim.max_nodes);
+        refuse_limit(c, m, 1, "a unit's data needs no aliases: write each value where it belongs",
+                     "the aliases of this document expand to more than %u values (an alias "
+                     "bomb?); the document is refused: write the values out instead of "
+                     "repeating '*' aliases",
+                     y->lim.max_nodes);
     else
-        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path, NULL,
-                 "the document has more than %u values; it is refused: "
-                 "split the data into one document per unit",
-                 y->lim.max_nodes);
-    refuse(c, m);
+        refuse_limit(c, m, 1, NULL,
+                     "the document has more than %u values; it is refused: split the data into "
+                     "one document per unit",
+                     y->lim.max_nodes);
     return false;
 }
 
@@ -460,13 +475,10 @@ static bool anchor_allowed(loader *c, const yaml_mark_t *m)
         n += y->frames[i].anchor != NULL;
     if (n < y->lim.max_aliases)
         return true;
-    char path[MSG_SIZE];
-    yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path_here(y, path, sizeof path),
-             NULL,
-             "the document defines more than %u anchors ('&name'); it is refused: "
-             "write the values out instead",
-             y->lim.max_aliases);
-    refuse(c, m);
+    refuse_limit(c, m, 1, NULL,
+                 "the document defines more than %u anchors ('&name'); it is refused: "
+                 "write the values out instead",
+                 y->lim.max_aliases);
     return false;
 }
 
@@ -547,12 +559,10 @@ static void on_alias(loader *c, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     char path[MSG_SIZE];
     if (++y->aliases > y->lim.max_aliases) {
-        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), scalar_width(y, m, &ev->end_mark),
-                 path_here(y, path, sizeof path), NULL,
-                 "the document uses more than %u aliases ('*name'); it is refused: "
-                 "write the values out instead of repeating aliases",
-                 y->lim.max_aliases);
-        refuse(c, m);
+        refuse_limit(c, m, scalar_width(y, m, &ev->end_mark), NULL,
+                     "the document uses more than %u aliases ('*name'); it is refused: "
+                     "write the values out instead of repeating aliases",
+                     y->lim.max_aliases);
         return;
     }
     const anchor *found = NULL;
@@ -596,14 +606,11 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
 {
     td_yaml *y = c->y;
     const yaml_mark_t *m = &ev->start_mark;
-    char path[MSG_SIZE];
     if (y->nframes >= y->lim.max_depth) {
-        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), 1, path_here(y, path, sizeof path),
-                 NULL,
-                 "the data is nested more than %u levels deep; the document is refused: "
-                 "look for an unclosed '[' or '{' or a runaway indentation",
-                 y->lim.max_depth);
-        refuse(c, m);
+        refuse_limit(c, m, 1, NULL,
+                     "the data is nested more than %u levels deep; the document is refused: "
+                     "look for an unclosed '[' or '{' or a runaway indentation",
+                     y->lim.max_depth);
         return;
     }
     if (!count_nodes(c, 1, m, false))
