@@ -325,17 +325,23 @@ static td_status file_problem(fjob *j, const char *path, int err)
     return TD_OK;
 }
 
-/* Reads, loads and evaluates every document of one file into `j`. TD_ENOMEM only. */
+/* Reads, loads and evaluates every document of one file into `j`: the file at `path`, or
+ * `mem` (borrowed) when the batch's unit file is held in memory. TD_ENOMEM only. */
 static td_status run_file(worker *w, const td_program *p, int32_t as_of, const char *path,
-                          fjob *j)
+                          const td_source *mem, fjob *j)
 {
-    td_source *src = NULL;
+    td_source *owned = NULL;
+    const td_source *src = mem;
     td_yaml *y = NULL;
-    td_status st = td_source_read(path, &src);
-    if (st == TD_EIO)
-        return file_problem(j, path, errno);
-    if (st != TD_OK)
-        return st;
+    td_status st = TD_OK;
+    if (!src) {
+        st = td_source_read(path, &owned);
+        if (st == TD_EIO)
+            return file_problem(j, path, errno);
+        if (st != TD_OK)
+            return st;
+        src = owned;
+    }
     j->bytes = src->len;
     st = td_yaml_open(src, &w->lim, &y);
     if (st != TD_OK)
@@ -387,7 +393,7 @@ static td_status run_file(worker *w, const td_program *p, int32_t as_of, const c
     }
 done:
     td_yaml_close(y);
-    td_source_free(src);
+    td_source_free(owned);
     td_arena_reset(&w->unit);
     return st;
 }
@@ -519,7 +525,10 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
 {
     *same = false;
     *line = 0;
-    if (!b->confirm_src || b->confirm_file != file) {
+    const td_source *src = b->mem;
+    if (src) {
+        /* the unit file is held in memory: nothing to read again */
+    } else if (!b->confirm_src || b->confirm_file != file) {
         td_source_free(b->confirm_src);
         b->confirm_src = NULL;
         const char *path = b->files[file];
@@ -532,12 +541,14 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
             return st;
         b->confirm_file = file;
     }
+    if (!src)
+        src = b->confirm_src;
     td_yaml *y = NULL;
     td_diag scratch;
     td_diag_init(&scratch);
     td_unit_result r;
     td_unit_result_init(&r);
-    td_status st = td_yaml_open(b->confirm_src, NULL, &y);
+    td_status st = td_yaml_open(src, NULL, &y);
     for (uint32_t k = 0; st == TD_OK; k++) {
         td_ynode *root = NULL;
         uint32_t dl = 0;
@@ -548,10 +559,10 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
         if (k < doc)
             continue;
         td_node *node = NULL;
-        st = td_type_document(b->p->schema.document_type, root, b->confirm_src, &b->confirm,
+        st = td_type_document(b->p->schema.document_type, root, src, &b->confirm,
                               &scratch, &node);
         if (st == TD_OK)
-            st = td_eval_document(b->p, node, b->as_of, b->confirm_src, &b->confirm, &r);
+            st = td_eval_document(b->p, node, b->as_of, src, &b->confirm, &r);
         if (st == TD_OK && r.id && strcmp(r.id, id) == 0) {
             const td_ynode *n = find_id(root, id, 0, true);
             *same = true;
@@ -764,7 +775,7 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        td_status st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &j);
+        td_status st = run_file(&w, s->p, s->o->as_of, s->b->files[i], s->b->mem, &j);
         pthread_mutex_lock(&s->mu);
         s->jobs[i % s->ring] = j;
         s->jobs[i % s->ring].done = true;
@@ -848,7 +859,7 @@ static td_status run_inline(shared *s)
     worker_init(&w);
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
-        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], &s->jobs[0]);
+        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], s->b->mem, &s->jobs[0]);
         if (st == TD_OK)
             st = merge_file(s, i);
     }
@@ -858,8 +869,9 @@ static td_status run_inline(shared *s)
 
 /* ---------- entry points ---------- */
 
-td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_paths,
-                       const td_batch_opts *opts, td_batch **out)
+/* td_batch_run, or with `mem` (borrowed) the one unit file held in memory. */
+static td_status run_batch(const td_program *p, const char *const *paths, size_t n_paths,
+                           const td_source *mem, const td_batch_opts *opts, td_batch **out)
 {
     td_batch *b = calloc(1, sizeof *b);
     *out = b;
@@ -873,7 +885,8 @@ td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_p
     shared s;
     memset(&s, 0, sizeof s);
     strlist files = {NULL, 0, 0, &b->strings};
-    bool ok = expand(paths, n_paths, &files);
+    b->mem = mem;
+    bool ok = mem ? push_str(&files, strdup(mem->name)) : expand(paths, n_paths, &files);
     b->files = files.s;
     b->n_files = files.n;
     if (!ok)
@@ -914,6 +927,26 @@ td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_p
     td_arena_free(&b->confirm);
     if (st == TD_OK)
         st = finish_targets(b);
+    return st;
+}
+
+td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_paths,
+                       const td_batch_opts *opts, td_batch **out)
+{
+    return run_batch(p, paths, n_paths, NULL, opts, out);
+}
+
+td_status td_batch_run_text(const td_program *p, const char *name, const char *text, size_t len,
+                            const td_batch_opts *opts, td_batch **out)
+{
+    *out = NULL;
+    td_source *src = td_source_new(name, text, len);
+    if (!src)
+        return TD_ENOMEM;
+    td_status st = run_batch(p, NULL, 0, src, opts, out);
+    if (*out)
+        (*out)->mem = NULL;
+    td_source_free(src);
     return st;
 }
 

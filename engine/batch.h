@@ -51,6 +51,7 @@ struct td_batch {
     uint64_t *id_slots;     /* owned: ids seen, as hash fragment << 28 | unit ordinal + 1 */
     size_t id_mask, n_ids;
     uint32_t *file_first;   /* owned: per file, the ordinal of its first unit */
+    const td_source *mem;   /* borrowed, during td_batch_run_text: the unit file in memory */
     td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */
     uint32_t confirm_file;
     td_arena confirm;       /* for that evaluation */

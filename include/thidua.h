@@ -84,6 +84,12 @@ typedef struct td_batch_opts {
 td_status td_batch_run(const td_program *p, const char *const *paths, size_t n_paths,
                        const td_batch_opts *opts, td_batch **out);
 
+/* As td_batch_run, for one unit file held in memory: `text` (len bytes, borrowed, copied)
+ * is read as the file `name` (shown in findings; nothing is read from the file system).
+ * For a server or an editor that has the file's text and no file. */
+td_status td_batch_run_text(const td_program *p, const char *name, const char *text, size_t len,
+                            const td_batch_opts *opts, td_batch **out);
+
 void td_batch_free(td_batch *b);
 
 /* How many unit files `paths` name (directories searched as td_batch_run does), so that a

@@ -284,6 +284,33 @@ static void test_batch_duplicate_id_in_one_file(void **state)
     free(both);
 }
 
+/* A unit file held in memory is judged as the same file on disk would be, under the name
+ * given, without touching the file system (a directory of that name is not walked). */
+static void test_batch_text_judges_memory_as_a_file(void **state)
+{
+    fixture *f = *state;
+    char *a = unit_text("CT-X", "xa", "An Hiệp", 1, true);
+    char *both = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&both, &len);
+    fprintf(m, "%s---\n%s", a, a);
+    fclose(m);
+    td_batch_opts o = {.as_of = f->as_of, .jobs = 4, .keep_units = true, .ids_per_file = true};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run_text(f->p, f->dir, both, len, &o, &b), TD_OK);
+    assert_int_equal(td_batch_files(b), 1);
+    assert_string_equal(td_batch_file(b, 0), f->dir);
+    assert_int_equal(td_batch_units(b), 2);
+    assert_string_equal(td_batch_unit(b, 0)->file, f->dir);
+    assert_null(find(td_batch_unit(b, 0), "batch.duplicate_id"));
+    const td_diagnostic *e = find(td_batch_unit(b, 1), "batch.duplicate_id");
+    assert_non_null(e);
+    assert_true(e->line > 2);
+    td_batch_free(b);
+    free(a);
+    free(both);
+}
+
 static void test_batch_goes_on_after_broken_and_missing_files(void **state)
 {
     fixture *f = *state;
@@ -448,6 +475,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_reports_duplicate_ids_across_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_duplicate_id_in_one_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_text_judges_memory_as_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_goes_on_after_broken_and_missing_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_aggregates_targets_by_group, setup, teardown),
