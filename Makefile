@@ -88,7 +88,7 @@ test: $(BIN) unit golden rules-test globals
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 check:
-	$(MAKE) BUILD=build/asan BIN=build/asan/thidua CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+	$(MAKE) BUILD=build/asan BIN=build/asan/thidua CFLAGS="-O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 	$(MAKE) test
 
 tsan:

@@ -92,6 +92,18 @@ td_expr *ast_number(td_parse *p, td_num n, td_span sp)
     if (e) {
         e->num = n.value;
         e->is_int = n.is_int;
+        e->ival = n.i;
+    }
+    if (n.too_big) {
+        /* never a wrapped or infinite value: the rule would check something else */
+        td_diagnostic *x =
+            td_parse_error(p, "number-range", sp, "this number is too large: %s",
+                           n.is_int ? "a whole number goes up to 9223372036854775807"
+                                    : "it is beyond what a number can hold");
+        if (x)
+            td_diag_set(p->diag, &x->hint, "%s", "write a smaller number");
+        if (e)
+            e->ival = 0;
     }
     return e;
 }

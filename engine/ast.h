@@ -55,6 +55,7 @@ struct td_expr {
     td_quant quant;         /* QUANT */
     double num;             /* NUMBER */
     bool is_int;            /* NUMBER written without a decimal point */
+    int64_t ival;           /* NUMBER with is_int: the exact value */
     bool boolean;           /* BOOL */
     const char *str;        /* STRING, DATE, MONTH; arena(parse) */
     const char *name;       /* NAME, FIELD (the field), CALL (the function); arena(parse) */

@@ -1490,7 +1490,8 @@ static bool expr_eq(const td_expr *a, const td_expr *b)
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
-    case TD_X_NUMBER: return a->num == b->num && a->is_int == b->is_int;
+    case TD_X_NUMBER:
+        return a->num == b->num && a->is_int == b->is_int && a->ival == b->ival;
     case TD_X_STRING:
     case TD_X_DATE:
     case TD_X_MONTH: return str_eq(a->str, b->str);

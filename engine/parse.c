@@ -2,6 +2,7 @@
  * and the bison parser and words their errors. Pipeline: rule text -> parse -> td_ast -> resolve. */
 #include "parse.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,7 @@ td_num td_lex_number(const char *s, size_t len)
 {
     /* digits as one integer, then one division: exact for the numbers rules hold, and
      * independent of the C locale's decimal point */
-    td_num n = {0, true};
+    td_num n = {0, true, 0, false};
     double m = 0, scale = 1;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '.') {
@@ -127,8 +128,15 @@ td_num td_lex_number(const char *s, size_t len)
         m = m * 10 + (s[i] - '0');
         if (!n.is_int)
             scale *= 10;
+        /* the integer exactly, never wrapping: a value past INT64_MAX is refused by the
+         * constructor at the literal */
+        if (n.is_int && (__builtin_mul_overflow(n.i, 10, &n.i) ||
+                         __builtin_add_overflow(n.i, s[i] - '0', &n.i)))
+            n.too_big = true;
     }
     n.value = m / scale;
+    if (!isfinite(n.value))
+        n.too_big = true;
     return n;
 }
 

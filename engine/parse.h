@@ -24,6 +24,8 @@ typedef struct td_vec {
 typedef struct td_num {
     double value;
     bool is_int;            /* written without a decimal point */
+    int64_t i;              /* is_int: the exact value */
+    bool too_big;           /* an integer past INT64_MAX, or a number past what a double holds */
 } td_num;
 
 /* `[binder in] list` of count, sum, min, max, all, any, none and each. */

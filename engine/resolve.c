@@ -386,7 +386,7 @@ static bool const_value(rs *r, const td_expr *e, td_value *out, const td_type **
     case TD_X_NUMBER:
         if (e->is_int) {
             out->kind = TD_V_INT;
-            out->u.i = (int64_t)e->num;
+            out->u.i = e->ival; /* exact; the parser refused one out of range */
             *type = r->t_int;
         } else {
             out->kind = TD_V_NUM;
@@ -1430,12 +1430,23 @@ static void build_schema(rs *r)
         if (r->decls[i].decl->kind == TD_D_DOCUMENT)
             doc = r->decls[i].decl;
     if (!doc) {
-        /* after a failed import the declaration is likely in the missing file */
-        if (r->n_decls && !r->fatal && r->d->errors == r->errors0) {
-            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "no-document",
-                                          r->p->n_sources ? r->p->sources[0] : NULL, 0, 0,
-                                          "no `document` declaration in these rules");
-            hint(r, x, "%s", "say which record a unit file holds, e.g. `document unit_file`");
+        /* after a failed import the declaration is likely in the missing file; without
+         * one, no unit file can be read, so even an empty file is refused here */
+        if (!r->fatal && r->d->errors == r->errors0) {
+            const td_source *first = r->p->n_sources ? r->p->sources[0] : NULL;
+            td_diagnostic *x;
+            if (!r->n_decls) {
+                x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                               "these rules declare nothing: the file%s empty or only comments",
+                               r->p->n_sources > 1 ? " only imports files that are" : " is");
+                hint(r, x, "%s", "check that this is the rule file you meant; a rule file "
+                                 "declares the records of a unit file, `document NAME` and "
+                                 "its rules");
+            } else {
+                x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                               "no `document` declaration in these rules");
+                hint(r, x, "%s", "say which record a unit file holds, e.g. `document unit_file`");
+            }
         }
         return;
     }

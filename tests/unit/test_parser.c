@@ -754,6 +754,26 @@ static void test_expr_field_chain_spans(void **state)
     assert_true(e->is_int);
 }
 
+/* Whole numbers are kept exactly; one past INT64_MAX is an error at the literal, never a
+ * wrapped value (it was -9223372036854775808). */
+static void test_number_literal_range(void **state)
+{
+    fx *f = *state;
+    td_expr *e = expr_of(f, "9223372036854775807");
+    assert_true(e->is_int);
+    assert_true(e->ival == INT64_MAX);
+    assert_int_equal(f->diag.n, 0);
+    e = expr_of(f, "9007199254740993");
+    assert_true(e->ival == 9007199254740993LL); /* not rounded through a double */
+    td_ast *ast = parse(f, "param x = 99999999999999999999 cite \"I\"\n");
+    assert_non_null(ast);
+    assert_int_equal(f->diag.errors, 1);
+    assert_string_equal(f->diag.items[0].code, "number-range");
+    assert_int_equal(f->diag.items[0].line, 1);
+    assert_int_equal(f->diag.items[0].col, 11);
+    assert_int_equal(f->diag.items[0].width, 20);
+}
+
 static void test_parse_expr_at_spans(void **state)
 {
     fx *f = *state;
@@ -1050,6 +1070,7 @@ int main(void)
         T(test_expr_quantifier_body_extent),
         T(test_expr_aggregates),
         T(test_expr_field_chain_spans),
+        T(test_number_literal_range),
         T(test_parse_expr_at_spans),
         T(test_error_nonassoc_comparison),
         T(test_error_missing_require_expression),
