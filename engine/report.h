@@ -1,51 +1,45 @@
-/* Reports: a batch's units, targets, stage counts and summary written as text, JSON, CSV
- * or a self-contained HTML page, while the batch runs (units) and at its end (aggregates).
+/* Reports: what every format sees, the table of format operations that report.c dispatches
+ * to, and the helpers the formats share (report_util.c). A format is one file defining one
+ * td_report_ops, and one row in report.c's table.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #ifndef TD_REPORT_H
 #define TD_REPORT_H
 
 #include "batch.h"
 
-/* Counts the findings shown for consecutive units of one file. */
-typedef struct td_report_cap {
-    char *file;             /* owned: the file being counted, or NULL */
-    size_t shown;           /* errors shown */
-    size_t hidden_errors, hidden_other;
-} td_report_cap;
+struct td_report_ops;
 
+/* The report as every format sees it; a format's own fields live in its private state. */
 struct td_report {
     td_report_opts o;
     const td_program *p;    /* borrowed */
     int32_t as_of;          /* days */
     FILE *out;              /* borrowed */
-    FILE *spool;            /* owned scratch file: text failing units; html unit rows */
-    FILE *spool2;           /* owned scratch file: html findings */
+    size_t units;           /* units received, the one being written included */
     bool io_error;          /* a write failed */
-    size_t units;           /* units received */
-    size_t listed;          /* units written to the spool (text: failing, then warned) */
-    /* text: the 20-errors-per-file cap, for the main list and for the warnings list */
-    td_report_cap cap, cap_warn;
-    /* text (eval): units that pass but have warnings, listed after the failing ones */
-    FILE *spool_warn;       /* owned */
-    size_t warned;
-    FILE *spool_units;      /* owned: text (eval): one line per unit with its figures */
+    const struct td_report_ops *ops; /* borrowed: static const */
+    void *state;            /* owned: ops->state_size bytes, zeroed before begin */
 };
 
-/* The formats: begin after open, one call per unit, finish with the aggregates. */
-td_status td_report_text_begin(td_report *r);
-td_status td_report_text_unit(td_report *r, const td_unit_result *u);
-td_status td_report_text_finish(td_report *r, const td_batch *b);
-td_status td_report_json_begin(td_report *r);
-td_status td_report_json_unit(td_report *r, const td_unit_result *u);
-td_status td_report_json_finish(td_report *r, const td_batch *b);
-td_status td_report_csv_begin(td_report *r);
-td_status td_report_csv_unit(td_report *r, const td_unit_result *u);
-td_status td_report_csv_finish(td_report *r, const td_batch *b);
-td_status td_report_html_begin(td_report *r);
-td_status td_report_html_unit(td_report *r, const td_unit_result *u);
-td_status td_report_html_finish(td_report *r, const td_batch *b);
+/* One format. `begin` runs once after open, `unit` once per unit in input order, `finish`
+ * once with the batch's aggregates; each returns TD_EIO when one of its own scratch files
+ * failed (the dispatcher checks `out`). `release` frees what the state holds, whether or
+ * not begin succeeded; it may be NULL. */
+typedef struct td_report_ops {
+    const char *name;       /* as `-f` spells it */
+    size_t state_size;      /* bytes of private state */
+    td_status (*begin)(td_report *r, void *state);
+    td_status (*unit)(td_report *r, void *state, const td_unit_result *u);
+    td_status (*finish)(td_report *r, void *state, const td_batch *b);
+    void (*release)(void *state);
+} td_report_ops;
 
-/* ---- helpers shared by the formats (report_text.c) ---- */
+extern const td_report_ops td_report_text_ops;
+extern const td_report_ops td_report_json_ops;
+extern const td_report_ops td_report_csv_ops;
+extern const td_report_ops td_report_html_ops;
+
+/* ---- helpers shared by the formats (report_util.c) ---- */
 
 /* Characters of a UTF-8 string (an invalid byte counts as one). */
 size_t td_utf8_chars(const char *s);
@@ -60,6 +54,17 @@ const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size
 const char *td_report_row_status(const td_target_row *row);
 /* The label of stage slot k of a workflow (0 = no stage yet), into buf. */
 const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size);
+/* The rows of one target start at row i of the batch; how many there are. */
+size_t td_report_rows_of(const td_batch *b, size_t i);
+/* The label of an enum code for people (the rules' label), or the code itself when `t` is
+ * no enum or the code has no label. */
+const char *td_report_enum_label(const td_type *t, const char *code);
+/* A scratch file for a format's spool; NULL when it cannot be made. */
+FILE *td_report_spool(void);
+/* True when a spool (or NULL) has not failed. */
+bool td_report_spool_ok(FILE *spool);
+/* Closes a spool (or NULL). */
+void td_report_spool_close(FILE *spool);
 /* Copies a spool from its start to `out`; false when reading or writing fails. */
 bool td_report_copy(FILE *spool, FILE *out);
 

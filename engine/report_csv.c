@@ -46,16 +46,18 @@ static void number(FILE *out, uint32_t v)
         fputc(',', out);
 }
 
-td_status td_report_csv_begin(td_report *r)
+static td_status csv_begin(td_report *r, void *state)
 {
+    (void)state;
     if (r->o.bom)
         fputs("\xEF\xBB\xBF", r->out);
     fputs("file,line,column,unit_id,unit_name,rule,cite,severity,message,path\r\n", r->out);
     return TD_OK;
 }
 
-td_status td_report_csv_unit(td_report *r, const td_unit_result *u)
+static td_status csv_unit(td_report *r, void *state, const td_unit_result *u)
 {
+    (void)state;
     FILE *out = r->out;
     for (size_t i = 0; i < u->findings.n; i++) {
         const td_diagnostic *e = &u->findings.items[i];
@@ -74,9 +76,8 @@ td_status td_report_csv_unit(td_report *r, const td_unit_result *u)
     return TD_OK;
 }
 
-td_status td_report_csv_finish(td_report *r, const td_batch *b)
-{
-    (void)r;
-    (void)b;
-    return TD_OK;
-}
+const td_report_ops td_report_csv_ops = {
+    .name = "csv",
+    .begin = csv_begin,
+    .unit = csv_unit,
+};

@@ -115,11 +115,19 @@ static const char STYLE[] =
     "text-decoration:none}h2{break-after:avoid}}\n"
     "</style>\n";
 
-td_status td_report_html_begin(td_report *r)
+typedef struct html_state {
+    FILE *rows;             /* owned spool: one table row per unit */
+    FILE *findings;         /* owned spool: an article per unit with findings */
+    size_t listed;          /* units with an article */
+} html_state;
+
+static td_status html_begin(td_report *r, void *state)
 {
-    r->spool = tmpfile();
-    r->spool2 = tmpfile();
-    return r->spool && r->spool2 ? TD_OK : TD_EIO;
+    (void)r;
+    html_state *h = state;
+    h->rows = td_report_spool();
+    h->findings = td_report_spool();
+    return h->rows && h->findings ? TD_OK : TD_EIO;
 }
 
 static const char *sev_vi(td_severity s)
@@ -180,19 +188,10 @@ static void html_finding(FILE *out, const td_diagnostic *e)
     fputs("</li>\n", out);
 }
 
-/* The Vietnamese label of an enum code, for people reading the page; the code itself when
- * the type is no enum or the code has no label. */
-static const char *enum_label(const td_type *t, const char *code)
+static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
 {
-    if (!code || !t || t->kind != TD_T_ENUM)
-        return code;
-    int i = td_enum_index(t->en, code, strlen(code));
-    return i >= 0 && t->en->labels[i] ? t->en->labels[i] : code;
-}
-
-td_status td_report_html_unit(td_report *r, const td_unit_result *u)
-{
-    FILE *t = r->spool, *f = r->spool2;
+    html_state *h = state;
+    FILE *t = h->rows, *f = h->findings;
     bool fail = u->findings.errors > 0;
     bool listed = fail || u->findings.warnings > 0;
     fprintf(t, "<tr><td class=\"n\">%zu</td><td>", r->units);
@@ -202,7 +201,7 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
     fputs(listed ? "</a></td><td>" : "</td><td>", t);
     esc(t, u->name);
     fputs("</td><td>", t);
-    esc(t, enum_label(r->p->unit_level ? r->p->unit_level->type : NULL, u->level));
+    esc(t, td_report_enum_label(r->p->unit_level ? r->p->unit_level->type : NULL, u->level));
     fputs("</td><td>", t);
     esc(t, u->group);
     for (uint32_t i = 0; i < u->n_values; i++) {
@@ -218,8 +217,8 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
             fail ? "fail" : "pass", fail ? "Chưa đạt" : "Đạt", u->findings.errors,
             u->findings.warnings);
     if (!listed)
-        return TD_OK;
-    r->listed++;
+        return td_report_spool_ok(t) ? TD_OK : TD_EIO;
+    h->listed++;
     fprintf(f, "<article id=\"u%zu\"%s><h3>", r->units, fail ? "" : " class=\"passing\"");
     char title[512];
     td_report_unit_title(u, title, sizeof title);
@@ -233,7 +232,7 @@ td_status td_report_html_unit(td_report *r, const td_unit_result *u)
     for (size_t i = 0; i < u->findings.n; i++)
         html_finding(f, &u->findings.items[i]);
     fputs("</ul></article>\n", f);
-    return TD_OK;
+    return td_report_spool_ok(t) && td_report_spool_ok(f) ? TD_OK : TD_EIO;
 }
 
 /* ---------- charts ---------- */
@@ -277,7 +276,7 @@ static void chart_target(FILE *out, const td_program *p, const td_batch *b, size
         double w = row->actual > 0 ? row->actual / max * CH_BAR : 0;
         char buf[160], a[40], q[40];
         const td_target *tg = &p->targets[row->target];
-        const char *name = row->group ? enum_label(tg->by ? tg->by->type : NULL, row->group)
+        const char *name = row->group ? td_report_enum_label(tg->by ? tg->by->type : NULL, row->group)
                                       : "Toàn hệ thống";
         fprintf(out, "<g><title>");
         esc(out, name);
@@ -336,15 +335,6 @@ static void target_heading(FILE *out, const td_target *t, const td_target_row *r
     fputs("</p>\n", out);
 }
 
-/* The rows of one target start at `i`; returns how many there are. */
-static size_t rows_of(const td_batch *b, size_t i)
-{
-    size_t n = 1;
-    while (i + n < b->n_rows && b->rows[i + n].target == b->rows[i].target)
-        n++;
-    return n;
-}
-
 /* Targets with a requirement as bar charts against it; then the tallies: single counts in
  * a table, counts by group as bar charts. */
 static void html_targets(td_report *r, const td_batch *b)
@@ -352,8 +342,8 @@ static void html_targets(td_report *r, const td_batch *b)
     FILE *out = r->out;
     fputs("<section><h2>Chỉ tiêu</h2>\n", out);
     size_t required = 0, tallies = 0, single = 0;
-    for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
-        size_t n = rows_of(b, i);
+    for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
+        size_t n = td_report_rows_of(b, i);
         const td_target_row *row = &b->rows[i];
         if (!row->has_required) {
             tallies++;
@@ -381,9 +371,9 @@ static void html_targets(td_report *r, const td_batch *b)
         fputs("<table class=\"tally\"><thead><tr><th>Nội dung</th><th>Mã</th><th>Căn cứ</th>"
               "<th>Số lượng</th></tr></thead><tbody>\n",
               out);
-        for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
+        for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
             const td_target_row *row = &b->rows[i];
-            if (row->has_required || rows_of(b, i) != 1 || row->group)
+            if (row->has_required || td_report_rows_of(b, i) != 1 || row->group)
                 continue;
             const td_target *t = &r->p->targets[row->target];
             char a[40];
@@ -398,8 +388,8 @@ static void html_targets(td_report *r, const td_batch *b)
         }
         fputs("</tbody></table>\n", out);
     }
-    for (size_t i = 0; i < b->n_rows; i += rows_of(b, i)) {
-        size_t n = rows_of(b, i);
+    for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
+        size_t n = td_report_rows_of(b, i);
         const td_target_row *row = &b->rows[i];
         if (row->has_required || (n == 1 && !row->group))
             continue;
@@ -466,8 +456,9 @@ static void card(FILE *out, const char *cls, size_t v, const char *label)
     fprintf(out, "<div class=\"card %s\"><b>%zu</b><span>%s</span></div>\n", cls, v, label);
 }
 
-td_status td_report_html_finish(td_report *r, const td_batch *b)
+static td_status html_finish(td_report *r, void *state, const td_batch *b)
 {
+    html_state *h = state;
     FILE *out = r->out;
     const td_plan_info *pl = &r->p->plan;
     fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -533,12 +524,12 @@ td_status td_report_html_finish(td_report *r, const td_batch *b)
     fputs("<th>Tệp</th><th>Kết quả</th>"
           "<th>Lỗi</th><th>Cảnh báo</th></tr></thead>\n<tbody>\n",
           out);
-    if (!td_report_copy(r->spool, out))
+    if (!td_report_copy(h->rows, out))
         return TD_EIO;
     fputs("</tbody></table></section>\n", out);
-    if (r->listed) {
+    if (h->listed) {
         fputs("<section><h2>Các vấn đề cần khắc phục</h2>\n", out);
-        if (!td_report_copy(r->spool2, out))
+        if (!td_report_copy(h->findings, out))
             return TD_EIO;
         fputs("</section>\n", out);
     }
@@ -547,3 +538,19 @@ td_status td_report_html_finish(td_report *r, const td_batch *b)
           out);
     return TD_OK;
 }
+
+static void html_release(void *state)
+{
+    html_state *h = state;
+    td_report_spool_close(h->rows);
+    td_report_spool_close(h->findings);
+}
+
+const td_report_ops td_report_html_ops = {
+    .name = "html",
+    .state_size = sizeof(html_state),
+    .begin = html_begin,
+    .unit = html_unit,
+    .finish = html_finish,
+    .release = html_release,
+};

@@ -99,8 +99,9 @@ static void jdate(FILE *out, int32_t days)
     jstr(out, d);
 }
 
-td_status td_report_json_begin(td_report *r)
+static td_status json_begin(td_report *r, void *state)
 {
+    (void)state;
     FILE *out = r->out;
     const td_plan_info *pl = &r->p->plan;
     fputs("{\n  \"format\": \"thidua-report/1\",\n  \"as_of\": ", out);
@@ -139,8 +140,9 @@ static void jfinding(FILE *out, const td_diagnostic *e)
         fputs(", \"line\": null, \"column\": null}", out);
 }
 
-td_status td_report_json_unit(td_report *r, const td_unit_result *u)
+static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
 {
+    (void)state;
     FILE *out = r->out;
     fputs(r->units > 1 ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
     jstr(out, u->file);
@@ -261,8 +263,9 @@ static void jworkflows(td_report *r, const td_batch *b)
     fputs(r->p->n_workflows ? "\n  ],\n" : "],\n", out);
 }
 
-td_status td_report_json_finish(td_report *r, const td_batch *b)
+static td_status json_finish(td_report *r, void *state, const td_batch *b)
 {
+    (void)state;
     FILE *out = r->out;
     fputs(r->units ? "\n  ],\n" : "],\n", out);
     jtargets(r, b);
@@ -278,3 +281,10 @@ td_status td_report_json_finish(td_report *r, const td_batch *b)
             t ? s->targets_met : 0, t ? s->target_errors : 0, t ? s->target_infos : 0);
     return TD_OK;
 }
+
+const td_report_ops td_report_json_ops = {
+    .name = "json",
+    .begin = json_begin,
+    .unit = json_unit,
+    .finish = json_finish,
+};

@@ -1,190 +1,25 @@
-/* Reports: the entry points that dispatch to each format, helpers the formats share, and
- * the text format (validate's per-unit verdicts, eval's summary, targets and failing units).
+/* The text report: validate's findings and per-unit verdicts; eval's summary, targets,
+ * stage counts, unit figures, failing units and units that pass with warnings.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #include "report.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------- entry points ---------- */
+/* Counts the findings shown for consecutive units of one file. */
+typedef struct file_cap {
+    char *file;             /* owned: the file being counted, or NULL */
+    size_t shown;           /* errors shown */
+    size_t hidden_errors, hidden_other;
+} file_cap;
 
-td_status td_report_open(const td_program *p, int32_t as_of, const td_report_opts *o,
-                         FILE *out, td_report **rp)
-{
-    *rp = NULL;
-    td_report *r = calloc(1, sizeof *r);
-    if (!r)
-        return TD_ENOMEM;
-    r->o = *o;
-    if (!r->o.max_errors)
-        r->o.max_errors = 20;
-    r->p = p;
-    r->as_of = as_of;
-    r->out = out;
-    td_status st = TD_OK;
-    switch (r->o.format) {
-    case TD_REPORT_TEXT: st = td_report_text_begin(r); break;
-    case TD_REPORT_JSON: st = td_report_json_begin(r); break;
-    case TD_REPORT_CSV: st = td_report_csv_begin(r); break;
-    case TD_REPORT_HTML: st = td_report_html_begin(r); break;
-    default: st = TD_EBUG; break;
-    }
-    if (st == TD_OK && ferror(out))
-        st = TD_EIO;
-    if (st != TD_OK) {
-        td_report_free(r);
-        return st;
-    }
-    *rp = r;
-    return TD_OK;
-}
-
-td_status td_report_unit(void *report, const td_unit_result *u)
-{
-    td_report *r = report;
-    td_status st = TD_OK;
-    r->units++;
-    switch (r->o.format) {
-    case TD_REPORT_TEXT: st = td_report_text_unit(r, u); break;
-    case TD_REPORT_JSON: st = td_report_json_unit(r, u); break;
-    case TD_REPORT_CSV: st = td_report_csv_unit(r, u); break;
-    case TD_REPORT_HTML: st = td_report_html_unit(r, u); break;
-    }
-    if (st == TD_OK && (r->io_error || ferror(r->out) || (r->spool && ferror(r->spool)) ||
-                        (r->spool2 && ferror(r->spool2)) ||
-                        (r->spool_warn && ferror(r->spool_warn))))
-        st = TD_EIO;
-    return st;
-}
-
-td_status td_report_finish(td_report *r, const td_batch *b)
-{
-    td_status st = TD_OK;
-    switch (r->o.format) {
-    case TD_REPORT_TEXT: st = td_report_text_finish(r, b); break;
-    case TD_REPORT_JSON: st = td_report_json_finish(r, b); break;
-    case TD_REPORT_CSV: st = td_report_csv_finish(r, b); break;
-    case TD_REPORT_HTML: st = td_report_html_finish(r, b); break;
-    }
-    if (fflush(r->out) != 0 || ferror(r->out) || r->io_error)
-        return st == TD_OK ? TD_EIO : st;
-    return st;
-}
-
-void td_report_free(td_report *r)
-{
-    if (!r)
-        return;
-    if (r->spool)
-        fclose(r->spool);
-    if (r->spool2)
-        fclose(r->spool2);
-    if (r->spool_warn)
-        fclose(r->spool_warn);
-    if (r->spool_units)
-        fclose(r->spool_units);
-    free(r->cap.file);
-    free(r->cap_warn.file);
-    free(r);
-}
-
-/* ---------- shared helpers ---------- */
-
-
-size_t td_utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; s && *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-const char *td_report_number(double v, char buf[40])
-{
-    if (!isfinite(v)) {
-        strcpy(buf, "null");
-    } else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        snprintf(buf, 40, "%.0f", v == 0 ? 0.0 : v);
-    } else {
-        snprintf(buf, 40, "%.15g", v);
-    }
-    return buf;
-}
-
-double td_report_percent(double p)
-{
-    return floor(p * 10 + 0.5) / 10;
-}
-
-const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size)
-{
-    if (u->id && u->name)
-        snprintf(buf, size, "%s (%s)", u->id, u->name);
-    else if (u->id || u->name)
-        snprintf(buf, size, "%s", u->id ? u->id : u->name);
-    else if (!u->typed && u->doc == 0)
-        buf[0] = '\0'; /* the file as a whole: unreadable, empty or not YAML */
-    else if (u->line)
-        snprintf(buf, size, "document %u (line %u)", u->doc + 1, u->line);
-    else
-        snprintf(buf, size, "document %u", u->doc + 1);
-    return buf;
-}
-
-const char *td_report_row_status(const td_target_row *row)
-{
-    if (!row->has_required)
-        return "tally";
-    if (row->met)
-        return "met";
-    return row->severity == TD_SEV_ERROR ? "not met" : "progress";
-}
-
-static const char *const_text(const td_value *v, char *buf, size_t size)
-{
-    switch (v->kind) {
-    case TD_V_INT: snprintf(buf, size, "%lld", (long long)v->u.i); break;
-    case TD_V_NUM: snprintf(buf, size, "%g", v->u.num); break;
-    case TD_V_TEXT: snprintf(buf, size, "%.*s", (int)v->u.text.len, v->u.text.s); break;
-    case TD_V_ENUM: snprintf(buf, size, "%s", v->u.en.en->values[v->u.en.index]); break;
-    case TD_V_BOOL: snprintf(buf, size, "%s", v->u.b ? "true" : "false"); break;
-    default: snprintf(buf, size, "?"); break;
-    }
-    return buf;
-}
-
-const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size)
-{
-    if (k == 0) {
-        snprintf(buf, size, "no stage yet");
-        return buf;
-    }
-    char v[64];
-    const_text(&w->stages[k - 1], v, sizeof v);
-    const char *label = w->stage_labels ? w->stage_labels[k - 1] : NULL;
-    if (label && *label)
-        snprintf(buf, size, "%s (%s)", v, label);
-    else
-        snprintf(buf, size, "%s", v);
-    return buf;
-}
-
-bool td_report_copy(FILE *spool, FILE *out)
-{
-    if (!spool)
-        return true;
-    if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
-        return false;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            return false;
-    return !ferror(spool);
-}
-
-/* ---------- text ---------- */
+typedef struct text_state {
+    FILE *failing;          /* owned spool (eval): the failing units and their findings */
+    FILE *warned;           /* owned spool (eval): units that pass but have warnings */
+    FILE *figures;          /* owned spool (eval): one line per unit with its figures */
+    size_t n_failing, n_warned;
+    file_cap cap, cap_warn;      /* the errors-per-file cap, for each of the two lists */
+} text_state;
 
 typedef struct style {
     const char *bold, *red, *green, *yellow, *dim, *reset;
@@ -224,7 +59,7 @@ static bool counts(FILE *out, size_t errors, size_t warnings, size_t infos)
 }
 
 /* Ends the cap of the current file: a line on `out` for what it hid. */
-static void cap_flush(td_report_cap *c, FILE *out)
+static void cap_flush(file_cap *c, FILE *out)
 {
     if (c->file && (c->hidden_errors || c->hidden_other)) {
         fprintf(out, "... %zu more error%s", c->hidden_errors, c->hidden_errors == 1 ? "" : "s");
@@ -239,7 +74,7 @@ static void cap_flush(td_report_cap *c, FILE *out)
 
 /* Renders a unit's findings of severity >= min to `out`, at most max_errors errors per
  * file; after that, the rest of the file is counted and told by cap_flush. */
-static td_status render_findings(td_report *r, td_report_cap *c, const td_unit_result *u,
+static td_status render_findings(td_report *r, file_cap *c, const td_unit_result *u,
                                  FILE *out, td_severity min)
 {
     const char *file = u->file ? u->file : "";
@@ -267,15 +102,16 @@ static td_status render_findings(td_report *r, td_report_cap *c, const td_unit_r
     return TD_OK;
 }
 
-td_status td_report_text_begin(td_report *r)
+static td_status text_begin(td_report *r, void *state)
 {
+    text_state *t = state;
     if (r->o.validate)
         return TD_OK;
-    r->spool = tmpfile();
-    r->spool_warn = tmpfile();
-    r->spool_units = r->o.validate || !r->p->n_report_values ? NULL : tmpfile();
-    return r->spool && r->spool_warn && (r->o.validate || !r->p->n_report_values ||
-                                         r->spool_units) ? TD_OK : TD_EIO;
+    t->failing = td_report_spool();
+    t->warned = td_report_spool();
+    if (r->p->n_report_values)
+        t->figures = td_report_spool();
+    return t->failing && t->warned && (!r->p->n_report_values || t->figures) ? TD_OK : TD_EIO;
 }
 
 /* "FILE[:LINE]: ID (NAME): " in bold: where a unit is and which it is. */
@@ -297,12 +133,12 @@ static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool w
     fputc('\n', out);
 }
 
-td_status td_report_text_unit(td_report *r, const td_unit_result *u)
+static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_result *u)
 {
     style s = style_of(r);
     if (r->o.validate) {
         /* the findings, then one verdict line per unit */
-        td_status st = render_findings(r, &r->cap, u, r->out, TD_SEV_INFO);
+        td_status st = render_findings(r, &t->cap, u, r->out, TD_SEV_INFO);
         if (st != TD_OK)
             return st;
         unit_lead(r, u, r->out);
@@ -314,33 +150,43 @@ td_status td_report_text_unit(td_report *r, const td_unit_result *u)
             fprintf(r->out, "%sready to submit%s\n", s.green, s.reset);
         return TD_OK;
     }
-    if (r->spool_units && u->typed) {
+    if (t->figures && u->typed) {
         /* III.1: the figures of every unit, passing or not */
-        fputs("  ", r->spool_units);
-        pad(r->spool_units, u->id ? u->id : "?", 20);
+        fputs("  ", t->figures);
+        pad(t->figures, u->id ? u->id : "?", 20);
         for (uint32_t i = 0; i < u->n_values; i++) {
             char num[32];
             snprintf(num, sizeof num, "%s", u->values[i] ? u->values[i] : "-");
-            fprintf(r->spool_units, " %6s", num);
+            fprintf(t->figures, " %6s", num);
         }
-        fprintf(r->spool_units, "  %-4s  %s\n", u->findings.errors ? "fail" : "pass",
+        fprintf(t->figures, "  %-4s  %s\n", u->findings.errors ? "fail" : "pass",
                 u->name ? u->name : "");
     }
     if (u->findings.errors) {
-        if (r->listed)
-            fputc('\n', r->spool);
-        r->listed++;
-        unit_header(r, u, r->spool, false);
-        return render_findings(r, &r->cap, u, r->spool, TD_SEV_INFO);
+        if (t->n_failing)
+            fputc('\n', t->failing);
+        t->n_failing++;
+        unit_header(r, u, t->failing, false);
+        return render_findings(r, &t->cap, u, t->failing, TD_SEV_INFO);
     }
     if (u->findings.warnings) {
-        if (r->warned)
-            fputc('\n', r->spool_warn);
-        r->warned++;
-        unit_header(r, u, r->spool_warn, true);
-        return render_findings(r, &r->cap_warn, u, r->spool_warn, TD_SEV_WARNING);
+        if (t->n_warned)
+            fputc('\n', t->warned);
+        t->n_warned++;
+        unit_header(r, u, t->warned, true);
+        return render_findings(r, &t->cap_warn, u, t->warned, TD_SEV_WARNING);
     }
     return TD_OK;
+}
+
+static td_status text_unit(td_report *r, void *state, const td_unit_result *u)
+{
+    text_state *t = state;
+    td_status st = text_unit_lists(r, t, u);
+    if (st == TD_OK && !(td_report_spool_ok(t->failing) && td_report_spool_ok(t->warned) &&
+                         td_report_spool_ok(t->figures)))
+        st = TD_EIO;
+    return st;
 }
 
 static void text_targets(td_report *r, const td_batch *b)
@@ -408,13 +254,14 @@ static void text_stages(td_report *r, const td_batch *b)
     }
 }
 
-td_status td_report_text_finish(td_report *r, const td_batch *b)
+static td_status text_finish(td_report *r, void *state, const td_batch *b)
 {
+    text_state *t = state;
     style s = style_of(r);
     FILE *out = r->out;
-    cap_flush(&r->cap, r->o.validate ? out : r->spool);
+    cap_flush(&t->cap, r->o.validate ? out : t->failing);
     if (!r->o.validate)
-        cap_flush(&r->cap_warn, r->spool_warn);
+        cap_flush(&t->cap_warn, t->warned);
     if (r->o.validate) {
         if (b->sum.units > 1)
             fprintf(out, "%zu units: %zu ready to submit, %zu not ready\n", b->sum.units,
@@ -439,25 +286,44 @@ td_status td_report_text_finish(td_report *r, const td_batch *b)
         text_targets(r, b);
     if (r->p->n_workflows)
         text_stages(r, b);
-    if (r->spool_units) {
+    if (t->figures) {
         fprintf(out, "\n%sUnits%s (", s.bold, s.reset);
         for (uint32_t i = 0; i < r->p->n_report_values; i++) {
             const td_define *def = r->p->report_values[i];
             fprintf(out, "%s%s: %s", i ? "; " : "", def->name, def->label ? def->label : def->name);
         }
         fputs(")\n", out);
-        if (!td_report_copy(r->spool_units, out))
+        if (!td_report_copy(t->figures, out))
             return TD_EIO;
     }
-    if (r->listed) {
-        fprintf(out, "\n%sFailing units (%zu)%s\n", s.bold, r->listed, s.reset);
-        if (!td_report_copy(r->spool, out))
+    if (t->n_failing) {
+        fprintf(out, "\n%sFailing units (%zu)%s\n", s.bold, t->n_failing, s.reset);
+        if (!td_report_copy(t->failing, out))
             return TD_EIO;
     }
-    if (r->warned) {
-        fprintf(out, "\n%sUnits that pass with warnings (%zu)%s\n", s.bold, r->warned, s.reset);
-        if (!td_report_copy(r->spool_warn, out))
+    if (t->n_warned) {
+        fprintf(out, "\n%sUnits that pass with warnings (%zu)%s\n", s.bold, t->n_warned, s.reset);
+        if (!td_report_copy(t->warned, out))
             return TD_EIO;
     }
     return TD_OK;
 }
+
+static void text_release(void *state)
+{
+    text_state *t = state;
+    td_report_spool_close(t->failing);
+    td_report_spool_close(t->warned);
+    td_report_spool_close(t->figures);
+    free(t->cap.file);
+    free(t->cap_warn.file);
+}
+
+const td_report_ops td_report_text_ops = {
+    .name = "text",
+    .state_size = sizeof(text_state),
+    .begin = text_begin,
+    .unit = text_unit,
+    .finish = text_finish,
+    .release = text_release,
+};

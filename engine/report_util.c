@@ -1,0 +1,132 @@
+/* Reports: helpers every format shares (numbers, titles, statuses, stage and enum labels,
+ * scratch files).
+ * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t td_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+const char *td_report_number(double v, char buf[40])
+{
+    if (!isfinite(v)) {
+        strcpy(buf, "null");
+    } else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(buf, 40, "%.0f", v == 0 ? 0.0 : v);
+    } else {
+        snprintf(buf, 40, "%.15g", v);
+    }
+    return buf;
+}
+
+double td_report_percent(double p)
+{
+    return floor(p * 10 + 0.5) / 10;
+}
+
+const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size)
+{
+    if (u->id && u->name)
+        snprintf(buf, size, "%s (%s)", u->id, u->name);
+    else if (u->id || u->name)
+        snprintf(buf, size, "%s", u->id ? u->id : u->name);
+    else if (!u->typed && u->doc == 0)
+        buf[0] = '\0'; /* the file as a whole: unreadable, empty or not YAML */
+    else if (u->line)
+        snprintf(buf, size, "document %u (line %u)", u->doc + 1, u->line);
+    else
+        snprintf(buf, size, "document %u", u->doc + 1);
+    return buf;
+}
+
+const char *td_report_row_status(const td_target_row *row)
+{
+    if (!row->has_required)
+        return "tally";
+    if (row->met)
+        return "met";
+    return row->severity == TD_SEV_ERROR ? "not met" : "progress";
+}
+
+static const char *const_text(const td_value *v, char *buf, size_t size)
+{
+    switch (v->kind) {
+    case TD_V_INT: snprintf(buf, size, "%lld", (long long)v->u.i); break;
+    case TD_V_NUM: snprintf(buf, size, "%g", v->u.num); break;
+    case TD_V_TEXT: snprintf(buf, size, "%.*s", (int)v->u.text.len, v->u.text.s); break;
+    case TD_V_ENUM: snprintf(buf, size, "%s", v->u.en.en->values[v->u.en.index]); break;
+    case TD_V_BOOL: snprintf(buf, size, "%s", v->u.b ? "true" : "false"); break;
+    default: snprintf(buf, size, "?"); break;
+    }
+    return buf;
+}
+
+const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size)
+{
+    if (k == 0) {
+        snprintf(buf, size, "no stage yet");
+        return buf;
+    }
+    char v[64];
+    const_text(&w->stages[k - 1], v, sizeof v);
+    const char *label = w->stage_labels ? w->stage_labels[k - 1] : NULL;
+    if (label && *label)
+        snprintf(buf, size, "%s (%s)", v, label);
+    else
+        snprintf(buf, size, "%s", v);
+    return buf;
+}
+
+bool td_report_copy(FILE *spool, FILE *out)
+{
+    if (!spool)
+        return true;
+    if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
+        return false;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            return false;
+    return !ferror(spool);
+}
+
+size_t td_report_rows_of(const td_batch *b, size_t i)
+{
+    size_t n = 1;
+    while (i + n < b->n_rows && b->rows[i + n].target == b->rows[i].target)
+        n++;
+    return n;
+}
+
+const char *td_report_enum_label(const td_type *t, const char *code)
+{
+    if (!code || !t || t->kind != TD_T_ENUM)
+        return code;
+    int i = td_enum_index(t->en, code, strlen(code));
+    return i >= 0 && t->en->labels[i] ? t->en->labels[i] : code;
+}
+
+FILE *td_report_spool(void)
+{
+    return tmpfile();
+}
+
+bool td_report_spool_ok(FILE *spool)
+{
+    return !spool || !ferror(spool);
+}
+
+void td_report_spool_close(FILE *spool)
+{
+    if (spool)
+        fclose(spool);
+}
