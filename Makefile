@@ -24,14 +24,16 @@ RULE_FILES := $(sort $(wildcard rules/ben-tre/*.rules))
 BIN        ?= thidua
 export THIDUA = $(abspath $(BIN))
 
+.PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals
 all: $(BIN)
 
 deps:
 	@sh tools/install-deps.sh
 
+# the program alone serves HTTP (thidua serve): the library does not link libmicrohttpd
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
-	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS) -lmicrohttpd
 
 $(BUILD)/libthidua.a: $(ENGINE_OBJ)
 	@rm -f $@
@@ -83,7 +85,17 @@ rules-test: $(BIN)
 globals: $(BUILD)/libthidua.a
 	@sh tools/check-globals.sh $(BUILD)/libthidua.a
 
-test: $(BIN) unit golden rules-test globals
+# thidua serve, with curl on loopback
+serve-test: $(BIN)
+	@sh tests/serve.sh
+
+# thidua serve in headless Chromium: a file uploaded, its findings found at their lines;
+# screenshots at 1280 px and 390 px in $(BUILD)/screenshots (needs chromium, chromium-driver
+# and python3-selenium: tools/install-deps.sh --browser)
+test-browser: $(BIN)
+	@sh tests/serve-browser.sh $(BUILD)/screenshots
+
+test: $(BIN) unit golden rules-test globals serve-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -102,6 +114,11 @@ demo: $(BIN)
 
 bench: $(BIN)
 	@sh tools/bench.sh
+	@sh tools/bench-serve.sh
+
+# only the load test of thidua serve (1,000 requests from 50 clients on loopback)
+bench-serve: $(BIN)
+	@sh tools/bench-serve.sh
 
 clean:
 	rm -rf build thidua

@@ -1,11 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing thidua need, only those missing:
 # a C compiler and make, flex and bison (the rule language), libyaml (unit data), cmocka
-# (unit tests), binutils (the globals check). Quiet when everything is there. Run by
-# `make deps`.
+# (unit tests), binutils (the globals check), libmicrohttpd (thidua serve), curl and python3
+# (its tests), apache2-utils (ab, its load test in make bench). Quiet when everything is
+# there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
+# `make test-browser`.
 set -eu
 
-packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils"
+packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils"
+if [ "${1:-}" = --browser ]; then
+    packages="$packages chromium chromium-driver python3-selenium"
+fi
 
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -18,7 +23,7 @@ else
     for tool in cc make flex bison pkg-config nm; do
         command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
     done
-    for header in yaml.h cmocka.h; do
+    for header in yaml.h cmocka.h microhttpd.h; do
         found=no
         for dir in /usr/include /usr/local/include /opt/homebrew/include; do
             [ -f "$dir/$header" ] && found=yes

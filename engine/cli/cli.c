@@ -158,6 +158,17 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             o->jobs = (unsigned)(n > 0 ? n : 1);
         } else if ((accept & CLI_OPT_BOM) && strcmp(a, "--bom") == 0) {
             o->bom = true;
+        } else if ((accept & CLI_OPT_SERVE) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--listen", &missing)) || missing)) {
+            o->listen = v;
+        } else if ((accept & CLI_OPT_SERVE) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--timeout", &missing)) || missing)) {
+            char *end = NULL;
+            long n = v ? strtol(v, &end, 10) : 0;
+            if (v && (end == v || *end || n < 1 || n > 3600))
+                rc = cli_usage_error(cmd, usage,
+                                     "--timeout takes a number of seconds from 1 to 3600, not", v);
+            o->timeout = (unsigned)(n > 0 ? n : 0);
         } else {
             rc = cli_usage_error(cmd, usage, "unknown option", a);
         }

@@ -26,7 +26,8 @@ enum {
     CLI_OPT_FORMAT = 1u << 3, /* -f FORMAT, --format FORMAT */
     CLI_OPT_OUTPUT = 1u << 4, /* -o FILE, --output FILE */
     CLI_OPT_JOBS = 1u << 5,   /* -j N, --jobs N (1 to 256) */
-    CLI_OPT_BOM = 1u << 6     /* --bom */
+    CLI_OPT_BOM = 1u << 6,    /* --bom */
+    CLI_OPT_SERVE = 1u << 7   /* --listen ADDR:PORT, --timeout SECONDS (serve) */
 };
 
 typedef struct cli_opts {
@@ -40,6 +41,8 @@ typedef struct cli_opts {
     const char *output; /* NULL when not given */
     unsigned jobs;      /* 1 unless -j */
     bool bom;
+    const char *listen; /* NULL when not given */
+    unsigned timeout;   /* seconds; 0 when not given */
     const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;

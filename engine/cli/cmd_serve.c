@@ -1,0 +1,487 @@
+/* `thidua serve`: the web page on which a unit's secretary checks a file without a terminal,
+ * and POST /api/validate for other tools. Rules compiled once, shared by request threads.
+ * Pipeline: HTTP request -> td_batch_run_text (validate's view) -> page or JSON report. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "program.h"
+#include "schema.h"
+#include "serve_page.h"
+
+static const char USAGE[] =
+    "usage: thidua serve [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
+    "                    [--listen ADDR:PORT] [--timeout SECONDS]";
+
+static const char HELP[] =
+    "\n"
+    "Serves the page on which a unit's secretary checks a unit file in a browser, as\n"
+    "thidua validate does: choose, drop or paste the file, press \"Kiểm tra\", read each\n"
+    "finding at its line. Nothing that is sent is written to disk or kept.\n"
+    "\n"
+    "  -r RULES            rule files to use; without -r, the built-in Châu Thành rules\n"
+    "  -D name=value       override a param of the rules\n"
+    "  --as-of DATE        judge at this date (default: the day of each request)\n"
+    "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080, this machine only;\n"
+    "                      0.0.0.0:8080 for the office network; port 0 picks a free one)\n"
+    "  --timeout SECONDS   cut off a client silent for this long (default 30)\n"
+    "\n"
+    "  GET  /               the page (Vietnamese; ?lang=en or the browser's language)\n"
+    "  POST /               the page with the result (a form: file or text)\n"
+    "  POST /api/validate   the YAML as the body (or a form upload): the JSON report of\n"
+    "                       thidua validate -f json (thidua-report/1); ?name=FILE names it\n"
+    "  GET  /healthz        ok\n"
+    "\n"
+    "Requests over 8 MiB get 413, malformed ones 400. Each request is logged on stderr in\n"
+    "one line (time, method, path, status, bytes, milliseconds), never the file's content.\n"
+    "SIGINT or SIGTERM stops the server. Exit status: 0 after a stop, 2 when it cannot start.\n";
+
+enum { MAX_BODY = 8 * 1024 * 1024 };
+
+typedef struct server {
+    const td_program *p;
+    bool has_as_of;
+    int32_t as_of;
+    char plan[512];
+} server;
+
+/* One request: its body or form fields as they arrive, and what the log line needs. */
+typedef struct request {
+    struct timespec start;
+    bool post, form, too_big, bad;
+    size_t received;        /* bytes of body */
+    char *body;             /* owned: the raw body, or the form's file or text field */
+    size_t len, cap;
+    char *text;             /* owned: the form's text field */
+    size_t text_len, text_cap;
+    char name[256];         /* the uploaded file's name, or "" */
+    char method[12];        /* the request's method, for the log line */
+    char path[128];         /* the request's path, for the log line (cut, controls dropped) */
+    struct MHD_PostProcessor *pp;
+    unsigned status;
+    size_t size;            /* bytes of the response */
+} request;
+
+static bool append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t want = *cap ? *cap : 4096;
+        while (want < *len + n + 1)
+            want *= 2;
+        char *grown = realloc(*buf, want);
+        if (!grown)
+            return false;
+        *buf = grown;
+        *cap = want;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return true;
+}
+
+/* The base name of an uploaded file, without anything that could not be a file name. */
+static void set_name(char *dst, size_t cap, const char *src)
+{
+    const char *base = src;
+    for (const char *s = src; *s; s++)
+        if (*s == '/' || *s == '\\')
+            base = s + 1;
+    size_t n = 0;
+    for (const char *s = base; *s && n + 1 < cap; s++)
+        if ((unsigned char)*s >= 0x20 && *s != 0x7F)
+            dst[n++] = *s;
+    dst[n] = '\0';
+}
+
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *filename, const char *type, const char *encoding,
+                                const char *data, uint64_t off, size_t size)
+{
+    (void)kind, (void)type, (void)encoding, (void)off;
+    request *r = cls;
+    if (strcmp(key, "file") == 0) {
+        if (filename && !r->name[0])
+            set_name(r->name, sizeof r->name, filename);
+        return append(&r->body, &r->len, &r->cap, data, size) ? MHD_YES : MHD_NO;
+    }
+    if (strcmp(key, "text") == 0)
+        return append(&r->text, &r->text_len, &r->text_cap, data, size) ? MHD_YES : MHD_NO;
+    return MHD_YES; /* other fields (the button) mean nothing */
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, request *r, unsigned status,
+                            const char *type, char *data, size_t len)
+{
+    struct MHD_Response *res =
+        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!res) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(res, "Content-Type", type);
+    MHD_add_response_header(res, "Content-Security-Policy", "default-src 'self'");
+    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(res, "Cache-Control", "no-store");
+    r->status = status;
+    r->size = len;
+    enum MHD_Result ok = MHD_queue_response(c, status, res);
+    MHD_destroy_response(res);
+    return ok;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, request *r, unsigned status,
+                                 const char *type, const char *text)
+{
+    char *copy = strdup(text);
+    return copy ? respond(c, r, status, type, copy, strlen(copy)) : MHD_NO;
+}
+
+/* The language of the page: ?lang=, else the browser's first choice of vi or en, else vi
+ * (the language the shipped rules' users read). */
+static serve_lang pick_lang(struct MHD_Connection *c)
+{
+    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (q)
+        return strcmp(q, "en") == 0 ? SERVE_EN : SERVE_VI;
+    const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
+    double best_vi = -1, best_en = -1;
+    for (const char *s = al; s && *s;) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        const char *tag = s;
+        while (*s && *s != ',' && *s != ';')
+            s++;
+        size_t n = (size_t)(s - tag);
+        double q_value = 1;
+        if (*s == ';') {
+            const char *qs = strstr(s, "q=");
+            const char *next = strchr(s, ',');
+            if (qs && (!next || qs < next))
+                q_value = strtod(qs + 2, NULL);
+            s = next ? next : s + strlen(s);
+        }
+        if (n >= 2 && strncasecmp(tag, "vi", 2) == 0 && (n == 2 || tag[2] == '-'))
+            best_vi = q_value > best_vi ? q_value : best_vi;
+        else if (n >= 2 && strncasecmp(tag, "en", 2) == 0 && (n == 2 || tag[2] == '-'))
+            best_en = q_value > best_en ? q_value : best_en;
+    }
+    return best_en > best_vi ? SERVE_EN : SERVE_VI;
+}
+
+static int32_t as_of(const server *s)
+{
+    return s->has_as_of ? s->as_of : cli_today();
+}
+
+/* Validates the body (or the form's file, else its text) as `name`. */
+static td_status check(const server *s, int32_t day, const char *name, const char *text,
+                       size_t len, td_batch **b)
+{
+    td_batch_opts o = {.as_of = day, .jobs = 1, .keep_units = true, .ids_per_file = true};
+    return td_batch_run_text(s->p, name, text, len, &o, b);
+}
+
+static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, request *r)
+{
+    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *text = r->len || !r->text ? r->body : r->text;
+    size_t len = r->len || !r->text ? r->len : r->text_len;
+    if (!len)
+        return send_text(c, r, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+                         "400: send the unit file's YAML as the body, or as the form field "
+                         "'file'\n");
+    char nm[256];
+    set_name(nm, sizeof nm, name ? name : r->name[0] ? r->name : "unit.yaml");
+    td_batch *b = NULL;
+    td_report *rep = NULL;
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    td_report_opts ro = {.format = TD_REPORT_JSON, .validate = true};
+    int32_t day = as_of(s);
+    td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len, &b)
+                     : TD_ENOMEM;
+    if (st == TD_OK)
+        st = td_report_open(s->p, day, &ro, f, &rep);
+    for (size_t i = 0; st == TD_OK && i < td_batch_units(b); i++)
+        st = td_report_unit(rep, td_batch_unit(b, i));
+    if (st == TD_OK)
+        st = td_report_finish(rep, b);
+    td_report_free(rep);
+    td_batch_free(b);
+    if (f)
+        fclose(f);
+    if (st != TD_OK) {
+        free(out);
+        return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                         "500: the file could not be checked\n");
+    }
+    return respond(c, r, MHD_HTTP_OK, "application/json; charset=utf-8", out, out_len);
+}
+
+static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *r)
+{
+    char date[16];
+    int32_t day = as_of(s);
+    int32_t y;
+    uint32_t m, d;
+    td_civil_from_days(day, &y, &m, &d);
+    snprintf(date, sizeof date, "%04d-%02u-%02u", (int)y, m, d);
+    serve_view v = {.lang = pick_lang(c), .plan = s->plan, .as_of = date};
+    td_batch *b = NULL;
+    unsigned status = MHD_HTTP_OK;
+    if (r->post) {
+        const char *text = r->len ? r->body : r->text;
+        size_t len = r->len ? r->len : r->text_len;
+        if (!len) {
+            status = MHD_HTTP_BAD_REQUEST;
+            v.notice = v.lang == SERVE_EN ? "Choose a unit file, or paste its text, then press "
+                                            "Check."
+                                          : "Hãy chọn tệp của đơn vị hoặc dán nội dung tệp, rồi "
+                                            "bấm «Kiểm tra».";
+        } else if (check(s, day, r->len && r->name[0] ? r->name : r->len ? "unit.yaml" : "dan.yaml",
+                         text, len, &b) != TD_OK) {
+            td_batch_free(b);
+            return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                             "500: the file could not be checked\n");
+        } else {
+            v.batch = b;
+            v.text = text;
+            v.len = len;
+        }
+    }
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    if (!f) {
+        td_batch_free(b);
+        return MHD_NO;
+    }
+    serve_page(f, &v);
+    fclose(f);
+    td_batch_free(b);
+    return respond(c, r, status, "text/html; charset=utf-8", out, out_len);
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, const server *s, request *r,
+                             const char *url, const char *method)
+{
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (r->too_big)
+        return send_text(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8",
+                         "413: a unit file is at most 8 MiB\n");
+    if (r->bad)
+        return send_text(c, r, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+                         "400: the form could not be read; send it again\n");
+    if (strcmp(url, "/") == 0 && (get || r->post))
+        return page(c, s, r);
+    if (strcmp(url, "/api/validate") == 0 && r->post)
+        return api_validate(c, s, r);
+    if (strcmp(url, "/healthz") == 0 && get)
+        return send_text(c, r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
+    if (strcmp(url, "/style.css") == 0 && get)
+        return send_text(c, r, MHD_HTTP_OK, "text/css; charset=utf-8", serve_css());
+    if (strcmp(url, "/app.js") == 0 && get)
+        return send_text(c, r, MHD_HTTP_OK, "text/javascript; charset=utf-8", serve_js());
+    if (strcmp(url, "/") == 0 || strcmp(url, "/api/validate") == 0 ||
+        strcmp(url, "/healthz") == 0)
+        return send_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                         "405: this address does not take that method\n");
+    return send_text(c, r, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+                     "404: no such page; the page is at /\n");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    const server *s = cls;
+    request *r = *con_cls;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *con_cls = r;
+        clock_gettime(CLOCK_MONOTONIC, &r->start);
+        r->post = strcmp(method, "POST") == 0;
+        set_name(r->method, sizeof r->method, method);
+        set_name(r->path, sizeof r->path, url);
+        if (url[0] == '/')
+            snprintf(r->path, sizeof r->path, "%.*s", (int)strcspn(url, " \t\r\n"), url);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
+            r->too_big = true;
+            return route(c, s, r, url, method); /* answered before the body is read */
+        }
+        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        /* the API takes the YAML as the body whatever its type (curl --data-binary says
+         * urlencoded); only a multipart upload is a form there */
+        bool api = strcmp(url, "/api/validate") == 0;
+        r->form = r->post && type &&
+                  (strncasecmp(type, "multipart/form-data", 19) == 0 ||
+                   (!api && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0));
+        if (r->form && !(r->pp = MHD_create_post_processor(c, 64 * 1024, on_field, r)))
+            r->bad = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        r->received += *upload_size;
+        if (r->received > MAX_BODY)
+            r->too_big = true;
+        else if (r->bad)
+            ;
+        else if (r->form)
+            r->bad = MHD_post_process(r->pp, upload, *upload_size) != MHD_YES;
+        else if (r->post && !append(&r->body, &r->len, &r->cap, upload, *upload_size))
+            return MHD_NO;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->status)
+        return MHD_YES; /* answered already (413 before the body) */
+    return route(c, s, r, url, method);
+}
+
+/* After each request: the log line, then the request's memory is released. */
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    request *r = *con_cls;
+    if (!r)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[INET6_ADDRSTRLEN] = "-";
+    if (ci && ci->client_addr)
+        getnameinfo(ci->client_addr,
+                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : sizeof(struct sockaddr_in),
+                    peer, sizeof peer, NULL, 0, NI_NUMERICHOST);
+    time_t t = time(NULL);
+    struct tm tm;
+    char when[32] = "";
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s %s %s %s %u %zu B %.1f ms%s\n", when, peer, r->method, r->path, r->status, r->size, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+                                    : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                                        ? " (timed out)"
+                                        : " (cut off)");
+    if (r->pp)
+        MHD_destroy_post_processor(r->pp);
+    free(r->body);
+    free(r->text);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* "ADDR:PORT", "[V6]:PORT", "PORT" or ":PORT" (this machine only) into an address. */
+static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[256] = "127.0.0.1";
+    const char *port = spec;
+    const char *colon = strrchr(spec, ':');
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':' || (size_t)(close - spec) >= sizeof host)
+            return false;
+        memcpy(host, spec + 1, (size_t)(close - spec - 1));
+        host[close - spec - 1] = '\0';
+        port = close + 2;
+    } else if (colon) {
+        if ((size_t)(colon - spec) >= sizeof host)
+            return false;
+        if (colon > spec) {
+            memcpy(host, spec, (size_t)(colon - spec));
+            host[colon - spec] = '\0';
+        }
+        port = colon + 1;
+    }
+    char *end = NULL;
+    long n = strtol(port, &end, 10);
+    if (!*port || *end || n < 0 || n > 65535)
+        return false;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+        return false;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return true;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_SERVE,
+                       "serve", USAGE, HELP, &o);
+    if (rc >= 0)
+        return rc;
+    td_program *p = NULL;
+    struct MHD_Daemon *d = NULL;
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    if (o.n_args) {
+        rc = cli_usage_error("serve", USAGE, "serve takes no file; unexpected", o.args[0]);
+        goto done;
+    }
+    if (!parse_listen(o.listen ? o.listen : "127.0.0.1:8080", &addr, &addr_len)) {
+        rc = cli_usage_error("serve", USAGE, "--listen takes ADDR:PORT (127.0.0.1:8080), not",
+                             o.listen);
+        goto done;
+    }
+    if ((rc = cli_program("serve", &o, &p)) >= 0)
+        goto done;
+    server s = {.p = p, .has_as_of = o.has_as_of, .as_of = o.as_of};
+    snprintf(s.plan, sizeof s.plan, "%s%s%s", p->plan.number ? p->plan.number : "",
+             p->plan.number && p->plan.title ? ": " : "", p->plan.title ? p->plan.title : "");
+    /* the request threads inherit a mask without SIGINT and SIGTERM: this thread waits */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 1 ? cores : 1),
+                         MHD_OPTION_CONNECTION_TIMEOUT, o.timeout ? o.timeout : 30u,
+                         MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_NOTIFY_COMPLETED, on_done,
+                         NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "thidua serve: cannot listen on %s: %s; choose another --listen\n",
+                o.listen ? o.listen : "127.0.0.1:8080", strerror(errno));
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char host[INET6_ADDRSTRLEN] = "";
+    getnameinfo((struct sockaddr *)&addr, addr_len, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+    fprintf(stderr, "thidua serve: open http://%s%s%s:%u/ in a browser; Ctrl-C stops\n",
+            addr.ss_family == AF_INET6 ? "[" : "", host, addr.ss_family == AF_INET6 ? "]" : "",
+            di ? di->port : 0);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "thidua serve: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rc = CLI_EXIT_OK;
+done:
+    if (d)
+        MHD_stop_daemon(d);
+    td_program_free(p);
+    cli_opts_free(&o);
+    return rc;
+}
