@@ -254,13 +254,26 @@ static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
     return v;
 }
 
+/* Field `slot` of record node `rec`. A field the data leave out is blamed on the record that
+ * lacks it, so that a finding about it points at that mapping (`congress:`), not at the top
+ * of the document. */
+static td_value slot_value(const td_node *rec, uint32_t slot)
+{
+    const td_node *n = rec->v.slots[slot];
+    if (n)
+        return of_node(n);
+    td_value v = ABSENT;
+    v.node = rec;
+    return v;
+}
+
 /* Field `slot` (or define `def`) of a record value; mapped and flattened over a list. */
 static td_value get_field(ev *e, const td_cexpr *c, td_value base)
 {
     if (base.kind == TD_V_RECORD) {
         if (c->def)
             return eval_define(e, c->def, &base);
-        return of_node(base.u.rec->v.slots[c->slot]);
+        return slot_value(base.u.rec, c->slot);
     }
     if (base.kind != TD_V_LIST)
         return ABSENT;
@@ -465,7 +478,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         const frame *fr = frame_up(f, c->up);
         if (!fr || fr->it.kind != TD_V_RECORD)
             return ABSENT;
-        return of_node(fr->it.u.rec->v.slots[c->slot]);
+        return slot_value(fr->it.u.rec, c->slot);
     }
     case TD_C_DEFINE: {
         const frame *fr = frame_up(f, c->up);

@@ -203,6 +203,9 @@ struct td_yaml {
     size_t cap_keys;
     uint64_t nodes;         /* nodes of this document after alias expansion */
     uint32_t aliases;       /* alias uses in this document */
+    yaml_event_t pending;   /* an event read ahead (owned while has_pending) */
+    bool has_pending;
+    bool pending_ok;        /* false: reading it failed, the parser holds the error */
 };
 
 /* The state of one td_yaml_next call. */
@@ -265,6 +268,8 @@ void td_yaml_close(td_yaml *y)
 {
     if (!y)
         return;
+    if (y->has_pending)
+        yaml_event_delete(&y->pending);
     if (y->parser_ready)
         yaml_parser_delete(&y->parser);
     free(y->frames);
@@ -298,21 +303,40 @@ static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uin
                      const char *path, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
-static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
-                     const char *path, const char *hint, const char *fmt, ...)
+static void vyfinding(loader *c, td_severity sev, const char *id, uint32_t line, uint32_t col,
+                      uint32_t width, const char *path, const char *hint, const char *fmt,
+                      va_list ap)
 {
-    if (!may_report(&c->findings, c->d, c->y->src, TD_SEV_ERROR, line, col, doc_index(c->y)))
+    if (!may_report(&c->findings, c->d, c->y->src, sev, line, col, doc_index(c->y)))
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    td_diagnostic *e =
-        vfinding(c->d, c->y->src, TD_SEV_ERROR, id, line, col, width, path, fmt, ap);
-    va_end(ap);
+    td_diagnostic *e = vfinding(c->d, c->y->src, sev, id, line, col, width, path, fmt, ap);
     if (!e)
         return;
     e->doc = doc_index(c->y);
     if (hint)
         td_diag_set(c->d, &e->hint, "%s", hint);
+}
+
+static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+                     const char *path, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vyfinding(c, TD_SEV_ERROR, id, line, col, width, path, hint, fmt, ap);
+    va_end(ap);
+}
+
+static void ywarning(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+                     const char *path, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+static void ywarning(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+                     const char *path, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vyfinding(c, TD_SEV_WARNING, id, line, col, width, path, hint, fmt, ap);
+    va_end(ap);
 }
 
 /* The data path of the place being filled: a key's value, an item, or (for a key) its mapping. */
@@ -501,12 +525,75 @@ static bool is_null_text(const char *s, size_t len)
            (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
 }
 
+/* A tag (`!foo`, `!!python/object:...`) asks a YAML reader to build some object: here the
+ * schema alone decides what a value is, so the tag is reported and ignored. `!!str` is
+ * allowed: it says what quotes say. The node starts at its tag (libyaml marks properties). */
+static void check_tag(loader *c, const yaml_char_t *tag, const yaml_mark_t *m)
+{
+    if (!tag || strcmp((const char *)tag, YAML_STR_TAG) == 0)
+        return;
+    td_yaml *y = c->y;
+    const td_source *src = y->src;
+    uint32_t line = pos_line(y, m), col = pos_col(y, m);
+    if (line > src->nlines)
+        return;
+    size_t off = td_source_offset(src, line, col), end;
+    if (off < src->len && src->text[off] == '&') {
+        /* `&name !tag value`: the tag follows the anchor */
+        while (off < src->len && !strchr(" \t\r\n", src->text[off]))
+            off++;
+        while (off < src->len && (src->text[off] == ' ' || src->text[off] == '\t'))
+            off++;
+        td_source_linecol(src, (uint32_t)off, &line, &col);
+    }
+    if (off >= src->len || src->text[off] != '!')
+        return;
+    for (end = off; end < src->len && !strchr(" \t\r\n,[]{}", src->text[end]); end++)
+        if (end - off >= 200)
+            break;
+    char path[MSG_SIZE], q[QUOTE_SIZE];
+    ywarning(c, "data.tag", line, col, (uint32_t)(end - off), path_here(y, path, sizeof path),
+             NULL, "tag %s has no meaning in a unit file; it is ignored: delete it",
+             quote(src->text + off, end - off, q, sizeof q));
+}
+
+/* Reports a NUL character in a scalar (only a double-quoted escape can write one: "\0",
+ * "\x00", "\u0000"), at the escape when it is found in the source. */
+static void report_nul(loader *c, const yaml_mark_t *m, const yaml_mark_t *e)
+{
+    td_yaml *y = c->y;
+    const td_source *src = y->src;
+    uint32_t line = pos_line(y, m), col = pos_col(y, m), width = scalar_width(y, m, e);
+    size_t from = line <= src->nlines ? td_source_offset(src, line, col) : src->len;
+    size_t to = pos_line(y, e) <= src->nlines ? td_source_offset(src, pos_line(y, e), pos_col(y, e))
+                                              : src->len;
+    static const char *const forms[] = { "\\x00", "\\u0000", "\\U00000000", "\\0" };
+    for (size_t i = from; i < to && i < src->len; i++) {
+        if (src->text[i] != '\\')
+            continue;
+        size_t k = 0;
+        while (k < 4 && strncmp(src->text + i, forms[k], strlen(forms[k])) != 0)
+            k++;
+        if (k < 4) {
+            td_source_linecol(src, (uint32_t)i, &line, &col);
+            width = (uint32_t)strlen(forms[k]);
+            break;
+        }
+        i++; /* an escaped backslash is not the start of an escape */
+    }
+    char path[MSG_SIZE];
+    yfinding(c, "data.nul", line, col, width, path_here(y, path, sizeof path),
+             NULL, "the value contains a NUL character (U+0000), which a unit file cannot "
+                   "hold: delete the escape");
+}
+
 static void on_scalar(loader *c, const yaml_event_t *ev)
 {
     td_yaml *y = c->y;
     const yaml_mark_t *m = &ev->start_mark;
     if (!count_nodes(c, 1, m, false))
         return;
+    check_tag(c, ev->data.scalar.tag, m);
     size_t len = ev->data.scalar.length;
     td_ynode *n;
     if (len > y->lim.max_scalar) {
@@ -516,6 +603,9 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
                  "this value is %zu bytes long, more than the limit of %u; "
                  "shorten it or keep the long text in a separate document",
                  len, y->lim.max_scalar);
+        n = refused_node(c, m);
+    } else if (memchr(ev->data.scalar.value, '\0', len)) {
+        report_nul(c, m, &ev->end_mark);
         n = refused_node(c, m);
     } else {
         const char *tag = (const char *)ev->data.scalar.tag;
@@ -615,6 +705,7 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
     }
     if (!count_nodes(c, 1, m, false))
         return;
+    check_tag(c, kind == TD_Y_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, m);
     td_ynode *n = new_ynode(c, kind, m);
     if (!n)
         return;
@@ -665,14 +756,61 @@ static bool same_key(const td_ynode *a, const td_ynode *b)
     return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
 }
 
+static bool is_merge_key(const td_ynode *k)
+{
+    return k->kind == TD_Y_SCALAR && k->plain && k->len == 2 && memcmp(k->text, "<<", 2) == 0;
+}
+
+static bool all_maps(const td_ynode *seq)
+{
+    for (uint32_t i = 0; i < seq->n; i++)
+        if (seq->items[i]->kind != TD_Y_MAP)
+            return false;
+    return true;
+}
+
+/* The pairs a merge key `<< : value` brings (value: a mapping, or a list of mappings, usually
+ * through aliases); 0 after reporting a value of another kind. */
+static size_t merge_size(loader *c, const td_ynode *key, const td_ynode *v)
+{
+    size_t n = 0;
+    if (v->kind == TD_Y_MAP)
+        return v->n;
+    if (v->kind == TD_Y_SEQ && all_maps(v)) {
+        for (uint32_t i = 0; i < v->n; i++)
+            n += v->items[i]->n;
+        return n;
+    }
+    if (v->kind == TD_Y_NULL && !v->text)
+        return 0; /* refused by the loader: already reported */
+    char path[MSG_SIZE];
+    yfinding(c, "data.merge", key->line, key->col, 2, path_here(c->y, path, sizeof path), NULL,
+             "the merge key '<<' takes a mapping, usually an alias of one ('<<: *name'), or a "
+             "list of them; write the fields here instead");
+    return 0;
+}
+
+/* Appends the pairs of mapping `from` to pairs[*m]. */
+static void merge_from(const td_ynode *from, td_ypair *pairs, size_t *m)
+{
+    for (uint32_t i = 0; i < from->n; i++)
+        pairs[(*m)++] = from->pairs[i];
+}
+
 /* Turns the children of a finished mapping into its pairs: keys that are not scalars are
- * errors, and of duplicate keys the first is kept and the others reported. */
+ * errors, and of duplicate keys the first is kept and the others reported. A merge key
+ * (`<<: *base`) brings in the pairs of the mappings it names, after the pairs written here:
+ * a key written here wins, and of the merged ones the first mapping's; the merged values keep
+ * their own places in the file, so findings about them point at the anchored text. */
 static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
 {
-    size_t np = nk / 2, m = 0;
+    size_t np = nk / 2, m = 0, extra = 0;
     if (!np)
         return;
-    td_ypair *pairs = take(&c->k, np * sizeof *pairs);
+    for (size_t i = 0; i < np; i++)
+        if (is_merge_key(kids[2 * i]))
+            extra += merge_size(c, kids[2 * i], kids[2 * i + 1]);
+    td_ypair *pairs = take(&c->k, (np + extra) * sizeof *pairs);
     if (!pairs) {
         c->oom = true;
         return;
@@ -687,9 +825,20 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
                      k->kind == TD_Y_MAP ? "mapping" : "list");
             continue;
         }
-        if (!k->text)
-            continue;   /* refused by the loader: already reported */
+        if (!k->text || is_merge_key(k))
+            continue;   /* refused by the loader (already reported), or merged below */
         pairs[m++] = (td_ypair){ k, v };
+    }
+    size_t written = m; /* pairs before this index were written in this mapping */
+    for (size_t i = 0; extra && i < np; i++) {
+        const td_ynode *k = kids[2 * i], *v = kids[2 * i + 1];
+        if (!is_merge_key(k))
+            continue;
+        if (v->kind == TD_Y_MAP)
+            merge_from(v, pairs, &m);
+        else if (v->kind == TD_Y_SEQ && all_maps(v))
+            for (uint32_t j = 0; j < v->n; j++)
+                merge_from(v->items[j], pairs, &m);
     }
     size_t kept = 0;
     if (m <= 16) {
@@ -697,9 +846,9 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
             size_t j = 0;
             while (j < kept && !same_key(pairs[j].key, pairs[i].key))
                 j++;
-            if (j < kept)
+            if (j < kept && i < written)
                 report_duplicate(c, pairs[i].key, pairs[j].key);
-            else
+            else if (j == kept)
                 pairs[kept++] = pairs[i];
         }
     } else {
@@ -716,7 +865,8 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
         for (size_t i = 1, first = 0; i < m; i++) {
             const keyref *a = &y->keys[first], *b = &y->keys[i];
             if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0) {
-                report_duplicate(c, pairs[b->idx].key, pairs[a->idx].key);
+                if (b->idx < written)
+                    report_duplicate(c, pairs[b->idx].key, pairs[a->idx].key);
                 pairs[b->idx].key = NULL;
             } else {
                 first = i;
@@ -900,12 +1050,66 @@ static uint32_t next_document_line(const td_yaml *y, uint32_t after_line)
     return 0;
 }
 
+/* A document with nothing in it: no value, no tag, not even `~` or `null`. */
+static bool is_blank_document(const td_ynode *root)
+{
+    return root && root->kind == TD_Y_NULL && root->text && root->len == 0 && root->plain;
+}
+
+/* True when the stream ends after the document just read; otherwise the event read ahead
+ * (or the failure to read it) is kept for the next td_yaml_next. */
+static bool last_document(td_yaml *y)
+{
+    y->pending_ok = yaml_parser_parse(&y->parser, &y->pending) != 0;
+    if (y->pending_ok && y->pending.type == YAML_STREAM_END_EVENT) {
+        yaml_event_delete(&y->pending);
+        return true;
+    }
+    y->has_pending = true;
+    return false;
+}
+
 static int skip_document(td_yaml *y, uint32_t after_line)
 {
     uint32_t line = next_document_line(y, after_line);
     if (!line)
         return 0;
     return start_stream(y, y->src->lines[line - 1]) ? 1 : -1;
+}
+
+/* "UTF-16" or "UTF-32" when the file starts as one does (a byte order mark, or the NUL bytes
+ * that ASCII text has in it), else NULL. UTF-8 text never has a NUL in its first bytes. */
+static const char *wide_encoding(const td_source *src)
+{
+    const unsigned char *s = (const unsigned char *)src->text;
+    size_t n = src->len;
+    if (n >= 4 && ((s[0] == 0xFF && s[1] == 0xFE && !s[2] && !s[3]) ||
+                   (!s[0] && !s[1] && s[2] == 0xFE && s[3] == 0xFF) ||
+                   (!s[0] && !s[1] && !s[2] && s[3]) || (s[0] && !s[1] && !s[2] && !s[3])))
+        return "UTF-32";
+    if (n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF) ||
+                   (!s[0] && s[1]) || (s[0] && !s[1])))
+        return "UTF-16";
+    return NULL;
+}
+
+/* Refuses a UTF-16 or UTF-32 file as a whole, with one finding that says how to fix it. */
+static bool refuse_encoding(loader *c)
+{
+    const char *enc = wide_encoding(c->y->src);
+    if (!enc)
+        return false;
+    yfinding(c, "data.utf8", 1, 1, 1, NULL, NULL,
+             "the file is %s: save it as UTF-8 (in Notepad: File, Save As, Encoding UTF-8) "
+             "and check it again; nothing in it was checked",
+             enc);
+    td_diagnostic *e = c->d->n ? &c->d->items[c->d->n - 1] : NULL;
+    if (e && e->rule && strcmp(e->rule, "data.utf8") == 0) {
+        free(e->source_line); /* its first line, read as UTF-8, would print as noise */
+        e->source_line = NULL;
+    }
+    c->y->done = true;
+    return true;
 }
 
 td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
@@ -920,9 +1124,16 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
     yaml_mark_t doc_mark = { 0, 0, 0 };
     bool d_oom = d->oom;
     td_status st = TD_OK;
+    if (y->docs == 0 && !y->in_doc && y->base == 0 && refuse_encoding(&c))
+        return d->oom && !d_oom ? TD_ENOMEM : TD_OK;
     for (;;) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&y->parser, &ev)) {
+        bool read = y->has_pending ? y->pending_ok : yaml_parser_parse(&y->parser, &ev) != 0;
+        if (y->has_pending) {
+            ev = y->pending;
+            y->has_pending = false;
+        }
+        if (!read) {
             /* a syntax error spoils its document only: reading goes on at the next line
              * that starts a document after it (never at or before this one's start) */
             yaml_parser_t *p = &y->parser;
@@ -972,6 +1183,17 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
             if (doc_line)
                 *doc_line = dl;
             stop = true;
+            if (is_blank_document(*root)) {
+                /* told at its `---`, not at the line after it */
+                (*root)->line = pos_line(y, &doc_mark);
+                (*root)->col = pos_col(y, &doc_mark);
+                if (last_document(y)) {
+                    /* a final `---` with nothing after it (editors and YAML tools write
+                     * one) starts no unit */
+                    *root = NULL;
+                    y->done = true;
+                }
+            }
             break;
         case YAML_SCALAR_EVENT: on_scalar(&c, &ev); break;
         case YAML_ALIAS_EVENT: on_alias(&c, &ev); break;
@@ -1310,6 +1532,60 @@ static bool parse_number(const char *s, size_t len, double *out)
     return true;
 }
 
+/* A number in hexadecimal, octal or binary as YAML writes them (0x1F, 0o17, 0b101): true,
+ * with its value in *out when it fits (else *fits is false). */
+static bool radix_number(const char *s, size_t len, uint64_t *out, bool *fits)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    if (len - i < 3 || s[i] != '0')
+        return false;
+    char r = s[i + 1];
+    unsigned base = r == 'x' || r == 'X'   ? 16
+                    : r == 'o' || r == 'O' ? 8
+                    : r == 'b' || r == 'B' ? 2
+                                           : 0;
+    if (!base)
+        return false;
+    uint64_t v = 0;
+    *fits = true;
+    for (i += 2; i < len; i++) {
+        char ch = s[i];
+        unsigned dg = is_digit(ch) ? (unsigned)(ch - '0')
+                      : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
+                      : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10)
+                                               : 99;
+        if (ch == '_')
+            continue;
+        if (dg >= base)
+            return false;
+        if (v > (UINT64_MAX - dg) / base)
+            *fits = false;
+        else
+            v = v * base + dg;
+    }
+    *out = v;
+    return true;
+}
+
+/* Refuses a hexadecimal, octal or binary number: the plan's figures are decimal, and 017
+ * means 17 to the person who wrote it. NULL when the value is not written so. */
+static td_node *not_decimal(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    uint64_t v;
+    bool fits;
+    if (!y->plain || !radix_number(y->text, y->len, &v, &fits))
+        return NULL;
+    char hint[64];
+    if (fits)
+        snprintf(hint, sizeof hint, "%s is %s%llu in decimal", y->text,
+                 y->text[0] == '-' ? "-" : "", (unsigned long long)v);
+    return wrong(c, t, y, s, k, "data.type", fits ? hint : NULL,
+                 "write the number in decimal");
+}
+
 static bool looks_like_comma_number(const char *s, size_t len)
 {
     bool digit = false, comma = false;
@@ -1400,11 +1676,35 @@ static const char *month_hint(const char *s, size_t len, char *buf, size_t size)
     return buf;
 }
 
+/* The years a date in a unit file can be in: a year outside is a typing mistake (0000,
+ * 2204), not a date of the plan's work. */
+enum { YEAR_MIN = 1900, YEAR_MAX = 2100 };
+
+/* Reports a real date or month (YYYY-...) whose year is outside YEAR_MIN..YEAR_MAX; true then. */
+static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *what)
+{
+    int year = 0;
+    for (int i = 0; i < 4; i++)
+        year = year * 10 + (y->text[i] - '0');
+    if (year >= YEAR_MIN && year <= YEAR_MAX)
+        return false;
+    char subj[MSG_SIZE], q[QUOTE_SIZE];
+    tfinding(c, TD_SEV_ERROR, what[0] == 'd' ? "data.date" : "data.month", s, y->line, y->col,
+             y->width, NULL,
+             "%s is not a plausible %s, found %s: the year %04d is not between %d and %d; "
+             "correct the year",
+             subject(s, subj, sizeof subj), what, quote(y->text, y->len, q, sizeof q), year,
+             YEAR_MIN, YEAR_MAX);
+    return true;
+}
+
 static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                           const kpos *k)
 {
     int32_t days;
     if (td_parse_date(y->text, y->len, &days)) {
+        if (implausible(c, y, s, "date"))
+            return new_node(c, t, y, k, true);
         td_node *n = new_node(c, t, y, k, false);
         if (n)
             n->v.days = days;
@@ -1430,6 +1730,8 @@ static td_node *type_month(typer *c, const td_type *t, const td_ynode *y, const 
 {
     int32_t month;
     if (td_parse_month(y->text, y->len, &month)) {
+        if (implausible(c, y, s, "month"))
+            return new_node(c, t, y, k, true);
         td_node *n = new_node(c, t, y, k, false);
         if (n)
             n->v.month = month;
@@ -1492,6 +1794,8 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         if (!y->plain && parse_int(y->text, y->len, &i, &range))
             return wrong(c, t, y, s, k, "data.type", NULL,
                          "in quotes it is a text: write the number without quotes");
+        if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
+            return n;
         if (!parse_int(y->text, y->len, &i, &range)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",
@@ -1509,6 +1813,8 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         if (!y->plain && parse_number(y->text, y->len, &num))
             return wrong(c, t, y, s, k, "data.type", NULL,
                          "in quotes it is a text: write the number without quotes");
+        if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
+            return n;
         if (!parse_number(y->text, y->len, &num)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",

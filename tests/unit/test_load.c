@@ -452,6 +452,127 @@ static void test_load_bad_month(void **state)
     assert_string_equal(e->hint, "did you mean 2024-05?");
 }
 
+static void test_load_implausible_dates(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: a\nissued: 0000-01-01\nmonth: 2101-01\n"
+                         "tags: [1900-01-01, 2100-12-31]\n");
+    const td_diagnostic *e = only(f, "data.date");
+    assert_int_equal(e->line, 2);
+    assert_int_equal(e->col, 9);
+    assert_int_equal(e->width, 10);
+    assert_contains(e->message, "is not a plausible date, found '0000-01-01': the year 0000 is "
+                                "not between 1900 and 2100");
+    assert_true(n->v.slots[S_ISSUED]->invalid);
+    e = only(f, "data.month");
+    assert_contains(e->message, "is not a plausible month, found '2101-01'");
+    assert_true(n->v.slots[S_MONTH]->invalid);
+    assert_int_equal(f->d.n, 2);
+    /* the bounds themselves are plausible */
+    teardown(state);
+    setup(state);
+    f = *state;
+    n = load(f, "name: a\nissued: 1900-01-01\nmonth: 2100-12\n");
+    assert_false(n->v.slots[S_ISSUED]->invalid);
+    assert_false(n->v.slots[S_MONTH]->invalid);
+    assert_int_equal(f->d.n, 0);
+}
+
+static void test_load_numbers_not_in_decimal(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: a\ncount: 0x10\nratio: -0o17\n"
+                         "plan: {number: '1', criteria: [{target: 0b_101}, {target: 017}]}\n");
+    assert_true(n->v.slots[S_COUNT]->invalid);
+    assert_true(n->v.slots[S_RATIO]->invalid);
+    assert_int_equal(f->d.n, 3);
+    const td_diagnostic *e = &f->d.items[0];
+    assert_string_equal(e->rule, "data.type");
+    assert_int_equal(e->line, 2);
+    assert_contains(e->message, "found '0x10'; write the number in decimal");
+    assert_string_equal(e->hint, "0x10 is 16 in decimal");
+    assert_string_equal(f->d.items[1].hint, "-0o17 is -15 in decimal");
+    assert_string_equal(f->d.items[2].hint, "0b_101 is 5 in decimal");
+    /* a leading zero is decimal: 017 is what its writer means, 17 */
+    const td_node *plan = n->v.slots[S_PLAN];
+    assert_true(plan->v.slots[2]->v.list.items[1]->v.slots[1]->v.num == 17);
+}
+
+static void test_load_tags_are_warned(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: !!python/object:os.system a\nlevel: &l !foo xa\n"
+                         "tags: !!seq [x]\ncount: !!str 3\n");
+    /* each tag is reported at itself, and the value is read as if it were not there */
+    assert_int_equal(n->v.slots[S_LEVEL]->v.enum_index, 1);
+    assert_string_equal(n->v.slots[S_NAME]->v.text.s, "a");
+    assert_int_equal(n->v.slots[S_TAGS]->v.list.n, 1);
+    size_t tags = 0;
+    for (size_t i = 0; i < f->d.n; i++) {
+        const td_diagnostic *e = &f->d.items[i];
+        if (strcmp(e->rule, "data.tag") != 0)
+            continue;
+        assert_int_equal(e->sev, TD_SEV_WARNING);
+        assert_contains(e->message, "has no meaning in a unit file; it is ignored: delete it");
+        if (tags == 0) {
+            assert_int_equal(e->line, 1);
+            assert_int_equal(e->col, 7);
+            assert_int_equal(e->width, 25);
+            assert_string_equal(e->path, "name");
+        } else if (tags == 1) {
+            assert_int_equal(e->line, 2);
+            assert_int_equal(e->col, 11);
+            assert_contains(e->message, "'!foo'");
+        }
+        tags++;
+    }
+    /* !!str says what quotes say: no warning, and 3 in quotes is not a number */
+    assert_int_equal(tags, 3);
+    assert_true(n->v.slots[S_COUNT]->invalid);
+}
+
+static void test_load_final_document_marker(void **state)
+{
+    fx *f = *state;
+    /* a final `---` (with a comment or a `...` after it) starts no document */
+    const char *texts[] = { "name: A\n---\n", "name: A\n---\n# end\n\n", "name: A\n--- \n...\n" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        td_yaml_close(f->y);
+        td_source_free(f->src);
+        f->y = NULL;
+        open_text(f, texts[i], strlen(texts[i]));
+        assert_non_null(next_doc(f, NULL));
+        assert_null(next_doc(f, NULL));
+        assert_int_equal(f->d.n, 0);
+    }
+    /* one in the middle is an empty document, told at its `---` */
+    td_yaml_close(f->y);
+    td_source_free(f->src);
+    const char *text = "name: A\n---\n\n---\nname: B\n---\n";
+    open_text(f, text, strlen(text));
+    uint32_t line;
+    assert_non_null(next_doc(f, &line));
+    td_ynode *r = next_doc(f, &line);
+    assert_int_equal(r->kind, TD_Y_NULL);
+    assert_int_equal(r->line, 2);
+    td_node *n = NULL;
+    assert_int_equal(td_type_document(&t_doc, r, f->src, &f->a, &f->d, &n), TD_OK);
+    assert_int_equal(only(f, "data.empty")->line, 2);
+    r = next_doc(f, &line);
+    assert_int_equal(line, 4);
+    assert_string_equal(r->pairs[0].value->text, "B");
+    assert_null(next_doc(f, &line));
+    /* `--- ~` is a document that says null: still an error, not nothing */
+    td_yaml_close(f->y);
+    td_source_free(f->src);
+    td_diag_clear(&f->d);
+    text = "name: A\n--- ~\n";
+    open_text(f, text, strlen(text));
+    assert_non_null(next_doc(f, &line));
+    assert_non_null(next_doc(f, &line));
+    assert_null(next_doc(f, &line));
+}
+
 static void test_load_enum_outside(void **state)
 {
     fx *f = *state;
@@ -520,8 +641,35 @@ static void test_load_key_with_nul(void **state)
     td_node *n = load(f, "\"name\\0x\": a\n");
     assert_non_null(n);
     assert_null(n->v.slots[S_NAME]);
-    const td_diagnostic *e = only(f, "data.unknown_field");
+    /* the key is refused at its escape, and nothing more is said about it */
+    const td_diagnostic *e = only(f, "data.nul");
     assert_int_equal(e->line, 1);
+    assert_int_equal(e->col, 6);
+    assert_int_equal(e->width, 2);
+    only(f, "data.required");
+    assert_int_equal(f->d.n, 2);
+}
+
+static void test_load_nul_in_value(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: \"Tân\\\\0 \\x00x\"\ntitle: \"\\u0000\"\n");
+    /* the value is refused, not cut at the NUL; an escaped backslash is not the escape */
+    assert_int_equal(f->d.n, 3);
+    const td_diagnostic *e = &f->d.items[0];
+    assert_string_equal(e->rule, "data.nul");
+    assert_int_equal(e->line, 1);
+    assert_int_equal(e->col, 15);
+    assert_int_equal(e->width, 4);
+    assert_contains(e->message, "NUL character");
+    assert_string_equal(e->path, "name");
+    assert_true(n->v.slots[S_NAME]->invalid);
+    assert_string_equal(f->d.items[1].rule, "data.nul");
+    assert_int_equal(f->d.items[1].line, 2);
+    assert_int_equal(f->d.items[1].col, 9);
+    assert_int_equal(f->d.items[1].width, 6);
+    /* the key is still unknown; a required field refused is not also missing */
+    assert_string_equal(f->d.items[2].rule, "data.unknown_field");
 }
 
 static void test_load_null_is_absent(void **state)
@@ -784,7 +932,34 @@ static void test_load_utf16_file_is_refused(void **state)
     const td_diagnostic *e = only(f, "data.utf8");
     assert_int_equal(e->line, 1);
     assert_int_equal(e->col, 1);
-    assert_contains(e->message, "invalid UTF-8 byte 0xFF");
+    assert_contains(e->message, "the file is UTF-16: save it as UTF-8");
+    assert_null(e->source_line);
+    assert_int_equal(f->d.n, 1);
+}
+
+/* Without a byte order mark, the NUL bytes of ASCII text tell UTF-16 and UTF-32. */
+static void test_load_utf16_without_bom(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *says;
+    } cases[] = {
+        { "n\0a\0:\0 \0a\0", 10, "UTF-16" },            /* little-endian */
+        { "\0n\0a\0:\0 \0a", 10, "UTF-16" },            /* big-endian */
+        { "\xFE\xFF\0n\0a", 6, "UTF-16" },
+        { "n\0\0\0a\0\0\0", 8, "UTF-32" },
+        { "\xFF\xFE\0\0n\0\0\0", 8, "UTF-32" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx *f = *state;
+        td_yaml_close(f->y);
+        td_source_free(f->src);
+        td_diag_clear(&f->d);
+        open_text(f, cases[i].text, cases[i].len);
+        assert_null(next_doc(f, NULL));
+        assert_contains(only(f, "data.utf8")->message, cases[i].says);
+    }
 }
 
 static void test_load_merge_key_and_alias_key(void **state)
@@ -792,8 +967,78 @@ static void test_load_merge_key_and_alias_key(void **state)
     fx *f = *state;
     td_node *n = load(f, "name: &k count\n*k : 3\nplan: &p {number: x}\n<<: *p\n");
     assert_int_equal(n->v.slots[S_COUNT]->v.i, 3);
+    /* the merged mapping brings `number`, which the document does not know */
     const td_diagnostic *e = only(f, "data.unknown_field");
-    assert_contains(e->message, "unknown field '<<'");
+    assert_contains(e->message, "unknown field 'number'");
+    assert_int_equal(e->line, 3);
+    assert_int_equal(e->col, 11);
+    assert_int_equal(f->d.n, 1);
+}
+
+static void test_load_merge_key_brings_fields(void **state)
+{
+    fx *f = *state;
+    const char *text = "name: A\n"
+                       "base: &b\n"
+                       "  number: '05'\n"
+                       "  title: Base\n"
+                       "  criteria: [{name: c, target: x}]\n"
+                       "more: &m {title: More, extra: 1}\n"
+                       "plan:\n"
+                       "  <<: [*b, *m]\n"
+                       "  title: Own\n";
+    td_node *n = load(f, text);
+    const td_node *plan = n->v.slots[S_PLAN];
+    /* written here wins over merged; of the merged, the first mapping wins */
+    assert_string_equal(plan->v.slots[0]->v.text.s, "05");
+    assert_int_equal(plan->v.slots[0]->line, 3);
+    assert_string_equal(plan->v.slots[1]->v.text.s, "Own");
+    assert_int_equal(plan->v.slots[1]->line, 9);
+    /* a merged value keeps its own place: the finding points at the anchored text */
+    const td_diagnostic *e = only(f, "data.type");
+    assert_int_equal(e->line, 5);
+    assert_string_equal(e->path, "plan.criteria[0].target");
+    /* unknown fields: `base` and `more` in the document, `extra` merged into the plan;
+     * no duplicate-key error for what a merge overrides */
+    size_t unknown = 0;
+    for (size_t i = 0; i < f->d.n; i++)
+        unknown += strcmp(f->d.items[i].rule, "data.unknown_field") == 0;
+    assert_int_equal(unknown, 3);
+    assert_int_equal(f->d.n, 4);
+}
+
+static void test_load_merge_key_of_a_scalar(void **state)
+{
+    fx *f = *state;
+    td_node *n = load(f, "name: A\nplan:\n  number: '1'\n  <<: text\n");
+    const td_diagnostic *e = only(f, "data.merge");
+    assert_int_equal(e->line, 4);
+    assert_int_equal(e->col, 3);
+    assert_contains(e->message, "the merge key '<<' takes a mapping");
+    /* one error, no unknown field '<<' after it */
+    assert_int_equal(f->d.n, 1);
+    assert_string_equal(n->v.slots[S_PLAN]->v.slots[0]->v.text.s, "1");
+}
+
+static void test_load_merge_key_many_fields(void **state)
+{
+    fx *f = *state;
+    /* more than 16 pairs: the sorted way of finding duplicates */
+    char text[2048];
+    size_t o = (size_t)snprintf(text, sizeof text, "x: &x {");
+    for (int i = 0; i < 20; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "%sk%d: %d", i ? ", " : "", i, i);
+    o += (size_t)snprintf(text + o, sizeof text - o, "}\ny:\n  <<: *x\n  k3: own\n  k3: twice\n");
+    open_text(f, text, o);
+    td_ynode *r = next_doc(f, NULL);
+    assert_non_null(r);
+    const td_ynode *y = r->pairs[1].value;
+    assert_int_equal(y->n, 20);
+    assert_string_equal(y->pairs[0].key->text, "k3");
+    assert_string_equal(y->pairs[0].value->text, "own");
+    /* a key written twice in the mapping itself is still a duplicate */
+    const td_diagnostic *e = only(f, "data.duplicate_key");
+    assert_int_equal(e->line, 5);
     assert_int_equal(f->d.n, 1);
 }
 
@@ -963,7 +1208,12 @@ int main(void)
         T(test_load_required_but_empty),
         T(test_load_unknown_field_warning),
         T(test_load_null_is_absent),
+        T(test_load_implausible_dates),
+        T(test_load_numbers_not_in_decimal),
+        T(test_load_tags_are_warned),
+        T(test_load_final_document_marker),
         T(test_load_key_with_nul),
+        T(test_load_nul_in_value),
         T(test_load_invalid_utf8),
         T(test_load_latin1_file),
         T(test_load_syntax_error),
@@ -977,7 +1227,11 @@ int main(void)
         T(test_load_reading_resumes_after_a_refused_document),
         T(test_load_control_character),
         T(test_load_utf16_file_is_refused),
+        T(test_load_utf16_without_bom),
         T(test_load_merge_key_and_alias_key),
+        T(test_load_merge_key_brings_fields),
+        T(test_load_merge_key_of_a_scalar),
+        T(test_load_merge_key_many_fields),
         T(test_load_multiline_scalar_width),
         T(test_load_type_without_root),
         T(test_load_findings_are_capped),
