@@ -11,6 +11,10 @@ endif
 CFLAGS  ?= -O2 -g
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
 GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
+# The program is a client of the public API: it sees include/ and nothing of engine/.
+CLICFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude
+# Each object lists the headers it includes in a .d file beside it.
+DEPFLAGS  = -MMD -MP
 LDLIBS  := -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
@@ -25,7 +29,8 @@ BIN        ?= thidua
 export THIDUA = $(abspath $(BIN))
 
 .PHONY: serve-test test-browser bench-serve
-.PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals
+.PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
+        eval-counts embed
 all: $(BIN)
 
 deps:
@@ -39,19 +44,20 @@ $(BUILD)/libthidua.a: $(ENGINE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
+# Grouped targets: one run of bison (or flex) makes both files, even under make -j.
+$(BUILD)/parser.c $(BUILD)/parser.h &: grammar/parser.y
 	@mkdir -p $(BUILD)
 	bison -Wall --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
 
-$(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l $(BUILD)/parser.h
+$(BUILD)/lexer.c $(BUILD)/lexer.h &: grammar/lexer.l $(BUILD)/parser.h
 	@mkdir -p $(BUILD)
 	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
 
-$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h $(wildcard engine/*.h)
-	$(CC) $(GENFLAGS) -c -o $@ $<
+$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
+	$(CC) $(GENFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h $(wildcard engine/*.h)
-	$(CC) $(GENFLAGS) -c -o $@ $<
+$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
+	$(CC) $(GENFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The shipped rules are compiled into the library so that `validate` needs no files.
 $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
@@ -61,9 +67,17 @@ $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
 $(BUILD)/builtin_rules.o: $(BUILD)/builtin_rules.c
 	$(CC) $(GENFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard engine/*.h engine/cli/*.h) include/thidua.h $(BUILD)/parser.h $(BUILD)/lexer.h
+# The generated headers exist before any engine file is compiled (the .d files of a first
+# build do not know yet who includes them).
+$(BUILD)/%.o: %.c | $(BUILD)/parser.h $(BUILD)/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+	$(CC) $(ALLCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/engine/cli/%.o: engine/cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CLICFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/engine/*.d $(BUILD)/engine/*/*.d)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libthidua.a
 	@mkdir -p $(dir $@)
@@ -95,7 +109,18 @@ serve-test: $(BIN)
 test-browser: $(BIN)
 	@sh tests/serve-browser.sh $(BUILD)/screenshots
 
-test: $(BIN) unit golden rules-test globals serve-test
+# examples/embed: a program on the public API alone judges files as `thidua validate` does.
+$(BUILD)/embed: examples/embed/embed.c $(BUILD)/libthidua.a
+	$(CC) $(CLICFLAGS) -o $@ $< $(BUILD)/libthidua.a $(LDLIBS)
+
+embed: $(BUILD)/embed $(BIN)
+	@EMBED=$(abspath $(BUILD)/embed) sh tests/embed.sh
+
+# The figures of `eval` on the example district, counted again without the engine.
+eval-counts: $(BIN)
+	@sh tests/eval-counts.sh
+
+test: $(BIN) unit golden rules-test globals serve-test eval-counts embed
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.

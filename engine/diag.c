@@ -222,6 +222,8 @@ static void entry_free(td_diagnostic *e)
 
 void td_diag_clear(td_diag *d)
 {
+    if (!d)
+        return;
     for (size_t i = 0; i < d->n; i++)
         entry_free(&d->items[i]);
     d->n = 0;
@@ -381,7 +383,7 @@ static int cmp_entry(const void *a, const void *b)
 
 void td_diag_sort(td_diag *d)
 {
-    if (d->n > 1)
+    if (d && d->n > 1)
         qsort(d->items, d->n, sizeof d->items[0], cmp_entry);
 }
 
@@ -468,6 +470,8 @@ static void more_errors(FILE *out, size_t hidden, const char *file)
 void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
                    bool (*skip)(void *arg, const td_diagnostic *e), void *arg)
 {
+    if (!d)
+        return;
     td_diag_sort(d);
     const char *file = NULL;
     size_t errors = 0, hidden = 0;

@@ -27,12 +27,7 @@ typedef struct td_source {
 /* The largest file read: far beyond any unit file or rule file (bytes). */
 #define TD_SOURCE_MAX (64u * 1024 * 1024)
 
-/* Creates a source from memory (copied). NULL when out of memory. Free with td_source_free. */
-td_source *td_source_new(const char *name, const char *text, size_t len);
-/* Reads a whole file; "-" reads standard input. TD_EIO (errno kept: EINVAL for something
- * that is not a regular file, EFBIG beyond TD_SOURCE_MAX) or TD_ENOMEM on failure. */
-td_status td_source_read(const char *path, td_source **out);
-void td_source_free(td_source *s);
+/* td_source_new, td_source_read, td_source_free, td_source_text: include/thidua.h */
 /* 1-based line and column (column in UTF-8 characters) of a byte offset. */
 void td_source_linecol(const td_source *s, uint32_t off, uint32_t *line, uint32_t *col);
 /* Byte offset of a 1-based line and character column (clamped to the line). */
@@ -65,10 +60,9 @@ typedef struct td_diag {
     uint64_t next_seq;
 } td_diag;
 
+/* A list embedded in a struct or on the stack (td_diag_new makes one on the heap). */
 void td_diag_init(td_diag *d);
 void td_diag_free(td_diag *d);
-/* Forgets every entry (keeps the buffer). */
-void td_diag_clear(td_diag *d);
 
 /* Records a diagnostic at a byte span of `src` (src may be NULL for no location).
  * Returns the entry, valid until the next add, or NULL when out of memory (d->oom set). */
@@ -88,21 +82,12 @@ bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
 /* Moves every entry of src to the end of dst; src is left empty. */
 void td_diag_move(td_diag *dst, td_diag *src);
 
-/* Sorts by file name, line, column, then insertion order. */
-void td_diag_sort(td_diag *d);
-
-/* Sorts and renders every entry, at most `max_errors` errors per file (0: no limit), then
- * "... and N more errors in FILE"; entries for which skip(arg, e) is true are left out. */
-void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
-                   bool (*skip)(void *arg, const td_diagnostic *e), void *arg);
-
-/* Renders one entry: the header line, the source line with a caret, the hint. */
-void td_diag_render(const td_diagnostic *e, FILE *out, bool color);
+/* td_diag_clear, td_diag_sort, td_diag_print, td_diag_render and the accessors of the
+ * public API (td_diag_new...): include/thidua.h */
 
 /* Edit distance between two strings (bytes), for "did you mean" suggestions. */
 size_t td_edit_distance(const char *a, const char *b);
-/* The candidate nearest to `name`, or NULL when none is near enough to suggest. */
-const char *td_suggest(const char *name, const char *const *candidates, size_t n);
+/* td_suggest, the nearest candidate for "did you mean": include/thidua.h */
 
 const char *td_severity_name(td_severity s);
 

@@ -1401,7 +1401,18 @@ static td_status self_check(fmt *f, const char *text, size_t len)
     return st;
 }
 
+static td_status fmt_source(const td_source *src, td_diag *d, char **out_text, size_t *out_len);
+
 td_status td_fmt(const td_source *src, td_diag *d, char **out_text, size_t *out_len)
+{
+    td_diag scratch;
+    td_diag_init(&scratch);
+    td_status st = fmt_source(src, d ? d : &scratch, out_text, out_len);
+    td_diag_free(&scratch);
+    return st;
+}
+
+static td_status fmt_source(const td_source *src, td_diag *d, char **out_text, size_t *out_len)
 {
     *out_text = NULL;
     *out_len = 0;

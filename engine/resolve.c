@@ -34,6 +34,8 @@ typedef struct rs {
     td_arena parse;             /* parse arena: ASTs */
     td_diag *d;
     bool builtin;               /* read files from the built-in table */
+    const td_rule_text *mem;    /* borrowed: texts read before the built-in table, or NULL */
+    size_t n_mem;
     rdecl *decls;
     uint32_t n_decls, cap_decls;
     const char **stack;         /* import chain being read, for cycle detection */
@@ -234,6 +236,18 @@ static void normalize(char *path)
 
 static td_status read_rule_file(rs *r, const char *path, td_source **out)
 {
+    for (size_t i = 0; i < r->n_mem; i++) {
+        char *name = strndup(r->mem[i].name, PATH_MAX - 1);
+        if (!name)
+            return TD_ENOMEM;
+        normalize(name);
+        bool same = strcmp(name, path) == 0;
+        free(name);
+        if (same) {
+            *out = td_source_new(path, r->mem[i].text, r->mem[i].len);
+            return *out ? TD_OK : TD_ENOMEM;
+        }
+    }
     if (!r->builtin)
         return td_source_read(path, out);
     for (size_t i = 0; i < td_builtin_count; i++) {
@@ -2359,11 +2373,21 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
     return r->d->errors > r->errors0 ? TD_EINPUT : TD_OK;
 }
 
-static td_status compile_program(bool builtin, const char *const *files, size_t n_files,
+static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n_mem,
+                                 const char *const *files, size_t n_files,
                                  const char *const *defines, size_t n_defines, td_diag *d,
                                  td_program **out)
 {
     *out = NULL;
+    if (!d) {
+        /* the caller does not want the diagnostics */
+        td_diag scratch;
+        td_diag_init(&scratch);
+        td_status st = compile_program(builtin, mem, n_mem, files, n_files, defines, n_defines,
+                                       &scratch, out);
+        td_diag_free(&scratch);
+        return st;
+    }
     td_program *p = calloc(1, sizeof *p);
     if (!p)
         return TD_ENOMEM;
@@ -2374,6 +2398,8 @@ static td_status compile_program(bool builtin, const char *const *files, size_t 
     r.pa = &p->arena;
     r.d = d;
     r.builtin = builtin;
+    r.mem = mem;
+    r.n_mem = n_mem;
     r.errors0 = d->errors;
     td_arena_init(&r.parse, 64 * 1024);
     const char *stack[MAX_IMPORT_DEPTH + 1];
@@ -2407,14 +2433,25 @@ td_status td_program_compile(const char *const *files, size_t n_files,
                              const char *const *defines, size_t n_defines, td_diag *d,
                              td_program **out)
 {
-    return compile_program(false, files, n_files, defines, n_defines, d, out);
+    return compile_program(false, NULL, 0, files, n_files, defines, n_defines, d, out);
+}
+
+td_status td_program_compile_texts(const td_rule_text *texts, size_t n_texts,
+                                   const char *const *defines, size_t n_defines, td_diag *d,
+                                   td_program **out)
+{
+    if (n_texts == 0) {
+        *out = NULL;
+        return TD_EBUG;
+    }
+    return compile_program(true, texts, n_texts, &texts[0].name, 1, defines, n_defines, d, out);
 }
 
 td_status td_program_builtin(const char *const *defines, size_t n_defines, td_diag *d,
                              td_program **out)
 {
     const char *entry = TD_BUILTIN_ENTRY;
-    return compile_program(true, &entry, 1, defines, n_defines, d, out);
+    return compile_program(true, NULL, 0, &entry, 1, defines, n_defines, d, out);
 }
 
 void td_program_free(td_program *p)

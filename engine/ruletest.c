@@ -1355,7 +1355,18 @@ done:
     return ran;
 }
 
+static td_status run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d);
+
 td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d)
+{
+    td_diag scratch;
+    td_diag_init(&scratch);
+    td_status st = run_file(t, path, out, d ? d : &scratch);
+    td_diag_free(&scratch);
+    return st;
+}
+
+static td_status run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d)
 {
     tfile f;
     memset(&f, 0, sizeof f);
@@ -1504,8 +1515,21 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static td_status find_files(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
+                            size_t *n_out);
+
 td_status td_ruletest_find(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
                            size_t *n_out)
+{
+    td_diag scratch;
+    td_diag_init(&scratch);
+    td_status st = find_files(paths, n_paths, d ? d : &scratch, out, n_out);
+    td_diag_free(&scratch);
+    return st;
+}
+
+static td_status find_files(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
+                            size_t *n_out)
 {
     flist l = {0};
     td_status st = TD_OK;

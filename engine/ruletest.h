@@ -74,38 +74,6 @@ bool td_rt_expect_matches(const td_rt_expect *e, const td_diagnostic *f);
 bool td_rt_match(const td_rt_expect *exp, size_t n_exp, const td_diagnostic *act,
                  size_t n_act, int *exp_to, int *act_to);
 
-/* ---- running test files ---- */
-
-typedef struct td_rt_options {
-    const char *rules;      /* entry rule file for test files that name none; NULL: built-in */
-    bool verbose;           /* print passing cases too */
-} td_rt_options;
-
-typedef struct td_ruletest td_ruletest;
-
-/* Caller owns *out (td_ruletest_free); `o` is copied. TD_ENOMEM only. */
-td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out);
-void td_ruletest_free(td_ruletest *t);
-
-/* Runs every case of the test file `path`. A failing case prints to `out`:
- *   FAIL FILE:LINE: NAME
- *     - expected RULE (...)
- *     + unexpected RULE (severity, line N, path P): MESSAGE
- * and, with verbose, a passing one prints "ok FILE:LINE: NAME". Problems that keep a case
- * or the file from running (a malformed test file, an edit that does not fit the unit,
- * rules that do not compile) are diagnostics in `d`, located in the test file.
- * TD_OK when every case ran; TD_EINPUT when some problem was recorded; TD_ENOMEM. */
-td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d);
-
-/* Cases run so far by this runner. */
-void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed);
-
-/* Collects the test files named by `paths`: a file is taken as given; a directory is
- * searched recursively for files named *.test.yaml (hidden entries skipped). The list is
- * sorted and has no repeats. Caller owns *out (td_ruletest_free_files). A path that cannot
- * be read is a diagnostic in `d` (TD_EIO); TD_ENOMEM. */
-td_status td_ruletest_find(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
-                           size_t *n_out);
-void td_ruletest_free_files(char **files, size_t n);
+/* ---- running test files: td_ruletest_new, td_ruletest_run_file... in include/thidua.h ---- */
 
 #endif

@@ -88,9 +88,8 @@ bool td_text_blank(const char *s, size_t len);
 /* Calendar helpers. Dates are days since 1970-01-01; months are year*12 + (month-1). */
 bool td_parse_date(const char *s, size_t len, int32_t *days);   /* strict YYYY-MM-DD */
 bool td_parse_month(const char *s, size_t len, int32_t *month); /* strict YYYY-MM */
-void td_format_date(int32_t days, char buf[11]);
+/* td_format_date and td_days_from_civil: include/thidua.h */
 void td_format_month(int32_t month, char buf[8]);
-int32_t td_days_from_civil(int32_t y, uint32_t m, uint32_t d);
 void td_civil_from_days(int32_t days, int32_t *y, uint32_t *m, uint32_t *d);
 int32_t td_month_of_date(int32_t days);
 /* Why a YYYY-MM-DD string is not a date, for messages ("month 13 does not exist"). */

@@ -28,8 +28,74 @@ typedef enum td_severity {
 
 /* A compiled rule set: immutable, shareable by threads. */
 typedef struct td_program td_program;
-/* A list of diagnostics (engine/diag.h gives its fields). */
+
+/* ---- diagnostics ---------------------------------------------------------------------
+ * Every stage appends what it finds (mistakes in rules, findings on unit data) to a
+ * td_diag; nothing in the library prints or exits. Wherever a function takes a td_diag,
+ * NULL is accepted and the diagnostics are dropped. */
+
+/* A list of diagnostics, owned by one thread at a time. */
 typedef struct td_diag td_diag;
+/* One entry of a td_diag; read it with td_diagnostic_info. */
+typedef struct td_diagnostic td_diagnostic;
+
+/* A new empty list. Caller owns it (td_diag_delete). NULL when out of memory. */
+td_diag *td_diag_new(void);
+/* Frees the list and every entry; NULL is ignored. */
+void td_diag_delete(td_diag *d);
+/* Forgets every entry (keeps the buffer). */
+void td_diag_clear(td_diag *d);
+
+/* The number of entries, and of those of one severity. */
+size_t td_diag_size(const td_diag *d);
+size_t td_diag_count(const td_diag *d, td_severity sev);
+/* True when an allocation failed while recording: some entry may be missing (TD_ENOMEM). */
+bool td_diag_out_of_memory(const td_diag *d);
+
+/* The i-th entry (borrowed, valid until the list changes), in insertion order or, after
+ * td_diag_sort or td_diag_print, sorted; NULL when i is out of range. */
+const td_diagnostic *td_diag_item(const td_diag *d, size_t i);
+
+/* The fields of an entry, all borrowed from it. */
+typedef struct td_diag_info {
+    td_severity severity;
+    const char *code;       /* stable machine code ("syntax", "data.type"...) */
+    const char *file;       /* display path, or NULL when not tied to a file */
+    uint32_t line, col;     /* 1-based; col counts UTF-8 characters; 0 = no location */
+    const char *message;
+    const char *hint;       /* or NULL */
+    const char *rule;       /* rule id of a finding, or NULL */
+    const char *cite;       /* clause of the plan, or NULL */
+    const char *path;       /* data path such as "exemplars[1].steps[0]", or NULL */
+} td_diag_info;
+
+void td_diagnostic_info(const td_diagnostic *e, td_diag_info *out);
+
+/* Sorts by file name, line, column, then insertion order. */
+void td_diag_sort(td_diag *d);
+
+/* Sorts and renders every entry as FILE:LINE:COL: SEVERITY: MESSAGE [rule, clause] with
+ * the source line and a caret, at most `max_errors` errors per file (0: no limit), then
+ * "... and N more errors in FILE"; entries for which skip(arg, e) is true are left out
+ * (skip may be NULL). `color` adds ANSI colours. */
+void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
+                   bool (*skip)(void *arg, const td_diagnostic *e), void *arg);
+
+/* Renders one entry: the header line, the source line with a caret, the hint. */
+void td_diag_render(const td_diagnostic *e, FILE *out, bool color);
+
+/* The candidate nearest to `name`, or NULL when none is near enough to suggest (for "did
+ * you mean"). */
+const char *td_suggest(const char *name, const char *const *candidates, size_t n);
+
+/* ---- rules ---------------------------------------------------------------------------- */
+
+/* A rule text held in memory. */
+typedef struct td_rule_text {
+    const char *name;       /* shown in messages; an import names it relative to the importer */
+    const char *text;       /* borrowed; need not be NUL-terminated */
+    size_t len;             /* bytes */
+} td_rule_text;
 
 /* Compiles rule files (the first is the entry; others are imported by it).
  * `defines` holds n_defines strings "name=value" overriding params (-D).
@@ -43,7 +109,80 @@ td_status td_program_compile(const char *const *files, size_t n_files,
 td_status td_program_builtin(const char *const *defines, size_t n_defines, td_diag *d,
                              td_program **out);
 
+/* Compiles rule texts held in memory; no file is read. texts[0] is the entry; an import
+ * names another of the texts (its name, relative to the importing text's name as a path
+ * would be) or, failing that, a file of the built-in rules (so an overlay held in memory
+ * can import "chau-thanh.rules" beside a text named "rules/ben-tre/mine.rules").
+ * Otherwise as td_program_compile; TD_EIO is never returned. */
+td_status td_program_compile_texts(const td_rule_text *texts, size_t n_texts,
+                                   const char *const *defines, size_t n_defines, td_diag *d,
+                                   td_program **out);
+
 void td_program_free(td_program *p);
+
+/* ---- what a program holds (for `thidua check` and `thidua explain`) ------------------ */
+
+typedef struct td_program_summary {
+    unsigned criteria, targets, workflows, notes, params, records;
+    unsigned disabled;      /* rules switched off by overlays */
+} td_program_summary;
+
+void td_program_counts(const td_program *p, td_program_summary *out);
+
+/* The plan header of the rules; every string borrowed from the program, NULL when absent. */
+typedef struct td_plan {
+    const char *number, *title, *issuer, *issued;
+    const char *const *implements;
+    size_t n_implements;
+    bool has_period;
+    int32_t period_from, period_to; /* days since 1970-01-01 */
+} td_plan;
+
+void td_program_plan(const td_program *p, td_plan *out);
+
+typedef enum td_item_kind {
+    TD_ITEM_CRITERION, TD_ITEM_WORKFLOW, TD_ITEM_TARGET, TD_ITEM_PARAM, TD_ITEM_RECORD,
+    TD_ITEM_NOTE
+} td_item_kind;
+
+/* One declaration of the rules; strings borrowed from the program. */
+typedef struct td_item {
+    td_item_kind kind;
+    const char *kind_name;  /* "criterion", "workflow", "target", "param", "record", "note" */
+    const char *id;         /* "" for a note */
+    const char *label;      /* "" when none */
+    const char *cite;       /* the clause, or NULL (a param or a record may cite none) */
+    const char *detail;     /* criterion: its severity; target: "requirement" or "tally";
+                             * param: "overridden" or NULL; note: why it is not checked;
+                             * otherwise NULL */
+    bool overridden;        /* a param set by an overlay or -D */
+    const char *file;       /* where it is declared, or NULL (a record of the schema) */
+    uint32_t line;          /* 1-based line of the declaration, 0 with no file */
+    uint32_t src, off;      /* source index and byte offset, for ordering */
+    const char *source;     /* the declaration as written, from the start of its first line;
+                             * not NUL-terminated; NULL with no file */
+    size_t source_len;      /* bytes */
+} td_item;
+
+/* Criteria, workflows, targets, params, records and notes, in that order, each in the
+ * order of the rules. td_program_item is false when i is out of range. */
+size_t td_program_items(const td_program *p);
+bool td_program_item(const td_program *p, size_t i, td_item *out);
+
+/* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"). Caller
+ * owns the result (free); NULL when it is not a param or out of memory. */
+char *td_program_item_value(const td_program *p, size_t i);
+
+/* ---- validating one unit's submission ------------------------------------------------
+ * As `thidua validate` judges one file: every document of it is loaded, typed against the
+ * rules' schema and evaluated at `as_of` (days since 1970-01-01); its findings are
+ * appended to `d`, in order of document, line and column. A file that cannot be read or
+ * parsed is a finding, as in a batch. No target of the district is checked.
+ * TD_OK when no finding is an error; TD_EINPUT when one is; TD_ENOMEM. */
+td_status td_validate_file(const td_program *p, const char *path, int32_t as_of, td_diag *d);
+/* The same on a text in memory (borrowed), shown in findings as `name`. */
+td_status td_validate_text(const td_program *p, const char *name, const char *text,
+                           size_t len, int32_t as_of, td_diag *d);
 
 /* ---- batch and reports ---------------------------------------------------------------
  * A batch evaluates unit files against a program on N threads and keeps only aggregates
@@ -141,5 +280,65 @@ void td_report_free(td_report *r);
 
 /* Parses "--as-of" style dates: strict YYYY-MM-DD into days since 1970-01-01. */
 bool td_date_parse(const char *text, int32_t *days);
+/* Days since 1970-01-01 of a calendar date (proleptic Gregorian), and back to text. */
+int32_t td_days_from_civil(int32_t y, uint32_t m, uint32_t d);
+void td_format_date(int32_t days, char buf[11]);
+
+/* ---- rule sources and the formatter ---------------------------------------------------- */
+
+/* One input text (a rule file or a unit file) with its line table. */
+typedef struct td_source td_source;
+
+/* Creates a source from memory (copied). NULL when out of memory. Free with td_source_free. */
+td_source *td_source_new(const char *name, const char *text, size_t len);
+/* Reads a whole file; "-" reads standard input. TD_EIO (errno kept: EINVAL for something
+ * that is not a regular file, EFBIG beyond 64 MiB) or TD_ENOMEM on failure. */
+td_status td_source_read(const char *path, td_source **out);
+void td_source_free(td_source *s);
+/* The bytes of a source (borrowed, NUL-terminated); *len gets their number. */
+const char *td_source_text(const td_source *s, size_t *len);
+
+/* Reprints `src` (borrowed) in the standard layout (docs/fmt.md). On TD_OK, *out is the new
+ * text, owned by the caller (free), NUL-terminated, *out_len bytes without the NUL.
+ * TD_EINPUT: the file has syntax errors, or something fmt cannot reprint without losing
+ * it; the diagnostics are in `d` and *out is NULL. TD_ENOMEM. TD_EBUG: the reprinted text
+ * would not parse back to the same rules (a bug of fmt, reported in `d`); *out is NULL, so
+ * that nothing is ever written from it. */
+td_status td_fmt(const td_source *src, td_diag *d, char **out, size_t *out_len);
+
+/* ---- rule tests (*.test.yaml, docs/rule-tests.md) ---------------------------------------- */
+
+typedef struct td_rt_options {
+    const char *rules;      /* entry rule file for test files that name none; NULL: built-in */
+    bool verbose;           /* print passing cases too */
+} td_rt_options;
+
+/* A runner of rule tests, counting the cases it ran. */
+typedef struct td_ruletest td_ruletest;
+
+/* Caller owns *out (td_ruletest_free); `o` is copied. TD_ENOMEM only. */
+td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out);
+void td_ruletest_free(td_ruletest *t);
+
+/* Runs every case of the test file `path`. A failing case prints to `out`:
+ *   FAIL FILE:LINE: NAME
+ *     - expected RULE (...)
+ *     + unexpected RULE (severity, line N, path P): MESSAGE
+ * and, with verbose, a passing one prints "ok FILE:LINE: NAME". Problems that keep a case
+ * or the file from running (a malformed test file, an edit that does not fit the unit,
+ * rules that do not compile) are diagnostics in `d`, located in the test file.
+ * TD_OK when every case ran; TD_EINPUT when some problem was recorded; TD_ENOMEM. */
+td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d);
+
+/* Cases run so far by this runner. */
+void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed);
+
+/* Collects the test files named by `paths`: a file is taken as given; a directory is
+ * searched recursively for files named *.test.yaml (hidden entries skipped). The list is
+ * sorted and has no repeats. Caller owns *out (td_ruletest_free_files). A path that cannot
+ * be read is a diagnostic in `d` (TD_EIO); TD_ENOMEM. */
+td_status td_ruletest_find(const char *const *paths, size_t n_paths, td_diag *d, char ***out,
+                           size_t *n_out);
+void td_ruletest_free_files(char **files, size_t n);
 
 #endif

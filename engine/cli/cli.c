@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "diag.h"
-#include "schema.h"
 #include "thidua.h"
 
 #include "cli.h"
@@ -191,14 +189,15 @@ void cli_print_diags(td_diag *d, FILE *out, bool color)
 
 int cli_program(const char *cmd, const cli_opts *o, td_program **out)
 {
-    td_diag d;
-    td_diag_init(&d);
+    td_diag *d = td_diag_new();
+    if (!d)
+        return cli_fail(cmd, TD_ENOMEM, "cannot compile the rules");
     td_status st = o->n_rules
-                       ? td_program_compile(o->rules, o->n_rules, o->defines, o->n_defines, &d, out)
-                       : td_program_builtin(o->defines, o->n_defines, &d, out);
+                       ? td_program_compile(o->rules, o->n_rules, o->defines, o->n_defines, d, out)
+                       : td_program_builtin(o->defines, o->n_defines, d, out);
     int saved = errno;
-    cli_print_diags(&d, stderr, cli_color(stderr));
-    td_diag_free(&d);
+    cli_print_diags(d, stderr, cli_color(stderr));
+    td_diag_delete(d);
     errno = saved;
     if (st == TD_OK)
         return -1;

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "diag.h"
 #include "thidua.h"
 
 /* Exit statuses (DESIGN.md): nothing of severity error; some error finding; the tool could

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "diag.h"
-#include "program.h"
 #include "thidua.h"
 
 enum { MAX_ERRORS_PER_FILE = 20 };
@@ -48,11 +46,13 @@ typedef struct seen {
     size_t n, cap;
 } seen;
 
-static bool seen_before(seen *s, const td_diagnostic *e)
+static bool seen_before(seen *s, const td_diagnostic *entry)
 {
     char *key = NULL;
-    if (asprintf(&key, "%s:%u:%u:%d:%s", e->file ? e->file : "", e->line, e->col, (int)e->sev,
-                 e->message) < 0)
+    td_diag_info e;
+    td_diagnostic_info(entry, &e);
+    if (asprintf(&key, "%s:%u:%u:%d:%s", e.file ? e.file : "", e.line, e.col, (int)e.severity,
+                 e.message) < 0)
         return false;
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->keys[i], key) == 0) {
@@ -98,34 +98,37 @@ static void render(td_diag *d, seen *s, bool color)
 static size_t define_errors(const td_diag *d)
 {
     size_t n = 0;
-    for (size_t i = 0; i < d->n; i++)
-        n += !d->items[i].file && d->items[i].sev == TD_SEV_ERROR && d->items[i].code &&
-             strcmp(d->items[i].code, "define") == 0;
+    for (size_t i = 0; i < td_diag_size(d); i++) {
+        td_diag_info e;
+        td_diagnostic_info(td_diag_item(d, i), &e);
+        n += !e.file && e.severity == TD_SEV_ERROR && e.code && strcmp(e.code, "define") == 0;
+    }
     return n;
 }
 
-static void summary(const char *file, const td_program *p, const td_diag *d)
+static void summary(const char *file, const td_program *prog, const td_diag *d)
 {
-    if (!p) {
-        size_t errors = d->errors - define_errors(d);
+    size_t warnings = td_diag_count(d, TD_SEV_WARNING);
+    if (!prog) {
+        size_t errors = td_diag_count(d, TD_SEV_ERROR) - define_errors(d);
         if (!errors)
             return; /* only -D is wrong: the usage error says it all */
         printf("%s: %zu error%s", file, errors, plural(errors, "", "s"));
-        if (d->warnings)
-            printf(", %zu warning%s", d->warnings, plural(d->warnings, "", "s"));
+        if (warnings)
+            printf(", %zu warning%s", warnings, plural(warnings, "", "s"));
         putchar('\n');
         return;
     }
+    td_program_summary p;
+    td_program_counts(prog, &p);
     printf("%s: ok", file);
-    if (d->warnings)
-        printf(" with %zu warning%s", d->warnings, plural(d->warnings, "", "s"));
-    printf(" (%u %s, %u %s, %u %s, %u %s", p->n_criteria,
-           plural(p->n_criteria, "criterion", "criteria"), p->n_targets,
-           plural(p->n_targets, "target", "targets"), p->n_workflows,
-           plural(p->n_workflows, "workflow", "workflows"), p->n_notes,
-           plural(p->n_notes, "note", "notes"));
-    if (p->n_disabled)
-        printf(", %u disabled", p->n_disabled);
+    if (warnings)
+        printf(" with %zu warning%s", warnings, plural(warnings, "", "s"));
+    printf(" (%u %s, %u %s, %u %s, %u %s", p.criteria, plural(p.criteria, "criterion", "criteria"),
+           p.targets, plural(p.targets, "target", "targets"), p.workflows,
+           plural(p.workflows, "workflow", "workflows"), p.notes, plural(p.notes, "note", "notes"));
+    if (p.disabled)
+        printf(", %u disabled", p.disabled);
     puts(")");
 }
 
@@ -143,27 +146,30 @@ int cmd_check(int argc, char **argv)
     rc = 0;
     bool color = cli_color(stderr);
     for (size_t i = 0; i < o.n_args; i++) {
-        td_diag d;
-        td_diag_init(&d);
+        td_diag *d = td_diag_new();
+        if (!d) {
+            rc = cli_fail("check", TD_ENOMEM, o.args[i]);
+            break;
+        }
         td_program *p = NULL;
-        td_status st = td_program_compile(&o.args[i], 1, o.defines, o.n_defines, &d, &p);
-        render(&d, &s, color);
-        if (st == TD_ENOMEM || d.oom) {
+        td_status st = td_program_compile(&o.args[i], 1, o.defines, o.n_defines, d, &p);
+        render(d, &s, color);
+        if (st == TD_ENOMEM || td_diag_out_of_memory(d)) {
             rc = cli_fail("check", TD_ENOMEM, o.args[i]);
         } else if (st == TD_EIO) {
             rc = 2; /* the diagnostic names the file and the reason */
         } else if (st == TD_OK || st == TD_EINPUT) {
-            summary(o.args[i], p, &d);
-            int r = st == TD_OK ? 0 : define_errors(&d) ? 2 : 1;
+            summary(o.args[i], p, d);
+            int r = st == TD_OK ? 0 : define_errors(d) ? 2 : 1;
             if (r > rc)
                 rc = r;
         } else {
             rc = cli_fail("check", st, o.args[i]);
         }
         fflush(stdout);
-        bool oom = st == TD_ENOMEM || d.oom;
+        bool oom = st == TD_ENOMEM || td_diag_out_of_memory(d);
         td_program_free(p);
-        td_diag_free(&d);
+        td_diag_delete(d);
         if (oom)
             break;
     }

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "diag.h"
-#include "program.h"
 #include "thidua.h"
 
 static const char USAGE[] =
@@ -39,8 +37,8 @@ typedef struct entry {
     const char *id;
     const char *label;
     const char *extra; /* severity, reason... */
-    td_span decl;
-    const td_param *param; /* a param: its value now, after overlays and -D */
+    td_item item;      /* where it is declared */
+    size_t index;      /* in td_program_item */
 } entry;
 
 /* Orders clauses as the plan numbers them: I < II < III, then 1 < 2 < 10. */
@@ -80,58 +78,26 @@ static int cmp_entry(const void *x, const void *y)
         return c;
     c = strcmp(a->kind, b->kind);
     return c ? c
-             : (a->decl.src != b->decl.src
-                    ? (a->decl.src < b->decl.src ? -1 : 1)
-                    : (a->decl.off > b->decl.off) - (a->decl.off < b->decl.off));
+             : (a->item.src != b->item.src
+                    ? (a->item.src < b->item.src ? -1 : 1)
+                    : (a->item.off > b->item.off) - (a->item.off < b->item.off));
 }
-
-static const char *const SEVERITY[] = {"info", "warning", "error"};
 
 /* Every declaration that cites a clause; caller frees. */
 static entry *collect(const td_program *p, size_t *n_out)
 {
-    size_t cap = p->n_criteria + p->n_targets + p->n_workflows + p->n_params + p->n_notes +
-                 p->schema.n_records + 1;
-    entry *e = calloc(cap, sizeof *e);
+    size_t total = td_program_items(p);
+    entry *e = calloc(total + 1, sizeof *e);
     size_t n = 0;
     if (!e)
         return NULL;
-    for (uint32_t i = 0; i < p->n_criteria; i++) {
-        const td_criterion *c = &p->criteria[i];
-        e[n++] =
-            (entry){c->cite, "criterion", c->id, c->label, SEVERITY[c->severity], c->decl, NULL};
-    }
-    for (uint32_t i = 0; i < p->n_workflows; i++) {
-        const td_workflow *w = &p->workflows[i];
-        e[n++] = (entry){w->cite, "workflow", w->id, w->label, "error", w->decl, NULL};
-    }
-    for (uint32_t i = 0; i < p->n_targets; i++) {
-        const td_target *t = &p->targets[i];
-        e[n++] = (entry){t->cite, "target", t->id, t->label, t->at_least ? "requirement" : "tally",
-                         t->decl, NULL};
-    }
-    for (uint32_t i = 0; i < p->n_params; i++) {
-        const td_param *pr = &p->params[i];
-        if (pr->cite)
-            e[n++] = (entry){pr->cite,
-                             "param",
-                             pr->name,
-                             pr->label ? pr->label : "",
-                             pr->overridden ? "overridden" : NULL,
-                             pr->decl,
-                             pr};
-    }
-    for (uint32_t i = 0; i < p->schema.n_records; i++) {
-        const td_record *r = p->schema.records[i];
-        if (r->cite)
-            e[n++] = (entry){r->cite, "record",
-                             r->name, r->label ? r->label : "",
-                             NULL,    (td_span){UINT32_MAX, 0, 0},
-                             NULL};
-    }
-    for (uint32_t i = 0; i < p->n_notes; i++) {
-        const td_note *nt = &p->notes[i];
-        e[n++] = (entry){nt->cite, "note", "", nt->label, nt->because, nt->decl, NULL};
+    for (size_t i = 0; i < total; i++) {
+        td_item it;
+        if (!td_program_item(p, i, &it))
+            break;
+        if (!it.cite && (it.kind == TD_ITEM_PARAM || it.kind == TD_ITEM_RECORD))
+            continue;
+        e[n++] = (entry){it.cite ? it.cite : "", it.kind_name, it.id, it.label, it.detail, it, i};
     }
     qsort(e, n, sizeof *e, cmp_entry);
     *n_out = n;
@@ -140,13 +106,14 @@ static entry *collect(const td_program *p, size_t *n_out)
 
 static void overview(const td_program *p, const entry *e, size_t n)
 {
-    const td_plan_info *pl = &p->plan;
+    td_plan plan, *pl = &plan;
+    td_program_plan(p, pl);
     printf("%s%s%s\n", pl->number ? pl->number : "(no plan header)", pl->title ? ": " : "",
            pl->title ? pl->title : "");
     if (pl->issuer || pl->issued)
         printf("  %s%s%s\n", pl->issuer ? pl->issuer : "", pl->issuer && pl->issued ? ", " : "",
                pl->issued ? pl->issued : "");
-    for (uint32_t i = 0; i < pl->n_implements; i++)
+    for (size_t i = 0; i < pl->n_implements; i++)
         printf("  implements %s\n", pl->implements[i]);
     if (pl->has_period) {
         char from[11], to[11];
@@ -169,19 +136,12 @@ static void overview(const td_program *p, const entry *e, size_t n)
 }
 
 /* Prints a declaration as written, with its file and line. */
-static void source_of(const td_program *p, td_span sp)
+static void source_of(const td_item *it)
 {
-    if (sp.src >= p->n_sources)
+    if (!it->file)
         return;
-    const td_source *s = p->sources[sp.src];
-    uint32_t line, col;
-    td_source_linecol(s, sp.off, &line, &col);
-    printf("%s:%u:\n", s->name, line);
-    uint32_t start = s->lines[line - 1];
-    uint32_t end = sp.off + sp.len;
-    if (end > s->len)
-        end = (uint32_t)s->len;
-    printf("%.*s\n", (int)(end - start), s->text + start);
+    printf("%s:%u:\n", it->file, it->line);
+    printf("%.*s\n", (int)it->source_len, it->source);
 }
 
 static bool detail(const td_program *p, const entry *e, size_t n, const char *what)
@@ -200,15 +160,13 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
             putchar('\n');
         found = true;
         printf("%s %s [%s]\n  %s\n", e[i].kind, *e[i].id ? e[i].id : "", e[i].cite, e[i].label);
-        if (e[i].param) {
-            td_arena a;
-            td_arena_init(&a, 256);
-            const char *v = td_value_format(&e[i].param->value, &a);
+        if (e[i].item.kind == TD_ITEM_PARAM) {
+            char *v = td_program_item_value(p, e[i].index);
             printf("  value: %s%s\n", v ? v : "?",
-                   e[i].param->overridden ? " (set by an overlay or -D)" : "");
-            td_arena_free(&a);
+                   e[i].item.overridden ? " (set by an overlay or -D)" : "");
+            free(v);
         }
-        source_of(p, e[i].decl);
+        source_of(&e[i].item);
     }
     return found;
 }

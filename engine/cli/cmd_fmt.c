@@ -14,8 +14,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "diag.h"
-#include "fmt.h"
+#include "thidua.h"
 
 static const char usage[] = "usage: thidua fmt [--check | -w] RULES...";
 
@@ -158,12 +157,17 @@ int cmd_fmt(int argc, char **argv)
             rc = 2;
             continue;
         }
-        td_diag d;
-        td_diag_init(&d);
+        td_diag *d = td_diag_new();
+        if (!d) {
+            td_source_free(src);
+            rc = cli_fail("fmt", TD_ENOMEM, files[i]);
+            break;
+        }
         char *text = NULL;
-        size_t len = 0;
-        st = td_fmt(src, &d, &text, &len);
-        td_diag_print(&d, stderr, color, 20, NULL, NULL);
+        size_t len = 0, src_len = 0;
+        const char *src_text = td_source_text(src, &src_len);
+        st = td_fmt(src, d, &text, &len);
+        td_diag_print(d, stderr, color, 20, NULL, NULL);
         if (st == TD_EINPUT) {
             r = 1;
         } else if (st == TD_EBUG) {
@@ -171,21 +175,21 @@ int cmd_fmt(int argc, char **argv)
         } else if (st != TD_OK) {
             r = cli_fail("fmt", st, files[i]);
         } else if (check) {
-            if (len != src->len || memcmp(text, src->text, len) != 0) {
+            if (len != src_len || memcmp(text, src_text, len) != 0) {
                 fprintf(stderr, "%s: not in the standard layout (thidua fmt -w %s)\n", files[i],
                         files[i]);
                 r = 1;
             }
         } else if (write) {
-            if ((len != src->len || memcmp(text, src->text, len) != 0) &&
+            if ((len != src_len || memcmp(text, src_text, len) != 0) &&
                 !write_over(files[i], text, len))
                 r = cli_fail("fmt", TD_EIO, files[i]);
         } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
             r = cli_fail("fmt", TD_EIO, "standard output");
         }
-        bool oom = st == TD_ENOMEM || d.oom;
+        bool oom = st == TD_ENOMEM || td_diag_out_of_memory(d);
         free(text);
-        td_diag_free(&d);
+        td_diag_delete(d);
         td_source_free(src);
         if (r > rc)
             rc = r;

@@ -9,8 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "diag.h"
-#include "ruletest.h"
+#include "thidua.h"
 
 static const char usage[] = "usage: thidua test [-r RULES] [-v] [PATH...]";
 
@@ -39,9 +38,7 @@ static const char help[] =
 
 static void flush_diags(td_diag *d, bool color)
 {
-    td_diag_sort(d);
-    for (size_t i = 0; i < d->n; i++)
-        td_diag_render(&d->items[i], stderr, color);
+    td_diag_print(d, stderr, color, 0, NULL, NULL);
     td_diag_clear(d);
 }
 
@@ -84,17 +81,20 @@ int cmd_test(int argc, char **argv)
 
     bool color = cli_color(stderr);
     int rc = 0;
-    td_diag d;
-    td_diag_init(&d);
+    td_diag *d = td_diag_new();
+    if (!d) {
+        cli_opts_free(&o);
+        return cli_fail("test", TD_ENOMEM, "cannot run the tests");
+    }
     char **files = NULL;
     size_t n_files = 0;
     td_ruletest *t = NULL;
-    td_status st = td_ruletest_find(paths, n_paths, &d, &files, &n_files);
+    td_status st = td_ruletest_find(paths, n_paths, d, &files, &n_files);
     if (st == TD_ENOMEM)
         goto oom;
     if (st != TD_OK)
         rc = 2;
-    flush_diags(&d, color);
+    flush_diags(d, color);
     if (n_files == 0 && rc == 0) {
         /* nothing to run is a mistake (a wrong path), not a pass */
         fprintf(stderr, "thidua test: no test files (*.test.yaml) under %s%s; name the folder "
@@ -105,13 +105,13 @@ int cmd_test(int argc, char **argv)
     if (td_ruletest_new(&opts, &t) != TD_OK)
         goto oom;
     for (size_t i = 0; i < n_files; i++) {
-        st = td_ruletest_run_file(t, files[i], stdout, &d);
+        st = td_ruletest_run_file(t, files[i], stdout, d);
         fflush(stdout);
         if (st == TD_ENOMEM)
             goto oom;
         if (st != TD_OK)
             rc = 2;
-        flush_diags(&d, color);
+        flush_diags(d, color);
     }
     size_t passed = 0, failed = 0;
     td_ruletest_counts(t, &passed, &failed);
@@ -120,12 +120,12 @@ int cmd_test(int argc, char **argv)
         rc = 1;
     goto done;
 oom:
-    flush_diags(&d, color);
+    flush_diags(d, color);
     rc = cli_fail("test", TD_ENOMEM, "cannot run the tests");
 done:
     td_ruletest_free(t);
     td_ruletest_free_files(files, n_files);
-    td_diag_free(&d);
+    td_diag_delete(d);
     cli_opts_free(&o);
     return rc;
 }

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "commands.h"
-#include "diag.h"
 #include "thidua.h"
 
 typedef struct command {
