@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "eval.h"
 #include "diag.h"
 #include "program.h"
 
@@ -58,6 +59,16 @@ const char *td_source_text(const td_source *s, size_t *len)
     if (len)
         *len = s->len;
     return s->text;
+}
+
+const td_diag *td_unit_findings(const td_unit_result *u)
+{
+    return &u->findings;
+}
+
+void td_unit_info_get(const td_unit_result *u, td_unit_info *out)
+{
+    *out = (td_unit_info){u->file, u->doc, u->line, u->id, u->name, u->level, u->group};
 }
 
 /* ---------- what a program holds ---------- */

@@ -243,6 +243,19 @@ const char *td_batch_file(const td_batch *b, size_t i);
 size_t td_batch_units(const td_batch *b);
 const td_unit_result *td_batch_unit(const td_batch *b, size_t i);
 
+/* A unit's findings (borrowed from it), in order of line and column. */
+const td_diag *td_unit_findings(const td_unit_result *u);
+
+/* What reports show of a unit; strings borrowed from it, NULL when the data lack them. */
+typedef struct td_unit_info {
+    const char *file;       /* display path */
+    uint32_t doc;           /* 0-based document index in the file */
+    uint32_t line;          /* line where the document starts */
+    const char *id, *name, *level, *group;
+} td_unit_info;
+
+void td_unit_info_get(const td_unit_result *u, td_unit_info *out);
+
 /* True when a unit has an error finding or, with `targets`, a target due at the as-of
  * date is not met: the exit status 1 of `thidua eval`. */
 bool td_batch_failed(const td_batch *b, bool targets);

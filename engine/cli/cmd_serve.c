@@ -10,8 +10,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "program.h"
-#include "schema.h"
 #include "serve_page.h"
 
 static const char USAGE[] =
@@ -230,10 +228,7 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
 {
     char date[16];
     int32_t day = as_of(s);
-    int32_t y;
-    uint32_t m, d;
-    td_civil_from_days(day, &y, &m, &d);
-    snprintf(date, sizeof date, "%04d-%02u-%02u", (int)y, m, d);
+    td_format_date(day, date);
     serve_view v = {.lang = pick_lang(c), .plan = s->plan, .as_of = date};
     td_batch *b = NULL;
     unsigned status = MHD_HTTP_OK;
@@ -444,8 +439,10 @@ int cmd_serve(int argc, char **argv)
     if ((rc = cli_program("serve", &o, &p)) >= 0)
         goto done;
     server s = {.p = p, .has_as_of = o.has_as_of, .as_of = o.as_of};
-    snprintf(s.plan, sizeof s.plan, "%s%s%s", p->plan.number ? p->plan.number : "",
-             p->plan.number && p->plan.title ? ": " : "", p->plan.title ? p->plan.title : "");
+    td_plan plan;
+    td_program_plan(p, &plan);
+    snprintf(s.plan, sizeof s.plan, "%s%s%s", plan.number ? plan.number : "",
+             plan.number && plan.title ? ": " : "", plan.title ? plan.title : "");
     /* the request threads inherit a mask without SIGINT and SIGTERM: this thread waits */
     sigset_t stop;
     sigemptyset(&stop);

@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "batch.h"
 #include "serve_page.h"
 
 /* The page's own words, in Vietnamese and English (rule messages come from the rules). */
@@ -121,10 +120,12 @@ static const char *sev_word(const serve_view *v, td_severity s)
 }
 
 /* One finding: badge, message, [rule, clause], and the hint. `where` adds its place. */
-static void finding(FILE *out, const serve_view *v, const td_diagnostic *d, bool where)
+static void finding(FILE *out, const serve_view *v, const td_diagnostic *entry, bool where)
 {
-    fprintf(out, "<div class=\"finding %s\"><span class=\"badge\">%s</span> ", sev_class(d->sev),
-            sev_word(v, d->sev));
+    td_diag_info info, *d = &info;
+    td_diagnostic_info(entry, d);
+    fprintf(out, "<div class=\"finding %s\"><span class=\"badge\">%s</span> ", sev_class(d->severity),
+            sev_word(v, d->severity));
     if (where && d->line)
         fprintf(out, "<a href=\"#L%u\">%s %u, %s %u</a>: ", d->line, w(v, W_LINE), d->line,
                 w(v, W_COL), d->col);
@@ -196,10 +197,10 @@ static void verdicts(FILE *out, const serve_view *v, const char *file)
     const td_batch *b = v->batch;
     size_t n = td_batch_units(b), e = 0, wn = 0, in = 0;
     for (size_t k = 0; k < n; k++) {
-        const td_diag *f = &td_batch_unit(b, k)->findings;
-        e += f->errors;
-        wn += f->warnings;
-        in += f->infos;
+        const td_diag *f = td_unit_findings(td_batch_unit(b, k));
+        e += td_diag_count(f, TD_SEV_ERROR);
+        wn += td_diag_count(f, TD_SEV_WARNING);
+        in += td_diag_count(f, TD_SEV_INFO);
     }
     fputs("<section id=\"result\">\n<h2>", out);
     fprintf(out, "%s: ", w(v, W_RESULT));
@@ -210,25 +211,28 @@ static void verdicts(FILE *out, const serve_view *v, const char *file)
     fputs("</p>\n<ul class=\"units\">\n", out);
     for (size_t k = 0; k < n; k++) {
         const td_unit_result *u = td_batch_unit(b, k);
-        fprintf(out, "<li class=\"%s\">%s ", u->findings.errors ? "not-ready" : "ready",
-                w(v, W_UNIT));
-        esc(out, u->id ? u->id : "?");
-        if (u->name) {
+        const td_diag *f = td_unit_findings(u);
+        size_t ue = td_diag_count(f, TD_SEV_ERROR);
+        td_unit_info ui;
+        td_unit_info_get(u, &ui);
+        fprintf(out, "<li class=\"%s\">%s ", ue ? "not-ready" : "ready", w(v, W_UNIT));
+        esc(out, ui.id ? ui.id : "?");
+        if (ui.name) {
             fputs(" (", out);
-            esc(out, u->name);
+            esc(out, ui.name);
             fputs(")", out);
         }
-        fprintf(out, ": <strong>%s</strong> — ", w(v, u->findings.errors ? W_NOT_READY : W_READY));
-        counts(out, v, u->findings.errors, u->findings.warnings, u->findings.infos);
+        fprintf(out, ": <strong>%s</strong> — ", w(v, ue ? W_NOT_READY : W_READY));
+        counts(out, v, ue, td_diag_count(f, TD_SEV_WARNING), td_diag_count(f, TD_SEV_INFO));
         fputs("</li>\n", out);
     }
     fprintf(out, "</ul>\n<h3>%s</h3>\n", w(v, W_PROBLEMS));
     if (!e && !wn && !in)
         fprintf(out, "<p>%s</p>\n", w(v, W_NONE));
     for (size_t k = 0; k < n; k++) {
-        const td_diag *f = &td_batch_unit(b, k)->findings;
-        for (size_t i = 0; i < f->n; i++)
-            finding(out, v, &f->items[i], true);
+        const td_diag *f = td_unit_findings(td_batch_unit(b, k));
+        for (size_t i = 0; i < td_diag_size(f); i++)
+            finding(out, v, td_diag_item(f, i), true);
     }
 }
 
@@ -251,14 +255,16 @@ static void listing(FILE *out, const serve_view *v)
         fputs("</code></td></tr>\n", out);
         bool any = false;
         for (size_t k = 0; k < n; k++) {
-            const td_diag *f = &td_batch_unit(b, k)->findings;
-            for (size_t i = 0; i < f->n; i++) {
-                if (f->items[i].line != line)
+            const td_diag *f = td_unit_findings(td_batch_unit(b, k));
+            for (size_t i = 0; i < td_diag_size(f); i++) {
+                td_diag_info fi;
+                td_diagnostic_info(td_diag_item(f, i), &fi);
+                if (fi.line != line)
                     continue;
                 if (!any)
                     fputs("<tr class=\"at\"><td></td><td>", out);
                 any = true;
-                finding(out, v, &f->items[i], false);
+                finding(out, v, td_diag_item(f, i), false);
             }
         }
         if (any)
