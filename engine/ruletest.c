@@ -541,11 +541,13 @@ static char *beside(const char *file, const char *rel)
 typedef struct compiled {
     char *rules;            /* owned; NULL: the built-in rules */
     td_program *prog;       /* owned; NULL when they do not compile */
+    td_rt_cov cov;          /* with coverage on */
 } compiled;
 
 struct td_ruletest {
     char *rules;            /* owned copy of the -r option, or NULL */
     bool verbose;
+    bool coverage;
     compiled *progs;
     size_t n_progs;
     size_t passed, failed;
@@ -557,6 +559,7 @@ td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out)
     if (!t)
         return TD_ENOMEM;
     t->verbose = o && o->verbose;
+    t->coverage = o && o->coverage;
     if (o && o->rules && !(t->rules = strdup(o->rules))) {
         free(t);
         return TD_ENOMEM;
@@ -571,11 +574,20 @@ void td_ruletest_free(td_ruletest *t)
         return;
     for (size_t i = 0; i < t->n_progs; i++) {
         free(t->progs[i].rules);
+        td_rt_cov_free(&t->progs[i].cov);
         td_program_free(t->progs[i].prog);
     }
     free(t->progs);
     free(t->rules);
     free(t);
+}
+
+void td_ruletest_coverage(const td_ruletest *t, FILE *out, size_t *missing)
+{
+    *missing = 0;
+    for (size_t i = 0; i < t->n_progs; i++)
+        if (t->progs[i].prog && t->progs[i].cov.fails)
+            td_rt_cov_print(&t->progs[i].cov, t->progs[i].rules, out, missing);
 }
 
 void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed)
@@ -628,6 +640,7 @@ typedef struct tfile {
     basefile *bases;
     uint32_t n_bases;
     const td_program *prog;
+    td_rt_cov *cov;         /* the coverage of prog, or NULL when not asked for */
 } tfile;
 
 static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...)
@@ -1013,6 +1026,7 @@ static td_status program_for(tfile *f, const td_program **out)
             problem(f, f->rules, "cannot run these tests: the rules %s%s cannot be used "
                     "(see above)", c->rules ? "in " : "", c->rules ? c->rules : "built in");
         *out = c->prog;
+        f->cov = c->prog && t->coverage ? &c->cov : NULL;
         return TD_OK;
     }
     compiled *grown = realloc(t->progs, (t->n_progs + 1) * sizeof *grown);
@@ -1024,6 +1038,7 @@ static td_status program_for(tfile *f, const td_program **out)
     compiled *c = &t->progs[t->n_progs++];
     c->rules = rules;
     c->prog = NULL;
+    memset(&c->cov, 0, sizeof c->cov);
     td_diag cd;
     td_diag_init(&cd);
     td_status st = rules ? td_program_compile((const char *const *)&c->rules, 1, NULL, 0, &cd,
@@ -1046,6 +1061,11 @@ static td_status program_for(tfile *f, const td_program **out)
                 rules ? "in " : "", rules ? rules : "built in");
     }
     td_diag_free(&cd);
+    if (c->prog && t->coverage) {
+        if (!td_rt_cov_init(&c->cov, c->prog))
+            return TD_ENOMEM;
+        f->cov = &c->cov;
+    }
     *out = c->prog;
     return TD_OK;
 }
@@ -1336,6 +1356,8 @@ static bool run_case(tfile *f, const tcase *c, FILE *out)
     }
     if (td_rt_match(c->exp, c->n_exp, res.findings.items, res.findings.n, exp_to, act_to)) {
         f->t->passed++;
+        if (f->cov)
+            td_rt_cov_case(f->cov, &res);
         if (f->t->verbose)
             fprintf(out, "ok   %s:%u: %s\n", f->path, c->line, c->name);
         goto done;

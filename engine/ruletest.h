@@ -76,4 +76,26 @@ bool td_rt_match(const td_rt_expect *exp, size_t n_exp, const td_diagnostic *act
 
 /* ---- running test files: td_ruletest_new, td_ruletest_run_file... in include/thidua.h ---- */
 
+/* ---- coverage: what the passing cases of one rule set show of each of its rules ----
+ * Slots: the criteria, then every workflow's checks (TD_WF_NCHECKS each), then targets. */
+typedef struct td_rt_cov {
+    const td_program *prog; /* borrowed from the runner */
+    uint32_t n_slots;
+    uint32_t *fails;        /* owned: per slot, passing cases with a finding of the rule
+                             * (targets: cases in which the unit counts toward it) */
+    uint32_t *passes;       /* owned: per slot, passing cases without (targets: not counted) */
+    uint8_t *seen;          /* owned: scratch, per slot, for one case */
+    uint32_t cases;         /* passing cases run on this rule set */
+} td_rt_cov;
+
+/* Sets up `c` for `prog` (borrowed). False when out of memory. */
+bool td_rt_cov_init(td_rt_cov *c, const td_program *prog);
+void td_rt_cov_free(td_rt_cov *c);
+/* Adds one passing case whose result is `res`. */
+void td_rt_cov_case(td_rt_cov *c, const td_unit_result *res);
+/* Prints the coverage of `c` (its rules named `rules`, or the built-in ones when NULL): each
+ * criterion and workflow check with its failing and passing cases, each target, each clause
+ * with its rules. Adds to *missing the criteria and checks with no failing case. */
+void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *missing);
+
 #endif

@@ -324,6 +324,7 @@ td_status td_fmt(const td_source *src, td_diag *d, char **out, size_t *out_len);
 typedef struct td_rt_options {
     const char *rules;      /* entry rule file for test files that name none; NULL: built-in */
     bool verbose;           /* print passing cases too */
+    bool coverage;          /* keep what the passing cases show of each rule */
 } td_rt_options;
 
 /* A runner of rule tests, counting the cases it ran. */
@@ -342,6 +343,12 @@ void td_ruletest_free(td_ruletest *t);
  * rules that do not compile) are diagnostics in `d`, located in the test file.
  * TD_OK when every case ran; TD_EINPUT when some problem was recorded; TD_ENOMEM. */
 td_status td_ruletest_run_file(td_ruletest *t, const char *path, FILE *out, td_diag *d);
+
+/* With coverage on, prints the coverage of every rule set the tests ran on: each criterion
+ * and workflow check with the passing cases in which it fails and passes, each target with
+ * the cases in which the unit counts toward it, each clause with its rules. *missing is the
+ * number of criteria and workflow checks that no passing case shows failing. */
+void td_ruletest_coverage(const td_ruletest *t, FILE *out, size_t *missing);
 
 /* Cases run so far by this runner. */
 void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed);

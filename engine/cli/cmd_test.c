@@ -11,7 +11,8 @@
 #include "commands.h"
 #include "thidua.h"
 
-static const char usage[] = "usage: thidua test [-r RULES] [-v] [PATH...]";
+static const char usage[] =
+    "usage: thidua test [-r RULES] [-v] [--coverage] [--require-coverage] [PATH...]";
 
 static const char help[] =
     "\n"
@@ -31,9 +32,16 @@ static const char help[] =
     "  -r, --rules FILE   the entry rule file for the test files that name no `rules:`\n"
     "                     (default: the Châu Thành rules built into thidua)\n"
     "  -v, --verbose      list the passing cases too\n"
+    "  --coverage         then list every criterion and workflow check with the number of\n"
+    "                     passing cases in which it fails and in which it passes, every\n"
+    "                     target with the cases in which the unit counts toward it, and\n"
+    "                     every clause of the plan with its rules\n"
+    "  --require-coverage as --coverage, and exit 1 when a criterion or workflow check\n"
+    "                     has no failing case\n"
     "  -h, --help         this help\n"
     "\n"
-    "Exit status: 0 every case passes; 1 some case fails; 2 usage error, a malformed\n"
+    "Exit status: 0 every case passes; 1 some case fails (or, with --require-coverage, a\n"
+    "rule has no failing case); 2 usage error, a malformed\n"
     "test file, a path that cannot be read, or rules that do not compile.\n";
 
 static void flush_diags(td_diag *d, bool color)
@@ -49,11 +57,15 @@ int cmd_test(int argc, char **argv)
     if (!args)
         return cli_fail("test", TD_ENOMEM, "cannot start");
     int n_args = 0;
-    bool verbose = false, options = true;
+    bool verbose = false, options = true, coverage = false, require = false;
     for (int i = 0; i < argc; i++) {
         bool v = strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0;
+        bool cov = strcmp(argv[i], "--coverage") == 0;
+        bool req = strcmp(argv[i], "--require-coverage") == 0;
         if (i > 0 && options && v)
             verbose = true;
+        else if (i > 0 && options && (cov || req))
+            coverage = true, require = require || req;
         else
             args[n_args++] = argv[i];
         if (strcmp(argv[i], "--") == 0)
@@ -74,7 +86,7 @@ int cmd_test(int argc, char **argv)
         cli_opts_free(&o);
         return 2;
     }
-    td_rt_options opts = {o.n_rules ? o.rules[0] : NULL, verbose};
+    td_rt_options opts = {o.n_rules ? o.rules[0] : NULL, verbose, coverage};
     const char *default_path = "rules/";
     const char *const *paths = o.n_args ? o.args : &default_path;
     size_t n_paths = o.n_args ? o.n_args : 1;
@@ -115,9 +127,19 @@ int cmd_test(int argc, char **argv)
     }
     size_t passed = 0, failed = 0;
     td_ruletest_counts(t, &passed, &failed);
+    size_t missing = 0;
+    if (coverage)
+        td_ruletest_coverage(t, stdout, &missing);
     printf("%zu passed, %zu failed\n", passed, failed);
     if (failed && rc == 0)
         rc = 1;
+    if (require && missing) {
+        fprintf(stderr, "thidua test: %zu rule%s (criteria or workflow checks) without a failing "
+                        "case; write a case that makes each fail (marked above)\n",
+                missing, missing == 1 ? "" : "s");
+        if (rc == 0)
+            rc = 1;
+    }
     goto done;
 oom:
     flush_diags(d, color);
