@@ -71,6 +71,13 @@ void td_unit_info_get(const td_unit_result *u, td_unit_info *out)
     *out = (td_unit_info){u->file, u->doc, u->line, u->id, u->name, u->level, u->group};
 }
 
+size_t td_batch_count(const td_batch *b, td_severity sev)
+{
+    return sev == TD_SEV_ERROR     ? b->sum.errors
+           : sev == TD_SEV_WARNING ? b->sum.warnings
+                                   : b->sum.infos;
+}
+
 /* ---------- what a program holds ---------- */
 
 void td_program_counts(const td_program *p, td_program_summary *out)

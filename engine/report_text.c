@@ -105,7 +105,7 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
 static td_status text_begin(td_report *r, void *state)
 {
     text_state *t = state;
-    if (r->o.validate)
+    if (r->o.validate || r->o.quiet)
         return TD_OK;
     t->failing = td_report_spool();
     t->warned = td_report_spool();
@@ -136,10 +136,10 @@ static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool w
 static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_result *u)
 {
     style s = style_of(r);
-    if (r->o.validate) {
-        /* the findings, then one verdict line per unit */
+    if (r->o.validate || r->o.quiet) {
+        /* the findings, then one verdict line per unit (none when quiet) */
         td_status st = render_findings(r, &t->cap, u, r->out, TD_SEV_INFO);
-        if (st != TD_OK)
+        if (st != TD_OK || r->o.quiet)
             return st;
         unit_lead(r, u, r->out);
         if (counts(r->out, u->findings.errors, u->findings.warnings, u->findings.infos))
@@ -259,7 +259,9 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
     text_state *t = state;
     style s = style_of(r);
     FILE *out = r->out;
-    cap_flush(&t->cap, r->o.validate ? out : t->failing);
+    cap_flush(&t->cap, r->o.validate || r->o.quiet ? out : t->failing);
+    if (r->o.quiet)
+        return TD_OK;
     if (!r->o.validate)
         cap_flush(&t->cap_warn, t->warned);
     if (r->o.validate) {

@@ -256,6 +256,9 @@ typedef struct td_unit_info {
 
 void td_unit_info_get(const td_unit_result *u, td_unit_info *out);
 
+/* The findings of the batch's units of one severity. */
+size_t td_batch_count(const td_batch *b, td_severity sev);
+
 /* True when a unit has an error finding or, with `targets`, a target due at the as-of
  * date is not met: the exit status 1 of `thidua eval`. */
 bool td_batch_failed(const td_batch *b, bool targets);
@@ -270,6 +273,7 @@ typedef struct td_report_opts {
     bool color;                 /* text: ANSI colours (the caller checks the terminal) */
     bool bom;                   /* csv: a UTF-8 byte-order mark first, for Excel */
     unsigned max_errors;        /* text: errors shown per file; 0 means 20 */
+    bool quiet;                 /* text: the findings only, no verdicts, summary or tables */
 } td_report_opts;
 
 /* A report being written while a batch runs: open, one td_report_unit per unit (in input

@@ -32,6 +32,11 @@ bool cli_color(FILE *f)
     return isatty(fileno(f)) == 1;
 }
 
+bool cli_use_color(const cli_opts *o, FILE *f)
+{
+    return o->color == CLI_COLOR_ALWAYS ? true : o->color == CLI_COLOR_NEVER ? false : cli_color(f);
+}
+
 int cli_exit_status(td_status st)
 {
     return st == TD_OK ? CLI_EXIT_OK : st == TD_EINPUT ? CLI_EXIT_FINDINGS : CLI_EXIT_FAIL;
@@ -156,6 +161,29 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             o->jobs = (unsigned)(n > 0 ? n : 1);
         } else if ((accept & CLI_OPT_BOM) && strcmp(a, "--bom") == 0) {
             o->bom = true;
+        } else if ((accept & CLI_OPT_COLOR) && strcmp(a, "--color") == 0) {
+            o->color = CLI_COLOR_ALWAYS; /* as GNU tools read a bare --color */
+        } else if ((accept & CLI_OPT_COLOR) && strncmp(a, "--color=", 8) == 0) {
+            v = a + 8;
+            if (strcmp(v, "auto") == 0)
+                o->color = CLI_COLOR_AUTO;
+            else if (strcmp(v, "always") == 0)
+                o->color = CLI_COLOR_ALWAYS;
+            else if (strcmp(v, "never") == 0)
+                o->color = CLI_COLOR_NEVER;
+            else
+                rc = cli_usage_error(cmd, usage, "--color takes auto, always or never, not", v);
+        } else if ((accept & CLI_OPT_QUIET) &&
+                   (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
+            o->quiet = true;
+        } else if ((accept & CLI_OPT_FAILON) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--fail-on", &missing)) || missing)) {
+            if (v && strcmp(v, "warning") == 0)
+                o->fail_on_warning = true;
+            else if (v && strcmp(v, "error") == 0)
+                o->fail_on_warning = false;
+            else if (v)
+                rc = cli_usage_error(cmd, usage, "--fail-on takes error or warning, not", v);
         } else if ((accept & CLI_OPT_SERVE) &&
                    ((v = cli_value(argc, argv, &i, NULL, "--listen", &missing)) || missing)) {
             o->listen = v;
@@ -196,7 +224,7 @@ int cli_program(const char *cmd, const cli_opts *o, td_program **out)
                        ? td_program_compile(o->rules, o->n_rules, o->defines, o->n_defines, d, out)
                        : td_program_builtin(o->defines, o->n_defines, d, out);
     int saved = errno;
-    cli_print_diags(d, stderr, cli_color(stderr));
+    cli_print_diags(d, stderr, cli_use_color(o, stderr));
     td_diag_delete(d);
     errno = saved;
     if (st == TD_OK)

@@ -26,8 +26,14 @@ enum {
     CLI_OPT_OUTPUT = 1u << 4, /* -o FILE, --output FILE */
     CLI_OPT_JOBS = 1u << 5,   /* -j N, --jobs N (1 to 256) */
     CLI_OPT_BOM = 1u << 6,    /* --bom */
-    CLI_OPT_SERVE = 1u << 7   /* --listen ADDR:PORT, --timeout SECONDS (serve) */
+    CLI_OPT_SERVE = 1u << 7,  /* --listen ADDR:PORT, --timeout SECONDS (serve) */
+    CLI_OPT_COLOR = 1u << 8,  /* --color=auto|always|never */
+    CLI_OPT_QUIET = 1u << 9,  /* -q, --quiet */
+    CLI_OPT_FAILON = 1u << 10 /* --fail-on error|warning */
 };
+
+/* --color: whether diagnostics and reports use ANSI colours. */
+typedef enum cli_color_mode { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color_mode;
 
 typedef struct cli_opts {
     const char **rules; /* owned array; strings borrowed from argv */
@@ -42,6 +48,9 @@ typedef struct cli_opts {
     bool bom;
     const char *listen; /* NULL when not given */
     unsigned timeout;   /* seconds; 0 when not given */
+    cli_color_mode color; /* auto unless --color */
+    bool quiet;           /* -q: findings only, no progress or summary */
+    bool fail_on_warning; /* --fail-on warning: exit 1 on a warning too */
     const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;
@@ -52,6 +61,9 @@ int32_t cli_today(void);
 /* Colour on `f` only on a terminal, and never when NO_COLOR is set to a non-empty value
  * (no-color.org) or TERM is "dumb". */
 bool cli_color(FILE *f);
+
+/* Colour on `f` as --color asks: always, never, or (auto) as cli_color decides. */
+bool cli_use_color(const cli_opts *o, FILE *f);
 
 /* The exit status for a td_status: 0 ok, 1 the input has errors, 2 the tool failed. */
 int cli_exit_status(td_status st);

@@ -11,7 +11,8 @@
 
 enum { MAX_ERRORS_PER_FILE = 20 };
 
-static const char usage[] = "usage: thidua check [-D name=value]... RULES...";
+static const char usage[] =
+    "usage: thidua check [-D name=value]... [--color=auto|always|never] RULES...";
 
 static const char help[] =
     "\n"
@@ -28,6 +29,7 @@ static const char help[] =
     "options:\n"
     "  -D, --define name=value   override a param, as an overlay's `set` would\n"
     "                            (repeatable; applied after the overlays)\n"
+    "  --color[=WHEN]            colours: auto (default: on a terminal), always, never\n"
     "  -h, --help                this help\n"
     "\n"
     "Exit status: 0 every file compiles (warnings allowed); 1 some file has errors;\n"
@@ -135,7 +137,7 @@ static void summary(const char *file, const td_program *prog, const td_diag *d)
 int cmd_check(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, CLI_OPT_DEFINE, "check", usage, help, &o);
+    int rc = cli_parse(argc, argv, CLI_OPT_DEFINE | CLI_OPT_COLOR, "check", usage, help, &o);
     if (rc >= 0)
         return rc;
     seen s = {0};
@@ -144,7 +146,7 @@ int cmd_check(int argc, char **argv)
         goto done;
     }
     rc = 0;
-    bool color = cli_color(stderr);
+    bool color = cli_use_color(&o, stderr);
     for (size_t i = 0; i < o.n_args; i++) {
         td_diag *d = td_diag_new();
         if (!d) {

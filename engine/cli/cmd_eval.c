@@ -11,7 +11,8 @@
 
 static const char USAGE[] =
     "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
-    "                   [-f text|json|csv|html] [-o FILE] [--bom] PATH...";
+    "                   [-f text|json|csv|html] [-o FILE] [--bom] [-q]\n"
+    "                   [--fail-on error|warning] [--color=auto|always|never] PATH...";
 
 static const char HELP[] =
     "\n"
@@ -19,18 +20,27 @@ static const char HELP[] =
     "over the whole batch (achieved, required, percent), and how many exemplars stand at\n"
     "each step. PATH is a unit file, a directory (searched for *.yaml and *.yml) or -.\n"
     "\n"
-    "  -r RULES        rule files to use (the first is the entry); without -r, the\n"
-    "                  Châu Thành rules built into the program\n"
-    "  -D name=value   override a param of the rules\n"
-    "  --as-of DATE    the date to judge deadlines and targets at (default: today)\n"
-    "  -j N            evaluate on N threads (the output does not depend on N)\n"
-    "  -f FORMAT       text (default), json (thidua-report/1), csv (one row per finding)\n"
-    "                  or html (one self-contained page to open, print or send)\n"
-    "  -o FILE         write the report to FILE (whole or not at all) instead of stdout\n"
-    "  --bom           csv: start with a UTF-8 byte-order mark, for Excel\n"
+    "options:\n"
+    "  -r, --rules RULES        rule files to use (the first is the entry); without -r,\n"
+    "                           the Châu Thành rules built into the program\n"
+    "  -D, --define name=value  override a param of the rules\n"
+    "  --as-of DATE             the date to judge deadlines and targets at (default: today)\n"
+    "  -j, --jobs N             evaluate on N threads (the output does not depend on N)\n"
+    "  -f, --format FORMAT      text (default), json (thidua-report/1), csv (one row per\n"
+    "                           finding) or html (one self-contained page to open, print\n"
+    "                           or send)\n"
+    "  -o, --output FILE        write the report to FILE (whole or not at all) instead of\n"
+    "                           stdout\n"
+    "  --bom                    csv: start with a UTF-8 byte-order mark, for Excel\n"
+    "  -q, --quiet              no progress line; text: the findings only, without the\n"
+    "                           summary, the targets and the tables\n"
+    "  --fail-on SEVERITY       error (default) or warning: exit 1 on a warning too\n"
+    "  --color[=WHEN]           colours: auto (default: on a terminal), always, never\n"
+    "  -h, --help               this help\n"
     "\n"
-    "Exit status: 0 no error; 1 an error finding, or a target not met by its due date;\n"
-    "2 the evaluation could not be made (usage, rules, an output that cannot be written).\n";
+    "Exit status: 0 no error; 1 an error finding, or a target not met by its due date (or,\n"
+    "with --fail-on warning, a warning); 2 the evaluation could not be made (usage, rules,\n"
+    "an output that cannot be written).\n";
 
 /* The temporary file of -o, removed if the program is interrupted. */
 static char *volatile pending_tmp;
@@ -214,7 +224,8 @@ int cmd_eval(int argc, char **argv)
     cli_opts o;
     int rc = cli_parse(argc, argv,
                        CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT |
-                           CLI_OPT_OUTPUT | CLI_OPT_JOBS | CLI_OPT_BOM,
+                           CLI_OPT_OUTPUT | CLI_OPT_JOBS | CLI_OPT_BOM | CLI_OPT_QUIET |
+                           CLI_OPT_FAILON | CLI_OPT_COLOR,
                        "eval", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
@@ -233,7 +244,9 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     ro.bom = o.bom;
-    ro.color = ro.format == TD_REPORT_TEXT && !o.output && cli_color(stdout);
+    ro.color = ro.format == TD_REPORT_TEXT &&
+               (o.color == CLI_COLOR_ALWAYS || (!o.output && cli_use_color(&o, stdout)));
+    ro.quiet = o.quiet;
     if ((rc = cli_require_units("eval", USAGE, &o)) >= 0 ||
         (rc = cli_program("eval", &o, &p)) >= 0)
         goto done;
@@ -254,7 +267,7 @@ int cmd_eval(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     td_batch_opts bo = {.as_of = o.as_of, .jobs = o.jobs, .on_unit = td_report_unit,
                         .arg = rep};
-    if (isatty(STDERR_FILENO) == 1) {
+    if (!o.quiet && isatty(STDERR_FILENO) == 1) {
         bo.on_progress = on_progress;
         bo.progress_arg = &pr;
     }
@@ -278,7 +291,10 @@ int cmd_eval(int argc, char **argv)
     else if (st != TD_OK)
         rc = cli_fail("eval", st, "cannot evaluate the units");
     else
-        rc = td_batch_failed(b, true) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+        rc = td_batch_failed(b, true) ||
+                     (o.fail_on_warning && td_batch_count(b, TD_SEV_WARNING) > 0)
+                 ? CLI_EXIT_FINDINGS
+                 : CLI_EXIT_OK;
 done:
     if (of.f)
         out_abort(&of);

@@ -12,7 +12,8 @@
 #include "thidua.h"
 
 static const char usage[] =
-    "usage: thidua test [-r RULES] [-v] [--coverage] [--require-coverage] [PATH...]";
+    "usage: thidua test [-r RULES] [-v] [--coverage] [--require-coverage]\n"
+    "                   [--color=auto|always|never] [PATH...]";
 
 static const char help[] =
     "\n"
@@ -38,6 +39,7 @@ static const char help[] =
     "                     every clause of the plan with its rules\n"
     "  --require-coverage as --coverage, and exit 1 when a criterion or workflow check\n"
     "                     has no failing case\n"
+    "  --color[=WHEN]     colours: auto (default: on a terminal), always, never\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 every case passes; 1 some case fails (or, with --require-coverage, a\n"
@@ -72,7 +74,7 @@ int cmd_test(int argc, char **argv)
             options = false;
     }
     cli_opts o;
-    int parsed = cli_parse(n_args, args, CLI_OPT_RULES, "test", usage, help, &o);
+    int parsed = cli_parse(n_args, args, CLI_OPT_RULES | CLI_OPT_COLOR, "test", usage, help, &o);
     free(args);
     if (parsed >= 0)
         return parsed;
@@ -91,7 +93,7 @@ int cmd_test(int argc, char **argv)
     const char *const *paths = o.n_args ? o.args : &default_path;
     size_t n_paths = o.n_args ? o.n_args : 1;
 
-    bool color = cli_color(stderr);
+    bool color = cli_use_color(&o, stderr);
     int rc = 0;
     td_diag *d = td_diag_new();
     if (!d) {

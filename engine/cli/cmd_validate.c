@@ -6,7 +6,8 @@
 
 static const char USAGE[] =
     "usage: thidua validate [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
-    "                       [-f text|json] UNIT.yaml...";
+    "                       [-f text|json] [-q] [--fail-on error|warning]\n"
+    "                       [--color=auto|always|never] UNIT.yaml...";
 
 static const char HELP[] =
     "\n"
@@ -14,20 +15,28 @@ static const char HELP[] =
     "whether it is ready to submit. Each problem is shown with its file, line and column,\n"
     "the rule and the clause of the plan that asks for it.\n"
     "\n"
-    "  -r RULES        rule files to use (the first is the entry); without -r, the\n"
-    "                  Châu Thành rules built into the program\n"
-    "  -D name=value   override a param of the rules\n"
-    "  --as-of DATE    the date to judge deadlines and dates at (default: today)\n"
-    "  -f FORMAT       text (default) or json (the thidua-report/1 format)\n"
-    "  -               read a unit file from standard input\n"
+    "options:\n"
+    "  -r, --rules RULES        rule files to use (the first is the entry); without -r,\n"
+    "                           the Châu Thành rules built into the program\n"
+    "  -D, --define name=value  override a param of the rules\n"
+    "  --as-of DATE             the date to judge deadlines and dates at (default: today)\n"
+    "  -f, --format FORMAT      text (default) or json (the thidua-report/1 format)\n"
+    "  -q, --quiet              text: the findings only, without the verdict lines\n"
+    "  --fail-on SEVERITY       error (default) or warning: exit 1 on a warning too\n"
+    "  --color[=WHEN]           colours: auto (default: on a terminal), always, never\n"
+    "  -h, --help               this help\n"
+    "  -                        read a unit file from standard input\n"
     "\n"
     "District targets are not checked here (see thidua eval); the per-unit criteria are.\n"
-    "Exit status: 0 ready (no error), 1 some error found, 2 the check could not be made.\n";
+    "Exit status: 0 ready (no error), 1 some error found (or, with --fail-on warning, a\n"
+    "warning), 2 the check could not be made.\n";
 
 int cmd_validate(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT,
+    int rc = cli_parse(argc, argv,
+                       CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT |
+                           CLI_OPT_QUIET | CLI_OPT_FAILON | CLI_OPT_COLOR,
                        "validate", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
@@ -45,7 +54,8 @@ int cmd_validate(int argc, char **argv)
         rc = cli_usage_error("validate", USAGE, "-f takes text or json, not", o.format);
         goto done;
     }
-    ro.color = ro.format == TD_REPORT_TEXT && cli_color(stdout);
+    ro.color = ro.format == TD_REPORT_TEXT && cli_use_color(&o, stdout);
+    ro.quiet = o.quiet;
     if ((rc = cli_require_units("validate", USAGE, &o)) >= 0 ||
         (rc = cli_program("validate", &o, &p)) >= 0)
         goto done;
@@ -64,7 +74,10 @@ int cmd_validate(int argc, char **argv)
     else if (st != TD_OK)
         rc = cli_fail("validate", st, "cannot check the units");
     else
-        rc = td_batch_failed(b, false) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+        rc = td_batch_failed(b, false) ||
+                     (o.fail_on_warning && td_batch_count(b, TD_SEV_WARNING) > 0)
+                 ? CLI_EXIT_FINDINGS
+                 : CLI_EXIT_OK;
 done:
     td_batch_free(b);
     td_report_free(rep);
