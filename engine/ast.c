@@ -571,6 +571,16 @@ td_decl *ast_decl_record(td_parse *p, td_decl_kind kind, const char *name, td_sp
     return d;
 }
 
+td_decl *ast_record_dated(td_parse *p, td_decl *d, const char *field, td_span field_sp)
+{
+    (void)p;
+    if (d && field) {
+        d->dated = field;
+        d->dated_span = field_sp;
+    }
+    return d;
+}
+
 td_decl *ast_decl_document(td_parse *p, const char *name, td_span name_sp, td_span sp)
 {
     td_decl *d = decl_new(p, TD_D_DOCUMENT, sp);

@@ -170,6 +170,8 @@ typedef struct td_decl {
     uint32_t n_items;
     td_ast_field *fields;
     uint32_t n_fields;
+    const char *dated;      /* RECORD EXTEND: `dated FIELD`, the field dating each record; or NULL */
+    td_span dated_span;
 
     /* CRITERION: criterion id "label" cite "II.2.2" on path, path [where expr]
      *            error|warning|info [due expr] [let n = expr]... require expr

@@ -327,7 +327,8 @@ static td_status file_problem(fjob *j, const char *path, int err)
 
 /* Reads, loads and evaluates every document of one file into `j`: the file at `path`, or
  * `mem` (borrowed) when the batch's unit file is held in memory. TD_ENOMEM only. */
-static td_status run_file(worker *w, const td_program *p, int32_t as_of, const char *path,
+static td_status run_file(worker *w, const td_program *p, const td_eval_dates *dates,
+                          const char *path,
                           const td_source *mem, fjob *j)
 {
     td_source *owned = NULL;
@@ -383,7 +384,7 @@ static td_status run_file(worker *w, const td_program *p, int32_t as_of, const c
         st = td_type_document(p->schema.document_type, root, src, &w->unit, &u->r.findings,
                               &node);
         if (st == TD_OK)
-            st = td_eval_document(p, node, as_of, src, &w->unit, &u->r);
+            st = td_eval_document_at(p, node, dates, src, &w->unit, &u->r);
         if (st == TD_OK && !locate_id(u, root, src))
             st = TD_ENOMEM;
         td_arena_reset(&w->unit);
@@ -415,51 +416,91 @@ static bool same_group(const td_target_row *r, uint32_t target, const char *grou
            ((!r->group && !group) || (r->group && group && strcmp(r->group, group) == 0));
 }
 
-static bool group_grow(td_batch *b)
+/* The rows of the targets at one date, during the merge: the as-of date's (the batch's own
+ * fields) or a history date's. */
+typedef struct rowset {
+    td_target_row **rows;
+    size_t *n_rows, *cap_rows;
+    uint32_t **group_slots;
+    size_t *group_mask;
+} rowset;
+
+static rowset rows_now(td_batch *b)
 {
-    size_t size = b->group_slots ? (b->group_mask + 1) * 2 : 64;
+    rowset s = {&b->rows, &b->n_rows, &b->cap_rows, &b->group_slots, &b->group_mask};
+    return s;
+}
+
+static rowset rows_then(td_history_entry *h)
+{
+    rowset s = {&h->rows, &h->n_rows, &h->cap_rows, &h->group_slots, &h->group_mask};
+    return s;
+}
+
+static bool group_grow(rowset *s)
+{
+    size_t size = *s->group_slots ? (*s->group_mask + 1) * 2 : 64;
     uint32_t *slots = calloc(size, sizeof *slots);
     if (!slots)
         return false;
-    for (size_t i = 0; i < b->n_rows; i++) {
-        size_t k = group_hash(b->rows[i].target, b->rows[i].group) & (size - 1);
+    for (size_t i = 0; i < *s->n_rows; i++) {
+        size_t k = group_hash((*s->rows)[i].target, (*s->rows)[i].group) & (size - 1);
         while (slots[k])
             k = (k + 1) & (size - 1);
         slots[k] = (uint32_t)(i + 1);
     }
-    free(b->group_slots);
-    b->group_slots = slots;
-    b->group_mask = size - 1;
+    free(*s->group_slots);
+    *s->group_slots = slots;
+    *s->group_mask = size - 1;
     return true;
 }
 
-static td_status add_contrib(td_batch *b, const td_contrib *c)
+static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, double value)
 {
     if (c->target >= b->p->n_targets)
         return TD_EBUG;
     uint64_t h = group_hash(c->target, c->group);
-    size_t k = b->group_slots ? h & b->group_mask : 0;
-    for (; b->group_slots && b->group_slots[k]; k = (k + 1) & b->group_mask) {
-        td_target_row *r = &b->rows[b->group_slots[k] - 1];
+    size_t k = *s->group_slots ? h & *s->group_mask : 0;
+    for (; *s->group_slots && (*s->group_slots)[k]; k = (k + 1) & *s->group_mask) {
+        td_target_row *r = &(*s->rows)[(*s->group_slots)[k] - 1];
         if (same_group(r, c->target, c->group)) {
-            r->actual += c->value;
+            r->actual += value;
             return TD_OK;
         }
     }
-    if (b->n_rows >= UINT32_MAX - 1 ||
-        !grow((void **)&b->rows, &b->cap_rows, b->n_rows + 1, sizeof *b->rows))
+    if (*s->n_rows >= UINT32_MAX - 1 ||
+        !grow((void **)s->rows, s->cap_rows, *s->n_rows + 1, sizeof **s->rows))
         return TD_ENOMEM;
-    td_target_row *r = &b->rows[b->n_rows];
+    td_target_row *r = &(*s->rows)[*s->n_rows];
     memset(r, 0, sizeof *r);
     r->target = c->target;
     r->group = c->group ? td_arena_strdup(&b->strings, c->group) : NULL;
     if (c->group && !r->group)
         return TD_ENOMEM;
-    r->actual = c->value;
-    b->n_rows++;
-    if (!b->group_slots || b->n_rows * 2 > b->group_mask + 1)
-        return group_grow(b) ? TD_OK : TD_ENOMEM;
-    b->group_slots[k] = (uint32_t)b->n_rows;
+    r->actual = value;
+    (*s->n_rows)++;
+    if (!*s->group_slots || *s->n_rows * 2 > *s->group_mask + 1)
+        return group_grow(s) ? TD_OK : TD_ENOMEM;
+    (*s->group_slots)[k] = (uint32_t)*s->n_rows;
+    return TD_OK;
+}
+
+/* A unit's contribution: to the rows at the as-of date, and at each history date. */
+static td_status add_contrib(td_batch *b, const td_contrib *c, uint32_t n_history)
+{
+    td_status st = TD_OK;
+    if (c->now) {
+        rowset s = rows_now(b);
+        if ((st = add_share(b, &s, c, c->value)) != TD_OK)
+            return st;
+    }
+    for (uint32_t j = 0; c->hknown && j < n_history && j < b->n_history; j++) {
+        if (!c->hknown[j])
+            continue;
+        rowset s = rows_then(&b->history[j]);
+        if ((st = add_share(b, &s, c, c->hist[j])) != TD_OK)
+            return st;
+    }
     return TD_OK;
 }
 
@@ -648,7 +689,7 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
             !td_diag_set(&r->findings, &r->findings.items[i].cite, "%s", doc_cite))
             return TD_ENOMEM;
     for (uint32_t i = 0; i < r->n_contribs; i++)
-        if ((st = add_contrib(b, &r->contribs[i])) != TD_OK)
+        if ((st = add_contrib(b, &r->contribs[i], r->n_history)) != TD_OK)
             return st;
     if (r->stages && r->n_stages == b->n_stages)
         for (uint32_t i = 0; i < r->n_stages; i++)
@@ -684,44 +725,44 @@ static int cmp_row(const void *pa, const void *pb)
 
 /* Finishes the target rows: each target in program order (a row of 0 for a target nothing
  * contributed to), its groups sorted by name; then requirement, percent, met, severity. */
-static td_status finish_targets(td_batch *b)
+static td_status finish_rows(td_batch *b, rowset *s, int32_t as_of, bool count)
 {
     const td_program *p = b->p;
-    free(b->group_slots);
-    b->group_slots = NULL;
+    free(*s->group_slots);
+    *s->group_slots = NULL;
     bool *seen = calloc(p->n_targets + 1, sizeof *seen);
     if (!seen)
         return TD_ENOMEM;
-    for (size_t i = 0; i < b->n_rows; i++)
-        seen[b->rows[i].target] = true;
+    for (size_t i = 0; i < *s->n_rows; i++)
+        seen[(*s->rows)[i].target] = true;
     for (uint32_t t = 0; t < p->n_targets; t++) {
         if (seen[t])
             continue;
-        if (!grow((void **)&b->rows, &b->cap_rows, b->n_rows + 1, sizeof *b->rows)) {
+        if (!grow((void **)s->rows, s->cap_rows, *s->n_rows + 1, sizeof **s->rows)) {
             free(seen);
             return TD_ENOMEM;
         }
-        memset(&b->rows[b->n_rows], 0, sizeof b->rows[0]);
-        b->rows[b->n_rows++].target = t;
+        memset(&(*s->rows)[*s->n_rows], 0, sizeof **s->rows);
+        (*s->rows)[(*s->n_rows)++].target = t;
     }
     free(seen);
-    if (b->n_rows > 1)
-        qsort(b->rows, b->n_rows, sizeof *b->rows, cmp_row);
-    for (size_t i = 0; i < b->n_rows; i++) {
-        td_target_row *row = &b->rows[i];
+    if (*s->n_rows > 1)
+        qsort(*s->rows, *s->n_rows, sizeof **s->rows, cmp_row);
+    for (size_t i = 0; i < *s->n_rows; i++) {
+        td_target_row *row = &(*s->rows)[i];
         const td_target *tg = &p->targets[row->target];
         double req = 0;
         bool has_req = td_cexpr_const_number(tg->at_least, &req);
         bool due = true;
         if (tg->due && tg->due->op == TD_C_CONST && tg->due->value.kind == TD_V_DATE)
-            due = b->as_of >= tg->due->value.u.days;
+            due = as_of >= tg->due->value.u.days;
         row->has_required = has_req;
         row->required = req;
         row->met = !has_req || row->actual >= req;
         row->severity = row->met ? TD_SEV_INFO : due ? TD_SEV_ERROR : TD_SEV_INFO;
         row->has_percent = has_req && req > 0 && isfinite(row->actual);
         row->percent = row->has_percent ? 100.0 * row->actual / req : 0;
-        if (has_req) {
+        if (has_req && count) {
             b->sum.targets++;
             if (row->met)
                 b->sum.targets_met++;
@@ -731,6 +772,101 @@ static td_status finish_targets(td_batch *b)
                 b->sum.target_infos++;
         }
     }
+    return TD_OK;
+}
+
+static int32_t month_end(int32_t month)
+{
+    int32_t y = month >= 0 ? month / 12 : -((-month + 11) / 12);
+    uint32_t m = (uint32_t)(month - y * 12) + 1;
+    return (m == 12 ? td_days_from_civil(y + 1, 1, 1) : td_days_from_civil(y, m + 1, 1)) - 1;
+}
+
+/* The same row (target and group) in a history entry, or NULL. */
+static const td_target_row *row_then(const td_history_entry *h, const td_target_row *row)
+{
+    for (size_t i = 0; i < h->n_rows; i++)
+        if (same_group(&h->rows[i], row->target, row->group))
+            return &h->rows[i];
+    return NULL;
+}
+
+/* The pace of each requirement not yet due: what is still needed per month left, against
+ * what the last three months gave (from the history). */
+static void pace(td_batch *b)
+{
+    int32_t now_month = td_month_of_date(b->as_of);
+    for (size_t i = 0; i < b->n_rows; i++) {
+        td_target_row *row = &b->rows[i];
+        const td_target *tg = &b->p->targets[row->target];
+        if (!row->has_required || !tg->due || tg->due->op != TD_C_CONST ||
+            tg->due->value.kind != TD_V_DATE || b->as_of >= tg->due->value.u.days)
+            continue;
+        row->has_pace = true;
+        int32_t months = td_month_of_date(tg->due->value.u.days) - now_month;
+        row->pace_months = months > 0 ? (uint32_t)months : 1;
+        row->pace_needed = row->actual < row->required ? row->required - row->actual : 0;
+        row->pace_per_month = row->pace_needed / row->pace_months;
+        /* the last three months: from the end of the month three months back, or from the
+         * oldest month end of the history when the period is younger */
+        const td_history_entry *base = NULL;
+        uint32_t span = 0;
+        for (size_t k = b->n_history; k-- > 0;) {
+            int32_t m = td_month_of_date(b->history[k].as_of);
+            if (now_month - m > 3)
+                break;
+            base = &b->history[k];
+            span = (uint32_t)(now_month - m);
+        }
+        const td_target_row *then = base && span ? row_then(base, row) : NULL;
+        if (base && span) {
+            row->has_recent = true;
+            row->recent_months = span;
+            row->recent_per_month = (row->actual - (then ? then->actual : 0)) / span;
+        }
+        row->on_pace = row->pace_needed <= 0 ||
+                       (row->has_recent && row->recent_per_month >= row->pace_per_month);
+    }
+}
+
+/* Finishes the target rows: each target in program order (a row of 0 for a target nothing
+ * contributed to), its groups sorted by name; then requirement, percent, met, severity; the
+ * same at each history date; then the pace. */
+static td_status finish_targets(td_batch *b)
+{
+    rowset now = rows_now(b);
+    td_status st = finish_rows(b, &now, b->as_of, true);
+    for (size_t j = 0; j < b->n_history && st == TD_OK; j++) {
+        rowset then = rows_then(&b->history[j]);
+        st = finish_rows(b, &then, b->history[j].as_of, false);
+    }
+    if (st == TD_OK)
+        pace(b);
+    return st;
+}
+
+/* The history dates: the end of every month from the month the plan's period starts
+ * through the month before the as-of date (at most 100 years of them). */
+static td_status history_dates(td_batch *b)
+{
+    const td_plan_info *pl = &b->p->plan;
+    if (!pl->has_period)
+        return TD_OK;
+    int32_t from = td_month_of_date(pl->period_from), to = td_month_of_date(b->as_of) - 1;
+    if (to < from)
+        return TD_OK;
+    if (to - from >= 1200)
+        from = to - 1199;
+    size_t n = (size_t)(to - from + 1);
+    b->history = calloc(n, sizeof *b->history);
+    b->history_days = calloc(n, sizeof *b->history_days);
+    if (!b->history || !b->history_days)
+        return TD_ENOMEM;
+    b->n_history = n;
+    for (size_t k = 0; k < n; k++)
+        b->history[k].as_of = b->history_days[k] = month_end(from + (int32_t)k);
+    b->dates.history = b->history_days;
+    b->dates.n_history = (uint32_t)n;
     return TD_OK;
 }
 
@@ -775,7 +911,7 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        td_status st = run_file(&w, s->p, s->o->as_of, s->b->files[i], s->b->mem, &j);
+        td_status st = run_file(&w, s->p, &s->b->dates, s->b->files[i], s->b->mem, &j);
         pthread_mutex_lock(&s->mu);
         s->jobs[i % s->ring] = j;
         s->jobs[i % s->ring].done = true;
@@ -859,7 +995,7 @@ static td_status run_inline(shared *s)
     worker_init(&w);
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
-        st = run_file(&w, s->p, s->o->as_of, s->b->files[i], s->b->mem, &s->jobs[0]);
+        st = run_file(&w, s->p, &s->b->dates, s->b->files[i], s->b->mem, &s->jobs[0]);
         if (st == TD_OK)
             st = merge_file(s, i);
     }
@@ -879,6 +1015,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         return TD_ENOMEM;
     b->p = p;
     b->as_of = opts->as_of;
+    b->dates.as_of = opts->as_of;
+    b->dates.today = opts->today;
     td_arena_init(&b->strings, 64 * 1024);
     td_arena_init(&b->confirm, 0);
     td_status st = TD_OK;
@@ -894,6 +1032,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     b->n_stages = td_program_stage_slots(p);
     if (b->n_stages && !(b->stages = calloc(b->n_stages, sizeof *b->stages)))
         return TD_ENOMEM;
+    if (opts->history && (st = history_dates(b)) != TD_OK)
+        return st;
     if (!(b->file_first = calloc(b->n_files + 1, sizeof *b->file_first)))
         return TD_ENOMEM;
     s.p = p;
@@ -962,6 +1102,12 @@ void td_batch_free(td_batch *b)
     free(b->rows);
     free(b->stages);
     free(b->group_slots);
+    for (size_t i = 0; i < b->n_history; i++) {
+        free(b->history[i].rows);
+        free(b->history[i].group_slots);
+    }
+    free(b->history);
+    free(b->history_days);
     free(b->id_slots);
     td_source_free(b->confirm_src);
     td_arena_free(&b->confirm);

@@ -17,7 +17,25 @@ typedef struct td_target_row {
     td_severity severity;   /* of an unmet target: error when due at the as-of date, else info */
     bool has_percent;       /* required > 0 */
     double percent;         /* 100 * actual / required */
+    /* pace (as-of rows only): a requirement whose due date is after the as-of date */
+    bool has_pace;
+    double pace_needed;     /* still needed: required - actual, or 0 */
+    uint32_t pace_months;   /* months left until the due date (at least 1) */
+    double pace_per_month;  /* pace_needed / pace_months */
+    bool has_recent;        /* the history reaches back at least one month */
+    uint32_t recent_months; /* the last three months, or fewer when the period is younger */
+    double recent_per_month; /* what those months gave, per month */
+    bool on_pace;           /* nothing needed, or recent_per_month >= pace_per_month */
 } td_target_row;
+
+/* The target rows at one earlier date of the month-by-month history. */
+typedef struct td_history_entry {
+    int32_t as_of;          /* days: the end of a month */
+    td_target_row *rows;    /* owned: as td_batch.rows, at that date (no pace) */
+    size_t n_rows, cap_rows;
+    uint32_t *group_slots;  /* owned, merge only */
+    size_t group_mask;
+} td_history_entry;
 
 typedef struct td_batch_summary {
     size_t units;           /* unit documents, and files that yielded none (unreadable...) */
@@ -45,6 +63,13 @@ struct td_batch {
     uint64_t *stages;       /* owned: per workflow n_stages + 1 counters (0: no stage yet) */
     uint32_t n_stages;
     td_batch_summary sum;
+    /* month by month (td_batch_opts.history): the rows at the end of each month from the
+     * period's first through the one before the as-of date, oldest first; the as-of date's
+     * own are `rows` */
+    td_history_entry *history; /* owned */
+    size_t n_history;
+    int32_t *history_days;  /* owned: their dates, for the evaluation */
+    td_eval_dates dates;    /* what each unit is evaluated at */
     /* merge state */
     uint32_t *group_slots;  /* owned, merge only: open-addressing table of index + 1 into rows */
     size_t group_mask;

@@ -19,7 +19,8 @@ typedef struct frame {
     td_value it;                /* the element */
     const td_node *from;        /* the data list the element belongs to, or NULL: `previous` */
     const td_value *from_items; /* or the computed list; both NULL outside a list */
-    uint32_t position;          /* 1-based */
+    uint32_t position;          /* 1-based, among the items that happened (Decision 10) */
+    uint32_t raw;               /* index of the element in `from` (a data list) */
     td_value *lets;             /* entity frames: values of the criterion's lets, computed on */
     const td_cexpr *const *let_exprs; /* first use (a let only a message needs costs */
     bool *let_done;                   /* nothing while the rule holds) */
@@ -37,10 +38,11 @@ static frame mkframe(const frame *up, td_value it, uint32_t position)
 
 static td_value list_at(const td_vlist *l, uint32_t i);
 
-static frame in_list(frame f, const td_vlist *l)
+static frame in_list(frame f, const td_vlist *l, uint32_t raw)
 {
     f.from = l->node;
     f.from_items = l->items;
+    f.raw = raw;
     return f;
 }
 
@@ -50,14 +52,24 @@ typedef struct memo {
     const td_define *def;
     const td_node *node;
     td_value v;
+    int32_t lo, hi;     /* the as-of dates for which v holds */
 } memo;
 
 enum { MEMO_SLOTS = 64 }; /* power of two; a full table just stops remembering */
+
+/* Validity of a result over as-of dates (Decision 10): while evaluating at as_of, [lo, hi]
+ * narrows to the dates at which every event consulted would be read the same way and every
+ * use of as_of would give the same answer, so that the result holds for any as-of date in
+ * it. The month-by-month history evaluates again only at dates outside it. */
+#define DAY_MIN INT32_MIN
+#define DAY_MAX INT32_MAX
 
 typedef struct ev {
     const td_program *p;
     const td_node *root;
     int32_t as_of;
+    int32_t today;      /* the day the program runs; 0 when not known */
+    int32_t lo, hi;     /* validity of what was evaluated since the last reset */
     td_arena *a;
     bool oom;
     memo *memo; /* arena(unit): MEMO_SLOTS entries, or NULL until first use */
@@ -65,6 +77,55 @@ typedef struct ev {
 } ev;
 
 static const td_value ABSENT = {.kind = TD_V_ABSENT};
+
+static void narrow(ev *e, int32_t lo, int32_t hi)
+{
+    if (lo > e->lo)
+        e->lo = lo;
+    if (hi < e->hi)
+        e->hi = hi;
+}
+
+/* The first day of a date or month value of the data; false when it has none. */
+static bool first_day(const td_node *n, int32_t *day)
+{
+    if (!n || n->null || n->invalid)
+        return false;
+    if (n->type->kind == TD_T_DATE) {
+        *day = n->v.days;
+        return true;
+    }
+    if (n->type->kind == TD_T_MONTH) {
+        int32_t y = n->v.month >= 0 ? n->v.month / 12 : -((-n->v.month + 11) / 12);
+        *day = td_days_from_civil(y, (uint32_t)(n->v.month - y * 12) + 1, 1);
+        return true;
+    }
+    return false;
+}
+
+/* The date at which a record of a dated record type happened; false when it is not an
+ * event or carries no usable date (then it is simply there). */
+static bool event_day(const td_node *n, int32_t *day)
+{
+    if (!n || n->invalid || n->null || n->type->kind != TD_T_RECORD || !n->type->rec->dated)
+        return false;
+    return first_day(n->v.slots[n->type->rec->dated_slot], day);
+}
+
+/* Decision 10: whether record `n` had happened at the as-of date; an event dated after it
+ * is not there yet. A month happens on its first day. */
+static bool happened(ev *e, const td_node *n)
+{
+    int32_t day;
+    if (!event_day(n, &day))
+        return true;
+    if (day > e->as_of) {
+        narrow(e, DAY_MIN, day - 1);
+        return false;
+    }
+    narrow(e, day, DAY_MAX);
+    return true;
+}
 
 static td_value of_node(const td_node *n)
 {
@@ -126,6 +187,46 @@ static td_value of_node(const td_node *n)
 static td_value list_at(const td_vlist *l, uint32_t i)
 {
     return l->node ? of_node(l->node->v.list.items[i]) : l->items[i];
+}
+
+/* The value of data node `n` at the as-of date: a dated record that had not happened yet is
+ * absent, and a list of dated records skips them when it is walked. */
+static td_value val(ev *e, const td_node *n)
+{
+    if (n && !n->null && !n->invalid) {
+        if (n->type->kind == TD_T_RECORD && !happened(e, n)) {
+            td_value v = {.kind = TD_V_ABSENT, .node = n};
+            return v;
+        }
+        if (n->type->kind == TD_T_LIST && n->type->elem->kind == TD_T_RECORD &&
+            n->type->elem->rec->dated) {
+            td_value v = of_node(n);
+            v.u.list.dated = true;
+            return v;
+        }
+    }
+    return of_node(n);
+}
+
+/* The index of the first item at or after `i` that is there at the as-of date; l->n when
+ * none is. */
+static uint32_t list_skip(ev *e, const td_vlist *l, uint32_t i)
+{
+    if (l->dated)
+        while (i < l->n && !happened(e, l->node->v.list.items[i]))
+            i++;
+    return i;
+}
+
+/* Items of a list at the as-of date. */
+static uint32_t list_len(ev *e, const td_vlist *l)
+{
+    if (!l->dated)
+        return l->n;
+    uint32_t n = 0;
+    for (uint32_t i = list_skip(e, l, 0); i < l->n; i = list_skip(e, l, i + 1))
+        n++;
+    return n;
 }
 
 static bool usable(const td_value *v)
@@ -202,8 +303,11 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
         h ^= h >> 9;
         for (uint32_t k = 0; k < MEMO_SLOTS; k++) {
             memo *m = &e->memo[(h + k) & (MEMO_SLOTS - 1)];
-            if (m->def == def && m->node == rec->u.rec)
+            if (m->def == def && m->node == rec->u.rec && m->lo <= e->as_of &&
+                e->as_of <= m->hi) {
+                narrow(e, m->lo, m->hi);
                 return m->v;
+            }
             if (!m->def) {
                 if (e->memo_used < MEMO_SLOTS * 3 / 4)
                     slot = m;
@@ -212,13 +316,19 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
         }
     }
     frame fr = mkframe(NULL, *rec, 1);
+    int32_t lo = e->lo, hi = e->hi;
+    e->lo = DAY_MIN;
+    e->hi = DAY_MAX;
     td_value v = eval(e, def->expr, &fr);
     if (slot && !e->oom) {
         slot->def = def;
         slot->node = rec->u.rec;
         slot->v = v;
+        slot->lo = e->lo;
+        slot->hi = e->hi;
         e->memo_used++;
     }
+    narrow(e, lo, hi);
     return v;
 }
 
@@ -257,11 +367,11 @@ static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
 /* Field `slot` of record node `rec`. A field the data leave out is blamed on the record that
  * lacks it, so that a finding about it points at that mapping (`congress:`), not at the top
  * of the document. */
-static td_value slot_value(const td_node *rec, uint32_t slot)
+static td_value slot_value(ev *e, const td_node *rec, uint32_t slot)
 {
     const td_node *n = rec->v.slots[slot];
     if (n)
-        return of_node(n);
+        return val(e, n);
     td_value v = ABSENT;
     v.node = rec;
     return v;
@@ -273,16 +383,18 @@ static td_value get_field(ev *e, const td_cexpr *c, td_value base)
     if (base.kind == TD_V_RECORD) {
         if (c->def)
             return eval_define(e, c->def, &base);
-        return slot_value(base.u.rec, c->slot);
+        return slot_value(e, base.u.rec, c->slot);
     }
     if (base.kind != TD_V_LIST)
         return ABSENT;
     lbuild b = {0};
-    for (uint32_t i = 0; i < base.u.list.n; i++) {
+    for (uint32_t i = list_skip(e, &base.u.list, 0); i < base.u.list.n;
+         i = list_skip(e, &base.u.list, i + 1)) {
         td_value el = list_at(&base.u.list, i);
         td_value fv = get_field(e, c, el);
         if (fv.kind == TD_V_LIST && c->type->elem == fv.u.list.elem) {
-            for (uint32_t k = 0; k < fv.u.list.n; k++)
+            for (uint32_t k = list_skip(e, &fv.u.list, 0); k < fv.u.list.n;
+                 k = list_skip(e, &fv.u.list, k + 1))
                 lpush(e, &b, list_at(&fv.u.list, k));
         } else if (usable(&fv)) {
             lpush(e, &b, fv);
@@ -291,10 +403,13 @@ static td_value get_field(ev *e, const td_cexpr *c, td_value base)
     return vlist(&b, c->type->elem, base.node);
 }
 
-/* Iterates list `l` with a frame below `f`; calls back with the element frame. */
+/* Iterates list `l` (the items there at the as-of date) with a frame below `f`; calls back
+ * with the element frame. */
 #define FOR_EACH(e, l, f, fr, i)                                                                   \
-    for (uint32_t i = 0; i < (l).n; i++)                                                           \
-        for (frame fr = in_list(mkframe((f), list_at(&(l), i), i + 1), &(l)), *fr##_once = &fr;    \
+    for (uint32_t i = list_skip((e), &(l), 0), i##_pos = 1; i < (l).n;                             \
+         i = list_skip((e), &(l), i + 1), i##_pos++)                                               \
+        for (frame fr = in_list(mkframe((f), list_at(&(l), i), i##_pos), &(l), i),                 \
+                   *fr##_once = &fr;                                                               \
              fr##_once; fr##_once = NULL)
 
 static bool truthy(const td_value *v)
@@ -459,6 +574,91 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
     }
 }
 
+/* as_of, month_of(as_of) or year_of(as_of): 1, 2 or 3 (a day, a month, a year); else 0. */
+static int asof_grain(const td_cexpr *c)
+{
+    if (c->op == TD_C_ASOF)
+        return 1;
+    if ((c->op == TD_C_MONTH_OF || c->op == TD_C_YEAR_OF) && c->a->op == TD_C_ASOF)
+        return c->op == TD_C_MONTH_OF ? 2 : 3;
+    return 0;
+}
+
+/* The first and last day of the day, month or year that value x names at `grain`. */
+static bool grain_days(int grain, const td_value *x, int32_t *first, int32_t *last)
+{
+    if (grain == 1 && x->kind == TD_V_DATE) {
+        *first = *last = x->u.days;
+        return true;
+    }
+    int64_t y, m;
+    if (grain == 2 && x->kind == TD_V_MONTH) {
+        y = x->u.month >= 0 ? x->u.month / 12 : -((-(int64_t)x->u.month + 11) / 12);
+        m = x->u.month - y * 12;
+    } else if (grain == 3 && x->kind == TD_V_INT && x->u.i > -10000 && x->u.i < 10000) {
+        y = x->u.i;
+        m = -1;
+    } else {
+        return false;
+    }
+    if (y < -10000 || y > 10000)
+        return false;
+    if (m < 0) {
+        *first = td_days_from_civil((int32_t)y, 1, 1);
+        *last = td_days_from_civil((int32_t)y + 1, 1, 1) - 1;
+    } else {
+        *first = td_days_from_civil((int32_t)y, (uint32_t)m + 1, 1);
+        *last = (m == 11 ? td_days_from_civil((int32_t)y + 1, 1, 1)
+                         : td_days_from_civil((int32_t)y, (uint32_t)m + 2, 1)) - 1;
+    }
+    return true;
+}
+
+/* A comparison of as_of (or its month or year), g, with a value x: its answer changes only
+ * where as_of crosses the day, month or year that x names, so it holds on one side of it. */
+static td_value cmp_asof(ev *e, const td_cexpr *c, const frame *f, int grain, bool g_left)
+{
+    td_value x = eval(e, g_left ? c->b : c->a, f);
+    if (!usable(&x))
+        return ABSENT;
+    int32_t saved_lo = e->lo, saved_hi = e->hi;
+    td_value g = eval(e, g_left ? c->a : c->b, f); /* narrows to its day, month or year */
+    int32_t first, last;
+    bool known = usable(&g) && grain_days(grain, &x, &first, &last);
+    if (!usable(&g))
+        return ABSENT;
+    int r = compare(&g, &x); /* g against x */
+    td_op op = (td_op)c->sub;
+    if (!g_left) /* x OP g is g OP' x */
+        op = op == TD_OP_LT ? TD_OP_GT : op == TD_OP_GT ? TD_OP_LT
+           : op == TD_OP_LE ? TD_OP_GE : op == TD_OP_GE ? TD_OP_LE : op;
+    /* where g(d) stands against x: before (d < first), within, or after (d > last); a
+     * value of another kind (a year compared with a number out of any calendar) keeps the
+     * narrowing of g itself */
+    if (known) {
+        e->lo = saved_lo;
+        e->hi = saved_hi;
+    }
+    if (!known)
+        ;
+    else if (r < 0)
+        narrow(e, DAY_MIN, first - 1);
+    else if (r > 0)
+        narrow(e, last + 1, DAY_MAX);
+    else
+        narrow(e, first, last);
+    bool res;
+    switch (op) {
+    case TD_OP_EQ: res = r == 0; break;
+    case TD_OP_NE: res = r != 0; break;
+    case TD_OP_LT: res = r < 0; break;
+    case TD_OP_LE: res = r <= 0; break;
+    case TD_OP_GT: res = r > 0; break;
+    default: res = r >= 0; break;
+    }
+    return vbool(res, x.node);
+}
+
 static td_value eval(ev *e, const td_cexpr *c, const frame *f)
 {
     if (e->oom)
@@ -472,13 +672,14 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     case TD_C_ASOF: {
         td_value v = {.kind = TD_V_DATE};
         v.u.days = e->as_of;
+        narrow(e, e->as_of, e->as_of); /* a value that changes every day */
         return v;
     }
     case TD_C_FIELD: {
         const frame *fr = frame_up(f, c->up);
         if (!fr || fr->it.kind != TD_V_RECORD)
             return ABSENT;
-        return slot_value(fr->it.u.rec, c->slot);
+        return slot_value(e, fr->it.u.rec, c->slot);
     }
     case TD_C_DEFINE: {
         const frame *fr = frame_up(f, c->up);
@@ -503,8 +704,16 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         if (!fr || fr->position < 2)
             return ABSENT;
         /* computed only when asked for: most rules never look back */
-        if (fr->from)
-            return of_node(fr->from->v.list.items[fr->position - 2]);
+        if (fr->from) {
+            for (uint32_t k = fr->raw; k-- > 0;) {
+                const td_node *item = fr->from->v.list.items[k];
+                bool dated = fr->from->type->elem->kind == TD_T_RECORD &&
+                             fr->from->type->elem->rec->dated;
+                if (!dated || happened(e, item))
+                    return of_node(item);
+            }
+            return ABSENT;
+        }
         return fr->from_items ? fr->from_items[fr->position - 2] : ABSENT;
     }
     case TD_C_POSITION: {
@@ -541,6 +750,9 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         return vbool(is_and, a.node ? a.node : b.node);
     }
     case TD_C_CMP: {
+        int grain = asof_grain(c->a);
+        if (grain || (grain = asof_grain(c->b)) != 0)
+            return cmp_asof(e, c, f, grain, asof_grain(c->a) != 0);
         td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
         if (!usable(&a) || !usable(&b))
             return ABSENT;
@@ -572,7 +784,8 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
                     x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
             }
         } else if (l.kind == TD_V_LIST) {
-            for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
+            for (uint32_t i = list_skip(e, &l.u.list, 0); i < l.u.list.n && !found;
+                 i = list_skip(e, &l.u.list, i + 1)) {
                 td_value x = list_at(&l.u.list, i);
                 found = usable(&x) && compare(&a, &x) == 0;
             }
@@ -596,7 +809,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         bool empty = true;
         if (a.kind == TD_V_LIST) {
-            empty = a.u.list.n == 0;
+            empty = list_skip(e, &a.u.list, 0) == a.u.list.n;
         } else if (a.kind == TD_V_TEXT) {
             empty = td_text_blank(a.u.text.s, a.u.text.len);
         }
@@ -605,7 +818,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     case TD_C_LENGTH: {
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_LIST)
-            return vint(a.u.list.n, a.node);
+            return vint(list_len(e, &a.u.list), a.node);
         if (a.kind != TD_V_TEXT)
             return ABSENT;
         int64_t n = 0;
@@ -634,15 +847,36 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         return a;
     }
     case TD_C_MONTH_OF: {
+        int32_t lo = e->lo, hi = e->hi;
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_DATE)
             return ABSENT;
         td_value v = {.kind = TD_V_MONTH, .node = a.node};
         v.u.month = td_month_of_date(a.u.days);
+        if (c->a->op == TD_C_ASOF) { /* the same all month long */
+            int32_t first, last;
+            e->lo = lo;
+            e->hi = hi;
+            if (grain_days(2, &v, &first, &last))
+                narrow(e, first, last);
+            else
+                narrow(e, a.u.days, a.u.days);
+        }
         return v;
     }
     case TD_C_YEAR_OF: {
+        int32_t lo = e->lo, hi = e->hi;
         td_value a = eval(e, c->a, f);
+        if (c->a->op == TD_C_ASOF && a.kind == TD_V_DATE) { /* the same all year long */
+            td_value y = vint(td_month_of_date(a.u.days) / 12, NULL);
+            int32_t first, last;
+            e->lo = lo;
+            e->hi = hi;
+            if (grain_days(3, &y, &first, &last))
+                narrow(e, first, last);
+            else
+                narrow(e, a.u.days, a.u.days);
+        }
         if (a.kind == TD_V_MONTH)
             return vint(a.u.month / 12, a.node);
         if (a.kind != TD_V_DATE)
@@ -795,6 +1029,7 @@ typedef struct unitctx {
     ev e;
     const td_source *src;
     td_unit_result *res;
+    const int32_t *history; /* res->n_history earlier as-of dates, oldest first */
     char path[512]; /* data path of the current entity, written by build_path */
     size_t path_len;
     const td_epath *cur_path;  /* the path being visited */
@@ -825,9 +1060,9 @@ static uint32_t key_width(const td_diagnostic *x)
     return w ? w : 1;
 }
 
-static void add_finding(unitctx *u, td_severity sev, const char *rule, const char *cite,
-                        const char *label, const td_node *blame, const td_node *entity,
-                        const char *msg, const char *hint)
+static td_diagnostic *add_finding(unitctx *u, td_severity sev, const char *rule,
+                                  const char *cite, const char *label, const td_node *blame,
+                                  const td_node *entity, const char *msg, const char *hint)
 {
     const td_node *at = blame ? blame : entity;
     bool use_key =
@@ -841,7 +1076,7 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
     td_diagnostic *x = td_diag_at_lc(d, sev, "rule", u->src, line ? line : u->res->line,
                                      line ? col : 1, width, "%s", msg);
     if (!x)
-        return;
+        return NULL;
     if (use_key)
         x->width = key_width(x);
     x->doc = u->res->doc;
@@ -854,6 +1089,7 @@ static void add_finding(unitctx *u, td_severity sev, const char *rule, const cha
     td_diag_set(d, &x->path, "%s", u->path_len ? u->path : "");
     if (hint)
         td_diag_set(d, &x->hint, "%s", hint);
+    return x;
 }
 
 /* ---------- entities ---------- */
@@ -913,22 +1149,36 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
     const td_node *child = rec->v.slots[path->slots[step]];
     if (!child || child->invalid || child->null || step >= MAX_DEPTH)
         return;
+    /* Decision 10: an event after the as-of date is not visited; each entity starts from
+     * the validity of the path that reached it */
+    int32_t lo = u->e.lo, hi = u->e.hi;
     if (child->type->kind == TD_T_LIST) {
+        uint32_t position = 0;
         for (uint32_t i = 0; i < child->v.list.n; i++) {
             const td_node *item = child->v.list.items[i];
             if (!item || item->invalid || item->type->kind != TD_T_RECORD)
                 continue;
-            u->index[step] = i;
-            frame fr = mkframe(f, of_node(item), i + 1);
-            fr.from = child;
+            bool there = happened(&u->e, item);
+            if (there) {
+                u->index[step] = i;
+                frame fr = mkframe(f, of_node(item), ++position);
+                fr.from = child;
+                fr.raw = i;
+                if (keep(u, path, step, &fr))
+                    visit(u, path, step + 1, &fr, fn, arg);
+            }
+            u->e.lo = lo;
+            u->e.hi = hi;
+        }
+    } else if (child->type->kind == TD_T_RECORD) {
+        if (happened(&u->e, child)) {
+            u->index[step] = UINT32_MAX;
+            frame fr = mkframe(f, of_node(child), 1);
             if (keep(u, path, step, &fr))
                 visit(u, path, step + 1, &fr, fn, arg);
         }
-    } else if (child->type->kind == TD_T_RECORD) {
-        u->index[step] = UINT32_MAX;
-        frame fr = mkframe(f, of_node(child), 1);
-        if (keep(u, path, step, &fr))
-            visit(u, path, step + 1, &fr, fn, arg);
+        u->e.lo = lo;
+        u->e.hi = hi;
     }
 }
 
@@ -1059,8 +1309,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
         const td_node *prev_date = NULL;
         for (uint32_t i = 0; i < hist->v.list.n; i++) {
             const td_node *entry = hist->v.list.items[i];
-            if (!entry || entry->invalid)
-                continue;
+            if (!entry || entry->invalid || !happened(&u->e, entry))
+                continue; /* Decision 10: not done yet at the as-of date */
             const td_node *sn = entry->v.slots[w->state_slot];
             const td_node *dn = entry->v.slots[w->date_slot];
             /* a key written with no value is missing; keep where it is written */
@@ -1177,40 +1427,144 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
         u->res->stages[arg->stage_base + (uint32_t)(last + 1)]++;
 }
 
-/* ---------- targets ---------- */
+/* ---------- events (Decision 10) ---------- */
 
-static void add_contrib(unitctx *u, uint32_t target, const char *group, double value, bool member)
+static const td_record *record_of(const td_type *t)
 {
-    td_unit_result *res = u->res;
-    for (uint32_t i = 0; i < res->n_contribs; i++) {
-        td_contrib *c = &res->contribs[i];
-        if (c->target == target &&
-            ((!c->group && !group) || (c->group && group && strcmp(c->group, group) == 0))) {
-            c->value += value;
-            c->member |= member;
-            return;
-        }
-    }
-    if (res->n_contribs == res->cap_contribs) {
-        uint32_t cap = res->cap_contribs ? res->cap_contribs * 2 : 8;
-        td_contrib *nw = realloc(res->contribs, cap * sizeof *nw);
-        if (!nw) {
-            u->e.oom = true;
-            return;
-        }
-        res->contribs = nw;
-        res->cap_contribs = cap;
-    }
-    td_contrib *c = &res->contribs[res->n_contribs];
-    c->target = target;
-    c->group = group ? strdup(group) : NULL;
-    if (group && !c->group) {
+    if (t && t->kind == TD_T_LIST)
+        t = t->elem;
+    return t && t->kind == TD_T_RECORD ? t->rec : NULL;
+}
+
+/* One finding about the date of an event, located at it, with the data path `path`. */
+static void event_finding(unitctx *u, td_severity sev, const char *rule, const td_record *rec,
+                          const td_node *at, const char *path, const char *msg)
+{
+    if (!msg) {
         u->e.oom = true;
         return;
     }
-    c->value = value;
-    c->member = member;
-    res->n_contribs++;
+    u->cur_path = NULL;
+    td_diagnostic *x = add_finding(u, sev, rule, rec->cite, rec->label, at, at, msg, NULL);
+    if (x && !td_diag_set(&u->res->findings, &x->path, "%s", path))
+        u->e.oom = true;
+}
+
+/* Reports once each event dated after the as-of date (info: not counted at this review)
+ * and each dated after today (an error: it cannot have happened). Walks only the records
+ * from which a dated one can be reached; `path` (len bytes used) is the data path of n. */
+static void walk_events(unitctx *u, const td_node *n, char *path, size_t len, size_t cap)
+{
+    const td_record *rec = n->type->rec;
+    if (rec->dated) {
+        const td_node *dn = n->v.slots[rec->dated_slot];
+        int32_t day;
+        if (first_day(dn, &day) && (day > u->e.as_of || (u->e.today && day > u->e.today))) {
+            char v[16], asof[11];
+            bool month = dn->type->kind == TD_T_MONTH;
+            const char *field = rec->fields[rec->dated_slot].name;
+            char *fpath = td_arena_printf(u->e.a, "%s%s%s", path, len ? "." : "", field);
+            if (month)
+                td_format_month(dn->v.month, v);
+            else
+                td_format_date(dn->v.days, v);
+            if (u->e.today && day > u->e.today) {
+                td_format_date(u->e.today, asof);
+                event_finding(u, TD_SEV_ERROR, "data.after_today", rec, dn, fpath ? fpath : path,
+                              td_arena_printf(u->e.a,
+                                              "%s %s is after today (%s): it cannot have "
+                                              "happened yet; correct the %s, or record it once "
+                                              "it is done",
+                                              field, v, asof, month ? "month" : "date"));
+            } else {
+                td_format_date(u->e.as_of, asof);
+                event_finding(u, TD_SEV_INFO, "data.after_as_of", rec, dn, fpath ? fpath : path,
+                              td_arena_printf(u->e.a,
+                                              "%s %s is after the as-of date %s: not counted at "
+                                              "this review; it counts at a review on or after "
+                                              "that %s",
+                                              field, v, asof, month ? "month" : "date"));
+            }
+            if (day > u->e.as_of)
+                return; /* what it holds had not happened either */
+        }
+    }
+    for (uint32_t k = 0; k < rec->n_fields && !u->e.oom; k++) {
+        const td_field *fd = &rec->fields[k];
+        const td_record *sub = record_of(fd->type);
+        const td_node *child = n->v.slots[fd->slot];
+        if (!sub || !sub->holds_events || !child || child->null || child->invalid)
+            continue;
+        int w = snprintf(path + len, cap - len, "%s%s", len ? "." : "", fd->name);
+        size_t l2 = w > 0 && (size_t)w < cap - len ? len + (size_t)w : len;
+        if (child->type->kind == TD_T_RECORD) {
+            walk_events(u, child, path, l2, cap);
+        } else {
+            for (uint32_t i = 0; i < child->v.list.n && !u->e.oom; i++) {
+                const td_node *item = child->v.list.items[i];
+                if (!item || item->invalid || item->null || item->type->kind != TD_T_RECORD)
+                    continue;
+                int w2 = snprintf(path + l2, cap - l2, "[%u]", i);
+                size_t l3 = w2 > 0 && (size_t)w2 < cap - l2 ? l2 + (size_t)w2 : l2;
+                walk_events(u, item, path, l3, cap);
+            }
+        }
+        path[len] = '\0';
+    }
+}
+
+/* ---------- targets ---------- */
+
+/* Adds a share to the unit's contribution to (target, group): at the as-of date when `when`
+ * is UINT32_MAX, else at history date number `when`. */
+static void add_contrib(unitctx *u, uint32_t target, const char *group, double value, bool member,
+                        uint32_t when)
+{
+    td_unit_result *res = u->res;
+    td_contrib *c = NULL;
+    for (uint32_t i = 0; i < res->n_contribs && !c; i++) {
+        td_contrib *x = &res->contribs[i];
+        if (x->target == target &&
+            ((!x->group && !group) || (x->group && group && strcmp(x->group, group) == 0)))
+            c = x;
+    }
+    if (!c) {
+        if (res->n_contribs == res->cap_contribs) {
+            uint32_t cap = res->cap_contribs ? res->cap_contribs * 2 : 8;
+            td_contrib *nw = realloc(res->contribs, cap * sizeof *nw);
+            if (!nw) {
+                u->e.oom = true;
+                return;
+            }
+            res->contribs = nw;
+            res->cap_contribs = cap;
+        }
+        c = &res->contribs[res->n_contribs];
+        memset(c, 0, sizeof *c);
+        c->target = target;
+        c->group = group ? strdup(group) : NULL;
+        if (group && !c->group) {
+            u->e.oom = true;
+            return;
+        }
+        res->n_contribs++;
+    }
+    if (when == UINT32_MAX) {
+        c->value += value;
+        c->member |= member;
+        c->now = true;
+        return;
+    }
+    if (!c->hist) {
+        c->hist = calloc(res->n_history, sizeof *c->hist);
+        c->hknown = calloc(res->n_history, sizeof *c->hknown);
+        if (!c->hist || !c->hknown) {
+            u->e.oom = true;
+            return;
+        }
+    }
+    c->hist[when] += value;
+    c->hknown[when] = true;
 }
 
 typedef struct target_arg {
@@ -1218,36 +1572,76 @@ typedef struct target_arg {
     uint32_t index;
 } target_arg;
 
+/* One entity's share of a target at the current as-of date; false when it makes no group
+ * known. */
+static bool target_share(unitctx *u, const frame *f, const td_target *t, const char **group,
+                         double *value, bool *in)
+{
+    *group = NULL;
+    *in = true;
+    *value = 0;
+    if (t->where) {
+        td_value w = eval(&u->e, t->where, f);
+        *in = truthy(&w);
+    }
+    if (t->by) {
+        td_value k = eval(&u->e, t->by, f);
+        if (!usable(&k) && !*in)
+            return false; /* no group to make known */
+        *group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
+        if (!*group) {
+            u->e.oom = true;
+            return false;
+        }
+    }
+    if (*in) {
+        if (t->sum) {
+            td_value s = eval(&u->e, t->sum, f);
+            *value = usable(&s) ? num_of(&s) : 0;
+        } else {
+            *value = 1;
+        }
+    }
+    return true;
+}
+
+/* The entity's share at the as-of date, then at each history date (Decision 10: every event
+ * carries its date, so the data tell how they stood then). A result holds over the dates its
+ * validity covers, so the entity is evaluated again only at dates outside it. */
 static void run_target(unitctx *u, const frame *f, const void *argp)
 {
     const target_arg *arg = argp;
     const td_target *t = arg->t;
-    const char *group = NULL;
-    bool in = true;
-    if (t->where) {
-        td_value w = eval(&u->e, t->where, f);
-        in = truthy(&w);
-    }
-    if (t->by) {
-        td_value k = eval(&u->e, t->by, f);
-        if (!usable(&k) && !in)
-            return; /* no group to make known */
-        group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
-        if (!group) {
-            u->e.oom = true;
-            return;
+    const char *group;
+    double value;
+    bool in;
+    bool has = target_share(u, f, t, &group, &value, &in);
+    if (has)
+        add_contrib(u, arg->index, group, value, in, UINT32_MAX);
+    uint32_t n = u->res->n_history;
+    if (!n || u->e.oom)
+        return;
+    const int32_t as_of = u->e.as_of;
+    int32_t lo = u->e.lo, hi = u->e.hi;
+    for (uint32_t j = 0; j < n && !u->e.oom; j++) {
+        int32_t day = u->history[j];
+        if (day < lo || day > hi) {
+            /* evaluate again at that date: the path to the entity first */
+            u->e.as_of = day;
+            u->e.lo = DAY_MIN;
+            u->e.hi = DAY_MAX;
+            bool there = true;
+            for (const frame *x = f; x && there; x = x->up)
+                if (x->it.kind == TD_V_RECORD)
+                    there = happened(&u->e, x->it.u.rec);
+            has = there && target_share(u, f, t, &group, &value, &in);
+            lo = u->e.lo;
+            hi = u->e.hi;
+            u->e.as_of = as_of;
         }
+        if (has)
+            add_contrib(u, arg->index, group, value, in, j);
     }
-    double value = 0;
-    if (in) {
-        if (t->sum) {
-            td_value s = eval(&u->e, t->sum, f);
-            value = usable(&s) ? num_of(&s) : 0;
-        } else {
-            value = 1;
-        }
-    }
-    add_contrib(u, arg->index, group, value, in);
 }
 
 /* ---------- entry points ---------- */
@@ -1269,8 +1663,11 @@ void td_unit_result_free(td_unit_result *r)
         free(r->values[i]);
     free(r->values);
     td_diag_free(&r->findings);
-    for (uint32_t i = 0; i < r->n_contribs; i++)
+    for (uint32_t i = 0; i < r->n_contribs; i++) {
         free(r->contribs[i].group);
+        free(r->contribs[i].hist);
+        free(r->contribs[i].hknown);
+    }
     free(r->contribs);
     free(r->stages);
     memset(r, 0, sizeof *r);
@@ -1303,14 +1700,27 @@ static char *report_field(unitctx *u, const td_define *def, const frame *root)
 td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_of,
                            const td_source *src, td_arena *a, td_unit_result *res)
 {
+    td_eval_dates dates = {.as_of = as_of};
+    return td_eval_document_at(p, root, &dates, src, a, res);
+}
+
+td_status td_eval_document_at(const td_program *p, const td_node *root,
+                              const td_eval_dates *dates, const td_source *src, td_arena *a,
+                              td_unit_result *res)
+{
     unitctx u;
     memset(&u, 0, sizeof u);
     u.e.p = p;
     u.e.root = root;
-    u.e.as_of = as_of;
+    u.e.as_of = dates->as_of;
+    u.e.today = dates->today;
+    u.e.lo = DAY_MIN;
+    u.e.hi = DAY_MAX;
     u.e.a = a;
     u.src = src;
     u.res = res;
+    u.history = dates->history;
+    res->n_history = dates->history ? dates->n_history : 0;
     if (!root || root->invalid || root->type->kind != TD_T_RECORD)
         return TD_OK;
     res->typed = true;
@@ -1349,7 +1759,13 @@ td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_
     }
     for (uint32_t i = 0; i < p->n_targets && !u.e.oom; i++) {
         target_arg arg = {&p->targets[i], i};
+        u.e.lo = DAY_MIN;
+        u.e.hi = DAY_MAX;
         visit(&u, &p->targets[i].path, 0, &top, run_target, &arg);
+    }
+    if (root->type->rec->holds_events && !u.e.oom) {
+        char path[512] = "";
+        walk_events(&u, root, path, 0, sizeof path);
     }
     if (u.e.oom || res->findings.oom)
         return TD_ENOMEM;

@@ -13,6 +13,9 @@ typedef struct td_contrib {
     char *group;            /* owned */
     double value;
     bool member;
+    bool now;               /* a share at the as-of date (else only at history dates) */
+    double *hist;           /* owned, n_history shares at the history dates, or NULL */
+    bool *hknown;           /* owned, n_history: a share at that date (its group known) */
 } td_contrib;
 
 /* What the batch keeps of one unit document once its arena is reset. All owned. */
@@ -29,10 +32,21 @@ typedef struct td_unit_result {
     uint32_t n_contribs, cap_contribs;
     uint32_t *stages;       /* per workflow, n_stages + 1 counters (index 0: no stage yet) */
     uint32_t n_stages;
+    uint32_t n_history;     /* history dates the contributions carry (td_eval_dates) */
 } td_unit_result;
 
 void td_unit_result_init(td_unit_result *r);
 void td_unit_result_free(td_unit_result *r);
+
+/* The dates an evaluation is made at (days since 1970-01-01). */
+typedef struct td_eval_dates {
+    int32_t as_of;
+    int32_t today;          /* the day the program runs: an event after it is an error;
+                             * 0 when not known (no date is judged against it) */
+    const int32_t *history; /* n_history earlier dates, oldest first, each before as_of, at
+                             * which the targets' shares are computed too (borrowed) */
+    uint32_t n_history;
+} td_eval_dates;
 
 /* Evaluates every criterion and workflow of `p` on the document `root` at date `as_of`
  * (days), and computes the document's shares of the targets. Findings are located in
@@ -40,6 +54,13 @@ void td_unit_result_free(td_unit_result *r);
  * TD_ENOMEM only; wrong data is findings. */
 td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_of,
                            const td_source *src, td_arena *a, td_unit_result *res);
+
+/* The same at `dates`: events after today are errors, those after the as-of date are
+ * reported once as info and count toward nothing (Decision 10), and each contribution also
+ * carries its shares at the history dates (res->n_history of them). */
+td_status td_eval_document_at(const td_program *p, const td_node *root,
+                              const td_eval_dates *dates, const td_source *src, td_arena *a,
+                              td_unit_result *res);
 
 /* Total number of stage counters of a program's workflows (for td_unit_result.stages). */
 uint32_t td_program_stage_slots(const td_program *p);

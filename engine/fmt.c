@@ -901,6 +901,10 @@ static void lay_record(fmt *f, const td_decl *d)
         sb_puts(&f->cur, " cite ");
         put_str(f, &f->cur, d->cite);
     }
+    if (d->dated) {
+        sb_puts(&f->cur, " dated ");
+        sb_puts(&f->cur, d->dated);
+    }
     sb_puts(&f->cur, " {");
     uint32_t prev = brace_end(f, span_end(d->name_span));
     end_unit(f, d->span.off, prev, 0);

@@ -200,6 +200,8 @@ td_decl *ast_decl_enum(td_parse *p, const char *name, td_span name_sp, td_vec it
                        td_span sp);
 td_decl *ast_decl_record(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
                          td_str label, td_str cite, td_vec fields, td_span sp);
+/* Sets the `dated FIELD` of a record or extend declaration (`field` NULL: none); returns d. */
+td_decl *ast_record_dated(td_parse *p, td_decl *d, const char *field, td_span field_sp);
 td_decl *ast_decl_document(td_parse *p, const char *name, td_span name_sp, td_span sp);
 td_decl *ast_decl_define(td_parse *p, const char *record, td_span record_sp,
                          const char *member, td_span member_sp, td_str label, td_expr *value,

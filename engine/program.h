@@ -23,6 +23,7 @@ typedef struct td_vlist {
     td_value *items;        /* a computed list; arena(unit) */
     uint32_t n;
     const td_type *elem;    /* element type */
+    bool dated;             /* a data list of dated records: skip those after the as-of date */
 } td_vlist;
 
 struct td_value {

@@ -1390,6 +1390,68 @@ static void declare_record(rs *r, const td_decl *d)
     sc->records = arr;
 }
 
+/* The type a field's values are records of (a record, or a list of records), or NULL. */
+static const td_record *record_of(const td_type *t)
+{
+    if (t && t->kind == TD_T_LIST)
+        t = t->elem;
+    return t && t->kind == TD_T_RECORD ? t->rec : NULL;
+}
+
+/* `record NAME dated FIELD`: the field must be a date or a month of the record, and a record
+ * is dated by one field only. Then marks the records from which a dated one can be reached,
+ * so that evaluation looks for events only where there can be some (Decision 10). */
+static void dated_records(rs *r)
+{
+    td_schema *sc = &r->p->schema;
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if ((d->kind != TD_D_RECORD && d->kind != TD_D_EXTEND) || !d->dated)
+            continue;
+        td_record *rec = find_record(r, d->name);
+        if (!rec)
+            continue;
+        const td_field *f = td_record_field(rec, d->dated);
+        if (!f) {
+            td_diagnostic *x = ERR(r, d->dated_span, "unknown-field",
+                                   "record %s has no field '%s' to be dated by", rec->name,
+                                   d->dated);
+            suggest_from(r, x, d->dated, NAMES_FIELDS, rec);
+            continue;
+        }
+        if (f->type->kind != TD_T_DATE && f->type->kind != TD_T_MONTH) {
+            char tb[128];
+            ERR(r, d->dated_span, "type",
+                "record %s cannot be dated by field '%s', a %s: name a date or month field",
+                rec->name, f->name, td_type_name(f->type, tb, sizeof tb));
+            continue;
+        }
+        if (rec->dated && rec->dated_slot != f->slot) {
+            ERR(r, d->dated_span, "duplicate",
+                "record %s is already dated by another field; a record is dated by one field",
+                rec->name);
+            continue;
+        }
+        rec->dated = true;
+        rec->dated_slot = f->slot;
+    }
+    for (uint32_t i = 0; i < sc->n_records; i++)
+        sc->records[i]->holds_events = sc->records[i]->dated;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t i = 0; i < sc->n_records; i++) {
+            td_record *rec = sc->records[i];
+            for (uint32_t k = 0; k < rec->n_fields && !rec->holds_events; k++) {
+                const td_record *sub = record_of(rec->fields[k].type);
+                if (sub && sub->holds_events) {
+                    rec->holds_events = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
 static void build_schema(rs *r)
 {
     td_schema *sc = &r->p->schema;
@@ -1438,6 +1500,7 @@ static void build_schema(rs *r)
             rec->n_fields++;
         }
     }
+    dated_records(r);
     /* the document record */
     td_decl *doc = NULL;
     for (uint32_t i = 0; i < r->n_decls; i++)

@@ -62,6 +62,9 @@ struct td_record {
     const char *label;      /* Vietnamese label, or NULL */
     const char *cite;       /* clause of the plan its data answers, or NULL: data findings
                              * inside this record cite it */
+    bool dated;             /* an event (`dated FIELD`): each record happened at a date */
+    uint32_t dated_slot;    /* when dated: the slot of its date or month field */
+    bool holds_events;      /* a dated record is this one or can be reached from its fields */
 };
 
 typedef struct td_schema {

@@ -129,7 +129,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %type <item> enum_item
 %type <trans> transition
 %type <str> opt_str opt_cite opt_because opt_message
-%type <text> soft_kw name any_name field_name have
+%type <text> soft_kw name any_name field_name have opt_dated
 
 %%
 
@@ -152,8 +152,8 @@ decl
     | param_decl
     | T_SET any_name T_ASSIGN expr      { $$ = ast_decl_param(p, TD_D_SET, $2, @2, $4, ast_str_none(), @$); }
     | T_ENUM any_name T_LBRACE enum_list T_RBRACE { $$ = ast_decl_enum(p, $2, @2, $4, @$); }
-    | T_RECORD any_name opt_str opt_cite T_LBRACE fields T_RBRACE { $$ = ast_decl_record(p, TD_D_RECORD, $2, @2, $3, $4, $6, @$); }
-    | T_EXTEND any_name T_LBRACE fields T_RBRACE { $$ = ast_decl_record(p, TD_D_EXTEND, $2, @2, ast_str_none(), ast_str_none(), $4, @$); }
+    | T_RECORD any_name opt_str opt_cite opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_RECORD, $2, @2, $3, $4, $7, @$), $5, @5); }
+    | T_EXTEND any_name opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_EXTEND, $2, @2, ast_str_none(), ast_str_none(), $5, @$), $3, @3); }
     | T_DOCUMENT any_name               { $$ = ast_decl_document(p, $2, @2, @$); }
     | T_DEFINE any_name T_DOT field_name opt_str T_ASSIGN expr { $$ = ast_decl_define(p, $2, @2, $4, @4, $5, $7, @$); }
     | criterion_decl
@@ -202,6 +202,12 @@ enum_seq
 
 enum_item
     : any_name opt_str                  { $$ = ast_enum_item(p, $1, @1, $2); }
+    ;
+
+/* `dated FIELD`: the field whose date or month says when each record happened (an event) */
+opt_dated
+    : %empty                            { $$ = NULL; }
+    | T_DATED any_name                  { $$ = $2; @$ = @2; }
     ;
 
 fields

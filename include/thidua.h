@@ -208,6 +208,10 @@ typedef struct td_batch_opts {
     bool keep_units;            /* keep every unit's result in the batch (td_batch_unit) */
     bool ids_per_file;          /* unit ids unique within each file only (validate: every
                                  * file is a submission of its own) */
+    int32_t today;              /* the day the program runs (days): an event dated after it
+                                 * is an error; 0 when not known (no date judged against it) */
+    bool history;               /* also compute the targets at every month end from the
+                                 * plan's period start up to the as-of date, and the pace */
     td_unit_fn on_unit;         /* or NULL */
     void *arg;                  /* for on_unit */
     td_progress_fn on_progress; /* or NULL */

@@ -12,6 +12,12 @@
 
 int32_t cli_today(void)
 {
+    /* THIDUA_TODAY fixes the day, so that tests never depend on the clock (cli_parse
+     * refuses a value that is not a date) */
+    int32_t fixed;
+    const char *env = getenv("THIDUA_TODAY");
+    if (env && *env && td_date_parse(env, &fixed))
+        return fixed;
     /* the user's calendar day (in Vietnam, UTC+7: before 07:00 the UTC date is still
      * yesterday); the engine itself never reads the clock or the time zone */
     time_t t = time(NULL);
@@ -205,8 +211,18 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             return rc;
         }
     }
+    const char *env = getenv("THIDUA_TODAY");
+    int32_t fixed;
+    if (env && *env && !td_date_parse(env, &fixed)) {
+        cli_opts_free(o);
+        return cli_usage_error(cmd, usage,
+                               "the environment variable THIDUA_TODAY must be a date "
+                               "YYYY-MM-DD (or unset), found",
+                               env);
+    }
+    o->today = cli_today();
     if (!o->has_as_of)
-        o->as_of = cli_today();
+        o->as_of = o->today;
     return -1;
 }
 

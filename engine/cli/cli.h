@@ -41,7 +41,8 @@ typedef struct cli_opts {
     const char **defines; /* owned array; "name=value" strings borrowed from argv */
     size_t n_defines;
     bool has_as_of;
-    int32_t as_of;      /* days since 1970-01-01; today (UTC) unless --as-of */
+    int32_t as_of;      /* days since 1970-01-01; today unless --as-of */
+    int32_t today;      /* the user's calendar day, or THIDUA_TODAY when set */
     const char *format; /* NULL when not given */
     const char *output; /* NULL when not given */
     unsigned jobs;      /* 1 unless -j */
@@ -55,7 +56,8 @@ typedef struct cli_opts {
     size_t n_args;
 } cli_opts;
 
-/* Today's date in the local time zone (TZ), as days since 1970-01-01. */
+/* Today's date in the local time zone (TZ), as days since 1970-01-01; the environment
+ * variable THIDUA_TODAY (YYYY-MM-DD) fixes it, for tests. */
 int32_t cli_today(void);
 
 /* Colour on `f` only on a terminal, and never when NO_COLOR is set to a non-empty value

@@ -64,8 +64,8 @@ int cmd_validate(int argc, char **argv)
         rc = cli_fail("validate", st, "cannot start the report");
         goto done;
     }
-    td_batch_opts bo = {.as_of = o.as_of, .jobs = 1, .on_unit = td_report_unit, .arg = rep,
-                        .ids_per_file = true};
+    td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .jobs = 1, .on_unit = td_report_unit,
+                        .arg = rep, .ids_per_file = true};
     st = td_batch_run(p, o.args, o.n_args, &bo, &b);
     if (st == TD_OK)
         st = td_report_finish(rep, b);
