@@ -182,7 +182,8 @@ static int32_t as_of(const server *s)
 static td_status check(const server *s, int32_t day, const char *name, const char *text,
                        size_t len, td_batch **b)
 {
-    td_batch_opts o = {.as_of = day, .jobs = 1, .keep_units = true, .ids_per_file = true};
+    td_batch_opts o = {.as_of = day, .today = cli_today(), .jobs = 1, .keep_units = true,
+                       .ids_per_file = true};
     return td_batch_run_text(s->p, name, text, len, &o, b);
 }
 
