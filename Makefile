@@ -15,6 +15,22 @@ GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare 
 CLICFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude
 # Each object lists the headers it includes in a .d file beside it.
 DEPFLAGS  = -MMD -MP
+# The engine's objects go into the shared library too; no interposition keeps calls direct.
+PICFLAGS  = -fPIC -fno-semantic-interposition
+
+# Installation (make install PREFIX=/usr DESTDIR=/tmp/pkg); the library's soname changes
+# with an incompatible change of include/thidua.h.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+VERSION    := $(shell sed -n 's/^\#define TD_VERSION "\(.*\)"/\1/p' include/thidua.h)
+SOVERSION  := 0
+SONAME     := libthidua.so.$(SOVERSION)
+SHLIB      := $(BUILD)/libthidua.so.$(VERSION)
+EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.json
 LDLIBS  := -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
@@ -31,7 +47,7 @@ export THIDUA = $(abspath $(BIN))
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
         eval-counts embed
-all: $(BIN)
+all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
 	@sh tools/install-deps.sh
@@ -39,6 +55,35 @@ deps:
 # the program alone serves HTTP (thidua serve): the library does not link libmicrohttpd
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS) -lmicrohttpd
+
+# The shared library exports the functions of include/thidua.h and nothing else.
+$(BUILD)/thidua.map: include/thidua.h
+	@mkdir -p $(BUILD)
+	{ echo '{ global:'; grep -oE '\btd_[a-z0-9_]+\(' $< | tr -d '(' | sort -u | sed 's/$$/;/'; \
+	  echo 'local: *; };'; } > $@
+
+$(SHLIB): $(ENGINE_OBJ) $(BUILD)/thidua.map
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=$(BUILD)/thidua.map -o $@ $(ENGINE_OBJ) $(LDLIBS)
+	ln -sf libthidua.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libthidua.so
+
+$(BUILD)/thidua.pc: tools/thidua.pc.in include/thidua.h
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Syntax highlighting of *.rules, written from the lexer's keyword table.
+$(BUILD)/gen-syntax: tools/gen-syntax.c $(BUILD)/libthidua.a
+	$(CC) $(ALLCFLAGS) -o $@ $< $(BUILD)/libthidua.a $(LDLIBS)
+
+$(BUILD)/editors/thidua.vim: $(BUILD)/gen-syntax
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-syntax vim > $@
+
+$(BUILD)/editors/thidua.tmLanguage.json: $(BUILD)/gen-syntax
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-syntax textmate > $@
 
 $(BUILD)/libthidua.a: $(ENGINE_OBJ)
 	@rm -f $@
@@ -54,10 +99,10 @@ $(BUILD)/lexer.c $(BUILD)/lexer.h &: grammar/lexer.l $(BUILD)/parser.h
 	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
 
 $(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
-	$(CC) $(GENFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(GENFLAGS) $(PICFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
-	$(CC) $(GENFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(GENFLAGS) $(PICFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The shipped rules are compiled into the library so that `validate` needs no files.
 $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
@@ -65,13 +110,13 @@ $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
 	sh tools/embed.sh $(RULE_FILES) > $@
 
 $(BUILD)/builtin_rules.o: $(BUILD)/builtin_rules.c
-	$(CC) $(GENFLAGS) -c -o $@ $<
+	$(CC) $(GENFLAGS) $(PICFLAGS) -c -o $@ $<
 
 # The generated headers exist before any engine file is compiled (the .d files of a first
 # build do not know yet who includes them).
 $(BUILD)/%.o: %.c | $(BUILD)/parser.h $(BUILD)/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(ALLCFLAGS) $(PICFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/engine/cli/%.o: engine/cli/%.c
 	@mkdir -p $(dir $@)
@@ -125,7 +170,7 @@ embed: $(BUILD)/embed $(BIN)
 eval-counts: $(BIN)
 	@sh tests/eval-counts.sh
 
-test: $(BIN) unit golden rules-test globals serve-test eval-counts embed
+test: $(BIN) unit golden rules-test globals serve-test eval-counts embed man install-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -152,6 +197,55 @@ bench-serve: $(BIN)
 
 clean:
 	rm -rf build thidua
+
+# ---- installation --------------------------------------------------------------------
+.PHONY: install uninstall install-test man
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	    $(DESTDIR)$(DATADIR)/vim/vimfiles/syntax $(DESTDIR)$(DATADIR)/vim/vimfiles/ftdetect \
+	    $(DESTDIR)$(DATADIR)/thidua/vscode/syntaxes
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/thidua
+	install -m 644 $(BUILD)/libthidua.a $(DESTDIR)$(LIBDIR)/libthidua.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libthidua.so.$(VERSION)
+	ln -sf libthidua.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libthidua.so
+	install -m 644 $(BUILD)/thidua.pc $(DESTDIR)$(LIBDIR)/pkgconfig/thidua.pc
+	install -m 644 include/thidua.h $(DESTDIR)$(INCLUDEDIR)/thidua.h
+	install -m 644 docs/man/thidua.1 $(DESTDIR)$(MANDIR)/man1/thidua.1
+	install -m 644 docs/man/thidua-rules.5 $(DESTDIR)$(MANDIR)/man5/thidua-rules.5
+	install -m 644 tools/completion/thidua.bash \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/thidua
+	install -m 644 $(BUILD)/editors/thidua.vim $(DESTDIR)$(DATADIR)/vim/vimfiles/syntax/thidua.vim
+	install -m 644 tools/editors/ftdetect.vim \
+	    $(DESTDIR)$(DATADIR)/vim/vimfiles/ftdetect/thidua.vim
+	install -m 644 tools/editors/vscode/package.json \
+	    tools/editors/vscode/language-configuration.json $(DESTDIR)$(DATADIR)/thidua/vscode/
+	install -m 644 $(BUILD)/editors/thidua.tmLanguage.json \
+	    $(DESTDIR)$(DATADIR)/thidua/vscode/syntaxes/thidua.tmLanguage.json
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/thidua $(DESTDIR)$(LIBDIR)/libthidua.a \
+	    $(DESTDIR)$(LIBDIR)/libthidua.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libthidua.so $(DESTDIR)$(LIBDIR)/pkgconfig/thidua.pc \
+	    $(DESTDIR)$(INCLUDEDIR)/thidua.h $(DESTDIR)$(MANDIR)/man1/thidua.1 \
+	    $(DESTDIR)$(MANDIR)/man5/thidua-rules.5 \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/thidua \
+	    $(DESTDIR)$(DATADIR)/vim/vimfiles/syntax/thidua.vim \
+	    $(DESTDIR)$(DATADIR)/vim/vimfiles/ftdetect/thidua.vim
+	rm -rf $(DESTDIR)$(DATADIR)/thidua/vscode
+	-rmdir $(DESTDIR)$(DATADIR)/thidua 2>/dev/null
+
+# Installs into a temporary DESTDIR, builds examples/embed there with pkg-config, runs it,
+# then uninstalls and checks that nothing is left.
+install-test: all
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" MAKE="$(MAKE)" BUILD="$(BUILD)" BIN="$(BIN)" \
+	    sh tests/install.sh
+
+# The man pages format cleanly and name every option of the help texts.
+man: $(BIN)
+	@sh tests/man.sh
 
 # ---- fuzzing: libFuzzer harnesses for parse and load (tests/fuzz/README.md) ----
 # Not part of `test` or `check`. Needs clang with libFuzzer (Debian: apt-get install -y clang).

@@ -1,0 +1,2 @@
+" thidua rule files
+autocmd BufRead,BufNewFile *.rules setfiletype thidua
