@@ -1999,6 +1999,10 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
     }
     w->history_slot = hist->slot;
     w->entry = hist->type->elem->rec;
+    /* an entry that is an event (Decision 10) is not visited after the as-of date: the
+     * `future` check cannot fire, its place is taken by data.after_as_of */
+    if (w->entry->dated)
+        w->off[TD_WF_FUTURE] = true;
     const td_field *fs = wf_field(r, w->entry, d->state_field, d->state_span.len ? d->state_span
                                                                                   : d->id.span,
                                   "state");
