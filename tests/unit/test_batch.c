@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ftw.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,23 +65,33 @@ static void write_file(fixture *f, const char *name, const char *text)
     assert_int_equal(fclose(fp), 0);
 }
 
+/* Removes a scratch directory and what it holds (no shell). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int remove_tree(const char *dir)
+{
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     strcpy(f->dir, "/tmp/td_batch_XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    write_file(f, "rules.rules", RULES);
-    char rules[128];
-    snprintf(rules, sizeof rules, "%s/rules.rules", f->dir);
     td_diag d;
     td_diag_init(&d);
-    const char *r = rules;
-    td_status st = td_program_compile(&r, 1, NULL, 0, &d, &f->p);
+    td_rule_text rules = {"batch.rules", RULES, strlen(RULES)};
+    td_status st = td_program_compile_texts(&rules, 1, NULL, 0, &d, &f->p);
     for (size_t i = 0; i < d.n; i++)
         td_diag_render(&d.items[i], stderr, false);
     td_diag_free(&d);
     assert_int_equal(st, TD_OK);
-    unlink(rules);
     assert_true(td_date_parse("2025-12-31", &f->as_of));
     *state = f;
     return 0;
@@ -88,9 +100,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(remove_tree(f->dir), 0);
     td_program_free(f->p);
     free(f);
     return 0;

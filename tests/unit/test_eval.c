@@ -61,20 +61,14 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char path[] = "/tmp/td_eval_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, RULES, strlen(RULES)), (ssize_t)strlen(RULES));
-    close(fd);
     td_diag d;
     td_diag_init(&d);
-    const char *p = path;
-    td_status st = td_program_compile(&p, 1, NULL, 0, &d, &f->p);
+    td_rule_text rules = {"eval.rules", RULES, strlen(RULES)};
+    td_status st = td_program_compile_texts(&rules, 1, NULL, 0, &d, &f->p);
     for (size_t i = 0; i < d.n; i++)
         td_diag_render(&d.items[i], stderr, false);
     assert_int_equal(st, TD_OK);
     td_diag_free(&d);
-    unlink(path);
     td_arena_init(&f->a, 0);
     td_unit_result_init(&f->res);
     *state = f;

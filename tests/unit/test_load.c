@@ -32,7 +32,7 @@ static td_field crit_fields[] = {
     { "name", NULL, &t_text, false, 0 },
     { "target", NULL, &t_number, false, 1 },
 };
-static const td_record crit_rec = { "plan_criterion", crit_fields, 2, NULL, 0, NULL, NULL };
+static const td_record crit_rec = { .name = "plan_criterion", .fields = crit_fields, .n_fields = 2 };
 static const td_type t_crit = { TD_T_RECORD, NULL, &crit_rec, NULL };
 static const td_type t_crits = { TD_T_LIST, NULL, NULL, &t_crit };
 
@@ -41,7 +41,7 @@ static td_field plan_fields[] = {
     { "title", NULL, &t_text, false, 1 },
     { "criteria", NULL, &t_crits, false, 2 },
 };
-static const td_record plan_rec = { "plan", plan_fields, 3, NULL, 0, NULL, NULL };
+static const td_record plan_rec = { .name = "plan", .fields = plan_fields, .n_fields = 3 };
 static const td_type t_plan = { TD_T_RECORD, NULL, &plan_rec, NULL };
 
 enum { S_NAME, S_COUNT, S_RATIO, S_ACTIVE, S_ISSUED, S_MONTH, S_LEVEL, S_TAGS, S_PLAN, S_SOL };
@@ -57,7 +57,7 @@ static td_field doc_fields[] = {
     { "plan", NULL, &t_plan, false, S_PLAN },
     { "solutions", NULL, &t_texts, false, S_SOL },
 };
-static const td_record doc_rec = { "unit_doc", doc_fields, 10, NULL, 0, NULL, NULL };
+static const td_record doc_rec = { .name = "unit_doc", .fields = doc_fields, .n_fields = 10 };
 static const td_type t_doc = { TD_T_RECORD, NULL, &doc_rec, NULL };
 
 /* ---- fixture ---- */

@@ -59,23 +59,17 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char rules[] = "/tmp/td_report_XXXXXX";
-    int fd = mkstemp(rules);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, RULES, strlen(RULES)), (ssize_t)strlen(RULES));
-    close(fd);
     td_diag d;
     td_diag_init(&d);
-    const char *r = rules;
-    td_status st = td_program_compile(&r, 1, NULL, 0, &d, &f->p);
+    td_rule_text rules = {"report.rules", RULES, strlen(RULES)};
+    td_status st = td_program_compile_texts(&rules, 1, NULL, 0, &d, &f->p);
     for (size_t i = 0; i < d.n; i++)
         td_diag_render(&d.items[i], stderr, false);
     td_diag_free(&d);
-    unlink(rules);
     assert_int_equal(st, TD_OK);
     assert_true(td_date_parse("2025-12-31", &f->as_of));
     strcpy(f->path, "/tmp/td_report_unit_XXXXXX");
-    fd = mkstemp(f->path);
+    int fd = mkstemp(f->path);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, HOSTILE, strlen(HOSTILE)), (ssize_t)strlen(HOSTILE));
     close(fd);

@@ -28,8 +28,11 @@ static const char *SCHEMA =
     "param total = 100 \"Tổng\" cite \"II.2.1\"\n"
     "param period_end = 2025-12-31 cite \"II.2.3\"\n";
 
+/* Rule texts held in memory: the tests compile them with td_program_compile_texts, so
+ * that no file is written. */
 typedef struct fixture {
-    char dir[64];
+    td_rule_text texts[8];      /* names and texts owned */
+    size_t n_texts;
     td_diag d;
     td_program *p;
 } fixture;
@@ -37,37 +40,64 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/td_resolve_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
     td_diag_init(&f->d);
     *state = f;
     return 0;
 }
 
+static void forget_texts(fixture *f)
+{
+    for (size_t i = 0; i < f->n_texts; i++) {
+        free((char *)f->texts[i].name);
+        free((char *)f->texts[i].text);
+    }
+    f->n_texts = 0;
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    forget_texts(f);
     td_program_free(f->p);
     td_diag_free(&f->d);
     free(f);
     return 0;
 }
 
-static const char *write_file(fixture *f, const char *name, const char *text)
+/* Adds (or replaces) the rule text `name`. */
+static void add_text(fixture *f, const char *name, const char *text)
 {
-    static char path[8][256]; /* test-only scratch; tests run on one thread */
-    static int next;
-    char *p = path[next++ % 8];
-    snprintf(p, 256, "%s/%s", f->dir, name);
-    FILE *fp = fopen(p, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-    return p;
+    size_t i = 0;
+    while (i < f->n_texts && strcmp(f->texts[i].name, name) != 0)
+        i++;
+    assert_true(i < 8);
+    if (i == f->n_texts) {
+        f->n_texts++;
+        f->texts[i].name = strdup(name);
+    } else {
+        free((char *)f->texts[i].text);
+    }
+    f->texts[i].text = strdup(text);
+    f->texts[i].len = strlen(text);
+}
+
+/* Compiles the texts with `entry` as the entry file. */
+static td_status compile_entry(fixture *f, const char *entry, const char *const *defines,
+                               size_t n_defines)
+{
+    td_rule_text order[8];
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_texts; i++)
+        if (strcmp(f->texts[i].name, entry) == 0)
+            order[n++] = f->texts[i];
+    assert_int_equal(n, 1);
+    for (size_t i = 0; i < f->n_texts; i++)
+        if (strcmp(f->texts[i].name, entry) != 0)
+            order[n++] = f->texts[i];
+    td_program_free(f->p);
+    f->p = NULL;
+    td_diag_clear(&f->d);
+    return td_program_compile_texts(order, n, defines, n_defines, &f->d, &f->p);
 }
 
 static td_status compile_text(fixture *f, const char *rules)
@@ -75,12 +105,9 @@ static td_status compile_text(fixture *f, const char *rules)
     char *all = malloc(strlen(SCHEMA) + strlen(rules) + 1);
     strcpy(all, SCHEMA);
     strcat(all, rules);
-    const char *path = write_file(f, "main.rules", all);
+    add_text(f, "main.rules", all);
     free(all);
-    td_program_free(f->p);
-    f->p = NULL;
-    td_diag_clear(&f->d);
-    return td_program_compile(&path, 1, NULL, 0, &f->d, &f->p);
+    return compile_entry(f, "main.rules", NULL, 0);
 }
 
 static const td_diagnostic *first_error(fixture *f)
@@ -193,28 +220,23 @@ static void test_resolve_disable_and_set(void **state)
 static void test_resolve_define_override(void **state)
 {
     fixture *f = *state;
-    const char *path = write_file(f, "d.rules", SCHEMA);
+    add_text(f, "d.rules", SCHEMA);
     const char *defs[] = {"total=75", "period_end=2025-11-30"};
-    assert_int_equal(td_program_compile(&path, 1, defs, 2, &f->d, &f->p), TD_OK);
+    assert_int_equal(compile_entry(f, "d.rules", defs, 2), TD_OK);
     assert_int_equal(f->p->params[0].value.u.i, 75);
     char date[11];
     td_format_date(f->p->params[1].value.u.days, date);
     assert_string_equal(date, "2025-11-30");
-    td_program_free(f->p);
-    f->p = NULL;
     const char *bad[] = {"period_end=2025-02-30"};
-    assert_int_equal(td_program_compile(&path, 1, bad, 1, &f->d, &f->p), TD_EINPUT);
+    assert_int_equal(compile_entry(f, "d.rules", bad, 1), TD_EINPUT);
 }
 
 static void test_resolve_import_cycle(void **state)
 {
     fixture *f = *state;
-    write_file(f, "a.rules", "import \"b.rules\"\n");
-    write_file(f, "b.rules", "import \"a.rules\"\n");
-    char path[256];
-    snprintf(path, sizeof path, "%s/a.rules", f->dir);
-    const char *p = path;
-    assert_int_equal(td_program_compile(&p, 1, NULL, 0, &f->d, &f->p), TD_EINPUT);
+    add_text(f, "a.rules", "import \"b.rules\"\n");
+    add_text(f, "b.rules", "import \"a.rules\"\n");
+    assert_int_equal(compile_entry(f, "a.rules", NULL, 0), TD_EINPUT);
     const td_diagnostic *e = first_error(f);
     assert_non_null(e);
     assert_string_equal(e->code, "import-cycle");

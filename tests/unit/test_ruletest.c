@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <ftw.h>
+
 #include "ruletest.h"
 
 typedef struct fx {
@@ -32,6 +34,20 @@ static int setup(void **state)
     return 0;
 }
 
+/* Removes a scratch directory and what it holds (no shell). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int remove_tree(const char *dir)
+{
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int teardown(void **state)
 {
     fx *f = *state;
@@ -39,9 +55,7 @@ static int teardown(void **state)
     td_diag_free(&f->d);
     td_source_free(f->src);
     if (f->dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
+        if (remove_tree(f->dir) != 0)
             fprintf(stderr, "could not remove %s\n", f->dir);
     }
     free(f);
@@ -437,7 +451,7 @@ static void test_ruletest_file_runs_cases(void **state)
                                  "    set: {count: 0}\n"
                                  "    expect: [{rule: unit.count, severity: warning}]\n");
     td_ruletest *t = NULL;
-    td_rt_options o = {NULL, false};
+    td_rt_options o = {.rules = NULL};
     assert_int_equal(td_ruletest_new(&o, &t), TD_OK);
     char path[128];
     snprintf(path, sizeof path, "%s/u.test.yaml", f->dir);
@@ -470,7 +484,7 @@ static void test_ruletest_file_malformed(void **state)
                                  "    unit: {name: X}\n"
                                  "    expct: []\n");
     td_ruletest *t = NULL;
-    td_rt_options o = {NULL, false};
+    td_rt_options o = {.rules = NULL};
     assert_int_equal(td_ruletest_new(&o, &t), TD_OK);
     char path[128];
     snprintf(path, sizeof path, "%s/m.test.yaml", f->dir);

@@ -152,7 +152,8 @@ static td_field ex_fields[] = {
     { "name", NULL, &t_text, false, 1 },
 };
 static td_define ex_defines[] = { { "counted", NULL, NULL, NULL, NULL, NULL, 0 } };
-static const td_record ex_rec = { "exemplar", ex_fields, 2, ex_defines, 1, NULL, NULL };
+static const td_record ex_rec = { .name = "exemplar", .fields = ex_fields, .n_fields = 2,
+                                  .defines = ex_defines, .n_defines = 1 };
 static const td_type t_ex = { TD_T_RECORD, NULL, &ex_rec, NULL };
 static const td_type t_exs = { TD_T_LIST, NULL, NULL, &t_ex };
 static const td_type t_levels = { TD_T_LIST, NULL, NULL, &t_level };
