@@ -405,6 +405,60 @@ static size_t char_index(const char *s, size_t chars)
     return i;
 }
 
+/* The safe form of the character at s (its bytes, or an escape) in out[16]; returns the bytes
+ * of s it stands for (at least 1, 0 at the end) and the characters of the form in *chars. */
+static size_t safe_char(const char *s, bool keep_tab, char out[16], size_t *chars)
+{
+    uint32_t cp = 0;
+    size_t n = td_utf8_seq(s, strnlen(s, 4), &cp);
+    if (!*s)
+        return 0;
+    if (!n) {
+        snprintf(out, 16, "\\x%02X", (unsigned char)*s);
+        *chars = 4;
+        return 1;
+    }
+    bool control = (cp < 0x20 && !(cp == '\t' && keep_tab)) || (cp >= 0x7F && cp <= 0x9F) ||
+                   cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+                   (cp >= 0x2066 && cp <= 0x2069);
+    if (!control) {
+        memcpy(out, s, n);
+        out[n] = '\0';
+        *chars = 1;
+    } else if (cp < 0x80) {
+        *chars = (size_t)snprintf(out, 16, "\\x%02X", (unsigned)cp);
+    } else {
+        *chars = (size_t)snprintf(out, 16, "\\u%04X", (unsigned)cp);
+    }
+    return n;
+}
+
+size_t td_put_text(FILE *out, const char *s, bool keep_tab)
+{
+    size_t cols = 0, used, chars;
+    char buf[16];
+    for (; s && (used = safe_char(s, keep_tab, buf, &chars)) > 0; s += used) {
+        if (out)
+            fputs(buf, out);
+        cols += chars;
+    }
+    return cols;
+}
+
+/* Writes the characters [first, last) of text, safely; the columns they took. */
+static size_t put_chars(FILE *out, const char *text, size_t first, size_t last)
+{
+    size_t cols = 0, used, chars;
+    char buf[16];
+    const char *s = text + char_index(text, first);
+    for (size_t c = first; c < last && (used = safe_char(s, true, buf, &chars)) > 0; c++) {
+        fputs(buf, out);
+        cols += chars;
+        s += used;
+    }
+    return cols;
+}
+
 void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
@@ -414,17 +468,22 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
                                                   : "\033[1;36m";
     fputs(bold, out);
     if (e->file) {
+        td_put_text(out, e->file, false);
         if (e->line)
-            fprintf(out, "%s:%u:%u: ", e->file, e->line, e->col);
-        else
-            fprintf(out, "%s: ", e->file);
+            fprintf(out, ":%u:%u", e->line, e->col);
+        fputs(": ", out);
     }
-    fprintf(out, "%s%s%s:%s%s %s", reset, sevc, td_severity_name(e->sev), reset, bold,
-            e->message);
-    if (e->rule && e->cite)
-        fprintf(out, " [%s, %s]", e->rule, e->cite);
-    else if (e->rule)
-        fprintf(out, " [%s]", e->rule);
+    fprintf(out, "%s%s%s:%s%s ", reset, sevc, td_severity_name(e->sev), reset, bold);
+    td_put_text(out, e->message, false);
+    if (e->rule) {
+        fputs(" [", out);
+        td_put_text(out, e->rule, false);
+        if (e->cite) {
+            fputs(", ", out);
+            td_put_text(out, e->cite, false);
+        }
+        fputc(']', out);
+    }
     fprintf(out, "%s\n", reset);
     if (e->source_line && e->line) {
         const char *text = e->source_line;
@@ -436,26 +495,39 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
             first = col0 > 40 ? col0 - 40 : 0;
             last = first + window - 8 < nchars ? first + window - 8 : nchars;
         }
-        size_t b0 = char_index(text, first), b1 = char_index(text, last);
         char num[16];
         int w = snprintf(num, sizeof num, "%u", e->line);
-        fprintf(out, " %*s | %s%.*s%s\n", w < 4 ? 4 : w, num, first ? "..." : "",
-                (int)(b1 - b0), text + b0, last < nchars ? "..." : "");
+        fprintf(out, " %*s | %s", w < 4 ? 4 : w, num, first ? "..." : "");
+        put_chars(out, text, first, last);
+        fprintf(out, "%s\n", last < nchars ? "..." : "");
         fprintf(out, " %*s | %s", w < 4 ? 4 : w, "", first ? "   " : "");
-        /* copy tabs from the prefix so the caret lines up */
-        size_t i = b0;
-        for (size_t c = first; c < col0 && text[i]; c++) {
-            fputc(text[i] == '\t' ? '\t' : ' ', out);
-            i = char_index(text, c + 1);
+        /* copy tabs from the prefix so the caret lines up; an escaped character takes the
+         * columns of its escape */
+        size_t i = char_index(text, first), used, chars;
+        char buf[16];
+        for (size_t c = first; c < col0 && (used = safe_char(text + i, true, buf, &chars)) > 0;
+             c++, i += used) {
+            if (text[i] == '\t')
+                fputc('\t', out);
+            else
+                fprintf(out, "%*s", (int)chars, "");
         }
         fputs(sevc, out);
         fputc('^', out);
-        for (uint32_t k = 1; k < e->width && col0 + k < last; k++)
+        size_t under = 0;
+        for (uint32_t k = 0; k < e->width && col0 + k < last &&
+                             (used = safe_char(text + i, true, buf, &chars)) > 0;
+             k++, i += used)
+            under += chars;
+        for (size_t k = 1; k < under; k++)
             fputc('~', out);
         fprintf(out, "%s\n", reset);
     }
-    if (e->hint)
-        fprintf(out, " %*s = hint: %s\n", 4, "", e->hint);
+    if (e->hint) {
+        fprintf(out, " %*s = hint: ", 4, "");
+        td_put_text(out, e->hint, false);
+        fputc('\n', out);
+    }
 }
 
 /* Optimal string alignment distance: insertions, deletions, substitutions and swaps of

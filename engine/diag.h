@@ -85,6 +85,13 @@ void td_diag_move(td_diag *dst, td_diag *src);
 /* td_diag_clear, td_diag_sort, td_diag_print, td_diag_render and the accessors of the
  * public API (td_diag_new...): include/thidua.h */
 
+/* Writes text that came from an input (a name, a value, a file name) for a terminal: every
+ * character that could drive one (C0 and C1 controls, DEL, the bidirectional overrides, line
+ * separators) is written as an escape such as \x1B or \u202E, and so is each byte that is
+ * not UTF-8; tabs are kept when keep_tab. Returns the columns written, in characters (with
+ * out NULL, only counts them). */
+size_t td_put_text(FILE *out, const char *s, bool keep_tab);
+
 /* Edit distance between two strings (bytes), for "did you mean" suggestions. */
 size_t td_edit_distance(const char *a, const char *b);
 /* td_suggest, the nearest candidate for "did you mean": include/thidua.h */

@@ -32,11 +32,10 @@ static style style_of(const td_report *r)
     return (style){"\033[1m", "\033[1;31m", "\033[1;32m", "\033[1;33m", "\033[2m", "\033[0m"};
 }
 
-/* Writes s, then spaces up to `width` characters. */
+/* Writes s (escaped: it comes from the data), then spaces up to `width` characters. */
 static void pad(FILE *out, const char *s, size_t width)
 {
-    fputs(s, out);
-    for (size_t n = td_utf8_chars(s); n < width; n++)
+    for (size_t n = td_put_text(out, s, false); n < width; n++)
         fputc(' ', out);
 }
 
@@ -66,7 +65,9 @@ static void cap_flush(file_cap *c, FILE *out)
         if (c->hidden_other)
             fprintf(out, " (and %zu more warning%s or info%s)", c->hidden_other,
                     c->hidden_other == 1 ? "" : "s", c->hidden_other == 1 ? "" : "s");
-        fprintf(out, " in %s\n", c->file);
+        fputs(" in ", out);
+        td_put_text(out, c->file, false);
+        fputc('\n', out);
     }
     free(c->file);
     memset(c, 0, sizeof *c);
@@ -120,10 +121,13 @@ static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
     style s = style_of(r);
     char title[512];
     td_report_unit_title(u, title, sizeof title);
-    fprintf(out, "%s%s", s.bold, u->file ? u->file : "");
+    fputs(s.bold, out);
+    td_put_text(out, u->file, false);
     if (u->doc && u->line)
         fprintf(out, ":%u", u->line);
-    fprintf(out, ": %s%s%s", title, *title ? ": " : "", s.reset);
+    fputs(": ", out);
+    td_put_text(out, title, false);
+    fprintf(out, "%s%s", *title ? ": " : "", s.reset);
 }
 
 static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
@@ -155,12 +159,14 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
         fputs("  ", t->figures);
         pad(t->figures, u->id ? u->id : "?", 20);
         for (uint32_t i = 0; i < u->n_values; i++) {
-            char num[32];
-            snprintf(num, sizeof num, "%s", u->values[i] ? u->values[i] : "-");
-            fprintf(t->figures, " %6s", num);
+            const char *v = u->values[i] ? u->values[i] : "-";
+            size_t w = td_put_text(NULL, v, false);
+            fprintf(t->figures, " %*s", w < 6 ? (int)(6 - w) : 0, "");
+            td_put_text(t->figures, v, false);
         }
-        fprintf(t->figures, "  %-4s  %s\n", u->findings.errors ? "fail" : "pass",
-                u->name ? u->name : "");
+        fprintf(t->figures, "  %-4s  ", u->findings.errors ? "fail" : "pass");
+        td_put_text(t->figures, u->name, false);
+        fputc('\n', t->figures);
     }
     if (u->findings.errors) {
         if (t->n_failing)
