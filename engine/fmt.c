@@ -98,6 +98,7 @@ typedef struct unit {
     uint32_t decl;
     int cind;               /* indentation of the comments printed before it */
     list cm;                /* its comments, in source order */
+    bool brk;               /* the author began a line with it: it starts a line here too */
 } unit;
 
 /* Units printed on one line when they fit; else `indent` for the first, `cont` for the rest. */
@@ -133,6 +134,8 @@ typedef struct fmt {
     uint32_t g_open;        /* first unit of the group being built */
     int g_indent, g_cont;
     uint32_t cur_decl;
+    int own_parens;         /* parentheses around the next expression that are its
+                             * construct's own, as in present(x) or count(x) */
     bool oom;
 } fmt;
 
@@ -271,6 +274,7 @@ static void end_unit(fmt *f, uint32_t lo, uint32_t hi, int cind)
     u->decl = f->cur_decl;
     u->cind = cind;
     u->cm = (list){-1, -1};
+    u->brk = false;
 }
 
 static void open_group(fmt *f, int indent, int cont)
@@ -380,12 +384,33 @@ static const char *op_text(td_op op)
 
 static void put_expr(fmt *f, sb *b, const td_expr *e, int minp, int rprec);
 
+/* The pairs of parentheses written around `e` (its span leaves them out). */
+static int paren_pairs(const fmt *f, const td_expr *e)
+{
+    uint32_t i = tok_at(f, e->span.off), j = tok_at(f, e->span.off + e->span.len);
+    int n = 0;
+    while (i > 0 && j < f->ntok && f->toks[i - 1].kind == T_LPAREN &&
+           f->toks[j].kind == T_RPAREN)
+        i--, j++, n++;
+    return n;
+}
+
+/* The sole argument of a call, or the list of count(...): the parentheses are the call's. */
+static void put_inside(fmt *f, sb *b, const td_expr *e, int minp)
+{
+    f->own_parens = 1;
+    put_expr(f, b, e, minp, 0);
+}
+
 static void put_args(fmt *f, sb *b, td_expr *const *args, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (i)
             sb_add(b, ", ", 2);
-        put_expr(f, b, args[i], 0, 0);
+        if (n == 1)
+            put_inside(f, b, args[i], 0);
+        else
+            put_expr(f, b, args[i], 0, 0);
     }
 }
 
@@ -395,8 +420,12 @@ static void put_iter(fmt *f, sb *b, const td_expr *e)
     if (e->binder) {
         sb_puts(b, e->binder);
         sb_puts(b, " in ");
+        put_expr(f, b, e->a, 8, 0);
+    } else if (e->kind == TD_X_COUNT && !e->b) {
+        put_inside(f, b, e->a, 8); /* count(x): the parentheses are count's */
+    } else {
+        put_expr(f, b, e->a, 8, 0);
     }
-    put_expr(f, b, e->a, 8, 0);
 }
 
 static void put_where(fmt *f, sb *b, const td_expr *cond)
@@ -412,15 +441,19 @@ static bool ends_with_not(const sb *b, size_t from)
     return b->n >= from + 4 && memcmp(b->s + b->n - 4, ".not", 4) == 0;
 }
 
-/* An expression with the fewest parentheses the grammar needs. `minp`: the loosest level
- * that may stand here without parentheses (8: only a postfix); `rprec`: the level of the
- * operator that follows it on the line (0: none, or a delimiter). */
+/* An expression with the parentheses the grammar needs and those its author wrote (one
+ * pair, however many were written). `minp`: the loosest level that may stand here without
+ * parentheses (8: only a postfix); `rprec`: the level of the operator that follows it on
+ * the line (0: none, or a delimiter). */
 static void put_expr(fmt *f, sb *b, const td_expr *e, int minp, int rprec)
 {
+    int own = f->own_parens;
+    f->own_parens = 0;
     if (!e)
         return;
     int lv = level(e);
     bool paren = is_prefix(e) ? (minp >= 8 || rprec > lv) : lv < minp;
+    paren = paren || paren_pairs(f, e) > own;
     if (paren) {
         sb_putc(b, '(');
         rprec = 0;
@@ -601,6 +634,67 @@ static void expr_unit(fmt *f, const char *kw, const td_expr *e, uint32_t k, int 
     end_unit(f, expr_lo(f, e, k), expr_hi(f, e), cind);
 }
 
+/* The items of a chain of one operator (and, or) at the top of `e`, left to right, where
+ * no parentheses of the author's group them: a or b or c gives a, b, c. Iterative, so that
+ * a chain of thousands of terms needs no stack. NULL when out of memory. */
+static const td_expr **chain_items(fmt *f, const td_expr *e, td_op op, uint32_t *n)
+{
+    uint32_t k = 1;
+    for (const td_expr *x = e; x->kind == TD_X_BINARY && x->op == op && x->a &&
+                               (x == e || paren_pairs(f, x) == 0);
+         x = x->a)
+        k++;
+    const td_expr **items = td_arena_alloc(f->arena, k * sizeof *items);
+    if (!items)
+        return NULL;
+    *n = k;
+    const td_expr *x = e;
+    for (uint32_t i = k - 1; i > 0; i--) {
+        items[i] = x->b;
+        x = x->a;
+    }
+    items[0] = x;
+    return items;
+}
+
+/* keyword expr, where a top-level chain of `or` (or of `and`) is one unit per term, so that
+ * a long condition breaks before its operators and the author's line breaks there stay. */
+static void cond_units(fmt *f, const char *kw, const td_expr *e, uint32_t k, int cind)
+{
+    if (!e)
+        return;
+    td_op op = e->kind == TD_X_BINARY ? e->op : TD_OP_ADD;
+    if ((op != TD_OP_OR && op != TD_OP_AND) || paren_pairs(f, e) > 0) {
+        expr_unit(f, kw, e, k, cind);
+        return;
+    }
+    uint32_t n = 0;
+    const td_expr **items = chain_items(f, e, op, &n);
+    if (!items) {
+        f->oom = true;
+        return;
+    }
+    int lv = op_level(op);
+    for (uint32_t i = 0; i < n; i++) {
+        begin(f);
+        sb_puts(&f->cur, i ? op_text(op) : kw);
+        sb_putc(&f->cur, ' ');
+        put_expr(f, &f->cur, items[i], i ? lv + 1 : lv, i + 1 < n ? lv : 0);
+        uint32_t first, lo = i ? 0 : expr_lo(f, e, k);
+        uint32_t hi = expr_range(f, items[i], &first);
+        if (i) {
+            uint32_t prev = expr_hi(f, items[i - 1]), at = tok_at(f, prev);
+            lo = at < f->ntok ? f->toks[at].off : prev;
+        }
+        end_unit(f, lo, hi, cind);
+        if (i && !f->oom) {
+            uint32_t prev = expr_hi(f, items[i - 1]), next = f->toks[first].off;
+            f->units[f->nunits - 1].brk =
+                memchr(f->src->text + prev, '\n', next - prev) != NULL;
+        }
+    }
+}
+
 static void on_unit(fmt *f, const char *kw, const td_decl *d)
 {
     if (!d->n_on)
@@ -674,8 +768,8 @@ static void lay_criterion(fmt *f, const td_decl *d)
         end_unit(f, expr_lo(f, l->value, 3), expr_hi(f, l->value), IND);
         close_group(f);
     }
-    open_group(f, IND, IND);
-    expr_unit(f, "require", d->require, 1, IND);
+    open_group(f, IND, 2 * IND);
+    cond_units(f, "require", d->require, 1, IND);
     close_group(f);
     open_group(f, IND, IND);
     str_unit(f, "message", d->message);
@@ -787,8 +881,8 @@ static void lay_workflow(fmt *f, const td_decl *d)
         end_unit(f, g->span.off, g->label.text ? span_end(g->label.span) : expr_hi(f, g->stage),
                  IND);
         close_group(f);
-        open_group(f, 2 * IND, 2 * IND);
-        expr_unit(f, "require", g->require, 1, 2 * IND);
+        open_group(f, 2 * IND, 3 * IND);
+        cond_units(f, "require", g->require, 1, 2 * IND);
         close_group(f);
         if (g->message.text) {
             open_group(f, 2 * IND, 2 * IND);
@@ -1219,6 +1313,21 @@ static void put_units(fmt *f, out *o, const group *g, bool top)
             else
                 join = n == 0;
         }
+    }
+    bool brk = false;
+    for (uint32_t i = 1; i < g->n; i++)
+        brk = brk || us[i].brk;
+    if (brk) {
+        /* the author's lines, each joined when it fits */
+        uint32_t s = 0;
+        for (uint32_t i = 1; i <= g->n; i++) {
+            if (i < g->n && !us[i].brk)
+                continue;
+            group run = {g->first + s, i - s, s ? g->cont : g->indent, g->cont};
+            put_units(f, o, &run, top && s == 0);
+            s = i;
+        }
+        return;
     }
     if (!join) {
         for (uint32_t i = 0; i < g->n; i++) {
