@@ -798,6 +798,17 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
         name = "because";
         d->because = c->str;
         break;
+    case TD_C_KEY:
+        dup = d->key != NULL;
+        name = "key";
+        d->key = c->a;
+        break;
+    case TD_C_SIMILAR:
+        dup = d->n_similar > 0;
+        name = "similar";
+        d->similar = c->list.data;
+        d->n_similar = c->list.n;
+        break;
     }
     if (dup) {
         d->dup_clause = c->span;

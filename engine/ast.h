@@ -86,7 +86,7 @@ typedef struct td_str {
 typedef enum td_decl_kind {
     TD_D_PLAN, TD_D_IMPORT, TD_D_PARAM, TD_D_SET, TD_D_ENUM, TD_D_RECORD, TD_D_EXTEND,
     TD_D_DOCUMENT, TD_D_DEFINE, TD_D_CRITERION, TD_D_TARGET, TD_D_WORKFLOW, TD_D_DISABLE,
-    TD_D_NOTE
+    TD_D_NOTE, TD_D_INDEX
 } td_decl_kind;
 
 /* A field of a record or extend declaration: [required|optional] name: type ["label"]. */
@@ -144,7 +144,7 @@ typedef struct td_ast_transition {
 typedef struct td_decl {
     td_decl_kind kind;
     td_span span;
-    bool replace;           /* CRITERION, TARGET, WORKFLOW written as `replace criterion ...` */
+    bool replace;           /* CRITERION, TARGET, WORKFLOW, INDEX written as `replace ...` */
 
     /* PLAN: plan "58-KH/BDVHU" "title" [by "issuer"] [dated 2024-03-28]
      *       [implements "111-KH/BDVTU", "330-KH/TU"] [period 2024-01-01 .. 2025-12-31] */
@@ -182,7 +182,9 @@ typedef struct td_decl {
      *            history field state field dated field evidence field
      *            stage v "label"... initial v, ... transitions v -> v, ...
      *            guard v "label" require expr [message "..."]...
-     * DISABLE:   disable id [because "reason"]
+     * INDEX:     index id "label" cite "II.2.2" on path key expr [similar expr, ...]
+ *            [require expr]   (on: n_on = 1; require: what found(id, owner, key) asks)
+ * DISABLE:   disable id [because "reason"]
      * NOTE:      note "I.1" "label" because "reason" */
     td_dotted id;           /* CRITERION TARGET WORKFLOW DISABLE */
     td_str cite;            /* CRITERION TARGET WORKFLOW NOTE (the clause) */
@@ -211,6 +213,9 @@ typedef struct td_decl {
     uint32_t n_transitions;
     td_ast_guard *guards;
     uint32_t n_guards;
+    td_expr *key;           /* INDEX: the entity's id in the batch */
+    td_expr **similar;      /* INDEX: values that, equal in two units, suggest a copy */
+    uint32_t n_similar;
     td_span dup_clause;     /* len > 0: a clause was written twice here */
     const char *dup_clause_name;
 } td_decl;

@@ -2,6 +2,7 @@
  * the results in input order into targets, stage counts and a summary.
  * Pipeline: files -> load -> eval (per worker) -> merge (in order) -> report. */
 #include "batch.h"
+#include "xref.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -675,12 +676,11 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
     return TD_OK;
 }
 
-static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
+/* What needs a unit's final findings: the clause of file-level findings, the summary, the
+ * callback, and keeping the result. */
+static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_result *r)
 {
-    td_status st = check_id(b, u, (uint32_t)b->sum.units);
-    if (st != TD_OK)
-        return st;
-    td_unit_result *r = &u->r;
+    td_status st;
     /* every message names a clause: what is wrong with the file as a whole (not YAML, a
      * key twice, an id used twice) cites the clause of the unit file itself */
     const char *doc_cite = b->p->schema.document ? b->p->schema.document->cite : NULL;
@@ -688,13 +688,7 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
         if (!r->findings.items[i].cite &&
             !td_diag_set(&r->findings, &r->findings.items[i].cite, "%s", doc_cite))
             return TD_ENOMEM;
-    for (uint32_t i = 0; i < r->n_contribs; i++)
-        if ((st = add_contrib(b, &r->contribs[i], r->n_history)) != TD_OK)
-            return st;
-    if (r->stages && r->n_stages == b->n_stages)
-        for (uint32_t i = 0; i < r->n_stages; i++)
-            b->stages[i] += r->stages[i];
-    b->sum.units++;
+    b->n_finished++;
     if (r->findings.errors)
         b->sum.failed++;
     else
@@ -711,6 +705,43 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
         td_unit_result_init(r);
     }
     return TD_OK;
+}
+
+typedef struct settle_arg {
+    td_batch *b;
+    const td_batch_opts *o;
+} settle_arg;
+
+static td_status settled(void *arg, td_unit_result *u)
+{
+    settle_arg *sa = arg;
+    return finish_merge(sa->b, sa->o, u);
+}
+
+/* Resolves the references across the units held so far, and finishes their merge. */
+static td_status settle(td_batch *b, const td_batch_opts *o)
+{
+    settle_arg sa = {b, o};
+    return b->xref ? td_xref_settle(b->xref, o->ids_per_file, settled, &sa) : TD_OK;
+}
+
+static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, size_t file)
+{
+    td_status st = check_id(b, u, (uint32_t)b->sum.units);
+    if (st != TD_OK)
+        return st;
+    td_unit_result *r = &u->r;
+    for (uint32_t i = 0; i < r->n_contribs; i++)
+        if ((st = add_contrib(b, &r->contribs[i], r->n_history)) != TD_OK)
+            return st;
+    if (r->stages && r->n_stages == b->n_stages)
+        for (uint32_t i = 0; i < r->n_stages; i++)
+            b->stages[i] += r->stages[i];
+    b->sum.units++;
+    /* a unit may name another's entity (Decision 12): it waits for the whole batch */
+    if (b->xref)
+        return td_xref_hold(b->xref, r, b->files[file]);
+    return finish_merge(b, o, r);
 }
 
 static int cmp_row(const void *pa, const void *pb)
@@ -941,8 +972,10 @@ static td_status merge_file(shared *s, size_t i)
     }
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
-        st = merge_unit(b, s->o, &j->items[k]);
+        st = merge_unit(b, s->o, &j->items[k], i);
     fjob_free(j);
+    if (st == TD_OK && s->o->ids_per_file)
+        st = settle(b, s->o); /* each file is judged alone */
     if (st == TD_OK && s->o->on_progress)
         s->o->on_progress(s->o->progress_arg, i + 1, b->n_files, b->sum.units);
     return st;
@@ -1047,6 +1080,10 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     s.jobs = calloc(s.ring, sizeof *s.jobs);
     if (!s.jobs)
         return TD_ENOMEM;
+    if (p->n_indexes && (st = td_xref_new(p, &b->xref)) != TD_OK) {
+        free(s.jobs);
+        return st;
+    }
     if (jobs <= 1) {
         st = run_inline(&s);
     } else {
@@ -1065,6 +1102,10 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     td_source_free(b->confirm_src);
     b->confirm_src = NULL;
     td_arena_free(&b->confirm);
+    if (st == TD_OK)
+        st = settle(b, opts);
+    td_xref_free(b->xref);
+    b->xref = NULL;
     if (st == TD_OK)
         st = finish_targets(b);
     return st;
@@ -1109,6 +1150,7 @@ void td_batch_free(td_batch *b)
     free(b->history);
     free(b->history_days);
     free(b->id_slots);
+    td_xref_free(b->xref);
     td_source_free(b->confirm_src);
     td_arena_free(&b->confirm);
     td_arena_free(&b->strings);

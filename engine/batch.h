@@ -81,6 +81,9 @@ struct td_batch {
     uint32_t confirm_file;
     td_arena confirm;       /* for that evaluation */
     td_arena strings;       /* file paths and group names */
+    struct td_xref *xref;   /* owned while running: units held for the references across
+                             * units (engine/xref.h), or NULL when the rules have no index */
+    size_t n_finished;      /* units whose merge is finished (handed to on_unit) */
 };
 
 /* The value of a constant compiled expression (a number, or the negation of one).

@@ -74,6 +74,10 @@ typedef struct ev {
     bool oom;
     memo *memo; /* arena(unit): MEMO_SLOTS entries, or NULL until first use */
     uint32_t memo_used;
+    /* found(): what a look-up of another unit's entity gives while one unit is judged */
+    bool optimistic;            /* true (the second evaluation of a condition), else false */
+    bool recording;             /* each look-up is added to res->lookups */
+    td_unit_result *res;
 } ev;
 
 static const td_value ABSENT = {.kind = TD_V_ABSENT};
@@ -659,6 +663,68 @@ static td_value cmp_asof(ev *e, const td_cexpr *c, const frame *f, int grain, bo
     return vbool(res, x.node);
 }
 
+uint64_t td_xhash(uint64_t seed, const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9E3779B97F4A7C15ULL);
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+/* A copy of a text value, owned (malloc). */
+static char *text_dup(const td_value *v)
+{
+    char *s = malloc(v->u.text.len + 1);
+    if (s) {
+        memcpy(s, v->u.text.s, v->u.text.len);
+        s[v->u.text.len] = '\0';
+    }
+    return s;
+}
+
+static void record_lookup(ev *e, uint32_t index, const td_value *owner, const td_value *key)
+{
+    td_unit_result *res = e->res;
+    if (!res)
+        return;
+    td_xlookup *nw = realloc(res->lookups, (res->n_lookups + 1) * sizeof *nw);
+    if (!nw) {
+        e->oom = true;
+        return;
+    }
+    res->lookups = nw;
+    td_xlookup *l = &nw[res->n_lookups];
+    l->index = index;
+    l->owner_text = text_dup(owner);
+    l->key_text = text_dup(key);
+    if (!l->owner_text || !l->key_text) {
+        free(l->owner_text);
+        free(l->key_text);
+        e->oom = true;
+        return;
+    }
+    l->owner = td_xhash(0, l->owner_text);
+    l->key = td_xhash(index + 1, l->key_text);
+    res->n_lookups++;
+}
+
+/* Forgets the look-ups recorded from `n` on. */
+static void drop_lookups(td_unit_result *res, uint32_t n)
+{
+    for (uint32_t i = n; i < res->n_lookups; i++) {
+        free(res->lookups[i].owner_text);
+        free(res->lookups[i].key_text);
+    }
+    res->n_lookups = n;
+}
+
 static td_value eval(ev *e, const td_cexpr *c, const frame *f)
 {
     if (e->oom)
@@ -825,6 +891,14 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         for (uint32_t i = 0; i < a.u.text.len; i++)
             n += ((unsigned char)a.u.text.s[i] & 0xC0) != 0x80;
         return vint(n, a.node);
+    }
+    case TD_C_FOUND: {
+        td_value o = eval(e, c->a, f), k = eval(e, c->b, f);
+        if (o.kind != TD_V_TEXT || k.kind != TD_V_TEXT)
+            return ABSENT;
+        if (e->recording)
+            record_lookup(e, c->slot, &o, &k);
+        return vbool(e->optimistic, k.node);
     }
     case TD_C_NOSPACE: {
         td_value a = eval(e, c->a, f);
@@ -1060,9 +1134,9 @@ static uint32_t key_width(const td_diagnostic *x)
     return w ? w : 1;
 }
 
-static td_diagnostic *add_finding(unitctx *u, td_severity sev, const char *rule,
-                                  const char *cite, const char *label, const td_node *blame,
-                                  const td_node *entity, const char *msg, const char *hint)
+static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, const char *rule,
+                                     const char *cite, const char *label, const td_node *blame,
+                                     const td_node *entity, const char *msg, const char *hint)
 {
     const td_node *at = blame ? blame : entity;
     bool use_key =
@@ -1072,7 +1146,6 @@ static td_diagnostic *add_finding(unitctx *u, td_severity sev, const char *rule,
     uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
     uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
     uint32_t width = at && !use_key ? at->width : 1;
-    td_diag *d = &u->res->findings;
     td_diagnostic *x = td_diag_at_lc(d, sev, "rule", u->src, line ? line : u->res->line,
                                      line ? col : 1, width, "%s", msg);
     if (!x)
@@ -1090,6 +1163,13 @@ static td_diagnostic *add_finding(unitctx *u, td_severity sev, const char *rule,
     if (hint)
         td_diag_set(d, &x->hint, "%s", hint);
     return x;
+}
+
+static td_diagnostic *add_finding(unitctx *u, td_severity sev, const char *rule,
+                                  const char *cite, const char *label, const td_node *blame,
+                                  const td_node *entity, const char *msg, const char *hint)
+{
+    return add_finding_to(u, &u->res->findings, sev, rule, cite, label, blame, entity, msg, hint);
 }
 
 /* ---------- entities ---------- */
@@ -1219,13 +1299,105 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
         if (!truthy(&w))
             return;
     }
+    /* found() of another unit's entity is false while recording: a condition that fails
+     * then, but holds when those look-ups find something, waits for the batch (xref.c) */
+    td_unit_result *res = u->res;
+    uint32_t l0 = res->n_lookups;
+    u->e.recording = true;
     td_value r = eval(&u->e, v->require, &f);
+    u->e.recording = false;
+    bool deferred = false;
+    if (res->n_lookups > l0 && !(r.kind == TD_V_BOOL && r.u.b)) {
+        if (f.let_done)
+            memset(f.let_done, 0, v->n_lets * sizeof *f.let_done);
+        u->e.optimistic = true;
+        td_value r2 = eval(&u->e, v->require, &f);
+        u->e.optimistic = false;
+        if (r2.kind == TD_V_BOOL && r2.u.b) {
+            deferred = true;
+            if (r.kind != TD_V_BOOL)
+                r = vbool(false, r2.node);
+        } else if (r2.kind != TD_V_BOOL) {
+            r = r2;
+        }
+    }
+    if (!deferred)
+        drop_lookups(res, l0);
     if (r.kind != TD_V_BOOL || r.u.b)
         return; /* met, or not applicable (a value it needs is absent) */
     td_severity sev = due_severity(u, v->due, arg->c->severity, &f);
     const char *msg = render_msg(&u->e, &v->message, arg->c->label, &f);
-    add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node, f.it.node, msg,
-                arg->c->hint);
+    if (!deferred) {
+        add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node, f.it.node, msg,
+                    arg->c->hint);
+        return;
+    }
+    td_xdefer *nw = realloc(res->defers, (res->deferred.n + 1) * sizeof *nw);
+    if (!nw) {
+        u->e.oom = true;
+        return;
+    }
+    res->defers = nw;
+    nw[res->deferred.n].first = l0;
+    nw[res->deferred.n].n = res->n_lookups - l0;
+    if (!add_finding_to(u, &res->deferred, sev, arg->c->id, arg->c->cite, arg->c->label, r.node,
+                        f.it.node, msg, arg->c->hint))
+        drop_lookups(res, l0);
+}
+
+/* ---------- indexes ---------- */
+
+static void run_index(unitctx *u, const frame *f, const void *argp)
+{
+    const td_index *ix = argp;
+    td_unit_result *res = u->res;
+    td_value k = eval(&u->e, ix->key, f);
+    if (k.kind != TD_V_TEXT || td_text_blank(k.u.text.s, k.u.text.len))
+        return;
+    td_xkey *nw = realloc(res->xkeys, (res->n_xkeys + 1) * sizeof *nw);
+    if (!nw) {
+        u->e.oom = true;
+        return;
+    }
+    res->xkeys = nw;
+    td_xkey *x = &nw[res->n_xkeys];
+    memset(x, 0, sizeof *x);
+    x->index = (uint32_t)(ix - u->e.p->indexes);
+    x->text = text_dup(&k);
+    if (!x->text) {
+        u->e.oom = true;
+        return;
+    }
+    x->key = td_xhash(x->index + 1, x->text);
+    td_value ok = ix->require ? eval(&u->e, ix->require, f) : vbool(true, NULL);
+    x->ok = truthy(&ok);
+    if (ix->n_similar) {
+        size_t len = 0, cap = 64;
+        char *buf = td_arena_alloc(u->e.a, cap);
+        bool all = buf != NULL;
+        for (uint32_t i = 0; all && i < ix->n_similar; i++) {
+            td_value v = eval(&u->e, ix->similar[i], f);
+            if (!usable(&v) || (v.kind == TD_V_TEXT && td_text_blank(v.u.text.s, v.u.text.len))) {
+                all = false;
+                break;
+            }
+            if (i)
+                append(&buf, &len, &cap, ", ", 2, u->e.a);
+            fmt_into(&v, &buf, &len, &cap, u->e.a);
+        }
+        if (all && buf) {
+            x->similar_text = strdup(buf);
+            if (!x->similar_text) {
+                free(x->text);
+                u->e.oom = true;
+                return;
+            }
+            x->similar = td_xhash(x->index + 1, x->similar_text);
+        }
+    }
+    res->n_xkeys++;
+    add_finding_to(u, &res->sites, TD_SEV_ERROR, ix->id, ix->cite, ix->label, k.node, f->it.node,
+                   "", NULL);
 }
 
 /* ---------- workflows ---------- */
@@ -1650,6 +1822,8 @@ void td_unit_result_init(td_unit_result *r)
 {
     memset(r, 0, sizeof *r);
     td_diag_init(&r->findings);
+    td_diag_init(&r->sites);
+    td_diag_init(&r->deferred);
 }
 
 void td_unit_result_free(td_unit_result *r)
@@ -1670,6 +1844,16 @@ void td_unit_result_free(td_unit_result *r)
     }
     free(r->contribs);
     free(r->stages);
+    td_diag_free(&r->sites);
+    for (uint32_t i = 0; i < r->n_xkeys; i++) {
+        free(r->xkeys[i].text);
+        free(r->xkeys[i].similar_text);
+    }
+    free(r->xkeys);
+    td_diag_free(&r->deferred);
+    free(r->defers);
+    drop_lookups(r, 0);
+    free(r->lookups);
     memset(r, 0, sizeof *r);
 }
 
@@ -1717,6 +1901,7 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
     u.e.lo = DAY_MIN;
     u.e.hi = DAY_MAX;
     u.e.a = a;
+    u.e.res = res;
     u.src = src;
     u.res = res;
     u.history = dates->history;
@@ -1767,7 +1952,9 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
         char path[512] = "";
         walk_events(&u, root, path, 0, sizeof path);
     }
-    if (u.e.oom || res->findings.oom)
+    for (uint32_t i = 0; i < p->n_indexes && !u.e.oom; i++)
+        visit(&u, &p->indexes[i].path, 0, &top, run_index, &p->indexes[i]);
+    if (u.e.oom || res->findings.oom || res->sites.oom || res->deferred.oom)
         return TD_ENOMEM;
     return TD_OK;
 }

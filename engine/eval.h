@@ -18,6 +18,33 @@ typedef struct td_contrib {
     bool *hknown;           /* owned, n_history: a share at that date (its group known) */
 } td_contrib;
 
+/* One entity of an index (td_index) in a unit: its key, for the look-ups of other units
+ * and the findings about a key used twice. Its location is the entry of the same number
+ * in td_unit_result.sites. */
+typedef struct td_xkey {
+    uint32_t index;         /* in program->indexes */
+    uint64_t key;           /* td_xhash of the index and the key text */
+    uint64_t similar;       /* td_xhash of the index and the `similar` values; 0: not all written */
+    bool ok;                /* the entity meets the index's `require` */
+    char *text;             /* owned: the key */
+    char *similar_text;     /* owned: the `similar` values joined, or NULL */
+} td_xkey;
+
+/* A found() that one unit cannot decide: it names an entity of the batch. */
+typedef struct td_xlookup {
+    uint32_t index;
+    uint64_t owner, key;    /* td_xhash of the owner's id; of the index and the key */
+    char *owner_text, *key_text; /* owned */
+} td_xlookup;
+
+/* A finding that holds only when none of its look-ups finds an entity. */
+typedef struct td_xdefer {
+    uint32_t first, n;      /* its look-ups in td_unit_result.lookups */
+} td_xdefer;
+
+/* FNV-1a of `s` started from `seed`, finished with a mixer: the hashes of td_xkey. */
+uint64_t td_xhash(uint64_t seed, const char *s);
+
 /* What the batch keeps of one unit document once its arena is reset. All owned. */
 typedef struct td_unit_result {
     char *file;             /* display path */
@@ -33,6 +60,14 @@ typedef struct td_unit_result {
     uint32_t *stages;       /* per workflow, n_stages + 1 counters (index 0: no stage yet) */
     uint32_t n_stages;
     uint32_t n_history;     /* history dates the contributions carry (td_eval_dates) */
+    /* references across units (Decision 12), resolved by the batch (engine/xref.c) */
+    td_diag sites;          /* one located entry per td_xkey (no message), never sorted */
+    td_xkey *xkeys;
+    uint32_t n_xkeys;
+    td_diag deferred;       /* one finding per td_xdefer, never sorted */
+    td_xdefer *defers;
+    td_xlookup *lookups;
+    uint32_t n_lookups;
 } td_unit_result;
 
 void td_unit_result_init(td_unit_result *r);

@@ -819,6 +819,31 @@ static void lay_target(fmt *f, const td_decl *d)
     close_group(f);
 }
 
+static void lay_index(fmt *f, const td_decl *d)
+{
+    rule_head(f, d, "index");
+    open_group(f, IND, IND);
+    str_unit(f, "cite", d->cite);
+    close_group(f);
+    open_group(f, IND, IND);
+    on_unit(f, "on", d);
+    close_group(f);
+    open_group(f, IND, IND);
+    expr_unit(f, "key", d->key, 1, IND);
+    close_group(f);
+    if (d->n_similar) {
+        open_group(f, IND, IND);
+        begin(f);
+        sb_puts(&f->cur, "similar ");
+        put_args(f, &f->cur, d->similar, d->n_similar);
+        end_unit(f, expr_lo(f, d->similar[0], 1), expr_hi(f, d->similar[d->n_similar - 1]), IND);
+        close_group(f);
+    }
+    open_group(f, IND, IND);
+    expr_unit(f, "require", d->require, 1, IND);
+    close_group(f);
+}
+
 static void wf_fields(fmt *f, const td_decl *d)
 {
     name_unit(f, "history", d->history, d->history_span);
@@ -1118,6 +1143,7 @@ static void lay_decl(fmt *f, const td_decl *d)
     case TD_D_TARGET: lay_target(f, d); break;
     case TD_D_WORKFLOW: lay_workflow(f, d); break;
     case TD_D_NOTE: lay_note(f, d); break;
+    case TD_D_INDEX: lay_index(f, d); break;
     }
 }
 

@@ -39,7 +39,8 @@ typedef enum td_clause_kind {
     TD_C_CITE, TD_C_ON, TD_C_WHERE, TD_C_SEVERITY, TD_C_DUE, TD_C_LET, TD_C_REQUIRE,
     TD_C_MESSAGE, TD_C_HINT, TD_C_COUNT, TD_C_SUM, TD_C_BY, TD_C_AT_LEAST, TD_C_HISTORY,
     TD_C_STATE, TD_C_DATED, TD_C_EVIDENCE, TD_C_STAGE, TD_C_INITIAL, TD_C_TRANSITIONS,
-    TD_C_GUARD, TD_C_ISSUER, TD_C_ISSUED, TD_C_IMPLEMENTS, TD_C_PERIOD, TD_C_BECAUSE
+    TD_C_GUARD, TD_C_ISSUER, TD_C_ISSUED, TD_C_IMPLEMENTS, TD_C_PERIOD, TD_C_BECAUSE,
+    TD_C_KEY, TD_C_SIMILAR
 } td_clause_kind;
 
 /* One clause of a declaration, before it is applied to the td_decl. */
@@ -51,7 +52,7 @@ typedef struct td_clause {
     const char *name;       /* HISTORY STATE DATED EVIDENCE */
     td_span name_span;
     td_severity sev;        /* SEVERITY */
-    td_vec list;            /* ON, COUNT, SUM: td_dotted; INITIAL: td_expr *;
+    td_vec list;            /* ON, COUNT, SUM: td_dotted; INITIAL, SIMILAR: td_expr *;
                              * TRANSITIONS: td_ast_transition; IMPLEMENTS: td_str */
     td_ast_let let;         /* LET */
     td_ast_stage stage;     /* STAGE */

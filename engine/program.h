@@ -68,7 +68,8 @@ typedef enum td_cop {
     TD_C_MINMAX,    /* min/max(a, b) */
     TD_C_QUANT,     /* all/any/none a have b */
     TD_C_EACH,      /* each a where b */
-    TD_C_IF
+    TD_C_IF,
+    TD_C_FOUND      /* found(index `slot`, owner a, key b): decided across units (eval.c) */
 } td_cop;
 
 struct td_cexpr {
@@ -192,6 +193,21 @@ typedef struct td_note {
     td_span decl;
 } td_note;
 
+/* An index of entities known across the batch by an id (Decision 12): the same key in two
+ * units is an error at both places; equal `similar` values in two units a warning; and
+ * found(index, owner, key) asks whether unit `owner` has an entity with that key meeting
+ * `require`. */
+typedef struct td_index {
+    const char *id, *label, *cite;
+    td_epath path;              /* the indexed entities */
+    const td_cexpr *key;        /* text */
+    const td_cexpr *require;    /* or NULL: every indexed entity is found */
+    const td_cexpr **similar;   /* values joined into one text, or none */
+    uint32_t n_similar;
+    td_span span;               /* the id */
+    td_span decl;               /* the whole declaration */
+} td_index;
+
 typedef struct td_plan_info {
     const char *number, *title, *issuer, *issued;
     const char **implements;
@@ -216,6 +232,8 @@ struct td_program {
     uint32_t n_workflows;
     td_note *notes;
     uint32_t n_notes;
+    td_index *indexes;
+    uint32_t n_indexes;
     uint32_t n_disabled;        /* rules switched off by overlays */
     const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */
     const td_define **report_values; /* the document's other defines, shown per unit */

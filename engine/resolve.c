@@ -48,6 +48,9 @@ typedef struct rs {
     const char *rule_id;        /* the rule being compiled, or NULL */
     const char *rule_cite;      /* its clause, or NULL */
     uint32_t n_off_checks;
+    bool in_criterion;          /* compiling a criterion: found() is allowed */
+    const char **index_ids;     /* the indexes compiled so far, by number (found) */
+    uint32_t n_index_ids;
     const td_type *t_text, *t_int, *t_number, *t_bool, *t_date, *t_month;
 } rs;
 
@@ -650,6 +653,7 @@ static bool want(cctx *c, const td_cexpr *k, td_tkind kind, const char *what)
                            : kind == TD_T_LIST   ? "a list"
                            : kind == TD_T_DATE   ? "a date"
                            : kind == TD_T_MONTH  ? "a month"
+                           : kind == TD_T_TEXT   ? "a text"
                                                  : "a value of another type",
                            tname(k->type, buf, sizeof buf));
     (void)x;
@@ -732,9 +736,72 @@ static bool iter_where(cctx *c, const td_expr *e, const scope *s, const td_cexpr
     return *where && want(c, *where, TD_T_BOOL, "the condition after 'where'");
 }
 
+/* The dotted text of a name written as an expression (exemplar.ids), into buf; false
+ * when the expression is not a plain dotted name. */
+static bool dotted_text(const td_expr *e, char *buf, size_t size)
+{
+    if (e->kind == TD_X_NAME)
+        return (size_t)snprintf(buf, size, "%s", e->name) < size;
+    if (e->kind != TD_X_FIELD || !e->a || !dotted_text(e->a, buf, size))
+        return false;
+    size_t n = strlen(buf);
+    return (size_t)snprintf(buf + n, size - n, ".%s", e->name) < size - n;
+}
+
+/* found(INDEX, OWNER, KEY): whether unit OWNER has, anywhere in the batch, an entity of
+ * INDEX whose key is KEY and that meets the index's `require` (Decision 12). */
+static const td_cexpr *cx_found(cctx *c, const td_expr *e, const scope *s)
+{
+    rs *r = c->r;
+    char id[256];
+    if (e->nargs != 3) {
+        td_diagnostic *x = ERR(r, e->span, "arity", "found takes 3 arguments, not %u", e->nargs);
+        hint(r, x, "%s", "write found(INDEX, UNIT-ID, KEY), e.g. found(exemplar.ids, unit, "
+                         "exemplar)");
+        return NULL;
+    }
+    if (!dotted_text(e->args[0], id, sizeof id)) {
+        ERR(r, e->args[0]->span, "type", "the first argument of found names an `index` "
+            "declaration, e.g. exemplar.ids");
+        return NULL;
+    }
+    if (!r->in_criterion) {
+        ERR(r, e->span, "found-scope", "found() is decided across the units of a batch, so it "
+            "may only be used in a criterion's conditions, not in a define, a target or a "
+            "workflow");
+        return NULL;
+    }
+    uint32_t ix = 0;
+    while (ix < r->n_index_ids && strcmp(r->index_ids[ix], id) != 0)
+        ix++;
+    if (ix == r->n_index_ids) {
+        td_diagnostic *x = ERR(r, e->args[0]->span, "unknown-index", "no index is named '%s'",
+                               id);
+        const char *sug = td_suggest(id, r->index_ids, r->n_index_ids);
+        if (sug)
+            hint(r, x, "did you mean '%s'?", sug);
+        else
+            hint(r, x, "%s", "declare it with `index ID \"label\" cite \"...\" on PATH key EXPR`");
+        return NULL;
+    }
+    const td_cexpr *a = cx(c, e->args[1], s, NULL), *b = cx(c, e->args[2], s, NULL);
+    if (!want(c, a, TD_T_TEXT, "the unit id given to found") ||
+        !want(c, b, TD_T_TEXT, "the key given to found"))
+        return NULL;
+    td_cexpr *k = node(r, TD_C_FOUND, r->t_bool, e->span);
+    if (k) {
+        k->slot = ix;
+        k->a = a;
+        k->b = b;
+    }
+    return k;
+}
+
 static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
 {
     rs *r = c->r;
+    if (strcmp(e->name, "found") == 0)
+        return cx_found(c, e, s);
     static const char *const fns[] = {"present", "empty", "length", "month_of", "year_of",
                                       "months", "without_spaces"};
     static const td_cop ops[] = {TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF,
@@ -752,7 +819,7 @@ static const td_cexpr *cx_call(cctx *c, const td_expr *e, const scope *s)
             hint(r, x, "did you mean '%s'?", sug);
         else
             hint(r, x, "%s", "functions are present, empty, length, month_of, year_of, months, "
-                             "without_spaces; count, sum, min, max take a list");
+                             "without_spaces, found; count, sum, min, max take a list");
         return NULL;
     }
     if (e->nargs != arity[i]) {
@@ -1934,6 +2001,58 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
         out->due = const_expr(&c, d->due, ent, TD_T_DATE, "the date after 'due'");
 }
 
+static void compile_index(rs *r, td_decl *d, td_index *out)
+{
+    check_common(r, d, "index");
+    out->id = td_arena_strdup(r->pa, d->id.text);
+    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+    out->span = d->id.span;
+    out->decl = d->span;
+    char rule[256];
+    snprintf(rule, sizeof rule, "index %s", d->id.text);
+    cctx c = {r, rule};
+    if (!d->n_on || !d->key) {
+        td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs `on PATH` (the entities) "
+                               "and `key EXPR` (the id of each in the batch)", d->id.text);
+        hint(r, x, "%s", "e.g. on exemplars key id");
+        return;
+    }
+    if (d->n_on > 1)
+        ERR(r, d->on[1].span, "index", "an index covers one path of entities");
+    if (!r->p->unit_id) {
+        td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs the unit's id: the "
+                               "document record has no computed field `id`", d->id.text);
+        hint(r, x, "%s", "e.g. define unit_file.id \"Mã đơn vị\" = unit.id");
+        return;
+    }
+    scope scopes[16];
+    if (!resolve_epath(r, &d->on[0], &out->path, scopes, 15, &c))
+        return;
+    scope *ent = &scopes[out->path.n];
+    out->key = cx(&c, d->key, ent, NULL);
+    if (out->key && !want(&c, out->key, TD_T_TEXT, "the key of an index"))
+        out->key = NULL;
+    if (d->require)
+        out->require = cx_bool(&c, d->require, ent, "the condition after 'require'");
+    out->similar = td_arena_alloc(r->pa, (d->n_similar + 1) * sizeof *out->similar);
+    if (!out->similar) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < d->n_similar; i++) {
+        const td_cexpr *k = cx(&c, d->similar[i], ent, NULL);
+        if (!k)
+            continue;
+        if (k->type->kind == TD_T_LIST || k->type->kind == TD_T_RECORD) {
+            ERR(r, d->similar[i]->span, "type", "`similar` compares single values (a text, an "
+                "enum, a number or a date), not a list or a record");
+            continue;
+        }
+        out->similar[out->n_similar++] = k;
+    }
+}
+
 static int stage_index(const td_workflow *w, const td_cexpr *k)
 {
     if (!k || k->op != TD_C_CONST)
@@ -2123,7 +2242,7 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
     for (uint32_t i = 0; i < r->n_decls; i++) {
         td_decl *d = r->decls[i].decl;
         if (d->kind != TD_D_CRITERION && d->kind != TD_D_TARGET && d->kind != TD_D_WORKFLOW &&
-            d->kind != TD_D_DISABLE)
+            d->kind != TD_D_INDEX && d->kind != TD_D_DISABLE)
             continue;
         if (!d->id.text)
             continue;
@@ -2175,7 +2294,8 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
             if (found->decl->kind != d->kind) {
                 static const char *const kinds[] = {[TD_D_CRITERION] = "criterion",
                                                     [TD_D_TARGET] = "target",
-                                                    [TD_D_WORKFLOW] = "workflow"};
+                                                    [TD_D_WORKFLOW] = "workflow",
+                                                    [TD_D_INDEX] = "index"};
                 td_diagnostic *x = ERR(r, d->id.span, "replace-kind", "'%s' is not a %s but a %s",
                                        d->id.text, kinds[d->kind], kinds[found->decl->kind]);
                 if (x)
@@ -2200,6 +2320,7 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                             "overlay write `replace %s %s ...`", s ? s->name : "?", line, col,
                             found->decl->kind == TD_D_CRITERION ? "criterion"
                             : found->decl->kind == TD_D_TARGET  ? "target"
+                            : found->decl->kind == TD_D_INDEX   ? "index"
                                                                 : "workflow",
                             d->id.text);
             }
@@ -2330,19 +2451,33 @@ static void build_rules(rs *r)
     p->criteria = td_arena_alloc(r->pa, (n + 1) * sizeof *p->criteria);
     p->targets = td_arena_alloc(r->pa, (n + 1) * sizeof *p->targets);
     p->workflows = td_arena_alloc(r->pa, (n + 1) * sizeof *p->workflows);
-    if (!p->criteria || !p->targets || !p->workflows) {
+    p->indexes = td_arena_alloc(r->pa, (n + 1) * sizeof *p->indexes);
+    r->index_ids = td_arena_alloc(r->pa, (n + 1) * sizeof *r->index_ids);
+    if (!p->criteria || !p->targets || !p->workflows || !p->indexes || !r->index_ids) {
         r->fatal = TD_ENOMEM;
         free(refs);
         return;
     }
+    /* indexes first: criteria look entities up in them with found() */
     for (uint32_t i = 0; i < n && !r->fatal; i++) {
-        if (refs[i].disabled)
+        td_decl *d = refs[i].decl;
+        if (refs[i].disabled || d->kind != TD_D_INDEX)
+            continue;
+        r->rule_id = d->id.text;
+        r->rule_cite = d->cite.text;
+        compile_index(r, d, &p->indexes[p->n_indexes++]);
+        r->index_ids[r->n_index_ids++] = d->id.text;
+    }
+    for (uint32_t i = 0; i < n && !r->fatal; i++) {
+        if (refs[i].disabled || refs[i].decl->kind == TD_D_INDEX)
             continue;
         td_decl *d = refs[i].decl;
         r->rule_id = d->id.text;
         r->rule_cite = d->cite.text;
         if (d->kind == TD_D_CRITERION) {
+            r->in_criterion = true;
             compile_criterion(r, d, &p->criteria[p->n_criteria]);
+            r->in_criterion = false;
             p->n_criteria++;
         } else if (d->kind == TD_D_TARGET) {
             compile_target(r, d, &p->targets[p->n_targets]);
@@ -2417,11 +2552,11 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
     build_plan_info(r);
     if (!r->fatal && r->p->schema.document) {
         compile_defines(r);
-        build_rules(r);
         r->p->unit_id = report_define(r, "id");
         r->p->unit_name = report_define(r, "name");
         r->p->unit_level = report_define(r, "level");
         r->p->unit_group = report_define(r, "group");
+        build_rules(r);
         /* every other computed field of the document is a figure reports show per unit
          * (III.1: the counts announced for each unit) */
         const td_record *doc = r->p->schema.document;

@@ -2,6 +2,7 @@
  * against the rules, and compare its findings with the findings the case expects.
  * Pipeline: test file -> td_ynode, edited -> td_type_document -> td_eval_document -> match. */
 #include "ruletest.h"
+#include "xref.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1344,7 +1345,8 @@ static bool run_case(tfile *f, const tcase *c, FILE *out)
         td_eval_dates dates = {.as_of = c->as_of, .today = c->today};
         if (td_type_document(f->prog->schema.document_type, root, src, &f->unit, &res.findings,
                              &node) != TD_OK ||
-            td_eval_document_at(f->prog, node, &dates, src, &f->unit, &res) != TD_OK) {
+            td_eval_document_at(f->prog, node, &dates, src, &f->unit, &res) != TD_OK ||
+            td_xref_settle_alone(f->prog, &res) != TD_OK) {
             f->oom = true;
             goto done;
         }

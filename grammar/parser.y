@@ -97,7 +97,8 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_DOCUMENT "document" T_DUE "due" T_EACH "each" T_ELSE "else" T_ENUM "enum"
 %token <text> T_ERROR "error" T_EVIDENCE "evidence" T_EXTEND "extend" T_FALSE "false"
 %token <text> T_GUARD "guard" T_HAS "has" T_HAVE "have" T_HINT "hint" T_HISTORY "history"
-%token <text> T_IF "if" T_IMPLEMENTS "implements" T_IMPORT "import" T_IN "in" T_INFO "info"
+%token <text> T_IF "if" T_IMPLEMENTS "implements" T_IMPORT "import" T_IN "in" T_INDEX "index"
+%token <text> T_INFO "info" T_KEY "key" T_SIMILAR "similar"
 %token <text> T_INITIAL "initial" T_IT "it" T_LEAST "least" T_LET "let" T_LIST "list"
 %token <text> T_MAX "max" T_MESSAGE "message" T_MIN "min" T_NONE "none" T_NOT "not"
 %token <text> T_NOTE "note" T_OF "of" T_ON "on" T_OPTIONAL "optional" T_OR "or"
@@ -117,8 +118,8 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %left T_STAR T_SLASH
 %precedence UMINUS
 
-%type <decl> decl plan_decl param_decl criterion_decl target_decl workflow_decl
-%type <clause> plan_clause crit_clause target_clause wf_clause
+%type <decl> decl plan_decl param_decl criterion_decl target_decl workflow_decl index_decl
+%type <clause> plan_clause crit_clause target_clause wf_clause index_clause
 %type <clause> cite_clause on_clause where_clause due_clause
 %type <expr> expr postfix primary opt_where
 %type <iter> iter
@@ -159,9 +160,11 @@ decl
     | criterion_decl
     | target_decl
     | workflow_decl
+    | index_decl
     | T_REPLACE criterion_decl          { $$ = ast_replace(p, $2); }
     | T_REPLACE target_decl             { $$ = ast_replace(p, $2); }
     | T_REPLACE workflow_decl           { $$ = ast_replace(p, $2); }
+    | T_REPLACE index_decl              { $$ = ast_replace(p, $2); }
     | T_DISABLE dotted opt_because      { $$ = ast_decl_disable(p, $2, $3, @$); }
     | T_NOTE T_STRING T_STRING opt_because { $$ = ast_decl_note(p, $2, $3, $4, @$); }
     ;
@@ -287,6 +290,20 @@ wf_clause
     | T_INITIAL exprs                   { $$ = ast_clause_list(p, TD_C_INITIAL, $2, @$); }
     | T_TRANSITIONS trans_list          { $$ = ast_clause_list(p, TD_C_TRANSITIONS, $2, @$); }
     | T_GUARD expr opt_str T_REQUIRE expr opt_message { $$ = ast_clause_guard(p, $2, $3, $5, $6, @$); }
+    ;
+
+/* index id "label" cite "II.2.2" on path key expr [similar expr, ...] [require expr] */
+index_decl
+    : T_INDEX dotted opt_str            { $$ = ast_decl_rule(p, TD_D_INDEX, $2, $3, @$); }
+    | index_decl index_clause           { $$ = ast_apply(p, $1, $2); }
+    ;
+
+index_clause
+    : cite_clause
+    | on_clause
+    | T_KEY expr                        { $$ = ast_clause_expr(p, TD_C_KEY, $2, NULL, @$); }
+    | T_SIMILAR exprs                   { $$ = ast_clause_list(p, TD_C_SIMILAR, $2, @$); }
+    | T_REQUIRE expr                    { $$ = ast_clause_expr(p, TD_C_REQUIRE, $2, NULL, @$); }
     ;
 
 trans_list
@@ -445,9 +462,9 @@ exprs
 soft_kw
     : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
     | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_GUARD | T_HINT
-    | T_HISTORY | T_IMPLEMENTS | T_INFO | T_INITIAL | T_LEAST | T_LET | T_LIST
+    | T_HISTORY | T_IMPLEMENTS | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LEAST | T_LET | T_LIST
     | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
-    | T_REQUIRE | T_REQUIRED | T_SET | T_STAGE | T_STATE | T_TARGET
+    | T_REQUIRE | T_REQUIRED | T_SET | T_SIMILAR | T_STAGE | T_STATE | T_TARGET
     | T_TRANSITIONS | T_WARNING
     ;
 

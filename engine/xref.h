@@ -1,0 +1,40 @@
+/* References across units (Decision 12): the index of every unit's keyed entities, kept in a
+ * few bytes each, and the units held back until the whole batch (or, for validate, the whole
+ * file) is known, then resolved in input order.
+ * Pipeline: eval (td_unit_result with keys, look-ups, deferred findings) -> batch merge ->
+ * td_xref_hold ... td_xref_settle -> report. */
+#ifndef TD_XREF_H
+#define TD_XREF_H
+
+#include "eval.h"
+
+typedef struct td_xref td_xref;
+
+/* Receives each settled unit, in the order it was held. `u` is borrowed until it returns,
+ * except that the callback may take its contents (leaving it initialised). */
+typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
+
+/* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
+ * memory does not grow with the batch. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO
+ * when the scratch file cannot be made. */
+td_status td_xref_new(const td_program *p, td_xref **out);
+void td_xref_free(td_xref *x);
+
+/* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `file` is the
+ * display path of its file (borrowed; must live until the settle). `u` is consumed (left
+ * initialised and empty). TD_ENOMEM, TD_EIO. */
+td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file);
+
+/* Resolves every held unit against the index: a deferred finding is kept when none of its
+ * look-ups finds an entity that meets the index's `require`; a key used twice is an error
+ * at each place; equal `similar` values in two units are a warning at each. With
+ * `provisional` (validate: one file at a time), a look-up naming a unit that is not held
+ * holds for now and is reported as info. Calls fn for each unit in order, then forgets them
+ * all and empties the index. */
+td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg);
+
+/* Resolves the look-ups of one unit judged alone (a rule test): as td_xref_settle with
+ * `provisional`, with only that unit held. TD_ENOMEM. */
+td_status td_xref_settle_alone(const td_program *p, td_unit_result *u);
+
+#endif
