@@ -34,8 +34,10 @@ static td_arena_chunk *new_chunk(size_t size)
 void *td_arena_alloc(td_arena *a, size_t size)
 {
     const size_t align = sizeof(max_align_t);
-    if (a->fail_after && ++a->allocs >= a->fail_after)
+    if (a->fail_after && ++a->allocs >= a->fail_after) {
+        a->failed = true;
         return NULL; /* fault injection (tests); counted only then, so it never overflows */
+    }
     size = (size + align - 1) / align * align;
     if (size == 0)
         size = align;
@@ -43,8 +45,10 @@ void *td_arena_alloc(td_arena *a, size_t size)
     if (!c || c->size - c->used < size) {
         size_t want = size > a->chunk_size ? size : a->chunk_size;
         td_arena_chunk *n = new_chunk(want);
-        if (!n)
+        if (!n) {
+            a->failed = true;
             return NULL;
+        }
         if (c && size > a->chunk_size && c->size - c->used >= align) {
             /* a big block goes behind the current chunk, which keeps its free space */
             n->next = c->next;
@@ -86,8 +90,10 @@ char *td_arena_printf(td_arena *a, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        a->failed = true;
         return NULL;
+    }
     char *p = td_arena_alloc(a, (size_t)n + 1);
     if (!p)
         return NULL;
@@ -100,6 +106,7 @@ char *td_arena_printf(td_arena *a, const char *fmt, ...)
 void td_arena_reset(td_arena *a)
 {
     td_arena_chunk *c = a->head;
+    a->failed = false;
     if (!c)
         return;
     /* keep the oldest chunk of default size, free the rest */
@@ -119,6 +126,7 @@ void td_arena_reset(td_arena *a)
     }
     a->head = keep;
     a->used = 0;
+    a->failed = false;
 }
 
 void td_arena_free(td_arena *a)

@@ -3,6 +3,7 @@
 #ifndef TD_ARENA_H
 #define TD_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,8 @@ typedef struct td_arena {
     size_t used;            /* bytes handed out since the last reset */
     int fail_after;         /* fault injection: fail the Nth allocation (0 = never) */
     int allocs;             /* allocations counted while fail_after is set */
+    bool failed;            /* sticky: an allocation failed since init or the last reset; a
+                             * stage checks it once at its end instead of after every call */
 } td_arena;
 
 /* Prepares an empty arena; no memory is taken until the first allocation. */

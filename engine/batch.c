@@ -388,6 +388,8 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             st = td_eval_document_at(p, node, dates, src, &w->unit, &u->r);
         if (st == TD_OK && !locate_id(u, root, src))
             st = TD_ENOMEM;
+        if (st == TD_OK && w->unit.failed)
+            st = TD_ENOMEM; /* the end of the load and eval stages of one document */
         td_arena_reset(&w->unit);
         if (st != TD_OK)
             goto done;

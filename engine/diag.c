@@ -228,6 +228,7 @@ void td_diag_clear(td_diag *d)
         entry_free(&d->items[i]);
     d->n = 0;
     d->errors = d->warnings = d->infos = 0;
+    d->oom = false;
 }
 
 void td_diag_free(td_diag *d)

@@ -2538,19 +2538,28 @@ static void build_rules(rs *r)
     }
 }
 
+/* The end of a stage: an allocation that failed in it (arena failure is sticky, so the
+ * calls need not each be checked) stops the compilation. */
+static bool stage_done(rs *r)
+{
+    if (!r->fatal && (r->pa->failed || r->parse.failed || r->d->oom))
+        r->fatal = TD_ENOMEM;
+    return !r->fatal;
+}
+
 static td_status compile_all(rs *r, const char *const *files, size_t n_files,
                              const char *const *defines, size_t n_defines)
 {
     for (size_t i = 0; i < n_files && !r->fatal; i++)
         load_file(r, files[i], NULL, (td_span){0, 0, 0});
-    if (r->fatal)
+    if (!stage_done(r))
         return r->fatal;
     r->p->schema.document = NULL;
     build_schema(r);
     build_params(r);
     apply_defines(r, defines, n_defines);
     build_plan_info(r);
-    if (!r->fatal && r->p->schema.document) {
+    if (stage_done(r) && r->p->schema.document) {
         compile_defines(r);
         r->p->unit_id = report_define(r, "id");
         r->p->unit_name = report_define(r, "name");
@@ -2568,7 +2577,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
                 r->p->report_values[r->p->n_report_values++] = def;
         }
     }
-    if (r->fatal)
+    if (!stage_done(r))
         return r->fatal;
     if (r->d->oom)
         return TD_ENOMEM;
@@ -2577,8 +2586,8 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
 
 static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n_mem,
                                  const char *const *files, size_t n_files,
-                                 const char *const *defines, size_t n_defines, td_diag *d,
-                                 td_program **out)
+                                 const char *const *defines, size_t n_defines, int fail_after,
+                                 td_diag *d, td_program **out)
 {
     *out = NULL;
     if (!d) {
@@ -2586,7 +2595,7 @@ static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n
         td_diag scratch;
         td_diag_init(&scratch);
         td_status st = compile_program(builtin, mem, n_mem, files, n_files, defines, n_defines,
-                                       &scratch, out);
+                                       fail_after, &scratch, out);
         td_diag_free(&scratch);
         return st;
     }
@@ -2604,6 +2613,7 @@ static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n
     r.n_mem = n_mem;
     r.errors0 = d->errors;
     td_arena_init(&r.parse, 64 * 1024);
+    r.pa->fail_after = r.parse.fail_after = fail_after;
     const char *stack[MAX_IMPORT_DEPTH + 1];
     r.stack = stack;
     td_type *ts[6];
@@ -2635,7 +2645,7 @@ td_status td_program_compile(const char *const *files, size_t n_files,
                              const char *const *defines, size_t n_defines, td_diag *d,
                              td_program **out)
 {
-    return compile_program(false, NULL, 0, files, n_files, defines, n_defines, d, out);
+    return compile_program(false, NULL, 0, files, n_files, defines, n_defines, 0, d, out);
 }
 
 td_status td_program_compile_texts(const td_rule_text *texts, size_t n_texts,
@@ -2646,14 +2656,20 @@ td_status td_program_compile_texts(const td_rule_text *texts, size_t n_texts,
         *out = NULL;
         return TD_EBUG;
     }
-    return compile_program(true, texts, n_texts, &texts[0].name, 1, defines, n_defines, d, out);
+    return compile_program(true, texts, n_texts, &texts[0].name, 1, defines, n_defines, 0, d, out);
 }
 
 td_status td_program_builtin(const char *const *defines, size_t n_defines, td_diag *d,
                              td_program **out)
 {
     const char *entry = TD_BUILTIN_ENTRY;
-    return compile_program(true, NULL, 0, &entry, 1, defines, n_defines, d, out);
+    return compile_program(true, NULL, 0, &entry, 1, defines, n_defines, 0, d, out);
+}
+
+td_status td_compile_with_faults(const td_rule_text *texts, size_t n_texts, int fail_after,
+                                 td_diag *d, td_program **out)
+{
+    return compile_program(true, texts, n_texts, &texts[0].name, 1, NULL, 0, fail_after, d, out);
 }
 
 void td_program_free(td_program *p)

@@ -43,7 +43,7 @@ typedef struct td_diagnostic td_diagnostic;
 td_diag *td_diag_new(void);
 /* Frees the list and every entry; NULL is ignored. */
 void td_diag_delete(td_diag *d);
-/* Forgets every entry (keeps the buffer). */
+/* Forgets every entry and a past allocation failure (keeps the buffer). */
 void td_diag_clear(td_diag *d);
 
 /* The number of entries, and of those of one severity. */

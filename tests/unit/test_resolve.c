@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "program.h"
+#include "resolve.h"
 
 static const char *SCHEMA =
     "enum level { huyen xa ap }\n"
@@ -320,9 +321,55 @@ static void test_resolve_defines_in_any_order(void **state)
     assert_string_equal(first_error(f)->code, "define-cycle");
 }
 
+/* Every allocation of a compilation can fail: the compiler then returns TD_ENOMEM and no
+ * program, and never crashes nor leaks (ASan in make check). Arena failure is sticky and
+ * checked once per stage, so the loop also proves that no stage goes on past a failure. */
+static void test_resolve_fault_injection(void **state)
+{
+    fixture *f = *state;
+    char *main_text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&main_text, &len);
+    assert_non_null(m);
+    fprintf(m, "import \"schema.rules\"\n"
+               "plan \"1-KH\" \"Kế hoạch\" by \"Ban\" dated 2024-01-02 period 2024-01-01 .. 2025-12-31\n"
+               "set total = 90\n"
+               "define exemplar.counted \"Được tính\" = any steps have step == 1\n"
+               "define unit_file.id \"Mã\" = unit.id\n"
+               "criterion plan.dates \"Có thời gian\" cite \"II.2.2\" on plan, exemplars.plan error\n"
+               "  let d = end - start\n"
+               "  require present(start) and start <= end\n"
+               "  message \"Kế hoạch từ {start} đến {end} ({d} ngày)\"\n"
+               "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+               "  history steps state step dated date evidence evidence\n"
+               "  stage 1 \"Một\" stage 2 \"Hai\" initial 1 transitions 1 -> 2\n"
+               "  guard 2 \"g\" require date >= 2024-01-01\n"
+               "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars where counted\n"
+               "  by unit.level at least total due period_end\n"
+               "note \"III.3\" \"Nghiêm túc\" because \"nothing to measure\"\n");
+    assert_int_equal(fclose(m), 0);
+    td_rule_text texts[] = {{"main.rules", main_text, len}, {"schema.rules", SCHEMA, strlen(SCHEMA)}};
+    td_status st = TD_ENOMEM;
+    int n = 1;
+    for (; st != TD_OK && n < 100000; n++) {
+        td_diag_clear(&f->d);
+        td_program *p = NULL;
+        st = td_compile_with_faults(texts, 2, n, &f->d, &p);
+        if (st != TD_OK) {
+            assert_int_equal(st, TD_ENOMEM);
+            assert_null(p);
+        }
+        td_program_free(p);
+    }
+    assert_int_equal(st, TD_OK);
+    assert_true(n > 50); /* the loop did go through the whole compilation */
+    free(main_text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_resolve_fault_injection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_good_criterion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_suggests_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_type_mismatch, setup, teardown),
