@@ -46,6 +46,9 @@ size_t td_utf8_chars(const char *s);
 /* A number as reports print it: integers without a decimal point, others with up to 15
  * significant digits; "null" for NaN and infinities. */
 const char *td_report_number(double v, char buf[40]);
+/* Writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
+ * passed through, invalid UTF-8 replaced by U+FFFD; "null" for NULL. */
+void td_report_json_str(FILE *out, const char *s);
 /* Rounds a percentage to one decimal place. */
 double td_report_percent(double p);
 /* "ID (NAME)", "ID", "NAME" or "document N (line L)", into buf. */

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-/* Writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
+/* td_report_json_str (report.h): writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
  * passed through, invalid UTF-8 replaced by U+FFFD; "null" for NULL. */
-static void jstr(FILE *out, const char *s)
+void td_report_json_str(FILE *out, const char *s)
 {
     if (!s) {
         fputs("null", out);
@@ -83,7 +83,7 @@ static void jstr(FILE *out, const char *s)
 static void jkv(FILE *out, const char *lead, const char *value)
 {
     fputs(lead, out);
-    jstr(out, value);
+    td_report_json_str(out, value);
 }
 
 static void jnum(FILE *out, double v)
@@ -96,7 +96,7 @@ static void jdate(FILE *out, int32_t days)
 {
     char d[11];
     td_format_date(days, d);
-    jstr(out, d);
+    td_report_json_str(out, d);
 }
 
 static td_status json_begin(td_report *r, void *state)
@@ -145,7 +145,7 @@ static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
     (void)state;
     FILE *out = r->out;
     fputs(r->units > 1 ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
-    jstr(out, u->file);
+    td_report_json_str(out, u->file);
     fprintf(out, ", \"document\": %u, \"line\": ", u->doc + 1);
     if (u->line)
         fprintf(out, "%u", u->line);
@@ -162,13 +162,13 @@ static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
         for (uint32_t i = 0; i < u->n_values; i++) {
             const td_define *def = r->p->report_values[i];
             fputs(i ? ", " : "", out);
-            jstr(out, def->name);
+            td_report_json_str(out, def->name);
             fputs(": ", out);
             bool num = def->type->kind == TD_T_INT || def->type->kind == TD_T_NUMBER;
             if (u->values[i] && num)
                 fputs(u->values[i], out);
             else
-                jstr(out, u->values[i]);
+                td_report_json_str(out, u->values[i]);
         }
         fputs("}", out);
     }
@@ -201,7 +201,7 @@ static void jtargets(td_report *r, const td_batch *b)
         const td_target_row *row = &b->rows[i];
         const td_target *t = &r->p->targets[row->target];
         fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
-        jstr(out, t->id);
+        td_report_json_str(out, t->id);
         jkv(out, ", \"label\": ", t->label);
         jkv(out, ", \"cite\": ", t->cite && *t->cite ? t->cite : NULL);
         jkv(out, ",\n     \"group\": ", row->group);
@@ -235,7 +235,7 @@ static void jworkflows(td_report *r, const td_batch *b)
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
         fputs(w ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
-        jstr(out, wf->id);
+        td_report_json_str(out, wf->id);
         jkv(out, ", \"label\": ", wf->label);
         jkv(out, ", \"cite\": ", wf->cite && *wf->cite ? wf->cite : NULL);
         fprintf(out, ",\n     \"none\": %llu, \"stages\": [",
@@ -248,9 +248,9 @@ static void jworkflows(td_report *r, const td_batch *b)
             else if (v->kind == TD_V_NUM)
                 jnum(out, v->u.num);
             else if (v->kind == TD_V_TEXT)
-                jstr(out, v->u.text.s);
+                td_report_json_str(out, v->u.text.s);
             else if (v->kind == TD_V_ENUM)
-                jstr(out, v->u.en.en->values[v->u.en.index]);
+                td_report_json_str(out, v->u.en.en->values[v->u.en.index]);
             else
                 fputs("null", out);
             jkv(out, ", \"label\": ", wf->stage_labels ? wf->stage_labels[k - 1] : NULL);

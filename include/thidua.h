@@ -299,6 +299,27 @@ td_status td_report_finish(td_report *r, const td_batch *b);
 
 void td_report_free(td_report *r);
 
+/* ---- what a rule change does (thidua diff) ------------------------------------------ */
+
+/* The files that the rule file `file` imports, as paths beside it, in order. Caller owns
+ * *out: each string and the array (free). Syntax errors go to `d` (TD_EINPUT); TD_EIO when
+ * the file cannot be read; TD_ENOMEM. */
+td_status td_rules_imports(const char *file, td_diag *d, char ***out, size_t *n_out);
+
+/* Writes what `new` changes against `old`, one line each: params old -> new, criteria,
+ * workflows, targets and notes added, replaced (old and new declaration side by side) or
+ * removed (disabled). *changes counts the lines. TD_ENOMEM. */
+td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
+                        size_t *changes);
+
+/* Compares two runs of the same paths (keep_units, the same as-of date), `before` under
+ * `old` and `after` under `new`: the units whose verdict flips, the findings that appear or
+ * disappear, the target figures that change; as text, or as JSON ("thidua-diff/1": flips[]
+ * of {id, file, before, after}, units[] with their findings, targets[], summary). *flips
+ * counts the verdicts that change. TD_EIO when writing fails. */
+td_status td_diff_batches(const td_program *old, const td_program *new, const td_batch *before,
+                          const td_batch *after, bool json, FILE *out, size_t *flips);
+
 /* Parses "--as-of" style dates: strict YYYY-MM-DD into days since 1970-01-01. */
 bool td_date_parse(const char *text, int32_t *days);
 /* Days since 1970-01-01 of a calendar date (proleptic Gregorian), and back to text. */

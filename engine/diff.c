@@ -1,0 +1,411 @@
+/* What a rule change does: the declarations an overlay changes against what it imports, and
+ * the units whose verdict flips when the same batch is judged under two rule sets.
+ * Pipeline: two td_programs (+ a batch of unit files) -> a comparison -> text or JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "batch.h"
+#include "diag.h"
+#include "program.h"
+#include "report.h"
+
+/* ---------- the imports of a rule file ---------- */
+
+/* `rel` beside `file`; malloc'd. */
+static char *beside(const char *file, const char *rel)
+{
+    const char *slash = strrchr(file, '/');
+    size_t dl = rel[0] != '/' && slash ? (size_t)(slash - file) + 1 : 0;
+    char *out = malloc(dl + strlen(rel) + 1);
+    if (out) {
+        memcpy(out, file, dl);
+        strcpy(out + dl, rel);
+    }
+    return out;
+}
+
+td_status td_rules_imports(const char *file, td_diag *d, char ***out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    td_source *src = NULL;
+    td_status st = td_source_read(file, &src);
+    if (st != TD_OK)
+        return st;
+    td_arena a;
+    td_arena_init(&a, 16 * 1024);
+    td_ast *ast = NULL;
+    st = td_parse_source(&a, src, 0, d, &ast);
+    if (st == TD_OK && ast && ast->had_errors)
+        st = TD_EINPUT;
+    size_t n = 0;
+    for (uint32_t i = 0; st == TD_OK && i < ast->n_decls; i++)
+        n += ast->decls[i]->kind == TD_D_IMPORT && ast->decls[i]->path.text;
+    char **list = st == TD_OK ? calloc(n + 1, sizeof *list) : NULL;
+    if (st == TD_OK && !list)
+        st = TD_ENOMEM;
+    for (uint32_t i = 0; st == TD_OK && i < ast->n_decls; i++) {
+        const td_decl *dcl = ast->decls[i];
+        if (dcl->kind != TD_D_IMPORT || !dcl->path.text)
+            continue;
+        if (!(list[*n_out] = beside(file, dcl->path.text)))
+            st = TD_ENOMEM;
+        else
+            (*n_out)++;
+    }
+    if (st == TD_OK) {
+        *out = list;
+    } else if (list) {
+        for (size_t i = 0; i < *n_out; i++)
+            free(list[i]);
+        free(list);
+        *n_out = 0;
+    }
+    td_arena_free(&a);
+    td_source_free(src);
+    return st;
+}
+
+/* ---------- what changed in the rules ---------- */
+
+typedef struct item {
+    td_item it;
+    char *value;            /* a param's value (owned), else NULL */
+    size_t index;
+} item;
+
+static bool same_item(const td_item *a, const td_item *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == TD_ITEM_NOTE)
+        return strcmp(a->cite ? a->cite : "", b->cite ? b->cite : "") == 0 &&
+               strcmp(a->label, b->label) == 0;
+    return strcmp(a->id, b->id) == 0;
+}
+
+/* The declaration as written, without its surrounding blank space, for the side by side. */
+static void put_source(FILE *out, const char *lead, const td_item *it)
+{
+    if (!it->source)
+        return;
+    const char *s = it->source, *end = it->source + it->source_len;
+    while (end > s && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+        end--;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        fprintf(out, "%s%.*s\n", lead, (int)n, s);
+        s += n + (nl != NULL);
+    }
+}
+
+static bool same_source(const td_item *a, const td_item *b)
+{
+    return a->source_len == b->source_len &&
+           (!a->source || memcmp(a->source, b->source, a->source_len) == 0);
+}
+
+static item *items_of(const td_program *p, size_t *n)
+{
+    *n = td_program_items(p);
+    item *v = calloc(*n + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < *n; i++) {
+        td_program_item(p, i, &v[i].it);
+        v[i].index = i;
+        if (v[i].it.kind == TD_ITEM_PARAM)
+            v[i].value = td_program_item_value(p, i);
+    }
+    return v;
+}
+
+static void free_items(item *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].value);
+    free(v);
+}
+
+static const char *where(const td_item *it, char *buf, size_t cap)
+{
+    if (!it->file)
+        return "";
+    snprintf(buf, cap, " (%s:%u)", it->file, it->line);
+    return buf;
+}
+
+td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out, size_t *changes)
+{
+    size_t no = 0, nn = 0;
+    *changes = 0;
+    item *o = items_of(old, &no), *n = items_of(new, &nn);
+    if (!o || !n) {
+        free_items(o, no);
+        free_items(n, nn);
+        return TD_ENOMEM;
+    }
+    char w1[600], w2[600];
+    for (size_t i = 0; i < nn; i++) {
+        const td_item *b = &n[i].it;
+        const item *a = NULL;
+        for (size_t k = 0; k < no && !a; k++)
+            if (same_item(&o[k].it, b))
+                a = &o[k];
+        const char *what = b->kind_name;
+        if (!a) {
+            fprintf(out, "+ %s %s%s%s added%s\n", what, b->id, *b->label ? " " : "",
+                    b->label, where(b, w1, sizeof w1));
+            put_source(out, "      ", b);
+            (*changes)++;
+        } else if (b->kind == TD_ITEM_PARAM) {
+            if (a->value && n[i].value && strcmp(a->value, n[i].value) != 0) {
+                fprintf(out, "~ param %s: %s -> %s%s\n", b->id, a->value, n[i].value,
+                        where(b, w1, sizeof w1));
+                (*changes)++;
+            }
+        } else if (!same_source(&a->it, b) && b->kind != TD_ITEM_RECORD) {
+            fprintf(out, "~ %s %s replaced%s; it was%s:\n", what, *b->id ? b->id : b->label,
+                    where(b, w1, sizeof w1), where(&a->it, w2, sizeof w2));
+            put_source(out, "    - ", &a->it);
+            put_source(out, "    + ", b);
+            (*changes)++;
+        }
+    }
+    for (size_t k = 0; k < no; k++) {
+        bool kept = false;
+        for (size_t i = 0; i < nn && !kept; i++)
+            kept = same_item(&o[k].it, &n[i].it);
+        if (kept)
+            continue;
+        const td_item *a = &o[k].it;
+        fprintf(out, "- %s %s%s%s removed or disabled%s\n", a->kind_name,
+                *a->id ? a->id : "", *a->id && *a->label ? " " : "", a->label,
+                where(a, w1, sizeof w1));
+        (*changes)++;
+    }
+    free_items(o, no);
+    free_items(n, nn);
+    return TD_OK;
+}
+
+/* ---------- verdict flips over a batch ---------- */
+
+/* One finding, as the comparison sees it: same rule, severity, place and data path. */
+static bool same_finding(const td_diagnostic *a, const td_diagnostic *b)
+{
+    return a->sev == b->sev && a->line == b->line && a->col == b->col &&
+           strcmp(a->rule ? a->rule : a->code, b->rule ? b->rule : b->code) == 0 &&
+           strcmp(a->path ? a->path : "", b->path ? b->path : "") == 0;
+}
+
+static bool has_finding(const td_diag *d, const td_diagnostic *x)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (same_finding(&d->items[i], x))
+            return true;
+    return false;
+}
+
+static const char *verdict(const td_unit_result *u)
+{
+    return u->findings.errors ? "fail" : "pass";
+}
+
+typedef struct side {
+    const td_batch *b;
+    const td_program *p;
+} side;
+
+static void json_finding(FILE *out, const td_diagnostic *x, const char *change, bool *first)
+{
+    fprintf(out, "%s\n        {\"change\": \"%s\", \"rule\": ", *first ? "" : ",", change);
+    td_report_json_str(out, x->rule ? x->rule : x->code);
+    fprintf(out, ", \"severity\": \"%s\", \"line\": %u, \"column\": %u, \"message\": ",
+            td_severity_name(x->sev), x->line, x->col);
+    td_report_json_str(out, x->message);
+    fputc('}', out);
+    *first = false;
+}
+
+static void text_finding(FILE *out, const td_diagnostic *x, char mark)
+{
+    fprintf(out, "    %c %s:%u:%u: %s: ", mark, x->file ? x->file : "", x->line, x->col,
+            td_severity_name(x->sev));
+    td_put_text(out, x->message, true);
+    fprintf(out, " [%s%s%s]\n", x->rule ? x->rule : x->code, x->cite ? ", " : "",
+            x->cite ? x->cite : "");
+}
+
+/* The units whose findings change, in input order; *flips counts verdicts that change. */
+static void units_diff(FILE *out, bool json, side o, side n, size_t *flips, size_t *changed)
+{
+    size_t count = td_batch_units(o.b) < td_batch_units(n.b) ? td_batch_units(o.b)
+                                                              : td_batch_units(n.b);
+    bool first_unit = true;
+    for (size_t i = 0; i < count; i++) {
+        const td_unit_result *a = td_batch_unit(o.b, i), *b = td_batch_unit(n.b, i);
+        bool any = false;
+        for (size_t k = 0; k < b->findings.n && !any; k++)
+            any = !has_finding(&a->findings, &b->findings.items[k]);
+        for (size_t k = 0; k < a->findings.n && !any; k++)
+            any = !has_finding(&b->findings, &a->findings.items[k]);
+        bool flip = strcmp(verdict(a), verdict(b)) != 0;
+        if (!any && !flip)
+            continue;
+        (*changed)++;
+        *flips += flip;
+        const char *id = b->id ? b->id : a->id ? a->id : "?";
+        if (json) {
+            fprintf(out, "%s\n    {\"id\": ", first_unit ? "" : ",");
+            td_report_json_str(out, id);
+            fputs(", \"file\": ", out);
+            td_report_json_str(out, b->file);
+            fprintf(out, ", \"document\": %u, \"before\": \"%s\", \"after\": \"%s\", "
+                         "\"findings\": [",
+                    b->doc + 1, verdict(a), verdict(b));
+            bool first = true;
+            for (size_t k = 0; k < b->findings.n; k++)
+                if (!has_finding(&a->findings, &b->findings.items[k]))
+                    json_finding(out, &b->findings.items[k], "appears", &first);
+            for (size_t k = 0; k < a->findings.n; k++)
+                if (!has_finding(&b->findings, &a->findings.items[k]))
+                    json_finding(out, &a->findings.items[k], "disappears", &first);
+            fputs("]}", out);
+        } else {
+            fprintf(out, "%s (%s", id, b->file);
+            if (b->doc)
+                fprintf(out, ", document %u", b->doc + 1);
+            fprintf(out, "): %s -> %s%s\n", verdict(a), verdict(b), flip ? "  (verdict flips)" : "");
+            for (size_t k = 0; k < b->findings.n; k++)
+                if (!has_finding(&a->findings, &b->findings.items[k]))
+                    text_finding(out, &b->findings.items[k], '+');
+            for (size_t k = 0; k < a->findings.n; k++)
+                if (!has_finding(&b->findings, &a->findings.items[k]))
+                    text_finding(out, &a->findings.items[k], '-');
+        }
+        first_unit = false;
+    }
+}
+
+static const td_target_row *row_like(const td_batch *b, const td_program *p,
+                                     const td_program *q, const td_target_row *r)
+{
+    const char *id = q->targets[r->target].id;
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const td_target_row *x = &b->rows[i];
+        if (strcmp(p->targets[x->target].id, id) == 0 &&
+            strcmp(x->group ? x->group : "", r->group ? r->group : "") == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static void targets_diff(FILE *out, bool json, side o, side n, size_t *changed)
+{
+    bool first = true;
+    for (size_t i = 0; i < n.b->n_rows; i++) {
+        const td_target_row *r = &n.b->rows[i];
+        const td_target_row *before = row_like(o.b, o.p, n.p, r);
+        if (before && before->actual == r->actual && before->met == r->met &&
+            before->has_required == r->has_required &&
+            (!r->has_required || before->required == r->required))
+            continue;
+        (*changed)++;
+        const char *id = n.p->targets[r->target].id;
+        if (json) {
+            fprintf(out, "%s\n    {\"id\": ", first ? "" : ",");
+            td_report_json_str(out, id);
+            fputs(", \"group\": ", out);
+            if (r->group)
+                td_report_json_str(out, r->group);
+            else
+                fputs("null", out);
+            if (before)
+                fprintf(out, ", \"before\": {\"actual\": %g, \"required\": %g, \"met\": %s}",
+                        before->actual, before->required, before->met ? "true" : "false");
+            else
+                fputs(", \"before\": null", out);
+            fprintf(out, ", \"after\": {\"actual\": %g, \"required\": %g, \"met\": %s}}",
+                    r->actual, r->required, r->met ? "true" : "false");
+        } else {
+            fprintf(out, "target %s%s%s%s: ", id, r->group ? " [" : "", r->group ? r->group : "",
+                    r->group ? "]" : "");
+            if (before)
+                fprintf(out, "%g", before->actual);
+            else
+                fputs("(none)", out);
+            if (before && before->has_required)
+                fprintf(out, " / %g%s", before->required, before->met ? " met" : " not met");
+            fprintf(out, " -> %g", r->actual);
+            if (r->has_required)
+                fprintf(out, " / %g%s", r->required, r->met ? " met" : " not met");
+            fputc('\n', out);
+        }
+        first = false;
+    }
+    for (size_t i = 0; i < o.b->n_rows; i++) {
+        const td_target_row *r = &o.b->rows[i];
+        if (row_like(n.b, n.p, o.p, r))
+            continue;
+        (*changed)++;
+        if (json) {
+            fprintf(out, "%s\n    {\"id\": ", first ? "" : ",");
+            td_report_json_str(out, o.p->targets[r->target].id);
+            fprintf(out, ", \"group\": null, \"before\": {\"actual\": %g}, \"after\": null}",
+                    r->actual);
+        } else {
+            fprintf(out, "target %s: %g -> (removed)\n", o.p->targets[r->target].id, r->actual);
+        }
+        first = false;
+    }
+}
+
+td_status td_diff_batches(const td_program *old, const td_program *new, const td_batch *before,
+                          const td_batch *after, bool json, FILE *out, size_t *flips)
+{
+    side o = {before, old}, n = {after, new};
+    size_t changed_units = 0, changed_targets = 0;
+    *flips = 0;
+    char day[11];
+    td_format_date(after->as_of, day);
+    if (json) {
+        fprintf(out, "{\n  \"format\": \"thidua-diff/1\",\n  \"as_of\": \"%s\",\n  \"flips\": [",
+                day);
+        /* flips first: the units whose verdict changes */
+        size_t count = td_batch_units(before) < td_batch_units(after) ? td_batch_units(before)
+                                                                      : td_batch_units(after);
+        bool first = true;
+        for (size_t i = 0; i < count; i++) {
+            const td_unit_result *a = td_batch_unit(before, i), *b = td_batch_unit(after, i);
+            if (strcmp(verdict(a), verdict(b)) == 0)
+                continue;
+            fprintf(out, "%s\n    {\"id\": ", first ? "" : ",");
+            td_report_json_str(out, b->id ? b->id : "?");
+            fputs(", \"file\": ", out);
+            td_report_json_str(out, b->file);
+            fprintf(out, ", \"before\": \"%s\", \"after\": \"%s\"}", verdict(a), verdict(b));
+            first = false;
+        }
+        fputs(first ? "],\n  \"units\": [" : "\n  ],\n  \"units\": [", out);
+        units_diff(out, true, o, n, flips, &changed_units);
+        fputs(changed_units ? "\n  ],\n  \"targets\": [" : "],\n  \"targets\": [", out);
+        targets_diff(out, true, o, n, &changed_targets);
+        fprintf(out, "%s,\n  \"summary\": {\"units\": %zu, \"flips\": %zu, \"changed_units\": %zu, "
+                     "\"changed_targets\": %zu}\n}\n",
+                changed_targets ? "\n  ]" : "]", td_batch_units(after), *flips, changed_units,
+                changed_targets);
+    } else {
+        fprintf(out, "as of %s, %zu units judged under both rule sets\n", day,
+                td_batch_units(after));
+        units_diff(out, false, o, n, flips, &changed_units);
+        targets_diff(out, false, o, n, &changed_targets);
+        fprintf(out, "%zu verdicts flip; %zu units with changed findings; %zu target figures "
+                     "change\n",
+                *flips, changed_units, changed_targets);
+    }
+    return ferror(out) ? TD_EIO : TD_OK;
+}
