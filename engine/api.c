@@ -95,6 +95,16 @@ void td_program_plan(const td_program *p, td_plan *out)
                      pl->has_period, pl->period_from,    pl->period_to};
 }
 
+size_t td_program_files(const td_program *p)
+{
+    return p && p->sources_on_disk ? p->n_sources : 0;
+}
+
+const char *td_program_file(const td_program *p, size_t i)
+{
+    return i < td_program_files(p) ? p->sources[i]->name : NULL;
+}
+
 size_t td_program_items(const td_program *p)
 {
     return (size_t)p->n_criteria + p->n_workflows + p->n_targets + p->n_params +

@@ -4,7 +4,6 @@
 #include "batch.h"
 #include "xref.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -14,10 +13,10 @@
 #include <sys/stat.h>
 
 #include "load.h"
+#include "walk.h"
 
 /* Files evaluated ahead of the merge, per worker: bounds the results held in memory. */
 #define WINDOW_PER_JOB 4
-#define MAX_DIR_DEPTH 32
 #define MAX_JOBS 256
 #define UNIT_CHUNK (1024 * 1024)
 
@@ -83,20 +82,23 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ---------- paths ---------- */
 
-typedef struct strlist {
-    char **s;               /* owned array; strings in `a` */
+typedef struct entry {
+    char *path;             /* in the batch's string arena */
+    td_batch_input in;
+} entry;
+
+typedef struct entlist {
+    entry *e;               /* owned array */
     size_t n, cap;
     td_arena *a;            /* the batch's string arena */
-} strlist;
+} entlist;
 
-/* Appends a copy of `s` (consumed: freed here) to the list. */
-static bool push_str(strlist *l, char *s)
+static bool push(entlist *l, const char *path, td_walk_kind kind, int err)
 {
-    char *kept = s ? td_arena_strdup(l->a, s) : NULL;
-    free(s);
-    if (!kept || !grow((void **)&l->s, &l->cap, l->n + 1, sizeof *l->s))
+    char *kept = td_arena_strdup(l->a, path);
+    if (!kept || !grow((void **)&l->e, &l->cap, l->n + 1, sizeof *l->e))
         return false;
-    l->s[l->n++] = kept;
+    l->e[l->n++] = (entry){kept, {kind, err}};
     return true;
 }
 
@@ -107,75 +109,43 @@ static bool has_yaml_suffix(const char *name)
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
-static char *join(const char *dir, const char *name)
+/* Keeps the unit files of a folder, and every entry that may hold units but cannot be
+ * read (a folder, a *.yaml that is a pipe or a link to nothing): each becomes a finding
+ * naming it, so that nothing is left out of the batch without a word. */
+static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
 {
-    size_t dl = strlen(dir), nl = strlen(name);
-    bool slash = dl && dir[dl - 1] == '/';
-    char *s = malloc(dl + nl + 2);
-    if (!s)
-        return NULL;
-    memcpy(s, dir, dl);
-    if (!slash)
-        s[dl++] = '/';
-    memcpy(s + dl, name, nl + 1);
-    return s;
-}
-
-/* Collects the unit files under `dir`. A directory that cannot be read is kept as an
- * entry, so that reading it reports the problem as a finding of that path. */
-static bool walk(const char *dir, int depth, strlist *out)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return push_str(out, strdup(dir));
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue; /* ".", "..", and hidden entries such as .git */
-        char *path = join(dir, e->d_name);
-        if (!path) {
-            ok = false;
-            break;
-        }
-        bool is_dir = e->d_type == DT_DIR, is_file = e->d_type == DT_REG;
-        if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
-            struct stat st;
-            /* symbolic links to files are followed; to directories, not (no cycles) */
-            if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                is_dir = true;
-            else if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-                is_file = true;
-        }
-        if (is_dir && depth < MAX_DIR_DEPTH) {
-            ok = walk(path, depth + 1, out);
-            free(path);
-        } else if (is_file && has_yaml_suffix(e->d_name)) {
-            ok = push_str(out, path);
-        } else {
-            free(path);
-        }
+    bool yaml = has_yaml_suffix(name);
+    switch (kind) {
+    case TD_WALK_FILE:
+    case TD_WALK_SPECIAL:
+        return !yaml || push(arg, path, kind, err);
+    case TD_WALK_BROKEN:
+        /* a link to nothing not named *.yaml is no unit file; anything else that cannot be
+         * examined (a folder without search permission) might be one */
+        return (!yaml && err == ENOENT) || push(arg, path, kind, err);
+    case TD_WALK_DIR_ERROR:
+    case TD_WALK_TOO_DEEP:
+        return push(arg, path, kind, err);
     }
-    closedir(d);
-    return ok;
+    return true;
 }
 
-static int cmp_path(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
 }
 
-static bool expand(const char *const *paths, size_t n, strlist *out)
+static bool expand(const char *const *paths, size_t n, entlist *out)
 {
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             size_t first = out->n;
-            if (!walk(paths[i], 0, out))
+            if (td_walk(paths[i], on_entry, out) != TD_OK)
                 return false;
             if (out->n - first > 1)
-                qsort(out->s + first, out->n - first, sizeof *out->s, cmp_path);
-        } else if (!push_str(out, strdup(paths[i]))) {
+                qsort(out->e + first, out->n - first, sizeof *out->e, cmp_entry);
+        } else if (!push(out, paths[i], TD_WALK_FILE, 0)) {
             return false;
         }
     }
@@ -186,10 +156,10 @@ td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t 
 {
     td_arena a;
     td_arena_init(&a, 16 * 1024);
-    strlist files = {NULL, 0, 0, &a};
+    entlist files = {NULL, 0, 0, &a};
     bool ok = expand(paths, n_paths, &files);
     *n_files = files.n;
-    free(files.s);
+    free(files.e);
     td_arena_free(&a);
     return ok ? TD_OK : TD_ENOMEM;
 }
@@ -308,7 +278,9 @@ static void finish_unit(bunit *u)
     td_diag_sort(&u->r.findings);
 }
 
-static td_status file_problem(fjob *j, const char *path, int err)
+/* The finding that stands for an input that cannot be read: a file, or a folder whose
+ * unit files are then left out (which the message says). */
+static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int err)
 {
     bunit *u = new_unit(j, path, 0);
     if (!u)
@@ -317,11 +289,30 @@ static td_status file_problem(fjob *j, const char *path, int err)
     const char *why = err == EINVAL ? "it is not a regular file (a device, a pipe?)"
                       : err == EFBIG ? "it is larger than 64 MiB, which no unit file is"
                                      : strerror_r(err, buf, sizeof buf);
-    td_diagnostic *e = td_diag_at_lc(&u->r.findings, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0,
-                                     1, "cannot read the file: %s; check the path and its "
-                                        "permissions", why);
-    if (!e || !td_diag_set(&u->r.findings, &e->file, "%s", path) ||
-        !td_diag_set(&u->r.findings, &e->rule, "data.unreadable"))
+    td_diag *d = &u->r.findings;
+    td_diagnostic *e;
+    if (kind == TD_WALK_DIR_ERROR)
+        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+                          "cannot read the folder: %s; the unit files in it are left out of "
+                          "the batch: check its permissions", why);
+    else if (kind == TD_WALK_TOO_DEEP)
+        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+                          "the folder lies more than %d levels deep and was not searched; the "
+                          "unit files in it are left out of the batch: move them higher up",
+                          TD_WALK_MAX_DEPTH);
+    else if (kind == TD_WALK_SPECIAL)
+        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+                          "this is a pipe, a device or a socket, not a unit file, and was not "
+                          "read; put the unit's file in its place or move it out of the folder");
+    else if (kind == TD_WALK_BROKEN && err == ENOENT)
+        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+                          "cannot read the file: it is a symbolic link to nothing; link it to "
+                          "the unit's file or remove it");
+    else
+        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+                          "cannot read the file: %s; check the path and its permissions", why);
+    if (!e || !td_diag_set(d, &e->file, "%s", path) ||
+        !td_diag_set(d, &e->rule, "data.unreadable"))
         return TD_ENOMEM;
     return TD_OK;
 }
@@ -339,7 +330,7 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
     if (!src) {
         st = td_source_read(path, &owned);
         if (st == TD_EIO)
-            return file_problem(j, path, errno);
+            return file_problem(j, path, TD_WALK_FILE, errno);
         if (st != TD_OK)
             return st;
         src = owned;
@@ -903,6 +894,15 @@ static td_status history_dates(td_batch *b)
     return TD_OK;
 }
 
+/* Evaluates the i-th input, or gives the finding that stands for it. TD_ENOMEM only. */
+static td_status run_input(worker *w, const td_program *p, const td_batch *b, size_t i, fjob *j)
+{
+    const td_batch_input *in = &b->inputs[i];
+    if (in->kind != TD_WALK_FILE)
+        return file_problem(j, b->files[i], in->kind, in->err);
+    return run_file(w, p, &b->dates, b->files[i], b->mem, j);
+}
+
 /* ---------- threads ---------- */
 
 typedef struct shared {
@@ -944,7 +944,7 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        td_status st = run_file(&w, s->p, &s->b->dates, s->b->files[i], s->b->mem, &j);
+        td_status st = run_input(&w, s->p, s->b, i, &j);
         pthread_mutex_lock(&s->mu);
         s->jobs[i % s->ring] = j;
         s->jobs[i % s->ring].done = true;
@@ -1030,7 +1030,7 @@ static td_status run_inline(shared *s)
     worker_init(&w);
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
-        st = run_file(&w, s->p, &s->b->dates, s->b->files[i], s->b->mem, &s->jobs[0]);
+        st = run_input(&w, s->p, s->b, i, &s->jobs[0]);
         if (st == TD_OK)
             st = merge_file(s, i);
     }
@@ -1057,13 +1057,21 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     td_status st = TD_OK;
     shared s;
     memset(&s, 0, sizeof s);
-    strlist files = {NULL, 0, 0, &b->strings};
+    entlist files = {NULL, 0, 0, &b->strings};
     b->mem = mem;
-    bool ok = mem ? push_str(&files, strdup(mem->name)) : expand(paths, n_paths, &files);
-    b->files = files.s;
+    bool ok = mem ? push(&files, mem->name, TD_WALK_FILE, 0) : expand(paths, n_paths, &files);
     b->n_files = files.n;
-    if (!ok)
+    b->files = malloc((files.n + 1) * sizeof *b->files);
+    b->inputs = malloc((files.n + 1) * sizeof *b->inputs);
+    for (size_t i = 0; b->files && b->inputs && i < files.n; i++) {
+        b->files[i] = files.e[i].path;
+        b->inputs[i] = files.e[i].in;
+    }
+    free(files.e);
+    if (!ok || !b->files || !b->inputs) {
+        b->n_files = 0;
         return TD_ENOMEM;
+    }
     b->n_stages = td_program_stage_slots(p);
     if (b->n_stages && !(b->stages = calloc(b->n_stages, sizeof *b->stages)))
         return TD_ENOMEM;
@@ -1138,6 +1146,7 @@ void td_batch_free(td_batch *b)
     if (!b)
         return;
     free(b->files);
+    free(b->inputs);
     free(b->file_first);
     for (size_t i = 0; i < b->n_units; i++)
         td_unit_result_free(&b->units[i]);

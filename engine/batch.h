@@ -5,6 +5,7 @@
 #define TD_BATCH_H
 
 #include "eval.h"
+#include "walk.h"
 
 /* One row of a target in a report: the target as a whole, or one of its groups. */
 typedef struct td_target_row {
@@ -48,11 +49,19 @@ typedef struct td_batch_summary {
 } td_batch_summary;
 
 
+/* How the walk found one input of the batch: a file to read, or what keeps it from being
+ * read (then a finding naming it stands for its units). */
+typedef struct td_batch_input {
+    td_walk_kind kind;      /* TD_WALK_FILE: read it */
+    int err;                /* errno, for TD_WALK_BROKEN and TD_WALK_DIR_ERROR */
+} td_batch_input;
+
 struct td_batch {
     const td_program *p;    /* borrowed */
     int32_t as_of;          /* days */
     char **files;           /* owned array; strings in arena(strings): the unit files, in order */
     size_t n_files;
+    td_batch_input *inputs; /* owned: per file, how the walk found it */
     size_t n_merged;        /* files merged so far: file_first is known for these */
     uint64_t bytes;         /* bytes of unit data read */
     td_unit_result *units;  /* owned: kept results (keep_units), in order */

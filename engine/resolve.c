@@ -200,14 +200,23 @@ static char *dir_join(const char *base_file, const char *rel)
     return out;
 }
 
-/* Folds "a/b/../c" and "./" so that built-in paths and cycle checks compare equal. */
-static void normalize(char *path)
+/* Most parts an import path may have: far beyond any real folder tree. */
+#define MAX_PATH_PARTS 256
+
+/* Folds "a/b/../c" and "./" so that built-in paths and cycle checks compare equal. False
+ * (the path left as it was) when it has more than MAX_PATH_PARTS parts or would not fit
+ * in PATH_MAX: such a path is refused, never cut short to name another file. */
+static bool normalize(char *path)
 {
-    char *parts[256];
+    char *parts[MAX_PATH_PARTS];
     int n = 0;
     bool abs = path[0] == '/';
-    char *save = path + (abs ? 1 : 0);
-    char *tok = save;
+    size_t in_len = strlen(path);
+    if (in_len >= PATH_MAX)
+        return false;
+    char copy[PATH_MAX];
+    memcpy(copy, path, in_len + 1);
+    char *tok = copy + (abs ? 1 : 0);
     while (tok && *tok) {
         char *next = strchr(tok, '/');
         if (next)
@@ -215,26 +224,26 @@ static void normalize(char *path)
         if (strcmp(tok, ".") == 0 || *tok == '\0') {
         } else if (strcmp(tok, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0) {
             n--;
-        } else if (n < 256) {
+        } else if (n < MAX_PATH_PARTS) {
             parts[n++] = tok;
+        } else {
+            return false;
         }
         tok = next;
     }
-    char buf[PATH_MAX];
+    /* the folded path is never longer than the path: it fits where the path was */
     size_t len = 0;
     if (abs)
-        buf[len++] = '/';
-    for (int i = 0; i < n && len < sizeof buf - 1; i++) {
+        path[len++] = '/';
+    for (int i = 0; i < n; i++) {
         size_t pl = strlen(parts[i]);
-        if (len + pl + 2 >= sizeof buf)
-            break;
         if (i)
-            buf[len++] = '/';
-        memcpy(buf + len, parts[i], pl);
+            path[len++] = '/';
+        memcpy(path + len, parts[i], pl);
         len += pl;
     }
-    buf[len] = '\0';
-    memcpy(path, buf, len + 1);
+    path[len] = '\0';
+    return true;
 }
 
 static td_status read_rule_file(rs *r, const char *path, td_source **out)
@@ -300,7 +309,21 @@ static void load_file(rs *r, const char *path_in, const td_source *from, td_span
         r->fatal = TD_ENOMEM;
         return;
     }
-    normalize(path);
+    if (!normalize(path)) {
+        if (from) {
+            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "import-path", from, at.off, at.len,
+                                          "the import path is too long (more than %d parts, or "
+                                          "%d bytes with the folder of this file)",
+                                          MAX_PATH_PARTS, PATH_MAX - 1);
+            hint(r, e, "%s", "write a shorter path to the file, relative to this file's folder");
+        } else {
+            td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+                       "cannot read rule file '%s': the path is too long", path);
+            r->fatal = TD_EIO;
+        }
+        free(path);
+        return;
+    }
     for (uint32_t i = 0; i < r->depth; i++) {
         if (strcmp(r->stack[i], path) == 0) {
             /* name the cycle: a -> b -> a */
@@ -2603,6 +2626,7 @@ static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n
     if (!p)
         return TD_ENOMEM;
     td_arena_init(&p->arena, 64 * 1024);
+    p->sources_on_disk = !builtin && !mem;
     rs r;
     memset(&r, 0, sizeof r);
     r.p = p;

@@ -4,7 +4,6 @@
 #include "ruletest.h"
 #include "xref.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "eval.h"
+#include "walk.h"
 
 /* ---------- paths ---------- */
 
@@ -1527,40 +1527,43 @@ static bool is_test_name(const char *name)
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
-static void walk(flist *l, const char *dir, td_diag *d, unsigned depth)
+typedef struct finder {
+    flist *l;
+    td_diag *d;
+} finder;
+
+/* Keeps the test files of a folder; a folder or a test file that cannot be read is an
+ * error naming it. */
+static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
 {
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the directory '%s': %s", dir,
-                   strerror(errno));
-        return;
+    finder *f = arg;
+    switch (kind) {
+    case TD_WALK_FILE:
+        if (is_test_name(name))
+            fl_add(f->l, strdup(path));
+        break;
+    case TD_WALK_SPECIAL:
+        if (is_test_name(name))
+            td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+                       "cannot read the test file '%s': it is a pipe, a device or a socket, "
+                       "not a file", path);
+        break;
+    case TD_WALK_BROKEN:
+        if (is_test_name(name) || err != ENOENT)
+            td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read '%s': %s", path,
+                       strerror(err));
+        break;
+    case TD_WALK_DIR_ERROR:
+        td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the directory '%s': %s",
+                   path, strerror(err));
+        break;
+    case TD_WALK_TOO_DEEP:
+        td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+                   "the directory '%s' lies more than %d levels deep and was not searched",
+                   path, TD_WALK_MAX_DEPTH);
+        break;
     }
-    struct dirent *de;
-    while ((de = readdir(dp)) != NULL && !l->oom) {
-        if (de->d_name[0] == '.')
-            continue;
-        size_t dl = strlen(dir);
-        char *child = malloc(dl + strlen(de->d_name) + 2);
-        if (!child) {
-            l->oom = true;
-            break;
-        }
-        sprintf(child, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", de->d_name);
-        struct stat sb;
-        if (stat(child, &sb) != 0) {
-            free(child);
-            continue; /* a dangling link */
-        }
-        if (S_ISDIR(sb.st_mode) && depth < 32) {
-            walk(l, child, d, depth + 1);
-            free(child);
-        } else if (S_ISREG(sb.st_mode) && is_test_name(de->d_name)) {
-            fl_add(l, child);
-        } else {
-            free(child);
-        }
-    }
-    closedir(dp);
+    return !f->l->oom && !f->d->oom;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1596,7 +1599,9 @@ static td_status find_files(const char *const *paths, size_t n_paths, td_diag *d
         }
         if (S_ISDIR(sb.st_mode)) {
             size_t before = d->errors;
-            walk(&l, paths[i], d, 0);
+            finder f = {&l, d};
+            if (td_walk(paths[i], on_entry, &f) != TD_OK)
+                l.oom = true;
             if (d->errors != before)
                 st = TD_EIO;
         } else {

@@ -140,6 +140,13 @@ typedef struct td_plan {
 
 void td_program_plan(const td_program *p, td_plan *out);
 
+/* The rule files the program was read from: the entry, its overlays and every import, as
+ * paths that open them; none for the built-in rules or texts held in memory. The i-th is
+ * borrowed from the program (NULL out of range). A command writing a file checks these,
+ * so that it never writes over a file it read. */
+size_t td_program_files(const td_program *p);
+const char *td_program_file(const td_program *p, size_t i);
+
 typedef enum td_item_kind {
     TD_ITEM_CRITERION, TD_ITEM_WORKFLOW, TD_ITEM_TARGET, TD_ITEM_PARAM, TD_ITEM_RECORD,
     TD_ITEM_NOTE

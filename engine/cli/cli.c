@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "thidua.h"
@@ -260,6 +261,17 @@ int cli_program(const char *cmd, const cli_opts *o, td_program **out)
 
 int cli_require_units(const char *cmd, const char *usage, const cli_opts *o)
 {
+    /* a path that names nothing is a mistake on the command line, not a unit's finding:
+     * told before any report is written */
+    for (size_t i = 0; i < o->n_args; i++) {
+        struct stat st;
+        if (strcmp(o->args[i], "-") == 0 || stat(o->args[i], &st) == 0)
+            continue;
+        int err = errno;
+        fprintf(stderr, "thidua %s: %s: %s; check the path: name a unit file or a folder\n", cmd,
+                o->args[i], strerror(err));
+        return CLI_EXIT_FAIL;
+    }
     size_t n = 0;
     if (td_batch_count_files(o->args, o->n_args, &n) != TD_OK)
         return cli_fail(cmd, TD_ENOMEM, "cannot list the unit files");

@@ -168,11 +168,13 @@ int cmd_check(int argc, char **argv)
         } else {
             rc = cli_fail("check", st, o.args[i]);
         }
-        fflush(stdout);
+        bool lost = fflush(stdout) != 0;
+        if (lost)
+            rc = cli_fail("check", TD_EIO, "standard output");
         bool oom = st == TD_ENOMEM || td_diag_out_of_memory(d);
         td_program_free(p);
         td_diag_delete(d);
-        if (oom)
+        if (oom || lost)
             break;
     }
 done:

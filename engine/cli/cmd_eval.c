@@ -1,13 +1,9 @@
 /* `thidua eval`: the review of a whole district: every unit, the targets, the stage counts,
  * as text, JSON, CSV or HTML, on stdout or into a file written whole or not at all.
  * Pipeline: argv -> td_program -> td_batch_run (N threads) -> report -> stdout or -o FILE. */
-#include <fcntl.h>
-#include <libgen.h>
-#include <signal.h>
-#include <sys/stat.h>
-
 #include "cli.h"
 #include "commands.h"
+#include "outfile.h"
 
 static const char USAGE[] =
     "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
@@ -42,144 +38,33 @@ static const char HELP[] =
     "with --fail-on warning, a warning); 2 the evaluation could not be made (usage, rules,\n"
     "an output that cannot be written).\n";
 
-/* The temporary file of -o, removed if the program is interrupted. */
-static char *volatile pending_tmp;
-
-static void on_signal(int sig)
+/* The file of the run that -o would write over (a unit file, or a rule file: the entry,
+ * an overlay or an import), and which of the two; NULL when there is none. Compared by
+ * device and inode, so that no other name of an input (a link, "./x") gets through. */
+static const char *input_named(const cli_outfile *of, const td_program *p, const td_batch *b,
+                               const cli_opts *o, const char **kind)
 {
-    char *t = pending_tmp;
-    if (t)
-        unlink(t);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* An output file written whole or not at all: a temporary file in the same directory,
- * synced and renamed into place. */
-typedef struct outfile {
-    const char *path;       /* borrowed */
-    char *tmp;              /* owned */
-    FILE *f;
-} outfile;
-
-static bool out_open(outfile *o, const char *path)
-{
-    memset(o, 0, sizeof *o);
-    o->path = path;
-    char *d = strdup(path), *bcopy = strdup(path);
-    if (!d || !bcopy) {
-        free(d);
-        free(bcopy);
-        errno = ENOMEM;
-        return false;
-    }
-    const char *dir = dirname(d), *base = basename(bcopy);
-    size_t size = strlen(dir) + strlen(base) + 64;
-    o->tmp = malloc(size);
-    int fd = -1;
-    for (int n = 0; o->tmp && n < 100 && fd < 0; n++) {
-        snprintf(o->tmp, size, "%s/.%s.%ld.%d.tmp", dir, base, (long)getpid(), n);
-        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    free(d);
-    free(bcopy);
-    if (fd < 0) {
-        int err = o->tmp ? errno : ENOMEM;
-        free(o->tmp);
-        o->tmp = NULL;
-        errno = err;
-        return false;
-    }
-    pending_tmp = o->tmp;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
-    o->f = fdopen(fd, "wb");
-    if (!o->f) {
-        int err = errno;
-        close(fd);
-        unlink(o->tmp);
-        errno = err;
-        return false;
-    }
-    return true;
-}
-
-static void out_release(outfile *o)
-{
-    pending_tmp = NULL;
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    free(o->tmp);
-    o->tmp = NULL;
-}
-
-static void out_abort(outfile *o)
-{
-    if (o->f)
-        fclose(o->f);
-    o->f = NULL;
-    if (o->tmp)
-        unlink(o->tmp);
-    out_release(o);
-}
-
-/* Flushes, syncs and renames the file into place; false (errno set, nothing left behind)
- * when any step fails. */
-static bool out_commit(outfile *o)
-{
-    bool ok = fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
-    int err = errno;
-    ok = fclose(o->f) == 0 && ok;
-    if (!ok && !err)
-        err = errno;
-    o->f = NULL;
-    if (ok && rename(o->tmp, o->path) != 0) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok) {
-        unlink(o->tmp);
-        out_release(o);
-        errno = err;
-        return false;
-    }
-    char *d = strdup(o->path);
-    if (d) {
-        int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(d);
-    }
-    out_release(o);
-    return true;
-}
-
-/* True when `path` names one of the batch's input files (so -o would replace an input). */
-static bool same_file(const struct stat *out, const char *path)
-{
-    struct stat in;
-    return stat(path, &in) == 0 && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
-}
-
-/* Whether `path` is one of the unit files or rule files read: those are never written. */
-static bool is_input(const char *path, const td_batch *b, const cli_opts *o)
-{
-    struct stat out;
-    if (stat(path, &out) != 0)
-        return false;
-    for (size_t i = 0; i < td_batch_files(b); i++)
-        if (same_file(&out, td_batch_file(b, i)))
-            return true;
+    *kind = "rule";
     for (size_t i = 0; i < o->n_rules; i++)
-        if (same_file(&out, o->rules[i]))
-            return true;
-    return false;
+        if (cli_out_is(of, o->rules[i]))
+            return o->rules[i];
+    for (size_t i = 0; p && i < td_program_files(p); i++)
+        if (cli_out_is(of, td_program_file(p, i)))
+            return td_program_file(p, i);
+    *kind = "unit";
+    for (size_t i = 0; b && i < td_batch_files(b); i++)
+        if (strcmp(td_batch_file(b, i), "-") != 0 && cli_out_is(of, td_batch_file(b, i)))
+            return td_batch_file(b, i);
+    return NULL;
+}
+
+static int refuse_input(const char *output, const char *kind, const char *input)
+{
+    fprintf(stderr,
+            "thidua eval: -o %s would write over the %s file %s, which this run reads; inputs "
+            "are never overwritten: choose another file\n",
+            output, kind, input);
+    return CLI_EXIT_FAIL;
 }
 
 /* The progress line: on a terminal, once the batch has run for a second. */
@@ -233,7 +118,7 @@ int cmd_eval(int argc, char **argv)
     td_program *p = NULL;
     td_report *rep = NULL;
     td_batch *b = NULL;
-    outfile of = {0};
+    cli_outfile of = {0};
     if (!o.n_args) {
         rc = cli_usage_error("eval", USAGE, "give the unit files or directories to evaluate",
                              NULL);
@@ -251,9 +136,12 @@ int cmd_eval(int argc, char **argv)
         (rc = cli_program("eval", &o, &p)) >= 0)
         goto done;
     FILE *out = stdout;
+    const char *kind, *input;
     if (o.output) {
-        if (!out_open(&of, o.output)) {
-            rc = cli_fail("eval", TD_EIO, o.output);
+        if ((rc = cli_out_open(&of, "eval", o.output)) >= 0)
+            goto done;
+        if ((input = input_named(&of, p, NULL, &o, &kind))) {
+            rc = refuse_input(o.output, kind, input);
             goto done;
         }
         out = of.f;
@@ -276,16 +164,12 @@ int cmd_eval(int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (st == TD_OK)
         st = td_report_finish(rep, b);
-    if (st == TD_OK && o.output && is_input(o.output, b, &o)) {
-        fprintf(stderr, "thidua eval: -o %s names one of the input files; inputs are never "
-                        "overwritten: choose another file\n", o.output);
-        rc = CLI_EXIT_FAIL;
+    if (st == TD_OK && o.output && (input = input_named(&of, p, b, &o, &kind))) {
+        rc = refuse_input(o.output, kind, input);
         goto done;
     }
-    if (st == TD_OK && o.output && !out_commit(&of)) {
-        st = TD_EIO;
-        of.f = NULL;
-    }
+    if (st == TD_OK && o.output && (rc = cli_out_commit(&of)) >= 0)
+        goto done;
     if (st == TD_EIO)
         rc = cli_fail("eval", st, o.output ? o.output : "cannot write the report");
     else if (st != TD_OK)
@@ -296,8 +180,7 @@ int cmd_eval(int argc, char **argv)
                  ? CLI_EXIT_FINDINGS
                  : CLI_EXIT_OK;
 done:
-    if (of.f)
-        out_abort(&of);
+    cli_out_abort(&of);
     td_batch_free(b);
     td_report_free(rep);
     td_program_free(p);

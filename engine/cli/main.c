@@ -1,5 +1,7 @@
 /* The thidua program: a table of subcommands and the loop that picks one.
  * The CLI is a thin client of the engine; each command lives in cmd_<name>.c. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,7 +73,28 @@ static int unknown(const char *name)
     return 2;
 }
 
-int main(int argc, char **argv)
+/* Flushes and closes standard output: a full disk or a pipe closed early (with SIGPIPE
+ * ignored) must not pass for success with the output lost. Returns the exit status. */
+static int finish_output(const char *name, int rc)
+{
+    errno = 0;
+    bool failed = fflush(stdout) != 0 || ferror(stdout);
+    int err = errno;
+    /* a closed standard output that nothing was written to loses nothing */
+    if (fclose(stdout) != 0 && !failed && errno != EBADF) {
+        failed = true;
+        err = errno;
+    }
+    if (!failed)
+        return rc;
+    if (rc != 2)
+        fprintf(stderr, "thidua%s%s: standard output: %s%s\n", name ? " " : "", name ? name : "",
+                err ? strerror(err) : "a write failed (a full disk, a closed pipe?)",
+                err == ENOSPC ? "; free some disk space" : "");
+    return 2;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -110,4 +133,10 @@ int main(int argc, char **argv)
     if (!c)
         return unknown(name);
     return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = argc >= 2 && find(argv[1]) ? argv[1] : NULL;
+    return finish_output(name, run(argc, argv));
 }

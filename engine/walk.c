@@ -1,0 +1,203 @@
+/* Walking a folder tree for input files: each folder once (by device and inode), symbolic
+ * links followed, every entry that cannot be read told. Feeds the batch and the rule tests. */
+#include "walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* One folder already walked. */
+typedef struct dirid {
+    dev_t dev;
+    ino_t ino;
+    bool used;
+} dirid;
+
+typedef struct walker {
+    td_walk_fn fn;
+    void *arg;
+    dirid *seen;            /* owned: open-addressing set of the folders walked */
+    size_t mask, n;
+    bool stop;              /* out of memory, or fn asked to stop */
+} walker;
+
+static size_t slot_of(const walker *w, dev_t dev, ino_t ino)
+{
+    uint64_t h = (uint64_t)dev * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ino;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+    return (size_t)h & w->mask;
+}
+
+/* Adds a folder to the set; false when it was there already (or out of memory: w->stop). */
+static bool first_visit(walker *w, dev_t dev, ino_t ino)
+{
+    if ((w->n + 1) * 2 > w->mask + 1 || !w->seen) {
+        size_t cap = w->seen ? (w->mask + 1) * 2 : 64;
+        dirid *grown = calloc(cap, sizeof *grown);
+        if (!grown) {
+            w->stop = true;
+            return false;
+        }
+        dirid *old = w->seen;
+        size_t old_cap = old ? w->mask + 1 : 0;
+        w->seen = grown;
+        w->mask = cap - 1;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (!old[i].used)
+                continue;
+            size_t k = slot_of(w, old[i].dev, old[i].ino);
+            while (w->seen[k].used)
+                k = (k + 1) & w->mask;
+            w->seen[k] = old[i];
+        }
+        free(old);
+    }
+    size_t k = slot_of(w, dev, ino);
+    for (; w->seen[k].used; k = (k + 1) & w->mask)
+        if (w->seen[k].dev == dev && w->seen[k].ino == ino)
+            return false;
+    w->seen[k] = (dirid){dev, ino, true};
+    w->n++;
+    return true;
+}
+
+static void tell(walker *w, td_walk_kind kind, const char *path, const char *name, int err)
+{
+    if (!w->stop && !w->fn(w->arg, kind, path, name, err))
+        w->stop = true;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    bool slash = dl && dir[dl - 1] == '/';
+    char *s = malloc(dl + nl + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, dir, dl);
+    if (!slash)
+        s[dl++] = '/';
+    memcpy(s + dl, name, nl + 1);
+    return s;
+}
+
+static const char *last_part(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s && s[1] ? s + 1 : path;
+}
+
+/* One entry of a folder, kept to walk the folder in name order. */
+typedef struct dentry {
+    char *name;             /* owned */
+    unsigned char type;     /* d_type */
+} dentry;
+
+static int cmp_dentry(const void *a, const void *b)
+{
+    return strcmp(((const dentry *)a)->name, ((const dentry *)b)->name);
+}
+
+/* The entries of `dir` not starting with '.', sorted byte-wise, so that which path first
+ * reaches a folder met twice does not depend on the file system's order; the folder is
+ * closed before its sub-folders are opened. False when it cannot be listed (told). */
+static bool list_dir(walker *w, const char *dir, dentry **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        tell(w, TD_WALK_DIR_ERROR, dir, last_part(dir), errno);
+        return false;
+    }
+    dentry *v = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            if (errno)
+                tell(w, TD_WALK_DIR_ERROR, dir, last_part(dir), errno);
+            break;
+        }
+        if (e->d_name[0] == '.')
+            continue; /* ".", "..", and hidden entries such as .git */
+        if (n == cap) {
+            size_t c = cap ? cap * 2 : 16;
+            dentry *g = realloc(v, c * sizeof *g);
+            if (!g) {
+                w->stop = true;
+                break;
+            }
+            v = g;
+            cap = c;
+        }
+        if (!(v[n].name = strdup(e->d_name))) {
+            w->stop = true;
+            break;
+        }
+        v[n++].type = e->d_type;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_dentry);
+    *out = v;
+    *n_out = n;
+    return true;
+}
+
+/* Walks one folder, already entered in the set, `depth` levels below the first. */
+static void walk_dir(walker *w, const char *dir, unsigned depth)
+{
+    dentry *v;
+    size_t n;
+    if (!list_dir(w, dir, &v, &n))
+        return;
+    for (size_t i = 0; i < n && !w->stop; i++) {
+        const char *name = v[i].name;
+        unsigned char type = v[i].type;
+        char *path = join(dir, name);
+        if (!path) {
+            w->stop = true;
+            break;
+        }
+        struct stat sb;
+        if (type == DT_REG) {
+            tell(w, TD_WALK_FILE, path, name, 0);
+        } else if (type == DT_FIFO || type == DT_CHR || type == DT_BLK || type == DT_SOCK) {
+            tell(w, TD_WALK_SPECIAL, path, name, 0);
+        } else if (stat(path, &sb) != 0) {
+            tell(w, TD_WALK_BROKEN, path, name, errno);
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (first_visit(w, sb.st_dev, sb.st_ino)) {
+                if (depth >= TD_WALK_MAX_DEPTH)
+                    tell(w, TD_WALK_TOO_DEEP, path, name, 0);
+                else
+                    walk_dir(w, path, depth + 1);
+            }
+        } else {
+            tell(w, S_ISREG(sb.st_mode) ? TD_WALK_FILE : TD_WALK_SPECIAL, path, name, 0);
+        }
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+td_status td_walk(const char *dir, td_walk_fn fn, void *arg)
+{
+    walker w = {fn, arg, NULL, 0, 0, false};
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        tell(&w, TD_WALK_DIR_ERROR, dir, last_part(dir), errno);
+    else if (first_visit(&w, sb.st_dev, sb.st_ino))
+        walk_dir(&w, dir, 0);
+    free(w.seen);
+    return w.stop ? TD_ENOMEM : TD_OK;
+}
