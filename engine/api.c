@@ -2,6 +2,7 @@
  * diagnostics on the heap and their fields, what a program holds, one-unit validation. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "batch.h"
 #include "eval.h"
@@ -241,6 +242,11 @@ static td_status validate(const td_program *p, const char *path, const char *tex
 
 td_status td_validate_file(const td_program *p, const char *path, int32_t as_of, td_diag *d)
 {
+    /* a path that names nothing is the caller's mistake (thidua validate: exit 2), not a
+     * finding of a unit */
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) != 0)
+        return TD_EIO;
     return validate(p, path, NULL, 0, as_of, d);
 }
 

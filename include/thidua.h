@@ -185,7 +185,8 @@ char *td_program_item_value(const td_program *p, size_t i);
  * rules' schema and evaluated at `as_of` (days since 1970-01-01); its findings are
  * appended to `d`, in order of document, line and column. A file that cannot be read or
  * parsed is a finding, as in a batch. No target of the district is checked.
- * TD_OK when no finding is an error; TD_EINPUT when one is; TD_ENOMEM. */
+ * TD_OK when no finding is an error; TD_EINPUT when one is; TD_ENOMEM; TD_EIO (errno set,
+ * no finding) when `path` names nothing at all. */
 td_status td_validate_file(const td_program *p, const char *path, int32_t as_of, td_diag *d);
 /* The same on a text in memory (borrowed), shown in findings as `name`. */
 td_status td_validate_text(const td_program *p, const char *name, const char *text,
