@@ -3,12 +3,13 @@
 # a C compiler and make, flex and bison (the rule language), libyaml (unit data), cmocka
 # (unit tests), binutils (the globals check), libmicrohttpd (thidua serve), curl and python3
 # (its tests), apache2-utils (ab, its load test in make bench), pkgconf, man-db and
-# groff-base (the installation test and the man pages). Quiet when everything is
+# groff-base (the installation test and the man pages), util-linux (setpriv: tests of
+# unreadable files run unprivileged when the suite runs as root). Quiet when everything is
 # there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
 # `make test-browser`.
 set -eu
 
-packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils pkgconf man-db groff-base"
+packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils pkgconf man-db groff-base util-linux"
 if [ "${1:-}" = --browser ]; then
     packages="$packages chromium chromium-driver python3-selenium"
 fi
