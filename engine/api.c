@@ -106,6 +106,20 @@ const char *td_program_file(const td_program *p, size_t i)
     return i < td_program_files(p) ? p->sources[i]->name : NULL;
 }
 
+bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *out)
+{
+    if (i >= p->n_disabled || !p->disabled)
+        return false;
+    const td_disabled *x = &p->disabled[i];
+    *out = (td_disabled_info){x->id, x->because, NULL, 0};
+    if (x->src < p->n_sources) {
+        uint32_t col;
+        out->file = p->sources[x->src]->name;
+        td_source_linecol(p->sources[x->src], x->off, &out->line, &col);
+    }
+    return true;
+}
+
 size_t td_program_items(const td_program *p)
 {
     return (size_t)p->n_criteria + p->n_workflows + p->n_targets + p->n_params +

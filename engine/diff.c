@@ -182,9 +182,32 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
         if (kept)
             continue;
         const td_item *a = &o[k].it;
-        fprintf(out, "- %s %s%s%s removed or disabled%s\n", a->kind_name,
-                *a->id ? a->id : "", *a->id && *a->label ? " " : "", a->label,
-                where(a, w1, sizeof w1));
+        td_disabled_info x;
+        bool off = false;
+        for (size_t i = 0; !off && td_program_disabled_rule(new, i, &x); i++)
+            off = *a->id && strcmp(x.id, a->id) == 0;
+        if (off)
+            fprintf(out, "- %s %s disabled (%s:%u) because: %s\n", a->kind_name, a->id,
+                    x.file ? x.file : "?", x.line, x.because);
+        else
+            fprintf(out, "- %s %s%s%s removed%s\n", a->kind_name, *a->id ? a->id : "",
+                    *a->id && *a->label ? " " : "", a->label, where(a, w1, sizeof w1));
+        (*changes)++;
+    }
+    /* a workflow's check switched off: the workflow stays, one of its checks goes */
+    for (size_t i = 0; true; i++) {
+        td_disabled_info x, y;
+        if (!td_program_disabled_rule(new, i, &x))
+            break;
+        bool rule = false, before = false;
+        for (size_t k = 0; k < no && !rule; k++)
+            rule = strcmp(o[k].it.id, x.id) == 0;
+        for (size_t k = 0; !before && td_program_disabled_rule(old, k, &y); k++)
+            before = strcmp(y.id, x.id) == 0;
+        if (rule || before)
+            continue;
+        fprintf(out, "- check %s disabled (%s:%u) because: %s\n", x.id, x.file ? x.file : "?",
+                x.line, x.because);
         (*changes)++;
     }
     free_items(o, no);

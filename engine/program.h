@@ -216,6 +216,13 @@ typedef struct td_plan_info {
     bool has_period;
 } td_plan_info;
 
+/* A rule an overlay switched off: which, where, and why. Strings in the program arena. */
+typedef struct td_disabled {
+    const char *id, *because;
+    uint32_t src;               /* index in sources */
+    uint32_t off;               /* byte offset of the `disable` */
+} td_disabled;
+
 struct td_program {
     td_arena arena;             /* everything below lives here */
     td_source **sources;        /* owned: the rule files read */
@@ -236,6 +243,7 @@ struct td_program {
     td_index *indexes;
     uint32_t n_indexes;
     uint32_t n_disabled;        /* rules switched off by overlays */
+    struct td_disabled *disabled; /* each `disable`, in the order of the rules */
     const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */
     const td_define **report_values; /* the document's other defines, shown per unit */
     uint32_t n_report_values;

@@ -56,6 +56,10 @@ typedef struct rs {
 
 /* ---------- diagnostics ---------- */
 
+/* Records a `disable` in the program, for `explain` and `diff`; false when out of memory. */
+static bool keep_disabled(rs *r, const td_decl *d);
+
+
 static const td_source *src_of(rs *r, td_span sp)
 {
     return sp.src < r->p->n_sources ? r->p->sources[sp.src] : NULL;
@@ -2274,6 +2278,14 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
             if (strcmp(refs[k].id, d->id.text) == 0)
                 found = &refs[k];
         if (d->kind == TD_D_DISABLE) {
+            if (!d->because.text || !d->because.text[0]) {
+                td_diagnostic *x = ERR(r, d->id.span, "disable-because",
+                                       "disable %s says no reason: a rule of the plan is switched "
+                                       "off only with the reason written down",
+                                       d->id.text);
+                hint(r, x, "write it after the id: disable %s because \"...\"", d->id.text);
+                continue;
+            }
             if (!found) {
                 /* a workflow's own check (exemplar.steps.future) may be disabled too */
                 const char *dot = strrchr(d->id.text, '.');
@@ -2290,7 +2302,8 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                     }
                     r->off_checks = grown;
                     r->off_checks[r->n_off_checks++] = d;
-                    r->p->n_disabled++;
+                    if (!keep_disabled(r, d))
+                        break;
                     continue;
                 }
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule",
@@ -2303,7 +2316,8 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                 continue;
             }
             found->disabled = true;
-            r->p->n_disabled++;
+            if (!keep_disabled(r, d))
+                break;
             continue;
         }
         if (d->replace) {
@@ -2703,6 +2717,29 @@ void td_program_free(td_program *p)
     for (uint32_t i = 0; i < p->n_sources; i++)
         td_source_free(p->sources[i]);
     free(p->sources);
+    free(p->disabled);
     td_arena_free(&p->arena);
     free(p);
+}
+
+static bool keep_disabled(rs *r, const td_decl *d)
+{
+    td_program *p = r->p;
+    td_disabled *grown = realloc(p->disabled, (p->n_disabled + 1) * sizeof *grown);
+    if (!grown) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    p->disabled = grown;
+    td_disabled *x = &p->disabled[p->n_disabled];
+    x->id = td_arena_strdup(&p->arena, d->id.text);
+    x->because = td_arena_strdup(&p->arena, d->because.text);
+    x->src = d->span.src;
+    x->off = d->span.off;
+    if (!x->id || !x->because) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    p->n_disabled++;
+    return true;
 }

@@ -176,6 +176,19 @@ typedef struct td_item {
 size_t td_program_items(const td_program *p);
 bool td_program_item(const td_program *p, size_t i, td_item *out);
 
+/* A rule that an overlay switched off (`disable ID because "..."`); strings borrowed from
+ * the program. */
+typedef struct td_disabled_info {
+    const char *id;         /* the rule, or a workflow's check (exemplar.steps.future) */
+    const char *because;    /* the reason written with it */
+    const char *file;       /* the rule file of the `disable` */
+    uint32_t line;          /* 1-based */
+} td_disabled_info;
+
+/* The i-th rule switched off, in the order of the rules (td_program_counts gives how
+ * many); false when i is out of range. */
+bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *out);
+
 /* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"). Caller
  * owns the result (free); NULL when it is not a param or out of memory. */
 char *td_program_item_value(const td_program *p, size_t i);

@@ -171,6 +171,20 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
     return found;
 }
 
+/* A rule switched off by an overlay: which file did it, and why. False when `id` is none. */
+static bool disabled(const td_program *p, const char *id)
+{
+    td_disabled_info x;
+    for (size_t i = 0; td_program_disabled_rule(p, i, &x); i++) {
+        if (strcmp(x.id, id) != 0)
+            continue;
+        printf("%s is disabled by %s:%u\n  because: %s\n", x.id, x.file ? x.file : "?", x.line,
+               x.because);
+        return true;
+    }
+    return false;
+}
+
 int cmd_explain(int argc, char **argv)
 {
     cli_opts o;
@@ -193,6 +207,8 @@ int cmd_explain(int argc, char **argv)
     for (size_t i = 0; i < o.n_args; i++) {
         if (i)
             putchar('\n');
+        if (disabled(p, o.args[i]))
+            continue;
         if (!detail(p, e, n, o.args[i])) {
             const char **ids = calloc(n + 1, sizeof *ids);
             const char *near = NULL;

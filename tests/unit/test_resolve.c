@@ -260,7 +260,7 @@ static void test_resolve_workflow(void **state)
                                      "  stage 1 \"Một\" stage 2 \"Hai\" stage 3 \"Ba\"\n"
                                      "  initial 1 transitions 1 -> 2, 2 -> 3\n"
                                      "  guard 2 \"g\" require date >= 2024-01-01\n"
-                                     "disable ex.steps.future\n"),
+                                     "disable ex.steps.future because \"thử\"\n"),
                      TD_OK);
     assert_int_equal(f->p->n_workflows, 1);
     const td_workflow *w = &f->p->workflows[0];
