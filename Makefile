@@ -31,7 +31,9 @@ SOVERSION  := 0
 SONAME     := libthidua.so.$(SOVERSION)
 SHLIB      := $(BUILD)/libthidua.so.$(VERSION)
 EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.json
-LDLIBS  := -lyaml -lpthread -lm
+# libxlsxwriter writes the Excel workbook of `eval -f xlsx`.
+XLSX_LIBS := $(shell pkg-config --libs xlsxwriter 2>/dev/null || echo -lxlsxwriter -lz)
+LDLIBS  := -lyaml $(XLSX_LIBS) -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))

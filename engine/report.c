@@ -11,6 +11,7 @@ static const td_report_ops *const FORMATS[] = {
     [TD_REPORT_JSON] = &td_report_json_ops,
     [TD_REPORT_CSV] = &td_report_csv_ops,
     [TD_REPORT_HTML] = &td_report_html_ops,
+    [TD_REPORT_XLSX] = &td_report_xlsx_ops,
 };
 
 td_status td_report_open(const td_program *p, int32_t as_of, const td_report_opts *o,

@@ -38,6 +38,7 @@ extern const td_report_ops td_report_text_ops;
 extern const td_report_ops td_report_json_ops;
 extern const td_report_ops td_report_csv_ops;
 extern const td_report_ops td_report_html_ops;
+extern const td_report_ops td_report_xlsx_ops;
 
 /* ---- helpers shared by the formats (report_util.c) ---- */
 
@@ -57,6 +58,8 @@ const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size
 const char *td_report_row_status(const td_target_row *row);
 /* The label of stage slot k of a workflow (0 = no stage yet), into buf. */
 const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size);
+/* The due date of a target (days) in *days; false when it has none. */
+bool td_report_target_due(const td_target *t, int32_t *days);
 /* The rows of one target start at row i of the batch; how many there are. */
 size_t td_report_rows_of(const td_batch *b, size_t i);
 /* The label of an enum code for people (the rules' label), or the code itself when `t` is

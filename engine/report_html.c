@@ -205,8 +205,11 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
     fputs("</td><td>", t);
     esc(t, u->group);
     for (uint32_t i = 0; i < u->n_values; i++) {
-        fputs("</td><td class=\"n\">", t);
-        esc(t, u->values[i] ? u->values[i] : "");
+        const td_type *ty = r->p->report_values[i]->type;
+        fputs(ty->kind == TD_T_INT || ty->kind == TD_T_NUMBER ? "</td><td class=\"n\">"
+                                                              : "</td><td>",
+              t);
+        esc(t, td_report_enum_label(ty, u->values[i]));
     }
     fputs("</td><td class=\"loc\">", t);
     esc(t, u->file);
@@ -328,9 +331,10 @@ static void target_heading(FILE *out, const td_target *t, const td_target_row *r
         if (n > 1 || row->group)
             fputs(" cho mỗi nhóm", out);
     }
-    if (t->due && t->due->op == TD_C_CONST && t->due->value.kind == TD_V_DATE) {
+    int32_t due;
+    if (td_report_target_due(t, &due)) {
         fputs(" · Thời hạn: ", out);
-        vi_date(out, t->due->value.u.days);
+        vi_date(out, due);
     }
     fputs("</p>\n", out);
 }

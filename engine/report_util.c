@@ -99,6 +99,14 @@ bool td_report_copy(FILE *spool, FILE *out)
     return !ferror(spool);
 }
 
+bool td_report_target_due(const td_target *t, int32_t *days)
+{
+    if (!t->due || t->due->op != TD_C_CONST || t->due->value.kind != TD_V_DATE)
+        return false;
+    *days = t->due->value.u.days;
+    return true;
+}
+
 size_t td_report_rows_of(const td_batch *b, size_t i)
 {
     size_t n = 1;

@@ -289,7 +289,7 @@ size_t td_batch_count(const td_batch *b, td_severity sev);
 bool td_batch_failed(const td_batch *b, bool targets);
 
 typedef enum td_report_format {
-    TD_REPORT_TEXT, TD_REPORT_JSON, TD_REPORT_CSV, TD_REPORT_HTML
+    TD_REPORT_TEXT, TD_REPORT_JSON, TD_REPORT_CSV, TD_REPORT_HTML, TD_REPORT_XLSX
 } td_report_format;
 
 typedef struct td_report_opts {

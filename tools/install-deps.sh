@@ -4,12 +4,14 @@
 # (unit tests), binutils (the globals check), libmicrohttpd (thidua serve), curl and python3
 # (its tests), apache2-utils (ab, its load test in make bench), pkgconf, man-db and
 # groff-base (the installation test and the man pages), util-linux (setpriv: tests of
-# unreadable files run unprivileged when the suite runs as root). Quiet when everything is
+# unreadable files run unprivileged when the suite runs as root), libxlsxwriter (the Excel
+# report), python3-openpyxl (reads the workbooks back in `make test`). Quiet when everything is
 # there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
 # `make test-browser`.
 set -eu
 
 packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils pkgconf man-db groff-base util-linux"
+packages="$packages libxlsxwriter-dev python3-openpyxl"
 if [ "${1:-}" = --browser ]; then
     packages="$packages chromium chromium-driver python3-selenium"
 fi
@@ -25,7 +27,7 @@ else
     for tool in cc make flex bison pkg-config nm; do
         command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
     done
-    for header in yaml.h cmocka.h microhttpd.h; do
+    for header in yaml.h cmocka.h microhttpd.h xlsxwriter.h; do
         found=no
         for dir in /usr/include /usr/local/include /opt/homebrew/include; do
             [ -f "$dir/$header" ] && found=yes
@@ -35,7 +37,8 @@ else
     if [ -n "$missing" ]; then
         echo "install-deps: missing:$missing" >&2
         echo "install-deps: this script installs them on Debian or Ubuntu only; install a C11" >&2
-        echo "compiler, make, flex, bison, libyaml, cmocka and pkg-config by hand." >&2
+        echo "compiler, make, flex, bison, libyaml, cmocka, libmicrohttpd, libxlsxwriter," >&2
+        echo "pkg-config and python3 with openpyxl by hand." >&2
         exit 1
     fi
     exit 0

@@ -7,7 +7,7 @@
 
 static const char USAGE[] =
     "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
-    "                   [-f text|json|csv|html] [-o FILE] [--bom] [-q]\n"
+    "                   [-f text|json|csv|html|xlsx] [-o FILE] [--bom] [-q]\n"
     "                   [--fail-on error|warning] [--color=auto|always|never] PATH...";
 
 static const char HELP[] =
@@ -23,8 +23,9 @@ static const char HELP[] =
     "  --as-of DATE             the date to judge deadlines and targets at (default: today)\n"
     "  -j, --jobs N             evaluate on N threads (the output does not depend on N)\n"
     "  -f, --format FORMAT      text (default), json (thidua-report/1), csv (one row per\n"
-    "                           finding) or html (one self-contained page to open, print\n"
-    "                           or send)\n"
+    "                           finding), html (one self-contained page to open, print\n"
+    "                           or send) or xlsx (an Excel workbook: summary, targets,\n"
+    "                           units, findings; needs -o on a terminal)\n"
     "  -o, --output FILE        write the report to FILE (whole or not at all) instead of\n"
     "                           stdout\n"
     "  --bom                    csv: start with a UTF-8 byte-order mark, for Excel\n"
@@ -94,7 +95,7 @@ static bool parse_format(const char *f, td_report_format *out)
 {
     static const struct { const char *name; td_report_format f; } formats[] = {
         {"text", TD_REPORT_TEXT}, {"json", TD_REPORT_JSON},
-        {"csv", TD_REPORT_CSV},   {"html", TD_REPORT_HTML},
+        {"csv", TD_REPORT_CSV},   {"html", TD_REPORT_HTML}, {"xlsx", TD_REPORT_XLSX},
     };
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (strcmp(f, formats[i].name) == 0) {
@@ -125,7 +126,13 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (o.format && !parse_format(o.format, &ro.format)) {
-        rc = cli_usage_error("eval", USAGE, "-f takes text, json, csv or html, not", o.format);
+        rc = cli_usage_error("eval", USAGE, "-f takes text, json, csv, html or xlsx, not",
+                             o.format);
+        goto done;
+    }
+    if (ro.format == TD_REPORT_XLSX && !o.output && isatty(STDOUT_FILENO) == 1) {
+        rc = cli_usage_error("eval", USAGE, "a workbook is not for a terminal: give -o FILE.xlsx",
+                             NULL);
         goto done;
     }
     ro.bom = o.bom;

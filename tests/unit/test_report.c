@@ -208,6 +208,54 @@ static void test_report_csv_quotes_fields(void **state)
     td_unit_result_free(&u);
 }
 
+/* The scratch files of the xlsx report in dir: "thidua-xlsx-*". */
+static size_t xlsx_scratch(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c '^thidua-xlsx-'", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = 0;
+    assert_int_equal(fscanf(p, "%zu", &n), 1);
+    pclose(p);
+    return n;
+}
+
+static void test_report_xlsx_is_a_workbook_and_leaves_no_scratch(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/td_xlsx_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", dir, 1);
+    td_unit_result u;
+    fake_unit(&u, "Tổ\x01 \xff=SUM(1)", "a\x02b");
+    td_report_opts ro = {.format = TD_REPORT_XLSX};
+    report_fake(f, ro, &u);
+    /* a zip archive with the workbook's parts */
+    assert_true(f->len > 1000);
+    assert_memory_equal(f->out, "PK\x03\x04", 4);
+    assert_int_equal(xlsx_scratch(dir), 0);
+    /* opened and given up without finishing: nothing left behind */
+    td_report *rep = NULL;
+    FILE *m = fopen("/dev/null", "w");
+    assert_int_equal(td_report_open(f->p, f->as_of, &ro, m, &rep), TD_OK);
+    assert_int_equal(td_report_unit(rep, &u), TD_OK);
+    assert_int_equal(xlsx_scratch(dir), 1);
+    td_report_free(rep);
+    fclose(m);
+    assert_int_equal(xlsx_scratch(dir), 0);
+    td_unit_result_free(&u);
+    if (saved) {
+        setenv("TMPDIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TMPDIR");
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_report_html_escapes_hostile_names(void **state)
 {
     fixture *f = *state;
@@ -293,6 +341,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_json_has_targets_workflows_summary, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_csv_quotes_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_xlsx_is_a_workbook_and_leaves_no_scratch,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_html_escapes_hostile_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_validate_verdicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_caps_errors_per_file, setup, teardown),
