@@ -65,7 +65,7 @@ static void vi_date(FILE *out, int32_t days)
 static const char STYLE[] =
     "<style>\n"
     ":root{--ink:#1d2630;--muted:#5b6773;--line:#d9dee3;--ok:#2e7d32;--bad:#c62828;"
-    "--warn:#b26a00;--info:#1565c0;--tally:#546e7a;--bg:#f5f7f9}\n"
+    "--warn:#8f5400;--info:#1565c0;--tally:#546e7a;--bg:#f5f7f9}\n"
     "*{box-sizing:border-box}\n"
     "body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 'Segoe UI',Roboto,"
     "'Noto Sans',Arial,sans-serif}\n"
@@ -94,6 +94,7 @@ static const char STYLE[] =
     "table.tally{width:auto;min-width:60%;margin-bottom:16px}\n"
     ".pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}\n"
     "td.pass,td.fail{white-space:nowrap}td.loc{font-size:11px;word-break:break-all}\n"
+    "td,th,h1,h3,.meta,.plan-title{overflow-wrap:anywhere}\n"
     "article{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:4px;"
     "padding:6px 12px;margin:10px 0;break-inside:avoid}\n"
     "article.passing{border-left-color:var(--warn)}\n"
