@@ -1,6 +1,7 @@
 /* gen-district: writes a deterministic synthetic district of N units in data contract v1
  * (DESIGN.md) for `make bench`: commune files of several units, about 10% defective.
- * Usage: gen-district N DIR [SEED]   (DIR must exist; files are written into it) */
+ * Usage: gen-district N DIR [SEED [PER_FILE]]   (DIR must exist; files are written into it;
+ * PER_FILE units per file, 8 by default: 1 gives one unit per file) */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -234,17 +235,19 @@ static void unit(unsigned index, const char *commune, unsigned ci, const org *o,
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: gen-district N DIR [SEED]\n");
+        fprintf(stderr, "usage: gen-district N DIR [SEED [PER_FILE]]\n");
         return 2;
     }
     unsigned long n = strtoul(argv[1], NULL, 10);
     state = argc > 3 ? strtoull(argv[3], NULL, 10) : 58;
-    const unsigned per_file = 8;
+    unsigned per_file = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 10) : 8;
+    if (per_file == 0)
+        per_file = 8;
     unsigned long written = 0;
     for (unsigned f = 0; written < n; f++) {
         unsigned ci = f % (unsigned)N_COMMUNES;
         char path[4096];
-        snprintf(path, sizeof path, "%s/xa-%04u.yaml", argv[2], f);
+        snprintf(path, sizeof path, "%s/xa-%05u.yaml", argv[2], f);
         out = fopen(path, "wb");
         if (!out) {
             fprintf(stderr, "gen-district: %s: %s\n", path, strerror(errno));
@@ -255,7 +258,7 @@ int main(int argc, char **argv)
             if (k)
                 w("---\n");
             enum defect d = pick(10) == 0 ? (enum defect)(1 + pick(D_COUNT - 1)) : D_NONE;
-            unit((unsigned)written, COMMUNES[ci], f, &ORGS[k % N_ORGS], d);
+            unit((unsigned)written, COMMUNES[ci], f, &ORGS[written % N_ORGS], d);
         }
         if (fclose(out) != 0) {
             fprintf(stderr, "gen-district: %s: %s\n", path, strerror(errno));
