@@ -108,7 +108,10 @@ typedef struct td_msg {
 typedef struct td_param {
     const char *name, *label, *cite;
     const td_type *type;
-    td_value value;
+    td_value value;             /* undated; dated: the value in force last */
+    const td_value *values;     /* dated values (n_values >= 2), or NULL: see td_param_at */
+    const int32_t *from;        /* the day each is in force from; from[0] is INT32_MIN */
+    uint32_t n_values;
     td_span span;               /* the name in its declaration */
     td_span decl;               /* the whole declaration */
     bool overridden;            /* by `set` or -D */
@@ -216,6 +219,15 @@ typedef struct td_plan_info {
     bool has_period;
 } td_plan_info;
 
+/* A label that inserts a dated param: pieces[0] {params[0]} pieces[1] ... (label.c). */
+typedef struct td_label {
+    const char *text;           /* the label as the program holds it: the key */
+    uint32_t n;
+    const char **pieces;        /* n + 1 literal pieces */
+    const uint32_t *params;     /* n indices in params */
+    const uint8_t *width;       /* n: digits a whole number is padded to with zeros, or 0 */
+} td_label;
+
 /* A rule an overlay switched off: which, where, and why. Strings in the program arena. */
 typedef struct td_disabled {
     const char *id, *because;
@@ -242,6 +254,8 @@ struct td_program {
     uint32_t n_notes;
     td_index *indexes;
     uint32_t n_indexes;
+    td_label *labels;           /* labels that insert a dated param */
+    uint32_t n_labels;
     uint32_t n_disabled;        /* rules switched off by overlays */
     struct td_disabled *disabled; /* each `disable`, in the order of the rules */
     const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "label.h"
 
 #define MAX_IMPORT_DEPTH 32
 
@@ -1433,6 +1434,33 @@ static const char *dup_opt(rs *r, const char *text)
     return text ? td_arena_strdup(r->pa, text) : NULL;
 }
 
+/* A label of the rules with its {params} inserted (label.c), or `fallback` when none is
+ * written; errors name the rule being compiled. */
+static const char *label_of(rs *r, const td_str *s, const char *fallback)
+{
+    if (!s->text)
+        return fallback;
+    const char *l = td_label_compile(r->p, r->d, s, r->rule_id, r->rule_cite);
+    if (!l)
+        r->fatal = TD_ENOMEM;
+    return l ? l : fallback;
+}
+
+/* The labels of the params, once every `set` and -D has given its value. */
+static void param_labels(rs *r)
+{
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_PARAM || !d->label.text)
+            continue;
+        for (uint32_t k = 0; k < r->p->n_params; k++) {
+            td_param *prm = &r->p->params[k];
+            if (prm->decl.src == d->span.src && prm->decl.off == d->span.off)
+                prm->label = label_of(r, &d->label, prm->label);
+        }
+    }
+}
+
 /* False (with an error) when an enum or record already has the name `d` declares. */
 static bool type_name_free(rs *r, const td_decl *d)
 {
@@ -1883,7 +1911,7 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
 {
     check_common(r, d, "criterion");
     out->id = td_arena_strdup(r->pa, d->id.text);
-    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->label = label_of(r, &d->label, out->id);
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     out->hint = dup_opt(r, d->hint.text);
     out->span = d->id.span;
@@ -1989,7 +2017,7 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
 {
     check_common(r, d, "target");
     out->id = td_arena_strdup(r->pa, d->id.text);
-    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->label = label_of(r, &d->label, out->id);
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     out->span = d->id.span;
     out->decl = d->span;
@@ -2032,7 +2060,7 @@ static void compile_index(rs *r, td_decl *d, td_index *out)
 {
     check_common(r, d, "index");
     out->id = td_arena_strdup(r->pa, d->id.text);
-    out->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : out->id;
+    out->label = label_of(r, &d->label, out->id);
     out->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     out->span = d->id.span;
     out->decl = d->span;
@@ -2115,7 +2143,7 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
 {
     check_common(r, d, "workflow");
     w->id = td_arena_strdup(r->pa, d->id.text);
-    w->label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : w->id;
+    w->label = label_of(r, &d->label, w->id);
     w->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
     w->span = d->id.span;
     w->decl = d->span;
@@ -2196,8 +2224,7 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
             return;
         }
         w->stages[w->n_stages] = k->value;
-        w->stage_labels[w->n_stages++] =
-            d->stages[i].label.text ? td_arena_strdup(r->pa, d->stages[i].label.text) : "";
+        w->stage_labels[w->n_stages++] = label_of(r, &d->stages[i].label, "");
     }
     for (uint32_t i = 0; i < d->n_starts; i++) {
         int si = stage_index(w, coerce(&c, cx(&c, d->starts[i], NULL, fs->type), fs->type));
@@ -2230,7 +2257,7 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
         }
         td_guard *out = &w->guards[w->n_guards];
         out->stage = (uint32_t)si;
-        out->label = g->label.text ? td_arena_strdup(r->pa, g->label.text) : w->stage_labels[si];
+        out->label = label_of(r, &g->label, w->stage_labels[si]);
         out->require = g->require ? cx_bool(&c, g->require, &entry, "a guard") : NULL;
         if (!out->require) {
             if (!g->require)
@@ -2397,7 +2424,7 @@ static void compile_defines(rs *r)
             return;
         td_define *def = &arr[rec->n_defines];
         def->name = td_arena_strdup(r->pa, d->member);
-        def->label = dup_opt(r, d->label.text);
+        def->label = label_of(r, &d->label, NULL);
         def->ast = d;
         def->owner = rec;
         rec->defines = arr;
@@ -2567,7 +2594,7 @@ static void build_rules(rs *r)
         if (!arr)
             return;
         arr[p->n_notes].cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
-        arr[p->n_notes].label = d->label.text ? td_arena_strdup(r->pa, d->label.text) : "";
+        arr[p->n_notes].label = label_of(r, &d->label, "");
         arr[p->n_notes].because = d->because.text ? td_arena_strdup(r->pa, d->because.text) : "";
         arr[p->n_notes].decl = d->span;
         p->notes = arr;
@@ -2595,6 +2622,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
     build_schema(r);
     build_params(r);
     apply_defines(r, defines, n_defines);
+    param_labels(r);
     build_plan_info(r);
     if (stage_done(r) && r->p->schema.document) {
         compile_defines(r);
