@@ -48,7 +48,7 @@ export THIDUA = $(abspath $(BIN))
 
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
-        eval-counts embed
+        eval-counts embed schema-test
 all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
@@ -172,7 +172,12 @@ embed: $(BUILD)/embed $(BIN)
 eval-counts: $(BIN)
 	@sh tests/eval-counts.sh
 
-test: $(BIN) unit golden rules-test globals serve-test eval-counts embed man install-test
+# The JSON Schema of `thidua schema` against a real validator and the example units.
+schema-test: $(BIN)
+	@sh tests/schema.sh
+
+test: $(BIN) unit golden rules-test globals serve-test eval-counts embed man install-test \
+      schema-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.

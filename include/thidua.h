@@ -193,6 +193,27 @@ bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *o
  * owns the result (free); NULL when it is not a param or out of memory. */
 char *td_program_item_value(const td_program *p, size_t i);
 
+/* ---- the data contract, for the people who fill unit files in ------------------------
+ * Written from the compiled schema and rules: every field with its label and type, the
+ * rules that require it (and when), the allowed codes with their labels. */
+
+/* The records of the schema (unit_info, plan, exemplar...): how many, and the i-th name
+ * (borrowed from the program; NULL out of range). */
+size_t td_program_records(const td_program *p);
+const char *td_program_record(const td_program *p, size_t i);
+
+/* Writes a JSON Schema (draft 2020-12) of one unit document: a definition per record and
+ * enum, the rules' labels as titles, the fields a rule requires unconditionally as
+ * `required`; unknown fields stay allowed (for thidua they are warnings). TD_EIO when a
+ * write fails; TD_ENOMEM. */
+td_status td_contract_schema(const td_program *p, FILE *out);
+
+/* Writes the fields of record `name`: where it appears in a unit file, then each field with
+ * its type, label, the rules that require it and when, its codes with their labels and the
+ * rules that read it. TD_EINPUT when no record has that name (nothing written); TD_EIO;
+ * TD_ENOMEM. */
+td_status td_contract_explain(const td_program *p, const char *name, FILE *out);
+
 /* ---- validating one unit's submission ------------------------------------------------
  * As `thidua validate` judges one file: every document of it is loaded, typed against the
  * rules' schema and evaluated at `as_of` (days since 1970-01-01); its findings are

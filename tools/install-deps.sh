@@ -5,13 +5,14 @@
 # (its tests), apache2-utils (ab, its load test in make bench), pkgconf, man-db and
 # groff-base (the installation test and the man pages), util-linux (setpriv: tests of
 # unreadable files run unprivileged when the suite runs as root), libxlsxwriter (the Excel
-# report), python3-openpyxl (reads the workbooks back in `make test`). Quiet when everything is
+# report), python3-openpyxl (reads the workbooks back in `make test`), python3-jsonschema and
+# python3-yaml (check the JSON Schema of `thidua schema` on the example units). Quiet when everything is
 # there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
 # `make test-browser`.
 set -eu
 
 packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils pkgconf man-db groff-base util-linux"
-packages="$packages libxlsxwriter-dev python3-openpyxl"
+packages="$packages libxlsxwriter-dev python3-openpyxl python3-jsonschema python3-yaml"
 if [ "${1:-}" = --browser ]; then
     packages="$packages chromium chromium-driver python3-selenium"
 fi
@@ -38,7 +39,7 @@ else
         echo "install-deps: missing:$missing" >&2
         echo "install-deps: this script installs them on Debian or Ubuntu only; install a C11" >&2
         echo "compiler, make, flex, bison, libyaml, cmocka, libmicrohttpd, libxlsxwriter," >&2
-        echo "pkg-config and python3 with openpyxl by hand." >&2
+        echo "pkg-config and python3 with openpyxl, jsonschema and yaml by hand." >&2
         exit 1
     fi
     exit 0

@@ -10,14 +10,16 @@
 #include "thidua.h"
 
 static const char USAGE[] =
-    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE...]";
+    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]";
 
 static const char HELP[] =
     "\n"
     "Without arguments, lists every clause of the plan that the rules cite and, under it,\n"
     "the criteria, targets, workflows, params, records and notes that account for it: the\n"
     "whole plan, as the rules read it. With arguments, shows each named rule, param or\n"
-    "clause (II.2.2) in full, with the file and line where it is declared.\n"
+    "clause (II.2.2) in full, with the file and line where it is declared; a record of the\n"
+    "unit data (unit_info, plan, exemplar...) is shown with its fields: type, label, the\n"
+    "rules that require each and when, the allowed codes and the rules that read it.\n"
     "\n"
     "options:\n"
     "  -r, --rules FILE     the rule file (default: the built-in Châu Thành rules)\n"
@@ -26,6 +28,7 @@ static const char HELP[] =
     "examples:\n"
     "  thidua explain\n"
     "  thidua explain exemplar.steps II.2.1\n"
+    "  thidua explain exemplar\n"
     "\n"
     "Exit status: 0 done; 1 a name matches nothing; 2 usage error or rules that do not\n"
     "compile.\n";
@@ -167,6 +170,8 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
             free(v);
         }
         source_of(&e[i].item);
+        if (e[i].item.kind == TD_ITEM_RECORD && is_id)
+            td_contract_explain(p, e[i].id, stdout);
     }
     return found;
 }
@@ -180,6 +185,19 @@ static bool disabled(const td_program *p, const char *id)
             continue;
         printf("%s is disabled by %s:%u\n  because: %s\n", x.id, x.file ? x.file : "?", x.line,
                x.because);
+        return true;
+    }
+    return false;
+}
+
+/* A record that cites no clause is no item of the overview: its fields still explain it. */
+static bool bare_record(const td_program *p, const char *name)
+{
+    for (size_t i = 0; i < td_program_records(p); i++) {
+        if (strcmp(td_program_record(p, i), name) != 0)
+            continue;
+        printf("record %s\n", name);
+        td_contract_explain(p, name, stdout);
         return true;
     }
     return false;
@@ -209,7 +227,7 @@ int cmd_explain(int argc, char **argv)
             putchar('\n');
         if (disabled(p, o.args[i]))
             continue;
-        if (!detail(p, e, n, o.args[i])) {
+        if (!detail(p, e, n, o.args[i]) && !bare_record(p, o.args[i])) {
             const char **ids = calloc(n + 1, sizeof *ids);
             const char *near = NULL;
             for (size_t k = 0; ids && k < n; k++)

@@ -11,5 +11,6 @@ int cmd_explain(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

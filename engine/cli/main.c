@@ -21,6 +21,7 @@ static const command commands[] = {
     {"test", cmd_test, "run the rules' own test cases (*.test.yaml)"},
     {"explain", cmd_explain, "show how the rules account for each clause of the plan"},
     {"fmt", cmd_fmt, "reprint rule files in the standard layout"},
+    {"schema", cmd_schema, "write the JSON Schema of a unit file, for editors"},
     {"diff", cmd_diff, "show what a rule change does: declarations and verdicts that change"},
     {"serve", cmd_serve, "serve the page on which units check their files in a browser"},
 };
