@@ -76,6 +76,31 @@ const char *ast_kw_name(td_parse *p, const char *spelling, td_span sp)
 
 /* Expressions. */
 
+static uint32_t depth_of(const td_expr *e)
+{
+    return e ? e->depth : 0;
+}
+
+/* Sets the nesting depth of a new node from its operands. Past TD_MAX_EXPR_DEPTH the parse
+ * stops and keeps no declaration from here on, so that no pass ever walks the tree. */
+static td_expr *deepen(td_parse *p, td_expr *e)
+{
+    if (!e)
+        return e;
+    uint32_t d = depth_of(e->a);
+    if (depth_of(e->b) > d)
+        d = depth_of(e->b);
+    if (depth_of(e->c) > d)
+        d = depth_of(e->c);
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (depth_of(e->args[i]) > d)
+            d = depth_of(e->args[i]);
+    e->depth = d + 1;
+    if (e->depth > TD_MAX_EXPR_DEPTH && !p->deep)
+        td_parse_nested_too_deep(p, e->span);
+    return e;
+}
+
 static td_expr *expr_new(td_parse *p, td_expr_kind kind, td_span sp)
 {
     td_expr *e = alloc(p, sizeof *e);
@@ -155,7 +180,7 @@ td_expr *ast_field(td_parse *p, td_expr *a, const char *name, td_span name_sp, t
         e->name = name;
         e->name_span = name_sp;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_list(td_parse *p, td_vec items, td_span sp)
@@ -165,7 +190,7 @@ td_expr *ast_list(td_parse *p, td_vec items, td_span sp)
         e->args = items.data;
         e->nargs = items.n;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_call(td_parse *p, const char *name, td_span name_sp, td_vec args, td_span sp)
@@ -177,7 +202,7 @@ td_expr *ast_call(td_parse *p, const char *name, td_span name_sp, td_vec args, t
         e->args = args.data;
         e->nargs = args.n;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_unary(td_parse *p, td_op op, td_expr *a, td_span sp)
@@ -187,7 +212,7 @@ td_expr *ast_unary(td_parse *p, td_op op, td_expr *a, td_span sp)
         e->op = op;
         e->a = a;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_binary(td_parse *p, td_op op, td_expr *a, td_expr *b, td_span sp)
@@ -198,7 +223,7 @@ td_expr *ast_binary(td_parse *p, td_op op, td_expr *a, td_expr *b, td_span sp)
         e->a = a;
         e->b = b;
     }
-    return e;
+    return deepen(p, e);
 }
 
 static void bind(td_expr *e, td_iter it)
@@ -215,7 +240,7 @@ td_expr *ast_count(td_parse *p, td_iter it, td_expr *where, td_span sp)
         bind(e, it);
         e->b = where;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_agg(td_parse *p, td_agg agg, td_expr *mapped, td_iter it, td_expr *where,
@@ -228,7 +253,7 @@ td_expr *ast_agg(td_parse *p, td_agg agg, td_expr *mapped, td_iter it, td_expr *
         e->b = where;
         e->c = mapped;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_minmax(td_parse *p, td_agg agg, td_expr *a, td_expr *b, td_span sp)
@@ -239,7 +264,7 @@ td_expr *ast_minmax(td_parse *p, td_agg agg, td_expr *a, td_expr *b, td_span sp)
         e->a = a;
         e->b = b;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_quant(td_parse *p, td_quant q, td_iter it, td_expr *body, td_span sp)
@@ -250,7 +275,7 @@ td_expr *ast_quant(td_parse *p, td_quant q, td_iter it, td_expr *body, td_span s
         bind(e, it);
         e->b = body;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_each(td_parse *p, td_iter it, td_expr *cond, td_span sp)
@@ -260,7 +285,7 @@ td_expr *ast_each(td_parse *p, td_iter it, td_expr *cond, td_span sp)
         bind(e, it);
         e->b = cond;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp)
@@ -271,7 +296,7 @@ td_expr *ast_if(td_parse *p, td_expr *a, td_expr *b, td_expr *c, td_span sp)
         e->b = b;
         e->c = c;
     }
-    return e;
+    return deepen(p, e);
 }
 
 td_iter ast_iter(td_parse *p, const char *binder, td_span binder_sp, td_expr *list)
@@ -828,7 +853,7 @@ td_decl *ast_replace(td_parse *p, td_decl *d)
 
 void ast_add_decl(td_parse *p, td_decl *d, td_span sp)
 {
-    if (!d)
+    if (!d || p->deep)
         return;
     d->span = sp;
     p->decls = ast_vec_push(p, p->decls, &d, sizeof d);
@@ -836,5 +861,5 @@ void ast_add_decl(td_parse *p, td_decl *d, td_span sp)
 
 void ast_set_expr(td_parse *p, td_expr *e)
 {
-    p->expr = e;
+    p->expr = p->deep ? NULL : e;
 }

@@ -65,7 +65,13 @@ struct td_expr {
     td_expr *a, *b, *c;     /* operands: see td_expr_kind */
     td_expr **args;         /* LIST, CALL: arguments; arena(parse) */
     uint32_t nargs;
+    uint32_t depth;         /* nesting: 0 for a leaf, else 1 + the deepest operand */
 };
+
+/* The deepest nesting an expression may have (a chain of `and` or `+` nests one level per
+ * term). Every pass over expressions recurses, in resolve, eval, fmt and the tools; this
+ * bound keeps them all within a thread's stack. */
+#define TD_MAX_EXPR_DEPTH 256
 
 /* A dotted name: plan.has_dates, exemplars.plan. */
 typedef struct td_dotted {

@@ -604,6 +604,20 @@ void td_parse_too_deep(td_parse *p, td_span at)
     p->stop = true;
 }
 
+void td_parse_nested_too_deep(td_parse *p, td_span at)
+{
+    if (p->oom)
+        return;
+    /* whatever else this parse finds, no declaration is kept (ast_add_decl) */
+    p->deep = true;
+    td_diagnostic *e = td_parse_error(p, "too-deep", at, "this expression is nested too deeply: "
+                                      "more than %d levels (each term of a chain of `and`, `or` "
+                                      "or `+` is one level)", TD_MAX_EXPR_DEPTH);
+    hint(p, e, "split it: give parts of it a name with `let` or `define`, then combine the "
+               "names");
+    p->stop = true;
+}
+
 /* Driving the scanner and the parser. */
 
 td_status td_parse_open(td_parse *p, td_arena *a, const td_source *src, uint32_t src_index,

@@ -84,6 +84,7 @@ typedef struct td_parse {
     uint32_t errors;        /* errors recorded by this parse */
     bool stop;              /* too many errors or out of memory: the lexer ends the input */
     bool oom;               /* an allocation failed */
+    bool deep;              /* an expression nested too deeply: no declaration is kept */
     uint32_t ntok;          /* tokens returned so far */
     int hist_tok[3];        /* the last tokens returned: [0] is the newest */
     td_span hist_span[3];
@@ -117,6 +118,9 @@ td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const c
 void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expected, int n);
 /* Reports that the parser stack is exhausted (absurd nesting). */
 void td_parse_too_deep(td_parse *p, td_span at);
+/* Reports an expression nested past TD_MAX_EXPR_DEPTH at `at` (the node that crossed it)
+ * and stops the parse. */
+void td_parse_nested_too_deep(td_parse *p, td_span at);
 
 /* Lexer helpers (engine/parse.c). Each records its diagnostics and returns the value. */
 void td_lex_advance(td_parse *p, td_span *loc, size_t len);

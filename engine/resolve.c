@@ -19,6 +19,20 @@ typedef struct rdecl {
     const td_source *src;
 } rdecl;
 
+/* An open-addressing table from (owner, name) to a number, in the parse arena: rule ids
+ * (owner NULL) and the defines of each record, so that declaring and finding them stays
+ * linear in their count. Sized once, for all the names it will hold. */
+typedef struct nslot {
+    const void *owner;
+    const char *name;           /* NULL: an empty slot */
+    uint32_t val;
+} nslot;
+
+typedef struct ntab {
+    nslot *s;                   /* arena(parse); NULL when empty */
+    uint32_t mask;              /* slots - 1 */
+} ntab;
+
 /* A compile-time scope: mirrors one runtime frame. */
 typedef struct scope {
     const struct scope *up;
@@ -53,7 +67,16 @@ typedef struct rs {
     const char **index_ids;     /* the indexes compiled so far, by number (found) */
     uint32_t n_index_ids;
     const td_type *t_text, *t_int, *t_number, *t_bool, *t_date, *t_month;
+    ntab defines;               /* (record, name) -> index in record->defines */
+    uint32_t nest;              /* cx calls in progress: how deep compilation recurses */
+    bool nest_reported;         /* the error of too deep a nesting is said once */
 } rs;
+
+/* How deep evaluation may recurse, counted in compiled operations plus those of the defines
+ * they use (a chain of defines each using the previous one nests them all); and how deep
+ * compilation may, counted in the same way. Both keep a thread's stack far from its end,
+ * sanitizers included. */
+#define MAX_EVAL_DEPTH 512
 
 /* ---------- diagnostics ---------- */
 
@@ -180,6 +203,43 @@ static bool same_type(const td_type *a, const td_type *b)
     case TD_T_LIST: return same_type(a->elem, b->elem);
     default: return true;
     }
+}
+
+static bool ntab_init(rs *r, ntab *t, uint32_t n)
+{
+    uint32_t cap = 16;
+    while (cap < 2 * (uint64_t)n + 2 && cap < (1u << 31))
+        cap *= 2;
+    t->s = td_arena_alloc(&r->parse, cap * sizeof *t->s);
+    t->mask = cap - 1;
+    if (!t->s) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    return true;
+}
+
+/* The slot of (owner, name): the one that holds it, or the empty one where it goes; NULL
+ * when the table was never made. */
+static nslot *ntab_slot(const ntab *t, const void *owner, const char *name)
+{
+    if (!t->s)
+        return NULL;
+    uint64_t h = 14695981039346656037u ^ (uint64_t)(uintptr_t)owner;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    for (uint32_t i = (uint32_t)(h ^ (h >> 32));; i++) {
+        nslot *x = &t->s[i & t->mask];
+        if (!x->name || (x->owner == owner && strcmp(x->name, name) == 0))
+            return x;
+    }
+}
+
+/* The define `name` of `rec`, or NULL. */
+static const td_define *define_of(rs *r, const td_record *rec, const char *name)
+{
+    const nslot *x = ntab_slot(&r->defines, rec, name);
+    return x && x->name ? &rec->defines[x->val] : NULL;
 }
 
 static const char *tname(const td_type *t, char *buf, size_t n)
@@ -526,7 +586,7 @@ static const td_type *field_type_over(rs *r, const td_type *t, const char *name,
     const td_type *ft = NULL;
     if ((*f = td_record_field(rec, name)) != NULL)
         ft = (*f)->type;
-    else if ((*def = td_record_define(rec, name)) != NULL) {
+    else if ((*def = define_of(r, rec, name)) != NULL) {
         ensure_define(r, (td_define *)*def, (td_span){0, 0, 0});
         ft = (*def)->type;
     }
@@ -619,7 +679,7 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
                 }
                 return k;
             }
-            const td_define *def = td_record_define(x->elem->rec, e->name);
+            const td_define *def = define_of(r, x->elem->rec, e->name);
             if (def) {
                 ensure_define(r, (td_define *)def, e->span);
                 if (!def->type)
@@ -921,7 +981,7 @@ static bool is_loose_name(cctx *c, const td_expr *e, const scope *s)
             if (strcmp(x->let_names[i], e->name) == 0)
                 return false;
         if (!x->binder && x->elem && x->elem->kind == TD_T_RECORD &&
-            (td_record_field(x->elem->rec, e->name) || td_record_define(x->elem->rec, e->name)))
+            (td_record_field(x->elem->rec, e->name) || define_of(c->r, x->elem->rec, e->name)))
             return false;
     }
     return find_param(c->r, e->name) == NULL;
@@ -1049,11 +1109,69 @@ static const td_cexpr *cx_binary(cctx *c, const td_expr *e, const scope *s)
     }
 }
 
+/* What eval_depth needs besides the expression. */
+typedef struct depth_ctx {
+    const uint32_t *lets;       /* the depth of each let of the criterion, or NULL */
+    uint32_t n_lets;
+    bool deep_use;              /* set when a define or let used is past the bound */
+} depth_ctx;
+
+/* How deep evaluating k recurses: one level per operation, plus the depth of each define or
+ * let it uses, as they are evaluated where they are used (capped past MAX_EVAL_DEPTH). */
+static uint32_t eval_depth(const td_cexpr *k, depth_ctx *x)
+{
+    if (!k)
+        return 0;
+    uint32_t d = 0, e;
+    if ((k->op == TD_C_DEFINE || k->op == TD_C_GETDEF) && k->def)
+        d = k->def->depth;
+    else if (k->op == TD_C_LET && x->lets && k->slot < x->n_lets)
+        d = x->lets[k->slot];
+    if (d > MAX_EVAL_DEPTH)
+        x->deep_use = true;
+    if ((e = eval_depth(k->a, x)) > d)
+        d = e;
+    if ((e = eval_depth(k->b, x)) > d)
+        d = e;
+    if ((e = eval_depth(k->c, x)) > d)
+        d = e;
+    for (uint32_t i = 0; i < k->nargs; i++)
+        if ((e = eval_depth(k->args[i], x)) > d)
+            d = e;
+    return d > MAX_EVAL_DEPTH ? MAX_EVAL_DEPTH + 1 : d + 1;
+}
+
+static const td_cexpr *cx_node(cctx *c, const td_expr *e, const scope *s,
+                               const td_type *hint_t);
+
+/* Lowers one expression. Compiling a define the expression uses nests here (ensure_define),
+ * so a chain of defines declared after their users recurses once per define: bounded. */
 static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_type *hint_t)
 {
     rs *r = c->r;
     if (!e || r->fatal)
         return NULL;
+    if (r->nest >= MAX_EVAL_DEPTH) {
+        if (!r->nest_reported) {
+            td_diagnostic *x = ERR(r, e->span, "too-deep", "too many levels of defines used "
+                                   "one inside another here: more than %d operations nested",
+                                   MAX_EVAL_DEPTH);
+            hint(r, x, "%s", "a define that uses a define that uses another... is evaluated "
+                             "one inside the other: make the chain shorter");
+        }
+        r->nest_reported = true;
+        return NULL;
+    }
+    r->nest++;
+    const td_cexpr *k = cx_node(c, e, s, hint_t);
+    r->nest--;
+    return k;
+}
+
+static const td_cexpr *cx_node(cctx *c, const td_expr *e, const scope *s,
+                               const td_type *hint_t)
+{
+    rs *r = c->r;
     char buf[128];
     switch (e->kind) {
     case TD_X_NUMBER: case TD_X_STRING: case TD_X_DATE: case TD_X_MONTH: case TD_X_BOOL: {
@@ -1415,10 +1533,14 @@ static const td_type *resolve_type(rs *r, const td_ast_type *at)
     return NULL;
 }
 
+/* Makes room for element n of an array in the program arena that only this function grows:
+ * the capacity doubles at powers of two (so it needs no field of its own), and a file of
+ * many declarations copies each one a bounded number of times. */
 static void *grow(rs *r, void *arr, uint32_t n, size_t size)
 {
-    /* arrays in the program arena grow by copying; declarations are few */
-    void *nw = td_arena_alloc(r->pa, (n + 1) * size);
+    if (n && (n & (n - 1)) != 0)
+        return arr;
+    void *nw = td_arena_alloc(r->pa, (n ? 2 * (size_t)n : 1) * size);
     if (!nw) {
         r->fatal = TD_ENOMEM;
         return NULL;
@@ -1950,6 +2072,7 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
         if (v > 0)
             r->d = &scratch;
         scope scopes[16];
+        uint32_t *let_depth = NULL; /* lets are evaluated where they are first used */
         td_variant *var = &out->variants[out->n_variants];
         bool ok = resolve_epath(r, &d->on[v], &var->path, scopes, 15, &c);
         scope *ent = ok ? &scopes[var->path.n] : NULL;
@@ -1957,7 +2080,8 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
             ent->let_names = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_names);
             ent->let_types = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_types);
             var->lets = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *var->lets);
-            if (!ent->let_names || !ent->let_types || !var->lets) {
+            let_depth = td_arena_alloc(&r->parse, (d->n_lets + 1) * sizeof *let_depth);
+            if (!ent->let_names || !ent->let_types || !var->lets || !let_depth) {
                 r->fatal = TD_ENOMEM;
                 ok = false;
             }
@@ -1975,6 +2099,18 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
                         d->lets[i].name, d->id.text);
             const td_cexpr *k = cx(&c, d->lets[i].value, ent, NULL);
             if (!k) {
+                ok = false;
+                break;
+            }
+            depth_ctx dx = {let_depth, i, false};
+            let_depth[i] = eval_depth(k, &dx);
+            if (let_depth[i] > MAX_EVAL_DEPTH) {
+                td_diagnostic *x = ERR(r, d->lets[i].span, "too-deep", "'%s' is computed "
+                                       "through too many levels: more than %d operations, "
+                                       "lets and defines nested one in another",
+                                       d->lets[i].name, MAX_EVAL_DEPTH);
+                hint(r, x, "%s", "a let that uses a let that uses another... is evaluated one "
+                                 "inside the other: make the chain shorter");
                 ok = false;
                 break;
             }
@@ -2293,6 +2429,11 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
         r->fatal = TD_ENOMEM;
         return NULL;
     }
+    ntab ids = {NULL, 0};
+    if (!ntab_init(r, &ids, r->n_decls)) {
+        free(refs);
+        return NULL;
+    }
     for (uint32_t i = 0; i < r->n_decls; i++) {
         td_decl *d = r->decls[i].decl;
         if (d->kind != TD_D_CRITERION && d->kind != TD_D_TARGET && d->kind != TD_D_WORKFLOW &&
@@ -2300,10 +2441,8 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
             continue;
         if (!d->id.text)
             continue;
-        rule_ref *found = NULL;
-        for (uint32_t k = 0; k < n; k++)
-            if (strcmp(refs[k].id, d->id.text) == 0)
-                found = &refs[k];
+        nslot *slot = ntab_slot(&ids, NULL, d->id.text);
+        rule_ref *found = slot->name ? &refs[slot->val] : NULL;
         if (d->kind == TD_D_DISABLE) {
             if (!d->because.text || !d->because.text[0]) {
                 td_diagnostic *x = ERR(r, d->id.span, "disable-because",
@@ -2393,7 +2532,8 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
         refs[n].id = d->id.text;
         refs[n].decl = d;
         refs[n].src = r->decls[i].src;
-        n++;
+        slot->name = d->id.text;
+        slot->val = n++;
     }
     *n_out = n;
     return refs;
@@ -2401,6 +2541,11 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
 
 static void compile_defines(rs *r)
 {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r->n_decls; i++)
+        n += r->decls[i].decl->kind == TD_D_DEFINE;
+    if (!ntab_init(r, &r->defines, n))
+        return;
     /* declare all defines first so they may refer to each other in order */
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
         td_decl *d = r->decls[i].decl;
@@ -2414,7 +2559,7 @@ static void compile_defines(rs *r)
             suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
             continue;
         }
-        if (td_record_field(rec, d->member) || td_record_define(rec, d->member)) {
+        if (td_record_field(rec, d->member) || define_of(r, rec, d->member)) {
             ERR(r, d->member_span, "duplicate", "record %s already has a field '%s'", rec->name,
                 d->member);
             continue;
@@ -2428,7 +2573,10 @@ static void compile_defines(rs *r)
         def->ast = d;
         def->owner = rec;
         rec->defines = arr;
-        rec->n_defines++;
+        nslot *x = ntab_slot(&r->defines, rec, def->name);
+        x->owner = rec;
+        x->name = def->name;
+        x->val = rec->n_defines++;
     }
     for (uint32_t i = 0; i < r->p->schema.n_records && !r->fatal; i++) {
         td_record *rec = r->p->schema.records[i];
@@ -2458,10 +2606,21 @@ static void ensure_define(rs *r, td_define *def, td_span at)
         rt->rec = def->owner;
         scope s = {NULL, rt, NULL, NULL, NULL, 0};
         const td_cexpr *e = cx(&c, d->value, &s, NULL);
-        if (e) {
+        depth_ctx dx = {NULL, 0, false};
+        uint32_t depth = e ? eval_depth(e, &dx) : 0;
+        if (depth > MAX_EVAL_DEPTH && !dx.deep_use) {
+            /* said at the first define past the bound; those using it keep silent */
+            td_diagnostic *x = ERR(r, d->member_span, "too-deep", "'%s' is computed through "
+                                   "too many levels: more than %d operations and defines "
+                                   "nested one in another", def->name, MAX_EVAL_DEPTH);
+            hint(r, x, "%s", "a define that uses a define that uses another... is evaluated "
+                             "one inside the other: make the chain shorter");
+        }
+        if (e && depth <= MAX_EVAL_DEPTH) {
             def->expr = e;
             def->type = e->type;
         }
+        def->depth = depth;
     }
     def->state = 2;
     def->ast = NULL; /* the declaration lives in the parse arena, freed after compile */
@@ -2469,7 +2628,7 @@ static void ensure_define(rs *r, td_define *def, td_span at)
 
 static const td_define *report_define(rs *r, const char *name)
 {
-    return r->p->schema.document ? td_record_define(r->p->schema.document, name) : NULL;
+    return r->p->schema.document ? define_of(r, r->p->schema.document, name) : NULL;
 }
 
 static void build_plan_info(rs *r)

@@ -51,6 +51,7 @@ typedef struct td_define {
     void *ast;              /* resolve's bookkeeping (the td_decl) */
     const td_record *owner; /* the record it is defined on */
     int state;              /* resolve: 0 not compiled, 1 compiling, 2 done */
+    uint32_t depth;         /* how deep evaluating it recurses (operations, defines) */
 } td_define;
 
 struct td_record {
