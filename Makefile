@@ -48,7 +48,7 @@ export THIDUA = $(abspath $(BIN))
 
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
-        eval-counts embed schema-test
+        eval-counts embed schema-test history
 all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
@@ -176,7 +176,12 @@ eval-counts: $(BIN)
 schema-test: $(BIN)
 	@sh tests/schema.sh
 
-test: $(BIN) unit golden rules-test globals serve-test eval-counts embed man install-test \
+# The month-by-month history of eval against eval --as-of at each month end (issue 10).
+history: $(BIN)
+	@BUILD=$(BUILD) sh tests/history.sh >$(BUILD)/history.txt || { cat $(BUILD)/history.txt; exit 1; }
+	@grep passed $(BUILD)/history.txt
+
+test: $(BIN) unit golden rules-test globals serve-test eval-counts history embed man install-test \
       schema-test
 	@echo "all tests passed"
 

@@ -3,6 +3,7 @@
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #include "report.h"
 
+#include <math.h>
 #include <string.h>
 
 /* td_report_json_str (report.h): writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
@@ -188,6 +189,8 @@ static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
     return TD_OK;
 }
 
+static void jpace(FILE *out, const td_target_row *row);
+
 static void jtargets(td_report *r, const td_batch *b)
 {
     FILE *out = r->out;
@@ -222,8 +225,80 @@ static void jtargets(td_report *r, const td_batch *b)
         jkv(out, ", \"status\": ", td_report_row_status(row));
         jkv(out, ", \"severity\": ",
             row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
+        int32_t due;
+        fputs(",\n     \"due\": ", out);
+        if (td_report_target_due(t, &due))
+            jdate(out, due);
+        else
+            fputs("null", out);
+        jpace(out, row);
         fputs("}", out);
     }
+    fputs("\n  ],\n", out);
+}
+
+/* A rate as JSON: rounded to two decimals. */
+static void jrate(FILE *out, double v)
+{
+    jnum(out, round(v * 100) / 100);
+}
+
+/* The pace of a requirement not yet due (docs/report-format.md), or null. */
+static void jpace(FILE *out, const td_target_row *row)
+{
+    fputs(", \"pace\": ", out);
+    if (!row->has_pace) {
+        fputs("null", out);
+        return;
+    }
+    fputs("{\"needed\": ", out);
+    jnum(out, row->pace_needed);
+    fprintf(out, ", \"months_left\": %u, \"needed_per_month\": ", row->pace_months);
+    jrate(out, row->pace_per_month);
+    if (row->has_recent) {
+        fprintf(out, ",\n              \"recent_months\": %u, \"recent_gain\": ",
+                row->recent_months);
+        jnum(out, row->recent_per_month * row->recent_months);
+        fputs(", \"recent_per_month\": ", out);
+        jrate(out, row->recent_per_month);
+    } else {
+        fputs(",\n              \"recent_months\": null, \"recent_gain\": null, "
+              "\"recent_per_month\": null", out);
+    }
+    fprintf(out, ", \"on_pace\": %s}", row->on_pace ? "true" : "false");
+}
+
+/* One date of the history: every target row at that date, as {id, group, actual}. */
+static void jhistory_entry(FILE *out, const td_program *p, int32_t day, const td_target_row *rows,
+                           size_t n, bool first)
+{
+    fputs(first ? "\n    {\"as_of\": " : ",\n    {\"as_of\": ", out);
+    jdate(out, day);
+    fputs(", \"targets\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n      {\"id\": " : "\n      {\"id\": ", out);
+        td_report_json_str(out, p->targets[rows[i].target].id);
+        jkv(out, ", \"group\": ", rows[i].group);
+        fputs(", \"actual\": ", out);
+        jnum(out, rows[i].actual);
+        fputs("}", out);
+    }
+    fputs(n ? "\n    ]}" : "]}", out);
+}
+
+/* The targets month by month: each month end of the history, then the as-of date. */
+static void jhistory(td_report *r, const td_batch *b)
+{
+    FILE *out = r->out;
+    fputs("  \"history\": [", out);
+    if (r->o.validate) {
+        fputs("],\n", out);
+        return;
+    }
+    for (size_t j = 0; j < b->n_history; j++)
+        jhistory_entry(out, r->p, b->history[j].as_of, b->history[j].rows, b->history[j].n_rows,
+                       j == 0);
+    jhistory_entry(out, r->p, r->as_of, b->rows, b->n_rows, b->n_history == 0);
     fputs("\n  ],\n", out);
 }
 
@@ -269,6 +344,7 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
     FILE *out = r->out;
     fputs(r->units ? "\n  ],\n" : "],\n", out);
     jtargets(r, b);
+    jhistory(r, b);
     jworkflows(r, b);
     const td_batch_summary *s = &b->sum;
     bool t = !r->o.validate;

@@ -168,8 +168,10 @@ static void exemplar(const char *unit_id, unsigned k, int start_m, enum defect d
         w("        recognized_on: %s\n", dt);
     }
     w("        replicated_to: [Chi hội ấp %u, Chi hội ấp %u]\n", 1 + pick(3), 4 + pick(3));
-    /* continuous monthly reviews from the first month to 2025-12 (Decision 7) */
-    int first = start_m + 1;
+    /* continuous monthly reviews from the first month to 2025-12 (Decision 7); a unit's
+     * first exemplar starts the month after its plan, the others at any month of the
+     * period, so that the month-by-month history moves (tests/history.sh) */
+    int first = start_m + 1 + (k == 1 ? 0 : (int)pick(17));
     w("    monthly_reviews:\n");
     for (int i = first; i < 24; i++) {
         month(m, i);

@@ -175,7 +175,8 @@ static void test_report_json_has_targets_workflows_summary(void **state)
                                    "\"cite\": \"II.2.1\",\n"
                                    "     \"group\": null, \"actual\": 1, \"required\": 4, "
                                    "\"percent\": 25, \"met\": false, \"status\": \"not met\", "
-                                   "\"severity\": \"error\"}"));
+                                   "\"severity\": \"error\",\n"
+                                   "     \"due\": \"2025-12-31\", \"pace\": null}"));
     assert_non_null(strstr(f->out, "\"group\": \"<img src=x onerror=alert(1)>\", \"actual\": 1, "
                                    "\"required\": null, \"percent\": null, \"met\": null"));
     assert_non_null(strstr(f->out, "\"none\": 0, \"stages\": [\n"
