@@ -7,7 +7,9 @@
 #   - peak RSS at LARGE units beside N units,
 #   - one-file `thidua validate` beside a bare parse of that file (a loop of 20 runs each),
 #   - the cost beyond the parse with ten times as many criteria (each shipped criterion
-#     copied nine times under other names) beside the shipped rules.
+#     copied nine times under other names) beside the shipped rules,
+#   - (district only) eval with its month-by-month history and pace beside eval without
+#     them (tools/bench-history.c: the same report through the public API).
 # Times are CPU time (user + sys, from tools/bench-run.c), as the machine may be shared and
 # wall time is then noise; the -j 2 speed-up is wall time by nature and needs an idle
 # machine. Each measure is taken REPEAT times, interleaved, and the lowest kept.
@@ -30,6 +32,8 @@ mkdir -p "$BUILD"
 $CC -O2 -o "$BUILD/gen-district" tools/gen-district.c
 $CC -O2 -o "$BUILD/yaml-parse-bench" tools/yaml-parse-bench.c -lyaml
 $CC -O2 -o "$BUILD/bench-run" tools/bench-run.c
+$CC -O2 -Iinclude -o "$BUILD/bench-history" tools/bench-history.c "$BUILD/libthidua.a" -lyaml \
+    $(pkg-config --libs xlsxwriter 2>/dev/null || echo -lxlsxwriter -lz) -lpthread -lm
 
 # the data: d = district, o = one unit per file, f = one file
 for k in dN dL oN oL f; do mkdir "$tmp/$k"; done
@@ -79,6 +83,8 @@ while [ "$i" -lt "$R" ]; do
         loop20 "$BUILD/yaml-parse-bench" "$one" | awk '{ print $1 + $2 }' >>"$tmp/m/$k.vbare"
         loop20 "$THIDUA" validate --as-of $ASOF "$one" | awk '{ print $1 + $2 }' >>"$tmp/m/$k.val"
     done
+    run h.on "$BUILD/bench-history" on $ASOF "$tmp/dL"
+    run h.off "$BUILD/bench-history" off $ASOF "$tmp/dL"
     run f.bare "$BUILD/yaml-parse-bench" "$tmp/f"
     run f.j1 "$THIDUA" eval --as-of $ASOF -f json -j 1 "$tmp/f"
     run f.j2 "$THIDUA" eval --as-of $ASOF -f json -j 2 "$tmp/f"
@@ -116,4 +122,8 @@ awk -v bare="$(min f.bare)" -v j1="$(min f.j1)" -v j2="$(min f.j2)" -v j1w="$(mi
     printf "one file of %d units\n", n
     printf "  -j 1 / bare parse (CPU):              %5.2f   (aim >= 0.85)\n", bare / j1
     printf "  -j 2 / -j 1 (wall):                   %5.2f   (aim >= 1.8; CPU of -j 2 / -j 1: %.2f)\n", j1w / j2w, j2 / j1
+}'
+awk -v on="$(min h.on)" -v off="$(min h.off)" 'BEGIN {
+    printf "month-by-month history and pace (district, -j 1)\n"
+    printf "  with / without (CPU):                 %5.2f   (aim <= 1.10; %.2f s / %.2f s)\n", on / off, on, off
 }'
