@@ -958,9 +958,11 @@ static void lay_plan(fmt *f, const td_decl *d)
         open_group(f, IND, IND);
         begin(f);
         sb_puts(&f->cur, "period ");
-        sb_puts(&f->cur, d->period_from->str);
+        sb_puts(&f->cur, d->period_from->kind == TD_X_NAME ? d->period_from->name
+                                                           : d->period_from->str);
         sb_puts(&f->cur, " .. ");
-        sb_puts(&f->cur, d->period_to->str);
+        sb_puts(&f->cur, d->period_to->kind == TD_X_NAME ? d->period_to->name
+                                                         : d->period_to->str);
         end_unit(f, back(f, d->period_from->span.off, 1), span_end(d->period_to->span), IND);
         close_group(f);
     }

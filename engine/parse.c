@@ -10,6 +10,7 @@
 #include "keywords.h"
 #include "parser.h"
 #include "lexer.h"
+#include "vi.h"
 
 static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
 {
@@ -286,6 +287,62 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
     }
 }
 
+/* A date written the Vietnamese way, D/M/YYYY (`30/11/2025`): one error saying how to
+ * write it, and the date in ISO form so that the parse goes on without a cascade. */
+const char *td_lex_dmy(td_parse *p, const char *s, size_t len, td_span sp)
+{
+    unsigned d = 0, m = 0, y = 0;
+    char iso[16];
+    const char *t = s, *end = s + len;
+    while (t < end && *t != '/')
+        d = d * 10 + (unsigned)(*t++ - '0');
+    for (t++; t < end && *t != '/'; t++)
+        m = m * 10 + (unsigned)(*t - '0');
+    for (t++; t < end; t++)
+        y = y * 10 + (unsigned)(*t - '0');
+    snprintf(iso, sizeof iso, "%04u-%02u-%02u", y % 10000, m % 100, d % 100);
+    td_diagnostic *e = td_parse_error(p, "date-format", sp,
+                                      "'%.*s' is a date written day/month/year", (int)len, s);
+    if (e)
+        td_diag_set(p->diag, &e->hint, "write dates as YYYY-MM-DD: %s", iso);
+    return td_lex_text(p, iso, strlen(iso));
+}
+
+/* A run of letters, digits, underscores and non-ASCII characters that is longer than a
+ * name. When its non-ASCII characters are all Vietnamese letters (`chỉ_tiêu`) it is a name
+ * written with diacritics: one error with the unaccented name, which *folded receives.
+ * Otherwise the length of what the scanner should take now: the ASCII name before the
+ * first non-ASCII character, or that character alone. */
+size_t td_lex_name_run(td_parse *p, const char *s, size_t len, td_span sp, const char **folded)
+{
+    char buf[256];
+    *folded = NULL;
+    if (len < sizeof buf && td_vi_fold(s, len, buf, sizeof buf) != (size_t)-1) {
+        td_diagnostic *e = td_parse_error(p, "name-diacritics", sp,
+                                          "a name written with diacritics: '%.*s'", (int)len, s);
+        if (e)
+            td_diag_set(p->diag, &e->hint,
+                        "names are written without diacritics (tên viết không dấu): %s", buf);
+        *folded = td_lex_text(p, buf, strlen(buf));
+        return len;
+    }
+    size_t ascii = 0;
+    while (ascii < len && (unsigned char)s[ascii] < 0x80)
+        ascii++;
+    if (ascii)
+        return ascii;
+    uint32_t cp;
+    size_t k = td_utf8_seq(s, len, &cp);
+    return k ? k : 1;
+}
+
+/* The scanner took back all but `keep` bytes of the token it matched (yyless). */
+void td_lex_shorten(td_parse *p, td_span *loc, size_t keep)
+{
+    p->off = loc->off + (uint32_t)keep;
+    loc->len = (uint32_t)keep;
+}
+
 void td_lex_fatal(td_parse *p, const char *msg)
 {
     if (strstr(msg, "memory"))
@@ -471,6 +528,42 @@ static bool keyword_meant(td_parse *p, int found)
     return true;
 }
 
+/* A reserved keyword right where a declaration wants its name (`param all`). */
+static bool reserved_name(td_parse *p, int found, td_span at, const int *expected, int n)
+{
+    if (found == T_IDENT || !kw_flags(found) || !has(expected, n, T_IDENT) ||
+        p->hist_tok[1] < 0 || !(kw_flags(p->hist_tok[1]) & TD_KW_DECL))
+        return false;
+    const char *kw = td_token_spelling(found);
+    td_diagnostic *e = td_parse_error(p, "keyword-as-name", at,
+                                      "'%s' is a keyword of the rule language, not a name", kw);
+    if (e)
+        td_diag_set(p->diag, &e->hint, "choose another name, e.g. %s_%s", kw,
+                    td_token_spelling(p->hist_tok[1]));
+    return true;
+}
+
+/* A decimal comma, as Vietnamese writes numbers (`0,5`). */
+static bool decimal_comma(td_parse *p, int found, td_span at)
+{
+    td_span num = p->hist_span[1];
+    const char *t = p->src->text;
+    if (found != T_COMMA || p->hist_tok[1] != T_NUMBER || num.off + num.len != at.off ||
+        at.off + 1 >= p->end || t[at.off + 1] < '0' || t[at.off + 1] > '9')
+        return false;
+    uint32_t end = at.off + 1;
+    while (end < p->end && t[end] >= '0' && t[end] <= '9')
+        end++;
+    td_span all = {num.src, num.off, end - num.off};
+    td_diagnostic *e = td_parse_error(p, "decimal-comma", all,
+                                      "'%.*s' is written with a decimal comma", (int)all.len,
+                                      t + all.off);
+    if (e)
+        td_diag_set(p->diag, &e->hint, "write decimals with a point: %.*s.%.*s", (int)num.len,
+                    t + num.off, (int)(end - at.off - 1), t + at.off + 1);
+    return true;
+}
+
 #define MAX_EXPECTED 192
 
 void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expected, int n)
@@ -478,6 +571,8 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
     if (p->stop || p->oom || found == T_INVALID)
         return; /* the lexer has reported the invalid character */
     if (keyword_meant(p, found))
+        return;
+    if (reserved_name(p, found, at, expected, n) || decimal_comma(p, found, at))
         return;
     if (n > MAX_EXPECTED)
         n = MAX_EXPECTED;

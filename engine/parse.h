@@ -140,6 +140,9 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp);
 td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t quote_len);
 void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp);
 void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp);
+const char *td_lex_dmy(td_parse *p, const char *s, size_t len, td_span sp);
+size_t td_lex_name_run(td_parse *p, const char *s, size_t len, td_span sp, const char **folded);
+void td_lex_shorten(td_parse *p, td_span *loc, size_t keep);
 void td_lex_fatal(td_parse *p, const char *msg);
 
 /* AST constructors (engine/ast.c), one per grammar action. Each takes the parse context

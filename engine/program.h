@@ -115,6 +115,7 @@ typedef struct td_param {
     td_span span;               /* the name in its declaration */
     td_span decl;               /* the whole declaration */
     bool overridden;            /* by `set` or -D */
+    bool used;                  /* resolve: some rule reads it */
 } td_param;
 
 /* One criterion compiled for one of its `on` paths. */

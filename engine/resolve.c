@@ -70,6 +70,8 @@ typedef struct rs {
     ntab defines;               /* (record, name) -> index in record->defines */
     uint32_t nest;              /* cx calls in progress: how deep compilation recurses */
     bool nest_reported;         /* the error of too deep a nesting is said once */
+    uint32_t *entry_src;        /* the sources of the files named by the caller (not imports) */
+    size_t n_entry_src;
 } rs;
 
 /* How deep evaluation may recurse, counted in compiled operations plus those of the defines
@@ -684,6 +686,7 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
                 ensure_define(r, (td_define *)def, e->span);
                 if (!def->type)
                     return NULL; /* its own error is reported */
+                ((td_define *)def)->used = true;
                 td_cexpr *k = node(r, TD_C_DEFINE, def->type, e->span);
                 if (k) {
                     k->up = up;
@@ -693,8 +696,9 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
             }
         }
     }
-    const td_param *prm = find_param(r, e->name);
+    td_param *prm = (td_param *)find_param(r, e->name);
     if (prm) {
+        prm->used = true;
         td_cexpr *k = node(r, TD_C_CONST, prm->type, e->span);
         if (k)
             k->value = prm->value;
@@ -1223,6 +1227,8 @@ static const td_cexpr *cx_node(cctx *c, const td_expr *e, const scope *s,
             suggest_from(r, x, e->name, NAMES_MEMBERS, rec);
             return NULL;
         }
+        if (def)
+            ((td_define *)def)->used = true;
         td_cexpr *k = node(r, f ? TD_C_GET : TD_C_GETDEF, t, e->span);
         if (k) {
             k->a = a;
@@ -2012,6 +2018,25 @@ typedef struct rule_ref {
     bool disabled;
 } rule_ref;
 
+/* A rule whose condition is written as a constant checks nothing: `where false` never
+ * applies, `require true` never fails, `require false` fails everywhere. */
+static void warn_constant(rs *r, const td_decl *d, const td_variant *var)
+{
+    const td_cexpr *w = var->where, *q = var->require;
+    if (w && w->op == TD_C_CONST && w->value.kind == TD_V_BOOL && !w->value.u.b) {
+        td_diagnostic *x = WARN(r, w->span, "never-applies", "rule %s never applies: its "
+                                "`where` is always false", d->id.text);
+        hint(r, x, "%s", "write the condition that picks the entities it checks, or disable the rule "
+             "with `disable ... because`");
+    } else if (q && q->op == TD_C_CONST && q->value.kind == TD_V_BOOL) {
+        td_diagnostic *x = WARN(r, q->span, q->value.u.b ? "never-fails" : "always-fails",
+                                q->value.u.b ? "rule %s never fails: its `require` is always true"
+                                             : "rule %s fails on every entity: its `require` is "
+                                               "always false", d->id.text);
+        hint(r, x, "%s", "write what the plan requires of the data");
+    }
+}
+
 static void check_common(rs *r, td_decl *d, const char *what)
 {
     if (d->dup_clause.len) {
@@ -2124,6 +2149,8 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
             ok = false;
         if (ok && !compile_message(&c, &d->message, ent, &var->message))
             ok = false;
+        if (ok && v == 0)
+            warn_constant(r, d, var);
         if (v == 0) {
             first_failed = !ok;
         } else {
@@ -2135,6 +2162,13 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
         if (ok)
             out->n_variants++;
     }
+}
+
+/* The number a constant holds (0 for other kinds). */
+static double const_num(const td_cexpr *k)
+{
+    return k->value.kind == TD_V_INT ? (double)k->value.u.i
+           : k->value.kind == TD_V_NUM ? k->value.u.num : 0;
 }
 
 static const td_cexpr *const_expr(cctx *c, const td_expr *e, const scope *s, td_tkind kind,
@@ -2188,6 +2222,19 @@ static void compile_target(rs *r, td_decl *d, td_target *out)
     if (d->at_least)
         out->at_least = const_expr(&c, d->at_least, ent, TD_T_NUMBER,
                                    "the number after 'at least'");
+    if (out->at_least && out->at_least->op == TD_C_CONST && const_num(out->at_least) < 0) {
+        /* a count or a sum of counts is never negative: the target could never be missed */
+        const td_expr *x = d->at_least;
+        td_diagnostic *e = ERR(r, x->span, "negative-target", "target %s asks for at least %g: "
+                               "what it counts is never negative", d->id.text,
+                               const_num(out->at_least));
+        if (x->kind == TD_X_NAME)
+            hint(r, e, "the value is param '%s': check its `set` line or the -D option",
+                 x->name);
+        else
+            hint(r, e, "%s", "write the least number the plan asks for, 0 or more");
+        out->at_least = NULL;
+    }
     if (d->due)
         out->due = const_expr(&c, d->due, ent, TD_T_DATE, "the date after 'due'");
 }
@@ -2353,6 +2400,13 @@ static void compile_workflow(rs *r, td_decl *d, td_workflow *w)
             char buf[64];
             ERR(r, d->stages[i].span, "type", "a stage is a value of the state field '%s' (%s)",
                 fs->name, tname(fs->type, buf, sizeof buf));
+            return;
+        }
+        if (fs->type->kind == TD_T_INT && k->value.kind == TD_V_NUM) {
+            td_diagnostic *x = ERR(r, k->span, "type", "stages are whole numbers, not %g",
+                                   k->value.u.num);
+            hint(r, x, "%s", "number the stages 1, 2, 3...; to add a stage between two others, "
+                 "renumber the stages after it");
             return;
         }
         if (stage_index(w, k) >= 0) {
@@ -2631,6 +2685,26 @@ static const td_define *report_define(rs *r, const char *name)
     return r->p->schema.document ? define_of(r, r->p->schema.document, name) : NULL;
 }
 
+/* A bound of the plan's period: a date written out, or a date param, so that the period
+ * and the params the rules read (the targets' due date) cannot disagree. */
+static bool period_bound(rs *r, const td_expr *e, td_value *out)
+{
+    const td_type *t;
+    if (e->kind != TD_X_NAME)
+        return const_value(r, e, out, &t);
+    td_param *prm = (td_param *)find_param(r, e->name);
+    if (!prm || prm->type->kind != TD_T_DATE) {
+        td_diagnostic *x = ERR(r, e->span, prm ? "type" : "unknown-param",
+                               prm ? "param '%s' is not a date" : "no param is named '%s'",
+                               e->name);
+        hint(r, x, "%s", "the period is two dates, or two date params: period start .. end");
+        return false;
+    }
+    prm->used = true;
+    *out = prm->value;
+    return true;
+}
+
 static void build_plan_info(rs *r)
 {
     td_plan_info *pi = &r->p->plan;
@@ -2651,7 +2725,7 @@ static void build_plan_info(rs *r)
             pi->implements[pi->n_implements++] = td_arena_strdup(r->pa, d->implements[k].text);
         if (d->period_from && d->period_to) {
             td_value a, b;
-            if (const_value(r, d->period_from, &a, &t) && const_value(r, d->period_to, &b, &t)) {
+            if (period_bound(r, d->period_from, &a) && period_bound(r, d->period_to, &b)) {
                 if (a.u.days > b.u.days) {
                     ERR(r, d->period_from->span, "period", "the period starts after it ends");
                 } else {
@@ -2761,6 +2835,47 @@ static void build_rules(rs *r)
     }
 }
 
+/* Params and computed fields that nothing reads are left over from an edit, or misspelt
+ * where they were meant to be used: warnings, once the rules compile, for those declared in
+ * the files the caller named, in a plan. What an imported file or a library of rules without
+ * a plan header declares is for its importers to use, and computed fields of the document are figures reports show per unit. */
+static bool in_entry_file(const rs *r, td_span sp)
+{
+    for (size_t i = 0; i < r->n_entry_src; i++)
+        if (r->entry_src[i] == sp.src)
+            return true;
+    return false;
+}
+
+static void warn_unused(rs *r)
+{
+    /* rules without a plan header are a library for a district's plan to import */
+    if (r->d->errors > r->errors0 || !r->p->plan.number)
+        return;
+    for (uint32_t i = 0; i < r->p->n_params; i++) {
+        const td_param *prm = &r->p->params[i];
+        if (prm->used || !in_entry_file(r, prm->span))
+            continue;
+        td_diagnostic *x = WARN(r, prm->span, "unused", "param %s is declared but no rule, "
+                                "message or target reads it", prm->name);
+        hint(r, x, "%s", "use it where the plan's number belongs, or remove it");
+    }
+    for (uint32_t i = 0; i < r->p->schema.n_records; i++) {
+        const td_record *rec = r->p->schema.records[i];
+        if (rec == r->p->schema.document)
+            continue;
+        for (uint32_t j = 0; j < rec->n_defines; j++) {
+            const td_define *def = &rec->defines[j];
+            const td_decl *d = def->ast;
+            if (def->used || !d || !in_entry_file(r, d->id.span))
+                continue;
+            td_diagnostic *x = WARN(r, d->id.span, "unused", "computed field %s.%s is defined "
+                                    "but no rule reads it", rec->name, def->name);
+            hint(r, x, "%s", "use it in a rule, or remove it");
+        }
+    }
+}
+
 /* The end of a stage: an allocation that failed in it (arena failure is sticky, so the
  * calls need not each be checked) stops the compilation. */
 static bool stage_done(rs *r)
@@ -2773,8 +2888,13 @@ static bool stage_done(rs *r)
 static td_status compile_all(rs *r, const char *const *files, size_t n_files,
                              const char *const *defines, size_t n_defines)
 {
-    for (size_t i = 0; i < n_files && !r->fatal; i++)
+    r->entry_src = td_arena_alloc(r->pa, (n_files + 1) * sizeof *r->entry_src);
+    for (size_t i = 0; i < n_files && !r->fatal; i++) {
+        uint32_t before = r->p->n_sources;
         load_file(r, files[i], NULL, (td_span){0, 0, 0});
+        if (r->entry_src && r->p->n_sources > before)
+            r->entry_src[r->n_entry_src++] = before;
+    }
     if (!stage_done(r))
         return r->fatal;
     r->p->schema.document = NULL;
@@ -2790,6 +2910,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
         r->p->unit_level = report_define(r, "level");
         r->p->unit_group = report_define(r, "group");
         build_rules(r);
+        warn_unused(r);
         /* every other computed field of the document is a figure reports show per unit
          * (III.1: the counts announced for each unit) */
         const td_record *doc = r->p->schema.document;

@@ -52,6 +52,7 @@ typedef struct td_define {
     const td_record *owner; /* the record it is defined on */
     int state;              /* resolve: 0 not compiled, 1 compiling, 2 done */
     uint32_t depth;         /* how deep evaluating it recurses (operations, defines) */
+    bool used;              /* resolve: some rule or define reads it */
 } td_define;
 
 struct td_record {

@@ -121,7 +121,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %type <decl> decl plan_decl param_decl criterion_decl target_decl workflow_decl index_decl
 %type <clause> plan_clause crit_clause target_clause wf_clause index_clause
 %type <clause> cite_clause on_clause where_clause due_clause
-%type <expr> expr postfix primary opt_where
+%type <expr> expr postfix primary opt_where period_bound
 %type <iter> iter
 %type <vec> args exprs str_list dotted_list trans_list enum_list enum_seq fields field_seq
 %type <dotted> dotted epath
@@ -179,7 +179,13 @@ plan_clause
     : T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
     | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     | T_IMPLEMENTS str_list             { $$ = ast_clause_list(p, TD_C_IMPLEMENTS, $2, @$); }
-    | T_PERIOD T_DATE T_DOTDOT T_DATE   { $$ = ast_clause_expr(p, TD_C_PERIOD, ast_date(p, TD_X_DATE, $2, @2), ast_date(p, TD_X_DATE, $4, @4), @$); }
+    | T_PERIOD period_bound T_DOTDOT period_bound { $$ = ast_clause_expr(p, TD_C_PERIOD, $2, $4, @$); }
+    ;
+
+/* the plan's period: dates written out, or the date params the rules read */
+period_bound
+    : T_DATE                            { $$ = ast_date(p, TD_X_DATE, $1, @1); }
+    | T_IDENT                           { $$ = ast_name(p, $1, @1); }
     ;
 
 str_list
