@@ -1052,6 +1052,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     b->as_of = opts->as_of;
     b->dates.as_of = opts->as_of;
     b->dates.today = opts->today;
+    b->dates.trace_rule = opts->trace_rule;
+    b->dates.trace_out = opts->trace_out;
     td_arena_init(&b->strings, 64 * 1024);
     td_arena_init(&b->confirm, 0);
     td_status st = TD_OK;

@@ -1109,6 +1109,7 @@ typedef struct unitctx {
     const td_epath *cur_path;  /* the path being visited */
     uint32_t depth;            /* steps of it taken */
     uint32_t index[MAX_DEPTH]; /* list index taken at each step, UINT32_MAX for a record */
+    FILE *trace;               /* thidua explain --unit: where the trace goes, or NULL */
 } unitctx;
 
 static void build_path(unitctx *u);
@@ -1343,6 +1344,128 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     if (!add_finding_to(u, &res->deferred, sev, arg->c->id, arg->c->cite, arg->c->label, r.node,
                         f.it.node, msg, arg->c->hint))
         drop_lookups(res, l0);
+}
+
+/* ---------- the trace of one criterion (thidua explain --unit) ---------- */
+
+/* The rule text of `c`, on one line, cut at `max` bytes (at a character boundary). */
+static void trace_source(const ev *e, const td_cexpr *c, char *buf, size_t max)
+{
+    size_t n = 0;
+    if (c->span.src < e->p->n_sources) {
+        const td_source *src = e->p->sources[c->span.src];
+        const char *s = src->text + c->span.off;
+        bool space = false;
+        for (uint32_t i = 0; i < c->span.len && c->span.off + i < src->len && n + 4 < max; i++) {
+            char ch = s[i];
+            if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {
+                space = n > 0;
+                continue;
+            }
+            if (space)
+                buf[n++] = ' ';
+            space = false;
+            buf[n++] = ch;
+        }
+        if (c->span.len && n + 4 >= max) {
+            while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80)
+                n--;
+            memcpy(buf + n, "...", 3);
+            n += 3;
+        }
+    }
+    buf[n] = '\0';
+}
+
+/* One part of the condition with its value, and where in the unit file that value was
+ * read; then its own parts, for the operators that combine conditions or compare. */
+static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f, int depth)
+{
+    char text[112];
+    td_value v = eval(&u->e, c, f);
+    trace_source(&u->e, c, text, sizeof text);
+    const char *shown = v.kind == TD_V_ABSENT    ? "absent: the rule does not apply"
+                        : v.kind == TD_V_INVALID ? "written wrong (see its finding)"
+                                                 : td_value_format(&v, u->e.a);
+    fprintf(out, "%*s%s  =>  %s", 4 + 2 * depth, "", text, shown ? shown : "?");
+    if (v.node && v.node->line && c->op != TD_C_CONST)
+        fprintf(out, "  (%s:%u:%u)", u->src ? u->src->name : "?", v.node->line, v.node->col);
+    fputc('\n', out);
+    if (depth >= 8)
+        return;
+    switch (c->op) {
+    case TD_C_AND:
+    case TD_C_OR:
+        /* a chain of one operator is one level: a and b and c */
+        if (c->a->op == c->op) {
+            const td_cexpr *k = c->a;
+            const td_cexpr *chain[64];
+            size_t n = 0;
+            while (k->op == c->op && n < 62) {
+                chain[n++] = k->b;
+                k = k->a;
+            }
+            trace_expr(u, out, k, f, depth + 1);
+            while (n > 0)
+                trace_expr(u, out, chain[--n], f, depth + 1);
+        } else {
+            trace_expr(u, out, c->a, f, depth + 1);
+        }
+        trace_expr(u, out, c->b, f, depth + 1);
+        break;
+    case TD_C_NOT:
+        trace_expr(u, out, c->a, f, depth + 1);
+        break;
+    case TD_C_CMP:
+    case TD_C_IN:
+        if (c->a->op != TD_C_CONST)
+            trace_expr(u, out, c->a, f, depth + 1);
+        if (c->b->op != TD_C_CONST)
+            trace_expr(u, out, c->b, f, depth + 1);
+        break;
+    default:
+        break;
+    }
+}
+
+static void trace_criterion(unitctx *u, const frame *f0, const void *argp)
+{
+    const crit_arg *arg = argp;
+    const td_variant *v = arg->v;
+    FILE *out = u->trace;
+    frame f = *f0;
+    td_value lets[16];
+    bool done[16] = {false};
+    if (v->n_lets > 16)
+        return; /* traced by no one: more lets than a rule writes */
+    f.lets = lets;
+    f.let_done = done;
+    f.let_exprs = v->lets;
+    build_path(u);
+    const td_node *at = f.it.node;
+    fprintf(out, "  %s%s", u->path_len ? u->path : "(the unit)", at && at->line ? "" : "\n");
+    if (at && at->line)
+        fprintf(out, " (%s:%u)\n", u->src ? u->src->name : "?", at->key_line ? at->key_line
+                                                                            : at->line);
+    if (v->where) {
+        fputs("    where\n", out);
+        trace_expr(u, out, v->where, &f, 1);
+        td_value w = eval(&u->e, v->where, &f);
+        if (!truthy(&w)) {
+            fputs("    => the rule does not apply here\n", out);
+            return;
+        }
+    }
+    fputs("    require\n", out);
+    trace_expr(u, out, v->require, &f, 1);
+    td_value r = eval(&u->e, v->require, &f);
+    if (r.kind != TD_V_BOOL)
+        fputs("    => not applicable: a value it needs is absent\n", out);
+    else if (r.u.b)
+        fputs("    => holds\n", out);
+    else
+        fprintf(out, "    => fails: %s\n",
+                render_msg(&u->e, &v->message, arg->c->label, &f));
 }
 
 /* ---------- indexes ---------- */
@@ -1927,6 +2050,16 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
         for (uint32_t k = 0; k < c->n_variants; k++) {
             crit_arg arg = {c, &c->variants[k]};
             visit(&u, &c->variants[k].path, 0, &top, run_criterion, &arg);
+        }
+        if (dates->trace_rule && dates->trace_out && strcmp(c->id, dates->trace_rule) == 0) {
+            u.trace = dates->trace_out;
+            fprintf(u.trace, "%s on %s%s%s%s:\n", c->id, src ? src->name : "?",
+                    res->id ? " (" : "", res->id ? res->id : "", res->id ? ")" : "");
+            for (uint32_t k = 0; k < c->n_variants; k++) {
+                crit_arg arg = {c, &c->variants[k]};
+                visit(&u, &c->variants[k].path, 0, &top, trace_criterion, &arg);
+            }
+            u.trace = NULL;
         }
     }
     uint32_t slots = td_program_stage_slots(p);

@@ -4,6 +4,8 @@
 #ifndef TD_EVAL_H
 #define TD_EVAL_H
 
+#include <stdio.h>
+
 #include "program.h"
 
 /* One unit's share of a target: `value` added to group `group` (NULL when not grouped).
@@ -81,6 +83,10 @@ typedef struct td_eval_dates {
     const int32_t *history; /* n_history earlier dates, oldest first, each before as_of, at
                              * which the targets' shares are computed too (borrowed) */
     uint32_t n_history;
+    /* thidua explain --unit: the criterion whose evaluation is traced to `trace_out`, part
+     * by part, on every entity it visits; NULL for none (borrowed) */
+    const char *trace_rule;
+    FILE *trace_out;
 } td_eval_dates;
 
 /* Evaluates every criterion and workflow of `p` on the document `root` at date `as_of`

@@ -258,6 +258,10 @@ typedef struct td_batch_opts {
     void *arg;                  /* for on_unit */
     td_progress_fn on_progress; /* or NULL */
     void *progress_arg;
+    const char *trace_rule;     /* a criterion id whose evaluation on each unit is written to
+                                 * trace_out part by part, with the data each value came
+                                 * from (thidua explain --unit); NULL for none. Use jobs 1. */
+    FILE *trace_out;
 } td_batch_opts;
 
 /* Evaluates every unit document of `paths` against `p` (borrowed; must outlive the batch).

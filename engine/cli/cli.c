@@ -191,6 +191,9 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
                 o->fail_on_warning = false;
             else if (v)
                 rc = cli_usage_error(cmd, usage, "--fail-on takes error or warning, not", v);
+        } else if ((accept & CLI_OPT_UNIT) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--unit", &missing)) || missing)) {
+            o->unit = v;
         } else if ((accept & CLI_OPT_SERVE) &&
                    ((v = cli_value(argc, argv, &i, NULL, "--listen", &missing)) || missing)) {
             o->listen = v;

@@ -29,7 +29,8 @@ enum {
     CLI_OPT_SERVE = 1u << 7,  /* --listen ADDR:PORT, --timeout SECONDS (serve) */
     CLI_OPT_COLOR = 1u << 8,  /* --color=auto|always|never */
     CLI_OPT_QUIET = 1u << 9,  /* -q, --quiet */
-    CLI_OPT_FAILON = 1u << 10 /* --fail-on error|warning */
+    CLI_OPT_FAILON = 1u << 10, /* --fail-on error|warning */
+    CLI_OPT_UNIT = 1u << 11    /* --unit FILE (explain) */
 };
 
 /* --color: whether diagnostics and reports use ANSI colours. */
@@ -52,6 +53,7 @@ typedef struct cli_opts {
     cli_color_mode color; /* auto unless --color */
     bool quiet;           /* -q: findings only, no progress or summary */
     bool fail_on_warning; /* --fail-on warning: exit 1 on a warning too */
+    const char *unit;     /* --unit FILE, or NULL */
     const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;

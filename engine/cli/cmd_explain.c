@@ -10,7 +10,8 @@
 #include "thidua.h"
 
 static const char USAGE[] =
-    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]";
+    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]\n"
+    "       thidua explain --unit FILE [--as-of DATE] [-r RULES]... CRITERION...";
 
 static const char HELP[] =
     "\n"
@@ -21,14 +22,21 @@ static const char HELP[] =
     "unit data (unit_info, plan, exemplar...) is shown with its fields: type, label, the\n"
     "rules that require each and when, the allowed codes and the rules that read it.\n"
     "\n"
+    "With --unit, shows why a unit got its verdict on each named criterion: every entity\n"
+    "the criterion visits in the unit file, each part of its condition with its value and\n"
+    "the FILE:LINE:COL the value was read from, and the result.\n"
+    "\n"
     "options:\n"
     "  -r, --rules FILE     the rule file (default: the built-in Châu Thành rules)\n"
     "  -D, --define K=V     override a param\n"
+    "      --unit FILE      trace the named criteria on this unit file\n"
+    "      --as-of DATE     the date of the trace, YYYY-MM-DD (default: today)\n"
     "\n"
     "examples:\n"
     "  thidua explain\n"
     "  thidua explain exemplar.steps II.2.1\n"
     "  thidua explain exemplar\n"
+    "  thidua explain --unit ready.yaml --as-of 2025-12-31 plan.hard_tasks\n"
     "\n"
     "Exit status: 0 done; 1 a name matches nothing; 2 usage error or rules that do not\n"
     "compile.\n";
@@ -203,12 +211,43 @@ static bool bare_record(const td_program *p, const char *name)
     return false;
 }
 
+/* thidua explain --unit FILE RULE...: the trace of each criterion on the unit file. */
+static int trace(const td_program *p, const entry *e, size_t n, const cli_opts *o)
+{
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < o->n_args; i++) {
+        bool criterion = false;
+        for (size_t k = 0; k < n && !criterion; k++)
+            criterion = strcmp(e[k].kind, "criterion") == 0 && strcmp(e[k].id, o->args[i]) == 0;
+        if (!criterion) {
+            fprintf(stderr, "thidua explain: '%s' is not a criterion of the rules; --unit "
+                    "traces criteria (run `thidua explain` for the list)\n", o->args[i]);
+            rc = CLI_EXIT_FINDINGS;
+            continue;
+        }
+        if (i)
+            putchar('\n');
+        fflush(stdout);
+        td_batch_opts bo = {.as_of = o->as_of, .today = o->today, .jobs = 1,
+                            .ids_per_file = true, .trace_rule = o->args[i],
+                            .trace_out = stdout};
+        td_batch *b = NULL;
+        const char *path = o->unit;
+        td_status st = td_batch_run(p, &path, 1, &bo, &b);
+        td_batch_free(b);
+        if (st != TD_OK)
+            return cli_fail("explain", st, o->unit);
+    }
+    return rc;
+}
+
 int cmd_explain(int argc, char **argv)
 {
     cli_opts o;
     td_program *p = NULL;
     entry *e = NULL;
-    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE, "explain", USAGE, HELP, &o);
+    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_UNIT | CLI_OPT_ASOF,
+                       "explain", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
     if ((rc = cli_program("explain", &o, &p)) >= 0)
@@ -217,6 +256,13 @@ int cmd_explain(int argc, char **argv)
     e = collect(p, &n);
     if (!e) {
         rc = cli_fail("explain", TD_ENOMEM, "cannot list the rules");
+        goto done;
+    }
+    if (o.unit) {
+        if (!o.n_args)
+            rc = cli_usage_error("explain", USAGE, "--unit needs the criteria to trace", NULL);
+        else
+            rc = trace(p, e, n, &o);
         goto done;
     }
     rc = CLI_EXIT_OK;
