@@ -93,7 +93,8 @@ void td_program_plan(const td_program *p, td_plan *out)
     const td_plan_info *pl = &p->plan;
     *out = (td_plan){pl->number,     pl->title,          pl->issuer,
                      pl->issued,     pl->implements,     pl->n_implements,
-                     pl->has_period, pl->period_from,    pl->period_to};
+                     pl->has_period, pl->period_from,    pl->period_to,
+                     pl->clauses,    pl->clause_titles,  pl->n_clauses};
 }
 
 size_t td_program_files(const td_program *p)

@@ -812,6 +812,12 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
         d->implements = c->list.data;
         d->n_implements = c->list.n;
         break;
+    case TD_C_OUTLINE:
+        dup = d->n_outline > 0;
+        name = "outline";
+        d->outline = c->list.data;
+        d->n_outline = c->list.n;
+        break;
     case TD_C_PERIOD:
         dup = d->period_from != NULL;
         name = "period";

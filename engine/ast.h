@@ -158,6 +158,9 @@ typedef struct td_decl {
     td_expr *issued, *period_from, *period_to;  /* DATE literals */
     td_str *implements;
     uint32_t n_implements;
+    td_str *outline;        /* [outline "I" "MỤC ĐÍCH, YÊU CẦU", "I.1", ...]: pairs of a
+                             * clause number and its title (text NULL when none) */
+    uint32_t n_outline;     /* entries: twice the clauses */
 
     /* IMPORT: import "province.rules" */
     td_str path;

@@ -954,6 +954,28 @@ static void lay_plan(fmt *f, const td_decl *d)
                  span_end(d->implements[d->n_implements - 1].span), IND);
         close_group(f);
     }
+    if (d->n_outline) {
+        /* one clause with its title per unit: the lines fill to the width */
+        open_group(f, IND, 2 * IND);
+        begin(f);
+        sb_puts(&f->cur, "outline");
+        end_unit(f, back(f, d->outline[0].span.off, 1), back(f, d->outline[0].span.off, 0),
+                 2 * IND);
+        for (uint32_t i = 0; i + 1 < d->n_outline; i += 2) {
+            begin(f);
+            put_str(f, &f->cur, d->outline[i]);
+            td_span last = d->outline[i].span;
+            if (d->outline[i + 1].text) {
+                sb_putc(&f->cur, ' ');
+                put_str(f, &f->cur, d->outline[i + 1]);
+                last = d->outline[i + 1].span;
+            }
+            if (i + 2 < d->n_outline)
+                sb_putc(&f->cur, ',');
+            end_unit(f, d->outline[i].span.off, span_end(last) + (i + 2 < d->n_outline), 2 * IND);
+        }
+        close_group(f);
+    }
     if (d->period_from && d->period_to) {
         open_group(f, IND, IND);
         begin(f);
@@ -1704,8 +1726,12 @@ static bool decl_eq(const td_decl *a, const td_decl *b)
     if (!tstr_eq(a->plan_number, b->plan_number) || !tstr_eq(a->title, b->title) ||
         !tstr_eq(a->issuer, b->issuer) || !expr_eq(a->issued, b->issued) ||
         !expr_eq(a->period_from, b->period_from) || !expr_eq(a->period_to, b->period_to) ||
-        a->n_implements != b->n_implements || !tstr_eq(a->path, b->path))
+        a->n_implements != b->n_implements || !tstr_eq(a->path, b->path) ||
+        a->n_outline != b->n_outline)
         return false;
+    for (uint32_t i = 0; i < a->n_outline; i++)
+        if (!tstr_eq(a->outline[i], b->outline[i]))
+            return false;
     for (uint32_t i = 0; i < a->n_implements; i++)
         if (!tstr_eq(a->implements[i], b->implements[i]))
             return false;

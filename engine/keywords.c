@@ -65,6 +65,7 @@ const td_keyword td_keywords[] = {
     {"on", T_ON, C | N},
     {"optional", T_OPTIONAL, N},
     {"or", T_OR, R},
+    {"outline", T_OUTLINE, C | N},
     {"param", T_PARAM, D | N},
     {"period", T_PERIOD, C | N},
     {"plan", T_PLAN, D | N},

@@ -218,6 +218,9 @@ typedef struct td_plan_info {
     uint32_t n_implements;
     int32_t period_from, period_to;  /* days; 0 when not given */
     bool has_period;
+    const char **clauses;            /* the outline: clause numbers, in the plan's order */
+    const char **clause_titles;      /* and their titles ("" when none) */
+    uint32_t n_clauses;              /* 0: no outline declared (cites are not checked) */
 } td_plan_info;
 
 /* A label that inserts a dated param: pieces[0] {params[0]} pieces[1] ... (label.c). */

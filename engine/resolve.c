@@ -2720,6 +2720,18 @@ static void build_plan_info(rs *r)
         const td_type *t;
         if (d->issued && const_value(r, d->issued, &v, &t))
             pi->issued = td_arena_strdup(r->pa, d->issued->str);
+        uint32_t nc = d->n_outline / 2;
+        pi->clauses = td_arena_alloc(r->pa, (nc + 1) * sizeof *pi->clauses);
+        pi->clause_titles = td_arena_alloc(r->pa, (nc + 1) * sizeof *pi->clause_titles);
+        for (uint32_t k = 0; pi->clauses && pi->clause_titles && k < nc; k++) {
+            const char *num = d->outline[2 * k].text, *title = d->outline[2 * k + 1].text;
+            for (uint32_t j = 0; j < k; j++)
+                if (strcmp(pi->clauses[j], num) == 0)
+                    ERR(r, d->outline[2 * k].span, "duplicate", "clause %s is in the outline "
+                        "twice", num);
+            pi->clauses[pi->n_clauses] = td_arena_strdup(r->pa, num);
+            pi->clause_titles[pi->n_clauses++] = title ? td_arena_strdup(r->pa, title) : "";
+        }
         pi->implements = td_arena_alloc(r->pa, (d->n_implements + 1) * sizeof *pi->implements);
         for (uint32_t k = 0; pi->implements && k < d->n_implements; k++)
             pi->implements[pi->n_implements++] = td_arena_strdup(r->pa, d->implements[k].text);
@@ -2735,6 +2747,32 @@ static void build_plan_info(rs *r)
                 }
             }
         }
+    }
+}
+
+/* With an outline in the plan header, every `cite` names one of its clauses. */
+static void check_cites(rs *r)
+{
+    const td_plan_info *pi = &r->p->plan;
+    if (!pi->n_clauses)
+        return;
+    for (uint32_t i = 0; i < r->n_decls; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (!d->cite.text)
+            continue;
+        bool known = false;
+        for (uint32_t k = 0; k < pi->n_clauses && !known; k++)
+            known = strcmp(pi->clauses[k], d->cite.text) == 0;
+        if (known)
+            continue;
+        td_diagnostic *x = ERR(r, d->cite.span, "unknown-clause", "the plan %s has no clause "
+                               "'%s'", pi->number ? pi->number : "", d->cite.text);
+        const char *sug = td_suggest(d->cite.text, pi->clauses, pi->n_clauses);
+        if (sug)
+            hint(r, x, "did you mean '%s'? the clauses are those of the plan header's `outline`",
+                 sug);
+        else
+            hint(r, x, "%s", "cite a clause of the plan header's `outline`");
     }
 }
 
@@ -2903,6 +2941,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
     apply_defines(r, defines, n_defines);
     param_labels(r);
     build_plan_info(r);
+    check_cites(r);
     if (stage_done(r) && r->p->schema.document) {
         compile_defines(r);
         r->p->unit_id = report_define(r, "id");

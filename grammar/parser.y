@@ -97,7 +97,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_DOCUMENT "document" T_DUE "due" T_EACH "each" T_ELSE "else" T_ENUM "enum"
 %token <text> T_ERROR "error" T_EVIDENCE "evidence" T_EXTEND "extend" T_FALSE "false"
 %token <text> T_GUARD "guard" T_HAS "has" T_HAVE "have" T_HINT "hint" T_HISTORY "history"
-%token <text> T_IF "if" T_IMPLEMENTS "implements" T_IMPORT "import" T_IN "in" T_INDEX "index"
+%token <text> T_IF "if" T_IMPLEMENTS "implements" T_OUTLINE "outline" T_IMPORT "import" T_IN "in" T_INDEX "index"
 %token <text> T_INFO "info" T_KEY "key" T_SIMILAR "similar"
 %token <text> T_INITIAL "initial" T_IT "it" T_LEAST "least" T_LET "let" T_LIST "list"
 %token <text> T_MAX "max" T_MESSAGE "message" T_MIN "min" T_NONE "none" T_NOT "not"
@@ -123,7 +123,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %type <clause> cite_clause on_clause where_clause due_clause
 %type <expr> expr postfix primary opt_where period_bound
 %type <iter> iter
-%type <vec> args exprs str_list dotted_list trans_list enum_list enum_seq fields field_seq
+%type <vec> args exprs str_list outline_list dotted_list trans_list enum_list enum_seq fields field_seq
 %type <dotted> dotted epath
 %type <type> type
 %type <afield> field
@@ -179,6 +179,7 @@ plan_clause
     : T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
     | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     | T_IMPLEMENTS str_list             { $$ = ast_clause_list(p, TD_C_IMPLEMENTS, $2, @$); }
+    | T_OUTLINE outline_list            { $$ = ast_clause_list(p, TD_C_OUTLINE, $2, @$); }
     | T_PERIOD period_bound T_DOTDOT period_bound { $$ = ast_clause_expr(p, TD_C_PERIOD, $2, $4, @$); }
     ;
 
@@ -186,6 +187,12 @@ plan_clause
 period_bound
     : T_DATE                            { $$ = ast_date(p, TD_X_DATE, $1, @1); }
     | T_IDENT                           { $$ = ast_name(p, $1, @1); }
+    ;
+
+/* the plan's clauses: "II.2.1" ["its title"], ... (pairs in one list) */
+outline_list
+    : T_STRING opt_str                  { $$ = ast_vec_push(p, ast_vec_one(p, &$1, sizeof $1), &$2, sizeof $2); }
+    | outline_list T_COMMA T_STRING opt_str { $$ = ast_vec_push(p, ast_vec_push(p, $1, &$3, sizeof $3), &$4, sizeof $4); }
     ;
 
 str_list
@@ -468,7 +475,7 @@ exprs
 soft_kw
     : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
     | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_GUARD | T_HINT
-    | T_HISTORY | T_IMPLEMENTS | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LEAST | T_LET | T_LIST
+    | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LEAST | T_LET | T_LIST
     | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
     | T_REQUIRE | T_REQUIRED | T_SET | T_SIMILAR | T_STAGE | T_STATE | T_TARGET
     | T_TRANSITIONS | T_WARNING

@@ -136,6 +136,9 @@ typedef struct td_plan {
     size_t n_implements;
     bool has_period;
     int32_t period_from, period_to; /* days since 1970-01-01 */
+    const char *const *clauses;     /* the plan's outline: clause numbers in order, */
+    const char *const *clause_titles; /* and their titles ("" when none) */
+    size_t n_clauses;               /* 0 when the plan header declares no outline */
 } td_plan;
 
 void td_program_plan(const td_program *p, td_plan *out);

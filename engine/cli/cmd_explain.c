@@ -115,6 +115,15 @@ static entry *collect(const td_program *p, size_t *n_out)
     return e;
 }
 
+static void print_entry(const entry *e)
+{
+    if (strcmp(e->kind, "note") == 0)
+        printf("  note       %s\n             (not checked: %s)\n", e->label, e->extra);
+    else
+        printf("  %-10s %s%s%s%s  %s\n", e->kind, e->id, e->extra ? " (" : "",
+               e->extra ? e->extra : "", e->extra ? ")" : "", e->label);
+}
+
 static void overview(const td_program *p, const entry *e, size_t n)
 {
     td_plan plan, *pl = &plan;
@@ -132,17 +141,32 @@ static void overview(const td_program *p, const entry *e, size_t n)
         td_format_date(pl->period_to, to);
         printf("  period %s .. %s\n", from, to);
     }
+    if (pl->n_clauses) {
+        /* the plan's own outline, each clause with what accounts for it, or a gap */
+        for (size_t k = 0; k < pl->n_clauses; k++) {
+            printf("\n%s%s%s\n", pl->clauses[k], *pl->clause_titles[k] ? " " : "",
+                   pl->clause_titles[k]);
+            size_t shown = 0;
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(e[i].cite, pl->clauses[k]) == 0)
+                    print_entry(&e[i]), shown++;
+            /* a heading whose sub-clauses follow is accounted for by them */
+            size_t len = strlen(pl->clauses[k]);
+            bool heading = k + 1 < pl->n_clauses &&
+                           strncmp(pl->clauses[k + 1], pl->clauses[k], len) == 0 &&
+                           pl->clauses[k + 1][len] == '.';
+            if (!shown && !heading)
+                printf("  (no rule or note cites this clause)\n");
+        }
+        return;
+    }
     const char *cur = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!cur || strcmp(cur, e[i].cite) != 0) {
             cur = e[i].cite;
             printf("\n%s\n", cur);
         }
-        if (strcmp(e[i].kind, "note") == 0)
-            printf("  note       %s\n             (not checked: %s)\n", e[i].label, e[i].extra);
-        else
-            printf("  %-10s %s%s%s%s  %s\n", e[i].kind, e[i].id, e[i].extra ? " (" : "",
-                   e[i].extra ? e[i].extra : "", e[i].extra ? ")" : "", e[i].label);
+        print_entry(&e[i]);
     }
 }
 
