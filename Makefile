@@ -259,22 +259,25 @@ install-test: all
 man: $(BIN)
 	@sh tests/man.sh
 
-# ---- fuzzing: libFuzzer harnesses for parse and load (tests/fuzz/README.md) ----
+# ---- fuzzing: libFuzzer harnesses (tests/fuzz/README.md) ----
 # Not part of `test` or `check`. Needs clang with libFuzzer (Debian: apt-get install -y clang).
-# `make fuzz` builds both harnesses into $(BUILD)/fuzz and runs each for FUZZ_SECONDS.
+# `make fuzz` builds the three harnesses (parse, load, rules) into $(BUILD)/fuzz and runs
+# each for FUZZ_SECONDS, on inputs of up to FUZZ_MAX_LEN bytes (long chains fit).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 65536
 FUZZ_FLAGS   ?=
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -Iinclude -Iengine -I$(BUILD)
 FUZZ_SRC     := $(ENGINE_SRC) $(GEN_SRC) $(BUILD)/builtin_rules.c
-FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
+                -rss_limit_mb=2048 \
                 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/ $(FUZZ_FLAGS)
 
 .PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_DIR)/fuzz_parse $(FUZZ_DIR)/fuzz_load
+fuzz-build: $(FUZZ_DIR)/fuzz_parse $(FUZZ_DIR)/fuzz_load $(FUZZ_DIR)/fuzz_rules
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(BUILD)/parser.h $(BUILD)/lexer.h \
                     $(wildcard engine/*.h) include/thidua.h
@@ -284,7 +287,8 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(BUILD)/parser.h $(BUILD)/l
 # Corpora grow in $(FUZZ_DIR)/corpus_*; the seeds in tests/fuzz/ and the shipped rules and
 # examples (copied here, not committed twice) are read only.
 fuzz: fuzz-build
-	@mkdir -p $(FUZZ_DIR)/corpus_parse $(FUZZ_DIR)/corpus_load $(FUZZ_DIR)/crashes
+	@mkdir -p $(FUZZ_DIR)/corpus_parse $(FUZZ_DIR)/corpus_load $(FUZZ_DIR)/corpus_rules \
+	    $(FUZZ_DIR)/crashes
 	@rm -rf $(FUZZ_DIR)/seed_parse $(FUZZ_DIR)/seed_load
 	@mkdir -p $(FUZZ_DIR)/seed_parse $(FUZZ_DIR)/seed_load
 	cp $(RULE_FILES) $(FUZZ_DIR)/seed_parse/
@@ -293,3 +297,5 @@ fuzz: fuzz-build
 	    $(FUZZ_DIR)/corpus_parse tests/fuzz/corpus_parse $(FUZZ_DIR)/seed_parse
 	$(FUZZ_DIR)/fuzz_load $(FUZZ_RUN) -dict=tests/fuzz/yaml.dict \
 	    $(FUZZ_DIR)/corpus_load tests/fuzz/corpus_load $(FUZZ_DIR)/seed_load
+	$(FUZZ_DIR)/fuzz_rules $(FUZZ_RUN) -dict=tests/fuzz/rules.dict \
+	    $(FUZZ_DIR)/corpus_rules tests/fuzz/corpus_rules

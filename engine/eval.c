@@ -52,6 +52,8 @@ typedef struct memo {
     const td_define *def;
     const td_node *node;
     td_value v;
+    const td_cexpr *fault;  /* the operation that had no value, or NULL (see ev.fault) */
+    const char *fault_why;
     int32_t lo, hi;     /* the as-of dates for which v holds */
 } memo;
 
@@ -78,9 +80,24 @@ typedef struct ev {
     bool optimistic;            /* true (the second evaluation of a condition), else false */
     bool recording;             /* each look-up is added to res->lookups */
     td_unit_result *res;
+    /* The first operation since the rule began that could not be computed (a division by
+     * zero, an overflow): its value is absent, and the rule reports that it could not be
+     * evaluated rather than pass for want of a value. */
+    const td_cexpr *fault;
+    const char *fault_why;      /* static text: what went wrong */
 } ev;
 
 static const td_value ABSENT = {.kind = TD_V_ABSENT};
+
+/* Records that operation c has no value (the first one counts) and returns ABSENT. */
+static td_value fault(ev *e, const td_cexpr *c, const char *why)
+{
+    if (!e->fault) {
+        e->fault = c;
+        e->fault_why = why;
+    }
+    return ABSENT;
+}
 
 static void narrow(ev *e, int32_t lo, int32_t hi)
 {
@@ -310,6 +327,8 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
             if (m->def == def && m->node == rec->u.rec && m->lo <= e->as_of &&
                 e->as_of <= m->hi) {
                 narrow(e, m->lo, m->hi);
+                if (m->fault)
+                    fault(e, m->fault, m->fault_why);
                 return m->v;
             }
             if (!m->def) {
@@ -321,13 +340,24 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
     }
     frame fr = mkframe(NULL, *rec, 1);
     int32_t lo = e->lo, hi = e->hi;
+    const td_cexpr *fault0 = e->fault;
+    const char *why0 = e->fault_why;
     e->lo = DAY_MIN;
     e->hi = DAY_MAX;
+    e->fault = NULL;
     td_value v = eval(e, def->expr, &fr);
+    const td_cexpr *own = e->fault;
+    const char *own_why = e->fault_why;
+    if (fault0) {
+        e->fault = fault0;
+        e->fault_why = why0;
+    }
     if (slot && !e->oom) {
         slot->def = def;
         slot->node = rec->u.rec;
         slot->v = v;
+        slot->fault = own;
+        slot->fault_why = own_why;
         slot->lo = e->lo;
         slot->hi = e->hi;
         e->memo_used++;
@@ -421,22 +451,24 @@ static bool truthy(const td_value *v)
     return v->kind == TD_V_BOOL && v->u.b;
 }
 
-static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
+td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **why)
 {
+    *why = NULL;
     if (!usable(&a) || !usable(&b))
         return ABSENT;
     td_value v = {.node = a.node ? a.node : b.node};
-    td_op op = (td_op)c->sub;
     if ((a.kind == TD_V_DATE || a.kind == TD_V_MONTH) && b.kind == TD_V_INT) {
         v.kind = a.kind;
         /* a date or month out of any calendar (beyond year 9999) is no value */
         const int64_t limit = a.kind == TD_V_DATE ? 3000000 : 120000;
         int64_t base = a.kind == TD_V_DATE ? a.u.days : a.u.month;
-        if (b.u.i > limit || b.u.i < -limit)
+        int64_t r = 0;
+        if (b.u.i > limit || b.u.i < -limit ||
+            (r = op == TD_OP_ADD ? base + b.u.i : base - b.u.i) > limit || r < -limit) {
+            *why = a.kind == TD_V_DATE ? "the date falls outside any calendar"
+                                       : "the month falls outside any calendar";
             return ABSENT;
-        int64_t r = op == TD_OP_ADD ? base + b.u.i : base - b.u.i;
-        if (r > limit || r < -limit)
-            return ABSENT;
+        }
         if (a.kind == TD_V_DATE)
             v.u.days = (int32_t)r;
         else
@@ -447,13 +479,15 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
         return vint((int64_t)a.u.days - b.u.days, v.node);
     if (a.kind == TD_V_MONTH && b.kind == TD_V_MONTH)
         return vint((int64_t)a.u.month - b.u.month, v.node);
-    if (c->type->kind == TD_T_INT) {
+    if (kind == TD_T_INT) {
         int64_t x = a.u.i, y = b.u.i, r = 0;
         bool ovf = op == TD_OP_ADD   ? __builtin_add_overflow(x, y, &r)
                    : op == TD_OP_SUB ? __builtin_sub_overflow(x, y, &r)
                                      : __builtin_mul_overflow(x, y, &r);
-        if (ovf)
+        if (ovf) {
+            *why = "the whole number goes beyond 9223372036854775807";
             return ABSENT;
+        }
         return vint(r, v.node);
     }
     double x = num_of(&a), y = num_of(&b), r;
@@ -462,16 +496,27 @@ static td_value eval_arith(const td_cexpr *c, td_value a, td_value b)
     case TD_OP_SUB: r = x - y; break;
     case TD_OP_MUL: r = x * y; break;
     default:
-        if (y == 0)
+        if (y == 0) {
+            *why = "division by zero";
             return ABSENT;
+        }
         r = x / y;
         break;
     }
-    if (!isfinite(r))
-        return ABSENT; /* beyond what a number can hold */
+    if (!isfinite(r)) {
+        *why = "the number goes beyond what a number can hold";
+        return ABSENT;
+    }
     v.kind = TD_V_NUM;
     v.u.num = r;
     return v;
+}
+
+static td_value eval_arith(ev *e, const td_cexpr *c, td_value a, td_value b)
+{
+    const char *why;
+    td_value v = td_arith(c->sub, c->type->kind, a, b, &why);
+    return why ? fault(e, c, why) : v;
 }
 
 /* count, sum/min/max, all/any/none and each: the forms that walk a list with a frame per
@@ -531,7 +576,7 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
         if (c->type->kind == TD_T_INT && all_int)
             return vint(isum, l.node);
         if (!isfinite(sum))
-            return ABSENT;
+            return fault(e, c, "the sum goes beyond what a number can hold");
         td_value v = {.kind = TD_V_NUM, .node = l.node};
         v.u.num = sum;
         return v;
@@ -794,7 +839,9 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     }
     case TD_C_NEG: {
         td_value a = eval(e, c->a, f);
-        if (a.kind == TD_V_INT && a.u.i != INT64_MIN)
+        if (a.kind == TD_V_INT && a.u.i == INT64_MIN)
+            return fault(e, c, "the whole number goes beyond 9223372036854775807");
+        if (a.kind == TD_V_INT)
             a.u.i = -a.u.i;
         else if (a.kind == TD_V_NUM)
             a.u.num = -a.u.num;
@@ -858,7 +905,10 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vbool(found != c->negate, a.node);
     }
-    case TD_C_ARITH: return eval_arith(c, eval(e, c->a, f), eval(e, c->b, f));
+    case TD_C_ARITH: {
+        td_value a = eval(e, c->a, f);
+        return eval_arith(e, c, a, eval(e, c->b, f));
+    }
     case TD_C_LIST: {
         lbuild b = {0};
         for (uint32_t i = 0; i < c->nargs; i++)
@@ -1278,6 +1328,53 @@ static td_severity due_severity(unitctx *u, const td_cexpr *due, td_severity sev
     return sev;
 }
 
+/* When an operation of the rule had no value (ev.fault), reports that the rule could not
+ * be evaluated on this entity, once, as an error of the unit: never a silent pass. */
+static bool report_fault(unitctx *u, const td_criterion *c, const frame *f)
+{
+    const td_cexpr *k = u->e.fault;
+    if (!k)
+        return false;
+    u->e.fault = NULL;
+    const td_source *src = k->span.src < u->e.p->n_sources ? u->e.p->sources[k->span.src] : NULL;
+    char text[64];
+    size_t n = 0;
+    uint32_t line = 0, col = 0;
+    if (src && k->span.off <= src->len && k->span.len <= src->len - k->span.off) {
+        td_source_linecol(src, k->span.off, &line, &col);
+        /* the operation as written, on one line, cut at a character boundary */
+        const char *t = src->text + k->span.off;
+        for (size_t i = 0; i < k->span.len && n < sizeof text - 4; i++) {
+            unsigned char ch = (unsigned char)t[i];
+            bool space = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+            if (space && (n == 0 || text[n - 1] == ' '))
+                continue;
+            text[n++] = space ? ' ' : (char)ch;
+        }
+        if (n < k->span.len) {
+            while (n && ((unsigned char)text[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n && (unsigned char)text[n - 1] >= 0xC0)
+                n--;
+            memcpy(text + n, "...", 3);
+            n += 3;
+        }
+    }
+    text[n] = '\0';
+    const char *msg = td_arena_printf(u->e.a, "this rule could not be evaluated: %s in `%s` "
+                                      "(%s:%u:%u)", u->e.fault_why, text,
+                                      src ? src->name : "?", line, col);
+    if (!msg) {
+        u->e.oom = true;
+        return true;
+    }
+    add_finding(u, TD_SEV_ERROR, c->id, c->cite, c->label, f->it.node, f->it.node, msg,
+                "the rule says nothing about this unit until it can be computed: write the "
+                "rule so that it cannot divide by zero or overflow, e.g. `if x == 0 then ... "
+                "else y / x`");
+    return true;
+}
+
 static void run_criterion(unitctx *u, const frame *f0, const void *argp)
 {
     const crit_arg *arg = argp;
@@ -1295,9 +1392,10 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
         }
         f.let_exprs = v->lets;
     }
+    u->e.fault = NULL;
     if (v->where) {
         td_value w = eval(&u->e, v->where, &f);
-        if (!truthy(&w))
+        if (report_fault(u, arg->c, &f) || !truthy(&w))
             return;
     }
     /* found() of another unit's entity is false while recording: a condition that fails
@@ -1322,8 +1420,12 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
             r = r2;
         }
     }
+    if (u->e.fault)
+        deferred = false; /* its fault is reported whatever other units hold */
     if (!deferred)
         drop_lookups(res, l0);
+    if (report_fault(u, arg->c, &f))
+        return;
     if (r.kind != TD_V_BOOL || r.u.b)
         return; /* met, or not applicable (a value it needs is absent) */
     td_severity sev = due_severity(u, v->due, arg->c->severity, &f);

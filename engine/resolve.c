@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ast.h"
+#include "eval.h"
+#include "keywords.h"
 #include "label.h"
 
 #define MAX_IMPORT_DEPTH 32
@@ -365,6 +367,73 @@ static bool push_decl(rs *r, td_decl *dcl, const td_source *src)
     return true;
 }
 
+/* Why the bytes of a file cannot be a rule file, or NULL: a rule file is UTF-8 text. Never
+ * quotes the content (a binary or a system file named by mistake is not echoed). */
+static const char *not_text(const td_source *src, char *buf, size_t size)
+{
+    const char *t = src->text;
+    size_t n = src->len, line = 1, col = 1;
+    for (size_t i = n >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; i < n;) {
+        unsigned char c = (unsigned char)t[i];
+        uint32_t cp;
+        size_t k = c < 0x80 ? 1 : td_utf8_seq(t + i, n - i, &cp);
+        if (c == 0 || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')) {
+            snprintf(buf, size, "it holds binary data (a control byte at line %zu, column %zu)",
+                     line, col);
+            return buf;
+        }
+        if (!k) {
+            snprintf(buf, size, "it is not UTF-8 text (at line %zu, column %zu)", line, col);
+            return buf;
+        }
+        if (c == '\n')
+            line++, col = 1;
+        else
+            col++;
+        i += k;
+    }
+    return NULL;
+}
+
+/* True when the text, past comments and blank space, begins with a declaration keyword or
+ * a word close to one: a rule file, perhaps with mistakes to report. */
+static bool starts_like_rules(const td_source *src)
+{
+    const char *t = src->text, *end = t + src->len;
+    if (src->len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0)
+        t += 3;
+    for (;;) {
+        while (t < end && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f'))
+            t++;
+        if (t < end && *t == '#') {
+            while (t < end && *t != '\n')
+                t++;
+            continue;
+        }
+        break;
+    }
+    if (t == end)
+        return true; /* an empty file: said elsewhere */
+    char word[16];
+    size_t n = 0;
+    while (t + n < end && n < sizeof word - 1 &&
+           ((t[n] >= 'a' && t[n] <= 'z') || (t[n] >= 'A' && t[n] <= 'Z') || t[n] == '_'))
+        n++;
+    if (n == 0 || (t + n < end && ((t[n] >= 'a' && t[n] <= 'z') || t[n] == '_')))
+        return false;
+    memcpy(word, t, n);
+    word[n] = '\0';
+    const char *decls[32];
+    size_t k = 0;
+    for (size_t i = 0; i < td_n_keywords && k < 32; i++)
+        if (td_keywords[i].flags & TD_KW_DECL)
+            decls[k++] = td_keywords[i].spelling;
+    for (size_t i = 0; i < k; i++)
+        if (strcmp(decls[i], word) == 0)
+            return true;
+    return td_suggest(word, decls, k) != NULL;
+}
+
 /* Reads `path` and, first, every file it imports; appends their declarations in order.
  * `from`/`at` locate the import for errors (from NULL for a command-line file). */
 static void load_file(rs *r, const char *path_in, const td_source *from, td_span at)
@@ -459,8 +528,36 @@ static void load_file(rs *r, const char *path_in, const td_source *from, td_span
     r->loaded = grown;
     r->loaded[r->n_loaded++] = path;
     uint32_t src_index = r->p->n_sources - 1;
+    char why[96];
+    if (not_text(src, why, sizeof why)) {
+        /* one message, at the import (or naming the file): its bytes are not shown */
+        td_diagnostic *e =
+            from ? td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
+                              "cannot import '%s': it is not a rule file: %s", path, why)
+                 : td_diag_at(r->d, TD_SEV_ERROR, "not-rules", NULL, 0, 0,
+                              "'%s' is not a rule file: %s", path, why);
+        hint(r, e, "%s", "a rule file is UTF-8 text: check the path; if it is a rule file, "
+                         "save it as UTF-8");
+        return;
+    }
+    td_diag scratch;
+    td_diag_init(&scratch);
     td_ast *ast = NULL;
-    if (td_parse_source(&r->parse, src, src_index, r->d, &ast) != TD_OK || !ast) {
+    td_status pst = td_parse_source(&r->parse, src, src_index, &scratch, &ast);
+    if (pst == TD_OK && ast && from && ast->n_decls == 0 && scratch.errors > 0 &&
+        !starts_like_rules(src)) {
+        /* a text file that is no rule file (named by mistake): one message, no line of it */
+        td_diag_free(&scratch);
+        td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
+                                      "cannot import '%s': it is not a rule file (no "
+                                      "declaration could be read from it)", path);
+        hint(r, e, "%s", "a rule file declares `plan`, `param`, `record`, `criterion`...: "
+                         "check the path");
+        return;
+    }
+    td_diag_move(r->d, &scratch);
+    td_diag_free(&scratch);
+    if (pst != TD_OK || !ast) {
         r->fatal = TD_ENOMEM;
         return;
     }
@@ -1099,6 +1196,23 @@ static const td_cexpr *cx_binary(cctx *c, const td_expr *e, const scope *s)
             hint(r, x, "%s", "arithmetic works on numbers; a date or month plus or minus a whole "
                              "number of days or months; and a date minus a date");
             return NULL;
+        }
+        if (a->op == TD_C_CONST && b->op == TD_C_CONST) {
+            /* constants fold, and one that cannot be computed is an error here, not a rule
+             * that would never say anything */
+            const char *why;
+            td_value v = td_arith((int)e->op, t->kind, a->value, b->value, &why);
+            if (why) {
+                td_diagnostic *x = ERR(r, e->span, "arith", "this cannot be computed: %s", why);
+                hint(r, x, "%s", "check the numbers and the params it uses");
+                return NULL;
+            }
+            if (v.kind != TD_V_ABSENT) {
+                td_cexpr *k = node(r, TD_C_CONST, t, e->span);
+                if (k)
+                    k->value = v;
+                return k;
+            }
         }
         td_cexpr *k = node(r, TD_C_ARITH, t, e->span);
         if (k) {
