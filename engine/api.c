@@ -107,6 +107,26 @@ const char *td_program_file(const td_program *p, size_t i)
     return i < td_program_files(p) ? p->sources[i]->name : NULL;
 }
 
+size_t td_program_waivers(const td_program *p)
+{
+    return p->n_waivers;
+}
+
+bool td_program_waiver(const td_program *p, size_t i, td_waiver_info *out)
+{
+    if (i >= p->n_waivers)
+        return false;
+    const td_waiver *w = &p->waivers[i];
+    const td_source *s = w->span.src < p->n_sources ? p->sources[w->span.src] : NULL;
+    uint32_t line = 0, col = 0;
+    if (s)
+        td_source_linecol(s, w->span.off, &line, &col);
+    *out = (td_waiver_info){w->rule,      w->unit,     w->exemplar, w->reason,
+                            w->approved_by, w->document, w->dated, w->until,
+                            s ? s->name : NULL, line};
+    return true;
+}
+
 bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *out)
 {
     if (i >= p->n_disabled || !p->disabled)

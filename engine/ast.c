@@ -665,6 +665,14 @@ td_decl *ast_decl_note(td_parse *p, td_str cite, td_str label, td_str because, t
     return d;
 }
 
+td_decl *ast_decl_waive(td_parse *p, td_dotted *rule, td_str unit, td_span sp)
+{
+    td_decl *d = ast_decl_rule(p, TD_D_WAIVE, rule, ast_str_none(), sp);
+    if (d)
+        d->unit = unit;
+    return d;
+}
+
 static const char *severity_word(td_severity s)
 {
     return s == TD_SEV_ERROR ? "error" : s == TD_SEV_WARNING ? "warning" : "info";
@@ -828,6 +836,21 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
         dup = d->because.text != NULL;
         name = "because";
         d->because = c->str;
+        break;
+    case TD_C_EXEMPLAR:
+        dup = d->exemplar.text != NULL;
+        name = "exemplar";
+        d->exemplar = c->str;
+        break;
+    case TD_C_DOC:
+        dup = d->document.text != NULL;
+        name = "in";
+        d->document = c->str;
+        break;
+    case TD_C_UNTIL:
+        dup = d->until != NULL;
+        name = "until";
+        d->until = c->a;
         break;
     case TD_C_KEY:
         dup = d->key != NULL;

@@ -92,7 +92,7 @@ typedef struct td_str {
 typedef enum td_decl_kind {
     TD_D_PLAN, TD_D_IMPORT, TD_D_PARAM, TD_D_SET, TD_D_ENUM, TD_D_RECORD, TD_D_EXTEND,
     TD_D_DOCUMENT, TD_D_DEFINE, TD_D_CRITERION, TD_D_TARGET, TD_D_WORKFLOW, TD_D_DISABLE,
-    TD_D_NOTE, TD_D_INDEX
+    TD_D_NOTE, TD_D_INDEX, TD_D_WAIVE
 } td_decl_kind;
 
 /* A field of a record or extend declaration: [required|optional] name: type ["label"]. */
@@ -225,6 +225,10 @@ typedef struct td_decl {
     td_expr *key;           /* INDEX: the entity's id in the batch */
     td_expr **similar;      /* INDEX: values that, equal in two units, suggest a copy */
     uint32_t n_similar;
+    /* WAIVE: waive id "UNIT" [exemplar "ID"] because "reason" by "authority" (issuer)
+     *        in "document" dated DATE (issued) [until DATE] */
+    td_str unit, exemplar, document;
+    td_expr *until;         /* DATE literal, or NULL */
     td_span dup_clause;     /* len > 0: a clause was written twice here */
     const char *dup_clause_name;
 } td_decl;

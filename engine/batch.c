@@ -2,6 +2,7 @@
  * the results in input order into targets, stage counts and a summary.
  * Pipeline: files -> load -> eval (per worker) -> merge (in order) -> report. */
 #include "batch.h"
+#include "waiver.h"
 #include "xref.h"
 
 #include <errno.h>
@@ -682,6 +683,8 @@ static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_resul
             !td_diag_set(&r->findings, &r->findings.items[i].cite, "%s", doc_cite))
             return TD_ENOMEM;
     b->n_finished++;
+    /* in input order on one thread: what a waiver matched is the same for any -j */
+    td_waivers_apply(b->p, b->as_of, r, b->waiver_use);
     if (r->findings.errors)
         b->sum.failed++;
     else
@@ -689,6 +692,7 @@ static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_resul
     b->sum.errors += r->findings.errors;
     b->sum.warnings += r->findings.warnings;
     b->sum.infos += r->findings.infos;
+    b->sum.waived += r->findings.waived;
     if (o->on_unit && (st = o->on_unit(o->arg, r)) != TD_OK)
         return st;
     if (o->keep_units) {
@@ -1081,6 +1085,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         return st;
     if (!(b->file_first = calloc(b->n_files + 1, sizeof *b->file_first)))
         return TD_ENOMEM;
+    if (!(b->waiver_use = calloc(p->n_waivers + 1, sizeof *b->waiver_use)))
+        return TD_ENOMEM;
     s.p = p;
     s.o = opts;
     s.b = b;
@@ -1150,6 +1156,7 @@ void td_batch_free(td_batch *b)
     free(b->files);
     free(b->inputs);
     free(b->file_first);
+    free(b->waiver_use);
     for (size_t i = 0; i < b->n_units; i++)
         td_unit_result_free(&b->units[i]);
     free(b->units);
@@ -1188,6 +1195,18 @@ size_t td_batch_units(const td_batch *b)
 const td_unit_result *td_batch_unit(const td_batch *b, size_t i)
 {
     return b && i < b->n_units ? &b->units[i] : NULL;
+}
+
+bool td_batch_waiver(const td_batch *b, size_t i, td_waiver_use_info *out)
+{
+    if (!b || i >= b->p->n_waivers || !b->waiver_use)
+        return false;
+    const td_waiver *w = &b->p->waivers[i];
+    const td_waiver_use *u = &b->waiver_use[i];
+    *out = (td_waiver_use_info){u->units, u->covered, u->expired,
+                                w->dated_days <= b->as_of &&
+                                    (!w->until || b->as_of <= w->until_days)};
+    return true;
 }
 
 bool td_batch_failed(const td_batch *b, bool targets)

@@ -42,6 +42,7 @@ typedef struct td_batch_summary {
     size_t units;           /* unit documents, and files that yielded none (unreadable...) */
     size_t passed, failed;  /* units without / with an error finding */
     size_t errors, warnings, infos; /* findings of the units */
+    size_t waived;          /* findings a waiver covers (counted in none of the above) */
     size_t targets;         /* rows with a requirement */
     size_t targets_met;
     size_t target_errors;   /* unmet rows due at the as-of date */
@@ -93,6 +94,7 @@ struct td_batch {
     struct td_xref *xref;   /* owned while running: units held for the references across
                              * units (engine/xref.h), or NULL when the rules have no index */
     size_t n_finished;      /* units whose merge is finished (handed to on_unit) */
+    td_waiver_use *waiver_use; /* owned: per waiver of the program, what it matched */
 };
 
 /* The value of a constant compiled expression (a number, or the negation of one).

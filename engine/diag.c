@@ -1,6 +1,7 @@
 /* Diagnostics: source texts, located messages (rule errors and data findings) and their
  * rendering as FILE:LINE:COL with the source line and a caret. Used by every stage. */
 #include "diag.h"
+#include "waiver.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -227,7 +228,7 @@ void td_diag_clear(td_diag *d)
     for (size_t i = 0; i < d->n; i++)
         entry_free(&d->items[i]);
     d->n = 0;
-    d->errors = d->warnings = d->infos = 0;
+    d->errors = d->warnings = d->infos = d->waived = 0;
     d->oom = false;
 }
 
@@ -242,6 +243,25 @@ static void count(td_diag *d, td_severity sev, int delta)
 {
     size_t *c = sev == TD_SEV_ERROR ? &d->errors : sev == TD_SEV_WARNING ? &d->warnings : &d->infos;
     *c = (size_t)((long)*c + delta);
+}
+
+static void count_entry(td_diag *d, const td_diagnostic *e, int delta)
+{
+    if (e->waived == TD_WAIVER_COVERS)
+        d->waived = (size_t)((long)d->waived + delta);
+    else
+        count(d, e->sev, delta);
+}
+
+void td_diag_waive(td_diag *d, size_t i, const struct td_waiver *w, td_waiver_state state)
+{
+    if (i >= d->n)
+        return;
+    td_diagnostic *e = &d->items[i];
+    count_entry(d, e, -1);
+    e->waiver = w;
+    e->waived = w ? state : TD_WAIVER_NONE;
+    count_entry(d, e, 1);
 }
 
 static td_diagnostic *push(td_diag *d, td_severity sev, const char *code, const char *fmt,
@@ -361,11 +381,11 @@ void td_diag_move(td_diag *dst, td_diag *src)
         td_diagnostic *e = &dst->items[dst->n++];
         *e = src->items[i];
         e->seq = dst->next_seq++;
-        count(dst, e->sev, 1);
+        count_entry(dst, e, 1);
     }
     dst->oom |= src->oom;
     src->n = 0;
-    src->errors = src->warnings = src->infos = 0;
+    src->errors = src->warnings = src->infos = src->waived = 0;
     src->oom = false;
 }
 
@@ -460,10 +480,44 @@ static size_t put_chars(FILE *out, const char *text, size_t first, size_t last)
     return cols;
 }
 
+/* The line under a finding that a waiver names (Decision 11): who waived it and why, or
+ * why the waiver does not cover it at this date. */
+static void render_waiver(const td_diagnostic *e, FILE *out)
+{
+    const td_waiver *w = e->waiver;
+    if (!w)
+        return;
+    switch (e->waived) {
+    case TD_WAIVER_COVERS:
+        fprintf(out, " %*s = waived: ", 4, "");
+        td_put_text(out, w->reason, false);
+        fputs(" (approved by ", out);
+        break;
+    case TD_WAIVER_EXPIRED:
+        fprintf(out, " %*s = note: the waiver of this finding ended on %s; it no longer covers "
+                "it (approved by ", 4, "", w->until);
+        break;
+    case TD_WAIVER_NOT_YET:
+        fprintf(out, " %*s = note: the waiver of this finding is dated %s, after the as-of "
+                "date; it does not cover it yet (approved by ", 4, "", w->dated);
+        break;
+    case TD_WAIVER_NONE: return;
+    }
+    td_put_text(out, w->approved_by, false);
+    fputs(", ", out);
+    td_put_text(out, w->document, false);
+    fprintf(out, " dated %s", w->dated);
+    if (w->until)
+        fprintf(out, ", until %s", w->until);
+    fputs(")\n", out);
+}
+
 void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-    const char *sevc = !color ? ""
+    bool waived = e->waived == TD_WAIVER_COVERS;
+    const char *sevc = !color  ? ""
+                       : waived ? "\033[1;32m"
                        : e->sev == TD_SEV_ERROR   ? "\033[1;31m"
                        : e->sev == TD_SEV_WARNING ? "\033[1;35m"
                                                   : "\033[1;36m";
@@ -474,7 +528,8 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
             fprintf(out, ":%u:%u", e->line, e->col);
         fputs(": ", out);
     }
-    fprintf(out, "%s%s%s:%s%s ", reset, sevc, td_severity_name(e->sev), reset, bold);
+    fprintf(out, "%s%s%s:%s%s ", reset, sevc, waived ? "waived" : td_severity_name(e->sev),
+            reset, bold);
     td_put_text(out, e->message, false);
     if (e->rule) {
         fputs(" [", out);
@@ -529,6 +584,7 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
         td_put_text(out, e->hint, false);
         fputc('\n', out);
     }
+    render_waiver(e, out);
 }
 
 /* Optimal string alignment distance: insertions, deletions, substitutions and swaps of
@@ -558,7 +614,8 @@ void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
         }
         if (skip && skip(arg, e))
             continue;
-        if (e->sev == TD_SEV_ERROR && max_errors && ++errors > max_errors) {
+        if (e->sev == TD_SEV_ERROR && e->waived != TD_WAIVER_COVERS && max_errors &&
+            ++errors > max_errors) {
             hidden++;
             continue;
         }

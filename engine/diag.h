@@ -49,6 +49,10 @@ typedef struct td_diagnostic {
     char *path;             /* data path of a finding such as "exemplars[1].steps[0]", or NULL */
     uint32_t doc;           /* 0-based document index in its file (findings) */
     uint64_t seq;           /* insertion order, to keep sorting stable */
+    /* Decision 11: the waiver that covers this finding, or that would have covered it but is
+     * not in force at the as-of date; borrowed from the program, NULL when none */
+    const struct td_waiver *waiver;
+    td_waiver_state waived; /* COVERS: counted apart, not as an error, warning or info */
 } td_diagnostic;
 
 /* A growable list of diagnostics, owned by one worker at a time. */
@@ -56,6 +60,7 @@ typedef struct td_diag {
     td_diagnostic *items;   /* owned */
     size_t n, cap;
     size_t errors, warnings, infos;
+    size_t waived;          /* entries a waiver covers (not counted by severity) */
     bool oom;               /* an allocation failed while recording: report TD_ENOMEM */
     uint64_t next_seq;
 } td_diag;
@@ -78,6 +83,11 @@ td_diagnostic *td_diag_at_lc(td_diag *d, td_severity sev, const char *code,
 /* Sets an owned string field of an entry (hint, rule, cite, label, path); false when out of memory. */
 bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Records waiver `w` (borrowed; it must outlive the list) on entry i. With TD_WAIVER_COVERS
+ * the entry is counted as waived instead of by its severity; otherwise it keeps its
+ * severity and says which waiver does not cover it. */
+void td_diag_waive(td_diag *d, size_t i, const struct td_waiver *w, td_waiver_state state);
 
 /* Moves every entry of src to the end of dst; src is left empty. */
 void td_diag_move(td_diag *dst, td_diag *src);

@@ -1150,6 +1150,37 @@ static void lay_note(fmt *f, const td_decl *d)
     close_group(f);
 }
 
+/* waive RULE "UNIT" on the first line, then each clause on its own line. */
+static void lay_waive(fmt *f, const td_decl *d)
+{
+    open_group(f, 0, 0);
+    begin(f);
+    sb_puts(&f->cur, "waive ");
+    put_dotted(f, &f->cur, &d->id);
+    sb_putc(&f->cur, ' ');
+    put_str(f, &f->cur, d->unit);
+    end_unit(f, d->span.off, span_end(d->unit.span), 0);
+    close_group(f);
+    open_group(f, IND, IND);
+    str_unit(f, "exemplar", d->exemplar);
+    close_group(f);
+    open_group(f, IND, IND);
+    str_unit(f, "because", d->because);
+    close_group(f);
+    open_group(f, IND, IND);
+    str_unit(f, "by", d->issuer);
+    close_group(f);
+    open_group(f, IND, IND);
+    str_unit(f, "in", d->document);
+    close_group(f);
+    open_group(f, IND, IND);
+    expr_unit(f, "dated", d->issued, 1, IND);
+    close_group(f);
+    open_group(f, IND, IND);
+    expr_unit(f, "until", d->until, 1, IND);
+    close_group(f);
+}
+
 static void lay_decl(fmt *f, const td_decl *d)
 {
     switch (d->kind) {
@@ -1168,6 +1199,7 @@ static void lay_decl(fmt *f, const td_decl *d)
     case TD_D_WORKFLOW: lay_workflow(f, d); break;
     case TD_D_NOTE: lay_note(f, d); break;
     case TD_D_INDEX: lay_index(f, d); break;
+    case TD_D_WAIVE: lay_waive(f, d); break;
     }
 }
 
@@ -1756,7 +1788,9 @@ static bool decl_eq(const td_decl *a, const td_decl *b)
         !tstr_eq(a->message, b->message) || !tstr_eq(a->hint, b->hint) ||
         !tstr_eq(a->because, b->because) || a->is_sum != b->is_sum ||
         !expr_eq(a->sum_of, b->sum_of) || !expr_eq(a->by, b->by) ||
-        !expr_eq(a->at_least, b->at_least))
+        !expr_eq(a->at_least, b->at_least) || !tstr_eq(a->unit, b->unit) ||
+        !tstr_eq(a->exemplar, b->exemplar) || !tstr_eq(a->document, b->document) ||
+        !expr_eq(a->until, b->until))
         return false;
     for (uint32_t i = 0; i < a->n_on; i++)
         if (!dotted_eq(&a->on[i], &b->on[i]))

@@ -442,6 +442,7 @@ static const char *wanted_after(int t)
     case T_SET:
     case T_DEFINE:
     case T_DISABLE:
+    case T_WAIVE:
     case T_CRITERION:
     case T_TARGET:
     case T_WORKFLOW:

@@ -6,6 +6,7 @@
 
 #include "schema.h"
 #include "thidua.h"
+#include "waiver.h"
 
 /* ---- runtime values ---- */
 
@@ -262,6 +263,8 @@ struct td_program {
     uint32_t n_labels;
     uint32_t n_disabled;        /* rules switched off by overlays */
     struct td_disabled *disabled; /* each `disable`, in the order of the rules */
+    td_waiver *waivers;         /* each `waive`, in the order of the rules (Decision 11) */
+    uint32_t n_waivers;
     const td_define *unit_id, *unit_name, *unit_level, *unit_group; /* report fields, or NULL */
     const td_define **report_values; /* the document's other defines, shown per unit */
     uint32_t n_report_values;

@@ -125,6 +125,16 @@ static td_status json_begin(td_report *r, void *state)
     return TD_OK;
 }
 
+/* The waiver a finding names (Decision 11), as an object. */
+static void jwaiver(FILE *out, const td_waiver *w)
+{
+    jkv(out, "{\"reason\": ", w->reason);
+    jkv(out, ", \"approved_by\": ", w->approved_by);
+    jkv(out, ", \"document\": ", w->document);
+    jkv(out, ", \"dated\": ", w->dated);
+    jkv(out, ", \"until\": ", w->until);
+}
+
 static void jfinding(FILE *out, const td_diagnostic *e)
 {
     jkv(out, "        {\"rule\": ", e->rule ? e->rule : e->code);
@@ -136,9 +146,20 @@ static void jfinding(FILE *out, const td_diagnostic *e)
     jkv(out, ", \"path\": ", e->path && *e->path ? e->path : NULL);
     jkv(out, ", \"file\": ", e->file);
     if (e->line)
-        fprintf(out, ", \"line\": %u, \"column\": %u}", e->line, e->col);
+        fprintf(out, ", \"line\": %u, \"column\": %u", e->line, e->col);
     else
-        fputs(", \"line\": null, \"column\": null}", out);
+        fputs(", \"line\": null, \"column\": null", out);
+    if (e->waiver && e->waived == TD_WAIVER_COVERS) {
+        fputs(",\n         \"status\": \"waived\", \"waiver\": ", out);
+        jwaiver(out, e->waiver);
+        fputs("}", out);
+    } else if (e->waiver) {
+        fputs(",\n         \"lapsed_waiver\": ", out);
+        jwaiver(out, e->waiver);
+        jkv(out, ", \"why\": ", e->waived == TD_WAIVER_EXPIRED ? "ended" : "not_yet");
+        fputs("}", out);
+    }
+    fputs("}", out);
 }
 
 static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
@@ -173,8 +194,9 @@ static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
         }
         fputs("}", out);
     }
-    fprintf(out, ",\n     \"status\": \"%s\", \"errors\": %zu, \"warnings\": %zu, \"infos\": %zu,",
-            td_unit_status(u), u->findings.errors, u->findings.warnings, u->findings.infos);
+    fprintf(out, ",\n     \"status\": \"%s\", \"errors\": %zu, \"warnings\": %zu, \"infos\": %zu, "
+            "\"waived\": %zu,", td_unit_status(u), u->findings.errors, u->findings.warnings,
+            u->findings.infos, u->findings.waived);
     if (!u->findings.n) {
         fputs(" \"findings\": []}", out);
         return TD_OK;
@@ -338,6 +360,31 @@ static void jworkflows(td_report *r, const td_batch *b)
     fputs(r->p->n_workflows ? "\n  ],\n" : "],\n", out);
 }
 
+/* Every waiver of the rules with what this batch saw of it. */
+static void jwaivers(td_report *r, const td_batch *b)
+{
+    FILE *out = r->out;
+    fputs("  \"waivers\": [", out);
+    for (uint32_t i = 0; i < r->p->n_waivers; i++) {
+        const td_waiver *w = &r->p->waivers[i];
+        td_waiver_info wi;
+        td_waiver_use_info use = {0, 0, 0, false};
+        td_program_waiver(r->p, i, &wi);
+        td_batch_waiver(b, i, &use);
+        jkv(out, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ", w->rule);
+        jkv(out, ", \"unit\": ", w->unit);
+        jkv(out, ", \"exemplar\": ", w->exemplar);
+        fputs(",\n     \"waiver\": ", out);
+        jwaiver(out, w);
+        fputs("},\n     ", out);
+        jkv(out, "\"file\": ", wi.file);
+        fprintf(out, ", \"line\": %u, \"in_force\": %s, \"units\": %zu, \"covered\": %zu, "
+                "\"not_in_force\": %zu}", wi.line, use.in_force ? "true" : "false", use.units,
+                use.covered, use.not_in_force);
+    }
+    fputs(r->p->n_waivers ? "\n  ],\n" : "],\n", out);
+}
+
 static td_status json_finish(td_report *r, void *state, const td_batch *b)
 {
     (void)state;
@@ -346,14 +393,16 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
     jtargets(r, b);
     jhistory(r, b);
     jworkflows(r, b);
+    jwaivers(r, b);
     const td_batch_summary *s = &b->sum;
     bool t = !r->o.validate;
     fprintf(out,
             "  \"summary\": {\"units\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
-            "\"warnings\": %zu, \"infos\": %zu,\n"
+            "\"warnings\": %zu, \"infos\": %zu, \"waived\": %zu,\n"
             "              \"targets\": %zu, \"targets_met\": %zu, \"targets_not_met\": %zu, "
             "\"targets_in_progress\": %zu}\n}\n",
-            s->units, s->passed, s->failed, s->errors, s->warnings, s->infos, t ? s->targets : 0,
+            s->units, s->passed, s->failed, s->errors, s->warnings, s->infos, s->waived,
+            t ? s->targets : 0,
             t ? s->targets_met : 0, t ? s->target_errors : 0, t ? s->target_infos : 0);
     return TD_OK;
 }

@@ -16,8 +16,9 @@ typedef struct file_cap {
 typedef struct text_state {
     FILE *failing;          /* owned spool (eval): the failing units and their findings */
     FILE *warned;           /* owned spool (eval): units that pass but have warnings */
+    FILE *waived;           /* owned spool (eval): units that pass with only waived findings */
     FILE *figures;          /* owned spool (eval): one line per unit with its figures */
-    size_t n_failing, n_warned;
+    size_t n_failing, n_warned, n_waived;
     file_cap cap, cap_warn;      /* the errors-per-file cap, for each of the two lists */
 } text_state;
 
@@ -47,13 +48,18 @@ static void plural(FILE *out, size_t n, const char *word, bool *first)
     *first = false;
 }
 
-/* "3 errors, 1 warning" (nothing when there is no finding); true when something was written. */
-static bool counts(FILE *out, size_t errors, size_t warnings, size_t infos)
+/* "3 errors, 1 warning, 1 waived" (nothing when there is no finding); true when something
+ * was written. */
+static bool counts(FILE *out, size_t errors, size_t warnings, size_t infos, size_t waived)
 {
     bool first = true;
     plural(out, errors, "error", &first);
     plural(out, warnings, "warning", &first);
     plural(out, infos, "info", &first);
+    if (waived) {
+        fprintf(out, "%s%zu waived", first ? "" : ", ", waived);
+        first = false;
+    }
     return !first;
 }
 
@@ -87,16 +93,18 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
     }
     for (size_t i = 0; i < u->findings.n; i++) {
         const td_diagnostic *e = &u->findings.items[i];
-        if (e->sev < min)
+        bool waived = e->waived == TD_WAIVER_COVERS;
+        if (e->sev < min && !waived)
             continue;
+        bool error = e->sev == TD_SEV_ERROR && !waived;
         if (c->shown >= r->o.max_errors) {
-            if (e->sev == TD_SEV_ERROR)
+            if (error)
                 c->hidden_errors++;
             else
                 c->hidden_other++;
             continue;
         }
-        if (e->sev == TD_SEV_ERROR)
+        if (error)
             c->shown++;
         td_diag_render(e, out, r->o.color);
     }
@@ -110,9 +118,12 @@ static td_status text_begin(td_report *r, void *state)
         return TD_OK;
     t->failing = td_report_spool();
     t->warned = td_report_spool();
+    t->waived = td_report_spool();
     if (r->p->n_report_values)
         t->figures = td_report_spool();
-    return t->failing && t->warned && (!r->p->n_report_values || t->figures) ? TD_OK : TD_EIO;
+    return t->failing && t->warned && t->waived && (!r->p->n_report_values || t->figures)
+               ? TD_OK
+               : TD_EIO;
 }
 
 /* "FILE[:LINE]: ID (NAME): " in bold: where a unit is and which it is. */
@@ -133,7 +144,8 @@ static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
 static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
 {
     unit_lead(r, u, out);
-    counts(out, u->findings.errors, u->findings.warnings, warnings_only ? 0 : u->findings.infos);
+    counts(out, u->findings.errors, u->findings.warnings, warnings_only ? 0 : u->findings.infos,
+           u->findings.waived);
     fputc('\n', out);
 }
 
@@ -146,7 +158,8 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
         if (st != TD_OK || r->o.quiet)
             return st;
         unit_lead(r, u, r->out);
-        if (counts(r->out, u->findings.errors, u->findings.warnings, u->findings.infos))
+        if (counts(r->out, u->findings.errors, u->findings.warnings, u->findings.infos,
+                   u->findings.waived))
             fputs(": ", r->out);
         if (u->findings.errors)
             fprintf(r->out, "%snot ready%s\n", s.red, s.reset);
@@ -182,6 +195,14 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
         unit_header(r, u, t->warned, true);
         return render_findings(r, &t->cap_warn, u, t->warned, TD_SEV_WARNING);
     }
+    if (u->findings.waived) {
+        if (t->n_waived)
+            fputc('\n', t->waived);
+        t->n_waived++;
+        unit_header(r, u, t->waived, true);
+        /* the waived findings only: the unit's infos are not the point here */
+        return render_findings(r, &t->cap_warn, u, t->waived, TD_SEV_ERROR + 1);
+    }
     return TD_OK;
 }
 
@@ -190,7 +211,7 @@ static td_status text_unit(td_report *r, void *state, const td_unit_result *u)
     text_state *t = state;
     td_status st = text_unit_lists(r, t, u);
     if (st == TD_OK && !(td_report_spool_ok(t->failing) && td_report_spool_ok(t->warned) &&
-                         td_report_spool_ok(t->figures)))
+                         td_report_spool_ok(t->waived) && td_report_spool_ok(t->figures)))
         st = TD_EIO;
     return st;
 }
@@ -260,6 +281,46 @@ static void text_stages(td_report *r, const td_batch *b)
     }
 }
 
+/* Each waiver of the rules, what it covered in this batch, and why it covered nothing. */
+static void text_waivers(td_report *r, const td_batch *b)
+{
+    style s = style_of(r);
+    FILE *out = r->out;
+    fprintf(out, "\n%sWaivers (%u)%s\n", s.bold, r->p->n_waivers, s.reset);
+    for (uint32_t i = 0; i < r->p->n_waivers; i++) {
+        const td_waiver *w = &r->p->waivers[i];
+        td_waiver_use_info use = {0, 0, 0, false};
+        td_batch_waiver(b, i, &use);
+        fprintf(out, "  %s%s%s for ", s.bold, w->rule, s.reset);
+        td_put_text(out, w->unit, false);
+        if (w->exemplar) {
+            fputs(", exemplar ", out);
+            td_put_text(out, w->exemplar, false);
+        }
+        fputs(": ", out);
+        if (r->as_of < w->dated_days)
+            fprintf(out, "%snot in force yet: dated after this date%s", s.yellow, s.reset);
+        else if (!use.in_force)
+            fprintf(out, "%sended on %s: no longer in force%s", s.yellow, w->until, s.reset);
+        else if (!use.units)
+            fprintf(out, "%sthe unit is not in this batch%s", s.yellow, s.reset);
+        else if (!use.covered)
+            fprintf(out, "%sno finding to cover%s", s.yellow, s.reset);
+        else
+            fprintf(out, "%zu finding%s waived", use.covered, use.covered == 1 ? "" : "s");
+        fputs("\n    ", out);
+        td_put_text(out, w->reason, false);
+        fputs(" (approved by ", out);
+        td_put_text(out, w->approved_by, false);
+        fputs(", ", out);
+        td_put_text(out, w->document, false);
+        fprintf(out, " dated %s", w->dated);
+        if (w->until)
+            fprintf(out, ", until %s", w->until);
+        fputs(")\n", out);
+    }
+}
+
 static td_status text_finish(td_report *r, void *state, const td_batch *b)
 {
     text_state *t = state;
@@ -284,9 +345,12 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
     fprintf(out, "%zu unit%s: %s%zu passed%s, %s%zu failed%s; ", b->sum.units,
             b->sum.units == 1 ? "" : "s", s.green, b->sum.passed, s.reset,
             b->sum.failed ? s.red : "", b->sum.failed, b->sum.failed ? s.reset : "");
-    fprintf(out, "%zu error%s, %zu warning%s, %zu info%s\n", b->sum.errors,
+    fprintf(out, "%zu error%s, %zu warning%s, %zu info%s", b->sum.errors,
             b->sum.errors == 1 ? "" : "s", b->sum.warnings, b->sum.warnings == 1 ? "" : "s",
             b->sum.infos, b->sum.infos == 1 ? "" : "s");
+    if (b->sum.waived)
+        fprintf(out, "; %zu waived", b->sum.waived);
+    fputc('\n', out);
     if (b->sum.targets)
         fprintf(out, "targets: %zu of %zu met; %zu not met by the due date, %zu in progress\n",
                 b->sum.targets_met, b->sum.targets, b->sum.target_errors, b->sum.target_infos);
@@ -314,6 +378,14 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
         if (!td_report_copy(t->warned, out))
             return TD_EIO;
     }
+    if (t->n_waived) {
+        fprintf(out, "\n%sUnits that pass with waived findings (%zu)%s\n", s.bold, t->n_waived,
+                s.reset);
+        if (!td_report_copy(t->waived, out))
+            return TD_EIO;
+    }
+    if (r->p->n_waivers)
+        text_waivers(r, b);
     return TD_OK;
 }
 
@@ -322,6 +394,7 @@ static void text_release(void *state)
     text_state *t = state;
     td_report_spool_close(t->failing);
     td_report_spool_close(t->warned);
+    td_report_spool_close(t->waived);
     td_report_spool_close(t->figures);
     free(t->cap.file);
     free(t->cap_warn.file);

@@ -3028,6 +3028,204 @@ static void warn_unused(rs *r)
     }
 }
 
+/* ---------- waivers (Decision 11) ---------- */
+
+/* A waiver's text clause: present and not blank, else an error naming what to write. */
+static const char *waiver_text(rs *r, const td_decl *d, td_str s, const char *kw,
+                               const char *what)
+{
+    if (s.text && !td_text_blank(s.text, strlen(s.text)))
+        return td_arena_strdup(r->pa, s.text);
+    td_diagnostic *x = ERR(r, s.text ? s.span : d->id.span, s.text ? "waiver-empty" : "waiver-clause",
+                           "the waiver of %s for \"%s\" %s %s", d->id.text,
+                           d->unit.text ? d->unit.text : "", s.text ? "has an empty" : "says no",
+                           what);
+    if (x)
+        td_diag_set(r->d, &x->hint, "a waiver is granted only in writing: add %s \"...\"", kw);
+    return NULL;
+}
+
+/* A waiver's date clause; false (reported) when missing or not a date. */
+static bool waiver_date(rs *r, const td_decl *d, const td_expr *e, int32_t *days)
+{
+    td_value v;
+    const td_type *t;
+    if (!e || e->kind != TD_X_DATE || !const_value(r, e, &v, &t) || v.kind != TD_V_DATE)
+        return false;
+    (void)d;
+    *days = v.u.days;
+    return true;
+}
+
+/* Whether `rule` names what a unit's finding can carry: a criterion, an index, a workflow
+ * or one of its checks. Sets *whole for a workflow; *target for a target's id. */
+static bool waivable(const td_program *p, const char *rule, bool *whole, bool *target)
+{
+    *whole = *target = false;
+    for (uint32_t i = 0; i < p->n_criteria; i++)
+        if (strcmp(p->criteria[i].id, rule) == 0)
+            return true;
+    for (uint32_t i = 0; i < p->n_indexes; i++)
+        if (strcmp(p->indexes[i].id, rule) == 0)
+            return true;
+    const char *dot = strrchr(rule, '.');
+    for (uint32_t i = 0; i < p->n_workflows; i++) {
+        const td_workflow *w = &p->workflows[i];
+        if (strcmp(w->id, rule) == 0)
+            return (*whole = true);
+        if (!dot || strlen(w->id) != (size_t)(dot - rule) || strncmp(w->id, rule, (size_t)(dot - rule)))
+            continue;
+        for (int k = 0; k < TD_WF_NCHECKS; k++)
+            if (!w->off[k] && strcmp(td_wf_check_names[k], dot + 1) == 0)
+                return true;
+    }
+    for (uint32_t i = 0; i < p->n_targets; i++)
+        if (strcmp(p->targets[i].id, rule) == 0)
+            *target = true;
+    return false;
+}
+
+/* "did you mean" among the rules a waiver can name. */
+static void suggest_waivable(rs *r, td_diagnostic *x, const char *rule)
+{
+    const td_program *p = r->p;
+    char buf[512][96];
+    const char *names[512];
+    size_t n = 0;
+    for (uint32_t i = 0; i < p->n_criteria && n < 512; i++)
+        names[n++] = p->criteria[i].id;
+    for (uint32_t i = 0; i < p->n_indexes && n < 512; i++)
+        names[n++] = p->indexes[i].id;
+    for (uint32_t i = 0; i < p->n_workflows && n < 512; i++) {
+        names[n++] = p->workflows[i].id;
+        for (int k = 0; k < TD_WF_NCHECKS && n < 512; k++) {
+            snprintf(buf[n], sizeof buf[n], "%s.%s", p->workflows[i].id, td_wf_check_names[k]);
+            names[n] = buf[n];
+            n++;
+        }
+    }
+    const char *sug = td_suggest(rule, names, n);
+    if (sug)
+        hint(r, x, "did you mean '%s'?", sug);
+}
+
+static void build_waiver(rs *r, const td_decl *d)
+{
+    td_program *p = r->p;
+    bool whole, target, ok = true;
+    if (d->dup_clause.len) {
+        ERR(r, d->dup_clause, "duplicate-clause", "the waiver of %s has two `%s` clauses; keep "
+            "one", d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
+        ok = false;
+    }
+    if (!waivable(p, d->id.text, &whole, &target)) {
+        for (uint32_t i = 0; i < p->n_disabled; i++)
+            if (strcmp(p->disabled[i].id, d->id.text) == 0) {
+                WARN(r, d->id.span, "waiver-disabled", "%s is disabled: the waiver has nothing "
+                     "to cover", d->id.text);
+                return;
+            }
+        td_diagnostic *x;
+        if (target) {
+            x = ERR(r, d->id.span, "waiver-target", "%s is a target of the whole batch: it "
+                    "cannot be waived for one unit", d->id.text);
+            hint(r, x, "%s", "to change what the district must reach, `set` its param");
+        } else {
+            x = ERR(r, d->id.span, "unknown-rule", "cannot waive '%s': no rule has that id",
+                    d->id.text);
+            suggest_waivable(r, x, d->id.text);
+        }
+        ok = false;
+    }
+    const char *unit = NULL;
+    if (!d->unit.text || td_text_blank(d->unit.text, strlen(d->unit.text))) {
+        td_diagnostic *x = ERR(r, d->unit.span, "waiver-unit", "the waiver of %s names no unit",
+                               d->id.text);
+        hint(r, x, "%s", "write the unit's id as its file gives it (unit.id), e.g. \"CT-TT-HND\"");
+        ok = false;
+    } else {
+        unit = td_arena_strdup(r->pa, d->unit.text);
+    }
+    const char *exemplar = NULL;
+    if (d->exemplar.text) {
+        if (td_text_blank(d->exemplar.text, strlen(d->exemplar.text))) {
+            ERR(r, d->exemplar.span, "waiver-empty", "the waiver of %s names an empty exemplar",
+                d->id.text);
+            ok = false;
+        } else if (!p->n_indexes) {
+            td_diagnostic *x = ERR(r, d->exemplar.span, "waiver-exemplar", "the rules declare "
+                                   "no index, so no exemplar is known by an id");
+            hint(r, x, "%s", "declare one (index ID \"label\" cite \"...\" on exemplars key id), "
+                 "or waive the rule for the whole unit");
+            ok = false;
+        } else {
+            exemplar = td_arena_strdup(r->pa, d->exemplar.text);
+        }
+    }
+    const char *reason = waiver_text(r, d, d->because, "because", "reason (`because`)");
+    const char *by = waiver_text(r, d, d->issuer, "by", "approving authority (`by`)");
+    const char *doc = waiver_text(r, d, d->document, "in", "document (`in`)");
+    ok = ok && reason && by && doc;
+    int32_t dated = 0, until = 0;
+    if (!d->issued) {
+        td_diagnostic *x = ERR(r, d->id.span, "waiver-clause", "the waiver of %s for \"%s\" "
+                               "says no date of approval (`dated`)", d->id.text,
+                               unit ? unit : "");
+        hint(r, x, "%s", "add dated YYYY-MM-DD, the date of the approving document");
+        ok = false;
+    } else if (!waiver_date(r, d, d->issued, &dated)) {
+        ok = false;
+    }
+    if (d->until) {
+        if (!waiver_date(r, d, d->until, &until)) {
+            ok = false;
+        } else if (d->issued && until < dated) {
+            td_diagnostic *x = ERR(r, d->until->span, "waiver-until", "the waiver ends "
+                                   "(until %s) before it is granted (dated %s)", d->until->str,
+                                   d->issued->str);
+            hint(r, x, "%s", "`until` is the last day the waiver is in force, on or after `dated`");
+            ok = false;
+        }
+    }
+    if (!ok)
+        return;
+    for (uint32_t i = 0; i < p->n_waivers; i++) {
+        const td_waiver *w = &p->waivers[i];
+        if (strcmp(w->rule, d->id.text) == 0 && strcmp(w->unit, unit) == 0 &&
+            (w->exemplar ? exemplar && strcmp(w->exemplar, exemplar) == 0 : !exemplar)) {
+            td_diagnostic *x = WARN(r, d->id.span, "waiver-twice", "%s is already waived for "
+                                    "\"%s\"%s%s%s: the first waiver applies", d->id.text, unit,
+                                    exemplar ? " (exemplar \"" : "", exemplar ? exemplar : "",
+                                    exemplar ? "\")" : "");
+            where_first(r, x, "the waiver", w->span);
+            return;
+        }
+    }
+    td_waiver *arr = grow(r, p->waivers, p->n_waivers, sizeof *arr);
+    if (!arr)
+        return;
+    arr[p->n_waivers] = (td_waiver){
+        .rule = td_arena_strdup(r->pa, d->id.text), .whole_workflow = whole, .unit = unit,
+        .exemplar = exemplar, .reason = reason, .approved_by = by, .document = doc,
+        .dated = td_arena_strdup(r->pa, d->issued->str),
+        .until = d->until ? td_arena_strdup(r->pa, d->until->str) : NULL,
+        .dated_days = dated, .until_days = until, .span = d->span};
+    p->waivers = arr;
+    p->n_waivers++;
+}
+
+/* Every `waive` of the rules and their imports, checked against the compiled rules. */
+static void build_waivers(rs *r)
+{
+    for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (d->kind != TD_D_WAIVE || !d->id.text)
+            continue;
+        r->rule_id = r->rule_cite = NULL;
+        build_waiver(r, d);
+    }
+}
+
 /* The end of a stage: an allocation that failed in it (arena failure is sticky, so the
  * calls need not each be checked) stops the compilation. */
 static bool stage_done(rs *r)
@@ -3063,6 +3261,7 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
         r->p->unit_level = report_define(r, "level");
         r->p->unit_group = report_define(r, "group");
         build_rules(r);
+        build_waivers(r);
         warn_unused(r);
         /* every other computed field of the document is a figure reports show per unit
          * (III.1: the counts announced for each unit) */

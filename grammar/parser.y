@@ -95,7 +95,8 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_BECAUSE "because" T_BY "by" T_CITE "cite" T_COUNT "count"
 %token <text> T_CRITERION "criterion" T_DATED "dated" T_DEFINE "define" T_DISABLE "disable"
 %token <text> T_DOCUMENT "document" T_DUE "due" T_EACH "each" T_ELSE "else" T_ENUM "enum"
-%token <text> T_ERROR "error" T_EVIDENCE "evidence" T_EXTEND "extend" T_FALSE "false"
+%token <text> T_ERROR "error" T_EVIDENCE "evidence" T_EXEMPLAR "exemplar" T_EXTEND "extend"
+%token <text> T_FALSE "false"
 %token <text> T_GUARD "guard" T_HAS "has" T_HAVE "have" T_HINT "hint" T_HISTORY "history"
 %token <text> T_IF "if" T_IMPLEMENTS "implements" T_OUTLINE "outline" T_IMPORT "import" T_IN "in" T_INDEX "index"
 %token <text> T_INFO "info" T_KEY "key" T_SIMILAR "similar"
@@ -106,7 +107,8 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_PREVIOUS "previous" T_RECORD "record" T_REPLACE "replace" T_REQUIRE "require"
 %token <text> T_REQUIRED "required" T_ROOT "root" T_SET "set" T_STAGE "stage" T_STATE "state"
 %token <text> T_SUM "sum" T_TARGET "target" T_THEN "then" T_TRANSITIONS "transitions"
-%token <text> T_TRUE "true" T_WARNING "warning" T_WHERE "where" T_WORKFLOW "workflow"
+%token <text> T_TRUE "true" T_UNTIL "until" T_WAIVE "waive" T_WARNING "warning" T_WHERE "where"
+%token <text> T_WORKFLOW "workflow"
 
 /* Lowest first. LAMBDA: the bodies of if/all/any/none/each extend as far right as they can. */
 %precedence LAMBDA
@@ -119,8 +121,9 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %precedence UMINUS
 
 %type <decl> decl plan_decl param_decl criterion_decl target_decl workflow_decl index_decl
+%type <decl> waive_decl
 %type <clause> plan_clause crit_clause target_clause wf_clause index_clause
-%type <clause> cite_clause on_clause where_clause due_clause
+%type <clause> cite_clause on_clause where_clause due_clause waive_clause
 %type <expr> expr postfix primary opt_where period_bound
 %type <iter> iter
 %type <vec> args exprs str_list outline_list dotted_list trans_list enum_list enum_seq fields field_seq
@@ -167,6 +170,23 @@ decl
     | T_REPLACE index_decl              { $$ = ast_replace(p, $2); }
     | T_DISABLE dotted opt_because      { $$ = ast_decl_disable(p, $2, $3, @$); }
     | T_NOTE T_STRING T_STRING opt_because { $$ = ast_decl_note(p, $2, $3, $4, @$); }
+    | waive_decl
+    ;
+
+/* waive RULE "UNIT" [exemplar "ID"] because "reason" by "authority" in "document"
+ *       dated DATE [until DATE]  (Decision 11; resolve says which clause is missing) */
+waive_decl
+    : T_WAIVE dotted T_STRING           { $$ = ast_decl_waive(p, $2, $3, @$); }
+    | waive_decl waive_clause           { $$ = ast_apply(p, $1, $2); }
+    ;
+
+waive_clause
+    : T_EXEMPLAR T_STRING               { $$ = ast_clause_str(p, TD_C_EXEMPLAR, $2, @$); }
+    | T_BECAUSE T_STRING                { $$ = ast_clause_str(p, TD_C_BECAUSE, $2, @$); }
+    | T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
+    | T_IN T_STRING                     { $$ = ast_clause_str(p, TD_C_DOC, $2, @$); }
+    | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
+    | T_UNTIL T_DATE                    { $$ = ast_clause_expr(p, TD_C_UNTIL, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     ;
 
 /* plan "number" "title" [by "issuer"] [dated DATE] [implements "a", "b"] [period D .. D] */
@@ -474,11 +494,11 @@ exprs
  * too early then reports the next declaration instead of swallowing it. */
 soft_kw
     : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
-    | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_GUARD | T_HINT
+    | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_EXEMPLAR | T_GUARD | T_HINT
     | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LEAST | T_LET | T_LIST
     | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
     | T_REQUIRE | T_REQUIRED | T_SET | T_SIMILAR | T_STAGE | T_STATE | T_TARGET
-    | T_TRANSITIONS | T_WARNING
+    | T_TRANSITIONS | T_UNTIL | T_WARNING
     ;
 
 name
@@ -497,7 +517,7 @@ field_name
     | T_IN | T_IT | T_NONE | T_NOT | T_OF | T_OR | T_POSITION | T_PREVIOUS | T_ROOT
     | T_THEN | T_TRUE | T_WHERE
     | T_CRITERION | T_DEFINE | T_DISABLE | T_ENUM | T_EXTEND | T_IMPORT | T_PARAM | T_RECORD
-    | T_REPLACE | T_WORKFLOW
+    | T_REPLACE | T_WAIVE | T_WORKFLOW
     ;
 
 %%

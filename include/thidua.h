@@ -26,6 +26,14 @@ typedef enum td_severity {
     TD_SEV_ERROR = 2
 } td_severity;
 
+/* How a waiver (Decision 11) stands to a finding it names. */
+typedef enum td_waiver_state {
+    TD_WAIVER_NONE,         /* no waiver names this finding */
+    TD_WAIVER_COVERS,       /* waived: counted apart, it fails nothing */
+    TD_WAIVER_EXPIRED,      /* its waiver ended before the as-of date */
+    TD_WAIVER_NOT_YET       /* its waiver is dated after the as-of date */
+} td_waiver_state;
+
 /* A compiled rule set: immutable, shareable by threads. */
 typedef struct td_program td_program;
 
@@ -191,6 +199,23 @@ typedef struct td_disabled_info {
 /* The i-th rule switched off, in the order of the rules (td_program_counts gives how
  * many); false when i is out of range. */
 bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *out);
+
+/* A waiver of the rules (`waive RULE "UNIT" ... because "..." by "..." in "..." dated D
+ * [until D]`, Decision 11); strings borrowed from the program. */
+typedef struct td_waiver_info {
+    const char *rule;       /* a criterion, index, workflow (each of its checks) or check */
+    const char *unit;       /* the unit's id */
+    const char *exemplar;   /* an exemplar's id, or NULL: the whole unit */
+    const char *reason, *approved_by, *document;
+    const char *dated;      /* YYYY-MM-DD */
+    const char *until;      /* YYYY-MM-DD, or NULL: no end */
+    const char *file;       /* the rule file of the `waive` */
+    uint32_t line;          /* 1-based */
+} td_waiver_info;
+
+/* The waivers of the rules, in their order; td_program_waiver is false out of range. */
+size_t td_program_waivers(const td_program *p);
+bool td_program_waiver(const td_program *p, size_t i, td_waiver_info *out);
 
 /* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"). Caller
  * owns the result (free); NULL when it is not a param or out of memory. */
@@ -368,6 +393,23 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
  * counts the verdicts that change. TD_EIO when writing fails. */
 td_status td_diff_batches(const td_program *old, const td_program *new, const td_batch *before,
                           const td_batch *after, bool json, FILE *out, size_t *flips);
+
+/* What a batch saw of the i-th waiver of its program: the units with its unit id, the
+ * findings it covered, those it names but does not cover (not in force at the as-of date).
+ * False when i is out of range. A waiver whose unit is not in the batch, or that covers
+ * nothing there, is what `thidua eval` warns about. */
+typedef struct td_waiver_use_info {
+    size_t units, covered, not_in_force;
+    bool in_force;          /* dated on or before the as-of date, and not ended before it */
+} td_waiver_use_info;
+
+bool td_batch_waiver(const td_batch *b, size_t i, td_waiver_use_info *out);
+
+/* Appends to `d` a warning, located at the `waive` in its rule file, for each waiver that
+ * did nothing in the batch: not in force at the as-of date (ended, or dated after it), its
+ * unit not in the batch, or no finding of that unit to cover. The same for any number of
+ * jobs. TD_ENOMEM. */
+td_status td_batch_waiver_warnings(const td_batch *b, td_diag *d);
 
 /* Parses "--as-of" style dates: strict YYYY-MM-DD into days since 1970-01-01. */
 bool td_date_parse(const char *text, int32_t *days);

@@ -171,6 +171,15 @@ int cmd_eval(int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (st == TD_OK)
         st = td_report_finish(rep, b);
+    /* waivers that did nothing (Decision 11): said on stderr, as the rules' warnings are */
+    size_t waiver_warnings = 0;
+    td_diag *wd = st == TD_OK ? td_diag_new() : NULL;
+    if (wd && td_batch_waiver_warnings(b, wd) == TD_OK) {
+        waiver_warnings = td_diag_size(wd);
+        if (!o.quiet)
+            td_diag_print(wd, stderr, cli_use_color(&o, stderr), 0, NULL, NULL);
+    }
+    td_diag_delete(wd);
     if (st == TD_OK && o.output && (input = input_named(&of, p, b, &o, &kind))) {
         rc = refuse_input(o.output, kind, input);
         goto done;
@@ -183,7 +192,8 @@ int cmd_eval(int argc, char **argv)
         rc = cli_fail("eval", st, "cannot evaluate the units");
     else
         rc = td_batch_failed(b, true) ||
-                     (o.fail_on_warning && td_batch_count(b, TD_SEV_WARNING) > 0)
+                     (o.fail_on_warning &&
+                      td_batch_count(b, TD_SEV_WARNING) + waiver_warnings > 0)
                  ? CLI_EXIT_FINDINGS
                  : CLI_EXIT_OK;
 done:
