@@ -2,6 +2,7 @@
  * against the rules, and compare its findings with the findings the case expects.
  * Pipeline: test file -> td_ynode, edited -> td_type_document -> td_eval_document -> match. */
 #include "ruletest.h"
+#include "waiver.h"
 #include "xref.h"
 
 #include <errno.h>
@@ -405,11 +406,24 @@ bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
 
 /* ---------- matching ---------- */
 
+/* `severity: waived` in a test: a finding a waiver covers (Decision 11) has no other. */
+#define RT_SEV_WAIVED 3
+
+static int severity_of(const td_diagnostic *f)
+{
+    return f->waived == TD_WAIVER_COVERS ? RT_SEV_WAIVED : (int)f->sev;
+}
+
+static const char *severity_word(int sev)
+{
+    return sev == RT_SEV_WAIVED ? "waived" : td_severity_name((td_severity)sev);
+}
+
 bool td_rt_expect_matches(const td_rt_expect *e, const td_diagnostic *f)
 {
     if (!f->rule || strcmp(e->rule, f->rule) != 0)
         return false;
-    if (e->severity >= 0 && (int)f->sev != e->severity)
+    if (e->severity >= 0 && severity_of(f) != e->severity)
         return false;
     if (e->line && f->line != e->line)
         return false;
@@ -852,10 +866,12 @@ static bool read_expect_item(tfile *f, const td_ynode *n, td_rt_expect *e)
             e->severity = TD_SEV_WARNING;
         else if (s && strcmp(s, "info") == 0)
             e->severity = TD_SEV_INFO;
+        else if (s && strcmp(s, "waived") == 0)
+            e->severity = RT_SEV_WAIVED;
         else {
-            static const char *const sev[] = {"error", "warning", "info"};
-            td_diagnostic *x = problem(f, v, "severity must be error, warning or info");
-            const char *sug = s ? td_suggest(s, sev, 3) : NULL;
+            static const char *const sev[] = {"error", "warning", "info", "waived"};
+            td_diagnostic *x = problem(f, v, "severity must be error, warning, info or waived");
+            const char *sug = s ? td_suggest(s, sev, 4) : NULL;
             if (sug)
                 problem_hint(f, x, "did you mean '%s'?", sug);
         }
@@ -1275,7 +1291,7 @@ static void print_expect(FILE *out, const td_rt_expect *e)
     fprintf(out, "  - expected %s", e->rule);
     const char *sep = " (";
     if (e->severity >= 0) {
-        fprintf(out, "%s%s", sep, td_severity_name((td_severity)e->severity));
+        fprintf(out, "%s%s", sep, severity_word(e->severity));
         sep = ", ";
     }
     if (e->line) {
@@ -1296,7 +1312,7 @@ static void print_expect(FILE *out, const td_rt_expect *e)
 static void print_finding(FILE *out, const td_diagnostic *x)
 {
     fprintf(out, "  + unexpected %s (%s", x->rule ? x->rule : x->code,
-            td_severity_name(x->sev));
+            severity_word(severity_of(x)));
     if (x->line)
         fprintf(out, ", line %u", x->line);
     if (x->path && *x->path)
@@ -1350,6 +1366,14 @@ static bool run_case(tfile *f, const tcase *c, FILE *out)
             f->oom = true;
             goto done;
         }
+        /* the overlay's waivers apply to the case's unit as in a batch */
+        td_waiver_use *use = calloc(f->prog->n_waivers + 1, sizeof *use);
+        if (!use) {
+            f->oom = true;
+            goto done;
+        }
+        td_waivers_apply(f->prog, c->as_of, &res, use);
+        free(use);
     }
     if (res.findings.oom) {
         f->oom = true;

@@ -57,7 +57,7 @@ bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
 
 typedef struct td_rt_expect {
     const char *rule;       /* rule id; required */
-    int severity;           /* a td_severity, or -1 for any */
+    int severity;           /* a td_severity, 3 for waived, or -1 for any */
     uint32_t line;          /* 0 for any */
     const char *path;       /* data path such as "exemplars[0].steps[1]", or NULL for any */
     const char *message;    /* a text the message must contain, or NULL */
