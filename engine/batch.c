@@ -16,8 +16,10 @@
 #include "load.h"
 #include "walk.h"
 
-/* Files evaluated ahead of the merge, per worker: bounds the results held in memory. */
-#define WINDOW_PER_JOB 4
+/* Work evaluated ahead of the merge, per worker: files, and units (which bounds the results
+ * held in memory when files hold many units). */
+#define WINDOW_FILES 64
+#define WINDOW_UNITS 128
 #define MAX_JOBS 256
 #define UNIT_CHUNK (1024 * 1024)
 
@@ -914,15 +916,17 @@ typedef struct shared {
     const td_batch_opts *o;
     td_batch *b;
     fjob *jobs;             /* a ring of `ring` jobs: file i is in jobs[i % ring] */
-    size_t ring;
+    size_t ring;            /* files evaluated ahead of the merge, at most */
+    size_t max_held;        /* units evaluated ahead of the merge, at most (but see below) */
     atomic_size_t next;     /* the next file index to claim */
-    size_t window;
     pthread_mutex_t mu;
-    pthread_cond_t done_cv; /* a job is done */
-    pthread_cond_t merge_cv; /* the merge moved on */
+    pthread_cond_t room_cv; /* the merge moved on: a worker waiting for room may go on */
     size_t merged;          /* files merged (guarded by mu) */
+    size_t held;            /* units of files done and not merged yet (guarded by mu) */
+    unsigned waiting;       /* workers waiting on room_cv (guarded by mu) */
+    bool merging;           /* a worker is merging (guarded by mu) */
     bool stop;              /* guarded by mu */
-    td_status fail;         /* first worker failure; guarded by mu */
+    td_status fail;         /* first failure; guarded by mu */
 } shared;
 
 static void worker_init(worker *w)
@@ -931,43 +935,10 @@ static void worker_init(worker *w)
     td_limits_default(&w->lim);
 }
 
-static void *worker_main(void *arg)
-{
-    shared *s = arg;
-    worker w;
-    worker_init(&w);
-    for (;;) {
-        size_t i = atomic_fetch_add(&s->next, 1);
-        if (i >= s->b->n_files)
-            break;
-        pthread_mutex_lock(&s->mu);
-        while (!s->stop && i >= s->merged + s->window)
-            pthread_cond_wait(&s->merge_cv, &s->mu);
-        bool stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop)
-            break;
-        fjob j = {0};
-        td_status st = run_input(&w, s->p, s->b, i, &j);
-        pthread_mutex_lock(&s->mu);
-        s->jobs[i % s->ring] = j;
-        s->jobs[i % s->ring].done = true;
-        if (st != TD_OK && s->fail == TD_OK) {
-            s->fail = st;
-            s->stop = true;
-            pthread_cond_broadcast(&s->merge_cv);
-        }
-        pthread_cond_broadcast(&s->done_cv);
-        pthread_mutex_unlock(&s->mu);
-    }
-    td_arena_free(&w.unit);
-    return NULL;
-}
-
-static td_status merge_file(shared *s, size_t i)
+/* Merges file i: its units in order into the batch, then the job is freed. */
+static td_status merge_file(shared *s, size_t i, fjob *j)
 {
     td_batch *b = s->b;
-    fjob *j = &s->jobs[i % s->ring];
     b->bytes += j->bytes;
     b->file_first[i] = (uint32_t)(b->sum.units < UINT32_MAX ? b->sum.units : UINT32_MAX);
     b->n_merged = i + 1;
@@ -987,6 +958,79 @@ static td_status merge_file(shared *s, size_t i)
     return st;
 }
 
+/* Called with mu held by the worker that finished a file: unless another worker is merging,
+ * merges every file that is done, in input order, from the next one on. The merge thus runs
+ * on whichever worker completes the file it waits for, one worker at a time, and no thread
+ * is woken to do it. Returns with mu held. */
+static void merge_ready(shared *s)
+{
+    if (s->merging)
+        return;
+    s->merging = true;
+    while (!s->stop && s->merged < s->b->n_files && s->jobs[s->merged % s->ring].done) {
+        size_t i = s->merged;
+        fjob j = s->jobs[i % s->ring];
+        memset(&s->jobs[i % s->ring], 0, sizeof *s->jobs);
+        size_t units = j.n;
+        pthread_mutex_unlock(&s->mu);
+        td_status st = merge_file(s, i, &j);
+        pthread_mutex_lock(&s->mu);
+        s->merged = i + 1;
+        s->held -= units;
+        if (st != TD_OK && s->fail == TD_OK) {
+            s->fail = st;
+            s->stop = true;
+        }
+        if (s->waiting)
+            pthread_cond_broadcast(&s->room_cv);
+    }
+    s->merging = false;
+}
+
+static void *worker_main(void *arg)
+{
+    shared *s = arg;
+    worker w;
+    worker_init(&w);
+    for (;;) {
+        size_t i = atomic_fetch_add(&s->next, 1);
+        if (i >= s->b->n_files)
+            break;
+        pthread_mutex_lock(&s->mu);
+        /* the file the merge needs next always goes on, so the window never stalls it */
+        while (!s->stop && i != s->merged &&
+               (i >= s->merged + s->ring || s->held >= s->max_held)) {
+            s->waiting++;
+            pthread_cond_wait(&s->room_cv, &s->mu);
+            s->waiting--;
+        }
+        bool stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        fjob j = {0};
+        td_status st = run_input(&w, s->p, s->b, i, &j);
+        pthread_mutex_lock(&s->mu);
+        if (st != TD_OK) {
+            if (s->fail == TD_OK)
+                s->fail = st;
+            s->stop = true;
+            pthread_cond_broadcast(&s->room_cv);
+            pthread_mutex_unlock(&s->mu);
+            fjob_free(&j);
+            break;
+        }
+        s->jobs[i % s->ring] = j;
+        s->jobs[i % s->ring].done = true;
+        s->held += j.n;
+        if (i == s->merged)
+            merge_ready(s);
+        pthread_mutex_unlock(&s->mu);
+    }
+    td_arena_free(&w.unit);
+    return NULL;
+}
+
 static td_status run_threads(shared *s, unsigned jobs)
 {
     pthread_t th[MAX_JOBS];
@@ -994,38 +1038,13 @@ static td_status run_threads(shared *s, unsigned jobs)
     for (; started < jobs; started++)
         if (pthread_create(&th[started], NULL, worker_main, s) != 0)
             break;
-    td_status st = TD_OK;
-    if (started == 0) {
-        st = TD_ENOMEM;
-    } else {
-        for (size_t i = 0; i < s->b->n_files; i++) {
-            pthread_mutex_lock(&s->mu);
-            while (!s->jobs[i % s->ring].done && !s->stop)
-                pthread_cond_wait(&s->done_cv, &s->mu);
-            bool ready = s->jobs[i % s->ring].done && !s->stop;
-            pthread_mutex_unlock(&s->mu);
-            if (!ready)
-                break;
-            st = merge_file(s, i);
-            pthread_mutex_lock(&s->mu);
-            s->merged = i + 1;
-            if (st != TD_OK)
-                s->stop = true;
-            pthread_cond_broadcast(&s->merge_cv);
-            pthread_mutex_unlock(&s->mu);
-            if (st != TD_OK)
-                break;
-        }
-        pthread_mutex_lock(&s->mu);
-        s->stop = true;
-        pthread_cond_broadcast(&s->merge_cv);
-        pthread_mutex_unlock(&s->mu);
-    }
     for (unsigned t = 0; t < started; t++)
         pthread_join(th[t], NULL);
-    if (st == TD_OK && s->fail != TD_OK)
-        st = s->fail;
-    return st;
+    if (started == 0)
+        return TD_ENOMEM;
+    if (s->fail != TD_OK)
+        return s->fail;
+    return s->merged == s->b->n_files ? TD_OK : TD_EBUG;
 }
 
 static td_status run_inline(shared *s)
@@ -1036,7 +1055,7 @@ static td_status run_inline(shared *s)
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
         st = run_input(&w, s->p, s->b, i, &s->jobs[0]);
         if (st == TD_OK)
-            st = merge_file(s, i);
+            st = merge_file(s, i, &s->jobs[0]);
     }
     td_arena_free(&w.unit);
     return st;
@@ -1093,8 +1112,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     unsigned jobs = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
     if (jobs > b->n_files)
         jobs = (unsigned)b->n_files;
-    s.window = jobs > 1 ? (size_t)jobs * WINDOW_PER_JOB : 1;
-    s.ring = s.window;
+    s.ring = jobs > 1 ? (size_t)jobs * WINDOW_FILES : 1;
+    s.max_held = (size_t)jobs * WINDOW_UNITS;
     s.jobs = calloc(s.ring, sizeof *s.jobs);
     if (!s.jobs)
         return TD_ENOMEM;
@@ -1107,11 +1126,9 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     } else {
         atomic_init(&s.next, 0);
         pthread_mutex_init(&s.mu, NULL);
-        pthread_cond_init(&s.done_cv, NULL);
-        pthread_cond_init(&s.merge_cv, NULL);
+        pthread_cond_init(&s.room_cv, NULL);
         st = run_threads(&s, jobs);
-        pthread_cond_destroy(&s.merge_cv);
-        pthread_cond_destroy(&s.done_cv);
+        pthread_cond_destroy(&s.room_cv);
         pthread_mutex_destroy(&s.mu);
     }
     for (size_t i = 0; i < s.ring; i++)
