@@ -1,125 +1,76 @@
-/* The HTML report: one self-contained, printable page (no script, no external asset) with
- * the summary, targets and stage counts as inline SVG bar charts, the units, their findings.
+/* The HTML report: one self-contained, printable page (no script, no external asset) that
+ * answers first: the targets with their burn-up charts, the failing units and why, a table of
+ * contents; then the tallies, the stages, the units by group and each unit's findings, folded.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
-#include "report.h"
+#include "report_html.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Writes s with & < > " ' escaped, so that data never becomes markup; invalid UTF-8 and
- * control characters other than tab and newline become U+FFFD. */
-static void esc(FILE *out, const char *s)
-{
-    if (!s)
-        return;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        unsigned char ch = (unsigned char)s[i];
-        switch (ch) {
-        case '&': fputs("&amp;", out); i++; continue;
-        case '<': fputs("&lt;", out); i++; continue;
-        case '>': fputs("&gt;", out); i++; continue;
-        case '"': fputs("&quot;", out); i++; continue;
-        case '\'': fputs("&#39;", out); i++; continue;
-        case '\t': case '\n': fputc(ch, out); i++; continue;
-        default: break;
-        }
-        uint32_t cp;
-        size_t len = td_utf8_seq(s + i, n - i, &cp);
-        if (!len || cp < 0x20 || cp == 0x7F) {
-            fputs("\xEF\xBF\xBD", out);
-            i += len ? len : 1;
-            continue;
-        }
-        fwrite(s + i, 1, len, out);
-        i += len;
-    }
-}
+/* Up to this many units, every fold of the page is open (it reads and prints whole); past
+ * it the units' lists and findings are folded, so that a district of 20,000 units renders
+ * in seconds: a closed <details> is parsed but never laid out. */
+#define OPEN_UNITS_MAX 100
+/* The spools mark each fold with this byte; the copy into the page makes it " open" or
+ * nothing. No value reaches the page with it: escaping turns control characters into U+FFFD. */
+#define FOLD_MARK '\x01'
+/* Reasons on the first screen; units named per reason. */
+#define FIRST_REASONS 5
+#define REASON_UNITS 4
+/* Up to this many failing units, the first screen names each with its main reason. */
+#define FIRST_UNITS 10
 
-/* At most `max` characters of s, with "…" when cut; into buf. */
-static const char *cut(const char *s, size_t max, char *buf, size_t size)
-{
-    size_t i = 0, chars = 0;
-    while (s[i] && chars < max && i + 8 < size) {
-        i++;
-        while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
-            i++;
-        chars++;
-    }
-    memcpy(buf, s, i);
-    if (s[i]) {
-        memcpy(buf + i, "\xE2\x80\xA6", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+typedef enum unit_class { UC_FAIL, UC_FINDINGS, UC_CLEAN } unit_class;
 
-static void vi_date(FILE *out, int32_t days)
-{
-    int32_t y;
-    uint32_t m, d;
-    td_civil_from_days(days, &y, &m, &d);
-    fprintf(out, "%02u/%02u/%04d", d, m, (int)y);
-}
+/* Where a unit's entry in the list of units sits in the rows spool. */
+typedef struct unit_rec {
+    uint64_t off;           /* bytes into the spool */
+    uint32_t len;           /* bytes */
+    uint32_t group;         /* index in html_state.groups */
+    uint32_t ordinal;       /* 1-based, in input order */
+    uint8_t cls;            /* unit_class */
+} unit_rec;
 
-static const char STYLE[] =
-    "<style>\n"
-    ":root{--ink:#1d2630;--muted:#5b6773;--line:#d9dee3;--ok:#2e7d32;--bad:#c62828;"
-    "--warn:#8f5400;--info:#1565c0;--tally:#546e7a;--bg:#f5f7f9}\n"
-    "*{box-sizing:border-box}\n"
-    "body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 'Segoe UI',Roboto,"
-    "'Noto Sans',Arial,sans-serif}\n"
-    "main{max-width:1080px;margin:0 auto;padding:24px 32px 48px;background:#fff}\n"
-    "header{border-bottom:3px solid #a31515;padding-bottom:12px;margin-bottom:20px}\n"
-    ".kicker{margin:0;color:#a31515;font-weight:600;text-transform:uppercase;"
-    "letter-spacing:.04em;font-size:13px}\n"
-    "h1{margin:4px 0;font-size:26px}h2{font-size:20px;margin:28px 0 10px;"
-    "border-bottom:1px solid var(--line);padding-bottom:4px}\n"
-    "h3{font-size:16px;margin:14px 0 2px}\n"
-    ".plan-title{margin:0;font-size:17px}.meta{margin:2px 0;color:var(--muted);font-size:13px}\n"
-    ".cards{display:flex;flex-wrap:wrap;gap:10px}\n"
-    ".card{flex:1 1 120px;border:1px solid var(--line);border-radius:6px;padding:8px 12px}\n"
-    ".card b{display:block;font-size:24px}.card span{color:var(--muted);font-size:13px}\n"
-    ".card.ok b{color:var(--ok)}.card.bad b{color:var(--bad)}.card.warn b{color:var(--warn)}\n"
-    ".target{margin-bottom:18px;break-inside:avoid}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font:12px 'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;fill:var(--ink)}\n"
-    "svg .v{font-weight:600}\n"
-    ".legend{font-size:12px;color:var(--muted);margin:4px 0 0}\n"
-    ".sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}\n"
-    "table{border-collapse:collapse;width:100%;font-size:13px}\n"
-    "th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;"
-    "vertical-align:top}\n"
-    "th{background:#eef1f4}tr{break-inside:avoid}td.n{text-align:right}\n"
-    "table.tally{width:auto;min-width:60%;margin-bottom:16px}\n"
-    ".pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}\n"
-    "td.pass,td.fail{white-space:nowrap}td.loc{font-size:11px;word-break:break-all}\n"
-    "td,th,h1,h3,.meta,.plan-title{overflow-wrap:anywhere}\n"
-    "article{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:4px;"
-    "padding:6px 12px;margin:10px 0;break-inside:avoid}\n"
-    "article.passing{border-left-color:var(--warn)}\n"
-    "article h3{margin:4px 0}ul{margin:6px 0;padding-left:0;list-style:none}\n"
-    "li{margin:8px 0}\n"
-    ".badge{display:inline-block;min-width:74px;text-align:center;border-radius:3px;"
-    "color:#fff;font-size:12px;font-weight:600;padding:0 6px;margin-right:6px}\n"
-    ".b-error{background:var(--bad)}.b-warning{background:var(--warn)}"
-    ".b-info{background:var(--info)}\n"
-    ".loc,.rule{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12px;"
-    "color:var(--muted)}\n"
-    "pre{margin:4px 0 0;padding:4px 8px;background:#f3f4f6;border-radius:3px;font-size:12px;"
-    "overflow-x:auto;white-space:pre}\n"
-    ".hint{color:var(--muted);font-size:13px}\n"
-    "footer{margin-top:32px;color:var(--muted);font-size:12px}\n"
-    "@page{size:A4;margin:14mm}\n"
-    "@media print{body{background:#fff;font-size:12px}main{padding:0;max-width:none}"
-    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;"
-    "text-decoration:none}h2{break-after:avoid}}\n"
-    "</style>\n";
+/* The units of one group (the rules' unit group, such as the commune). */
+typedef struct group_acc {
+    char *name;             /* owned; NULL for the units without a group */
+    size_t units, failed, findings; /* units; failing; with some finding */
+    uint32_t rank;          /* place in the page: by name, the units without one first */
+} group_acc;
+
+/* An error rule and the failing units that have it. */
+typedef struct reason {
+    char *key;              /* owned: the rule id, or the finding's code */
+    char *label;            /* owned: the rule's label, or the first finding's message */
+    char *cite;             /* owned, or NULL */
+    size_t units;           /* failing units with an error of this rule */
+    uint32_t ex[REASON_UNITS]; /* the first of them: ordinals */
+    char *ex_name[REASON_UNITS]; /* owned: their ids */
+} reason;
+
+/* A failing unit as the first screen names it. */
+typedef struct failing {
+    uint32_t ordinal;       /* 1-based, in input order */
+    size_t errors;
+    char *title;            /* owned: the id, or the title when the unit has none */
+    char *name;             /* owned, or NULL */
+    char *why;              /* owned: the main reason's label or message */
+    char *key, *cite;       /* owned: its rule (or code) and clause (or NULL) */
+} failing;
 
 typedef struct html_state {
-    FILE *rows;             /* owned spool: one table row per unit */
-    FILE *findings;         /* owned spool: an article per unit with findings */
-    size_t listed;          /* units with an article */
+    FILE *rows;             /* owned spool: each unit's entry in the list of units */
+    FILE *findings;         /* owned spool: a fold per unit with findings */
+    uint64_t rows_off;      /* bytes written to `rows` */
+    unit_rec *recs;         /* owned */
+    size_t n_recs, cap_recs;
+    group_acc *groups;      /* owned */
+    size_t n_groups, cap_groups, last_group;
+    reason *reasons;        /* owned */
+    size_t n_reasons, cap_reasons;
+    failing first[FIRST_UNITS]; /* the first failing units */
+    size_t n_failing;
+    size_t listed;          /* units with a fold of findings */
 } html_state;
 
 static td_status html_begin(td_report *r, void *state)
@@ -129,6 +80,111 @@ static td_status html_begin(td_report *r, void *state)
     h->rows = td_report_spool();
     h->findings = td_report_spool();
     return h->rows && h->findings ? TD_OK : TD_EIO;
+}
+
+static char *dup_str(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static bool grow(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(*items, c * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = c;
+    return true;
+}
+
+/* The index of the unit's group, added when new; SIZE_MAX when out of memory. */
+static size_t group_of(html_state *h, const char *name)
+{
+    for (size_t k = 0; k < h->n_groups; k++) {
+        size_t i = (h->last_group + k) % h->n_groups;
+        const char *g = h->groups[i].name;
+        if ((!g && !name) || (g && name && strcmp(g, name) == 0))
+            return h->last_group = i;
+    }
+    if (!grow((void **)&h->groups, &h->cap_groups, h->n_groups, sizeof *h->groups))
+        return SIZE_MAX;
+    group_acc *g = &h->groups[h->n_groups];
+    memset(g, 0, sizeof *g);
+    if (name && !(g->name = strdup(name)))
+        return SIZE_MAX;
+    return h->last_group = h->n_groups++;
+}
+
+static const char *key_of(const td_diagnostic *e)
+{
+    return e->rule ? e->rule : e->code ? e->code : "";
+}
+
+/* Counts a failing unit under each error rule it has (once per rule). */
+static bool add_reasons(html_state *h, const td_unit_result *u, uint32_t ordinal)
+{
+    for (size_t i = 0; i < u->findings.n; i++) {
+        const td_diagnostic *e = &u->findings.items[i];
+        if (e->sev != TD_SEV_ERROR)
+            continue;
+        const char *key = key_of(e);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = u->findings.items[j].sev == TD_SEV_ERROR &&
+                   strcmp(key_of(&u->findings.items[j]), key) == 0;
+        if (seen)
+            continue;
+        reason *rs = NULL;
+        for (size_t k = 0; k < h->n_reasons && !rs; k++)
+            if (strcmp(h->reasons[k].key, key) == 0)
+                rs = &h->reasons[k];
+        if (!rs) {
+            if (!grow((void **)&h->reasons, &h->cap_reasons, h->n_reasons, sizeof *h->reasons))
+                return false;
+            rs = &h->reasons[h->n_reasons++];
+            memset(rs, 0, sizeof *rs);
+            rs->key = strdup(key);
+            rs->label = dup_str(e->label && *e->label ? e->label : e->message);
+            rs->cite = dup_str(e->cite);
+            if (!rs->key || !rs->label || (e->cite && !rs->cite))
+                return false;
+        }
+        if (rs->units < REASON_UNITS) {
+            char title[512];
+            rs->ex[rs->units] = ordinal;
+            rs->ex_name[rs->units] = strdup(u->id ? u->id : *td_report_unit_title(u, title, sizeof title) ? title : u->file);
+            if (!rs->ex_name[rs->units])
+                return false;
+        }
+        rs->units++;
+    }
+    return true;
+}
+
+/* The error that says most about why a unit fails: of the rule with the most errors in it,
+ * the first (the first 256 errors are weighed). */
+static const td_diagnostic *main_reason(const td_unit_result *u)
+{
+    const td_diagnostic *best = NULL;
+    size_t best_n = 0, seen = 0;
+    for (size_t i = 0; i < u->findings.n && seen < 256; i++) {
+        const td_diagnostic *e = &u->findings.items[i];
+        if (e->sev != TD_SEV_ERROR)
+            continue;
+        seen++;
+        size_t n = 0;
+        for (size_t j = i; j < u->findings.n; j++)
+            n += u->findings.items[j].sev == TD_SEV_ERROR &&
+                 strcmp(key_of(&u->findings.items[j]), key_of(e)) == 0;
+        if (n > best_n) {
+            best = e;
+            best_n = n;
+        }
+    }
+    return best;
 }
 
 static const char *sev_vi(td_severity s)
@@ -142,7 +198,7 @@ static void html_source(FILE *out, const td_diagnostic *e)
     if (!e->source_line || !e->line)
         return;
     fprintf(out, "<pre>%5u | ", e->line);
-    esc(out, e->source_line);
+    td_html_esc(out, e->source_line);
     fputs("\n      | ", out);
     const char *s = e->source_line;
     uint32_t col = 1;
@@ -158,220 +214,545 @@ static void html_source(FILE *out, const td_diagnostic *e)
     fputs("</pre>", out);
 }
 
-static void html_finding(FILE *out, const td_diagnostic *e)
+static bool same_str(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* One finding. The file is named when it is not the unit's own (named above the list); the
+ * criterion and the hint are not repeated from the finding before, `prev` (or NULL). */
+static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_file,
+                         const td_diagnostic *prev)
 {
     const char *sev = td_severity_name(e->sev);
-    fprintf(out, "<li><span class=\"badge b-%s\">%s</span>", sev, sev_vi(e->sev));
-    fputs("<span class=\"loc\">", out);
-    esc(out, e->file);
-    if (e->line)
-        fprintf(out, ":%u:%u", e->line, e->col);
-    fputs("</span><br>", out);
-    esc(out, e->message);
-    fputs(" <span class=\"rule\">[", out);
-    esc(out, e->rule ? e->rule : e->code);
+    fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">", sev,
+            sev_vi(e->sev));
+    if (!same_str(e->file, unit_file)) {
+        td_html_esc(out, e->file);
+        if (e->line)
+            fprintf(out, ":%u:%u", e->line, e->col);
+    } else if (e->line) {
+        fprintf(out, "dòng %u, cột %u", e->line, e->col);
+    }
+    fputs("</span> <span class=\"rule\">[", out);
+    td_html_esc(out, e->rule ? e->rule : e->code);
     if (e->cite && *e->cite) {
         fputs(", ", out);
-        esc(out, e->cite);
+        td_html_esc(out, e->cite);
     }
-    fputs("]</span>", out);
-    if (e->label && *e->label && (!e->message || strcmp(e->label, e->message) != 0)) {
+    fputs("]</span><div class=\"msg\">", out);
+    td_html_esc(out, e->message);
+    fputs("</div>", out);
+    bool same_rule = prev && same_str(prev->rule, e->rule) && same_str(prev->label, e->label);
+    if (e->label && *e->label && !same_rule && (!e->message || strcmp(e->label, e->message) != 0)) {
         fputs("<div class=\"hint\">Tiêu chí: ", out);
-        esc(out, e->label);
+        td_html_esc(out, e->label);
         fputs("</div>", out);
     }
     html_source(out, e);
-    if (e->hint) {
+    if (e->hint && !(prev && same_str(prev->hint, e->hint))) {
         fputs("<div class=\"hint\">Gợi ý: ", out);
-        esc(out, e->hint);
+        td_html_esc(out, e->hint);
         fputs("</div>", out);
     }
     fputs("</li>\n", out);
 }
 
-static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
+/* A count with its noun: "1 lỗi". */
+static void count(FILE *out, size_t n, const char *what)
 {
-    html_state *h = state;
-    FILE *t = h->rows, *f = h->findings;
-    bool fail = u->findings.errors > 0;
-    bool listed = fail || u->findings.warnings > 0;
-    fprintf(t, "<tr><td class=\"n\">%zu</td><td>", r->units);
-    if (listed)
-        fprintf(t, "<a href=\"#u%zu\">", r->units);
-    esc(t, u->id ? u->id : "—");
-    fputs(listed ? "</a></td><td>" : "</td><td>", t);
-    esc(t, u->name);
+    char buf[64];
+    fprintf(out, "%s %s", td_html_number((double)n, 0, buf), what);
+}
+
+/* The fold of one unit's findings: errors and warnings, then the infos folded apart. */
+static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool fail)
+{
+    fprintf(f, "<details class=\"unit%s\"%c><summary>", fail ? " bad" : "", FOLD_MARK);
+    char title[512];
+    td_report_unit_title(u, title, sizeof title);
+    td_html_esc(f, *title ? title : u->file);
+    fputs(" <span class=\"cnt\">", f);
+    count(f, u->findings.errors, "lỗi");
+    fputs(" · ", f);
+    count(f, u->findings.warnings, "cảnh báo");
+    fputs(" · ", f);
+    count(f, u->findings.infos, "thông tin");
+    fprintf(f, "</span></summary><div class=\"anchor\" id=\"u%zu\"></div><p class=\"meta\">",
+            ordinal);
+    td_html_esc(f, u->file);
+    if (u->doc && u->line)
+        fprintf(f, ":%u", u->line);
+    fputs("</p>\n", f);
+    if (u->findings.errors + u->findings.warnings) {
+        fputs("<ul>\n", f);
+        const td_diagnostic *prev = NULL;
+        for (size_t i = 0; i < u->findings.n; i++)
+            if (u->findings.items[i].sev != TD_SEV_INFO) {
+                html_finding(f, &u->findings.items[i], u->file, prev);
+                prev = &u->findings.items[i];
+            }
+        fputs("</ul>\n", f);
+    }
+    if (u->findings.infos) {
+        fputs("<details class=\"infos\"><summary>", f);
+        count(f, u->findings.infos, "thông tin (không ảnh hưởng kết quả)");
+        fputs("</summary><ul>\n", f);
+        const td_diagnostic *prev = NULL;
+        for (size_t i = 0; i < u->findings.n; i++)
+            if (u->findings.items[i].sev == TD_SEV_INFO) {
+                html_finding(f, &u->findings.items[i], u->file, prev);
+                prev = &u->findings.items[i];
+            }
+        fputs("</ul></details>\n", f);
+    }
+    fputs("</details>\n", f);
+}
+
+/* The unit's entry in the list of units: a full row when it has findings, else a short one. */
+static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordinal, unit_class c)
+{
+    char buf[64];
+    fprintf(t, "<tr><td class=\"n\">%s</td><td>", td_html_number((double)ordinal, 0, buf));
+    if (c != UC_CLEAN)
+        fprintf(t, "<a href=\"#u%zu\">", ordinal);
+    td_html_esc(t, u->id ? u->id : "—");
+    fputs(c != UC_CLEAN ? "</a></td><td>" : "</td><td>", t);
+    if (u->name)
+        td_html_esc(t, u->name);
+    else
+        td_html_esc(t, u->file);
     fputs("</td><td>", t);
-    esc(t, td_report_enum_label(r->p->unit_level ? r->p->unit_level->type : NULL, u->level));
-    fputs("</td><td>", t);
-    esc(t, u->group);
+    td_html_esc(t, td_report_enum_label(r->p->unit_level ? r->p->unit_level->type : NULL,
+                                        u->level));
     for (uint32_t i = 0; i < u->n_values; i++) {
         const td_type *ty = r->p->report_values[i]->type;
         fputs(ty->kind == TD_T_INT || ty->kind == TD_T_NUMBER ? "</td><td class=\"n\">"
                                                               : "</td><td>",
               t);
-        esc(t, td_report_enum_label(ty, u->values[i]));
+        td_html_esc(t, td_report_enum_label(ty, u->values[i]));
     }
-    fputs("</td><td class=\"loc\">", t);
-    esc(t, u->file);
-    if (u->doc && u->line)
-        fprintf(t, ":%u", u->line);
-    fprintf(t, "</td><td class=\"%s\">%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
-               "</tr>\n",
-            fail ? "fail" : "pass", fail ? "Chưa đạt" : "Đạt", u->findings.errors,
-            u->findings.warnings);
-    if (!listed)
-        return td_report_spool_ok(t) ? TD_OK : TD_EIO;
-    h->listed++;
-    fprintf(f, "<article id=\"u%zu\"%s><h3>", r->units, fail ? "" : " class=\"passing\"");
-    char title[512];
-    td_report_unit_title(u, title, sizeof title);
-    esc(f, *title ? title : u->file);
-    fputs("</h3><p class=\"meta\">", f);
-    esc(f, u->file);
-    if (u->doc && u->line)
-        fprintf(f, ":%u", u->line);
-    fprintf(f, " · %zu lỗi, %zu cảnh báo, %zu thông tin</p>\n<ul>\n", u->findings.errors,
-            u->findings.warnings, u->findings.infos);
-    for (size_t i = 0; i < u->findings.n; i++)
-        html_finding(f, &u->findings.items[i]);
-    fputs("</ul></article>\n", f);
-    return td_report_spool_ok(t) && td_report_spool_ok(f) ? TD_OK : TD_EIO;
-}
-
-/* ---------- charts ---------- */
-
-#define CH_W 760          /* viewBox width */
-#define CH_LABEL 200      /* label column */
-#define CH_BAR 400        /* bar area */
-#define CH_ROW 26         /* row height */
-#define ST_LABEL 400      /* stage charts: label column */
-#define ST_BAR 300        /* stage charts: bar area */
-
-static const char *row_color(const td_target_row *row)
-{
-    if (!row->has_required)
-        return "#546e7a";
-    if (row->met)
-        return "#2e7d32";
-    return row->severity == TD_SEV_ERROR ? "#c62828" : "#ef8f00";
-}
-
-/* One target: a bar per row (group), a dashed mark at the requirement. */
-static void chart_target(FILE *out, const td_program *p, const td_batch *b, size_t first,
-                         size_t n)
-{
-    double max = 0;
-    for (size_t i = first; i < first + n; i++) {
-        const td_target_row *row = &b->rows[i];
-        if (row->actual > max)
-            max = row->actual;
-        if (row->has_required && row->required > max)
-            max = row->required;
+    if (c == UC_CLEAN) {
+        fputs("</td></tr>\n", t);
+        return;
     }
-    if (!(max > 0))
-        max = 1;
-    int h = (int)n * CH_ROW + 8;
-    fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", CH_W, h,
-            CH_W, h);
-    for (size_t i = 0; i < n; i++) {
-        const td_target_row *row = &b->rows[first + i];
-        int y = (int)i * CH_ROW + 4;
-        double w = row->actual > 0 ? row->actual / max * CH_BAR : 0;
-        char buf[160], a[40], q[40];
-        const td_target *tg = &p->targets[row->target];
-        const char *name = row->group ? td_report_enum_label(tg->by ? tg->by->type : NULL, row->group)
-                                      : "Toàn hệ thống";
-        fprintf(out, "<g><title>");
-        esc(out, name);
-        fprintf(out, ": %s", td_report_number(row->actual, a));
-        if (row->has_required)
-            fprintf(out, " / %s", td_report_number(row->required, q));
-        fprintf(out, "</title>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", CH_LABEL - 8,
-                y + 16);
-        esc(out, cut(name, 28, buf, sizeof buf));
-        fprintf(out, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" "
-                     "fill=\"#eef1f4\"/>",
-                CH_LABEL, y + 2, CH_BAR);
-        fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>", CH_LABEL,
-                y + 2, w, row_color(row));
-        if (row->has_required) {
-            double x = CH_LABEL + row->required / max * CH_BAR;
-            fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1d2630\" "
-                         "stroke-width=\"2\" stroke-dasharray=\"3 2\"/>",
-                    x, y, x, y + 22);
+    bool fail = c == UC_FAIL;
+    fprintf(t, "</td><td class=\"%s\">%s</td><td class=\"n\">%s</td>", fail ? "fail" : "pass",
+            fail ? "Chưa đạt" : "Đạt", td_html_number((double)u->findings.errors, 0, buf));
+    fprintf(t, "<td class=\"n\">%s</td><td>", td_html_number((double)u->findings.warnings, 0, buf));
+    const td_diagnostic *why = fail ? main_reason(u) : NULL;
+    if (why) {
+        td_html_esc(t, why->label && *why->label ? why->label : why->message);
+        if (u->findings.errors > 1) {
+            fputs(" <span class=\"more\">(+", t);
+            count(t, u->findings.errors - 1, "lỗi khác");
+            fputs(")</span>", t);
         }
-        fprintf(out, "<text class=\"v\" x=\"%d\" y=\"%d\">%s", CH_LABEL + CH_BAR + 10, y + 16, a);
-        if (row->has_required)
-            fprintf(out, " / %s", q);
-        if (row->has_percent)
-            fprintf(out, " (%.1f%%)", td_report_percent(row->percent));
-        if (row->has_required)
-            fprintf(out, " · %s", row->met                        ? "đạt"
-                                  : row->severity == TD_SEV_ERROR ? "chưa đạt"
-                                                                  : "đang thực hiện");
-        fputs("</text></g>\n", out);
     }
-    fputs("</svg>\n", out);
+    fputs("</td></tr>\n", t);
 }
 
-static void target_heading(FILE *out, const td_target *t, const td_target_row *row, size_t n)
+static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
 {
-    fputs("<div class=\"target\"><h3>", out);
-    esc(out, t->label ? t->label : t->id);
-    fputs("</h3><p class=\"meta\"><span class=\"rule\">", out);
-    esc(out, t->id);
+    html_state *h = state;
+    size_t ordinal = r->units;
+    bool fail = u->findings.errors > 0;
+    unit_class c = fail ? UC_FAIL : u->findings.n ? UC_FINDINGS : UC_CLEAN;
+    size_t g = group_of(h, u->group);
+    if (g == SIZE_MAX ||
+        !grow((void **)&h->recs, &h->cap_recs, h->n_recs, sizeof *h->recs) ||
+        (fail && !add_reasons(h, u, (uint32_t)ordinal)))
+        return TD_ENOMEM;
+    if (fail && h->n_failing < FIRST_UNITS) {
+        failing *fu = &h->first[h->n_failing++];
+        const td_diagnostic *why = main_reason(u);
+        if (!why) /* an error finding was counted but none is listed */
+            return TD_EBUG;
+        char title[512];
+        td_report_unit_title(u, title, sizeof title);
+        fu->ordinal = (uint32_t)ordinal;
+        fu->errors = u->findings.errors;
+        fu->title = strdup(u->id ? u->id : *title ? title : u->file);
+        fu->name = u->id ? dup_str(u->name) : NULL;
+        fu->why = dup_str(why->label && *why->label ? why->label : why->message);
+        fu->key = strdup(key_of(why));
+        fu->cite = dup_str(why->cite);
+        if (!fu->title || !fu->why || !fu->key || (why->cite && !fu->cite) ||
+            (u->id && u->name && !fu->name))
+            return TD_ENOMEM;
+    }
+    group_acc *ga = &h->groups[g];
+    ga->units++;
+    ga->failed += fail;
+    ga->findings += c != UC_CLEAN;
+
+    long before = ftell(h->rows);
+    unit_row(r, h->rows, u, ordinal, c);
+    long after = ftell(h->rows);
+    if (before < 0 || after < before)
+        return TD_EIO;
+    h->recs[h->n_recs++] = (unit_rec){.off = (uint64_t)before, .len = (uint32_t)(after - before),
+                                      .group = (uint32_t)g, .ordinal = (uint32_t)ordinal,
+                                      .cls = (uint8_t)c};
+    if (c != UC_CLEAN) {
+        h->listed++;
+        unit_findings(h->findings, u, ordinal, fail);
+    }
+    return td_report_spool_ok(h->rows) && td_report_spool_ok(h->findings) ? TD_OK : TD_EIO;
+}
+
+/* ---------- the page ---------- */
+
+static const char STYLE[] =
+    ":root{--ink:#1d2630;--muted:#56616c;--line:#d9dee3;--ok:#2e7d32;--bad:#c62828;"
+    "--warn:#8f5400;--prog:#b25e00;--info:#1565c0;--tally:#546e7a;--bg:#f5f7f9}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 'Segoe UI',Roboto,"
+    "'Noto Sans',Arial,sans-serif}\n"
+    "main{max-width:1120px;margin:0 auto;padding:10px 28px 40px;background:#fff}\n"
+    "header{border-bottom:3px solid #a31515;padding-bottom:4px;margin-bottom:4px}\n"
+    ".kicker{margin:0;color:#a31515;font-weight:600;text-transform:uppercase;"
+    "letter-spacing:.04em;font-size:12px}\n"
+    "h1{margin:0;font-size:22px;line-height:1.25}h1 small{font-size:15px;font-weight:400}\n"
+    "h2{font-size:17px;margin:16px 0 6px;border-bottom:1px solid var(--line);"
+    "padding-bottom:2px}\n"
+    "h3{font-size:14px;margin:0 0 2px;line-height:1.3}\n"
+    ".meta{margin:2px 0;color:var(--muted);font-size:12px}\n"
+    ".stats{margin:4px 0 0;font-size:13px;color:var(--muted)}.stats b{color:var(--ink);"
+    "font-size:15px}\n"
+    ".stats b.ok{color:var(--ok)}.stats b.bad{color:var(--bad)}.stats b.warn{color:var(--warn)}\n"
+    ".first h2{margin:8px 0 4px}\n"
+    ".tcards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:10px}\n"
+    ".tcard{display:flex;flex-direction:column;border:1px solid var(--line);"
+    "border-top:4px solid var(--tally);border-radius:5px;padding:6px 10px 4px;"
+    "break-inside:avoid}.tcard svg{margin-top:auto}\n"
+    ".tcard.met{border-top-color:var(--ok)}.tcard.missed{border-top-color:var(--bad)}"
+    ".tcard.progress{border-top-color:var(--prog)}\n"
+    ".fig{margin:2px 0 0;font-size:13px}.fig b{font-size:20px}\n"
+    ".st{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600;"
+    "color:#fff;background:var(--tally)}\n"
+    ".met .st{background:var(--ok)}.missed .st{background:var(--bad)}"
+    ".progress .st{background:var(--warn)}\n"
+    ".pace{margin:1px 0;font-size:12px}.pace.late{color:var(--bad)}.pace.ok{color:var(--ok)}\n"
+    "svg{display:block;max-width:100%;height:auto}\n"
+    "svg.burnup{width:100%;margin-bottom:2px}\n"
+    "svg text{font:10.5px 'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;fill:var(--muted)}\n"
+    "svg .yl{text-anchor:end}svg .vl{font-weight:700;font-size:12px;fill:var(--ink)}\n"
+    "svg .ax{stroke:#8a949e;stroke-width:1}svg .tick{stroke:#8a949e}\n"
+    "svg .lvl{stroke:#b8c0c8;stroke-dasharray:1 3}\n"
+    "svg .ideal{stroke:#1d2630;stroke-width:1.3;stroke-dasharray:5 3}\n"
+    "svg .asof{stroke:#1d2630;stroke-width:1;stroke-dasharray:2 2}\n"
+    "svg .done{fill:none;stroke-width:2.5;stroke-linejoin:round}\n"
+    "svg .area{stroke:none;opacity:.14}\n"
+    "svg .met{stroke:var(--ok);fill:var(--ok)}svg .missed{stroke:var(--bad);fill:var(--bad)}"
+    "svg .progress{stroke:var(--prog);fill:var(--prog)}svg .tally{stroke:var(--tally);"
+    "fill:var(--tally)}svg .done.met,svg .done.missed,svg .done.progress,svg .done.tally"
+    "{fill:none}\n"
+    ".legend{font-size:12px;font-weight:400;color:var(--muted);margin:0 0 0 12px}\n"
+    ".k{display:inline-block;width:22px;height:0;vertical-align:middle;margin:0 4px 0 10px;"
+    "border-top:2.5px solid var(--prog)}.k.ideal{border-top:1.5px dashed var(--ink)}"
+    ".k.asof{width:0;height:12px;border-top:0;border-left:1.5px dotted var(--ink)}\n"
+    "table{border-collapse:collapse;width:100%;font-size:13px}\n"
+    "th,td{border-bottom:1px solid var(--line);padding:3px 6px;text-align:left;"
+    "vertical-align:top}\n"
+    "thead th{background:#eef1f4}td.n,th.n{text-align:right}\n"
+    "table.reasons{font-size:12.5px;line-height:1.35}table.reasons td{padding:2px 6px}"
+    "table.reasons td.n{font-weight:700;font-size:13px}\n"
+    "table.tally{width:auto;min-width:60%}\n"
+    ".pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}\n"
+    "td.pass,td.fail{white-space:nowrap}.more{color:var(--muted);font-size:12px}\n"
+    "td,th{overflow-wrap:break-word}h1,h2,h3,.meta,.msg,summary,.loc,.fig,.pace,"
+    "table.units td,table.reasons td{overflow-wrap:anywhere}\n"
+    "table.units{table-layout:fixed}.c-n{width:5%}.c-id{width:12%}.c-lv{width:9%}"
+    ".c-num{width:9%}.c-txt{width:13%}.c-st{width:8%}.c-e{width:4%}.c-w{width:6%}"
+    ".c-why{width:24%}\n"
+    "table.reasons a{white-space:nowrap}table.reasons th.n{width:6.5em;white-space:nowrap}"
+    "table.reasons th.u{width:36%}\n"
+    "table.bars{margin:2px 0 12px}table.bars th{width:38%;font-weight:400}"
+    "table.bars td.bar{width:34%}table.bars td.v{width:28%}\n"
+    ".track{display:block;position:relative;height:14px;margin-top:3px;background:#eef1f4}\n"
+    ".fill{display:block;height:100%;background:var(--tally)}\n"
+    ".met .fill{background:var(--ok)}.missed .fill{background:var(--bad)}"
+    ".progress .fill{background:var(--prog)}.stage .fill{background:var(--info)}"
+    ".stage0 .fill{background:#90a4ae}\n"
+    ".req{position:absolute;top:-3px;bottom:-3px;border-left:2px dashed var(--ink)}\n"
+    "td.v .st{font-size:11px}\n"
+    ".target{margin-bottom:10px;break-inside:avoid}\n"
+    "nav.toc{margin:8px 0 0;padding:6px 10px;background:#eef1f4;border-radius:5px;"
+    "font-size:13px}nav.toc ol{display:inline;margin:0;padding:0;list-style:none}"
+    "nav.toc li{display:inline;margin-left:14px}nav.toc b{margin-right:4px}\n"
+    "details.grp{margin:4px 0;border:1px solid var(--line);border-radius:4px;padding:2px 8px}\n"
+    "details.grp>summary{font-weight:600;cursor:pointer}\n"
+    "details.grp table{margin:4px 0 8px}.clean{margin:6px 0 2px;font-size:12px;"
+    "color:var(--muted)}\n"
+    "details.unit{border:1px solid var(--line);border-left:4px solid var(--warn);"
+    "border-radius:4px;padding:3px 10px;margin:6px 0}\n"
+    "details.unit.bad{border-left-color:var(--bad)}\n"
+    "details.unit>summary{font-weight:600;cursor:pointer}\n"
+    ".cnt{font-weight:400;color:var(--muted);font-size:12px;margin-left:6px}\n"
+    "details.infos{margin:4px 0}details.infos>summary{color:var(--info);font-size:12px;"
+    "cursor:pointer}\n"
+    ".anchor{scroll-margin-top:40px}\n"
+    "ul{margin:4px 0;padding-left:0;list-style:none}li{margin:6px 0}\n"
+    ".badge{display:inline-block;min-width:70px;text-align:center;border-radius:3px;"
+    "color:#fff;font-size:12px;font-weight:600;padding:0 6px}\n"
+    ".b-error{background:var(--bad)}.b-warning{background:var(--warn)}"
+    ".b-info{background:var(--info)}\n"
+    ".loc,.rule{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12px;"
+    "color:var(--muted)}\n"
+    "pre{margin:3px 0 0;padding:3px 8px;background:#f3f4f6;border-radius:3px;font-size:12px;"
+    "white-space:pre-wrap;overflow-wrap:anywhere}\n"
+    ".hint{color:var(--muted);font-size:12px}\n"
+    "footer{margin-top:24px;color:var(--muted);font-size:12px}\n"
+    "a{color:#0d47a1}\n"
+    "@media print{body{background:#fff;font-size:11px}main{padding:0;max-width:none}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;"
+    "text-decoration:none}h2{break-after:avoid}nav.toc{display:none}"
+    "tr,li,.tcard,.target{break-inside:avoid}details>summary{list-style:none}"
+    "details>summary::-webkit-details-marker{display:none}}\n";
+
+/* Page size, numbers and the running header of the printed report (A4). */
+static void page_rules(FILE *out, const td_report *r)
+{
+    const td_plan_info *pl = &r->p->plan;
+    fputs("@page{size:A4;margin:16mm 12mm 16mm 12mm;"
+          "@top-left{content:\"",
+          out);
+    td_html_css_str(out, "Báo cáo thi đua · Kế hoạch ");
+    td_html_css_str(out, pl->number ? pl->number : "(không số)");
+    fputs("\";font:9px sans-serif;color:#56616c}@top-right{content:\"", out);
+    char d[16];
+    int32_t y;
+    uint32_t m, dd;
+    td_civil_from_days(r->as_of, &y, &m, &dd);
+    snprintf(d, sizeof d, "%02u/%02u/%04d", dd, m, (int)y);
+    td_html_css_str(out, "Số liệu đến ngày ");
+    td_html_css_str(out, d);
+    fputs("\";font:9px sans-serif;color:#56616c}"
+          "@bottom-right{content:\"Trang \" counter(page) \"/\" counter(pages);"
+          "font:9px sans-serif;color:#56616c}}\n",
+          out);
+}
+
+static void target_meta(FILE *out, const td_target *t)
+{
+    fputs("<p class=\"meta\"><span class=\"rule\">", out);
+    td_html_esc(out, t->id);
     fputs("</span>", out);
     if (t->cite && *t->cite) {
-        fputs(" · Căn cứ: mục ", out);
-        esc(out, t->cite);
-    }
-    if (row->has_required) {
-        char q[40];
-        fprintf(out, " · Yêu cầu: ít nhất %s", td_report_number(row->required, q));
-        if (n > 1 || row->group)
-            fputs(" cho mỗi nhóm", out);
+        fputs(" · mục ", out);
+        td_html_esc(out, t->cite);
     }
     int32_t due;
     if (td_report_target_due(t, &due)) {
-        fputs(" · Thời hạn: ", out);
-        vi_date(out, due);
+        fputs(" · hạn ", out);
+        td_html_date(out, due);
     }
     fputs("</p>\n", out);
 }
 
-/* Targets with a requirement as bar charts against it; then the tallies: single counts in
- * a table, counts by group as bar charts. */
-static void html_targets(td_report *r, const td_batch *b)
+/* "cần thêm 39 trong 12 tháng, 3,3/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ" */
+static void pace_line(FILE *out, const td_target_row *row)
 {
-    FILE *out = r->out;
-    fputs("<section><h2>Chỉ tiêu</h2>\n", out);
-    size_t required = 0, tallies = 0, single = 0;
+    if (!row->has_pace)
+        return;
+    char a[64], b[64];
+    if (row->pace_needed <= 0) {
+        fputs("<p class=\"pace ok\">Đã đủ mức yêu cầu trước hạn</p>\n", out);
+        return;
+    }
+    fprintf(out, "<p class=\"pace %s\">Cần thêm %s trong %u tháng, %s/tháng",
+            row->on_pace ? "ok" : "late", td_html_number(row->pace_needed, -1, a),
+            row->pace_months, td_html_number(row->pace_per_month, 1, b));
+    if (row->has_recent)
+        fprintf(out, "; %u tháng qua: %s/tháng", row->recent_months,
+                td_html_number(row->recent_per_month, 1, a));
+    fprintf(out, " — %s</p>\n", row->on_pace ? "kịp tiến độ" : "chưa kịp tiến độ");
+}
+
+/* A card per target with a requirement: the figures, the pace, the burn-up chart. */
+static void target_cards(FILE *out, const td_report *r, const td_batch *b)
+{
+    size_t cards = 0;
+    bool any = false;
+    for (size_t i = 0; i < b->n_rows && !any; i++)
+        any = b->rows[i].has_required;
+    fputs("<section id=\"muc-tieu\"><h2>Chỉ tiêu", out);
+    if (any)
+        fputs("<span class=\"legend\"><span class=\"k\"></span>đã đạt, cộng dồn theo tháng"
+              "<span class=\"k ideal\"></span>tiến độ đều từ đầu kỳ đến mức yêu cầu vào hạn"
+              "<span class=\"k asof\"></span>ngày tính số liệu</span>",
+              out);
+    fputs("</h2><div class=\"tcards\">\n", out);
     for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
         size_t n = td_report_rows_of(b, i);
         const td_target_row *row = &b->rows[i];
-        if (!row->has_required) {
-            tallies++;
-            single += n == 1 && !row->group;
+        if (!row->has_required)
             continue;
+        const td_target *t = &r->p->targets[row->target];
+        cards++;
+        char a[64], q[64], pc[64];
+        if (n == 1 && !row->group) {
+            fprintf(out, "<div class=\"tcard %s\"><h3>", td_html_row_class(row));
+            td_html_esc(out, t->label ? t->label : t->id);
+            fputs("</h3>", out);
+            target_meta(out, t);
+            fprintf(out, "<p class=\"fig\"><b>%s</b> / %s", td_html_number(row->actual, -1, a),
+                    td_html_number(row->required, -1, q));
+            if (row->has_percent)
+                fprintf(out, " · %s", td_html_percent(row->percent, pc));
+            fprintf(out, " <span class=\"st\">%s</span></p>\n", td_html_row_status(row));
+            pace_line(out, row);
+            td_html_burnup(out, r, b, row);
+        } else {
+            size_t met = 0, due_missed = 0;
+            for (size_t k = i; k < i + n; k++) {
+                met += b->rows[k].met;
+                due_missed += !b->rows[k].met && b->rows[k].severity == TD_SEV_ERROR;
+            }
+            fprintf(out, "<div class=\"tcard %s\"><h3>",
+                    met == n ? "met" : due_missed ? "missed" : "progress");
+            td_html_esc(out, t->label ? t->label : t->id);
+            fputs("</h3>", out);
+            target_meta(out, t);
+            fprintf(out, "<p class=\"fig\"><b>%s</b> / %s nhóm đạt mức %s — "
+                         "<a href=\"#t%zu\">xem từng nhóm</a></p>\n",
+                    td_html_number((double)met, 0, a), td_html_number((double)n, 0, q),
+                    td_html_number(row->required, -1, pc), i);
         }
-        required++;
-        target_heading(out, &r->p->targets[row->target], row, n);
-        chart_target(out, r->p, b, i, n);
         fputs("</div>\n", out);
     }
-    if (!required)
+    fputs("</div>\n", out);
+    if (!cards)
         fputs("<p class=\"meta\">Bộ quy tắc không khai báo chỉ tiêu có mức yêu cầu.</p>\n", out);
-    else
-        fputs("<p class=\"legend\">Màu cột:<span class=\"sw\" style=\"background:#2e7d32\">"
-              "</span>đạt<span class=\"sw\" style=\"background:#c62828\"></span>chưa đạt (đã "
-              "đến hạn)<span class=\"sw\" style=\"background:#ef8f00\"></span>đang thực hiện "
-              "(chưa đến hạn) · vạch đứt: mức yêu cầu</p>\n",
-              out);
     fputs("</section>\n", out);
-    if (!tallies)
+}
+
+static int reason_cmp(const void *x, const void *y)
+{
+    const reason *a = x, *b = y;
+    if (a->units != b->units)
+        return a->units > b->units ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+/* The failing units under their main reasons: each error rule, how many failing units
+ * have it, and the first of them. */
+static void failing_units(FILE *out, html_state *h, const td_batch *b)
+{
+    char a[64], c[64];
+    fprintf(out, "<section id=\"chua-dat\"><h2>Đơn vị chưa đạt: %s / %s</h2>\n",
+            td_html_number((double)b->sum.failed, 0, a), td_html_number((double)b->sum.units, 0, c));
+    if (!b->sum.failed) {
+        fputs("<p>Không có đơn vị nào có lỗi.</p></section>\n", out);
         return;
-    fputs("<section><h2>Số liệu thống kê</h2>\n", out);
+    }
+    if (b->sum.failed <= h->n_failing) {
+        fputs("<table class=\"reasons\"><thead><tr><th class=\"u\">Đơn vị</th><th>Lý do chính"
+              "</th><th class=\"n\">Số lỗi</th></tr></thead><tbody>\n",
+              out);
+        for (size_t i = 0; i < h->n_failing; i++) {
+            const failing *fu = &h->first[i];
+            fprintf(out, "<tr><td><a href=\"#u%u\">", fu->ordinal);
+            td_html_esc(out, fu->title);
+            fputs("</a>", out);
+            if (fu->name) {
+                fputs(" <span class=\"more\">", out);
+                td_html_esc(out, fu->name);
+                fputs("</span>", out);
+            }
+            fputs("</td><td>", out);
+            td_html_esc(out, fu->why);
+            fputs(" <span class=\"rule\">[", out);
+            td_html_esc(out, fu->key);
+            if (fu->cite && *fu->cite) {
+                fputs(", ", out);
+                td_html_esc(out, fu->cite);
+            }
+            fprintf(out, "]</span></td><td class=\"n\">%s</td></tr>\n",
+                    td_html_number((double)fu->errors, 0, a));
+        }
+        fputs("</tbody></table></section>\n", out);
+        return;
+    }
+    qsort(h->reasons, h->n_reasons, sizeof *h->reasons, reason_cmp);
+    fputs("<table class=\"reasons\"><thead><tr><th>Lý do chính (quy tắc bị vi phạm)</th>"
+          "<th class=\"n\">Số đơn vị</th><th class=\"u\">Đơn vị</th></tr></thead><tbody>\n",
+          out);
+    /* the reasons shared by several units, at least three and at most FIRST_REASONS; all
+     * of them when only one more would be left */
+    size_t shown = 0;
+    while (shown < h->n_reasons && shown < FIRST_REASONS &&
+           (shown < 3 || h->reasons[shown].units > 1))
+        shown++;
+    if (shown + 1 == h->n_reasons)
+        shown = h->n_reasons;
+    for (size_t i = 0; i < shown; i++) {
+        const reason *rs = &h->reasons[i];
+        fputs("<tr><td>", out);
+        td_html_esc(out, rs->label);
+        fputs(" <span class=\"rule\">[", out);
+        td_html_esc(out, rs->key);
+        if (rs->cite && *rs->cite) {
+            fputs(", ", out);
+            td_html_esc(out, rs->cite);
+        }
+        fprintf(out, "]</span></td><td class=\"n\">%s</td><td>",
+                td_html_number((double)rs->units, 0, a));
+        for (size_t k = 0; k < rs->units && k < REASON_UNITS; k++) {
+            fprintf(out, "%s<a href=\"#u%u\">", k ? ", " : "", rs->ex[k]);
+            td_html_esc(out, rs->ex_name[k]);
+            fputs("</a>", out);
+        }
+        if (rs->units > REASON_UNITS)
+            fprintf(out, " <span class=\"more\">và %s đơn vị khác</span>",
+                    td_html_number((double)(rs->units - REASON_UNITS), 0, a));
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</tbody></table>\n", out);
+    if (shown < h->n_reasons) {
+        size_t rest = 0;
+        for (size_t i = shown; i < h->n_reasons; i++)
+            rest += h->reasons[i].units;
+        fprintf(out, "<p class=\"meta\">Và %s quy tắc khác (%s lượt đơn vị): xem cột «Lý do "
+                     "chính» trong <a href=\"#don-vi\">Danh sách đơn vị</a>.</p>\n",
+                td_html_number((double)(h->n_reasons - shown), 0, a),
+                td_html_number((double)rest, 0, c));
+    }
+    fputs("</section>\n", out);
+}
+
+/* Targets by group (the requirement per group marked) and the tallies. */
+static bool has_details(const td_batch *b)
+{
+    for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i))
+        if (!b->rows[i].has_required || td_report_rows_of(b, i) > 1 || b->rows[i].group)
+            return true;
+    return false;
+}
+
+static void target_block(FILE *out, const td_report *r, const td_batch *b, size_t i, size_t n)
+{
+    const td_target *t = &r->p->targets[b->rows[i].target];
+    fprintf(out, "<div class=\"target\" id=\"t%zu\"><h3>", i);
+    td_html_esc(out, t->label ? t->label : t->id);
+    fputs("</h3>", out);
+    target_meta(out, t);
+    td_html_bars(out, r, b, i, n);
+    fputs("</div>\n", out);
+}
+
+static void html_details(FILE *out, const td_report *r, const td_batch *b)
+{
+    fputs("<section id=\"thong-ke\"><h2>Chỉ tiêu theo nhóm và số liệu thống kê</h2>\n", out);
+    for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
+        size_t n = td_report_rows_of(b, i);
+        if (b->rows[i].has_required && (n > 1 || b->rows[i].group))
+            target_block(out, r, b, i, n);
+    }
+    bool single = false;
+    for (size_t i = 0; i < b->n_rows && !single; i += td_report_rows_of(b, i))
+        single = !b->rows[i].has_required && td_report_rows_of(b, i) == 1 && !b->rows[i].group;
     if (single) {
         fputs("<table class=\"tally\"><thead><tr><th>Nội dung</th><th>Mã</th><th>Căn cứ</th>"
               "<th>Số lượng</th></tr></thead><tbody>\n",
@@ -381,36 +762,29 @@ static void html_targets(td_report *r, const td_batch *b)
             if (row->has_required || td_report_rows_of(b, i) != 1 || row->group)
                 continue;
             const td_target *t = &r->p->targets[row->target];
-            char a[40];
+            char a[64];
             fputs("<tr><td>", out);
-            esc(out, t->label ? t->label : t->id);
+            td_html_esc(out, t->label ? t->label : t->id);
             fputs("</td><td class=\"rule\">", out);
-            esc(out, t->id);
+            td_html_esc(out, t->id);
             fputs("</td><td>", out);
-            esc(out, t->cite);
+            td_html_esc(out, t->cite);
             fprintf(out, "</td><td class=\"n\"><b>%s</b></td></tr>\n",
-                    td_report_number(row->actual, a));
+                    td_html_number(row->actual, -1, a));
         }
         fputs("</tbody></table>\n", out);
     }
     for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
         size_t n = td_report_rows_of(b, i);
-        const td_target_row *row = &b->rows[i];
-        if (row->has_required || (n == 1 && !row->group))
-            continue;
-        target_heading(out, &r->p->targets[row->target], row, n);
-        chart_target(out, r->p, b, i, n);
-        fputs("</div>\n", out);
+        if (!b->rows[i].has_required && (n > 1 || b->rows[i].group))
+            target_block(out, r, b, i, n);
     }
     fputs("</section>\n", out);
 }
 
-static void html_stages(td_report *r, const td_batch *b)
+static void html_stages(FILE *out, const td_report *r, const td_batch *b)
 {
-    FILE *out = r->out;
-    if (!r->p->n_workflows)
-        return;
-    fputs("<section><h2>Điển hình theo bước</h2>\n", out);
+    fputs("<section id=\"buoc\"><h2>Điển hình theo bước</h2>\n", out);
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
@@ -419,46 +793,184 @@ static void html_stages(td_report *r, const td_batch *b)
             if (b->stages[base + k] > max)
                 max = b->stages[base + k];
         fputs("<div class=\"target\"><h3>", out);
-        esc(out, wf->label ? wf->label : wf->id);
+        td_html_esc(out, wf->label ? wf->label : wf->id);
         fputs("</h3><p class=\"meta\"><span class=\"rule\">", out);
-        esc(out, wf->id);
+        td_html_esc(out, wf->id);
         fputs("</span>", out);
         if (wf->cite && *wf->cite) {
-            fputs(" · Căn cứ: mục ", out);
-            esc(out, wf->cite);
+            fputs(" · mục ", out);
+            td_html_esc(out, wf->cite);
         }
-        fputs(" · số điển hình theo bước đã thực hiện đến ngày tính số liệu</p>\n", out);
-        int h = (int)(wf->n_stages + 1) * CH_ROW + 8;
-        fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", CH_W,
-                h, CH_W, h);
+        fputs(" · số điển hình theo bước đã thực hiện đến ngày tính số liệu</p>\n"
+              "<table class=\"bars\"><tbody>\n",
+              out);
         for (uint32_t k = 0; k <= wf->n_stages; k++) {
             uint64_t c = base + k < b->n_stages ? b->stages[base + k] : 0;
-            int y = (int)k * CH_ROW + 4;
-            char label[256], buf[160];
+            char label[256];
             if (k == 0)
                 snprintf(label, sizeof label, "Chưa có bước nào");
             else
                 td_report_stage_label(wf, k, label, sizeof label);
-            fputs("<g><title>", out);
-            esc(out, label);
-            fprintf(out, ": %llu</title>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-                    (unsigned long long)c, ST_LABEL - 8, y + 16);
-            esc(out, cut(label, 60, buf, sizeof buf));
-            double bw = (double)c / (double)max * ST_BAR;
-            fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" "
-                         "fill=\"%s\"/><text class=\"v\" x=\"%.1f\" y=\"%d\">%llu</text></g>\n",
-                    ST_LABEL, y + 2, bw, k == 0 ? "#90a4ae" : "#1565c0", ST_LABEL + bw + 6, y + 16,
-                    (unsigned long long)c);
+            td_html_bar_row(out, label, k ? "stage" : "stage0", (double)c, (double)max, NULL);
         }
-        fputs("</svg></div>\n", out);
+        fputs("</tbody></table></div>\n", out);
         base += wf->n_stages + 1;
     }
     fputs("</section>\n", out);
 }
 
-static void card(FILE *out, const char *cls, size_t v, const char *label)
+/* Copies a spool into the page, each fold mark made `open` or removed. */
+static bool copy_folds(FILE *spool, FILE *out, bool open)
 {
-    fprintf(out, "<div class=\"card %s\"><b>%zu</b><span>%s</span></div>\n", cls, v, label);
+    if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
+        return false;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, spool)) > 0) {
+        size_t i = 0;
+        while (i < n) {
+            char *m = memchr(buf + i, FOLD_MARK, n - i);
+            size_t upto = m ? (size_t)(m - buf) : n;
+            if (fwrite(buf + i, 1, upto - i, out) != upto - i)
+                return false;
+            if (m && open)
+                fputs(" open", out);
+            i = m ? upto + 1 : n;
+        }
+    }
+    return !ferror(spool);
+}
+
+/* Copies the rows spool's bytes [off, off + len) into the page. */
+static bool copy_range(FILE *spool, FILE *out, uint64_t off, uint32_t len)
+{
+    char buf[8192];
+    if (fseek(spool, (long)off, SEEK_SET) != 0)
+        return false;
+    while (len) {
+        size_t want = len < sizeof buf ? len : sizeof buf;
+        if (fread(buf, 1, want, spool) != want || fwrite(buf, 1, want, out) != want)
+            return false;
+        len -= (uint32_t)want;
+    }
+    return true;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+    const group_acc *const *a = x, *const *b = y;
+    if (!(*a)->name || !(*b)->name)
+        return (*a)->name ? 1 : (*b)->name ? -1 : 0;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Units by the group's place, then failing, with findings, without; then input order.
+ * The group's rank is copied into the record's `group` before sorting. */
+static int rec_cmp(const void *x, const void *y)
+{
+    const unit_rec *a = x, *b = y;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    return a->ordinal < b->ordinal ? -1 : a->ordinal > b->ordinal;
+}
+
+static void units_head(FILE *out, const td_report *r, bool full)
+{
+    fputs("<table class=\"units\"><colgroup><col class=\"c-n\"><col class=\"c-id\"><col>"
+          "<col class=\"c-lv\">",
+          out);
+    for (uint32_t i = 0; i < r->p->n_report_values; i++) {
+        const td_type *ty = r->p->report_values[i]->type;
+        fputs(ty->kind == TD_T_INT || ty->kind == TD_T_NUMBER ? "<col class=\"c-num\">"
+                                                              : "<col class=\"c-txt\">",
+              out);
+    }
+    if (full)
+        fputs("<col class=\"c-st\"><col class=\"c-e\"><col class=\"c-w\"><col class=\"c-why\">",
+              out);
+    fputs("</colgroup><thead><tr><th>#</th><th>Mã</th><th>Tên đơn vị</th><th>Cấp</th>", out);
+    for (uint32_t i = 0; i < r->p->n_report_values; i++) {
+        const td_define *def = r->p->report_values[i];
+        fputs("<th>", out);
+        td_html_esc(out, def->label ? def->label : def->name);
+        fputs("</th>", out);
+    }
+    if (full)
+        fputs("<th>Kết quả</th><th class=\"n\">Lỗi</th><th class=\"n\">Cảnh báo</th>"
+              "<th>Lý do chính</th>",
+              out);
+    fputs("</tr></thead><tbody>\n", out);
+}
+
+/* The units by group, each group a fold: those with findings in full, the others short. */
+static td_status html_units(FILE *out, const td_report *r, html_state *h, bool open)
+{
+    group_acc **order = malloc((h->n_groups ? h->n_groups : 1) * sizeof *order);
+    if (!order)
+        return TD_ENOMEM;
+    for (size_t g = 0; g < h->n_groups; g++)
+        order[g] = &h->groups[g];
+    qsort(order, h->n_groups, sizeof *order, group_cmp);
+    for (size_t k = 0; k < h->n_groups; k++)
+        order[k]->rank = (uint32_t)k;
+    for (size_t i = 0; i < h->n_recs; i++)
+        h->recs[i].group = h->groups[h->recs[i].group].rank;
+    qsort(h->recs, h->n_recs, sizeof *h->recs, rec_cmp);
+
+    const td_define *gd = r->p->unit_group;
+    const char *glabel = gd && gd->label ? gd->label : "Nhóm";
+    fputs("<section id=\"don-vi\"><h2>Danh sách đơn vị</h2>\n", out);
+    size_t i = 0;
+    bool ok = true;
+    char a[64];
+    for (size_t k = 0; k < h->n_groups && ok; k++) {
+        const group_acc *g = order[k];
+        fprintf(out, "<details class=\"grp\"%s><summary>", open ? " open" : "");
+        if (g->name) {
+            td_html_esc(out, glabel);
+            fputs(": ", out);
+            td_html_esc(out, td_report_enum_label(gd ? gd->type : NULL, g->name));
+        } else {
+            fputs("Không thuộc ", out);
+            td_html_esc(out, glabel);
+            fputs(" nào", out);
+        }
+        fputs(" <span class=\"cnt\">", out);
+        count(out, g->units, "đơn vị");
+        if (g->failed) {
+            fputs(" · <span class=\"fail\">", out);
+            count(out, g->failed, "chưa đạt");
+            fputs("</span>", out);
+        }
+        fprintf(out, " · %s đạt</span></summary>\n", td_html_number((double)(g->units - g->failed), 0, a));
+        size_t end = i;
+        while (end < h->n_recs && h->recs[end].group == k)
+            end++;
+        size_t clean = i;
+        while (clean < end && h->recs[clean].cls != UC_CLEAN)
+            clean++;
+        if (clean > i) {
+            units_head(out, r, true);
+            for (size_t j = i; j < clean && ok; j++)
+                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len);
+            fputs("</tbody></table>\n", out);
+        }
+        if (end > clean) {
+            fprintf(out, "<p class=\"clean\">Đạt, không có vấn đề nào: %s đơn vị</p>\n",
+                    td_html_number((double)(end - clean), 0, a));
+            units_head(out, r, false);
+            for (size_t j = clean; j < end && ok; j++)
+                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len);
+            fputs("</tbody></table>\n", out);
+        }
+        fputs("</details>\n", out);
+        i = end;
+    }
+    fputs("</section>\n", out);
+    free(order);
+    return ok && !ferror(h->rows) ? TD_OK : TD_EIO;
 }
 
 static td_status html_finish(td_report *r, void *state, const td_batch *b)
@@ -466,75 +978,86 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     html_state *h = state;
     FILE *out = r->out;
     const td_plan_info *pl = &r->p->plan;
+    const td_batch_summary *s = &b->sum;
+    bool open = r->units <= OPEN_UNITS_MAX;
+    char a[64], c[64];
     fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'\">\n<title>Báo cáo thi đua ",
           out);
-    esc(out, pl->number);
+    td_html_esc(out, pl->number);
     fputs(" – ", out);
-    vi_date(out, r->as_of);
-    fputs("</title>\n", out);
+    td_html_date(out, r->as_of);
+    fputs("</title>\n<style>\n", out);
     fputs(STYLE, out);
-    fputs("</head>\n<body><main>\n<header><p class=\"kicker\">Báo cáo kết quả đánh giá thi đua"
-          "</p>\n<h1>Kế hoạch ",
+    page_rules(out, r);
+    fputs("</style>\n</head>\n<body><main>\n<header><p class=\"kicker\">Báo cáo kết quả đánh "
+          "giá thi đua</p>\n<h1>Kế hoạch ",
           out);
-    esc(out, pl->number ? pl->number : "(không số)");
-    fputs("</h1>\n", out);
+    td_html_esc(out, pl->number ? pl->number : "(không số)");
     if (pl->title) {
-        fputs("<p class=\"plan-title\">", out);
-        esc(out, pl->title);
-        fputs("</p>\n", out);
+        fputs(" <small>", out);
+        td_html_esc(out, pl->title);
+        fputs("</small>", out);
     }
-    fputs("<p class=\"meta\">", out);
+    fputs("</h1>\n<p class=\"meta\">", out);
     if (pl->issuer) {
-        esc(out, pl->issuer);
+        td_html_esc(out, pl->issuer);
         fputs(" · ", out);
     }
     if (pl->has_period) {
         fputs("Thời gian thực hiện: ", out);
-        vi_date(out, pl->period_from);
+        td_html_date(out, pl->period_from);
         fputs(" – ", out);
-        vi_date(out, pl->period_to);
+        td_html_date(out, pl->period_to);
         fputs(" · ", out);
     }
     fputs("<b>Số liệu tính đến ngày ", out);
-    vi_date(out, r->as_of);
-    fputs("</b></p>\n</header>\n", out);
-
-    const td_batch_summary *s = &b->sum;
-    fputs("<section><h2>Tổng hợp</h2><div class=\"cards\">\n", out);
-    card(out, "", s->units, "đơn vị được đánh giá");
-    card(out, "ok", s->passed, "đơn vị đạt (không có lỗi)");
-    card(out, s->failed ? "bad" : "ok", s->failed, "đơn vị chưa đạt");
-    card(out, s->errors ? "bad" : "ok", s->errors, "lỗi");
-    card(out, s->warnings ? "warn" : "ok", s->warnings, "cảnh báo");
+    td_html_date(out, r->as_of);
+    fputs("</b></p>\n<p class=\"stats\">", out);
+    fprintf(out, "<b>%s</b> đơn vị được đánh giá · ", td_html_number((double)s->units, 0, a));
+    fprintf(out, "<b class=\"ok\">%s</b> đạt · ", td_html_number((double)s->passed, 0, a));
+    fprintf(out, "<b class=\"%s\">%s</b> chưa đạt · ", s->failed ? "bad" : "ok",
+            td_html_number((double)s->failed, 0, a));
+    fprintf(out, "<b class=\"%s\">%s</b> lỗi · ", s->errors ? "bad" : "ok",
+            td_html_number((double)s->errors, 0, a));
+    fprintf(out, "<b class=\"%s\">%s</b> cảnh báo · ", s->warnings ? "warn" : "ok",
+            td_html_number((double)s->warnings, 0, a));
+    fprintf(out, "<b>%s</b> thông tin", td_html_number((double)s->infos, 0, a));
     if (s->targets)
-        fprintf(out, "<div class=\"card %s\"><b>%zu/%zu</b><span>chỉ tiêu đạt</span></div>\n",
+        fprintf(out, " · <b class=\"%s\">%s/%s</b> chỉ tiêu đạt",
                 s->targets_met == s->targets ? "ok" : s->target_errors ? "bad" : "warn",
-                s->targets_met, s->targets);
-    fputs("</div></section>\n", out);
+                td_html_number((double)s->targets_met, 0, a),
+                td_html_number((double)s->targets, 0, c));
+    fputs("</p>\n</header>\n<div class=\"first\">\n", out);
 
-    html_targets(r, b);
-    html_stages(r, b);
+    target_cards(out, r, b);
+    failing_units(out, h, b);
+    bool details = has_details(b);
+    fputs("<nav class=\"toc\"><b>Mục lục</b><ol>", out);
+    if (details)
+        fputs("<li><a href=\"#thong-ke\">Chỉ tiêu theo nhóm và số liệu thống kê</a></li>", out);
+    if (r->p->n_workflows)
+        fputs("<li><a href=\"#buoc\">Điển hình theo bước</a></li>", out);
+    fputs("<li><a href=\"#don-vi\">Danh sách đơn vị</a></li>", out);
+    if (h->listed)
+        fputs("<li><a href=\"#van-de\">Vấn đề của từng đơn vị</a></li>", out);
+    fputs("</ol></nav>\n</div>\n", out);
 
-    fputs("<section><h2>Danh sách đơn vị</h2>\n<table><thead><tr><th>#</th><th>Mã</th>"
-          "<th>Tên đơn vị</th><th>Cấp</th><th>Nhóm</th>", r->out);
-    for (uint32_t i = 0; i < r->p->n_report_values; i++) {
-        const td_define *def = r->p->report_values[i];
-        fputs("<th>", r->out);
-        esc(r->out, def->label ? def->label : def->name);
-        fputs("</th>", r->out);
-    }
-    fputs("<th>Tệp</th><th>Kết quả</th>"
-          "<th>Lỗi</th><th>Cảnh báo</th></tr></thead>\n<tbody>\n",
-          out);
-    if (!td_report_copy(h->rows, out))
-        return TD_EIO;
-    fputs("</tbody></table></section>\n", out);
+    if (details)
+        html_details(out, r, b);
+    if (r->p->n_workflows)
+        html_stages(out, r, b);
+    td_status st = html_units(out, r, h, open);
+    if (st != TD_OK)
+        return st;
     if (h->listed) {
-        fputs("<section><h2>Các vấn đề cần khắc phục</h2>\n", out);
-        if (!td_report_copy(h->findings, out))
+        fprintf(out, "<section id=\"van-de\"><h2>Vấn đề của từng đơn vị</h2>\n"
+                     "<p class=\"meta\">%s đơn vị có lỗi, cảnh báo hoặc thông tin%s.</p>\n",
+                td_html_number((double)h->listed, 0, a),
+                open ? "" : "; bấm vào tên đơn vị để mở");
+        if (!copy_folds(h->findings, out, open))
             return TD_EIO;
         fputs("</section>\n", out);
     }
@@ -549,6 +1072,27 @@ static void html_release(void *state)
     html_state *h = state;
     td_report_spool_close(h->rows);
     td_report_spool_close(h->findings);
+    free(h->recs);
+    for (size_t i = 0; i < h->n_groups; i++)
+        free(h->groups[i].name);
+    free(h->groups);
+    for (size_t i = 0; i < h->n_reasons; i++) {
+        reason *rs = &h->reasons[i];
+        free(rs->key);
+        free(rs->label);
+        free(rs->cite);
+        for (size_t k = 0; k < REASON_UNITS; k++)
+            free(rs->ex_name[k]);
+    }
+    free(h->reasons);
+    for (size_t i = 0; i < h->n_failing; i++) {
+        failing *fu = &h->first[i];
+        free(fu->title);
+        free(fu->name);
+        free(fu->why);
+        free(fu->key);
+        free(fu->cite);
+    }
 }
 
 const td_report_ops td_report_html_ops = {

@@ -1,5 +1,6 @@
 /* Unit tests of the reports: JSON string escaping, CSV quoting and the byte-order mark, HTML
- * escaping of hostile names, the text verdicts and the 20-errors-per-file cap. */
+ * escaping of hostile names (in the page and in its print style), Vietnamese numbers, the
+ * text verdicts and the 20-errors-per-file cap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "report_html.h"
 
 static const char *RULES =
     "plan \"58-KH/BDVHU\" \"Kế hoạch <thi đua> & \\\"Đồng Khởi mới\\\"\"\n"
@@ -286,6 +288,59 @@ static void test_report_html_escapes_hostile_names(void **state)
     assert_null(strstr(f->out, "<b>bold"));
 }
 
+/* Numbers as a Vietnamese reader writes them: dots between thousands, a decimal comma. */
+static void test_report_html_numbers_vietnamese(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(td_html_number(20000, -1, buf), "20.000");
+    assert_string_equal(td_html_number(999, -1, buf), "999");
+    assert_string_equal(td_html_number(1000, 0, buf), "1.000");
+    assert_string_equal(td_html_number(1234567, -1, buf), "1.234.567");
+    assert_string_equal(td_html_number(-1234.5, -1, buf), "-1.234,5");
+    assert_string_equal(td_html_number(2.5, 1, buf), "2,5");
+    assert_string_equal(td_html_number(3, 1, buf), "3,0");
+    assert_string_equal(td_html_number(0, -1, buf), "0");
+    assert_string_equal(td_html_number(1.0 / 0.0, -1, buf), "—");
+    assert_string_equal(td_html_percent(70, buf), "70,0\xC2\xA0%");
+    assert_string_equal(td_html_percent(45.744, buf), "45,7\xC2\xA0%");
+    assert_string_equal(td_html_percent(12345.6, buf), "12.345,6\xC2\xA0%");
+}
+
+/* A value written into the print style sheet (the running header) cannot end the string,
+ * the rule or the style element. */
+static void test_report_html_print_header_escapes(void **state)
+{
+    fixture *f = *state;
+    const char *rules = "plan \"X\\\"}</style><script>alert(9)</script>\" \"T\"\n"
+                        "record info { required id: text }\n"
+                        "record unit_file { required unit: info }\n"
+                        "document unit_file\n";
+    td_diag d;
+    td_diag_init(&d);
+    td_rule_text rt = {"hostile.rules", rules, strlen(rules)};
+    td_program *p = NULL;
+    td_status st = td_program_compile_texts(&rt, 1, NULL, 0, &d, &p);
+    for (size_t i = 0; i < d.n; i++)
+        td_diag_render(&d.items[i], stderr, false);
+    td_diag_free(&d);
+    assert_int_equal(st, TD_OK);
+    td_program *keep = f->p;
+    f->p = p;
+    const char *paths[] = {f->path};
+    report(f, (td_report_opts){.format = TD_REPORT_HTML}, paths, 1);
+    f->p = keep;
+    td_program_free(p);
+    assert_non_null(strstr(f->out, "@top-left{content:\""));
+    assert_null(strstr(f->out, "<script"));
+    assert_null(strstr(f->out, "}</style"));
+    /* one style element, closed once */
+    const char *end = strstr(f->out, "</style>");
+    assert_non_null(end);
+    assert_null(strstr(end + 1, "</style>"));
+    assert_non_null(strstr(f->out, "X\\22 \\7d \\3c \\2f style\\3e \\3c script\\3e alert\\28 9\\29 "));
+}
+
 static void test_report_text_validate_verdicts(void **state)
 {
     fixture *f = *state;
@@ -345,6 +400,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_xlsx_is_a_workbook_and_leaves_no_scratch,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_html_escapes_hostile_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html_numbers_vietnamese, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html_print_header_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_validate_verdicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_caps_errors_per_file, setup, teardown),
     };
