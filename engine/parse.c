@@ -544,6 +544,22 @@ static bool reserved_name(td_parse *p, int found, td_span at, const int *expecte
     return true;
 }
 
+/* `count exemplars where ...`: a function's argument written without its parentheses. */
+static bool call_without_parens(td_parse *p, int found, td_span at)
+{
+    int fn = p->hist_tok[1];
+    if ((fn != T_COUNT && fn != T_SUM && fn != T_MIN && fn != T_MAX) ||
+        (found != T_IDENT && !kw_flags(found)))
+        return false;
+    const char *name = td_token_spelling(fn);
+    td_diagnostic *e = td_parse_error(p, "syntax", p->hist_span[1],
+                                      "'%s' takes what it counts in parentheses", name);
+    if (e)
+        td_diag_set(p->diag, &e->hint, "write %s(%.*s ...): the list and its `where` go between the parentheses", name, (int)at.len,
+                    p->src->text + at.off);
+    return true;
+}
+
 /* A decimal comma, as Vietnamese writes numbers (`0,5`). */
 static bool decimal_comma(td_parse *p, int found, td_span at)
 {
@@ -573,7 +589,8 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
         return; /* the lexer has reported the invalid character */
     if (keyword_meant(p, found))
         return;
-    if (reserved_name(p, found, at, expected, n) || decimal_comma(p, found, at))
+    if (reserved_name(p, found, at, expected, n) || decimal_comma(p, found, at) ||
+        call_without_parens(p, found, at))
         return;
     if (n > MAX_EXPECTED)
         n = MAX_EXPECTED;
