@@ -31,7 +31,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 2' INT TERM
 
 if command -v timeout >/dev/null 2>&1; then
-    run_limited() { timeout 60 sh -c "$1"; }
+    run_limited() { timeout "${GOLDEN_TIMEOUT:-300}" sh -c "$1"; }
 else
     run_limited() { sh -c "$1"; }
 fi
