@@ -94,7 +94,13 @@ void td_program_plan(const td_program *p, td_plan *out)
     *out = (td_plan){pl->number,     pl->title,          pl->issuer,
                      pl->issued,     pl->implements,     pl->n_implements,
                      pl->has_period, pl->period_from,    pl->period_to,
-                     pl->clauses,    pl->clause_titles,  pl->n_clauses};
+                     pl->clauses,    pl->clause_titles,  pl->n_clauses,
+                     pl->language};
+}
+
+td_lang td_program_lang(const td_program *p)
+{
+    return p ? p->plan.lang : TD_LANG_AUTO;
 }
 
 size_t td_program_files(const td_program *p)
@@ -259,7 +265,8 @@ static td_status validate(const td_program *p, const char *path, const char *tex
     td_diag_init(&scratch);
     if (!d)
         d = &scratch;
-    td_batch_opts o = {.as_of = as_of, .jobs = 1, .keep_units = true, .ids_per_file = true};
+    td_batch_opts o = {.as_of = as_of, .jobs = 1, .keep_units = true, .ids_per_file = true,
+                       .lang = d->lang};
     td_batch *b = NULL;
     td_status st = text ? td_batch_run_text(p, path, text, len, &o, &b)
                         : td_batch_run(p, &path, 1, &o, &b);

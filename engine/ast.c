@@ -809,6 +809,11 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
         name = "by";
         d->issuer = c->str;
         break;
+    case TD_C_LANGUAGE:
+        dup = d->language.text != NULL;
+        name = "language";
+        d->language = c->str;
+        break;
     case TD_C_ISSUED:
         dup = d->issued != NULL;
         name = "dated";

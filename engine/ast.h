@@ -153,8 +153,10 @@ typedef struct td_decl {
     bool replace;           /* CRITERION, TARGET, WORKFLOW, INDEX written as `replace ...` */
 
     /* PLAN: plan "58-KH/BDVHU" "title" [by "issuer"] [dated 2024-03-28]
-     *       [implements "111-KH/BDVTU", "330-KH/TU"] [period 2024-01-01 .. 2025-12-31] */
+     *       [implements "111-KH/BDVTU", "330-KH/TU"] [period 2024-01-01 .. 2025-12-31]
+     *       [language "vi"] */
     td_str plan_number, title, issuer;
+    td_str language;        /* the users' language ("vi", "en"), or no text */
     td_expr *issued, *period_from, *period_to;  /* DATE literals */
     td_str *implements;
     uint32_t n_implements;

@@ -182,6 +182,7 @@ typedef struct fjob {
     size_t n, cap;
     uint64_t bytes;
     bool done;
+    td_lang lang;           /* of the findings: the batch's */
 } fjob;
 
 typedef struct worker {
@@ -210,7 +211,7 @@ static bunit *new_unit(fjob *j, const char *file, uint32_t doc)
         return NULL;
     bunit *u = &j->items[j->n];
     memset(u, 0, sizeof *u);
-    td_unit_result_init(&u->r);
+    td_unit_result_init(&u->r, j->lang);
     u->r.file = strdup(file);
     u->r.doc = doc;
     if (!u->r.file)
@@ -315,7 +316,7 @@ static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int 
         e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
                           "cannot read the file: %s; check the path and its permissions", why);
     if (!e || !td_diag_set(d, &e->file, "%s", path) ||
-        !td_diag_set(d, &e->rule, "data.unreadable"))
+        !td_diag_set(d, &e->rule, "%s", "data.unreadable"))
         return TD_ENOMEM;
     return TD_OK;
 }
@@ -362,7 +363,7 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
                 td_diagnostic *e = td_diag_at_lc(
                     &u->r.findings, TD_SEV_ERROR, "data.no_document", src, 1, 1, 1,
                     "the file holds no unit document; write the unit's data in it");
-                if (!e || !td_diag_set(&u->r.findings, &e->rule, "data.no_document")) {
+                if (!e || !td_diag_set(&u->r.findings, &e->rule, "%s", "data.no_document")) {
                     st = TD_ENOMEM;
                     goto done;
                 }
@@ -585,7 +586,7 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
     td_diag scratch;
     td_diag_init(&scratch);
     td_unit_result r;
-    td_unit_result_init(&r);
+    td_unit_result_init(&r, b->lang);
     td_status st = td_yaml_open(src, NULL, &y);
     for (uint32_t k = 0; st == TD_OK; k++) {
         td_ynode *root = NULL;
@@ -648,8 +649,8 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
             "change one of them, or leave one file out if both are drafts of the same unit",
             id, strcmp(b->files[file], "-") == 0 ? "<stdin>" : b->files[file], where);
         if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
-            !td_diag_set(d, &e->rule, "batch.duplicate_id") ||
-            !td_diag_set(d, &e->path, "unit.id"))
+            !td_diag_set(d, &e->rule, "%s", "batch.duplicate_id") ||
+            !td_diag_set(d, &e->path, "%s", "unit.id"))
             return TD_ENOMEM;
         e->line = u->id_line ? u->id_line : u->r.line;
         e->col = u->id_line ? u->id_col : 1;
@@ -701,7 +702,7 @@ static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_resul
         if (!grow((void **)&b->units, &b->cap_units, b->n_units + 1, sizeof *b->units))
             return TD_ENOMEM;
         b->units[b->n_units++] = *r;
-        td_unit_result_init(r);
+        td_unit_result_init(r, b->lang);
     }
     return TD_OK;
 }
@@ -904,6 +905,7 @@ static td_status history_dates(td_batch *b)
 static td_status run_input(worker *w, const td_program *p, const td_batch *b, size_t i, fjob *j)
 {
     const td_batch_input *in = &b->inputs[i];
+    j->lang = b->lang;
     if (in->kind != TD_WALK_FILE)
         return file_problem(j, b->files[i], in->kind, in->err);
     return run_file(w, p, &b->dates, b->files[i], b->mem, j);
@@ -1072,6 +1074,10 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     if (!b)
         return TD_ENOMEM;
     b->p = p;
+    /* the findings are written in the language asked for, else the one the rules declare */
+    b->lang = opts->lang != TD_LANG_AUTO  ? opts->lang
+              : p->plan.lang != TD_LANG_AUTO ? p->plan.lang
+                                             : TD_LANG_EN;
     b->as_of = opts->as_of;
     b->dates.as_of = opts->as_of;
     b->dates.today = opts->today;
@@ -1117,7 +1123,7 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     s.jobs = calloc(s.ring, sizeof *s.jobs);
     if (!s.jobs)
         return TD_ENOMEM;
-    if (p->n_indexes && (st = td_xref_new(p, &b->xref)) != TD_OK) {
+    if (p->n_indexes && (st = td_xref_new(p, b->lang, &b->xref)) != TD_OK) {
         free(s.jobs);
         return st;
     }

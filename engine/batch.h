@@ -59,6 +59,7 @@ typedef struct td_batch_input {
 
 struct td_batch {
     const td_program *p;    /* borrowed */
+    td_lang lang;           /* of the findings (never TD_LANG_AUTO) */
     int32_t as_of;          /* days */
     char **files;           /* owned array; strings in arena(strings): the unit files, in order */
     size_t n_files;

@@ -209,6 +209,31 @@ void td_diag_init(td_diag *d)
     memset(d, 0, sizeof *d);
 }
 
+void td_diag_init_lang(td_diag *d, td_lang lang)
+{
+    memset(d, 0, sizeof *d);
+    d->lang = lang;
+}
+
+void td_diag_set_lang(td_diag *d, td_lang lang)
+{
+    if (d)
+        d->lang = lang;
+}
+
+td_lang td_diag_lang(const td_diag *d)
+{
+    return d ? d->lang : TD_LANG_AUTO;
+}
+
+/* The format in the list's language; "%s" (a message formatted by the caller) is kept. */
+static const char *tr_fmt(const td_diag *d, const char *fmt)
+{
+    if (d->lang != TD_LANG_VI || (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]))
+        return fmt;
+    return td_gettext(d->lang, fmt);
+}
+
 static void entry_free(td_diagnostic *e)
 {
     free(e->file);
@@ -278,12 +303,13 @@ static td_diagnostic *push(td_diag *d, td_severity sev, const char *code, const 
         d->cap = cap;
     }
     char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0) {
+    if (vasprintf(&msg, tr_fmt(d, fmt), ap) < 0) {
         d->oom = true;
         return NULL;
     }
     td_diagnostic *e = &d->items[d->n++];
     memset(e, 0, sizeof *e);
+    e->lang = d->lang;
     e->sev = sev;
     e->code = code;
     e->message = msg;
@@ -350,7 +376,7 @@ bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;
-    int r = vasprintf(&s, fmt, ap);
+    int r = vasprintf(&s, tr_fmt(d, fmt), ap);
     va_end(ap);
     if (r < 0) {
         d->oom = true;
@@ -411,6 +437,14 @@ void td_diag_sort(td_diag *d)
 const char *td_severity_name(td_severity s)
 {
     return s == TD_SEV_ERROR ? "error" : s == TD_SEV_WARNING ? "warning" : "info";
+}
+
+const char *td_severity_label(td_lang lang, td_severity s)
+{
+    /* TRANSLATORS: a severity, as GCC writes it in a diagnostic ("FILE:3:5: error: ...") */
+    return s == TD_SEV_ERROR     ? TR(lang, "error")
+           : s == TD_SEV_WARNING ? TR(lang, "warning")
+                                 : TR(lang, "info");
 }
 
 /* Byte index of the start of character `chars` (0-based) in s. */
@@ -528,8 +562,9 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
             fprintf(out, ":%u:%u", e->line, e->col);
         fputs(": ", out);
     }
-    fprintf(out, "%s%s%s:%s%s ", reset, sevc, waived ? "waived" : td_severity_name(e->sev),
-            reset, bold);
+    /* TRANSLATORS: a finding that a waiver covers, in place of its severity (Decision 11) */
+    fprintf(out, "%s%s%s:%s%s ", reset, sevc,
+            waived ? TR(e->lang, "waived") : td_severity_label(e->lang, e->sev), reset, bold);
     td_put_text(out, e->message, false);
     if (e->rule) {
         fputs(" [", out);
@@ -580,7 +615,8 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
         fprintf(out, "%s\n", reset);
     }
     if (e->hint) {
-        fprintf(out, " %*s = hint: ", 4, "");
+        /* TRANSLATORS: before a hint under a diagnostic: "     = hint: did you mean ...?" */
+        fprintf(out, " %*s = %s ", 4, "", TR(e->lang, "hint:"));
         td_put_text(out, e->hint, false);
         fputc('\n', out);
     }
@@ -589,11 +625,12 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
 
 /* Optimal string alignment distance: insertions, deletions, substitutions and swaps of
  * two adjacent characters ("edn" -> "end") each cost one. */
-static void more_errors(FILE *out, size_t hidden, const char *file)
+static void more_errors(FILE *out, td_lang lang, size_t hidden, const char *file)
 {
     if (hidden)
-        fprintf(out, "... and %zu more error%s in %s\n", hidden, hidden == 1 ? "" : "s",
-                file && *file ? file : "the command line");
+        fprintf(out, TRN(lang, "... and %zu more error in %s\n", "... and %zu more errors in %s\n",
+                         hidden),
+                hidden, file && *file ? file : TR(lang, "the command line"));
 }
 
 void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
@@ -608,7 +645,7 @@ void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
         const td_diagnostic *e = &d->items[i];
         const char *f = e->file ? e->file : "";
         if (i == 0 || strcmp(file, f) != 0) {
-            more_errors(out, hidden, file);
+            more_errors(out, d->lang, hidden, file);
             file = f;
             errors = hidden = 0;
         }
@@ -621,7 +658,7 @@ void td_diag_print(td_diag *d, FILE *out, bool color, size_t max_errors,
         }
         td_diag_render(e, out, color);
     }
-    more_errors(out, hidden, file);
+    more_errors(out, d->lang, hidden, file);
 }
 
 size_t td_edit_distance(const char *a, const char *b)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "thidua.h"
+#include "i18n.h"
 
 /* A byte range of a source: src indexes the program's source table. */
 typedef struct td_span {
@@ -53,6 +54,7 @@ typedef struct td_diagnostic {
      * not in force at the as-of date; borrowed from the program, NULL when none */
     const struct td_waiver *waiver;
     td_waiver_state waived; /* COVERS: counted apart, not as an error, warning or info */
+    td_lang lang;           /* of the message: the severity and "hint" are shown in it */
 } td_diagnostic;
 
 /* A growable list of diagnostics, owned by one worker at a time. */
@@ -63,10 +65,16 @@ typedef struct td_diag {
     size_t waived;          /* entries a waiver covers (not counted by severity) */
     bool oom;               /* an allocation failed while recording: report TD_ENOMEM */
     uint64_t next_seq;
+    td_lang lang;           /* of the messages recorded: each format string given to
+                             * td_diag_at, td_diag_at_lc and td_diag_set is looked up in the
+                             * catalog (docs/i18n.md); TD_LANG_AUTO writes English */
 } td_diag;
 
-/* A list embedded in a struct or on the stack (td_diag_new makes one on the heap). */
+/* A list embedded in a struct or on the stack (td_diag_new makes one on the heap); its
+ * language is TD_LANG_AUTO. td_diag_init_lang gives it one (a scratch list whose entries
+ * are moved into another takes that one's language). */
 void td_diag_init(td_diag *d);
+void td_diag_init_lang(td_diag *d, td_lang lang);
 void td_diag_free(td_diag *d);
 
 /* Records a diagnostic at a byte span of `src` (src may be NULL for no location).
@@ -106,7 +114,10 @@ size_t td_put_text(FILE *out, const char *s, bool keep_tab);
 size_t td_edit_distance(const char *a, const char *b);
 /* td_suggest, the nearest candidate for "did you mean": include/thidua.h */
 
+/* "error", "warning", "info": the stable names of JSON and CSV reports. */
 const char *td_severity_name(td_severity s);
+/* The severity as a person reads it in `lang` ("lỗi", "cảnh báo", "thông tin"). */
+const char *td_severity_label(td_lang lang, td_severity s);
 
 /* Length of the valid UTF-8 sequence at s (n bytes available) and its code point; 0 when
  * the bytes are not valid UTF-8. */

@@ -2043,12 +2043,12 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
 
 /* ---------- entry points ---------- */
 
-void td_unit_result_init(td_unit_result *r)
+void td_unit_result_init(td_unit_result *r, td_lang lang)
 {
     memset(r, 0, sizeof *r);
-    td_diag_init(&r->findings);
-    td_diag_init(&r->sites);
-    td_diag_init(&r->deferred);
+    td_diag_init_lang(&r->findings, lang);
+    td_diag_init_lang(&r->sites, lang);
+    td_diag_init_lang(&r->deferred, lang);
 }
 
 void td_unit_result_free(td_unit_result *r)

@@ -72,7 +72,7 @@ typedef struct td_unit_result {
     uint32_t n_lookups;
 } td_unit_result;
 
-void td_unit_result_init(td_unit_result *r);
+void td_unit_result_init(td_unit_result *r, td_lang lang);
 void td_unit_result_free(td_unit_result *r);
 
 /* The dates an evaluation is made at (days since 1970-01-01). */

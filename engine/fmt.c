@@ -988,6 +988,9 @@ static void lay_plan(fmt *f, const td_decl *d)
         end_unit(f, back(f, d->period_from->span.off, 1), span_end(d->period_to->span), IND);
         close_group(f);
     }
+    open_group(f, IND, IND);
+    str_unit(f, "language", d->language);
+    close_group(f);
 }
 
 /* The closing brace of an enum, record or extend: the last token of the declaration. */
@@ -1756,7 +1759,8 @@ static bool decl_eq(const td_decl *a, const td_decl *b)
     if (a->kind != b->kind || a->replace != b->replace)
         return false;
     if (!tstr_eq(a->plan_number, b->plan_number) || !tstr_eq(a->title, b->title) ||
-        !tstr_eq(a->issuer, b->issuer) || !expr_eq(a->issued, b->issued) ||
+        !tstr_eq(a->issuer, b->issuer) || !tstr_eq(a->language, b->language) ||
+        !expr_eq(a->issued, b->issued) ||
         !expr_eq(a->period_from, b->period_from) || !expr_eq(a->period_to, b->period_to) ||
         a->n_implements != b->n_implements || !tstr_eq(a->path, b->path) ||
         a->n_outline != b->n_outline)

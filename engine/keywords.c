@@ -53,6 +53,7 @@ const td_keyword td_keywords[] = {
     {"initial", T_INITIAL, C | N},
     {"it", T_IT, R | X},
     {"key", T_KEY, C | N},
+    {"language", T_LANGUAGE, C | N},
     {"least", T_LEAST, N},
     {"let", T_LET, C | N},
     {"list", T_LIST, N},

@@ -118,7 +118,7 @@ static bool may_report(uint32_t *count, td_diag *d, const td_source *src, td_sev
                                          MAX_FINDINGS);
         if (e) {
             e->doc = doc;
-            td_diag_set(d, &e->rule, "data.limit");
+            td_diag_set(d, &e->rule, "%s", "data.limit");
         }
     }
     return false;

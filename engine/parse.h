@@ -40,7 +40,7 @@ typedef enum td_clause_kind {
     TD_C_MESSAGE, TD_C_HINT, TD_C_COUNT, TD_C_SUM, TD_C_BY, TD_C_AT_LEAST, TD_C_HISTORY,
     TD_C_STATE, TD_C_DATED, TD_C_EVIDENCE, TD_C_STAGE, TD_C_INITIAL, TD_C_TRANSITIONS,
     TD_C_GUARD, TD_C_ISSUER, TD_C_ISSUED, TD_C_IMPLEMENTS, TD_C_OUTLINE, TD_C_PERIOD, TD_C_BECAUSE,
-    TD_C_KEY, TD_C_SIMILAR, TD_C_EXEMPLAR, TD_C_DOC, TD_C_UNTIL
+    TD_C_KEY, TD_C_SIMILAR, TD_C_EXEMPLAR, TD_C_DOC, TD_C_UNTIL, TD_C_LANGUAGE
 } td_clause_kind;
 
 /* One clause of a declaration, before it is applied to the td_decl. */

@@ -222,6 +222,8 @@ typedef struct td_plan_info {
     const char **clauses;            /* the outline: clause numbers, in the plan's order */
     const char **clause_titles;      /* and their titles ("" when none) */
     uint32_t n_clauses;              /* 0: no outline declared (cites are not checked) */
+    const char *language;            /* as declared ("vi"), or NULL */
+    td_lang lang;                    /* the same, or TD_LANG_AUTO */
 } td_plan_info;
 
 /* A label that inserts a dated param: pieces[0] {params[0]} pieces[1] ... (label.c). */

@@ -24,6 +24,8 @@ td_status td_report_open(const td_program *p, int32_t as_of, const td_report_opt
     if (!r)
         return TD_ENOMEM;
     r->o = *o;
+    if (r->o.lang == TD_LANG_AUTO)
+        r->o.lang = p->plan.lang != TD_LANG_AUTO ? p->plan.lang : TD_LANG_EN;
     if (!r->o.max_errors)
         r->o.max_errors = 20;
     r->p = p;

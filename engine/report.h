@@ -53,11 +53,13 @@ void td_report_json_str(FILE *out, const char *s);
 /* Rounds a percentage to one decimal place. */
 double td_report_percent(double p);
 /* "ID (NAME)", "ID", "NAME" or "document N (line L)", into buf. */
-const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size);
-/* The row's status word: "met", "not met", "progress" (not met, not due yet) or "tally". */
+const char *td_report_unit_title(td_lang lang, const td_unit_result *u, char *buf, size_t size);
+/* The row's status word: "met", "not met", "progress" (not met, not due yet) or "tally", in
+ * English (JSON); TR() gives it to a person. */
 const char *td_report_row_status(const td_target_row *row);
 /* The label of stage slot k of a workflow (0 = no stage yet), into buf. */
-const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size);
+const char *td_report_stage_label(td_lang lang, const td_workflow *w, uint32_t k, char *buf,
+                                  size_t size);
 /* The due date of a target (days) in *days; false when it has none. */
 bool td_report_target_due(const td_target *t, int32_t *days);
 /* The rows of one target start at row i of the batch; how many there are. */

@@ -155,7 +155,7 @@ static bool add_reasons(html_state *h, const td_unit_result *u, uint32_t ordinal
         if (rs->units < REASON_UNITS) {
             char title[512];
             rs->ex[rs->units] = ordinal;
-            rs->ex_name[rs->units] = strdup(u->id ? u->id : *td_report_unit_title(u, title, sizeof title) ? title : u->file);
+            rs->ex_name[rs->units] = strdup(u->id ? u->id : *td_report_unit_title(TD_LANG_VI, u, title, sizeof title) ? title : u->file);
             if (!rs->ex_name[rs->units])
                 return false;
         }
@@ -270,7 +270,7 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
 {
     fprintf(f, "<details class=\"unit%s\"%c><summary>", fail ? " bad" : "", FOLD_MARK);
     char title[512];
-    td_report_unit_title(u, title, sizeof title);
+    td_report_unit_title(TD_LANG_VI, u, title, sizeof title);
     td_html_esc(f, *title ? title : u->file);
     fputs(" <span class=\"cnt\">", f);
     count(f, u->findings.errors, "lỗi");
@@ -369,7 +369,7 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
         if (!why) /* an error finding was counted but none is listed */
             return TD_EBUG;
         char title[512];
-        td_report_unit_title(u, title, sizeof title);
+        td_report_unit_title(r->o.lang, u, title, sizeof title);
         fu->ordinal = (uint32_t)ordinal;
         fu->errors = u->findings.errors;
         fu->title = strdup(u->id ? u->id : *title ? title : u->file);
@@ -810,7 +810,7 @@ static void html_stages(FILE *out, const td_report *r, const td_batch *b)
             if (k == 0)
                 snprintf(label, sizeof label, "Chưa có bước nào");
             else
-                td_report_stage_label(wf, k, label, sizeof label);
+                td_report_stage_label(r->o.lang, wf, k, label, sizeof label);
             td_html_bar_row(out, label, k ? "stage" : "stage0", (double)c, (double)max, NULL);
         }
         fputs("</tbody></table></div>\n", out);

@@ -40,38 +40,42 @@ static void pad(FILE *out, const char *s, size_t width)
         fputc(' ', out);
 }
 
-static void plural(FILE *out, size_t n, const char *word, bool *first)
+/* One count of `counts`: fmt is the form of n, already chosen. */
+static void plural(FILE *out, size_t n, const char *fmt, bool *first)
 {
     if (!n)
         return;
-    fprintf(out, "%s%zu %s%s", *first ? "" : ", ", n, word, n == 1 ? "" : "s");
+    fputs(*first ? "" : ", ", out);
+    fprintf(out, fmt, n);
     *first = false;
 }
 
 /* "3 errors, 1 warning, 1 waived" (nothing when there is no finding); true when something
  * was written. */
-static bool counts(FILE *out, size_t errors, size_t warnings, size_t infos, size_t waived)
+static bool counts(td_lang l, FILE *out, size_t errors, size_t warnings, size_t infos,
+                   size_t waived)
 {
     bool first = true;
-    plural(out, errors, "error", &first);
-    plural(out, warnings, "warning", &first);
-    plural(out, infos, "info", &first);
-    if (waived) {
-        fprintf(out, "%s%zu waived", first ? "" : ", ", waived);
-        first = false;
-    }
+    plural(out, errors, TRN(l, "%zu error", "%zu errors", errors), &first);
+    plural(out, warnings, TRN(l, "%zu warning", "%zu warnings", warnings), &first);
+    plural(out, infos, TRN(l, "%zu info", "%zu infos", infos), &first);
+    plural(out, waived, TR(l, "%zu waived"), &first);
     return !first;
 }
 
 /* Ends the cap of the current file: a line on `out` for what it hid. */
-static void cap_flush(file_cap *c, FILE *out)
+static void cap_flush(td_lang l, file_cap *c, FILE *out)
 {
     if (c->file && (c->hidden_errors || c->hidden_other)) {
-        fprintf(out, "... %zu more error%s", c->hidden_errors, c->hidden_errors == 1 ? "" : "s");
+        fprintf(out, TRN(l, "... %zu more error", "... %zu more errors", c->hidden_errors),
+                c->hidden_errors);
         if (c->hidden_other)
-            fprintf(out, " (and %zu more warning%s or info%s)", c->hidden_other,
-                    c->hidden_other == 1 ? "" : "s", c->hidden_other == 1 ? "" : "s");
-        fputs(" in ", out);
+            fprintf(out,
+                    TRN(l, " (and %zu more warning or info)", " (and %zu more warnings or infos)",
+                        c->hidden_other),
+                    c->hidden_other);
+        /* TRANSLATORS: "... 3 more errors in FILE" */
+        fputs(TR(l, " in "), out);
         td_put_text(out, c->file, false);
         fputc('\n', out);
     }
@@ -86,7 +90,7 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
 {
     const char *file = u->file ? u->file : "";
     if (!c->file || strcmp(c->file, file) != 0) {
-        cap_flush(c, out);
+        cap_flush(r->o.lang, c, out);
         c->file = strdup(file);
         if (!c->file)
             return TD_ENOMEM;
@@ -131,7 +135,7 @@ static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
 {
     style s = style_of(r);
     char title[512];
-    td_report_unit_title(u, title, sizeof title);
+    td_report_unit_title(r->o.lang, u, title, sizeof title);
     fputs(s.bold, out);
     td_put_text(out, u->file, false);
     if (u->doc && u->line)
@@ -144,8 +148,8 @@ static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
 static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
 {
     unit_lead(r, u, out);
-    counts(out, u->findings.errors, u->findings.warnings, warnings_only ? 0 : u->findings.infos,
-           u->findings.waived);
+    counts(r->o.lang, out, u->findings.errors, u->findings.warnings,
+           warnings_only ? 0 : u->findings.infos, u->findings.waived);
     fputc('\n', out);
 }
 
@@ -158,13 +162,14 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
         if (st != TD_OK || r->o.quiet)
             return st;
         unit_lead(r, u, r->out);
-        if (counts(r->out, u->findings.errors, u->findings.warnings, u->findings.infos,
-                   u->findings.waived))
+        if (counts(r->o.lang, r->out, u->findings.errors, u->findings.warnings,
+                   u->findings.infos, u->findings.waived))
             fputs(": ", r->out);
+        /* TRANSLATORS: the verdicts of validate on a unit's file */
         if (u->findings.errors)
-            fprintf(r->out, "%snot ready%s\n", s.red, s.reset);
+            fprintf(r->out, "%s%s%s\n", s.red, TR(r->o.lang, "not ready"), s.reset);
         else
-            fprintf(r->out, "%sready to submit%s\n", s.green, s.reset);
+            fprintf(r->out, "%s%s%s\n", s.green, TR(r->o.lang, "ready to submit"), s.reset);
         return TD_OK;
     }
     if (t->figures && u->typed) {
@@ -177,7 +182,9 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
             fprintf(t->figures, " %*s", w < 6 ? (int)(6 - w) : 0, "");
             td_put_text(t->figures, v, false);
         }
-        fprintf(t->figures, "  %-4s  ", u->findings.errors ? "fail" : "pass");
+        /* TRANSLATORS: a unit's verdict in eval's table of figures; pad to 4 characters */
+        fprintf(t->figures, "  %s  ",
+                u->findings.errors ? TR(r->o.lang, "fail") : TR(r->o.lang, "pass"));
         td_put_text(t->figures, u->name, false);
         fputc('\n', t->figures);
     }
@@ -222,8 +229,12 @@ static void text_targets(td_report *r, const td_batch *b)
     FILE *out = r->out;
     char date[11];
     td_format_date(r->as_of, date);
-    fprintf(out, "\n%sTargets at %s%s\n", s.bold, date, s.reset);
-    size_t gw = 7; /* "(total)" */
+    fputs("\n", out);
+    fputs(s.bold, out);
+    fprintf(out, TR(r->o.lang, "Targets at %s"), date);
+    fprintf(out, "%s\n", s.reset);
+    const char *total = TR(r->o.lang, "(total)");
+    size_t gw = td_utf8_chars(total);
     for (size_t i = 0; i < b->n_rows; i++)
         if (b->rows[i].group) {
             size_t w = td_utf8_chars(b->rows[i].group);
@@ -246,13 +257,13 @@ static void text_targets(td_report *r, const td_batch *b)
         else
             snprintf(cell, sizeof cell, "%s", a);
         fputs("    ", out);
-        pad(out, row->group ? row->group : "(total)", gw);
+        pad(out, row->group ? row->group : total, gw);
         fprintf(out, "  %16s", cell);
         if (row->has_percent)
             fprintf(out, "  %6.1f%%", td_report_percent(row->percent));
         else
             fprintf(out, "  %7s", "");
-        const char *st = td_report_row_status(row);
+        const char *st = TR(r->o.lang, td_report_row_status(row));
         const char *c = !row->has_required ? s.dim
                         : row->met         ? s.green
                         : row->severity == TD_SEV_ERROR ? s.red
@@ -268,7 +279,10 @@ static void text_stages(td_report *r, const td_batch *b)
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
-        fprintf(out, "\n%sStages of %s%s  %s", s.bold, wf->id, s.reset, wf->label ? wf->label : "");
+        fputs("\n", out);
+        fputs(s.bold, out);
+        fprintf(out, TR(r->o.lang, "Stages of %s"), wf->id);
+        fprintf(out, "%s  %s", s.reset, wf->label ? wf->label : "");
         if (wf->cite && *wf->cite)
             fprintf(out, " [%s]", wf->cite);
         fputc('\n', out);
@@ -276,7 +290,7 @@ static void text_stages(td_report *r, const td_batch *b)
         for (uint32_t k = 0; k <= wf->n_stages; k++)
             fprintf(out, "    %8llu  %s\n",
                     base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL,
-                    td_report_stage_label(wf, k, label, sizeof label));
+                    td_report_stage_label(r->o.lang, wf, k, label, sizeof label));
         base += wf->n_stages + 1;
     }
 }
@@ -286,37 +300,45 @@ static void text_waivers(td_report *r, const td_batch *b)
 {
     style s = style_of(r);
     FILE *out = r->out;
-    fprintf(out, "\n%sWaivers (%u)%s\n", s.bold, r->p->n_waivers, s.reset);
+    td_lang l = r->o.lang;
+    fprintf(out, "\n%s", s.bold);
+    fprintf(out, TR(l, "Waivers (%u)"), r->p->n_waivers);
+    fprintf(out, "%s\n", s.reset);
     for (uint32_t i = 0; i < r->p->n_waivers; i++) {
         const td_waiver *w = &r->p->waivers[i];
         td_waiver_use_info use = {0, 0, 0, false};
         td_batch_waiver(b, i, &use);
-        fprintf(out, "  %s%s%s for ", s.bold, w->rule, s.reset);
+        fprintf(out, "  %s%s%s", s.bold, w->rule, s.reset);
+        /* TRANSLATORS: "RULE for UNIT[, exemplar ID]: ..." in the list of waivers */
+        fputs(TR(l, " for "), out);
         td_put_text(out, w->unit, false);
         if (w->exemplar) {
-            fputs(", exemplar ", out);
+            fputs(TR(l, ", exemplar "), out);
             td_put_text(out, w->exemplar, false);
         }
         fputs(": ", out);
+        fputs(s.yellow, out);
         if (r->as_of < w->dated_days)
-            fprintf(out, "%snot in force yet: dated after this date%s", s.yellow, s.reset);
+            fputs(TR(l, "not in force yet: dated after this date"), out);
         else if (!use.in_force)
-            fprintf(out, "%sended on %s: no longer in force%s", s.yellow, w->until, s.reset);
+            fprintf(out, TR(l, "ended on %s: no longer in force"), w->until);
         else if (!use.units)
-            fprintf(out, "%sthe unit is not in this batch%s", s.yellow, s.reset);
+            fputs(TR(l, "the unit is not in this batch"), out);
         else if (!use.covered)
-            fprintf(out, "%sno finding to cover%s", s.yellow, s.reset);
-        else
-            fprintf(out, "%zu finding%s waived", use.covered, use.covered == 1 ? "" : "s");
+            fputs(TR(l, "no finding to cover"), out);
+        fputs(s.reset, out);
+        if (r->as_of >= w->dated_days && use.in_force && use.units && use.covered)
+            fprintf(out, TRN(l, "%zu finding waived", "%zu findings waived", use.covered),
+                    use.covered);
         fputs("\n    ", out);
         td_put_text(out, w->reason, false);
-        fputs(" (approved by ", out);
+        fputs(TR(l, " (approved by "), out);
         td_put_text(out, w->approved_by, false);
         fputs(", ", out);
         td_put_text(out, w->document, false);
-        fprintf(out, " dated %s", w->dated);
+        fprintf(out, TR(l, " dated %s"), w->dated);
         if (w->until)
-            fprintf(out, ", until %s", w->until);
+            fprintf(out, TR(l, ", until %s"), w->until);
         fputs(")\n", out);
     }
 }
@@ -326,40 +348,45 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
     text_state *t = state;
     style s = style_of(r);
     FILE *out = r->out;
-    cap_flush(&t->cap, r->o.validate || r->o.quiet ? out : t->failing);
+    td_lang l = r->o.lang;
+    cap_flush(l, &t->cap, r->o.validate || r->o.quiet ? out : t->failing);
     if (r->o.quiet)
         return TD_OK;
     if (!r->o.validate)
-        cap_flush(&t->cap_warn, t->warned);
+        cap_flush(l, &t->cap_warn, t->warned);
     if (r->o.validate) {
         if (b->sum.units > 1)
-            fprintf(out, "%zu units: %zu ready to submit, %zu not ready\n", b->sum.units,
+            fprintf(out, TR(l, "%zu units: %zu ready to submit, %zu not ready\n"), b->sum.units,
                     b->sum.passed, b->sum.failed);
         return TD_OK;
     }
     const td_plan_info *pl = &r->p->plan;
     char date[11];
     td_format_date(r->as_of, date);
-    fprintf(out, "%s%s%s%s%s, as of %s\n", s.bold, pl->number ? pl->number : "(no plan)",
-            pl->title ? ": " : "", pl->title ? pl->title : "", s.reset, date);
-    fprintf(out, "%zu unit%s: %s%zu passed%s, %s%zu failed%s; ", b->sum.units,
-            b->sum.units == 1 ? "" : "s", s.green, b->sum.passed, s.reset,
-            b->sum.failed ? s.red : "", b->sum.failed, b->sum.failed ? s.reset : "");
-    fprintf(out, "%zu error%s, %zu warning%s, %zu info%s", b->sum.errors,
-            b->sum.errors == 1 ? "" : "s", b->sum.warnings, b->sum.warnings == 1 ? "" : "s",
-            b->sum.infos, b->sum.infos == 1 ? "" : "s");
+    fprintf(out, "%s%s%s%s%s", s.bold, pl->number ? pl->number : TR(l, "(no plan)"),
+            pl->title ? ": " : "", pl->title ? pl->title : "", s.reset);
+    fprintf(out, TR(l, ", as of %s\n"), date);
+    fprintf(out, TRN(l, "%zu unit: ", "%zu units: ", b->sum.units), b->sum.units);
+    fputs(s.green, out);
+    fprintf(out, TR(l, "%zu passed"), b->sum.passed);
+    fprintf(out, "%s, %s", s.reset, b->sum.failed ? s.red : "");
+    fprintf(out, TR(l, "%zu failed"), b->sum.failed);
+    fprintf(out, "%s; ", b->sum.failed ? s.reset : "");
+    fprintf(out, TRN(l, "%zu error, ", "%zu errors, ", b->sum.errors), b->sum.errors);
+    fprintf(out, TRN(l, "%zu warning, ", "%zu warnings, ", b->sum.warnings), b->sum.warnings);
+    fprintf(out, TRN(l, "%zu info", "%zu infos", b->sum.infos), b->sum.infos);
     if (b->sum.waived)
-        fprintf(out, "; %zu waived", b->sum.waived);
+        fprintf(out, TR(l, "; %zu waived"), b->sum.waived);
     fputc('\n', out);
     if (b->sum.targets)
-        fprintf(out, "targets: %zu of %zu met; %zu not met by the due date, %zu in progress\n",
+        fprintf(out, TR(l, "targets: %zu of %zu met; %zu not met by the due date, %zu in progress\n"),
                 b->sum.targets_met, b->sum.targets, b->sum.target_errors, b->sum.target_infos);
     if (b->n_rows)
         text_targets(r, b);
     if (r->p->n_workflows)
         text_stages(r, b);
     if (t->figures) {
-        fprintf(out, "\n%sUnits%s (", s.bold, s.reset);
+        fprintf(out, "\n%s%s%s (", s.bold, TR(l, "Units"), s.reset);
         for (uint32_t i = 0; i < r->p->n_report_values; i++) {
             const td_define *def = r->p->report_values[i];
             fprintf(out, "%s%s: %s", i ? "; " : "", def->name, def->label ? def->label : def->name);
@@ -369,12 +396,16 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
             return TD_EIO;
     }
     if (t->n_failing) {
-        fprintf(out, "\n%sFailing units (%zu)%s\n", s.bold, t->n_failing, s.reset);
+        fprintf(out, "\n%s", s.bold);
+        fprintf(out, TR(l, "Failing units (%zu)"), t->n_failing);
+        fprintf(out, "%s\n", s.reset);
         if (!td_report_copy(t->failing, out))
             return TD_EIO;
     }
     if (t->n_warned) {
-        fprintf(out, "\n%sUnits that pass with warnings (%zu)%s\n", s.bold, t->n_warned, s.reset);
+        fprintf(out, "\n%s", s.bold);
+        fprintf(out, TR(l, "Units that pass with warnings (%zu)"), t->n_warned);
+        fprintf(out, "%s\n", s.reset);
         if (!td_report_copy(t->warned, out))
             return TD_EIO;
     }

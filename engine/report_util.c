@@ -32,7 +32,7 @@ double td_report_percent(double p)
     return floor(p * 10 + 0.5) / 10;
 }
 
-const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size)
+const char *td_report_unit_title(td_lang lang, const td_unit_result *u, char *buf, size_t size)
 {
     if (u->id && u->name)
         snprintf(buf, size, "%s (%s)", u->id, u->name);
@@ -41,19 +41,20 @@ const char *td_report_unit_title(const td_unit_result *u, char *buf, size_t size
     else if (!u->typed && u->doc == 0)
         buf[0] = '\0'; /* the file as a whole: unreadable, empty or not YAML */
     else if (u->line)
-        snprintf(buf, size, "document %u (line %u)", u->doc + 1, u->line);
+        snprintf(buf, size, TR(lang, "document %u (line %u)"), u->doc + 1, u->line);
     else
-        snprintf(buf, size, "document %u", u->doc + 1);
+        snprintf(buf, size, TR(lang, "document %u"), u->doc + 1);
     return buf;
 }
 
 const char *td_report_row_status(const td_target_row *row)
 {
+    /* the JSON report's words: translated where a person reads them (N_) */
     if (!row->has_required)
-        return "tally";
+        return N_("tally");
     if (row->met)
-        return "met";
-    return row->severity == TD_SEV_ERROR ? "not met" : "progress";
+        return N_("met");
+    return row->severity == TD_SEV_ERROR ? N_("not met") : N_("progress");
 }
 
 static const char *const_text(const td_value *v, char *buf, size_t size)
@@ -69,10 +70,11 @@ static const char *const_text(const td_value *v, char *buf, size_t size)
     return buf;
 }
 
-const char *td_report_stage_label(const td_workflow *w, uint32_t k, char *buf, size_t size)
+const char *td_report_stage_label(td_lang lang, const td_workflow *w, uint32_t k, char *buf,
+                                  size_t size)
 {
     if (k == 0) {
-        snprintf(buf, size, "no stage yet");
+        snprintf(buf, size, "%s", TR(lang, "no stage yet"));
         return buf;
     }
     char v[64];

@@ -458,7 +458,7 @@ static void summary_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
             if (k == 0)
                 snprintf(label, sizeof label, "%s", say(r, &W_NO_STAGE));
             else
-                td_report_stage_label(wf, k, label, sizeof label);
+                td_report_stage_label(r->o.lang, wf, k, label, sizeof label);
             text(x, ws, row, 0, label, NULL);
             number(x, ws, row++, 1,
                    base + k < b->n_stages ? (double)b->stages[base + k] : 0, NULL);

@@ -2822,11 +2822,24 @@ static bool period_bound(rs *r, const td_expr *e, td_value *out)
 static void build_plan_info(rs *r)
 {
     td_plan_info *pi = &r->p->plan;
+    const char *language = NULL;
+    td_lang lang = TD_LANG_AUTO;
     for (uint32_t i = 0; i < r->n_decls; i++) {
         td_decl *d = r->decls[i].decl;
         if (d->kind != TD_D_PLAN)
             continue;
+        /* an overlay's plan header replaces the base's, but keeps its language unless it
+         * declares one */
         memset(pi, 0, sizeof *pi);
+        if (d->language.text) {
+            lang = td_lang_parse(d->language.text);
+            if (lang == TD_LANG_AUTO || strlen(d->language.text) != 2)
+                ERR(r, d->language.span, "language",
+                    "the language '%s' is not one the program speaks; write \"vi\" or \"en\"",
+                    d->language.text);
+            else
+                language = dup_opt(r, d->language.text);
+        }
         pi->number = dup_opt(r, d->plan_number.text);
         pi->title = dup_opt(r, d->title.text);
         pi->issuer = dup_opt(r, d->issuer.text);
@@ -2862,6 +2875,8 @@ static void build_plan_info(rs *r)
             }
         }
     }
+    pi->language = language;
+    pi->lang = language ? lang : TD_LANG_AUTO;
 }
 
 /* With an outline in the plan header, every `cite` names one of its clauses. */
@@ -3281,18 +3296,68 @@ static td_status compile_all(rs *r, const char *const *files, size_t n_files,
     return r->d->errors > r->errors0 ? TD_EINPUT : TD_OK;
 }
 
+/* The language the plan headers parsed so far declare (the last one), or TD_LANG_AUTO. */
+static td_lang declared_lang(const rs *r)
+{
+    td_lang lang = TD_LANG_AUTO;
+    for (uint32_t i = 0; r->decls && i < r->n_decls; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (d && d->kind == TD_D_PLAN && d->language.text)
+            lang = td_lang_parse(d->language.text);
+    }
+    return lang;
+}
+
+static td_status compile_once(bool builtin, const td_rule_text *mem, size_t n_mem,
+                              const char *const *files, size_t n_files,
+                              const char *const *defines, size_t n_defines, int fail_after,
+                              td_diag *d, td_program **out, td_lang *declared);
+
+/* Compiles in d's language; when d has none yet (TD_LANG_AUTO), in the language the rules
+ * declare: the diagnostics are first written in English and, when there are any and the
+ * rules declare another language, compiled again to write them in it. d then keeps that
+ * language, for what the caller records next. */
 static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n_mem,
                                  const char *const *files, size_t n_files,
                                  const char *const *defines, size_t n_defines, int fail_after,
                                  td_diag *d, td_program **out)
+{
+    td_lang declared = TD_LANG_AUTO;
+    if (!d || d->lang != TD_LANG_AUTO)
+        return compile_once(builtin, mem, n_mem, files, n_files, defines, n_defines, fail_after,
+                            d, out, &declared);
+    td_diag tmp;
+    td_diag_init(&tmp);
+    tmp.lang = TD_LANG_EN;
+    td_status st = compile_once(builtin, mem, n_mem, files, n_files, defines, n_defines,
+                                fail_after, &tmp, out, &declared);
+    if (declared != TD_LANG_AUTO && declared != TD_LANG_EN && tmp.n > 0 &&
+        st != TD_ENOMEM) {
+        td_program_free(*out);
+        td_diag_clear(&tmp);
+        tmp.lang = declared;
+        st = compile_once(builtin, mem, n_mem, files, n_files, defines, n_defines, fail_after,
+                          &tmp, out, &declared);
+    }
+    td_diag_move(d, &tmp);
+    td_diag_free(&tmp);
+    if (declared != TD_LANG_AUTO)
+        d->lang = declared;
+    return st != TD_OK ? st : d->oom ? TD_ENOMEM : TD_OK;
+}
+
+static td_status compile_once(bool builtin, const td_rule_text *mem, size_t n_mem,
+                              const char *const *files, size_t n_files,
+                              const char *const *defines, size_t n_defines, int fail_after,
+                              td_diag *d, td_program **out, td_lang *declared)
 {
     *out = NULL;
     if (!d) {
         /* the caller does not want the diagnostics */
         td_diag scratch;
         td_diag_init(&scratch);
-        td_status st = compile_program(builtin, mem, n_mem, files, n_files, defines, n_defines,
-                                       fail_after, &scratch, out);
+        td_status st = compile_once(builtin, mem, n_mem, files, n_files, defines, n_defines,
+                                    fail_after, &scratch, out, declared);
         td_diag_free(&scratch);
         return st;
     }
@@ -3325,6 +3390,7 @@ static td_status compile_program(bool builtin, const td_rule_text *mem, size_t n
     r.t_date = ts[4];
     r.t_month = ts[5];
     td_status st = r.fatal ? r.fatal : compile_all(&r, files, n_files, defines, n_defines);
+    *declared = declared_lang(&r);
     td_arena_free(&r.parse);
     free(r.decls);
     free(r.off_checks);

@@ -1064,7 +1064,7 @@ static td_status program_for(tfile *f, const td_program **out)
     c->prog = NULL;
     memset(&c->cov, 0, sizeof c->cov);
     td_diag cd;
-    td_diag_init(&cd);
+    td_diag_init_lang(&cd, f->d ? f->d->lang : TD_LANG_AUTO);
     td_status st = rules ? td_program_compile((const char *const *)&c->rules, 1, NULL, 0, &cd,
                                               &c->prog)
                          : td_program_builtin(NULL, 0, &cd, &c->prog);
@@ -1325,7 +1325,7 @@ static bool run_case(tfile *f, const tcase *c, FILE *out)
 {
     td_arena_reset(&f->unit);
     td_unit_result res;
-    td_unit_result_init(&res);
+    td_unit_result_init(&res, TD_LANG_EN);
     const td_source *src = f->src;
     td_ynode *root = NULL;
     uint32_t doc_line = 1;

@@ -33,6 +33,7 @@ typedef struct xplace {
 
 struct td_xref {
     const td_program *p;
+    td_lang lang;           /* of the findings (the batch's) */
     FILE *spool;            /* owned: the held units, in order */
     uint32_t held;
     xent *keys;             /* open addressing on key */
@@ -218,6 +219,7 @@ static td_diagnostic *copy_entry(td_diag *d, const td_diagnostic *e, td_severity
     td_diagnostic *c = td_diag_at_lc(d, sev, e->code, NULL, 0, 0, 1, "%s", msg);
     if (!c)
         return NULL;
+    c->lang = e->lang;
     c->line = e->line;
     c->col = e->col;
     c->width = e->width;
@@ -321,7 +323,7 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
                                  k->similar_text ? k->similar_text : "", where) &&
                      td_diag_set(d, &c->hint, "%s", "remove the copied entry, or tell the "
                                  "two apart if both are real");
-                if (ok && ix && !td_diag_set(d, &c->rule, "%s.similar", ix->id))
+                if (ok && ix && !td_diag_set(d, &c->rule, "%s%s", ix->id, ".similar"))
                     return TD_ENOMEM;
             } else {
                 ok = td_diag_set(d, &c->message, "'%s' is used twice as the id of %s: here and "
@@ -369,6 +371,7 @@ static void w_diag(FILE *f, const td_diag *d)
     for (size_t i = 0; i < d->n; i++) {
         const td_diagnostic *e = &d->items[i];
         w_u32(f, (uint32_t)e->sev);
+        w_u32(f, (uint32_t)e->lang);
         w_str(f, e->code);
         w_str(f, e->file);
         w_u32(f, e->line);
@@ -493,6 +496,7 @@ static void r_diag(td_xref *x, reader *r, td_diag *d)
     uint32_t n = r_u32(r);
     for (uint32_t i = 0; i < n && !r->bad && !r->oom; i++) {
         td_severity sev = (td_severity)r_u32(r);
+        uint32_t lang = r_u32(r);
         char *code = r_str(r);
         const char *c = intern(x, r, code);
         free(code);
@@ -501,6 +505,7 @@ static void r_diag(td_xref *x, reader *r, td_diag *d)
             r->oom = true;
             return;
         }
+        e->lang = lang <= TD_LANG_VI ? (td_lang)lang : TD_LANG_EN;
         e->file = r_str(r);
         e->line = r_u32(r);
         e->col = r_u32(r);
@@ -599,13 +604,14 @@ static void r_unit(td_xref *x, reader *r, td_unit_result *u)
 
 /* ---------- entry points ---------- */
 
-td_status td_xref_new(const td_program *p, td_xref **out)
+td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
 {
     td_xref *x = calloc(1, sizeof *x);
     *out = x;
     if (!x)
         return TD_ENOMEM;
     x->p = p;
+    x->lang = lang;
     td_arena_init(&x->strings, 1024);
     x->spool = tmpfile();
     return x->spool ? TD_OK : TD_EIO;
@@ -683,7 +689,7 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file)
     if (ferror(x->spool))
         return TD_EIO;
     td_unit_result_free(u);
-    td_unit_result_init(u);
+    td_unit_result_init(u, x->lang);
     x->held++;
     return TD_OK;
 }
@@ -701,7 +707,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     if (missing) {
         for (uint32_t k = 0; k < x->held && !r.bad && !r.oom; k++) {
             td_unit_result u;
-            td_unit_result_init(&u);
+            td_unit_result_init(&u, x->lang);
             r_unit(x, &r, &u);
             for (size_t i = 0; i < x->n_places; i++)
                 if (x->places[i].unit == k && x->places[i].line == UINT32_MAX)
@@ -715,7 +721,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     }
     for (uint32_t k = 0; k < x->held && st == TD_OK; k++) {
         td_unit_result u;
-        td_unit_result_init(&u);
+        td_unit_result_init(&u, x->lang);
         r_unit(x, &r, &u);
         if (r.oom || u.findings.oom)
             st = TD_ENOMEM;

@@ -17,7 +17,7 @@ typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
 /* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
  * memory does not grow with the batch. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO
  * when the scratch file cannot be made. */
-td_status td_xref_new(const td_program *p, td_xref **out);
+td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out);
 void td_xref_free(td_xref *x);
 
 /* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `file` is the

@@ -100,7 +100,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_GUARD "guard" T_HAS "has" T_HAVE "have" T_HINT "hint" T_HISTORY "history"
 %token <text> T_IF "if" T_IMPLEMENTS "implements" T_OUTLINE "outline" T_IMPORT "import" T_IN "in" T_INDEX "index"
 %token <text> T_INFO "info" T_KEY "key" T_SIMILAR "similar"
-%token <text> T_INITIAL "initial" T_IT "it" T_LEAST "least" T_LET "let" T_LIST "list"
+%token <text> T_INITIAL "initial" T_IT "it" T_LANGUAGE "language" T_LEAST "least" T_LET "let" T_LIST "list"
 %token <text> T_MAX "max" T_MESSAGE "message" T_MIN "min" T_NONE "none" T_NOT "not"
 %token <text> T_NOTE "note" T_OF "of" T_ON "on" T_OPTIONAL "optional" T_OR "or"
 %token <text> T_PARAM "param" T_PERIOD "period" T_PLAN "plan" T_POSITION "position"
@@ -189,7 +189,8 @@ waive_clause
     | T_UNTIL T_DATE                    { $$ = ast_clause_expr(p, TD_C_UNTIL, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     ;
 
-/* plan "number" "title" [by "issuer"] [dated DATE] [implements "a", "b"] [period D .. D] */
+/* plan "number" "title" [by "issuer"] [dated DATE] [implements "a", "b"] [period D .. D]
+ *      [language "vi"] */
 plan_decl
     : T_PLAN T_STRING T_STRING          { $$ = ast_decl_plan(p, $2, $3, @$); }
     | plan_decl plan_clause             { $$ = ast_apply(p, $1, $2); }
@@ -199,6 +200,7 @@ plan_clause
     : T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
     | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     | T_IMPLEMENTS str_list             { $$ = ast_clause_list(p, TD_C_IMPLEMENTS, $2, @$); }
+    | T_LANGUAGE T_STRING               { $$ = ast_clause_str(p, TD_C_LANGUAGE, $2, @$); }
     | T_OUTLINE outline_list            { $$ = ast_clause_list(p, TD_C_OUTLINE, $2, @$); }
     | T_PERIOD period_bound T_DOTDOT period_bound { $$ = ast_clause_expr(p, TD_C_PERIOD, $2, $4, @$); }
     ;
@@ -495,7 +497,7 @@ exprs
 soft_kw
     : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
     | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_EXEMPLAR | T_GUARD | T_HINT
-    | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LEAST | T_LET | T_LIST
+    | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LANGUAGE | T_LEAST | T_LET | T_LIST
     | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
     | T_REQUIRE | T_REQUIRED | T_SET | T_SIMILAR | T_STAGE | T_STATE | T_TARGET
     | T_TRANSITIONS | T_UNTIL | T_WARNING

@@ -34,6 +34,30 @@ typedef enum td_waiver_state {
     TD_WAIVER_NOT_YET       /* its waiver is dated after the as-of date */
 } td_waiver_state;
 
+/* ---- languages (DESIGN.md Decision 13, docs/i18n.md) --------------------------------
+ * Every word the engine writes exists in English and in Vietnamese. A td_diag, a batch and a
+ * report each carry their language; TD_LANG_AUTO means the language the rules declare for
+ * their users (`language "vi"` in the plan header), else English. */
+typedef enum td_lang {
+    TD_LANG_AUTO = 0,   /* the rules' declared language, else English */
+    TD_LANG_EN,
+    TD_LANG_VI
+} td_lang;
+
+/* A language from a name: "vi", "en", or a locale name such as "vi_VN.UTF-8";
+ * TD_LANG_AUTO when the name is none of these. */
+td_lang td_lang_parse(const char *name);
+/* The first usable language of a colon-separated list, as gettext reads LANGUAGE
+ * ("fr:vi:en" is Vietnamese); TD_LANG_AUTO when none is usable or list is NULL. */
+td_lang td_lang_from_list(const char *list);
+/* "vi" or "en" (TD_LANG_AUTO gives "en"). */
+const char *td_lang_code(td_lang lang);
+/* The translation of an English message into `lang` (static, never freed), or msgid itself
+ * when `lang` is English or AUTO or the catalog has no translation. Thread-safe. */
+const char *td_gettext(td_lang lang, const char *msgid);
+/* The same for a message with a number: the form for n (English: msgid when n is 1). */
+const char *td_ngettext(td_lang lang, const char *msgid, const char *plural, unsigned long n);
+
 /* A compiled rule set: immutable, shareable by threads. */
 typedef struct td_program td_program;
 
@@ -53,6 +77,10 @@ td_diag *td_diag_new(void);
 void td_diag_delete(td_diag *d);
 /* Forgets every entry and a past allocation failure (keeps the buffer). */
 void td_diag_clear(td_diag *d);
+/* The language of the messages recorded from now on (a new list: TD_LANG_AUTO, which the
+ * compilation of rules turns into the language they declare). Keeps the entries. */
+void td_diag_set_lang(td_diag *d, td_lang lang);
+td_lang td_diag_lang(const td_diag *d);
 
 /* The number of entries, and of those of one severity. */
 size_t td_diag_size(const td_diag *d);
@@ -147,9 +175,12 @@ typedef struct td_plan {
     const char *const *clauses;     /* the plan's outline: clause numbers in order, */
     const char *const *clause_titles; /* and their titles ("" when none) */
     size_t n_clauses;               /* 0 when the plan header declares no outline */
+    const char *language;   /* the users' language the rules declare ("vi"), or NULL */
 } td_plan;
 
 void td_program_plan(const td_program *p, td_plan *out);
+/* The language the rules declare for their users (TD_LANG_AUTO when they declare none). */
+td_lang td_program_lang(const td_program *p);
 
 /* The rule files the program was read from: the entry, its overlays and every import, as
  * paths that open them; none for the built-in rules or texts held in memory. The i-th is
@@ -290,6 +321,7 @@ typedef struct td_batch_opts {
                                  * trace_out part by part, with the data each value came
                                  * from (thidua explain --unit); NULL for none. Use jobs 1. */
     FILE *trace_out;
+    td_lang lang;               /* of the findings; AUTO: the rules' language */
 } td_batch_opts;
 
 /* Evaluates every unit document of `paths` against `p` (borrowed; must outlive the batch).
@@ -352,6 +384,7 @@ typedef struct td_report_opts {
     bool bom;                   /* csv: a UTF-8 byte-order mark first, for Excel */
     unsigned max_errors;        /* text: errors shown per file; 0 means 20 */
     bool quiet;                 /* text: the findings only, no verdicts, summary or tables */
+    td_lang lang;               /* of headings and verdicts; AUTO: the rules' language */
 } td_report_opts;
 
 /* A report being written while a batch runs: open, one td_report_unit per unit (in input

@@ -5,7 +5,8 @@
 #   expected.out  its standard output,  expected.err  its standard error,
 #   expected.rc   its exit status,
 # and the input files the command reads. Every case runs with NO_COLOR=1; the script prints
-# ok or FAIL (with a diff) per case and closes with `N passed, N failed`.
+# ok or FAIL (with a diff) per case and closes with `N passed, N failed`. Every case runs with
+# LANGUAGE=en, in English; a case in Vietnamese passes --lang vi (tests/golden/vi/).
 #
 # Usage: sh tests/golden.sh [FILTER...]     run the cases whose path contains a FILTER
 #        UPDATE=1 sh tests/golden.sh ...    (make golden-update) rewrite the expected files
@@ -20,6 +21,8 @@ THIDUA=${THIDUA:-$root/thidua}
 export THIDUA
 NO_COLOR=1
 export NO_COLOR
+LANGUAGE=en
+export LANGUAGE
 
 if [ ! -x "$THIDUA" ]; then
     echo "golden.sh: $THIDUA is not built (run make)" >&2

@@ -6,13 +6,14 @@
 # groff-base (the installation test and the man pages), util-linux (setpriv: tests of
 # unreadable files run unprivileged when the suite runs as root), libxlsxwriter (the Excel
 # report), python3-openpyxl (reads the workbooks back in `make test`), python3-jsonschema and
-# python3-yaml (check the JSON Schema of `thidua schema` on the example units). Quiet when everything is
-# there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
+# python3-yaml (check the JSON Schema of `thidua schema` on the example units), gettext
+# (msgfmt builds the Vietnamese messages into the program; xgettext and msgcmp check them).
+# Quiet when everything is there. Run by `make deps`. With --browser, also headless Chromium and Selenium for
 # `make test-browser`.
 set -eu
 
 packages="gcc libc6-dev make flex bison libyaml-dev libcmocka-dev binutils libmicrohttpd-dev curl python3 apache2-utils pkgconf man-db groff-base util-linux"
-packages="$packages libxlsxwriter-dev python3-openpyxl python3-jsonschema python3-yaml"
+packages="$packages libxlsxwriter-dev python3-openpyxl python3-jsonschema python3-yaml gettext"
 if [ "${1:-}" = --browser ]; then
     packages="$packages chromium chromium-driver python3-selenium"
 fi
@@ -25,7 +26,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     done
 else
     # not a Debian system: look for the tools and headers themselves
-    for tool in cc make flex bison pkg-config nm; do
+    for tool in cc make flex bison pkg-config nm msgfmt xgettext; do
         command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
     done
     for header in yaml.h cmocka.h microhttpd.h xlsxwriter.h; do

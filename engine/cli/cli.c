@@ -11,6 +11,28 @@
 
 #include "cli.h"
 
+/* The program's language (cli.h): written only by cli_parse and cli_program, on the main
+ * thread before any other starts (serve's threads only read it). TD_LANG_AUTO until chosen. */
+static td_lang cli_language = TD_LANG_AUTO;
+
+td_lang cli_lang(void)
+{
+    if (cli_language == TD_LANG_AUTO) {
+        /* nothing chosen and no rules read yet: the language of the built-in rules */
+        td_program *p = NULL;
+        td_lang l = td_program_builtin(NULL, 0, NULL, &p) == TD_OK ? td_program_lang(p)
+                                                                    : TD_LANG_AUTO;
+        td_program_free(p);
+        cli_language = l != TD_LANG_AUTO ? l : TD_LANG_EN;
+    }
+    return cli_language;
+}
+
+void cli_set_lang(td_lang lang)
+{
+    cli_language = lang;
+}
+
 int32_t cli_today(void)
 {
     /* THIDUA_TODAY fixes the day, so that tests never depend on the clock (cli_parse
@@ -52,24 +74,47 @@ int cli_exit_status(td_status st)
 int cli_fail(const char *cmd, td_status st, const char *what)
 {
     int err = errno;
-    const char *why = st == TD_ENOMEM ? "out of memory"
-                      : st == TD_EIO  ? (err ? strerror(err) : "input/output error")
-                      : st == TD_EBUG ? "internal error (please report it)"
-                                      : "failed";
-    const char *todo = st == TD_ENOMEM                 ? "; close other programs or split the batch"
-                       : st == TD_EIO && err == ENOENT ? "; check that the folder exists"
-                       : st == TD_EIO && err == ENOTDIR ? "; name a file, not a folder"
-                       : st == TD_EIO && err == EACCES  ? "; choose a place you may write to"
-                       : st == TD_EIO && err == ENOSPC  ? "; free some disk space"
+    const char *why = st == TD_ENOMEM ? _("out of memory")
+                      : st == TD_EIO  ? (err ? cli_strerror(err) : _("input/output error"))
+                      : st == TD_EBUG ? _("internal error (please report it)")
+                                      : _("failed");
+    const char *todo = st == TD_ENOMEM                 ? _("; close other programs or split the batch")
+                       : st == TD_EIO && err == ENOENT ? _("; check that the folder exists")
+                       : st == TD_EIO && err == ENOTDIR ? _("; name a file, not a folder")
+                       : st == TD_EIO && err == EACCES  ? _("; choose a place you may write to")
+                       : st == TD_EIO && err == ENOSPC  ? _("; free some disk space")
                                                         : "";
-    fprintf(stderr, "thidua %s: %s: %s%s\n", cmd, what, why, todo);
+    fprintf(stderr, "thidua %s: %s: %s%s\n", cmd, _(what), why, todo);
     return CLI_EXIT_FAIL;
+}
+
+const char *cli_strerror(int err)
+{
+    /* the system's messages are English (the C locale); the common ones are translated */
+    switch (err) {
+    case ENOENT: return _("No such file or directory");
+    case EACCES: return _("Permission denied");
+    case ENOTDIR: return _("Not a directory");
+    case EISDIR: return _("Is a directory");
+    case ENOSPC: return _("No space left on device");
+    case EINVAL: return _("Invalid argument");
+    case EFBIG: return _("File too large");
+    case EROFS: return _("Read-only file system");
+    case ELOOP: return _("Too many levels of symbolic links");
+    case ENAMETOOLONG: return _("File name too long");
+    case EEXIST: return _("File exists");
+    case ENOMEM: return _("Cannot allocate memory");
+    case EIO: return _("Input/output error");
+    case EPIPE: return _("Broken pipe");
+    default: return strerror(err);
+    }
 }
 
 int cli_usage_error(const char *cmd, const char *usage, const char *msg, const char *arg)
 {
-    fprintf(stderr, "thidua %s: %s%s%s%s\n%s\nTry 'thidua %s --help'.\n", cmd, msg, arg ? " '" : "",
-            arg ? arg : "", arg ? "'" : "", usage, cmd);
+    fprintf(stderr, "thidua %s: %s%s%s%s\n%s\n", cmd, _(msg), arg ? " '" : "", arg ? arg : "",
+            arg ? "'" : "", _(usage));
+    fprintf(stderr, _("Try 'thidua %s --help'.\n"), cmd);
     return CLI_EXIT_FAIL;
 }
 
@@ -118,7 +163,24 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
     o->args = calloc(cap, sizeof *o->args);
     if (!o->rules || !o->defines || !o->args) {
         cli_opts_free(o);
-        return cli_fail(cmd, TD_ENOMEM, "cannot start");
+        return cli_fail(cmd, TD_ENOMEM, N_("cannot start"));
+    }
+    /* the language first, so that --help and the usage errors before --lang speak it */
+    o->lang = td_lang_from_list(getenv("LANGUAGE"));
+    const char *bad_lang = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        bool missing = false;
+        const char *v = cli_value(argc, argv, &i, NULL, "--lang", &missing);
+        if (v && (strcmp(v, "vi") == 0 || strcmp(v, "en") == 0))
+            o->lang = td_lang_parse(v);
+        else if (v)
+            bad_lang = v;
+    }
+    cli_set_lang(o->lang);
+    if (bad_lang) {
+        const char *a = bad_lang;
+        cli_opts_free(o);
+        return cli_usage_error(cmd, usage, N_("--lang takes vi or en, not"), a);
     }
     bool options = true;
     for (int i = 1; i < argc; i++) {
@@ -132,7 +194,7 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
         if (strcmp(a, "--") == 0) {
             options = false;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf("%s\n%s", usage, help ? help : "");
+            printf("%s\n%s", _(usage), help ? _(help) : "");
             rc = CLI_EXIT_OK;
         } else if ((accept & CLI_OPT_RULES) &&
                    ((v = cli_value(argc, argv, &i, "-r", "--rules", &missing)) || missing)) {
@@ -141,14 +203,14 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
         } else if ((accept & CLI_OPT_DEFINE) &&
                    ((v = cli_value(argc, argv, &i, "-D", "--define", &missing)) || missing)) {
             if (v && (!strchr(v, '=') || v[0] == '='))
-                rc = cli_usage_error(cmd, usage, "-D takes name=value, not", v);
+                rc = cli_usage_error(cmd, usage, N_("-D takes name=value, not"), v);
             else if (v)
                 o->defines[o->n_defines++] = v;
         } else if ((accept & CLI_OPT_ASOF) &&
                    ((v = cli_value(argc, argv, &i, NULL, "--as-of", &missing)) || missing)) {
             if (v && !td_date_parse(v, &o->as_of))
                 rc = cli_usage_error(cmd, usage,
-                                     "--as-of takes a real date written YYYY-MM-DD, not", v);
+                                     N_("--as-of takes a real date written YYYY-MM-DD, not"), v);
             o->has_as_of = v != NULL;
         } else if ((accept & CLI_OPT_FORMAT) &&
                    ((v = cli_value(argc, argv, &i, "-f", "--format", &missing)) || missing)) {
@@ -156,16 +218,18 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
         } else if ((accept & CLI_OPT_OUTPUT) &&
                    ((v = cli_value(argc, argv, &i, "-o", "--output", &missing)) || missing)) {
             if (v && !*v)
-                rc = cli_usage_error(cmd, usage, "-o takes a file name", NULL);
+                rc = cli_usage_error(cmd, usage, N_("-o takes a file name"), NULL);
             o->output = v;
         } else if ((accept & CLI_OPT_JOBS) &&
                    ((v = cli_value(argc, argv, &i, "-j", "--jobs", &missing)) || missing)) {
             char *end = NULL;
             long n = v ? strtol(v, &end, 10) : 0;
             if (v && (end == v || *end || n < 1 || n > 256))
-                rc = cli_usage_error(cmd, usage, "-j takes a number of threads from 1 to 256, not",
-                                     v);
+                rc = cli_usage_error(cmd, usage,
+                                     N_("-j takes a number of threads from 1 to 256, not"), v);
             o->jobs = (unsigned)(n > 0 ? n : 1);
+        } else if ((v = cli_value(argc, argv, &i, NULL, "--lang", &missing)) || missing) {
+            /* read above */
         } else if ((accept & CLI_OPT_BOM) && strcmp(a, "--bom") == 0) {
             o->bom = true;
         } else if ((accept & CLI_OPT_COLOR) && strcmp(a, "--color") == 0) {
@@ -179,7 +243,7 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             else if (strcmp(v, "never") == 0)
                 o->color = CLI_COLOR_NEVER;
             else
-                rc = cli_usage_error(cmd, usage, "--color takes auto, always or never, not", v);
+                rc = cli_usage_error(cmd, usage, N_("--color takes auto, always or never, not"), v);
         } else if ((accept & CLI_OPT_QUIET) &&
                    (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
             o->quiet = true;
@@ -190,7 +254,7 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             else if (v && strcmp(v, "error") == 0)
                 o->fail_on_warning = false;
             else if (v)
-                rc = cli_usage_error(cmd, usage, "--fail-on takes error or warning, not", v);
+                rc = cli_usage_error(cmd, usage, N_("--fail-on takes error or warning, not"), v);
         } else if ((accept & CLI_OPT_UNIT) &&
                    ((v = cli_value(argc, argv, &i, NULL, "--unit", &missing)) || missing)) {
             o->unit = v;
@@ -203,13 +267,13 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
             long n = v ? strtol(v, &end, 10) : 0;
             if (v && (end == v || *end || n < 1 || n > 3600))
                 rc = cli_usage_error(cmd, usage,
-                                     "--timeout takes a number of seconds from 1 to 3600, not", v);
+                                     N_("--timeout takes a number of seconds from 1 to 3600, not"), v);
             o->timeout = (unsigned)(n > 0 ? n : 0);
         } else {
-            rc = cli_usage_error(cmd, usage, "unknown option", a);
+            rc = cli_usage_error(cmd, usage, N_("unknown option"), a);
         }
         if (rc < 0 && missing)
-            rc = cli_usage_error(cmd, usage, "this option needs a value:", a);
+            rc = cli_usage_error(cmd, usage, N_("this option needs a value:"), a);
         if (rc >= 0) {
             cli_opts_free(o);
             return rc;
@@ -220,8 +284,8 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
     if (env && *env && !td_date_parse(env, &fixed)) {
         cli_opts_free(o);
         return cli_usage_error(cmd, usage,
-                               "the environment variable THIDUA_TODAY must be a date "
-                               "YYYY-MM-DD (or unset), found",
+                               N_("the environment variable THIDUA_TODAY must be a date "
+                                  "YYYY-MM-DD (or unset), found"),
                                env);
     }
     o->today = cli_today();
@@ -239,25 +303,27 @@ int cli_program(const char *cmd, const cli_opts *o, td_program **out)
 {
     td_diag *d = td_diag_new();
     if (!d)
-        return cli_fail(cmd, TD_ENOMEM, "cannot compile the rules");
+        return cli_fail(cmd, TD_ENOMEM, N_("cannot compile the rules"));
+    /* in the language asked for; else the compilation gives d the rules' own */
+    td_diag_set_lang(d, o->lang);
     td_status st = o->n_rules
                        ? td_program_compile(o->rules, o->n_rules, o->defines, o->n_defines, d, out)
                        : td_program_builtin(o->defines, o->n_defines, d, out);
     int saved = errno;
+    if (o->lang == TD_LANG_AUTO)
+        cli_set_lang(td_diag_lang(d) != TD_LANG_AUTO ? td_diag_lang(d) : TD_LANG_EN);
     cli_print_diags(d, stderr, cli_use_color(o, stderr));
     td_diag_delete(d);
     errno = saved;
     if (st == TD_OK)
         return -1;
     if (st == TD_EINPUT) {
-        fprintf(stderr,
-                "thidua %s: the rules have errors; fix them (thidua check) and run "
-                "again\n",
+        fprintf(stderr, _("thidua %s: the rules have errors; fix them (thidua check) and run again\n"),
                 cmd);
         return CLI_EXIT_FAIL;
     }
     return cli_fail(cmd, st,
-                    o->n_rules ? "cannot compile the rules"
+                    o->n_rules ? N_("cannot compile the rules")
                                : "cannot load the "
                                  "built-in rules");
 }
@@ -271,18 +337,18 @@ int cli_require_units(const char *cmd, const char *usage, const cli_opts *o)
         if (strcmp(o->args[i], "-") == 0 || stat(o->args[i], &st) == 0)
             continue;
         int err = errno;
-        fprintf(stderr, "thidua %s: %s: %s; check the path: name a unit file or a folder\n", cmd,
-                o->args[i], strerror(err));
+        fprintf(stderr, _("thidua %s: %s: %s; check the path: name a unit file or a folder\n"),
+                cmd, o->args[i], cli_strerror(err));
         return CLI_EXIT_FAIL;
     }
     size_t n = 0;
     if (td_batch_count_files(o->args, o->n_args, &n) != TD_OK)
-        return cli_fail(cmd, TD_ENOMEM, "cannot list the unit files");
+        return cli_fail(cmd, TD_ENOMEM, N_("cannot list the unit files"));
     if (n > 0)
         return -1;
     return cli_usage_error(cmd, usage,
-                           o->n_args > 1 ? "no unit file (*.yaml, *.yml) in any of the paths, "
-                                           "the first being"
-                                         : "no unit file (*.yaml, *.yml) found in",
+                           o->n_args > 1 ? N_("no unit file (*.yaml, *.yml) in any of the paths, "
+                                              "the first being")
+                                         : N_("no unit file (*.yaml, *.yml) found in"),
                            o->args[0]);
 }

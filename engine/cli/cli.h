@@ -13,6 +13,19 @@
 
 #include "thidua.h"
 
+/* ---- the language of what the program writes (docs/i18n.md) ----
+ * --lang, else LANGUAGE, else the language the rules declare (the built-in rules until the
+ * rules are compiled), else English. Chosen by cli_parse and cli_program, on the main thread
+ * before any other starts; read only afterwards. */
+td_lang cli_lang(void);
+void cli_set_lang(td_lang lang);
+/* Marks a string for xgettext; it is translated where it is printed, with _(). */
+#define N_(s) s
+/* The translation of a marked string in the program's language. */
+#define _(s) td_gettext(cli_lang(), (s))
+/* The same with a number: the form for n. */
+#define P_(s, p, n) td_ngettext(cli_lang(), (s), (p), (n))
+
 /* Exit statuses (DESIGN.md): nothing of severity error; some error finding; the tool could
  * not do its job (usage, rules that do not compile, an I/O failure on an output). */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FINDINGS = 1, CLI_EXIT_FAIL = 2 };
@@ -54,6 +67,7 @@ typedef struct cli_opts {
     bool quiet;           /* -q: findings only, no progress or summary */
     bool fail_on_warning; /* --fail-on warning: exit 1 on a warning too */
     const char *unit;     /* --unit FILE, or NULL */
+    td_lang lang;         /* --lang, else LANGUAGE; TD_LANG_AUTO: the rules' language */
     const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;
@@ -76,7 +90,11 @@ int cli_exit_status(td_status st);
  * report.html: No space left on device"); returns CLI_EXIT_FAIL. */
 int cli_fail(const char *cmd, td_status st, const char *what);
 
-/* Prints a usage error and the hint to --help; returns CLI_EXIT_FAIL. */
+/* strerror for the errors a user meets, in the program's language. */
+const char *cli_strerror(int err);
+
+/* Prints a usage error and the hint to --help; returns CLI_EXIT_FAIL. `msg` (marked with N_)
+ * and `usage` are translated here. */
 int cli_usage_error(const char *cmd, const char *usage, const char *msg, const char *arg);
 
 void cli_opts_free(cli_opts *o);

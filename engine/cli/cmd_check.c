@@ -12,10 +12,10 @@
 enum { MAX_ERRORS_PER_FILE = 20 };
 
 static const char usage[] =
-    "usage: thidua check [-D name=value]... [--color=auto|always|never] RULES...";
+    N_("usage: thidua check [-D name=value]... [--color=auto|always|never] RULES...");
 
 static const char help[] =
-    "\n"
+    N_("\n"
     "Compiles each rule file given, with the files it imports, and prints every\n"
     "mistake found as FILE:LINE:COL with the source line and a caret, at most 20\n"
     "errors per file. Each file given is checked on its own, as the entry file of\n"
@@ -30,16 +30,12 @@ static const char help[] =
     "  -D, --define name=value   override a param, as an overlay's `set` would\n"
     "                            (repeatable; applied after the overlays)\n"
     "  --color[=WHEN]            colours: auto (default: on a terminal), always, never\n"
+    "  --lang vi|en              the language of messages and reports\n"
     "  -h, --help                this help\n"
     "\n"
     "Exit status: 0 every file compiles (warnings allowed); 1 some file has errors;\n"
     "2 usage error (a -D that names no param or has a bad value included), or a file\n"
-    "that cannot be read.\n";
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
+    "that cannot be read.\n");
 
 /* The diagnostics already printed, so that a mistake in a file imported by several of
  * the files given is reported once. */
@@ -115,22 +111,26 @@ static void summary(const char *file, const td_program *prog, const td_diag *d)
         size_t errors = td_diag_count(d, TD_SEV_ERROR) - define_errors(d);
         if (!errors)
             return; /* only -D is wrong: the usage error says it all */
-        printf("%s: %zu error%s", file, errors, plural(errors, "", "s"));
+        printf("%s: ", file);
+        printf(P_("%zu error", "%zu errors", errors), errors);
         if (warnings)
-            printf(", %zu warning%s", warnings, plural(warnings, "", "s"));
+            printf(P_(", %zu warning", ", %zu warnings", warnings), warnings);
         putchar('\n');
         return;
     }
     td_program_summary p;
     td_program_counts(prog, &p);
-    printf("%s: ok", file);
+    /* TRANSLATORS: "FILE: ok (30 criteria, 9 targets, 1 workflow, 16 notes)" */
+    printf("%s: %s", file, _("ok"));
     if (warnings)
-        printf(" with %zu warning%s", warnings, plural(warnings, "", "s"));
-    printf(" (%u %s, %u %s, %u %s, %u %s", p.criteria, plural(p.criteria, "criterion", "criteria"),
-           p.targets, plural(p.targets, "target", "targets"), p.workflows,
-           plural(p.workflows, "workflow", "workflows"), p.notes, plural(p.notes, "note", "notes"));
+        printf(P_(" with %zu warning", " with %zu warnings", warnings), warnings);
+    printf(" (");
+    printf(P_("%u criterion", "%u criteria", p.criteria), p.criteria);
+    printf(P_(", %u target", ", %u targets", p.targets), p.targets);
+    printf(P_(", %u workflow", ", %u workflows", p.workflows), p.workflows);
+    printf(P_(", %u note", ", %u notes", p.notes), p.notes);
     if (p.disabled)
-        printf(", %u disabled", p.disabled);
+        printf(_(", %u disabled"), p.disabled);
     puts(")");
 }
 
@@ -149,12 +149,15 @@ int cmd_check(int argc, char **argv)
     bool color = cli_use_color(&o, stderr);
     for (size_t i = 0; i < o.n_args; i++) {
         td_diag *d = td_diag_new();
+        td_diag_set_lang(d, o.lang);
         if (!d) {
             rc = cli_fail("check", TD_ENOMEM, o.args[i]);
             break;
         }
         td_program *p = NULL;
         td_status st = td_program_compile(&o.args[i], 1, o.defines, o.n_defines, d, &p);
+        if (o.lang == TD_LANG_AUTO)
+            cli_set_lang(td_diag_lang(d) != TD_LANG_AUTO ? td_diag_lang(d) : TD_LANG_EN);
         render(d, &s, color);
         if (st == TD_ENOMEM || td_diag_out_of_memory(d)) {
             rc = cli_fail("check", TD_ENOMEM, o.args[i]);

@@ -5,13 +5,13 @@
 #include "commands.h"
 
 static const char USAGE[] =
-    "usage: thidua diff [-D name=value]... [--as-of YYYY-MM-DD] [-f text|json]\n"
+    N_("usage: thidua diff [-D name=value]... [--as-of YYYY-MM-DD] [-f text|json]\n"
     "                   OVERLAY.rules [PATH...]\n"
     "       thidua diff [-D name=value]... [--as-of YYYY-MM-DD] [-f text|json]\n"
-    "                   OLD.rules NEW.rules [PATH...]";
+    "                   OLD.rules NEW.rules [PATH...]");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Shows what a change of the rules does. With one rule file, an overlay, it is compared\n"
     "with the files it imports; with two, the second is compared with the first. First the\n"
     "declarations that change, one line each: params old -> new, criteria, workflows,\n"
@@ -26,10 +26,11 @@ static const char HELP[] =
     "  --as-of DATE             the date to judge the units at (default: today)\n"
     "  -f, --format FORMAT      text (default) or json (thidua-diff/1: flips, units,\n"
     "                           targets, summary)\n"
+    "  --lang vi|en             the language of messages and reports\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 whatever the comparison finds; 2 when it cannot be made (usage, rules\n"
-    "that do not compile, unreadable files).\n";
+    "that do not compile, unreadable files).\n");
 
 static bool is_rules(const char *path)
 {
@@ -40,6 +41,7 @@ static bool is_rules(const char *path)
 static int compile(const char *const *files, size_t n, const cli_opts *o, td_program **out)
 {
     td_diag *d = td_diag_new();
+    td_diag_set_lang(d, o->lang);
     if (!d)
         return cli_fail("diff", TD_ENOMEM, "cannot start");
     td_status st = td_program_compile(files, n, o->defines, o->n_defines, d, out);
@@ -58,7 +60,7 @@ static int compile(const char *const *files, size_t n, const cli_opts *o, td_pro
 static int judge(const td_program *p, const cli_opts *o, const char *const *paths, size_t n,
                  td_batch **out)
 {
-    td_batch_opts bo = {.as_of = o->as_of, .jobs = 1, .keep_units = true};
+    td_batch_opts bo = {.as_of = o->as_of, .jobs = 1, .keep_units = true, .lang = o->lang};
     td_status st = td_batch_run(p, paths, n, &bo, out);
     return st == TD_OK ? -1 : cli_fail("diff", st, "cannot judge the units");
 }
@@ -92,6 +94,7 @@ int cmd_diff(int argc, char **argv)
             goto done;
     } else {
         td_diag *d = td_diag_new();
+        td_diag_set_lang(d, o.lang);
         td_status st = d ? td_rules_imports(o.args[0], d, &imports, &n_imports) : TD_ENOMEM;
         if (d)
             td_diag_print(d, stderr, cli_color(stderr), 20, NULL, NULL);

@@ -6,12 +6,12 @@
 #include "outfile.h"
 
 static const char USAGE[] =
-    "usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
+    N_("usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
     "                   [-f text|json|csv|html|xlsx] [-o FILE] [--bom] [-q]\n"
-    "                   [--fail-on error|warning] [--color=auto|always|never] PATH...";
+    "                   [--fail-on error|warning] [--color=auto|always|never] PATH...");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Evaluates every unit of a district at once: each unit's findings, the plan's targets\n"
     "over the whole batch (achieved, required, percent), and how many exemplars stand at\n"
     "each step. PATH is a unit file, a directory (searched for *.yaml and *.yml) or -.\n"
@@ -33,11 +33,12 @@ static const char HELP[] =
     "                           summary, the targets and the tables\n"
     "  --fail-on SEVERITY       error (default) or warning: exit 1 on a warning too\n"
     "  --color[=WHEN]           colours: auto (default: on a terminal), always, never\n"
+    "  --lang vi|en             the language of messages and reports\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 no error; 1 an error finding, or a target not met by its due date (or,\n"
     "with --fail-on warning, a warning); 2 the evaluation could not be made (usage, rules,\n"
-    "an output that cannot be written).\n";
+    "an output that cannot be written).\n");
 
 /* The file of the run that -o would write over (a unit file, or a rule file: the entry,
  * an overlay or an import), and which of the two; NULL when there is none. Compared by
@@ -115,7 +116,7 @@ int cmd_eval(int argc, char **argv)
                        "eval", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
-    td_report_opts ro = {.format = TD_REPORT_TEXT};
+    td_report_opts ro = {.format = TD_REPORT_TEXT, .lang = o.lang};
     td_program *p = NULL;
     td_report *rep = NULL;
     td_batch *b = NULL;
@@ -160,7 +161,7 @@ int cmd_eval(int argc, char **argv)
     }
     progress pr = {0};
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
-    td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .history = true, .jobs = o.jobs,
+    td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .history = true, .jobs = o.jobs, .lang = o.lang,
                         .on_unit = td_report_unit, .arg = rep};
     if (!o.quiet && isatty(STDERR_FILENO) == 1) {
         bo.on_progress = on_progress;

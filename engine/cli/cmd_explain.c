@@ -10,11 +10,11 @@
 #include "thidua.h"
 
 static const char USAGE[] =
-    "usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]\n"
-    "       thidua explain --unit FILE [--as-of DATE] [-r RULES]... CRITERION...";
+    N_("usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]\n"
+    "       thidua explain --unit FILE [--as-of DATE] [-r RULES]... CRITERION...");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Without arguments, lists every clause of the plan that the rules cite and, under it,\n"
     "the criteria, targets, workflows, params, records and notes that account for it: the\n"
     "whole plan, as the rules read it. With arguments, shows each named rule, param or\n"
@@ -31,6 +31,7 @@ static const char HELP[] =
     "  -D, --define K=V     override a param\n"
     "      --unit FILE      trace the named criteria on this unit file\n"
     "      --as-of DATE     the date of the trace, YYYY-MM-DD (default: today)\n"
+    "  --lang vi|en         the language of the messages\n"
     "\n"
     "examples:\n"
     "  thidua explain\n"
@@ -39,7 +40,7 @@ static const char HELP[] =
     "  thidua explain --unit ready.yaml --as-of 2025-12-31 plan.hard_tasks\n"
     "\n"
     "Exit status: 0 done; 1 a name matches nothing; 2 usage error or rules that do not\n"
-    "compile.\n";
+    "compile.\n");
 
 /* One declaration that cites a clause. */
 typedef struct entry {

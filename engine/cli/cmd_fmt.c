@@ -16,10 +16,10 @@
 #include "commands.h"
 #include "thidua.h"
 
-static const char usage[] = "usage: thidua fmt [--check | -w] RULES...";
+static const char usage[] = N_("usage: thidua fmt [--check | -w] RULES...");
 
 static const char help[] =
-    "\n"
+    N_("\n"
     "Reprints each rule file in the standard layout: clauses indented by 4 spaces in a\n"
     "fixed order, one declaration after another with blank lines between them, short\n"
     "clauses joined on one line up to 100 characters, expressions with only the\n"
@@ -33,6 +33,7 @@ static const char help[] =
     "  -w, --write   rewrite each file in place (only when its layout changes)\n"
     "  --check       print nothing; name on stderr every file that is not in the\n"
     "                standard layout, and exit 1 if there is one\n"
+    "  --lang vi|en  the language of messages and reports\n"
     "  -h, --help    this help\n"
     "\n"
     "A file with syntax errors is not reprinted: its errors are shown as `thidua check`\n"
@@ -40,7 +41,7 @@ static const char help[] =
     "\n"
     "Exit status: 0 done (with --check: every file is in the standard layout); 1 a file\n"
     "has syntax errors (or, with --check, is not in the standard layout); 2 usage error,\n"
-    "a file that cannot be read or written.\n";
+    "a file that cannot be read or written.\n");
 
 /* Writes `text` over `path`: a new file in the same directory, then renamed over the old
  * one, so that the file is whole or untouched. The mode of the old file is kept; a
@@ -117,12 +118,15 @@ int cmd_fmt(int argc, char **argv)
         } else if (strcmp(a, "--") == 0) {
             options = false;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf("%s\n%s", usage, help);
+            printf("%s\n%s", _(usage), _(help));
             goto done;
         } else if (strcmp(a, "--check") == 0) {
             check = true;
         } else if (strcmp(a, "-w") == 0 || strcmp(a, "--write") == 0) {
             write = true;
+        } else if (strcmp(a, "--lang") == 0 && i + 1 < argc &&
+                   td_lang_parse(argv[i + 1]) != TD_LANG_AUTO) {
+            i++; /* chosen by main (cli_lang) */
         } else {
             rc = cli_usage_error("fmt", usage, "unknown option", a);
             goto done;
@@ -152,12 +156,13 @@ int cmd_fmt(int argc, char **argv)
                 rc = cli_fail("fmt", st, files[i]);
                 break;
             }
-            fprintf(stderr, "error: cannot read rule file '%s': %s\n", files[i],
-                    errno == EINVAL ? "not a regular file" : strerror(errno));
+            fprintf(stderr, _("error: cannot read rule file '%s': %s\n"), files[i],
+                    errno == EINVAL ? _("not a regular file") : cli_strerror(errno));
             rc = 2;
             continue;
         }
         td_diag *d = td_diag_new();
+        td_diag_set_lang(d, cli_lang());
         if (!d) {
             td_source_free(src);
             rc = cli_fail("fmt", TD_ENOMEM, files[i]);
@@ -176,8 +181,8 @@ int cmd_fmt(int argc, char **argv)
             r = cli_fail("fmt", st, files[i]);
         } else if (check) {
             if (len != src_len || memcmp(text, src_text, len) != 0) {
-                fprintf(stderr, "%s: not in the standard layout (thidua fmt -w %s)\n", files[i],
-                        files[i]);
+                fprintf(stderr, _("%s: not in the standard layout (thidua fmt -w %s)\n"),
+                        files[i], files[i]);
                 r = 1;
             }
         } else if (write) {

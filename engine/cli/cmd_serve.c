@@ -13,11 +13,11 @@
 #include "serve_page.h"
 
 static const char USAGE[] =
-    "usage: thidua serve [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
-    "                    [--listen ADDR:PORT] [--timeout SECONDS]";
+    N_("usage: thidua serve [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
+    "                    [--listen ADDR:PORT] [--timeout SECONDS]");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Serves the page on which a unit's secretary checks a unit file in a browser, as\n"
     "thidua validate does: choose, drop or paste the file, press \"Kiểm tra\", read each\n"
     "finding at its line. Nothing that is sent is written to disk or kept.\n"
@@ -28,6 +28,7 @@ static const char HELP[] =
     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080, this machine only;\n"
     "                      0.0.0.0:8080 for the office network; port 0 picks a free one)\n"
     "  --timeout SECONDS   cut off a client silent for this long (default 30)\n"
+    "  --lang vi|en        the language of the messages on this terminal\n"
     "\n"
     "  GET  /               the page (Vietnamese; ?lang=en or the browser's language)\n"
     "  POST /               the page with the result (a form: file or text)\n"
@@ -37,7 +38,7 @@ static const char HELP[] =
     "\n"
     "Requests over 8 MiB get 413, malformed ones 400. Each request is logged on stderr in\n"
     "one line (time, method, path, status, bytes, milliseconds), never the file's content.\n"
-    "SIGINT or SIGTERM stops the server. Exit status: 0 after a stop, 2 when it cannot start.\n";
+    "SIGINT or SIGTERM stops the server. Exit status: 0 after a stop, 2 when it cannot start.\n");
 
 enum { MAX_BODY = 8 * 1024 * 1024 };
 
@@ -180,10 +181,10 @@ static int32_t as_of(const server *s)
 
 /* Validates the body (or the form's file, else its text) as `name`. */
 static td_status check(const server *s, int32_t day, const char *name, const char *text,
-                       size_t len, td_batch **b)
+                       size_t len, td_lang lang, td_batch **b)
 {
     td_batch_opts o = {.as_of = day, .today = cli_today(), .jobs = 1, .keep_units = true,
-                       .ids_per_file = true};
+                       .ids_per_file = true, .lang = lang};
     return td_batch_run_text(s->p, name, text, len, &o, b);
 }
 
@@ -205,7 +206,10 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
     FILE *f = open_memstream(&out, &out_len);
     td_report_opts ro = {.format = TD_REPORT_JSON, .validate = true};
     int32_t day = as_of(s);
-    td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len, &b)
+    /* the messages in the language ?lang= asks for, else the rules' */
+    const char *ql = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len,
+                             td_lang_parse(ql), &b)
                      : TD_ENOMEM;
     if (st == TD_OK)
         st = td_report_open(s->p, day, &ro, f, &rep);
@@ -243,7 +247,7 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
                                           : "Hãy chọn tệp của đơn vị hoặc dán nội dung tệp, rồi "
                                             "bấm «Kiểm tra».";
         } else if (check(s, day, r->len && r->name[0] ? r->name : r->len ? "unit.yaml" : "dan.yaml",
-                         text, len, &b) != TD_OK) {
+                         text, len, v.lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI, &b) != TD_OK) {
             td_batch_free(b);
             return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
                              "500: the file could not be checked\n");

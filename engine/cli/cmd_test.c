@@ -12,11 +12,11 @@
 #include "thidua.h"
 
 static const char usage[] =
-    "usage: thidua test [-r RULES] [-v] [--coverage] [--require-coverage]\n"
-    "                   [--color=auto|always|never] [PATH...]";
+    N_("usage: thidua test [-r RULES] [-v] [--coverage] [--require-coverage]\n"
+    "                   [--color=auto|always|never] [PATH...]");
 
 static const char help[] =
-    "\n"
+    N_("\n"
     "Runs the rules' own test cases: every file named *.test.yaml found under each\n"
     "PATH (a directory is searched recursively; a file is taken as given), in sorted\n"
     "order. Without PATH, rules/ is searched. Each case edits a unit document, judges\n"
@@ -40,11 +40,12 @@ static const char help[] =
     "  --require-coverage as --coverage, and exit 1 when a criterion or workflow check\n"
     "                     has no failing case\n"
     "  --color[=WHEN]     colours: auto (default: on a terminal), always, never\n"
+    "  --lang vi|en       the language of messages and reports\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 every case passes; 1 some case fails (or, with --require-coverage, a\n"
     "rule has no failing case); 2 usage error, a malformed\n"
-    "test file, a path that cannot be read, or rules that do not compile.\n";
+    "test file, a path that cannot be read, or rules that do not compile.\n");
 
 static void flush_diags(td_diag *d, bool color)
 {
@@ -96,6 +97,7 @@ int cmd_test(int argc, char **argv)
     bool color = cli_use_color(&o, stderr);
     int rc = 0;
     td_diag *d = td_diag_new();
+    td_diag_set_lang(d, o.lang);
     if (!d) {
         cli_opts_free(&o);
         return cli_fail("test", TD_ENOMEM, "cannot run the tests");

@@ -5,12 +5,12 @@
 #include "commands.h"
 
 static const char USAGE[] =
-    "usage: thidua validate [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
+    N_("usage: thidua validate [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD]\n"
     "                       [-f text|json] [-q] [--fail-on error|warning]\n"
-    "                       [--color=auto|always|never] UNIT.yaml...";
+    "                       [--color=auto|always|never] UNIT.yaml...");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Checks each unit's data (its plan, evidence and exemplars) against the rules, and says\n"
     "whether it is ready to submit. Each problem is shown with its file, line and column,\n"
     "the rule and the clause of the plan that asks for it.\n"
@@ -24,12 +24,13 @@ static const char HELP[] =
     "  -q, --quiet              text: the findings only, without the verdict lines\n"
     "  --fail-on SEVERITY       error (default) or warning: exit 1 on a warning too\n"
     "  --color[=WHEN]           colours: auto (default: on a terminal), always, never\n"
+    "  --lang vi|en             the language of messages and reports\n"
     "  -h, --help               this help\n"
     "  -                        read a unit file from standard input\n"
     "\n"
     "District targets are not checked here (see thidua eval); the per-unit criteria are.\n"
     "Exit status: 0 ready (no error), 1 some error found (or, with --fail-on warning, a\n"
-    "warning), 2 the check could not be made.\n";
+    "warning), 2 the check could not be made.\n");
 
 int cmd_validate(int argc, char **argv)
 {
@@ -40,7 +41,7 @@ int cmd_validate(int argc, char **argv)
                        "validate", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
-    td_report_opts ro = {.format = TD_REPORT_TEXT, .validate = true};
+    td_report_opts ro = {.format = TD_REPORT_TEXT, .validate = true, .lang = o.lang};
     td_program *p = NULL;
     td_report *rep = NULL;
     td_batch *b = NULL;
@@ -64,7 +65,7 @@ int cmd_validate(int argc, char **argv)
         rc = cli_fail("validate", st, "cannot start the report");
         goto done;
     }
-    td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .jobs = 1, .on_unit = td_report_unit,
+    td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .jobs = 1, .lang = o.lang, .on_unit = td_report_unit,
                         .arg = rep, .ids_per_file = true};
     st = td_batch_run(p, o.args, o.n_args, &bo, &b);
     if (st == TD_OK)

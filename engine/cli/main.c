@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "thidua.h"
 
@@ -15,29 +16,29 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check, "check rule files and report their mistakes"},
-    {"validate", cmd_validate, "check one unit's submission before it is sent"},
-    {"eval", cmd_eval, "evaluate every unit of a district and report on the targets"},
-    {"test", cmd_test, "run the rules' own test cases (*.test.yaml)"},
-    {"explain", cmd_explain, "show how the rules account for each clause of the plan"},
-    {"fmt", cmd_fmt, "reprint rule files in the standard layout"},
-    {"schema", cmd_schema, "write the JSON Schema of a unit file, for editors"},
-    {"diff", cmd_diff, "show what a rule change does: declarations and verdicts that change"},
-    {"serve", cmd_serve, "serve the page on which units check their files in a browser"},
+    {"check", cmd_check, N_("check rule files and report their mistakes")},
+    {"validate", cmd_validate, N_("check one unit's submission before it is sent")},
+    {"eval", cmd_eval, N_("evaluate every unit of a district and report on the targets")},
+    {"test", cmd_test, N_("run the rules' own test cases (*.test.yaml)")},
+    {"explain", cmd_explain, N_("show how the rules account for each clause of the plan")},
+    {"fmt", cmd_fmt, N_("reprint rule files in the standard layout")},
+    {"schema", cmd_schema, N_("write the JSON Schema of a unit file, for editors")},
+    {"diff", cmd_diff, N_("show what a rule change does: declarations and verdicts that change")},
+    {"serve", cmd_serve, N_("serve the page on which units check their files in a browser")},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static void usage(FILE *out)
 {
-    fputs("usage: thidua COMMAND [OPTIONS] [ARGS...]\n"
-          "\n"
-          "Checks emulation plans (kế hoạch thi đua) against rule files.\n"
-          "\n"
-          "commands:\n",
+    fputs(_("usage: thidua COMMAND [OPTIONS] [ARGS...]\n"
+            "\n"
+            "Checks emulation plans (kế hoạch thi đua) against rule files.\n"
+            "\n"
+            "commands:\n"),
           out);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n"
+        fprintf(out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fputs(_("\n"
           "examples:\n"
           "  thidua check rules/ben-tre/chau-thanh.rules\n"
           "  thidua validate --as-of 2025-12-31 examples/submission/ready.yaml\n"
@@ -48,8 +49,11 @@ static void usage(FILE *out)
           "  thidua help COMMAND     the options of one command (or thidua COMMAND --help)\n"
           "  thidua --version        the version\n"
           "\n"
+          "  thidua COMMAND --lang vi|en   in Vietnamese or in English (default: the variable\n"
+          "                                LANGUAGE, else the language the rules declare)\n"
+          "\n"
           "Exit status: 0 nothing of severity error; 1 errors in the rules or the data;\n"
-          "2 the tool could not do its job (usage, unreadable file, rules that do not compile).\n",
+          "2 the tool could not do its job (usage, unreadable file, rules that do not compile).\n"),
           out);
 }
 
@@ -66,11 +70,11 @@ static int unknown(const char *name)
     const char *names[N_COMMANDS];
     for (size_t i = 0; i < N_COMMANDS; i++)
         names[i] = commands[i].name;
-    fprintf(stderr, "thidua: unknown command '%s'\n", name);
+    fprintf(stderr, _("thidua: unknown command '%s'\n"), name);
     const char *sug = td_suggest(name, names, N_COMMANDS);
     if (sug)
-        fprintf(stderr, "  did you mean 'thidua %s'?\n", sug);
-    fputs("  run 'thidua --help' for the list of commands\n", stderr);
+        fprintf(stderr, _("  did you mean 'thidua %s'?\n"), sug);
+    fputs(_("  run 'thidua --help' for the list of commands\n"), stderr);
     return 2;
 }
 
@@ -89,14 +93,26 @@ static int finish_output(const char *name, int rc)
     if (!failed)
         return rc;
     if (rc != 2)
-        fprintf(stderr, "thidua%s%s: standard output: %s%s\n", name ? " " : "", name ? name : "",
-                err ? strerror(err) : "a write failed (a full disk, a closed pipe?)",
-                err == ENOSPC ? "; free some disk space" : "");
+        fprintf(stderr, _("thidua%s%s: standard output: %s%s\n"), name ? " " : "", name ? name : "",
+                err ? cli_strerror(err) : _("a write failed (a full disk, a closed pipe?)"),
+                err == ENOSPC ? _("; free some disk space") : "");
     return 2;
+}
+
+/* The language of the messages before a command reads its options: --lang anywhere, else
+ * LANGUAGE; otherwise cli_lang() falls back on the built-in rules' language. */
+static void choose_lang(int argc, char **argv)
+{
+    td_lang lang = td_lang_from_list(getenv("LANGUAGE"));
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--lang") == 0 && td_lang_parse(argv[i + 1]) != TD_LANG_AUTO)
+            lang = td_lang_parse(argv[i + 1]);
+    cli_set_lang(lang);
 }
 
 static int run(int argc, char **argv)
 {
+    choose_lang(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -116,7 +132,7 @@ static int run(int argc, char **argv)
             return 0;
         }
         if (argc > 3) {
-            fputs("thidua: usage: thidua help COMMAND\n", stderr);
+            fputs(_("thidua: usage: thidua help COMMAND\n"), stderr);
             return 2;
         }
         const command *c = find(argv[2]);
@@ -126,8 +142,8 @@ static int run(int argc, char **argv)
         return c->run(2, help_argv);
     }
     if (name[0] == '-') {
-        fprintf(stderr, "thidua: unknown option '%s' (options come after the command)\n", name);
-        fputs("  run 'thidua --help' for the list of commands\n", stderr);
+        fprintf(stderr, _("thidua: unknown option '%s' (options come after the command)\n"), name);
+        fputs(_("  run 'thidua --help' for the list of commands\n"), stderr);
         return 2;
     }
     const command *c = find(name);

@@ -27,6 +27,8 @@ int main(int argc, char **argv)
         return 2;
     }
     td_diag *d = td_diag_new();
+    /* the messages in the language LANGUAGE asks for, else in the rules' own (Vietnamese) */
+    td_diag_set_lang(d, td_lang_from_list(getenv("LANGUAGE")));
     td_program *p = NULL;
     if (!d || td_program_builtin(NULL, 0, d, &p) != TD_OK) {
         td_diag_print(d, stderr, false, 0, NULL, NULL);

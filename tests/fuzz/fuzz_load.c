@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     for (uint32_t doc = 0; doc < MAX_DOCS; doc++) {
         td_unit_result r;
-        td_unit_result_init(&r);
+        td_unit_result_init(&r, TD_LANG_EN);
         td_ynode *root = NULL;
         uint32_t line = 0;
         td_status st = td_yaml_next(y, &unit, &r.findings, &root, &line);

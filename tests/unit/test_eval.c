@@ -70,7 +70,7 @@ static int setup(void **state)
     assert_int_equal(st, TD_OK);
     td_diag_free(&d);
     td_arena_init(&f->a, 0);
-    td_unit_result_init(&f->res);
+    td_unit_result_init(&f->res, TD_LANG_EN);
     *state = f;
     return 0;
 }
@@ -88,7 +88,7 @@ static int teardown(void **state)
 static void run(fixture *f, const char *yaml, const char *as_of)
 {
     td_unit_result_free(&f->res);
-    td_unit_result_init(&f->res);
+    td_unit_result_init(&f->res, TD_LANG_EN);
     td_arena_reset(&f->a);
     td_source *src = td_source_new("unit.yaml", yaml, strlen(yaml));
     td_limits lim;
@@ -253,7 +253,7 @@ static void test_eval_out_of_memory(void **state)
         td_arena a;
         td_arena_init(&a, 256);
         td_unit_result res;
-        td_unit_result_init(&res);
+        td_unit_result_init(&res, TD_LANG_EN);
         td_yaml *y = NULL;
         assert_int_equal(td_yaml_open(src, &lim, &y), TD_OK);
         td_ynode *root = NULL;

@@ -109,7 +109,7 @@ static void report(fixture *f, td_report_opts ro, const char *const *paths, size
 /* A unit result made by hand, with strings no YAML file could carry. */
 static void fake_unit(td_unit_result *u, const char *name, const char *message)
 {
-    td_unit_result_init(u);
+    td_unit_result_init(u, TD_LANG_EN);
     u->file = strdup("dir/a,b \"c\".yaml");
     u->id = strdup("U-1");
     u->name = strdup(name);
