@@ -246,9 +246,19 @@ char *td_program_item_value(const td_program *p, size_t i)
     size_t before = (size_t)p->n_criteria + p->n_workflows + p->n_targets;
     if (i < before || i - before >= p->n_params)
         return NULL;
+    const td_param *prm = &p->params[i - before];
     td_arena a;
     td_arena_init(&a, 256);
-    const char *v = td_value_format(&p->params[i - before].value, &a);
+    const char *v = td_value_format(&prm->value, &a);
+    /* dated: each value with the days it is in force, "60 until 2024-12-31, 80 from ..." */
+    for (uint32_t k = 0; v && k < prm->n_values; k++) {
+        char day[16];
+        const char *x = td_value_format(&prm->values[k], &a);
+        td_format_date(k == 0 ? prm->from[1] - 1 : prm->from[k], day);
+        v = !x ? NULL
+            : k == 0 ? td_arena_printf(&a, "%s until %s", x, day)
+                     : td_arena_printf(&a, "%s, %s from %s", v, x, day);
+    }
     char *copy = v ? strdup(v) : NULL;
     td_arena_free(&a);
     return copy;

@@ -508,6 +508,17 @@ td_clause *ast_clause_stage(td_parse *p, td_expr *value, td_str label, td_span s
     return c;
 }
 
+td_clause *ast_clause_stage_at(td_parse *p, td_expr *value, td_str label, td_expr *after,
+                               td_expr *before, td_span sp)
+{
+    td_clause *c = ast_clause_stage(p, value, label, sp);
+    if (c) {
+        c->stage.after = after;
+        c->stage.before = before;
+    }
+    return c;
+}
+
 td_clause *ast_clause_guard(td_parse *p, td_expr *stage, td_str label, td_expr *require,
                             td_str message, td_span sp)
 {
@@ -565,6 +576,46 @@ td_decl *ast_decl_param(td_parse *p, td_decl_kind kind, const char *name, td_spa
         d->value = value;
         d->label = label;
     }
+    return d;
+}
+
+td_ast_when *ast_when(td_parse *p, td_expr *value, td_expr *from, td_expr *until, td_span sp)
+{
+    td_ast_when *w = alloc(p, sizeof *w);
+    if (w) {
+        w->value = value;
+        w->from = from;
+        w->until = until;
+        w->span = sp;
+    }
+    return w;
+}
+
+td_decl *ast_decl_whens(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                        td_vec whens, td_str label, td_span sp)
+{
+    td_ast_when *w = whens.data;
+    td_decl *d = ast_decl_param(p, kind, name, name_sp, whens.n ? w[0].value : NULL, label, sp);
+    if (d) {
+        d->whens = w;
+        d->n_whens = whens.n;
+    }
+    return d;
+}
+
+td_decl *ast_extend(td_parse *p, td_decl *d)
+{
+    (void)p;
+    if (d)
+        d->extend = true;
+    return d;
+}
+
+td_decl *ast_note_id(td_parse *p, td_decl *d, td_dotted *id)
+{
+    (void)p;
+    if (d && id)
+        d->id = *id;
     return d;
 }
 

@@ -137,7 +137,15 @@ typedef struct td_ast_stage {
     td_expr *value;         /* the state value as written in the data (1, 2, or a name) */
     td_str label;
     td_span span;
+    td_expr *after, *before; /* `extend workflow`: the stage it is inserted after / before */
 } td_ast_stage;
+
+/* One value of a param and when it is in force: VALUE [from DATE] [until DATE]. */
+typedef struct td_ast_when {
+    td_expr *value;
+    td_expr *from, *until;  /* DATE literals, or NULL */
+    td_span span;
+} td_ast_when;
 
 typedef struct td_ast_transition {
     td_expr *from, *to;
@@ -150,7 +158,9 @@ typedef struct td_ast_transition {
 typedef struct td_decl {
     td_decl_kind kind;
     td_span span;
-    bool replace;           /* CRITERION, TARGET, WORKFLOW, INDEX written as `replace ...` */
+    bool replace;           /* CRITERION TARGET WORKFLOW INDEX NOTE ENUM RECORD DEFINE written
+                             * as `replace ...` */
+    bool extend;            /* ENUM, WORKFLOW written as `extend ...` (an overlay adds to it) */
 
     /* PLAN: plan "58-KH/BDVHU" "title" [by "issuer"] [dated 2024-03-28]
      *       [implements "111-KH/BDVTU", "330-KH/TU"] [period 2024-01-01 .. 2025-12-31]
@@ -175,7 +185,9 @@ typedef struct td_decl {
     td_span name_span;
     const char *member;     /* DEFINE: the defined field name */
     td_span member_span;
-    td_expr *value;         /* PARAM SET DEFINE */
+    td_expr *value;         /* PARAM SET DEFINE; PARAM SET: the first of `whens` */
+    td_ast_when *whens;     /* PARAM SET: every value with its dates (n_whens >= 1) */
+    uint32_t n_whens;
     td_str label;           /* PARAM DEFINE CRITERION TARGET WORKFLOW NOTE */
     td_ast_enum_item *items;
     uint32_t n_items;
@@ -196,8 +208,9 @@ typedef struct td_decl {
      * INDEX:     index id "label" cite "II.2.2" on path key expr [similar expr, ...]
  *            [require expr]   (on: n_on = 1; require: what found(id, owner, key) asks)
  * DISABLE:   disable id [because "reason"]
-     * NOTE:      note "I.1" "label" because "reason" */
-    td_dotted id;           /* CRITERION TARGET WORKFLOW DISABLE */
+     * NOTE:      note [id] "I.1" "label" because "reason" */
+    td_dotted id;           /* CRITERION TARGET WORKFLOW DISABLE; NOTE: its id (text NULL when
+                             * it has none) */
     td_str cite;            /* CRITERION TARGET WORKFLOW NOTE (the clause) */
     td_dotted *on;          /* CRITERION WORKFLOW: entity paths; TARGET: the counted path */
     uint32_t n_on;

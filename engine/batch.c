@@ -30,6 +30,29 @@ bool td_date_parse(const char *text, int32_t *days)
     return text && td_parse_date(text, strlen(text), days);
 }
 
+bool td_target_required(const td_program *p, const td_target *t, int32_t as_of, double *out)
+{
+    td_value v;
+    if (!t->at_least || !td_eval_static(p, t->at_least, as_of, &v))
+        return false;
+    if (v.kind == TD_V_INT)
+        *out = (double)v.u.i;
+    else if (v.kind == TD_V_NUM)
+        *out = v.u.num;
+    else
+        return false;
+    return true;
+}
+
+bool td_target_due(const td_program *p, const td_target *t, int32_t as_of, int32_t *days)
+{
+    td_value v;
+    if (!t->due || !td_eval_static(p, t->due, as_of, &v) || v.kind != TD_V_DATE)
+        return false;
+    *days = v.u.days;
+    return true;
+}
+
 bool td_cexpr_const_number(const td_cexpr *c, double *out)
 {
     if (!c)
@@ -783,10 +806,11 @@ static td_status finish_rows(td_batch *b, rowset *s, int32_t as_of, bool count)
         td_target_row *row = &(*s->rows)[i];
         const td_target *tg = &p->targets[row->target];
         double req = 0;
-        bool has_req = td_cexpr_const_number(tg->at_least, &req);
+        bool has_req = td_target_required(p, tg, as_of, &req);
         bool due = true;
-        if (tg->due && tg->due->op == TD_C_CONST && tg->due->value.kind == TD_V_DATE)
-            due = as_of >= tg->due->value.u.days;
+        int32_t due_day;
+        if (td_target_due(p, tg, as_of, &due_day))
+            due = as_of >= due_day;
         row->has_required = has_req;
         row->required = req;
         row->met = !has_req || row->actual >= req;
@@ -830,11 +854,12 @@ static void pace(td_batch *b)
     for (size_t i = 0; i < b->n_rows; i++) {
         td_target_row *row = &b->rows[i];
         const td_target *tg = &b->p->targets[row->target];
-        if (!row->has_required || !tg->due || tg->due->op != TD_C_CONST ||
-            tg->due->value.kind != TD_V_DATE || b->as_of >= tg->due->value.u.days)
+        int32_t due_day;
+        if (!row->has_required || !td_target_due(b->p, tg, b->as_of, &due_day) ||
+            b->as_of >= due_day)
             continue;
         row->has_pace = true;
-        int32_t months = td_month_of_date(tg->due->value.u.days) - now_month;
+        int32_t months = td_month_of_date(due_day) - now_month;
         row->pace_months = months > 0 ? (uint32_t)months : 1;
         row->pace_needed = row->actual < row->required ? row->required - row->actual : 0;
         row->pace_per_month = row->pace_needed / row->pace_months;

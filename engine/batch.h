@@ -101,6 +101,10 @@ struct td_batch {
 /* The value of a constant compiled expression (a number, or the negation of one).
  * False when it is not a constant number. */
 bool td_cexpr_const_number(const td_cexpr *c, double *out);
+/* A target's requirement (`at least`) and due date at date `as_of`: they may depend on it
+ * (a dated param, `if as_of >= ...`). False when the target has none, or none then. */
+bool td_target_required(const td_program *p, const td_target *t, int32_t as_of, double *out);
+bool td_target_due(const td_program *p, const td_target *t, int32_t as_of, int32_t *days);
 
 /* A unit's status in reports: "fail" when it has an error finding, else "pass". */
 const char *td_unit_status(const td_unit_result *u);

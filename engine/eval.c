@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "label.h"
 
 const char *const td_wf_check_names[TD_WF_NCHECKS] = {
     "stage", "initial", "transition", "date", "order", "evidence", "future", "guard",
@@ -950,6 +951,12 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             record_lookup(e, c->slot, &o, &k);
         return vbool(e->optimistic, k.node);
     }
+    case TD_C_PARAM: {
+        int32_t lo, hi;
+        const td_value *v = td_param_at(&e->p->params[c->slot], e->as_of, &lo, &hi);
+        narrow(e, lo, hi);
+        return *v;
+    }
     case TD_C_NOSPACE: {
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_TEXT)
@@ -1043,6 +1050,25 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     return ABSENT;
 }
 
+bool td_eval_static(const td_program *p, const td_cexpr *c, int32_t as_of, td_value *out)
+{
+    td_arena a;
+    td_arena_init(&a, 256);
+    ev e;
+    memset(&e, 0, sizeof e);
+    e.p = p;
+    e.as_of = as_of;
+    e.lo = DAY_MIN;
+    e.hi = DAY_MAX;
+    e.a = &a;
+    *out = eval(&e, c, NULL);
+    bool ok = !e.oom && usable(out) && out->kind != TD_V_TEXT && out->kind != TD_V_LIST;
+    td_arena_free(&a);
+    if (!ok)
+        *out = ABSENT;
+    return ok;
+}
+
 /* ---------- formatting ---------- */
 
 static void fmt_into(const td_value *v, char **buf, size_t *len, size_t *cap, td_arena *a);
@@ -1128,8 +1154,13 @@ const char *td_value_format(const td_value *v, td_arena *a)
 
 static const char *render_msg(ev *e, const td_msg *m, const char *fallback, const frame *f)
 {
-    if (!m->text)
-        return fallback;
+    if (!m->text) {
+        /* the label stands for the message; it may insert a dated param */
+        char lb[1024];
+        const char *l = td_label_at(e->p, fallback, e->as_of, lb, sizeof lb);
+        const char *copy = l == fallback ? l : td_arena_strdup(e->a, l);
+        return copy ? copy : fallback;
+    }
     size_t len = 0, cap = 128;
     char *buf = td_arena_alloc(e->a, cap);
     if (!buf)
@@ -1207,8 +1238,9 @@ static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, co
     td_diag_set(d, &x->rule, "%s", rule);
     if (cite && *cite)
         td_diag_set(d, &x->cite, "%s", cite);
+    char lb[1024];
     if (label)
-        td_diag_set(d, &x->label, "%s", label);
+        td_diag_set(d, &x->label, "%s", td_label_at(u->e.p, label, u->e.as_of, lb, sizeof lb));
     build_path(u);
     td_diag_set(d, &x->path, "%s", u->path_len ? u->path : "");
     if (hint)

@@ -89,6 +89,11 @@ typedef struct td_eval_dates {
     FILE *trace_out;
 } td_eval_dates;
 
+/* Evaluates an expression that uses no unit's data (a target's `at least` and `due`) at
+ * date `as_of`: a number, a date, a month or a yes/no into *out; false when it has no
+ * value there. */
+bool td_eval_static(const td_program *p, const td_cexpr *c, int32_t as_of, td_value *out);
+
 /* Evaluates every criterion and workflow of `p` on the document `root` at date `as_of`
  * (days), and computes the document's shares of the targets. Findings are located in
  * `src` and appended to res->findings. Temporary values live in `a` (the unit arena).

@@ -722,8 +722,8 @@ static void rule_head(fmt *f, const td_decl *d, const char *kw)
 {
     open_group(f, 0, 0);
     begin(f);
-    if (d->replace)
-        sb_puts(&f->cur, "replace ");
+    if (d->replace || d->extend)
+        sb_puts(&f->cur, d->replace ? "replace " : "extend ");
     sb_puts(&f->cur, kw);
     sb_putc(&f->cur, ' ');
     put_dotted(f, &f->cur, &d->id);
@@ -870,6 +870,10 @@ static void lay_workflow(fmt *f, const td_decl *d)
         sb_puts(&f->cur, "stage ");
         put_expr(f, &f->cur, s->value, 0, 0);
         put_label(f, &f->cur, s->label);
+        if (s->after || s->before) {
+            sb_puts(&f->cur, s->after ? " after " : " before ");
+            put_expr(f, &f->cur, s->after ? s->after : s->before, 0, 0);
+        }
         end_unit(f, s->span.off, span_end(s->span), IND);
         close_group(f);
     }
@@ -1018,6 +1022,8 @@ static void lay_enum(fmt *f, const td_decl *d)
 {
     open_group(f, 0, 0);
     begin(f);
+    if (d->replace || d->extend)
+        sb_puts(&f->cur, d->replace ? "replace " : "extend ");
     sb_puts(&f->cur, "enum ");
     sb_puts(&f->cur, d->name);
     sb_puts(&f->cur, " {");
@@ -1040,6 +1046,8 @@ static void lay_record(fmt *f, const td_decl *d)
 {
     open_group(f, 0, 0);
     begin(f);
+    if (d->replace)
+        sb_puts(&f->cur, "replace ");
     sb_puts(&f->cur, d->kind == TD_D_RECORD ? "record " : "extend ");
     sb_puts(&f->cur, d->name);
     put_label(f, &f->cur, d->label);
@@ -1094,7 +1102,22 @@ static void lay_line(fmt *f, const td_decl *d)
         sb_puts(b, d->kind == TD_D_PARAM ? "param " : "set ");
         sb_puts(b, d->name);
         sb_puts(b, " = ");
-        put_expr(f, b, d->value, 0, 0);
+        for (uint32_t i = 0; i < d->n_whens; i++) {
+            const td_ast_when *w = &d->whens[i];
+            if (i)
+                sb_add(b, ", ", 2);
+            put_expr(f, b, w->value, 0, 0);
+            if (w->from) {
+                sb_puts(b, " from ");
+                sb_puts(b, w->from->str);
+            }
+            if (w->until) {
+                sb_puts(b, " until ");
+                sb_puts(b, w->until->str);
+            }
+        }
+        if (!d->n_whens)
+            put_expr(f, b, d->value, 0, 0);
         put_label(f, b, d->label);
         if (d->cite.text) {
             sb_puts(b, " cite ");
@@ -1123,6 +1146,8 @@ static void lay_define(fmt *f, const td_decl *d)
 {
     open_group(f, 0, IND);
     begin(f);
+    if (d->replace)
+        sb_puts(&f->cur, "replace ");
     sb_puts(&f->cur, "define ");
     sb_puts(&f->cur, d->name);
     sb_putc(&f->cur, '.');
@@ -1143,7 +1168,13 @@ static void lay_note(fmt *f, const td_decl *d)
 {
     open_group(f, 0, 0);
     begin(f);
+    if (d->replace)
+        sb_puts(&f->cur, "replace ");
     sb_puts(&f->cur, "note ");
+    if (d->id.text) {
+        put_dotted(f, &f->cur, &d->id);
+        sb_putc(&f->cur, ' ');
+    }
     put_str(f, &f->cur, d->cite);
     put_label(f, &f->cur, d->label);
     end_unit(f, d->span.off, d->label.text ? span_end(d->label.span) : span_end(d->cite.span), 0);
@@ -1756,8 +1787,14 @@ static bool type_eq(const td_ast_type *a, const td_ast_type *b)
 
 static bool decl_eq(const td_decl *a, const td_decl *b)
 {
-    if (a->kind != b->kind || a->replace != b->replace)
+    if (a->kind != b->kind || a->replace != b->replace || a->extend != b->extend ||
+        a->n_whens != b->n_whens)
         return false;
+    for (uint32_t i = 0; i < a->n_whens; i++)
+        if (!expr_eq(a->whens[i].value, b->whens[i].value) ||
+            !expr_eq(a->whens[i].from, b->whens[i].from) ||
+            !expr_eq(a->whens[i].until, b->whens[i].until))
+            return false;
     if (!tstr_eq(a->plan_number, b->plan_number) || !tstr_eq(a->title, b->title) ||
         !tstr_eq(a->issuer, b->issuer) || !tstr_eq(a->language, b->language) ||
         !expr_eq(a->issued, b->issued) ||
@@ -1812,7 +1849,9 @@ static bool decl_eq(const td_decl *a, const td_decl *b)
         return false;
     for (uint32_t i = 0; i < a->n_stages; i++)
         if (!expr_eq(a->stages[i].value, b->stages[i].value) ||
-            !tstr_eq(a->stages[i].label, b->stages[i].label))
+            !tstr_eq(a->stages[i].label, b->stages[i].label) ||
+            !expr_eq(a->stages[i].after, b->stages[i].after) ||
+            !expr_eq(a->stages[i].before, b->stages[i].before))
             return false;
     if (!exprs_eq(a->starts, b->starts, a->n_starts))
         return false;

@@ -16,12 +16,14 @@
  * names except directly before '(' in an expression. Reserved words (R) can only be
  * field names after a '.'. Keep this table sorted. */
 const td_keyword td_keywords[] = {
+    {"after", T_AFTER, C | N},
     {"all", T_ALL, R | X},
     {"and", T_AND, R},
     {"any", T_ANY, R | X},
     {"as_of", T_AS_OF, R | X},
     {"at", T_AT, C | N},
     {"because", T_BECAUSE, C | N},
+    {"before", T_BEFORE, C | N},
     {"by", T_BY, C | N},
     {"cite", T_CITE, C | N},
     {"count", T_COUNT, C | N | X},
@@ -39,6 +41,7 @@ const td_keyword td_keywords[] = {
     {"exemplar", T_EXEMPLAR, C | N},
     {"extend", T_EXTEND, D | N},
     {"false", T_FALSE, R | X},
+    {"from", T_FROM, C | N},
     {"guard", T_GUARD, C | N},
     {"has", T_HAS, R},
     {"have", T_HAVE, R},

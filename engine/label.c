@@ -224,6 +224,7 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
             i = j;
             continue;
         }
+        p->params[index].used = true;
         buf[bl] = '\0';
         pieces[np] = td_arena_strndup(a, buf, bl);
         params[np] = index;

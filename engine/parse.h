@@ -202,6 +202,16 @@ td_clause *ast_clause_guard(td_parse *p, td_expr *stage, td_str label, td_expr *
  * clause is recorded in dup_clause). */
 td_decl *ast_decl_plan(td_parse *p, td_str number, td_str title, td_span sp);
 td_decl *ast_decl_import(td_parse *p, td_str path, td_span sp);
+td_ast_when *ast_when(td_parse *p, td_expr *value, td_expr *from, td_expr *until, td_span sp);
+/* A param or set with its values (td_ast_when); the first is also `value`. */
+td_decl *ast_decl_whens(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
+                        td_vec whens, td_str label, td_span sp);
+/* `extend enum` / `extend workflow`: an overlay adds to a declaration. */
+td_decl *ast_extend(td_parse *p, td_decl *d);
+/* stage V "label" after|before S (extend workflow). */
+td_clause *ast_clause_stage_at(td_parse *p, td_expr *value, td_str label, td_expr *after,
+                               td_expr *before, td_span sp);
+td_decl *ast_note_id(td_parse *p, td_decl *d, td_dotted *id);
 td_decl *ast_decl_param(td_parse *p, td_decl_kind kind, const char *name, td_span name_sp,
                         td_expr *value, td_str label, td_span sp);
 td_decl *ast_decl_enum(td_parse *p, const char *name, td_span name_sp, td_vec items,

@@ -70,7 +70,8 @@ typedef enum td_cop {
     TD_C_QUANT,     /* all/any/none a have b */
     TD_C_EACH,      /* each a where b */
     TD_C_IF,
-    TD_C_FOUND      /* found(index `slot`, owner a, key b): decided across units (eval.c) */
+    TD_C_FOUND,     /* found(index `slot`, owner a, key b): decided across units (eval.c) */
+    TD_C_PARAM      /* param number `slot`, dated: the value in force at the as-of date */
 } td_cop;
 
 struct td_cexpr {

@@ -60,8 +60,16 @@ const char *td_report_row_status(const td_target_row *row);
 /* The label of stage slot k of a workflow (0 = no stage yet), into buf. */
 const char *td_report_stage_label(td_lang lang, const td_workflow *w, uint32_t k, char *buf,
                                   size_t size);
-/* The due date of a target (days) in *days; false when it has none. */
-bool td_report_target_due(const td_target *t, int32_t *days);
+/* A label of the rules (a target's, a workflow's, a stage's...) as it reads at the
+ * report's as-of date: it may insert a dated param (td_label_at). */
+const char *td_report_label(const td_report *r, const char *s, char *buf, size_t size);
+/* The value of a dated param in force at the report's as-of date, as text into buf, and
+ * the days it is in force from and until (INT32_MIN / INT32_MAX when open). */
+const char *td_report_param_value(const td_report *r, const td_param *prm, int32_t *from,
+                                  int32_t *until, char *buf, size_t size);
+/* The due date of a target (days) at the report's as-of date in *days; false when it has
+ * none. */
+bool td_report_target_due(const td_report *r, const td_target *t, int32_t *days);
 /* The rows of one target start at row i of the batch; how many there are. */
 size_t td_report_rows_of(const td_batch *b, size_t i);
 /* The label of an enum code for people (the rules' label), or the code itself when `t` is

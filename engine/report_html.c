@@ -534,7 +534,7 @@ static void page_rules(FILE *out, const td_report *r)
           out);
 }
 
-static void target_meta(FILE *out, const td_target *t)
+static void target_meta(FILE *out, const td_report *r, const td_target *t)
 {
     fputs("<p class=\"meta\"><span class=\"rule\">", out);
     td_html_esc(out, t->id);
@@ -544,7 +544,7 @@ static void target_meta(FILE *out, const td_target *t)
         td_html_esc(out, t->cite);
     }
     int32_t due;
-    if (td_report_target_due(t, &due)) {
+    if (td_report_target_due(r, t, &due)) {
         fputs(" · hạn ", out);
         td_html_date(out, due);
     }
@@ -594,9 +594,10 @@ static void target_cards(FILE *out, const td_report *r, const td_batch *b)
         char a[64], q[64], pc[64];
         if (n == 1 && !row->group) {
             fprintf(out, "<div class=\"tcard %s\"><h3>", td_html_row_class(row));
-            td_html_esc(out, t->label ? t->label : t->id);
+            char lb[1024];
+            td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
             fputs("</h3>", out);
-            target_meta(out, t);
+            target_meta(out, r, t);
             fprintf(out, "<p class=\"fig\"><b>%s</b> / %s", td_html_number(row->actual, -1, a),
                     td_html_number(row->required, -1, q));
             if (row->has_percent)
@@ -612,9 +613,10 @@ static void target_cards(FILE *out, const td_report *r, const td_batch *b)
             }
             fprintf(out, "<div class=\"tcard %s\"><h3>",
                     met == n ? "met" : due_missed ? "missed" : "progress");
-            td_html_esc(out, t->label ? t->label : t->id);
+            char lb[1024];
+            td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
             fputs("</h3>", out);
-            target_meta(out, t);
+            target_meta(out, r, t);
             fprintf(out, "<p class=\"fig\"><b>%s</b> / %s nhóm đạt mức %s — "
                          "<a href=\"#t%zu\">xem từng nhóm</a></p>\n",
                     td_html_number((double)met, 0, a), td_html_number((double)n, 0, q),
@@ -735,9 +737,10 @@ static void target_block(FILE *out, const td_report *r, const td_batch *b, size_
 {
     const td_target *t = &r->p->targets[b->rows[i].target];
     fprintf(out, "<div class=\"target\" id=\"t%zu\"><h3>", i);
-    td_html_esc(out, t->label ? t->label : t->id);
+    char lb[1024];
+    td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
     fputs("</h3>", out);
-    target_meta(out, t);
+    target_meta(out, r, t);
     td_html_bars(out, r, b, i, n);
     fputs("</div>\n", out);
 }
@@ -764,7 +767,8 @@ static void html_details(FILE *out, const td_report *r, const td_batch *b)
             const td_target *t = &r->p->targets[row->target];
             char a[64];
             fputs("<tr><td>", out);
-            td_html_esc(out, t->label ? t->label : t->id);
+            char lb[1024];
+            td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
             fputs("</td><td class=\"rule\">", out);
             td_html_esc(out, t->id);
             fputs("</td><td>", out);

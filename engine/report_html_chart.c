@@ -185,7 +185,7 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
     const td_plan_info *pl = &r->p->plan;
     const td_target *tg = &r->p->targets[row->target];
     int32_t due = 0;
-    bool has_due = td_report_target_due(tg, &due);
+    bool has_due = td_report_target_due(r, tg, &due);
     scale s;
     s.t0 = pl->has_period ? pl->period_from
            : b->n_history ? b->history[0].as_of - 30

@@ -227,7 +227,8 @@ static void jtargets(td_report *r, const td_batch *b)
         const td_target *t = &r->p->targets[row->target];
         fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
         td_report_json_str(out, t->id);
-        jkv(out, ", \"label\": ", t->label);
+        char lb[1024];
+        jkv(out, ", \"label\": ", td_report_label(r, t->label, lb, sizeof lb));
         jkv(out, ", \"cite\": ", t->cite && *t->cite ? t->cite : NULL);
         jkv(out, ",\n     \"group\": ", row->group);
         fputs(", \"actual\": ", out);
@@ -249,7 +250,7 @@ static void jtargets(td_report *r, const td_batch *b)
             row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
         int32_t due;
         fputs(",\n     \"due\": ", out);
-        if (td_report_target_due(t, &due))
+        if (td_report_target_due(r, t, &due))
             jdate(out, due);
         else
             fputs("null", out);
@@ -393,6 +394,38 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
     jtargets(r, b);
     jhistory(r, b);
     jworkflows(r, b);
+    /* the params with dated values, as in force at the as-of date (the value the targets
+     * and headings used) */
+    bool any = false;
+    for (uint32_t i = 0; i < r->p->n_params; i++) {
+        const td_param *prm = &r->p->params[i];
+        if (!prm->n_values)
+            continue;
+        char v[256];
+        int32_t from, until;
+        td_report_param_value(r, prm, &from, &until, v, sizeof v);
+        fputs(any ? ",\n    {\"name\": " : "  \"params\": [\n    {\"name\": ", out);
+        any = true;
+        td_report_json_str(out, prm->name);
+        fputs(", \"value\": ", out);
+        if (prm->value.kind == TD_V_INT || prm->value.kind == TD_V_NUM)
+            fputs(v, out);
+        else
+            td_report_json_str(out, v);
+        fputs(", \"from\": ", out);
+        if (from == INT32_MIN)
+            fputs("null", out);
+        else
+            jdate(out, from);
+        fputs(", \"until\": ", out);
+        if (until == INT32_MAX)
+            fputs("null", out);
+        else
+            jdate(out, until);
+        fputs("}", out);
+    }
+    if (any)
+        fputs("\n  ],\n", out);
     jwaivers(r, b);
     const td_batch_summary *s = &b->sum;
     bool t = !r->o.validate;

@@ -233,6 +233,24 @@ static void text_targets(td_report *r, const td_batch *b)
     fputs(s.bold, out);
     fprintf(out, TR(r->o.lang, "Targets at %s"), date);
     fprintf(out, "%s\n", s.reset);
+    /* the dated params: the value each target and heading used */
+    for (uint32_t i = 0; i < r->p->n_params; i++) {
+        const td_param *prm = &r->p->params[i];
+        if (!prm->n_values)
+            continue;
+        char v[256], d1[11], d2[11];
+        int32_t from, until;
+        td_report_param_value(r, prm, &from, &until, v, sizeof v);
+        td_format_date(from, d1);
+        td_format_date(until, d2);
+        if (from == INT32_MIN)
+            fprintf(out, TR(r->o.lang, "  %s = %s (in force until %s)\n"), prm->name, v, d2);
+        else if (until == INT32_MAX)
+            fprintf(out, TR(r->o.lang, "  %s = %s (in force from %s)\n"), prm->name, v, d1);
+        else
+            fprintf(out, TR(r->o.lang, "  %s = %s (in force from %s until %s)\n"), prm->name, v,
+                    d1, d2);
+    }
     const char *total = TR(r->o.lang, "(total)");
     size_t gw = td_utf8_chars(total);
     for (size_t i = 0; i < b->n_rows; i++)
@@ -245,7 +263,9 @@ static void text_targets(td_report *r, const td_batch *b)
         const td_target_row *row = &b->rows[i];
         const td_target *t = &r->p->targets[row->target];
         if (i == 0 || b->rows[i - 1].target != row->target) {
-            fprintf(out, "  %s%s%s  %s", s.bold, t->id, s.reset, t->label ? t->label : "");
+            char lb[1024];
+            fprintf(out, "  %s%s%s  %s", s.bold, t->id, s.reset,
+                    t->label ? td_report_label(r, t->label, lb, sizeof lb) : "");
             if (t->cite && *t->cite)
                 fprintf(out, " [%s]", t->cite);
             fputc('\n', out);

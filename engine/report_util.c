@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "label.h"
+
 size_t td_utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -101,12 +103,26 @@ bool td_report_copy(FILE *spool, FILE *out)
     return !ferror(spool);
 }
 
-bool td_report_target_due(const td_target *t, int32_t *days)
+const char *td_report_param_value(const td_report *r, const td_param *prm, int32_t *from,
+                                  int32_t *until, char *buf, size_t size)
 {
-    if (!t->due || t->due->op != TD_C_CONST || t->due->value.kind != TD_V_DATE)
-        return false;
-    *days = t->due->value.u.days;
-    return true;
+    const td_value *v = td_param_at(prm, r->as_of, from, until);
+    td_arena a;
+    td_arena_init(&a, 256);
+    const char *s = td_value_format(v, &a);
+    snprintf(buf, size, "%s", s ? s : "");
+    td_arena_free(&a);
+    return buf;
+}
+
+const char *td_report_label(const td_report *r, const char *s, char *buf, size_t size)
+{
+    return td_label_at(r->p, s, r->as_of, buf, size);
+}
+
+bool td_report_target_due(const td_report *r, const td_target *t, int32_t *days)
+{
+    return td_target_due(r->p, t, r->as_of, days);
 }
 
 size_t td_report_rows_of(const td_batch *b, size_t i)

@@ -368,7 +368,8 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
         const td_target_row *tr = &b->rows[i];
         const td_target *t = &r->p->targets[tr->target];
         text(x, ws, row, T_ID, t->id, NULL);
-        text(x, ws, row, T_LABEL, t->label, x->wrap);
+        char lb[1024];
+        text(x, ws, row, T_LABEL, td_report_label(r, t->label, lb, sizeof lb), x->wrap);
         text(x, ws, row, T_CITE, t->cite, NULL);
         text(x, ws, row, T_GROUP,
              tr->group ? td_report_enum_label(t->by ? t->by->type : NULL, tr->group)
@@ -381,7 +382,7 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
             number(x, ws, row, T_PERCENT, td_report_percent(tr->percent) / 100, x->percent);
         text(x, ws, row, T_STATUS, row_status_word(r, tr), NULL);
         int32_t due;
-        if (td_report_target_due(t, &due))
+        if (td_report_target_due(r, t, &due))
             date(x, ws, row, T_DUE, due);
     }
     if (row > 1) {

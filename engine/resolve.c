@@ -796,9 +796,12 @@ static const td_cexpr *resolve_name(cctx *c, const td_expr *e, const scope *s,
     td_param *prm = (td_param *)find_param(r, e->name);
     if (prm) {
         prm->used = true;
-        td_cexpr *k = node(r, TD_C_CONST, prm->type, e->span);
-        if (k)
+        /* a dated param reads the value in force at the as-of date */
+        td_cexpr *k = node(r, prm->n_values ? TD_C_PARAM : TD_C_CONST, prm->type, e->span);
+        if (k) {
             k->value = prm->value;
+            k->slot = (uint32_t)(prm - r->p->params);
+        }
         return k;
     }
     if (hint_t && hint_t->kind == TD_T_ENUM) {
@@ -1906,6 +1909,121 @@ static void build_schema(rs *r)
 
 /* ---------- params ---------- */
 
+/* The dated values of a param or set (VALUE [from DATE] [until DATE], ...) into prm, checked
+ * against `type` (the param's, or NULL to take the first value's): each value after the
+ * first says from when it is in force (its `from`, or the day after the previous value's
+ * `until`), the dates go forward, and the last value has no end. False after an error. */
+static bool dated_values(rs *r, const td_decl *d, const td_type *type, td_param *prm)
+{
+    uint32_t n = d->n_whens;
+    td_value *vals = td_arena_alloc(r->pa, n * sizeof *vals);
+    int32_t *from = td_arena_alloc(r->pa, n * sizeof *from);
+    if (!vals || !from) {
+        r->fatal = TD_ENOMEM;
+        return false;
+    }
+    char b1[64], b2[64];
+    for (uint32_t i = 0; i < n; i++) {
+        const td_ast_when *w = &d->whens[i];
+        const td_type *t = NULL;
+        td_value fv, uv;
+        const td_type *ft;
+        if (!const_value(r, w->value, &vals[i], &t)) {
+            if (w->value->kind != TD_X_DATE && w->value->kind != TD_X_MONTH)
+                ERR(r, w->value->span, "param-value", "the value of a param must be written out: "
+                    "a number, a text, a date, a month, true or false");
+            return false;
+        }
+        if (!type)
+            type = t;
+        if (!same_type(type, t)) {
+            ERR(r, w->value->span, "type", "param '%s' is %s, but this value is %s", d->name,
+                tname(type, b1, sizeof b1), tname(t, b2, sizeof b2));
+            return false;
+        }
+        if (type->kind == TD_T_NUMBER && vals[i].kind == TD_V_INT) {
+            vals[i].kind = TD_V_NUM;
+            vals[i].u.num = (double)vals[i].u.i;
+        }
+        if (w->from && !const_value(r, w->from, &fv, &ft))
+            return false;
+        if (w->until && !const_value(r, w->until, &uv, &ft))
+            return false;
+        if (w->from && w->until && uv.u.days < fv.u.days) {
+            ERR(r, w->until->span, "param-dates", "this value of '%s' would end before it "
+                "starts", d->name);
+            return false;
+        }
+        if (i == n - 1 && w->until) {
+            td_diagnostic *x = ERR(r, w->until->span, "param-dates", "the last value of '%s' is "
+                                   "in force from its date on, with no end", d->name);
+            hint(r, x, "%s", "leave out `until` on the last value, or add the value that "
+                             "follows it: 60 until 2024-12-31, 80");
+            return false;
+        }
+        from[i] = INT32_MIN;
+        if (i == 0)
+            continue;
+        const td_ast_when *pw = &d->whens[i - 1];
+        td_value pu;
+        bool has_pu = pw->until && const_value(r, pw->until, &pu, &ft);
+        const td_source *vs = src_of(r, w->value->span);
+        if (!w->from && !has_pu && vs && pw->value->kind == TD_X_NUMBER &&
+            w->value->kind == TD_X_NUMBER && !pw->from &&
+            pw->value->span.off + pw->value->span.len + 1 == w->value->span.off) {
+            /* 0,5: a decimal comma, as Vietnamese writes numbers, not two values */
+            td_span all = pw->value->span;
+            all.len = w->value->span.off + w->value->span.len - all.off;
+            const char *txt = vs->text;
+            td_diagnostic *x = ERR(r, all, "decimal-comma", "'%.*s' is written with a decimal "
+                                   "comma", (int)all.len, txt + all.off);
+            if (x)
+                td_diag_set(r->d, &x->hint, "write decimals with a point: %.*s.%.*s",
+                            (int)pw->value->span.len, txt + pw->value->span.off,
+                            (int)w->value->span.len, txt + w->value->span.off);
+            return false;
+        }
+        if (!w->from && !has_pu) {
+            td_diagnostic *x = ERR(r, w->value->span, "param-dates", "from when is this value "
+                                   "of '%s' in force?", d->name);
+            hint(r, x, "%s", "write `from DATE` after it (or `until DATE` after the value "
+                             "before it): 60 until 2024-12-31, 80 from 2025-01-01");
+            return false;
+        }
+        from[i] = w->from ? fv.u.days : pu.u.days + 1;
+        if (w->from && has_pu && fv.u.days != pu.u.days + 1) {
+            char day[16];
+            td_format_date(pu.u.days + 1, day);
+            td_diagnostic *x = ERR(r, w->from->span, "param-dates", "the value before ends on "
+                                   "%s, so this one must be in force from %s: the dates of a "
+                                   "param leave no gap and do not overlap", pw->until->str, day);
+            hint(r, x, "write from %s, or change the `until` before it", day);
+            return false;
+        }
+        if (i > 1 && from[i] <= from[i - 1]) {
+            ERR(r, w->from ? w->from->span : pw->until->span, "param-dates",
+                "the values of '%s' must be written in the order of their dates", d->name);
+            return false;
+        }
+    }
+    /* the first value holds from the start; its own `from` only says so */
+    if (n > 1 && d->whens[0].from) {
+        td_value f0;
+        const td_type *ft;
+        if (const_value(r, d->whens[0].from, &f0, &ft) && f0.u.days >= from[1]) {
+            ERR(r, d->whens[0].from->span, "param-dates",
+                "the values of '%s' must be written in the order of their dates", d->name);
+            return false;
+        }
+    }
+    prm->type = type;
+    prm->value = vals[n - 1];
+    prm->values = n > 1 ? vals : NULL;
+    prm->from = n > 1 ? from : NULL;
+    prm->n_values = n > 1 ? n : 0;
+    return true;
+}
+
 static void build_params(rs *r)
 {
     td_program *p = r->p;
@@ -1918,6 +2036,51 @@ static void build_params(rs *r)
         const td_type *t = NULL;
         if (!d->value)
             continue;
+        bool dated = d->n_whens > 1 || (d->n_whens == 1 && (d->whens[0].from || d->whens[0].until));
+        if (dated) {
+            if (d->kind == TD_D_SET && !existing) {
+                td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
+                                       "cannot set '%s': no param has that name", d->name);
+                suggest_from(r, x, d->name, NAMES_PARAMS, NULL);
+                continue;
+            }
+            if (d->kind == TD_D_PARAM && existing) {
+                td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
+                                       "twice; to change its value in an overlay write "
+                                       "`set %s = ...`", d->name, d->name);
+                where_first(r, x, "it was", existing->span);
+                continue;
+            }
+            td_param tmp = {0};
+            if (!dated_values(r, d, existing ? existing->type : NULL, &tmp))
+                continue;
+            if (existing) {
+                existing->value = tmp.value;
+                existing->values = tmp.values;
+                existing->from = tmp.from;
+                existing->n_values = tmp.n_values;
+                existing->overridden = true;
+                continue;
+            }
+            if (!d->cite.text) {
+                td_diagnostic *x = ERR(r, d->name_span, "missing-cite",
+                                       "param '%s' has no `cite`", d->name);
+                hint(r, x, "%s", "every param names the clause of the plan it comes from, "
+                                 "e.g. cite \"II.2.1\"");
+            }
+            td_param *arr = grow(r, p->params, p->n_params, sizeof *arr);
+            if (!arr)
+                return;
+            td_param *prm = &arr[p->n_params++];
+            p->params = arr;
+            *prm = tmp;
+            prm->name = td_arena_strdup(r->pa, d->name);
+            prm->label = dup_opt(r, d->label.text);
+            prm->cite = dup_opt(r, d->cite.text);
+            prm->span = d->name_span;
+            prm->decl = d->span;
+            continue;
+        }
         if (!const_value(r, d->value, &v, &t)) {
             if (d->value->kind != TD_X_DATE && d->value->kind != TD_X_MONTH) {
                 td_diagnostic *x = ERR(r, d->value->span, "param-value",
@@ -1971,6 +2134,9 @@ static void build_params(rs *r)
                 v.u.num = (double)v.u.i;
             }
             existing->value = v;
+            existing->values = NULL;
+            existing->from = NULL;
+            existing->n_values = 0;
             existing->overridden = true;
         }
     }
@@ -2054,6 +2220,9 @@ static void apply_defines(rs *r, const char *const *defs, size_t n)
             continue;
         }
         prm->value = v;
+        prm->values = NULL; /* -D gives one value for every date */
+        prm->from = NULL;
+        prm->n_values = 0;
         prm->overridden = true;
     }
 }
@@ -2285,13 +2454,41 @@ static double const_num(const td_cexpr *k)
            : k->value.kind == TD_V_NUM ? k->value.u.num : 0;
 }
 
+
+/* The first use of a unit's data in k, or NULL when k uses none. */
+static const td_cexpr *uses_data(const td_cexpr *k)
+{
+    if (!k)
+        return NULL;
+    switch (k->op) {
+    case TD_C_ROOT: case TD_C_FIELD: case TD_C_DEFINE: case TD_C_LET: case TD_C_IT:
+    case TD_C_PREVIOUS: case TD_C_POSITION: case TD_C_FOUND:
+        return k;
+    default:
+        break;
+    }
+    const td_cexpr *x;
+    if ((x = uses_data(k->a)) || (x = uses_data(k->b)) || (x = uses_data(k->c)))
+        return x;
+    for (uint32_t i = 0; i < k->nargs; i++)
+        if ((x = uses_data(k->args[i])) != NULL)
+            return x;
+    return NULL;
+}
+
+/* A target's requirement and due date: the same for the whole batch, so computed from
+ * params, as_of and values written out, never from one unit's data. */
 static const td_cexpr *const_expr(cctx *c, const td_expr *e, const scope *s, td_tkind kind,
                                   const char *what)
 {
-    /* targets' requirement and due date: params or literals, no data */
     const td_cexpr *k = cx(c, e, s, NULL);
-    if (k && k->op != TD_C_CONST && k->op != TD_C_NEG) {
-        ERR(c->r, e->span, "not-constant", "%s must be a param or a value written out", what);
+    const td_cexpr *x = uses_data(k);
+    if (x) {
+        td_diagnostic *d = ERR(c->r, x->span, "not-constant", "%s is the same for the whole "
+                               "batch: it may use params, as_of and values written out, not the "
+                               "data of a unit", what);
+        hint(c->r, d, "%s", "e.g. at least district_total, or at least if as_of >= 2025-01-01 "
+                            "then 80 else 60");
         return NULL;
     }
     return k && want(c, k, kind, what) ? k : NULL;

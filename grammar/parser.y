@@ -70,6 +70,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
     td_ast_field *afield;
     td_ast_enum_item *item;
     td_ast_transition *trans;
+    td_ast_when *when;
     td_str str;
     td_num num;
     td_vec vec;
@@ -91,12 +92,12 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token T_ARROW "->" T_NOT_IN "not in"
 
 /* keywords: every one carries its spelling (engine/keywords.c) */
-%token <text> T_ALL "all" T_AND "and" T_ANY "any" T_AS_OF "as_of" T_AT "at"
-%token <text> T_BECAUSE "because" T_BY "by" T_CITE "cite" T_COUNT "count"
+%token <text> T_AFTER "after" T_ALL "all" T_AND "and" T_ANY "any" T_AS_OF "as_of" T_AT "at"
+%token <text> T_BECAUSE "because" T_BEFORE "before" T_BY "by" T_CITE "cite" T_COUNT "count"
 %token <text> T_CRITERION "criterion" T_DATED "dated" T_DEFINE "define" T_DISABLE "disable"
 %token <text> T_DOCUMENT "document" T_DUE "due" T_EACH "each" T_ELSE "else" T_ENUM "enum"
 %token <text> T_ERROR "error" T_EVIDENCE "evidence" T_EXEMPLAR "exemplar" T_EXTEND "extend"
-%token <text> T_FALSE "false"
+%token <text> T_FALSE "false" T_FROM "from"
 %token <text> T_GUARD "guard" T_HAS "has" T_HAVE "have" T_HINT "hint" T_HISTORY "history"
 %token <text> T_IF "if" T_IMPLEMENTS "implements" T_OUTLINE "outline" T_IMPORT "import" T_IN "in" T_INDEX "index"
 %token <text> T_INFO "info" T_KEY "key" T_SIMILAR "similar"
@@ -122,11 +123,14 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 
 %type <decl> decl plan_decl param_decl criterion_decl target_decl workflow_decl index_decl
 %type <decl> waive_decl
+%type <decl> note_decl
+%type <when> when
+%type <expr> opt_from opt_until
 %type <clause> plan_clause crit_clause target_clause wf_clause index_clause
 %type <clause> cite_clause on_clause where_clause due_clause waive_clause
 %type <expr> expr postfix primary opt_where period_bound
 %type <iter> iter
-%type <vec> args exprs str_list outline_list dotted_list trans_list enum_list enum_seq fields field_seq
+%type <vec> whens args exprs str_list outline_list dotted_list trans_list enum_list enum_seq fields field_seq
 %type <dotted> dotted epath
 %type <type> type
 %type <afield> field
@@ -154,12 +158,16 @@ decl
     : plan_decl
     | T_IMPORT T_STRING                 { $$ = ast_decl_import(p, $2, @$); }
     | param_decl
-    | T_SET any_name T_ASSIGN expr      { $$ = ast_decl_param(p, TD_D_SET, $2, @2, $4, ast_str_none(), @$); }
+    | T_SET any_name T_ASSIGN whens     { $$ = ast_decl_whens(p, TD_D_SET, $2, @2, $4, ast_str_none(), @$); }
     | T_ENUM any_name T_LBRACE enum_list T_RBRACE { $$ = ast_decl_enum(p, $2, @2, $4, @$); }
+    | T_EXTEND T_ENUM any_name T_LBRACE enum_list T_RBRACE { $$ = ast_extend(p, ast_decl_enum(p, $3, @3, $5, @$)); }
+    | T_REPLACE T_ENUM any_name T_LBRACE enum_list T_RBRACE { $$ = ast_replace(p, ast_decl_enum(p, $3, @3, $5, @$)); }
     | T_RECORD any_name opt_str opt_cite opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_RECORD, $2, @2, $3, $4, $7, @$), $5, @5); }
+    | T_REPLACE T_RECORD any_name opt_str opt_cite opt_dated T_LBRACE fields T_RBRACE { $$ = ast_replace(p, ast_record_dated(p, ast_decl_record(p, TD_D_RECORD, $3, @3, $4, $5, $8, @$), $6, @6)); }
     | T_EXTEND any_name opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_EXTEND, $2, @2, ast_str_none(), ast_str_none(), $5, @$), $3, @3); }
     | T_DOCUMENT any_name               { $$ = ast_decl_document(p, $2, @2, @$); }
     | T_DEFINE any_name T_DOT field_name opt_str T_ASSIGN expr { $$ = ast_decl_define(p, $2, @2, $4, @4, $5, $7, @$); }
+    | T_REPLACE T_DEFINE any_name T_DOT field_name opt_str T_ASSIGN expr { $$ = ast_replace(p, ast_decl_define(p, $3, @3, $5, @5, $6, $8, @$)); }
     | criterion_decl
     | target_decl
     | workflow_decl
@@ -168,8 +176,10 @@ decl
     | T_REPLACE target_decl             { $$ = ast_replace(p, $2); }
     | T_REPLACE workflow_decl           { $$ = ast_replace(p, $2); }
     | T_REPLACE index_decl              { $$ = ast_replace(p, $2); }
+    | T_EXTEND workflow_decl            { $$ = ast_extend(p, $2); }
     | T_DISABLE dotted opt_because      { $$ = ast_decl_disable(p, $2, $3, @$); }
-    | T_NOTE T_STRING T_STRING opt_because { $$ = ast_decl_note(p, $2, $3, $4, @$); }
+    | note_decl
+    | T_REPLACE note_decl               { $$ = ast_replace(p, $2); }
     | waive_decl
     ;
 
@@ -187,6 +197,32 @@ waive_clause
     | T_IN T_STRING                     { $$ = ast_clause_str(p, TD_C_DOC, $2, @$); }
     | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     | T_UNTIL T_DATE                    { $$ = ast_clause_expr(p, TD_C_UNTIL, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
+    ;
+
+/* note [id] "clause" "label" because "reason": an id lets an overlay replace or disable it */
+note_decl
+    : T_NOTE T_STRING T_STRING opt_because { $$ = ast_decl_note(p, $2, $3, $4, @$); }
+    | T_NOTE dotted T_STRING T_STRING opt_because { $$ = ast_note_id(p, ast_decl_note(p, $3, $4, $5, @$), $2); }
+    ;
+
+/* VALUE [from DATE] [until DATE], ...: a param's values and when each is in force */
+whens
+    : when                              { $$ = ast_vec_one(p, $1, sizeof *$1); }
+    | whens T_COMMA when                { $$ = ast_vec_push(p, $1, $3, sizeof *$3); }
+    ;
+
+when
+    : expr opt_from opt_until           { $$ = ast_when(p, $1, $2, $3, @$); }
+    ;
+
+opt_from
+    : %empty                            { $$ = NULL; }
+    | T_FROM T_DATE                     { $$ = ast_date(p, TD_X_DATE, $2, @2); }
+    ;
+
+opt_until
+    : %empty                            { $$ = NULL; }
+    | T_UNTIL T_DATE                    { $$ = ast_date(p, TD_X_DATE, $2, @2); }
     ;
 
 /* plan "number" "title" [by "issuer"] [dated DATE] [implements "a", "b"] [period D .. D]
@@ -224,7 +260,7 @@ str_list
 
 /* param name = expr ["label"] [cite "II.2.1"] */
 param_decl
-    : T_PARAM any_name T_ASSIGN expr opt_str { $$ = ast_decl_param(p, TD_D_PARAM, $2, @2, $4, $5, @$); }
+    : T_PARAM any_name T_ASSIGN whens opt_str { $$ = ast_decl_whens(p, TD_D_PARAM, $2, @2, $4, $5, @$); }
     | param_decl cite_clause            { $$ = ast_apply(p, $1, $2); }
     ;
 
@@ -322,6 +358,8 @@ wf_clause
     | T_DATED any_name                  { $$ = ast_clause_name(p, TD_C_DATED, $2, @2, @$); }
     | T_EVIDENCE any_name               { $$ = ast_clause_name(p, TD_C_EVIDENCE, $2, @2, @$); }
     | T_STAGE expr opt_str              { $$ = ast_clause_stage(p, $2, $3, @$); }
+    | T_STAGE expr opt_str T_AFTER expr { $$ = ast_clause_stage_at(p, $2, $3, $5, NULL, @$); }
+    | T_STAGE expr opt_str T_BEFORE expr { $$ = ast_clause_stage_at(p, $2, $3, NULL, $5, @$); }
     | T_INITIAL exprs                   { $$ = ast_clause_list(p, TD_C_INITIAL, $2, @$); }
     | T_TRANSITIONS trans_list          { $$ = ast_clause_list(p, TD_C_TRANSITIONS, $2, @$); }
     | T_GUARD expr opt_str T_REQUIRE expr opt_message { $$ = ast_clause_guard(p, $2, $3, $5, $6, @$); }
@@ -495,7 +533,7 @@ exprs
  * enum, record, extend, define, disable, import, replace) are not names: a rule that ends
  * too early then reports the next declaration instead of swallowing it. */
 soft_kw
-    : T_AT | T_BECAUSE | T_BY | T_CITE | T_DATED
+    : T_AFTER | T_AT | T_BECAUSE | T_BEFORE | T_BY | T_CITE | T_DATED | T_FROM
     | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_EXEMPLAR | T_GUARD | T_HINT
     | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LANGUAGE | T_LEAST | T_LET | T_LIST
     | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
