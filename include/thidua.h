@@ -179,6 +179,12 @@ typedef struct td_plan {
 } td_plan;
 
 void td_program_plan(const td_program *p, td_plan *out);
+
+/* The condition of criterion `id` in plain words, in `lang` ("where ...: requires that
+ * every item of “Sáng kiến” (initiatives) has: ..."), fields named by their labels; for a
+ * criterion on several paths, that of the first. Caller frees; NULL when no criterion has
+ * that id, or out of memory. */
+char *td_plain_criterion(const td_program *p, const char *id, td_lang lang);
 /* The language the rules declare for their users (TD_LANG_AUTO when they declare none). */
 td_lang td_program_lang(const td_program *p);
 

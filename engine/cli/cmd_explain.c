@@ -205,6 +205,12 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         source_of(&e[i].item);
         if (e[i].item.kind == TD_ITEM_RECORD && is_id)
             td_contract_explain(p, e[i].id, stdout);
+        if (e[i].item.kind == TD_ITEM_CRITERION) {
+            char *words = td_plain_criterion(p, e[i].id, cli_lang());
+            if (words)
+                printf("%s%s\n", _("in plain words: "), words);
+            free(words);
+        }
     }
     return found;
 }
