@@ -46,6 +46,11 @@ struct td_xref {
     size_t n_pairs, cap_pairs;
     xplace *places;         /* the sites named by pairs, in hold order */
     size_t n_places, cap_places;
+    uint32_t *place_slots;  /* open addressing on (unit, site): index in places + 1 */
+    size_t place_mask;
+    uint64_t *by_unit;      /* during the settle: pairs[i].unit[0] << 32 | i, sorted */
+    size_t n_by_unit, next_by_unit;
+    size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
     const char **files;     /* per held unit: its file (borrowed) */
     size_t cap_files;
     td_arena strings;       /* codes of spooled diagnostics */
@@ -129,14 +134,58 @@ static bool owner_known(const td_xref *x, uint64_t h)
     return false;
 }
 
+static size_t place_hash(uint32_t unit, uint32_t site)
+{
+    uint64_t h = ((uint64_t)unit << 32 | site) * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Where a site named by a pair is, or NULL: a hash look-up, as there is one per pair. */
+static xplace *place_of(const td_xref *x, uint32_t unit, uint32_t site)
+{
+    if (!x->place_slots)
+        return NULL;
+    for (size_t k = place_hash(unit, site) & x->place_mask; x->place_slots[k];
+         k = (k + 1) & x->place_mask) {
+        xplace *p = &x->places[x->place_slots[k] - 1];
+        if (p->unit == unit && p->site == site)
+            return p;
+    }
+    return NULL;
+}
+
+static bool place_slots_grow(td_xref *x)
+{
+    size_t size = x->place_slots ? (x->place_mask + 1) * 2 : 256;
+    uint32_t *nw = calloc(size, sizeof *nw);
+    if (!nw)
+        return false;
+    for (size_t i = 0; i < x->n_places; i++) {
+        size_t k = place_hash(x->places[i].unit, x->places[i].site) & (size - 1);
+        while (nw[k])
+            k = (k + 1) & (size - 1);
+        nw[k] = (uint32_t)(i + 1);
+    }
+    free(x->place_slots);
+    x->place_slots = nw;
+    x->place_mask = size - 1;
+    return true;
+}
+
 static bool add_place(td_xref *x, uint32_t unit, uint32_t site, const char *file, uint32_t line)
 {
-    for (size_t i = x->n_places; i > 0 && x->places[i - 1].unit == unit; i--)
-        if (x->places[i - 1].site == site)
-            return true;
-    if (!grow((void **)&x->places, &x->cap_places, x->n_places + 1, sizeof *x->places))
+    if (place_of(x, unit, site))
+        return true;
+    if (x->n_places >= UINT32_MAX - 1 ||
+        !grow((void **)&x->places, &x->cap_places, x->n_places + 1, sizeof *x->places))
         return false;
     x->places[x->n_places++] = (xplace){unit, site, file, line};
+    if (!x->place_slots || x->n_places * 2 > x->place_mask + 1)
+        return place_slots_grow(x);
+    size_t k = place_hash(unit, site) & x->place_mask;
+    while (x->place_slots[k])
+        k = (k + 1) & x->place_mask;
+    x->place_slots[k] = (uint32_t)x->n_places;
     return true;
 }
 
@@ -236,14 +285,6 @@ static td_diagnostic *copy_entry(td_diag *d, const td_diagnostic *e, td_severity
     return c;
 }
 
-static const xplace *place_of(const td_xref *x, uint32_t unit, uint32_t site)
-{
-    for (size_t i = 0; i < x->n_places; i++)
-        if (x->places[i].unit == unit && x->places[i].site == site)
-            return &x->places[i];
-    return NULL;
-}
-
 static const char *shown(const char *file)
 {
     return file && strcmp(file, "-") != 0 ? file : "<stdin>";
@@ -294,48 +335,78 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
             return TD_ENOMEM;
         changed = true;
     }
-    for (size_t i = 0; i < x->n_pairs; i++) {
-        const xpair *pr = &x->pairs[i];
-        for (int side = 0; side < 2; side++) {
-            if (pr->unit[side] != unit)
-                continue;
-            uint32_t site = pr->site[side];
-            if (site >= u->sites.n || site >= u->n_xkeys)
-                continue;
-            const xplace *other = place_of(x, pr->unit[!side], pr->site[!side]);
-            const td_diagnostic *e = &u->sites.items[site];
-            const td_xkey *k = &u->xkeys[site];
-            const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
-            char where[512];
-            if (other && other->line)
-                snprintf(where, sizeof where, "%s:%u", shown(other->file), other->line);
-            else
-                snprintf(where, sizeof where, "%s", other ? shown(other->file) : "another unit");
-            td_diagnostic *c = copy_entry(d, e, pr->similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
-            if (!c)
-                return TD_ENOMEM;
-            bool ok;
-            if (pr->similar) {
-                ok = td_diag_set(d, &c->message, "another unit has an entry of %s with the "
-                                 "same values (%s), at %s: a file copied from another unit may "
-                                 "have kept its entries, and they would be counted twice",
-                                 ix ? ix->path.text : "this list",
-                                 k->similar_text ? k->similar_text : "", where) &&
-                     td_diag_set(d, &c->hint, "%s", "remove the copied entry, or tell the "
-                                 "two apart if both are real");
-                if (ok && ix && !td_diag_set(d, &c->rule, "%s%s", ix->id, ".similar"))
-                    return TD_ENOMEM;
-            } else {
-                ok = td_diag_set(d, &c->message, "'%s' is used twice as the id of %s: here and "
-                                 "at %s; an id names one entry in the whole batch, and an entry "
-                                 "counted twice inflates the figures", k->text,
-                                 ix ? ix->path.text : "an entry", where) &&
-                     td_diag_set(d, &c->hint, "%s", "give each its own id, or remove the copy");
-            }
-            if (!ok)
-                return TD_ENOMEM;
-            changed = true;
+    /* the pairs that name one of its sites, in pair order: those of its own keys (side 1:
+     * pairs are made in hold order) merged with those naming it as the earlier place (side
+     * 0: by_unit, sorted by unit); units are resolved in order, so each list is walked once.
+     * Without the lists (a unit judged alone) every pair is looked at. */
+    size_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    if (x->by_unit) {
+        while (x->next_by_unit < x->n_by_unit && x->by_unit[x->next_by_unit] >> 32 < unit)
+            x->next_by_unit++;
+        a0 = a1 = x->next_by_unit;
+        while (a1 < x->n_by_unit && x->by_unit[a1] >> 32 == unit)
+            a1++;
+        x->next_by_unit = a1;
+        while (x->next_pair < x->n_pairs && x->pairs[x->next_pair].unit[1] < unit)
+            x->next_pair++;
+        b0 = b1 = x->next_pair;
+        while (b1 < x->n_pairs && x->pairs[b1].unit[1] == unit)
+            b1++;
+        x->next_pair = b1;
+    }
+    size_t steps = x->by_unit ? (a1 - a0) + (b1 - b0) : x->n_pairs * 2;
+    for (size_t q = 0; q < steps; q++) {
+        size_t i;
+        int side;
+        if (!x->by_unit) {
+            i = q / 2;
+            side = (int)(q % 2);
+        } else if (a0 < a1 && (b0 >= b1 || (x->by_unit[a0] & 0xffffffffu) <= b0)) {
+            i = (size_t)(x->by_unit[a0++] & 0xffffffffu);
+            side = 0;
+        } else {
+            i = b0++;
+            side = 1;
         }
+        const xpair *pr = &x->pairs[i];
+        if (pr->unit[side] != unit)
+            continue;
+        uint32_t site = pr->site[side];
+        if (site >= u->sites.n || site >= u->n_xkeys)
+            continue;
+        const xplace *other = place_of(x, pr->unit[!side], pr->site[!side]);
+        const td_diagnostic *e = &u->sites.items[site];
+        const td_xkey *k = &u->xkeys[site];
+        const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
+        char where[512];
+        if (other && other->line)
+            snprintf(where, sizeof where, "%s:%u", shown(other->file), other->line);
+        else
+            snprintf(where, sizeof where, "%s", other ? shown(other->file) : "another unit");
+        td_diagnostic *c = copy_entry(d, e, pr->similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
+        if (!c)
+            return TD_ENOMEM;
+        bool ok;
+        if (pr->similar) {
+            ok = td_diag_set(d, &c->message, "another unit has an entry of %s with the "
+                             "same values (%s), at %s: a file copied from another unit may "
+                             "have kept its entries, and they would be counted twice",
+                             ix ? ix->path.text : "this list",
+                             k->similar_text ? k->similar_text : "", where) &&
+                 td_diag_set(d, &c->hint, "%s", "remove the copied entry, or tell the "
+                             "two apart if both are real");
+            if (ok && ix && !td_diag_set(d, &c->rule, "%s%s", ix->id, ".similar"))
+                return TD_ENOMEM;
+        } else {
+            ok = td_diag_set(d, &c->message, "'%s' is used twice as the id of %s: here and "
+                             "at %s; an id names one entry in the whole batch, and an entry "
+                             "counted twice inflates the figures", k->text,
+                             ix ? ix->path.text : "an entry", where) &&
+                 td_diag_set(d, &c->hint, "%s", "give each its own id, or remove the copy");
+        }
+        if (!ok)
+            return TD_ENOMEM;
+        changed = true;
     }
     if (changed)
         td_diag_sort(d);
@@ -604,6 +675,12 @@ static void r_unit(td_xref *x, reader *r, td_unit_result *u)
 
 /* ---------- entry points ---------- */
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
 {
     td_xref *x = calloc(1, sizeof *x);
@@ -627,6 +704,12 @@ static void reset(td_xref *x)
     x->key_mask = x->sim_mask = x->owner_mask = 0;
     x->n_keys = x->n_sims = x->n_owners = 0;
     x->n_pairs = x->n_places = 0;
+    free(x->place_slots);
+    x->place_slots = NULL;
+    x->place_mask = 0;
+    free(x->by_unit);
+    x->by_unit = NULL;
+    x->n_by_unit = x->next_by_unit = x->next_pair = 0;
     x->held = 0;
 }
 
@@ -699,25 +782,45 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     td_status st = TD_OK;
     if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
         return TD_EIO;
-    /* first places whose line was not known when their pair was made: read them back */
-    bool missing = false;
+    /* first places whose line was not known when their pair was made: read them back, in
+     * unit order (`missing`: their indices in places, sorted by unit) */
+    uint64_t *missing = NULL;
+    size_t n_missing = 0;
     for (size_t i = 0; i < x->n_places; i++)
-        missing |= x->places[i].line == UINT32_MAX;
+        n_missing += x->places[i].line == UINT32_MAX;
     reader r = {x->spool, false, false};
-    if (missing) {
-        for (uint32_t k = 0; k < x->held && !r.bad && !r.oom; k++) {
+    if (n_missing) {
+        if (!(missing = malloc(n_missing * sizeof *missing)))
+            return TD_ENOMEM;
+        n_missing = 0;
+        for (size_t i = 0; i < x->n_places; i++)
+            if (x->places[i].line == UINT32_MAX)
+                missing[n_missing++] = (uint64_t)x->places[i].unit << 32 | i;
+        qsort(missing, n_missing, sizeof *missing, cmp_u64);
+        size_t m = 0;
+        for (uint32_t k = 0; k < x->held && m < n_missing && !r.bad && !r.oom; k++) {
             td_unit_result u;
             td_unit_result_init(&u, x->lang);
             r_unit(x, &r, &u);
-            for (size_t i = 0; i < x->n_places; i++)
-                if (x->places[i].unit == k && x->places[i].line == UINT32_MAX)
-                    x->places[i].line = x->places[i].site < u.sites.n
-                                            ? u.sites.items[x->places[i].site].line
-                                            : 0;
+            for (; m < n_missing && missing[m] >> 32 == k; m++) {
+                xplace *pl = &x->places[missing[m] & 0xffffffffu];
+                pl->line = pl->site < u.sites.n ? u.sites.items[pl->site].line : 0;
+            }
             td_unit_result_free(&u);
         }
+        free(missing);
         if (r.bad || r.oom || fseek(x->spool, 0, SEEK_SET) != 0)
             st = r.oom ? TD_ENOMEM : TD_EIO;
+    }
+    /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
+    if (st == TD_OK && x->n_pairs) {
+        if (x->n_pairs > UINT32_MAX || !(x->by_unit = malloc(x->n_pairs * sizeof *x->by_unit)))
+            st = TD_ENOMEM;
+        for (size_t i = 0; st == TD_OK && i < x->n_pairs; i++)
+            x->by_unit[x->n_by_unit++] = (uint64_t)x->pairs[i].unit[0] << 32 | i;
+        if (st == TD_OK)
+            qsort(x->by_unit, x->n_by_unit, sizeof *x->by_unit, cmp_u64);
+        x->next_by_unit = x->next_pair = 0;
     }
     for (uint32_t k = 0; k < x->held && st == TD_OK; k++) {
         td_unit_result u;
