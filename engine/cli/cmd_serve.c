@@ -242,10 +242,8 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
         size_t len = r->len ? r->len : r->text_len;
         if (!len) {
             status = MHD_HTTP_BAD_REQUEST;
-            v.notice = v.lang == SERVE_EN ? "Choose a unit file, or paste its text, then press "
-                                            "Check."
-                                          : "Hãy chọn tệp của đơn vị hoặc dán nội dung tệp, rồi "
-                                            "bấm «Kiểm tra».";
+            v.notice = td_gettext(v.lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI,
+                                  "Choose a unit file, or paste its text, then press Check.");
         } else if (check(s, day, r->len && r->name[0] ? r->name : r->len ? "unit.yaml" : "dan.yaml",
                          text, len, v.lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI, &b) != TD_OK) {
             td_batch_free(b);

@@ -6,7 +6,8 @@
 
 #include "serve_page.h"
 
-/* The page's own words, in Vietnamese and English (rule messages come from the rules). */
+#define N_(s) s /* a message of the catalog, translated where it is used */
+
 enum {
     W_TITLE, W_LEAD, W_AS_OF, W_FILE, W_PASTE, W_CHECK, W_OTHER_LANG,
     W_RESULT, W_READY, W_NOT_READY, W_ERRORS, W_WARNINGS, W_INFOS, W_PROBLEMS, W_NONE,
@@ -14,45 +15,51 @@ enum {
     W_DROP, N_WORDS
 };
 
-static const char *const WORDS[N_WORDS][2] = {
-    [W_TITLE] = {"Kiểm tra hồ sơ thi đua của đơn vị", "Check a unit's emulation file"},
-    [W_LEAD] = {"Chọn hoặc kéo thả tệp dữ liệu của đơn vị (.yaml), hoặc dán nội dung tệp, rồi "
-                "bấm «Kiểm tra». Tệp không được lưu lại trên máy chủ.",
-                "Choose or drop the unit's data file (.yaml), or paste its text, then press "
-                "“Check”. The file is not kept on the server."},
-    [W_AS_OF] = {"Ngày xét", "Judged as of"},
-    [W_FILE] = {"Tệp của đơn vị", "The unit's file"},
-    [W_PASTE] = {"hoặc dán nội dung tệp", "or paste the file's text"},
-    [W_CHECK] = {"Kiểm tra", "Check"},
-    [W_OTHER_LANG] = {"English", "Tiếng Việt"},
-    [W_RESULT] = {"Kết quả kiểm tra", "Result"},
-    [W_READY] = {"sẵn sàng nộp", "ready to submit"},
-    [W_NOT_READY] = {"chưa sẵn sàng nộp", "not ready"},
-    [W_ERRORS] = {"lỗi", "errors"},
-    [W_WARNINGS] = {"cảnh báo", "warnings"},
-    [W_INFOS] = {"thông tin", "infos"},
-    [W_PROBLEMS] = {"Những điểm cần xem", "What to look at"},
-    [W_NONE] = {"Không có vấn đề nào.", "Nothing to fix."},
-    [W_LISTING] = {"Nội dung tệp", "The file"},
-    [W_LINE] = {"dòng", "line"},
-    [W_COL] = {"cột", "column"},
-    [W_ERROR] = {"lỗi", "error"},
-    [W_WARNING] = {"cảnh báo", "warning"},
-    [W_INFO] = {"thông tin", "info"},
-    [W_WHOLE_FILE] = {"cả tệp", "whole file"},
-    [W_UNIT] = {"Đơn vị", "Unit"},
-    [W_HINT] = {"Cách sửa", "What to do"},
-    [W_DROP] = {"Thả tệp vào đây", "Drop the file here"},
+/* The page's own words, as messages of the catalog (po/vi.po has them in Vietnamese). */
+static const char *const WORDS[N_WORDS] = {
+    [W_TITLE] = N_("Check a unit's emulation file"),
+    [W_LEAD] = N_("Choose or drop the unit's data file (.yaml), or paste its text, then press "
+                  "“Check”. The file is not kept on the server."),
+    [W_AS_OF] = N_("Judged as of"),
+    [W_FILE] = N_("The unit's file"),
+    [W_PASTE] = N_("or paste the file's text"),
+    [W_CHECK] = N_("Check"),
+    [W_OTHER_LANG] = NULL, /* the other language, named in itself: not translated */
+    [W_RESULT] = N_("Result"),
+    [W_READY] = N_("ready to submit"),
+    [W_NOT_READY] = N_("not ready"),
+    [W_ERRORS] = N_("errors"),
+    [W_WARNINGS] = N_("warnings"),
+    [W_INFOS] = N_("infos"),
+    [W_PROBLEMS] = N_("What to look at"),
+    [W_NONE] = N_("Nothing to fix."),
+    [W_LISTING] = N_("The file"),
+    [W_LINE] = N_("line"),
+    [W_COL] = N_("column"),
+    [W_ERROR] = N_("error"),
+    [W_WARNING] = N_("warning"),
+    [W_INFO] = N_("info"),
+    [W_WHOLE_FILE] = N_("whole file"),
+    [W_UNIT] = N_("Unit"),
+    [W_HINT] = N_("What to do"),
+    [W_DROP] = N_("Drop the file here"),
 };
+
+static td_lang lang_of(serve_lang lang)
+{
+    return lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
+}
 
 static const char *w(const serve_view *v, int word)
 {
-    return WORDS[word][v->lang == SERVE_EN];
+    if (word == W_OTHER_LANG)
+        return v->lang == SERVE_EN ? "Tiếng Việt" : "English";
+    return td_gettext(lang_of(v->lang), WORDS[word]);
 }
 
 const char *serve_title(serve_lang lang)
 {
-    return WORDS[W_TITLE][lang == SERVE_EN];
+    return td_gettext(lang_of(lang), WORDS[W_TITLE]);
 }
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not valid. */
