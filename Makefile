@@ -54,7 +54,7 @@ $(TEST_TARGETS): export LANGUAGE = en
 
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
-        eval-counts embed schema-test history
+        eval-counts embed schema-test history template-test
 all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
@@ -223,8 +223,12 @@ history: $(BIN)
 	@BUILD=$(BUILD) sh tests/history.sh >$(BUILD)/history.txt || { cat $(BUILD)/history.txt; exit 1; }
 	@grep passed $(BUILD)/history.txt
 
+# `thidua template` as is (not ready) and filled with its examples (ready).
+template-test: $(BIN)
+	@sh tests/template.sh
+
 test: $(BIN) po-check unit golden rules-test globals serve-test eval-counts history embed man install-test \
-      schema-test
+      schema-test template-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -169,6 +169,16 @@ static void json_type(FILE *out, const td_schema *s, const td_type *t, bool none
     }
 }
 
+/* Required wherever the record is: some reason holds with no condition. */
+static bool required(const td_contract *c, const td_record *r, const td_field *f)
+{
+    const td_cfield *cf = td_contract_field(c, r, f);
+    for (uint32_t k = 0; cf && k < cf->n_reqs; k++)
+        if (td_req_unconditional(&cf->reqs[k]) && cf->reqs[k].direct)
+            return true;
+    return false;
+}
+
 static void json_record(FILE *out, const td_contract *c, const td_record *r)
 {
     const td_schema *s = &c->p->schema;
@@ -207,18 +217,20 @@ static void json_record(FILE *out, const td_contract *c, const td_record *r)
         fputs("          \"description\": ", out);
         json_text_of(out, field_description, &x);
         fputs(",\n", out);
-        json_type(out, s, f->type, nonempty, "          ");
+        if (required(c, r, f)) {
+            json_type(out, s, f->type, nonempty, "          ");
+        } else {
+            /* a key written with no value is as absent as no key at all */
+            fputs("          \"anyOf\": [\n            {\n", out);
+            json_type(out, s, f->type, nonempty, "              ");
+            fputs("\n            },\n            {\"type\": \"null\"}\n          ]", out);
+        }
         fputs("\n        }", out);
     }
     fputs("\n      }", out);
     bool any = false;
     for (uint32_t i = 0; i < r->n_fields; i++) {
-        const td_cfield *cf = td_contract_field(c, r, &r->fields[i]);
-        bool req = false;
-        for (uint32_t k = 0; cf && k < cf->n_reqs; k++)
-            if (td_req_unconditional(&cf->reqs[k]) && cf->reqs[k].direct)
-                req = true;
-        if (!req)
+        if (!required(c, r, &r->fields[i]))
             continue;
         fputs(any ? ", " : ",\n      \"required\": [", out);
         td_report_json_str(out, r->fields[i].name);

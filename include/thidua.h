@@ -279,6 +279,23 @@ td_status td_contract_schema(const td_program *p, FILE *out);
  * TD_ENOMEM. */
 td_status td_contract_explain(const td_program *p, const char *name, FILE *out);
 
+/* What `thidua template` sets: "level=xa", "kind=mttq"... each an enum field of the unit
+ * data (the nearest to the document with that name) and one of its codes. */
+typedef struct td_template_opts {
+    const char *const *set;
+    size_t n_set;
+} td_template_opts;
+
+/* Writes a commented blank unit file: every field of the schema with its label, type, the
+ * rules that require it there (and when), its codes with their labels, and an example after
+ * each empty value ("# e.g. 2024-01-01"); a record met a second time refers to the first.
+ * Written as is it is not ready, and the findings say what to fill in; filled with the
+ * examples it is ready under the rules it was written from. `o` may be NULL. TD_EINPUT when
+ * a set field or code does not exist: *problem (caller frees) says why, nothing is written;
+ * TD_EIO; TD_ENOMEM. */
+td_status td_contract_template(const td_program *p, const td_template_opts *o, FILE *out,
+                               char **problem);
+
 /* ---- validating one unit's submission ------------------------------------------------
  * As `thidua validate` judges one file: every document of it is loaded, typed against the
  * rules' schema and evaluated at `as_of` (days since 1970-01-01); its findings are

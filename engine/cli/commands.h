@@ -12,5 +12,6 @@ int cmd_fmt(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 
 #endif

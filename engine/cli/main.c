@@ -22,6 +22,7 @@ static const command commands[] = {
     {"test", cmd_test, N_("run the rules' own test cases (*.test.yaml)")},
     {"explain", cmd_explain, N_("show how the rules account for each clause of the plan")},
     {"fmt", cmd_fmt, N_("reprint rule files in the standard layout")},
+    {"template", cmd_template, N_("write a blank unit file to fill in, with every field explained")},
     {"schema", cmd_schema, N_("write the JSON Schema of a unit file, for editors")},
     {"diff", cmd_diff, N_("show what a rule change does: declarations and verdicts that change")},
     {"serve", cmd_serve, N_("serve the page on which units check their files in a browser")},

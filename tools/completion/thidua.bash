@@ -50,6 +50,16 @@ _thidua()
         COMPREPLY=($(compgen -f -- "$cur"))
         return
         ;;
+    --level | --kind)
+        # the codes of the field, as `thidua explain unit_info` lists them
+        local codes
+        codes=$("$prog" explain unit_info 2>/dev/null | awk -v f="${prev#--}" '
+            /^  [a-z_0-9]+: / {cur = $1; sub(":", "", cur); next}
+            cur == f && /^      [^ ]+ [a-z_0-9]+  / {print $2; next}
+            cur == f && /^       +[a-z_0-9]+  / {print $1}')
+        COMPREPLY=($(compgen -W "$codes" -- "$cur"))
+        return
+        ;;
     -D | --define | -j | --jobs | --as-of | --listen | --timeout)
         return
         ;;
