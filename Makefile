@@ -49,7 +49,7 @@ export THIDUA = $(abspath $(BIN))
 # The tests compare English output (a Vietnamese case asks with --lang vi); the shipped rules
 # declare Vietnamese, which the program speaks otherwise (docs/i18n.md).
 TEST_TARGETS := test unit golden golden-update rules-test serve-test test-browser embed \
-                eval-counts history schema-test man install-test check tsan bench bench-serve
+                eval-counts history schema-test template-test man install-test check tsan bench bench-serve
 $(TEST_TARGETS): export LANGUAGE = en
 
 .PHONY: serve-test test-browser bench-serve

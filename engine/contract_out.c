@@ -6,53 +6,49 @@
 #include <string.h>
 
 #include "contract.h"
+#include "i18n.h"
 #include "report.h"
-
-/* Words the user reads; they go through the message catalog. (Until they carry a language:
- * TR(lang, s) of i18n.h, docs/i18n.md.) */
-#undef TR
-#define TR(s) (s)
 
 /* ---- shared wording ---- */
 
 /* The type of a field in words ("text", "date (YYYY-MM-DD)", "list of exemplar"). */
-static void type_words(FILE *out, const td_type *t)
+static void type_words(FILE *out, td_lang lang, const td_type *t)
 {
     switch (t->kind) {
-    case TD_T_TEXT: fputs(TR("text"), out); break;
-    case TD_T_INT: fputs(TR("whole number"), out); break;
-    case TD_T_NUMBER: fputs(TR("number"), out); break;
-    case TD_T_BOOL: fputs(TR("true or false"), out); break;
-    case TD_T_DATE: fputs(TR("date (YYYY-MM-DD)"), out); break;
-    case TD_T_MONTH: fputs(TR("month (YYYY-MM)"), out); break;
-    case TD_T_ENUM: fprintf(out, TR("one code of %s"), t->en ? t->en->name : "?"); break;
-    case TD_T_RECORD: fprintf(out, TR("record %s"), t->rec ? t->rec->name : "?"); break;
+    case TD_T_TEXT: fputs(TR(lang, "text"), out); break;
+    case TD_T_INT: fputs(TR(lang, "whole number"), out); break;
+    case TD_T_NUMBER: fputs(TR(lang, "number"), out); break;
+    case TD_T_BOOL: fputs(TR(lang, "true or false"), out); break;
+    case TD_T_DATE: fputs(TR(lang, "date (YYYY-MM-DD)"), out); break;
+    case TD_T_MONTH: fputs(TR(lang, "month (YYYY-MM)"), out); break;
+    case TD_T_ENUM: fprintf(out, TR(lang, "one code of %s"), t->en ? t->en->name : "?"); break;
+    case TD_T_RECORD: fprintf(out, TR(lang, "record %s"), t->rec ? t->rec->name : "?"); break;
     case TD_T_LIST:
         if (t->elem && t->elem->kind == TD_T_ENUM)
-            fprintf(out, TR("list of codes of %s"), t->elem->en ? t->elem->en->name : "?");
+            fprintf(out, TR(lang, "list of codes of %s"), t->elem->en ? t->elem->en->name : "?");
         else if (t->elem && t->elem->kind == TD_T_RECORD)
-            fprintf(out, TR("list of records %s"), t->elem->rec ? t->elem->rec->name : "?");
+            fprintf(out, TR(lang, "list of records %s"), t->elem->rec ? t->elem->rec->name : "?");
         else if (t->elem && t->elem->kind == TD_T_TEXT)
-            fputs(TR("list of texts"), out);
+            fputs(TR(lang, "list of texts"), out);
         else {
-            fputs(TR("list of "), out);
+            fputs(TR(lang, "list of "), out);
             if (t->elem)
-                type_words(out, t->elem);
+                type_words(out, lang, t->elem);
         }
         break;
     }
 }
 
 /* One reason a field is required, in words: "plan.number (II.2.2), at plan". */
-static void req_words(FILE *out, const td_program *p, const td_req *q)
+static void req_words(FILE *out, td_lang lang, const td_program *p, const td_req *q)
 {
     char buf[512];
     if (!q->rule)
-        fprintf(out, TR("the schema (%s)"), q->cite ? q->cite : "-");
+        fprintf(out, TR(lang, "the schema (%s)"), q->cite ? q->cite : "-");
     else
         fprintf(out, "%s (%s)", q->rule, q->cite ? q->cite : "-");
     if (q->path && q->path->n) {
-        fputs(TR(", at "), out);
+        fputs(TR(lang, ", at "), out);
         for (uint32_t i = 0; i < q->path->n; i++) {
             const td_record *r = q->path->recs[i];
             const char *name = "?";
@@ -66,9 +62,9 @@ static void req_words(FILE *out, const td_program *p, const td_req *q)
         }
     }
     if (q->where)
-        fprintf(out, TR(" when %s"), td_contract_expr_text(p, q->where, buf, sizeof buf));
+        fprintf(out, TR(lang, " when %s"), td_contract_expr_text(p, q->where, buf, sizeof buf));
     if (q->nonempty)
-        fputs(TR(", not empty"), out);
+        fputs(TR(lang, ", not empty"), out);
 }
 
 /* ---- JSON Schema ---- */
@@ -110,18 +106,19 @@ typedef struct field_ctx {
     const td_record *r;
     const td_field *f;
     const td_cfield *cf;
+    td_lang lang;
 } field_ctx;
 
 static void field_description(FILE *m, const void *arg)
 {
     const field_ctx *x = arg;
-    type_words(m, x->f->type);
+    type_words(m, x->lang, x->f->type);
     for (uint32_t i = 0; x->cf && i < x->cf->n_reqs; i++) {
-        fputs(i ? "; " : TR(". Required by "), m);
-        req_words(m, x->c->p, &x->cf->reqs[i]);
+        fputs(i ? "; " : TR(x->lang, ". Required by "), m);
+        req_words(m, x->lang, x->c->p, &x->cf->reqs[i]);
     }
     if (!x->cf || !x->cf->n_reqs)
-        fputs(TR(". Optional"), m);
+        fputs(TR(x->lang, ". Optional"), m);
     fputs(".", m);
 }
 
@@ -179,7 +176,7 @@ static bool required(const td_contract *c, const td_record *r, const td_field *f
     return false;
 }
 
-static void json_record(FILE *out, const td_contract *c, const td_record *r)
+static void json_record(FILE *out, td_lang lang, const td_contract *c, const td_record *r)
 {
     const td_schema *s = &c->p->schema;
     fputs("    ", out);
@@ -192,7 +189,7 @@ static void json_record(FILE *out, const td_contract *c, const td_record *r)
     }
     if (r->cite) {
         char buf[160];
-        snprintf(buf, sizeof buf, TR("Record %s of the rules, clause %s."), r->name, r->cite);
+        snprintf(buf, sizeof buf, TR(lang, "Record %s of the rules, clause %s."), r->name, r->cite);
         fputs("      \"description\": ", out);
         td_report_json_str(out, buf);
         fputs(",\n", out);
@@ -213,7 +210,7 @@ static void json_record(FILE *out, const td_contract *c, const td_record *r)
             td_report_json_str(out, f->label);
             fputs(",\n", out);
         }
-        field_ctx x = {c, r, f, cf};
+        field_ctx x = {c, r, f, cf, lang};
         fputs("          \"description\": ", out);
         json_text_of(out, field_description, &x);
         fputs(",\n", out);
@@ -267,8 +264,10 @@ static void json_enum(FILE *out, const td_schema *s, const td_enum *e)
     fputs("\n      ]\n    }", out);
 }
 
-td_status td_contract_schema(const td_program *p, FILE *out)
+td_status td_contract_schema(const td_program *p, td_lang lang, FILE *out)
 {
+    if (lang == TD_LANG_AUTO)
+        lang = td_program_lang(p);
     td_contract *c = NULL;
     td_status st = td_contract_build(p, &c);
     if (st != TD_OK)
@@ -283,7 +282,7 @@ td_status td_contract_schema(const td_program *p, FILE *out)
     {
         char buf[1024];
         snprintf(buf, sizeof buf,
-                 TR("One unit's data under the rules of %s%s%s, written by `thidua schema` from "
+                 TR(lang, "One unit's data under the rules of %s%s%s, written by `thidua schema` from "
                     "the rules themselves. A field the schema does not know is a warning for "
                     "thidua, so other fields are allowed here."),
                  p->plan.number ? p->plan.number : "?", p->plan.title ? ": " : "",
@@ -296,7 +295,7 @@ td_status td_contract_schema(const td_program *p, FILE *out)
         fprintf(out, "  \"$ref\": \"#/$defs/%s\",\n", s->document->name);
     fputs("  \"$defs\": {\n", out);
     for (uint32_t i = 0; i < s->n_records; i++) {
-        json_record(out, c, s->records[i]);
+        json_record(out, lang, c, s->records[i]);
         fputs(i + 1 < s->n_records || s->n_enums ? ",\n" : "\n", out);
     }
     for (uint32_t i = 0; i < s->n_enums; i++) {
@@ -319,7 +318,7 @@ static const td_record *find_record(const td_schema *s, const char *name)
 }
 
 /* Where the record appears in a unit file: "exemplars[].plan", found breadth-first. */
-static void places(FILE *out, const td_schema *s, const td_record *target)
+static void places(FILE *out, td_lang lang, const td_schema *s, const td_record *target)
 {
     enum { MAXQ = 256 };
     struct { const td_record *r; char path[160]; } *q = calloc(MAXQ, sizeof *q);
@@ -351,13 +350,15 @@ static void places(FILE *out, const td_schema *s, const td_record *target)
         }
     }
     if (target == s->document)
-        fputs(TR("the whole unit file"), out);
+        fputs(TR(lang, "the whole unit file"), out);
 done:
     free(q);
 }
 
-td_status td_contract_explain(const td_program *p, const char *name, FILE *out)
+td_status td_contract_explain(const td_program *p, const char *name, td_lang lang, FILE *out)
 {
+    if (lang == TD_LANG_AUTO)
+        lang = td_program_lang(p);
     const td_schema *s = &p->schema;
     const td_record *r = find_record(s, name);
     if (!r)
@@ -366,28 +367,28 @@ td_status td_contract_explain(const td_program *p, const char *name, FILE *out)
     td_status st = td_contract_build(p, &c);
     if (st != TD_OK)
         return st;
-    fprintf(out, TR("  in the unit file: "));
-    places(out, s, r);
+    fprintf(out, TR(lang, "  in the unit file: "));
+    places(out, lang, s, r);
     fputs("\n", out);
     for (uint32_t i = 0; i < r->n_fields; i++) {
         const td_field *f = &r->fields[i];
         const td_cfield *cf = td_contract_field(c, r, f);
         fprintf(out, "\n  %s: ", f->name);
-        type_words(out, f->type);
+        type_words(out, lang, f->type);
         fputs("\n", out);
         if (f->label)
             fprintf(out, "      %s\n", f->label);
         if (!cf || !cf->n_reqs)
-            fprintf(out, "      %s\n", TR("optional"));
+            fprintf(out, "      %s\n", TR(lang, "optional"));
         for (uint32_t k = 0; cf && k < cf->n_reqs; k++) {
-            fprintf(out, "      %s ", TR("required by"));
-            req_words(out, p, &cf->reqs[k]);
+            fprintf(out, "      %s ", TR(lang, "required by"));
+            req_words(out, lang, p, &cf->reqs[k]);
             fputs("\n", out);
         }
         const td_type *t = f->type->kind == TD_T_LIST ? f->type->elem : f->type;
         if (t && t->kind == TD_T_ENUM && t->en) {
             size_t w = 0;
-            const char *head = TR("codes:");
+            const char *head = TR(lang, "codes:");
             for (uint32_t k = 0; k < t->en->n; k++)
                 if (strlen(t->en->values[k]) > w)
                     w = strlen(t->en->values[k]);
@@ -397,7 +398,7 @@ td_status td_contract_explain(const td_program *p, const char *name, FILE *out)
                         t->en->labels && t->en->labels[k] ? t->en->labels[k] : "");
         }
         if (cf && cf->n_readers) {
-            const char *head = TR("read by:");
+            const char *head = TR(lang, "read by:");
             size_t col = 6 + td_utf8_chars(head);
             fprintf(out, "      %s", head);
             for (uint32_t k = 0; k < cf->n_readers; k++) {

@@ -8,10 +8,8 @@
 #include <strings.h>
 
 #include "contract.h"
+#include "i18n.h"
 #include "report.h"
-
-/* Words the user reads; they go through the message catalog. */
-#define TR(s) (s)
 
 enum { MAX_DEPTH = 16 };
 
@@ -20,6 +18,7 @@ typedef struct tctx {
     const td_program *p;
     const td_template_opts *o;
     FILE *out;
+    td_lang lang;               /* of the comments */
     td_arena *a;
     const td_record **done;     /* records already written out in full */
     uint32_t n_done;
@@ -161,27 +160,27 @@ static void indent(FILE *out, unsigned n)
         fputc(' ', out);
 }
 
-static void type_short(FILE *out, const td_type *ty)
+static void type_short(FILE *out, td_lang lang, const td_type *ty)
 {
     switch (ty->kind) {
-    case TD_T_TEXT: fputs(TR("text"), out); break;
-    case TD_T_INT: fputs(TR("whole number"), out); break;
-    case TD_T_NUMBER: fputs(TR("number"), out); break;
-    case TD_T_BOOL: fputs(TR("true or false"), out); break;
-    case TD_T_DATE: fputs(TR("date YYYY-MM-DD"), out); break;
-    case TD_T_MONTH: fputs(TR("month YYYY-MM"), out); break;
-    case TD_T_ENUM: fputs(TR("one of the codes below"), out); break;
-    case TD_T_RECORD: fputs(TR("the fields below"), out); break;
+    case TD_T_TEXT: fputs(TR(lang, "text"), out); break;
+    case TD_T_INT: fputs(TR(lang, "whole number"), out); break;
+    case TD_T_NUMBER: fputs(TR(lang, "number"), out); break;
+    case TD_T_BOOL: fputs(TR(lang, "true or false"), out); break;
+    case TD_T_DATE: fputs(TR(lang, "date YYYY-MM-DD"), out); break;
+    case TD_T_MONTH: fputs(TR(lang, "month YYYY-MM"), out); break;
+    case TD_T_ENUM: fputs(TR(lang, "one of the codes below"), out); break;
+    case TD_T_RECORD: fputs(TR(lang, "the fields below"), out); break;
     case TD_T_LIST:
         if (ty->elem && ty->elem->kind == TD_T_RECORD)
-            fputs(TR("a list: each item starts with '-' and has the fields below"), out);
+            fputs(TR(lang, "a list: each item starts with '-' and has the fields below"), out);
         else if (ty->elem && ty->elem->kind == TD_T_ENUM)
-            fputs(TR("a list of the codes below, one per line after '- '"), out);
+            fputs(TR(lang, "a list of the codes below, one per line after '- '"), out);
         else if (ty->elem && ty->elem->kind == TD_T_TEXT)
-            fputs(TR("a list of texts, one per line after '- '"), out);
+            fputs(TR(lang, "a list of texts, one per line after '- '"), out);
         else if (ty->elem) {
-            fputs(TR("a list, one per line after '- ': "), out);
-            type_short(out, ty->elem);
+            fputs(TR(lang, "a list, one per line after '- ': "), out);
+            type_short(out, lang, ty->elem);
         }
         break;
     }
@@ -193,7 +192,7 @@ static void comments(tctx *t, const td_cfield *cf, unsigned ind)
     char buf[512];
     indent(t->out, ind);
     fprintf(t->out, "# %s (%s; ", f->label ? f->label : f->name, f->name);
-    type_short(t->out, f->type);
+    type_short(t->out, t->lang, f->type);
     fputs(")\n", t->out);
     bool any = false;
     for (uint32_t i = 0; i < cf->n_reqs; i++) {
@@ -203,12 +202,13 @@ static void comments(tctx *t, const td_cfield *cf, unsigned ind)
         any = true;
         indent(t->out, ind);
         fputs("# ", t->out);
-        fputs(q->nonempty ? TR("required, not empty") : TR("required"), t->out);
+        fputs(q->nonempty ? TR(t->lang, "required, not empty") : TR(t->lang, "required"), t->out);
         if (q->where)
-            fprintf(t->out, TR(" when %s"), td_contract_expr_text(t->p, q->where, buf, sizeof buf));
+            fprintf(t->out, TR(t->lang, " when %s"),
+                    td_contract_expr_text(t->p, q->where, buf, sizeof buf));
         for (uint32_t k = 0; q->path && q->path->filters && k < q->path->n; k++)
             if (q->path->filters[k])
-                fprintf(t->out, TR(" when %s"),
+                fprintf(t->out, TR(t->lang, " when %s"),
                         td_contract_expr_text(t->p, q->path->filters[k], buf, sizeof buf));
         if (q->rule)
             fprintf(t->out, " [%s, %s]\n", q->rule, q->cite ? q->cite : "-");
@@ -217,7 +217,7 @@ static void comments(tctx *t, const td_cfield *cf, unsigned ind)
     }
     if (!any) {
         indent(t->out, ind);
-        fprintf(t->out, "# %s\n", TR("optional: delete the line when it does not apply"));
+        fprintf(t->out, "# %s\n", TR(t->lang, "optional: delete the line when it does not apply"));
     }
     const td_type *ty = f->type->kind == TD_T_LIST ? f->type->elem : f->type;
     if (ty && ty->kind == TD_T_ENUM && ty->en) {
@@ -254,11 +254,11 @@ static void field(tctx *t, const td_record *r, const td_cfield *cf, unsigned ind
     t->slots[t->depth++] = f->slot;
     comments(t, cf, ind);
     indent(t->out, ind);
-    const char *eg = TR("e.g.");
+    const char *eg = TR(t->lang, "e.g.");
     if (el->kind == TD_T_RECORD) {
         if (was_done(t, el->rec)) {
             fprintf(t->out, "%s:   # ", f->name);
-            fprintf(t->out, TR("%s: the same fields as %s above"), el->rec->name,
+            fprintf(t->out, TR(t->lang, "%s: the same fields as %s above"), el->rec->name,
                     el->rec->label ? el->rec->label : el->rec->name);
             fputs("\n", t->out);
         } else if (list) {
@@ -341,6 +341,7 @@ td_status td_contract_template(const td_program *p, const td_template_opts *o, F
 {
     *problem = NULL;
     const td_schema *s = &p->schema;
+    td_lang lang = o && o->lang != TD_LANG_AUTO ? o->lang : td_program_lang(p);
     for (size_t i = 0; o && i < o->n_set; i++) {
         const char *eq = strchr(o->set[i], '=');
         const td_field *f = eq ? find_enum_field(s, o->set[i], (size_t)(eq - o->set[i])) : NULL;
@@ -350,7 +351,7 @@ td_status td_contract_template(const td_program *p, const td_template_opts *o, F
         if (!m)
             return TD_ENOMEM;
         if (!f) {
-            fprintf(m, TR("the rules have no field '%.*s' with codes"),
+            fprintf(m, TR(lang, "the rules have no field '%.*s' with codes"),
                     eq ? (int)(eq - o->set[i]) : (int)strlen(o->set[i]), o->set[i]);
         } else {
             const td_enum *e = f->type->kind == TD_T_LIST ? f->type->elem->en : f->type->en;
@@ -359,7 +360,7 @@ td_status td_contract_template(const td_program *p, const td_template_opts *o, F
                 free(msg);
                 continue;
             }
-            fprintf(m, TR("'%s' is not a code of %s; write one of: "), eq + 1, f->name);
+            fprintf(m, TR(lang, "'%s' is not a code of %s; write one of: "), eq + 1, f->name);
             for (uint32_t k = 0; k < e->n; k++)
                 fprintf(m, "%s%s", k ? ", " : "", e->values[k]);
         }
@@ -373,16 +374,16 @@ td_status td_contract_template(const td_program *p, const td_template_opts *o, F
         return st;
     td_arena a;
     td_arena_init(&a, 8192);
-    tctx t = {.c = c, .p = p, .o = o, .out = out, .a = &a};
+    tctx t = {.c = c, .p = p, .o = o, .out = out, .lang = lang, .a = &a};
     int32_t day = p->plan.has_period ? p->plan.period_from : td_days_from_civil(2000, 1, 1);
     td_format_date(day, t.date);
     td_format_month(td_month_of_date(day), t.month);
     const td_record *doc = s->document;
-    fprintf(out, "# %s\n", doc && doc->label ? doc->label : TR("Unit file"));
+    fprintf(out, "# %s\n", doc && doc->label ? doc->label : TR(lang, "Unit file"));
     if (p->plan.number)
-        fprintf(out, TR("# Template of `thidua template` for the rules of %s%s%s\n"),
+        fprintf(out, TR(lang, "# Template of `thidua template` for the rules of %s%s%s\n"),
                 p->plan.number, p->plan.title ? ": " : "", p->plan.title ? p->plan.title : "");
-    fputs(TR("#\n"
+    fputs(TR(lang, "#\n"
              "# Fill in each field after its colon, as the comments above it say (an example\n"
              "# follows each empty field); delete the optional fields that do not apply. A list\n"
              "# takes one item per line starting with '- ': copy the item for more. Then check:\n"

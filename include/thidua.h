@@ -267,23 +267,27 @@ char *td_program_item_value(const td_program *p, size_t i);
 size_t td_program_records(const td_program *p);
 const char *td_program_record(const td_program *p, size_t i);
 
+/* The words of the three writers below (types, requirements, headings) are in `lang`;
+ * TD_LANG_AUTO is the language the rules declare. Labels are the rules' own. */
+
 /* Writes a JSON Schema (draft 2020-12) of one unit document: a definition per record and
  * enum, the rules' labels as titles, the fields a rule requires unconditionally as
  * `required`; unknown fields stay allowed (for thidua they are warnings). TD_EIO when a
  * write fails; TD_ENOMEM. */
-td_status td_contract_schema(const td_program *p, FILE *out);
+td_status td_contract_schema(const td_program *p, td_lang lang, FILE *out);
 
 /* Writes the fields of record `name`: where it appears in a unit file, then each field with
  * its type, label, the rules that require it and when, its codes with their labels and the
  * rules that read it. TD_EINPUT when no record has that name (nothing written); TD_EIO;
  * TD_ENOMEM. */
-td_status td_contract_explain(const td_program *p, const char *name, FILE *out);
+td_status td_contract_explain(const td_program *p, const char *name, td_lang lang, FILE *out);
 
 /* What `thidua template` sets: "level=xa", "kind=mttq"... each an enum field of the unit
  * data (the nearest to the document with that name) and one of its codes. */
 typedef struct td_template_opts {
     const char *const *set;
     size_t n_set;
+    td_lang lang;           /* of the comments; TD_LANG_AUTO: the rules' language */
 } td_template_opts;
 
 /* Writes a commented blank unit file: every field of the schema with its label, type, the

@@ -25,8 +25,8 @@ fill() {
 "$THIDUA" template > "$tmp/t.yaml" || bad "exit $? writing the template"
 "$THIDUA" validate --as-of $asof -q "$tmp/t.yaml" > "$tmp/asis" 2>&1
 rc=$?
-if [ "$rc" -eq 1 ] && grep -q 'error' "$tmp/asis"; then
-    ok "as written is not ready ($(grep -c ': error' "$tmp/asis") errors shown)"
+if [ "$rc" -eq 1 ] && grep -qE ': (error|lỗi): ' "$tmp/asis"; then
+    ok "as written is not ready ($(grep -cE ': (error|lỗi): ' "$tmp/asis") errors shown)"
 else
     bad "as written: exit $rc, expected 1 with errors"
     sed 's/^/     /' "$tmp/asis" | head -20
@@ -43,12 +43,12 @@ else
     echo "$vague" | sed 's/^/     /'
 fi
 
-for args in "" "--level xa --kind ctxh" "--level ap --kind to_dan_van" "--level huyen --kind cong_an" \
+for args in "" "--lang vi" "--level xa --kind ctxh" "--level ap --kind to_dan_van" "--level huyen --kind cong_an" \
     "-r rules/examples/other-district.rules"; do
     rules=$(echo "$args" | grep -oE -- '-r [^ ]+' || true)
     # shellcheck disable=SC2086
     "$THIDUA" template $args | fill > "$tmp/filled.yaml"
-    if grep -q 'e\.g\.' "$tmp/filled.yaml"; then
+    if grep -qE '# (e\.g\.|ví dụ:)' "$tmp/filled.yaml"; then
         bad "[$args] placeholders left after filling"
     fi
     # shellcheck disable=SC2086

@@ -204,7 +204,7 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         }
         source_of(&e[i].item);
         if (e[i].item.kind == TD_ITEM_RECORD && is_id)
-            td_contract_explain(p, e[i].id, stdout);
+            td_contract_explain(p, e[i].id, cli_lang(), stdout);
         if (e[i].item.kind == TD_ITEM_CRITERION) {
             char *words = td_plain_criterion(p, e[i].id, cli_lang());
             if (words)
@@ -236,7 +236,7 @@ static bool bare_record(const td_program *p, const char *name)
         if (strcmp(td_program_record(p, i), name) != 0)
             continue;
         printf("record %s\n", name);
-        td_contract_explain(p, name, stdout);
+        td_contract_explain(p, name, cli_lang(), stdout);
         return true;
     }
     return false;

@@ -9,10 +9,11 @@
 #include "outfile.h"
 #include "thidua.h"
 
-static const char USAGE[] = "usage: thidua schema [-r RULES]... [-D name=value]... [-o FILE]";
+static const char USAGE[] =
+    N_("usage: thidua schema [-r RULES]... [-D name=value]... [-o FILE] [--lang vi|en]");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Writes the JSON Schema (draft 2020-12) of a unit file as the rules declare it: every\n"
     "record and field with the rules' label as its title, the type, the allowed codes with\n"
     "their labels, and as `required` the fields that a rule requires unconditionally (a\n"
@@ -27,13 +28,14 @@ static const char HELP[] =
     "  -r, --rules RULES        rule files to use (default: the built-in Châu Thành rules)\n"
     "  -D, --define name=value  override a param of the rules\n"
     "  -o, --output FILE        write the schema to FILE (default: standard output)\n"
+    "  --lang vi|en             the language of the descriptions\n"
     "  -h, --help               this help\n"
     "\n"
     "example:\n"
     "  thidua schema -o thidua-unit.schema.json\n"
     "\n"
     "Exit status: 0 written; 2 usage error, rules that do not compile, or a write that\n"
-    "failed.\n";
+    "failed.\n");
 
 int cmd_schema(int argc, char **argv)
 {
@@ -45,7 +47,7 @@ int cmd_schema(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (o.n_args) {
-        rc = cli_usage_error("schema", USAGE, "schema takes no file name but -o FILE, not",
+        rc = cli_usage_error("schema", USAGE, N_("schema takes no file name but -o FILE, not"),
                              o.args[0]);
         goto done;
     }
@@ -57,19 +59,19 @@ int cmd_schema(int argc, char **argv)
             goto done;
         for (size_t i = 0; i < td_program_files(p); i++) {
             if (cli_out_is(&of, td_program_file(p, i))) {
-                fprintf(stderr, "thidua schema: -o %s names a rule file this run reads; "
-                                "give another file\n", o.output);
+                fprintf(stderr, _("thidua schema: -o %s names a rule file this run reads; "
+                                  "give another file\n"), o.output);
                 rc = CLI_EXIT_FAIL;
                 goto done;
             }
         }
         out = of.f;
     }
-    td_status st = td_contract_schema(p, out);
+    td_status st = td_contract_schema(p, cli_lang(), out);
     if (st == TD_OK && o.output && (rc = cli_out_commit(&of)) >= 0)
         goto done;
     rc = st == TD_OK ? CLI_EXIT_OK
-                     : cli_fail("schema", st, o.output ? o.output : "cannot write the schema");
+                     : cli_fail("schema", st, o.output ? o.output : N_("cannot write the schema"));
 done:
     cli_out_abort(&of);
     td_program_free(p);

@@ -10,11 +10,11 @@
 #include "thidua.h"
 
 static const char USAGE[] =
-    "usage: thidua template [-r RULES]... [-D name=value]... [--level CODE] [--kind CODE]\n"
-    "                       [-o FILE]";
+    N_("usage: thidua template [-r RULES]... [-D name=value]... [--level CODE] [--kind CODE]\n"
+    "                       [-o FILE] [--lang vi|en]");
 
 static const char HELP[] =
-    "\n"
+    N_("\n"
     "Writes a blank unit file to fill in. Above each field, a comment gives its label and\n"
     "type, whether it is required and by which rule and clause (and when, if only in some\n"
     "cases), and the allowed codes with their labels; after each empty value, an example.\n"
@@ -27,13 +27,15 @@ static const char HELP[] =
     "                           shipped rules; thidua explain unit_info lists them)\n"
     "  --kind CODE              the unit's kind, written in (mttq, ctxh...)\n"
     "  -o, --output FILE        write the template to FILE (default: standard output)\n"
+    "  --lang vi|en             the language of the comments (default: the rules',\n"
+    "                           Vietnamese for the shipped rules)\n"
     "  -h, --help               this help\n"
     "\n"
     "example:\n"
     "  thidua template --level xa --kind ctxh -o ho-so.yaml\n"
     "\n"
     "Exit status: 0 written; 2 usage error (a code that does not exist included), rules\n"
-    "that do not compile, or a write that failed.\n";
+    "that do not compile, or a write that failed.\n");
 
 /* Takes --level and --kind out of argv (cli_parse does not know them) into set[]. */
 static int take_sets(int *argc, char **argv, const char **set, size_t *n_set)
@@ -54,15 +56,15 @@ static int take_sets(int *argc, char **argv, const char **set, size_t *n_set)
             int j = i;
             const char *v = cli_value(*argc, argv, &j, NULL, opt, &missing);
             if (missing)
-                return cli_usage_error("template", USAGE, "give a code after", opt);
+                return cli_usage_error("template", USAGE, N_("give a code after"), opt);
             if (!v)
                 continue;
             if (*n_set >= 64)
-                return cli_usage_error("template", USAGE, "too many options", opt);
+                return cli_usage_error("template", USAGE, N_("too many options"), opt);
             size_t len = strlen(names[k]) + strlen(v) + 2;
             char *s = malloc(len);
             if (!s)
-                return cli_fail("template", TD_ENOMEM, "cannot read the options");
+                return cli_fail("template", TD_ENOMEM, N_("cannot read the options"));
             snprintf(s, len, "%s=%s", names[k], v);
             set[(*n_set)++] = s;
             i = j;
@@ -92,7 +94,7 @@ int cmd_template(int argc, char **argv)
     if (rc >= 0)
         goto early;
     if (o.n_args) {
-        rc = cli_usage_error("template", USAGE, "template takes no file name but -o FILE, not",
+        rc = cli_usage_error("template", USAGE, N_("template takes no file name but -o FILE, not"),
                              o.args[0]);
         goto done;
     }
@@ -104,24 +106,24 @@ int cmd_template(int argc, char **argv)
             goto done;
         for (size_t i = 0; i < td_program_files(p); i++) {
             if (cli_out_is(&of, td_program_file(p, i))) {
-                fprintf(stderr, "thidua template: -o %s names a rule file this run reads; "
-                                "give another file\n", o.output);
+                fprintf(stderr, _("thidua template: -o %s names a rule file this run reads; "
+                                  "give another file\n"), o.output);
                 rc = CLI_EXIT_FAIL;
                 goto done;
             }
         }
         out = of.f;
     }
-    td_template_opts to = {set, n_set};
+    td_template_opts to = {set, n_set, cli_lang()};
     td_status st = td_contract_template(p, &to, out, &problem);
     if (st == TD_EINPUT) {
-        rc = cli_usage_error("template", USAGE, problem ? problem : "a wrong code", NULL);
+        rc = cli_usage_error("template", USAGE, problem ? problem : N_("a wrong code"), NULL);
         goto done;
     }
     if (st == TD_OK && o.output && (rc = cli_out_commit(&of)) >= 0)
         goto done;
     rc = st == TD_OK ? CLI_EXIT_OK
-                     : cli_fail("template", st, o.output ? o.output : "cannot write the template");
+                     : cli_fail("template", st, o.output ? o.output : N_("cannot write the template"));
 done:
     cli_out_abort(&of);
     td_program_free(p);
