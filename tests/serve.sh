@@ -92,6 +92,17 @@ head -c 9437184 /dev/zero >"$tmp/big"
 [ "$(code -X DELETE "$base/")" = 405 ] && ok wrong-method || bad wrong-method "not 405"
 [ "$(req "$base/healthz")" = ok ] && ok healthz || bad healthz "not ok"
 
+# the page links to a blank unit file and to the fields, both from the rules
+page=$(req "$base/")
+case "$page" in *'href="/template.yaml?lang=vi"'*'href="/fields?lang=vi"'*) ok page-links ;;
+    *) bad page-links "no links to the template and the fields" ;; esac
+req "$base/template.yaml" > "$tmp/template.yaml"
+"$THIDUA" template > "$tmp/template-cli.yaml" 2>/dev/null
+cmp -s "$tmp/template.yaml" "$tmp/template-cli.yaml" && ok template-equals-cli ||
+    bad template-equals-cli "GET /template.yaml differs from thidua template"
+case "$(req "$base/fields?lang=en")" in *"in the unit file"*) ok fields ;;
+    *) bad fields "no field list" ;; esac
+
 # a client that sends part of a request and goes silent is cut off (--timeout 2)
 if command -v python3 >/dev/null 2>&1; then
     python3 - "$port" <<'EOF' && ok slow-client-cut-off || bad slow-client-cut-off "kept open"

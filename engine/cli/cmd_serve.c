@@ -35,6 +35,8 @@ static const char HELP[] =
     "  POST /api/validate   the YAML as the body (or a form upload): the JSON report of\n"
     "                       thidua validate -f json (thidua-report/1); ?name=FILE names it\n"
     "  GET  /healthz        ok\n"
+    "  GET  /template.yaml  a blank unit file to fill in (thidua template)\n"
+    "  GET  /fields         the fields and allowed codes (thidua explain RECORD)\n"
     "\n"
     "Requests over 8 MiB get 413, malformed ones 400. Each request is logged on stderr in\n"
     "one line (time, method, path, status, bytes, milliseconds), never the file's content.\n"
@@ -268,6 +270,42 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
     return respond(c, r, status, "text/html; charset=utf-8", out, out_len);
 }
 
+/* GET /template.yaml (a blank unit file to fill in, as `thidua template` writes it) and
+ * GET /fields (every record's fields and allowed codes, as `thidua explain RECORD`): what
+ * a secretary needs before there is a file to check. */
+static enum MHD_Result contract(struct MHD_Connection *c, const server *s, request *r,
+                                bool template)
+{
+    td_lang lang = pick_lang(c) == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    if (!f)
+        return MHD_NO;
+    td_status st = TD_OK;
+    if (template) {
+        td_template_opts o = {.lang = lang};
+        char *problem = NULL;
+        st = td_contract_template(s->p, &o, f, &problem);
+        free(problem);
+    } else {
+        for (size_t i = 0; st == TD_OK && i < td_program_records(s->p); i++) {
+            if (i)
+                fputc('\n', f);
+            st = td_contract_explain(s->p, td_program_record(s->p, i), lang, f);
+        }
+    }
+    fclose(f);
+    if (st != TD_OK) {
+        free(out);
+        return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                         "500: the contract could not be written\n");
+    }
+    return respond(c, r, MHD_HTTP_OK,
+                   template ? "application/yaml; charset=utf-8" : "text/plain; charset=utf-8",
+                   out, out_len);
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const server *s, request *r,
                              const char *url, const char *method)
 {
@@ -284,6 +322,10 @@ static enum MHD_Result route(struct MHD_Connection *c, const server *s, request 
         return api_validate(c, s, r);
     if (strcmp(url, "/healthz") == 0 && get)
         return send_text(c, r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
+    if (strcmp(url, "/template.yaml") == 0 && get)
+        return contract(c, s, r, true);
+    if (strcmp(url, "/fields") == 0 && get)
+        return contract(c, s, r, false);
     if (strcmp(url, "/style.css") == 0 && get)
         return send_text(c, r, MHD_HTTP_OK, "text/css; charset=utf-8", serve_css());
     if (strcmp(url, "/app.js") == 0 && get)

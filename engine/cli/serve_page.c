@@ -12,7 +12,7 @@ enum {
     W_TITLE, W_LEAD, W_AS_OF, W_FILE, W_PASTE, W_CHECK, W_OTHER_LANG,
     W_RESULT, W_READY, W_NOT_READY, W_ERRORS, W_WARNINGS, W_INFOS, W_PROBLEMS, W_NONE,
     W_LISTING, W_LINE, W_COL, W_ERROR, W_WARNING, W_INFO, W_WHOLE_FILE, W_UNIT, W_HINT,
-    W_DROP, N_WORDS
+    W_DROP, W_TEMPLATE, W_FIELDS, N_WORDS
 };
 
 /* The page's own words, as messages of the catalog (po/vi.po has them in Vietnamese). */
@@ -43,6 +43,8 @@ static const char *const WORDS[N_WORDS] = {
     [W_UNIT] = N_("Unit"),
     [W_HINT] = N_("What to do"),
     [W_DROP] = N_("Drop the file here"),
+    [W_TEMPLATE] = N_("Download a blank unit file to fill in"),
+    [W_FIELDS] = N_("The fields and their allowed codes"),
 };
 
 static td_lang lang_of(serve_lang lang)
@@ -196,6 +198,11 @@ static void form(FILE *out, const serve_view *v)
             "<p><button type=\"submit\">%s</button> <span class=\"asof\">%s: %s</span></p>\n"
             "</form>\n",
             w(v, W_FILE), w(v, W_PASTE), w(v, W_CHECK), w(v, W_AS_OF), v->as_of ? v->as_of : "");
+    const char *lang = v->lang == SERVE_EN ? "en" : "vi";
+    fprintf(out,
+            "<p class=\"contract\"><a href=\"/template.yaml?lang=%s\" download=\"don-vi.yaml\">%s</a>"
+            " · <a href=\"/fields?lang=%s\">%s</a></p>\n",
+            lang, w(v, W_TEMPLATE), lang, w(v, W_FIELDS));
 }
 
 /* The verdict of each unit of the file, and the findings in order with links to lines. */
