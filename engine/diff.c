@@ -210,6 +210,27 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
                 x.line, x.because);
         (*changes)++;
     }
+    /* waivers granted (Decision 11): those of `new` that `old` does not have */
+    td_waiver_info wn, wo;
+    for (size_t i = 0; td_program_waiver(new, i, &wn); i++) {
+        bool before = false;
+        for (size_t k = 0; !before && td_program_waiver(old, k, &wo); k++)
+            before = strcmp(wn.rule, wo.rule) == 0 && strcmp(wn.unit, wo.unit) == 0 &&
+                     (wn.exemplar ? wo.exemplar && strcmp(wn.exemplar, wo.exemplar) == 0
+                                  : !wo.exemplar) &&
+                     strcmp(wn.dated, wo.dated) == 0;
+        if (before)
+            continue;
+        fprintf(out, "+ waiver of %s for %s", wn.rule, wn.unit);
+        if (wn.exemplar)
+            fprintf(out, ", exemplar %s", wn.exemplar);
+        fprintf(out, " (%s:%u) because: %s; approved by %s, %s dated %s", wn.file ? wn.file : "?",
+                wn.line, wn.reason, wn.approved_by, wn.document, wn.dated);
+        if (wn.until)
+            fprintf(out, ", until %s", wn.until);
+        fputc('\n', out);
+        (*changes)++;
+    }
     free_items(o, no);
     free_items(n, nn);
     return TD_OK;
@@ -217,10 +238,18 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
 
 /* ---------- verdict flips over a batch ---------- */
 
-/* One finding, as the comparison sees it: same rule, severity, place and data path. */
+/* The severity a finding is reported with: "waived" when a waiver covers it. */
+static const char *shown_severity(const td_diagnostic *x)
+{
+    return x->waived == TD_WAIVER_COVERS ? "waived" : td_severity_name(x->sev);
+}
+
+/* One finding, as the comparison sees it: same rule, severity (waived or not), place and
+ * data path. */
 static bool same_finding(const td_diagnostic *a, const td_diagnostic *b)
 {
-    return a->sev == b->sev && a->line == b->line && a->col == b->col &&
+    return a->sev == b->sev && (a->waived == TD_WAIVER_COVERS) == (b->waived == TD_WAIVER_COVERS) &&
+           a->line == b->line && a->col == b->col &&
            strcmp(a->rule ? a->rule : a->code, b->rule ? b->rule : b->code) == 0 &&
            strcmp(a->path ? a->path : "", b->path ? b->path : "") == 0;
 }
@@ -248,7 +277,7 @@ static void json_finding(FILE *out, const td_diagnostic *x, const char *change, 
     fprintf(out, "%s\n        {\"change\": \"%s\", \"rule\": ", *first ? "" : ",", change);
     td_report_json_str(out, x->rule ? x->rule : x->code);
     fprintf(out, ", \"severity\": \"%s\", \"line\": %u, \"column\": %u, \"message\": ",
-            td_severity_name(x->sev), x->line, x->col);
+            shown_severity(x), x->line, x->col);
     td_report_json_str(out, x->message);
     fputc('}', out);
     *first = false;
@@ -257,7 +286,7 @@ static void json_finding(FILE *out, const td_diagnostic *x, const char *change, 
 static void text_finding(FILE *out, const td_diagnostic *x, char mark)
 {
     fprintf(out, "    %c %s:%u:%u: %s: ", mark, x->file ? x->file : "", x->line, x->col,
-            td_severity_name(x->sev));
+            shown_severity(x));
     td_put_text(out, x->message, true);
     fprintf(out, " [%s%s%s]\n", x->rule ? x->rule : x->code, x->cite ? ", " : "",
             x->cite ? x->cite : "");

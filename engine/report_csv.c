@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "waiver.h"
+
 /* Writes one field: quoted when it holds a comma, quote, CR or LF (quotes doubled).
  * A text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading
  * apostrophe, so that opening a report never executes data. Invalid UTF-8 becomes U+FFFD. */
@@ -51,7 +53,9 @@ static td_status csv_begin(td_report *r, void *state)
     (void)state;
     if (r->o.bom)
         fputs("\xEF\xBB\xBF", r->out);
-    fputs("file,line,column,unit_id,unit_name,rule,cite,severity,message,path\r\n", r->out);
+    fputs("file,line,column,unit_id,unit_name,rule,cite,severity,message,path,waiver,"
+          "waiver_reason,waiver_approved_by,waiver_document,waiver_dated,waiver_until\r\n",
+          r->out);
     return TD_OK;
 }
 
@@ -68,9 +72,21 @@ static td_status csv_unit(td_report *r, void *state, const td_unit_result *u)
         field(out, u->name, false);
         field(out, e->rule ? e->rule : e->code, false);
         field(out, e->cite, false);
-        field(out, td_severity_name(e->sev), false);
+        bool waived = e->waived == TD_WAIVER_COVERS;
+        field(out, waived ? "waived" : td_severity_name(e->sev), false);
         field(out, e->message, false);
         field(out, e->path, false);
+        /* Decision 11: the waiver that covers the finding, or that has ended or is not yet
+         * in force (then the severity stays the rule's) */
+        const td_waiver *w = e->waiver;
+        field(out, !w ? NULL : waived ? "waived" : e->waived == TD_WAIVER_EXPIRED ? "ended"
+                                                                                   : "not_yet",
+              false);
+        field(out, w ? w->reason : NULL, false);
+        field(out, w ? w->approved_by : NULL, false);
+        field(out, w ? w->document : NULL, false);
+        field(out, w ? w->dated : NULL, false);
+        field(out, w ? w->until : NULL, false);
         fputs("\r\n", out);
     }
     return TD_OK;

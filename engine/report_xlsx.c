@@ -40,7 +40,7 @@ static const column FINDING_COLS[] = {
     {{"Unit", "Tên đơn vị"}, 30},     {{"Rule", "Quy tắc"}, 28},
     {{"Clause", "Căn cứ"}, 9},        {{"Severity", "Mức độ"}, 11},
     {{"Message", "Nội dung"}, 70},    {{"Where in the data", "Vị trí trong dữ liệu"}, 30},
-    {{"Hint", "Gợi ý"}, 40},
+    {{"Hint", "Gợi ý"}, 40},          {{"Waiver", "Miễn trừ"}, 50},
 };
 
 static const word W_SUMMARY = {"Summary", "Tổng hợp"};
@@ -66,6 +66,8 @@ static const word W_TALLY = {"tally", "Thống kê"};
 static const word W_ERROR = {"error", "Lỗi"};
 static const word W_WARNING = {"warning", "Cảnh báo"};
 static const word W_INFO = {"info", "Thông tin"};
+static const word W_WAIVED = {"waived", "Miễn trừ"};
+static const word W_N_WAIVED = {"Waived findings", "Vấn đề được miễn trừ"};
 static const word W_REPORT = {"Emulation review", "Báo cáo kết quả đánh giá thi đua"};
 static const word W_PLAN = {"Plan", "Kế hoạch"};
 static const word W_TITLE = {"Title", "Tên kế hoạch"};
@@ -300,10 +302,23 @@ static void finding_row(xlsx_state *x, const td_report *r, const td_unit_result 
     text(x, ws, row, 4, u->name, NULL);
     text(x, ws, row, 5, e->rule ? e->rule : e->code, NULL);
     text(x, ws, row, 6, e->cite, NULL);
-    text(x, ws, row, 7, severity_word(r, e->sev), NULL);
+    bool waived = e->waived == TD_WAIVER_COVERS;
+    text(x, ws, row, 7, waived ? say(r, &W_WAIVED) : severity_word(r, e->sev), NULL);
     text(x, ws, row, 8, e->message, x->wrap);
     text(x, ws, row, 9, e->path, NULL);
     text(x, ws, row, 10, e->hint, x->wrap);
+    const td_waiver *w = e->waiver;
+    if (w) {
+        /* Decision 11: the reason and the approver, or why the waiver does not apply */
+        char buf[2048];
+        snprintf(buf, sizeof buf, "%s%s%s%s (%s, %s, %s%s%s)",
+                 waived ? "" : e->waived == TD_WAIVER_EXPIRED ? "Hết hiệu lực sau ngày "
+                                                              : "Chưa có hiệu lực, ký ngày ",
+                 waived ? "" : e->waived == TD_WAIVER_EXPIRED ? w->until : w->dated,
+                 waived ? "" : ": ", w->reason, w->approved_by, w->document, w->dated,
+                 w->until ? " – " : "", w->until ? w->until : "");
+        text(x, ws, row, 11, buf, x->wrap);
+    }
 }
 
 static td_status xlsx_unit(td_report *r, void *state, const td_unit_result *u)
@@ -441,6 +456,8 @@ static void summary_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
     pair_count(x, r, row++, &W_ERRORS, s->errors);
     pair_count(x, r, row++, &W_WARNINGS, s->warnings);
     pair_count(x, r, row++, &W_INFOS, s->infos);
+    if (s->waived)
+        pair_count(x, r, row++, &W_N_WAIVED, s->waived);
     if (s->targets) {
         row++;
         pair_count(x, r, row++, &W_T_ALL, s->targets);

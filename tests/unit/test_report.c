@@ -201,9 +201,10 @@ static void test_report_csv_quotes_fields(void **state)
     td_report_opts ro = {.format = TD_REPORT_CSV};
     report_fake(f, ro, &u);
     const char *expect =
-        "file,line,column,unit_id,unit_name,rule,cite,severity,message,path\r\n"
+        "file,line,column,unit_id,unit_name,rule,cite,severity,message,path,waiver,"
+        "waiver_reason,waiver_approved_by,waiver_document,waiver_dated,waiver_until\r\n"
         "\"dir/a,b \"\"c\"\".yaml\",7,3,U-1,\"'=HYPERLINK(\"\"http://x\"\")\",plan.title,II.2.2,"
-        "error,\"a, b \"\"c\"\"\nd\",plan\r\n";
+        "error,\"a, b \"\"c\"\"\nd\",plan,,,,,,\r\n";
     assert_string_equal(f->out, expect);
     ro.bom = true;
     report_fake(f, ro, &u);

@@ -1,0 +1,203 @@
+/* Unit tests of waivers (Decision 11): which finding a waiver covers, counts, dates, and the
+ * same result for any number of jobs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+
+static const char *RULES =
+    "record exemplar { required id: text  optional name: text }\n"
+    "record info { required id: text  optional name: text }\n"
+    "record unit_file { required unit: info  optional note: text\n"
+    "                   optional exemplars: list of exemplar }\n"
+    "document unit_file\n"
+    "define unit_file.id = unit.id\n"
+    "define unit_file.name = unit.name\n"
+    "criterion unit.note \"Có ghi chú\" cite \"I.1\" on document error\n"
+    "  require present(note)\n"
+    "criterion exemplar.name \"Có tên\" cite \"I.1\" on exemplars warning\n"
+    "  require present(name)\n"
+    "index exemplar.ids \"Mã\" cite \"I.1\" on exemplars key id\n"
+    "waive unit.note \"U1\" because \"lý do\" by \"Ban Thường vụ\" in \"CV 1\"\n"
+    "  dated 2025-03-01 until 2025-12-31\n"
+    "waive exemplar.name \"U2\" exemplar \"U2-02\" because \"lý do\" by \"Ban Thường vụ\"\n"
+    "  in \"CV 2\" dated 2025-03-01\n"
+    "waive unit.note \"U9\" because \"không có\" by \"Ban Thường vụ\" in \"CV 3\"\n"
+    "  dated 2025-03-01\n";
+
+static td_program *compile(void)
+{
+    td_diag d;
+    td_diag_init(&d);
+    td_rule_text rules = {"waiver.rules", RULES, strlen(RULES)};
+    td_program *p = NULL;
+    td_status st = td_program_compile_texts(&rules, 1, NULL, 0, &d, &p);
+    for (size_t i = 0; i < d.n; i++)
+        td_diag_render(&d.items[i], stderr, false);
+    td_diag_free(&d);
+    assert_int_equal(st, TD_OK);
+    return p;
+}
+
+static int32_t day(const char *s)
+{
+    int32_t d = 0;
+    assert_true(td_date_parse(s, &d));
+    return d;
+}
+
+static const char *U1 = "unit:\n  id: U1\n  name: Một\n";
+static const char *U2 = "unit:\n  id: U2\n  name: Hai\nnote: có\nexemplars:\n"
+                        "  - id: U2-01\n  - id: U2-02\n";
+
+static td_batch *run_text(const td_program *p, const char *text, const char *as_of)
+{
+    td_batch_opts o = {.as_of = day(as_of), .keep_units = true};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run_text(p, "u.yaml", text, strlen(text), &o, &b), TD_OK);
+    return b;
+}
+
+static void test_waiver_covers_finding_and_unit_passes(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    assert_int_equal(td_program_waivers(p), 3);
+    td_batch *b = run_text(p, U1, "2025-11-30");
+    const td_unit_result *u = td_batch_unit(b, 0);
+    assert_int_equal(u->findings.n, 1);
+    assert_int_equal(u->findings.items[0].waived, TD_WAIVER_COVERS);
+    assert_string_equal(u->findings.items[0].waiver->document, "CV 1");
+    assert_int_equal(u->findings.errors, 0);
+    assert_int_equal(u->findings.waived, 1);
+    assert_int_equal(b->sum.waived, 1);
+    assert_int_equal(b->sum.errors, 0);
+    assert_false(td_batch_failed(b, false));
+    td_waiver_use_info use;
+    assert_true(td_batch_waiver(b, 0, &use));
+    assert_int_equal(use.covered, 1);
+    assert_true(use.in_force);
+    td_batch_free(b);
+    td_program_free(p);
+}
+
+static void test_waiver_outside_its_dates_covers_nothing(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    const char *dates[] = {"2025-02-28", "2026-01-01"};
+    td_waiver_state want[] = {TD_WAIVER_NOT_YET, TD_WAIVER_EXPIRED};
+    for (int i = 0; i < 2; i++) {
+        td_batch *b = run_text(p, U1, dates[i]);
+        const td_unit_result *u = td_batch_unit(b, 0);
+        assert_int_equal(u->findings.items[0].waived, want[i]);
+        assert_non_null(u->findings.items[0].waiver);
+        assert_int_equal(u->findings.errors, 1);
+        assert_true(td_batch_failed(b, false));
+        td_diag *d = td_diag_new();
+        assert_int_equal(td_batch_waiver_warnings(b, d), TD_OK);
+        /* the first waiver is not in force; the others name units not in this batch */
+        assert_int_equal(td_diag_size(d), 3);
+        assert_string_equal(td_diag_item(d, 0)->code,
+                            i == 0 ? "waiver-not-yet" : "waiver-expired");
+        td_diag_delete(d);
+        td_batch_free(b);
+    }
+    td_program_free(p);
+}
+
+static void test_waiver_of_exemplar_covers_only_that_exemplar(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    td_batch *b = run_text(p, U2, "2025-11-30");
+    const td_unit_result *u = td_batch_unit(b, 0);
+    assert_int_equal(u->findings.n, 2);
+    size_t waived = 0, warnings = 0;
+    for (size_t i = 0; i < u->findings.n; i++) {
+        const td_diagnostic *e = &u->findings.items[i];
+        if (e->waived == TD_WAIVER_COVERS) {
+            waived++;
+            assert_string_equal(e->path, "exemplars[1]");
+        } else {
+            warnings++;
+            assert_string_equal(e->path, "exemplars[0]");
+        }
+    }
+    assert_int_equal(waived, 1);
+    assert_int_equal(warnings, 1);
+    assert_int_equal(u->findings.warnings, 1);
+    td_batch_free(b);
+    td_program_free(p);
+}
+
+/* What every waiver matched, and the warnings, do not depend on -j. */
+static void test_waiver_same_for_any_jobs(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    char dir[] = "/tmp/td_waiver_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    for (int i = 0; i < 12; i++) {
+        snprintf(path, sizeof path, "%s/u%02d.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (i == 5)
+            fputs(U1, f);
+        else if (i == 9)
+            fputs(U2, f);
+        else
+            fprintf(f, "unit:\n  id: X%02d\nnote: có\n", i);
+        assert_int_equal(fclose(f), 0);
+    }
+    size_t covered[2][3], warn[2];
+    for (int k = 0; k < 2; k++) {
+        const char *paths[] = {dir};
+        td_batch_opts o = {.as_of = day("2025-11-30"), .jobs = k ? 4 : 1};
+        td_batch *b = NULL;
+        assert_int_equal(td_batch_run(p, paths, 1, &o, &b), TD_OK);
+        for (size_t i = 0; i < 3; i++) {
+            td_waiver_use_info use;
+            assert_true(td_batch_waiver(b, i, &use));
+            covered[k][i] = use.covered * 100 + use.units;
+        }
+        td_diag *d = td_diag_new();
+        assert_int_equal(td_batch_waiver_warnings(b, d), TD_OK);
+        warn[k] = td_diag_size(d);
+        td_diag_delete(d);
+        assert_int_equal(b->sum.waived, 2);
+        td_batch_free(b);
+    }
+    assert_memory_equal(covered[0], covered[1], sizeof covered[0]);
+    assert_int_equal(warn[0], 1); /* U9 is in no file */
+    assert_int_equal(warn[0], warn[1]);
+    for (int i = 0; i < 12; i++) {
+        snprintf(path, sizeof path, "%s/u%02d.yaml", dir, i);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    td_program_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_waiver_covers_finding_and_unit_passes),
+        cmocka_unit_test(test_waiver_outside_its_dates_covers_nothing),
+        cmocka_unit_test(test_waiver_of_exemplar_covers_only_that_exemplar),
+        cmocka_unit_test(test_waiver_same_for_any_jobs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
