@@ -219,14 +219,42 @@ static bool same_str(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
+/* Who waived a finding and why (Decision 11), or why its waiver does not cover it. */
+static void html_waiver(FILE *out, const td_diagnostic *e)
+{
+    const td_waiver *w = e->waiver;
+    if (!w)
+        return;
+    if (e->waived == TD_WAIVER_COVERS) {
+        fputs("<div class=\"hint\">Được miễn trừ: ", out);
+        td_html_esc(out, w->reason);
+    } else if (e->waived == TD_WAIVER_EXPIRED) {
+        fprintf(out, "<div class=\"hint\">Miễn trừ đã hết hiệu lực từ sau ngày %s: ", w->until);
+        td_html_esc(out, w->reason);
+    } else {
+        fprintf(out, "<div class=\"hint\">Miễn trừ ký ngày %s, sau ngày đánh giá, chưa có hiệu "
+                "lực: ", w->dated);
+        td_html_esc(out, w->reason);
+    }
+    fputs(" (phê duyệt: ", out);
+    td_html_esc(out, w->approved_by);
+    fputs(", ", out);
+    td_html_esc(out, w->document);
+    fprintf(out, " ngày %s", w->dated);
+    if (w->until)
+        fprintf(out, ", có hiệu lực đến ngày %s", w->until);
+    fputs(")</div>", out);
+}
+
 /* One finding. The file is named when it is not the unit's own (named above the list); the
  * criterion and the hint are not repeated from the finding before, `prev` (or NULL). */
 static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_file,
                          const td_diagnostic *prev)
 {
-    const char *sev = td_severity_name(e->sev);
+    bool waived = e->waived == TD_WAIVER_COVERS;
+    const char *sev = waived ? "waived" : td_severity_name(e->sev);
     fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">", sev,
-            sev_vi(e->sev));
+            waived ? "Miễn trừ" : sev_vi(e->sev));
     if (!same_str(e->file, unit_file)) {
         td_html_esc(out, e->file);
         if (e->line)
@@ -255,6 +283,7 @@ static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_fil
         td_html_esc(out, e->hint);
         fputs("</div>", out);
     }
+    html_waiver(out, e);
     fputs("</li>\n", out);
 }
 
@@ -278,17 +307,22 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
     count(f, u->findings.warnings, "cảnh báo");
     fputs(" · ", f);
     count(f, u->findings.infos, "thông tin");
+    if (u->findings.waived) {
+        fputs(" · ", f);
+        count(f, u->findings.waived, "được miễn trừ");
+    }
     fprintf(f, "</span></summary><div class=\"anchor\" id=\"u%zu\"></div><p class=\"meta\">",
             ordinal);
     td_html_esc(f, u->file);
     if (u->doc && u->line)
         fprintf(f, ":%u", u->line);
     fputs("</p>\n", f);
-    if (u->findings.errors + u->findings.warnings) {
+    if (u->findings.errors + u->findings.warnings + u->findings.waived) {
         fputs("<ul>\n", f);
         const td_diagnostic *prev = NULL;
         for (size_t i = 0; i < u->findings.n; i++)
-            if (u->findings.items[i].sev != TD_SEV_INFO) {
+            if (u->findings.items[i].sev != TD_SEV_INFO ||
+                u->findings.items[i].waived == TD_WAIVER_COVERS) {
                 html_finding(f, &u->findings.items[i], u->file, prev);
                 prev = &u->findings.items[i];
             }
@@ -300,7 +334,8 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
         fputs("</summary><ul>\n", f);
         const td_diagnostic *prev = NULL;
         for (size_t i = 0; i < u->findings.n; i++)
-            if (u->findings.items[i].sev == TD_SEV_INFO) {
+            if (u->findings.items[i].sev == TD_SEV_INFO &&
+                u->findings.items[i].waived != TD_WAIVER_COVERS) {
                 html_finding(f, &u->findings.items[i], u->file, prev);
                 prev = &u->findings.items[i];
             }
@@ -497,7 +532,7 @@ static const char STYLE[] =
     ".badge{display:inline-block;min-width:70px;text-align:center;border-radius:3px;"
     "color:#fff;font-size:12px;font-weight:600;padding:0 6px}\n"
     ".b-error{background:var(--bad)}.b-warning{background:var(--warn)}"
-    ".b-info{background:var(--info)}\n"
+    ".b-info{background:var(--info)}.b-waived{background:#2e7d32}\n"
     ".loc,.rule{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12px;"
     "color:var(--muted)}\n"
     "pre{margin:3px 0 0;padding:3px 8px;background:#f3f4f6;border-radius:3px;font-size:12px;"
@@ -1029,6 +1064,8 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     fprintf(out, "<b class=\"%s\">%s</b> cảnh báo · ", s->warnings ? "warn" : "ok",
             td_html_number((double)s->warnings, 0, a));
     fprintf(out, "<b>%s</b> thông tin", td_html_number((double)s->infos, 0, a));
+    if (s->waived)
+        fprintf(out, " · <b>%s</b> được miễn trừ", td_html_number((double)s->waived, 0, a));
     if (s->targets)
         fprintf(out, " · <b class=\"%s\">%s/%s</b> chỉ tiêu đạt",
                 s->targets_met == s->targets ? "ok" : s->target_errors ? "bad" : "warn",
