@@ -51,8 +51,12 @@ const td_diagnostic *td_diag_item(const td_diag *d, size_t i)
 
 void td_diagnostic_info(const td_diagnostic *e, td_diag_info *out)
 {
+    const td_waiver *w = e->waiver;
     *out = (td_diag_info){e->sev,     e->code, e->file, e->line, e->col,
-                          e->message, e->hint, e->rule, e->cite, e->path};
+                          e->message, e->hint, e->rule, e->cite, e->path,
+                          w ? e->waived : TD_WAIVER_NONE,
+                          w ? w->reason : NULL, w ? w->approved_by : NULL,
+                          w ? w->document : NULL, w ? w->dated : NULL, w ? w->until : NULL};
 }
 
 const char *td_source_text(const td_source *s, size_t *len)

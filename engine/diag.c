@@ -519,39 +519,42 @@ static size_t put_chars(FILE *out, const char *text, size_t first, size_t last)
 static void render_waiver(const td_diagnostic *e, FILE *out)
 {
     const td_waiver *w = e->waiver;
-    if (!w)
+    if (!w || e->waived == TD_WAIVER_NONE)
         return;
-    switch (e->waived) {
-    case TD_WAIVER_COVERS:
-        fprintf(out, " %*s = waived: ", 4, "");
-        td_put_text(out, w->reason, false);
-        fputs(" (approved by ", out);
-        break;
-    case TD_WAIVER_EXPIRED:
-        fprintf(out, " %*s = note: the waiver of this finding ended on %s; it no longer covers "
-                "it (approved by ", 4, "", w->until);
-        break;
-    case TD_WAIVER_NOT_YET:
-        fprintf(out, " %*s = note: the waiver of this finding is dated %s, after the as-of "
-                "date; it does not cover it yet (approved by ", 4, "", w->dated);
-        break;
-    case TD_WAIVER_NONE: return;
-    }
-    td_put_text(out, w->approved_by, false);
-    fputs(", ", out);
-    td_put_text(out, w->document, false);
-    fprintf(out, " dated %s", w->dated);
-    if (w->until)
-        fprintf(out, ", until %s", w->until);
-    fputs(")\n", out);
+    char *s = NULL;
+    int n;
+    if (e->waived == TD_WAIVER_COVERS && w->until)
+        /* TRANSLATORS: under a waived finding: reason, authority, document, dates */
+        n = asprintf(&s, TR(e->lang, "waived: %s (approved by %s, %s dated %s, until %s)"),
+                     w->reason, w->approved_by, w->document, w->dated, w->until);
+    else if (e->waived == TD_WAIVER_COVERS)
+        /* TRANSLATORS: under a waived finding: reason, authority, document, date */
+        n = asprintf(&s, TR(e->lang, "waived: %s (approved by %s, %s dated %s)"), w->reason,
+                     w->approved_by, w->document, w->dated);
+    else if (e->waived == TD_WAIVER_EXPIRED)
+        n = asprintf(&s,
+                     TR(e->lang, "note: the waiver of this finding ended on %s; it no "
+                                 "longer covers it (approved by %s, %s dated %s)"),
+                     w->until, w->approved_by, w->document, w->dated);
+    else
+        n = asprintf(&s,
+                     TR(e->lang, "note: the waiver of this finding is dated %s, after the "
+                                 "as-of date; it does not cover it yet (approved by %s, %s)"),
+                     w->dated, w->approved_by, w->document);
+    if (n < 0)
+        return;
+    fprintf(out, " %*s = ", 4, "");
+    td_put_text(out, s, false);
+    fputc('\n', out);
+    free(s);
 }
 
 void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     bool waived = e->waived == TD_WAIVER_COVERS;
-    const char *sevc = !color  ? ""
-                       : waived ? "\033[1;32m"
+    const char *sevc = !color                     ? ""
+                       : waived                   ? "\033[1;32m"
                        : e->sev == TD_SEV_ERROR   ? "\033[1;31m"
                        : e->sev == TD_SEV_WARNING ? "\033[1;35m"
                                                   : "\033[1;36m";

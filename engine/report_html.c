@@ -226,14 +226,17 @@ static void html_waiver(FILE *out, const td_diagnostic *e)
     if (!w)
         return;
     if (e->waived == TD_WAIVER_COVERS) {
-        fputs("<div class=\"hint\">Được miễn trừ: ", out);
+        fputs("<div class=\"hint\">Được miễn áp dụng: ", out);
         td_html_esc(out, w->reason);
     } else if (e->waived == TD_WAIVER_EXPIRED) {
-        fprintf(out, "<div class=\"hint\">Miễn trừ đã hết hiệu lực từ sau ngày %s: ", w->until);
+        fprintf(out,
+                "<div class=\"hint\">Việc miễn áp dụng đã hết hiệu lực từ sau ngày %s: ", w->until);
         td_html_esc(out, w->reason);
     } else {
-        fprintf(out, "<div class=\"hint\">Miễn trừ ký ngày %s, sau ngày đánh giá, chưa có hiệu "
-                "lực: ", w->dated);
+        fprintf(out,
+                "<div class=\"hint\">Việc miễn áp dụng ký ngày %s, sau ngày đánh giá, chưa có hiệu "
+                "lực: ",
+                w->dated);
         td_html_esc(out, w->reason);
     }
     fputs(" (phê duyệt: ", out);
@@ -254,7 +257,7 @@ static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_fil
     bool waived = e->waived == TD_WAIVER_COVERS;
     const char *sev = waived ? "waived" : td_severity_name(e->sev);
     fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">", sev,
-            waived ? "Miễn trừ" : sev_vi(e->sev));
+            waived ? "Được miễn" : sev_vi(e->sev));
     if (!same_str(e->file, unit_file)) {
         td_html_esc(out, e->file);
         if (e->line)
@@ -309,7 +312,7 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
     count(f, u->findings.infos, "thông tin");
     if (u->findings.waived) {
         fputs(" · ", f);
-        count(f, u->findings.waived, "được miễn trừ");
+        count(f, u->findings.waived, "được miễn");
     }
     fprintf(f, "</span></summary><div class=\"anchor\" id=\"u%zu\"></div><p class=\"meta\">",
             ordinal);
@@ -1065,7 +1068,7 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
             td_html_number((double)s->warnings, 0, a));
     fprintf(out, "<b>%s</b> thông tin", td_html_number((double)s->infos, 0, a));
     if (s->waived)
-        fprintf(out, " · <b>%s</b> được miễn trừ", td_html_number((double)s->waived, 0, a));
+        fprintf(out, " · <b>%s</b> được miễn", td_html_number((double)s->waived, 0, a));
     if (s->targets)
         fprintf(out, " · <b class=\"%s\">%s/%s</b> chỉ tiêu đạt",
                 s->targets_met == s->targets ? "ok" : s->target_errors ? "bad" : "warn",

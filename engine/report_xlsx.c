@@ -40,7 +40,7 @@ static const column FINDING_COLS[] = {
     {{"Unit", "Tên đơn vị"}, 30},     {{"Rule", "Quy tắc"}, 28},
     {{"Clause", "Căn cứ"}, 9},        {{"Severity", "Mức độ"}, 11},
     {{"Message", "Nội dung"}, 70},    {{"Where in the data", "Vị trí trong dữ liệu"}, 30},
-    {{"Hint", "Gợi ý"}, 40},          {{"Waiver", "Miễn trừ"}, 50},
+    {{"Hint", "Gợi ý"}, 40},          {{"Waiver", "Miễn áp dụng"}, 50},
 };
 
 static const word W_SUMMARY = {"Summary", "Tổng hợp"};
@@ -66,8 +66,8 @@ static const word W_TALLY = {"tally", "Thống kê"};
 static const word W_ERROR = {"error", "Lỗi"};
 static const word W_WARNING = {"warning", "Cảnh báo"};
 static const word W_INFO = {"info", "Thông tin"};
-static const word W_WAIVED = {"waived", "Miễn trừ"};
-static const word W_N_WAIVED = {"Waived findings", "Vấn đề được miễn trừ"};
+static const word W_WAIVED = {"waived", "Được miễn"};
+static const word W_N_WAIVED = {"Waived findings", "Vấn đề được miễn áp dụng"};
 static const word W_REPORT = {"Emulation review", "Báo cáo kết quả đánh giá thi đua"};
 static const word W_PLAN = {"Plan", "Kế hoạch"};
 static const word W_TITLE = {"Title", "Tên kế hoạch"};

@@ -3242,18 +3242,18 @@ static void warn_unused(rs *r)
 
 /* ---------- waivers (Decision 11) ---------- */
 
-/* A waiver's text clause: present and not blank, else an error naming what to write. */
+/* A waiver's text clause: present and not blank, else an error (`missing` or `empty`, each
+ * with the rule and the unit) saying what to write. */
 static const char *waiver_text(rs *r, const td_decl *d, td_str s, const char *kw,
-                               const char *what)
+                               const char *missing, const char *empty)
 {
     if (s.text && !td_text_blank(s.text, strlen(s.text)))
         return td_arena_strdup(r->pa, s.text);
-    td_diagnostic *x = ERR(r, s.text ? s.span : d->id.span, s.text ? "waiver-empty" : "waiver-clause",
-                           "the waiver of %s for \"%s\" %s %s", d->id.text,
-                           d->unit.text ? d->unit.text : "", s.text ? "has an empty" : "says no",
-                           what);
+    td_diagnostic *x =
+        ERR(r, s.text ? s.span : d->id.span, s.text ? "waiver-empty" : "waiver-clause",
+            s.text ? empty : missing, d->id.text, d->unit.text ? d->unit.text : "");
     if (x)
-        td_diag_set(r->d, &x->hint, "a waiver is granted only in writing: add %s \"...\"", kw);
+        td_diag_set(r->d, &x->hint, N_("a waiver is granted only in writing: add %s \"...\""), kw);
     return NULL;
 }
 
@@ -3285,7 +3285,8 @@ static bool waivable(const td_program *p, const char *rule, bool *whole, bool *t
         const td_workflow *w = &p->workflows[i];
         if (strcmp(w->id, rule) == 0)
             return (*whole = true);
-        if (!dot || strlen(w->id) != (size_t)(dot - rule) || strncmp(w->id, rule, (size_t)(dot - rule)))
+        if (!dot || strlen(w->id) != (size_t)(dot - rule) ||
+            strncmp(w->id, rule, (size_t)(dot - rule)))
             continue;
         for (int k = 0; k < TD_WF_NCHECKS; k++)
             if (!w->off[k] && strcmp(td_wf_check_names[k], dot + 1) == 0)
@@ -3326,24 +3327,30 @@ static void build_waiver(rs *r, const td_decl *d)
     td_program *p = r->p;
     bool whole, target, ok = true;
     if (d->dup_clause.len) {
-        ERR(r, d->dup_clause, "duplicate-clause", "the waiver of %s has two `%s` clauses; keep "
-            "one", d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
+        ERR(r, d->dup_clause, "duplicate-clause",
+            N_("the waiver of %s has two `%s` clauses; keep "
+               "one"),
+            d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
         ok = false;
     }
     if (!waivable(p, d->id.text, &whole, &target)) {
         for (uint32_t i = 0; i < p->n_disabled; i++)
             if (strcmp(p->disabled[i].id, d->id.text) == 0) {
-                WARN(r, d->id.span, "waiver-disabled", "%s is disabled: the waiver has nothing "
-                     "to cover", d->id.text);
+                WARN(r, d->id.span, "waiver-disabled",
+                     N_("%s is disabled: the waiver has nothing "
+                        "to cover"),
+                     d->id.text);
                 return;
             }
         td_diagnostic *x;
         if (target) {
-            x = ERR(r, d->id.span, "waiver-target", "%s is a target of the whole batch: it "
-                    "cannot be waived for one unit", d->id.text);
-            hint(r, x, "%s", "to change what the district must reach, `set` its param");
+            x = ERR(r, d->id.span, "waiver-target",
+                    N_("%s is a target of the whole batch: it "
+                       "cannot be waived for one unit"),
+                    d->id.text);
+            hint(r, x, N_("to change what the district must reach, `set` its param"), NULL);
         } else {
-            x = ERR(r, d->id.span, "unknown-rule", "cannot waive '%s': no rule has that id",
+            x = ERR(r, d->id.span, "unknown-rule", N_("cannot waive '%s': no rule has that id"),
                     d->id.text);
             suggest_waivable(r, x, d->id.text);
         }
@@ -3351,9 +3358,10 @@ static void build_waiver(rs *r, const td_decl *d)
     }
     const char *unit = NULL;
     if (!d->unit.text || td_text_blank(d->unit.text, strlen(d->unit.text))) {
-        td_diagnostic *x = ERR(r, d->unit.span, "waiver-unit", "the waiver of %s names no unit",
-                               d->id.text);
-        hint(r, x, "%s", "write the unit's id as its file gives it (unit.id), e.g. \"CT-TT-HND\"");
+        td_diagnostic *x =
+            ERR(r, d->unit.span, "waiver-unit", N_("the waiver of %s names no unit"), d->id.text);
+        hint(r, x, N_("write the unit's id as its file gives it (unit.id), e.g. \"CT-TT-HND\""),
+             NULL);
         ok = false;
     } else {
         unit = td_arena_strdup(r->pa, d->unit.text);
@@ -3361,29 +3369,39 @@ static void build_waiver(rs *r, const td_decl *d)
     const char *exemplar = NULL;
     if (d->exemplar.text) {
         if (td_text_blank(d->exemplar.text, strlen(d->exemplar.text))) {
-            ERR(r, d->exemplar.span, "waiver-empty", "the waiver of %s names an empty exemplar",
+            ERR(r, d->exemplar.span, "waiver-empty", N_("the waiver of %s names an empty exemplar"),
                 d->id.text);
             ok = false;
         } else if (!p->n_indexes) {
-            td_diagnostic *x = ERR(r, d->exemplar.span, "waiver-exemplar", "the rules declare "
-                                   "no index, so no exemplar is known by an id");
-            hint(r, x, "%s", "declare one (index ID \"label\" cite \"...\" on exemplars key id), "
-                 "or waive the rule for the whole unit");
+            td_diagnostic *x = ERR(r, d->exemplar.span, "waiver-exemplar",
+                                   N_("the rules declare "
+                                      "no index, so no exemplar is known by an id"));
+            hint(r, x,
+                 N_("declare one (index ID \"label\" cite \"...\" on exemplars key id), "
+                    "or waive the rule for the whole unit"),
+                 NULL);
             ok = false;
         } else {
             exemplar = td_arena_strdup(r->pa, d->exemplar.text);
         }
     }
-    const char *reason = waiver_text(r, d, d->because, "because", "reason (`because`)");
-    const char *by = waiver_text(r, d, d->issuer, "by", "approving authority (`by`)");
-    const char *doc = waiver_text(r, d, d->document, "in", "document (`in`)");
+    const char *reason = waiver_text(
+        r, d, d->because, "because", N_("the waiver of %s for \"%s\" says no reason (`because`)"),
+        N_("the waiver of %s for \"%s\" has an empty reason (`because`)"));
+    const char *by = waiver_text(
+        r, d, d->issuer, "by", N_("the waiver of %s for \"%s\" says no approving authority (`by`)"),
+        N_("the waiver of %s for \"%s\" has an empty approving authority (`by`)"));
+    const char *doc = waiver_text(r, d, d->document, "in",
+                                  N_("the waiver of %s for \"%s\" says no document (`in`)"),
+                                  N_("the waiver of %s for \"%s\" has an empty document (`in`)"));
     ok = ok && reason && by && doc;
     int32_t dated = 0, until = 0;
     if (!d->issued) {
-        td_diagnostic *x = ERR(r, d->id.span, "waiver-clause", "the waiver of %s for \"%s\" "
-                               "says no date of approval (`dated`)", d->id.text,
-                               unit ? unit : "");
-        hint(r, x, "%s", "add dated YYYY-MM-DD, the date of the approving document");
+        td_diagnostic *x = ERR(r, d->id.span, "waiver-clause",
+                               N_("the waiver of %s for \"%s\" "
+                                  "says no date of approval (`dated`)"),
+                               d->id.text, unit ? unit : "");
+        hint(r, x, N_("add dated YYYY-MM-DD, the date of the approving document"), NULL);
         ok = false;
     } else if (!waiver_date(r, d, d->issued, &dated)) {
         ok = false;
@@ -3392,10 +3410,12 @@ static void build_waiver(rs *r, const td_decl *d)
         if (!waiver_date(r, d, d->until, &until)) {
             ok = false;
         } else if (d->issued && until < dated) {
-            td_diagnostic *x = ERR(r, d->until->span, "waiver-until", "the waiver ends "
-                                   "(until %s) before it is granted (dated %s)", d->until->str,
-                                   d->issued->str);
-            hint(r, x, "%s", "`until` is the last day the waiver is in force, on or after `dated`");
+            td_diagnostic *x = ERR(r, d->until->span, "waiver-until",
+                                   N_("the waiver ends "
+                                      "(until %s) before it is granted (dated %s)"),
+                                   d->until->str, d->issued->str);
+            hint(r, x, N_("`until` is the last day the waiver is in force, on or after `dated`"),
+                 NULL);
             ok = false;
         }
     }
@@ -3405,10 +3425,14 @@ static void build_waiver(rs *r, const td_decl *d)
         const td_waiver *w = &p->waivers[i];
         if (strcmp(w->rule, d->id.text) == 0 && strcmp(w->unit, unit) == 0 &&
             (w->exemplar ? exemplar && strcmp(w->exemplar, exemplar) == 0 : !exemplar)) {
-            td_diagnostic *x = WARN(r, d->id.span, "waiver-twice", "%s is already waived for "
-                                    "\"%s\"%s%s%s: the first waiver applies", d->id.text, unit,
-                                    exemplar ? " (exemplar \"" : "", exemplar ? exemplar : "",
-                                    exemplar ? "\")" : "");
+            td_diagnostic *x =
+                exemplar ? WARN(r, d->id.span, "waiver-twice",
+                                N_("%s is already waived for \"%s\" (exemplar \"%s\"): the first "
+                                   "waiver applies"),
+                                d->id.text, unit, exemplar)
+                         : WARN(r, d->id.span, "waiver-twice",
+                                N_("%s is already waived for \"%s\": the first waiver applies"),
+                                d->id.text, unit);
             where_first(r, x, "the waiver", w->span);
             return;
         }
@@ -3416,12 +3440,19 @@ static void build_waiver(rs *r, const td_decl *d)
     td_waiver *arr = grow(r, p->waivers, p->n_waivers, sizeof *arr);
     if (!arr)
         return;
-    arr[p->n_waivers] = (td_waiver){
-        .rule = td_arena_strdup(r->pa, d->id.text), .whole_workflow = whole, .unit = unit,
-        .exemplar = exemplar, .reason = reason, .approved_by = by, .document = doc,
-        .dated = td_arena_strdup(r->pa, d->issued->str),
-        .until = d->until ? td_arena_strdup(r->pa, d->until->str) : NULL,
-        .dated_days = dated, .until_days = until, .span = d->span};
+    arr[p->n_waivers] =
+        (td_waiver){.rule = td_arena_strdup(r->pa, d->id.text),
+                    .whole_workflow = whole,
+                    .unit = unit,
+                    .exemplar = exemplar,
+                    .reason = reason,
+                    .approved_by = by,
+                    .document = doc,
+                    .dated = td_arena_strdup(r->pa, d->issued->str),
+                    .until = d->until ? td_arena_strdup(r->pa, d->until->str) : NULL,
+                    .dated_days = dated,
+                    .until_days = until,
+                    .span = d->span};
     p->waivers = arr;
     p->n_waivers++;
 }

@@ -55,9 +55,9 @@ void td_waivers_apply(const td_program *p, int32_t as_of, td_unit_result *u, td_
             const td_waiver *w = &p->waivers[k];
             if (strcmp(w->unit, u->id) != 0 || !same_rule(w, e->rule) || !same_entity(w, u, e))
                 continue;
-            td_waiver_state st = as_of < w->dated_days                 ? TD_WAIVER_NOT_YET
+            td_waiver_state st = as_of < w->dated_days               ? TD_WAIVER_NOT_YET
                                  : w->until && as_of > w->until_days ? TD_WAIVER_EXPIRED
-                                                                       : TD_WAIVER_COVERS;
+                                                                     : TD_WAIVER_COVERS;
             if (st == TD_WAIVER_COVERS)
                 use[k].covered++;
             else
@@ -80,21 +80,28 @@ td_status td_batch_waiver_warnings(const td_batch *b, td_diag *d)
         uint32_t off = w->span.off, len = 5; /* `waive` */
         if (b->as_of < w->dated_days)
             td_diag_at(d, TD_SEV_WARNING, "waiver-not-yet", src, off, len,
-                       "the waiver of %s for %s is dated %s, after the as-of date %s: it is not "
-                       "in force yet", w->rule, w->unit, w->dated, asof);
+                       N_("the waiver of %s for %s is dated %s, after the as-of date %s: it is not "
+                          "in force yet"),
+                       w->rule, w->unit, w->dated, asof);
         else if (w->until && b->as_of > w->until_days)
             td_diag_at(d, TD_SEV_WARNING, "waiver-expired", src, off, len,
-                       "the waiver of %s for %s ended on %s, before the as-of date %s: it no "
-                       "longer applies", w->rule, w->unit, w->until, asof);
+                       N_("the waiver of %s for %s ended on %s, before the as-of date %s: it no "
+                          "longer applies"),
+                       w->rule, w->unit, w->until, asof);
         else if (!u->units)
             td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
-                       "the waiver of %s names unit %s, which is not in this batch", w->rule,
+                       N_("the waiver of %s names unit %s, which is not in this batch"), w->rule,
                        w->unit);
+        else if (!u->covered && w->exemplar)
+            td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
+                       N_("the waiver of %s for %s, exemplar %s, covers nothing: the unit has no "
+                          "such finding at %s"),
+                       w->rule, w->unit, w->exemplar, asof);
         else if (!u->covered)
             td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
-                       "the waiver of %s for %s%s%s covers nothing: the unit has no such finding "
-                       "at %s", w->rule, w->unit, w->exemplar ? ", exemplar " : "",
-                       w->exemplar ? w->exemplar : "", asof);
+                       N_("the waiver of %s for %s covers nothing: the unit has no such finding "
+                          "at %s"),
+                       w->rule, w->unit, asof);
     }
     return d && d->oom ? TD_ENOMEM : TD_OK;
 }

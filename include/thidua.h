@@ -103,6 +103,11 @@ typedef struct td_diag_info {
     const char *rule;       /* rule id of a finding, or NULL */
     const char *cite;       /* clause of the plan, or NULL */
     const char *path;       /* data path such as "exemplars[1].steps[0]", or NULL */
+    /* a finding that a waiver names (Decision 11): COVERS when it is waived (then it is
+     * counted apart, not by its severity); NONE and the strings NULL when no waiver does */
+    td_waiver_state waived;
+    const char *waiver_reason, *waiver_approved_by, *waiver_document;
+    const char *waiver_dated, *waiver_until; /* YYYY-MM-DD; until NULL when it has no end */
 } td_diag_info;
 
 void td_diagnostic_info(const td_diagnostic *e, td_diag_info *out);

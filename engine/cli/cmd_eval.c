@@ -175,6 +175,8 @@ int cmd_eval(int argc, char **argv)
     /* waivers that did nothing (Decision 11): said on stderr, as the rules' warnings are */
     size_t waiver_warnings = 0;
     td_diag *wd = st == TD_OK ? td_diag_new() : NULL;
+    if (wd)
+        td_diag_set_lang(wd, cli_lang());
     if (wd && td_batch_waiver_warnings(b, wd) == TD_OK) {
         waiver_warnings = td_diag_size(wd);
         if (!o.quiet)
