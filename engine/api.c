@@ -154,7 +154,25 @@ bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *o
 size_t td_program_items(const td_program *p)
 {
     return (size_t)p->n_criteria + p->n_workflows + p->n_targets + p->n_params +
-           p->schema.n_records + p->n_notes;
+           p->schema.n_records + p->n_notes + p->schema.n_enums;
+}
+
+bool td_program_change(const td_program *p, size_t i, td_change_info *out)
+{
+    if (i >= p->n_changes)
+        return false;
+    const td_change *c = &p->changes[i];
+    uint32_t col;
+    *out = (td_change_info){c->kind, c->id, c->how, NULL, 0, NULL, 0};
+    if (c->src < p->n_sources) {
+        out->file = p->sources[c->src]->name;
+        td_source_linecol(p->sources[c->src], c->off, &out->line, &col);
+    }
+    if (c->was_src < p->n_sources) {
+        out->was_file = p->sources[c->was_src]->name;
+        td_source_linecol(p->sources[c->was_src], c->was_off, &out->was_line, &col);
+    }
+    return true;
 }
 
 static const char *const SEVERITY[] = {"info", "warning", "error"};
@@ -225,16 +243,22 @@ static bool item(const td_program *p, size_t i, td_item *out)
     i -= p->schema.n_records;
     if (i < p->n_notes) {
         const td_note *nt = &p->notes[i];
-        *out = (td_item){.kind = TD_ITEM_NOTE, .id = "", .label = nt->label, .cite = nt->cite,
-                         .detail = nt->because};
+        *out = (td_item){.kind = TD_ITEM_NOTE, .id = nt->id ? nt->id : "", .label = nt->label,
+                         .cite = nt->cite, .detail = nt->because};
         place(p, nt->decl, out);
+        return true;
+    }
+    i -= p->n_notes;
+    if (i < p->schema.n_enums) {
+        const td_enum *en = p->schema.enums[i];
+        *out = (td_item){.kind = TD_ITEM_ENUM, .id = en->name, .label = "", .src = UINT32_MAX};
         return true;
     }
     return false;
 }
 
-static const char *const KIND_NAMES[] = {"criterion", "workflow", "target",
-                                         "param",     "record",   "note"};
+static const char *const KIND_NAMES[] = {"criterion", "workflow", "target", "param",
+                                         "record",    "note",     "enum"};
 
 bool td_program_item(const td_program *p, size_t i, td_item *out)
 {
@@ -248,6 +272,23 @@ bool td_program_item(const td_program *p, size_t i, td_item *out)
 char *td_program_item_value(const td_program *p, size_t i)
 {
     size_t before = (size_t)p->n_criteria + p->n_workflows + p->n_targets;
+    size_t enums = before + p->n_params + p->schema.n_records + p->n_notes;
+    if (i >= enums && i - enums < p->schema.n_enums) {
+        const td_enum *en = p->schema.enums[i - enums];
+        size_t len = 1;
+        for (uint32_t k = 0; k < en->n; k++)
+            len += strlen(en->values[k]) + 2;
+        char *s = malloc(len);
+        if (!s)
+            return NULL;
+        s[0] = '\0';
+        for (uint32_t k = 0; k < en->n; k++) {
+            if (k)
+                strcat(s, ", ");
+            strcat(s, en->values[k]);
+        }
+        return s;
+    }
     if (i < before || i - before >= p->n_params)
         return NULL;
     const td_param *prm = &p->params[i - before];

@@ -195,6 +195,7 @@ typedef struct td_workflow {
 } td_workflow;
 
 typedef struct td_note {
+    const char *id;             /* `note ID ...`, or NULL */
     const char *cite, *label, *because;
     td_span decl;
 } td_note;
@@ -236,6 +237,16 @@ typedef struct td_label {
     const uint8_t *width;       /* n: digits a whole number is padded to with zeros, or 0 */
 } td_label;
 
+/* What an overlay changed: the declaration that gave a name its final form, and the one
+ * it changed (for explain and diff). Strings in the program arena. */
+typedef struct td_change {
+    const char *kind;           /* criterion target workflow index note enum record define param */
+    const char *id;             /* the id or name */
+    const char *how;            /* "replaced", "extended", "set", "tightened" */
+    uint32_t src, off;          /* the changing declaration: index in sources, byte offset */
+    uint32_t was_src, was_off;  /* the declaration it changed */
+} td_change;
+
 /* A rule an overlay switched off: which, where, and why. Strings in the program arena. */
 typedef struct td_disabled {
     const char *id, *because;
@@ -262,6 +273,8 @@ struct td_program {
     uint32_t n_notes;
     td_index *indexes;
     uint32_t n_indexes;
+    td_change *changes;         /* owned: what overlays replaced, extended or set, in order */
+    uint32_t n_changes;
     td_label *labels;           /* labels that insert a dated param */
     uint32_t n_labels;
     uint32_t n_disabled;        /* rules switched off by overlays */

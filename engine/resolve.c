@@ -87,6 +87,29 @@ typedef struct rs {
 /* Records a `disable` in the program, for `explain` and `diff`; false when out of memory. */
 static bool keep_disabled(rs *r, const td_decl *d);
 
+/* Records that declaration `d` (an overlay's) changed `kind id` as declared at `was`. */
+static void keep_change(rs *r, const char *kind, const char *id, const char *how,
+                        const td_decl *d, td_span was)
+{
+    td_program *p = r->p;
+    td_change *grown = realloc(p->changes, (p->n_changes + 1) * sizeof *grown);
+    if (!grown) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    p->changes = grown;
+    td_change *c = &grown[p->n_changes++];
+    c->kind = kind;
+    c->id = td_arena_strdup(r->pa, id);
+    c->how = how;
+    c->src = d->span.src;
+    c->off = d->span.off;
+    c->was_src = was.src;
+    c->was_off = was.off;
+    if (!c->id)
+        r->fatal = TD_ENOMEM;
+}
+
 
 static const td_source *src_of(rs *r, td_span sp)
 {
@@ -1715,6 +1738,65 @@ static bool type_name_free(rs *r, const td_decl *d)
     return false;
 }
 
+/* The declaration of enum or record `name` (not an overlay's), for provenance. */
+static td_span decl_of_type(rs *r, td_decl_kind kind, const char *name)
+{
+    for (uint32_t i = 0; i < r->n_decls; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (d->kind == kind && !d->replace && !d->extend && d->name && strcmp(d->name, name) == 0)
+            return d->span;
+    }
+    return (td_span){UINT32_MAX, 0, 0};
+}
+
+/* `extend enum NAME { ... }` adds codes; `replace enum NAME { ... }` gives the list anew. */
+static void change_enum(rs *r, const td_decl *d)
+{
+    td_enum *en = find_enum(r, d->name);
+    if (!en) {
+        td_diagnostic *x = ERR(r, d->name_span, "unknown-type", "cannot %s enum '%s': no enum has "
+                               "that name", d->replace ? "replace" : "extend", d->name);
+        const char *names[512];
+        size_t n = 0;
+        for (uint32_t i = 0; i < r->p->schema.n_enums && n < 512; i++)
+            names[n++] = r->p->schema.enums[i]->name;
+        const char *sug = td_suggest(d->name, names, n);
+        if (sug)
+            hint(r, x, "did you mean '%s'?", sug);
+        else if (find_record(r, d->name))
+            hint(r, x, "%s", "it is a record: add fields with `extend RECORD { ... }`");
+        return;
+    }
+    uint32_t keep = d->replace ? 0 : en->n;
+    const char **values = td_arena_alloc(r->pa, (keep + d->n_items + 1) * sizeof *values);
+    const char **labels = td_arena_alloc(r->pa, (keep + d->n_items + 1) * sizeof *labels);
+    if (!values || !labels) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    memcpy(values, en->values, keep * sizeof *values);
+    memcpy(labels, en->labels, keep * sizeof *labels);
+    en->values = values;
+    en->labels = labels;
+    en->n = keep;
+    for (uint32_t k = 0; k < d->n_items; k++) {
+        if (td_enum_index(en, d->items[k].name, strlen(d->items[k].name)) >= 0) {
+            td_diagnostic *x = ERR(r, d->items[k].span, "duplicate", "value '%s' %s in enum %s",
+                                   d->items[k].name, d->replace ? "appears twice" : "is already",
+                                   d->name);
+            if (!d->replace)
+                hint(r, x, "%s", "to change the labels of its codes, write `replace enum` with "
+                                 "the whole list");
+            continue;
+        }
+        en->values[en->n] = td_arena_strdup(r->pa, d->items[k].name);
+        en->labels[en->n] = dup_opt(r, d->items[k].label.text);
+        en->n++;
+    }
+    keep_change(r, "enum", d->name, d->replace ? "replaced" : "extended", d,
+                decl_of_type(r, TD_D_ENUM, d->name));
+}
+
 static void declare_enum(rs *r, const td_decl *d)
 {
     td_schema *sc = &r->p->schema;
@@ -1741,6 +1823,55 @@ static void declare_enum(rs *r, const td_decl *d)
     }
     arr[sc->n_enums++] = en;
     sc->enums = arr;
+}
+
+/* `replace record NAME "label" cite "..." { ... }`: a new label and clause; its fields
+ * tighten or add (pass 2), and every field of the record stays. */
+static void replace_record_head(rs *r, const td_decl *d)
+{
+    td_record *rec = find_record(r, d->name);
+    if (!rec) {
+        td_diagnostic *x = ERR(r, d->name_span, "unknown-type", "cannot replace record '%s': no "
+                               "record has that name", d->name);
+        suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
+        return;
+    }
+    if (d->label.text)
+        rec->label = dup_opt(r, d->label.text);
+    if (d->cite.text)
+        rec->cite = dup_opt(r, d->cite.text);
+    keep_change(r, "record", d->name, "replaced", d, decl_of_type(r, TD_D_RECORD, d->name));
+}
+
+/* A field an overlay declares again (in `extend` or `replace record`): it may become
+ * required, take a new label, and a free-text field may take a code list (an enum); its
+ * type cannot otherwise change, as units' files and rules read it by that type. */
+static void tighten_field(rs *r, td_record *rec, td_field *f, const td_ast_field *af)
+{
+    const td_type *t = resolve_type(r, af->type);
+    if (!t)
+        return;
+    const td_type *ot = f->type, *nt = t;
+    if (ot->kind == TD_T_LIST && nt->kind == TD_T_LIST) {
+        ot = ot->elem;
+        nt = nt->elem;
+    }
+    bool coded = ot->kind == TD_T_TEXT && nt->kind == TD_T_ENUM &&
+                 (f->type->kind == TD_T_LIST) == (t->kind == TD_T_LIST);
+    if (!same_type(f->type, t) && !coded) {
+        char b1[128], b2[128];
+        td_diagnostic *x = ERR(r, af->type->span, "field-type", "an overlay cannot change the "
+                               "type of field '%s' of %s: it is %s, not %s", f->name, rec->name,
+                               tname(f->type, b1, sizeof b1), tname(t, b2, sizeof b2));
+        hint(r, x, "%s", "units' files and the rules read the field by its type; an overlay may "
+                         "make it required, or give a text field a code list (an enum)");
+        return;
+    }
+    f->type = t;
+    if (af->required)
+        f->required = true;
+    if (af->label.text)
+        f->label = dup_opt(r, af->label.text);
 }
 
 static void declare_record(rs *r, const td_decl *d)
@@ -1825,8 +1956,12 @@ static void build_schema(rs *r)
     /* pass 1: declare enums and records */
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
         const td_decl *d = r->decls[i].decl;
-        if (d->kind == TD_D_ENUM && type_name_free(r, d))
+        if (d->kind == TD_D_ENUM && (d->extend || d->replace))
+            change_enum(r, d);
+        else if (d->kind == TD_D_ENUM && type_name_free(r, d))
             declare_enum(r, d);
+        else if (d->kind == TD_D_RECORD && d->replace)
+            replace_record_head(r, d);
         else if (d->kind == TD_D_RECORD && type_name_free(r, d))
             declare_record(r, d);
     }
@@ -1846,9 +1981,19 @@ static void build_schema(rs *r)
         }
         for (uint32_t k = 0; k < d->n_fields; k++) {
             const td_ast_field *af = &d->fields[k];
-            if (td_record_field(rec, af->name)) {
-                ERR(r, af->span, "duplicate", "record %s already has a field '%s'", rec->name,
-                    af->name);
+            const td_field *old = td_record_field(rec, af->name);
+            if (old && (d->kind == TD_D_EXTEND || d->replace)) {
+                tighten_field(r, rec, (td_field *)old, af);
+                if (d->kind == TD_D_EXTEND)
+                    keep_change(r, "record", rec->name, "tightened", d,
+                                decl_of_type(r, TD_D_RECORD, rec->name));
+                continue;
+            }
+            if (old) {
+                td_diagnostic *x = ERR(r, af->span, "duplicate", "record %s already has a field "
+                                       "'%s'", rec->name, af->name);
+                hint(r, x, "%s", "to make it required or give it a code list in an overlay, "
+                                 "declare it again in `extend RECORD { ... }`");
                 continue;
             }
             const td_type *t = resolve_type(r, af->type);
@@ -2055,6 +2200,7 @@ static void build_params(rs *r)
             if (!dated_values(r, d, existing ? existing->type : NULL, &tmp))
                 continue;
             if (existing) {
+                keep_change(r, "param", d->name, "set", d, existing->decl);
                 existing->value = tmp.value;
                 existing->values = tmp.values;
                 existing->from = tmp.from;
@@ -2133,6 +2279,7 @@ static void build_params(rs *r)
                 v.kind = TD_V_NUM;
                 v.u.num = (double)v.u.i;
             }
+            keep_change(r, "param", d->name, "set", d, existing->decl);
             existing->value = v;
             existing->values = NULL;
             existing->from = NULL;
@@ -2785,9 +2932,171 @@ static bool suggest_rule(rs *r, td_diagnostic *e, const char *id, const rule_ref
     return sug != NULL;
 }
 
+/* Two stage values as written (1, built, "x") name the same stage. */
+static bool same_stage(const td_expr *a, const td_expr *b)
+{
+    if (!a || !b || a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case TD_X_NUMBER:
+        return a->is_int == b->is_int && (a->is_int ? a->ival == b->ival : a->num == b->num);
+    case TD_X_NAME: return strcmp(a->name, b->name) == 0;
+    case TD_X_STRING: return strcmp(a->str, b->str) == 0;
+    default: return false;
+    }
+}
+
+/* `extend workflow ID`: the workflow `base` with the stages, transitions, guards and
+ * `initial` of `ext`. A stage written `after S` comes between S and the stages S led to
+ * (S -> X becomes S -> NEW -> X); `before S` between the stages that led to S and S (and
+ * takes S's place as an initial stage). NULL after an error. */
+static td_decl *extend_workflow(rs *r, const td_decl *base, const td_decl *ext)
+{
+    const char *what = ext->cite.text ? "cite" : ext->n_on ? "on" : ext->where ? "where"
+                       : ext->history ? "history" : ext->state_field ? "state"
+                       : ext->date_field ? "dated" : ext->evidence_field ? "evidence" : NULL;
+    if (what) {
+        td_diagnostic *x = ERR(r, ext->id.span, "extend-workflow", "extend workflow %s adds "
+                               "stages, transitions, guards and `initial`; it cannot change `%s`",
+                               ext->id.text, what);
+        hint(r, x, "to change more, write `replace workflow %s ...` with the whole workflow",
+             ext->id.text);
+        return NULL;
+    }
+    td_arena *a = &r->parse;
+    td_decl *m = td_arena_alloc(a, sizeof *m);
+    uint32_t ns = base->n_stages + ext->n_stages;
+    uint32_t nt_cap = 2 * (base->n_transitions + ext->n_stages) + ext->n_transitions + 1;
+    td_ast_stage *st = td_arena_alloc(a, (ns + 1) * sizeof *st);
+    td_ast_transition *tr = td_arena_alloc(a, nt_cap * sizeof *tr);
+    td_expr **starts = td_arena_alloc(a, (base->n_starts + ext->n_starts + 1) * sizeof *starts);
+    td_ast_guard *gd = td_arena_alloc(a, (base->n_guards + ext->n_guards + 1) * sizeof *gd);
+    if (!m || !st || !tr || !starts || !gd) {
+        r->fatal = TD_ENOMEM;
+        return NULL;
+    }
+    *m = *base;
+    if (ext->label.text)
+        m->label = ext->label;
+    uint32_t n = base->n_stages, nt = base->n_transitions, n0 = base->n_starts;
+    memcpy(st, base->stages, n * sizeof *st);
+    memcpy(tr, base->transitions, nt * sizeof *tr);
+    memcpy(starts, base->starts, n0 * sizeof *starts);
+    bool ok = true;
+    for (uint32_t i = 0; i < ext->n_stages; i++) {
+        td_ast_stage s = ext->stages[i];
+        bool dup = false;
+        for (uint32_t k = 0; k < n && !dup; k++)
+            dup = same_stage(st[k].value, s.value);
+        if (dup) {
+            ERR(r, s.value->span, "duplicate", "workflow %s already has this stage", ext->id.text);
+            ok = false;
+            continue;
+        }
+        const td_expr *at = s.after ? s.after : s.before;
+        uint32_t k = 0;
+        while (at && k < n && !same_stage(st[k].value, at))
+            k++;
+        if (at && k == n) {
+            ERR(r, at->span, "unknown-stage", "workflow %s has no such stage to insert %s",
+                ext->id.text, s.after ? "after" : "before");
+            ok = false;
+            continue;
+        }
+        uint32_t pos = !at ? n : s.after ? k + 1 : k;
+        memmove(&st[pos + 1], &st[pos], (n - pos) * sizeof *st);
+        st[pos] = s;
+        st[pos].after = st[pos].before = NULL;
+        n++;
+        if (!at)
+            continue;
+        for (uint32_t t = 0; t < nt; t++) {
+            if (s.after && same_stage(tr[t].from, at))
+                tr[t].from = s.value;
+            else if (s.before && same_stage(tr[t].to, at))
+                tr[t].to = s.value;
+        }
+        tr[nt].from = s.after ? (td_expr *)at : s.value;
+        tr[nt].to = s.after ? s.value : (td_expr *)at;
+        tr[nt++].span = s.span;
+        for (uint32_t q = 0; s.before && q < n0; q++)
+            if (same_stage(starts[q], at))
+                starts[q] = s.value;
+    }
+    memcpy(&tr[nt], ext->transitions, ext->n_transitions * sizeof *tr);
+    nt += ext->n_transitions;
+    if (ext->n_starts) {
+        memcpy(starts, ext->starts, ext->n_starts * sizeof *starts);
+        n0 = ext->n_starts;
+    }
+    memcpy(gd, base->guards, base->n_guards * sizeof *gd);
+    memcpy(&gd[base->n_guards], ext->guards, ext->n_guards * sizeof *gd);
+    m->stages = st;
+    m->n_stages = n;
+    m->transitions = tr;
+    m->n_transitions = nt;
+    m->starts = starts;
+    m->n_starts = n0;
+    m->guards = gd;
+    m->n_guards = base->n_guards + ext->n_guards;
+    m->extend = false;
+    return ok ? m : NULL;
+}
+
+/* What `disable NAME` says when NAME is a param, a type or a computed field: they cannot be
+ * switched off, as the rules read them. True when it said it. */
+static bool disable_other(rs *r, const td_decl *d)
+{
+    const char *id = d->id.text;
+    td_diagnostic *x = NULL;
+    if (find_param(r, id)) {
+        x = ERR(r, d->id.span, "disable-kind", "'%s' is a param: the rules read its value, so it "
+                "cannot be switched off", id);
+        hint(r, x, "change its value with `set %s = ...`", id);
+    } else if (find_enum(r, id) || find_record(r, id)) {
+        x = ERR(r, d->id.span, "disable-kind", "'%s' is a type of the unit data: units' files "
+                "are read by it, so it cannot be switched off", id);
+        hint(r, x, "%s", "add codes with `extend enum`, fields with `extend RECORD`, or write "
+                         "`replace enum` / `replace record`");
+    } else {
+        const char *dot = strchr(id, '.');
+        char rec[128];
+        if (!dot || (size_t)(dot - id) >= sizeof rec)
+            return false;
+        memcpy(rec, id, (size_t)(dot - id));
+        rec[dot - id] = '\0';
+        const td_record *rc = find_record(r, rec);
+        bool is_def = false;
+        for (uint32_t i = 0; rc && i < r->n_decls && !is_def; i++) {
+            const td_decl *x2 = r->decls[i].decl;
+            is_def = x2->kind == TD_D_DEFINE && strcmp(x2->name, rec) == 0 &&
+                     strcmp(x2->member, dot + 1) == 0;
+        }
+        if (!is_def)
+            return false;
+        x = ERR(r, d->id.span, "disable-kind", "'%s' is a computed field: rules and reports may "
+                "read it, so it cannot be switched off", id);
+        hint(r, x, "give it another expression with `replace define %s ...`", id);
+    }
+    return true;
+}
+
+/* The `note ID` declared with that id, or NULL. */
+static const td_decl *note_named(rs *r, const char *id)
+{
+    for (uint32_t i = 0; i < r->n_decls; i++) {
+        const td_decl *d = r->decls[i].decl;
+        if (d->kind == TD_D_NOTE && d->id.text && strcmp(d->id.text, id) == 0)
+            return d;
+    }
+    return NULL;
+}
+
 /* Collects rule declarations by id, applying replace and disable in order. */
 static rule_ref *collect_rules(rs *r, uint32_t *n_out)
 {
+    static const char *const kinds[] = {[TD_D_CRITERION] = "criterion", [TD_D_TARGET] = "target",
+                                        [TD_D_WORKFLOW] = "workflow", [TD_D_INDEX] = "index"};
     rule_ref *refs = calloc(r->n_decls + 1, sizeof *refs);
     uint32_t n = 0;
     if (!refs) {
@@ -2837,6 +3146,21 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                         break;
                     continue;
                 }
+                if (note_named(r, d->id.text)) {
+                    /* a note switched off: left out of the plan's account (build_rules) */
+                    td_decl **grown = realloc(r->off_checks, (r->n_off_checks + 1) * sizeof *grown);
+                    if (!grown) {
+                        r->fatal = TD_ENOMEM;
+                        break;
+                    }
+                    r->off_checks = grown;
+                    r->off_checks[r->n_off_checks++] = d;
+                    if (!keep_disabled(r, d))
+                        break;
+                    continue;
+                }
+                if (disable_other(r, d))
+                    continue;
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule",
                                        "cannot disable '%s': no rule has that id", d->id.text);
                 suggest_rule(r, x, d->id.text, refs, n);
@@ -2851,6 +3175,20 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                 break;
             continue;
         }
+        if (d->extend) {
+            if (!found || found->decl->kind != TD_D_WORKFLOW) {
+                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot extend '%s': no "
+                                       "workflow has that id", d->id.text);
+                suggest_rule(r, x, d->id.text, refs, n);
+                continue;
+            }
+            td_decl *m = extend_workflow(r, found->decl, d);
+            if (m) {
+                keep_change(r, "workflow", d->id.text, "extended", d, found->decl->span);
+                found->decl = m;
+            }
+            continue;
+        }
         if (d->replace) {
             if (!found) {
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace '%s': no "
@@ -2860,10 +3198,6 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                 continue;
             }
             if (found->decl->kind != d->kind) {
-                static const char *const kinds[] = {[TD_D_CRITERION] = "criterion",
-                                                    [TD_D_TARGET] = "target",
-                                                    [TD_D_WORKFLOW] = "workflow",
-                                                    [TD_D_INDEX] = "index"};
                 td_diagnostic *x = ERR(r, d->id.span, "replace-kind", "'%s' is not a %s but a %s",
                                        d->id.text, kinds[d->kind], kinds[found->decl->kind]);
                 if (x)
@@ -2871,6 +3205,7 @@ static rule_ref *collect_rules(rs *r, uint32_t *n_out)
                                 kinds[found->decl->kind], d->id.text);
                 continue;
             }
+            keep_change(r, kinds[d->kind], d->id.text, "replaced", d, found->decl->span);
             found->decl = d;
             found->src = r->decls[i].src;
             found->disabled = false;
@@ -2924,9 +3259,30 @@ static void compile_defines(rs *r)
             suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
             continue;
         }
-        if (td_record_field(rec, d->member) || define_of(r, rec, d->member)) {
-            ERR(r, d->member_span, "duplicate", "record %s already has a field '%s'", rec->name,
-                d->member);
+        td_define *prev = (td_define *)define_of(r, rec, d->member);
+        if (d->replace) {
+            /* `replace define`: a new expression (and label) under the same name */
+            if (!prev) {
+                td_diagnostic *x = ERR(r, d->member_span, "unknown-rule", "cannot replace "
+                                       "'%s.%s': record %s has no computed field of that name",
+                                       d->name, d->member, rec->name);
+                hint(r, x, "%s", "to add a computed field, leave out `replace`");
+                continue;
+            }
+            const td_decl *was = prev->ast;
+            keep_change(r, "define", td_arena_printf(r->pa, "%s.%s", d->name, d->member),
+                        "replaced", d, was ? was->span : (td_span){UINT32_MAX, 0, 0});
+            prev->ast = d;
+            if (d->label.text)
+                prev->label = label_of(r, &d->label, prev->label);
+            continue;
+        }
+        if (td_record_field(rec, d->member) || prev) {
+            td_diagnostic *x = ERR(r, d->member_span, "duplicate", "record %s already has a field "
+                                   "'%s'", rec->name, d->member);
+            if (prev)
+                hint(r, x, "to change it in an overlay write `replace define %s.%s ...`",
+                     td_arena_printf(r->pa, "%s.%s", d->name, d->member));
             continue;
         }
         td_define *arr = grow(r, rec->defines, rec->n_defines, sizeof *arr);
@@ -3155,6 +3511,8 @@ static void build_rules(rs *r)
         td_decl *d = r->off_checks[i];
         const char *dot = strrchr(d->id.text, '.');
         bool found = false;
+        if (note_named(r, d->id.text))
+            continue; /* a note: below */
         for (uint32_t w = 0; w < p->n_workflows; w++) {
             td_workflow *wf = &p->workflows[w];
             if (strncmp(wf->id, d->id.text, (size_t)(dot - d->id.text)) != 0 ||
@@ -3175,9 +3533,7 @@ static void build_rules(rs *r)
             }
         }
     }
-    free(r->off_checks);
-    r->off_checks = NULL;
-    /* notes */
+    /* notes: an overlay replaces one by its id, or switches it off with `disable ID` */
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
         td_decl *d = r->decls[i].decl;
         if (d->kind != TD_D_NOTE)
@@ -3187,16 +3543,67 @@ static void build_rules(rs *r)
                                    "the clause cannot be checked from data");
             (void)x;
         }
-        td_note *arr = grow(r, p->notes, p->n_notes, sizeof *arr);
-        if (!arr)
-            return;
-        arr[p->n_notes].cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
-        arr[p->n_notes].label = label_of(r, &d->label, "");
-        arr[p->n_notes].because = d->because.text ? td_arena_strdup(r->pa, d->because.text) : "";
-        arr[p->n_notes].decl = d->span;
-        p->notes = arr;
-        p->n_notes++;
+        td_note *prev = NULL;
+        for (uint32_t k = 0; d->id.text && k < p->n_notes && !prev; k++)
+            if (p->notes[k].id && strcmp(p->notes[k].id, d->id.text) == 0)
+                prev = &p->notes[k];
+        if (d->replace && !d->id.text) {
+            ERR(r, d->span, "unknown-rule", "replace note needs the id of the note it replaces: "
+                "replace note ID \"CLAUSE\" \"LABEL\" because \"...\"");
+            continue;
+        }
+        if (d->replace && !prev) {
+            td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace note '%s': no "
+                                   "note has that id", d->id.text);
+            const char *names[512];
+            size_t nn = 0;
+            for (uint32_t k = 0; k < p->n_notes && nn < 512; k++)
+                if (p->notes[k].id)
+                    names[nn++] = p->notes[k].id;
+            const char *sug = td_suggest(d->id.text, names, nn);
+            if (sug)
+                hint(r, x, "did you mean '%s'?", sug);
+            else
+                hint(r, x, "%s", "a note is replaced by the id written after `note`; `thidua "
+                                 "explain` lists them");
+            continue;
+        }
+        if (!d->replace && prev) {
+            td_diagnostic *x = ERR(r, d->id.span, "duplicate-rule", "note id '%s' is used twice",
+                                   d->id.text);
+            hint(r, x, "to change that note in an overlay write `replace note %s ...`",
+                 d->id.text);
+            continue;
+        }
+        td_note *nt = prev;
+        if (!nt) {
+            td_note *arr = grow(r, p->notes, p->n_notes, sizeof *arr);
+            if (!arr)
+                return;
+            p->notes = arr;
+            nt = &arr[p->n_notes++];
+        } else {
+            keep_change(r, "note", d->id.text, "replaced", d, nt->decl);
+        }
+        nt->id = dup_opt(r, d->id.text);
+        nt->cite = d->cite.text ? td_arena_strdup(r->pa, d->cite.text) : "";
+        nt->label = label_of(r, &d->label, "");
+        nt->because = d->because.text ? td_arena_strdup(r->pa, d->because.text) : "";
+        nt->decl = d->span;
     }
+    /* notes switched off */
+    for (uint32_t i = 0; i < r->n_off_checks; i++) {
+        const char *id = r->off_checks[i]->id.text;
+        for (uint32_t k = 0; k < p->n_notes; k++) {
+            if (!p->notes[k].id || strcmp(p->notes[k].id, id) != 0)
+                continue;
+            memmove(&p->notes[k], &p->notes[k + 1], (p->n_notes - k - 1) * sizeof *p->notes);
+            p->n_notes--;
+            break;
+        }
+    }
+    free(r->off_checks);
+    r->off_checks = NULL;
 }
 
 /* Params and computed fields that nothing reads are left over from an edit, or misspelt
@@ -3672,6 +4079,7 @@ void td_program_free(td_program *p)
         td_source_free(p->sources[i]);
     free(p->sources);
     free(p->disabled);
+    free(p->changes);
     td_arena_free(&p->arena);
     free(p);
 }

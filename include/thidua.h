@@ -202,14 +202,15 @@ const char *td_program_file(const td_program *p, size_t i);
 
 typedef enum td_item_kind {
     TD_ITEM_CRITERION, TD_ITEM_WORKFLOW, TD_ITEM_TARGET, TD_ITEM_PARAM, TD_ITEM_RECORD,
-    TD_ITEM_NOTE
+    TD_ITEM_NOTE, TD_ITEM_ENUM
 } td_item_kind;
 
 /* One declaration of the rules; strings borrowed from the program. */
 typedef struct td_item {
     td_item_kind kind;
-    const char *kind_name;  /* "criterion", "workflow", "target", "param", "record", "note" */
-    const char *id;         /* "" for a note */
+    const char *kind_name;  /* "criterion", "workflow", "target", "param", "record", "note",
+                             * "enum" */
+    const char *id;         /* a note's id, or "" for a note without one */
     const char *label;      /* "" when none */
     const char *cite;       /* the clause, or NULL (a param or a record may cite none) */
     const char *detail;     /* criterion: its severity; target: "requirement" or "tally";
@@ -224,8 +225,8 @@ typedef struct td_item {
     size_t source_len;      /* bytes */
 } td_item;
 
-/* Criteria, workflows, targets, params, records and notes, in that order, each in the
- * order of the rules. td_program_item is false when i is out of range. */
+/* Criteria, workflows, targets, params, records, notes and enums, in that order, each in
+ * the order of the rules. td_program_item is false when i is out of range. */
 size_t td_program_items(const td_program *p);
 bool td_program_item(const td_program *p, size_t i, td_item *out);
 
@@ -259,9 +260,26 @@ typedef struct td_waiver_info {
 size_t td_program_waivers(const td_program *p);
 bool td_program_waiver(const td_program *p, size_t i, td_waiver_info *out);
 
-/* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"). Caller
- * owns the result (free); NULL when it is not a param or out of memory. */
+/* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"; a param
+ * with dated values: "60 until 2024-12-31, 80 from 2025-01-01"), or the codes of an enum
+ * ("thanh_nien, phu_nu"). Caller owns the result (free); NULL for another item or out of
+ * memory. */
 char *td_program_item_value(const td_program *p, size_t i);
+
+/* What an overlay changed: the declaration that gave a rule, param, note, enum, record or
+ * computed field its final form, and the one it changed. Strings borrowed. */
+typedef struct td_change_info {
+    const char *kind;       /* "criterion", "param", "note", "enum", "record", "define"... */
+    const char *id;         /* its id or name */
+    const char *how;        /* "replaced", "extended", "set", "tightened" */
+    const char *file;       /* the changing declaration */
+    uint32_t line;          /* 1-based */
+    const char *was_file;   /* the declaration it changed, or NULL */
+    uint32_t was_line;
+} td_change_info;
+
+/* The i-th change, in the order of the rules; false when i is out of range. */
+bool td_program_change(const td_program *p, size_t i, td_change_info *out);
 
 /* ---- the data contract, for the people who fill unit files in ------------------------
  * Written from the compiled schema and rules: every field with its label and type, the

@@ -107,7 +107,8 @@ static entry *collect(const td_program *p, size_t *n_out)
         td_item it;
         if (!td_program_item(p, i, &it))
             break;
-        if (!it.cite && (it.kind == TD_ITEM_PARAM || it.kind == TD_ITEM_RECORD))
+        if (!it.cite && (it.kind == TD_ITEM_PARAM || it.kind == TD_ITEM_RECORD ||
+                         it.kind == TD_ITEM_ENUM))
             continue;
         e[n++] = (entry){it.cite ? it.cite : "", it.kind_name, it.id, it.label, it.detail, it, i};
     }
@@ -119,7 +120,8 @@ static entry *collect(const td_program *p, size_t *n_out)
 static void print_entry(const entry *e)
 {
     if (strcmp(e->kind, "note") == 0)
-        printf("  note       %s\n             (not checked: %s)\n", e->label, e->extra);
+        printf("  note       %s%s%s\n             (not checked: %s)\n", e->id,
+               *e->id ? "  " : "", e->label, e->extra);
     else
         printf("  %-10s %s%s%s%s  %s\n", e->kind, e->id, e->extra ? " (" : "",
                e->extra ? e->extra : "", e->extra ? ")" : "", e->label);
@@ -180,6 +182,20 @@ static void source_of(const td_item *it)
     printf("%.*s\n", (int)it->source_len, it->source);
 }
 
+/* What overlays did to `id`: which file gave it its final form, and what that replaced. */
+static void changes(const td_program *p, const char *id)
+{
+    td_change_info c;
+    for (size_t i = 0; td_program_change(p, i, &c); i++) {
+        if (strcmp(c.id, id) != 0)
+            continue;
+        printf("  %s by %s:%u", c.how, c.file ? c.file : "?", c.line);
+        if (c.was_file)
+            printf(" (it was declared at %s:%u)", c.was_file, c.was_line);
+        putchar('\n');
+    }
+}
+
 static bool detail(const td_program *p, const entry *e, size_t n, const char *what)
 {
     bool found = false;
@@ -202,6 +218,8 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
                    e[i].item.overridden ? " (set by an overlay or -D)" : "");
             free(v);
         }
+        if (*e[i].id)
+            changes(p, e[i].id);
         source_of(&e[i].item);
         if (e[i].item.kind == TD_ITEM_RECORD && is_id)
             td_contract_explain(p, e[i].id, cli_lang(), stdout);
@@ -213,6 +231,24 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         }
     }
     return found;
+}
+
+/* An enum of the schema, with its codes and what overlays did to it; false when none is
+ * named `id`. */
+static bool enum_detail(const td_program *p, const char *id)
+{
+    size_t total = td_program_items(p);
+    for (size_t i = 0; i < total; i++) {
+        td_item it;
+        if (!td_program_item(p, i, &it) || it.kind != TD_ITEM_ENUM || strcmp(it.id, id) != 0)
+            continue;
+        char *v = td_program_item_value(p, i);
+        printf("enum %s\n  codes: %s\n", id, v ? v : "?");
+        free(v);
+        changes(p, id);
+        return true;
+    }
+    return false;
 }
 
 /* A rule switched off by an overlay: which file did it, and why. False when `id` is none. */
@@ -304,7 +340,8 @@ int cmd_explain(int argc, char **argv)
             putchar('\n');
         if (disabled(p, o.args[i]))
             continue;
-        if (!detail(p, e, n, o.args[i]) && !bare_record(p, o.args[i])) {
+        if (!detail(p, e, n, o.args[i]) && !bare_record(p, o.args[i]) &&
+            !enum_detail(p, o.args[i])) {
             const char **ids = calloc(n + 1, sizeof *ids);
             const char *near = NULL;
             for (size_t k = 0; ids && k < n; k++)
