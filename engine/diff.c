@@ -80,6 +80,8 @@ static bool same_item(const td_item *a, const td_item *b)
 {
     if (a->kind != b->kind)
         return false;
+    if (a->kind == TD_ITEM_NOTE && *a->id && *b->id)
+        return strcmp(a->id, b->id) == 0; /* a note with an id is replaced by its id */
     if (a->kind == TD_ITEM_NOTE)
         return strcmp(a->cite ? a->cite : "", b->cite ? b->cite : "") == 0 &&
                strcmp(a->label, b->label) == 0;
@@ -117,7 +119,7 @@ static item *items_of(const td_program *p, size_t *n)
     for (size_t i = 0; i < *n; i++) {
         td_program_item(p, i, &v[i].it);
         v[i].index = i;
-        if (v[i].it.kind == TD_ITEM_PARAM)
+        if (v[i].it.kind == TD_ITEM_PARAM || v[i].it.kind == TD_ITEM_ENUM)
             v[i].value = td_program_item_value(p, i);
     }
     return v;
@@ -161,6 +163,19 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
                     b->label, where(b, w1, sizeof w1));
             put_source(out, "      ", b);
             (*changes)++;
+        } else if (b->kind == TD_ITEM_ENUM) {
+            if (a->value && n[i].value && strcmp(a->value, n[i].value) != 0) {
+                td_change_info c;
+                const char *how = "changed";
+                for (size_t k = 0; td_program_change(new, k, &c); k++)
+                    if (strcmp(c.kind, "enum") == 0 && strcmp(c.id, b->id) == 0) {
+                        how = c.how;
+                        snprintf(w1, sizeof w1, " (%s:%u)", c.file ? c.file : "?", c.line);
+                    }
+                fprintf(out, "~ enum %s %s%s: %s -> %s\n", b->id, how,
+                        strcmp(how, "changed") ? w1 : "", a->value, n[i].value);
+                (*changes)++;
+            }
         } else if (b->kind == TD_ITEM_PARAM) {
             if (a->value && n[i].value && strcmp(a->value, n[i].value) != 0) {
                 fprintf(out, "~ param %s: %s -> %s%s\n", b->id, a->value, n[i].value,
@@ -192,6 +207,20 @@ td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
         else
             fprintf(out, "- %s %s%s%s removed%s\n", a->kind_name, *a->id ? a->id : "",
                     *a->id && *a->label ? " " : "", a->label, where(a, w1, sizeof w1));
+        (*changes)++;
+    }
+    /* a workflow extended, a record tightened or replaced, a computed field replaced: the
+     * declaration stays where it was, what an overlay did to it is in the changes */
+    for (size_t i = 0; true; i++) {
+        td_change_info c;
+        if (!td_program_change(new, i, &c))
+            break;
+        if (strcmp(c.kind, "workflow") != 0 && strcmp(c.kind, "record") != 0 &&
+            strcmp(c.kind, "define") != 0)
+            continue;
+        if (strcmp(c.kind, "workflow") == 0 && strcmp(c.how, "extended") != 0)
+            continue; /* a workflow replaced shows with its source above */
+        fprintf(out, "~ %s %s %s (%s:%u)\n", c.kind, c.id, c.how, c.file ? c.file : "?", c.line);
         (*changes)++;
     }
     /* a workflow's check switched off: the workflow stays, one of its checks goes */
