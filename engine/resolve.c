@@ -2979,9 +2979,12 @@ static td_decl *extend_workflow(rs *r, const td_decl *base, const td_decl *ext)
     if (ext->label.text)
         m->label = ext->label;
     uint32_t n = base->n_stages, nt = base->n_transitions, n0 = base->n_starts;
-    memcpy(st, base->stages, n * sizeof *st);
-    memcpy(tr, base->transitions, nt * sizeof *tr);
-    memcpy(starts, base->starts, n0 * sizeof *starts);
+    if (base->stages)
+        memcpy(st, base->stages, n * sizeof *st);
+    if (base->transitions)
+        memcpy(tr, base->transitions, nt * sizeof *tr);
+    if (base->starts)
+        memcpy(starts, base->starts, n0 * sizeof *starts);
     bool ok = true;
     for (uint32_t i = 0; i < ext->n_stages; i++) {
         td_ast_stage s = ext->stages[i];
@@ -3023,14 +3026,18 @@ static td_decl *extend_workflow(rs *r, const td_decl *base, const td_decl *ext)
             if (same_stage(starts[q], at))
                 starts[q] = s.value;
     }
-    memcpy(&tr[nt], ext->transitions, ext->n_transitions * sizeof *tr);
+    if (ext->transitions)
+        memcpy(&tr[nt], ext->transitions, ext->n_transitions * sizeof *tr);
     nt += ext->n_transitions;
     if (ext->n_starts) {
-        memcpy(starts, ext->starts, ext->n_starts * sizeof *starts);
+        if (ext->starts)
+            memcpy(starts, ext->starts, ext->n_starts * sizeof *starts);
         n0 = ext->n_starts;
     }
-    memcpy(gd, base->guards, base->n_guards * sizeof *gd);
-    memcpy(&gd[base->n_guards], ext->guards, ext->n_guards * sizeof *gd);
+    if (base->guards)
+        memcpy(gd, base->guards, base->n_guards * sizeof *gd);
+    if (ext->guards)
+        memcpy(&gd[base->n_guards], ext->guards, ext->n_guards * sizeof *gd);
     m->stages = st;
     m->n_stages = n;
     m->transitions = tr;
