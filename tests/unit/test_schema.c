@@ -151,7 +151,7 @@ static td_field ex_fields[] = {
     { "id", NULL, &t_text, true, 0 },
     { "name", NULL, &t_text, false, 1 },
 };
-static td_define ex_defines[] = { { "counted", NULL, NULL, NULL, NULL, NULL, 0 } };
+static td_define ex_defines[] = { { .name = "counted" } };
 static const td_record ex_rec = { .name = "exemplar", .fields = ex_fields, .n_fields = 2,
                                   .defines = ex_defines, .n_defines = 1 };
 static const td_type t_ex = { TD_T_RECORD, NULL, &ex_rec, NULL };
