@@ -139,6 +139,11 @@ PO_SRC := $(sort $(wildcard engine/*.c engine/cli/*.c))
 XGETTEXT_KEYWORDS := --keyword=TR:2 --keyword=TRN:2,3 --keyword=N_ --keyword=_ --keyword=P_:1,2 --flag=P_:1:c-format --flag=P_:2:c-format \
     --keyword=td_gettext:2 --keyword=td_ngettext:2,3 \
     --keyword=cli_fail:3 --keyword=cli_usage_error:3 \
+    --keyword=td_diag_at:7 --keyword=td_diag_at_lc:8 \
+    --keyword=yfinding:8 --keyword=ywarning:8 --keyword=tfinding:9 --keyword=wrong:8 \
+    --keyword=refuse_limit:5 \
+    --flag=td_diag_at:7:c-format --flag=td_diag_at_lc:8:c-format --flag=yfinding:8:c-format \
+    --flag=ywarning:8:c-format --flag=tfinding:9:c-format --flag=refuse_limit:5:c-format \
     --flag=TR:2:c-format --flag=TRN:2:c-format --flag=TRN:3:c-format
 .PHONY: po-update po-check
 po-update:

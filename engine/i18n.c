@@ -132,3 +132,58 @@ const char *td_lang_code(td_lang lang)
 {
     return lang == TD_LANG_VI ? "vi" : "en";
 }
+
+/* The Vietnamese letters with marks, by the letter without them. */
+static const struct {
+    char base;
+    const char *marked;     /* UTF-8, one after another */
+} VI_LETTERS[] = {
+    {'a', "àáảãạăằắẳẵặâầấẩẫậ"}, {'A', "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ"},
+    {'e', "èéẻẽẹêềếểễệ"},       {'E', "ÈÉẺẼẸÊỀẾỂỄỆ"},
+    {'i', "ìíỉĩị"},             {'I', "ÌÍỈĨỊ"},
+    {'o', "òóỏõọôồốổỗộơờớởỡợ"}, {'O', "ÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ"},
+    {'u', "ùúủũụưừứửữự"},       {'U', "ÙÚỦŨỤƯỪỨỬỮỰ"},
+    {'y', "ỳýỷỹỵ"},             {'Y', "ỲÝỶỸỴ"},
+    {'d', "đ"},                 {'D', "Đ"},
+};
+
+/* The letter without marks of the UTF-8 character at s (n bytes), or 0. */
+static char unmarked(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof VI_LETTERS / sizeof VI_LETTERS[0]; i++) {
+        const char *m = VI_LETTERS[i].marked;
+        for (const char *p = m; *p;) {
+            size_t len = 1;
+            while (p[len] && ((unsigned char)p[len] & 0xC0) == 0x80)
+                len++;
+            if (len == n && memcmp(p, s, n) == 0)
+                return VI_LETTERS[i].base;
+            p += len;
+        }
+    }
+    return 0;
+}
+
+bool td_fold_vi(const char *text, char *out, size_t size)
+{
+    bool marked = false;
+    size_t o = 0;
+    for (const char *s = text; *s && o + 1 < size;) {
+        size_t n = 1;
+        while (s[n] && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n++;
+        char base = n > 1 ? unmarked(s, n) : 0;
+        if (base) {
+            out[o++] = base;
+            marked = true;
+        } else if (o + n < size) {
+            memcpy(out + o, s, n);
+            o += n;
+        } else {
+            break;
+        }
+        s += n;
+    }
+    out[o] = '\0';
+    return marked;
+}

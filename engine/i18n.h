@@ -16,6 +16,11 @@
 /* The same with a plural: the form for n. xgettext reads TRN:2,3. */
 #define TRN(lang, s, p, n) td_ngettext((lang), (s), (p), (n))
 
+/* Writes `text` with the marks of Vietnamese letters taken off (xã -> xa, phụ_nữ -> phu_nu,
+ * Đ -> D) into out (size bytes, NUL-terminated, cut if too small); true when some letter
+ * had marks. For "did you mean" on codes and field names, which are written without them. */
+bool td_fold_vi(const char *text, char *out, size_t size);
+
 /* The catalog of one language: a GNU .mo image produced by msgfmt at build time and embedded
  * as bytes (build/catalog_vi.c, tools/mo2c.sh). Read only; shared by every thread. */
 extern const unsigned char td_catalog_vi[];

@@ -54,7 +54,7 @@ static td_diagnostic *vfinding(td_diag *d, const td_source *src, td_severity sev
                                const char *path, const char *fmt, va_list ap)
 {
     char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0) {
+    if (vasprintf(&msg, td_gettext(d->lang, fmt), ap) < 0) {
         d->oom = true;
         return NULL;
     }
@@ -314,7 +314,7 @@ static void vyfinding(loader *c, td_severity sev, const char *id, uint32_t line,
         return;
     e->doc = doc_index(c->y);
     if (hint)
-        td_diag_set(c->d, &e->hint, "%s", hint);
+        td_diag_set(c->d, &e->hint, "%s", td_gettext(c->d->lang, hint));
 }
 
 static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
@@ -447,7 +447,7 @@ static bool too_many_nodes(loader *c, const yaml_mark_t *m, bool alias)
 {
     td_yaml *y = c->y;
     if (alias)
-        refuse_limit(c, m, 1, "a unit's data needs no aliases: write each value where it belongs",
+        refuse_limit(c, m, 1, N_("a unit's data needs no aliases: write each value where it belongs"),
                      "the aliases of this document expand to more than %u values (an alias "
                      "bomb?); the document is refused: write the values out instead of "
                      "repeating '*' aliases",
@@ -819,10 +819,14 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
         td_ynode *k = kids[2 * i], *v = kids[2 * i + 1];
         if (k->kind == TD_Y_MAP || k->kind == TD_Y_SEQ) {
             char path[MSG_SIZE];
-            yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
-                     NULL,
-                     "a key must be a name, found a %s; write `name: value` with a plain name",
-                     k->kind == TD_Y_MAP ? "mapping" : "list");
+            if (k->kind == TD_Y_MAP)
+                yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
+                         NULL, "a key must be a name, found a mapping; write `name: value` with "
+                         "a plain name");
+            else
+                yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
+                         NULL, "a key must be a name, found a list; write `name: value` with a "
+                         "plain name");
             continue;
         }
         if (!k->text || is_merge_key(k))
@@ -955,24 +959,24 @@ static const char *syntax_advice(const td_yaml *y)
         const yaml_mark_t *m = &p->problem_mark;
         uint32_t off = td_source_offset(src, pos_line(y, m), pos_col(y, m));
         if (off < src->len && src->text[off] == '\t')
-            return "indent with spaces: YAML does not allow tabs";
-        return "put the value in quotes";
+            return N_("indent with spaces: YAML does not allow tabs");
+        return N_("put the value in quotes");
     }
     if (strstr(problem, "mapping values are not allowed"))
-        return "a value that contains ': ' must be put in quotes; otherwise check the indentation";
+        return N_("a value that contains ': ' must be put in quotes; otherwise check the indentation");
     if (strstr(problem, "did not find expected key") ||
         strstr(problem, "did not find expected '-'"))
-        return "check the indentation: the keys of one mapping, and the '-' of one list, "
-               "must start in the same column";
+        return N_("check the indentation: the keys of one mapping, and the '-' of one list, "
+               "must start in the same column");
     if (strstr(problem, "end of stream") || strstr(problem, "quoted scalar"))
-        return "close the quote, bracket or brace that was opened";
+        return N_("close the quote, bracket or brace that was opened");
     if (strstr(problem, "could not find expected ':'"))
-        return "add ':' after the key, or close the quote";
+        return N_("add ':' after the key, or close the quote");
     if (strstr(problem, "did not find expected ',' or"))
-        return "separate the items of a [...] or {...} with commas and close it";
+        return N_("separate the items of a [...] or {...} with commas and close it");
     if (strstr(problem, "anchor") || strstr(problem, "alias"))
-        return "an anchor or alias name is missing after '&' or '*'; quote the value";
-    return "check the indentation, quotes and ':' on this line and the line before";
+        return N_("an anchor or alias name is missing after '&' or '*'; quote the value");
+    return N_("check the indentation, quotes and ':' on this line and the line before");
 }
 
 static td_status syntax_error(loader *c)
@@ -981,9 +985,9 @@ static td_status syntax_error(loader *c)
     const yaml_parser_t *p = &y->parser;
     const td_source *src = y->src;
     const char *skipped = c->y->restartable
-                              ? "nothing after this point in this document was checked; the "
-                                "documents after its end (---) were"
-                              : "nothing after this point in the file was checked";
+                              ? N_("nothing after this point in this document was checked; the "
+                                   "documents after its end (---) were")
+                              : N_("nothing after this point in the file was checked");
     if (p->error == YAML_MEMORY_ERROR)
         return TD_ENOMEM;
     if (p->error == YAML_READER_ERROR) {
@@ -1012,18 +1016,19 @@ static td_status syntax_error(loader *c)
         else
             yfinding(c, "data.utf8", line, col, 1, NULL, skipped,
                      "the file cannot be read as UTF-8 text (%s); save the file as UTF-8",
-                     p->problem ? p->problem : "unreadable");
+                     p->problem ? p->problem : TR(c->d->lang, "unreadable"));
         return TD_OK;
     }
     char ctx[MSG_SIZE] = "";
     if (p->context)
-        snprintf(ctx, sizeof ctx, " (%s that starts at line %u)", p->context,
+        snprintf(ctx, sizeof ctx, TR(c->d->lang, " (%s that starts at line %u)"), p->context,
                  pos_line(y, &p->context_mark));
     uint32_t line = pos_line(y, &p->problem_mark), col = pos_col(y, &p->problem_mark);
     if (p->error != YAML_SCANNER_ERROR && p->error != YAML_PARSER_ERROR)
         line = col = 0;
     yfinding(c, "data.syntax", line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
-             p->problem ? p->problem : "unreadable data", ctx, syntax_advice(y));
+             p->problem ? p->problem : TR(c->d->lang, "unreadable data"), ctx,
+             TR(c->d->lang, syntax_advice(y)));
     return TD_OK;
 }
 
@@ -1271,16 +1276,19 @@ static const char *path_of(const seg *s, char *buf, size_t size)
     return buf;
 }
 
-static void put_subject(strbuf *b, const seg *s)
+/* The place as the user wrote it: the YAML path (`exemplars[2].steps[3].date`), or "the
+ * document" at its top; never the name of a record of the schema. */
+static void put_subject(td_lang lang, strbuf *b, const seg *s)
 {
     if (!s) {
-        add_fmt(b, "the document");
-    } else if (s->key) {
-        add_fmt(b, "field '%s' of %s", s->key, s->rec);
-    } else {
-        add_fmt(b, "item %u of ", s->index + 1);
-        put_subject(b, s->up);
+        add_fmt(b, "%s", TR(lang, "the document"));
+        return;
     }
+    char path[MSG_SIZE];
+    strbuf p = { path, sizeof path, 0 };
+    path[0] = '\0';
+    put_path(&p, s);
+    add_fmt(b, "`%s`", path);
 }
 
 /* Reports an error or warning about the value at `s`, located at line:col. */
@@ -1300,7 +1308,7 @@ static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, ui
                                 path_of(s, path, sizeof path), fmt, ap);
     va_end(ap);
     if (e && hint)
-        td_diag_set(c->d, &e->hint, "%s", hint);
+        td_diag_set(c->d, &e->hint, "%s", td_gettext(c->d->lang, hint));
     /* the clause of the nearest record that declares one, else the document's */
     const char *cite = c->cite;
     for (const seg *x = s; x; x = x->up)
@@ -1312,21 +1320,21 @@ static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, ui
         td_diag_set(c->d, &e->cite, "%s", cite);
 }
 
-static const char *subject(const seg *s, char *buf, size_t size)
+static const char *subject(const typer *c, const seg *s, char *buf, size_t size)
 {
     strbuf b = { buf, size, 0 };
     buf[0] = '\0';
-    put_subject(&b, s);
+    put_subject(c->d->lang, &b, s);
     return buf;
 }
 
 /* "'text'", "a mapping" or "a list": what was found instead of the expected value. */
-static const char *found(const td_ynode *y, char *buf, size_t size)
+static const char *found(const typer *c, const td_ynode *y, char *buf, size_t size)
 {
     if (y->kind == TD_Y_MAP)
-        return "a mapping";
+        return TR(c->d->lang, "a mapping");
     if (y->kind == TD_Y_SEQ)
-        return "a list";
+        return TR(c->d->lang, "a list");
     return quote(y->text ? y->text : "", y->len, buf, size);
 }
 
@@ -1391,40 +1399,36 @@ static void put_codes(strbuf *b, const td_enum *e)
 }
 
 /* "a whole number", "a date (YYYY-MM-DD)", "one of huyen, xa, ap"...: for "must be ...". */
-static const char *expected(const td_type *t, char *buf, size_t size)
+static const char *expected(td_lang lang, const td_type *t, char *buf, size_t size)
 {
     strbuf b = { buf, size, 0 };
     buf[0] = '\0';
     switch (t->kind) {
-    case TD_T_TEXT: add_fmt(&b, "text"); break;
-    case TD_T_INT: add_fmt(&b, "a whole number"); break;
-    case TD_T_NUMBER: add_fmt(&b, "a number"); break;
-    case TD_T_BOOL: add_fmt(&b, "true or false"); break;
-    case TD_T_DATE: add_fmt(&b, "a date (YYYY-MM-DD)"); break;
-    case TD_T_MONTH: add_fmt(&b, "a month (YYYY-MM)"); break;
+    case TD_T_TEXT: add_fmt(&b, "%s", TR(lang, "text")); break;
+    case TD_T_INT: add_fmt(&b, "%s", TR(lang, "a whole number")); break;
+    case TD_T_NUMBER: add_fmt(&b, "%s", TR(lang, "a number")); break;
+    case TD_T_BOOL: add_fmt(&b, "%s", TR(lang, "true or false")); break;
+    case TD_T_DATE: add_fmt(&b, "%s", TR(lang, "a date (YYYY-MM-DD)")); break;
+    case TD_T_MONTH: add_fmt(&b, "%s", TR(lang, "a month (YYYY-MM)")); break;
     case TD_T_ENUM:
-        add_fmt(&b, "one of ");
+        add_fmt(&b, "%s", TR(lang, "one of "));
         put_codes(&b, t->en);
         break;
-    case TD_T_RECORD:
-        add_fmt(&b, "a mapping of fields (%s)", t->rec->name);
-        break;
-    case TD_T_LIST:
-        add_fmt(&b, "a ");
-        td_type_name(t, buf + b.len, size - b.len);
-        break;
+    case TD_T_RECORD: add_fmt(&b, "%s", TR(lang, "a mapping of fields")); break;
+    case TD_T_LIST: add_fmt(&b, "%s", TR(lang, "a list")); break;
     }
     return buf;
 }
 
-/* Reports a wrong value: "<subject> must be <expected>, found <value>; <what to do>". */
+/* Reports a wrong value: "<subject> must be <expected>, found <value>; <what to do>".
+ * `hint` and `todo` are English, marked for xgettext (wrong:7,8), translated here. */
 static td_node *wrong(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                       const kpos *k, const char *id, const char *hint, const char *todo)
 {
     char subj[MSG_SIZE], exp[MSG_SIZE], q[QUOTE_SIZE];
     tfinding(c, TD_SEV_ERROR, id, s, y->line, y->col, y->width, hint, "%s must be %s, found %s; %s",
-             subject(s, subj, sizeof subj), expected(t, exp, sizeof exp), found(y, q, sizeof q),
-             todo);
+             subject(c, s, subj, sizeof subj), expected(c->d->lang, t, exp, sizeof exp),
+             found(c, y, q, sizeof q), TR(c->d->lang, todo));
     return new_node(c, t, y, k, true);
 }
 
@@ -1578,9 +1582,9 @@ static td_node *not_decimal(typer *c, const td_type *t, const td_ynode *y, const
     bool fits;
     if (!y->plain || !radix_number(y->text, y->len, &v, &fits))
         return NULL;
-    char hint[64];
+    char hint[MSG_SIZE];
     if (fits)
-        snprintf(hint, sizeof hint, "%s is %s%llu in decimal", y->text,
+        snprintf(hint, sizeof hint, TR(c->d->lang, "%s is %s%llu in decimal"), y->text,
                  y->text[0] == '-' ? "-" : "", (unsigned long long)v);
     return wrong(c, t, y, s, k, "data.type", fits ? hint : NULL,
                  "write the number in decimal");
@@ -1624,7 +1628,7 @@ static int groups(const char *s, size_t len, uint32_t g[3], size_t w[3])
 }
 
 /* "did you mean 2024-04-15?" for 15/04/2024, 2024-4-15 or 15.4.2024; NULL when unsure. */
-static const char *date_hint(const char *s, size_t len, char *buf, size_t size)
+static const char *date_hint(td_lang lang, const char *s, size_t len, char *buf, size_t size)
 {
     uint32_t g[3];
     size_t w[3];
@@ -1645,12 +1649,13 @@ static const char *date_hint(const char *s, size_t len, char *buf, size_t size)
         return NULL;
     if (strlen(iso) == len && memcmp(iso, s, len) == 0)
         return NULL;
-    snprintf(buf, size, "did you mean %s?", iso);
+    /* TRANSLATORS: a date written 31/5/2024 is read day/month/year */
+    snprintf(buf, size, TR(lang, "did you mean %s?"), iso);
     return buf;
 }
 
 /* "did you mean 2024-05?" for 5/2024, 2024-5, 05.2024 or a whole date 2024-05-31. */
-static const char *month_hint(const char *s, size_t len, char *buf, size_t size)
+static const char *month_hint(td_lang lang, const char *s, size_t len, char *buf, size_t size)
 {
     uint32_t g[3];
     size_t w[3];
@@ -1672,7 +1677,8 @@ static const char *month_hint(const char *s, size_t len, char *buf, size_t size)
     snprintf(iso, sizeof iso, "%04u-%02u", y, m);
     if (strlen(iso) == len && memcmp(iso, s, len) == 0)
         return NULL;
-    snprintf(buf, size, "did you mean %s?", iso);
+    /* TRANSLATORS: a month written 5/2024 is read month/year */
+    snprintf(buf, size, TR(lang, "did you mean month %s?"), iso);
     return buf;
 }
 
@@ -1689,12 +1695,18 @@ static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *w
     if (year >= YEAR_MIN && year <= YEAR_MAX)
         return false;
     char subj[MSG_SIZE], q[QUOTE_SIZE];
-    tfinding(c, TD_SEV_ERROR, what[0] == 'd' ? "data.date" : "data.month", s, y->line, y->col,
-             y->width, NULL,
-             "%s is not a plausible %s, found %s: the year %04d is not between %d and %d; "
-             "correct the year",
-             subject(s, subj, sizeof subj), what, quote(y->text, y->len, q, sizeof q), year,
-             YEAR_MIN, YEAR_MAX);
+    if (what[0] == 'd')
+        tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+                 "%s is not a plausible date, found %s: the year %04d is not between %d and %d; "
+                 "correct the year",
+                 subject(c, s, subj, sizeof subj), quote(y->text, y->len, q, sizeof q), year,
+                 YEAR_MIN, YEAR_MAX);
+    else
+        tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+                 "%s is not a plausible month, found %s: the year %04d is not between %d and %d; "
+                 "correct the year",
+                 subject(c, s, subj, sizeof subj), quote(y->text, y->len, q, sizeof q), year,
+                 YEAR_MIN, YEAR_MAX);
     return true;
 }
 
@@ -1715,13 +1727,13 @@ static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const s
     bool shaped = y->len == 10 && v[4] == '-' && v[7] == '-';
     for (size_t i = 0; shaped && i < 10; i++)
         shaped = i == 4 || i == 7 || is_digit(v[i]);
-    const char *problem = shaped ? td_date_problem(v, y->len, why, sizeof why) : NULL;
+    const char *problem = shaped ? td_date_problem(c->d->lang, v, y->len, why, sizeof why) : NULL;
     if (!problem)
-        return wrong(c, t, y, s, k, "data.date", date_hint(y->text, y->len, hint, sizeof hint),
+        return wrong(c, t, y, s, k, "data.date", date_hint(c->d->lang, y->text, y->len, hint, sizeof hint),
                      "write the date as YYYY-MM-DD, e.g. 2024-04-15");
     tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
              "%s is not a real date, found %s: %s; write a date that exists on the calendar",
-             subject(s, subj, sizeof subj), quote(y->text, y->len, q, sizeof q), problem);
+             subject(c, s, subj, sizeof subj), quote(y->text, y->len, q, sizeof q), problem);
     return new_node(c, t, y, k, true);
 }
 
@@ -1742,12 +1754,12 @@ static td_node *type_month(typer *c, const td_type *t, const td_ynode *y, const 
                   is_digit(v[2]) && is_digit(v[3]) && is_digit(v[5]) && is_digit(v[6]);
     char hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
     if (!shaped)
-        return wrong(c, t, y, s, k, "data.month", month_hint(v, y->len, hint, sizeof hint),
+        return wrong(c, t, y, s, k, "data.month", month_hint(c->d->lang, v, y->len, hint, sizeof hint),
                      "write the month as YYYY-MM, e.g. 2024-05");
     tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
              "%s is not a real month, found %s: month %.2s does not exist; "
              "write a month from 01 to 12",
-             subject(s, subj, sizeof subj), quote(v, y->len, q, sizeof q), v + 5);
+             subject(c, s, subj, sizeof subj), quote(v, y->len, q, sizeof q), v + 5);
     return new_node(c, t, y, k, true);
 }
 
@@ -1766,11 +1778,20 @@ static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const s
     for (uint32_t i = 0; i < e->n && !near; i++)
         if (strcasecmp(e->values[i], y->text) == 0)
             near = e->values[i];
+    /* a code written with Vietnamese diacritics (xã for xa, phụ_nữ for phu_nu) */
+    char folded[MSG_SIZE];
+    bool marks = td_fold_vi(y->text, folded, sizeof folded);
+    for (uint32_t i = 0; i < e->n && !near && marks; i++)
+        if (strcasecmp(e->values[i], folded) == 0)
+            near = e->values[i];
     if (!near)
-        near = td_suggest(y->text, e->values, e->n);
+        near = td_suggest(marks ? folded : y->text, e->values, e->n);
     char hint[MSG_SIZE];
-    if (near)
-        snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+    if (near && marks)
+        snprintf(hint, sizeof hint,
+                 TR(c->d->lang, "did you mean '%s'? codes are written without diacritics"), near);
+    else if (near)
+        snprintf(hint, sizeof hint, TR(c->d->lang, "did you mean '%s'?"), near);
     return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
 }
 
@@ -1799,9 +1820,10 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         if (!parse_int(y->text, y->len, &i, &range)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",
-                         comma ? "write the number without separators: 1000, not 1,000" : NULL,
-                         range ? "write a smaller number"
-                               : "write digits only, e.g. 40");
+                         comma ? N_("write the number without separators: 1000, not 1,000")
+                               : NULL,
+                         range ? N_("write a smaller number")
+                               : N_("write digits only, e.g. 40"));
         }
         n = new_node(c, t, y, k, false);
         if (n)
@@ -1818,7 +1840,7 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         if (!parse_number(y->text, y->len, &num)) {
             bool comma = looks_like_comma_number(y->text, y->len);
             return wrong(c, t, y, s, k, "data.type",
-                         comma ? "use a point for decimals (2.5) and no thousands separators"
+                         comma ? N_("use a point for decimals (2.5) and no thousands separators")
                                : NULL,
                          "write digits, e.g. 40 or 2.5");
         }
@@ -1862,22 +1884,26 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
         }
         for (uint32_t i = 0; i < r->n_fields; i++)
             names[i] = r->fields[i].name;
-        near = td_suggest(key->text, names, r->n_fields);
+        /* a field name written with diacritics (tên for ten) */
+        char folded[MSG_SIZE];
+        bool marks = td_fold_vi(key->text, folded, sizeof folded);
+        near = td_suggest(marks ? folded : key->text, names, r->n_fields);
     }
+    td_lang lang = c->d->lang;
     strbuf b = { hint, sizeof hint, 0 };
     hint[0] = '\0';
     if (near) {
-        add_fmt(&b, "did you mean '%s'?", near);
+        add_fmt(&b, TR(lang, "did you mean '%s'?"), near);
     } else {
-        add_fmt(&b, "the fields of %s are:", r->name);
+        add_fmt(&b, "%s", TR(lang, "the fields here are:"));
         for (uint32_t i = 0; i < r->n_fields; i++)
             add_fmt(&b, "%s %s", i ? "," : "", r->fields[i].name);
     }
     seg sub = { s, key->text, r->name, 0, r->cite };
-    char q[QUOTE_SIZE];
+    char q[QUOTE_SIZE], where[MSG_SIZE];
     tfinding(c, TD_SEV_WARNING, "data.unknown_field", &sub, key->line, key->col, key->width,
              hint, "unknown field %s in %s; it is ignored: correct its name or delete it",
-             quote(key->text, key->len, q, sizeof q), s ? r->name : "the document");
+             quote(key->text, key->len, q, sizeof q), subject(c, s, where, sizeof where));
 }
 
 static void missing_field(typer *c, const td_record *r, const td_field *f, const td_ynode *y,
@@ -1889,17 +1915,19 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
         if (key && key->text && y->pairs[i].value && strcmp(key->text, f->name) == 0) {
             if (!y->pairs[i].value->text)
                 return;  /* refused by the loader: already reported */
+            char subj[MSG_SIZE];
             tfinding(c, TD_SEV_ERROR, "data.required", &sub, key->line, key->col, key->width,
-                     NULL, "field '%s' of %s is empty, but it is required; "
-                     "write a value after '%s:'",
-                     f->name, r->name, f->name);
+                     NULL, "%s is empty, but it is required; write a value after '%s:'",
+                     subject(c, &sub, subj, sizeof subj), f->name);
             return;
         }
     }
     bool at_key = k && k->line;
+    char where[MSG_SIZE];
     tfinding(c, TD_SEV_ERROR, "data.required", &sub, at_key ? k->line : y->line,
              at_key ? k->col : y->col, at_key ? k->width : 1, NULL,
-             "%s has no '%s'; add `%s: ...`", s ? r->name : "the document", f->name, f->name);
+             "%s has no '%s'; add `%s: ...`", subject(c, s, where, sizeof where), f->name,
+             f->name);
 }
 
 /* td_record_field for a key of known length, without a call per field name. */
@@ -1923,9 +1951,9 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
     if (y->kind != TD_Y_MAP) {
         char subj[MSG_SIZE], q[QUOTE_SIZE];
         tfinding(c, TD_SEV_ERROR, "data.not_a_mapping", s, y->line, y->col, y->width, NULL,
-                 "%s must be a mapping of fields (%s), found %s; write its fields on the "
+                 "%s must be a mapping of fields, found %s; write its fields on the "
                  "lines below, indented, as `%s: ...`",
-                 subject(s, subj, sizeof subj), r->name, found(y, q, sizeof q),
+                 subject(c, s, subj, sizeof subj), found(c, y, q, sizeof q),
                  r->n_fields ? r->fields[0].name : "name");
         return new_node(c, t, y, k, true);
     }
@@ -1957,9 +1985,10 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
         } else if (!v->invalid && v->type->kind == TD_T_TEXT && td_text_blank(v->v.text.s, v->v.text.len)) {
             /* a required text written as "" is as missing as no text at all */
             seg sub = { s, f->name, r->name, 0, r->cite };
+            char subj[MSG_SIZE];
             tfinding(c, TD_SEV_ERROR, "data.required", &sub, v->line, v->col, v->width, NULL,
-                     "field '%s' of %s is blank, but it is required; write a value after '%s:'",
-                     f->name, r->name, f->name);
+                     "%s is blank, but it is required; write a value after '%s:'",
+                     subject(c, &sub, subj, sizeof subj), f->name);
         }
     }
     return n;
@@ -1973,9 +2002,11 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
         if (y->kind == TD_Y_SCALAR) {
             char q[QUOTE_SIZE];
             const char *v = quote(y->text, y->len, q, sizeof q);
-            snprintf(todo, sizeof todo, "write it as a list: [%.*s]", (int)strlen(v) - 2, v + 1);
+            snprintf(todo, sizeof todo, TR(c->d->lang, "write it as a list: [%.*s]"),
+                     (int)strlen(v) - 2, v + 1);
         } else {
-            snprintf(todo, sizeof todo, "write each item on its own line, starting with '- '");
+            snprintf(todo, sizeof todo, "%s",
+                     TR(c->d->lang, "write each item on its own line, starting with '- '"));
         }
         return wrong(c, t, y, s, k, "data.type", NULL, todo);
     }
@@ -1996,7 +2027,7 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
             char subj[MSG_SIZE];
             tfinding(c, TD_SEV_ERROR, "data.type", &sub, kp.line, kp.col, 1, NULL,
                      "%s is empty; write a value after the '-' or delete the line",
-                     subject(&sub, subj, sizeof subj));
+                     subject(c, &sub, subj, sizeof subj));
             items[i] = new_node(c, t->elem, it, &kp, true);
         } else {
             items[i] = type_value(c, t->elem, it, &sub, &kp);

@@ -636,7 +636,7 @@ static bool const_value(rs *r, const td_expr *e, td_value *out, const td_type **
         char why[96];
         if (!td_parse_date(e->str, strlen(e->str), &out->u.days)) {
             td_diagnostic *x = ERR(r, e->span, "bad-date", "'%s' is not a date: %s", e->str,
-                                   td_date_problem(e->str, strlen(e->str), why, sizeof why));
+                                   td_date_problem(r->d->lang, e->str, strlen(e->str), why, sizeof why));
             hint(r, x, "%s", "write dates as YYYY-MM-DD, e.g. 2025-12-31");
             return false;
         }
@@ -2025,9 +2025,14 @@ static void build_schema(rs *r)
             const td_source *first = r->p->n_sources ? r->p->sources[0] : NULL;
             td_diagnostic *x;
             if (!r->n_decls) {
-                x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
-                               "these rules declare nothing: the file%s empty or only comments",
-                               r->p->n_sources > 1 ? " only imports files that are" : " is");
+                if (r->p->n_sources > 1)
+                    x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                                   "these rules declare nothing: the file only imports files "
+                                   "that are empty or only comments");
+                else
+                    x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                                   "these rules declare nothing: the file is empty or only "
+                                   "comments");
                 hint(r, x, "%s", "check that this is the rule file you meant; a rule file "
                                  "declares the records of a unit file, `document NAME` and "
                                  "its rules");
@@ -2352,7 +2357,7 @@ static void apply_defines(rs *r, const char *const *defs, size_t n)
         if (!ok) {
             char buf[64], why[96];
             const char *problem = prm->type->kind == TD_T_DATE
-                                      ? td_date_problem(val, vl, why, sizeof why)
+                                      ? td_date_problem(r->d->lang, val, vl, why, sizeof why)
                                       : NULL;
             static const char *const examples[] = {
                 [TD_T_INT] = "a whole number, e.g. 80", [TD_T_NUMBER] = "a number, e.g. 2.5",

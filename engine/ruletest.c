@@ -738,7 +738,7 @@ static bool read_date(tfile *f, const td_ynode *n, int32_t *days)
     if (!td_parse_date(s, n->len, days)) {
         char why[96];
         td_diagnostic *x = problem(f, n, "as_of '%s' is not a date: %s", s,
-                                   td_date_problem(s, n->len, why, sizeof why));
+                                   td_date_problem(f->d->lang, s, n->len, why, sizeof why));
         problem_hint(f, x, "%s", "write the date as YYYY-MM-DD, e.g. as_of: 2025-12-31");
         return false;
     }

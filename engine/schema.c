@@ -248,16 +248,19 @@ static const char month_names[12][10] = {
     "July", "August", "September", "October", "November", "December",
 };
 
-/* The reason is written into buf; NULL when s is a valid date. */
-const char *td_date_problem(const char *s, size_t len, char *buf, size_t size)
+/* The reason is written into buf, in `lang`; NULL when s is a valid date. */
+const char *td_date_problem(td_lang lang, const char *s, size_t len, char *buf, size_t size)
 {
     uint32_t y, m, d;
     if (!split(s, len, true, &y, &m, &d))
-        snprintf(buf, size, "write the date as YYYY-MM-DD");
+        snprintf(buf, size, "%s", TR(lang, "write the date as YYYY-MM-DD"));
     else if (m < 1 || m > 12)
-        snprintf(buf, size, "month %.2s does not exist", s + 5);
+        snprintf(buf, size, TR(lang, "month %.2s does not exist"), s + 5);
     else if (d < 1)
-        snprintf(buf, size, "day %.2s does not exist", s + 8);
+        snprintf(buf, size, TR(lang, "day %.2s does not exist"), s + 8);
+    else if (d > days_in_month((int32_t)y, m) && lang == TD_LANG_VI)
+        snprintf(buf, size, TR(lang, "month %02u of %04u has %u days"), m, y,
+                 days_in_month((int32_t)y, m));
     else if (d > days_in_month((int32_t)y, m))
         snprintf(buf, size, "%s %04u has %u days", month_names[m - 1], y,
                  days_in_month((int32_t)y, m));

@@ -98,7 +98,7 @@ void td_format_month(int32_t month, char buf[8]);
 void td_civil_from_days(int32_t days, int32_t *y, uint32_t *m, uint32_t *d);
 int32_t td_month_of_date(int32_t days);
 /* Why a YYYY-MM-DD string is not a date, for messages ("month 13 does not exist"). */
-const char *td_date_problem(const char *s, size_t len, char *buf, size_t size);
+const char *td_date_problem(td_lang lang, const char *s, size_t len, char *buf, size_t size);
 
 /* A value of the typed document tree. Nodes live in the unit arena. */
 typedef struct td_node {

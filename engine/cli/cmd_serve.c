@@ -49,6 +49,7 @@ typedef struct server {
     bool has_as_of;
     int32_t as_of;
     char plan[512];
+    td_lang lang;           /* --lang or LANGUAGE of the server; AUTO: the rules' */
 } server;
 
 /* One request: its body or form fields as they arrive, and what the log line needs. */
@@ -208,10 +209,11 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
     FILE *f = open_memstream(&out, &out_len);
     td_report_opts ro = {.format = TD_REPORT_JSON, .validate = true};
     int32_t day = as_of(s);
-    /* the messages in the language ?lang= asks for, else the rules' */
+    /* the messages in the language ?lang= asks for, else the server's (--lang, LANGUAGE),
+     * else the rules' */
     const char *ql = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len,
-                             td_lang_parse(ql), &b)
+    td_lang lang = td_lang_parse(ql) != TD_LANG_AUTO ? td_lang_parse(ql) : s->lang;
+    td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len, lang, &b)
                      : TD_ENOMEM;
     if (st == TD_OK)
         st = td_report_open(s->p, day, &ro, f, &rep);
@@ -483,7 +485,7 @@ int cmd_serve(int argc, char **argv)
     }
     if ((rc = cli_program("serve", &o, &p)) >= 0)
         goto done;
-    server s = {.p = p, .has_as_of = o.has_as_of, .as_of = o.as_of};
+    server s = {.p = p, .has_as_of = o.has_as_of, .as_of = o.as_of, .lang = o.lang};
     td_plan plan;
     td_program_plan(p, &plan);
     snprintf(s.plan, sizeof s.plan, "%s%s%s", plan.number ? plan.number : "",

@@ -126,21 +126,21 @@ static void test_schema_date_problem_explains(void **state)
 {
     (void)state;
     char buf[128];
-    assert_string_equal(td_date_problem("2024-02-30", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2024-02-30", 10, buf, sizeof buf),
                         "February 2024 has 29 days");
-    assert_string_equal(td_date_problem("2023-02-29", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2023-02-29", 10, buf, sizeof buf),
                         "February 2023 has 28 days");
-    assert_string_equal(td_date_problem("2024-04-31", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2024-04-31", 10, buf, sizeof buf),
                         "April 2024 has 30 days");
-    assert_string_equal(td_date_problem("2024-13-01", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2024-13-01", 10, buf, sizeof buf),
                         "month 13 does not exist");
-    assert_string_equal(td_date_problem("2024-05-00", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2024-05-00", 10, buf, sizeof buf),
                         "day 00 does not exist");
-    assert_string_equal(td_date_problem("15/04/2024", 10, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "15/04/2024", 10, buf, sizeof buf),
                         "write the date as YYYY-MM-DD");
-    assert_string_equal(td_date_problem("2024-4-15", 9, buf, sizeof buf),
+    assert_string_equal(td_date_problem(TD_LANG_EN, "2024-4-15", 9, buf, sizeof buf),
                         "write the date as YYYY-MM-DD");
-    assert_null(td_date_problem("2024-02-29", 10, buf, sizeof buf));
+    assert_null(td_date_problem(TD_LANG_EN, "2024-02-29", 10, buf, sizeof buf));
 }
 
 static const char *level_codes[] = { "huyen", "xa", "ap" };
