@@ -279,6 +279,12 @@ static enum MHD_Result contract(struct MHD_Connection *c, const server *s, reque
                                 bool template)
 {
     td_lang lang = pick_lang(c) == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
+    /* asked for nothing (no ?lang=, no browser): the server's --lang or LANGUAGE, as the
+     * command line's `thidua template` would write it */
+    if (s->lang != TD_LANG_AUTO &&
+        !MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") &&
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"))
+        lang = s->lang;
     char *out = NULL;
     size_t out_len = 0;
     FILE *f = open_memstream(&out, &out_len);
