@@ -20,6 +20,9 @@
  * held in memory when files hold many units). */
 #define WINDOW_FILES 64
 #define WINDOW_UNITS 128
+/* Units of one file a single-threaded run evaluates before merging them: a file of many
+ * documents does not hold all their results at once. */
+#define FLUSH_UNITS 64
 #define MAX_JOBS 256
 #define UNIT_CHUNK (1024 * 1024)
 
@@ -344,11 +347,15 @@ static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int 
     return TD_OK;
 }
 
+/* Hands the units of `j` evaluated so far to the merge, leaving j empty. */
+typedef td_status (*flush_fn)(void *arg, fjob *j);
+
 /* Reads, loads and evaluates every document of one file into `j`: the file at `path`, or
- * `mem` (borrowed) when the batch's unit file is held in memory. TD_ENOMEM only. */
+ * `mem` (borrowed) when the batch's unit file is held in memory. With `flush`, every
+ * FLUSH_UNITS units are handed on before the file ends. TD_ENOMEM only. */
 static td_status run_file(worker *w, const td_program *p, const td_eval_dates *dates,
-                          const char *path,
-                          const td_source *mem, fjob *j)
+                          const char *path, const td_source *mem, fjob *j, flush_fn flush,
+                          void *flush_arg)
 {
     td_source *owned = NULL;
     const td_source *src = mem;
@@ -412,6 +419,8 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
         if (st != TD_OK)
             goto done;
         finish_unit(u);
+        if (flush && j->n >= FLUSH_UNITS && (st = flush(flush_arg, j)) != TD_OK)
+            goto done;
     }
 done:
     td_yaml_close(y);
@@ -927,13 +936,14 @@ static td_status history_dates(td_batch *b)
 }
 
 /* Evaluates the i-th input, or gives the finding that stands for it. TD_ENOMEM only. */
-static td_status run_input(worker *w, const td_program *p, const td_batch *b, size_t i, fjob *j)
+static td_status run_input(worker *w, const td_program *p, const td_batch *b, size_t i, fjob *j,
+                           flush_fn flush, void *flush_arg)
 {
     const td_batch_input *in = &b->inputs[i];
     j->lang = b->lang;
     if (in->kind != TD_WALK_FILE)
         return file_problem(j, b->files[i], in->kind, in->err);
-    return run_file(w, p, &b->dates, b->files[i], b->mem, j);
+    return run_file(w, p, &b->dates, b->files[i], b->mem, j, flush, flush_arg);
 }
 
 /* ---------- threads ---------- */
@@ -962,11 +972,10 @@ static void worker_init(worker *w)
     td_limits_default(&w->lim);
 }
 
-/* Merges file i: its units in order into the batch, then the job is freed. */
-static td_status merge_file(shared *s, size_t i, fjob *j)
+/* The start of the merge of file i, before its first unit. */
+static void merge_begin(shared *s, size_t i)
 {
     td_batch *b = s->b;
-    b->bytes += j->bytes;
     b->file_first[i] = (uint32_t)(b->sum.units < UINT32_MAX ? b->sum.units : UINT32_MAX);
     b->n_merged = i + 1;
     if (s->o->ids_per_file && b->id_slots) {
@@ -974,9 +983,29 @@ static td_status merge_file(shared *s, size_t i, fjob *j)
         memset(b->id_slots, 0, (b->id_mask + 1) * sizeof *b->id_slots);
         b->n_ids = 0;
     }
+}
+
+/* Merges the units of file i held in j, in order, and empties j (its array is kept). */
+static td_status merge_units(shared *s, size_t i, fjob *j)
+{
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
-        st = merge_unit(b, s->o, &j->items[k], i);
+        st = merge_unit(s->b, s->o, &j->items[k], i);
+    for (size_t k = 0; k < j->n; k++)
+        bunit_free(&j->items[k]);
+    j->n = 0;
+    return st;
+}
+
+/* Merges file i (its first units already, when `begun`): its units in order into the
+ * batch, then the job is freed. */
+static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
+{
+    td_batch *b = s->b;
+    b->bytes += j->bytes;
+    if (!begun)
+        merge_begin(s, i);
+    td_status st = merge_units(s, i, j);
     fjob_free(j);
     if (st == TD_OK && s->o->ids_per_file)
         st = settle(b, s->o); /* each file is judged alone */
@@ -1000,7 +1029,7 @@ static void merge_ready(shared *s)
         memset(&s->jobs[i % s->ring], 0, sizeof *s->jobs);
         size_t units = j.n;
         pthread_mutex_unlock(&s->mu);
-        td_status st = merge_file(s, i, &j);
+        td_status st = merge_file(s, i, &j, false);
         pthread_mutex_lock(&s->mu);
         s->merged = i + 1;
         s->held -= units;
@@ -1036,7 +1065,7 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        td_status st = run_input(&w, s->p, s->b, i, &j);
+        td_status st = run_input(&w, s->p, s->b, i, &j, NULL, NULL);
         pthread_mutex_lock(&s->mu);
         if (st != TD_OK) {
             if (s->fail == TD_OK)
@@ -1074,15 +1103,32 @@ static td_status run_threads(shared *s, unsigned jobs)
     return s->merged == s->b->n_files ? TD_OK : TD_EBUG;
 }
 
+/* The file a single-threaded run is evaluating, for merging its units as they come. */
+typedef struct inline_file {
+    shared *s;
+    size_t i;
+    bool begun;             /* merge_begin was called */
+} inline_file;
+
+static td_status flush_inline(void *arg, fjob *j)
+{
+    inline_file *f = arg;
+    if (!f->begun)
+        merge_begin(f->s, f->i);
+    f->begun = true;
+    return merge_units(f->s, f->i, j);
+}
+
 static td_status run_inline(shared *s)
 {
     worker w;
     worker_init(&w);
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
-        st = run_input(&w, s->p, s->b, i, &s->jobs[0]);
+        inline_file f = {s, i, false};
+        st = run_input(&w, s->p, s->b, i, &s->jobs[0], flush_inline, &f);
         if (st == TD_OK)
-            st = merge_file(s, i, &s->jobs[0]);
+            st = merge_file(s, i, &s->jobs[0], f.begun);
     }
     td_arena_free(&w.unit);
     return st;
