@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "i18n.h"
 #include "label.h"
 
 const char *const td_wf_check_names[TD_WF_NCHECKS] = {
@@ -466,8 +467,8 @@ td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **wh
         int64_t r = 0;
         if (b.u.i > limit || b.u.i < -limit ||
             (r = op == TD_OP_ADD ? base + b.u.i : base - b.u.i) > limit || r < -limit) {
-            *why = a.kind == TD_V_DATE ? "the date falls outside any calendar"
-                                       : "the month falls outside any calendar";
+            *why = a.kind == TD_V_DATE ? N_("the date falls outside any calendar")
+                                       : N_("the month falls outside any calendar");
             return ABSENT;
         }
         if (a.kind == TD_V_DATE)
@@ -486,7 +487,7 @@ td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **wh
                    : op == TD_OP_SUB ? __builtin_sub_overflow(x, y, &r)
                                      : __builtin_mul_overflow(x, y, &r);
         if (ovf) {
-            *why = "the whole number goes beyond 9223372036854775807";
+            *why = N_("the whole number goes beyond 9223372036854775807");
             return ABSENT;
         }
         return vint(r, v.node);
@@ -498,14 +499,14 @@ td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **wh
     case TD_OP_MUL: r = x * y; break;
     default:
         if (y == 0) {
-            *why = "division by zero";
+            *why = N_("division by zero");
             return ABSENT;
         }
         r = x / y;
         break;
     }
     if (!isfinite(r)) {
-        *why = "the number goes beyond what a number can hold";
+        *why = N_("the number goes beyond what a number can hold");
         return ABSENT;
     }
     v.kind = TD_V_NUM;
@@ -577,7 +578,7 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
         if (c->type->kind == TD_T_INT && all_int)
             return vint(isum, l.node);
         if (!isfinite(sum))
-            return fault(e, c, "the sum goes beyond what a number can hold");
+            return fault(e, c, N_("the sum goes beyond what a number can hold"));
         td_value v = {.kind = TD_V_NUM, .node = l.node};
         v.u.num = sum;
         return v;
@@ -841,7 +842,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     case TD_C_NEG: {
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_INT && a.u.i == INT64_MIN)
-            return fault(e, c, "the whole number goes beyond 9223372036854775807");
+            return fault(e, c, N_("the whole number goes beyond 9223372036854775807"));
         if (a.kind == TD_V_INT)
             a.u.i = -a.u.i;
         else if (a.kind == TD_V_NUM)
@@ -1393,17 +1394,20 @@ static bool report_fault(unitctx *u, const td_criterion *c, const frame *f)
         }
     }
     text[n] = '\0';
-    const char *msg = td_arena_printf(u->e.a, "this rule could not be evaluated: %s in `%s` "
-                                      "(%s:%u:%u)", u->e.fault_why, text,
-                                      src ? src->name : "?", line, col);
+    td_lang lang = td_diag_lang(&u->res->findings);
+    const char *msg = td_arena_printf(u->e.a,
+                                      TR(lang, "this rule could not be evaluated: %s in `%s` "
+                                               "(%s:%u:%u)"),
+                                      TR(lang, u->e.fault_why), text, src ? src->name : "?",
+                                      line, col);
     if (!msg) {
         u->e.oom = true;
         return true;
     }
     add_finding(u, TD_SEV_ERROR, c->id, c->cite, c->label, f->it.node, f->it.node, msg,
-                "the rule says nothing about this unit until it can be computed: write the "
-                "rule so that it cannot divide by zero or overflow, e.g. `if x == 0 then ... "
-                "else y / x`");
+                TR(lang, "the rule says nothing about this unit until it can be computed: "
+                         "write the rule so that it cannot divide by zero or overflow, e.g. "
+                         "`if x == 0 then ... else y / x`"));
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include "keywords.h"
 #include "parser.h"
 #include "lexer.h"
+#include "i18n.h"
 #include "vi.h"
 
 static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
@@ -723,11 +724,14 @@ void td_parse_nested_too_deep(td_parse *p, td_span at)
         return;
     /* whatever else this parse finds, no declaration is kept (ast_add_decl) */
     p->deep = true;
-    td_diagnostic *e = td_parse_error(p, "too-deep", at, "this expression is nested too deeply: "
-                                      "more than %d levels (each term of a chain of `and`, `or` "
-                                      "or `+` is one level)", TD_MAX_EXPR_DEPTH);
-    hint(p, e, "split it: give parts of it a name with `let` or `define`, then combine the "
-               "names");
+    td_lang lang = td_diag_lang(p->diag);
+    td_diagnostic *e = td_parse_error(p, "too-deep", at,
+                                      TR(lang, "this expression is nested too deeply: more "
+                                               "than %d levels (each term of a chain of `and`, "
+                                               "`or` or `+` is one level)"),
+                                      TD_MAX_EXPR_DEPTH);
+    hint(p, e, TR(lang, "split it: give parts of it a name with `let` or `define`, then "
+                        "combine the names"));
     p->stop = true;
 }
 

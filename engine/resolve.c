@@ -10,6 +10,7 @@
 
 #include "ast.h"
 #include "eval.h"
+#include "i18n.h"
 #include "keywords.h"
 #include "label.h"
 
@@ -392,7 +393,7 @@ static bool push_decl(rs *r, td_decl *dcl, const td_source *src)
 
 /* Why the bytes of a file cannot be a rule file, or NULL: a rule file is UTF-8 text. Never
  * quotes the content (a binary or a system file named by mistake is not echoed). */
-static const char *not_text(const td_source *src, char *buf, size_t size)
+static const char *not_text(const td_source *src, td_lang lang, char *buf, size_t size)
 {
     const char *t = src->text;
     size_t n = src->len, line = 1, col = 1;
@@ -401,12 +402,14 @@ static const char *not_text(const td_source *src, char *buf, size_t size)
         uint32_t cp;
         size_t k = c < 0x80 ? 1 : td_utf8_seq(t + i, n - i, &cp);
         if (c == 0 || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')) {
-            snprintf(buf, size, "it holds binary data (a control byte at line %zu, column %zu)",
+            snprintf(buf, size, TR(lang, "it holds binary data (a control byte at line %zu, "
+                                         "column %zu)"),
                      line, col);
             return buf;
         }
         if (!k) {
-            snprintf(buf, size, "it is not UTF-8 text (at line %zu, column %zu)", line, col);
+            snprintf(buf, size, TR(lang, "it is not UTF-8 text (at line %zu, column %zu)"), line,
+                     col);
             return buf;
         }
         if (c == '\n')
@@ -552,15 +555,16 @@ static void load_file(rs *r, const char *path_in, const td_source *from, td_span
     r->loaded[r->n_loaded++] = path;
     uint32_t src_index = r->p->n_sources - 1;
     char why[96];
-    if (not_text(src, why, sizeof why)) {
+    td_lang lang = td_diag_lang(r->d);
+    if (not_text(src, lang, why, sizeof why)) {
         /* one message, at the import (or naming the file): its bytes are not shown */
         td_diagnostic *e =
             from ? td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
-                              "cannot import '%s': it is not a rule file: %s", path, why)
+                              N_("cannot import '%s': it is not a rule file: %s"), path, why)
                  : td_diag_at(r->d, TD_SEV_ERROR, "not-rules", NULL, 0, 0,
-                              "'%s' is not a rule file: %s", path, why);
-        hint(r, e, "%s", "a rule file is UTF-8 text: check the path; if it is a rule file, "
-                         "save it as UTF-8");
+                              N_("'%s' is not a rule file: %s"), path, why);
+        hint(r, e, "%s", TR(lang, "a rule file is UTF-8 text: check the path; if it is a rule "
+                                  "file, save it as UTF-8"));
         return;
     }
     td_diag scratch;
@@ -572,10 +576,11 @@ static void load_file(rs *r, const char *path_in, const td_source *from, td_span
         /* a text file that is no rule file (named by mistake): one message, no line of it */
         td_diag_free(&scratch);
         td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
-                                      "cannot import '%s': it is not a rule file (no "
-                                      "declaration could be read from it)", path);
-        hint(r, e, "%s", "a rule file declares `plan`, `param`, `record`, `criterion`...: "
-                         "check the path");
+                                      N_("cannot import '%s': it is not a rule file (no "
+                                         "declaration could be read from it)"),
+                                      path);
+        hint(r, e, "%s", TR(lang, "a rule file declares `plan`, `param`, `record`, "
+                                  "`criterion`...: check the path"));
         return;
     }
     td_diag_move(r->d, &scratch);
@@ -1229,8 +1234,10 @@ static const td_cexpr *cx_binary(cctx *c, const td_expr *e, const scope *s)
             const char *why;
             td_value v = td_arith((int)e->op, t->kind, a->value, b->value, &why);
             if (why) {
-                td_diagnostic *x = ERR(r, e->span, "arith", "this cannot be computed: %s", why);
-                hint(r, x, "%s", "check the numbers and the params it uses");
+                td_lang lang = td_diag_lang(r->d);
+                td_diagnostic *x = ERR(r, e->span, "arith", N_("this cannot be computed: %s"),
+                                       TR(lang, why));
+                hint(r, x, "%s", TR(lang, "check the numbers and the params it uses"));
                 return NULL;
             }
             if (v.kind != TD_V_ABSENT) {
@@ -1297,11 +1304,13 @@ static const td_cexpr *cx(cctx *c, const td_expr *e, const scope *s, const td_ty
         return NULL;
     if (r->nest >= MAX_EVAL_DEPTH) {
         if (!r->nest_reported) {
-            td_diagnostic *x = ERR(r, e->span, "too-deep", "too many levels of defines used "
-                                   "one inside another here: more than %d operations nested",
+            td_diagnostic *x = ERR(r, e->span, "too-deep",
+                                   N_("too many levels of defines used one inside another "
+                                      "here: more than %d operations nested"),
                                    MAX_EVAL_DEPTH);
-            hint(r, x, "%s", "a define that uses a define that uses another... is evaluated "
-                             "one inside the other: make the chain shorter");
+            hint(r, x, "%s", TR(td_diag_lang(r->d), "a define that uses a define that uses "
+                                "another... is evaluated one inside the other: make the chain "
+                                "shorter"));
         }
         r->nest_reported = true;
         return NULL;
@@ -2565,12 +2574,14 @@ static void compile_criterion(rs *r, td_decl *d, td_criterion *out)
             depth_ctx dx = {let_depth, i, false};
             let_depth[i] = eval_depth(k, &dx);
             if (let_depth[i] > MAX_EVAL_DEPTH) {
-                td_diagnostic *x = ERR(r, d->lets[i].span, "too-deep", "'%s' is computed "
-                                       "through too many levels: more than %d operations, "
-                                       "lets and defines nested one in another",
+                td_diagnostic *x = ERR(r, d->lets[i].span, "too-deep",
+                                       N_("'%s' is computed through too many levels: more "
+                                          "than %d operations, lets and defines nested one in "
+                                          "another"),
                                        d->lets[i].name, MAX_EVAL_DEPTH);
-                hint(r, x, "%s", "a let that uses a let that uses another... is evaluated one "
-                                 "inside the other: make the chain shorter");
+                hint(r, x, "%s", TR(td_diag_lang(r->d), "a let that uses a let that uses "
+                                    "another... is evaluated one inside the other: make the "
+                                    "chain shorter"));
                 ok = false;
                 break;
             }
@@ -3343,11 +3354,13 @@ static void ensure_define(rs *r, td_define *def, td_span at)
         uint32_t depth = e ? eval_depth(e, &dx) : 0;
         if (depth > MAX_EVAL_DEPTH && !dx.deep_use) {
             /* said at the first define past the bound; those using it keep silent */
-            td_diagnostic *x = ERR(r, d->member_span, "too-deep", "'%s' is computed through "
-                                   "too many levels: more than %d operations and defines "
-                                   "nested one in another", def->name, MAX_EVAL_DEPTH);
-            hint(r, x, "%s", "a define that uses a define that uses another... is evaluated "
-                             "one inside the other: make the chain shorter");
+            td_diagnostic *x = ERR(r, d->member_span, "too-deep",
+                                   N_("'%s' is computed through too many levels: more than %d "
+                                      "operations and defines nested one in another"),
+                                   def->name, MAX_EVAL_DEPTH);
+            hint(r, x, "%s", TR(td_diag_lang(r->d), "a define that uses a define that uses "
+                                "another... is evaluated one inside the other: make the chain "
+                                "shorter"));
         }
         if (e && depth <= MAX_EVAL_DEPTH) {
             def->expr = e;
