@@ -2068,6 +2068,29 @@ static void build_schema(rs *r)
 
 /* ---------- params ---------- */
 
+/* A param declared by `d`, appended to the program from `init` with its name, label and
+ * clause; a param without `cite` is reported. NULL when out of memory. */
+static td_param *new_param(rs *r, const td_decl *d, const td_param *init)
+{
+    td_program *p = r->p;
+    if (!d->cite.text) {
+        td_diagnostic *x = ERR(r, d->name_span, "missing-cite", "param '%s' has no `cite`",
+                               d->name);
+        hint(r, x, "%s", "every param names the clause of the plan it comes from, "
+                         "e.g. cite \"II.2.1\"");
+    }
+    td_param *arr = grow(r, p->params, p->n_params, sizeof *arr);
+    if (!arr)
+        return NULL;
+    td_param *prm = &arr[p->n_params++];
+    p->params = arr;
+    *prm = *init;
+    prm->name = td_arena_strdup(r->pa, d->name);
+    prm->label = dup_opt(r, d->label.text);
+    prm->cite = dup_opt(r, d->cite.text);
+    return prm;
+}
+
 /* The dated values of a param or set (VALUE [from DATE] [until DATE], ...) into prm, checked
  * against `type` (the param's, or NULL to take the first value's): each value after the
  * first says from when it is in force (its `from`, or the day after the previous value's
@@ -2185,7 +2208,6 @@ static bool dated_values(rs *r, const td_decl *d, const td_type *type, td_param 
 
 static void build_params(rs *r)
 {
-    td_program *p = r->p;
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
         td_decl *d = r->decls[i].decl;
         if (d->kind != TD_D_PARAM && d->kind != TD_D_SET)
@@ -2222,21 +2244,9 @@ static void build_params(rs *r)
                 existing->overridden = true;
                 continue;
             }
-            if (!d->cite.text) {
-                td_diagnostic *x = ERR(r, d->name_span, "missing-cite",
-                                       "param '%s' has no `cite`", d->name);
-                hint(r, x, "%s", "every param names the clause of the plan it comes from, "
-                                 "e.g. cite \"II.2.1\"");
-            }
-            td_param *arr = grow(r, p->params, p->n_params, sizeof *arr);
-            if (!arr)
+            td_param *prm = new_param(r, d, &tmp);
+            if (!prm)
                 return;
-            td_param *prm = &arr[p->n_params++];
-            p->params = arr;
-            *prm = tmp;
-            prm->name = td_arena_strdup(r->pa, d->name);
-            prm->label = dup_opt(r, d->label.text);
-            prm->cite = dup_opt(r, d->cite.text);
             prm->span = d->name_span;
             prm->decl = d->span;
             continue;
@@ -2258,20 +2268,10 @@ static void build_params(rs *r)
                 where_first(r, x, "it was", existing->span);
                 continue;
             }
-            if (!d->cite.text) {
-                td_diagnostic *x = ERR(r, d->name_span, "missing-cite",
-                                       "param '%s' has no `cite`", d->name);
-                hint(r, x, "%s", "every param names the clause of the plan it comes from, "
-                                 "e.g. cite \"II.2.1\"");
-            }
-            td_param *arr = grow(r, p->params, p->n_params, sizeof *arr);
-            if (!arr)
+            td_param zero = {0};
+            td_param *prm = new_param(r, d, &zero);
+            if (!prm)
                 return;
-            td_param *prm = &arr[p->n_params++];
-            p->params = arr;
-            prm->name = td_arena_strdup(r->pa, d->name);
-            prm->label = dup_opt(r, d->label.text);
-            prm->cite = dup_opt(r, d->cite.text);
             prm->type = t;
             prm->value = v;
             prm->span = d->name_span;
