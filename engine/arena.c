@@ -31,7 +31,8 @@ static td_arena_chunk *new_chunk(size_t size)
     return c;
 }
 
-void *td_arena_alloc(td_arena *a, size_t size)
+/* Bump allocation: uninitialised memory, or NULL (and the arena marked failed). */
+static void *bump(td_arena *a, size_t size)
 {
     const size_t align = sizeof(max_align_t);
     if (a->fail_after && ++a->allocs >= a->fail_after) {
@@ -55,7 +56,6 @@ void *td_arena_alloc(td_arena *a, size_t size)
             c->next = n;
             n->used = size;
             a->used += size;
-            memset(n->data, 0, size);
             return n->data;
         }
         n->next = c;
@@ -64,13 +64,25 @@ void *td_arena_alloc(td_arena *a, size_t size)
     void *p = (char *)c->data + c->used;
     c->used += size;
     a->used += size;
-    memset(p, 0, size);
     return p;
+}
+
+void *td_arena_alloc(td_arena *a, size_t size)
+{
+    void *p = bump(a, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void *td_arena_alloc_raw(td_arena *a, size_t size)
+{
+    return bump(a, size);
 }
 
 char *td_arena_strndup(td_arena *a, const char *s, size_t len)
 {
-    char *p = td_arena_alloc(a, len + 1);
+    char *p = bump(a, len + 1);
     if (!p)
         return NULL;
     if (len)
@@ -94,7 +106,7 @@ char *td_arena_printf(td_arena *a, const char *fmt, ...)
         a->failed = true;
         return NULL;
     }
-    char *p = td_arena_alloc(a, (size_t)n + 1);
+    char *p = bump(a, (size_t)n + 1);
     if (!p)
         return NULL;
     va_start(ap, fmt);

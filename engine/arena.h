@@ -25,6 +25,9 @@ void td_arena_init(td_arena *a, size_t chunk_size);
 /* Returns zeroed memory valid until td_arena_reset/free, or NULL when out of memory. */
 void *td_arena_alloc(td_arena *a, size_t size);
 
+/* The same, not zeroed: for memory the caller writes whole anyway. */
+void *td_arena_alloc_raw(td_arena *a, size_t size);
+
 /* Copies `len` bytes of `s` and a terminating NUL into the arena; NULL when out of memory. */
 char *td_arena_strndup(td_arena *a, const char *s, size_t len);
 char *td_arena_strdup(td_arena *a, const char *s);

@@ -125,7 +125,8 @@ static bool may_report(uint32_t *count, td_diag *d, const td_source *src, td_sev
 }
 
 /* Bump allocation inside blocks taken from the arena: one td_arena_alloc per block of nodes
- * rather than one per node keeps the per-event cost small. Memory is zeroed. */
+ * rather than one per node keeps the per-event cost small. The blocks are not zeroed as a
+ * whole: `take` zeroes what it hands out, `take_str` only writes. */
 enum { CARVE_BLOCK = 16384 };
 
 typedef struct carve {
@@ -134,13 +135,13 @@ typedef struct carve {
     size_t left;    /* bytes */
 } carve;
 
-static void *take(carve *k, size_t size)
+static void *take_raw(carve *k, size_t size)
 {
     size = (size + 7) & ~(size_t)7;
     if (size > k->left) {
         if (size > CARVE_BLOCK / 4)
-            return td_arena_alloc(k->a, size);  /* a big one on its own; keep the block */
-        char *p = td_arena_alloc(k->a, CARVE_BLOCK);
+            return td_arena_alloc_raw(k->a, size);  /* a big one on its own; keep the block */
+        char *p = td_arena_alloc_raw(k->a, CARVE_BLOCK);
         if (!p)
             return NULL;
         k->cur = p;
@@ -152,11 +153,21 @@ static void *take(carve *k, size_t size)
     return p;
 }
 
+static void *take(carve *k, size_t size)
+{
+    void *p = take_raw(k, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
 static char *take_str(carve *k, const char *s, size_t len)
 {
-    char *p = take(k, len + 1);
-    if (p)
-        memcpy(p, s, len);  /* the NUL is there: memory is zeroed */
+    char *p = take_raw(k, len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
     return p;
 }
 
