@@ -141,7 +141,8 @@ XGETTEXT_KEYWORDS := --keyword=TR:2 --keyword=TRN:2,3 --keyword=N_ --keyword=_ -
     --keyword=cli_fail:3 --keyword=cli_usage_error:3 \
     --keyword=td_diag_at:7 --keyword=td_diag_at_lc:8 \
     --keyword=yfinding:8 --keyword=ywarning:8 --keyword=tfinding:9 --keyword=wrong:8 \
-    --keyword=refuse_limit:5 \
+    --keyword=refuse_limit:5 --keyword=td_parse_error:4 --keyword=parse_hint:3 \
+    --flag=td_parse_error:4:c-format \
     --flag=td_diag_at:7:c-format --flag=td_diag_at_lc:8:c-format --flag=yfinding:8:c-format \
     --flag=ywarning:8:c-format --flag=tfinding:9:c-format --flag=refuse_limit:5:c-format \
     --flag=TR:2:c-format --flag=TRN:2:c-format --flag=TRN:3:c-format

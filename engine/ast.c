@@ -122,11 +122,14 @@ td_expr *ast_number(td_parse *p, td_num n, td_span sp)
     if (n.too_big) {
         /* never a wrapped or infinite value: the rule would check something else */
         td_diagnostic *x =
-            td_parse_error(p, "number-range", sp, "this number is too large: %s",
-                           n.is_int ? "a whole number goes up to 9223372036854775807"
-                                    : "it is beyond what a number can hold");
+            n.is_int ? td_parse_error(p, "number-range", sp,
+                                      "this number is too large: a whole number goes up to "
+                                      "9223372036854775807")
+                     : td_parse_error(p, "number-range", sp,
+                                      "this number is too large: it is beyond what a number "
+                                      "can hold");
         if (x)
-            td_diag_set(p->diag, &x->hint, "%s", "write a smaller number");
+            td_diag_set(p->diag, &x->hint, N_("write a smaller number"));
         if (e)
             e->ival = 0;
     }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "i18n.h"
 #include "parser.h"
 
 #define D TD_KW_DECL
@@ -137,13 +138,13 @@ const char *td_token_spelling(int token)
     if (kw)
         return kw->spelling;
     switch (token) {
-    case T_EOF: return "end of file";
-    case T_IDENT: return "a name";
-    case T_NUMBER: return "a number";
-    case T_STRING: return "a string";
-    case T_DATE: return "a date";
-    case T_MONTH: return "a month";
-    case T_INVALID: return "an invalid character";
+    case T_EOF: return N_("end of file");
+    case T_IDENT: return N_("a name");
+    case T_NUMBER: return N_("a number");
+    case T_STRING: return N_("a string");
+    case T_DATE: return N_("a date");
+    case T_MONTH: return N_("a month");
+    case T_INVALID: return N_("an invalid character");
     case T_NOT_IN: return "not in";
     case T_LPAREN: return "(";
     case T_RPAREN: return ")";
@@ -167,6 +168,6 @@ const char *td_token_spelling(int token)
     case T_SLASH: return "/";
     case T_DOTDOT: return "..";
     case T_ARROW: return "->";
-    default: return "a token";
+    default: return N_("a token");
     }
 }

@@ -27,25 +27,38 @@ td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const c
         return NULL;
     if (p->errors >= TD_PARSE_MAX_ERRORS) {
         /* like a compiler: past this point, more messages are mostly echoes of the first */
-        td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
-                   "too many errors (%d); the rest of %s was not checked", TD_PARSE_MAX_ERRORS,
-                   p->expr_mode ? "the expression" : "this file");
+        if (p->expr_mode)
+            td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
+                       "too many errors (%d); the rest of the expression was not checked",
+                       TD_PARSE_MAX_ERRORS);
+        else
+            td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
+                       "too many errors (%d); the rest of this file was not checked",
+                       TD_PARSE_MAX_ERRORS);
         p->stop = true;
         return NULL;
     }
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* the format in the list's language (xgettext reads td_parse_error:4) */
+    vsnprintf(msg, sizeof msg, td_gettext(td_diag_lang(p->diag), fmt), ap);
     va_end(ap);
     p->errors++;
     return td_diag_at(p->diag, TD_SEV_ERROR, code, p->src, sp.off, sp.len, "%s", msg);
 }
 
-static void hint(td_parse *p, td_diagnostic *e, const char *text)
+/* A hint in the list's language (xgettext reads parse_hint:3). */
+static void parse_hint(td_parse *p, td_diagnostic *e, const char *text)
 {
     if (e)
-        td_diag_set(p->diag, &e->hint, "%s", text);
+        td_diag_set(p->diag, &e->hint, "%s", td_gettext(td_diag_lang(p->diag), text));
+}
+
+/* Words of a syntax error (a noun such as "a name"), in the list's language. */
+static const char *word(const td_parse *p, const char *english)
+{
+    return td_gettext(td_diag_lang(p->diag), english);
 }
 
 /* The lexer. */
@@ -181,7 +194,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
                 td_diagnostic *e = td_parse_error(
                     p, "bad-escape", span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
                     "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
-                hint(p, e, "the escapes are \\\" \\\\ \\n \\t \\{ \\}; write \\\\ for a backslash");
+                parse_hint(p, e, "the escapes are \\\" \\\\ \\n \\t \\{ \\}; write \\\\ for a backslash");
             }
             bad_escape = true;
             buf[o++] = '\\';
@@ -196,7 +209,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
                                        "invalid UTF-8 byte 0x%02X in a string", c)
                       : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
                                        "invalid character U+0000 in a string");
-                hint(p, e, c ? "save the file as UTF-8" : "remove the NUL byte");
+                parse_hint(p, e, c ? N_("save the file as UTF-8") : N_("remove the NUL byte"));
             }
             bad_byte = true;
             i++;
@@ -211,7 +224,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
     if (!closed) {
         td_diagnostic *e = td_parse_error(p, "unterminated-string", sp,
                                           "unterminated string: the closing '\"' is missing");
-        hint(p, e, "a string ends on the line where it starts; write \\n for a line break");
+        parse_hint(p, e, "a string ends on the line where it starts; write \\n for a line break");
     }
     return out;
 }
@@ -220,12 +233,14 @@ td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t 
 {
     td_str out = {"", sp};
     size_t n = len - 2 * quote_len;
-    td_diagnostic *e = td_parse_error(
-        p, "bad-quote", sp,
-        quote_len == 1 ? "strings are written between double quotes, not single quotes"
-                       : "strings are written between straight double quotes, not \u201C \u201D");
+    td_diagnostic *e =
+        quote_len == 1
+            ? td_parse_error(p, "bad-quote", sp,
+                             "strings are written between double quotes, not single quotes")
+            : td_parse_error(p, "bad-quote", sp,
+                             "strings are written between straight double quotes, not “ ”");
     if (e)
-        td_diag_set(p->diag, &e->hint, "write \"%.*s\"", (int)n, s + quote_len);
+        td_diag_set(p->diag, &e->hint, N_("write \"%.*s\""), (int)n, s + quote_len);
     out.text = td_lex_text(p, s + quote_len, n);
     return out;
 }
@@ -242,7 +257,7 @@ void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
                                       "invalid UTF-8 byte 0x%02X in a comment", u[i])
                      : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
                                       "invalid character U+0000 in a comment");
-            hint(p, e, u[i] ? "save the file as UTF-8" : "remove the NUL byte");
+            parse_hint(p, e, u[i] ? N_("save the file as UTF-8") : N_("remove the NUL byte"));
             break;
         }
         i += k;
@@ -260,7 +275,7 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
     td_diagnostic *e;
     if (len == 1 && cp >= 0x80) {
         e = td_parse_error(p, "invalid-utf8", sp, "invalid UTF-8 byte 0x%02X", u[0]);
-        hint(p, e, "save the file as UTF-8");
+        parse_hint(p, e, "save the file as UTF-8");
         return;
     }
     if (len > 1)
@@ -275,15 +290,15 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
         e = td_parse_error(p, "invalid-character", sp, "invalid character '%.*s' (U+%04X)",
                            (int)len, s, (unsigned)cp);
     switch (cp) {
-    case '\'': hint(p, e, "strings are written between double quotes: \"...\""); break;
-    case '!': hint(p, e, "write 'not' to negate, or '!=' to compare"); break;
-    case '&': hint(p, e, "write 'and'"); break;
-    case '|': hint(p, e, "write 'or'"); break;
-    case ';': hint(p, e, "declarations need no separator; remove it"); break;
+    case '\'': parse_hint(p, e, "strings are written between double quotes: \"...\""); break;
+    case '!': parse_hint(p, e, "write 'not' to negate, or '!=' to compare"); break;
+    case '&': parse_hint(p, e, "write 'and'"); break;
+    case '|': parse_hint(p, e, "write 'or'"); break;
+    case ';': parse_hint(p, e, "declarations need no separator; remove it"); break;
     case 0x201C:
     case 0x201D:
-    case 0x201E: hint(p, e, "write strings between straight double quotes: \"...\""); break;
-    case 0xA0: hint(p, e, "a non-breaking space: replace it with an ordinary space"); break;
+    case 0x201E: parse_hint(p, e, "write strings between straight double quotes: \"...\""); break;
+    case 0xA0: parse_hint(p, e, "a non-breaking space: replace it with an ordinary space"); break;
     default: break;
     }
 }
@@ -305,7 +320,7 @@ const char *td_lex_dmy(td_parse *p, const char *s, size_t len, td_span sp)
     td_diagnostic *e = td_parse_error(p, "date-format", sp,
                                       "'%.*s' is a date written day/month/year", (int)len, s);
     if (e)
-        td_diag_set(p->diag, &e->hint, "write dates as YYYY-MM-DD: %s", iso);
+        td_diag_set(p->diag, &e->hint, N_("write dates as YYYY-MM-DD: %s"), iso);
     return td_lex_text(p, iso, strlen(iso));
 }
 
@@ -323,7 +338,7 @@ size_t td_lex_name_run(td_parse *p, const char *s, size_t len, td_span sp, const
                                           "a name written with diacritics: '%.*s'", (int)len, s);
         if (e)
             td_diag_set(p->diag, &e->hint,
-                        "names are written without diacritics (tên viết không dấu): %s", buf);
+                        N_("names are written without diacritics (tên viết không dấu): %s"), buf);
         *folded = td_lex_text(p, buf, strlen(buf));
         return len;
     }
@@ -456,9 +471,9 @@ static const char *wanted_after(int t)
     case T_ANY:
     case T_NONE:
     case T_EACH:
-    case T_IN: return "a name";
-    case T_COMMA: return "another item";
-    default: return "an expression";
+    case T_IN: return N_("a name");
+    case T_COMMA: return N_("another item");
+    default: return N_("an expression");
     }
 }
 
@@ -467,11 +482,12 @@ static void describe(const td_parse *p, int tok, td_span at, char *buf, size_t s
 {
     if (tok == T_EOF) {
         snprintf(buf, size, "%s",
-                 p->expr_mode ? "the end of the expression" : "the end of the file");
+                 p->expr_mode ? word(p, N_("the end of the expression"))
+                              : word(p, N_("the end of the file")));
         return;
     }
     if (tok == T_STRING) {
-        snprintf(buf, size, "a string");
+        snprintf(buf, size, "%s", word(p, N_("a string")));
         return;
     }
     if (tok == T_NOT_IN) {
@@ -519,11 +535,16 @@ static bool keyword_meant(td_parse *p, int found)
     if (!at_line_start(p, k.off) && !(takes_string && found == T_STRING))
         return false;
     const char *kw = td_token_spelling(ktok), *before = td_token_spelling(btok);
+    /* TRANSLATORS: the first %s is "a name", "another item" or "an expression"; the others
+     * are keywords of the rule language */
     td_diagnostic *e = td_parse_error(p, "syntax", k, "expected %s after \"%s\", found \"%s\"",
-                                      wanted_after(btok), before, kw);
-    if (e)
-        td_diag_set(p->diag, &e->hint, "\"%s\" starts a %s here; complete what comes before it", kw,
-                    (flags & TD_KW_DECL) ? "declaration" : "clause");
+                                      word(p, wanted_after(btok)), before, kw);
+    if (e && (flags & TD_KW_DECL))
+        td_diag_set(p->diag, &e->hint,
+                    N_("\"%s\" starts a declaration here; complete what comes before it"), kw);
+    else if (e)
+        td_diag_set(p->diag, &e->hint,
+                    N_("\"%s\" starts a clause here; complete what comes before it"), kw);
     /* the parser skips to a declaration keyword: let it find this one */
     if ((flags & TD_KW_DECL) && found != T_EOF && !(kw_flags(found) & TD_KW_DECL))
         rewind_to(p, k.off);
@@ -540,7 +561,7 @@ static bool reserved_name(td_parse *p, int found, td_span at, const int *expecte
     td_diagnostic *e = td_parse_error(p, "keyword-as-name", at,
                                       "'%s' is a keyword of the rule language, not a name", kw);
     if (e)
-        td_diag_set(p->diag, &e->hint, "choose another name, e.g. %s_%s", kw,
+        td_diag_set(p->diag, &e->hint, N_("choose another name, e.g. %s_%s"), kw,
                     td_token_spelling(p->hist_tok[1]));
     return true;
 }
@@ -556,8 +577,9 @@ static bool call_without_parens(td_parse *p, int found, td_span at)
     td_diagnostic *e = td_parse_error(p, "syntax", p->hist_span[1],
                                       "'%s' takes what it counts in parentheses", name);
     if (e)
-        td_diag_set(p->diag, &e->hint, "write %s(%.*s ...): the list and its `where` go between the parentheses", name, (int)at.len,
-                    p->src->text + at.off);
+        td_diag_set(p->diag, &e->hint,
+                    N_("write %s(%.*s ...): the list and its `where` go between the parentheses"),
+                    name, (int)at.len, p->src->text + at.off);
     return true;
 }
 
@@ -577,7 +599,7 @@ static bool decimal_comma(td_parse *p, int found, td_span at)
                                       "'%.*s' is written with a decimal comma", (int)all.len,
                                       t + all.off);
     if (e)
-        td_diag_set(p->diag, &e->hint, "write decimals with a point: %.*s.%.*s", (int)num.len,
+        td_diag_set(p->diag, &e->hint, N_("write decimals with a point: %.*s.%.*s"), (int)num.len,
                     t + num.off, (int)(end - at.off - 1), t + at.off + 1);
     return true;
 }
@@ -644,15 +666,15 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
     char quoted[8][48];
     int ni = 0, nq = 0;
     if (expr_ctx)
-        items[ni++] = "an expression";
+        items[ni++] = word(p, N_("an expression"));
     if (name_ctx)
-        items[ni++] = "a name";
+        items[ni++] = word(p, N_("a name"));
     if (op_ctx)
-        items[ni++] = "an operator";
+        items[ni++] = word(p, N_("an operator"));
     if (clause_ctx)
-        items[ni++] = "a clause";
+        items[ni++] = word(p, N_("a clause"));
     if (decl_ctx)
-        items[ni++] = "a declaration";
+        items[ni++] = word(p, N_("a declaration"));
     bool eof = false;
     for (int i = 0; i < n; i++) {
         int t = expected[i];
@@ -661,7 +683,7 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
         if (t == T_EOF) {
             eof = true;
         } else if (t == T_IDENT || t == T_NUMBER || t == T_STRING || t == T_DATE || t == T_MONTH) {
-            items[ni++] = td_token_spelling(t);
+            items[ni++] = word(p, td_token_spelling(t));
         } else if (nq < 8) {
             snprintf(quoted[nq], sizeof quoted[nq], "\"%s\"", td_token_spelling(t));
             items[ni++] = quoted[nq++];
@@ -670,7 +692,8 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
         }
     }
     if (eof)
-        items[ni++] = p->expr_mode ? "the end of the expression" : "the end of the file";
+        items[ni++] = p->expr_mode ? word(p, N_("the end of the expression"))
+                                   : word(p, N_("the end of the file"));
 
     char what[96], list[512];
     describe(p, found, at, what, sizeof what);
@@ -681,11 +704,13 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
         size_t len = 0;
         list[0] = '\0';
         for (int i = 0; i < ni; i++) {
-            const char *sep = i == 0 ? "" : i == ni - 1 ? " or " : ", ";
+            /* TRANSLATORS: joins the last two things expected: "a name or \")\"" */
+            const char *sep = i == 0 ? "" : i == ni - 1 ? word(p, N_(" or ")) : ", ";
             int w = snprintf(list + len, sizeof list - len, "%s%s", sep, items[i]);
             if (w > 0 && (size_t)w < sizeof list - len)
                 len += (size_t)w;
         }
+        /* TRANSLATORS: "expected a name or \")\", found \"where\"" */
         e = td_parse_error(p, "syntax", at, "expected %s, found %s", list, what);
     }
     if (!e)
@@ -703,9 +728,9 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
                  p->src->text + at.off);
         const char *sug = td_suggest(name, cands, nc);
         if (sug)
-            td_diag_set(p->diag, &e->hint, "did you mean '%s'?", sug);
+            td_diag_set(p->diag, &e->hint, N_("did you mean '%s'?"), sug);
     } else if (found == T_ASSIGN && has(expected, n, T_EQ)) {
-        td_diag_set(p->diag, &e->hint, "to compare, write '=='");
+        td_diag_set(p->diag, &e->hint, N_("to compare, write '=='"));
     }
 }
 
@@ -714,7 +739,7 @@ void td_parse_too_deep(td_parse *p, td_span at)
     if (p->oom)
         return;
     td_diagnostic *e = td_parse_error(p, "too-deep", at, "too deeply nested to be parsed");
-    hint(p, e, "split the expression with `let`");
+    parse_hint(p, e, "split the expression with `let`");
     p->stop = true;
 }
 
@@ -724,14 +749,13 @@ void td_parse_nested_too_deep(td_parse *p, td_span at)
         return;
     /* whatever else this parse finds, no declaration is kept (ast_add_decl) */
     p->deep = true;
-    td_lang lang = td_diag_lang(p->diag);
     td_diagnostic *e = td_parse_error(p, "too-deep", at,
-                                      TR(lang, "this expression is nested too deeply: more "
-                                               "than %d levels (each term of a chain of `and`, "
-                                               "`or` or `+` is one level)"),
+                                      "this expression is nested too deeply: more than %d "
+                                      "levels (each term of a chain of `and`, `or` or `+` is "
+                                      "one level)",
                                       TD_MAX_EXPR_DEPTH);
-    hint(p, e, TR(lang, "split it: give parts of it a name with `let` or `define`, then "
-                        "combine the names"));
+    parse_hint(p, e, "split it: give parts of it a name with `let` or `define`, then combine "
+                     "the names");
     p->stop = true;
 }
 
