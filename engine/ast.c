@@ -951,3 +951,180 @@ void ast_set_expr(td_parse *p, td_expr *e)
 {
     p->expr = p->deep ? NULL : e;
 }
+
+/* Structural equality (td_ast_equal): fmt checks its output with it. */
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static bool tstr_eq(td_str a, td_str b)
+{
+    return str_eq(a.text, b.text);
+}
+
+static bool expr_eq(const td_expr *a, const td_expr *b);
+
+static bool exprs_eq(td_expr *const *a, td_expr *const *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!expr_eq(a[i], b[i]))
+            return false;
+    return true;
+}
+
+static bool expr_eq(const td_expr *a, const td_expr *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case TD_X_NUMBER:
+        return a->num == b->num && a->is_int == b->is_int && a->ival == b->ival;
+    case TD_X_STRING:
+    case TD_X_DATE:
+    case TD_X_MONTH: return str_eq(a->str, b->str);
+    case TD_X_BOOL: return a->boolean == b->boolean;
+    case TD_X_NAME: return str_eq(a->name, b->name);
+    case TD_X_FIELD: return str_eq(a->name, b->name) && expr_eq(a->a, b->a);
+    case TD_X_ROOT:
+    case TD_X_IT:
+    case TD_X_PREVIOUS:
+    case TD_X_POSITION:
+    case TD_X_ASOF: return true;
+    case TD_X_LIST: return a->nargs == b->nargs && exprs_eq(a->args, b->args, a->nargs);
+    case TD_X_UNARY: return a->op == b->op && expr_eq(a->a, b->a);
+    case TD_X_BINARY: return a->op == b->op && expr_eq(a->a, b->a) && expr_eq(a->b, b->b);
+    case TD_X_CALL:
+        return str_eq(a->name, b->name) && a->nargs == b->nargs &&
+               exprs_eq(a->args, b->args, a->nargs);
+    case TD_X_COUNT:
+    case TD_X_EACH:
+        return str_eq(a->binder, b->binder) && expr_eq(a->a, b->a) && expr_eq(a->b, b->b);
+    case TD_X_AGG:
+        return a->agg == b->agg && str_eq(a->binder, b->binder) && expr_eq(a->a, b->a) &&
+               expr_eq(a->b, b->b) && expr_eq(a->c, b->c);
+    case TD_X_MINMAX: return a->agg == b->agg && expr_eq(a->a, b->a) && expr_eq(a->b, b->b);
+    case TD_X_QUANT:
+        return a->quant == b->quant && str_eq(a->binder, b->binder) && expr_eq(a->a, b->a) &&
+               expr_eq(a->b, b->b);
+    case TD_X_IF: return expr_eq(a->a, b->a) && expr_eq(a->b, b->b) && expr_eq(a->c, b->c);
+    }
+    return false;
+}
+
+static bool dotted_eq(const td_dotted *a, const td_dotted *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (uint32_t i = 0; i < a->n; i++) {
+        if (!str_eq(a->parts[i], b->parts[i]))
+            return false;
+        const td_expr *x = a->filters ? a->filters[i] : NULL, *y = b->filters ? b->filters[i] : NULL;
+        if (!expr_eq(x, y))
+            return false;
+    }
+    return true;
+}
+
+static bool type_eq(const td_ast_type *a, const td_ast_type *b)
+{
+    if (!a || !b)
+        return a == b;
+    return a->is_list == b->is_list && str_eq(a->name, b->name) && type_eq(a->elem, b->elem);
+}
+
+static bool decl_eq(const td_decl *a, const td_decl *b)
+{
+    if (a->kind != b->kind || a->replace != b->replace || a->extend != b->extend ||
+        a->n_whens != b->n_whens)
+        return false;
+    for (uint32_t i = 0; i < a->n_whens; i++)
+        if (!expr_eq(a->whens[i].value, b->whens[i].value) ||
+            !expr_eq(a->whens[i].from, b->whens[i].from) ||
+            !expr_eq(a->whens[i].until, b->whens[i].until))
+            return false;
+    if (!tstr_eq(a->plan_number, b->plan_number) || !tstr_eq(a->title, b->title) ||
+        !tstr_eq(a->issuer, b->issuer) || !tstr_eq(a->language, b->language) ||
+        !expr_eq(a->issued, b->issued) ||
+        !expr_eq(a->period_from, b->period_from) || !expr_eq(a->period_to, b->period_to) ||
+        a->n_implements != b->n_implements || !tstr_eq(a->path, b->path) ||
+        a->n_outline != b->n_outline)
+        return false;
+    for (uint32_t i = 0; i < a->n_outline; i++)
+        if (!tstr_eq(a->outline[i], b->outline[i]))
+            return false;
+    for (uint32_t i = 0; i < a->n_implements; i++)
+        if (!tstr_eq(a->implements[i], b->implements[i]))
+            return false;
+    if (!str_eq(a->name, b->name) || !str_eq(a->member, b->member) ||
+        !expr_eq(a->value, b->value) || !tstr_eq(a->label, b->label) ||
+        a->n_items != b->n_items || a->n_fields != b->n_fields)
+        return false;
+    for (uint32_t i = 0; i < a->n_items; i++)
+        if (!str_eq(a->items[i].name, b->items[i].name) ||
+            !tstr_eq(a->items[i].label, b->items[i].label))
+            return false;
+    for (uint32_t i = 0; i < a->n_fields; i++) {
+        const td_ast_field *x = &a->fields[i], *y = &b->fields[i];
+        if (!str_eq(x->name, y->name) || x->required != y->required ||
+            !type_eq(x->type, y->type) || !tstr_eq(x->label, y->label))
+            return false;
+    }
+    if (!dotted_eq(&a->id, &b->id) || !tstr_eq(a->cite, b->cite) || a->n_on != b->n_on ||
+        !expr_eq(a->where, b->where) || a->has_severity != b->has_severity ||
+        (a->has_severity && a->severity != b->severity) || !expr_eq(a->due, b->due) ||
+        a->n_lets != b->n_lets || !expr_eq(a->require, b->require) ||
+        !tstr_eq(a->message, b->message) || !tstr_eq(a->hint, b->hint) ||
+        !tstr_eq(a->because, b->because) || a->is_sum != b->is_sum ||
+        !expr_eq(a->sum_of, b->sum_of) || !expr_eq(a->by, b->by) ||
+        !expr_eq(a->at_least, b->at_least) || !tstr_eq(a->unit, b->unit) ||
+        !tstr_eq(a->exemplar, b->exemplar) || !tstr_eq(a->document, b->document) ||
+        !expr_eq(a->until, b->until))
+        return false;
+    for (uint32_t i = 0; i < a->n_on; i++)
+        if (!dotted_eq(&a->on[i], &b->on[i]))
+            return false;
+    for (uint32_t i = 0; i < a->n_lets; i++)
+        if (!str_eq(a->lets[i].name, b->lets[i].name) ||
+            !expr_eq(a->lets[i].value, b->lets[i].value))
+            return false;
+    if (!str_eq(a->history, b->history) || !str_eq(a->state_field, b->state_field) ||
+        !str_eq(a->date_field, b->date_field) || !str_eq(a->evidence_field, b->evidence_field) ||
+        a->n_stages != b->n_stages || a->n_starts != b->n_starts ||
+        a->n_transitions != b->n_transitions || a->n_guards != b->n_guards ||
+        (a->dup_clause.len > 0) != (b->dup_clause.len > 0) ||
+        !str_eq(a->dup_clause_name, b->dup_clause_name))
+        return false;
+    for (uint32_t i = 0; i < a->n_stages; i++)
+        if (!expr_eq(a->stages[i].value, b->stages[i].value) ||
+            !tstr_eq(a->stages[i].label, b->stages[i].label) ||
+            !expr_eq(a->stages[i].after, b->stages[i].after) ||
+            !expr_eq(a->stages[i].before, b->stages[i].before))
+            return false;
+    if (!exprs_eq(a->starts, b->starts, a->n_starts))
+        return false;
+    for (uint32_t i = 0; i < a->n_transitions; i++)
+        if (!expr_eq(a->transitions[i].from, b->transitions[i].from) ||
+            !expr_eq(a->transitions[i].to, b->transitions[i].to))
+            return false;
+    for (uint32_t i = 0; i < a->n_guards; i++) {
+        const td_ast_guard *x = &a->guards[i], *y = &b->guards[i];
+        if (!expr_eq(x->stage, y->stage) || !tstr_eq(x->label, y->label) ||
+            !expr_eq(x->require, y->require) || !tstr_eq(x->message, y->message))
+            return false;
+    }
+    return true;
+}
+
+bool td_ast_equal(const td_ast *a, const td_ast *b)
+{
+    if (a->n_decls != b->n_decls || a->had_errors != b->had_errors)
+        return false;
+    for (uint32_t i = 0; i < a->n_decls; i++)
+        if (!decl_eq(a->decls[i], b->decls[i]))
+            return false;
+    return true;
+}

@@ -270,4 +270,8 @@ td_status td_parse_source(td_arena *a, const td_source *src, uint32_t src_index,
 td_expr *td_parse_expr_at(td_arena *a, const td_source *src, uint32_t src_index, uint32_t off,
                           uint32_t len, td_diag *d);
 
+/* Whether two ASTs say the same thing: the same declarations, clauses, names, literals and
+ * expression trees, ignoring spans, source indexes and comments. Both are borrowed. */
+bool td_ast_equal(const td_ast *a, const td_ast *b);
+
 #endif

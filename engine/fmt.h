@@ -17,8 +17,4 @@
  * written twice or a path part with two [conditions] (TD_EINPUT), and checks that the new
  * text parses back to the same AST with the same comments (else TD_EBUG). */
 
-/* Whether two ASTs say the same thing: the same declarations, clauses, names, literals and
- * expression trees, ignoring spans, source indexes and comments. Both are borrowed. */
-bool td_fmt_ast_equal(const td_ast *a, const td_ast *b);
-
 #endif

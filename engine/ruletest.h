@@ -98,4 +98,20 @@ void td_rt_cov_case(td_rt_cov *c, const td_unit_result *res);
  * with its rules. Adds to *missing the criteria and checks with no failing case. */
 void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *missing);
 
+/* ---- shared by the edits (ruletest_edit.c) and the runner (ruletest.c) ---- */
+
+/* `severity: waived` in a test: a finding a waiver covers (Decision 11) has no other. */
+#define TD_RT_SEV_WAIVED 3
+
+/* Parses a decimal list index of at most 9 digits, optionally negative. */
+bool td_rt_parse_index(const char *s, size_t len, int64_t *out);
+/* The index of scalar key `key` in mapping `map`, or -1. */
+int td_rt_find_key(const td_ynode *map, const char *key);
+/* "a mapping", "a list", "a single value" or "empty (null)", for messages. */
+const char *td_rt_kind_word(const td_ynode *n);
+/* A finding's severity as a test writes it: a td_severity, or TD_RT_SEV_WAIVED. */
+int td_rt_severity_of(const td_diagnostic *f);
+/* The word of a severity as td_rt_severity_of gives it. */
+const char *td_rt_severity_word(int sev);
+
 #endif

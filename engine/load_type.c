@@ -1,0 +1,863 @@
+/* Loading unit data, second half: the generic tree (td_ynode) typed against the schema into
+ * td_node, with a finding per wrong value.
+ * Pipeline: load_yaml.c -> td_node (unit arena) -> eval. */
+#include "load_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+/* Where a value sits in the document, for paths and messages; lives on the C stack. */
+typedef struct seg {
+    const struct seg *up;   /* NULL at the document */
+    const char *key;        /* the field's key, or NULL for a list item */
+    const char *rec;        /* the record that has the key */
+    uint32_t index;         /* 0-based position of a list item */
+    const char *cite;       /* clause of the record that has the key, or NULL */
+} seg;
+
+typedef struct kpos {
+    uint32_t line, col, width;  /* the value's key or list dash; line 0 when none */
+} kpos;
+
+typedef struct typer {
+    const td_source *src;
+    td_carve k; /* allocations in the caller's arena */
+    td_diag *d;
+    uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
+    bool oom;
+    const char *cite;       /* the document record's clause, for findings about it */
+} typer;
+
+static void put_path(td_strbuf *b, const seg *s)
+{
+    if (!s)
+        return;
+    put_path(b, s->up);
+    if (s->key)
+        td_load_add_fmt(b, "%s%s", b->len ? "." : "", s->key);
+    else
+        td_load_add_fmt(b, "[%u]", s->index);
+}
+
+static const char *path_of(const seg *s, char *buf, size_t size)
+{
+    td_strbuf b = {buf, size, 0};
+    buf[0] = '\0';
+    put_path(&b, s);
+    return buf;
+}
+
+/* The place as the user wrote it: the YAML path (`exemplars[2].steps[3].date`), or "the
+ * document" at its top; never the name of a record of the schema. */
+static void put_subject(td_lang lang, td_strbuf *b, const seg *s)
+{
+    if (!s) {
+        td_load_add_fmt(b, "%s", TR(lang, "the document"));
+        return;
+    }
+    char path[MSG_SIZE];
+    td_strbuf p = {path, sizeof path, 0};
+    path[0] = '\0';
+    put_path(&p, s);
+    td_load_add_fmt(b, "`%s`", path);
+}
+
+/* Reports an error or warning about the value at `s`, located at line:col. */
+static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+                     uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+                     uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
+{
+    if (!td_load_may_report(&c->findings, c->d, c->src, sev, line, col, 0))
+        return;
+    char path[MSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    td_diagnostic *e = td_load_vfinding(c->d, c->src, sev, id, line, col, width,
+                                        path_of(s, path, sizeof path), fmt, ap);
+    va_end(ap);
+    if (e && hint)
+        td_diag_set(c->d, &e->hint, "%s", td_gettext(c->d->lang, hint));
+    /* the clause of the nearest record that declares one, else the document's */
+    const char *cite = c->cite;
+    for (const seg *x = s; x; x = x->up)
+        if (x->cite) {
+            cite = x->cite;
+            break;
+        }
+    if (e && cite)
+        td_diag_set(c->d, &e->cite, "%s", cite);
+}
+
+static const char *subject(const typer *c, const seg *s, char *buf, size_t size)
+{
+    td_strbuf b = {buf, size, 0};
+    buf[0] = '\0';
+    put_subject(c->d->lang, &b, s);
+    return buf;
+}
+
+/* "'text'", "a mapping" or "a list": what was found instead of the expected value. */
+static const char *found(const typer *c, const td_ynode *y, char *buf, size_t size)
+{
+    if (y->kind == TD_Y_MAP)
+        return TR(c->d->lang, "a mapping");
+    if (y->kind == TD_Y_SEQ)
+        return TR(c->d->lang, "a list");
+    return td_load_quote(y->text ? y->text : "", y->len, buf, size);
+}
+
+static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kpos *k,
+                         bool invalid)
+{
+    td_node *n = td_take(&c->k, sizeof *n);
+    if (!n) {
+        c->oom = true;
+        return NULL;
+    }
+    n->type = t;
+    n->invalid = invalid;
+    n->line = y->line;
+    n->col = y->col;
+    n->width = y->width ? y->width : 1;
+    if (k && k->line) {
+        n->key_line = k->line;
+        n->key_col = k->col;
+    }
+    if (t->kind == TD_T_RECORD && t->rec && t->rec->n_fields) {
+        /* an invalid record has every slot absent, so it is safe to read */
+        n->v.slots = td_take(&c->k, t->rec->n_fields * sizeof *n->v.slots);
+        if (!n->v.slots) {
+            c->oom = true;
+            return NULL;
+        }
+    }
+    return n;
+}
+
+/* The key position of a list item: its '-' when the item follows one on the same line. */
+static kpos item_pos(const typer *c, const td_ynode *y)
+{
+    kpos k = { y->line, y->col, 1 };
+    const td_source *src = c->src;
+    if (!src || y->line == 0 || y->line > src->nlines || y->col < 3)
+        return k;
+    const char *t = src->text;
+    size_t start = src->lines[y->line - 1], p = start, end = src->len;
+    for (uint32_t ch = 1; ch < y->col && p < end && t[p] != '\n'; ch++) {
+        p++;
+        while (p < end && ((unsigned char)t[p] & 0xC0) == 0x80)
+            p++;
+    }
+    size_t q = p;
+    while (q > start && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+        q--;
+    if (q < p && q > start && t[q - 1] == '-' &&
+        (q - 1 == start || t[q - 2] == ' ' || t[q - 2] == '\t'))
+        k.col = y->col - (uint32_t)(p - (q - 1));  /* only blanks between: bytes = characters */
+    return k;
+}
+
+static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k);
+
+static void put_codes(td_strbuf *b, const td_enum *e)
+{
+    for (uint32_t i = 0; i < e->n; i++)
+        td_load_add_fmt(b, "%s%s", i ? ", " : "", e->values[i]);
+}
+
+/* "a whole number", "a date (YYYY-MM-DD)", "one of huyen, xa, ap"...: for "must be ...". */
+static const char *expected(td_lang lang, const td_type *t, char *buf, size_t size)
+{
+    td_strbuf b = {buf, size, 0};
+    buf[0] = '\0';
+    switch (t->kind) {
+    case TD_T_TEXT: td_load_add_fmt(&b, "%s", TR(lang, "text")); break;
+    case TD_T_INT: td_load_add_fmt(&b, "%s", TR(lang, "a whole number")); break;
+    case TD_T_NUMBER: td_load_add_fmt(&b, "%s", TR(lang, "a number")); break;
+    case TD_T_BOOL: td_load_add_fmt(&b, "%s", TR(lang, "true or false")); break;
+    case TD_T_DATE: td_load_add_fmt(&b, "%s", TR(lang, "a date (YYYY-MM-DD)")); break;
+    case TD_T_MONTH: td_load_add_fmt(&b, "%s", TR(lang, "a month (YYYY-MM)")); break;
+    case TD_T_ENUM:
+        td_load_add_fmt(&b, "%s", TR(lang, "one of "));
+        put_codes(&b, t->en);
+        break;
+    case TD_T_RECORD: td_load_add_fmt(&b, "%s", TR(lang, "a mapping of fields")); break;
+    case TD_T_LIST: td_load_add_fmt(&b, "%s", TR(lang, "a list")); break;
+    }
+    return buf;
+}
+
+/* Reports a wrong value: "<subject> must be <expected>, found <value>; <what to do>".
+ * `hint` and `todo` are English, marked for xgettext (wrong:7,8), translated here. */
+static td_node *wrong(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                      const kpos *k, const char *id, const char *hint, const char *todo)
+{
+    char subj[MSG_SIZE], exp[MSG_SIZE], q[QUOTE_SIZE];
+    tfinding(c, TD_SEV_ERROR, id, s, y->line, y->col, y->width, hint, "%s must be %s, found %s; %s",
+             subject(c, s, subj, sizeof subj), expected(c->d->lang, t, exp, sizeof exp),
+             found(c, y, q, sizeof q), TR(c->d->lang, todo));
+    return new_node(c, t, y, k, true);
+}
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* Decimal digits with an optional sign, within int64; *range tells an overflow. */
+static bool parse_int(const char *s, size_t len, int64_t *out, bool *range)
+{
+    size_t i = 0;
+    bool neg = false;
+    *range = false;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    if (i == len)
+        return false;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        uint64_t dg = (uint64_t)(s[i] - '0');
+        if (v > (lim - dg) / 10)
+            *range = true;
+        else
+            v = v * 10 + dg;
+    }
+    if (*range)
+        return false;
+    *out = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+    return true;
+}
+
+/* The value of a validated decimal without strtod, for a process whose locale does not use
+ * '.' as the decimal point (the engine never calls setlocale, a host program may). */
+static double decimal_value(const char *s, size_t len)
+{
+    double v = 0;
+    long exp10 = 0, e = 0;
+    int sig = 0;
+    size_t i = 0;
+    bool neg = false, frac = false, eneg = false;
+    if (s[i] == '+' || s[i] == '-')
+        neg = s[i++] == '-';
+    for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            frac = true;
+            continue;
+        }
+        if (sig < 19) {
+            v = v * 10 + (s[i] - '0');
+            sig += v > 0;
+            exp10 -= frac;
+        } else {
+            exp10 += !frac;
+        }
+    }
+    if (i < len) {
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+            eneg = s[i++] == '-';
+        for (; i < len && e < 100000; i++)
+            e = e * 10 + (s[i] - '0');
+    }
+    exp10 += eneg ? -e : e;
+    for (; exp10 > 0 && v < HUGE_VAL; exp10--)
+        v *= 10;
+    for (; exp10 < 0 && v > 0; exp10++)
+        v /= 10;
+    return neg ? -v : v;
+}
+
+/* A strict decimal: [+-] digits [. digits] [e [+-] digits]; no inf, nan, hex or commas. */
+static bool parse_number(const char *s, size_t len, double *out)
+{
+    size_t i = 0, mant = 0, ed = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    for (; i < len && is_digit(s[i]); i++)
+        mant++;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && is_digit(s[i]); i++)
+            mant++;
+    if (!mant)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (; i < len && is_digit(s[i]); i++)
+            ed++;
+        if (!ed)
+            return false;
+    }
+    if (i != len)
+        return false;
+    char *end = NULL;
+    double v = strtod(s, &end);  /* s is NUL-terminated right after len bytes */
+    if (end != s + len)
+        v = decimal_value(s, len);
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A number in hexadecimal, octal or binary as YAML writes them (0x1F, 0o17, 0b101): true,
+ * with its value in *out when it fits (else *fits is false). */
+static bool radix_number(const char *s, size_t len, uint64_t *out, bool *fits)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    if (len - i < 3 || s[i] != '0')
+        return false;
+    char r = s[i + 1];
+    unsigned base = r == 'x' || r == 'X'   ? 16
+                    : r == 'o' || r == 'O' ? 8
+                    : r == 'b' || r == 'B' ? 2
+                                           : 0;
+    if (!base)
+        return false;
+    uint64_t v = 0;
+    *fits = true;
+    for (i += 2; i < len; i++) {
+        char ch = s[i];
+        unsigned dg = is_digit(ch) ? (unsigned)(ch - '0')
+                      : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
+                      : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10)
+                                               : 99;
+        if (ch == '_')
+            continue;
+        if (dg >= base)
+            return false;
+        if (v > (UINT64_MAX - dg) / base)
+            *fits = false;
+        else
+            v = v * base + dg;
+    }
+    *out = v;
+    return true;
+}
+
+/* Refuses a hexadecimal, octal or binary number: the plan's figures are decimal, and 017
+ * means 17 to the person who wrote it. NULL when the value is not written so. */
+static td_node *not_decimal(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    uint64_t v;
+    bool fits;
+    if (!y->plain || !radix_number(y->text, y->len, &v, &fits))
+        return NULL;
+    char hint[MSG_SIZE];
+    if (fits)
+        snprintf(hint, sizeof hint, TR(c->d->lang, "%s is %s%llu in decimal"), y->text,
+                 y->text[0] == '-' ? "-" : "", (unsigned long long)v);
+    return wrong(c, t, y, s, k, "data.type", fits ? hint : NULL,
+                 "write the number in decimal");
+}
+
+static bool looks_like_comma_number(const char *s, size_t len)
+{
+    bool digit = false, comma = false;
+    for (size_t i = 0; i < len; i++) {
+        if (is_digit(s[i]))
+            digit = true;
+        else if (s[i] == ',')
+            comma = true;
+        else if (s[i] != '.' && s[i] != '-' && s[i] != '+' && s[i] != ' ')
+            return false;
+    }
+    return digit && comma;
+}
+
+/* Reads up to 3 groups of digits separated by '/', '-' or '.'; returns the number of groups. */
+static int groups(const char *s, size_t len, uint32_t g[3], size_t w[3])
+{
+    int n = 0;
+    size_t i = 0;
+    while (i < len && n < 3) {
+        size_t st = i;
+        uint32_t v = 0;
+        while (i < len && is_digit(s[i]) && i - st < 4)
+            v = v * 10 + (uint32_t)(s[i++] - '0');
+        if (i == st)
+            return 0;
+        g[n] = v;
+        w[n++] = i - st;
+        if (i == len)
+            break;
+        if (s[i] != '/' && s[i] != '-' && s[i] != '.')
+            return 0;
+        i++;
+    }
+    return i == len ? n : 0;
+}
+
+/* "did you mean 2024-04-15?" for 15/04/2024, 2024-4-15 or 15.4.2024; NULL when unsure. */
+static const char *date_hint(td_lang lang, const char *s, size_t len, char *buf, size_t size)
+{
+    uint32_t g[3];
+    size_t w[3];
+    if (groups(s, len, g, w) != 3)
+        return NULL;
+    uint32_t y, m, d;
+    if (w[0] == 4) {
+        y = g[0], m = g[1], d = g[2];
+    } else if (w[2] == 4) {
+        d = g[0], m = g[1], y = g[2];  /* Vietnamese order: day/month/year */
+    } else {
+        return NULL;
+    }
+    char iso[32];
+    int32_t days;
+    snprintf(iso, sizeof iso, "%04u-%02u-%02u", y, m % 100, d % 100);
+    if (m > 12 || d > 31 || !td_parse_date(iso, strlen(iso), &days))
+        return NULL;
+    if (strlen(iso) == len && memcmp(iso, s, len) == 0)
+        return NULL;
+    /* TRANSLATORS: a date written 31/5/2024 is read day/month/year */
+    snprintf(buf, size, TR(lang, "did you mean %s?"), iso);
+    return buf;
+}
+
+/* "did you mean 2024-05?" for 5/2024, 2024-5, 05.2024 or a whole date 2024-05-31. */
+static const char *month_hint(td_lang lang, const char *s, size_t len, char *buf, size_t size)
+{
+    uint32_t g[3];
+    size_t w[3];
+    int n = groups(s, len, g, w);
+    uint32_t y, m;
+    if (n == 2 && w[0] == 4)
+        y = g[0], m = g[1];
+    else if (n == 2 && w[1] == 4)
+        m = g[0], y = g[1];
+    else if (n == 3 && w[0] == 4)
+        y = g[0], m = g[1];
+    else if (n == 3 && w[2] == 4)
+        m = g[1], y = g[2];
+    else
+        return NULL;
+    if (m < 1 || m > 12)
+        return NULL;
+    char iso[32];
+    snprintf(iso, sizeof iso, "%04u-%02u", y, m);
+    if (strlen(iso) == len && memcmp(iso, s, len) == 0)
+        return NULL;
+    /* TRANSLATORS: a month written 5/2024 is read month/year */
+    snprintf(buf, size, TR(lang, "did you mean month %s?"), iso);
+    return buf;
+}
+
+/* The years a date in a unit file can be in: a year outside is a typing mistake (0000,
+ * 2204), not a date of the plan's work. */
+enum { YEAR_MIN = 1900, YEAR_MAX = 2100 };
+
+/* Reports a real date or month (YYYY-...) whose year is outside YEAR_MIN..YEAR_MAX; true then. */
+static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *what)
+{
+    int year = 0;
+    for (int i = 0; i < 4; i++)
+        year = year * 10 + (y->text[i] - '0');
+    if (year >= YEAR_MIN && year <= YEAR_MAX)
+        return false;
+    char subj[MSG_SIZE], q[QUOTE_SIZE];
+    if (what[0] == 'd')
+        tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+                 "%s is not a plausible date, found %s: the year %04d is not between %d and %d; "
+                 "correct the year",
+                 subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
+                 year, YEAR_MIN, YEAR_MAX);
+    else
+        tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+                 "%s is not a plausible month, found %s: the year %04d is not between %d and %d; "
+                 "correct the year",
+                 subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
+                 year, YEAR_MIN, YEAR_MAX);
+    return true;
+}
+
+static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    int32_t days;
+    if (td_parse_date(y->text, y->len, &days)) {
+        if (implausible(c, y, s, "date"))
+            return new_node(c, t, y, k, true);
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.days = days;
+        return n;
+    }
+    char why[MSG_SIZE], hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
+    const char *v = y->text;
+    bool shaped = y->len == 10 && v[4] == '-' && v[7] == '-';
+    for (size_t i = 0; shaped && i < 10; i++)
+        shaped = i == 4 || i == 7 || is_digit(v[i]);
+    const char *problem = shaped ? td_date_problem(c->d->lang, v, y->len, why, sizeof why) : NULL;
+    if (!problem)
+        return wrong(c, t, y, s, k, "data.date", date_hint(c->d->lang, y->text, y->len, hint, sizeof hint),
+                     "write the date as YYYY-MM-DD, e.g. 2024-04-15");
+    tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+             "%s is not a real date, found %s: %s; write a date that exists on the calendar",
+             subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
+             problem);
+    return new_node(c, t, y, k, true);
+}
+
+static td_node *type_month(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k)
+{
+    int32_t month;
+    if (td_parse_month(y->text, y->len, &month)) {
+        if (implausible(c, y, s, "month"))
+            return new_node(c, t, y, k, true);
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.month = month;
+        return n;
+    }
+    const char *v = y->text;
+    bool shaped = y->len == 7 && v[4] == '-' && is_digit(v[0]) && is_digit(v[1]) &&
+                  is_digit(v[2]) && is_digit(v[3]) && is_digit(v[5]) && is_digit(v[6]);
+    char hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
+    if (!shaped)
+        return wrong(c, t, y, s, k, "data.month", month_hint(c->d->lang, v, y->len, hint, sizeof hint),
+                     "write the month as YYYY-MM, e.g. 2024-05");
+    tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+             "%s is not a real month, found %s: month %.2s does not exist; "
+             "write a month from 01 to 12",
+             subject(c, s, subj, sizeof subj), td_load_quote(v, y->len, q, sizeof q), v + 5);
+    return new_node(c, t, y, k, true);
+}
+
+static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    const td_enum *e = t->en;
+    int idx = td_enum_index(e, y->text, y->len);
+    if (idx >= 0) {
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.enum_index = (uint32_t)idx;
+        return n;
+    }
+    const char *near = NULL;
+    for (uint32_t i = 0; i < e->n && !near; i++)
+        if (strcasecmp(e->values[i], y->text) == 0)
+            near = e->values[i];
+    /* a code written with Vietnamese diacritics (xã for xa, phụ_nữ for phu_nu) */
+    char folded[MSG_SIZE];
+    bool marks = td_fold_vi(y->text, folded, sizeof folded);
+    for (uint32_t i = 0; i < e->n && !near && marks; i++)
+        if (strcasecmp(e->values[i], folded) == 0)
+            near = e->values[i];
+    if (!near)
+        near = td_suggest(marks ? folded : y->text, e->values, e->n);
+    char hint[MSG_SIZE];
+    if (near && marks)
+        snprintf(hint, sizeof hint,
+                 TR(c->d->lang, "did you mean '%s'? codes are written without diacritics"), near);
+    else if (near)
+        snprintf(hint, sizeof hint, TR(c->d->lang, "did you mean '%s'?"), near);
+    return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
+}
+
+static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    if (y->kind != TD_Y_SCALAR)
+        return wrong(c, t, y, s, k, "data.type", NULL, "write a single value here");
+    td_node *n;
+    bool range;
+    switch (t->kind) {
+    case TD_T_TEXT:
+        n = new_node(c, t, y, k, false);
+        if (n) {
+            n->v.text.s = y->text;
+            n->v.text.len = y->len;
+        }
+        return n;
+    case TD_T_INT: {
+        int64_t i;
+        if (!y->plain && parse_int(y->text, y->len, &i, &range))
+            return wrong(c, t, y, s, k, "data.type", NULL,
+                         "in quotes it is a text: write the number without quotes");
+        if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
+            return n;
+        if (!parse_int(y->text, y->len, &i, &range)) {
+            bool comma = looks_like_comma_number(y->text, y->len);
+            return wrong(c, t, y, s, k, "data.type",
+                         comma ? N_("write the number without separators: 1000, not 1,000")
+                               : NULL,
+                         range ? N_("write a smaller number")
+                               : N_("write digits only, e.g. 40"));
+        }
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.i = i;
+        return n;
+    }
+    case TD_T_NUMBER: {
+        double num;
+        if (!y->plain && parse_number(y->text, y->len, &num))
+            return wrong(c, t, y, s, k, "data.type", NULL,
+                         "in quotes it is a text: write the number without quotes");
+        if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
+            return n;
+        if (!parse_number(y->text, y->len, &num)) {
+            bool comma = looks_like_comma_number(y->text, y->len);
+            return wrong(c, t, y, s, k, "data.type",
+                         comma ? N_("use a point for decimals (2.5) and no thousands separators")
+                               : NULL,
+                         "write digits, e.g. 40 or 2.5");
+        }
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.num = num;
+        return n;
+    }
+    case TD_T_BOOL: {
+        const char *v = y->text;
+        bool yes = !strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE");
+        bool no = !strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE");
+        if (!yes && !no)
+            return wrong(c, t, y, s, k, "data.type", NULL, "write true or false");
+        n = new_node(c, t, y, k, false);
+        if (n)
+            n->v.b = yes;
+        return n;
+    }
+    case TD_T_DATE: return type_date(c, t, y, s, k);
+    case TD_T_MONTH: return type_month(c, t, y, s, k);
+    case TD_T_ENUM: return type_enum(c, t, y, s, k);
+    default: return NULL;
+    }
+}
+
+static void unknown_field(typer *c, const td_record *r, const td_ynode *key, const seg *s)
+{
+    const char *near = NULL;
+    char hint[MSG_SIZE];
+    if (c->findings >= MAX_FINDINGS) {
+        /* not reported: spare the suggestion */
+        td_load_may_report(&c->findings, c->d, c->src, TD_SEV_WARNING, key->line, key->col, 0);
+        return;
+    }
+    if (r->n_fields) {
+        const char **names = td_take(&c->k, r->n_fields * sizeof *names);
+        if (!names) {
+            c->oom = true;
+            return;
+        }
+        for (uint32_t i = 0; i < r->n_fields; i++)
+            names[i] = r->fields[i].name;
+        /* a field name written with diacritics (tên for ten) */
+        char folded[MSG_SIZE];
+        bool marks = td_fold_vi(key->text, folded, sizeof folded);
+        near = td_suggest(marks ? folded : key->text, names, r->n_fields);
+    }
+    td_lang lang = c->d->lang;
+    td_strbuf b = {hint, sizeof hint, 0};
+    hint[0] = '\0';
+    if (near) {
+        td_load_add_fmt(&b, TR(lang, "did you mean '%s'?"), near);
+    } else {
+        td_load_add_fmt(&b, "%s", TR(lang, "the fields here are:"));
+        for (uint32_t i = 0; i < r->n_fields; i++)
+            td_load_add_fmt(&b, "%s %s", i ? "," : "", r->fields[i].name);
+    }
+    seg sub = { s, key->text, r->name, 0, r->cite };
+    char q[QUOTE_SIZE], where[MSG_SIZE];
+    tfinding(c, TD_SEV_WARNING, "data.unknown_field", &sub, key->line, key->col, key->width, hint,
+             "unknown field %s in %s; it is ignored: correct its name or delete it",
+             td_load_quote(key->text, key->len, q, sizeof q), subject(c, s, where, sizeof where));
+}
+
+static void missing_field(typer *c, const td_record *r, const td_field *f, const td_ynode *y,
+                          const seg *s, const kpos *k)
+{
+    seg sub = { s, f->name, r->name, 0, r->cite };
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *key = y->pairs[i].key;
+        if (key && key->text && y->pairs[i].value && strcmp(key->text, f->name) == 0) {
+            if (!y->pairs[i].value->text)
+                return;  /* refused by the loader: already reported */
+            char subj[MSG_SIZE];
+            tfinding(c, TD_SEV_ERROR, "data.required", &sub, key->line, key->col, key->width,
+                     NULL, "%s is empty, but it is required; write a value after '%s:'",
+                     subject(c, &sub, subj, sizeof subj), f->name);
+            return;
+        }
+    }
+    bool at_key = k && k->line;
+    char where[MSG_SIZE];
+    tfinding(c, TD_SEV_ERROR, "data.required", &sub, at_key ? k->line : y->line,
+             at_key ? k->col : y->col, at_key ? k->width : 1, NULL,
+             "%s has no '%s'; add `%s: ...`", subject(c, s, where, sizeof where), f->name,
+             f->name);
+}
+
+/* td_record_field for a key of known length, without a call per field name. */
+static const td_field *field_of(const td_record *r, const char *key, uint32_t len)
+{
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        const char *name = r->fields[i].name;
+        uint32_t j = 0;
+        while (j < len && name[j] && name[j] == key[j])
+            j++; /* name[j] first: a key with a NUL in it must not read past the name */
+        if (j == len && name[j] == '\0')
+            return &r->fields[i];
+    }
+    return NULL;
+}
+
+static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                            const kpos *k)
+{
+    const td_record *r = t->rec;
+    if (y->kind != TD_Y_MAP) {
+        char subj[MSG_SIZE], q[QUOTE_SIZE];
+        tfinding(c, TD_SEV_ERROR, "data.not_a_mapping", s, y->line, y->col, y->width, NULL,
+                 "%s must be a mapping of fields, found %s; write its fields on the "
+                 "lines below, indented, as `%s: ...`",
+                 subject(c, s, subj, sizeof subj), found(c, y, q, sizeof q),
+                 r->n_fields ? r->fields[0].name : "name");
+        return new_node(c, t, y, k, true);
+    }
+    td_node *n = new_node(c, t, y, k, false);
+    if (!n)
+        return NULL;
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *key = y->pairs[i].key, *value = y->pairs[i].value;
+        if (!key || !key->text || !value)
+            continue;   /* a tree edited by hand (thidua test) may hold holes */
+        const td_field *f = field_of(r, key->text, key->len);
+        if (!f || f->slot >= r->n_fields) {
+            unknown_field(c, r, key, s);
+        } else {
+            seg sub = { s, f->name, r->name, 0, r->cite };
+            kpos kp = { key->line, key->col, key->width };
+            n->v.slots[f->slot] = type_value(c, f->type, value, &sub, &kp);
+        }
+        if (c->oom)
+            return NULL;
+    }
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        const td_field *f = &r->fields[i];
+        const td_node *v = n->v.slots[f->slot];
+        if (!f->required)
+            continue;
+        if (!v || v->null) {
+            missing_field(c, r, f, y, s, k);
+        } else if (!v->invalid && v->type->kind == TD_T_TEXT && td_text_blank(v->v.text.s, v->v.text.len)) {
+            /* a required text written as "" is as missing as no text at all */
+            seg sub = { s, f->name, r->name, 0, r->cite };
+            char subj[MSG_SIZE];
+            tfinding(c, TD_SEV_ERROR, "data.required", &sub, v->line, v->col, v->width, NULL,
+                     "%s is blank, but it is required; write a value after '%s:'",
+                     subject(c, &sub, subj, sizeof subj), f->name);
+        }
+    }
+    return n;
+}
+
+static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                          const kpos *k)
+{
+    if (y->kind != TD_Y_SEQ) {
+        char todo[MSG_SIZE];
+        if (y->kind == TD_Y_SCALAR) {
+            char q[QUOTE_SIZE];
+            const char *v = td_load_quote(y->text, y->len, q, sizeof q);
+            snprintf(todo, sizeof todo, TR(c->d->lang, "write it as a list: [%.*s]"),
+                     (int)strlen(v) - 2, v + 1);
+        } else {
+            snprintf(todo, sizeof todo, "%s",
+                     TR(c->d->lang, "write each item on its own line, starting with '- '"));
+        }
+        return wrong(c, t, y, s, k, "data.type", NULL, todo);
+    }
+    td_node *n = new_node(c, t, y, k, false);
+    if (!n || !y->n)
+        return n;
+    td_node **items = td_take(&c->k, y->n * sizeof *items);
+    if (!items) {
+        c->oom = true;
+        return NULL;
+    }
+    const td_ynode hole = { .kind = TD_Y_NULL, .line = y->line, .col = y->col, .text = "" };
+    for (uint32_t i = 0; i < y->n; i++) {
+        const td_ynode *it = y->items[i] ? y->items[i] : &hole;
+        seg sub = { s, NULL, NULL, i, NULL };
+        kpos kp = item_pos(c, it);
+        if (it->kind == TD_Y_NULL && it->text) {
+            char subj[MSG_SIZE];
+            tfinding(c, TD_SEV_ERROR, "data.type", &sub, kp.line, kp.col, 1, NULL,
+                     "%s is empty; write a value after the '-' or delete the line",
+                     subject(c, &sub, subj, sizeof subj));
+            items[i] = new_node(c, t->elem, it, &kp, true);
+        } else {
+            items[i] = type_value(c, t->elem, it, &sub, &kp);
+        }
+        if (c->oom)
+            return NULL;
+    }
+    n->v.list.items = items;
+    n->v.list.n = y->n;
+    return n;
+}
+
+static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
+                           const kpos *k)
+{
+    if (y->kind == TD_Y_NULL) {
+        if (!y->text)
+            return new_node(c, t, y, k, true);
+        /* `propaganda:` with nothing after it: absent, but findings can point at the key */
+        td_node *n = new_node(c, t, y, k, false);
+        if (n)
+            n->null = true;
+        return n;
+    }
+    switch (t->kind) {
+    case TD_T_RECORD: return type_record(c, t, y, s, k);
+    case TD_T_LIST: return type_list(c, t, y, s, k);
+    default: return type_scalar(c, t, y, s, k);
+    }
+}
+
+td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
+                           td_arena *a, td_diag *d, td_node **out)
+{
+    typer c = { src, { a, NULL, 0 }, d, 0, false,
+                type && type->kind == TD_T_RECORD ? type->rec->cite : NULL };
+    bool d_oom = d->oom;
+    const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
+    *out = NULL;
+    if (!root)
+        root = &none;
+    td_node *n;
+    if (root->kind == TD_Y_NULL) {
+        if (root->text)
+            tfinding(&c, TD_SEV_ERROR, "data.empty", NULL, root->line, root->col, 1, NULL,
+                     "the document is empty; write the unit's data in it, "
+                     "or delete the '---' line that starts it");
+        n = new_node(&c, type, root, NULL, true);
+    } else {
+        n = type_value(&c, type, root, NULL, NULL);
+    }
+    if (c.oom || !n)
+        return TD_ENOMEM;
+    *out = n;
+    return d->oom && !d_oom ? TD_ENOMEM : TD_OK;
+}
