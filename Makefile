@@ -49,12 +49,13 @@ export THIDUA = $(abspath $(BIN))
 # The tests compare English output (a Vietnamese case asks with --lang vi); the shipped rules
 # declare Vietnamese, which the program speaks otherwise (docs/i18n.md).
 TEST_TARGETS := test unit golden golden-update rules-test serve-test test-browser embed \
-                eval-counts history schema-test template-test man install-test check tsan bench bench-serve
+                eval-counts history text-width schema-test template-test man install-test check \
+                tsan bench bench-serve
 $(TEST_TARGETS): export LANGUAGE = en
 
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
-        eval-counts embed schema-test history template-test
+        eval-counts embed schema-test history template-test text-width
 all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
@@ -233,8 +234,12 @@ history: $(BIN)
 template-test: $(BIN)
 	@sh tests/template.sh
 
-test: $(BIN) po-check unit golden rules-test globals serve-test eval-counts history embed man install-test \
-      schema-test template-test
+# eval's text report fits an 80-column terminal.
+text-width: $(BIN)
+	@sh tests/text-width.sh >$(BUILD)/text-width.txt || { cat $(BUILD)/text-width.txt; exit 1; }
+
+test: $(BIN) po-check unit golden rules-test globals serve-test eval-counts history text-width \
+      embed man install-test schema-test template-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -514,13 +514,11 @@ static size_t put_chars(FILE *out, const char *text, size_t first, size_t last)
     return cols;
 }
 
-/* The line under a finding that a waiver names (Decision 11): who waived it and why, or
- * why the waiver does not cover it at this date. */
-static void render_waiver(const td_diagnostic *e, FILE *out)
+char *td_diag_waiver_text(const td_diagnostic *e)
 {
     const td_waiver *w = e->waiver;
     if (!w || e->waived == TD_WAIVER_NONE)
-        return;
+        return NULL;
     char *s = NULL;
     int n;
     if (e->waived == TD_WAIVER_COVERS && w->until)
@@ -541,7 +539,14 @@ static void render_waiver(const td_diagnostic *e, FILE *out)
                      TR(e->lang, "note: the waiver of this finding is dated %s, after the "
                                  "as-of date; it does not cover it yet (approved by %s, %s)"),
                      w->dated, w->approved_by, w->document);
-    if (n < 0)
+    return n < 0 ? NULL : s;
+}
+
+/* The line under a finding that a waiver names (Decision 11). */
+static void render_waiver(const td_diagnostic *e, FILE *out)
+{
+    char *s = td_diag_waiver_text(e);
+    if (!s)
         return;
     fprintf(out, " %*s = ", 4, "");
     td_put_text(out, s, false);

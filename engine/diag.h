@@ -97,6 +97,11 @@ bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
  * severity and says which waiver does not cover it. */
 void td_diag_waive(td_diag *d, size_t i, const struct td_waiver *w, td_waiver_state state);
 
+/* The line under a finding that a waiver names (Decision 11), without its "= ": who waived
+ * it and why, or why the waiver does not cover it at this date. Caller owns the result
+ * (free); NULL when no waiver names the finding, or without memory. */
+char *td_diag_waiver_text(const td_diagnostic *e);
+
 /* Moves every entry of src to the end of dst; src is left empty. */
 void td_diag_move(td_diag *dst, td_diag *src);
 

@@ -75,6 +75,16 @@ size_t td_report_rows_of(const td_batch *b, size_t i);
 /* The label of an enum code for people (the rules' label), or the code itself when `t` is
  * no enum or the code has no label. */
 const char *td_report_enum_label(const td_type *t, const char *code);
+/* A number for people, with at most `decimals` decimals (trailing zeros dropped): "2.5",
+ * "20000" in English; "2,5", "20.000" in Vietnamese (a dot between thousands, a decimal
+ * comma). */
+const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48]);
+/* The pace of a row not yet due as one sentence, into buf: "30 more needed in 12 months,
+ * 2.5/month; last 3 months: 1.7/month — behind pace", in Vietnamese "cần thêm 30 trong 12
+ * tháng, 2,5/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ", from the catalog); without the part
+ * after the semicolon when no month has passed yet. NULL when the row has no pace or
+ * nothing more is needed. */
+const char *td_report_pace_text(const td_target_row *row, td_lang lang, char *buf, size_t size);
 /* A scratch file for a format's spool; NULL when it cannot be made. */
 FILE *td_report_spool(void);
 /* True when a spool (or NULL) has not failed. */

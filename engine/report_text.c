@@ -33,11 +33,70 @@ static style style_of(const td_report *r)
     return (style){"\033[1m", "\033[1;31m", "\033[1;32m", "\033[1;33m", "\033[2m", "\033[0m"};
 }
 
-/* Writes s (escaped: it comes from the data), then spaces up to `width` characters. */
+/* Writes s (escaped: it comes from the data), cut with "…" when it is wider than `width`
+ * characters, then spaces up to `width`. */
 static void pad(FILE *out, const char *s, size_t width)
 {
-    for (size_t n = td_put_text(out, s, false); n < width; n++)
+    char buf[512];
+    size_t n;
+    if (width && td_put_text(NULL, s, false) > width) {
+        /* the first width - 1 characters, whole UTF-8 sequences */
+        size_t o = 0, chars = 0;
+        for (const char *c = s; *c && chars < width - 1 && o + 8 < sizeof buf; chars++) {
+            size_t len = 1;
+            while (c[len] && ((unsigned char)c[len] & 0xC0) == 0x80)
+                len++;
+            memcpy(buf + o, c, len);
+            o += len;
+            c += len;
+        }
+        memcpy(buf + o, "\xE2\x80\xA6", 4); /* … and its NUL */
+        n = td_put_text(out, buf, false);
+    } else {
+        n = td_put_text(out, s, false);
+    }
+    for (; n < width; n++)
         fputc(' ', out);
+}
+
+/* The text report fits a terminal of this many columns (issue 10); longer details are in
+ * -f html and -f xlsx. */
+#define WIDTH 80
+
+/* Writes s (escaped: it may come from the data) at column `col`, after a space when `space`,
+ * breaking lines at spaces so that none passes WIDTH; a continuation line starts with
+ * `indent` spaces. A word longer than a line is written whole. Returns the column after the
+ * last character. */
+static size_t wrap(FILE *out, const char *s, size_t col, size_t indent, bool space)
+{
+    char word[256];
+    bool first = true;
+    while (s && *s) {
+        s += strspn(s, " ");
+        size_t len = strcspn(s, " ");
+        if (!len)
+            break;
+        char *w = len < sizeof word ? word : malloc(len + 1);
+        if (!w)
+            w = word, len = sizeof word - 1; /* no memory: the word is cut */
+        memcpy(w, s, len);
+        w[len] = '\0';
+        size_t width = td_put_text(NULL, w, false);
+        bool sep = !first || space;
+        if (col + sep + width > WIDTH && col > indent) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (sep) {
+            fputc(' ', out);
+            col++;
+        }
+        col += td_put_text(out, w, false);
+        if (w != word)
+            free(w);
+        s += strcspn(s, " ");
+        first = false;
+    }
+    return col;
 }
 
 /* One count of `counts`: fmt is the form of n, already chosen. */
@@ -83,6 +142,60 @@ static void cap_flush(td_lang l, file_cap *c, FILE *out)
     memset(c, 0, sizeof *c);
 }
 
+/* A finding of eval's lists, under the header that names its unit and file: "LINE:COL:
+ * SEVERITY: MESSAGE [RULE, CLAUSE]" wrapped to WIDTH, then its hint. The source line and
+ * its caret are left to validate, -f html and -f xlsx. */
+static void finding_line(td_report *r, const td_unit_result *u, const td_diagnostic *e,
+                         FILE *out)
+{
+    style s = style_of(r);
+    bool waived = e->waived == TD_WAIVER_COVERS;
+    const char *sevc = !r->o.color            ? ""
+                       : waived                   ? "\033[1;32m"
+                       : e->sev == TD_SEV_ERROR   ? "\033[1;31m"
+                       : e->sev == TD_SEV_WARNING ? "\033[1;35m"
+                                                  : "\033[1;36m";
+    size_t col = 2;
+    fputs("  ", out);
+    if (e->file && u->file && strcmp(e->file, u->file) != 0) {
+        col += td_put_text(out, e->file, false) + 1;
+        fputc(':', out);
+    }
+    if (e->line)
+        col += (size_t)fprintf(out, "%u:%u: ", e->line, e->col);
+    const char *sev = waived ? TR(r->o.lang, "waived") : td_severity_label(r->o.lang, e->sev);
+    fprintf(out, "%s%s%s:", sevc, sev, s.reset);
+    col += td_utf8_chars(sev) + 1;
+    col = wrap(out, e->message, col, 6, true);
+    if (e->rule) {
+        /* "[rule, clause]" kept on one line */
+        char tag[256];
+        snprintf(tag, sizeof tag, "[%s%s%s]", e->rule, e->cite ? ", " : "",
+                 e->cite ? e->cite : "");
+        size_t w = td_put_text(NULL, tag, false);
+        if (col + 1 + w > WIDTH)
+            fputs("\n     ", out);
+        fprintf(out, " %s", s.dim);
+        td_put_text(out, tag, false);
+        fputs(s.reset, out);
+    }
+    fputc('\n', out);
+    if (e->hint) {
+        /* TRANSLATORS: before a hint under a diagnostic: "     = hint: did you mean ...?" */
+        const char *hint = TR(r->o.lang, "hint:");
+        fprintf(out, "      = %s", hint);
+        wrap(out, e->hint, 8 + td_utf8_chars(hint), 8, true);
+        fputc('\n', out);
+    }
+    char *note = td_diag_waiver_text(e);
+    if (note) {
+        fputs("      =", out);
+        wrap(out, note, 7, 8, true);
+        fputc('\n', out);
+        free(note);
+    }
+}
+
 /* Renders a unit's findings of severity >= min to `out`, at most max_errors errors per
  * file; after that, the rest of the file is counted and told by cap_flush. */
 static td_status render_findings(td_report *r, file_cap *c, const td_unit_result *u,
@@ -110,7 +223,10 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
         }
         if (error)
             c->shown++;
-        td_diag_render(e, out, r->o.color);
+        if (r->o.validate || r->o.quiet)
+            td_diag_render(e, out, r->o.color);
+        else
+            finding_line(r, u, e, out);
     }
     return TD_OK;
 }
@@ -145,12 +261,28 @@ static void unit_lead(td_report *r, const td_unit_result *u, FILE *out)
     fprintf(out, "%s%s", *title ? ": " : "", s.reset);
 }
 
+/* The head of a unit in eval's lists: "FILE[:LINE]: ID (NAME): N errors", wrapped. */
 static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool warnings_only)
 {
-    unit_lead(r, u, out);
-    counts(r->o.lang, out, u->findings.errors, u->findings.warnings,
-           warnings_only ? 0 : u->findings.infos, u->findings.waived);
-    fputc('\n', out);
+    style s = style_of(r);
+    char title[512], line[1200], n[128];
+    td_report_unit_title(r->o.lang, u, title, sizeof title);
+    FILE *m = fmemopen(n, sizeof n, "w");
+    if (m) {
+        counts(r->o.lang, m, u->findings.errors, u->findings.warnings,
+               warnings_only ? 0 : u->findings.infos, u->findings.waived);
+        fclose(m);
+    } else {
+        n[0] = '\0';
+    }
+    char where[16] = "";
+    if (u->doc && u->line)
+        snprintf(where, sizeof where, ":%u", u->line);
+    snprintf(line, sizeof line, "%s%s:%s%s%s %s", u->file ? u->file : "", where, *title ? " " : "",
+             title, *title ? ":" : "", n);
+    fputs(s.bold, out);
+    wrap(out, line, 0, 2, false);
+    fprintf(out, "%s\n", s.reset);
 }
 
 static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_result *u)
@@ -174,18 +306,31 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
     }
     if (t->figures && u->typed) {
         /* III.1: the figures of every unit, passing or not */
+        /* fixed columns (numbers to the right, text cut to its column), then the name,
+         * wrapped under itself */
         fputs("  ", t->figures);
-        pad(t->figures, u->id ? u->id : "?", 20);
+        pad(t->figures, u->id ? u->id : "?", 18);
+        size_t col = 20;
         for (uint32_t i = 0; i < u->n_values; i++) {
             const char *v = u->values[i] ? u->values[i] : "-";
-            size_t w = td_put_text(NULL, v, false);
-            fprintf(t->figures, " %*s", w < 6 ? (int)(6 - w) : 0, "");
-            td_put_text(t->figures, v, false);
+            td_tkind k = r->p->report_values[i]->type->kind;
+            fputc(' ', t->figures);
+            if (k == TD_T_INT || k == TD_T_NUMBER) {
+                size_t w = td_put_text(NULL, v, false);
+                fprintf(t->figures, "%*s", w < 3 ? (int)(3 - w) : 0, "");
+                td_put_text(t->figures, v, false);
+                col += 1 + (w < 3 ? 3 : w);
+            } else {
+                pad(t->figures, v, 14);
+                col += 15;
+            }
         }
         /* TRANSLATORS: a unit's verdict in eval's table of figures; pad to 4 characters */
-        fprintf(t->figures, "  %s  ",
-                u->findings.errors ? TR(r->o.lang, "fail") : TR(r->o.lang, "pass"));
-        td_put_text(t->figures, u->name, false);
+        const char *verdict = u->findings.errors ? TR(r->o.lang, "fail") : TR(r->o.lang, "pass");
+        size_t vw = td_utf8_chars(verdict);
+        fprintf(t->figures, "  %s%*s  ", verdict, vw < 4 ? (int)(4 - vw) : 0, "");
+        col += 4 + (vw < 4 ? 4 : vw);
+        wrap(t->figures, u->name, col, col < WIDTH - 20 ? col : 8, false);
         fputc('\n', t->figures);
     }
     if (u->findings.errors) {
@@ -223,6 +368,24 @@ static td_status text_unit(td_report *r, void *state, const td_unit_result *u)
     return st;
 }
 
+/* "ID  LABEL [CLAUSE]" at `indent`, the id in bold, the rest wrapped under the label. */
+static void heading_line(td_report *r, FILE *out, size_t indent, const char *id,
+                         const char *label, const char *cite)
+{
+    style s = style_of(r);
+    fprintf(out, "%*s%s", (int)indent, "", s.bold);
+    size_t col = indent + td_put_text(out, id, false);
+    fputs(s.reset, out);
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s%s%s", label ? label : "", cite && *cite ? " [" : "",
+             cite && *cite ? cite : "", cite && *cite ? "]" : "");
+    if (*text) {
+        fputc(' ', out);
+        wrap(out, text, col + 1, indent + 2, true);
+    }
+    fputc('\n', out);
+}
+
 static void text_targets(td_report *r, const td_batch *b)
 {
     style s = style_of(r);
@@ -255,62 +418,79 @@ static void text_targets(td_report *r, const td_batch *b)
     size_t gw = td_utf8_chars(total);
     for (size_t i = 0; i < b->n_rows; i++)
         if (b->rows[i].group) {
-            size_t w = td_utf8_chars(b->rows[i].group);
+            size_t w = td_put_text(NULL, b->rows[i].group, false);
             if (w > gw)
-                gw = w < 40 ? w : 40;
+                gw = w < 32 ? w : 32;
         }
     for (size_t i = 0; i < b->n_rows; i++) {
         const td_target_row *row = &b->rows[i];
         const td_target *t = &r->p->targets[row->target];
         if (i == 0 || b->rows[i - 1].target != row->target) {
             char lb[1024];
-            fprintf(out, "  %s%s%s  %s", s.bold, t->id, s.reset,
-                    t->label ? td_report_label(r, t->label, lb, sizeof lb) : "");
-            if (t->cite && *t->cite)
-                fprintf(out, " [%s]", t->cite);
-            fputc('\n', out);
+            heading_line(r, out, 2, t->id,
+                         t->label ? td_report_label(r, t->label, lb, sizeof lb) : NULL, t->cite);
         }
-        char a[40], q[40], cell[96];
-        td_report_number(row->actual, a);
+        /* numbers in the reader's style: 20.000 and 70,0% in Vietnamese */
+        bool vi = r->o.lang == TD_LANG_VI;
+        char a[48], q[48], cell[112], pc[48];
+        td_report_num_text(row->actual, 6, vi, a);
         if (row->has_required)
-            snprintf(cell, sizeof cell, "%s / %s", a, td_report_number(row->required, q));
+            snprintf(cell, sizeof cell, "%s / %s", a, td_report_num_text(row->required, 6, vi, q));
         else
             snprintf(cell, sizeof cell, "%s", a);
         fputs("    ", out);
         pad(out, row->group ? row->group : total, gw);
-        fprintf(out, "  %16s", cell);
-        if (row->has_percent)
-            fprintf(out, "  %6.1f%%", td_report_percent(row->percent));
-        else
+        fprintf(out, "  %14s", cell);
+        if (row->has_percent) {
+            snprintf(pc, sizeof pc, "%.1f", td_report_percent(row->percent));
+            if (vi)
+                *strchr(pc, '.') = ',';
+            fprintf(out, "  %6s%%", pc);
+        } else {
             fprintf(out, "  %7s", "");
+        }
         const char *st = TR(r->o.lang, td_report_row_status(row));
         const char *c = !row->has_required ? s.dim
                         : row->met         ? s.green
                         : row->severity == TD_SEV_ERROR ? s.red
                                                         : s.yellow;
         fprintf(out, "  %s%s%s\n", c, st, s.reset);
+        char pace[256];
+        if (td_report_pace_text(row, r->o.lang, pace, sizeof pace)) {
+            /* too long for a line: what is needed, then the recent months below it */
+            char *recent = strstr(pace, "; ");
+            if (recent && 6 + td_utf8_chars(pace) > WIDTH)
+                *recent = '\0', recent += 2;
+            else
+                recent = NULL;
+            fprintf(out, "      %s", row->on_pace ? "" : s.yellow);
+            wrap(out, pace, 6, 8, false);
+            if (recent) {
+                fputs(";\n      ", out);
+                wrap(out, recent, 6, 8, false);
+            }
+            fprintf(out, "%s\n", row->on_pace ? "" : s.reset);
+        }
     }
 }
 
 static void text_stages(td_report *r, const td_batch *b)
 {
-    style s = style_of(r);
     FILE *out = r->out;
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
-        fputs("\n", out);
-        fputs(s.bold, out);
-        fprintf(out, TR(r->o.lang, "Stages of %s"), wf->id);
-        fprintf(out, "%s  %s", s.reset, wf->label ? wf->label : "");
-        if (wf->cite && *wf->cite)
-            fprintf(out, " [%s]", wf->cite);
+        char lead[256];
+        snprintf(lead, sizeof lead, TR(r->o.lang, "Stages of %s"), wf->id);
         fputc('\n', out);
+        heading_line(r, out, 0, lead, wf->label, wf->cite);
         char label[256];
-        for (uint32_t k = 0; k <= wf->n_stages; k++)
-            fprintf(out, "    %8llu  %s\n",
-                    base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL,
-                    td_report_stage_label(r->o.lang, wf, k, label, sizeof label));
+        for (uint32_t k = 0; k <= wf->n_stages; k++) {
+            fprintf(out, "    %8llu ",
+                    base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL);
+            wrap(out, td_report_stage_label(r->o.lang, wf, k, label, sizeof label), 13, 16, true);
+            fputc('\n', out);
+        }
         base += wf->n_stages + 1;
     }
 }
@@ -330,36 +510,43 @@ static void text_waivers(td_report *r, const td_batch *b)
         td_batch_waiver(b, i, &use);
         fprintf(out, "  %s%s%s", s.bold, w->rule, s.reset);
         /* TRANSLATORS: "RULE for UNIT[, exemplar ID]: ..." in the list of waivers */
+        size_t col = 2 + td_utf8_chars(w->rule) + td_utf8_chars(TR(l, " for "));
         fputs(TR(l, " for "), out);
-        td_put_text(out, w->unit, false);
+        col += td_put_text(out, w->unit, false);
         if (w->exemplar) {
             fputs(TR(l, ", exemplar "), out);
-            td_put_text(out, w->exemplar, false);
+            col += td_utf8_chars(TR(l, ", exemplar ")) + td_put_text(out, w->exemplar, false);
         }
-        fputs(": ", out);
-        fputs(s.yellow, out);
+        fputc(':', out);
+        char state[256];
         if (r->as_of < w->dated_days)
-            fputs(TR(l, "not in force yet: dated after this date"), out);
+            snprintf(state, sizeof state, "%s", TR(l, "not in force yet: dated after this date"));
         else if (!use.in_force)
-            fprintf(out, TR(l, "ended on %s: no longer in force"), w->until);
+            snprintf(state, sizeof state, TR(l, "ended on %s: no longer in force"), w->until);
         else if (!use.units)
-            fputs(TR(l, "the unit is not in this batch"), out);
+            snprintf(state, sizeof state, "%s", TR(l, "the unit is not in this batch"));
         else if (!use.covered)
-            fputs(TR(l, "no finding to cover"), out);
-        fputs(s.reset, out);
-        if (r->as_of >= w->dated_days && use.in_force && use.units && use.covered)
-            fprintf(out, TRN(l, "%zu finding waived", "%zu findings waived", use.covered),
-                    use.covered);
-        fputs("\n    ", out);
-        td_put_text(out, w->reason, false);
-        fputs(TR(l, " (approved by "), out);
-        td_put_text(out, w->approved_by, false);
-        fputs(", ", out);
-        td_put_text(out, w->document, false);
-        fprintf(out, TR(l, " dated %s"), w->dated);
-        if (w->until)
-            fprintf(out, TR(l, ", until %s"), w->until);
-        fputs(")\n", out);
+            snprintf(state, sizeof state, "%s", TR(l, "no finding to cover"));
+        else
+            snprintf(state, sizeof state,
+                     TRN(l, "%zu finding waived", "%zu findings waived", use.covered),
+                     use.covered);
+        /* the state on a line of its own when it would pass the width */
+        fputs(col + 2 + td_utf8_chars(state) > WIDTH ? "\n    " : " ", out);
+        bool covered = r->as_of >= w->dated_days && use.in_force && use.units && use.covered;
+        fprintf(out, "%s%s%s", covered ? "" : s.yellow, state, covered ? "" : s.reset);
+        fputc('\n', out);
+        char *why = NULL;
+        int n = w->until ? asprintf(&why, TR(l, "%s (approved by %s, %s dated %s, until %s)"),
+                                    w->reason, w->approved_by, w->document, w->dated, w->until)
+                         : asprintf(&why, TR(l, "%s (approved by %s, %s dated %s)"), w->reason,
+                                    w->approved_by, w->document, w->dated);
+        if (n >= 0) {
+            fputs("   ", out);
+            wrap(out, why, 3, 4, true);
+            fputc('\n', out);
+            free(why);
+        }
     }
 }
 
@@ -383,9 +570,14 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
     const td_plan_info *pl = &r->p->plan;
     char date[11];
     td_format_date(r->as_of, date);
-    fprintf(out, "%s%s%s%s%s", s.bold, pl->number ? pl->number : TR(l, "(no plan)"),
-            pl->title ? ": " : "", pl->title ? pl->title : "", s.reset);
-    fprintf(out, TR(l, ", as of %s\n"), date);
+    char head[1024], asof[128];
+    snprintf(asof, sizeof asof, TR(l, ", as of %s\n"), date);
+    asof[strcspn(asof, "\n")] = '\0';
+    snprintf(head, sizeof head, "%s%s%s%s", pl->number ? pl->number : TR(l, "(no plan)"),
+             pl->title ? ": " : "", pl->title ? pl->title : "", asof);
+    fputs(s.bold, out);
+    wrap(out, head, 0, 2, false);
+    fprintf(out, "%s\n", s.reset);
     fprintf(out, TRN(l, "%zu unit: ", "%zu units: ", b->sum.units), b->sum.units);
     fputs(s.green, out);
     fprintf(out, TR(l, "%zu passed"), b->sum.passed);
@@ -406,12 +598,17 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
     if (r->p->n_workflows)
         text_stages(r, b);
     if (t->figures) {
-        fprintf(out, "\n%s%s%s (", s.bold, TR(l, "Units"), s.reset);
+        fprintf(out, "\n%s%s%s", s.bold, TR(l, "Units"), s.reset);
+        size_t col = td_utf8_chars(TR(l, "Units"));
         for (uint32_t i = 0; i < r->p->n_report_values; i++) {
             const td_define *def = r->p->report_values[i];
-            fprintf(out, "%s%s: %s", i ? "; " : "", def->name, def->label ? def->label : def->name);
+            char part[512];
+            snprintf(part, sizeof part, "%s%s: %s%s", i ? "" : "(", def->name,
+                     def->label ? def->label : def->name,
+                     i + 1 < r->p->n_report_values ? ";" : ")");
+            col = wrap(out, part, col, 2, true);
         }
-        fputs(")\n", out);
+        fputc('\n', out);
         if (!td_report_copy(t->figures, out))
             return TD_EIO;
     }
@@ -430,8 +627,9 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
             return TD_EIO;
     }
     if (t->n_waived) {
-        fprintf(out, "\n%sUnits that pass with waived findings (%zu)%s\n", s.bold, t->n_waived,
-                s.reset);
+        fprintf(out, "\n%s", s.bold);
+        fprintf(out, TR(l, "Units that pass with waived findings (%zu)"), t->n_waived);
+        fprintf(out, "%s\n", s.reset);
         if (!td_report_copy(t->waived, out))
             return TD_EIO;
     }

@@ -156,3 +156,77 @@ void td_report_spool_close(FILE *spool)
     if (spool)
         fclose(spool);
 }
+
+const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48])
+{
+    if (!isfinite(v)) {
+        strcpy(buf, "-");
+        return buf;
+    }
+    if (fabs(v) >= 1e15) {
+        snprintf(buf, 48, "%.0f", v);
+        return buf;
+    }
+    /* half away from zero, as people round (printf would give 3.2 for 3.25) */
+    double scale = pow(10, decimals > 6 ? 6 : decimals);
+    v = round(v * scale) / scale;
+    char raw[48];
+    snprintf(raw, sizeof raw, "%.*f", (int)decimals, v);
+    char *dot = strchr(raw, '.');
+    if (dot) {
+        /* trailing zeros of the fraction dropped, and the point with them */
+        char *end = raw + strlen(raw);
+        while (end > dot + 1 && end[-1] == '0')
+            *--end = '\0';
+        if (end == dot + 1)
+            *dot = '\0';
+    }
+    if (strcmp(raw, "-0") == 0)
+        strcpy(raw, "0");
+    /* Vietnamese: a dot between thousands and a decimal comma (20.000; 2,5) */
+    size_t o = 0;
+    const char *s = raw;
+    if (*s == '-')
+        buf[o++] = *s++;
+    size_t whole = strcspn(s, ".");
+    for (size_t i = 0; i < whole; i++) {
+        if (vi && i && (whole - i) % 3 == 0)
+            buf[o++] = '.';
+        buf[o++] = s[i];
+    }
+    if (s[whole] == '.') {
+        buf[o++] = vi ? ',' : '.';
+        for (const char *f = s + whole + 1; *f; f++)
+            buf[o++] = *f;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+const char *td_report_pace_text(const td_target_row *row, td_lang lang, char *buf, size_t size)
+{
+    if (!row->has_pace || row->pace_needed <= 0)
+        return NULL;
+    bool vi = lang == TD_LANG_VI;
+    char need[48], per[48], recent[48];
+    td_report_num_text(row->pace_needed, 1, vi, need);
+    td_report_num_text(row->pace_per_month, 1, vi, per);
+    /* TRANSLATORS: the pace of a target not yet due: what is still needed, in how many
+     * months, and how many a month that makes ("30 more needed in 12 months, 2.5/month") */
+    int n = snprintf(buf, size,
+                     TRN(lang, "%s more needed in %u month, %s/month",
+                         "%s more needed in %u months, %s/month", row->pace_months),
+                     need, row->pace_months, per);
+    if (!row->has_recent || n < 0 || (size_t)n >= size)
+        return buf;
+    td_report_num_text(row->recent_per_month, 1, vi, recent);
+    /* TRANSLATORS: the end of a target's pace: whether what the last months gave would reach
+     * the requirement by its due date */
+    const char *verdict = row->on_pace ? TR(lang, "on pace") : TR(lang, "behind pace");
+    /* TRANSLATORS: after the pace: "; last 3 months: 1.7/month — behind pace" */
+    snprintf(buf + n, size - (size_t)n,
+             TRN(lang, "; last %u month: %s/month — %s", "; last %u months: %s/month — %s",
+                 row->recent_months),
+             row->recent_months, recent, verdict);
+    return buf;
+}

@@ -19,6 +19,13 @@ static const char *say(const td_report *r, const word *w)
     return w->vi;
 }
 
+/* True when the workbook speaks Vietnamese (numbers then written 2,5 in sentences). */
+static bool r_vi(const td_report *r)
+{
+    static const word probe = {"en", "vi"};
+    return say(r, &probe)[0] == 'v';
+}
+
 /* A column: its heading and width (characters). */
 typedef struct column {
     word head;
@@ -30,9 +37,17 @@ static const column TARGET_COLS[] = {
     {{"Clause", "Căn cứ"}, 9},         {{"Group", "Nhóm"}, 24},
     {{"Achieved", "Đạt được"}, 10},    {{"Required", "Yêu cầu"}, 10},
     {{"Percent", "Tỷ lệ"}, 14},        {{"Status", "Trạng thái"}, 16},
-    {{"Due", "Thời hạn"}, 12},
+    {{"Due", "Thời hạn"}, 12},         {{"Still needed", "Cần thêm"}, 10},
+    {{"Months left", "Số tháng còn lại"}, 10},
+    {{"Needed per month", "Cần mỗi tháng"}, 10},
+    {{"Per month lately", "Mỗi tháng gần đây"}, 11},
+    {{"Months counted lately", "Số tháng gần đây"}, 10},
+    {{"Pace", "Tiến độ"}, 60},
 };
-enum { T_ID, T_LABEL, T_CITE, T_GROUP, T_ACTUAL, T_REQUIRED, T_PERCENT, T_STATUS, T_DUE };
+enum {
+    T_ID, T_LABEL, T_CITE, T_GROUP, T_ACTUAL, T_REQUIRED, T_PERCENT, T_STATUS, T_DUE, T_NEEDED,
+    T_MONTHS, T_PER_MONTH, T_RECENT, T_RECENT_MONTHS, T_PACE
+};
 
 static const column FINDING_COLS[] = {
     {{"File", "Tệp"}, 36},            {{"Line", "Dòng"}, 7},
@@ -47,6 +62,8 @@ static const word W_SUMMARY = {"Summary", "Tổng hợp"};
 static const word W_TARGETS = {"Targets", "Chỉ tiêu"};
 static const word W_UNITS = {"Units", "Đơn vị"};
 static const word W_FINDINGS = {"Findings", "Vấn đề"};
+static const word W_HISTORY = {"By month", "Theo tháng"};
+static const word W_DATE = {"As of", "Tính đến ngày"};
 static const word W_NO = {"No.", "STT"};
 static const word W_ID = {"Unit id", "Mã đơn vị"};
 static const word W_NAME = {"Unit", "Tên đơn vị"};
@@ -99,8 +116,8 @@ static const word W_LEFT_OUT = {"more findings than a sheet holds: the rest are 
 typedef struct xlsx_state {
     char path[4096];        /* the workbook's scratch file; "" when none was made */
     lxw_workbook *wb;       /* owned until workbook_close */
-    lxw_worksheet *summary, *targets, *units, *findings;
-    lxw_format *head, *date, *percent, *wrap, *bold, *title;
+    lxw_worksheet *summary, *targets, *history, *units, *findings;
+    lxw_format *head, *date, *percent, *rate, *wrap, *bold, *title;
     lxw_row_t unit_row, finding_row; /* the next row to write */
     size_t left_out;        /* findings past the sheet's last row */
     lxw_error err;          /* the first error of a write */
@@ -254,16 +271,18 @@ static td_status xlsx_begin(td_report *r, void *state)
     check(x, workbook_set_properties(x->wb, &props));
     x->summary = workbook_add_worksheet(x->wb, say(r, &W_SUMMARY));
     x->targets = workbook_add_worksheet(x->wb, say(r, &W_TARGETS));
+    x->history = workbook_add_worksheet(x->wb, say(r, &W_HISTORY));
     x->units = workbook_add_worksheet(x->wb, say(r, &W_UNITS));
     x->findings = workbook_add_worksheet(x->wb, say(r, &W_FINDINGS));
     x->head = workbook_add_format(x->wb);
     x->date = workbook_add_format(x->wb);
     x->percent = workbook_add_format(x->wb);
+    x->rate = workbook_add_format(x->wb);
     x->wrap = workbook_add_format(x->wb);
     x->bold = workbook_add_format(x->wb);
     x->title = workbook_add_format(x->wb);
-    if (!x->summary || !x->targets || !x->units || !x->findings || !x->head || !x->date ||
-        !x->percent || !x->wrap || !x->bold || !x->title)
+    if (!x->summary || !x->targets || !x->history || !x->units || !x->findings || !x->head ||
+        !x->date || !x->percent || !x->rate || !x->wrap || !x->bold || !x->title)
         return TD_ENOMEM;
     format_set_bold(x->head);
     format_set_bg_color(x->head, 0xEEF1F4);
@@ -272,6 +291,7 @@ static td_status xlsx_begin(td_report *r, void *state)
     format_set_align(x->head, LXW_ALIGN_VERTICAL_TOP);
     format_set_num_format(x->date, "dd/mm/yyyy");
     format_set_num_format(x->percent, "0.0%");
+    format_set_num_format(x->rate, "0.0");
     format_set_text_wrap(x->wrap);
     format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(x->bold);
@@ -399,6 +419,17 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
         int32_t due;
         if (td_report_target_due(r, t, &due))
             date(x, ws, row, T_DUE, due);
+        if (tr->has_pace) {
+            number(x, ws, row, T_NEEDED, tr->pace_needed, NULL);
+            number(x, ws, row, T_MONTHS, tr->pace_months, NULL);
+            number(x, ws, row, T_PER_MONTH, tr->pace_per_month, x->rate);
+            if (tr->has_recent) {
+                number(x, ws, row, T_RECENT, tr->recent_per_month, x->rate);
+                number(x, ws, row, T_RECENT_MONTHS, tr->recent_months, NULL);
+            }
+            char pace[256];
+            text(x, ws, row, T_PACE, td_report_pace_text(tr, r_vi(r) ? TD_LANG_VI : TD_LANG_EN, pace, sizeof pace), NULL);
+        }
     }
     if (row > 1) {
         /* a bar in each percent cell, full at 100 % */
@@ -412,6 +443,63 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
             .bar_solid = LXW_TRUE,
         };
         check(x, worksheet_conditional_format_range(ws, 1, T_PERCENT, row - 1, T_PERCENT, &bar));
+    }
+    filters(x, ws, row - 1, n_cols);
+}
+
+/* The heading of a target row in the history sheet: its label, and its group. */
+static const char *history_head(const td_report *r, const td_target_row *tr, char *buf,
+                                size_t size)
+{
+    const td_target *t = &r->p->targets[tr->target];
+    const char *label = t->label ? t->label : t->id;
+    if (tr->group)
+        snprintf(buf, size, "%s: %s", label,
+                 td_report_enum_label(t->by ? t->by->type : NULL, tr->group));
+    else
+        snprintf(buf, size, "%s", label);
+    return buf;
+}
+
+/* The same row (target and group) among `rows`, or NULL: a group becomes known later. */
+static const td_target_row *same_row(const td_target_row *rows, size_t n,
+                                     const td_target_row *tr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].target == tr->target &&
+            ((!rows[i].group && !tr->group) ||
+             (rows[i].group && tr->group && strcmp(rows[i].group, tr->group) == 0)))
+            return &rows[i];
+    return NULL;
+}
+
+/* The targets month by month: a row per month end of the history and one for the as-of
+ * date, a column per target row of the as-of date (a group not yet known then is blank). */
+static void history_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
+{
+    lxw_worksheet *ws = x->history;
+    size_t n_cols = b->n_rows + 1 < LXW_COL_MAX ? b->n_rows + 1 : LXW_COL_MAX;
+    text(x, ws, 0, 0, say(r, &W_DATE), x->head);
+    check(x, worksheet_set_column(ws, 0, 0, 14, NULL));
+    for (size_t c = 1; c < n_cols; c++) {
+        char head[512];
+        text(x, ws, 0, (lxw_col_t)c, history_head(r, &b->rows[c - 1], head, sizeof head),
+             x->head);
+    }
+    if (n_cols > 1)
+        check(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_cols - 1), 16, NULL));
+    check(x, worksheet_set_row(ws, 0, 75, NULL));
+    worksheet_freeze_panes(ws, 1, 1);
+    lxw_row_t row = 1;
+    for (size_t j = 0; j <= b->n_history; j++, row++) {
+        const td_target_row *rows = j < b->n_history ? b->history[j].rows : b->rows;
+        size_t n = j < b->n_history ? b->history[j].n_rows : b->n_rows;
+        date(x, ws, row, 0, j < b->n_history ? b->history[j].as_of : r->as_of);
+        for (size_t c = 1; c < n_cols; c++) {
+            const td_target_row *then = same_row(rows, n, &b->rows[c - 1]);
+            if (then)
+                number(x, ws, row, (lxw_col_t)c, then->actual, NULL);
+        }
     }
     filters(x, ws, row - 1, n_cols);
 }
@@ -501,6 +589,7 @@ static td_status xlsx_finish(td_report *r, void *state, const td_batch *b)
     xlsx_state *x = state;
     summary_sheet(x, r, b);
     targets_sheet(x, r, b);
+    history_sheet(x, r, b);
     filters(x, x->units, x->unit_row - 1, unit_cols(r));
     if (x->left_out) {
         char note[256];

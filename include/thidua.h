@@ -427,6 +427,13 @@ typedef enum td_report_format {
     TD_REPORT_TEXT, TD_REPORT_JSON, TD_REPORT_CSV, TD_REPORT_HTML, TD_REPORT_XLSX
 } td_report_format;
 
+/* The rows of a CSV report. */
+typedef enum td_csv_rows {
+    TD_CSV_FINDINGS,            /* one row per finding (the default) */
+    TD_CSV_UNITS,               /* one row per unit */
+    TD_CSV_TARGETS              /* one row per target entry, with its pace */
+} td_csv_rows;
+
 typedef struct td_report_opts {
     td_report_format format;
     bool validate;              /* validate's view: no targets; a "ready" line per unit */
@@ -435,6 +442,9 @@ typedef struct td_report_opts {
     unsigned max_errors;        /* text: errors shown per file; 0 means 20 */
     bool quiet;                 /* text: the findings only, no verdicts, summary or tables */
     td_lang lang;               /* of headings and verdicts; AUTO: the rules' language */
+    td_csv_rows csv_rows;       /* csv: what a row is */
+    char csv_sep;               /* csv: the field separator; 0 means ','. With ';' (Excel
+                                 * set to a Vietnamese list separator) decimals take a comma */
 } td_report_opts;
 
 /* A report being written while a batch runs: open, one td_report_unit per unit (in input

@@ -255,6 +255,12 @@ int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const cha
                 o->fail_on_warning = false;
             else if (v)
                 rc = cli_usage_error(cmd, usage, N_("--fail-on takes error or warning, not"), v);
+        } else if ((accept & CLI_OPT_CSV) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--rows", &missing)) || missing)) {
+            o->rows = v;
+        } else if ((accept & CLI_OPT_CSV) &&
+                   ((v = cli_value(argc, argv, &i, NULL, "--sep", &missing)) || missing)) {
+            o->sep = v;
         } else if ((accept & CLI_OPT_UNIT) &&
                    ((v = cli_value(argc, argv, &i, NULL, "--unit", &missing)) || missing)) {
             o->unit = v;

@@ -43,7 +43,8 @@ enum {
     CLI_OPT_COLOR = 1u << 8,  /* --color=auto|always|never */
     CLI_OPT_QUIET = 1u << 9,  /* -q, --quiet */
     CLI_OPT_FAILON = 1u << 10, /* --fail-on error|warning */
-    CLI_OPT_UNIT = 1u << 11    /* --unit FILE (explain) */
+    CLI_OPT_UNIT = 1u << 11,   /* --unit FILE (explain) */
+    CLI_OPT_CSV = 1u << 12     /* --rows findings|units|targets, --sep C (eval -f csv) */
 };
 
 /* --color: whether diagnostics and reports use ANSI colours. */
@@ -68,6 +69,8 @@ typedef struct cli_opts {
     bool fail_on_warning; /* --fail-on warning: exit 1 on a warning too */
     const char *unit;     /* --unit FILE, or NULL */
     td_lang lang;         /* --lang, else LANGUAGE; TD_LANG_AUTO: the rules' language */
+    const char *rows;     /* --rows WHAT, or NULL */
+    const char *sep;      /* --sep C, or NULL */
     const char **args; /* owned array: positional arguments ("-" included) */
     size_t n_args;
 } cli_opts;

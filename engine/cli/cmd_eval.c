@@ -8,6 +8,7 @@
 static const char USAGE[] =
     N_("usage: thidua eval [-r RULES]... [-D name=value]... [--as-of YYYY-MM-DD] [-j N]\n"
     "                   [-f text|json|csv|html|xlsx] [-o FILE] [--bom] [-q]\n"
+    "                   [--rows findings|units|targets] [--sep ,|;|tab]\n"
     "                   [--fail-on error|warning] [--color=auto|always|never] PATH...");
 
 static const char HELP[] =
@@ -29,6 +30,11 @@ static const char HELP[] =
     "  -o, --output FILE        write the report to FILE (whole or not at all) instead of\n"
     "                           stdout\n"
     "  --bom                    csv: start with a UTF-8 byte-order mark, for Excel\n"
+    "  --rows WHAT              csv: one row per finding (default), per unit, or per\n"
+    "                           target with its pace\n"
+    "  --sep SEP                csv: the field separator: , (default), ; (Excel set to a\n"
+    "                           Vietnamese list separator; decimals then take a comma)\n"
+    "                           or tab\n"
     "  -q, --quiet              no progress line; text: the findings only, without the\n"
     "                           summary, the targets and the tables\n"
     "  --fail-on SEVERITY       error (default) or warning: exit 1 on a warning too\n"
@@ -106,13 +112,38 @@ static bool parse_format(const char *f, td_report_format *out)
     return false;
 }
 
+static bool parse_rows(const char *s, td_csv_rows *out)
+{
+    static const struct {
+        const char *name;
+        td_csv_rows rows;
+    } rows[] = {{"findings", TD_CSV_FINDINGS}, {"units", TD_CSV_UNITS}, {"targets", TD_CSV_TARGETS}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (strcmp(s, rows[i].name) == 0) {
+            *out = rows[i].rows;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_sep(const char *s, char *out)
+{
+    if (strcmp(s, ",") == 0 || strcmp(s, ";") == 0 || strcmp(s, "\t") == 0)
+        *out = s[0];
+    else if (strcmp(s, "tab") == 0)
+        *out = '\t';
+    else
+        return false;
+    return true;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     cli_opts o;
     int rc = cli_parse(argc, argv,
                        CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT |
                            CLI_OPT_OUTPUT | CLI_OPT_JOBS | CLI_OPT_BOM | CLI_OPT_QUIET |
-                           CLI_OPT_FAILON | CLI_OPT_COLOR,
+                           CLI_OPT_FAILON | CLI_OPT_COLOR | CLI_OPT_CSV,
                        "eval", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
@@ -129,6 +160,19 @@ int cmd_eval(int argc, char **argv)
     if (o.format && !parse_format(o.format, &ro.format)) {
         rc = cli_usage_error("eval", USAGE, "-f takes text, json, csv, html or xlsx, not",
                              o.format);
+        goto done;
+    }
+    if ((o.rows || o.sep) && ro.format != TD_REPORT_CSV) {
+        rc = cli_usage_error("eval", USAGE, N_("--rows and --sep are for -f csv"), NULL);
+        goto done;
+    }
+    if (o.rows && !parse_rows(o.rows, &ro.csv_rows)) {
+        rc = cli_usage_error("eval", USAGE, N_("--rows takes findings, units or targets, not"),
+                             o.rows);
+        goto done;
+    }
+    if (o.sep && !parse_sep(o.sep, &ro.csv_sep)) {
+        rc = cli_usage_error("eval", USAGE, N_("--sep takes , or ; or tab, not"), o.sep);
         goto done;
     }
     if (ro.format == TD_REPORT_XLSX && !o.output && isatty(STDOUT_FILENO) == 1) {

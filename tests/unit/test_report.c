@@ -391,6 +391,52 @@ static void test_report_text_caps_errors_per_file(void **state)
     assert_non_null(strstr(f->out, "... 5 more errors in"));
 }
 
+/* Numbers for people: Vietnamese groups thousands with a dot and has a decimal comma;
+ * halves round away from zero. */
+static void test_report_numbers_in_both_styles(void **state)
+{
+    (void)state;
+    char b[48];
+    assert_string_equal(td_report_num_text(20000, 1, true, b), "20.000");
+    assert_string_equal(td_report_num_text(20000, 1, false, b), "20000");
+    assert_string_equal(td_report_num_text(2.5, 1, true, b), "2,5");
+    assert_string_equal(td_report_num_text(3.25, 1, false, b), "3.3");
+    assert_string_equal(td_report_num_text(-1234.56, 1, true, b), "-1.234,6");
+    assert_string_equal(td_report_num_text(0.04, 1, true, b), "0");
+    assert_string_equal(td_report_num_text(-0.04, 1, false, b), "0");
+    assert_string_equal(td_report_num_text(1234567, 0, true, b), "1.234.567");
+}
+
+/* The pace sentence of the plan's staff (issue 10), in both languages. */
+static void test_report_pace_sentence(void **state)
+{
+    (void)state;
+    char b[256];
+    td_target_row row = {.has_required = true, .required = 100, .actual = 70, .has_pace = true,
+                         .pace_needed = 30, .pace_months = 12, .pace_per_month = 2.5,
+                         .has_recent = true, .recent_months = 3, .recent_per_month = 5.0 / 3};
+    assert_string_equal(td_report_pace_text(&row, TD_LANG_VI, b, sizeof b),
+                        "cần thêm 30 trong 12 tháng, 2,5/tháng; 3 tháng qua: 1,7/tháng — "
+                        "chưa kịp tiến độ");
+    assert_string_equal(td_report_pace_text(&row, TD_LANG_EN, b, sizeof b),
+                        "30 more needed in 12 months, 2.5/month; last 3 months: 1.7/month — "
+                        "behind pace");
+    row.on_pace = true;
+    row.recent_months = 1;
+    row.pace_months = 1;
+    assert_string_equal(td_report_pace_text(&row, TD_LANG_EN, b, sizeof b),
+                        "30 more needed in 1 month, 2.5/month; last 1 month: 1.7/month — "
+                        "on pace");
+    row.has_recent = false;
+    assert_string_equal(td_report_pace_text(&row, TD_LANG_VI, b, sizeof b),
+                        "cần thêm 30 trong 1 tháng, 2,5/tháng");
+    row.pace_needed = 0;
+    assert_null(td_report_pace_text(&row, TD_LANG_VI, b, sizeof b));
+    row.pace_needed = 30;
+    row.has_pace = false;
+    assert_null(td_report_pace_text(&row, TD_LANG_VI, b, sizeof b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +451,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_html_print_header_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_validate_verdicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_caps_errors_per_file, setup, teardown),
+        cmocka_unit_test(test_report_numbers_in_both_styles),
+        cmocka_unit_test(test_report_pace_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
