@@ -906,6 +906,13 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
         name = "in";
         d->document = c->str;
         break;
+    case TD_C_RANGE:
+        dup = d->range_lo != NULL || d->range_hi != NULL;
+        name = "range";
+        d->range_lo = c->a;
+        d->range_hi = c->b;
+        d->range_span = c->span;
+        break;
     case TD_C_UNTIL:
         dup = d->until != NULL;
         name = "until";
@@ -1046,6 +1053,8 @@ static bool decl_eq(const td_decl *a, const td_decl *b)
             !expr_eq(a->whens[i].from, b->whens[i].from) ||
             !expr_eq(a->whens[i].until, b->whens[i].until))
             return false;
+    if (!expr_eq(a->range_lo, b->range_lo) || !expr_eq(a->range_hi, b->range_hi))
+        return false;
     if (!tstr_eq(a->plan_number, b->plan_number) || !tstr_eq(a->title, b->title) ||
         !tstr_eq(a->issuer, b->issuer) || !tstr_eq(a->language, b->language) ||
         !expr_eq(a->issued, b->issued) ||

@@ -188,6 +188,8 @@ typedef struct td_decl {
     td_expr *value;         /* PARAM SET DEFINE; PARAM SET: the first of `whens` */
     td_ast_when *whens;     /* PARAM SET: every value with its dates (n_whens >= 1) */
     uint32_t n_whens;
+    td_expr *range_lo, *range_hi; /* PARAM: `range LOW .. HIGH`, literals; NULL: no bound */
+    td_span range_span;     /* PARAM: the range clause (len 0: none) */
     td_str label;           /* PARAM DEFINE CRITERION TARGET WORKFLOW NOTE */
     td_ast_enum_item *items;
     uint32_t n_items;

@@ -1123,6 +1123,18 @@ static void lay_line(fmt *f, const td_decl *d)
             sb_puts(b, " cite ");
             put_str(f, b, d->cite);
         }
+        if (d->range_lo || d->range_hi) {
+            sb_puts(b, " range ");
+            if (d->range_lo) {
+                put_expr(f, b, d->range_lo, 0, 0);
+                sb_add(b, " ", 1);
+            }
+            sb_add(b, "..", 2);
+            if (d->range_hi) {
+                sb_add(b, " ", 1);
+                put_expr(f, b, d->range_hi, 0, 0);
+            }
+        }
         break;
     case TD_D_DOCUMENT:
         sb_puts(b, "document ");

@@ -77,6 +77,7 @@ const td_keyword td_keywords[] = {
     {"plan", T_PLAN, D | N},
     {"position", T_POSITION, R | X},
     {"previous", T_PREVIOUS, R | X},
+    {"range", T_RANGE, C | N},
     {"record", T_RECORD, D | N},
     {"replace", T_REPLACE, D | N},
     {"require", T_REQUIRE, C | N},

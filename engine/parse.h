@@ -40,14 +40,15 @@ typedef enum td_clause_kind {
     TD_C_MESSAGE, TD_C_HINT, TD_C_COUNT, TD_C_SUM, TD_C_BY, TD_C_AT_LEAST, TD_C_HISTORY,
     TD_C_STATE, TD_C_DATED, TD_C_EVIDENCE, TD_C_STAGE, TD_C_INITIAL, TD_C_TRANSITIONS,
     TD_C_GUARD, TD_C_ISSUER, TD_C_ISSUED, TD_C_IMPLEMENTS, TD_C_OUTLINE, TD_C_PERIOD, TD_C_BECAUSE,
-    TD_C_KEY, TD_C_SIMILAR, TD_C_EXEMPLAR, TD_C_DOC, TD_C_UNTIL, TD_C_LANGUAGE
+    TD_C_KEY, TD_C_SIMILAR, TD_C_EXEMPLAR, TD_C_DOC, TD_C_UNTIL, TD_C_LANGUAGE, TD_C_RANGE
 } td_clause_kind;
 
 /* One clause of a declaration, before it is applied to the td_decl. */
 typedef struct td_clause {
     td_clause_kind kind;
     td_span span;           /* the whole clause */
-    td_expr *a, *b;         /* WHERE DUE REQUIRE BY AT_LEAST SUM(a = summed) PERIOD ISSUED UNTIL */
+    td_expr *a, *b;         /* WHERE DUE REQUIRE BY AT_LEAST SUM(a = summed) PERIOD ISSUED UNTIL
+                             * RANGE (either may be NULL) */
     td_str str;             /* CITE MESSAGE HINT ISSUER BECAUSE EXEMPLAR DOC */
     const char *name;       /* HISTORY STATE DATED EVIDENCE */
     td_span name_span;

@@ -118,6 +118,11 @@ typedef struct td_param {
     td_span decl;               /* the whole declaration */
     bool overridden;            /* by `set` or -D */
     bool used;                  /* resolve: some rule reads it */
+    td_value lo, hi;            /* `range LOW .. HIGH`; kind TD_V_ABSENT: no such bound */
+    td_span range;              /* the range clause (len 0: none) */
+    td_span given;              /* the value in force as written: the param's or the last
+                                 * `set`'s (len 0: given by -D) */
+    const char *given_define;   /* the -D option that gave the value, or NULL */
 } td_param;
 
 /* One criterion compiled for one of its `on` paths. */

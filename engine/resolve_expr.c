@@ -820,6 +820,18 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 return NULL;
         } else if (!td_rs_want(c, a, TD_T_NUMBER, "what follows '-'")) {
             return NULL;
+        } else if (a->op == TD_C_CONST && (a->value.kind == TD_V_NUM ||
+                                           (a->value.kind == TD_V_INT && a->value.u.i > INT64_MIN))) {
+            /* -3 written out is a constant: `at least -3` is then seen as negative */
+            td_cexpr *k = node(r, TD_C_CONST, a->type, e->span);
+            if (k) {
+                k->value = a->value;
+                if (k->value.kind == TD_V_INT)
+                    k->value.u.i = -k->value.u.i;
+                else
+                    k->value.u.num = -k->value.u.num;
+            }
+            return k;
         }
         td_cexpr *k = node(r, e->op == TD_OP_NOT ? TD_C_NOT : TD_C_NEG, a->type, e->span);
         if (k)

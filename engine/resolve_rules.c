@@ -162,6 +162,32 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
     }
 }
 
+/* A target asks for at least param prm, which is negative: the error is where the value was
+ * given (the param, its last `set`, or the -D option), and names the target. */
+static void negative_param(td_rs *r, const td_decl *d, const td_param *prm, double need)
+{
+    const td_source *ts = td_rs_src_of(r, d->at_least->span);
+    uint32_t line = 0, col = 0;
+    if (ts)
+        td_source_linecol(ts, d->at_least->span.off, &line, &col);
+    const char *tfile = ts ? ts->name : "?";
+    td_diagnostic *e;
+    if (prm->given_define)
+        e = td_rs_in_rule(r, td_diag_at(r->d, TD_SEV_ERROR, "negative-target", NULL, 0, 0,
+                                        "-D %s makes target %s ask for at least %g: what it "
+                                        "counts is never negative",
+                                        prm->given_define, d->id.text, need));
+    else
+        e = ERR(r, prm->given, "negative-target",
+                N_("with this value of param '%s', target %s asks for at least %g: what it "
+                   "counts is never negative"),
+                prm->name, d->id.text, need);
+    if (e)
+        td_diag_set(r->d, &e->hint, N_("give '%s' a value of 0 or more (target %s reads it at "
+                                       "%s:%u:%u), or declare `range 0 ..` on the param"),
+                    prm->name, d->id.text, tfile, line, col);
+}
+
 static void compile_target(td_rs *r, td_decl *d, td_target *out)
 {
     check_common(r, d, "target");
@@ -204,15 +230,16 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     if (out->at_least && out->at_least->op == TD_C_CONST && td_rs_const_num(out->at_least) < 0) {
         /* a count or a sum of counts is never negative: the target could never be missed */
         const td_expr *x = d->at_least;
-        td_diagnostic *e = ERR(r, x->span, "negative-target",
-                               "target %s asks for at least %g: "
-                               "what it counts is never negative",
-                               d->id.text, td_rs_const_num(out->at_least));
-        if (x->kind == TD_X_NAME)
-            td_rs_hint(r, e, "the value is param '%s': check its `set` line or the -D option",
-                       x->name);
-        else
+        const td_param *prm = x->kind == TD_X_NAME ? td_rs_find_param(r, x->name) : NULL;
+        if (prm) {
+            negative_param(r, d, prm, td_rs_const_num(out->at_least));
+        } else {
+            td_diagnostic *e = ERR(r, x->span, "negative-target",
+                                   "target %s asks for at least %g: "
+                                   "what it counts is never negative",
+                                   d->id.text, td_rs_const_num(out->at_least));
             td_rs_hint(r, e, "%s", "write the least number the plan asks for, 0 or more");
+        }
         out->at_least = NULL;
     }
     if (d->due)

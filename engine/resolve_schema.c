@@ -3,6 +3,8 @@
  * Pipeline: td_ast (parse arena) -> td_program (program arena); see resolve.c. */
 #include "resolve_int.h"
 
+#include "param_range.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -566,6 +568,80 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
     return true;
 }
 
+/* True when every value that d (the param's declaration or a `set` of it) gives is within
+ * prm's declared range; else an error at the first value out of it. vals: d's n values. */
+static bool in_range(td_rs *r, const td_param *prm, const td_decl *d, const td_value *vals,
+                     uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (td_param_in_range(prm, &vals[i]))
+            continue;
+        td_span at = i < d->n_whens ? d->whens[i].value->span : d->value->span;
+        td_range_refuse(r->d, prm, &vals[i], td_rs_src_of(r, at), at, NULL,
+                        td_rs_src_of(r, prm->range));
+        return false;
+    }
+    return true;
+}
+
+/* The values a param holds (its dated values, or its one value). */
+static const td_value *values_of(const td_param *prm, uint32_t *n)
+{
+    *n = prm->n_values ? prm->n_values : 1;
+    return prm->n_values ? prm->values : &prm->value;
+}
+
+/* The range a param declares (`range 0 .. 1000`), then its own values checked against it. */
+static void read_range(td_rs *r, const td_decl *d, td_param *prm)
+{
+    prm->lo.kind = prm->hi.kind = TD_V_ABSENT;
+    if (!d->range_lo && !d->range_hi)
+        return;
+    const td_expr *bound[2] = {d->range_lo, d->range_hi};
+    td_value v[2] = {{TD_V_ABSENT, NULL, {0}}, {TD_V_ABSENT, NULL, {0}}};
+    char tb[64];
+    for (int i = 0; i < 2; i++) {
+        const td_type *t;
+        if (!bound[i])
+            continue;
+        if (!td_rs_const_value(r, bound[i], &v[i], &t))
+            return;
+        if (prm->type->kind != TD_T_INT && prm->type->kind != TD_T_NUMBER &&
+            prm->type->kind != TD_T_DATE && prm->type->kind != TD_T_MONTH) {
+            td_diagnostic *x = ERR(r, d->range_span, "param-range",
+                                   N_("param '%s' is %s: only a number, a date or a month has a "
+                                      "range"),
+                                   d->name, td_rs_tname(prm->type, tb, sizeof tb));
+            if (x)
+                td_diag_set(r->d, &x->hint, N_("leave out `range`"));
+            return;
+        }
+        if (!td_range_bound_fits(prm->type, &v[i])) {
+            td_diagnostic *x = ERR(r, bound[i]->span, "param-range",
+                                   N_("param '%s' is %s: the bounds of its range must be too"),
+                                   d->name, td_rs_tname(prm->type, tb, sizeof tb));
+            if (x)
+                td_diag_set(r->d, &x->hint, N_("write the range in the param's own kind of "
+                                               "value: range 0 .. 1000, range 2024-01-01 .. "
+                                               "2025-12-31"));
+            return;
+        }
+    }
+    prm->lo = v[0];
+    prm->hi = v[1];
+    prm->range = d->range_span;
+    if (!td_range_ordered(prm)) {
+        ERR(r, d->range_span, "param-range",
+            N_("the range of param '%s' holds no value: its lower bound is above its upper "
+               "bound"), d->name);
+        prm->lo.kind = prm->hi.kind = TD_V_ABSENT;
+        return;
+    }
+    uint32_t n;
+    const td_value *vals = values_of(prm, &n);
+    in_range(r, prm, d, vals, n);
+}
+
 void td_rs_build_params(td_rs *r)
 {
     for (uint32_t i = 0; i < r->n_decls && !r->fatal; i++) {
@@ -596,7 +672,13 @@ void td_rs_build_params(td_rs *r)
             if (!dated_values(r, d, existing ? existing->type : NULL, &tmp))
                 continue;
             if (existing) {
+                uint32_t nv;
+                const td_value *vals = values_of(&tmp, &nv);
+                if (!in_range(r, existing, d, vals, nv))
+                    continue;
                 td_rs_keep_change(r, "param", d->name, "set", d, existing->decl);
+                existing->given = d->value->span;
+                existing->given_define = NULL;
                 existing->value = tmp.value;
                 existing->values = tmp.values;
                 existing->from = tmp.from;
@@ -609,6 +691,8 @@ void td_rs_build_params(td_rs *r)
                 return;
             prm->span = d->name_span;
             prm->decl = d->span;
+            prm->given = d->value->span;
+            read_range(r, d, prm);
             continue;
         }
         if (!td_rs_const_value(r, d->value, &v, &t)) {
@@ -636,6 +720,8 @@ void td_rs_build_params(td_rs *r)
             prm->value = v;
             prm->span = d->name_span;
             prm->decl = d->span;
+            prm->given = d->value->span;
+            read_range(r, d, prm);
         } else {
             if (!existing) {
                 td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
@@ -653,7 +739,11 @@ void td_rs_build_params(td_rs *r)
                 v.kind = TD_V_NUM;
                 v.u.num = (double)v.u.i;
             }
+            if (!in_range(r, existing, d, &v, 1))
+                continue;
             td_rs_keep_change(r, "param", d->name, "set", d, existing->decl);
+            existing->given = d->value->span;
+            existing->given_define = NULL;
             existing->value = v;
             existing->values = NULL;
             existing->from = NULL;
@@ -736,10 +826,23 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
                                           "-D %s: param '%s' is %s, and '%s' is not%s%s", defs[i],
                                           name, td_rs_tname(prm->type, buf, sizeof buf), val,
                                           problem ? ": " : "", problem ? problem : "");
-            if (x && prm->type->kind <= TD_T_MONTH && examples[prm->type->kind])
+            static const char *const kinds[] = {
+                [TD_T_INT] = N_("a whole number"), [TD_T_NUMBER] = N_("a number"),
+                [TD_T_DATE] = N_("a date"), [TD_T_MONTH] = N_("a month")};
+            if (x && prm->range.len && prm->type->kind <= TD_T_MONTH && kinds[prm->type->kind])
+                td_range_hint(r->d, x, prm, td_rs_src_of(r, prm->range),
+                              td_gettext(r->d->lang, kinds[prm->type->kind]));
+            else if (x && prm->type->kind <= TD_T_MONTH && examples[prm->type->kind])
                 td_diag_set(r->d, &x->hint, "write %s", examples[prm->type->kind]);
             continue;
         }
+        if (!td_param_in_range(prm, &v)) {
+            td_range_refuse(r->d, prm, &v, NULL, prm->range, defs[i],
+                            td_rs_src_of(r, prm->range));
+            continue;
+        }
+        prm->given = (td_span){0, 0, 0};
+        prm->given_define = td_arena_strdup(r->pa, defs[i]);
         prm->value = v;
         prm->values = NULL; /* -D gives one value for every date */
         prm->from = NULL;

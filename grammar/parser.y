@@ -105,7 +105,7 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %token <text> T_MAX "max" T_MESSAGE "message" T_MIN "min" T_NONE "none" T_NOT "not"
 %token <text> T_NOTE "note" T_OF "of" T_ON "on" T_OPTIONAL "optional" T_OR "or"
 %token <text> T_PARAM "param" T_PERIOD "period" T_PLAN "plan" T_POSITION "position"
-%token <text> T_PREVIOUS "previous" T_RECORD "record" T_REPLACE "replace" T_REQUIRE "require"
+%token <text> T_PREVIOUS "previous" T_RANGE "range" T_RECORD "record" T_REPLACE "replace" T_REQUIRE "require"
 %token <text> T_REQUIRED "required" T_ROOT "root" T_SET "set" T_STAGE "stage" T_STATE "state"
 %token <text> T_SUM "sum" T_TARGET "target" T_THEN "then" T_TRANSITIONS "transitions"
 %token <text> T_TRUE "true" T_UNTIL "until" T_WAIVE "waive" T_WARNING "warning" T_WHERE "where"
@@ -127,8 +127,8 @@ static void yyerror(const td_span *loc, yyscan_t scanner, td_parse *p, const cha
 %type <when> when
 %type <expr> opt_from opt_until
 %type <clause> plan_clause crit_clause target_clause wf_clause index_clause
-%type <clause> cite_clause on_clause where_clause due_clause waive_clause
-%type <expr> expr postfix primary opt_where period_bound
+%type <clause> cite_clause on_clause where_clause due_clause waive_clause range_clause
+%type <expr> expr postfix primary opt_where period_bound range_bound
 %type <iter> iter
 %type <vec> whens args exprs str_list outline_list dotted_list trans_list enum_list enum_seq fields field_seq
 %type <dotted> dotted epath
@@ -258,10 +258,26 @@ str_list
     | str_list T_COMMA T_STRING         { $$ = ast_vec_push(p, $1, &$3, sizeof $3); }
     ;
 
-/* param name = expr ["label"] [cite "II.2.1"] */
+/* param name = expr ["label"] [cite "II.2.1"] [range LOW .. HIGH] */
 param_decl
     : T_PARAM any_name T_ASSIGN whens opt_str { $$ = ast_decl_whens(p, TD_D_PARAM, $2, @2, $4, $5, @$); }
     | param_decl cite_clause            { $$ = ast_apply(p, $1, $2); }
+    | param_decl range_clause           { $$ = ast_apply(p, $1, $2); }
+    ;
+
+/* range 0 .. 1000, range 1 .. (no upper bound), range .. 2025-12-31 (no lower bound) */
+range_clause
+    : T_RANGE range_bound T_DOTDOT range_bound { $$ = ast_clause_expr(p, TD_C_RANGE, $2, $4, @$); }
+    | T_RANGE range_bound T_DOTDOT      { $$ = ast_clause_expr(p, TD_C_RANGE, $2, NULL, @$); }
+    | T_RANGE T_DOTDOT range_bound      { $$ = ast_clause_expr(p, TD_C_RANGE, NULL, $3, @$); }
+    ;
+
+/* a bound is written out: a number, a date or a month */
+range_bound
+    : T_NUMBER                          { $$ = ast_number(p, $1, @$); }
+    | T_MINUS T_NUMBER                  { $$ = ast_unary(p, TD_OP_NEG, ast_number(p, $2, @2), @$); }
+    | T_DATE                            { $$ = ast_date(p, TD_X_DATE, $1, @$); }
+    | T_MONTH                           { $$ = ast_date(p, TD_X_MONTH, $1, @$); }
     ;
 
 enum_list
@@ -536,7 +552,7 @@ soft_kw
     : T_AFTER | T_AT | T_BECAUSE | T_BEFORE | T_BY | T_CITE | T_DATED | T_FROM
     | T_DOCUMENT | T_DUE | T_ERROR | T_EVIDENCE | T_EXEMPLAR | T_GUARD | T_HINT
     | T_HISTORY | T_IMPLEMENTS | T_OUTLINE | T_INDEX | T_INFO | T_INITIAL | T_KEY | T_LANGUAGE | T_LEAST | T_LET | T_LIST
-    | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN
+    | T_MESSAGE | T_NOTE | T_ON | T_OPTIONAL | T_PERIOD | T_PLAN | T_RANGE
     | T_REQUIRE | T_REQUIRED | T_SET | T_SIMILAR | T_STAGE | T_STATE | T_TARGET
     | T_TRANSITIONS | T_UNTIL | T_WARNING
     ;

@@ -232,6 +232,49 @@ static void test_resolve_define_override(void **state)
     assert_int_equal(compile_entry(f, "d.rules", bad, 1), TD_EINPUT);
 }
 
+/* A declared range bounds the param's own value, each value of a `set` and each -D; the
+ * bounds are inclusive and either may be left out. */
+static void test_resolve_param_range(void **state)
+{
+    fixture *f = *state;
+    static const char *base = "param need = 5 \"Cần\" cite \"II.2.1\" range 0 .. 10\n"
+                              "param day = 2024-06-01 \"Ngày\" cite \"II.2.1\" range 2024-01-01 ..\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sset need = 10\n", base);
+    assert_int_equal(compile_text(f, text), TD_OK);
+    assert_int_equal(f->p->params[2].value.u.i, 10);
+    snprintf(text, sizeof text, "%sset need = 11\n", base);
+    assert_int_equal(compile_text(f, text), TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "param-range");
+    assert_int_equal(first_error(f)->line, 16);
+    assert_non_null(strstr(first_error(f)->hint, "from 0 to 10"));
+    snprintf(text, sizeof text, "%sset need = 1, -1 from 2025-01-01\n", base);
+    assert_int_equal(compile_text(f, text), TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "param-range");
+    snprintf(text, sizeof text, "%sset day = 2023-12-31\n", base);
+    assert_int_equal(compile_text(f, text), TD_EINPUT);
+    assert_non_null(strstr(first_error(f)->hint, "2024-01-01 or more"));
+
+    add_text(f, "r.rules", base);
+    add_text(f, "s.rules", SCHEMA);
+    snprintf(text, sizeof text, "import \"s.rules\"\nimport \"r.rules\"\n");
+    add_text(f, "m.rules", text);
+    const char *ok[] = {"need=0"};
+    assert_int_equal(compile_entry(f, "m.rules", ok, 1), TD_OK);
+    const char *out[] = {"need=-1"};
+    assert_int_equal(compile_entry(f, "m.rules", out, 1), TD_EINPUT);
+    assert_string_equal(first_error(f)->code, "define");
+    assert_non_null(strstr(first_error(f)->message, "-D need=-1"));
+    const char *kind[] = {"need=năm"};
+    assert_int_equal(compile_entry(f, "m.rules", kind, 1), TD_EINPUT);
+    assert_non_null(strstr(first_error(f)->hint, "a whole number from 0 to 10"));
+
+    assert_int_equal(compile_text(f, "param t = \"x\" cite \"II.2.1\" range 0 .. 1\n"), TD_EINPUT);
+    assert_int_equal(compile_text(f, "param n = 5 cite \"II.2.1\" range 6 .. 1\n"), TD_EINPUT);
+    assert_int_equal(compile_text(f, "param n = 5 cite \"II.2.1\" range 2024-01-01 ..\n"),
+                     TD_EINPUT);
+}
+
 static void test_resolve_import_cycle(void **state)
 {
     fixture *f = *state;
@@ -378,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve_duplicate_rule_and_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_disable_and_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_define_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_param_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_import_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_missing_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_workflow, setup, teardown),
