@@ -1724,11 +1724,47 @@ static const char *stage_list(unitctx *u, const td_workflow *w, const bool *keep
     return out;
 }
 
+/* The data path of entry i of the history of entity `ent`, as the user wrote it:
+ * "exemplars[2].steps[3]". */
+static const char *entry_path(unitctx *u, const td_workflow *w, const td_node *ent, uint32_t i)
+{
+    build_path(u);
+    const char *hist = slot_name(ent->type->rec, w->history_slot);
+    const char *p = td_arena_printf(u->e.a, "%s%s%s[%u]", u->path, u->path_len ? "." : "",
+                                    hist ? hist : "?", i);
+    return p ? p : "?";
+}
+
+/* The words of a workflow finding about entry i, written when first asked for. */
+typedef struct wf_words {
+    unitctx *u;
+    const td_workflow *w;
+    const td_node *ent;
+    uint32_t i;
+    int si;
+    const char *at, *stage;
+} wf_words;
+
+static const char *wf_at(wf_words *x)
+{
+    if (!x->at)
+        x->at = entry_path(x->u, x->w, x->ent, x->i);
+    return x->at;
+}
+
+static const char *wf_stage(wf_words *x)
+{
+    if (!x->stage)
+        x->stage = x->si >= 0 ? stage_text(x->u, x->w, (uint32_t)x->si) : "?";
+    return x->stage;
+}
+
 static void run_workflow(unitctx *u, const frame *f, const void *argp)
 {
     const wf_arg *arg = argp;
     const td_workflow *w = arg->w;
     td_arena *a = u->e.a;
+    td_lang lang = td_diag_lang(&u->res->findings);
     if (w->where) {
         td_value wv = eval(&u->e, w->where, f);
         if (!truthy(&wv))
@@ -1759,38 +1795,66 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             for (uint32_t k = 0; k < w->n_stages && si < 0; k++)
                 if (value_eq(&sv, &w->stages[k]))
                     si = (int)k;
+            /* each message names the entry as the user wrote it (exemplars[2].steps[3]) and
+             * its stage with its label; both written only for a finding */
+            wf_words ww = {u, w, ent, i, si, NULL, NULL};
             if (sn && !sn->invalid && si < 0) {
                 const char *all = stage_list(u, w, NULL, ", ", false);
                 wf_finding(u, w, TD_WF_STAGE, sn, entry,
-                           td_arena_printf(a, "%s is not a stage of \"%s\"; the stages are %s",
-                                           td_value_format(&sv, a), w->label, all));
+                           td_arena_printf(a,
+                                           TR(lang, "%s records stage %s, which is not a stage "
+                                                    "of \"%s\"; the stages are %s"),
+                                           wf_at(&ww), td_value_format(&sv, a), w->label, all));
             } else if (!sn) {
                 wf_finding(u, w, TD_WF_STAGE, sn_at, entry,
                            td_arena_printf(a,
-                                           "entry %u of the history has no stage; write which "
-                                           "stage it records",
-                                           i + 1));
+                                           TR(lang, "%s has no stage; write which stage it "
+                                                    "records"),
+                                           wf_at(&ww)));
             }
             if (si >= 0) {
                 if (prev_si < 0 && !w->initial[si]) {
                     const char *starts = stage_list(u, w, w->initial, ", ", true);
                     wf_finding(u, w, TD_WF_INITIAL, sn, entry,
                                td_arena_printf(a,
-                                               "the history starts at stage %s; it must start "
-                                               "at %s: record that stage first",
-                                               stage_text(u, w, (uint32_t)si), starts));
+                                               TR(lang, "the first entry, %s, is stage %s; "
+                                                        "the history must start at stage %s: "
+                                                        "record that stage first"),
+                                               wf_at(&ww), wf_stage(&ww), starts));
                 } else if (prev_si >= 0 &&
                            !w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si]) {
                     const char *next = stage_list(
-                        u, w, &w->allowed[(uint32_t)prev_si * w->n_stages], " or ", false);
-                    wf_finding(
-                        u, w, TD_WF_TRANSITION, sn, entry,
-                        td_arena_printf(
-                            a, "stage %s cannot follow stage %s%s%s%s",
-                            stage_text(u, w, (uint32_t)si), td_value_format(&w->stages[prev_si], a),
-                            *next ? "; the next stage must be " : "; it is the last stage", next,
-                            si == prev_si ? " (a stage is recorded once)"
-                                          : " (stages are not skipped)"));
+                        u, w, &w->allowed[(uint32_t)prev_si * w->n_stages], TR(lang, " or "),
+                        false);
+                    const char *prev = td_value_format(&w->stages[prev_si], a);
+                    const char *msg;
+                    /* TRANSLATORS: "stage 3 ("...") at exemplars[0].steps[2] cannot follow
+                     * stage 1; ..." */
+                    if (*next && si == prev_si)
+                        msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
+                                                          "%s; the next stage must be %s (a "
+                                                          "stage is recorded once)"),
+                                              wf_stage(&ww), wf_at(&ww), prev, next);
+                    else if (*next && si < prev_si)
+                        msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
+                                                          "%s; the next stage must be %s "
+                                                          "(stages are recorded in order)"),
+                                              wf_stage(&ww), wf_at(&ww), prev, next);
+                    else if (*next)
+                        msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
+                                                          "%s; the next stage must be %s "
+                                                          "(stages are not skipped)"),
+                                              wf_stage(&ww), wf_at(&ww), prev, next);
+                    else if (si == prev_si)
+                        msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
+                                                          "%s, which is the last stage (a "
+                                                          "stage is recorded once)"),
+                                              wf_stage(&ww), wf_at(&ww), prev);
+                    else
+                        msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
+                                                          "%s, which is the last stage"),
+                                              wf_stage(&ww), wf_at(&ww), prev);
+                    wf_finding(u, w, TD_WF_TRANSITION, sn, entry, msg);
                 }
                 prev_si = si;
                 /* where an item stands at the as-of date: its last stage done by then */
@@ -1800,9 +1864,9 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             if (!dn) {
                 wf_finding(u, w, TD_WF_DATE, dn_at, entry,
                            td_arena_printf(a,
-                                           "stage %s has no date; write the date it was done "
-                                           "as YYYY-MM-DD",
-                                           si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
+                                           TR(lang, "stage %s at %s has no date; write the date "
+                                                    "it was done as YYYY-MM-DD"),
+                                           wf_stage(&ww), wf_at(&ww)));
             } else if (!dn->invalid) {
                 if (prev_date && dn->v.days < prev_date->v.days) {
                     char d1[11], d2[11];
@@ -1810,11 +1874,10 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     td_format_date(prev_date->v.days, d2);
                     wf_finding(u, w, TD_WF_ORDER, dn, entry,
                                td_arena_printf(a,
-                                               "stage %s is dated %s, before the stage recorded "
-                                               "above it (%s); dates never go backwards: "
-                                               "check both dates",
-                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?", d1,
-                                               d2));
+                                               TR(lang, "stage %s at %s is dated %s, before the "
+                                                        "stage recorded above it (%s); dates "
+                                                        "never go backwards: check both dates"),
+                                               wf_stage(&ww), wf_at(&ww), d1, d2));
                 }
                 if (dn->v.days > u->e.as_of) {
                     char d1[11], d2[11];
@@ -1822,10 +1885,10 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     td_format_date(u->e.as_of, d2);
                     wf_finding(u, w, TD_WF_FUTURE, dn, entry,
                                td_arena_printf(a,
-                                               "stage %s is dated %s, after the as-of date %s; "
-                                               "record a stage only once it is done",
-                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?", d1,
-                                               d2));
+                                               TR(lang, "stage %s at %s is dated %s, after the "
+                                                        "as-of date %s; record a stage only "
+                                                        "once it is done"),
+                                               wf_stage(&ww), wf_at(&ww), d1, d2));
                 }
                 prev_date = dn;
             }
@@ -1836,9 +1899,10 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                 if (empty)
                     wf_finding(u, w, TD_WF_EVIDENCE, en, entry,
                                td_arena_printf(a,
-                                               "stage %s has no evidence; write the document "
-                                               "that proves it (minutes, decision, article)",
-                                               si >= 0 ? stage_text(u, w, (uint32_t)si) : "?"));
+                                               TR(lang, "stage %s at %s has no evidence; write "
+                                                        "the document that proves it (minutes, "
+                                                        "decision, article)"),
+                                               wf_stage(&ww), wf_at(&ww)));
             }
             if (si >= 0 && !w->off[TD_WF_GUARD]) {
                 frame fr = mkframe(f, of_node(entry), i + 1);
@@ -1901,22 +1965,26 @@ static void walk_events(unitctx *u, const td_node *n, char *path, size_t len, si
                 td_format_month(dn->v.month, v);
             else
                 td_format_date(dn->v.days, v);
+            td_lang lang = td_diag_lang(&u->res->findings);
+            const char *fmt;
+            /* the field as the user wrote it: congress.held, exemplars[0].steps[2].date */
+            const char *where = fpath ? fpath : field;
             if (u->e.today && day > u->e.today) {
                 td_format_date(u->e.today, asof);
+                fmt = month ? TR(lang, "%s is %s, after today (%s): it cannot have happened "
+                                       "yet; correct the month, or record it once it is done")
+                            : TR(lang, "%s is %s, after today (%s): it cannot have happened "
+                                       "yet; correct the date, or record it once it is done");
                 event_finding(u, TD_SEV_ERROR, "data.after_today", rec, dn, fpath ? fpath : path,
-                              td_arena_printf(u->e.a,
-                                              "%s %s is after today (%s): it cannot have "
-                                              "happened yet; correct the %s, or record it once "
-                                              "it is done",
-                                              field, v, asof, month ? "month" : "date"));
+                              td_arena_printf(u->e.a, fmt, where, v, asof));
             } else {
                 td_format_date(u->e.as_of, asof);
+                fmt = month ? TR(lang, "%s is %s, after the as-of date %s: not counted at this "
+                                       "review; it counts at a review in that month or later")
+                            : TR(lang, "%s is %s, after the as-of date %s: not counted at this "
+                                       "review; it counts at a review on or after that date");
                 event_finding(u, TD_SEV_INFO, "data.after_as_of", rec, dn, fpath ? fpath : path,
-                              td_arena_printf(u->e.a,
-                                              "%s %s is after the as-of date %s: not counted at "
-                                              "this review; it counts at a review on or after "
-                                              "that %s",
-                                              field, v, asof, month ? "month" : "date"));
+                              td_arena_printf(u->e.a, fmt, where, v, asof));
             }
             if (day > u->e.as_of)
                 return; /* what it holds had not happened either */

@@ -320,9 +320,9 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
             if (said)
                 continue;
             c = copy_entry(d, e, TD_SEV_INFO, "");
-            if (c && !td_diag_set(d, &c->message, "'%s' of unit %s is not in this file: to be "
+            if (c && !td_diag_set(d, &c->message, N_("'%s' of unit %s is not in this file: to be "
                                   "checked when the district's units are evaluated together "
-                                  "(thidua eval)", l->key_text, l->owner_text))
+                                  "(thidua eval)"), l->key_text, l->owner_text))
                 return TD_ENOMEM;
             if (c) {
                 free(c->hint);
@@ -382,27 +382,32 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
         if (other && other->line)
             snprintf(where, sizeof where, "%s:%u", shown(other->file), other->line);
         else
-            snprintf(where, sizeof where, "%s", other ? shown(other->file) : "another unit");
+            snprintf(where, sizeof where, "%s",
+                     other ? shown(other->file) : td_gettext(d->lang, N_("another unit")));
         td_diagnostic *c = copy_entry(d, e, pr->similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
         if (!c)
             return TD_ENOMEM;
         bool ok;
         if (pr->similar) {
-            ok = td_diag_set(d, &c->message, "another unit has an entry of %s with the "
+            /* TRANSLATORS: %1$s is a data path such as exemplars[].initiatives[], %2$s the
+             * values, %3$s a file:line */
+            ok = td_diag_set(d, &c->message, N_("another unit has an entry of %s with the "
                              "same values (%s), at %s: a file copied from another unit may "
-                             "have kept its entries, and they would be counted twice",
-                             ix ? ix->path.text : "this list",
+                             "have kept its entries, and they would be counted twice"),
+                             ix ? ix->path.text : "?",
                              k->similar_text ? k->similar_text : "", where) &&
-                 td_diag_set(d, &c->hint, "%s", "remove the copied entry, or tell the "
-                             "two apart if both are real");
+                 td_diag_set(d, &c->hint, N_("remove the copied entry, or tell the "
+                             "two apart if both are real"));
             if (ok && ix && !td_diag_set(d, &c->rule, "%s%s", ix->id, ".similar"))
                 return TD_ENOMEM;
         } else {
-            ok = td_diag_set(d, &c->message, "'%s' is used twice as the id of %s: here and "
+            /* TRANSLATORS: %1$s is an id, %2$s a data path such as exemplars[], %3$s a
+             * file:line */
+            ok = td_diag_set(d, &c->message, N_("'%s' is used twice as the id of %s: here and "
                              "at %s; an id names one entry in the whole batch, and an entry "
-                             "counted twice inflates the figures", k->text,
-                             ix ? ix->path.text : "an entry", where) &&
-                 td_diag_set(d, &c->hint, "%s", "give each its own id, or remove the copy");
+                             "counted twice inflates the figures"), k->text,
+                             ix ? ix->path.text : "?", where) &&
+                 td_diag_set(d, &c->hint, N_("give each its own id, or remove the copy"));
         }
         if (!ok)
             return TD_ENOMEM;
