@@ -472,7 +472,7 @@ td_clause *ast_clause_list(td_parse *p, td_clause_kind kind, td_vec list, td_spa
 
 td_clause *ast_clause_severity(td_parse *p, td_severity sev, td_span sp)
 {
-    td_clause *c = ast_clause(p, TD_C_SEVERITY, sp);
+    td_clause *c = ast_clause(p, TD_CL_SEVERITY, sp);
     if (c)
         c->sev = sev;
     return c;
@@ -480,7 +480,7 @@ td_clause *ast_clause_severity(td_parse *p, td_severity sev, td_span sp)
 
 td_clause *ast_clause_sum(td_parse *p, td_expr *summed, td_dotted *path, td_span sp)
 {
-    td_clause *c = ast_clause(p, TD_C_SUM, sp);
+    td_clause *c = ast_clause(p, TD_CL_SUM, sp);
     if (c) {
         c->a = summed;
         c->list = ast_vec_one(p, path, sizeof *path);
@@ -491,7 +491,7 @@ td_clause *ast_clause_sum(td_parse *p, td_expr *summed, td_dotted *path, td_span
 td_clause *ast_clause_let(td_parse *p, const char *name, td_span name_sp, td_expr *value,
                           td_span sp)
 {
-    td_clause *c = ast_clause(p, TD_C_LET, sp);
+    td_clause *c = ast_clause(p, TD_CL_LET, sp);
     if (c) {
         c->let.name = name;
         c->let.span = name_sp;
@@ -502,7 +502,7 @@ td_clause *ast_clause_let(td_parse *p, const char *name, td_span name_sp, td_exp
 
 td_clause *ast_clause_stage(td_parse *p, td_expr *value, td_str label, td_span sp)
 {
-    td_clause *c = ast_clause(p, TD_C_STAGE, sp);
+    td_clause *c = ast_clause(p, TD_CL_STAGE, sp);
     if (c) {
         c->stage.value = value;
         c->stage.label = label;
@@ -525,7 +525,7 @@ td_clause *ast_clause_stage_at(td_parse *p, td_expr *value, td_str label, td_exp
 td_clause *ast_clause_guard(td_parse *p, td_expr *stage, td_str label, td_expr *require,
                             td_str message, td_span sp)
 {
-    td_clause *c = ast_clause(p, TD_C_GUARD, sp);
+    td_clause *c = ast_clause(p, TD_CL_GUARD, sp);
     if (c) {
         c->guard.stage = stage;
         c->guard.label = label;
@@ -741,189 +741,189 @@ td_decl *ast_apply(td_parse *p, td_decl *d, td_clause *c)
     const char *name = "";
     void *slot;
     switch (c->kind) {
-    case TD_C_CITE:
+    case TD_CL_CITE:
         dup = d->cite.text != NULL;
         name = "cite";
         d->cite = c->str;
         break;
-    case TD_C_ON:
+    case TD_CL_ON:
         dup = d->n_on > 0;
         name = "on";
         d->on = c->list.data;
         d->n_on = c->list.n;
         break;
-    case TD_C_WHERE:
+    case TD_CL_WHERE:
         dup = d->where != NULL;
         name = "where";
         d->where = c->a;
         break;
-    case TD_C_SEVERITY:
+    case TD_CL_SEVERITY:
         dup = d->has_severity;
         name = severity_word(c->sev);
         d->has_severity = true;
         d->severity = c->sev;
         d->severity_span = c->span;
         break;
-    case TD_C_DUE:
+    case TD_CL_DUE:
         dup = d->due != NULL;
         name = "due";
         d->due = c->a;
         break;
-    case TD_C_LET:
+    case TD_CL_LET:
         if ((slot = grow(p, (void **)&d->lets, d->n_lets, sizeof *d->lets)) != NULL) {
             memcpy(slot, &c->let, sizeof c->let);
             d->n_lets++;
         }
         break;
-    case TD_C_REQUIRE:
+    case TD_CL_REQUIRE:
         dup = d->require != NULL;
         name = "require";
         d->require = c->a;
         break;
-    case TD_C_MESSAGE:
+    case TD_CL_MESSAGE:
         dup = d->message.text != NULL;
         name = "message";
         d->message = c->str;
         break;
-    case TD_C_HINT:
+    case TD_CL_HINT:
         dup = d->hint.text != NULL;
         name = "hint";
         d->hint = c->str;
         break;
-    case TD_C_COUNT:
-    case TD_C_SUM:
+    case TD_CL_COUNT:
+    case TD_CL_SUM:
         /* count and sum are two spellings of one clause: what the target measures */
         dup = d->n_on > 0;
-        name = c->kind == TD_C_SUM ? "sum" : "count";
-        d->is_sum = c->kind == TD_C_SUM;
+        name = c->kind == TD_CL_SUM ? "sum" : "count";
+        d->is_sum = c->kind == TD_CL_SUM;
         d->sum_of = c->a;
         d->on = c->list.data;
         d->n_on = c->list.n;
         break;
-    case TD_C_BY:
+    case TD_CL_BY:
         dup = d->by != NULL;
         name = "by";
         d->by = c->a;
         break;
-    case TD_C_AT_LEAST:
+    case TD_CL_AT_LEAST:
         dup = d->at_least != NULL;
         name = "at least";
         d->at_least = c->a;
         break;
-    case TD_C_HISTORY:
+    case TD_CL_HISTORY:
         dup = d->history != NULL;
         name = "history";
         d->history = c->name;
         d->history_span = c->name_span;
         break;
-    case TD_C_STATE:
+    case TD_CL_STATE:
         dup = d->state_field != NULL;
         name = "state";
         d->state_field = c->name;
         d->state_span = c->name_span;
         break;
-    case TD_C_DATED:
+    case TD_CL_DATED:
         dup = d->date_field != NULL;
         name = "dated";
         d->date_field = c->name;
         d->date_span = c->name_span;
         break;
-    case TD_C_EVIDENCE:
+    case TD_CL_EVIDENCE:
         dup = d->evidence_field != NULL;
         name = "evidence";
         d->evidence_field = c->name;
         d->evidence_span = c->name_span;
         break;
-    case TD_C_STAGE:
+    case TD_CL_STAGE:
         if ((slot = grow(p, (void **)&d->stages, d->n_stages, sizeof *d->stages)) != NULL) {
             memcpy(slot, &c->stage, sizeof c->stage);
             d->n_stages++;
         }
         break;
-    case TD_C_INITIAL:
+    case TD_CL_INITIAL:
         dup = d->n_starts > 0;
         name = "initial";
         d->starts = c->list.data;
         d->n_starts = c->list.n;
         break;
-    case TD_C_TRANSITIONS:
+    case TD_CL_TRANSITIONS:
         dup = d->n_transitions > 0;
         name = "transitions";
         d->transitions = c->list.data;
         d->n_transitions = c->list.n;
         break;
-    case TD_C_GUARD:
+    case TD_CL_GUARD:
         if ((slot = grow(p, (void **)&d->guards, d->n_guards, sizeof *d->guards)) != NULL) {
             memcpy(slot, &c->guard, sizeof c->guard);
             d->n_guards++;
         }
         break;
-    case TD_C_ISSUER:
+    case TD_CL_ISSUER:
         dup = d->issuer.text != NULL;
         name = "by";
         d->issuer = c->str;
         break;
-    case TD_C_LANGUAGE:
+    case TD_CL_LANGUAGE:
         dup = d->language.text != NULL;
         name = "language";
         d->language = c->str;
         break;
-    case TD_C_ISSUED:
+    case TD_CL_ISSUED:
         dup = d->issued != NULL;
         name = "dated";
         d->issued = c->a;
         break;
-    case TD_C_IMPLEMENTS:
+    case TD_CL_IMPLEMENTS:
         dup = d->n_implements > 0;
         name = "implements";
         d->implements = c->list.data;
         d->n_implements = c->list.n;
         break;
-    case TD_C_OUTLINE:
+    case TD_CL_OUTLINE:
         dup = d->n_outline > 0;
         name = "outline";
         d->outline = c->list.data;
         d->n_outline = c->list.n;
         break;
-    case TD_C_PERIOD:
+    case TD_CL_PERIOD:
         dup = d->period_from != NULL;
         name = "period";
         d->period_from = c->a;
         d->period_to = c->b;
         break;
-    case TD_C_BECAUSE:
+    case TD_CL_BECAUSE:
         dup = d->because.text != NULL;
         name = "because";
         d->because = c->str;
         break;
-    case TD_C_EXEMPLAR:
+    case TD_CL_EXEMPLAR:
         dup = d->exemplar.text != NULL;
         name = "exemplar";
         d->exemplar = c->str;
         break;
-    case TD_C_DOC:
+    case TD_CL_DOC:
         dup = d->document.text != NULL;
         name = "in";
         d->document = c->str;
         break;
-    case TD_C_RANGE:
+    case TD_CL_RANGE:
         dup = d->range_lo != NULL || d->range_hi != NULL;
         name = "range";
         d->range_lo = c->a;
         d->range_hi = c->b;
         d->range_span = c->span;
         break;
-    case TD_C_UNTIL:
+    case TD_CL_UNTIL:
         dup = d->until != NULL;
         name = "until";
         d->until = c->a;
         break;
-    case TD_C_KEY:
+    case TD_CL_KEY:
         dup = d->key != NULL;
         name = "key";
         d->key = c->a;
         break;
-    case TD_C_SIMILAR:
+    case TD_CL_SIMILAR:
         dup = d->n_similar > 0;
         name = "similar";
         d->similar = c->list.data;

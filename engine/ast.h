@@ -8,13 +8,7 @@
 
 #include "arena.h"
 #include "diag.h"
-
-typedef enum td_op {
-    TD_OP_OR, TD_OP_AND, TD_OP_NOT, TD_OP_NEG,
-    TD_OP_EQ, TD_OP_NE, TD_OP_LT, TD_OP_LE, TD_OP_GT, TD_OP_GE,
-    TD_OP_IN, TD_OP_NOT_IN,
-    TD_OP_ADD, TD_OP_SUB, TD_OP_MUL, TD_OP_DIV
-} td_op;
+#include "ops.h"
 
 typedef enum td_expr_kind {
     TD_X_NUMBER,    /* num; is_int tells 12 from 12.5 */
@@ -40,9 +34,6 @@ typedef enum td_expr_kind {
     TD_X_EACH,      /* each [binder in] a where b: the filtered list */
     TD_X_IF         /* if a then b else c */
 } td_expr_kind;
-
-typedef enum td_agg { TD_AGG_SUM, TD_AGG_MIN, TD_AGG_MAX } td_agg;
-typedef enum td_quant { TD_Q_ALL, TD_Q_ANY, TD_Q_NONE } td_quant;
 
 typedef struct td_expr td_expr;
 

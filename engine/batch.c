@@ -60,14 +60,14 @@ bool td_cexpr_const_number(const td_cexpr *c, double *out)
 {
     if (!c)
         return false;
-    if (c->op == TD_C_NEG) {
+    if (c->op == TD_CX_NEG) {
         double v;
         if (!td_cexpr_const_number(c->a, &v))
             return false;
         *out = -v;
         return true;
     }
-    if (c->op != TD_C_CONST)
+    if (c->op != TD_CX_CONST)
         return false;
     if (c->value.kind == TD_V_INT)
         *out = (double)c->value.u.i;

@@ -83,18 +83,18 @@ static void walk(td_contract *c, const td_cexpr *e, frames *fr, const char *id)
     if (!e)
         return;
     switch (e->op) {
-    case TD_C_FIELD:
+    case TD_CX_FIELD:
         if (e->up < fr->n)
             add_reader(c, cfield_at(c, record_of(fr->t[fr->n - 1 - e->up]), e->slot), id);
         return;
-    case TD_C_GET:
+    case TD_CX_GET:
         add_reader(c, cfield_at(c, record_of(e->a ? e->a->type : NULL), e->slot), id);
         walk(c, e->a, fr, id);
         return;
-    case TD_C_COUNT:
-    case TD_C_AGG:
-    case TD_C_QUANT:
-    case TD_C_EACH:
+    case TD_CX_COUNT:
+    case TD_CX_AGG:
+    case TD_CX_QUANT:
+    case TD_CX_EACH:
         walk(c, e->a, fr, id);
         if (fr->n < MAX_FRAMES && e->a && e->a->type && e->a->type->kind == TD_T_LIST) {
             fr->t[fr->n++] = e->a->type->elem;
@@ -172,17 +172,17 @@ static void add_req(td_contract *c, td_cfield *f, const td_req *q)
 static bool named_field(const td_record *entity, const td_cexpr *x, const td_record **rec,
                         uint32_t *slot, bool *direct)
 {
-    if (x && x->op == TD_C_NOSPACE)
+    if (x && x->op == TD_CX_NOSPACE)
         x = x->a;
     if (!x)
         return false;
-    if (x->op == TD_C_FIELD && x->up == 0) {
+    if (x->op == TD_CX_FIELD && x->up == 0) {
         *rec = entity;
         *slot = x->slot;
         *direct = true;
         return true;
     }
-    if (x->op == TD_C_GET && x->a && x->a->op == TD_C_FIELD && x->a->up == 0 && x->a->type &&
+    if (x->op == TD_CX_GET && x->a && x->a->op == TD_CX_FIELD && x->a->up == 0 && x->a->type &&
         x->a->type->kind == TD_T_RECORD) {
         *rec = x->a->type->rec;
         *slot = x->slot;
@@ -218,35 +218,35 @@ static void terms(td_contract *c, const td_record *entity, const td_cexpr *e, co
     if (!e)
         return;
     switch (e->op) {
-    case TD_C_AND:
+    case TD_CX_AND:
         terms(c, entity, e->a, base);
         terms(c, entity, e->b, base);
         return;
-    case TD_C_PRESENT:
+    case TD_CX_PRESENT:
         require_field(c, entity, e->a, base, false);
         return;
-    case TD_C_NOT:
-        if (e->a && e->a->op == TD_C_EMPTY)
+    case TD_CX_NOT:
+        if (e->a && e->a->op == TD_CX_EMPTY)
             require_field(c, entity, e->a->a, base, true);
         return;
-    case TD_C_QUANT:
-        if (e->sub == TD_Q_ANY)
+    case TD_CX_QUANT:
+        if (e->sub.quant == TD_Q_ANY)
             require_field(c, entity, e->a, base, true);
         return;
-    case TD_C_CMP:
-        if (e->sub == TD_OP_EQ) {
+    case TD_CX_CMP:
+        if (e->sub.op == TD_OP_EQ) {
             const td_cexpr *f = e->a, *k = e->b;
-            if (k && k->op == TD_C_NOSPACE)
+            if (k && k->op == TD_CX_NOSPACE)
                 k = k->a;
-            if (k && k->op != TD_C_CONST) {
+            if (k && k->op != TD_CX_CONST) {
                 const td_cexpr *t = f;
                 f = e->b;
-                k = t && t->op == TD_C_NOSPACE ? t->a : t;
+                k = t && t->op == TD_CX_NOSPACE ? t->a : t;
             }
             const td_record *rec;
             uint32_t slot;
             bool direct;
-            if (k && k->op == TD_C_CONST && named_field(entity, f, &rec, &slot, &direct)) {
+            if (k && k->op == TD_CX_CONST && named_field(entity, f, &rec, &slot, &direct)) {
                 td_cfield *cf = cfield_at(c, rec, slot);
                 if (cf && !cf->equals)
                     cf->equals = &k->value;

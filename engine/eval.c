@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "i18n.h"
 #include "label.h"
 
@@ -453,7 +452,7 @@ static bool truthy(const td_value *v)
     return v->kind == TD_V_BOOL && v->u.b;
 }
 
-td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **why)
+td_value td_arith(td_op op, td_tkind kind, td_value a, td_value b, const char **why)
 {
     *why = NULL;
     if (!usable(&a) || !usable(&b))
@@ -517,7 +516,7 @@ td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **wh
 static td_value eval_arith(ev *e, const td_cexpr *c, td_value a, td_value b)
 {
     const char *why;
-    td_value v = td_arith(c->sub, c->type->kind, a, b, &why);
+    td_value v = td_arith(c->sub.op, c->type->kind, a, b, &why);
     return why ? fault(e, c, why) : v;
 }
 
@@ -526,7 +525,7 @@ static td_value eval_arith(ev *e, const td_cexpr *c, td_value a, td_value b)
 static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
 {
     switch (c->op) {
-    case TD_C_COUNT: {
+    case TD_CX_COUNT: {
         td_value l = eval(e, c->a, f);
         if (l.kind != TD_V_LIST)
             return vint(0, l.node);
@@ -542,9 +541,9 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
         }
         return vint(n, l.node);
     }
-    case TD_C_AGG: {
+    case TD_CX_AGG: {
         td_value l = eval(e, c->a, f);
-        td_agg agg = (td_agg)c->sub;
+        td_agg agg = c->sub.agg;
         td_value best = ABSENT;
         double sum = 0;
         bool all_int = true;
@@ -583,9 +582,9 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
         v.u.num = sum;
         return v;
     }
-    case TD_C_QUANT: {
+    case TD_CX_QUANT: {
         td_value l = eval(e, c->a, f);
-        td_quant q = (td_quant)c->sub;
+        td_quant q = c->sub.quant;
         if (l.kind != TD_V_LIST)
             return vbool(q != TD_Q_ANY, l.node);
         /* like and/or: an item whose condition is not applicable (a value it needs is
@@ -608,7 +607,7 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         return vbool(q != TD_Q_ANY, l.node);
     }
-    case TD_C_EACH: {
+    case TD_CX_EACH: {
         td_value l = eval(e, c->a, f);
         lbuild b = {0};
         if (l.kind == TD_V_LIST) {
@@ -628,10 +627,10 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
 /* as_of, month_of(as_of) or year_of(as_of): 1, 2 or 3 (a day, a month, a year); else 0. */
 static int asof_grain(const td_cexpr *c)
 {
-    if (c->op == TD_C_ASOF)
+    if (c->op == TD_CX_ASOF)
         return 1;
-    if ((c->op == TD_C_MONTH_OF || c->op == TD_C_YEAR_OF) && c->a->op == TD_C_ASOF)
-        return c->op == TD_C_MONTH_OF ? 2 : 3;
+    if ((c->op == TD_CX_MONTH_OF || c->op == TD_CX_YEAR_OF) && c->a->op == TD_CX_ASOF)
+        return c->op == TD_CX_MONTH_OF ? 2 : 3;
     return 0;
 }
 
@@ -679,7 +678,7 @@ static td_value cmp_asof(ev *e, const td_cexpr *c, const frame *f, int grain, bo
     if (!usable(&g))
         return ABSENT;
     int r = compare(&g, &x); /* g against x */
-    td_op op = (td_op)c->sub;
+    td_op op = c->sub.op;
     if (!g_left) /* x OP g is g OP' x */
         op = op == TD_OP_LT ? TD_OP_GT : op == TD_OP_GT ? TD_OP_LT
            : op == TD_OP_LE ? TD_OP_GE : op == TD_OP_GE ? TD_OP_LE : op;
@@ -777,28 +776,28 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
     if (e->oom)
         return ABSENT;
     switch (c->op) {
-    case TD_C_CONST: return c->value;
-    case TD_C_ROOT: {
+    case TD_CX_CONST: return c->value;
+    case TD_CX_ROOT: {
         td_value v = of_node(e->root);
         return v;
     }
-    case TD_C_ASOF: {
+    case TD_CX_ASOF: {
         td_value v = {.kind = TD_V_DATE};
         v.u.days = e->as_of;
         narrow(e, e->as_of, e->as_of); /* a value that changes every day */
         return v;
     }
-    case TD_C_FIELD: {
+    case TD_CX_FIELD: {
         const frame *fr = frame_up(f, c->up);
         if (!fr || fr->it.kind != TD_V_RECORD)
             return ABSENT;
         return slot_value(e, fr->it.u.rec, c->slot);
     }
-    case TD_C_DEFINE: {
+    case TD_CX_DEFINE: {
         const frame *fr = frame_up(f, c->up);
         return fr ? eval_define(e, c->def, &fr->it) : ABSENT;
     }
-    case TD_C_LET: {
+    case TD_CX_LET: {
         frame *fr = (frame *)frame_up(f, c->up); /* frames live on the evaluator's stack */
         if (!fr || !fr->lets)
             return ABSENT;
@@ -808,11 +807,11 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return fr->lets[c->slot];
     }
-    case TD_C_IT: {
+    case TD_CX_IT: {
         const frame *fr = frame_up(f, c->up);
         return fr ? fr->it : ABSENT;
     }
-    case TD_C_PREVIOUS: {
+    case TD_CX_PREVIOUS: {
         const frame *fr = frame_up(f, c->up);
         if (!fr || fr->position < 2)
             return ABSENT;
@@ -829,17 +828,17 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return fr->from_items ? fr->from_items[fr->position - 2] : ABSENT;
     }
-    case TD_C_POSITION: {
+    case TD_CX_POSITION: {
         const frame *fr = frame_up(f, c->up);
         return fr ? vint(fr->position, fr->it.node) : ABSENT;
     }
-    case TD_C_GET:
-    case TD_C_GETDEF: return get_field(e, c, eval(e, c->a, f));
-    case TD_C_NOT: {
+    case TD_CX_GET:
+    case TD_CX_GETDEF: return get_field(e, c, eval(e, c->a, f));
+    case TD_CX_NOT: {
         td_value a = eval(e, c->a, f);
         return a.kind == TD_V_BOOL ? vbool(!a.u.b, a.node) : ABSENT;
     }
-    case TD_C_NEG: {
+    case TD_CX_NEG: {
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_INT && a.u.i == INT64_MIN)
             return fault(e, c, N_("the whole number goes beyond 9223372036854775807"));
@@ -851,9 +850,9 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         return a;
     }
-    case TD_C_AND:
-    case TD_C_OR: {
-        bool is_and = c->op == TD_C_AND;
+    case TD_CX_AND:
+    case TD_CX_OR: {
+        bool is_and = c->op == TD_CX_AND;
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_BOOL && a.u.b != is_and)
             return a; /* false and ..., true or ... */
@@ -864,7 +863,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         return vbool(is_and, a.node ? a.node : b.node);
     }
-    case TD_C_CMP: {
+    case TD_CX_CMP: {
         int grain = asof_grain(c->a);
         if (grain || (grain = asof_grain(c->b)) != 0)
             return cmp_asof(e, c, f, grain, asof_grain(c->a) != 0);
@@ -873,7 +872,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         int r = compare(&a, &b);
         bool res;
-        switch ((td_op)c->sub) {
+        switch (c->sub.op) {
         case TD_OP_EQ: res = r == 0; break;
         case TD_OP_NE: res = r != 0; break;
         case TD_OP_LT: res = r < 0; break;
@@ -883,7 +882,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vbool(res, a.node ? a.node : b.node);
     }
-    case TD_C_IN: {
+    case TD_CX_IN: {
         td_value a = eval(e, c->a, f);
         if (!usable(&a))
             return ABSENT;
@@ -907,21 +906,21 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vbool(found != c->negate, a.node);
     }
-    case TD_C_ARITH: {
+    case TD_CX_ARITH: {
         td_value a = eval(e, c->a, f);
         return eval_arith(e, c, a, eval(e, c->b, f));
     }
-    case TD_C_LIST: {
+    case TD_CX_LIST: {
         lbuild b = {0};
         for (uint32_t i = 0; i < c->nargs; i++)
             lpush(e, &b, eval(e, c->args[i], f));
         return vlist(&b, c->type->elem, NULL);
     }
-    case TD_C_PRESENT: {
+    case TD_CX_PRESENT: {
         td_value a = eval(e, c->a, f);
         return vbool(a.kind != TD_V_ABSENT, a.node);
     }
-    case TD_C_EMPTY: {
+    case TD_CX_EMPTY: {
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_INVALID)
             return ABSENT;
@@ -933,7 +932,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vbool(empty, a.node);
     }
-    case TD_C_LENGTH: {
+    case TD_CX_LENGTH: {
         td_value a = eval(e, c->a, f);
         if (a.kind == TD_V_LIST)
             return vint(list_len(e, &a.u.list), a.node);
@@ -944,7 +943,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             n += ((unsigned char)a.u.text.s[i] & 0xC0) != 0x80;
         return vint(n, a.node);
     }
-    case TD_C_FOUND: {
+    case TD_CX_FOUND: {
         td_value o = eval(e, c->a, f), k = eval(e, c->b, f);
         if (o.kind != TD_V_TEXT || k.kind != TD_V_TEXT)
             return ABSENT;
@@ -952,13 +951,13 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             record_lookup(e, c->slot, &o, &k);
         return vbool(e->optimistic, k.node);
     }
-    case TD_C_PARAM: {
+    case TD_CX_PARAM: {
         int32_t lo, hi;
         const td_value *v = td_param_at(&e->p->params[c->slot], e->as_of, &lo, &hi);
         narrow(e, lo, hi);
         return *v;
     }
-    case TD_C_NOSPACE: {
+    case TD_CX_NOSPACE: {
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_TEXT)
             return a.kind == TD_V_INVALID ? ABSENT : a;
@@ -978,14 +977,14 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         a.u.text.len = n;
         return a;
     }
-    case TD_C_MONTH_OF: {
+    case TD_CX_MONTH_OF: {
         int32_t lo = e->lo, hi = e->hi;
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_DATE)
             return ABSENT;
         td_value v = {.kind = TD_V_MONTH, .node = a.node};
         v.u.month = td_month_of_date(a.u.days);
-        if (c->a->op == TD_C_ASOF) { /* the same all month long */
+        if (c->a->op == TD_CX_ASOF) { /* the same all month long */
             int32_t first, last;
             e->lo = lo;
             e->hi = hi;
@@ -996,10 +995,10 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return v;
     }
-    case TD_C_YEAR_OF: {
+    case TD_CX_YEAR_OF: {
         int32_t lo = e->lo, hi = e->hi;
         td_value a = eval(e, c->a, f);
-        if (c->a->op == TD_C_ASOF && a.kind == TD_V_DATE) { /* the same all year long */
+        if (c->a->op == TD_CX_ASOF && a.kind == TD_V_DATE) { /* the same all year long */
             td_value y = vint(td_month_of_date(a.u.days) / 12, NULL);
             int32_t first, last;
             e->lo = lo;
@@ -1015,7 +1014,7 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
             return ABSENT;
         return vint(td_month_of_date(a.u.days) / 12, a.node);
     }
-    case TD_C_MONTHS: {
+    case TD_CX_MONTHS: {
         td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
         if (a.kind != TD_V_MONTH || b.kind != TD_V_MONTH)
             return ABSENT;
@@ -1028,20 +1027,20 @@ static td_value eval(ev *e, const td_cexpr *c, const frame *f)
         }
         return vlist(&lb, c->type->elem, a.node);
     }
-    case TD_C_COUNT:
-    case TD_C_AGG:
-    case TD_C_QUANT:
-    case TD_C_EACH: return eval_over_list(e, c, f);
-    case TD_C_MINMAX: {
+    case TD_CX_COUNT:
+    case TD_CX_AGG:
+    case TD_CX_QUANT:
+    case TD_CX_EACH: return eval_over_list(e, c, f);
+    case TD_CX_MINMAX: {
         td_value a = eval(e, c->a, f), b = eval(e, c->b, f);
         if (!usable(&a))
             return b;
         if (!usable(&b))
             return a;
         int r = compare(&a, &b);
-        return ((td_agg)c->sub == TD_AGG_MIN) == (r <= 0) ? a : b;
+        return (c->sub.agg == TD_AGG_MIN) == (r <= 0) ? a : b;
     }
-    case TD_C_IF: {
+    case TD_CX_IF: {
         td_value a = eval(e, c->a, f);
         if (a.kind != TD_V_BOOL)
             return ABSENT;
@@ -1526,14 +1525,14 @@ static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f,
                         : v.kind == TD_V_INVALID ? "written wrong (see its finding)"
                                                  : td_value_format(&v, u->e.a);
     fprintf(out, "%*s%s  =>  %s", 4 + 2 * depth, "", text, shown ? shown : "?");
-    if (v.node && v.node->line && c->op != TD_C_CONST)
+    if (v.node && v.node->line && c->op != TD_CX_CONST)
         fprintf(out, "  (%s:%u:%u)", u->src ? u->src->name : "?", v.node->line, v.node->col);
     fputc('\n', out);
     if (depth >= 8)
         return;
     switch (c->op) {
-    case TD_C_AND:
-    case TD_C_OR:
+    case TD_CX_AND:
+    case TD_CX_OR:
         /* a chain of one operator is one level: a and b and c */
         if (c->a->op == c->op) {
             const td_cexpr *k = c->a;
@@ -1551,14 +1550,14 @@ static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f,
         }
         trace_expr(u, out, c->b, f, depth + 1);
         break;
-    case TD_C_NOT:
+    case TD_CX_NOT:
         trace_expr(u, out, c->a, f, depth + 1);
         break;
-    case TD_C_CMP:
-    case TD_C_IN:
-        if (c->a->op != TD_C_CONST)
+    case TD_CX_CMP:
+    case TD_CX_IN:
+        if (c->a->op != TD_CX_CONST)
             trace_expr(u, out, c->a, f, depth + 1);
-        if (c->b->op != TD_C_CONST)
+        if (c->b->op != TD_CX_CONST)
             trace_expr(u, out, c->b, f, depth + 1);
         break;
     default:

@@ -108,11 +108,11 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
                               const td_eval_dates *dates, const td_source *src, td_arena *a,
                               td_unit_result *res);
 
-/* a op b (op: a td_op) as a compiled operation of result type `kind` computes it (+ - * / on numbers, a
+/* a op b as a compiled operation of result type `kind` computes it (+ - * / on numbers, a
  * date or month plus or minus a whole number, a date minus a date). When it has no value
  * because of a division by zero or an overflow, returns an absent value and sets *why to
  * the reason (static English text); else *why is NULL. Resolve folds constants with it. */
-td_value td_arith(int op, td_tkind kind, td_value a, td_value b, const char **why);
+td_value td_arith(td_op op, td_tkind kind, td_value a, td_value b, const char **why);
 
 /* Total number of stage counters of a program's workflows (for td_unit_result.stages). */
 uint32_t td_program_stage_slots(const td_program *p);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "i18n.h"
 #include "program.h"
 
@@ -157,7 +156,7 @@ static void compare(plain *w, const td_cexpr *c)
 {
     bool t = is_time(c->a) || is_time(c->b);
     const char *id;
-    switch ((td_op)c->sub) {
+    switch (c->sub.op) {
     case TD_OP_EQ: id = N_("%s is %s"); break;
     case TD_OP_NE: id = N_("%s is not %s"); break;
     case TD_OP_LT: id = t ? N_("%s is before %s") : N_("%s is less than %s"); break;
@@ -194,24 +193,24 @@ static void expr(plain *w, const td_cexpr *c, bool nested)
     if (!c || w->cut)
         return;
     switch (c->op) {
-    case TD_C_CONST: constant(w, c); return;
-    case TD_C_FIELD:
-    case TD_C_DEFINE: {
+    case TD_CX_CONST: constant(w, c); return;
+    case TD_CX_FIELD:
+    case TD_CX_DEFINE: {
         int k = w->depth - 1 - (int)c->up;
         field(w, k >= 0 ? record_of(w->scopes[k]) : NULL, c->slot,
-              c->op == TD_C_DEFINE ? c->def : NULL);
+              c->op == TD_CX_DEFINE ? c->def : NULL);
         return;
     }
-    case TD_C_GET:
-    case TD_C_GETDEF:
-        field(w, record_of(c->a->type), c->slot, c->op == TD_C_GETDEF ? c->def : NULL);
+    case TD_CX_GET:
+    case TD_CX_GETDEF:
+        field(w, record_of(c->a->type), c->slot, c->op == TD_CX_GETDEF ? c->def : NULL);
         puts_(w, TR(w->lang, " of "));
         expr(w, c->a, true);
         return;
-    case TD_C_ASOF: puts_(w, TR(w->lang, "the as-of date")); return;
-    case TD_C_IT: puts_(w, TR(w->lang, "the item")); return;
-    case TD_C_AND:
-    case TD_C_OR: {
+    case TD_CX_ASOF: puts_(w, TR(w->lang, "the as-of date")); return;
+    case TD_CX_IT: puts_(w, TR(w->lang, "the item")); return;
+    case TD_CX_AND:
+    case TD_CX_OR: {
         /* parentheses only where and and or mix */
         bool paren = nested && c->a && c->b;
         const td_cexpr *parts[2] = {c->a, c->b};
@@ -219,46 +218,46 @@ static void expr(plain *w, const td_cexpr *c, bool nested)
             puts_(w, "(");
         for (int i = 0; i < 2; i++) {
             if (i)
-                puts_(w, c->op == TD_C_AND ? TR(w->lang, " and ") : TR(w->lang, " or "));
+                puts_(w, c->op == TD_CX_AND ? TR(w->lang, " and ") : TR(w->lang, " or "));
             expr(w, parts[i], parts[i]->op != c->op);
         }
         if (paren)
             puts_(w, ")");
         return;
     }
-    case TD_C_NOT:
-        if (c->a->op == TD_C_EMPTY)
+    case TD_CX_NOT:
+        if (c->a->op == TD_CX_EMPTY)
             phrase(w, N_("%s is filled in"), c->a->a, NULL);
-        else if (c->a->op == TD_C_PRESENT)
+        else if (c->a->op == TD_CX_PRESENT)
             phrase(w, N_("%s is not written"), c->a->a, NULL);
         else
             phrase(w, N_("not (%s)"), c->a, NULL);
         return;
-    case TD_C_PRESENT: phrase(w, N_("%s is written"), c->a, NULL); return;
-    case TD_C_EMPTY: phrase(w, N_("%s is empty"), c->a, NULL); return;
-    case TD_C_LENGTH: phrase(w, N_("the number of items of %s"), c->a, NULL); return;
-    case TD_C_MONTH_OF: phrase(w, N_("the month of %s"), c->a, NULL); return;
-    case TD_C_YEAR_OF: phrase(w, N_("the year of %s"), c->a, NULL); return;
-    case TD_C_CMP: compare(w, c); return;
-    case TD_C_IN:
+    case TD_CX_PRESENT: phrase(w, N_("%s is written"), c->a, NULL); return;
+    case TD_CX_EMPTY: phrase(w, N_("%s is empty"), c->a, NULL); return;
+    case TD_CX_LENGTH: phrase(w, N_("the number of items of %s"), c->a, NULL); return;
+    case TD_CX_MONTH_OF: phrase(w, N_("the month of %s"), c->a, NULL); return;
+    case TD_CX_YEAR_OF: phrase(w, N_("the year of %s"), c->a, NULL); return;
+    case TD_CX_CMP: compare(w, c); return;
+    case TD_CX_IN:
         phrase(w, c->negate ? N_("%s is none of %s") : N_("%s is one of %s"), c->a, c->b);
         return;
-    case TD_C_COUNT:
+    case TD_CX_COUNT:
         if (c->b)
             over_list(w, N_("the number of items of %s such that %s"), c->a, c->b);
         else
             phrase(w, N_("the number of items of %s"), c->a, NULL);
         return;
-    case TD_C_QUANT: {
-        td_quant q = (td_quant)c->sub;
+    case TD_CX_QUANT: {
+        td_quant q = c->sub.quant;
         over_list(w, q == TD_Q_ALL   ? N_("every item of %s has: %s")
                      : q == TD_Q_ANY ? N_("some item of %s has: %s")
                                      : N_("no item of %s has: %s"),
                   c->a, c->b);
         return;
     }
-    case TD_C_FOUND: phrase(w, N_("%s and %s name an entity found in the batch"), c->a, c->b); return;
-    case TD_C_IF:
+    case TD_CX_FOUND: phrase(w, N_("%s and %s name an entity found in the batch"), c->a, c->b); return;
+    case TD_CX_IF:
         puts_(w, TR(w->lang, "if "));
         expr(w, c->a, true);
         puts_(w, TR(w->lang, " then "));

@@ -4,6 +4,7 @@
 #ifndef TD_PROGRAM_H
 #define TD_PROGRAM_H
 
+#include "ops.h"
 #include "schema.h"
 #include "thidua.h"
 #include "waiver.h"
@@ -45,38 +46,13 @@ struct td_value {
 
 /* ---- compiled expressions ---- */
 
-typedef enum td_cop {
-    TD_C_CONST,     /* value */
-    TD_C_ROOT,      /* the document */
-    TD_C_FIELD,     /* slot of the record in frame `up` */
-    TD_C_DEFINE,    /* computed field `def` of the record in frame `up` */
-    TD_C_LET,       /* let number `index` of frame `up` */
-    TD_C_IT,        /* the element of frame `up` (binder or `it`) */
-    TD_C_PREVIOUS,  /* the element before it in frame `up` */
-    TD_C_POSITION,  /* 1-based position in frame `up` */
-    TD_C_ASOF,
-    TD_C_GET,       /* field `slot` of record value a; over a list: mapped and flattened */
-    TD_C_GETDEF,    /* computed field `def` of record value a (mapped over a list) */
-    TD_C_NOT, TD_C_NEG, TD_C_AND, TD_C_OR,
-    TD_C_CMP,       /* op: EQ NE LT LE GT GE */
-    TD_C_IN,        /* a in list b (NOT_IN when negate) */
-    TD_C_ARITH,     /* op: ADD SUB MUL DIV on numbers; date/month +- int; date - date */
-    TD_C_LIST,      /* [args] */
-    TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF, TD_C_YEAR_OF, TD_C_MONTHS,
-    TD_C_NOSPACE,   /* without_spaces(text) */
-    TD_C_COUNT,     /* count(a where b) */
-    TD_C_AGG,       /* agg(c of a where b) */
-    TD_C_MINMAX,    /* min/max(a, b) */
-    TD_C_QUANT,     /* all/any/none a have b */
-    TD_C_EACH,      /* each a where b */
-    TD_C_IF,
-    TD_C_FOUND,     /* found(index `slot`, owner a, key b): decided across units (eval.c) */
-    TD_C_PARAM      /* param number `slot`, dated: the value in force at the as-of date */
-} td_cop;
-
 struct td_cexpr {
     td_cop op;
-    int sub;                    /* td_op of CMP/ARITH, td_agg, td_quant */
+    union {
+        td_op op;               /* CMP ARITH */
+        td_agg agg;             /* AGG MINMAX */
+        td_quant quant;         /* QUANT */
+    } sub;
     bool negate;                /* IN: not in */
     const td_type *type;        /* static type of the result */
     uint32_t up;                /* frames to go up (FIELD DEFINE LET IT PREVIOUS POSITION) */

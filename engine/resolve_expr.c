@@ -151,7 +151,7 @@ static const td_cexpr *enum_const(td_cctx *c, const td_enum *en, const char *cod
     if (idx < 0)
         return NULL;
     td_type *t = td_rs_new_type(c->r, TD_T_ENUM);
-    td_cexpr *k = t ? node(c->r, TD_C_CONST, t, sp) : NULL;
+    td_cexpr *k = t ? node(c->r, TD_CX_CONST, t, sp) : NULL;
     if (!k)
         return NULL;
     t->en = en;
@@ -168,14 +168,14 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
     uint32_t up = 0;
     for (const td_scope *x = s; x; x = x->up, up++) {
         if (x->binder && strcmp(x->binder, e->name) == 0) {
-            td_cexpr *k = node(r, TD_C_IT, x->elem, e->span);
+            td_cexpr *k = node(r, TD_CX_IT, x->elem, e->span);
             if (k)
                 k->up = up;
             return k;
         }
         for (uint32_t i = 0; i < x->n_lets; i++) {
             if (strcmp(x->let_names[i], e->name) == 0) {
-                td_cexpr *k = node(r, TD_C_LET, x->let_types[i], e->span);
+                td_cexpr *k = node(r, TD_CX_LET, x->let_types[i], e->span);
                 if (k) {
                     k->up = up;
                     k->slot = i;
@@ -186,7 +186,7 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
         if (!x->binder && x->elem && x->elem->kind == TD_T_RECORD) {
             const td_field *f = td_record_field(x->elem->rec, e->name);
             if (f) {
-                td_cexpr *k = node(r, TD_C_FIELD, f->type, e->span);
+                td_cexpr *k = node(r, TD_CX_FIELD, f->type, e->span);
                 if (k) {
                     k->up = up;
                     k->slot = f->slot;
@@ -199,7 +199,7 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
                 if (!def->type)
                     return NULL; /* its own error is reported */
                 ((td_define *)def)->used = true;
-                td_cexpr *k = node(r, TD_C_DEFINE, def->type, e->span);
+                td_cexpr *k = node(r, TD_CX_DEFINE, def->type, e->span);
                 if (k) {
                     k->up = up;
                     k->def = def;
@@ -212,7 +212,7 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
     if (prm) {
         prm->used = true;
         /* a dated param reads the value in force at the as-of date */
-        td_cexpr *k = node(r, prm->n_values ? TD_C_PARAM : TD_C_CONST, prm->type, e->span);
+        td_cexpr *k = node(r, prm->n_values ? TD_CX_PARAM : TD_CX_CONST, prm->type, e->span);
         if (k) {
             k->value = prm->value;
             k->slot = (uint32_t)(prm - r->p->params);
@@ -275,7 +275,7 @@ static const td_type *elem_of(const td_cexpr *k)
 /* Coerces a text constant to a value of an enum when compared with one. */
 const td_cexpr *td_rs_coerce(td_cctx *c, const td_cexpr *k, const td_type *to)
 {
-    if (!k || !to || to->kind != TD_T_ENUM || k->op != TD_C_CONST || k->value.kind != TD_V_TEXT)
+    if (!k || !to || to->kind != TD_T_ENUM || k->op != TD_CX_CONST || k->value.kind != TD_V_TEXT)
         return k;
     const td_cexpr *e = enum_const(c, to->en, k->value.u.text.s, k->span);
     if (!e) {
@@ -398,7 +398,7 @@ static const td_cexpr *cx_found(td_cctx *c, const td_expr *e, const td_scope *s)
     if (!td_rs_want(c, a, TD_T_TEXT, "the unit id given to found") ||
         !td_rs_want(c, b, TD_T_TEXT, "the key given to found"))
         return NULL;
-    td_cexpr *k = node(r, TD_C_FOUND, r->t_bool, e->span);
+    td_cexpr *k = node(r, TD_CX_FOUND, r->t_bool, e->span);
     if (k) {
         k->slot = ix;
         k->a = a;
@@ -414,8 +414,8 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         return cx_found(c, e, s);
     static const char *const fns[] = {"present", "empty", "length", "month_of", "year_of",
                                       "months", "without_spaces"};
-    static const td_cop ops[] = {TD_C_PRESENT, TD_C_EMPTY, TD_C_LENGTH, TD_C_MONTH_OF,
-                                 TD_C_YEAR_OF, TD_C_MONTHS, TD_C_NOSPACE};
+    static const td_cop ops[] = {TD_CX_PRESENT, TD_CX_EMPTY, TD_CX_LENGTH, TD_CX_MONTH_OF,
+                                 TD_CX_YEAR_OF, TD_CX_MONTHS, TD_CX_NOSPACE};
     static const uint32_t arity[] = {1, 1, 1, 1, 1, 2, 1};
     const size_t n_fns = sizeof fns / sizeof fns[0];
     size_t i = 0;
@@ -445,24 +445,24 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
     char buf[128];
     const td_type *t = NULL;
     switch (ops[i]) {
-    case TD_C_PRESENT:
+    case TD_CX_PRESENT:
         t = r->t_bool;
         break;
-    case TD_C_EMPTY:
-    case TD_C_LENGTH:
+    case TD_CX_EMPTY:
+    case TD_CX_LENGTH:
         if (a->type->kind != TD_T_TEXT && a->type->kind != TD_T_LIST) {
             ERR(r, a->span, "type", "%s needs a text or a list, but this is %s", fns[i],
                 td_rs_tname(a->type, buf, sizeof buf));
             return NULL;
         }
-        t = ops[i] == TD_C_EMPTY ? r->t_bool : r->t_int;
+        t = ops[i] == TD_CX_EMPTY ? r->t_bool : r->t_int;
         break;
-    case TD_C_MONTH_OF:
+    case TD_CX_MONTH_OF:
         if (!td_rs_want(c, a, TD_T_DATE, "the argument of month_of"))
             return NULL;
         t = r->t_month;
         break;
-    case TD_C_YEAR_OF:
+    case TD_CX_YEAR_OF:
         if (a->type->kind != TD_T_DATE && a->type->kind != TD_T_MONTH) {
             ERR(r, a->span, "type", "year_of needs a date or a month, but this is %s",
                 td_rs_tname(a->type, buf, sizeof buf));
@@ -470,13 +470,13 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         }
         t = r->t_int;
         break;
-    case TD_C_MONTHS:
+    case TD_CX_MONTHS:
         if (!td_rs_want(c, a, TD_T_MONTH, "the first month") ||
             !td_rs_want(c, b, TD_T_MONTH, "the last month"))
             return NULL;
         t = td_rs_list_of(r, r->t_month);
         break;
-    case TD_C_NOSPACE:
+    case TD_CX_NOSPACE:
         if (!td_rs_want(c, a, TD_T_TEXT, "the argument of without_spaces"))
             return NULL;
         t = r->t_text;
@@ -526,7 +526,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
             !td_rs_want(c, b, TD_T_BOOL,
                         e->op == TD_OP_AND ? "each side of 'and'" : "each side of 'or'"))
             return NULL;
-        td_cexpr *k = node(r, e->op == TD_OP_AND ? TD_C_AND : TD_C_OR, r->t_bool, e->span);
+        td_cexpr *k = node(r, e->op == TD_OP_AND ? TD_CX_AND : TD_CX_OR, r->t_bool, e->span);
         if (k) {
             k->a = a;
             k->b = b;
@@ -554,9 +554,9 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
             return NULL;
         if (!comparable(c, a, b, e->op != TD_OP_EQ && e->op != TD_OP_NE, e->span))
             return NULL;
-        td_cexpr *k = node(r, TD_C_CMP, r->t_bool, e->span);
+        td_cexpr *k = node(r, TD_CX_CMP, r->t_bool, e->span);
         if (k) {
-            k->sub = (int)e->op;
+            k->sub.op = e->op;
             k->a = a;
             k->b = b;
         }
@@ -577,7 +577,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
             return NULL;
         if (!b || !td_rs_want(c, b, TD_T_LIST, "the right side of 'in'"))
             return NULL;
-        if (b->op == TD_C_LIST) {
+        if (b->op == TD_CX_LIST) {
             td_cexpr *bl = (td_cexpr *)b;
             for (uint32_t i = 0; i < bl->nargs; i++) {
                 bl->args[i] = td_rs_coerce(c, bl->args[i], a->type);
@@ -592,7 +592,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                 td_rs_tname(a->type, b1, sizeof b1), td_rs_tname(b->type->elem, b2, sizeof b2));
             return NULL;
         }
-        td_cexpr *k = node(r, TD_C_IN, r->t_bool, e->span);
+        td_cexpr *k = node(r, TD_CX_IN, r->t_bool, e->span);
         if (k) {
             k->negate = e->op == TD_OP_NOT_IN;
             k->a = a;
@@ -626,11 +626,11 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                        "number of days or months; and a date minus a date");
             return NULL;
         }
-        if (a->op == TD_C_CONST && b->op == TD_C_CONST) {
+        if (a->op == TD_CX_CONST && b->op == TD_CX_CONST) {
             /* constants fold, and one that cannot be computed is an error here, not a rule
              * that would never say anything */
             const char *why;
-            td_value v = td_arith((int)e->op, t->kind, a->value, b->value, &why);
+            td_value v = td_arith(e->op, t->kind, a->value, b->value, &why);
             if (why) {
                 td_lang lang = td_diag_lang(r->d);
                 td_diagnostic *x = ERR(r, e->span, "arith", N_("this cannot be computed: %s"),
@@ -639,15 +639,15 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                 return NULL;
             }
             if (v.kind != TD_V_ABSENT) {
-                td_cexpr *k = node(r, TD_C_CONST, t, e->span);
+                td_cexpr *k = node(r, TD_CX_CONST, t, e->span);
                 if (k)
                     k->value = v;
                 return k;
             }
         }
-        td_cexpr *k = node(r, TD_C_ARITH, t, e->span);
+        td_cexpr *k = node(r, TD_CX_ARITH, t, e->span);
         if (k) {
-            k->sub = (int)e->op;
+            k->sub.op = e->op;
             k->a = a;
             k->b = b;
         }
@@ -665,9 +665,9 @@ uint32_t td_rs_eval_depth(const td_cexpr *k, td_depth_ctx *x)
     if (!k)
         return 0;
     uint32_t d = 0, e;
-    if ((k->op == TD_C_DEFINE || k->op == TD_C_GETDEF) && k->def)
+    if ((k->op == TD_CX_DEFINE || k->op == TD_CX_GETDEF) && k->def)
         d = k->def->depth;
-    else if (k->op == TD_C_LET && x->lets && k->slot < x->n_lets)
+    else if (k->op == TD_CX_LET && x->lets && k->slot < x->n_lets)
         d = x->lets[k->slot];
     if (d > MAX_EVAL_DEPTH)
         x->deep_use = true;
@@ -725,7 +725,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         const td_type *t = NULL;
         if (!td_rs_const_value(r, e, &v, &t))
             return NULL;
-        td_cexpr *k = node(r, TD_C_CONST, t, e->span);
+        td_cexpr *k = node(r, TD_CX_CONST, t, e->span);
         if (k)
             k->value = v;
         return k;
@@ -733,9 +733,9 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
     case TD_X_NAME:
         return resolve_name(c, e, s, hint_t);
     case TD_X_ROOT:
-        return node(r, TD_C_ROOT, r->p->schema.document_type, e->span);
+        return node(r, TD_CX_ROOT, r->p->schema.document_type, e->span);
     case TD_X_ASOF:
-        return node(r, TD_C_ASOF, r->t_date, e->span);
+        return node(r, TD_CX_ASOF, r->t_date, e->span);
     case TD_X_IT: case TD_X_PREVIOUS: case TD_X_POSITION: {
         if (!s || !s->elem) {
             ERR(r, e->span, "scope", "'%s' only means something inside all/any/none/count/each "
@@ -743,9 +743,9 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 ? "previous" : "position");
             return NULL;
         }
-        td_cop op = e->kind == TD_X_IT ? TD_C_IT : e->kind == TD_X_PREVIOUS ? TD_C_PREVIOUS
-                                                                             : TD_C_POSITION;
-        return node(r, op, op == TD_C_POSITION ? r->t_int : s->elem, e->span);
+        td_cop op = e->kind == TD_X_IT ? TD_CX_IT : e->kind == TD_X_PREVIOUS ? TD_CX_PREVIOUS
+                                                                             : TD_CX_POSITION;
+        return node(r, op, op == TD_CX_POSITION ? r->t_int : s->elem, e->span);
     }
     case TD_X_FIELD: {
         const td_cexpr *a = td_rs_cx(c, e->a, s, NULL);
@@ -771,7 +771,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         }
         if (def)
             ((td_define *)def)->used = true;
-        td_cexpr *k = node(r, f ? TD_C_GET : TD_C_GETDEF, t, e->span);
+        td_cexpr *k = node(r, f ? TD_CX_GET : TD_CX_GETDEF, t, e->span);
         if (k) {
             k->a = a;
             if (f)
@@ -782,7 +782,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
     }
     case TD_X_LIST: {
         const td_type *et = hint_t && hint_t->kind == TD_T_LIST ? hint_t->elem : NULL;
-        td_cexpr *k = node(r, TD_C_LIST, NULL, e->span);
+        td_cexpr *k = node(r, TD_CX_LIST, NULL, e->span);
         if (!k)
             return NULL;
         k->args = td_arena_alloc(r->pa, (e->nargs + 1) * sizeof *k->args);
@@ -820,10 +820,10 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 return NULL;
         } else if (!td_rs_want(c, a, TD_T_NUMBER, "what follows '-'")) {
             return NULL;
-        } else if (a->op == TD_C_CONST && (a->value.kind == TD_V_NUM ||
+        } else if (a->op == TD_CX_CONST && (a->value.kind == TD_V_NUM ||
                                            (a->value.kind == TD_V_INT && a->value.u.i > INT64_MIN))) {
             /* -3 written out is a constant: `at least -3` is then seen as negative */
-            td_cexpr *k = node(r, TD_C_CONST, a->type, e->span);
+            td_cexpr *k = node(r, TD_CX_CONST, a->type, e->span);
             if (k) {
                 k->value = a->value;
                 if (k->value.kind == TD_V_INT)
@@ -833,7 +833,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
             }
             return k;
         }
-        td_cexpr *k = node(r, e->op == TD_OP_NOT ? TD_C_NOT : TD_C_NEG, a->type, e->span);
+        td_cexpr *k = node(r, e->op == TD_OP_NOT ? TD_CX_NOT : TD_CX_NEG, a->type, e->span);
         if (k)
             k->a = a;
         return k;
@@ -847,7 +847,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         td_scope inner;
         if (!iter_where(c, e, s, &list, &inner, &where))
             return NULL;
-        td_cexpr *k = node(r, TD_C_COUNT, r->t_int, e->span);
+        td_cexpr *k = node(r, TD_CX_COUNT, r->t_int, e->span);
         if (k) {
             k->a = list;
             k->b = where;
@@ -874,9 +874,9 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 td_rs_tname(val->type, buf, sizeof buf));
             return NULL;
         }
-        td_cexpr *k = node(r, TD_C_AGG, val->type, e->span);
+        td_cexpr *k = node(r, TD_CX_AGG, val->type, e->span);
         if (k) {
-            k->sub = (int)e->agg;
+            k->sub.agg = e->agg;
             k->a = list;
             k->b = where;
             k->c = val;
@@ -887,9 +887,9 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         const td_cexpr *a = td_rs_cx(c, e->a, s, NULL), *b = td_rs_cx(c, e->b, s, NULL);
         if (!a || !b || !comparable(c, a, b, true, e->span))
             return NULL;
-        td_cexpr *k = node(r, TD_C_MINMAX, a->type, e->span);
+        td_cexpr *k = node(r, TD_CX_MINMAX, a->type, e->span);
         if (k) {
-            k->sub = (int)e->agg;
+            k->sub.agg = e->agg;
             k->a = a;
             k->b = b;
             if (td_rs_is_numeric(a->type) && a->type->kind != b->type->kind)
@@ -908,10 +908,10 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                                  e->kind == TD_X_EACH ? "the condition after 'where'"
                                                       : "the condition after 'have'"))
             return NULL;
-        td_cexpr *k = node(r, e->kind == TD_X_EACH ? TD_C_EACH : TD_C_QUANT,
+        td_cexpr *k = node(r, e->kind == TD_X_EACH ? TD_CX_EACH : TD_CX_QUANT,
                            e->kind == TD_X_EACH ? list->type : r->t_bool, e->span);
         if (k) {
-            k->sub = (int)e->quant;
+            k->sub.quant = e->quant;
             k->a = list;
             k->b = body;
         }
@@ -933,7 +933,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 td_rs_tname(b->type, buf, sizeof buf), td_rs_tname(k3->type, b2, sizeof b2));
             return NULL;
         }
-        td_cexpr *k = node(r, TD_C_IF, b->type, e->span);
+        td_cexpr *k = node(r, TD_CX_IF, b->type, e->span);
         if (k) {
             k->a = a;
             k->b = b;
@@ -1104,8 +1104,8 @@ static const td_cexpr *uses_data(const td_cexpr *k)
     if (!k)
         return NULL;
     switch (k->op) {
-    case TD_C_ROOT: case TD_C_FIELD: case TD_C_DEFINE: case TD_C_LET: case TD_C_IT:
-    case TD_C_PREVIOUS: case TD_C_POSITION: case TD_C_FOUND:
+    case TD_CX_ROOT: case TD_CX_FIELD: case TD_CX_DEFINE: case TD_CX_LET: case TD_CX_IT:
+    case TD_CX_PREVIOUS: case TD_CX_POSITION: case TD_CX_FOUND:
         return k;
     default:
         break;

@@ -13,13 +13,13 @@
 static void warn_constant(td_rs *r, const td_decl *d, const td_variant *var)
 {
     const td_cexpr *w = var->where, *q = var->require;
-    if (w && w->op == TD_C_CONST && w->value.kind == TD_V_BOOL && !w->value.u.b) {
+    if (w && w->op == TD_CX_CONST && w->value.kind == TD_V_BOOL && !w->value.u.b) {
         td_diagnostic *x = WARN(r, w->span, "never-applies", "rule %s never applies: its "
                                 "`where` is always false", d->id.text);
         td_rs_hint(r, x, "%s",
                    "write the condition that picks the entities it checks, or disable the rule "
                    "with `disable ... because`");
-    } else if (q && q->op == TD_C_CONST && q->value.kind == TD_V_BOOL) {
+    } else if (q && q->op == TD_CX_CONST && q->value.kind == TD_V_BOOL) {
         td_diagnostic *x = WARN(r, q->span, q->value.u.b ? "never-fails" : "always-fails",
                                 q->value.u.b ? "rule %s never fails: its `require` is always true"
                                              : "rule %s fails on every entity: its `require` is "
@@ -227,7 +227,7 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     if (d->at_least)
         out->at_least =
             td_rs_const_expr(&c, d->at_least, ent, TD_T_NUMBER, "the number after 'at least'");
-    if (out->at_least && out->at_least->op == TD_C_CONST && td_rs_const_num(out->at_least) < 0) {
+    if (out->at_least && out->at_least->op == TD_CX_CONST && td_rs_const_num(out->at_least) < 0) {
         /* a count or a sum of counts is never negative: the target could never be missed */
         const td_expr *x = d->at_least;
         const td_param *prm = x->kind == TD_X_NAME ? td_rs_find_param(r, x->name) : NULL;
@@ -300,7 +300,7 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
 
 static int stage_index(const td_workflow *w, const td_cexpr *k)
 {
-    if (!k || k->op != TD_C_CONST)
+    if (!k || k->op != TD_CX_CONST)
         return -1;
     for (uint32_t i = 0; i < w->n_stages; i++) {
         const td_value *a = &w->stages[i], *b = &k->value;
@@ -404,7 +404,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
             td_rs_coerce(&c, td_rs_cx(&c, d->stages[i].value, NULL, fs->type), fs->type);
         if (!k)
             return;
-        if (k->op != TD_C_CONST || !td_rs_same_type(k->type, fs->type)) {
+        if (k->op != TD_CX_CONST || !td_rs_same_type(k->type, fs->type)) {
             char buf[64];
             ERR(r, d->stages[i].span, "type", "a stage is a value of the state field '%s' (%s)",
                 fs->name, td_rs_tname(fs->type, buf, sizeof buf));

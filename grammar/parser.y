@@ -191,12 +191,12 @@ waive_decl
     ;
 
 waive_clause
-    : T_EXEMPLAR T_STRING               { $$ = ast_clause_str(p, TD_C_EXEMPLAR, $2, @$); }
-    | T_BECAUSE T_STRING                { $$ = ast_clause_str(p, TD_C_BECAUSE, $2, @$); }
-    | T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
-    | T_IN T_STRING                     { $$ = ast_clause_str(p, TD_C_DOC, $2, @$); }
-    | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
-    | T_UNTIL T_DATE                    { $$ = ast_clause_expr(p, TD_C_UNTIL, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
+    : T_EXEMPLAR T_STRING               { $$ = ast_clause_str(p, TD_CL_EXEMPLAR, $2, @$); }
+    | T_BECAUSE T_STRING                { $$ = ast_clause_str(p, TD_CL_BECAUSE, $2, @$); }
+    | T_BY T_STRING                     { $$ = ast_clause_str(p, TD_CL_ISSUER, $2, @$); }
+    | T_IN T_STRING                     { $$ = ast_clause_str(p, TD_CL_DOC, $2, @$); }
+    | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_CL_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
+    | T_UNTIL T_DATE                    { $$ = ast_clause_expr(p, TD_CL_UNTIL, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
     ;
 
 /* note [id] "clause" "label" because "reason": an id lets an overlay replace or disable it */
@@ -233,12 +233,12 @@ plan_decl
     ;
 
 plan_clause
-    : T_BY T_STRING                     { $$ = ast_clause_str(p, TD_C_ISSUER, $2, @$); }
-    | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_C_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
-    | T_IMPLEMENTS str_list             { $$ = ast_clause_list(p, TD_C_IMPLEMENTS, $2, @$); }
-    | T_LANGUAGE T_STRING               { $$ = ast_clause_str(p, TD_C_LANGUAGE, $2, @$); }
-    | T_OUTLINE outline_list            { $$ = ast_clause_list(p, TD_C_OUTLINE, $2, @$); }
-    | T_PERIOD period_bound T_DOTDOT period_bound { $$ = ast_clause_expr(p, TD_C_PERIOD, $2, $4, @$); }
+    : T_BY T_STRING                     { $$ = ast_clause_str(p, TD_CL_ISSUER, $2, @$); }
+    | T_DATED T_DATE                    { $$ = ast_clause_expr(p, TD_CL_ISSUED, ast_date(p, TD_X_DATE, $2, @2), NULL, @$); }
+    | T_IMPLEMENTS str_list             { $$ = ast_clause_list(p, TD_CL_IMPLEMENTS, $2, @$); }
+    | T_LANGUAGE T_STRING               { $$ = ast_clause_str(p, TD_CL_LANGUAGE, $2, @$); }
+    | T_OUTLINE outline_list            { $$ = ast_clause_list(p, TD_CL_OUTLINE, $2, @$); }
+    | T_PERIOD period_bound T_DOTDOT period_bound { $$ = ast_clause_expr(p, TD_CL_PERIOD, $2, $4, @$); }
     ;
 
 /* the plan's period: dates written out, or the date params the rules read */
@@ -267,9 +267,9 @@ param_decl
 
 /* range 0 .. 1000, range 1 .. (no upper bound), range .. 2025-12-31 (no lower bound) */
 range_clause
-    : T_RANGE range_bound T_DOTDOT range_bound { $$ = ast_clause_expr(p, TD_C_RANGE, $2, $4, @$); }
-    | T_RANGE range_bound T_DOTDOT      { $$ = ast_clause_expr(p, TD_C_RANGE, $2, NULL, @$); }
-    | T_RANGE T_DOTDOT range_bound      { $$ = ast_clause_expr(p, TD_C_RANGE, NULL, $3, @$); }
+    : T_RANGE range_bound T_DOTDOT range_bound { $$ = ast_clause_expr(p, TD_CL_RANGE, $2, $4, @$); }
+    | T_RANGE range_bound T_DOTDOT      { $$ = ast_clause_expr(p, TD_CL_RANGE, $2, NULL, @$); }
+    | T_RANGE T_DOTDOT range_bound      { $$ = ast_clause_expr(p, TD_CL_RANGE, NULL, $3, @$); }
     ;
 
 /* a bound is written out: a number, a date or a month */
@@ -340,9 +340,9 @@ crit_clause
     | T_WARNING                         { $$ = ast_clause_severity(p, TD_SEV_WARNING, @$); }
     | T_INFO                            { $$ = ast_clause_severity(p, TD_SEV_INFO, @$); }
     | T_LET any_name T_ASSIGN expr      { $$ = ast_clause_let(p, $2, @2, $4, @$); }
-    | T_REQUIRE expr                    { $$ = ast_clause_expr(p, TD_C_REQUIRE, $2, NULL, @$); }
-    | T_MESSAGE T_STRING                { $$ = ast_clause_str(p, TD_C_MESSAGE, $2, @$); }
-    | T_HINT T_STRING                   { $$ = ast_clause_str(p, TD_C_HINT, $2, @$); }
+    | T_REQUIRE expr                    { $$ = ast_clause_expr(p, TD_CL_REQUIRE, $2, NULL, @$); }
+    | T_MESSAGE T_STRING                { $$ = ast_clause_str(p, TD_CL_MESSAGE, $2, @$); }
+    | T_HINT T_STRING                   { $$ = ast_clause_str(p, TD_CL_HINT, $2, @$); }
     ;
 
 target_decl
@@ -354,10 +354,10 @@ target_clause
     : cite_clause
     | where_clause
     | due_clause
-    | T_COUNT epath                     { $$ = ast_clause_list(p, TD_C_COUNT, ast_vec_one(p, $2, sizeof *$2), @$); }
+    | T_COUNT epath                     { $$ = ast_clause_list(p, TD_CL_COUNT, ast_vec_one(p, $2, sizeof *$2), @$); }
     | T_SUM expr T_OF epath             { $$ = ast_clause_sum(p, $2, $4, @$); }
-    | T_BY expr                         { $$ = ast_clause_expr(p, TD_C_BY, $2, NULL, @$); }
-    | T_AT T_LEAST expr                 { $$ = ast_clause_expr(p, TD_C_AT_LEAST, $3, NULL, @$); }
+    | T_BY expr                         { $$ = ast_clause_expr(p, TD_CL_BY, $2, NULL, @$); }
+    | T_AT T_LEAST expr                 { $$ = ast_clause_expr(p, TD_CL_AT_LEAST, $3, NULL, @$); }
     ;
 
 workflow_decl
@@ -369,15 +369,15 @@ wf_clause
     : cite_clause
     | on_clause
     | where_clause
-    | T_HISTORY any_name                { $$ = ast_clause_name(p, TD_C_HISTORY, $2, @2, @$); }
-    | T_STATE any_name                  { $$ = ast_clause_name(p, TD_C_STATE, $2, @2, @$); }
-    | T_DATED any_name                  { $$ = ast_clause_name(p, TD_C_DATED, $2, @2, @$); }
-    | T_EVIDENCE any_name               { $$ = ast_clause_name(p, TD_C_EVIDENCE, $2, @2, @$); }
+    | T_HISTORY any_name                { $$ = ast_clause_name(p, TD_CL_HISTORY, $2, @2, @$); }
+    | T_STATE any_name                  { $$ = ast_clause_name(p, TD_CL_STATE, $2, @2, @$); }
+    | T_DATED any_name                  { $$ = ast_clause_name(p, TD_CL_DATED, $2, @2, @$); }
+    | T_EVIDENCE any_name               { $$ = ast_clause_name(p, TD_CL_EVIDENCE, $2, @2, @$); }
     | T_STAGE expr opt_str              { $$ = ast_clause_stage(p, $2, $3, @$); }
     | T_STAGE expr opt_str T_AFTER expr { $$ = ast_clause_stage_at(p, $2, $3, $5, NULL, @$); }
     | T_STAGE expr opt_str T_BEFORE expr { $$ = ast_clause_stage_at(p, $2, $3, NULL, $5, @$); }
-    | T_INITIAL exprs                   { $$ = ast_clause_list(p, TD_C_INITIAL, $2, @$); }
-    | T_TRANSITIONS trans_list          { $$ = ast_clause_list(p, TD_C_TRANSITIONS, $2, @$); }
+    | T_INITIAL exprs                   { $$ = ast_clause_list(p, TD_CL_INITIAL, $2, @$); }
+    | T_TRANSITIONS trans_list          { $$ = ast_clause_list(p, TD_CL_TRANSITIONS, $2, @$); }
     | T_GUARD expr opt_str T_REQUIRE expr opt_message { $$ = ast_clause_guard(p, $2, $3, $5, $6, @$); }
     ;
 
@@ -390,9 +390,9 @@ index_decl
 index_clause
     : cite_clause
     | on_clause
-    | T_KEY expr                        { $$ = ast_clause_expr(p, TD_C_KEY, $2, NULL, @$); }
-    | T_SIMILAR exprs                   { $$ = ast_clause_list(p, TD_C_SIMILAR, $2, @$); }
-    | T_REQUIRE expr                    { $$ = ast_clause_expr(p, TD_C_REQUIRE, $2, NULL, @$); }
+    | T_KEY expr                        { $$ = ast_clause_expr(p, TD_CL_KEY, $2, NULL, @$); }
+    | T_SIMILAR exprs                   { $$ = ast_clause_list(p, TD_CL_SIMILAR, $2, @$); }
+    | T_REQUIRE expr                    { $$ = ast_clause_expr(p, TD_CL_REQUIRE, $2, NULL, @$); }
     ;
 
 trans_list
@@ -405,19 +405,19 @@ transition
     ;
 
 cite_clause
-    : T_CITE T_STRING                   { $$ = ast_clause_str(p, TD_C_CITE, $2, @$); }
+    : T_CITE T_STRING                   { $$ = ast_clause_str(p, TD_CL_CITE, $2, @$); }
     ;
 
 on_clause
-    : T_ON dotted_list                  { $$ = ast_clause_list(p, TD_C_ON, $2, @$); }
+    : T_ON dotted_list                  { $$ = ast_clause_list(p, TD_CL_ON, $2, @$); }
     ;
 
 where_clause
-    : T_WHERE expr                      { $$ = ast_clause_expr(p, TD_C_WHERE, $2, NULL, @$); }
+    : T_WHERE expr                      { $$ = ast_clause_expr(p, TD_CL_WHERE, $2, NULL, @$); }
     ;
 
 due_clause
-    : T_DUE expr                        { $$ = ast_clause_expr(p, TD_C_DUE, $2, NULL, @$); }
+    : T_DUE expr                        { $$ = ast_clause_expr(p, TD_CL_DUE, $2, NULL, @$); }
     ;
 
 opt_str
