@@ -3,6 +3,7 @@
  * contents; then the tallies, the stages, the units by group and each unit's findings, folded.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #include "report_html.h"
+#include "waiver.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,14 @@
 #define REASON_UNITS 4
 /* Up to this many failing units, the first screen names each with its main reason. */
 #define FIRST_UNITS 10
+/* Past this many findings among the passing units, their folds are left out of the page and
+ * the warnings by rule stand for them: a page of 20,000 units then renders in seconds. */
+#define PASSING_FINDINGS_MAX 5000
+/* Findings shown in one unit's fold: of errors, warnings and waived ones; of infos. */
+#define FOLD_MAX 25
+/* The rows spool marks the link of a passing unit to its fold with this byte before each of
+ * its two tags: the copy drops the marks, or the tags too when the folds are left out. */
+#define LINK_MARK '\x02'
 
 typedef enum unit_class { UC_FAIL, UC_FINDINGS, UC_CLEAN } unit_class;
 
@@ -38,15 +47,23 @@ typedef struct group_acc {
     uint32_t rank;          /* place in the page: by name, the units without one first */
 } group_acc;
 
-/* An error rule and the failing units that have it. */
+/* A rule and the units with a finding of it (errors of failing units, or warnings). */
 typedef struct reason {
     char *key;              /* owned: the rule id, or the finding's code */
     char *label;            /* owned: the rule's label, or the first finding's message */
     char *cite;             /* owned, or NULL */
-    size_t units;           /* failing units with an error of this rule */
-    uint32_t ex[REASON_UNITS]; /* the first of them: ordinals */
+    size_t units;           /* units with such a finding */
+    size_t findings;        /* the findings */
+    uint32_t last;          /* ordinal of the last unit counted */
+    uint32_t ex[REASON_UNITS]; /* the first units: ordinals */
+    bool ex_fail[REASON_UNITS]; /* whether each failed (its fold is always in the page) */
     char *ex_name[REASON_UNITS]; /* owned: their ids */
 } reason;
+
+typedef struct reason_set {
+    reason *items;          /* owned */
+    size_t n, cap;
+} reason_set;
 
 /* A failing unit as the first screen names it. */
 typedef struct failing {
@@ -60,17 +77,18 @@ typedef struct failing {
 
 typedef struct html_state {
     FILE *rows;             /* owned spool: each unit's entry in the list of units */
-    FILE *findings;         /* owned spool: a fold per unit with findings */
-    uint64_t rows_off;      /* bytes written to `rows` */
+    FILE *findings;         /* owned spool: a fold per failing unit */
+    FILE *passing;          /* owned spool: a fold per passing unit with findings */
     unit_rec *recs;         /* owned */
     size_t n_recs, cap_recs;
     group_acc *groups;      /* owned */
     size_t n_groups, cap_groups, last_group;
-    reason *reasons;        /* owned */
-    size_t n_reasons, cap_reasons;
+    reason_set reasons;     /* error rules of the failing units */
+    reason_set warns;       /* warning rules of all units */
     failing first[FIRST_UNITS]; /* the first failing units */
     size_t n_failing;
-    size_t listed;          /* units with a fold of findings */
+    size_t listed, passing_listed; /* failing units; passing units with findings */
+    size_t passing_findings; /* findings of the passing units */
 } html_state;
 
 static td_status html_begin(td_report *r, void *state)
@@ -79,7 +97,8 @@ static td_status html_begin(td_report *r, void *state)
     html_state *h = state;
     h->rows = td_report_spool();
     h->findings = td_report_spool();
-    return h->rows && h->findings ? TD_OK : TD_EIO;
+    h->passing = td_report_spool();
+    return h->rows && h->findings && h->passing ? TD_OK : TD_EIO;
 }
 
 static char *dup_str(const char *s)
@@ -123,28 +142,40 @@ static const char *key_of(const td_diagnostic *e)
     return e->rule ? e->rule : e->code ? e->code : "";
 }
 
-/* Counts a failing unit under each error rule it has (once per rule). */
-static bool add_reasons(html_state *h, const td_unit_result *u, uint32_t ordinal)
+static bool is_waived(const td_diagnostic *e)
+{
+    return e->waived == TD_WAIVER_COVERS;
+}
+
+/* An error that fails the unit (a waived one does not). */
+static bool is_error(const td_diagnostic *e)
+{
+    return e->sev == TD_SEV_ERROR && !is_waived(e);
+}
+
+static bool is_warning(const td_diagnostic *e)
+{
+    return e->sev == TD_SEV_WARNING && !is_waived(e);
+}
+
+/* Counts the unit's findings that `pick` selects under their rules in `set`, each unit once
+ * per rule. */
+static bool add_reasons(reason_set *set, const td_unit_result *u, uint32_t ordinal, bool fail,
+                        bool (*pick)(const td_diagnostic *))
 {
     for (size_t i = 0; i < u->findings.n; i++) {
         const td_diagnostic *e = &u->findings.items[i];
-        if (e->sev != TD_SEV_ERROR)
+        if (!pick(e))
             continue;
         const char *key = key_of(e);
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = u->findings.items[j].sev == TD_SEV_ERROR &&
-                   strcmp(key_of(&u->findings.items[j]), key) == 0;
-        if (seen)
-            continue;
         reason *rs = NULL;
-        for (size_t k = 0; k < h->n_reasons && !rs; k++)
-            if (strcmp(h->reasons[k].key, key) == 0)
-                rs = &h->reasons[k];
+        for (size_t k = 0; k < set->n && !rs; k++)
+            if (strcmp(set->items[k].key, key) == 0)
+                rs = &set->items[k];
         if (!rs) {
-            if (!grow((void **)&h->reasons, &h->cap_reasons, h->n_reasons, sizeof *h->reasons))
+            if (!grow((void **)&set->items, &set->cap, set->n, sizeof *set->items))
                 return false;
-            rs = &h->reasons[h->n_reasons++];
+            rs = &set->items[set->n++];
             memset(rs, 0, sizeof *rs);
             rs->key = strdup(key);
             rs->label = dup_str(e->label && *e->label ? e->label : e->message);
@@ -152,11 +183,18 @@ static bool add_reasons(html_state *h, const td_unit_result *u, uint32_t ordinal
             if (!rs->key || !rs->label || (e->cite && !rs->cite))
                 return false;
         }
+        rs->findings++;
+        if (rs->last == ordinal)
+            continue;
+        rs->last = ordinal;
         if (rs->units < REASON_UNITS) {
             char title[512];
+            const char *name = u->id                                           ? u->id
+                               : *td_report_unit_title(TD_LANG_VI, u, title, sizeof title) ? title
+                                                                               : u->file;
             rs->ex[rs->units] = ordinal;
-            rs->ex_name[rs->units] = strdup(u->id ? u->id : *td_report_unit_title(TD_LANG_VI, u, title, sizeof title) ? title : u->file);
-            if (!rs->ex_name[rs->units])
+            rs->ex_fail[rs->units] = fail;
+            if (!(rs->ex_name[rs->units] = strdup(name)))
                 return false;
         }
         rs->units++;
@@ -164,20 +202,34 @@ static bool add_reasons(html_state *h, const td_unit_result *u, uint32_t ordinal
     return true;
 }
 
-/* The error that says most about why a unit fails: of the rule with the most errors in it,
- * the first (the first 256 errors are weighed). */
-static const td_diagnostic *main_reason(const td_unit_result *u)
+static void free_reasons(reason_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        reason *rs = &set->items[i];
+        free(rs->key);
+        free(rs->label);
+        free(rs->cite);
+        for (size_t k = 0; k < REASON_UNITS; k++)
+            free(rs->ex_name[k]);
+    }
+    free(set->items);
+}
+
+/* What says most about a unit: of the rule with the most findings that `pick` selects, the
+ * first (the first 256 such findings are weighed); NULL when there is none. */
+static const td_diagnostic *main_reason(const td_unit_result *u,
+                                        bool (*pick)(const td_diagnostic *))
 {
     const td_diagnostic *best = NULL;
     size_t best_n = 0, seen = 0;
     for (size_t i = 0; i < u->findings.n && seen < 256; i++) {
         const td_diagnostic *e = &u->findings.items[i];
-        if (e->sev != TD_SEV_ERROR)
+        if (!pick(e))
             continue;
         seen++;
         size_t n = 0;
         for (size_t j = i; j < u->findings.n; j++)
-            n += u->findings.items[j].sev == TD_SEV_ERROR &&
+            n += pick(&u->findings.items[j]) &&
                  strcmp(key_of(&u->findings.items[j]), key_of(e)) == 0;
         if (n > best_n) {
             best = e;
@@ -297,7 +349,42 @@ static void count(FILE *out, size_t n, const char *what)
     fprintf(out, "%s %s", td_html_number((double)n, 0, buf), what);
 }
 
-/* The fold of one unit's findings: errors and warnings, then the infos folded apart. */
+/* The order of a unit's findings in its fold: errors, warnings, waived; infos apart. */
+static int fold_rank(const td_diagnostic *e)
+{
+    return is_waived(e) ? 2 : e->sev == TD_SEV_ERROR ? 0 : e->sev == TD_SEV_WARNING ? 1 : 3;
+}
+
+/* The findings of ranks [from, to] as a list of at most FOLD_MAX; then how many are left out. */
+static void fold_list(FILE *f, const td_unit_result *u, int from, int to)
+{
+    fputs("<ul>\n", f);
+    const td_diagnostic *prev = NULL;
+    size_t shown = 0, left = 0;
+    for (int k = from; k <= to; k++)
+        for (size_t i = 0; i < u->findings.n; i++) {
+            const td_diagnostic *e = &u->findings.items[i];
+            if (fold_rank(e) != k)
+                continue;
+            if (shown == FOLD_MAX) {
+                left++;
+                continue;
+            }
+            html_finding(f, e, u->file, prev);
+            prev = e;
+            shown++;
+        }
+    if (left) {
+        fputs("<li class=\"more\">… ", f);
+        count(f, left, "vấn đề khác của đơn vị này không in ra đây (báo cáo -f json hoặc -f xlsx "
+                       "có đủ)");
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+}
+
+/* The fold of one unit's findings: errors, warnings and waived ones, then the infos folded
+ * apart. */
 static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool fail)
 {
     fprintf(f, "<details class=\"unit%s\"%c><summary>", fail ? " bad" : "", FOLD_MARK);
@@ -320,41 +407,31 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
     if (u->doc && u->line)
         fprintf(f, ":%u", u->line);
     fputs("</p>\n", f);
-    if (u->findings.errors + u->findings.warnings + u->findings.waived) {
-        fputs("<ul>\n", f);
-        const td_diagnostic *prev = NULL;
-        for (size_t i = 0; i < u->findings.n; i++)
-            if (u->findings.items[i].sev != TD_SEV_INFO ||
-                u->findings.items[i].waived == TD_WAIVER_COVERS) {
-                html_finding(f, &u->findings.items[i], u->file, prev);
-                prev = &u->findings.items[i];
-            }
-        fputs("</ul>\n", f);
-    }
+    if (u->findings.errors + u->findings.warnings + u->findings.waived)
+        fold_list(f, u, 0, 2);
     if (u->findings.infos) {
         fputs("<details class=\"infos\"><summary>", f);
         count(f, u->findings.infos, "thông tin (không ảnh hưởng kết quả)");
-        fputs("</summary><ul>\n", f);
-        const td_diagnostic *prev = NULL;
-        for (size_t i = 0; i < u->findings.n; i++)
-            if (u->findings.items[i].sev == TD_SEV_INFO &&
-                u->findings.items[i].waived != TD_WAIVER_COVERS) {
-                html_finding(f, &u->findings.items[i], u->file, prev);
-                prev = &u->findings.items[i];
-            }
-        fputs("</ul></details>\n", f);
+        fputs("</summary>", f);
+        fold_list(f, u, 3, 3);
+        fputs("</details>\n", f);
     }
     fputs("</details>\n", f);
 }
 
-/* The unit's entry in the list of units: a full row when it has findings, else a short one. */
+/* The unit's entry in the list of units: a full row when it has findings, else a short one.
+ * A passing unit's link to its fold is marked (LINK_MARK): the fold may be left out. */
 static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordinal, unit_class c)
 {
     char buf[64];
     fprintf(t, "<tr><td class=\"n\">%s</td><td>", td_html_number((double)ordinal, 0, buf));
+    if (c == UC_FINDINGS)
+        fputc(LINK_MARK, t);
     if (c != UC_CLEAN)
         fprintf(t, "<a href=\"#u%zu\">", ordinal);
     td_html_esc(t, u->id ? u->id : "—");
+    if (c == UC_FINDINGS)
+        fputc(LINK_MARK, t);
     fputs(c != UC_CLEAN ? "</a></td><td>" : "</td><td>", t);
     if (u->name)
         td_html_esc(t, u->name);
@@ -378,14 +455,23 @@ static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordi
     fprintf(t, "</td><td class=\"%s\">%s</td><td class=\"n\">%s</td>", fail ? "fail" : "pass",
             fail ? "Chưa đạt" : "Đạt", td_html_number((double)u->findings.errors, 0, buf));
     fprintf(t, "<td class=\"n\">%s</td><td>", td_html_number((double)u->findings.warnings, 0, buf));
-    const td_diagnostic *why = fail ? main_reason(u) : NULL;
-    if (why) {
+    /* a failing unit's main error in words; a passing unit's main warning by its rule id,
+     * short, as the warnings by rule say the rest */
+    const td_diagnostic *why = main_reason(u, fail ? is_error : is_warning);
+    if (why && fail) {
         td_html_esc(t, why->label && *why->label ? why->label : why->message);
         if (u->findings.errors > 1) {
             fputs(" <span class=\"more\">(+", t);
             count(t, u->findings.errors - 1, "lỗi khác");
             fputs(")</span>", t);
         }
+    } else if (why) {
+        fputs("<span class=\"more\">Cảnh báo <span class=\"rule\">", t);
+        td_html_esc(t, key_of(why));
+        fputs("</span>", t);
+        if (u->findings.warnings > 1)
+            fprintf(t, " (+%s)", td_html_number((double)(u->findings.warnings - 1), 0, buf));
+        fputs("</span>", t);
     }
     fputs("</td></tr>\n", t);
 }
@@ -399,15 +485,16 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
     size_t g = group_of(h, u->group);
     if (g == SIZE_MAX ||
         !grow((void **)&h->recs, &h->cap_recs, h->n_recs, sizeof *h->recs) ||
-        (fail && !add_reasons(h, u, (uint32_t)ordinal)))
+        (fail && !add_reasons(&h->reasons, u, (uint32_t)ordinal, true, is_error)) ||
+        !add_reasons(&h->warns, u, (uint32_t)ordinal, fail, is_warning))
         return TD_ENOMEM;
     if (fail && h->n_failing < FIRST_UNITS) {
         failing *fu = &h->first[h->n_failing++];
-        const td_diagnostic *why = main_reason(u);
+        const td_diagnostic *why = main_reason(u, is_error);
         if (!why) /* an error finding was counted but none is listed */
             return TD_EBUG;
         char title[512];
-        td_report_unit_title(r->o.lang, u, title, sizeof title);
+        td_report_unit_title(TD_LANG_VI, u, title, sizeof title);
         fu->ordinal = (uint32_t)ordinal;
         fu->errors = u->findings.errors;
         fu->title = strdup(u->id ? u->id : *title ? title : u->file);
@@ -432,11 +519,18 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
     h->recs[h->n_recs++] = (unit_rec){.off = (uint64_t)before, .len = (uint32_t)(after - before),
                                       .group = (uint32_t)g, .ordinal = (uint32_t)ordinal,
                                       .cls = (uint8_t)c};
-    if (c != UC_CLEAN) {
+    if (c == UC_FAIL) {
         h->listed++;
-        unit_findings(h->findings, u, ordinal, fail);
+        unit_findings(h->findings, u, ordinal, true);
+    } else if (c == UC_FINDINGS) {
+        h->passing_listed++;
+        h->passing_findings += u->findings.n;
+        unit_findings(h->passing, u, ordinal, false);
     }
-    return td_report_spool_ok(h->rows) && td_report_spool_ok(h->findings) ? TD_OK : TD_EIO;
+    return td_report_spool_ok(h->rows) && td_report_spool_ok(h->findings) &&
+                   td_report_spool_ok(h->passing)
+               ? TD_OK
+               : TD_EIO;
 }
 
 /* ---------- the page ---------- */
@@ -503,7 +597,7 @@ static const char STYLE[] =
     "table.units td,table.reasons td{overflow-wrap:anywhere}\n"
     "table.units{table-layout:fixed}.c-n{width:5%}.c-id{width:12%}.c-lv{width:9%}"
     ".c-num{width:9%}.c-txt{width:13%}.c-st{width:8%}.c-e{width:4%}.c-w{width:6%}"
-    ".c-why{width:24%}\n"
+    ".c-why{width:24%}table.short .c-txt{width:24%}\n"
     "table.reasons a{white-space:nowrap}table.reasons th.n{width:6.5em;white-space:nowrap}"
     "table.reasons th.u{width:36%}\n"
     "table.bars{margin:2px 0 12px}table.bars th{width:38%;font-weight:400}"
@@ -536,6 +630,7 @@ static const char STYLE[] =
     "color:#fff;font-size:12px;font-weight:600;padding:0 6px}\n"
     ".b-error{background:var(--bad)}.b-warning{background:var(--warn)}"
     ".b-info{background:var(--info)}.b-waived{background:#2e7d32}\n"
+    "h3.sub{margin:12px 0 4px}li.more{color:var(--muted);font-size:12px}\n"
     ".loc,.rule{font-family:Consolas,'DejaVu Sans Mono',monospace;font-size:12px;"
     "color:var(--muted)}\n"
     "pre{margin:3px 0 0;padding:3px 8px;background:#f3f4f6;border-radius:3px;font-size:12px;"
@@ -676,6 +771,37 @@ static int reason_cmp(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
+/* The units named for a rule: links to the folds that are in the page. */
+static void reason_units(FILE *out, const reason *rs, bool passing_folds)
+{
+    char a[64];
+    for (size_t k = 0; k < rs->units && k < REASON_UNITS; k++) {
+        fputs(k ? ", " : "", out);
+        bool link = rs->ex_fail[k] || passing_folds;
+        if (link)
+            fprintf(out, "<a href=\"#u%u\">", rs->ex[k]);
+        td_html_esc(out, rs->ex_name[k]);
+        if (link)
+            fputs("</a>", out);
+    }
+    if (rs->units > REASON_UNITS)
+        fprintf(out, " <span class=\"more\">và %s đơn vị khác</span>",
+                td_html_number((double)(rs->units - REASON_UNITS), 0, a));
+}
+
+/* A rule's label and, in small print, its id and clause. */
+static void reason_label(FILE *out, const char *label, const char *key, const char *cite)
+{
+    td_html_esc(out, label);
+    fputs(" <span class=\"rule\">[", out);
+    td_html_esc(out, key);
+    if (cite && *cite) {
+        fputs(", ", out);
+        td_html_esc(out, cite);
+    }
+    fputs("]</span>", out);
+}
+
 /* The failing units under their main reasons: each error rule, how many failing units
  * have it, and the first of them. */
 static void failing_units(FILE *out, html_state *h, const td_batch *b)
@@ -702,64 +828,63 @@ static void failing_units(FILE *out, html_state *h, const td_batch *b)
                 fputs("</span>", out);
             }
             fputs("</td><td>", out);
-            td_html_esc(out, fu->why);
-            fputs(" <span class=\"rule\">[", out);
-            td_html_esc(out, fu->key);
-            if (fu->cite && *fu->cite) {
-                fputs(", ", out);
-                td_html_esc(out, fu->cite);
-            }
-            fprintf(out, "]</span></td><td class=\"n\">%s</td></tr>\n",
+            reason_label(out, fu->why, fu->key, fu->cite);
+            fprintf(out, "</td><td class=\"n\">%s</td></tr>\n",
                     td_html_number((double)fu->errors, 0, a));
         }
         fputs("</tbody></table></section>\n", out);
         return;
     }
-    qsort(h->reasons, h->n_reasons, sizeof *h->reasons, reason_cmp);
+    const reason_set *set = &h->reasons;
     fputs("<table class=\"reasons\"><thead><tr><th>Lý do chính (quy tắc bị vi phạm)</th>"
           "<th class=\"n\">Số đơn vị</th><th class=\"u\">Đơn vị</th></tr></thead><tbody>\n",
           out);
     /* the reasons shared by several units, at least three and at most FIRST_REASONS; all
      * of them when only one more would be left */
     size_t shown = 0;
-    while (shown < h->n_reasons && shown < FIRST_REASONS &&
-           (shown < 3 || h->reasons[shown].units > 1))
+    while (shown < set->n && shown < FIRST_REASONS && (shown < 3 || set->items[shown].units > 1))
         shown++;
-    if (shown + 1 == h->n_reasons)
-        shown = h->n_reasons;
+    if (shown + 1 == set->n)
+        shown = set->n;
     for (size_t i = 0; i < shown; i++) {
-        const reason *rs = &h->reasons[i];
+        const reason *rs = &set->items[i];
         fputs("<tr><td>", out);
-        td_html_esc(out, rs->label);
-        fputs(" <span class=\"rule\">[", out);
-        td_html_esc(out, rs->key);
-        if (rs->cite && *rs->cite) {
-            fputs(", ", out);
-            td_html_esc(out, rs->cite);
-        }
-        fprintf(out, "]</span></td><td class=\"n\">%s</td><td>",
-                td_html_number((double)rs->units, 0, a));
-        for (size_t k = 0; k < rs->units && k < REASON_UNITS; k++) {
-            fprintf(out, "%s<a href=\"#u%u\">", k ? ", " : "", rs->ex[k]);
-            td_html_esc(out, rs->ex_name[k]);
-            fputs("</a>", out);
-        }
-        if (rs->units > REASON_UNITS)
-            fprintf(out, " <span class=\"more\">và %s đơn vị khác</span>",
-                    td_html_number((double)(rs->units - REASON_UNITS), 0, a));
+        reason_label(out, rs->label, rs->key, rs->cite);
+        fprintf(out, "</td><td class=\"n\">%s</td><td>", td_html_number((double)rs->units, 0, a));
+        reason_units(out, rs, true);
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
-    if (shown < h->n_reasons) {
+    if (shown < set->n) {
         size_t rest = 0;
-        for (size_t i = shown; i < h->n_reasons; i++)
-            rest += h->reasons[i].units;
+        for (size_t i = shown; i < set->n; i++)
+            rest += set->items[i].units;
         fprintf(out, "<p class=\"meta\">Và %s quy tắc khác (%s lượt đơn vị): xem cột «Lý do "
                      "chính» trong <a href=\"#don-vi\">Danh sách đơn vị</a>.</p>\n",
-                td_html_number((double)(h->n_reasons - shown), 0, a),
+                td_html_number((double)(set->n - shown), 0, a),
                 td_html_number((double)rest, 0, c));
     }
     fputs("</section>\n", out);
+}
+
+/* The warnings by rule: how many, in how many units, the first of them. */
+static void html_warnings(FILE *out, const html_state *h, bool passing_folds)
+{
+    char a[64];
+    fputs("<section id=\"canh-bao\"><h2>Cảnh báo theo quy tắc</h2>\n<table class=\"reasons\">"
+          "<thead><tr><th>Quy tắc</th><th class=\"n\">Số cảnh báo</th>"
+          "<th class=\"n\">Số đơn vị</th><th class=\"u\">Đơn vị</th></tr></thead><tbody>\n",
+          out);
+    for (size_t i = 0; i < h->warns.n; i++) {
+        const reason *rs = &h->warns.items[i];
+        fputs("<tr><td>", out);
+        reason_label(out, rs->label, rs->key, rs->cite);
+        fprintf(out, "</td><td class=\"n\">%s</td>", td_html_number((double)rs->findings, 0, a));
+        fprintf(out, "<td class=\"n\">%s</td><td>", td_html_number((double)rs->units, 0, a));
+        reason_units(out, rs, passing_folds);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</tbody></table></section>\n", out);
 }
 
 /* Targets by group (the requirement per group marked) and the tallies. */
@@ -852,7 +977,7 @@ static void html_stages(FILE *out, const td_report *r, const td_batch *b)
             if (k == 0)
                 snprintf(label, sizeof label, "Chưa có bước nào");
             else
-                td_report_stage_label(r->o.lang, wf, k, label, sizeof label);
+                td_report_stage_label(TD_LANG_VI, wf, k, label, sizeof label);
             td_html_bar_row(out, label, k ? "stage" : "stage0", (double)c, (double)max, NULL);
         }
         fputs("</tbody></table></div>\n", out);
@@ -883,17 +1008,33 @@ static bool copy_folds(FILE *spool, FILE *out, bool open)
     return !ferror(spool);
 }
 
-/* Copies the rows spool's bytes [off, off + len) into the page. */
-static bool copy_range(FILE *spool, FILE *out, uint64_t off, uint32_t len)
+/* Copies the rows spool's bytes [off, off + len) into the page: each LINK_MARK dropped, and
+ * the tag after it too unless `links`. `buf` (owned, *cap bytes) grows to hold the range. */
+static bool copy_range(FILE *spool, FILE *out, uint64_t off, uint32_t len, bool links,
+                       char **buf, size_t *cap)
 {
-    char buf[8192];
-    if (fseek(spool, (long)off, SEEK_SET) != 0)
-        return false;
-    while (len) {
-        size_t want = len < sizeof buf ? len : sizeof buf;
-        if (fread(buf, 1, want, spool) != want || fwrite(buf, 1, want, out) != want)
+    if (len > *cap) {
+        char *p = realloc(*buf, len);
+        if (!p)
             return false;
-        len -= (uint32_t)want;
+        *buf = p;
+        *cap = len;
+    }
+    if (fseek(spool, (long)off, SEEK_SET) != 0 || fread(*buf, 1, len, spool) != len)
+        return false;
+    const char *s = *buf, *end = *buf + len;
+    while (s < end) {
+        const char *m = memchr(s, LINK_MARK, (size_t)(end - s));
+        const char *upto = m ? m : end;
+        if (fwrite(s, 1, (size_t)(upto - s), out) != (size_t)(upto - s))
+            return false;
+        if (!m)
+            break;
+        s = m + 1;
+        if (!links) {
+            const char *gt = memchr(s, '>', (size_t)(end - s));
+            s = gt ? gt + 1 : end;
+        }
     }
     return true;
 }
@@ -920,9 +1061,9 @@ static int rec_cmp(const void *x, const void *y)
 
 static void units_head(FILE *out, const td_report *r, bool full)
 {
-    fputs("<table class=\"units\"><colgroup><col class=\"c-n\"><col class=\"c-id\"><col>"
-          "<col class=\"c-lv\">",
-          out);
+    fprintf(out, "<table class=\"units%s\"><colgroup><col class=\"c-n\"><col class=\"c-id\">"
+                 "<col><col class=\"c-lv\">",
+            full ? "" : " short");
     for (uint32_t i = 0; i < r->p->n_report_values; i++) {
         const td_type *ty = r->p->report_values[i]->type;
         fputs(ty->kind == TD_T_INT || ty->kind == TD_T_NUMBER ? "<col class=\"c-num\">"
@@ -947,8 +1088,11 @@ static void units_head(FILE *out, const td_report *r, bool full)
 }
 
 /* The units by group, each group a fold: those with findings in full, the others short. */
-static td_status html_units(FILE *out, const td_report *r, html_state *h, bool open)
+static td_status html_units(FILE *out, const td_report *r, html_state *h, bool open,
+                            bool links)
 {
+    char *buf = NULL;
+    size_t cap = 0;
     group_acc **order = malloc((h->n_groups ? h->n_groups : 1) * sizeof *order);
     if (!order)
         return TD_ENOMEM;
@@ -996,7 +1140,7 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
         if (clean > i) {
             units_head(out, r, true);
             for (size_t j = i; j < clean && ok; j++)
-                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len);
+                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len, links, &buf, &cap);
             fputs("</tbody></table>\n", out);
         }
         if (end > clean) {
@@ -1004,7 +1148,7 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
                     td_html_number((double)(end - clean), 0, a));
             units_head(out, r, false);
             for (size_t j = clean; j < end && ok; j++)
-                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len);
+                ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len, links, &buf, &cap);
             fputs("</tbody></table>\n", out);
         }
         fputs("</details>\n", out);
@@ -1012,6 +1156,7 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
     }
     fputs("</section>\n", out);
     free(order);
+    free(buf);
     return ok && !ferror(h->rows) ? TD_OK : TD_EIO;
 }
 
@@ -1022,7 +1167,10 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     const td_plan_info *pl = &r->p->plan;
     const td_batch_summary *s = &b->sum;
     bool open = r->units <= OPEN_UNITS_MAX;
+    bool passing_folds = h->passing_findings <= PASSING_FINDINGS_MAX;
     char a[64], c[64];
+    qsort(h->reasons.items, h->reasons.n, sizeof *h->reasons.items, reason_cmp);
+    qsort(h->warns.items, h->warns.n, sizeof *h->warns.items, reason_cmp);
     fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -1084,8 +1232,10 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
         fputs("<li><a href=\"#thong-ke\">Chỉ tiêu theo nhóm và số liệu thống kê</a></li>", out);
     if (r->p->n_workflows)
         fputs("<li><a href=\"#buoc\">Điển hình theo bước</a></li>", out);
+    if (h->warns.n)
+        fputs("<li><a href=\"#canh-bao\">Cảnh báo theo quy tắc</a></li>", out);
     fputs("<li><a href=\"#don-vi\">Danh sách đơn vị</a></li>", out);
-    if (h->listed)
+    if (h->listed || h->passing_listed)
         fputs("<li><a href=\"#van-de\">Vấn đề của từng đơn vị</a></li>", out);
     fputs("</ol></nav>\n</div>\n", out);
 
@@ -1093,16 +1243,34 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
         html_details(out, r, b);
     if (r->p->n_workflows)
         html_stages(out, r, b);
-    td_status st = html_units(out, r, h, open);
+    if (h->warns.n)
+        html_warnings(out, h, passing_folds);
+    td_status st = html_units(out, r, h, open, passing_folds);
     if (st != TD_OK)
         return st;
-    if (h->listed) {
-        fprintf(out, "<section id=\"van-de\"><h2>Vấn đề của từng đơn vị</h2>\n"
-                     "<p class=\"meta\">%s đơn vị có lỗi, cảnh báo hoặc thông tin%s.</p>\n",
-                td_html_number((double)h->listed, 0, a),
-                open ? "" : "; bấm vào tên đơn vị để mở");
-        if (!copy_folds(h->findings, out, open))
-            return TD_EIO;
+    if (h->listed || h->passing_listed) {
+        fputs("<section id=\"van-de\"><h2>Vấn đề của từng đơn vị</h2>\n", out);
+        if (!open)
+            fputs("<p class=\"meta\">Bấm vào tên đơn vị để mở.</p>\n", out);
+        if (h->listed) {
+            fprintf(out, "<h3 class=\"sub\">Đơn vị chưa đạt: %s</h3>\n",
+                    td_html_number((double)h->listed, 0, a));
+            if (!copy_folds(h->findings, out, open))
+                return TD_EIO;
+        }
+        if (h->passing_listed) {
+            fprintf(out, "<h3 class=\"sub\">Đơn vị đạt có cảnh báo, thông tin hoặc vấn đề được "
+                         "miễn: %s</h3>\n",
+                    td_html_number((double)h->passing_listed, 0, a));
+            if (!passing_folds)
+                fprintf(out, "<p>%s vấn đề của các đơn vị này không in ra trang này để trang mở "
+                             "nhanh; số cảnh báo theo quy tắc ở mục <a href=\"#canh-bao\">Cảnh "
+                             "báo theo quy tắc</a>, còn đủ từng vấn đề ở báo cáo -f json hoặc "
+                             "-f xlsx.</p>\n",
+                        td_html_number((double)h->passing_findings, 0, a));
+            else if (!copy_folds(h->passing, out, open))
+                return TD_EIO;
+        }
         fputs("</section>\n", out);
     }
     fputs("<footer>Lập bằng thidua " TD_VERSION " · mỗi vấn đề ghi tệp:dòng:cột, mã quy tắc và "
@@ -1116,19 +1284,13 @@ static void html_release(void *state)
     html_state *h = state;
     td_report_spool_close(h->rows);
     td_report_spool_close(h->findings);
+    td_report_spool_close(h->passing);
     free(h->recs);
     for (size_t i = 0; i < h->n_groups; i++)
         free(h->groups[i].name);
     free(h->groups);
-    for (size_t i = 0; i < h->n_reasons; i++) {
-        reason *rs = &h->reasons[i];
-        free(rs->key);
-        free(rs->label);
-        free(rs->cite);
-        for (size_t k = 0; k < REASON_UNITS; k++)
-            free(rs->ex_name[k]);
-    }
-    free(h->reasons);
+    free_reasons(&h->reasons);
+    free_reasons(&h->warns);
     for (size_t i = 0; i < h->n_failing; i++) {
         failing *fu = &h->first[i];
         free(fu->title);
