@@ -1013,6 +1013,8 @@ static bool copy_folds(FILE *spool, FILE *out, bool open)
 static bool copy_range(FILE *spool, FILE *out, uint64_t off, uint32_t len, bool links,
                        char **buf, size_t *cap)
 {
+    if (!len)
+        return true;
     if (len > *cap) {
         char *p = realloc(*buf, len);
         if (!p)
@@ -1103,7 +1105,8 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
         order[k]->rank = (uint32_t)k;
     for (size_t i = 0; i < h->n_recs; i++)
         h->recs[i].group = h->groups[h->recs[i].group].rank;
-    qsort(h->recs, h->n_recs, sizeof *h->recs, rec_cmp);
+    if (h->n_recs)
+        qsort(h->recs, h->n_recs, sizeof *h->recs, rec_cmp);
 
     const td_define *gd = r->p->unit_group;
     const char *glabel = gd && gd->label ? gd->label : "Nhóm";
@@ -1169,8 +1172,10 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     bool open = r->units <= OPEN_UNITS_MAX;
     bool passing_folds = h->passing_findings <= PASSING_FINDINGS_MAX;
     char a[64], c[64];
-    qsort(h->reasons.items, h->reasons.n, sizeof *h->reasons.items, reason_cmp);
-    qsort(h->warns.items, h->warns.n, sizeof *h->warns.items, reason_cmp);
+    if (h->reasons.n)
+        qsort(h->reasons.items, h->reasons.n, sizeof *h->reasons.items, reason_cmp);
+    if (h->warns.n)
+        qsort(h->warns.items, h->warns.n, sizeof *h->warns.items, reason_cmp);
     fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
