@@ -595,7 +595,7 @@ static const char STYLE[] =
     "td.pass,td.fail{white-space:nowrap}.more{color:var(--muted);font-size:12px}\n"
     "td,th{overflow-wrap:break-word}h1,h2,h3,.meta,.msg,summary,.loc,.fig,.pace,"
     "table.units td,table.reasons td{overflow-wrap:anywhere}\n"
-    "table.units{table-layout:fixed}.c-n{width:5%}.c-id{width:12%}.c-lv{width:9%}"
+    "table.units{table-layout:fixed}table.units th{overflow-wrap:normal}.c-n{width:5%}.c-id{width:12%}.c-lv{width:9%}"
     ".c-num{width:9%}.c-txt{width:13%}.c-st{width:8%}.c-e{width:4%}.c-w{width:6%}"
     ".c-why{width:24%}table.short .c-txt{width:24%}\n"
     "table.reasons a{white-space:nowrap}table.reasons th.n{width:6.5em;white-space:nowrap}"
@@ -642,6 +642,9 @@ static const char STYLE[] =
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;"
     "text-decoration:none}h2{break-after:avoid}nav.toc{display:none}"
     "tr,li,.tcard,.target{break-inside:avoid}details>summary{list-style:none}"
+    ".tcards{grid-template-columns:repeat(3,1fr)}table.units{font-size:10px}"
+    "table.units td,table.units th{padding:2px 3px}.c-n{width:4%}.c-e{width:5%}.c-w{width:7%}"
+    ".c-why{width:20%}"
     "details>summary::-webkit-details-marker{display:none}}\n";
 
 /* Page size, numbers and the running header of the printed report (A4). */
