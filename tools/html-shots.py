@@ -14,8 +14,9 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 
-FULL_MAX = 16000  # px: taller pages are cut in the whole-page screenshot
+FULL_MAX = 12000  # px: taller pages are cut in the whole-page screenshot
 
 
 def browser():
@@ -42,20 +43,24 @@ def look(d, path, out_dir):
     name = os.path.splitext(os.path.basename(path))[0]
     d.set_window_size(1280, 800)
     d.get("about:blank")
+    # the window's inner size is what the page sees: 1280x800 of page, whatever the frame
+    frame_h = 800 - d.execute_script("return window.innerHeight")
+    d.set_window_size(1280, 800 + frame_h)
     start = time.monotonic()
     d.get("file://" + os.path.abspath(path))
     loaded = time.monotonic() - start
     height = d.execute_async_script(FIRST_FRAME)
     frame = time.monotonic() - start
     d.save_screenshot(os.path.join(out_dir, name + "-first.png"))
-    # the window's inner size is what the page sees: make the page's height fit in it
-    inner = d.execute_script("return window.innerHeight")
-    d.set_window_size(1280, min(height, FULL_MAX) + 800 - inner)
-    d.save_screenshot(os.path.join(out_dir, name + "-page.png"))
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
     print("%s: %d bytes, loaded in %.2f s, first frame in %.2f s, %d px tall (load average %s)"
-          % (path, os.path.getsize(path), loaded, frame, height, load))
+          % (path, os.path.getsize(path), loaded, frame, height, load), flush=True)
+    d.set_window_size(1280, min(height, FULL_MAX) + frame_h)
+    try:
+        d.save_screenshot(os.path.join(out_dir, name + "-page.png"))
+    except TimeoutException:
+        print("%s: the whole-page screenshot timed out (a loaded machine?)" % path)
     return frame
 
 
