@@ -3,6 +3,7 @@
  * contents; then the tallies, the stages, the units by group and each unit's findings, folded.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #include "report_html.h"
+#include "i18n.h"
 #include "waiver.h"
 
 #include <stdlib.h>
@@ -89,12 +90,13 @@ typedef struct html_state {
     size_t n_failing;
     size_t listed, passing_listed; /* failing units; passing units with findings */
     size_t passing_findings; /* findings of the passing units */
+    td_lang lang;           /* of the page's words */
 } html_state;
 
 static td_status html_begin(td_report *r, void *state)
 {
-    (void)r;
     html_state *h = state;
+    h->lang = r->o.lang;
     h->rows = td_report_spool();
     h->findings = td_report_spool();
     h->passing = td_report_spool();
@@ -160,8 +162,8 @@ static bool is_warning(const td_diagnostic *e)
 
 /* Counts the unit's findings that `pick` selects under their rules in `set`, each unit once
  * per rule. */
-static bool add_reasons(reason_set *set, const td_unit_result *u, uint32_t ordinal, bool fail,
-                        bool (*pick)(const td_diagnostic *))
+static bool add_reasons(td_lang lang, reason_set *set, const td_unit_result *u, uint32_t ordinal,
+                        bool fail, bool (*pick)(const td_diagnostic *))
 {
     for (size_t i = 0; i < u->findings.n; i++) {
         const td_diagnostic *e = &u->findings.items[i];
@@ -190,7 +192,7 @@ static bool add_reasons(reason_set *set, const td_unit_result *u, uint32_t ordin
         if (rs->units < REASON_UNITS) {
             char title[512];
             const char *name = u->id                                           ? u->id
-                               : *td_report_unit_title(TD_LANG_VI, u, title, sizeof title) ? title
+                               : *td_report_unit_title(lang, u, title, sizeof title) ? title
                                                                                : u->file;
             rs->ex[rs->units] = ordinal;
             rs->ex_fail[rs->units] = fail;
@@ -239,9 +241,9 @@ static const td_diagnostic *main_reason(const td_unit_result *u,
     return best;
 }
 
-static const char *sev_vi(td_severity s)
+static const char *sev_word(td_lang L, td_severity s)
 {
-    return s == TD_SEV_ERROR ? "Lỗi" : s == TD_SEV_WARNING ? "Cảnh báo" : "Thông tin";
+    return s == TD_SEV_ERROR ? TR(L, "Error") : s == TD_SEV_WARNING ? TR(L, "Warning") : TR(L, "Info");
 }
 
 /* The source line with a caret under the finding's column, as the text report shows it. */
@@ -272,50 +274,54 @@ static bool same_str(const char *a, const char *b)
 }
 
 /* Who waived a finding and why (Decision 11), or why its waiver does not cover it. */
-static void html_waiver(FILE *out, const td_diagnostic *e)
+static void html_waiver(td_lang L, FILE *out, const td_diagnostic *e)
 {
     const td_waiver *w = e->waiver;
     if (!w)
         return;
+    fputs("<div class=\"hint\">", out);
     if (e->waived == TD_WAIVER_COVERS) {
-        fputs("<div class=\"hint\">Được miễn áp dụng: ", out);
-        td_html_esc(out, w->reason);
+        fputs(TR(L, "Waived: "), out);
     } else if (e->waived == TD_WAIVER_EXPIRED) {
-        fprintf(out,
-                "<div class=\"hint\">Việc miễn áp dụng đã hết hiệu lực từ sau ngày %s: ", w->until);
-        td_html_esc(out, w->reason);
+        fputs(TR(L, "The waiver ended on "), out);
+        td_html_esc(out, w->until);
+        fputs(TR(L, ", no longer in force: "), out);
     } else {
-        fprintf(out,
-                "<div class=\"hint\">Việc miễn áp dụng ký ngày %s, sau ngày đánh giá, chưa có hiệu "
-                "lực: ",
-                w->dated);
-        td_html_esc(out, w->reason);
+        fputs(TR(L, "The waiver is dated "), out);
+        td_html_esc(out, w->dated);
+        fputs(TR(L, ", after the as-of date, not in force yet: "), out);
     }
-    fputs(" (phê duyệt: ", out);
+    td_html_esc(out, w->reason);
+    fputs(TR(L, " (approved by "), out);
     td_html_esc(out, w->approved_by);
     fputs(", ", out);
     td_html_esc(out, w->document);
-    fprintf(out, " ngày %s", w->dated);
-    if (w->until)
-        fprintf(out, ", có hiệu lực đến ngày %s", w->until);
+    fputs(TR(L, ", dated "), out);
+    td_html_esc(out, w->dated);
+    if (w->until) {
+        fputs(TR(L, ", until "), out);
+        td_html_esc(out, w->until);
+    }
     fputs(")</div>", out);
 }
 
 /* One finding. The file is named when it is not the unit's own (named above the list); the
  * criterion and the hint are not repeated from the finding before, `prev` (or NULL). */
-static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_file,
+static void html_finding(td_lang L, FILE *out, const td_diagnostic *e, const char *unit_file,
                          const td_diagnostic *prev)
 {
-    bool waived = e->waived == TD_WAIVER_COVERS;
-    const char *sev = waived ? "waived" : td_severity_name(e->sev);
-    fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">", sev,
-            waived ? "Được miễn" : sev_vi(e->sev));
+    if (is_waived(e))
+        fprintf(out, "<li><span class=\"badge b-waived\">%s</span> <span class=\"loc\">",
+                TR(L, "Waived"));
+    else
+        fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">",
+                td_severity_name(e->sev), sev_word(L, e->sev));
     if (!same_str(e->file, unit_file)) {
         td_html_esc(out, e->file);
         if (e->line)
             fprintf(out, ":%u:%u", e->line, e->col);
     } else if (e->line) {
-        fprintf(out, "dòng %u, cột %u", e->line, e->col);
+        fprintf(out, TR(L, "line %u, column %u"), e->line, e->col);
     }
     fputs("</span> <span class=\"rule\">[", out);
     td_html_esc(out, e->rule ? e->rule : e->code);
@@ -328,25 +334,28 @@ static void html_finding(FILE *out, const td_diagnostic *e, const char *unit_fil
     fputs("</div>", out);
     bool same_rule = prev && same_str(prev->rule, e->rule) && same_str(prev->label, e->label);
     if (e->label && *e->label && !same_rule && (!e->message || strcmp(e->label, e->message) != 0)) {
-        fputs("<div class=\"hint\">Tiêu chí: ", out);
+        fputs("<div class=\"hint\">", out);
+        fputs(TR(L, "Criterion: "), out);
         td_html_esc(out, e->label);
         fputs("</div>", out);
     }
     html_source(out, e);
     if (e->hint && !(prev && same_str(prev->hint, e->hint))) {
-        fputs("<div class=\"hint\">Gợi ý: ", out);
+        fputs("<div class=\"hint\">", out);
+        fputs(TR(L, "Hint: "), out);
         td_html_esc(out, e->hint);
         fputs("</div>", out);
     }
-    html_waiver(out, e);
+    html_waiver(L, out, e);
     fputs("</li>\n", out);
 }
 
-/* A count with its noun: "1 lỗi". */
-static void count(FILE *out, size_t n, const char *what)
+/* A count with its noun: `fmt` is the translated "%s errors" for n, %s the count written the
+ * reader's way. */
+static void count(td_lang L, FILE *out, size_t n, const char *fmt)
 {
     char buf[64];
-    fprintf(out, "%s %s", td_html_number((double)n, 0, buf), what);
+    fprintf(out, fmt, td_html_number(L, (double)n, 0, buf));
 }
 
 /* The order of a unit's findings in its fold: errors, warnings, waived; infos apart. */
@@ -356,7 +365,7 @@ static int fold_rank(const td_diagnostic *e)
 }
 
 /* The findings of ranks [from, to] as a list of at most FOLD_MAX; then how many are left out. */
-static void fold_list(FILE *f, const td_unit_result *u, int from, int to)
+static void fold_list(td_lang L, FILE *f, const td_unit_result *u, int from, int to)
 {
     fputs("<ul>\n", f);
     const td_diagnostic *prev = NULL;
@@ -370,14 +379,18 @@ static void fold_list(FILE *f, const td_unit_result *u, int from, int to)
                 left++;
                 continue;
             }
-            html_finding(f, e, u->file, prev);
+            html_finding(L, f, e, u->file, prev);
             prev = e;
             shown++;
         }
     if (left) {
         fputs("<li class=\"more\">… ", f);
-        count(f, left, "vấn đề khác của đơn vị này không in ra đây (báo cáo -f json hoặc -f xlsx "
-                       "có đủ)");
+        count(L, f, left,
+              TRN(L, "%s more finding of this unit is not shown here (the -f json and -f xlsx "
+                     "reports have all)",
+                  "%s more findings of this unit are not shown here (the -f json and -f xlsx "
+                  "reports have all)",
+                  left));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -385,21 +398,22 @@ static void fold_list(FILE *f, const td_unit_result *u, int from, int to)
 
 /* The fold of one unit's findings: errors, warnings and waived ones, then the infos folded
  * apart. */
-static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool fail)
+static void unit_findings(td_lang L, FILE *f, const td_unit_result *u, size_t ordinal, bool fail)
 {
     fprintf(f, "<details class=\"unit%s\"%c><summary>", fail ? " bad" : "", FOLD_MARK);
     char title[512];
-    td_report_unit_title(TD_LANG_VI, u, title, sizeof title);
+    td_report_unit_title(L, u, title, sizeof title);
     td_html_esc(f, *title ? title : u->file);
     fputs(" <span class=\"cnt\">", f);
-    count(f, u->findings.errors, "lỗi");
+    size_t e = u->findings.errors, w = u->findings.warnings, i = u->findings.infos;
+    count(L, f, e, TRN(L, "%s error", "%s errors", e));
     fputs(" · ", f);
-    count(f, u->findings.warnings, "cảnh báo");
+    count(L, f, w, TRN(L, "%s warning", "%s warnings", w));
     fputs(" · ", f);
-    count(f, u->findings.infos, "thông tin");
+    count(L, f, i, TRN(L, "%s info", "%s infos", i));
     if (u->findings.waived) {
         fputs(" · ", f);
-        count(f, u->findings.waived, "được miễn");
+        count(L, f, u->findings.waived, TR(L, "%s waived"));
     }
     fprintf(f, "</span></summary><div class=\"anchor\" id=\"u%zu\"></div><p class=\"meta\">",
             ordinal);
@@ -408,12 +422,13 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
         fprintf(f, ":%u", u->line);
     fputs("</p>\n", f);
     if (u->findings.errors + u->findings.warnings + u->findings.waived)
-        fold_list(f, u, 0, 2);
+        fold_list(L, f, u, 0, 2);
     if (u->findings.infos) {
         fputs("<details class=\"infos\"><summary>", f);
-        count(f, u->findings.infos, "thông tin (không ảnh hưởng kết quả)");
+        count(L, f, i, TRN(L, "%s info (it does not change the result)",
+                           "%s infos (they do not change the result)", i));
         fputs("</summary>", f);
-        fold_list(f, u, 3, 3);
+        fold_list(L, f, u, 3, 3);
         fputs("</details>\n", f);
     }
     fputs("</details>\n", f);
@@ -423,8 +438,9 @@ static void unit_findings(FILE *f, const td_unit_result *u, size_t ordinal, bool
  * A passing unit's link to its fold is marked (LINK_MARK): the fold may be left out. */
 static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordinal, unit_class c)
 {
+    td_lang L = r->o.lang;
     char buf[64];
-    fprintf(t, "<tr><td class=\"n\">%s</td><td>", td_html_number((double)ordinal, 0, buf));
+    fprintf(t, "<tr><td class=\"n\">%s</td><td>", td_html_number(L, (double)ordinal, 0, buf));
     if (c == UC_FINDINGS)
         fputc(LINK_MARK, t);
     if (c != UC_CLEAN)
@@ -453,8 +469,8 @@ static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordi
     }
     bool fail = c == UC_FAIL;
     fprintf(t, "</td><td class=\"%s\">%s</td><td class=\"n\">%s</td>", fail ? "fail" : "pass",
-            fail ? "Chưa đạt" : "Đạt", td_html_number((double)u->findings.errors, 0, buf));
-    fprintf(t, "<td class=\"n\">%s</td><td>", td_html_number((double)u->findings.warnings, 0, buf));
+            fail ? TR(L, "fail") : TR(L, "pass"), td_html_number(L, (double)u->findings.errors, 0, buf));
+    fprintf(t, "<td class=\"n\">%s</td><td>", td_html_number(L, (double)u->findings.warnings, 0, buf));
     /* a failing unit's main error in words; a passing unit's main warning by its rule id,
      * short, as the warnings by rule say the rest */
     const td_diagnostic *why = main_reason(u, fail ? is_error : is_warning);
@@ -462,15 +478,16 @@ static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordi
         td_html_esc(t, why->label && *why->label ? why->label : why->message);
         if (u->findings.errors > 1) {
             fputs(" <span class=\"more\">(+", t);
-            count(t, u->findings.errors - 1, "lỗi khác");
+            size_t more = u->findings.errors - 1;
+            count(L, t, more, TRN(L, "%s more error", "%s more errors", more));
             fputs(")</span>", t);
         }
     } else if (why) {
-        fputs("<span class=\"more\">Cảnh báo <span class=\"rule\">", t);
+        fprintf(t, "<span class=\"more\">%s <span class=\"rule\">", TR(L, "Warning"));
         td_html_esc(t, key_of(why));
         fputs("</span>", t);
         if (u->findings.warnings > 1)
-            fprintf(t, " (+%s)", td_html_number((double)(u->findings.warnings - 1), 0, buf));
+            fprintf(t, " (+%s)", td_html_number(L, (double)(u->findings.warnings - 1), 0, buf));
         fputs("</span>", t);
     }
     fputs("</td></tr>\n", t);
@@ -479,14 +496,15 @@ static void unit_row(td_report *r, FILE *t, const td_unit_result *u, size_t ordi
 static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
 {
     html_state *h = state;
+    td_lang L = h->lang;
     size_t ordinal = r->units;
     bool fail = u->findings.errors > 0;
     unit_class c = fail ? UC_FAIL : u->findings.n ? UC_FINDINGS : UC_CLEAN;
     size_t g = group_of(h, u->group);
     if (g == SIZE_MAX ||
         !grow((void **)&h->recs, &h->cap_recs, h->n_recs, sizeof *h->recs) ||
-        (fail && !add_reasons(&h->reasons, u, (uint32_t)ordinal, true, is_error)) ||
-        !add_reasons(&h->warns, u, (uint32_t)ordinal, fail, is_warning))
+        (fail && !add_reasons(h->lang, &h->reasons, u, (uint32_t)ordinal, true, is_error)) ||
+        !add_reasons(h->lang, &h->warns, u, (uint32_t)ordinal, fail, is_warning))
         return TD_ENOMEM;
     if (fail && h->n_failing < FIRST_UNITS) {
         failing *fu = &h->first[h->n_failing++];
@@ -494,7 +512,7 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
         if (!why) /* an error finding was counted but none is listed */
             return TD_EBUG;
         char title[512];
-        td_report_unit_title(TD_LANG_VI, u, title, sizeof title);
+        td_report_unit_title(L, u, title, sizeof title);
         fu->ordinal = (uint32_t)ordinal;
         fu->errors = u->findings.errors;
         fu->title = strdup(u->id ? u->id : *title ? title : u->file);
@@ -521,11 +539,11 @@ static td_status html_unit(td_report *r, void *state, const td_unit_result *u)
                                       .cls = (uint8_t)c};
     if (c == UC_FAIL) {
         h->listed++;
-        unit_findings(h->findings, u, ordinal, true);
+        unit_findings(h->lang, h->findings, u, ordinal, true);
     } else if (c == UC_FINDINGS) {
         h->passing_listed++;
         h->passing_findings += u->findings.n;
-        unit_findings(h->passing, u, ordinal, false);
+        unit_findings(h->lang, h->passing, u, ordinal, false);
     }
     return td_report_spool_ok(h->rows) && td_report_spool_ok(h->findings) &&
                    td_report_spool_ok(h->passing)
@@ -549,7 +567,7 @@ static const char STYLE[] =
     "h2{font-size:17px;margin:16px 0 6px;border-bottom:1px solid var(--line);"
     "padding-bottom:2px}\n"
     "h3{font-size:14px;margin:0 0 2px;line-height:1.3}\n"
-    ".meta{margin:2px 0;color:var(--muted);font-size:12px}\n"
+    ".meta{margin:2px 0;color:var(--muted);font-size:12px}.d{white-space:nowrap}\n"
     ".stats{margin:4px 0 0;font-size:13px;color:var(--muted)}.stats b{color:var(--ink);"
     "font-size:15px}\n"
     ".stats b.ok{color:var(--ok)}.stats b.bad{color:var(--bad)}.stats b.warn{color:var(--warn)}\n"
@@ -651,74 +669,83 @@ static const char STYLE[] =
 static void page_rules(FILE *out, const td_report *r)
 {
     const td_plan_info *pl = &r->p->plan;
+    td_lang L = r->o.lang;
     fputs("@page{size:A4;margin:16mm 12mm 16mm 12mm;"
           "@top-left{content:\"",
           out);
-    td_html_css_str(out, "Báo cáo thi đua · Kế hoạch ");
-    td_html_css_str(out, pl->number ? pl->number : "(không số)");
+    td_html_css_str(out, TR(L, "Emulation report · Plan "));
+    td_html_css_str(out, pl->number ? pl->number : TR(L, "(no number)"));
     fputs("\";font:9px sans-serif;color:#56616c}@top-right{content:\"", out);
     char d[16];
     int32_t y;
     uint32_t m, dd;
     td_civil_from_days(r->as_of, &y, &m, &dd);
-    snprintf(d, sizeof d, "%02u/%02u/%04d", dd, m, (int)y);
-    td_html_css_str(out, "Số liệu đến ngày ");
+    if (L == TD_LANG_VI)
+        snprintf(d, sizeof d, "%02u/%02u/%04d", dd, m, (int)y);
+    else
+        snprintf(d, sizeof d, "%04d-%02u-%02u", (int)y, m, dd);
+    td_html_css_str(out, TR(L, "Figures as of "));
     td_html_css_str(out, d);
-    fputs("\";font:9px sans-serif;color:#56616c}"
-          "@bottom-right{content:\"Trang \" counter(page) \"/\" counter(pages);"
-          "font:9px sans-serif;color:#56616c}}\n",
-          out);
+    fputs("\";font:9px sans-serif;color:#56616c}@bottom-right{content:\"", out);
+    td_html_css_str(out, TR(L, "Page "));
+    fputs("\" counter(page) \"/\" counter(pages);font:9px sans-serif;color:#56616c}}\n", out);
 }
 
 static void target_meta(FILE *out, const td_report *r, const td_target *t)
 {
+    td_lang L = r->o.lang;
     fputs("<p class=\"meta\"><span class=\"rule\">", out);
     td_html_esc(out, t->id);
     fputs("</span>", out);
     if (t->cite && *t->cite) {
-        fputs(" · mục ", out);
+        fputs(TR(L, " · clause "), out);
         td_html_esc(out, t->cite);
     }
     int32_t due;
     if (td_report_target_due(r, t, &due)) {
-        fputs(" · hạn ", out);
-        td_html_date(out, due);
+        fputs(TR(L, " · due "), out);
+        fputs("<span class=\"d\">", out);
+        td_html_date(L, out, due);
+        fputs("</span>", out);
     }
     fputs("</p>\n", out);
 }
 
-/* "cần thêm 39 trong 12 tháng, 3,3/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ" */
-static void pace_line(FILE *out, const td_target_row *row)
+/* "Cần thêm 39 trong 12 tháng, 3,3/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ" */
+static void pace_line(td_lang L, FILE *out, const td_target_row *row)
 {
     if (!row->has_pace)
         return;
     char a[64], b[64];
     if (row->pace_needed <= 0) {
-        fputs("<p class=\"pace ok\">Đã đủ mức yêu cầu trước hạn</p>\n", out);
+        fprintf(out, "<p class=\"pace ok\">%s</p>\n", TR(L, "The requirement is reached before the due date"));
         return;
     }
-    fprintf(out, "<p class=\"pace %s\">Cần thêm %s trong %u tháng, %s/tháng",
-            row->on_pace ? "ok" : "late", td_html_number(row->pace_needed, -1, a),
-            row->pace_months, td_html_number(row->pace_per_month, 1, b));
+    fprintf(out, "<p class=\"pace %s\">", row->on_pace ? "ok" : "late");
+    fprintf(out, TRN(L, "%s more needed in %u month, %s a month", "%s more needed in %u months, %s a month", row->pace_months),
+            td_html_number(L, row->pace_needed, -1, a), row->pace_months,
+            td_html_number(L, row->pace_per_month, 1, b));
     if (row->has_recent)
-        fprintf(out, "; %u tháng qua: %s/tháng", row->recent_months,
-                td_html_number(row->recent_per_month, 1, a));
-    fprintf(out, " — %s</p>\n", row->on_pace ? "kịp tiến độ" : "chưa kịp tiến độ");
+        fprintf(out, TRN(L, "; last %u month: %s a month", "; last %u months: %s a month", row->recent_months),
+                row->recent_months, td_html_number(L, row->recent_per_month, 1, a));
+    fprintf(out, " — %s</p>\n", row->on_pace ? TR(L, "on pace") : TR(L, "behind pace"));
 }
 
 /* A card per target with a requirement: the figures, the pace, the burn-up chart. */
 static void target_cards(FILE *out, const td_report *r, const td_batch *b)
 {
+    td_lang L = r->o.lang;
     size_t cards = 0;
     bool any = false;
     for (size_t i = 0; i < b->n_rows && !any; i++)
         any = b->rows[i].has_required;
-    fputs("<section id=\"muc-tieu\"><h2>Chỉ tiêu", out);
+    fprintf(out, "<section id=\"muc-tieu\"><h2>%s", TR(L, "Targets"));
     if (any)
-        fputs("<span class=\"legend\"><span class=\"k\"></span>đã đạt, cộng dồn theo tháng"
-              "<span class=\"k ideal\"></span>tiến độ đều từ đầu kỳ đến mức yêu cầu vào hạn"
-              "<span class=\"k asof\"></span>ngày tính số liệu</span>",
-              out);
+        fprintf(out, "<span class=\"legend\"><span class=\"k\"></span>%s<span class=\"k ideal\">"
+                     "</span>%s<span class=\"k asof\"></span>%s</span>",
+                TR(L, "achieved, month by month"),
+                TR(L, "steady pace from the period's start to the requirement at the due date"),
+                TR(L, "as-of date"));
     fputs("</h2><div class=\"tcards\">\n", out);
     for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
         size_t n = td_report_rows_of(b, i);
@@ -734,12 +761,12 @@ static void target_cards(FILE *out, const td_report *r, const td_batch *b)
             td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
             fputs("</h3>", out);
             target_meta(out, r, t);
-            fprintf(out, "<p class=\"fig\"><b>%s</b> / %s", td_html_number(row->actual, -1, a),
-                    td_html_number(row->required, -1, q));
+            fprintf(out, "<p class=\"fig\"><b>%s</b> / %s", td_html_number(L, row->actual, -1, a),
+                    td_html_number(L, row->required, -1, q));
             if (row->has_percent)
-                fprintf(out, " · %s", td_html_percent(row->percent, pc));
-            fprintf(out, " <span class=\"st\">%s</span></p>\n", td_html_row_status(row));
-            pace_line(out, row);
+                fprintf(out, " · %s", td_html_percent(L, row->percent, pc));
+            fprintf(out, " <span class=\"st\">%s</span></p>\n", td_html_row_status(L, row));
+            pace_line(L, out, row);
             td_html_burnup(out, r, b, row);
         } else {
             size_t met = 0, due_missed = 0;
@@ -753,16 +780,16 @@ static void target_cards(FILE *out, const td_report *r, const td_batch *b)
             td_html_esc(out, t->label ? td_report_label(r, t->label, lb, sizeof lb) : t->id);
             fputs("</h3>", out);
             target_meta(out, r, t);
-            fprintf(out, "<p class=\"fig\"><b>%s</b> / %s nhóm đạt mức %s — "
-                         "<a href=\"#t%zu\">xem từng nhóm</a></p>\n",
-                    td_html_number((double)met, 0, a), td_html_number((double)n, 0, q),
-                    td_html_number(row->required, -1, pc), i);
+            fputs("<p class=\"fig\">", out);
+            fprintf(out, TR(L, "<b>%s</b> / %s groups reach %s"), td_html_number(L, (double)met, 0, a),
+                    td_html_number(L, (double)n, 0, q), td_html_number(L, row->required, -1, pc));
+            fprintf(out, " — <a href=\"#t%zu\">%s</a></p>\n", i, TR(L, "see each group"));
         }
         fputs("</div>\n", out);
     }
     fputs("</div>\n", out);
     if (!cards)
-        fputs("<p class=\"meta\">Bộ quy tắc không khai báo chỉ tiêu có mức yêu cầu.</p>\n", out);
+        fprintf(out, "<p class=\"meta\">%s</p>\n", TR(L, "The rules declare no target with a requirement."));
     fputs("</section>\n", out);
 }
 
@@ -775,9 +802,8 @@ static int reason_cmp(const void *x, const void *y)
 }
 
 /* The units named for a rule: links to the folds that are in the page. */
-static void reason_units(FILE *out, const reason *rs, bool passing_folds)
+static void reason_units(td_lang L, FILE *out, const reason *rs, bool passing_folds)
 {
-    char a[64];
     for (size_t k = 0; k < rs->units && k < REASON_UNITS; k++) {
         fputs(k ? ", " : "", out);
         bool link = rs->ex_fail[k] || passing_folds;
@@ -788,8 +814,12 @@ static void reason_units(FILE *out, const reason *rs, bool passing_folds)
             fputs("</a>", out);
     }
     if (rs->units > REASON_UNITS)
-        fprintf(out, " <span class=\"more\">và %s đơn vị khác</span>",
-                td_html_number((double)(rs->units - REASON_UNITS), 0, a));
+    {
+        size_t more = rs->units - REASON_UNITS;
+        fputs(" <span class=\"more\">", out);
+        count(L, out, more, TRN(L, "and %s other unit", "and %s other units", more));
+        fputs("</span>", out);
+    }
 }
 
 /* A rule's label and, in small print, its id and clause. */
@@ -809,17 +839,20 @@ static void reason_label(FILE *out, const char *label, const char *key, const ch
  * have it, and the first of them. */
 static void failing_units(FILE *out, html_state *h, const td_batch *b)
 {
+    td_lang L = h->lang;
     char a[64], c[64];
-    fprintf(out, "<section id=\"chua-dat\"><h2>Đơn vị chưa đạt: %s / %s</h2>\n",
-            td_html_number((double)b->sum.failed, 0, a), td_html_number((double)b->sum.units, 0, c));
+    fputs("<section id=\"chua-dat\"><h2>", out);
+    fprintf(out, TR(L, "Failing units: %s of %s"), td_html_number(L, (double)b->sum.failed, 0, a),
+            td_html_number(L, (double)b->sum.units, 0, c));
+    fputs("</h2>\n", out);
     if (!b->sum.failed) {
-        fputs("<p>Không có đơn vị nào có lỗi.</p></section>\n", out);
+        fprintf(out, "<p>%s</p></section>\n", TR(L, "No unit has an error."));
         return;
     }
     if (b->sum.failed <= h->n_failing) {
-        fputs("<table class=\"reasons\"><thead><tr><th class=\"u\">Đơn vị</th><th>Lý do chính"
-              "</th><th class=\"n\">Số lỗi</th></tr></thead><tbody>\n",
-              out);
+        fprintf(out, "<table class=\"reasons\"><thead><tr><th class=\"u\">%s</th><th>%s</th>"
+                     "<th class=\"n\">%s</th></tr></thead><tbody>\n",
+                TR(L, "Unit"), TR(L, "Main reason"), TR(L, "Errors"));
         for (size_t i = 0; i < h->n_failing; i++) {
             const failing *fu = &h->first[i];
             fprintf(out, "<tr><td><a href=\"#u%u\">", fu->ordinal);
@@ -833,15 +866,15 @@ static void failing_units(FILE *out, html_state *h, const td_batch *b)
             fputs("</td><td>", out);
             reason_label(out, fu->why, fu->key, fu->cite);
             fprintf(out, "</td><td class=\"n\">%s</td></tr>\n",
-                    td_html_number((double)fu->errors, 0, a));
+                    td_html_number(L, (double)fu->errors, 0, a));
         }
         fputs("</tbody></table></section>\n", out);
         return;
     }
     const reason_set *set = &h->reasons;
-    fputs("<table class=\"reasons\"><thead><tr><th>Lý do chính (quy tắc bị vi phạm)</th>"
-          "<th class=\"n\">Số đơn vị</th><th class=\"u\">Đơn vị</th></tr></thead><tbody>\n",
-          out);
+    fprintf(out, "<table class=\"reasons\"><thead><tr><th>%s</th><th class=\"n\">%s</th>"
+                 "<th class=\"u\">%s</th></tr></thead><tbody>\n",
+            TR(L, "Main reason (the rule broken)"), TR(L, "Units"), TR(L, "Unit"));
     /* the reasons shared by several units, at least three and at most FIRST_REASONS; all
      * of them when only one more would be left */
     size_t shown = 0;
@@ -853,8 +886,8 @@ static void failing_units(FILE *out, html_state *h, const td_batch *b)
         const reason *rs = &set->items[i];
         fputs("<tr><td>", out);
         reason_label(out, rs->label, rs->key, rs->cite);
-        fprintf(out, "</td><td class=\"n\">%s</td><td>", td_html_number((double)rs->units, 0, a));
-        reason_units(out, rs, true);
+        fprintf(out, "</td><td class=\"n\">%s</td><td>", td_html_number(L, (double)rs->units, 0, a));
+        reason_units(L, out, rs, true);
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
@@ -862,10 +895,12 @@ static void failing_units(FILE *out, html_state *h, const td_batch *b)
         size_t rest = 0;
         for (size_t i = shown; i < set->n; i++)
             rest += set->items[i].units;
-        fprintf(out, "<p class=\"meta\">Và %s quy tắc khác (%s lượt đơn vị): xem cột «Lý do "
-                     "chính» trong <a href=\"#don-vi\">Danh sách đơn vị</a>.</p>\n",
-                td_html_number((double)(set->n - shown), 0, a),
-                td_html_number((double)rest, 0, c));
+        fputs("<p class=\"meta\">", out);
+        fprintf(out, TR(L, "And %s more rules (%s units in all): see the column “Main reason” in "
+                           "the <a href=\"#don-vi\">list of units</a>."),
+                td_html_number(L, (double)(set->n - shown), 0, a),
+                td_html_number(L, (double)rest, 0, c));
+        fputs("</p>\n", out);
     }
     fputs("</section>\n", out);
 }
@@ -873,18 +908,20 @@ static void failing_units(FILE *out, html_state *h, const td_batch *b)
 /* The warnings by rule: how many, in how many units, the first of them. */
 static void html_warnings(FILE *out, const html_state *h, bool passing_folds)
 {
+    td_lang L = h->lang;
     char a[64];
-    fputs("<section id=\"canh-bao\"><h2>Cảnh báo theo quy tắc</h2>\n<table class=\"reasons\">"
-          "<thead><tr><th>Quy tắc</th><th class=\"n\">Số cảnh báo</th>"
-          "<th class=\"n\">Số đơn vị</th><th class=\"u\">Đơn vị</th></tr></thead><tbody>\n",
-          out);
+    fprintf(out, "<section id=\"canh-bao\"><h2>%s</h2>\n<table class=\"reasons\"><thead><tr>"
+                 "<th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"u\">%s</th>"
+                 "</tr></thead><tbody>\n",
+            TR(L, "Warnings by rule"), TR(L, "Rule"), TR(L, "Warnings"), TR(L, "Units"),
+            TR(L, "Unit"));
     for (size_t i = 0; i < h->warns.n; i++) {
         const reason *rs = &h->warns.items[i];
         fputs("<tr><td>", out);
         reason_label(out, rs->label, rs->key, rs->cite);
-        fprintf(out, "</td><td class=\"n\">%s</td>", td_html_number((double)rs->findings, 0, a));
-        fprintf(out, "<td class=\"n\">%s</td><td>", td_html_number((double)rs->units, 0, a));
-        reason_units(out, rs, passing_folds);
+        fprintf(out, "</td><td class=\"n\">%s</td>", td_html_number(L, (double)rs->findings, 0, a));
+        fprintf(out, "<td class=\"n\">%s</td><td>", td_html_number(L, (double)rs->units, 0, a));
+        reason_units(L, out, rs, passing_folds);
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table></section>\n", out);
@@ -913,7 +950,8 @@ static void target_block(FILE *out, const td_report *r, const td_batch *b, size_
 
 static void html_details(FILE *out, const td_report *r, const td_batch *b)
 {
-    fputs("<section id=\"thong-ke\"><h2>Chỉ tiêu theo nhóm và số liệu thống kê</h2>\n", out);
+    td_lang L = r->o.lang;
+    fprintf(out, "<section id=\"thong-ke\"><h2>%s</h2>\n", TR(L, "Targets by group and tallies"));
     for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
         size_t n = td_report_rows_of(b, i);
         if (b->rows[i].has_required && (n > 1 || b->rows[i].group))
@@ -923,9 +961,9 @@ static void html_details(FILE *out, const td_report *r, const td_batch *b)
     for (size_t i = 0; i < b->n_rows && !single; i += td_report_rows_of(b, i))
         single = !b->rows[i].has_required && td_report_rows_of(b, i) == 1 && !b->rows[i].group;
     if (single) {
-        fputs("<table class=\"tally\"><thead><tr><th>Nội dung</th><th>Mã</th><th>Căn cứ</th>"
-              "<th>Số lượng</th></tr></thead><tbody>\n",
-              out);
+        fprintf(out, "<table class=\"tally\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+                     "<th>%s</th></tr></thead><tbody>\n",
+                TR(L, "What is counted"), TR(L, "Id"), TR(L, "Clause"), TR(L, "Count"));
         for (size_t i = 0; i < b->n_rows; i += td_report_rows_of(b, i)) {
             const td_target_row *row = &b->rows[i];
             if (row->has_required || td_report_rows_of(b, i) != 1 || row->group)
@@ -940,7 +978,7 @@ static void html_details(FILE *out, const td_report *r, const td_batch *b)
             fputs("</td><td>", out);
             td_html_esc(out, t->cite);
             fprintf(out, "</td><td class=\"n\"><b>%s</b></td></tr>\n",
-                    td_html_number(row->actual, -1, a));
+                    td_html_number(L, row->actual, -1, a));
         }
         fputs("</tbody></table>\n", out);
     }
@@ -954,7 +992,8 @@ static void html_details(FILE *out, const td_report *r, const td_batch *b)
 
 static void html_stages(FILE *out, const td_report *r, const td_batch *b)
 {
-    fputs("<section id=\"buoc\"><h2>Điển hình theo bước</h2>\n", out);
+    td_lang L = r->o.lang;
+    fprintf(out, "<section id=\"buoc\"><h2>%s</h2>\n", TR(L, "Exemplars by step"));
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
@@ -968,20 +1007,19 @@ static void html_stages(FILE *out, const td_report *r, const td_batch *b)
         td_html_esc(out, wf->id);
         fputs("</span>", out);
         if (wf->cite && *wf->cite) {
-            fputs(" · mục ", out);
+            fputs(TR(L, " · clause "), out);
             td_html_esc(out, wf->cite);
         }
-        fputs(" · số điển hình theo bước đã thực hiện đến ngày tính số liệu</p>\n"
-              "<table class=\"bars\"><tbody>\n",
-              out);
+        fprintf(out, " · %s</p>\n<table class=\"bars\"><tbody>\n",
+                TR(L, "exemplars by the last step done at the as-of date"));
         for (uint32_t k = 0; k <= wf->n_stages; k++) {
             uint64_t c = base + k < b->n_stages ? b->stages[base + k] : 0;
             char label[256];
             if (k == 0)
-                snprintf(label, sizeof label, "Chưa có bước nào");
+                snprintf(label, sizeof label, "%s", TR(L, "No step yet"));
             else
-                td_report_stage_label(TD_LANG_VI, wf, k, label, sizeof label);
-            td_html_bar_row(out, label, k ? "stage" : "stage0", (double)c, (double)max, NULL);
+                td_report_stage_label(L, wf, k, label, sizeof label);
+            td_html_bar_row(L, out, label, k ? "stage" : "stage0", (double)c, (double)max, NULL);
         }
         fputs("</tbody></table></div>\n", out);
         base += wf->n_stages + 1;
@@ -1078,7 +1116,9 @@ static void units_head(FILE *out, const td_report *r, bool full)
     if (full)
         fputs("<col class=\"c-st\"><col class=\"c-e\"><col class=\"c-w\"><col class=\"c-why\">",
               out);
-    fputs("</colgroup><thead><tr><th>#</th><th>Mã</th><th>Tên đơn vị</th><th>Cấp</th>", out);
+    td_lang L = r->o.lang;
+    fprintf(out, "</colgroup><thead><tr><th>#</th><th>%s</th><th>%s</th><th>%s</th>",
+            TR(L, "Id"), TR(L, "Unit name"), TR(L, "Level"));
     for (uint32_t i = 0; i < r->p->n_report_values; i++) {
         const td_define *def = r->p->report_values[i];
         fputs("<th>", out);
@@ -1086,9 +1126,8 @@ static void units_head(FILE *out, const td_report *r, bool full)
         fputs("</th>", out);
     }
     if (full)
-        fputs("<th>Kết quả</th><th class=\"n\">Lỗi</th><th class=\"n\">Cảnh báo</th>"
-              "<th>Lý do chính</th>",
-              out);
+        fprintf(out, "<th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th>%s</th>",
+                TR(L, "Result"), TR(L, "Errors"), TR(L, "Warnings"), TR(L, "Main reason"));
     fputs("</tr></thead><tbody>\n", out);
 }
 
@@ -1112,11 +1151,11 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
         qsort(h->recs, h->n_recs, sizeof *h->recs, rec_cmp);
 
     const td_define *gd = r->p->unit_group;
-    const char *glabel = gd && gd->label ? gd->label : "Nhóm";
-    fputs("<section id=\"don-vi\"><h2>Danh sách đơn vị</h2>\n", out);
+    td_lang L = r->o.lang;
+    const char *glabel = gd && gd->label ? gd->label : TR(L, "Group");
+    fprintf(out, "<section id=\"don-vi\"><h2>%s</h2>\n", TR(L, "Units"));
     size_t i = 0;
     bool ok = true;
-    char a[64];
     for (size_t k = 0; k < h->n_groups && ok; k++) {
         const group_acc *g = order[k];
         fprintf(out, "<details class=\"grp\"%s><summary>", open ? " open" : "");
@@ -1125,18 +1164,19 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
             fputs(": ", out);
             td_html_esc(out, td_report_enum_label(gd ? gd->type : NULL, g->name));
         } else {
-            fputs("Không thuộc ", out);
+            fputs(TR(L, "None: "), out);
             td_html_esc(out, glabel);
-            fputs(" nào", out);
         }
         fputs(" <span class=\"cnt\">", out);
-        count(out, g->units, "đơn vị");
+        count(L, out, g->units, TRN(L, "%s unit", "%s units", g->units));
         if (g->failed) {
             fputs(" · <span class=\"fail\">", out);
-            count(out, g->failed, "chưa đạt");
+            count(L, out, g->failed, TR(L, "%s failing"));
             fputs("</span>", out);
         }
-        fprintf(out, " · %s đạt</span></summary>\n", td_html_number((double)(g->units - g->failed), 0, a));
+        fputs(" · ", out);
+        count(L, out, g->units - g->failed, TR(L, "%s passing"));
+        fputs("</span></summary>\n", out);
         size_t end = i;
         while (end < h->n_recs && h->recs[end].group == k)
             end++;
@@ -1150,8 +1190,11 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
             fputs("</tbody></table>\n", out);
         }
         if (end > clean) {
-            fprintf(out, "<p class=\"clean\">Đạt, không có vấn đề nào: %s đơn vị</p>\n",
-                    td_html_number((double)(end - clean), 0, a));
+            fputs("<p class=\"clean\">", out);
+            count(L, out, end - clean,
+                  TRN(L, "Passing, without any finding: %s unit",
+                      "Passing, without any finding: %s units", end - clean));
+            fputs("</p>\n", out);
             units_head(out, r, false);
             for (size_t j = clean; j < end && ok; j++)
                 ok = copy_range(h->rows, out, h->recs[j].off, h->recs[j].len, links, &buf, &cap);
@@ -1174,26 +1217,26 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     const td_batch_summary *s = &b->sum;
     bool open = r->units <= OPEN_UNITS_MAX;
     bool passing_folds = h->passing_findings <= PASSING_FINDINGS_MAX;
+    td_lang L = h->lang;
     char a[64], c[64];
     if (h->reasons.n)
         qsort(h->reasons.items, h->reasons.n, sizeof *h->reasons.items, reason_cmp);
     if (h->warns.n)
         qsort(h->warns.items, h->warns.n, sizeof *h->warns.items, reason_cmp);
-    fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'\">\n<title>Báo cáo thi đua ",
-          out);
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                 "style-src 'unsafe-inline'\">\n<title>%s ",
+            td_lang_code(L), TR(L, "Emulation report"));
     td_html_esc(out, pl->number);
     fputs(" – ", out);
-    td_html_date(out, r->as_of);
+    td_html_date(L, out, r->as_of);
     fputs("</title>\n<style>\n", out);
     fputs(STYLE, out);
     page_rules(out, r);
-    fputs("</style>\n</head>\n<body><main>\n<header><p class=\"kicker\">Báo cáo kết quả đánh "
-          "giá thi đua</p>\n<h1>Kế hoạch ",
-          out);
-    td_html_esc(out, pl->number ? pl->number : "(không số)");
+    fprintf(out, "</style>\n</head>\n<body><main>\n<header><p class=\"kicker\">%s</p>\n<h1>%s",
+            TR(L, "Report on the emulation results"), TR(L, "Plan "));
+    td_html_esc(out, pl->number ? pl->number : TR(L, "(no number)"));
     if (pl->title) {
         fputs(" <small>", out);
         td_html_esc(out, pl->title);
@@ -1205,46 +1248,53 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
         fputs(" · ", out);
     }
     if (pl->has_period) {
-        fputs("Thời gian thực hiện: ", out);
-        td_html_date(out, pl->period_from);
+        fputs(TR(L, "Period: "), out);
+        td_html_date(L, out, pl->period_from);
         fputs(" – ", out);
-        td_html_date(out, pl->period_to);
+        td_html_date(L, out, pl->period_to);
         fputs(" · ", out);
     }
-    fputs("<b>Số liệu tính đến ngày ", out);
-    td_html_date(out, r->as_of);
+    fprintf(out, "<b>%s", TR(L, "Figures as of "));
+    td_html_date(L, out, r->as_of);
     fputs("</b></p>\n<p class=\"stats\">", out);
-    fprintf(out, "<b>%s</b> đơn vị được đánh giá · ", td_html_number((double)s->units, 0, a));
-    fprintf(out, "<b class=\"ok\">%s</b> đạt · ", td_html_number((double)s->passed, 0, a));
-    fprintf(out, "<b class=\"%s\">%s</b> chưa đạt · ", s->failed ? "bad" : "ok",
-            td_html_number((double)s->failed, 0, a));
-    fprintf(out, "<b class=\"%s\">%s</b> lỗi · ", s->errors ? "bad" : "ok",
-            td_html_number((double)s->errors, 0, a));
-    fprintf(out, "<b class=\"%s\">%s</b> cảnh báo · ", s->warnings ? "warn" : "ok",
-            td_html_number((double)s->warnings, 0, a));
-    fprintf(out, "<b>%s</b> thông tin", td_html_number((double)s->infos, 0, a));
-    if (s->waived)
-        fprintf(out, " · <b>%s</b> được miễn", td_html_number((double)s->waived, 0, a));
-    if (s->targets)
-        fprintf(out, " · <b class=\"%s\">%s/%s</b> chỉ tiêu đạt",
-                s->targets_met == s->targets ? "ok" : s->target_errors ? "bad" : "warn",
-                td_html_number((double)s->targets_met, 0, a),
-                td_html_number((double)s->targets, 0, c));
+    count(L, out, s->units, TRN(L, "<b>%s</b> unit evaluated", "<b>%s</b> units evaluated", s->units));
+    fputs(" · ", out);
+    count(L, out, s->passed, TR(L, "<b class=\"ok\">%s</b> passing"));
+    fputs(" · ", out);
+    count(L, out, s->failed, s->failed ? TR(L, "<b class=\"bad\">%s</b> failing")
+                                       : TR(L, "<b class=\"ok\">%s</b> failing"));
+    fputs(" · ", out);
+    count(L, out, s->errors, s->errors ? TRN(L, "<b class=\"bad\">%s</b> error", "<b class=\"bad\">%s</b> errors", s->errors)
+                                       : TRN(L, "<b class=\"ok\">%s</b> error", "<b class=\"ok\">%s</b> errors", s->errors));
+    fputs(" · ", out);
+    count(L, out, s->warnings, s->warnings ? TRN(L, "<b class=\"warn\">%s</b> warning", "<b class=\"warn\">%s</b> warnings", s->warnings)
+                                           : TRN(L, "<b class=\"ok\">%s</b> warning", "<b class=\"ok\">%s</b> warnings", s->warnings));
+    fputs(" · ", out);
+    count(L, out, s->infos, TRN(L, "<b>%s</b> info", "<b>%s</b> infos", s->infos));
+    if (s->waived) {
+        fputs(" · ", out);
+        count(L, out, s->waived, TR(L, "<b>%s</b> waived"));
+    }
+    if (s->targets) {
+        fprintf(out, " · <b class=\"%s\">", s->targets_met == s->targets ? "ok" : s->target_errors ? "bad" : "warn");
+        fprintf(out, TR(L, "%s/%s</b> targets met"), td_html_number(L, (double)s->targets_met, 0, a),
+                td_html_number(L, (double)s->targets, 0, c));
+    }
     fputs("</p>\n</header>\n<div class=\"first\">\n", out);
 
     target_cards(out, r, b);
     failing_units(out, h, b);
     bool details = has_details(b);
-    fputs("<nav class=\"toc\"><b>Mục lục</b><ol>", out);
+    fprintf(out, "<nav class=\"toc\"><b>%s</b><ol>", TR(L, "Contents"));
     if (details)
-        fputs("<li><a href=\"#thong-ke\">Chỉ tiêu theo nhóm và số liệu thống kê</a></li>", out);
+        fprintf(out, "<li><a href=\"#thong-ke\">%s</a></li>", TR(L, "Targets by group and tallies"));
     if (r->p->n_workflows)
-        fputs("<li><a href=\"#buoc\">Điển hình theo bước</a></li>", out);
+        fprintf(out, "<li><a href=\"#buoc\">%s</a></li>", TR(L, "Exemplars by step"));
     if (h->warns.n)
-        fputs("<li><a href=\"#canh-bao\">Cảnh báo theo quy tắc</a></li>", out);
-    fputs("<li><a href=\"#don-vi\">Danh sách đơn vị</a></li>", out);
+        fprintf(out, "<li><a href=\"#canh-bao\">%s</a></li>", TR(L, "Warnings by rule"));
+    fprintf(out, "<li><a href=\"#don-vi\">%s</a></li>", TR(L, "Units"));
     if (h->listed || h->passing_listed)
-        fputs("<li><a href=\"#van-de\">Vấn đề của từng đơn vị</a></li>", out);
+        fprintf(out, "<li><a href=\"#van-de\">%s</a></li>", TR(L, "Findings of each unit"));
     fputs("</ol></nav>\n</div>\n", out);
 
     if (details)
@@ -1257,33 +1307,39 @@ static td_status html_finish(td_report *r, void *state, const td_batch *b)
     if (st != TD_OK)
         return st;
     if (h->listed || h->passing_listed) {
-        fputs("<section id=\"van-de\"><h2>Vấn đề của từng đơn vị</h2>\n", out);
+        fprintf(out, "<section id=\"van-de\"><h2>%s</h2>\n", TR(L, "Findings of each unit"));
         if (!open)
-            fputs("<p class=\"meta\">Bấm vào tên đơn vị để mở.</p>\n", out);
+            fprintf(out, "<p class=\"meta\">%s</p>\n", TR(L, "Click a unit's name to open it."));
         if (h->listed) {
-            fprintf(out, "<h3 class=\"sub\">Đơn vị chưa đạt: %s</h3>\n",
-                    td_html_number((double)h->listed, 0, a));
+            fputs("<h3 class=\"sub\">", out);
+            count(L, out, h->listed, TR(L, "Failing units: %s"));
+            fputs("</h3>\n", out);
             if (!copy_folds(h->findings, out, open))
                 return TD_EIO;
         }
         if (h->passing_listed) {
-            fprintf(out, "<h3 class=\"sub\">Đơn vị đạt có cảnh báo, thông tin hoặc vấn đề được "
-                         "miễn: %s</h3>\n",
-                    td_html_number((double)h->passing_listed, 0, a));
-            if (!passing_folds)
-                fprintf(out, "<p>%s vấn đề của các đơn vị này không in ra trang này để trang mở "
-                             "nhanh; số cảnh báo theo quy tắc ở mục <a href=\"#canh-bao\">Cảnh "
-                             "báo theo quy tắc</a>, còn đủ từng vấn đề ở báo cáo -f json hoặc "
-                             "-f xlsx.</p>\n",
-                        td_html_number((double)h->passing_findings, 0, a));
+            fputs("<h3 class=\"sub\">", out);
+            count(L, out, h->passing_listed,
+                  TR(L, "Passing units with warnings, infos or waived findings: %s"));
+            fputs("</h3>\n", out);
+            if (!passing_folds) {
+                fputs("<p>", out);
+                count(L, out, h->passing_findings,
+                      TR(L, "The %s findings of these units are not in this page, so that it opens "
+                            "quickly: the <a href=\"#canh-bao\">warnings by rule</a> count them, "
+                            "and the -f json and -f xlsx reports have each of them."));
+                fputs("</p>\n", out);
+            }
             else if (!copy_folds(h->passing, out, open))
                 return TD_EIO;
         }
         fputs("</section>\n", out);
     }
-    fputs("<footer>Lập bằng thidua " TD_VERSION " · mỗi vấn đề ghi tệp:dòng:cột, mã quy tắc và "
-          "mục của kế hoạch.</footer>\n</main></body>\n</html>\n",
-          out);
+    fputs("<footer>", out);
+    fprintf(out, TR(L, "Made with thidua %s · each finding gives file:line:column, the rule's id "
+                       "and the plan's clause."),
+            TD_VERSION);
+    fputs("</footer>\n</main></body>\n</html>\n", out);
     return TD_OK;
 }
 

@@ -14,16 +14,16 @@ void td_html_esc(FILE *out, const char *s);
  * is a hex escape, so that no value ends the string or the style sheet. */
 void td_html_css_str(FILE *out, const char *s);
 
-/* A number as a Vietnamese reader writes it: '.' between thousands, ',' before decimals
- * (20.000; 2,5). `decimals` < 0: integers bare, others with up to 15 significant digits;
+/* A number as the reader writes it: in Vietnamese '.' between thousands, ',' before decimals
+ * (20.000; 2,5); in English 20,000; 2.5. `decimals` < 0: integers bare, others with up to 15 significant digits;
  * else exactly that many decimals. "—" for NaN and infinities. */
-const char *td_html_number(double v, int decimals, char buf[64]);
+const char *td_html_number(td_lang lang, double v, int decimals, char buf[64]);
 
-/* A percentage rounded to one decimal place, as "70,0 %" (a no-break space before %). */
-const char *td_html_percent(double p, char buf[64]);
+/* A percentage rounded to one decimal place: "70,0 %" (a no-break space before %), "70.0%". */
+const char *td_html_percent(td_lang lang, double p, char buf[64]);
 
-/* A date as dd/mm/yyyy. */
-void td_html_date(FILE *out, int32_t days);
+/* A date: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English. */
+void td_html_date(td_lang lang, FILE *out, int32_t days);
 
 /* The burn-up chart of one target row: the achieved figure at each month end of the
  * batch's history and at the as-of date, against a straight line from the period's start
@@ -32,16 +32,16 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
 
 /* One row of a bar table: the label, a bar of value/max (the requirement of `row` marked
  * when it has one) and the figures; `cls` is the row's class (see td_html_row_class). */
-void td_html_bar_row(FILE *out, const char *label, const char *cls, double value, double max,
-                     const td_target_row *row);
+void td_html_bar_row(td_lang lang, FILE *out, const char *label, const char *cls, double value,
+                     double max, const td_target_row *row);
 
 /* The rows of one target (n rows from the batch's row `first`) as a table of bars, with
  * the requirement marked: plain HTML, so that long labels wrap instead of being cut. */
 void td_html_bars(FILE *out, const td_report *r, const td_batch *b, size_t first, size_t n);
 
-/* The word for a row's status: "đạt", "chưa đạt", "đang thực hiện", or NULL for a tally;
+/* The word for a row's status (met, not met, in progress), or NULL for a tally;
  * and its CSS class (met, missed, progress, tally). */
-const char *td_html_row_status(const td_target_row *row);
+const char *td_html_row_status(td_lang lang, const td_target_row *row);
 const char *td_html_row_class(const td_target_row *row);
 
 #endif

@@ -2,6 +2,7 @@
  * target (inline SVG), and bar tables in plain HTML whose labels wrap.
  * Pipeline: batch merge (in order) -> td_report_finish (report_html.c) -> these -> FILE *. */
 #include "report_html.h"
+#include "i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -64,8 +65,9 @@ void td_html_css_str(FILE *out, const char *s)
     }
 }
 
-const char *td_html_number(double v, int decimals, char buf[64])
+const char *td_html_number(td_lang lang, double v, int decimals, char buf[64])
 {
+    char group = lang == TD_LANG_VI ? '.' : ',', point = lang == TD_LANG_VI ? ',' : '.';
     if (!isfinite(v)) {
         strcpy(buf, "—");
         return buf;
@@ -87,11 +89,11 @@ const char *td_html_number(double v, int decimals, char buf[64])
     for (size_t i = 0; i < digits; i++) {
         *o++ = s[i];
         if (i + 1 < digits && (digits - i - 1) % 3 == 0)
-            *o++ = '.';
+            *o++ = group;
     }
     s += digits;
     if (*s == '.') {
-        *o++ = ',';
+        *o++ = point;
         s++;
     }
     while (*s && o < buf + 63)
@@ -100,29 +102,32 @@ const char *td_html_number(double v, int decimals, char buf[64])
     return buf;
 }
 
-const char *td_html_percent(double p, char buf[64])
+const char *td_html_percent(td_lang lang, double p, char buf[64])
 {
-    td_html_number(td_report_percent(p), 1, buf);
+    td_html_number(lang, td_report_percent(p), 1, buf);
     if (strcmp(buf, "—") != 0)
-        strcat(buf, "\xC2\xA0%");
+        strcat(buf, lang == TD_LANG_VI ? "\xC2\xA0%" : "%");
     return buf;
 }
 
-void td_html_date(FILE *out, int32_t days)
+void td_html_date(td_lang lang, FILE *out, int32_t days)
 {
     int32_t y;
     uint32_t m, d;
     td_civil_from_days(days, &y, &m, &d);
-    fprintf(out, "%02u/%02u/%04d", d, m, (int)y);
+    if (lang == TD_LANG_VI)
+        fprintf(out, "%02u/%02u/%04d", d, m, (int)y);
+    else
+        fprintf(out, "%04d-%02u-%02u", (int)y, m, d);
 }
 
-const char *td_html_row_status(const td_target_row *row)
+const char *td_html_row_status(td_lang lang, const td_target_row *row)
 {
     if (!row->has_required)
         return NULL;
     if (row->met)
-        return "đạt";
-    return row->severity == TD_SEV_ERROR ? "chưa đạt" : "đang thực hiện";
+        return TR(lang, "met");
+    return row->severity == TD_SEV_ERROR ? TR(lang, "not met") : TR(lang, "in progress");
 }
 
 const char *td_html_row_class(const td_target_row *row)
@@ -172,18 +177,22 @@ static double sy(const scale *s, double v)
     return BU_T + (BU_H - BU_T - BU_B) * (1 - v / s->vmax);
 }
 
-static void month_label(FILE *out, int32_t days)
+static void month_label(td_lang lang, FILE *out, int32_t days)
 {
     int32_t y;
     uint32_t m, d;
     td_civil_from_days(days, &y, &m, &d);
-    fprintf(out, "%02u/%04d", m, (int)y);
+    if (lang == TD_LANG_VI)
+        fprintf(out, "%02u/%04d", m, (int)y);
+    else
+        fprintf(out, "%04d-%02u", (int)y, m);
 }
 
 void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_target_row *row)
 {
     const td_plan_info *pl = &r->p->plan;
     const td_target *tg = &r->p->targets[row->target];
+    td_lang L = r->o.lang;
     int32_t due = 0;
     bool has_due = td_report_target_due(r, tg, &due);
     scale s;
@@ -207,22 +216,24 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
     s.vmax = vmax > 0 ? vmax * 1.08 : 1;
     const char *cls = td_html_row_class(row);
     char a[64], q[64];
-    td_html_number(row->actual, -1, a);
-    td_html_number(row->required, -1, q);
+    td_html_number(L, row->actual, -1, a);
+    td_html_number(L, row->required, -1, q);
 
     fprintf(out, "<svg class=\"burnup\" viewBox=\"0 0 %d %d\" role=\"img\">", BU_W, BU_H);
     fputs("<title>", out);
-    fprintf(out, "Đạt %s", a);
     if (row->has_required)
-        fprintf(out, "/%s", q);
-    fputs(" tại ngày ", out);
-    td_html_date(out, r->as_of);
+        fprintf(out, TR(L, "Achieved %s of %s at "), a, q);
+    else
+        fprintf(out, TR(L, "Achieved %s at "), a);
+    td_html_date(L, out, r->as_of);
     fputs("</title>\n", out);
     /* frame: the base line, the requirement's level, the figures */
     double y0 = sy(&s, 0), x0 = sx(&s, (int32_t)s.t0), xe = sx(&s, (int32_t)s.t1);
     fprintf(out, "<line class=\"ax\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x0, y0,
             xe, y0);
-    fprintf(out, "<text class=\"yl\" x=\"%d\" y=\"%.1f\">0</text>", BU_L - 4, y0 + 3.5);
+    /* the figure 0 at the base, unless the requirement's figure would sit on it */
+    if (!row->has_required || y0 - sy(&s, row->required) >= 11)
+        fprintf(out, "<text class=\"yl\" x=\"%d\" y=\"%.1f\">0</text>", BU_L - 4, y0 + 3.5);
     if (row->has_required) {
         double yq = sy(&s, row->required);
         fprintf(out, "<line class=\"lvl\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x0,
@@ -235,10 +246,10 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
     }
     /* months: the first and the last, and each January between */
     fprintf(out, "<text class=\"xl\" x=\"%.1f\" y=\"%d\" text-anchor=\"start\">", x0, BU_H - 4);
-    month_label(out, (int32_t)s.t0);
+    month_label(L, out, (int32_t)s.t0);
     fputs("</text>", out);
     fprintf(out, "<text class=\"xl\" x=\"%.1f\" y=\"%d\" text-anchor=\"end\">", xe, BU_H - 4);
-    month_label(out, (int32_t)s.t1);
+    month_label(L, out, (int32_t)s.t1);
     fputs("</text>", out);
     int32_t y;
     uint32_t m, d;
@@ -285,7 +296,7 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
             BU_T - 4, xa, y0);
     fprintf(out, "<text class=\"xl\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">", right ? xa - 3 : xa + 3,
             BU_T - 5, right ? "end" : "start");
-    td_html_date(out, r->as_of);
+    td_html_date(L, out, r->as_of);
     fputs("</text>", out);
     fprintf(out, "<circle class=\"dot %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>", cls, xa, ya);
     fprintf(out, "<text class=\"vl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
@@ -296,8 +307,8 @@ void td_html_burnup(FILE *out, const td_report *r, const td_batch *b, const td_t
 
 /* ---------- bar tables ---------- */
 
-void td_html_bar_row(FILE *out, const char *label, const char *cls, double value, double max,
-                     const td_target_row *row)
+void td_html_bar_row(td_lang L, FILE *out, const char *label, const char *cls, double value,
+                     double max, const td_target_row *row)
 {
     char a[64], q[64], pc[64];
     fprintf(out, "<tr class=\"%s\"><th>", cls);
@@ -308,12 +319,12 @@ void td_html_bar_row(FILE *out, const char *label, const char *cls, double value
     if (row && row->has_required && max > 0)
         fprintf(out, "<span class=\"req\" style=\"left:%.1f%%\"></span>",
                 row->required > max ? 100 : row->required / max * 100);
-    fprintf(out, "</span></td><td class=\"v\"><b>%s</b>", td_html_number(value, -1, a));
+    fprintf(out, "</span></td><td class=\"v\"><b>%s</b>", td_html_number(L, value, -1, a));
     if (row && row->has_required) {
-        fprintf(out, " / %s", td_html_number(row->required, -1, q));
+        fprintf(out, " / %s", td_html_number(L, row->required, -1, q));
         if (row->has_percent)
-            fprintf(out, " · %s", td_html_percent(row->percent, pc));
-        fprintf(out, " · <span class=\"st\">%s</span>", td_html_row_status(row));
+            fprintf(out, " · %s", td_html_percent(L, row->percent, pc));
+        fprintf(out, " · <span class=\"st\">%s</span>", td_html_row_status(L, row));
     }
     fputs("</td></tr>\n", out);
 }
@@ -334,8 +345,8 @@ void td_html_bars(FILE *out, const td_report *r, const td_batch *b, size_t first
         const td_target *tg = &r->p->targets[row->target];
         const char *name = row->group
                                ? td_report_enum_label(tg->by ? tg->by->type : NULL, row->group)
-                               : "Toàn hệ thống";
-        td_html_bar_row(out, name, td_html_row_class(row), row->actual, max, row);
+                               : TR(r->o.lang, "Whole system");
+        td_html_bar_row(r->o.lang, out, name, td_html_row_class(row), row->actual, max, row);
     }
     fputs("</tbody></table>\n", out);
 }

@@ -294,18 +294,22 @@ static void test_report_html_numbers_vietnamese(void **state)
 {
     (void)state;
     char buf[64];
-    assert_string_equal(td_html_number(20000, -1, buf), "20.000");
-    assert_string_equal(td_html_number(999, -1, buf), "999");
-    assert_string_equal(td_html_number(1000, 0, buf), "1.000");
-    assert_string_equal(td_html_number(1234567, -1, buf), "1.234.567");
-    assert_string_equal(td_html_number(-1234.5, -1, buf), "-1.234,5");
-    assert_string_equal(td_html_number(2.5, 1, buf), "2,5");
-    assert_string_equal(td_html_number(3, 1, buf), "3,0");
-    assert_string_equal(td_html_number(0, -1, buf), "0");
-    assert_string_equal(td_html_number(1.0 / 0.0, -1, buf), "—");
-    assert_string_equal(td_html_percent(70, buf), "70,0\xC2\xA0%");
-    assert_string_equal(td_html_percent(45.744, buf), "45,7\xC2\xA0%");
-    assert_string_equal(td_html_percent(12345.6, buf), "12.345,6\xC2\xA0%");
+    assert_string_equal(td_html_number(TD_LANG_VI, 20000, -1, buf), "20.000");
+    assert_string_equal(td_html_number(TD_LANG_VI, 999, -1, buf), "999");
+    assert_string_equal(td_html_number(TD_LANG_VI, 1000, 0, buf), "1.000");
+    assert_string_equal(td_html_number(TD_LANG_VI, 1234567, -1, buf), "1.234.567");
+    assert_string_equal(td_html_number(TD_LANG_VI, -1234.5, -1, buf), "-1.234,5");
+    assert_string_equal(td_html_number(TD_LANG_VI, 2.5, 1, buf), "2,5");
+    assert_string_equal(td_html_number(TD_LANG_VI, 3, 1, buf), "3,0");
+    assert_string_equal(td_html_number(TD_LANG_VI, 0, -1, buf), "0");
+    assert_string_equal(td_html_number(TD_LANG_VI, 1.0 / 0.0, -1, buf), "—");
+    assert_string_equal(td_html_percent(TD_LANG_VI, 70, buf), "70,0\xC2\xA0%");
+    assert_string_equal(td_html_percent(TD_LANG_VI, 45.744, buf), "45,7\xC2\xA0%");
+    assert_string_equal(td_html_percent(TD_LANG_VI, 12345.6, buf), "12.345,6\xC2\xA0%");
+    /* and as an English reader writes them */
+    assert_string_equal(td_html_number(TD_LANG_EN, 20000, -1, buf), "20,000");
+    assert_string_equal(td_html_number(TD_LANG_EN, -1234.5, -1, buf), "-1,234.5");
+    assert_string_equal(td_html_percent(TD_LANG_EN, 70, buf), "70.0%");
 }
 
 /* A value written into the print style sheet (the running header) cannot end the string,
