@@ -142,11 +142,15 @@ bool td_program_disabled_rule(const td_program *p, size_t i, td_disabled_info *o
     if (i >= p->n_disabled || !p->disabled)
         return false;
     const td_disabled *x = &p->disabled[i];
-    *out = (td_disabled_info){x->id, x->because, NULL, 0};
+    *out = (td_disabled_info){x->id, x->because, NULL, 0, x->kind, x->label, x->cite, NULL, 0};
+    uint32_t col;
     if (x->src < p->n_sources) {
-        uint32_t col;
         out->file = p->sources[x->src]->name;
         td_source_linecol(p->sources[x->src], x->off, &out->line, &col);
+    }
+    if (x->rule.len && x->rule.src < p->n_sources) {
+        out->rule_file = p->sources[x->rule.src]->name;
+        td_source_linecol(p->sources[x->rule.src], x->rule.off, &out->rule_line, &col);
     }
     return true;
 }

@@ -614,6 +614,57 @@ td_decl *ast_extend(td_parse *p, td_decl *d)
     return d;
 }
 
+/* Overlay forms written the way a reader would guess them: each is one error that says what
+ * to write instead; the declaration meant is kept when it is clear (so that nothing else is
+ * reported about it), dropped otherwise. */
+
+td_decl *ast_extend_record(td_parse *p, td_span kw, td_decl *d)
+{
+    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "`extend` names the record "
+                                      "without the word `record`");
+    if (e && d)
+        td_diag_set(p->diag, &e->hint, N_("write extend %s { ... }"), d->name);
+    return d;
+}
+
+td_decl *ast_extend_rule(td_parse *p, td_decl *d)
+{
+    if (!d)
+        return NULL;
+    const char *kind = d->kind == TD_D_TARGET ? "target" : d->kind == TD_D_INDEX ? "index"
+                                                                                  : "criterion";
+    td_diagnostic *e = td_parse_error(p, "overlay-form", d->id.span, "a %s cannot be extended: "
+                                      "an overlay extends an enum, a record or a workflow",
+                                      kind);
+    if (e)
+        td_diag_set(p->diag, &e->hint, N_("to change %s %s, write the whole new rule as "
+                                          "`replace %s %s ...`, or add a rule of its own"),
+                    kind, d->id.text, kind, d->id.text);
+    return NULL;
+}
+
+td_decl *ast_replace_param(td_parse *p, td_span kw, td_decl *d)
+{
+    if (!d)
+        return NULL;
+    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "an overlay changes a param with "
+                                      "`set`, not `replace param`");
+    if (e)
+        td_diag_set(p->diag, &e->hint, N_("write set %s = ... (the label and cite stay those "
+                                          "of the param)"), d->name);
+    d->kind = TD_D_SET;
+    return d;
+}
+
+td_decl *ast_disable_kind(td_parse *p, td_span kw, td_decl *d)
+{
+    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "`disable` takes the id alone, "
+                                      "without the kind of what it switches off");
+    if (e && d)
+        td_diag_set(p->diag, &e->hint, N_("write disable %s because \"...\""), d->id.text);
+    return d;
+}
+
 td_decl *ast_note_id(td_parse *p, td_decl *d, td_dotted *id)
 {
     (void)p;

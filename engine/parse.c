@@ -61,6 +61,8 @@ static const char *word(const td_parse *p, const char *english)
     return td_gettext(td_diag_lang(p->diag), english);
 }
 
+static unsigned kw_flags(int tok);
+
 /* The lexer. */
 
 void td_lex_advance(td_parse *p, td_span *loc, size_t len)
@@ -78,6 +80,16 @@ int td_lex_token(td_parse *p, int token, const td_span *loc)
     p->hist_tok[0] = token;
     p->hist_span[0] = *loc;
     p->ntok++;
+    /* what an `extend` names, for the message when its body is not fields (an enum) */
+    if (token == T_EXTEND) {
+        p->in_extend = true;
+        p->extend_first = -1;
+    } else if (p->in_extend && p->extend_first < 0) {
+        p->extend_first = token;
+        p->extend_name = *loc;
+    } else if (p->in_extend && (p->hist_tok[1] == T_RBRACE || (kw_flags(token) & TD_KW_DECL))) {
+        p->in_extend = false; /* the body ended (a syntax error reads the brace first) */
+    }
     return token;
 }
 
@@ -604,6 +616,89 @@ static bool decimal_comma(td_parse *p, int found, td_span at)
     return true;
 }
 
+/* The length of the dotted id (exemplars.total) written at byte off. */
+static int dotted_len(const td_parse *p, uint32_t off)
+{
+    uint32_t e = off;
+    while (e < p->end) {
+        char c = p->src->text[e];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.'))
+            break;
+        e++;
+    }
+    while (e > off && p->src->text[e - 1] == '.')
+        e--;
+    return (int)(e - off);
+}
+
+/* A token that can be a name (an identifier or a soft keyword). */
+static bool name_like(int t)
+{
+    return t == T_IDENT || (kw_flags(t) & TD_KW_NAME);
+}
+
+/* Overlay forms a reader would guess (`extend tag { cao_tuoi "..." }` for an enum,
+ * `replace tag { ... }`, `extend target ID`, `disable target ID`, `disable ID "reason"`):
+ * one error that says what to write instead. The forms the grammar can read whole are in
+ * engine/ast.c (ast_extend_record...). */
+static bool overlay_form(td_parse *p, int found, td_span at, const int *expected, int n)
+{
+    const char *t = p->src->text;
+    int prev = p->hist_tok[1], before = p->hist_tok[2];
+    td_span ps = p->hist_span[1];
+    td_diagnostic *e = NULL;
+    if (p->in_extend && name_like(p->extend_first) && has(expected, n, T_COLON) &&
+        name_like(prev) && !has(expected, n, T_IDENT)) {
+        td_span nm = p->extend_name;
+        e = td_parse_error(p, "overlay-form", ps, "expected \":\" and a type after '%.*s': "
+                           "`extend %.*s { ... }` adds fields to a record",
+                           (int)ps.len, t + ps.off, (int)nm.len, t + nm.off);
+        if (e)
+            td_diag_set(p->diag, &e->hint, N_("to add codes to an enum, write extend enum %.*s "
+                                              "{ %.*s \"label\" }; a field is written "
+                                              "optional %.*s: text \"label\""),
+                        (int)nm.len, t + nm.off, (int)ps.len, t + ps.off, (int)ps.len,
+                        t + ps.off);
+    } else if (prev == T_REPLACE && name_like(found) && found != T_TARGET && found != T_INDEX &&
+               found != T_NOTE) {
+        e = td_parse_error(p, "overlay-form", at, "`replace` says what kind of declaration it "
+                           "replaces");
+        if (e)
+            td_diag_set(p->diag, &e->hint, N_("write replace enum %.*s { ... } or replace record "
+                                              "%.*s { ... }; a rule: replace criterion (target, "
+                                              "workflow, index, note) ID ..."),
+                        (int)at.len, t + at.off, (int)at.len, t + at.off);
+    } else if (before == T_EXTEND && (prev == T_TARGET || prev == T_INDEX || prev == T_NOTE) &&
+               name_like(found)) {
+        const char *kind = td_token_spelling(prev);
+        e = td_parse_error(p, "overlay-form", ps, "a %s cannot be extended: an overlay extends "
+                           "an enum, a record or a workflow", kind);
+        int il = dotted_len(p, at.off);
+        if (e)
+            td_diag_set(p->diag, &e->hint, N_("to change %s %.*s, write the whole new one as "
+                                              "`replace %s %.*s ...`"),
+                        kind, il, t + at.off, kind, il, t + at.off);
+    } else if (before == T_DISABLE && (prev == T_TARGET || prev == T_INDEX || prev == T_NOTE) &&
+               name_like(found)) {
+        e = td_parse_error(p, "overlay-form", ps, "`disable` takes the id alone, without the "
+                           "kind of what it switches off");
+        if (e)
+            td_diag_set(p->diag, &e->hint, N_("write disable %.*s because \"...\""),
+                        dotted_len(p, at.off), t + at.off);
+    } else if (found == T_STRING && name_like(prev) && has(expected, n, T_BECAUSE) &&
+               (before == T_DISABLE || before == T_DOT)) {
+        e = td_parse_error(p, "overlay-form", at, "the reason of a `disable` follows the word "
+                           "`because`");
+        if (e)
+            td_diag_set(p->diag, &e->hint, N_("write because before it: because %.*s"),
+                        (int)at.len, t + at.off);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 #define MAX_EXPECTED 192
 
 void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expected, int n)
@@ -612,8 +707,8 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
         return; /* the lexer has reported the invalid character */
     if (keyword_meant(p, found))
         return;
-    if (reserved_name(p, found, at, expected, n) || decimal_comma(p, found, at) ||
-        call_without_parens(p, found, at))
+    if (overlay_form(p, found, at, expected, n) || reserved_name(p, found, at, expected, n) ||
+        decimal_comma(p, found, at) || call_without_parens(p, found, at))
         return;
     if (n > MAX_EXPECTED)
         n = MAX_EXPECTED;

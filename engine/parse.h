@@ -90,6 +90,9 @@ typedef struct td_parse {
     uint32_t ntok;          /* tokens returned so far */
     int hist_tok[3];        /* the last tokens returned: [0] is the newest */
     td_span hist_span[3];
+    bool in_extend;         /* between `extend` and the end of its body */
+    int extend_first;       /* the token right after that `extend` (-1 before it is read) */
+    td_span extend_name;    /* its span: the record (or enum) named */
     td_span kw_name_span;   /* the last keyword the grammar took as a name */
     bool has_kw_name;
     uint32_t resync_floor;  /* the lexer is only rewound past this offset */
@@ -210,6 +213,14 @@ td_decl *ast_decl_whens(td_parse *p, td_decl_kind kind, const char *name, td_spa
                         td_vec whens, td_str label, td_span sp);
 /* `extend enum` / `extend workflow`: an overlay adds to a declaration. */
 td_decl *ast_extend(td_parse *p, td_decl *d);
+/* Mis-typed overlay forms, each reported with what to write instead: `extend record NAME`
+ * (kept as `extend NAME`), `extend criterion|target|index` (dropped), `replace param` (kept
+ * as `set`), `disable criterion|workflow|param|... ID` (kept as `disable ID`). kw: the
+ * word that should not be there. */
+td_decl *ast_extend_record(td_parse *p, td_span kw, td_decl *d);
+td_decl *ast_extend_rule(td_parse *p, td_decl *d);
+td_decl *ast_replace_param(td_parse *p, td_span kw, td_decl *d);
+td_decl *ast_disable_kind(td_parse *p, td_span kw, td_decl *d);
 /* stage V "label" after|before S (extend workflow). */
 td_clause *ast_clause_stage_at(td_parse *p, td_expr *value, td_str label, td_expr *after,
                                td_expr *before, td_span sp);

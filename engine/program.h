@@ -233,6 +233,9 @@ typedef struct td_disabled {
     const char *id, *because;
     uint32_t src;               /* index in sources */
     uint32_t off;               /* byte offset of the `disable` */
+    const char *kind;           /* of what it switched off: "criterion", "workflow check"... */
+    const char *label, *cite;   /* of the rule switched off, or NULL */
+    td_span rule;               /* where that rule is declared (len 0: unknown) */
 } td_disabled;
 
 struct td_program {

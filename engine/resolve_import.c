@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Records a `disable` in the program, for `explain` and `diff`; false when out of memory. */
-static bool keep_disabled(td_rs *r, const td_decl *d);
+static bool keep_disabled(td_rs *r, const td_decl *d, const td_decl *rule, const char *kind);
 
 /* Records that declaration `d` (an overlay's) changed `kind id` as declared at `was`. */
 void td_rs_keep_change(td_rs *r, const char *kind, const char *id, const char *how,
@@ -326,7 +326,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
         return;
     }
     td_diag scratch;
-    td_diag_init(&scratch);
+    td_diag_init_lang(&scratch, r->d->lang); /* syntax errors in the messages' language */
     td_ast *ast = NULL;
     td_status pst = td_parse_source(&r->parse, src, src_index, &scratch, &ast);
     if (pst == TD_OK && ast && from && ast->n_decls == 0 && scratch.errors > 0 &&
@@ -458,7 +458,19 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
         td_nslot *slot = td_rs_ntab_slot(&ids, NULL, d->id.text);
         td_rule_ref *found = slot->name ? &refs[slot->val] : NULL;
         if (d->kind == TD_D_DISABLE) {
-            if (!d->because.text || !d->because.text[0]) {
+            if (d->because.text && td_text_blank(d->because.text, strlen(d->because.text))) {
+                td_diagnostic *x = ERR(r, d->because.span, "disable-because",
+                                       N_("disable %s has an empty reason (`because`): a rule "
+                                          "of the plan is switched off only with the reason "
+                                          "written down"),
+                                       d->id.text);
+                if (x)
+                    td_diag_set(r->d, &x->hint, N_("write why the rule does not apply here, "
+                                                   "e.g. because \"Đại hội tổ chức theo lịch "
+                                                   "riêng của huyện\""));
+                continue;
+            }
+            if (!d->because.text) {
                 td_diagnostic *x = ERR(r, d->id.span, "disable-because",
                                        "disable %s says no reason: a rule of the plan is switched "
                                        "off only with the reason written down",
@@ -482,7 +494,13 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                     }
                     r->off_checks = grown;
                     r->off_checks[r->n_off_checks++] = d;
-                    if (!keep_disabled(r, d))
+                    const td_decl *wf = NULL;
+                    for (uint32_t k = 0; dot && k < n && !wf; k++)
+                        if (refs[k].decl->kind == TD_D_WORKFLOW &&
+                            strlen(refs[k].id) == (size_t)(dot - d->id.text) &&
+                            strncmp(refs[k].id, d->id.text, (size_t)(dot - d->id.text)) == 0)
+                            wf = refs[k].decl;
+                    if (!keep_disabled(r, d, wf, "workflow check"))
                         break;
                     continue;
                 }
@@ -495,7 +513,7 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                     }
                     r->off_checks = grown;
                     r->off_checks[r->n_off_checks++] = d;
-                    if (!keep_disabled(r, d))
+                    if (!keep_disabled(r, d, td_rs_note_named(r, d->id.text), "note"))
                         break;
                     continue;
                 }
@@ -511,7 +529,7 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                 continue;
             }
             found->disabled = true;
-            if (!keep_disabled(r, d))
+            if (!keep_disabled(r, d, found->decl, NULL))
                 break;
             continue;
         }
@@ -579,7 +597,8 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
     return refs;
 }
 
-static bool keep_disabled(td_rs *r, const td_decl *d)
+/* Records `disable` d of `rule` (its declaration, or NULL), of `kind` (NULL: the rule's). */
+static bool keep_disabled(td_rs *r, const td_decl *d, const td_decl *rule, const char *kind)
 {
     td_program *p = r->p;
     td_disabled *grown = realloc(p->disabled, (p->n_disabled + 1) * sizeof *grown);
@@ -593,6 +612,16 @@ static bool keep_disabled(td_rs *r, const td_decl *d)
     x->because = td_arena_strdup(&p->arena, d->because.text);
     x->src = d->span.src;
     x->off = d->span.off;
+    x->kind = kind;
+    if (!kind && rule)
+        x->kind = rule->kind == TD_D_TARGET     ? "target"
+                  : rule->kind == TD_D_WORKFLOW ? "workflow"
+                  : rule->kind == TD_D_INDEX    ? "index"
+                                                : "criterion";
+    /* the label as reports print it, params inserted */
+    x->label = rule && rule->label.text ? td_rs_label_of(r, &rule->label, NULL) : NULL;
+    x->cite = rule && rule->cite.text ? td_arena_strdup(&p->arena, rule->cite.text) : NULL;
+    x->rule = rule ? (rule->id.text ? rule->id.span : rule->span) : (td_span){0, 0, 0};
     if (!x->id || !x->because) {
         r->fatal = TD_ENOMEM;
         return false;

@@ -342,7 +342,12 @@ void td_rs_build_schema(td_rs *r)
             if (d->kind == TD_D_EXTEND) {
                 td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
                                        "cannot extend '%s': no record has that name", d->name);
-                td_rs_suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
+                if (td_rs_find_enum(r, d->name) && x)
+                    td_diag_set(r->d, &x->hint, N_("'%s' is an enum: add codes with extend enum "
+                                                   "%s { code \"label\" }"),
+                                d->name, d->name);
+                else
+                    td_rs_suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
             }
             continue;
         }

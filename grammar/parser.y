@@ -165,6 +165,7 @@ decl
     | T_RECORD any_name opt_str opt_cite opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_RECORD, $2, @2, $3, $4, $7, @$), $5, @5); }
     | T_REPLACE T_RECORD any_name opt_str opt_cite opt_dated T_LBRACE fields T_RBRACE { $$ = ast_replace(p, ast_record_dated(p, ast_decl_record(p, TD_D_RECORD, $3, @3, $4, $5, $8, @$), $6, @6)); }
     | T_EXTEND any_name opt_dated T_LBRACE fields T_RBRACE { $$ = ast_record_dated(p, ast_decl_record(p, TD_D_EXTEND, $2, @2, ast_str_none(), ast_str_none(), $5, @$), $3, @3); }
+    | T_EXTEND T_RECORD any_name opt_dated T_LBRACE fields T_RBRACE { $$ = ast_extend_record(p, @2, ast_record_dated(p, ast_decl_record(p, TD_D_EXTEND, $3, @3, ast_str_none(), ast_str_none(), $6, @$), $4, @4)); }
     | T_DOCUMENT any_name               { $$ = ast_decl_document(p, $2, @2, @$); }
     | T_DEFINE any_name T_DOT field_name opt_str T_ASSIGN expr { $$ = ast_decl_define(p, $2, @2, $4, @4, $5, $7, @$); }
     | T_REPLACE T_DEFINE any_name T_DOT field_name opt_str T_ASSIGN expr { $$ = ast_replace(p, ast_decl_define(p, $3, @3, $5, @5, $6, $8, @$)); }
@@ -177,10 +178,18 @@ decl
     | T_REPLACE workflow_decl           { $$ = ast_replace(p, $2); }
     | T_REPLACE index_decl              { $$ = ast_replace(p, $2); }
     | T_EXTEND workflow_decl            { $$ = ast_extend(p, $2); }
+    | T_EXTEND criterion_decl           { $$ = ast_extend_rule(p, $2); }
+    | T_REPLACE param_decl              { $$ = ast_replace_param(p, @1, $2); }
     | T_DISABLE dotted opt_because      { $$ = ast_decl_disable(p, $2, $3, @$); }
+    | T_DISABLE decl_kind dotted opt_because { $$ = ast_disable_kind(p, @2, ast_decl_disable(p, $3, $4, @$)); }
     | note_decl
     | T_REPLACE note_decl               { $$ = ast_replace(p, $2); }
     | waive_decl
+    ;
+
+/* the kinds `disable` does not take (disable criterion X): words that are never names */
+decl_kind
+    : T_CRITERION | T_WORKFLOW | T_PARAM | T_ENUM | T_RECORD | T_DEFINE
     ;
 
 /* waive RULE "UNIT" [exemplar "ID"] because "reason" by "authority" in "document"

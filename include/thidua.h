@@ -237,6 +237,12 @@ typedef struct td_disabled_info {
     const char *because;    /* the reason written with it */
     const char *file;       /* the rule file of the `disable` */
     uint32_t line;          /* 1-based */
+    const char *kind;       /* of what it switched off: "criterion", "target", "workflow",
+                             * "index", "workflow check" or "note" */
+    const char *label;      /* the label of the rule switched off, or NULL */
+    const char *cite;       /* its clause, or NULL */
+    const char *rule_file;  /* where the rule switched off is declared, or NULL */
+    uint32_t rule_line;     /* 1-based */
 } td_disabled_info;
 
 /* The i-th rule switched off, in the order of the rules (td_program_counts gives how

@@ -127,6 +127,56 @@ static void print_entry(const entry *e)
                e->extra ? e->extra : "", e->extra ? ")" : "", e->label);
 }
 
+/* A rule switched off by an overlay, in full: what it was, which file switched it off and
+ * why, and where it is declared. */
+static void print_disabled(const td_disabled_info *x)
+{
+    printf("%s %s [%s]\n", x->kind ? x->kind : "rule", x->id, x->cite ? x->cite : "");
+    if (x->label)
+        printf("  %s\n", x->label);
+    /* TRANSLATORS: "disabled by FILE:LINE", the overlay that switched the rule off */
+    printf(_("  disabled by %s:%u\n"), x->file ? x->file : "?", x->line);
+    printf(_("  because: %s\n"), x->because);
+    if (x->rule_file)
+        printf(_("  the rule is declared at %s:%u and no longer applies\n"), x->rule_file,
+               x->rule_line);
+}
+
+/* The rules switched off whose id is `what`, or that cite clause `what`; false when none.
+ * `more`: something was printed before (a blank line first). */
+static bool disabled(const td_program *p, const char *what, bool more)
+{
+    td_disabled_info x;
+    bool found = false;
+    for (size_t i = 0; td_program_disabled_rule(p, i, &x); i++) {
+        if (strcmp(x.id, what) != 0 && (!x.cite || strcmp(x.cite, what) != 0))
+            continue;
+        if (more || found)
+            putchar('\n');
+        print_disabled(&x);
+        found = true;
+    }
+    return found;
+}
+
+/* In the overview, under a clause: the rules an overlay switched off that cite it. */
+static size_t disabled_under(const td_program *p, const char *clause)
+{
+    td_disabled_info x;
+    size_t shown = 0;
+    for (size_t i = 0; td_program_disabled_rule(p, i, &x); i++) {
+        if (!x.cite || strcmp(x.cite, clause) != 0)
+            continue;
+        printf("  %-10s %s  %s\n", "disabled", x.id, x.label ? x.label : "");
+        /* TRANSLATORS: under a disabled rule in the overview: the overlay's FILE:LINE and
+         * the reason it gives */
+        printf(_("             (disabled by %s:%u: %s)\n"), x.file ? x.file : "?", x.line,
+               x.because);
+        shown++;
+    }
+    return shown;
+}
+
 static void overview(const td_program *p, const entry *e, size_t n)
 {
     td_plan plan, *pl = &plan;
@@ -153,6 +203,7 @@ static void overview(const td_program *p, const entry *e, size_t n)
             for (size_t i = 0; i < n; i++)
                 if (strcmp(e[i].cite, pl->clauses[k]) == 0)
                     print_entry(&e[i]), shown++;
+            shown += disabled_under(p, pl->clauses[k]);
             /* a heading whose sub-clauses follow is accounted for by them */
             size_t len = strlen(pl->clauses[k]);
             bool heading = k + 1 < pl->n_clauses &&
@@ -166,11 +217,15 @@ static void overview(const td_program *p, const entry *e, size_t n)
     const char *cur = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!cur || strcmp(cur, e[i].cite) != 0) {
+            if (cur)
+                disabled_under(p, cur);
             cur = e[i].cite;
             printf("\n%s\n", cur);
         }
         print_entry(&e[i]);
     }
+    if (cur)
+        disabled_under(p, cur);
 }
 
 /* Prints a declaration as written, with its file and line. */
@@ -251,20 +306,6 @@ static bool enum_detail(const td_program *p, const char *id)
     return false;
 }
 
-/* A rule switched off by an overlay: which file did it, and why. False when `id` is none. */
-static bool disabled(const td_program *p, const char *id)
-{
-    td_disabled_info x;
-    for (size_t i = 0; td_program_disabled_rule(p, i, &x); i++) {
-        if (strcmp(x.id, id) != 0)
-            continue;
-        printf("%s is disabled by %s:%u\n  because: %s\n", x.id, x.file ? x.file : "?", x.line,
-               x.because);
-        return true;
-    }
-    return false;
-}
-
 /* A record that cites no clause is no item of the overview: its fields still explain it. */
 static bool bare_record(const td_program *p, const char *name)
 {
@@ -338,10 +379,9 @@ int cmd_explain(int argc, char **argv)
     for (size_t i = 0; i < o.n_args; i++) {
         if (i)
             putchar('\n');
-        if (disabled(p, o.args[i]))
-            continue;
-        if (!detail(p, e, n, o.args[i]) && !bare_record(p, o.args[i]) &&
-            !enum_detail(p, o.args[i])) {
+        bool found = detail(p, e, n, o.args[i]);
+        found = disabled(p, o.args[i], found) || found;
+        if (!found && !bare_record(p, o.args[i]) && !enum_detail(p, o.args[i])) {
             const char **ids = calloc(n + 1, sizeof *ids);
             const char *near = NULL;
             for (size_t k = 0; ids && k < n; k++)
