@@ -1532,7 +1532,7 @@ static bool refuse(fmt *f)
                 d->dup_clause.len, "this declaration has two `%s` clauses; keep one",
                 d->dup_clause_name ? d->dup_clause_name : "");
             if (e)
-                td_diag_set(f->diag, &e->hint, "remove one of them, then run thidua fmt again");
+                td_diag_set(f->diag, &e->hint, N_("remove one of them, then run thidua fmt again"));
             bad = true;
         }
     }
@@ -1543,7 +1543,7 @@ static bool refuse(fmt *f)
                                           "a part of a path takes one [condition]; this second "
                                           "one would replace the first");
             if (e)
-                td_diag_set(f->diag, &e->hint, "join the two conditions with `and`");
+                td_diag_set(f->diag, &e->hint, N_("join the two conditions with `and`"));
             bad = true;
         }
     }

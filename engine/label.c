@@ -153,9 +153,9 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
         if (j >= n || raw[j] == '{') {
             td_diagnostic *e = brace_error(p, d, s, at, 1, rule, cite);
             if (e) {
-                td_diag_set(d, &e->message, "%s", "'{' in a label is not closed by '}'");
-                td_diag_set(d, &e->hint, "%s", "write {PARAM} to insert a param, or \\{ for a "
-                                               "brace");
+                td_diag_set(d, &e->message, N_("'{' in a label is not closed by '}'"));
+                td_diag_set(d, &e->hint, N_("write {PARAM} to insert a param, or \\{ for a "
+                                            "brace"));
             }
             ok = false;
             break;
@@ -193,23 +193,23 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
         if (!prm || !fmt_ok || np == MAX_PIECES) {
             td_diagnostic *x = brace_error(p, d, s, at, (uint32_t)(j - i + 1), rule, cite);
             if (x && !prm) {
-                td_diag_set(d, &x->message, "'{%s}' in a label names no param: a label is the "
-                            "same for every unit, and inserts only params", name);
+                td_diag_set(d, &x->message, N_("'{%s}' in a label names no param: a label is "
+                            "the same for every unit, and inserts only params"), name);
                 const char *names[512];
                 size_t k = 0;
                 for (uint32_t q = 0; q < p->n_params && k < 512; q++)
                     names[k++] = p->params[q].name;
                 const char *sug = nl ? td_suggest(name, names, k) : NULL;
                 if (sug)
-                    td_diag_set(d, &x->hint, "did you mean '%s'?", sug);
+                    td_diag_set(d, &x->hint, N_("did you mean '%s'?"), sug);
                 else
-                    td_diag_set(d, &x->hint, "%s", "declare it with `param`, write a value of "
-                                "the unit in `message` instead, or \\{ for a brace");
+                    td_diag_set(d, &x->hint, N_("declare it with `param`, write a value of "
+                                "the unit in `message` instead, or \\{ for a brace"));
             } else if (x && !fmt_ok) {
-                td_diag_set(d, &x->message, "'{%s}': after ':' a label takes the digits a "
-                            "whole number is written with, such as {%s:02}", name, name);
+                td_diag_set(d, &x->message, N_("'{%s}': after ':' a label takes the digits a "
+                            "whole number is written with, such as {%s:02}"), name, name);
             } else if (x) {
-                td_diag_set(d, &x->message, "a label inserts at most %d params", MAX_PIECES);
+                td_diag_set(d, &x->message, N_("a label inserts at most %d params"), MAX_PIECES);
             }
             ok = false;
             i = j;
@@ -218,8 +218,8 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
         if (w && prm->type->kind != TD_T_INT) {
             td_diagnostic *x = brace_error(p, d, s, at, (uint32_t)(j - i + 1), rule, cite);
             if (x)
-                td_diag_set(d, &x->message, "'{%s:0%u}': %s is not a whole number, so it has "
-                            "no digits to pad", name, w, name);
+                td_diag_set(d, &x->message, N_("'{%s:0%u}': %s is not a whole number, so it "
+                            "has no digits to pad"), name, w, name);
             ok = false;
             i = j;
             continue;

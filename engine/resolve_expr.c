@@ -39,7 +39,7 @@ bool td_rs_const_value(td_rs *r, const td_expr *e, td_value *out, const td_type 
         if (!td_parse_date(e->str, strlen(e->str), &out->u.days)) {
             td_diagnostic *x = ERR(r, e->span, "bad-date", "'%s' is not a date: %s", e->str,
                                    td_date_problem(r->d->lang, e->str, strlen(e->str), why, sizeof why));
-            td_rs_hint(r, x, "%s", "write dates as YYYY-MM-DD, e.g. 2025-12-31");
+            td_rs_hint(r, x, "write dates as YYYY-MM-DD, e.g. 2025-12-31", NULL);
             return false;
         }
         out->kind = TD_V_DATE;
@@ -49,8 +49,7 @@ bool td_rs_const_value(td_rs *r, const td_expr *e, td_value *out, const td_type 
     case TD_X_MONTH:
         if (!td_parse_month(e->str, strlen(e->str), &out->u.month)) {
             td_diagnostic *x = ERR(r, e->span, "bad-month", "'%s' is not a month", e->str);
-            td_rs_hint(r, x, "%s",
-                       "write months as YYYY-MM with a month from 01 to 12, e.g. 2024-05");
+            td_rs_hint(r, x, "write months as YYYY-MM with a month from 01 to 12, e.g. 2024-05", NULL);
             return false;
         }
         out->kind = TD_V_MONTH;
@@ -229,18 +228,33 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
     const char *sug = td_suggest(e->name, names, n);
     td_diagnostic *x;
     /* a rule's own id is in the brackets; a define's is said here */
-    const char *in = r->rule_id ? "" : " in ", *what = r->rule_id ? "" : c->rule;
     if (hint_t && hint_t->kind == TD_T_ENUM) {
-        x = ERR(r, e->span, "unknown-name", "unknown name '%s'%s%s: not a field, a param "
-                "or a value of %s", e->name, in, what, hint_t->en->name);
+        if (r->rule_id)
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field, a param or a "
+                    "value of %s", e->name, hint_t->en->name);
+        else
+            /* TRANSLATORS: the second %s is a define: "define unit_file.counted" */
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field, a param "
+                    "or a value of %s", e->name, c->rule, hint_t->en->name);
     } else {
         const td_scope *inner = s;
         while (inner && inner->binder)
             inner = inner->up;
-        x = ERR(r, e->span, "unknown-name", "unknown name '%s'%s%s: not a field of %s nor "
-                "a param", e->name, in, what,
-                inner && inner->elem && inner->elem->kind == TD_T_RECORD ? inner->elem->rec->name
-                                                                          : "this scope");
+        const char *rec = inner && inner->elem && inner->elem->kind == TD_T_RECORD
+                              ? inner->elem->rec->name
+                              : NULL;
+        if (r->rule_id && rec)
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field of %s nor a "
+                    "param", e->name, rec);
+        else if (r->rule_id)
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field of this scope "
+                    "nor a param", e->name);
+        else if (rec)
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of %s nor "
+                    "a param", e->name, c->rule, rec);
+        else
+            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of this "
+                    "scope nor a param", e->name, c->rule);
     }
     if (sug)
         td_rs_hint(r, x, "did you mean '%s'?", sug);
@@ -254,14 +268,18 @@ bool td_rs_want(td_cctx *c, const td_cexpr *k, td_tkind kind, const char *what)
     if (k->type && (k->type->kind == kind || (kind == TD_T_NUMBER && td_rs_is_numeric(k->type))))
         return true;
     char buf[128];
-    td_diagnostic *x = ERR(c->r, k->span, "type", "%s must be %s, but this is %s", what,
-                           kind == TD_T_BOOL     ? "a condition (true or false)"
-                           : kind == TD_T_NUMBER ? "a number"
-                           : kind == TD_T_LIST   ? "a list"
-                           : kind == TD_T_DATE   ? "a date"
-                           : kind == TD_T_MONTH  ? "a month"
-                           : kind == TD_T_TEXT   ? "a text"
-                                                 : "a value of another type",
+    td_lang lang = td_diag_lang(c->r->d);
+    /* TRANSLATORS: "the condition after 'where' must be a condition (true or false), but this
+     * is int"; the last %s is a type of the rule language */
+    td_diagnostic *x = ERR(c->r, k->span, "type", "%s must be %s, but this is %s",
+                           td_gettext(lang, what),
+                           kind == TD_T_BOOL     ? TR(lang, "a condition (true or false)")
+                           : kind == TD_T_NUMBER ? TR(lang, "a number")
+                           : kind == TD_T_LIST   ? TR(lang, "a list")
+                           : kind == TD_T_DATE   ? TR(lang, "a date")
+                           : kind == TD_T_MONTH  ? TR(lang, "a month")
+                           : kind == TD_T_TEXT   ? TR(lang, "a text")
+                                                 : TR(lang, "a value of another type"),
                            td_rs_tname(k->type, buf, sizeof buf));
     (void)x;
     return false;
@@ -295,7 +313,7 @@ static bool comparable(td_cctx *c, const td_cexpr *a, const td_cexpr *b, bool or
         td_diagnostic *x =
             ERR(c->r, sp, "type", "cannot compare %s with %s", td_rs_tname(a->type, b1, sizeof b1),
                 td_rs_tname(b->type, b2, sizeof b2));
-        td_rs_hint(c->r, x, "%s", "both sides of a comparison must have the same type");
+        td_rs_hint(c->r, x, "both sides of a comparison must have the same type", NULL);
         return false;
     }
     if (ordered) {
@@ -321,7 +339,7 @@ static bool iter_scope(td_cctx *c, const td_expr *e, const td_scope *s, const td
     *list = td_rs_cx(c, e->a, s, NULL);
     if (!*list)
         return false;
-    if (!td_rs_want(c, *list, TD_T_LIST, "what follows"))
+    if (!td_rs_want(c, *list, TD_T_LIST, N_("what follows")))
         return false;
     memset(inner, 0, sizeof *inner);
     inner->up = s;
@@ -341,7 +359,7 @@ static bool iter_where(td_cctx *c, const td_expr *e, const td_scope *s, const td
     if (!e->b)
         return true;
     *where = td_rs_cx(c, e->b, inner, NULL);
-    return *where && td_rs_want(c, *where, TD_T_BOOL, "the condition after 'where'");
+    return *where && td_rs_want(c, *where, TD_T_BOOL, N_("the condition after 'where'"));
 }
 
 /* The dotted text of a name written as an expression (exemplar.ids), into buf; false
@@ -364,9 +382,8 @@ static const td_cexpr *cx_found(td_cctx *c, const td_expr *e, const td_scope *s)
     char id[256];
     if (e->nargs != 3) {
         td_diagnostic *x = ERR(r, e->span, "arity", "found takes 3 arguments, not %u", e->nargs);
-        td_rs_hint(r, x, "%s",
-                   "write found(INDEX, UNIT-ID, KEY), e.g. found(exemplar.ids, unit, "
-                   "exemplar)");
+        td_rs_hint(r, x, "write found(INDEX, UNIT-ID, KEY), e.g. found(exemplar.ids, unit, "
+                   "exemplar)", NULL);
         return NULL;
     }
     if (!dotted_text(e->args[0], id, sizeof id)) {
@@ -390,13 +407,12 @@ static const td_cexpr *cx_found(td_cctx *c, const td_expr *e, const td_scope *s)
         if (sug)
             td_rs_hint(r, x, "did you mean '%s'?", sug);
         else
-            td_rs_hint(r, x, "%s",
-                       "declare it with `index ID \"label\" cite \"...\" on PATH key EXPR`");
+            td_rs_hint(r, x, "declare it with `index ID \"label\" cite \"...\" on PATH key EXPR`", NULL);
         return NULL;
     }
     const td_cexpr *a = td_rs_cx(c, e->args[1], s, NULL), *b = td_rs_cx(c, e->args[2], s, NULL);
-    if (!td_rs_want(c, a, TD_T_TEXT, "the unit id given to found") ||
-        !td_rs_want(c, b, TD_T_TEXT, "the key given to found"))
+    if (!td_rs_want(c, a, TD_T_TEXT, N_("the unit id given to found")) ||
+        !td_rs_want(c, b, TD_T_TEXT, N_("the key given to found")))
         return NULL;
     td_cexpr *k = node(r, TD_CX_FOUND, r->t_bool, e->span);
     if (k) {
@@ -428,14 +444,16 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         if (sug)
             td_rs_hint(r, x, "did you mean '%s'?", sug);
         else
-            td_rs_hint(r, x, "%s",
-                       "functions are present, empty, length, month_of, year_of, months, "
-                       "without_spaces, found; count, sum, min, max take a list");
+            td_rs_hint(r, x, "functions are present, empty, length, month_of, year_of, months, "
+                       "without_spaces, found; count, sum, min, max take a list", NULL);
         return NULL;
     }
     if (e->nargs != arity[i]) {
-        ERR(r, e->span, "arity", "%s takes %u argument%s, not %u", fns[i], arity[i],
-            arity[i] == 1 ? "" : "s", e->nargs);
+        if (arity[i] == 1)
+            ERR(r, e->span, "arity", "%s takes 1 argument, not %u", fns[i], e->nargs);
+        else
+            ERR(r, e->span, "arity", "%s takes %u arguments, not %u", fns[i], arity[i],
+                e->nargs);
         return NULL;
     }
     const td_cexpr *a = td_rs_cx(c, e->args[0], s, NULL);
@@ -458,7 +476,7 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         t = ops[i] == TD_CX_EMPTY ? r->t_bool : r->t_int;
         break;
     case TD_CX_MONTH_OF:
-        if (!td_rs_want(c, a, TD_T_DATE, "the argument of month_of"))
+        if (!td_rs_want(c, a, TD_T_DATE, N_("the argument of month_of")))
             return NULL;
         t = r->t_month;
         break;
@@ -471,13 +489,13 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         t = r->t_int;
         break;
     case TD_CX_MONTHS:
-        if (!td_rs_want(c, a, TD_T_MONTH, "the first month") ||
-            !td_rs_want(c, b, TD_T_MONTH, "the last month"))
+        if (!td_rs_want(c, a, TD_T_MONTH, N_("the first month")) ||
+            !td_rs_want(c, b, TD_T_MONTH, N_("the last month")))
             return NULL;
         t = td_rs_list_of(r, r->t_month);
         break;
     case TD_CX_NOSPACE:
-        if (!td_rs_want(c, a, TD_T_TEXT, "the argument of without_spaces"))
+        if (!td_rs_want(c, a, TD_T_TEXT, N_("the argument of without_spaces")))
             return NULL;
         t = r->t_text;
         break;
@@ -522,9 +540,9 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
         const td_cexpr *a = td_rs_cx(c, e->a, s, NULL), *b = td_rs_cx(c, e->b, s, NULL);
         if (!a || !b ||
             !td_rs_want(c, a, TD_T_BOOL,
-                        e->op == TD_OP_AND ? "each side of 'and'" : "each side of 'or'") ||
+                        e->op == TD_OP_AND ? N_("each side of 'and'") : N_("each side of 'or'")) ||
             !td_rs_want(c, b, TD_T_BOOL,
-                        e->op == TD_OP_AND ? "each side of 'and'" : "each side of 'or'"))
+                        e->op == TD_OP_AND ? N_("each side of 'and'") : N_("each side of 'or'")))
             return NULL;
         td_cexpr *k = node(r, e->op == TD_OP_AND ? TD_CX_AND : TD_CX_OR, r->t_bool, e->span);
         if (k) {
@@ -575,7 +593,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
         }
         if (!a)
             return NULL;
-        if (!b || !td_rs_want(c, b, TD_T_LIST, "the right side of 'in'"))
+        if (!b || !td_rs_want(c, b, TD_T_LIST, N_("the right side of 'in'")))
             return NULL;
         if (b->op == TD_CX_LIST) {
             td_cexpr *bl = (td_cexpr *)b;
@@ -621,9 +639,8 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                                    : e->op == TD_OP_MUL ? "*"
                                                         : "/",
                                    td_rs_tname(b->type, b2, sizeof b2));
-            td_rs_hint(r, x, "%s",
-                       "arithmetic works on numbers; a date or month plus or minus a whole "
-                       "number of days or months; and a date minus a date");
+            td_rs_hint(r, x, "arithmetic works on numbers; a date or month plus or minus a whole "
+                       "number of days or months; and a date minus a date", NULL);
             return NULL;
         }
         if (a->op == TD_CX_CONST && b->op == TD_CX_CONST) {
@@ -635,7 +652,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                 td_lang lang = td_diag_lang(r->d);
                 td_diagnostic *x = ERR(r, e->span, "arith", N_("this cannot be computed: %s"),
                                        TR(lang, why));
-                td_rs_hint(r, x, "%s", TR(lang, "check the numbers and the params it uses"));
+                td_rs_hint(r, x, "check the numbers and the params it uses", NULL);
                 return NULL;
             }
             if (v.kind != TD_V_ABSENT) {
@@ -699,11 +716,9 @@ const td_cexpr *td_rs_cx(td_cctx *c, const td_expr *e, const td_scope *s, const 
                                    N_("too many levels of defines used one inside another "
                                       "here: more than %d operations nested"),
                                    MAX_EVAL_DEPTH);
-            td_rs_hint(r, x, "%s",
-                       TR(td_diag_lang(r->d),
-                          "a define that uses a define that uses "
+            td_rs_hint(r, x, "a define that uses a define that uses "
                           "another... is evaluated one inside the other: make the chain "
-                          "shorter"));
+                          "shorter", NULL);
         }
         r->nest_reported = true;
         return NULL;
@@ -816,9 +831,9 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         if (!a)
             return NULL;
         if (e->op == TD_OP_NOT) {
-            if (!td_rs_want(c, a, TD_T_BOOL, "what follows 'not'"))
+            if (!td_rs_want(c, a, TD_T_BOOL, N_("what follows 'not'")))
                 return NULL;
-        } else if (!td_rs_want(c, a, TD_T_NUMBER, "what follows '-'")) {
+        } else if (!td_rs_want(c, a, TD_T_NUMBER, N_("what follows '-'"))) {
             return NULL;
         } else if (a->op == TD_CX_CONST && (a->value.kind == TD_V_NUM ||
                                            (a->value.kind == TD_V_INT && a->value.u.i > INT64_MIN))) {
@@ -870,7 +885,8 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 e->agg == TD_AGG_SUM   ? "sum"
                 : e->agg == TD_AGG_MIN ? "min"
                                        : "max",
-                e->agg == TD_AGG_SUM ? "numbers" : "numbers, dates, months or texts",
+                e->agg == TD_AGG_SUM ? TR(td_diag_lang(r->d), "numbers")
+                                     : TR(td_diag_lang(r->d), "numbers, dates, months or texts"),
                 td_rs_tname(val->type, buf, sizeof buf));
             return NULL;
         }
@@ -905,8 +921,8 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
             return NULL;
         const td_cexpr *body = td_rs_cx(c, e->b, &inner, NULL);
         if (!body || !td_rs_want(c, body, TD_T_BOOL,
-                                 e->kind == TD_X_EACH ? "the condition after 'where'"
-                                                      : "the condition after 'have'"))
+                                 e->kind == TD_X_EACH ? N_("the condition after 'where'")
+                                                      : N_("the condition after 'have'")))
             return NULL;
         td_cexpr *k = node(r, e->kind == TD_X_EACH ? TD_CX_EACH : TD_CX_QUANT,
                            e->kind == TD_X_EACH ? list->type : r->t_bool, e->span);
@@ -919,7 +935,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
     }
     case TD_X_IF: {
         const td_cexpr *a = td_rs_cx(c, e->a, s, NULL);
-        if (!a || !td_rs_want(c, a, TD_T_BOOL, "the condition after 'if'"))
+        if (!a || !td_rs_want(c, a, TD_T_BOOL, N_("the condition after 'if'")))
             return NULL;
         const td_cexpr *b = td_rs_cx(c, e->b, s, hint_t);
         if (!b)
@@ -990,7 +1006,7 @@ bool td_rs_compile_message(td_cctx *c, const td_str *str, const td_scope *s, td_
         td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, 1};
         if (j >= n || raw[j] == '{') {
             td_diagnostic *x = ERR(r, at, "message", "'{' in a message is not closed by '}'");
-            td_rs_hint(r, x, "%s", "write \\{ for a literal brace");
+            td_rs_hint(r, x, "write \\{ for a literal brace", NULL);
             return false;
         }
         if (ne == 64) {
@@ -1056,9 +1072,8 @@ bool td_rs_resolve_epath(td_rs *r, const td_dotted *dp, td_epath *out, td_scope 
             td_diagnostic *x = ERR(r, dp->spans[i], "unknown-field",
                                    "unknown field '%s' on %s", dp->parts[i], rec->name);
             if (!td_rs_suggest_from(r, x, dp->parts[i], NAMES_FIELDS, rec) && i == 0)
-                td_rs_hint(r, x, "%s",
-                           "`on` names a path from the unit file: document, plan, "
-                           "exemplars, exemplars.plan...");
+                td_rs_hint(r, x, "`on` names a path from the unit file: document, plan, "
+                           "exemplars, exemplars.plan...", NULL);
             return false;
         }
         const td_type *t = f->type;
@@ -1079,7 +1094,7 @@ bool td_rs_resolve_epath(td_rs *r, const td_dotted *dp, td_epath *out, td_scope 
         scopes[i + 1].up = &scopes[i];
         scopes[i + 1].elem = t;
         if (dp->filters && dp->filters[i]) {
-            filters[i] = td_rs_cx_bool(c, dp->filters[i], &scopes[i + 1], "the condition in [...]");
+            filters[i] = td_rs_cx_bool(c, dp->filters[i], &scopes[i + 1], N_("the condition in [...]"));
             if (!filters[i])
                 return false;
             out->filters = filters;
@@ -1129,10 +1144,9 @@ const td_cexpr *td_rs_const_expr(td_cctx *c, const td_expr *e, const td_scope *s
     if (x) {
         td_diagnostic *d = ERR(c->r, x->span, "not-constant", "%s is the same for the whole "
                                "batch: it may use params, as_of and values written out, not the "
-                               "data of a unit", what);
-        td_rs_hint(c->r, d, "%s",
-                   "e.g. at least district_total, or at least if as_of >= 2025-01-01 "
-                   "then 80 else 60");
+                               "data of a unit", td_gettext(td_diag_lang(c->r->d), what));
+        td_rs_hint(c->r, d, "e.g. at least district_total, or at least if as_of >= 2025-01-01 "
+                   "then 80 else 60", NULL);
         return NULL;
     }
     return k && td_rs_want(c, k, kind, what) ? k : NULL;

@@ -232,8 +232,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
                                           "the import path is too long (more than %d parts, or "
                                           "%d bytes with the folder of this file)",
                                           MAX_PATH_PARTS, PATH_MAX - 1);
-            td_rs_hint(r, e, "%s",
-                       "write a shorter path to the file, relative to this file's folder");
+            td_rs_hint(r, e, "write a shorter path to the file, relative to this file's folder", NULL);
         } else {
             td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0,
                        "cannot read rule file '%s': the path is too long", path);
@@ -260,9 +259,8 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
                 td_diagnostic *e =
                     td_diag_at(r->d, TD_SEV_ERROR, "import-cycle", from, at.off, at.len,
                                "import cycle: %s", chain);
-                td_rs_hint(r, e, "%s",
-                           "a file cannot import itself, directly or through others; "
-                           "move the shared declarations into a file both import");
+                td_rs_hint(r, e, "a file cannot import itself, directly or through others; "
+                           "move the shared declarations into a file both import", NULL);
                 free(chain);
             }
             free(path);
@@ -290,7 +288,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
             td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "import-missing", from, at.off,
                                           at.len, "cannot read imported file '%s': %s", path,
                                           strerror(errno));
-            td_rs_hint(r, e, "%s", "an import path is relative to the file that imports it");
+            td_rs_hint(r, e, "an import path is relative to the file that imports it", NULL);
         } else {
             td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read rule file '%s': %s",
                        path, strerror(errno));
@@ -320,9 +318,8 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
                               N_("cannot import '%s': it is not a rule file: %s"), path, why)
                  : td_diag_at(r->d, TD_SEV_ERROR, "not-rules", NULL, 0, 0,
                               N_("'%s' is not a rule file: %s"), path, why);
-        td_rs_hint(r, e, "%s",
-                   TR(lang, "a rule file is UTF-8 text: check the path; if it is a rule "
-                            "file, save it as UTF-8"));
+        td_rs_hint(r, e, "a rule file is UTF-8 text: check the path; if it is a rule "
+                            "file, save it as UTF-8", NULL);
         return;
     }
     td_diag scratch;
@@ -337,9 +334,8 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
                                       N_("cannot import '%s': it is not a rule file (no "
                                          "declaration could be read from it)"),
                                       path);
-        td_rs_hint(r, e, "%s",
-                   TR(lang, "a rule file declares `plan`, `param`, `record`, "
-                            "`criterion`...: check the path"));
+        td_rs_hint(r, e, "a rule file declares `plan`, `param`, `record`, "
+                            "`criterion`...: check the path", NULL);
         return;
     }
     td_diag_move(r->d, &scratch);
@@ -395,9 +391,8 @@ static bool disable_other(td_rs *r, const td_decl *d)
     } else if (td_rs_find_enum(r, id) || td_rs_find_record(r, id)) {
         x = ERR(r, d->id.span, "disable-kind", "'%s' is a type of the unit data: units' files "
                 "are read by it, so it cannot be switched off", id);
-        td_rs_hint(r, x, "%s",
-                   "add codes with `extend enum`, fields with `extend RECORD`, or write "
-                   "`replace enum` / `replace record`");
+        td_rs_hint(r, x, "add codes with `extend enum`, fields with `extend RECORD`, or write "
+                   "`replace enum` / `replace record`", NULL);
     } else {
         const char *dot = strchr(id, '.');
         char rec[128];
@@ -552,7 +547,7 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                 td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace '%s': no "
                                        "rule has that id", d->id.text);
                 if (!suggest_rule(r, x, d->id.text, refs, n))
-                    td_rs_hint(r, x, "%s", "to add a new rule, leave out `replace`");
+                    td_rs_hint(r, x, "to add a new rule, leave out `replace`", NULL);
                 continue;
             }
             if (found->decl->kind != d->kind) {

@@ -120,7 +120,9 @@ typedef struct td_rule_ref {
 const td_source *td_rs_src_of(td_rs *r, td_span sp);
 td_diagnostic *td_rs_in_rule(td_rs *r, td_diagnostic *e);
 void td_rs_hint(td_rs *r, td_diagnostic *e, const char *fmt, const char *arg);
-void td_rs_where_first(td_rs *r, td_diagnostic *e, const char *what, td_span first);
+/* Hints where something was first declared: fmt (marked, translated here) takes the file,
+ * line and column: "it was first declared at %s:%u:%u". */
+void td_rs_where_first(td_rs *r, td_diagnostic *e, const char *fmt, td_span first);
 bool td_rs_suggest_from(td_rs *r, td_diagnostic *e, const char *name, td_name_set set,
                         const td_record *rec);
 td_type *td_rs_new_type(td_rs *r, td_tkind k);

@@ -17,10 +17,10 @@ static bool period_bound(td_rs *r, const td_expr *e, td_value *out)
         return td_rs_const_value(r, e, out, &t);
     td_param *prm = (td_param *)td_rs_find_param(r, e->name);
     if (!prm || prm->type->kind != TD_T_DATE) {
-        td_diagnostic *x = ERR(r, e->span, prm ? "type" : "unknown-param",
-                               prm ? "param '%s' is not a date" : "no param is named '%s'",
-                               e->name);
-        td_rs_hint(r, x, "%s", "the period is two dates, or two date params: period start .. end");
+        td_diagnostic *x = prm ? ERR(r, e->span, "type", "param '%s' is not a date", e->name)
+                               : ERR(r, e->span, "unknown-param", "no param is named '%s'",
+                                     e->name);
+        td_rs_hint(r, x, "the period is two dates, or two date params: period start .. end", NULL);
         return false;
     }
     prm->used = true;
@@ -111,7 +111,7 @@ void td_rs_check_cites(td_rs *r)
                        "did you mean '%s'? the clauses are those of the plan header's `outline`",
                        sug);
         else
-            td_rs_hint(r, x, "%s", "cite a clause of the plan header's `outline`");
+            td_rs_hint(r, x, "cite a clause of the plan header's `outline`", NULL);
     }
 }
 
@@ -138,7 +138,7 @@ void td_rs_warn_unused(td_rs *r)
             continue;
         td_diagnostic *x = WARN(r, prm->span, "unused", "param %s is declared but no rule, "
                                 "message or target reads it", prm->name);
-        td_rs_hint(r, x, "%s", "use it where the plan's number belongs, or remove it");
+        td_rs_hint(r, x, "use it where the plan's number belongs, or remove it", NULL);
     }
     for (uint32_t i = 0; i < r->p->schema.n_records; i++) {
         const td_record *rec = r->p->schema.records[i];
@@ -151,7 +151,7 @@ void td_rs_warn_unused(td_rs *r)
                 continue;
             td_diagnostic *x = WARN(r, d->id.span, "unused", "computed field %s.%s is defined "
                                     "but no rule reads it", rec->name, def->name);
-            td_rs_hint(r, x, "%s", "use it in a rule, or remove it");
+            td_rs_hint(r, x, "use it in a rule, or remove it", NULL);
         }
     }
 }
@@ -349,7 +349,7 @@ static void build_waiver(td_rs *r, const td_decl *d)
                          : WARN(r, d->id.span, "waiver-twice",
                                 N_("%s is already waived for \"%s\": the first waiver applies"),
                                 d->id.text, unit);
-            td_rs_where_first(r, x, "the waiver", w->span);
+            td_rs_where_first(r, x, N_("the waiver first declared at %s:%u:%u"), w->span);
             return;
         }
     }

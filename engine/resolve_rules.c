@@ -16,15 +16,17 @@ static void warn_constant(td_rs *r, const td_decl *d, const td_variant *var)
     if (w && w->op == TD_CX_CONST && w->value.kind == TD_V_BOOL && !w->value.u.b) {
         td_diagnostic *x = WARN(r, w->span, "never-applies", "rule %s never applies: its "
                                 "`where` is always false", d->id.text);
-        td_rs_hint(r, x, "%s",
+        td_rs_hint(r, x,
                    "write the condition that picks the entities it checks, or disable the rule "
-                   "with `disable ... because`");
+                   "with `disable ... because`", NULL);
     } else if (q && q->op == TD_CX_CONST && q->value.kind == TD_V_BOOL) {
-        td_diagnostic *x = WARN(r, q->span, q->value.u.b ? "never-fails" : "always-fails",
-                                q->value.u.b ? "rule %s never fails: its `require` is always true"
-                                             : "rule %s fails on every entity: its `require` is "
-                                               "always false", d->id.text);
-        td_rs_hint(r, x, "%s", "write what the plan requires of the data");
+        td_diagnostic *x =
+            q->value.u.b ? WARN(r, q->span, "never-fails",
+                                "rule %s never fails: its `require` is always true", d->id.text)
+                         : WARN(r, q->span, "always-fails",
+                                "rule %s fails on every entity: its `require` is always false",
+                                d->id.text);
+        td_rs_hint(r, x, "write what the plan requires of the data", NULL);
     }
 }
 
@@ -37,8 +39,7 @@ static void check_common(td_rs *r, td_decl *d, const char *what)
     if (!d->cite.text) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-cite", "%s %s has no `cite`", what,
                                d->id.text);
-        td_rs_hint(r, x, "%s",
-                   "every rule names the clause of the plan it enforces, e.g. cite \"II.2.2\"");
+        td_rs_hint(r, x, "every rule names the clause of the plan it enforces, e.g. cite \"II.2.2\"", NULL);
     }
     if (!d->label.text || !*d->label.text) {
         ERR(r, d->id.span, "missing-label", "%s %s has no label: write what it checks, in the "
@@ -58,19 +59,19 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
     if (!d->has_severity) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-severity",
                                "criterion %s has no severity", d->id.text);
-        td_rs_hint(r, x, "%s", "write error, warning or info");
+        td_rs_hint(r, x, "write error, warning or info", NULL);
     }
     out->severity = d->severity;
     if (!d->n_on) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-on",
                                "criterion %s does not say what it applies to", d->id.text);
-        td_rs_hint(r, x, "%s", "add `on plan` (or document, exemplars, exemplars.plan...)");
+        td_rs_hint(r, x, "add `on plan` (or document, exemplars, exemplars.plan...)", NULL);
         return;
     }
     if (!d->require) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-require",
                                "criterion %s has no `require` condition", d->id.text);
-        td_rs_hint(r, x, "%s", "add `require` and the condition a unit must meet");
+        td_rs_hint(r, x, "add `require` and the condition a unit must meet", NULL);
         return;
     }
     out->variants = td_arena_alloc(r->pa, d->n_on * sizeof *out->variants);
@@ -85,7 +86,7 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
     for (uint32_t v = 0; v < d->n_on && !r->fatal; v++) {
         /* report each mistake once, not once per path, unless only a later path has it */
         td_diag scratch, *real = r->d;
-        td_diag_init(&scratch);
+        td_diag_init_lang(&scratch, td_diag_lang(r->d));
         if (v > 0)
             r->d = &scratch;
         td_scope scopes[16];
@@ -104,11 +105,11 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
             }
         }
         if (ok && d->where &&
-            !(var->where = td_rs_cx_bool(&c, d->where, ent, "the condition after 'where'")))
+            !(var->where = td_rs_cx_bool(&c, d->where, ent, N_("the condition after 'where'"))))
             ok = false;
         if (ok && d->due) {
             var->due = td_rs_cx(&c, d->due, ent, NULL);
-            ok = var->due && td_rs_want(&c, var->due, TD_T_DATE, "the date after 'due'");
+            ok = var->due && td_rs_want(&c, var->due, TD_T_DATE, N_("the date after 'due'"));
         }
         for (uint32_t i = 0; ok && i < d->n_lets; i++) {
             for (uint32_t j = 0; j < i; j++)
@@ -128,11 +129,9 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
                                           "than %d operations, lets and defines nested one in "
                                           "another"),
                                        d->lets[i].name, MAX_EVAL_DEPTH);
-                td_rs_hint(r, x, "%s",
-                           TR(td_diag_lang(r->d),
-                              "a let that uses a let that uses "
+                td_rs_hint(r, x, "a let that uses a let that uses "
                               "another... is evaluated one inside the other: make the "
-                              "chain shorter"));
+                              "chain shorter", NULL);
                 ok = false;
                 break;
             }
@@ -143,7 +142,7 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
             var->n_lets = i + 1;
         }
         if (ok &&
-            !(var->require = td_rs_cx_bool(&c, d->require, ent, "the condition after 'require'")))
+            !(var->require = td_rs_cx_bool(&c, d->require, ent, N_("the condition after 'require'"))))
             ok = false;
         if (ok && !td_rs_compile_message(&c, &d->message, ent, &var->message))
             ok = false;
@@ -199,7 +198,7 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     if (!d->n_on) {
         td_diagnostic *x = ERR(r, d->id.span, "missing-count", "target %s does not say what it "
                                "counts", d->id.text);
-        td_rs_hint(r, x, "%s", "add `count exemplars` or `sum EXPR of PATH`");
+        td_rs_hint(r, x, "add `count exemplars` or `sum EXPR of PATH`", NULL);
         return;
     }
     char rule[256];
@@ -210,10 +209,10 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
         return;
     td_scope *ent = &scopes[out->path.n];
     if (d->where)
-        out->where = td_rs_cx_bool(&c, d->where, ent, "the condition after 'where'");
+        out->where = td_rs_cx_bool(&c, d->where, ent, N_("the condition after 'where'"));
     if (d->is_sum && d->sum_of) {
         out->sum = td_rs_cx(&c, d->sum_of, ent, NULL);
-        if (out->sum && !td_rs_want(&c, out->sum, TD_T_NUMBER, "what `sum` adds up"))
+        if (out->sum && !td_rs_want(&c, out->sum, TD_T_NUMBER, N_("what `sum` adds up")))
             out->sum = NULL;
     }
     if (d->by) {
@@ -226,7 +225,7 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     }
     if (d->at_least)
         out->at_least =
-            td_rs_const_expr(&c, d->at_least, ent, TD_T_NUMBER, "the number after 'at least'");
+            td_rs_const_expr(&c, d->at_least, ent, TD_T_NUMBER, N_("the number after 'at least'"));
     if (out->at_least && out->at_least->op == TD_CX_CONST && td_rs_const_num(out->at_least) < 0) {
         /* a count or a sum of counts is never negative: the target could never be missed */
         const td_expr *x = d->at_least;
@@ -238,12 +237,12 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
                                    "target %s asks for at least %g: "
                                    "what it counts is never negative",
                                    d->id.text, td_rs_const_num(out->at_least));
-            td_rs_hint(r, e, "%s", "write the least number the plan asks for, 0 or more");
+            td_rs_hint(r, e, "write the least number the plan asks for, 0 or more", NULL);
         }
         out->at_least = NULL;
     }
     if (d->due)
-        out->due = td_rs_const_expr(&c, d->due, ent, TD_T_DATE, "the date after 'due'");
+        out->due = td_rs_const_expr(&c, d->due, ent, TD_T_DATE, N_("the date after 'due'"));
 }
 
 static void compile_index(td_rs *r, td_decl *d, td_index *out)
@@ -260,7 +259,7 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
     if (!d->n_on || !d->key) {
         td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs `on PATH` (the entities) "
                                "and `key EXPR` (the id of each in the batch)", d->id.text);
-        td_rs_hint(r, x, "%s", "e.g. on exemplars key id");
+        td_rs_hint(r, x, "e.g. on exemplars key id", NULL);
         return;
     }
     if (d->n_on > 1)
@@ -268,7 +267,7 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
     if (!r->p->unit_id) {
         td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs the unit's id: the "
                                "document record has no computed field `id`", d->id.text);
-        td_rs_hint(r, x, "%s", "e.g. define unit_file.id \"Mã đơn vị\" = unit.id");
+        td_rs_hint(r, x, "e.g. define unit_file.id \"Mã đơn vị\" = unit.id", NULL);
         return;
     }
     td_scope scopes[16];
@@ -276,10 +275,10 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
         return;
     td_scope *ent = &scopes[out->path.n];
     out->key = td_rs_cx(&c, d->key, ent, NULL);
-    if (out->key && !td_rs_want(&c, out->key, TD_T_TEXT, "the key of an index"))
+    if (out->key && !td_rs_want(&c, out->key, TD_T_TEXT, N_("the key of an index")))
         out->key = NULL;
     if (d->require)
-        out->require = td_rs_cx_bool(&c, d->require, ent, "the condition after 'require'");
+        out->require = td_rs_cx_bool(&c, d->require, ent, N_("the condition after 'require'"));
     out->similar = td_arena_alloc(r->pa, (d->n_similar + 1) * sizeof *out->similar);
     if (!out->similar) {
         r->fatal = TD_ENOMEM;
@@ -350,7 +349,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         return;
     td_scope *ent = &scopes[w->path.n];
     if (d->where)
-        w->where = td_rs_cx_bool(&c, d->where, ent, "the condition after 'where'");
+        w->where = td_rs_cx_bool(&c, d->where, ent, N_("the condition after 'where'"));
     const td_record *erec = w->path.recs[w->path.n];
     const td_field *hist = wf_field(r, erec, d->history, d->history_span.len ? d->history_span
                                                                               : d->id.span,
@@ -413,9 +412,8 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         if (fs->type->kind == TD_T_INT && k->value.kind == TD_V_NUM) {
             td_diagnostic *x = ERR(r, k->span, "type", "stages are whole numbers, not %g",
                                    k->value.u.num);
-            td_rs_hint(r, x, "%s",
-                       "number the stages 1, 2, 3...; to add a stage between two others, "
-                       "renumber the stages after it");
+            td_rs_hint(r, x, "number the stages 1, 2, 3...; to add a stage between two others, "
+                       "renumber the stages after it", NULL);
             return;
         }
         if (stage_index(w, k) >= 0) {
@@ -460,7 +458,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         td_guard *out = &w->guards[w->n_guards];
         out->stage = (uint32_t)si;
         out->label = td_rs_label_of(r, &g->label, w->stage_labels[si]);
-        out->require = g->require ? td_rs_cx_bool(&c, g->require, &entry, "a guard") : NULL;
+        out->require = g->require ? td_rs_cx_bool(&c, g->require, &entry, N_("a guard")) : NULL;
         if (!out->require) {
             if (!g->require)
                 ERR(r, g->span, "missing-require", "a guard needs `require` and a condition");
@@ -696,9 +694,8 @@ void td_rs_build_rules(td_rs *r)
             if (sug)
                 td_rs_hint(r, x, "did you mean '%s'?", sug);
             else
-                td_rs_hint(r, x, "%s",
-                           "a note is replaced by the id written after `note`; `thidua "
-                           "explain` lists them");
+                td_rs_hint(r, x, "a note is replaced by the id written after `note`; `thidua "
+                           "explain` lists them", NULL);
             continue;
         }
         if (!d->replace && prev) {

@@ -71,9 +71,8 @@ static const td_type *resolve_type(td_rs *r, const td_ast_type *at)
     if (sug)
         td_rs_hint(r, x, "did you mean '%s'?", sug);
     else
-        td_rs_hint(r, x, "%s",
-                   "a type is text, int, number, bool, date, month, an enum, a record, "
-                   "or `list of` one of these");
+        td_rs_hint(r, x, "a type is text, int, number, bool, date, month, an enum, a record, "
+                   "or `list of` one of these", NULL);
     return NULL;
 }
 
@@ -117,8 +116,11 @@ static void change_enum(td_rs *r, const td_decl *d)
 {
     td_enum *en = td_rs_find_enum(r, d->name);
     if (!en) {
-        td_diagnostic *x = ERR(r, d->name_span, "unknown-type", "cannot %s enum '%s': no enum has "
-                               "that name", d->replace ? "replace" : "extend", d->name);
+        td_diagnostic *x =
+            d->replace ? ERR(r, d->name_span, "unknown-type",
+                             "cannot replace enum '%s': no enum has that name", d->name)
+                       : ERR(r, d->name_span, "unknown-type",
+                             "cannot extend enum '%s': no enum has that name", d->name);
         const char *names[512];
         size_t n = 0;
         for (uint32_t i = 0; i < r->p->schema.n_enums && n < 512; i++)
@@ -127,7 +129,7 @@ static void change_enum(td_rs *r, const td_decl *d)
         if (sug)
             td_rs_hint(r, x, "did you mean '%s'?", sug);
         else if (td_rs_find_record(r, d->name))
-            td_rs_hint(r, x, "%s", "it is a record: add fields with `extend RECORD { ... }`");
+            td_rs_hint(r, x, "it is a record: add fields with `extend RECORD { ... }`", NULL);
         return;
     }
     uint32_t keep = d->replace ? 0 : en->n;
@@ -144,13 +146,14 @@ static void change_enum(td_rs *r, const td_decl *d)
     en->n = keep;
     for (uint32_t k = 0; k < d->n_items; k++) {
         if (td_enum_index(en, d->items[k].name, strlen(d->items[k].name)) >= 0) {
-            td_diagnostic *x = ERR(r, d->items[k].span, "duplicate", "value '%s' %s in enum %s",
-                                   d->items[k].name, d->replace ? "appears twice" : "is already",
-                                   d->name);
+            td_diagnostic *x =
+                d->replace ? ERR(r, d->items[k].span, "duplicate",
+                                 "value '%s' appears twice in enum %s", d->items[k].name, d->name)
+                           : ERR(r, d->items[k].span, "duplicate",
+                                 "value '%s' is already in enum %s", d->items[k].name, d->name);
             if (!d->replace)
-                td_rs_hint(r, x, "%s",
-                           "to change the labels of its codes, write `replace enum` with "
-                           "the whole list");
+                td_rs_hint(r, x, "to change the labels of its codes, write `replace enum` with "
+                           "the whole list", NULL);
             continue;
         }
         en->values[en->n] = td_arena_strdup(r->pa, d->items[k].name);
@@ -229,9 +232,8 @@ static void tighten_field(td_rs *r, td_record *rec, td_field *f, const td_ast_fi
                                "type of field '%s' of %s: it is %s, not %s",
                                f->name, rec->name, td_rs_tname(f->type, b1, sizeof b1),
                                td_rs_tname(t, b2, sizeof b2));
-        td_rs_hint(r, x, "%s",
-                   "units' files and the rules read the field by its type; an overlay may "
-                   "make it required, or give a text field a code list (an enum)");
+        td_rs_hint(r, x, "units' files and the rules read the field by its type; an overlay may "
+                   "make it required, or give a text field a code list (an enum)", NULL);
         return;
     }
     f->type = t;
@@ -364,9 +366,8 @@ void td_rs_build_schema(td_rs *r)
             if (old) {
                 td_diagnostic *x = ERR(r, af->span, "duplicate", "record %s already has a field "
                                        "'%s'", rec->name, af->name);
-                td_rs_hint(r, x, "%s",
-                           "to make it required or give it a code list in an overlay, "
-                           "declare it again in `extend RECORD { ... }`");
+                td_rs_hint(r, x, "to make it required or give it a code list in an overlay, "
+                           "declare it again in `extend RECORD { ... }`", NULL);
                 continue;
             }
             const td_type *t = resolve_type(r, af->type);
@@ -406,15 +407,13 @@ void td_rs_build_schema(td_rs *r)
                     x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
                                    "these rules declare nothing: the file is empty or only "
                                    "comments");
-                td_rs_hint(r, x, "%s",
-                           "check that this is the rule file you meant; a rule file "
+                td_rs_hint(r, x, "check that this is the rule file you meant; a rule file "
                            "declares the records of a unit file, `document NAME` and "
-                           "its rules");
+                           "its rules", NULL);
             } else {
                 x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
                                "no `document` declaration in these rules");
-                td_rs_hint(r, x, "%s",
-                           "say which record a unit file holds, e.g. `document unit_file`");
+                td_rs_hint(r, x, "say which record a unit file holds, e.g. `document unit_file`", NULL);
             }
         }
         return;
@@ -440,9 +439,8 @@ static td_param *new_param(td_rs *r, const td_decl *d, const td_param *init)
     if (!d->cite.text) {
         td_diagnostic *x = ERR(r, d->name_span, "missing-cite", "param '%s' has no `cite`",
                                d->name);
-        td_rs_hint(r, x, "%s",
-                   "every param names the clause of the plan it comes from, "
-                   "e.g. cite \"II.2.1\"");
+        td_rs_hint(r, x, "every param names the clause of the plan it comes from, "
+                   "e.g. cite \"II.2.1\"", NULL);
     }
     td_param *arr = td_rs_grow(r, p->params, p->n_params, sizeof *arr);
     if (!arr)
@@ -504,9 +502,8 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         if (i == n - 1 && w->until) {
             td_diagnostic *x = ERR(r, w->until->span, "param-dates", "the last value of '%s' is "
                                    "in force from its date on, with no end", d->name);
-            td_rs_hint(r, x, "%s",
-                       "leave out `until` on the last value, or add the value that "
-                       "follows it: 60 until 2024-12-31, 80");
+            td_rs_hint(r, x, "leave out `until` on the last value, or add the value that "
+                       "follows it: 60 until 2024-12-31, 80", NULL);
             return false;
         }
         from[i] = INT32_MIN;
@@ -534,9 +531,8 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         if (!w->from && !has_pu) {
             td_diagnostic *x = ERR(r, w->value->span, "param-dates", "from when is this value "
                                    "of '%s' in force?", d->name);
-            td_rs_hint(r, x, "%s",
-                       "write `from DATE` after it (or `until DATE` after the value "
-                       "before it): 60 until 2024-12-31, 80 from 2025-01-01");
+            td_rs_hint(r, x, "write `from DATE` after it (or `until DATE` after the value "
+                       "before it): 60 until 2024-12-31, 80 from 2025-01-01", NULL);
             return false;
         }
         from[i] = w->from ? fv.u.days : pu.u.days + 1;
@@ -670,7 +666,7 @@ void td_rs_build_params(td_rs *r)
                 td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
                                        "twice; to change its value in an overlay write "
                                        "`set %s = ...`", d->name, d->name);
-                td_rs_where_first(r, x, "it was", existing->span);
+                td_rs_where_first(r, x, N_("it was first declared at %s:%u:%u"), existing->span);
                 continue;
             }
             td_param tmp = {0};
@@ -714,7 +710,7 @@ void td_rs_build_params(td_rs *r)
                 td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
                                        "twice; to change its value in an overlay write "
                                        "`set %s = ...`", d->name, d->name);
-                td_rs_where_first(r, x, "it was", existing->span);
+                td_rs_where_first(r, x, N_("it was first declared at %s:%u:%u"), existing->span);
                 continue;
             }
             td_param zero = {0};
@@ -883,7 +879,7 @@ void td_rs_compile_defines(td_rs *r)
                 td_diagnostic *x = ERR(r, d->member_span, "unknown-rule", "cannot replace "
                                        "'%s.%s': record %s has no computed field of that name",
                                        d->name, d->member, rec->name);
-                td_rs_hint(r, x, "%s", "to add a computed field, leave out `replace`");
+                td_rs_hint(r, x, "to add a computed field, leave out `replace`", NULL);
                 continue;
             }
             const td_decl *was = prev->ast;
@@ -952,11 +948,9 @@ void td_rs_ensure_define(td_rs *r, td_define *def, td_span at)
                                    N_("'%s' is computed through too many levels: more than %d "
                                       "operations and defines nested one in another"),
                                    def->name, MAX_EVAL_DEPTH);
-            td_rs_hint(r, x, "%s",
-                       TR(td_diag_lang(r->d),
-                          "a define that uses a define that uses "
+            td_rs_hint(r, x, "a define that uses a define that uses "
                           "another... is evaluated one inside the other: make the chain "
-                          "shorter"));
+                          "shorter", NULL);
         }
         if (e && depth <= MAX_EVAL_DEPTH) {
             def->expr = e;

@@ -31,7 +31,7 @@ void td_rs_hint(td_rs *r, td_diagnostic *e, const char *fmt, const char *arg)
         td_diag_set(r->d, &e->hint, fmt, arg);
 }
 
-void td_rs_where_first(td_rs *r, td_diagnostic *e, const char *what, td_span first)
+void td_rs_where_first(td_rs *r, td_diagnostic *e, const char *fmt, td_span first)
 {
     if (!e)
         return;
@@ -40,7 +40,7 @@ void td_rs_where_first(td_rs *r, td_diagnostic *e, const char *what, td_span fir
         return;
     uint32_t line, col;
     td_source_linecol(s, first.off, &line, &col);
-    td_diag_set(r->d, &e->hint, "%s first declared at %s:%u:%u", what, s->name, line, col);
+    td_diag_set(r->d, &e->hint, fmt, s->name, line, col);
 }
 
 /* Adds "did you mean 'x'?" to `e` when a name of `set` is near `name`; false when none is. */

@@ -50,8 +50,8 @@ static int compile(const char *const *files, size_t n, const cli_opts *o, td_pro
     if (st == TD_OK)
         return -1;
     if (st == TD_EINPUT)
-        fprintf(stderr, "thidua diff: the rules in %s have errors; fix them (thidua check) "
-                        "and run again\n", files[0]);
+        fprintf(stderr, _("thidua diff: the rules in %s have errors; fix them (thidua check) "
+                          "and run again\n"), files[0]);
     else
         cli_fail("diff", st, files[0]);
     return CLI_EXIT_FAIL;
@@ -104,8 +104,8 @@ int cmd_diff(int argc, char **argv)
             goto done;
         }
         if (!n_imports) {
-            fprintf(stderr, "thidua diff: %s imports no rules, so it is not an overlay; give "
-                            "the old and the new rules: thidua diff OLD.rules NEW.rules\n",
+            fprintf(stderr, _("thidua diff: %s imports no rules, so it is not an overlay; give "
+                              "the old and the new rules: thidua diff OLD.rules NEW.rules\n"),
                     o.args[0]);
             rc = CLI_EXIT_FAIL;
             goto done;
@@ -124,7 +124,7 @@ int cmd_diff(int argc, char **argv)
             goto done;
         }
         if (!changes)
-            puts("no declaration changes");
+            puts(_("no declaration changes"));
     }
     if (n_paths) {
         if ((rc = judge(old, &o, paths, n_paths, &before)) >= 0 ||

@@ -68,10 +68,16 @@ static const char *input_named(const cli_outfile *of, const td_program *p, const
 
 static int refuse_input(const char *output, const char *kind, const char *input)
 {
-    fprintf(stderr,
-            "thidua eval: -o %s would write over the %s file %s, which this run reads; inputs "
-            "are never overwritten: choose another file\n",
-            output, kind, input);
+    if (strcmp(kind, "rule") == 0)
+        fprintf(stderr,
+                _("thidua eval: -o %s would write over the rule file %s, which this run reads; "
+                  "inputs are never overwritten: choose another file\n"),
+                output, input);
+    else
+        fprintf(stderr,
+                _("thidua eval: -o %s would write over the unit file %s, which this run reads; "
+                  "inputs are never overwritten: choose another file\n"),
+                output, input);
     return CLI_EXIT_FAIL;
 }
 
@@ -95,7 +101,10 @@ static void on_progress(void *arg, size_t done, size_t n, size_t units)
         return;
     pr->last = now;
     pr->shown = true;
-    fprintf(stderr, "\rthidua eval: %zu/%zu files, %zu units\033[K", done, n, units);
+    /* TRANSLATORS: a progress line, rewritten in place: "thidua eval: 120/2000 files, 130 units" */
+    fputc('\r', stderr);
+    fprintf(stderr, _("thidua eval: %zu/%zu files, %zu units"), done, n, units);
+    fputs("\033[K", stderr);
 }
 
 static bool parse_format(const char *f, td_report_format *out)

@@ -120,8 +120,11 @@ static entry *collect(const td_program *p, size_t *n_out)
 static void print_entry(const entry *e)
 {
     if (strcmp(e->kind, "note") == 0)
-        printf("  note       %s%s%s\n             (not checked: %s)\n", e->id,
-               *e->id ? "  " : "", e->label, e->extra);
+    {
+        printf("  note       %s%s%s\n", e->id, *e->id ? "  " : "", e->label);
+        /* TRANSLATORS: under a note of the rules: why the plan's clause is not checked */
+        printf(_("             (not checked: %s)\n"), e->extra);
+    }
     else
         printf("  %-10s %s%s%s%s  %s\n", e->kind, e->id, e->extra ? " (" : "",
                e->extra ? e->extra : "", e->extra ? ")" : "", e->label);
@@ -181,7 +184,7 @@ static void overview(const td_program *p, const entry *e, size_t n)
 {
     td_plan plan, *pl = &plan;
     td_program_plan(p, pl);
-    printf("%s%s%s\n", pl->number ? pl->number : "(no plan header)", pl->title ? ": " : "",
+    printf("%s%s%s\n", pl->number ? pl->number : _("(no plan header)"), pl->title ? ": " : "",
            pl->title ? pl->title : "");
     if (pl->issuer || pl->issued)
         printf("  %s%s%s\n", pl->issuer ? pl->issuer : "", pl->issuer && pl->issued ? ", " : "",
@@ -210,7 +213,7 @@ static void overview(const td_program *p, const entry *e, size_t n)
                            strncmp(pl->clauses[k + 1], pl->clauses[k], len) == 0 &&
                            pl->clauses[k + 1][len] == '.';
             if (!shown && !heading)
-                printf("  (no rule or note cites this clause)\n");
+                fputs(_("  (no rule or note cites this clause)\n"), stdout);
         }
         return;
     }
@@ -244,9 +247,18 @@ static void changes(const td_program *p, const char *id)
     for (size_t i = 0; td_program_change(p, i, &c); i++) {
         if (strcmp(c.id, id) != 0)
             continue;
-        printf("  %s by %s:%u", c.how, c.file ? c.file : "?", c.line);
+        const char *file = c.file ? c.file : "?";
+        /* what an overlay did to a declaration, and where */
+        if (strcmp(c.how, "replaced") == 0)
+            printf(_("  replaced by %s:%u"), file, c.line);
+        else if (strcmp(c.how, "extended") == 0)
+            printf(_("  extended by %s:%u"), file, c.line);
+        else if (strcmp(c.how, "set") == 0)
+            printf(_("  set by %s:%u"), file, c.line);
+        else
+            printf("  %s: %s:%u", c.how, file, c.line);
         if (c.was_file)
-            printf(" (it was declared at %s:%u)", c.was_file, c.was_line);
+            printf(_(" (it was declared at %s:%u)"), c.was_file, c.was_line);
         putchar('\n');
     }
 }
@@ -269,8 +281,10 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         printf("%s %s [%s]\n  %s\n", e[i].kind, *e[i].id ? e[i].id : "", e[i].cite, e[i].label);
         if (e[i].item.kind == TD_ITEM_PARAM) {
             char *v = td_program_item_value(p, e[i].index);
-            printf("  value: %s%s\n", v ? v : "?",
-                   e[i].item.overridden ? " (set by an overlay or -D)" : "");
+            if (e[i].item.overridden)
+                printf(_("  value: %s (set by an overlay or -D)\n"), v ? v : "?");
+            else
+                printf(_("  value: %s\n"), v ? v : "?");
             free(v);
         }
         if (*e[i].id)
@@ -298,7 +312,8 @@ static bool enum_detail(const td_program *p, const char *id)
         if (!td_program_item(p, i, &it) || it.kind != TD_ITEM_ENUM || strcmp(it.id, id) != 0)
             continue;
         char *v = td_program_item_value(p, i);
-        printf("enum %s\n  codes: %s\n", id, v ? v : "?");
+        printf("enum %s\n", id);
+        printf(_("  codes: %s\n"), v ? v : "?");
         free(v);
         changes(p, id);
         return true;
@@ -328,8 +343,9 @@ static int trace(const td_program *p, const entry *e, size_t n, const cli_opts *
         for (size_t k = 0; k < n && !criterion; k++)
             criterion = strcmp(e[k].kind, "criterion") == 0 && strcmp(e[k].id, o->args[i]) == 0;
         if (!criterion) {
-            fprintf(stderr, "thidua explain: '%s' is not a criterion of the rules; --unit "
-                    "traces criteria (run `thidua explain` for the list)\n", o->args[i]);
+            fprintf(stderr, _("thidua explain: '%s' is not a criterion of the rules; --unit "
+                              "traces criteria (run `thidua explain` for the list)\n"),
+                    o->args[i]);
             rc = CLI_EXIT_FINDINGS;
             continue;
         }
@@ -388,10 +404,16 @@ int cmd_explain(int argc, char **argv)
                 ids[k] = *e[k].id ? e[k].id : e[k].cite;
             if (ids)
                 near = td_suggest(o.args[i], ids, n);
-            fprintf(stderr,
-                    "thidua explain: nothing in the rules is named or cites '%s'; %s%s%s"
-                    "run `thidua explain` for the list\n",
-                    o.args[i], near ? "did you mean '" : "", near ? near : "", near ? "'? " : "");
+            if (near)
+                fprintf(stderr,
+                        _("thidua explain: nothing in the rules is named or cites '%s'; did you "
+                          "mean '%s'? run `thidua explain` for the list\n"),
+                        o.args[i], near);
+            else
+                fprintf(stderr,
+                        _("thidua explain: nothing in the rules is named or cites '%s'; run "
+                          "`thidua explain` for the list\n"),
+                        o.args[i]);
             free(ids);
             rc = CLI_EXIT_FINDINGS;
         }

@@ -84,7 +84,7 @@ int cmd_test(int argc, char **argv)
         return cli_usage_error("test", usage, "give -r once: the entry rule file", NULL);
     }
     if (o.n_rules && access(o.rules[0], R_OK) != 0) {
-        fprintf(stderr, "thidua test: cannot read the rules '%s': %s\n", o.rules[0],
+        fprintf(stderr, _("thidua test: cannot read the rules '%s': %s\n"), o.rules[0],
                 strerror(errno));
         cli_opts_free(&o);
         return 2;
@@ -113,9 +113,12 @@ int cmd_test(int argc, char **argv)
     flush_diags(d, color);
     if (n_files == 0 && rc == 0) {
         /* nothing to run is a mistake (a wrong path), not a pass */
-        fprintf(stderr, "thidua test: no test files (*.test.yaml) under %s%s; name the folder "
-                        "that holds them\n", paths[0],
-                n_paths > 1 ? " and the other paths given" : "");
+        if (n_paths > 1)
+            fprintf(stderr, _("thidua test: no test files (*.test.yaml) under %s and the other "
+                              "paths given; name the folder that holds them\n"), paths[0]);
+        else
+            fprintf(stderr, _("thidua test: no test files (*.test.yaml) under %s; name the "
+                              "folder that holds them\n"), paths[0]);
         rc = 2;
     }
     if (td_ruletest_new(&opts, &t) != TD_OK)
@@ -134,13 +137,17 @@ int cmd_test(int argc, char **argv)
     size_t missing = 0;
     if (coverage)
         td_ruletest_coverage(t, stdout, &missing);
-    printf("%zu passed, %zu failed\n", passed, failed);
+    /* TRANSLATORS: the last line of thidua test */
+    printf(_("%zu passed, %zu failed\n"), passed, failed);
     if (failed && rc == 0)
         rc = 1;
     if (require && missing) {
-        fprintf(stderr, "thidua test: %zu rule%s (criteria or workflow checks) without a failing "
-                        "case; write a case that makes each fail (marked above)\n",
-                missing, missing == 1 ? "" : "s");
+        fprintf(stderr, P_("thidua test: %zu rule (criteria or workflow checks) without a "
+                           "failing case; write a case that makes each fail (marked above)\n",
+                           "thidua test: %zu rules (criteria or workflow checks) without a "
+                           "failing case; write a case that makes each fail (marked above)\n",
+                           missing),
+                missing);
         if (rc == 0)
             rc = 1;
     }
