@@ -84,6 +84,8 @@ const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48
  * tháng, 2,5/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ", from the catalog); without the part
  * after the semicolon when no month has passed yet. NULL when the row has no pace or
  * nothing more is needed. */
+/* V rounded to DECIMALS (at most 6) half away from zero, as people round; never -0. */
+double td_report_round(double v, unsigned decimals);
 const char *td_report_pace_text(const td_target_row *row, td_lang lang, char *buf, size_t size);
 /* A scratch file for a format's spool; NULL when it cannot be made. */
 FILE *td_report_spool(void);

@@ -583,7 +583,7 @@ static const char STYLE[] =
     "color:#fff;background:var(--tally)}\n"
     ".met .st{background:var(--ok)}.missed .st{background:var(--bad)}"
     ".progress .st{background:var(--warn)}\n"
-    ".pace{margin:1px 0;font-size:12px}.pace.late{color:var(--bad)}.pace.ok{color:var(--ok)}\n"
+    ".pace{margin:1px 0;font-size:12px}.pace::first-letter{text-transform:uppercase}.pace.late{color:var(--bad)}.pace.ok{color:var(--ok)}\n"
     "svg{display:block;max-width:100%;height:auto}\n"
     "svg.burnup{width:100%;margin-bottom:2px}\n"
     "svg text{font:10.5px 'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;fill:var(--muted)}\n"
@@ -711,24 +711,22 @@ static void target_meta(FILE *out, const td_report *r, const td_target *t)
     fputs("</p>\n", out);
 }
 
-/* "Cần thêm 39 trong 12 tháng, 3,3/tháng; 3 tháng qua: 1,7/tháng — chưa kịp tiến độ" */
+/* The pace sentence of the text and CSV reports ("cần thêm 39 trong 12 tháng, 3,3/tháng; 3 tháng
+ * qua: 1,7/tháng — chưa kịp tiến độ"): one wording and one rounding in every format. */
 static void pace_line(td_lang L, FILE *out, const td_target_row *row)
 {
     if (!row->has_pace)
         return;
-    char a[64], b[64];
     if (row->pace_needed <= 0) {
         fprintf(out, "<p class=\"pace ok\">%s</p>\n", TR(L, "The requirement is reached before the due date"));
         return;
     }
+    char pace[256];
+    if (!td_report_pace_text(row, L, pace, sizeof pace))
+        return;
     fprintf(out, "<p class=\"pace %s\">", row->on_pace ? "ok" : "late");
-    fprintf(out, TRN(L, "%s more needed in %u month, %s a month", "%s more needed in %u months, %s a month", row->pace_months),
-            td_html_number(L, row->pace_needed, -1, a), row->pace_months,
-            td_html_number(L, row->pace_per_month, 1, b));
-    if (row->has_recent)
-        fprintf(out, TRN(L, "; last %u month: %s a month", "; last %u months: %s a month", row->recent_months),
-                row->recent_months, td_html_number(L, row->recent_per_month, 1, a));
-    fprintf(out, " — %s</p>\n", row->on_pace ? TR(L, "on pace") : TR(L, "behind pace"));
+    td_html_esc(out, pace);
+    fputs("</p>\n", out);
 }
 
 /* A card per target with a requirement: the figures, the pace, the burn-up chart. */

@@ -76,7 +76,8 @@ const char *td_html_number(td_lang lang, double v, int decimals, char buf[64])
     if (decimals < 0 || fabs(v) >= 1e15)
         td_report_number(v, raw);
     else
-        snprintf(raw, sizeof raw, "%.*f", decimals > 6 ? 6 : decimals, v == 0 ? 0.0 : v);
+        snprintf(raw, sizeof raw, "%.*f", decimals > 6 ? 6 : decimals,
+                 td_report_round(v, (unsigned)decimals));
     if (strchr(raw, 'e')) { /* far beyond any count: as it is */
         strcpy(buf, raw);
         return buf;

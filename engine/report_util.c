@@ -157,6 +157,14 @@ void td_report_spool_close(FILE *spool)
         fclose(spool);
 }
 
+double td_report_round(double v, unsigned decimals)
+{
+    /* half away from zero, as people round (printf would give 3.2 for 3.25) */
+    double scale = pow(10, decimals > 6 ? 6 : decimals);
+    v = round(v * scale) / scale;
+    return v == 0 ? 0.0 : v; /* no "-0" */
+}
+
 const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48])
 {
     if (!isfinite(v)) {
@@ -167,9 +175,7 @@ const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48
         snprintf(buf, 48, "%.0f", v);
         return buf;
     }
-    /* half away from zero, as people round (printf would give 3.2 for 3.25) */
-    double scale = pow(10, decimals > 6 ? 6 : decimals);
-    v = round(v * scale) / scale;
+    v = td_report_round(v, decimals);
     char raw[48];
     snprintf(raw, sizeof raw, "%.*f", (int)decimals, v);
     char *dot = strchr(raw, '.');

@@ -301,6 +301,9 @@ static void test_report_html_numbers_vietnamese(void **state)
     assert_string_equal(td_html_number(TD_LANG_VI, -1234.5, -1, buf), "-1.234,5");
     assert_string_equal(td_html_number(TD_LANG_VI, 2.5, 1, buf), "2,5");
     assert_string_equal(td_html_number(TD_LANG_VI, 3, 1, buf), "3,0");
+    /* rounded as the text report rounds: half away from zero (printf gives 3,2 and -0,0) */
+    assert_string_equal(td_html_number(TD_LANG_VI, 3.25, 1, buf), "3,3");
+    assert_string_equal(td_html_number(TD_LANG_VI, -0.04, 1, buf), "0,0");
     assert_string_equal(td_html_number(TD_LANG_VI, 0, -1, buf), "0");
     assert_string_equal(td_html_number(TD_LANG_VI, 1.0 / 0.0, -1, buf), "—");
     assert_string_equal(td_html_percent(TD_LANG_VI, 70, buf), "70,0\xC2\xA0%");
