@@ -122,10 +122,10 @@ td_expr *ast_number(td_parse *p, td_num n, td_span sp)
     if (n.too_big) {
         /* never a wrapped or infinite value: the rule would check something else */
         td_diagnostic *x =
-            n.is_int ? td_parse_error(p, "number-range", sp,
+            n.is_int ? td_parse_error(p, TD_CODE_NUMBER_RANGE, sp,
                                       "this number is too large: a whole number goes up to "
                                       "9223372036854775807")
-                     : td_parse_error(p, "number-range", sp,
+                     : td_parse_error(p, TD_CODE_NUMBER_RANGE, sp,
                                       "this number is too large: it is beyond what a number "
                                       "can hold");
         if (x)
@@ -324,7 +324,7 @@ td_dotted *ast_dotted_filter(td_parse *p, td_dotted *path, td_expr *cond, td_spa
     if (path && path->n && path->filters) {
         if (path->filters[path->n - 1]) {
             /* a[x][y] would keep one condition and lose the other without a word */
-            td_parse_error(p, "syntax", sp, "two conditions in [...] on '%s'; join them with "
+            td_parse_error(p, TD_CODE_SYNTAX, sp, "two conditions in [...] on '%s'; join them with "
                            "`and` in one [...]", path->parts[path->n - 1]);
             return path;
         }
@@ -620,7 +620,7 @@ td_decl *ast_extend(td_parse *p, td_decl *d)
 
 td_decl *ast_extend_record(td_parse *p, td_span kw, td_decl *d)
 {
-    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "`extend` names the record "
+    td_diagnostic *e = td_parse_error(p, TD_CODE_OVERLAY_FORM, kw, "`extend` names the record "
                                       "without the word `record`");
     if (e && d)
         td_diag_set(p->diag, &e->hint, N_("write extend %s { ... }"), d->name);
@@ -633,7 +633,8 @@ td_decl *ast_extend_rule(td_parse *p, td_decl *d)
         return NULL;
     const char *kind = d->kind == TD_D_TARGET ? "target" : d->kind == TD_D_INDEX ? "index"
                                                                                   : "criterion";
-    td_diagnostic *e = td_parse_error(p, "overlay-form", d->id.span, "a %s cannot be extended: "
+    td_diagnostic *e = td_parse_error(p, TD_CODE_OVERLAY_FORM,
+                                      d->id.span, "a %s cannot be extended: "
                                       "an overlay extends an enum, a record or a workflow",
                                       kind);
     if (e)
@@ -647,7 +648,8 @@ td_decl *ast_replace_param(td_parse *p, td_span kw, td_decl *d)
 {
     if (!d)
         return NULL;
-    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "an overlay changes a param with "
+    td_diagnostic *e = td_parse_error(p, TD_CODE_OVERLAY_FORM,
+                                      kw, "an overlay changes a param with "
                                       "`set`, not `replace param`");
     if (e)
         td_diag_set(p->diag, &e->hint, N_("write set %s = ... (the label and cite stay those "
@@ -658,7 +660,7 @@ td_decl *ast_replace_param(td_parse *p, td_span kw, td_decl *d)
 
 td_decl *ast_disable_kind(td_parse *p, td_span kw, td_decl *d)
 {
-    td_diagnostic *e = td_parse_error(p, "overlay-form", kw, "`disable` takes the id alone, "
+    td_diagnostic *e = td_parse_error(p, TD_CODE_OVERLAY_FORM, kw, "`disable` takes the id alone, "
                                       "without the kind of what it switches off");
     if (e && d)
         td_diag_set(p->diag, &e->hint, N_("write disable %s because \"...\""), d->id.text);

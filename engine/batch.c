@@ -322,24 +322,24 @@ static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int 
                                      : strerror_r(err, buf, sizeof buf);
     td_diagnostic *e;
     if (kind == TD_WALK_DIR_ERROR)
-        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+        e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
                           "cannot read the folder: %s; the unit files in it are left out of "
                           "the batch: check its permissions", why);
     else if (kind == TD_WALK_TOO_DEEP)
-        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+        e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
                           "the folder lies more than %d levels deep and was not searched; the "
                           "unit files in it are left out of the batch: move them higher up",
                           TD_WALK_MAX_DEPTH);
     else if (kind == TD_WALK_SPECIAL)
-        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+        e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
                           "this is a pipe, a device or a socket, not a unit file, and was not "
                           "read; put the unit's file in its place or move it out of the folder");
     else if (kind == TD_WALK_BROKEN && err == ENOENT)
-        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+        e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
                           "cannot read the file: it is a symbolic link to nothing; link it to "
                           "the unit's file or remove it");
     else
-        e = td_diag_at_lc(d, TD_SEV_ERROR, "data.unreadable", NULL, 0, 0, 1,
+        e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
                           "cannot read the file: %s; check the path and its permissions", why);
     if (!e || !td_diag_set(d, &e->file, "%s", path) ||
         !td_diag_set(d, &e->rule, "%s", "data.unreadable"))
@@ -391,7 +391,7 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
                 u->r.line = u->r.findings.items[0].line;
             } else if (doc == 0) {
                 td_diagnostic *e = td_diag_at_lc(
-                    &u->r.findings, TD_SEV_ERROR, "data.no_document", src, 1, 1, 1,
+                    &u->r.findings, TD_SEV_ERROR, TD_CODE_DATA_NO_DOCUMENT, src, 1, 1, 1,
                     "the file holds no unit document; write the unit's data in it");
                 if (!e || !td_diag_set(&u->r.findings, &e->rule, "%s", "data.no_document")) {
                     st = TD_ENOMEM;
@@ -676,7 +676,7 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
             snprintf(where, sizeof where, " (document %u)", doc + 1);
         td_diag *d = &u->r.findings;
         td_diagnostic *e = td_diag_at_lc(
-            d, TD_SEV_ERROR, "batch.duplicate_id", NULL, 0, 0, 1,
+            d, TD_SEV_ERROR, TD_CODE_BATCH_DUPLICATE_ID, NULL, 0, 0, 1,
             "unit id '%s' is already used by the unit at %s%s; each unit needs its own id: "
             "change one of them, or leave one file out if both are drafts of the same unit",
             id, strcmp(b->files[file], "-") == 0 ? "<stdin>" : b->files[file], where);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "thidua.h"
+#include "codes.h"
 #include "i18n.h"
 
 /* A byte range of a source: src indexes the program's source table. */
@@ -79,14 +80,14 @@ void td_diag_free(td_diag *d);
 
 /* Records a diagnostic at a byte span of `src` (src may be NULL for no location).
  * Returns the entry, valid until the next add, or NULL when out of memory (d->oom set). */
-td_diagnostic *td_diag_at(td_diag *d, td_severity sev, const char *code, const td_source *src,
+td_diagnostic *td_diag_at(td_diag *d, td_severity sev, td_code code, const td_source *src,
                           uint32_t off, uint32_t len, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
 /* Records a diagnostic at a 1-based line and character column of `src`; width in characters. */
-td_diagnostic *td_diag_at_lc(td_diag *d, td_severity sev, const char *code,
-                             const td_source *src, uint32_t line, uint32_t col, uint32_t width,
-                             const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+td_diagnostic *td_diag_at_lc(td_diag *d, td_severity sev, td_code code, const td_source *src,
+                             uint32_t line, uint32_t col, uint32_t width, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 /* Sets an owned string field of an entry (hint, rule, cite, label, path); false when out of memory. */
 bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)

@@ -1228,7 +1228,7 @@ static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, co
     uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
     uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
     uint32_t width = at && !use_key ? at->width : 1;
-    td_diagnostic *x = td_diag_at_lc(d, sev, "rule", u->src, line ? line : u->res->line,
+    td_diagnostic *x = td_diag_at_lc(d, sev, TD_CODE_RULE, u->src, line ? line : u->res->line,
                                      line ? col : 1, width, "%s", msg);
     if (!x)
         return NULL;

@@ -1528,7 +1528,7 @@ static bool refuse(fmt *f)
         const td_decl *d = f->ast->decls[k];
         if (d->dup_clause.len) {
             td_diagnostic *e = td_diag_at(
-                f->diag, TD_SEV_ERROR, "duplicate-clause", f->src, d->dup_clause.off,
+                f->diag, TD_SEV_ERROR, TD_CODE_DUPLICATE_CLAUSE, f->src, d->dup_clause.off,
                 d->dup_clause.len, "this declaration has two `%s` clauses; keep one",
                 d->dup_clause_name ? d->dup_clause_name : "");
             if (e)
@@ -1538,7 +1538,7 @@ static bool refuse(fmt *f)
     }
     for (uint32_t i = 1; i < f->ntok; i++) {
         if (f->toks[i - 1].kind == T_RBRACKET && f->toks[i].kind == T_LBRACKET) {
-            td_diagnostic *e = td_diag_at(f->diag, TD_SEV_ERROR, "duplicate-clause", f->src,
+            td_diagnostic *e = td_diag_at(f->diag, TD_SEV_ERROR, TD_CODE_DUPLICATE_CLAUSE, f->src,
                                           f->toks[i].off, 1,
                                           "a part of a path takes one [condition]; this second "
                                           "one would replace the first");
@@ -1631,7 +1631,7 @@ static td_status self_check(fmt *f, const char *text, size_t len)
     if (same < 0)
         st = TD_ENOMEM;
     if (st == TD_OK && (ast2->had_errors || !td_ast_equal(f->ast, ast2) || !same)) {
-        td_diag_at(f->diag, TD_SEV_ERROR, "internal", f->src, 0, 0,
+        td_diag_at(f->diag, TD_SEV_ERROR, TD_CODE_INTERNAL, f->src, 0, 0,
                    "fmt could not reprint this file without changing it; it is left as it is "
                    "(please report this)");
         st = TD_EBUG;

@@ -104,7 +104,7 @@ static td_diagnostic *brace_error(td_program *p, td_diag *d, const td_str *s, ui
                                   uint32_t len, const char *rule, const char *cite)
 {
     const td_source *src = s->span.src < p->n_sources ? p->sources[s->span.src] : NULL;
-    td_diagnostic *e = td_diag_at(d, TD_SEV_ERROR, "label-param", src, off, len, "%s", "");
+    td_diagnostic *e = td_diag_at(d, TD_SEV_ERROR, TD_CODE_LABEL_PARAM, src, off, len, "%s", "");
     if (e && rule) {
         td_diag_set(d, &e->rule, "%s", rule);
         if (cite)

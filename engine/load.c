@@ -40,7 +40,7 @@ void td_load_add_fmt(td_strbuf *b, const char *fmt, ...)
 
 /* Records a finding whose stable id is both the code and the rule; path may be NULL.
  * Returns the entry (valid until the next add) or NULL when out of memory. */
-td_diagnostic *td_load_vfinding(td_diag *d, const td_source *src, td_severity sev, const char *id,
+td_diagnostic *td_load_vfinding(td_diag *d, const td_source *src, td_severity sev, td_code id,
                                 uint32_t line, uint32_t col, uint32_t width, const char *path,
                                 const char *fmt, va_list ap)
 {
@@ -53,7 +53,7 @@ td_diagnostic *td_load_vfinding(td_diag *d, const td_source *src, td_severity se
     free(msg);
     if (!e)
         return NULL;
-    td_diag_set(d, &e->rule, "%s", id);
+    td_diag_set(d, &e->rule, "%s", td_code_name(id));
     if (path && *path)
         td_diag_set(d, &e->path, "%s", path);
     return e;
@@ -97,7 +97,7 @@ bool td_load_may_report(uint32_t *count, td_diag *d, const td_source *src, td_se
     }
     if (*count == MAX_FINDINGS) {
         ++*count;
-        td_diagnostic *e = td_diag_at_lc(d, sev, "data.limit", src, line, col, 1,
+        td_diagnostic *e = td_diag_at_lc(d, sev, TD_CODE_DATA_LIMIT, src, line, col, 1,
                                          "more than %d problems in this document; the rest "
                                          "are not reported: correct these first",
                                          MAX_FINDINGS);

@@ -72,7 +72,7 @@ static inline char *td_take_str(td_carve *k, const char *s, size_t len)
 
 /* Records a finding whose stable id is both the code and the rule; path may be NULL.
  * Returns the entry (valid until the next add) or NULL when out of memory. */
-td_diagnostic *td_load_vfinding(td_diag *d, const td_source *src, td_severity sev, const char *id,
+td_diagnostic *td_load_vfinding(td_diag *d, const td_source *src, td_severity sev, td_code id,
                                 uint32_t line, uint32_t col, uint32_t width, const char *path,
                                 const char *fmt, va_list ap);
 

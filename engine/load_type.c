@@ -68,11 +68,11 @@ static void put_subject(td_lang lang, td_strbuf *b, const seg *s)
 }
 
 /* Reports an error or warning about the value at `s`, located at line:col. */
-static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+static void tfinding(typer *c, td_severity sev, td_code id, const seg *s, uint32_t line,
                      uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
 
-static void tfinding(typer *c, td_severity sev, const char *id, const seg *s, uint32_t line,
+static void tfinding(typer *c, td_severity sev, td_code id, const seg *s, uint32_t line,
                      uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
 {
     if (!td_load_may_report(&c->findings, c->d, c->src, sev, line, col, 0))
@@ -198,8 +198,8 @@ static const char *expected(td_lang lang, const td_type *t, char *buf, size_t si
 
 /* Reports a wrong value: "<subject> must be <expected>, found <value>; <what to do>".
  * `hint` and `todo` are English, marked for xgettext (wrong:7,8), translated here. */
-static td_node *wrong(typer *c, const td_type *t, const td_ynode *y, const seg *s,
-                      const kpos *k, const char *id, const char *hint, const char *todo)
+static td_node *wrong(typer *c, const td_type *t, const td_ynode *y, const seg *s, const kpos *k,
+                      td_code id, const char *hint, const char *todo)
 {
     char subj[MSG_SIZE], exp[MSG_SIZE], q[QUOTE_SIZE];
     tfinding(c, TD_SEV_ERROR, id, s, y->line, y->col, y->width, hint, "%s must be %s, found %s; %s",
@@ -362,7 +362,7 @@ static td_node *not_decimal(typer *c, const td_type *t, const td_ynode *y, const
     if (fits)
         snprintf(hint, sizeof hint, TR(c->d->lang, "%s is %s%llu in decimal"), y->text,
                  y->text[0] == '-' ? "-" : "", (unsigned long long)v);
-    return wrong(c, t, y, s, k, "data.type", fits ? hint : NULL,
+    return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, fits ? hint : NULL,
                  "write the number in decimal");
 }
 
@@ -472,13 +472,13 @@ static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *w
         return false;
     char subj[MSG_SIZE], q[QUOTE_SIZE];
     if (what[0] == 'd')
-        tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+        tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_DATE, s, y->line, y->col, y->width, NULL,
                  "%s is not a plausible date, found %s: the year %04d is not between %d and %d; "
                  "correct the year",
                  subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
                  year, YEAR_MIN, YEAR_MAX);
     else
-        tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+        tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_MONTH, s, y->line, y->col, y->width, NULL,
                  "%s is not a plausible month, found %s: the year %04d is not between %d and %d; "
                  "correct the year",
                  subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
@@ -505,9 +505,10 @@ static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const s
         shaped = i == 4 || i == 7 || is_digit(v[i]);
     const char *problem = shaped ? td_date_problem(c->d->lang, v, y->len, why, sizeof why) : NULL;
     if (!problem)
-        return wrong(c, t, y, s, k, "data.date", date_hint(c->d->lang, y->text, y->len, hint, sizeof hint),
+        return wrong(c, t, y, s, k, TD_CODE_DATA_DATE,
+                     date_hint(c->d->lang, y->text, y->len, hint, sizeof hint),
                      "write the date as YYYY-MM-DD, e.g. 2024-04-15");
-    tfinding(c, TD_SEV_ERROR, "data.date", s, y->line, y->col, y->width, NULL,
+    tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_DATE, s, y->line, y->col, y->width, NULL,
              "%s is not a real date, found %s: %s; write a date that exists on the calendar",
              subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
              problem);
@@ -531,9 +532,10 @@ static td_node *type_month(typer *c, const td_type *t, const td_ynode *y, const 
                   is_digit(v[2]) && is_digit(v[3]) && is_digit(v[5]) && is_digit(v[6]);
     char hint[64], subj[MSG_SIZE], q[QUOTE_SIZE];
     if (!shaped)
-        return wrong(c, t, y, s, k, "data.month", month_hint(c->d->lang, v, y->len, hint, sizeof hint),
+        return wrong(c, t, y, s, k, TD_CODE_DATA_MONTH,
+                     month_hint(c->d->lang, v, y->len, hint, sizeof hint),
                      "write the month as YYYY-MM, e.g. 2024-05");
-    tfinding(c, TD_SEV_ERROR, "data.month", s, y->line, y->col, y->width, NULL,
+    tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_MONTH, s, y->line, y->col, y->width, NULL,
              "%s is not a real month, found %s: month %.2s does not exist; "
              "write a month from 01 to 12",
              subject(c, s, subj, sizeof subj), td_load_quote(v, y->len, q, sizeof q), v + 5);
@@ -569,14 +571,14 @@ static td_node *type_enum(typer *c, const td_type *t, const td_ynode *y, const s
                  TR(c->d->lang, "did you mean '%s'? codes are written without diacritics"), near);
     else if (near)
         snprintf(hint, sizeof hint, TR(c->d->lang, "did you mean '%s'?"), near);
-    return wrong(c, t, y, s, k, "data.enum", near ? hint : NULL, "write one of these codes");
+    return wrong(c, t, y, s, k, TD_CODE_DATA_ENUM, near ? hint : NULL, "write one of these codes");
 }
 
 static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const seg *s,
                             const kpos *k)
 {
     if (y->kind != TD_Y_SCALAR)
-        return wrong(c, t, y, s, k, "data.type", NULL, "write a single value here");
+        return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, NULL, "write a single value here");
     td_node *n;
     bool range;
     switch (t->kind) {
@@ -590,13 +592,13 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
     case TD_T_INT: {
         int64_t i;
         if (!y->plain && parse_int(y->text, y->len, &i, &range))
-            return wrong(c, t, y, s, k, "data.type", NULL,
+            return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, NULL,
                          "in quotes it is a text: write the number without quotes");
         if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
             return n;
         if (!parse_int(y->text, y->len, &i, &range)) {
             bool comma = looks_like_comma_number(y->text, y->len);
-            return wrong(c, t, y, s, k, "data.type",
+            return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE,
                          comma ? N_("write the number without separators: 1000, not 1,000")
                                : NULL,
                          range ? N_("write a smaller number")
@@ -610,13 +612,13 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
     case TD_T_NUMBER: {
         double num;
         if (!y->plain && parse_number(y->text, y->len, &num))
-            return wrong(c, t, y, s, k, "data.type", NULL,
+            return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, NULL,
                          "in quotes it is a text: write the number without quotes");
         if ((n = not_decimal(c, t, y, s, k)) != NULL || c->oom)
             return n;
         if (!parse_number(y->text, y->len, &num)) {
             bool comma = looks_like_comma_number(y->text, y->len);
-            return wrong(c, t, y, s, k, "data.type",
+            return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE,
                          comma ? N_("use a point for decimals (2.5) and no thousands separators")
                                : NULL,
                          "write digits, e.g. 40 or 2.5");
@@ -631,7 +633,7 @@ static td_node *type_scalar(typer *c, const td_type *t, const td_ynode *y, const
         bool yes = !strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE");
         bool no = !strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE");
         if (!yes && !no)
-            return wrong(c, t, y, s, k, "data.type", NULL, "write true or false");
+            return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, NULL, "write true or false");
         n = new_node(c, t, y, k, false);
         if (n)
             n->v.b = yes;
@@ -678,7 +680,8 @@ static void unknown_field(typer *c, const td_record *r, const td_ynode *key, con
     }
     seg sub = { s, key->text, r->name, 0, r->cite };
     char q[QUOTE_SIZE], where[MSG_SIZE];
-    tfinding(c, TD_SEV_WARNING, "data.unknown_field", &sub, key->line, key->col, key->width, hint,
+    tfinding(c, TD_SEV_WARNING, TD_CODE_DATA_UNKNOWN_FIELD,
+             &sub, key->line, key->col, key->width, hint,
              "unknown field %s in %s; it is ignored: correct its name or delete it",
              td_load_quote(key->text, key->len, q, sizeof q), subject(c, s, where, sizeof where));
 }
@@ -693,7 +696,7 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
             if (!y->pairs[i].value->text)
                 return;  /* refused by the loader: already reported */
             char subj[MSG_SIZE];
-            tfinding(c, TD_SEV_ERROR, "data.required", &sub, key->line, key->col, key->width,
+            tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_REQUIRED, &sub, key->line, key->col, key->width,
                      NULL, "%s is empty, but it is required; write a value after '%s:'",
                      subject(c, &sub, subj, sizeof subj), f->name);
             return;
@@ -701,7 +704,7 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
     }
     bool at_key = k && k->line;
     char where[MSG_SIZE];
-    tfinding(c, TD_SEV_ERROR, "data.required", &sub, at_key ? k->line : y->line,
+    tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_REQUIRED, &sub, at_key ? k->line : y->line,
              at_key ? k->col : y->col, at_key ? k->width : 1, NULL,
              "%s has no '%s'; add `%s: ...`", subject(c, s, where, sizeof where), f->name,
              f->name);
@@ -727,7 +730,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
     const td_record *r = t->rec;
     if (y->kind != TD_Y_MAP) {
         char subj[MSG_SIZE], q[QUOTE_SIZE];
-        tfinding(c, TD_SEV_ERROR, "data.not_a_mapping", s, y->line, y->col, y->width, NULL,
+        tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_NOT_A_MAPPING, s, y->line, y->col, y->width, NULL,
                  "%s must be a mapping of fields, found %s; write its fields on the "
                  "lines below, indented, as `%s: ...`",
                  subject(c, s, subj, sizeof subj), found(c, y, q, sizeof q),
@@ -763,7 +766,7 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
             /* a required text written as "" is as missing as no text at all */
             seg sub = { s, f->name, r->name, 0, r->cite };
             char subj[MSG_SIZE];
-            tfinding(c, TD_SEV_ERROR, "data.required", &sub, v->line, v->col, v->width, NULL,
+            tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_REQUIRED, &sub, v->line, v->col, v->width, NULL,
                      "%s is blank, but it is required; write a value after '%s:'",
                      subject(c, &sub, subj, sizeof subj), f->name);
         }
@@ -785,7 +788,7 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
             snprintf(todo, sizeof todo, "%s",
                      TR(c->d->lang, "write each item on its own line, starting with '- '"));
         }
-        return wrong(c, t, y, s, k, "data.type", NULL, todo);
+        return wrong(c, t, y, s, k, TD_CODE_DATA_TYPE, NULL, todo);
     }
     td_node *n = new_node(c, t, y, k, false);
     if (!n || !y->n)
@@ -802,7 +805,7 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
         kpos kp = item_pos(c, it);
         if (it->kind == TD_Y_NULL && it->text) {
             char subj[MSG_SIZE];
-            tfinding(c, TD_SEV_ERROR, "data.type", &sub, kp.line, kp.col, 1, NULL,
+            tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_TYPE, &sub, kp.line, kp.col, 1, NULL,
                      "%s is empty; write a value after the '-' or delete the line",
                      subject(c, &sub, subj, sizeof subj));
             items[i] = new_node(c, t->elem, it, &kp, true);
@@ -849,7 +852,7 @@ td_status td_type_document(const td_type *type, const td_ynode *root, const td_s
     td_node *n;
     if (root->kind == TD_Y_NULL) {
         if (root->text)
-            tfinding(&c, TD_SEV_ERROR, "data.empty", NULL, root->line, root->col, 1, NULL,
+            tfinding(&c, TD_SEV_ERROR, TD_CODE_DATA_EMPTY, NULL, root->line, root->col, 1, NULL,
                      "the document is empty; write the unit's data in it, "
                      "or delete the '---' line that starts it");
         n = new_node(&c, type, root, NULL, true);

@@ -147,11 +147,11 @@ static uint32_t doc_index(const td_yaml *y)
     return y->in_doc && y->docs ? y->docs - 1 : y->docs;
 }
 
-static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+static void yfinding(loader *c, td_code id, uint32_t line, uint32_t col, uint32_t width,
                      const char *path, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
-static void vyfinding(loader *c, td_severity sev, const char *id, uint32_t line, uint32_t col,
+static void vyfinding(loader *c, td_severity sev, td_code id, uint32_t line, uint32_t col,
                       uint32_t width, const char *path, const char *hint, const char *fmt,
                       va_list ap)
 {
@@ -165,7 +165,7 @@ static void vyfinding(loader *c, td_severity sev, const char *id, uint32_t line,
         td_diag_set(c->d, &e->hint, "%s", td_gettext(c->d->lang, hint));
 }
 
-static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+static void yfinding(loader *c, td_code id, uint32_t line, uint32_t col, uint32_t width,
                      const char *path, const char *hint, const char *fmt, ...)
 {
     va_list ap;
@@ -174,11 +174,11 @@ static void yfinding(loader *c, const char *id, uint32_t line, uint32_t col, uin
     va_end(ap);
 }
 
-static void ywarning(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+static void ywarning(loader *c, td_code id, uint32_t line, uint32_t col, uint32_t width,
                      const char *path, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
-static void ywarning(loader *c, const char *id, uint32_t line, uint32_t col, uint32_t width,
+static void ywarning(loader *c, td_code id, uint32_t line, uint32_t col, uint32_t width,
                      const char *path, const char *hint, const char *fmt, ...)
 {
     va_list ap;
@@ -273,7 +273,7 @@ static void refuse_limit(loader *c, const yaml_mark_t *m, uint32_t width, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    yfinding(c, "data.limit", pos_line(c->y, m), pos_col(c->y, m), width,
+    yfinding(c, TD_CODE_DATA_LIMIT, pos_line(c->y, m), pos_col(c->y, m), width,
              path_here(c->y, path, sizeof path), hint, "%s", msg);
     refuse(c, m);
 }
@@ -400,7 +400,8 @@ static void check_tag(loader *c, const yaml_char_t *tag, const yaml_mark_t *m)
         if (end - off >= 200)
             break;
     char path[MSG_SIZE], q[QUOTE_SIZE];
-    ywarning(c, "data.tag", line, col, (uint32_t)(end - off), path_here(y, path, sizeof path), NULL,
+    ywarning(c, TD_CODE_DATA_TAG,
+             line, col, (uint32_t)(end - off), path_here(y, path, sizeof path), NULL,
              "tag %s has no meaning in a unit file; it is ignored: delete it",
              td_load_quote(src->text + off, end - off, q, sizeof q));
 }
@@ -430,7 +431,7 @@ static void report_nul(loader *c, const yaml_mark_t *m, const yaml_mark_t *e)
         i++; /* an escaped backslash is not the start of an escape */
     }
     char path[MSG_SIZE];
-    yfinding(c, "data.nul", line, col, width, path_here(y, path, sizeof path),
+    yfinding(c, TD_CODE_DATA_NUL, line, col, width, path_here(y, path, sizeof path),
              NULL, "the value contains a NUL character (U+0000), which a unit file cannot "
                    "hold: delete the escape");
 }
@@ -446,7 +447,8 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
     td_ynode *n;
     if (len > y->lim.max_scalar) {
         char path[MSG_SIZE];
-        yfinding(c, "data.limit", pos_line(y, m), pos_col(y, m), scalar_width(y, m, &ev->end_mark),
+        yfinding(c, TD_CODE_DATA_LIMIT,
+                 pos_line(y, m), pos_col(y, m), scalar_width(y, m, &ev->end_mark),
                  path_here(y, path, sizeof path), NULL,
                  "this value is %zu bytes long, more than the limit of %u; "
                  "shorten it or keep the long text in a separate document",
@@ -518,12 +520,12 @@ static void on_alias(loader *c, const yaml_event_t *ev)
         uint32_t w = scalar_width(y, m, &ev->end_mark);
         path_here(y, path, sizeof path);
         if (open)
-            yfinding(c, "data.syntax", pos_line(y, m), pos_col(y, m), w, path, NULL,
+            yfinding(c, TD_CODE_DATA_SYNTAX, pos_line(y, m), pos_col(y, m), w, path, NULL,
                      "alias '*%.40s' refers to the value that contains it, which would never end; "
                      "write the value out instead",
                      name);
         else
-            yfinding(c, "data.syntax", pos_line(y, m), pos_col(y, m), w, path, NULL,
+            yfinding(c, TD_CODE_DATA_SYNTAX, pos_line(y, m), pos_col(y, m), w, path, NULL,
                      "alias '*%.40s' refers to no anchor: there is no '&%.40s' before it in this "
                      "document; define the anchor first or write the value out",
                      name, name);
@@ -593,7 +595,7 @@ static void report_duplicate(loader *c, const td_ynode *dup, const td_ynode *fir
     path_here(c->y, path, sizeof path);
     b.len = strlen(path);
     td_load_add_fmt(&b, "%s%s", b.len ? "." : "", dup->text);
-    yfinding(c, "data.duplicate_key", dup->line, dup->col, dup->width, path, NULL,
+    yfinding(c, TD_CODE_DATA_DUPLICATE_KEY, dup->line, dup->col, dup->width, path, NULL,
              "duplicate key %s (first at line %u); a key may appear once in a mapping: "
              "merge the two or delete one",
              td_load_quote(dup->text, dup->len, q, sizeof q), first->line);
@@ -632,7 +634,8 @@ static size_t merge_size(loader *c, const td_ynode *key, const td_ynode *v)
     if (v->kind == TD_Y_NULL && !v->text)
         return 0; /* refused by the loader: already reported */
     char path[MSG_SIZE];
-    yfinding(c, "data.merge", key->line, key->col, 2, path_here(c->y, path, sizeof path), NULL,
+    yfinding(c, TD_CODE_DATA_MERGE,
+             key->line, key->col, 2, path_here(c->y, path, sizeof path), NULL,
              "the merge key '<<' takes a mapping, usually an alias of one ('<<: *name'), or a "
              "list of them; write the fields here instead");
     return 0;
@@ -668,11 +671,13 @@ static void finish_map(loader *c, td_ynode *map, td_ynode **kids, size_t nk)
         if (k->kind == TD_Y_MAP || k->kind == TD_Y_SEQ) {
             char path[MSG_SIZE];
             if (k->kind == TD_Y_MAP)
-                yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
+                yfinding(c, TD_CODE_DATA_KEY,
+                         k->line, k->col, 1, path_here(c->y, path, sizeof path),
                          NULL, "a key must be a name, found a mapping; write `name: value` with "
                          "a plain name");
             else
-                yfinding(c, "data.key", k->line, k->col, 1, path_here(c->y, path, sizeof path),
+                yfinding(c, TD_CODE_DATA_KEY,
+                         k->line, k->col, 1, path_here(c->y, path, sizeof path),
                          NULL, "a key must be a name, found a list; write `name: value` with a "
                          "plain name");
             continue;
@@ -846,7 +851,7 @@ static td_status syntax_error(loader *c)
         uint32_t line, col;
         if (bad >= 0) {
             td_source_linecol(src, (uint32_t)bad, &line, &col);
-            yfinding(c, "data.utf8", line, col, 1, NULL, skipped,
+            yfinding(c, TD_CODE_DATA_UTF8, line, col, 1, NULL, skipped,
                      "invalid UTF-8 byte 0x%02X: the file is not saved as UTF-8 (perhaps "
                      "Windows-1258 or TCVN3); save the file as UTF-8 and check it again",
                      (unsigned char)src->text[bad]);
@@ -857,12 +862,12 @@ static td_status syntax_error(loader *c)
             off = src->len;
         td_source_linecol(src, (uint32_t)off, &line, &col);
         if (p->problem && strstr(p->problem, "control characters"))
-            yfinding(c, "data.syntax", line, col, 1, NULL, skipped,
+            yfinding(c, TD_CODE_DATA_SYNTAX, line, col, 1, NULL, skipped,
                      "character U+%04X is not allowed in a YAML file; delete it "
                      "(it is often invisible in an editor)",
                      (unsigned)p->problem_value);
         else
-            yfinding(c, "data.utf8", line, col, 1, NULL, skipped,
+            yfinding(c, TD_CODE_DATA_UTF8, line, col, 1, NULL, skipped,
                      "the file cannot be read as UTF-8 text (%s); save the file as UTF-8",
                      p->problem ? p->problem : TR(c->d->lang, "unreadable"));
         return TD_OK;
@@ -874,7 +879,7 @@ static td_status syntax_error(loader *c)
     uint32_t line = pos_line(y, &p->problem_mark), col = pos_col(y, &p->problem_mark);
     if (p->error != YAML_SCANNER_ERROR && p->error != YAML_PARSER_ERROR)
         line = col = 0;
-    yfinding(c, "data.syntax", line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
+    yfinding(c, TD_CODE_DATA_SYNTAX, line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
              p->problem ? p->problem : TR(c->d->lang, "unreadable data"), ctx,
              TR(c->d->lang, syntax_advice(y)));
     return TD_OK;
@@ -952,7 +957,7 @@ static bool refuse_encoding(loader *c)
     const char *enc = wide_encoding(c->y->src);
     if (!enc)
         return false;
-    yfinding(c, "data.utf8", 1, 1, 1, NULL, NULL,
+    yfinding(c, TD_CODE_DATA_UTF8, 1, 1, 1, NULL, NULL,
              "the file is %s: save it as UTF-8 (in Notepad: File, Save As, Encoding UTF-8) "
              "and check it again; nothing in it was checked",
              enc);

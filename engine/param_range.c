@@ -109,10 +109,10 @@ td_diagnostic *td_range_refuse(td_diag *d, const td_param *prm, const td_value *
     td_range_value_text(v, val, sizeof val);
     td_diagnostic *x;
     if (define)
-        x = td_diag_at(d, TD_SEV_ERROR, "define", NULL, 0, 0,
+        x = td_diag_at(d, TD_SEV_ERROR, TD_CODE_DEFINE, NULL, 0, 0,
                        "-D %s: %s is out of the range of param '%s'", define, val, prm->name);
     else
-        x = td_diag_at(d, TD_SEV_ERROR, "param-range", src, at.off, at.len,
+        x = td_diag_at(d, TD_SEV_ERROR, TD_CODE_PARAM_RANGE, src, at.off, at.len,
                        "%s is out of the range of param '%s'", val, prm->name);
     td_range_hint(d, x, prm, decl_src, NULL);
     return x;

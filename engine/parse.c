@@ -21,18 +21,18 @@ static td_span span_at(const td_parse *p, uint32_t off, uint32_t len)
 
 /* Diagnostics. */
 
-td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const char *fmt, ...)
+td_diagnostic *td_parse_error(td_parse *p, td_code code, td_span sp, const char *fmt, ...)
 {
     if (p->stop)
         return NULL;
     if (p->errors >= TD_PARSE_MAX_ERRORS) {
         /* like a compiler: past this point, more messages are mostly echoes of the first */
         if (p->expr_mode)
-            td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
+            td_diag_at(p->diag, TD_SEV_INFO, TD_CODE_TOO_MANY_ERRORS, p->src, sp.off, sp.len,
                        "too many errors (%d); the rest of the expression was not checked",
                        TD_PARSE_MAX_ERRORS);
         else
-            td_diag_at(p->diag, TD_SEV_INFO, "too-many-errors", p->src, sp.off, sp.len,
+            td_diag_at(p->diag, TD_SEV_INFO, TD_CODE_TOO_MANY_ERRORS, p->src, sp.off, sp.len,
                        "too many errors (%d); the rest of this file was not checked",
                        TD_PARSE_MAX_ERRORS);
         p->stop = true;
@@ -204,7 +204,8 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
             if (!bad_escape) {
                 size_t k = td_utf8_seq((const char *)u + i + 1, len - i - 1, &cp);
                 td_diagnostic *e = td_parse_error(
-                    p, "bad-escape", span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
+                    p, TD_CODE_BAD_ESCAPE,
+                    span_at(p, sp.off + (uint32_t)i, (uint32_t)(1 + (k ? k : 1))),
                     "unknown escape '\\%.*s' in a string", (int)(k ? k : 1), s + i + 1);
                 parse_hint(p, e, "the escapes are \\\" \\\\ \\n \\t \\{ \\}; write \\\\ for a backslash");
             }
@@ -217,9 +218,10 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
         if (!k) {
             if (!bad_byte) {
                 td_diagnostic *e =
-                    c ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                    c ? td_parse_error(p, TD_CODE_INVALID_UTF8, span_at(p, sp.off + (uint32_t)i, 1),
                                        "invalid UTF-8 byte 0x%02X in a string", c)
-                      : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                      : td_parse_error(p, TD_CODE_INVALID_CHARACTER,
+                                       span_at(p, sp.off + (uint32_t)i, 1),
                                        "invalid character U+0000 in a string");
                 parse_hint(p, e, c ? N_("save the file as UTF-8") : N_("remove the NUL byte"));
             }
@@ -234,7 +236,7 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
     buf[o] = '\0';
     out.text = buf;
     if (!closed) {
-        td_diagnostic *e = td_parse_error(p, "unterminated-string", sp,
+        td_diagnostic *e = td_parse_error(p, TD_CODE_UNTERMINATED_STRING, sp,
                                           "unterminated string: the closing '\"' is missing");
         parse_hint(p, e, "a string ends on the line where it starts; write \\n for a line break");
     }
@@ -247,9 +249,9 @@ td_str td_lex_quoted(td_parse *p, const char *s, size_t len, td_span sp, size_t 
     size_t n = len - 2 * quote_len;
     td_diagnostic *e =
         quote_len == 1
-            ? td_parse_error(p, "bad-quote", sp,
+            ? td_parse_error(p, TD_CODE_BAD_QUOTE, sp,
                              "strings are written between double quotes, not single quotes")
-            : td_parse_error(p, "bad-quote", sp,
+            : td_parse_error(p, TD_CODE_BAD_QUOTE, sp,
                              "strings are written between straight double quotes, not “ ”");
     if (e)
         td_diag_set(p->diag, &e->hint, N_("write \"%.*s\""), (int)n, s + quote_len);
@@ -265,9 +267,10 @@ void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
         size_t k = u[i] ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             td_diagnostic *e =
-                u[i] ? td_parse_error(p, "invalid-utf8", span_at(p, sp.off + (uint32_t)i, 1),
+                u[i] ? td_parse_error(p, TD_CODE_INVALID_UTF8, span_at(p, sp.off + (uint32_t)i, 1),
                                       "invalid UTF-8 byte 0x%02X in a comment", u[i])
-                     : td_parse_error(p, "invalid-character", span_at(p, sp.off + (uint32_t)i, 1),
+                     : td_parse_error(p, TD_CODE_INVALID_CHARACTER,
+                                      span_at(p, sp.off + (uint32_t)i, 1),
                                       "invalid character U+0000 in a comment");
             parse_hint(p, e, u[i] ? N_("save the file as UTF-8") : N_("remove the NUL byte"));
             break;
@@ -286,20 +289,21 @@ void td_lex_invalid(td_parse *p, const char *s, size_t len, td_span sp)
     uint32_t cp = u[0];
     td_diagnostic *e;
     if (len == 1 && cp >= 0x80) {
-        e = td_parse_error(p, "invalid-utf8", sp, "invalid UTF-8 byte 0x%02X", u[0]);
+        e = td_parse_error(p, TD_CODE_INVALID_UTF8, sp, "invalid UTF-8 byte 0x%02X", u[0]);
         parse_hint(p, e, "save the file as UTF-8");
         return;
     }
     if (len > 1)
         td_utf8_seq((const char *)u, len, &cp);
     if (len == 2 && cp < 0x80)
-        e = td_parse_error(p, "invalid-character", sp, "invalid operator '%.2s'", s);
+        e = td_parse_error(p, TD_CODE_INVALID_CHARACTER, sp, "invalid operator '%.2s'", s);
     else if (cp > 0x20 && cp < 0x7F)
-        e = td_parse_error(p, "invalid-character", sp, "invalid character '%c'", (int)cp);
+        e = td_parse_error(p, TD_CODE_INVALID_CHARACTER, sp, "invalid character '%c'", (int)cp);
     else if (cp < 0x80)
-        e = td_parse_error(p, "invalid-character", sp, "invalid character U+%04X", (unsigned)cp);
+        e = td_parse_error(p, TD_CODE_INVALID_CHARACTER,
+                           sp, "invalid character U+%04X", (unsigned)cp);
     else
-        e = td_parse_error(p, "invalid-character", sp, "invalid character '%.*s' (U+%04X)",
+        e = td_parse_error(p, TD_CODE_INVALID_CHARACTER, sp, "invalid character '%.*s' (U+%04X)",
                            (int)len, s, (unsigned)cp);
     switch (cp) {
     case '\'': parse_hint(p, e, "strings are written between double quotes: \"...\""); break;
@@ -329,7 +333,7 @@ const char *td_lex_dmy(td_parse *p, const char *s, size_t len, td_span sp)
     for (t++; t < end; t++)
         y = y * 10 + (unsigned)(*t - '0');
     snprintf(iso, sizeof iso, "%04u-%02u-%02u", y % 10000, m % 100, d % 100);
-    td_diagnostic *e = td_parse_error(p, "date-format", sp,
+    td_diagnostic *e = td_parse_error(p, TD_CODE_DATE_FORMAT, sp,
                                       "'%.*s' is a date written day/month/year", (int)len, s);
     if (e)
         td_diag_set(p->diag, &e->hint, N_("write dates as YYYY-MM-DD: %s"), iso);
@@ -346,7 +350,7 @@ size_t td_lex_name_run(td_parse *p, const char *s, size_t len, td_span sp, const
     char buf[256];
     *folded = NULL;
     if (len < sizeof buf && td_vi_fold(s, len, buf, sizeof buf) != (size_t)-1) {
-        td_diagnostic *e = td_parse_error(p, "name-diacritics", sp,
+        td_diagnostic *e = td_parse_error(p, TD_CODE_NAME_DIACRITICS, sp,
                                           "a name written with diacritics: '%.*s'", (int)len, s);
         if (e)
             td_diag_set(p->diag, &e->hint,
@@ -375,7 +379,8 @@ void td_lex_fatal(td_parse *p, const char *msg)
 {
     if (strstr(msg, "memory"))
         p->oom = true;
-    td_parse_error(p, "internal", span_at(p, p->off, 0), "the rule text could not be scanned: %s",
+    td_parse_error(p, TD_CODE_INTERNAL,
+                   span_at(p, p->off, 0), "the rule text could not be scanned: %s",
                    msg);
     p->stop = true;
 }
@@ -549,7 +554,8 @@ static bool keyword_meant(td_parse *p, int found)
     const char *kw = td_token_spelling(ktok), *before = td_token_spelling(btok);
     /* TRANSLATORS: the first %s is "a name", "another item" or "an expression"; the others
      * are keywords of the rule language */
-    td_diagnostic *e = td_parse_error(p, "syntax", k, "expected %s after \"%s\", found \"%s\"",
+    td_diagnostic *e = td_parse_error(p, TD_CODE_SYNTAX,
+                                      k, "expected %s after \"%s\", found \"%s\"",
                                       word(p, wanted_after(btok)), before, kw);
     if (e && (flags & TD_KW_DECL))
         td_diag_set(p->diag, &e->hint,
@@ -570,7 +576,7 @@ static bool reserved_name(td_parse *p, int found, td_span at, const int *expecte
         p->hist_tok[1] < 0 || !(kw_flags(p->hist_tok[1]) & TD_KW_DECL))
         return false;
     const char *kw = td_token_spelling(found);
-    td_diagnostic *e = td_parse_error(p, "keyword-as-name", at,
+    td_diagnostic *e = td_parse_error(p, TD_CODE_KEYWORD_AS_NAME, at,
                                       "'%s' is a keyword of the rule language, not a name", kw);
     if (e)
         td_diag_set(p->diag, &e->hint, N_("choose another name, e.g. %s_%s"), kw,
@@ -586,7 +592,7 @@ static bool call_without_parens(td_parse *p, int found, td_span at)
         (found != T_IDENT && !kw_flags(found)))
         return false;
     const char *name = td_token_spelling(fn);
-    td_diagnostic *e = td_parse_error(p, "syntax", p->hist_span[1],
+    td_diagnostic *e = td_parse_error(p, TD_CODE_SYNTAX, p->hist_span[1],
                                       "'%s' takes what it counts in parentheses", name);
     if (e)
         td_diag_set(p->diag, &e->hint,
@@ -607,7 +613,7 @@ static bool decimal_comma(td_parse *p, int found, td_span at)
     while (end < p->end && t[end] >= '0' && t[end] <= '9')
         end++;
     td_span all = {num.src, num.off, end - num.off};
-    td_diagnostic *e = td_parse_error(p, "decimal-comma", all,
+    td_diagnostic *e = td_parse_error(p, TD_CODE_DECIMAL_COMMA, all,
                                       "'%.*s' is written with a decimal comma", (int)all.len,
                                       t + all.off);
     if (e)
@@ -651,7 +657,7 @@ static bool overlay_form(td_parse *p, int found, td_span at, const int *expected
     if (p->in_extend && name_like(p->extend_first) && has(expected, n, T_COLON) &&
         name_like(prev) && !has(expected, n, T_IDENT)) {
         td_span nm = p->extend_name;
-        e = td_parse_error(p, "overlay-form", ps, "expected \":\" and a type after '%.*s': "
+        e = td_parse_error(p, TD_CODE_OVERLAY_FORM, ps, "expected \":\" and a type after '%.*s': "
                            "`extend %.*s { ... }` adds fields to a record",
                            (int)ps.len, t + ps.off, (int)nm.len, t + nm.off);
         if (e)
@@ -662,7 +668,8 @@ static bool overlay_form(td_parse *p, int found, td_span at, const int *expected
                         t + ps.off);
     } else if (prev == T_REPLACE && name_like(found) && found != T_TARGET && found != T_INDEX &&
                found != T_NOTE) {
-        e = td_parse_error(p, "overlay-form", at, "`replace` says what kind of declaration it "
+        e = td_parse_error(p, TD_CODE_OVERLAY_FORM,
+                           at, "`replace` says what kind of declaration it "
                            "replaces");
         if (e)
             td_diag_set(p->diag, &e->hint, N_("write replace enum %.*s { ... } or replace record "
@@ -672,7 +679,8 @@ static bool overlay_form(td_parse *p, int found, td_span at, const int *expected
     } else if (before == T_EXTEND && (prev == T_TARGET || prev == T_INDEX || prev == T_NOTE) &&
                name_like(found)) {
         const char *kind = td_token_spelling(prev);
-        e = td_parse_error(p, "overlay-form", ps, "a %s cannot be extended: an overlay extends "
+        e = td_parse_error(p, TD_CODE_OVERLAY_FORM,
+                           ps, "a %s cannot be extended: an overlay extends "
                            "an enum, a record or a workflow", kind);
         int il = dotted_len(p, at.off);
         if (e)
@@ -681,14 +689,15 @@ static bool overlay_form(td_parse *p, int found, td_span at, const int *expected
                         kind, il, t + at.off, kind, il, t + at.off);
     } else if (before == T_DISABLE && (prev == T_TARGET || prev == T_INDEX || prev == T_NOTE) &&
                name_like(found)) {
-        e = td_parse_error(p, "overlay-form", ps, "`disable` takes the id alone, without the "
+        e = td_parse_error(p, TD_CODE_OVERLAY_FORM, ps, "`disable` takes the id alone, without the "
                            "kind of what it switches off");
         if (e)
             td_diag_set(p->diag, &e->hint, N_("write disable %.*s because \"...\""),
                         dotted_len(p, at.off), t + at.off);
     } else if (found == T_STRING && name_like(prev) && has(expected, n, T_BECAUSE) &&
                (before == T_DISABLE || before == T_DOT)) {
-        e = td_parse_error(p, "overlay-form", at, "the reason of a `disable` follows the word "
+        e = td_parse_error(p, TD_CODE_OVERLAY_FORM,
+                           at, "the reason of a `disable` follows the word "
                            "`because`");
         if (e)
             td_diag_set(p->diag, &e->hint, N_("write because before it: because %.*s"),
@@ -794,7 +803,7 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
     describe(p, found, at, what, sizeof what);
     td_diagnostic *e;
     if (ni == 0 || ni > 4) {
-        e = td_parse_error(p, "syntax", at, "unexpected %s", what);
+        e = td_parse_error(p, TD_CODE_SYNTAX, at, "unexpected %s", what);
     } else {
         size_t len = 0;
         list[0] = '\0';
@@ -806,7 +815,7 @@ void td_parse_syntax_error(td_parse *p, int found, td_span at, const int *expect
                 len += (size_t)w;
         }
         /* TRANSLATORS: "expected a name or \")\", found \"where\"" */
-        e = td_parse_error(p, "syntax", at, "expected %s, found %s", list, what);
+        e = td_parse_error(p, TD_CODE_SYNTAX, at, "expected %s, found %s", list, what);
     }
     if (!e)
         return;
@@ -833,7 +842,7 @@ void td_parse_too_deep(td_parse *p, td_span at)
 {
     if (p->oom)
         return;
-    td_diagnostic *e = td_parse_error(p, "too-deep", at, "too deeply nested to be parsed");
+    td_diagnostic *e = td_parse_error(p, TD_CODE_TOO_DEEP, at, "too deeply nested to be parsed");
     parse_hint(p, e, "split the expression with `let`");
     p->stop = true;
 }
@@ -844,7 +853,7 @@ void td_parse_nested_too_deep(td_parse *p, td_span at)
         return;
     /* whatever else this parse finds, no declaration is kept (ast_add_decl) */
     p->deep = true;
-    td_diagnostic *e = td_parse_error(p, "too-deep", at,
+    td_diagnostic *e = td_parse_error(p, TD_CODE_TOO_DEEP, at,
                                       "this expression is nested too deeply: more than %d "
                                       "levels (each term of a chain of `and`, `or` or `+` is "
                                       "one level)",
@@ -925,7 +934,7 @@ td_status td_parse_source(td_arena *a, const td_source *src, uint32_t src_index,
         return TD_ENOMEM;
     ast->src = src_index;
     if (src->len > UINT32_MAX - 16) {
-        td_diag_at(d, TD_SEV_ERROR, "too-large", src, 0, 0,
+        td_diag_at(d, TD_SEV_ERROR, TD_CODE_TOO_LARGE, src, 0, 0,
                    "the file is too large (4 GiB or more)");
         ast->had_errors = true;
         *out = ast;

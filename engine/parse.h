@@ -115,7 +115,7 @@ int td_lex(td_parse *p, td_token *t);
 /* Records an error of this parse, unless TD_PARSE_MAX_ERRORS were recorded already: then
  * the first time adds the note "too many errors" and stops the parse. Returns the entry or
  * NULL. */
-td_diagnostic *td_parse_error(td_parse *p, const char *code, td_span sp, const char *fmt, ...)
+td_diagnostic *td_parse_error(td_parse *p, td_code code, td_span sp, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Reports a syntax error: `found` is the lookahead token, `expected` the tokens the

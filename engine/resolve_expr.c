@@ -37,7 +37,7 @@ bool td_rs_const_value(td_rs *r, const td_expr *e, td_value *out, const td_type 
     case TD_X_DATE: {
         char why[96];
         if (!td_parse_date(e->str, strlen(e->str), &out->u.days)) {
-            td_diagnostic *x = ERR(r, e->span, "bad-date", "'%s' is not a date: %s", e->str,
+            td_diagnostic *x = ERR(r, e->span, TD_CODE_BAD_DATE, "'%s' is not a date: %s", e->str,
                                    td_date_problem(r->d->lang, e->str, strlen(e->str), why, sizeof why));
             td_rs_hint(r, x, "write dates as YYYY-MM-DD, e.g. 2025-12-31", NULL);
             return false;
@@ -48,7 +48,7 @@ bool td_rs_const_value(td_rs *r, const td_expr *e, td_value *out, const td_type 
     }
     case TD_X_MONTH:
         if (!td_parse_month(e->str, strlen(e->str), &out->u.month)) {
-            td_diagnostic *x = ERR(r, e->span, "bad-month", "'%s' is not a month", e->str);
+            td_diagnostic *x = ERR(r, e->span, TD_CODE_BAD_MONTH, "'%s' is not a month", e->str);
             td_rs_hint(r, x, "write months as YYYY-MM with a month from 01 to 12, e.g. 2024-05", NULL);
             return false;
         }
@@ -230,11 +230,13 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
     /* a rule's own id is in the brackets; a define's is said here */
     if (hint_t && hint_t->kind == TD_T_ENUM) {
         if (r->rule_id)
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field, a param or a "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME,
+                    "unknown name '%s': not a field, a param or a "
                     "value of %s", e->name, hint_t->en->name);
         else
             /* TRANSLATORS: the second %s is a define: "define unit_file.counted" */
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field, a param "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME,
+                    "unknown name '%s' in %s: not a field, a param "
                     "or a value of %s", e->name, c->rule, hint_t->en->name);
     } else {
         const td_scope *inner = s;
@@ -244,16 +246,19 @@ static const td_cexpr *resolve_name(td_cctx *c, const td_expr *e, const td_scope
                               ? inner->elem->rec->name
                               : NULL;
         if (r->rule_id && rec)
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field of %s nor a "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME, "unknown name '%s': not a field of %s nor a "
                     "param", e->name, rec);
         else if (r->rule_id)
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s': not a field of this scope "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME,
+                    "unknown name '%s': not a field of this scope "
                     "nor a param", e->name);
         else if (rec)
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of %s nor "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME,
+                    "unknown name '%s' in %s: not a field of %s nor "
                     "a param", e->name, c->rule, rec);
         else
-            x = ERR(r, e->span, "unknown-name", "unknown name '%s' in %s: not a field of this "
+            x = ERR(r, e->span, TD_CODE_UNKNOWN_NAME,
+                    "unknown name '%s' in %s: not a field of this "
                     "scope nor a param", e->name, c->rule);
     }
     if (sug)
@@ -271,7 +276,7 @@ bool td_rs_want(td_cctx *c, const td_cexpr *k, td_tkind kind, const char *what)
     td_lang lang = td_diag_lang(c->r->d);
     /* TRANSLATORS: "the condition after 'where' must be a condition (true or false), but this
      * is int"; the last %s is a type of the rule language */
-    td_diagnostic *x = ERR(c->r, k->span, "type", "%s must be %s, but this is %s",
+    td_diagnostic *x = ERR(c->r, k->span, TD_CODE_TYPE, "%s must be %s, but this is %s",
                            td_gettext(lang, what),
                            kind == TD_T_BOOL     ? TR(lang, "a condition (true or false)")
                            : kind == TD_T_NUMBER ? TR(lang, "a number")
@@ -298,7 +303,7 @@ const td_cexpr *td_rs_coerce(td_cctx *c, const td_cexpr *k, const td_type *to)
     const td_cexpr *e = enum_const(c, to->en, k->value.u.text.s, k->span);
     if (!e) {
         const char *sug = td_suggest(k->value.u.text.s, to->en->values, to->en->n);
-        td_diagnostic *x = ERR(c->r, k->span, "unknown-value", "'%s' is not a value of %s",
+        td_diagnostic *x = ERR(c->r, k->span, TD_CODE_UNKNOWN_VALUE, "'%s' is not a value of %s",
                                k->value.u.text.s, to->en->name);
         if (sug)
             td_rs_hint(c->r, x, "did you mean '%s'?", sug);
@@ -311,7 +316,8 @@ static bool comparable(td_cctx *c, const td_cexpr *a, const td_cexpr *b, bool or
     char b1[128], b2[128];
     if (!td_rs_same_type(a->type, b->type)) {
         td_diagnostic *x =
-            ERR(c->r, sp, "type", "cannot compare %s with %s", td_rs_tname(a->type, b1, sizeof b1),
+            ERR(c->r, sp, TD_CODE_TYPE,
+                "cannot compare %s with %s", td_rs_tname(a->type, b1, sizeof b1),
                 td_rs_tname(b->type, b2, sizeof b2));
         td_rs_hint(c->r, x, "both sides of a comparison must have the same type", NULL);
         return false;
@@ -319,13 +325,13 @@ static bool comparable(td_cctx *c, const td_cexpr *a, const td_cexpr *b, bool or
     if (ordered) {
         td_tkind k = a->type->kind;
         if (!(td_rs_is_numeric(a->type) || k == TD_T_DATE || k == TD_T_MONTH || k == TD_T_TEXT)) {
-            ERR(c->r, sp, "type",
+            ERR(c->r, sp, TD_CODE_TYPE,
                 "%s values have no order; use == or !=", td_rs_tname(a->type, b1, sizeof b1));
             return false;
         }
     }
     if (a->type->kind == TD_T_RECORD || a->type->kind == TD_T_LIST) {
-        ERR(c->r, sp, "type", "cannot compare whole %s values; compare one of their fields",
+        ERR(c->r, sp, TD_CODE_TYPE, "cannot compare whole %s values; compare one of their fields",
             td_rs_tname(a->type, b1, sizeof b1));
         return false;
     }
@@ -381,18 +387,20 @@ static const td_cexpr *cx_found(td_cctx *c, const td_expr *e, const td_scope *s)
     td_rs *r = c->r;
     char id[256];
     if (e->nargs != 3) {
-        td_diagnostic *x = ERR(r, e->span, "arity", "found takes 3 arguments, not %u", e->nargs);
+        td_diagnostic *x = ERR(r, e->span, TD_CODE_ARITY,
+                               "found takes 3 arguments, not %u", e->nargs);
         td_rs_hint(r, x, "write found(INDEX, UNIT-ID, KEY), e.g. found(exemplar.ids, unit, "
                    "exemplar)", NULL);
         return NULL;
     }
     if (!dotted_text(e->args[0], id, sizeof id)) {
-        ERR(r, e->args[0]->span, "type", "the first argument of found names an `index` "
+        ERR(r, e->args[0]->span, TD_CODE_TYPE, "the first argument of found names an `index` "
             "declaration, e.g. exemplar.ids");
         return NULL;
     }
     if (!r->in_criterion) {
-        ERR(r, e->span, "found-scope", "found() is decided across the units of a batch, so it "
+        ERR(r, e->span, TD_CODE_FOUND_SCOPE,
+            "found() is decided across the units of a batch, so it "
             "may only be used in a criterion's conditions, not in a define, a target or a "
             "workflow");
         return NULL;
@@ -401,7 +409,7 @@ static const td_cexpr *cx_found(td_cctx *c, const td_expr *e, const td_scope *s)
     while (ix < r->n_index_ids && strcmp(r->index_ids[ix], id) != 0)
         ix++;
     if (ix == r->n_index_ids) {
-        td_diagnostic *x = ERR(r, e->args[0]->span, "unknown-index", "no index is named '%s'",
+        td_diagnostic *x = ERR(r, e->args[0]->span, TD_CODE_UNKNOWN_INDEX, "no index is named '%s'",
                                id);
         const char *sug = td_suggest(id, r->index_ids, r->n_index_ids);
         if (sug)
@@ -438,7 +446,7 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
     while (i < n_fns && strcmp(fns[i], e->name) != 0)
         i++;
     if (i == n_fns) {
-        td_diagnostic *x = ERR(r, e->name_span, "unknown-function", "unknown function '%s'",
+        td_diagnostic *x = ERR(r, e->name_span, TD_CODE_UNKNOWN_FUNCTION, "unknown function '%s'",
                                e->name);
         const char *sug = td_suggest(e->name, fns, n_fns);
         if (sug)
@@ -450,9 +458,9 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
     }
     if (e->nargs != arity[i]) {
         if (arity[i] == 1)
-            ERR(r, e->span, "arity", "%s takes 1 argument, not %u", fns[i], e->nargs);
+            ERR(r, e->span, TD_CODE_ARITY, "%s takes 1 argument, not %u", fns[i], e->nargs);
         else
-            ERR(r, e->span, "arity", "%s takes %u arguments, not %u", fns[i], arity[i],
+            ERR(r, e->span, TD_CODE_ARITY, "%s takes %u arguments, not %u", fns[i], arity[i],
                 e->nargs);
         return NULL;
     }
@@ -469,7 +477,7 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
     case TD_CX_EMPTY:
     case TD_CX_LENGTH:
         if (a->type->kind != TD_T_TEXT && a->type->kind != TD_T_LIST) {
-            ERR(r, a->span, "type", "%s needs a text or a list, but this is %s", fns[i],
+            ERR(r, a->span, TD_CODE_TYPE, "%s needs a text or a list, but this is %s", fns[i],
                 td_rs_tname(a->type, buf, sizeof buf));
             return NULL;
         }
@@ -482,7 +490,7 @@ static const td_cexpr *cx_call(td_cctx *c, const td_expr *e, const td_scope *s)
         break;
     case TD_CX_YEAR_OF:
         if (a->type->kind != TD_T_DATE && a->type->kind != TD_T_MONTH) {
-            ERR(r, a->span, "type", "year_of needs a date or a month, but this is %s",
+            ERR(r, a->span, TD_CODE_TYPE, "year_of needs a date or a month, but this is %s",
                 td_rs_tname(a->type, buf, sizeof buf));
             return NULL;
         }
@@ -606,7 +614,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
                 bl->type = td_rs_list_of(r, a->type);
         }
         if (b->type->elem && !td_rs_same_type(a->type, b->type->elem)) {
-            ERR(r, e->span, "type", "cannot look for %s in a list of %s",
+            ERR(r, e->span, TD_CODE_TYPE, "cannot look for %s in a list of %s",
                 td_rs_tname(a->type, b1, sizeof b1), td_rs_tname(b->type->elem, b2, sizeof b2));
             return NULL;
         }
@@ -632,7 +640,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
         else if (ka == kb && (ka == TD_T_DATE || ka == TD_T_MONTH) && e->op == TD_OP_SUB)
             t = r->t_int; /* days or months between */
         if (!t) {
-            td_diagnostic *x = ERR(r, e->span, "type", "cannot compute %s %s %s",
+            td_diagnostic *x = ERR(r, e->span, TD_CODE_TYPE, "cannot compute %s %s %s",
                                    td_rs_tname(a->type, b1, sizeof b1),
                                    e->op == TD_OP_ADD   ? "+"
                                    : e->op == TD_OP_SUB ? "-"
@@ -650,7 +658,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
             td_value v = td_arith(e->op, t->kind, a->value, b->value, &why);
             if (why) {
                 td_lang lang = td_diag_lang(r->d);
-                td_diagnostic *x = ERR(r, e->span, "arith", N_("this cannot be computed: %s"),
+                td_diagnostic *x = ERR(r, e->span, TD_CODE_ARITH, N_("this cannot be computed: %s"),
                                        TR(lang, why));
                 td_rs_hint(r, x, "check the numbers and the params it uses", NULL);
                 return NULL;
@@ -712,7 +720,7 @@ const td_cexpr *td_rs_cx(td_cctx *c, const td_expr *e, const td_scope *s, const 
         return NULL;
     if (r->nest >= MAX_EVAL_DEPTH) {
         if (!r->nest_reported) {
-            td_diagnostic *x = ERR(r, e->span, "too-deep",
+            td_diagnostic *x = ERR(r, e->span, TD_CODE_TOO_DEEP,
                                    N_("too many levels of defines used one inside another "
                                       "here: more than %d operations nested"),
                                    MAX_EVAL_DEPTH);
@@ -753,7 +761,8 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         return node(r, TD_CX_ASOF, r->t_date, e->span);
     case TD_X_IT: case TD_X_PREVIOUS: case TD_X_POSITION: {
         if (!s || !s->elem) {
-            ERR(r, e->span, "scope", "'%s' only means something inside all/any/none/count/each "
+            ERR(r, e->span, TD_CODE_SCOPE,
+                "'%s' only means something inside all/any/none/count/each "
                 "or a rule's entity", e->kind == TD_X_IT ? "it" : e->kind == TD_X_PREVIOUS
                 ? "previous" : "position");
             return NULL;
@@ -775,11 +784,12 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                                        ? elem_of(a)->rec
                                        : NULL;
             if (!rec) {
-                ERR(r, e->name_span, "not-a-record", "'%s' has no fields: it is %s", e->name,
+                ERR(r, e->name_span, TD_CODE_NOT_A_RECORD, "'%s' has no fields: it is %s", e->name,
                     td_rs_tname(a->type, buf, sizeof buf));
                 return NULL;
             }
-            td_diagnostic *x = ERR(r, e->name_span, "unknown-field", "unknown field '%s' on %s",
+            td_diagnostic *x = ERR(r, e->name_span, TD_CODE_UNKNOWN_FIELD,
+                                   "unknown field '%s' on %s",
                                    e->name, rec->name);
             td_rs_suggest_from(r, x, e->name, NAMES_MEMBERS, rec);
             return NULL;
@@ -815,7 +825,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
                 first = k->args[i]->type;
             else if (!td_rs_same_type(first, k->args[i]->type)) {
                 char b2[128];
-                ERR(r, e->args[i]->span, "type",
+                ERR(r, e->args[i]->span, TD_CODE_TYPE,
                     "a list holds values of one type: this is %s, "
                     "the first was %s",
                     td_rs_tname(k->args[i]->type, buf, sizeof buf),
@@ -881,7 +891,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
         if (e->agg == TD_AGG_SUM ? !td_rs_is_numeric(val->type)
                                  : !(td_rs_is_numeric(val->type) || vk == TD_T_DATE ||
                                      vk == TD_T_MONTH || vk == TD_T_TEXT)) {
-            ERR(r, val->span, "type", "%s needs %s, but this is %s",
+            ERR(r, val->span, TD_CODE_TYPE, "%s needs %s, but this is %s",
                 e->agg == TD_AGG_SUM   ? "sum"
                 : e->agg == TD_AGG_MIN ? "min"
                                        : "max",
@@ -945,7 +955,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
             return NULL;
         if (!td_rs_same_type(b->type, k3->type)) {
             char b2[128];
-            ERR(r, e->span, "type", "'then' gives %s but 'else' gives %s",
+            ERR(r, e->span, TD_CODE_TYPE, "'then' gives %s but 'else' gives %s",
                 td_rs_tname(b->type, buf, sizeof buf), td_rs_tname(k3->type, b2, sizeof b2));
             return NULL;
         }
@@ -1005,12 +1015,12 @@ bool td_rs_compile_message(td_cctx *c, const td_str *str, const td_scope *s, td_
             j++;
         td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, 1};
         if (j >= n || raw[j] == '{') {
-            td_diagnostic *x = ERR(r, at, "message", "'{' in a message is not closed by '}'");
+            td_diagnostic *x = ERR(r, at, TD_CODE_MESSAGE, "'{' in a message is not closed by '}'");
             td_rs_hint(r, x, "write \\{ for a literal brace", NULL);
             return false;
         }
         if (ne == 64) {
-            ERR(r, at, "message", "a message interpolates at most 64 values");
+            ERR(r, at, TD_CODE_MESSAGE, "a message interpolates at most 64 values");
             return false;
         }
         td_expr *e = td_parse_expr_at(&r->parse, src, str->span.src,
@@ -1052,7 +1062,7 @@ bool td_rs_resolve_epath(td_rs *r, const td_dotted *dp, td_epath *out, td_scope 
     bool is_doc = dp->n == 1 && strcmp(dp->parts[0], "document") == 0;
     uint32_t n = is_doc ? 0 : dp->n;
     if (n + 1 > max_scopes) {
-        ERR(r, dp->span, "path", "path '%s' is too long", dp->text);
+        ERR(r, dp->span, TD_CODE_PATH, "path '%s' is too long", dp->text);
         return false;
     }
     uint32_t *slots = td_arena_alloc(r->pa, (n + 1) * sizeof *slots);
@@ -1069,7 +1079,7 @@ bool td_rs_resolve_epath(td_rs *r, const td_dotted *dp, td_epath *out, td_scope 
     for (uint32_t i = 0; i < n; i++) {
         const td_field *f = td_record_field(rec, dp->parts[i]);
         if (!f) {
-            td_diagnostic *x = ERR(r, dp->spans[i], "unknown-field",
+            td_diagnostic *x = ERR(r, dp->spans[i], TD_CODE_UNKNOWN_FIELD,
                                    "unknown field '%s' on %s", dp->parts[i], rec->name);
             if (!td_rs_suggest_from(r, x, dp->parts[i], NAMES_FIELDS, rec) && i == 0)
                 td_rs_hint(r, x, "`on` names a path from the unit file: document, plan, "
@@ -1081,7 +1091,7 @@ bool td_rs_resolve_epath(td_rs *r, const td_dotted *dp, td_epath *out, td_scope 
             t = t->elem;
         if (t->kind != TD_T_RECORD) {
             char buf[64];
-            ERR(r, dp->spans[i], "not-a-record",
+            ERR(r, dp->spans[i], TD_CODE_NOT_A_RECORD,
                 "'%s' is %s, not a record: a rule applies to "
                 "records such as plan or exemplars",
                 dp->parts[i], td_rs_tname(f->type, buf, sizeof buf));
@@ -1142,7 +1152,7 @@ const td_cexpr *td_rs_const_expr(td_cctx *c, const td_expr *e, const td_scope *s
     const td_cexpr *k = td_rs_cx(c, e, s, NULL);
     const td_cexpr *x = uses_data(k);
     if (x) {
-        td_diagnostic *d = ERR(c->r, x->span, "not-constant", "%s is the same for the whole "
+        td_diagnostic *d = ERR(c->r, x->span, TD_CODE_NOT_CONSTANT, "%s is the same for the whole "
                                "batch: it may use params, as_of and values written out, not the "
                                "data of a unit", td_gettext(td_diag_lang(c->r->d), what));
         td_rs_hint(c->r, d, "e.g. at least district_total, or at least if as_of >= 2025-01-01 "

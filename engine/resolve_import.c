@@ -228,13 +228,14 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
     }
     if (!normalize(path)) {
         if (from) {
-            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "import-path", from, at.off, at.len,
+            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IMPORT_PATH,
+                                          from, at.off, at.len,
                                           "the import path is too long (more than %d parts, or "
                                           "%d bytes with the folder of this file)",
                                           MAX_PATH_PARTS, PATH_MAX - 1);
             td_rs_hint(r, e, "write a shorter path to the file, relative to this file's folder", NULL);
         } else {
-            td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+            td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0,
                        "cannot read rule file '%s': the path is too long", path);
             r->fatal = TD_EIO;
         }
@@ -257,7 +258,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
                 }
                 strcat(chain, path);
                 td_diagnostic *e =
-                    td_diag_at(r->d, TD_SEV_ERROR, "import-cycle", from, at.off, at.len,
+                    td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IMPORT_CYCLE, from, at.off, at.len,
                                "import cycle: %s", chain);
                 td_rs_hint(r, e, "a file cannot import itself, directly or through others; "
                            "move the shared declarations into a file both import", NULL);
@@ -274,7 +275,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
         }
     }
     if (r->depth >= MAX_IMPORT_DEPTH) {
-        td_diag_at(r->d, TD_SEV_ERROR, "import-depth", from, at.off, at.len,
+        td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IMPORT_DEPTH, from, at.off, at.len,
                    "imports nested deeper than %d files", MAX_IMPORT_DEPTH);
         free(path);
         return;
@@ -285,12 +286,12 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
         if (st == TD_ENOMEM) {
             r->fatal = TD_ENOMEM;
         } else if (from) {
-            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "import-missing", from, at.off,
+            td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IMPORT_MISSING, from, at.off,
                                           at.len, "cannot read imported file '%s': %s", path,
                                           strerror(errno));
             td_rs_hint(r, e, "an import path is relative to the file that imports it", NULL);
         } else {
-            td_diag_at(r->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read rule file '%s': %s",
+            td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read rule file '%s': %s",
                        path, strerror(errno));
             r->fatal = TD_EIO;
         }
@@ -314,9 +315,9 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
     if (not_text(src, lang, why, sizeof why)) {
         /* one message, at the import (or naming the file): its bytes are not shown */
         td_diagnostic *e =
-            from ? td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
+            from ? td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NOT_RULES, from, at.off, at.len,
                               N_("cannot import '%s': it is not a rule file: %s"), path, why)
-                 : td_diag_at(r->d, TD_SEV_ERROR, "not-rules", NULL, 0, 0,
+                 : td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NOT_RULES, NULL, 0, 0,
                               N_("'%s' is not a rule file: %s"), path, why);
         td_rs_hint(r, e, "a rule file is UTF-8 text: check the path; if it is a rule "
                             "file, save it as UTF-8", NULL);
@@ -330,7 +331,7 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
         !starts_like_rules(src)) {
         /* a text file that is no rule file (named by mistake): one message, no line of it */
         td_diag_free(&scratch);
-        td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, "not-rules", from, at.off, at.len,
+        td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NOT_RULES, from, at.off, at.len,
                                       N_("cannot import '%s': it is not a rule file (no "
                                          "declaration could be read from it)"),
                                       path);
@@ -385,11 +386,13 @@ static bool disable_other(td_rs *r, const td_decl *d)
     const char *id = d->id.text;
     td_diagnostic *x = NULL;
     if (td_rs_find_param(r, id)) {
-        x = ERR(r, d->id.span, "disable-kind", "'%s' is a param: the rules read its value, so it "
+        x = ERR(r, d->id.span, TD_CODE_DISABLE_KIND,
+                "'%s' is a param: the rules read its value, so it "
                 "cannot be switched off", id);
         td_rs_hint(r, x, "change its value with `set %s = ...`", id);
     } else if (td_rs_find_enum(r, id) || td_rs_find_record(r, id)) {
-        x = ERR(r, d->id.span, "disable-kind", "'%s' is a type of the unit data: units' files "
+        x = ERR(r, d->id.span, TD_CODE_DISABLE_KIND,
+                "'%s' is a type of the unit data: units' files "
                 "are read by it, so it cannot be switched off", id);
         td_rs_hint(r, x, "add codes with `extend enum`, fields with `extend RECORD`, or write "
                    "`replace enum` / `replace record`", NULL);
@@ -409,7 +412,8 @@ static bool disable_other(td_rs *r, const td_decl *d)
         }
         if (!is_def)
             return false;
-        x = ERR(r, d->id.span, "disable-kind", "'%s' is a computed field: rules and reports may "
+        x = ERR(r, d->id.span, TD_CODE_DISABLE_KIND,
+                "'%s' is a computed field: rules and reports may "
                 "read it, so it cannot be switched off", id);
         td_rs_hint(r, x, "give it another expression with `replace define %s ...`", id);
     }
@@ -454,7 +458,7 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
         td_rule_ref *found = slot->name ? &refs[slot->val] : NULL;
         if (d->kind == TD_D_DISABLE) {
             if (d->because.text && td_text_blank(d->because.text, strlen(d->because.text))) {
-                td_diagnostic *x = ERR(r, d->because.span, "disable-because",
+                td_diagnostic *x = ERR(r, d->because.span, TD_CODE_DISABLE_BECAUSE,
                                        N_("disable %s has an empty reason (`because`): a rule "
                                           "of the plan is switched off only with the reason "
                                           "written down"),
@@ -466,7 +470,7 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                 continue;
             }
             if (!d->because.text) {
-                td_diagnostic *x = ERR(r, d->id.span, "disable-because",
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_DISABLE_BECAUSE,
                                        "disable %s says no reason: a rule of the plan is switched "
                                        "off only with the reason written down",
                                        d->id.text);
@@ -514,13 +518,14 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                 }
                 if (disable_other(r, d))
                     continue;
-                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule",
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
                                        "cannot disable '%s': no rule has that id", d->id.text);
                 suggest_rule(r, x, d->id.text, refs, n);
                 continue;
             }
             if (found->disabled) {
-                WARN(r, d->id.span, "disabled-twice", "rule %s is already disabled", d->id.text);
+                WARN(r, d->id.span, TD_CODE_DISABLED_TWICE,
+                     "rule %s is already disabled", d->id.text);
                 continue;
             }
             found->disabled = true;
@@ -530,7 +535,8 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
         }
         if (d->extend) {
             if (!found || found->decl->kind != TD_D_WORKFLOW) {
-                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot extend '%s': no "
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
+                                       "cannot extend '%s': no "
                                        "workflow has that id", d->id.text);
                 suggest_rule(r, x, d->id.text, refs, n);
                 continue;
@@ -544,14 +550,16 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
         }
         if (d->replace) {
             if (!found) {
-                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace '%s': no "
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
+                                       "cannot replace '%s': no "
                                        "rule has that id", d->id.text);
                 if (!suggest_rule(r, x, d->id.text, refs, n))
                     td_rs_hint(r, x, "to add a new rule, leave out `replace`", NULL);
                 continue;
             }
             if (found->decl->kind != d->kind) {
-                td_diagnostic *x = ERR(r, d->id.span, "replace-kind", "'%s' is not a %s but a %s",
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_REPLACE_KIND,
+                                       "'%s' is not a %s but a %s",
                                        d->id.text, kinds[d->kind], kinds[found->decl->kind]);
                 if (x)
                     td_diag_set(r->d, &x->hint, "write `replace %s %s ...`",
@@ -565,7 +573,8 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
             continue;
         }
         if (found) {
-            td_diagnostic *x = ERR(r, d->id.span, "duplicate-rule", "rule id '%s' is used twice",
+            td_diagnostic *x = ERR(r, d->id.span, TD_CODE_DUPLICATE_RULE,
+                                   "rule id '%s' is used twice",
                                    d->id.text);
             if (x) {
                 const td_source *s = td_rs_src_of(r, found->decl->id.span);

@@ -17,8 +17,8 @@ static bool period_bound(td_rs *r, const td_expr *e, td_value *out)
         return td_rs_const_value(r, e, out, &t);
     td_param *prm = (td_param *)td_rs_find_param(r, e->name);
     if (!prm || prm->type->kind != TD_T_DATE) {
-        td_diagnostic *x = prm ? ERR(r, e->span, "type", "param '%s' is not a date", e->name)
-                               : ERR(r, e->span, "unknown-param", "no param is named '%s'",
+        td_diagnostic *x = prm ? ERR(r, e->span, TD_CODE_TYPE, "param '%s' is not a date", e->name)
+                               : ERR(r, e->span, TD_CODE_UNKNOWN_PARAM, "no param is named '%s'",
                                      e->name);
         td_rs_hint(r, x, "the period is two dates, or two date params: period start .. end", NULL);
         return false;
@@ -43,7 +43,7 @@ void td_rs_build_plan_info(td_rs *r)
         if (d->language.text) {
             lang = td_lang_parse(d->language.text);
             if (lang == TD_LANG_AUTO || strlen(d->language.text) != 2)
-                ERR(r, d->language.span, "language",
+                ERR(r, d->language.span, TD_CODE_LANGUAGE,
                     "the language '%s' is not one the program speaks; write \"vi\" or \"en\"",
                     d->language.text);
             else
@@ -63,7 +63,7 @@ void td_rs_build_plan_info(td_rs *r)
             const char *num = d->outline[2 * k].text, *title = d->outline[2 * k + 1].text;
             for (uint32_t j = 0; j < k; j++)
                 if (strcmp(pi->clauses[j], num) == 0)
-                    ERR(r, d->outline[2 * k].span, "duplicate", "clause %s is in the outline "
+                    ERR(r, d->outline[2 * k].span, TD_CODE_DUPLICATE, "clause %s is in the outline "
                         "twice", num);
             pi->clauses[pi->n_clauses] = td_arena_strdup(r->pa, num);
             pi->clause_titles[pi->n_clauses++] = title ? td_arena_strdup(r->pa, title) : "";
@@ -75,7 +75,7 @@ void td_rs_build_plan_info(td_rs *r)
             td_value a, b;
             if (period_bound(r, d->period_from, &a) && period_bound(r, d->period_to, &b)) {
                 if (a.u.days > b.u.days) {
-                    ERR(r, d->period_from->span, "period", "the period starts after it ends");
+                    ERR(r, d->period_from->span, TD_CODE_PERIOD, "the period starts after it ends");
                 } else {
                     pi->period_from = a.u.days;
                     pi->period_to = b.u.days;
@@ -103,7 +103,7 @@ void td_rs_check_cites(td_rs *r)
             known = strcmp(pi->clauses[k], d->cite.text) == 0;
         if (known)
             continue;
-        td_diagnostic *x = ERR(r, d->cite.span, "unknown-clause", "the plan %s has no clause "
+        td_diagnostic *x = ERR(r, d->cite.span, TD_CODE_UNKNOWN_CLAUSE, "the plan %s has no clause "
                                "'%s'", pi->number ? pi->number : "", d->cite.text);
         const char *sug = td_suggest(d->cite.text, pi->clauses, pi->n_clauses);
         if (sug)
@@ -136,7 +136,7 @@ void td_rs_warn_unused(td_rs *r)
         const td_param *prm = &r->p->params[i];
         if (prm->used || !in_entry_file(r, prm->span))
             continue;
-        td_diagnostic *x = WARN(r, prm->span, "unused", "param %s is declared but no rule, "
+        td_diagnostic *x = WARN(r, prm->span, TD_CODE_UNUSED, "param %s is declared but no rule, "
                                 "message or target reads it", prm->name);
         td_rs_hint(r, x, "use it where the plan's number belongs, or remove it", NULL);
     }
@@ -149,7 +149,8 @@ void td_rs_warn_unused(td_rs *r)
             const td_decl *d = def->ast;
             if (def->used || !d || !in_entry_file(r, d->id.span))
                 continue;
-            td_diagnostic *x = WARN(r, d->id.span, "unused", "computed field %s.%s is defined "
+            td_diagnostic *x = WARN(r, d->id.span, TD_CODE_UNUSED,
+                                    "computed field %s.%s is defined "
                                     "but no rule reads it", rec->name, def->name);
             td_rs_hint(r, x, "use it in a rule, or remove it", NULL);
         }
@@ -164,7 +165,7 @@ static const char *waiver_text(td_rs *r, const td_decl *d, td_str s, const char 
     if (s.text && !td_text_blank(s.text, strlen(s.text)))
         return td_arena_strdup(r->pa, s.text);
     td_diagnostic *x =
-        ERR(r, s.text ? s.span : d->id.span, s.text ? "waiver-empty" : "waiver-clause",
+        ERR(r, s.text ? s.span : d->id.span, s.text ? TD_CODE_WAIVER_EMPTY : TD_CODE_WAIVER_CLAUSE,
             s.text ? empty : missing, d->id.text, d->unit.text ? d->unit.text : "");
     if (x)
         td_diag_set(r->d, &x->hint, N_("a waiver is granted only in writing: add %s \"...\""), kw);
@@ -241,7 +242,7 @@ static void build_waiver(td_rs *r, const td_decl *d)
     td_program *p = r->p;
     bool whole, target, ok = true;
     if (d->dup_clause.len) {
-        ERR(r, d->dup_clause, "duplicate-clause",
+        ERR(r, d->dup_clause, TD_CODE_DUPLICATE_CLAUSE,
             N_("the waiver of %s has two `%s` clauses; keep "
                "one"),
             d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
@@ -250,7 +251,7 @@ static void build_waiver(td_rs *r, const td_decl *d)
     if (!waivable(p, d->id.text, &whole, &target)) {
         for (uint32_t i = 0; i < p->n_disabled; i++)
             if (strcmp(p->disabled[i].id, d->id.text) == 0) {
-                WARN(r, d->id.span, "waiver-disabled",
+                WARN(r, d->id.span, TD_CODE_WAIVER_DISABLED,
                      N_("%s is disabled: the waiver has nothing "
                         "to cover"),
                      d->id.text);
@@ -258,13 +259,14 @@ static void build_waiver(td_rs *r, const td_decl *d)
             }
         td_diagnostic *x;
         if (target) {
-            x = ERR(r, d->id.span, "waiver-target",
+            x = ERR(r, d->id.span, TD_CODE_WAIVER_TARGET,
                     N_("%s is a target of the whole batch: it "
                        "cannot be waived for one unit"),
                     d->id.text);
             td_rs_hint(r, x, N_("to change what the district must reach, `set` its param"), NULL);
         } else {
-            x = ERR(r, d->id.span, "unknown-rule", N_("cannot waive '%s': no rule has that id"),
+            x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
+                    N_("cannot waive '%s': no rule has that id"),
                     d->id.text);
             suggest_waivable(r, x, d->id.text);
         }
@@ -273,7 +275,8 @@ static void build_waiver(td_rs *r, const td_decl *d)
     const char *unit = NULL;
     if (!d->unit.text || td_text_blank(d->unit.text, strlen(d->unit.text))) {
         td_diagnostic *x =
-            ERR(r, d->unit.span, "waiver-unit", N_("the waiver of %s names no unit"), d->id.text);
+            ERR(r, d->unit.span, TD_CODE_WAIVER_UNIT,
+                N_("the waiver of %s names no unit"), d->id.text);
         td_rs_hint(r, x,
                    N_("write the unit's id as its file gives it (unit.id), e.g. \"CT-TT-HND\""),
                    NULL);
@@ -284,11 +287,12 @@ static void build_waiver(td_rs *r, const td_decl *d)
     const char *exemplar = NULL;
     if (d->exemplar.text) {
         if (td_text_blank(d->exemplar.text, strlen(d->exemplar.text))) {
-            ERR(r, d->exemplar.span, "waiver-empty", N_("the waiver of %s names an empty exemplar"),
+            ERR(r, d->exemplar.span, TD_CODE_WAIVER_EMPTY,
+                N_("the waiver of %s names an empty exemplar"),
                 d->id.text);
             ok = false;
         } else if (!p->n_indexes) {
-            td_diagnostic *x = ERR(r, d->exemplar.span, "waiver-exemplar",
+            td_diagnostic *x = ERR(r, d->exemplar.span, TD_CODE_WAIVER_EXEMPLAR,
                                    N_("the rules declare "
                                       "no index, so no exemplar is known by an id"));
             td_rs_hint(r, x,
@@ -312,7 +316,7 @@ static void build_waiver(td_rs *r, const td_decl *d)
     ok = ok && reason && by && doc;
     int32_t dated = 0, until = 0;
     if (!d->issued) {
-        td_diagnostic *x = ERR(r, d->id.span, "waiver-clause",
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_WAIVER_CLAUSE,
                                N_("the waiver of %s for \"%s\" "
                                   "says no date of approval (`dated`)"),
                                d->id.text, unit ? unit : "");
@@ -325,7 +329,7 @@ static void build_waiver(td_rs *r, const td_decl *d)
         if (!waiver_date(r, d, d->until, &until)) {
             ok = false;
         } else if (d->issued && until < dated) {
-            td_diagnostic *x = ERR(r, d->until->span, "waiver-until",
+            td_diagnostic *x = ERR(r, d->until->span, TD_CODE_WAIVER_UNTIL,
                                    N_("the waiver ends "
                                       "(until %s) before it is granted (dated %s)"),
                                    d->until->str, d->issued->str);
@@ -342,11 +346,11 @@ static void build_waiver(td_rs *r, const td_decl *d)
         if (strcmp(w->rule, d->id.text) == 0 && strcmp(w->unit, unit) == 0 &&
             (w->exemplar ? exemplar && strcmp(w->exemplar, exemplar) == 0 : !exemplar)) {
             td_diagnostic *x =
-                exemplar ? WARN(r, d->id.span, "waiver-twice",
+                exemplar ? WARN(r, d->id.span, TD_CODE_WAIVER_TWICE,
                                 N_("%s is already waived for \"%s\" (exemplar \"%s\"): the first "
                                    "waiver applies"),
                                 d->id.text, unit, exemplar)
-                         : WARN(r, d->id.span, "waiver-twice",
+                         : WARN(r, d->id.span, TD_CODE_WAIVER_TWICE,
                                 N_("%s is already waived for \"%s\": the first waiver applies"),
                                 d->id.text, unit);
             td_rs_where_first(r, x, N_("the waiver first declared at %s:%u:%u"), w->span);

@@ -14,16 +14,16 @@ static void warn_constant(td_rs *r, const td_decl *d, const td_variant *var)
 {
     const td_cexpr *w = var->where, *q = var->require;
     if (w && w->op == TD_CX_CONST && w->value.kind == TD_V_BOOL && !w->value.u.b) {
-        td_diagnostic *x = WARN(r, w->span, "never-applies", "rule %s never applies: its "
+        td_diagnostic *x = WARN(r, w->span, TD_CODE_NEVER_APPLIES, "rule %s never applies: its "
                                 "`where` is always false", d->id.text);
         td_rs_hint(r, x,
                    "write the condition that picks the entities it checks, or disable the rule "
                    "with `disable ... because`", NULL);
     } else if (q && q->op == TD_CX_CONST && q->value.kind == TD_V_BOOL) {
         td_diagnostic *x =
-            q->value.u.b ? WARN(r, q->span, "never-fails",
+            q->value.u.b ? WARN(r, q->span, TD_CODE_NEVER_FAILS,
                                 "rule %s never fails: its `require` is always true", d->id.text)
-                         : WARN(r, q->span, "always-fails",
+                         : WARN(r, q->span, TD_CODE_ALWAYS_FAILS,
                                 "rule %s fails on every entity: its `require` is always false",
                                 d->id.text);
         td_rs_hint(r, x, "write what the plan requires of the data", NULL);
@@ -33,16 +33,18 @@ static void warn_constant(td_rs *r, const td_decl *d, const td_variant *var)
 static void check_common(td_rs *r, td_decl *d, const char *what)
 {
     if (d->dup_clause.len) {
-        ERR(r, d->dup_clause, "duplicate-clause", "%s %s has two `%s` clauses; keep one", what,
+        ERR(r, d->dup_clause, TD_CODE_DUPLICATE_CLAUSE,
+            "%s %s has two `%s` clauses; keep one", what,
             d->id.text, d->dup_clause_name ? d->dup_clause_name : "");
     }
     if (!d->cite.text) {
-        td_diagnostic *x = ERR(r, d->id.span, "missing-cite", "%s %s has no `cite`", what,
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_MISSING_CITE, "%s %s has no `cite`", what,
                                d->id.text);
         td_rs_hint(r, x, "every rule names the clause of the plan it enforces, e.g. cite \"II.2.2\"", NULL);
     }
     if (!d->label.text || !*d->label.text) {
-        ERR(r, d->id.span, "missing-label", "%s %s has no label: write what it checks, in the "
+        ERR(r, d->id.span, TD_CODE_MISSING_LABEL,
+            "%s %s has no label: write what it checks, in the "
             "words of the plan, after its id", what, d->id.text);
     }
 }
@@ -57,19 +59,19 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
     out->span = d->id.span;
     out->decl = d->span;
     if (!d->has_severity) {
-        td_diagnostic *x = ERR(r, d->id.span, "missing-severity",
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_MISSING_SEVERITY,
                                "criterion %s has no severity", d->id.text);
         td_rs_hint(r, x, "write error, warning or info", NULL);
     }
     out->severity = d->severity;
     if (!d->n_on) {
-        td_diagnostic *x = ERR(r, d->id.span, "missing-on",
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_MISSING_ON,
                                "criterion %s does not say what it applies to", d->id.text);
         td_rs_hint(r, x, "add `on plan` (or document, exemplars, exemplars.plan...)", NULL);
         return;
     }
     if (!d->require) {
-        td_diagnostic *x = ERR(r, d->id.span, "missing-require",
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_MISSING_REQUIRE,
                                "criterion %s has no `require` condition", d->id.text);
         td_rs_hint(r, x, "add `require` and the condition a unit must meet", NULL);
         return;
@@ -114,7 +116,7 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
         for (uint32_t i = 0; ok && i < d->n_lets; i++) {
             for (uint32_t j = 0; j < i; j++)
                 if (strcmp(d->lets[j].name, d->lets[i].name) == 0)
-                    ERR(r, d->lets[i].span, "duplicate", "'%s' is defined twice in %s",
+                    ERR(r, d->lets[i].span, TD_CODE_DUPLICATE, "'%s' is defined twice in %s",
                         d->lets[i].name, d->id.text);
             const td_cexpr *k = td_rs_cx(&c, d->lets[i].value, ent, NULL);
             if (!k) {
@@ -124,7 +126,7 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
             td_depth_ctx dx = {let_depth, i, false};
             let_depth[i] = td_rs_eval_depth(k, &dx);
             if (let_depth[i] > MAX_EVAL_DEPTH) {
-                td_diagnostic *x = ERR(r, d->lets[i].span, "too-deep",
+                td_diagnostic *x = ERR(r, d->lets[i].span, TD_CODE_TOO_DEEP,
                                        N_("'%s' is computed through too many levels: more "
                                           "than %d operations, lets and defines nested one in "
                                           "another"),
@@ -172,12 +174,12 @@ static void negative_param(td_rs *r, const td_decl *d, const td_param *prm, doub
     const char *tfile = ts ? ts->name : "?";
     td_diagnostic *e;
     if (prm->given_define)
-        e = td_rs_in_rule(r, td_diag_at(r->d, TD_SEV_ERROR, "negative-target", NULL, 0, 0,
+        e = td_rs_in_rule(r, td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NEGATIVE_TARGET, NULL, 0, 0,
                                         "-D %s makes target %s ask for at least %g: what it "
                                         "counts is never negative",
                                         prm->given_define, d->id.text, need));
     else
-        e = ERR(r, prm->given, "negative-target",
+        e = ERR(r, prm->given, TD_CODE_NEGATIVE_TARGET,
                 N_("with this value of param '%s', target %s asks for at least %g: what it "
                    "counts is never negative"),
                 prm->name, d->id.text, need);
@@ -196,7 +198,8 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     out->span = d->id.span;
     out->decl = d->span;
     if (!d->n_on) {
-        td_diagnostic *x = ERR(r, d->id.span, "missing-count", "target %s does not say what it "
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_MISSING_COUNT,
+                               "target %s does not say what it "
                                "counts", d->id.text);
         td_rs_hint(r, x, "add `count exemplars` or `sum EXPR of PATH`", NULL);
         return;
@@ -218,7 +221,7 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
     if (d->by) {
         out->by = td_rs_cx(&c, d->by, ent, NULL);
         if (out->by && (out->by->type->kind == TD_T_LIST || out->by->type->kind == TD_T_RECORD)) {
-            ERR(r, d->by->span, "type", "`by` needs one value per entity (a text, an enum, a "
+            ERR(r, d->by->span, TD_CODE_TYPE, "`by` needs one value per entity (a text, an enum, a "
                 "number or a date), not a list or a record");
             out->by = NULL;
         }
@@ -233,7 +236,7 @@ static void compile_target(td_rs *r, td_decl *d, td_target *out)
         if (prm) {
             negative_param(r, d, prm, td_rs_const_num(out->at_least));
         } else {
-            td_diagnostic *e = ERR(r, x->span, "negative-target",
+            td_diagnostic *e = ERR(r, x->span, TD_CODE_NEGATIVE_TARGET,
                                    "target %s asks for at least %g: "
                                    "what it counts is never negative",
                                    d->id.text, td_rs_const_num(out->at_least));
@@ -257,15 +260,16 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
     snprintf(rule, sizeof rule, "index %s", d->id.text);
     td_cctx c = {r, rule};
     if (!d->n_on || !d->key) {
-        td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs `on PATH` (the entities) "
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_INDEX,
+                               "index %s needs `on PATH` (the entities) "
                                "and `key EXPR` (the id of each in the batch)", d->id.text);
         td_rs_hint(r, x, "e.g. on exemplars key id", NULL);
         return;
     }
     if (d->n_on > 1)
-        ERR(r, d->on[1].span, "index", "an index covers one path of entities");
+        ERR(r, d->on[1].span, TD_CODE_INDEX, "an index covers one path of entities");
     if (!r->p->unit_id) {
-        td_diagnostic *x = ERR(r, d->id.span, "index", "index %s needs the unit's id: the "
+        td_diagnostic *x = ERR(r, d->id.span, TD_CODE_INDEX, "index %s needs the unit's id: the "
                                "document record has no computed field `id`", d->id.text);
         td_rs_hint(r, x, "e.g. define unit_file.id \"Mã đơn vị\" = unit.id", NULL);
         return;
@@ -289,7 +293,8 @@ static void compile_index(td_rs *r, td_decl *d, td_index *out)
         if (!k)
             continue;
         if (k->type->kind == TD_T_LIST || k->type->kind == TD_T_RECORD) {
-            ERR(r, d->similar[i]->span, "type", "`similar` compares single values (a text, an "
+            ERR(r, d->similar[i]->span, TD_CODE_TYPE,
+                "`similar` compares single values (a text, an "
                 "enum, a number or a date), not a list or a record");
             continue;
         }
@@ -317,12 +322,13 @@ static const td_field *wf_field(td_rs *r, const td_record *rec, const char *name
                                 const char *role)
 {
     if (!name) {
-        ERR(r, sp, "workflow", "the workflow does not name its %s field", role);
+        ERR(r, sp, TD_CODE_WORKFLOW, "the workflow does not name its %s field", role);
         return NULL;
     }
     const td_field *f = td_record_field(rec, name);
     if (!f) {
-        td_diagnostic *x = ERR(r, sp, "unknown-field", "unknown field '%s' on %s", name, rec->name);
+        td_diagnostic *x = ERR(r, sp, TD_CODE_UNKNOWN_FIELD,
+                               "unknown field '%s' on %s", name, rec->name);
         td_rs_suggest_from(r, x, name, NAMES_FIELDS, rec);
     }
     return f;
@@ -340,7 +346,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
     snprintf(rule, sizeof rule, "workflow %s", d->id.text);
     td_cctx c = {r, rule};
     if (!d->n_on) {
-        ERR(r, d->id.span, "missing-on", "workflow %s does not say what it applies to "
+        ERR(r, d->id.span, TD_CODE_MISSING_ON, "workflow %s does not say what it applies to "
             "(`on exemplars`)", d->id.text);
         return;
     }
@@ -357,7 +363,8 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
     if (!hist)
         return;
     if (hist->type->kind != TD_T_LIST || hist->type->elem->kind != TD_T_RECORD) {
-        ERR(r, d->history_span, "type", "the history '%s' must be a list of records", hist->name);
+        ERR(r, d->history_span, TD_CODE_TYPE,
+            "the history '%s' must be a list of records", hist->name);
         return;
     }
     w->history_slot = hist->slot;
@@ -378,7 +385,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
     if (!fs || !fd || (d->evidence_field && !fe))
         return;
     if (fd->type->kind != TD_T_DATE) {
-        ERR(r, d->date_span, "type", "the date field '%s' of a history must be a date",
+        ERR(r, d->date_span, TD_CODE_TYPE, "the date field '%s' of a history must be a date",
             fd->name);
         return;
     }
@@ -386,7 +393,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
     w->date_slot = fd->slot;
     w->evidence_slot = fe ? fe->slot : UINT32_MAX;
     if (!d->n_stages) {
-        ERR(r, d->id.span, "workflow", "workflow %s declares no `stage`", d->id.text);
+        ERR(r, d->id.span, TD_CODE_WORKFLOW, "workflow %s declares no `stage`", d->id.text);
         return;
     }
     w->stages = td_arena_alloc(r->pa, d->n_stages * sizeof *w->stages);
@@ -405,19 +412,20 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
             return;
         if (k->op != TD_CX_CONST || !td_rs_same_type(k->type, fs->type)) {
             char buf[64];
-            ERR(r, d->stages[i].span, "type", "a stage is a value of the state field '%s' (%s)",
+            ERR(r, d->stages[i].span, TD_CODE_TYPE,
+                "a stage is a value of the state field '%s' (%s)",
                 fs->name, td_rs_tname(fs->type, buf, sizeof buf));
             return;
         }
         if (fs->type->kind == TD_T_INT && k->value.kind == TD_V_NUM) {
-            td_diagnostic *x = ERR(r, k->span, "type", "stages are whole numbers, not %g",
+            td_diagnostic *x = ERR(r, k->span, TD_CODE_TYPE, "stages are whole numbers, not %g",
                                    k->value.u.num);
             td_rs_hint(r, x, "number the stages 1, 2, 3...; to add a stage between two others, "
                        "renumber the stages after it", NULL);
             return;
         }
         if (stage_index(w, k) >= 0) {
-            ERR(r, d->stages[i].span, "duplicate", "this stage is declared twice");
+            ERR(r, d->stages[i].span, TD_CODE_DUPLICATE, "this stage is declared twice");
             return;
         }
         w->stages[w->n_stages] = k->value;
@@ -427,7 +435,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         int si =
             stage_index(w, td_rs_coerce(&c, td_rs_cx(&c, d->starts[i], NULL, fs->type), fs->type));
         if (si < 0) {
-            ERR(r, d->starts[i]->span, "unknown-stage", "`initial` names a stage that is not "
+            ERR(r, d->starts[i]->span, TD_CODE_UNKNOWN_STAGE, "`initial` names a stage that is not "
                 "declared with `stage`");
             continue;
         }
@@ -441,7 +449,8 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         int b = stage_index(
             w, td_rs_coerce(&c, td_rs_cx(&c, d->transitions[i].to, NULL, fs->type), fs->type));
         if (a < 0 || b < 0) {
-            ERR(r, d->transitions[i].span, "unknown-stage", "this transition names a stage that "
+            ERR(r, d->transitions[i].span, TD_CODE_UNKNOWN_STAGE,
+                "this transition names a stage that "
                 "is not declared with `stage`");
             continue;
         }
@@ -452,7 +461,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         const td_ast_guard *g = &d->guards[i];
         int si = stage_index(w, td_rs_coerce(&c, td_rs_cx(&c, g->stage, NULL, fs->type), fs->type));
         if (si < 0) {
-            ERR(r, g->span, "unknown-stage", "this guard names a stage that is not declared");
+            ERR(r, g->span, TD_CODE_UNKNOWN_STAGE, "this guard names a stage that is not declared");
             continue;
         }
         td_guard *out = &w->guards[w->n_guards];
@@ -461,7 +470,7 @@ static void compile_workflow(td_rs *r, td_decl *d, td_workflow *w)
         out->require = g->require ? td_rs_cx_bool(&c, g->require, &entry, N_("a guard")) : NULL;
         if (!out->require) {
             if (!g->require)
-                ERR(r, g->span, "missing-require", "a guard needs `require` and a condition");
+                ERR(r, g->span, TD_CODE_MISSING_REQUIRE, "a guard needs `require` and a condition");
             continue;
         }
         if (!td_rs_compile_message(&c, &g->message, &entry, &out->message))
@@ -494,7 +503,7 @@ td_decl *td_rs_extend_workflow(td_rs *r, const td_decl *base, const td_decl *ext
                        : ext->history ? "history" : ext->state_field ? "state"
                        : ext->date_field ? "dated" : ext->evidence_field ? "evidence" : NULL;
     if (what) {
-        td_diagnostic *x = ERR(r, ext->id.span, "extend-workflow", "extend workflow %s adds "
+        td_diagnostic *x = ERR(r, ext->id.span, TD_CODE_EXTEND_WORKFLOW, "extend workflow %s adds "
                                "stages, transitions, guards and `initial`; it cannot change `%s`",
                                ext->id.text, what);
         td_rs_hint(r, x, "to change more, write `replace workflow %s ...` with the whole workflow",
@@ -530,7 +539,8 @@ td_decl *td_rs_extend_workflow(td_rs *r, const td_decl *base, const td_decl *ext
         for (uint32_t k = 0; k < n && !dup; k++)
             dup = same_stage(st[k].value, s.value);
         if (dup) {
-            ERR(r, s.value->span, "duplicate", "workflow %s already has this stage", ext->id.text);
+            ERR(r, s.value->span, TD_CODE_DUPLICATE,
+                "workflow %s already has this stage", ext->id.text);
             ok = false;
             continue;
         }
@@ -539,7 +549,7 @@ td_decl *td_rs_extend_workflow(td_rs *r, const td_decl *base, const td_decl *ext
         while (at && k < n && !same_stage(st[k].value, at))
             k++;
         if (at && k == n) {
-            ERR(r, at->span, "unknown-stage", "workflow %s has no such stage to insert %s",
+            ERR(r, at->span, TD_CODE_UNKNOWN_STAGE, "workflow %s has no such stage to insert %s",
                 ext->id.text, s.after ? "after" : "before");
             ok = false;
             continue;
@@ -654,7 +664,8 @@ void td_rs_build_rules(td_rs *r)
                     found = true;
                 }
             if (!found) {
-                td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "workflow %s has no check "
+                td_diagnostic *x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
+                                       "workflow %s has no check "
                                        "'%s'", wf->id, dot + 1);
                 const char *sug = td_suggest(dot + 1, td_wf_check_names, TD_WF_NCHECKS);
                 if (sug)
@@ -669,7 +680,8 @@ void td_rs_build_rules(td_rs *r)
         if (d->kind != TD_D_NOTE)
             continue;
         if (!d->because.text) {
-            td_diagnostic *x = ERR(r, d->span, "note", "a note needs `because` and the reason "
+            td_diagnostic *x = ERR(r, d->span, TD_CODE_NOTE,
+                                   "a note needs `because` and the reason "
                                    "the clause cannot be checked from data");
             (void)x;
         }
@@ -678,12 +690,14 @@ void td_rs_build_rules(td_rs *r)
             if (p->notes[k].id && strcmp(p->notes[k].id, d->id.text) == 0)
                 prev = &p->notes[k];
         if (d->replace && !d->id.text) {
-            ERR(r, d->span, "unknown-rule", "replace note needs the id of the note it replaces: "
+            ERR(r, d->span, TD_CODE_UNKNOWN_RULE,
+                "replace note needs the id of the note it replaces: "
                 "replace note ID \"CLAUSE\" \"LABEL\" because \"...\"");
             continue;
         }
         if (d->replace && !prev) {
-            td_diagnostic *x = ERR(r, d->id.span, "unknown-rule", "cannot replace note '%s': no "
+            td_diagnostic *x = ERR(r, d->id.span, TD_CODE_UNKNOWN_RULE,
+                                   "cannot replace note '%s': no "
                                    "note has that id", d->id.text);
             const char *names[512];
             size_t nn = 0;
@@ -699,7 +713,8 @@ void td_rs_build_rules(td_rs *r)
             continue;
         }
         if (!d->replace && prev) {
-            td_diagnostic *x = ERR(r, d->id.span, "duplicate-rule", "note id '%s' is used twice",
+            td_diagnostic *x = ERR(r, d->id.span, TD_CODE_DUPLICATE_RULE,
+                                   "note id '%s' is used twice",
                                    d->id.text);
             td_rs_hint(r, x, "to change that note in an overlay write `replace note %s ...`",
                        d->id.text);

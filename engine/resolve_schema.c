@@ -66,7 +66,7 @@ static const td_type *resolve_type(td_rs *r, const td_ast_type *at)
         names[n++] = r->p->schema.enums[i]->name;
     for (uint32_t i = 0; i < r->p->schema.n_records && n < 512; i++)
         names[n++] = r->p->schema.records[i]->name;
-    td_diagnostic *x = ERR(r, at->span, "unknown-type", "unknown type '%s'", at->name);
+    td_diagnostic *x = ERR(r, at->span, TD_CODE_UNKNOWN_TYPE, "unknown type '%s'", at->name);
     const char *sug = td_suggest(at->name, names, n);
     if (sug)
         td_rs_hint(r, x, "did you mean '%s'?", sug);
@@ -96,7 +96,7 @@ static bool type_name_free(td_rs *r, const td_decl *d)
 {
     if (!td_rs_find_enum(r, d->name) && !td_rs_find_record(r, d->name))
         return true;
-    ERR(r, d->name_span, "duplicate", "type '%s' is declared twice", d->name);
+    ERR(r, d->name_span, TD_CODE_DUPLICATE, "type '%s' is declared twice", d->name);
     return false;
 }
 
@@ -117,9 +117,9 @@ static void change_enum(td_rs *r, const td_decl *d)
     td_enum *en = td_rs_find_enum(r, d->name);
     if (!en) {
         td_diagnostic *x =
-            d->replace ? ERR(r, d->name_span, "unknown-type",
+            d->replace ? ERR(r, d->name_span, TD_CODE_UNKNOWN_TYPE,
                              "cannot replace enum '%s': no enum has that name", d->name)
-                       : ERR(r, d->name_span, "unknown-type",
+                       : ERR(r, d->name_span, TD_CODE_UNKNOWN_TYPE,
                              "cannot extend enum '%s': no enum has that name", d->name);
         const char *names[512];
         size_t n = 0;
@@ -147,9 +147,9 @@ static void change_enum(td_rs *r, const td_decl *d)
     for (uint32_t k = 0; k < d->n_items; k++) {
         if (td_enum_index(en, d->items[k].name, strlen(d->items[k].name)) >= 0) {
             td_diagnostic *x =
-                d->replace ? ERR(r, d->items[k].span, "duplicate",
+                d->replace ? ERR(r, d->items[k].span, TD_CODE_DUPLICATE,
                                  "value '%s' appears twice in enum %s", d->items[k].name, d->name)
-                           : ERR(r, d->items[k].span, "duplicate",
+                           : ERR(r, d->items[k].span, TD_CODE_DUPLICATE,
                                  "value '%s' is already in enum %s", d->items[k].name, d->name);
             if (!d->replace)
                 td_rs_hint(r, x, "to change the labels of its codes, write `replace enum` with "
@@ -180,7 +180,7 @@ static void declare_enum(td_rs *r, const td_decl *d)
     }
     for (uint32_t k = 0; k < d->n_items; k++) {
         if (td_enum_index(en, d->items[k].name, strlen(d->items[k].name)) >= 0) {
-            ERR(r, d->items[k].span, "duplicate", "value '%s' appears twice in enum %s",
+            ERR(r, d->items[k].span, TD_CODE_DUPLICATE, "value '%s' appears twice in enum %s",
                 d->items[k].name, d->name);
             continue;
         }
@@ -198,7 +198,8 @@ static void replace_record_head(td_rs *r, const td_decl *d)
 {
     td_record *rec = td_rs_find_record(r, d->name);
     if (!rec) {
-        td_diagnostic *x = ERR(r, d->name_span, "unknown-type", "cannot replace record '%s': no "
+        td_diagnostic *x = ERR(r, d->name_span, TD_CODE_UNKNOWN_TYPE,
+                               "cannot replace record '%s': no "
                                "record has that name", d->name);
         td_rs_suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
         return;
@@ -227,7 +228,7 @@ static void tighten_field(td_rs *r, td_record *rec, td_field *f, const td_ast_fi
                  (f->type->kind == TD_T_LIST) == (t->kind == TD_T_LIST);
     if (!td_rs_same_type(f->type, t) && !coded) {
         char b1[128], b2[128];
-        td_diagnostic *x = ERR(r, af->type->span, "field-type",
+        td_diagnostic *x = ERR(r, af->type->span, TD_CODE_FIELD_TYPE,
                                "an overlay cannot change the "
                                "type of field '%s' of %s: it is %s, not %s",
                                f->name, rec->name, td_rs_tname(f->type, b1, sizeof b1),
@@ -280,7 +281,7 @@ static void dated_records(td_rs *r)
             continue;
         const td_field *f = td_record_field(rec, d->dated);
         if (!f) {
-            td_diagnostic *x = ERR(r, d->dated_span, "unknown-field",
+            td_diagnostic *x = ERR(r, d->dated_span, TD_CODE_UNKNOWN_FIELD,
                                    "record %s has no field '%s' to be dated by", rec->name,
                                    d->dated);
             td_rs_suggest_from(r, x, d->dated, NAMES_FIELDS, rec);
@@ -288,13 +289,13 @@ static void dated_records(td_rs *r)
         }
         if (f->type->kind != TD_T_DATE && f->type->kind != TD_T_MONTH) {
             char tb[128];
-            ERR(r, d->dated_span, "type",
+            ERR(r, d->dated_span, TD_CODE_TYPE,
                 "record %s cannot be dated by field '%s', a %s: name a date or month field",
                 rec->name, f->name, td_type_name(f->type, tb, sizeof tb));
             continue;
         }
         if (rec->dated && rec->dated_slot != f->slot) {
-            ERR(r, d->dated_span, "duplicate",
+            ERR(r, d->dated_span, TD_CODE_DUPLICATE,
                 "record %s is already dated by another field; a record is dated by one field",
                 rec->name);
             continue;
@@ -342,7 +343,7 @@ void td_rs_build_schema(td_rs *r)
         td_record *rec = td_rs_find_record(r, d->name);
         if (!rec) {
             if (d->kind == TD_D_EXTEND) {
-                td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
+                td_diagnostic *x = ERR(r, d->name_span, TD_CODE_UNKNOWN_TYPE,
                                        "cannot extend '%s': no record has that name", d->name);
                 if (td_rs_find_enum(r, d->name) && x)
                     td_diag_set(r->d, &x->hint, N_("'%s' is an enum: add codes with extend enum "
@@ -364,7 +365,8 @@ void td_rs_build_schema(td_rs *r)
                 continue;
             }
             if (old) {
-                td_diagnostic *x = ERR(r, af->span, "duplicate", "record %s already has a field "
+                td_diagnostic *x = ERR(r, af->span, TD_CODE_DUPLICATE,
+                                       "record %s already has a field "
                                        "'%s'", rec->name, af->name);
                 td_rs_hint(r, x, "to make it required or give it a code list in an overlay, "
                            "declare it again in `extend RECORD { ... }`", NULL);
@@ -400,18 +402,18 @@ void td_rs_build_schema(td_rs *r)
             td_diagnostic *x;
             if (!r->n_decls) {
                 if (r->p->n_sources > 1)
-                    x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                    x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NO_DOCUMENT, first, 0, 0,
                                    "these rules declare nothing: the file only imports files "
                                    "that are empty or only comments");
                 else
-                    x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                    x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NO_DOCUMENT, first, 0, 0,
                                    "these rules declare nothing: the file is empty or only "
                                    "comments");
                 td_rs_hint(r, x, "check that this is the rule file you meant; a rule file "
                            "declares the records of a unit file, `document NAME` and "
                            "its rules", NULL);
             } else {
-                x = td_diag_at(r->d, TD_SEV_ERROR, "no-document", first, 0, 0,
+                x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_NO_DOCUMENT, first, 0, 0,
                                "no `document` declaration in these rules");
                 td_rs_hint(r, x, "say which record a unit file holds, e.g. `document unit_file`", NULL);
             }
@@ -420,7 +422,7 @@ void td_rs_build_schema(td_rs *r)
     }
     td_record *rec = td_rs_find_record(r, doc->name);
     if (!rec) {
-        ERR(r, doc->name_span, "unknown-type", "document '%s' is not a declared record",
+        ERR(r, doc->name_span, TD_CODE_UNKNOWN_TYPE, "document '%s' is not a declared record",
             doc->name);
         return;
     }
@@ -437,7 +439,7 @@ static td_param *new_param(td_rs *r, const td_decl *d, const td_param *init)
 {
     td_program *p = r->p;
     if (!d->cite.text) {
-        td_diagnostic *x = ERR(r, d->name_span, "missing-cite", "param '%s' has no `cite`",
+        td_diagnostic *x = ERR(r, d->name_span, TD_CODE_MISSING_CITE, "param '%s' has no `cite`",
                                d->name);
         td_rs_hint(r, x, "every param names the clause of the plan it comes from, "
                    "e.g. cite \"II.2.1\"", NULL);
@@ -475,14 +477,15 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         const td_type *ft;
         if (!td_rs_const_value(r, w->value, &vals[i], &t)) {
             if (w->value->kind != TD_X_DATE && w->value->kind != TD_X_MONTH)
-                ERR(r, w->value->span, "param-value", "the value of a param must be written out: "
+                ERR(r, w->value->span, TD_CODE_PARAM_VALUE,
+                    "the value of a param must be written out: "
                     "a number, a text, a date, a month, true or false");
             return false;
         }
         if (!type)
             type = t;
         if (!td_rs_same_type(type, t)) {
-            ERR(r, w->value->span, "type", "param '%s' is %s, but this value is %s", d->name,
+            ERR(r, w->value->span, TD_CODE_TYPE, "param '%s' is %s, but this value is %s", d->name,
                 td_rs_tname(type, b1, sizeof b1), td_rs_tname(t, b2, sizeof b2));
             return false;
         }
@@ -495,12 +498,13 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         if (w->until && !td_rs_const_value(r, w->until, &uv, &ft))
             return false;
         if (w->from && w->until && uv.u.days < fv.u.days) {
-            ERR(r, w->until->span, "param-dates", "this value of '%s' would end before it "
+            ERR(r, w->until->span, TD_CODE_PARAM_DATES, "this value of '%s' would end before it "
                 "starts", d->name);
             return false;
         }
         if (i == n - 1 && w->until) {
-            td_diagnostic *x = ERR(r, w->until->span, "param-dates", "the last value of '%s' is "
+            td_diagnostic *x = ERR(r, w->until->span, TD_CODE_PARAM_DATES,
+                                   "the last value of '%s' is "
                                    "in force from its date on, with no end", d->name);
             td_rs_hint(r, x, "leave out `until` on the last value, or add the value that "
                        "follows it: 60 until 2024-12-31, 80", NULL);
@@ -520,7 +524,8 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
             td_span all = pw->value->span;
             all.len = w->value->span.off + w->value->span.len - all.off;
             const char *txt = vs->text;
-            td_diagnostic *x = ERR(r, all, "decimal-comma", "'%.*s' is written with a decimal "
+            td_diagnostic *x = ERR(r, all, TD_CODE_DECIMAL_COMMA,
+                                   "'%.*s' is written with a decimal "
                                    "comma", (int)all.len, txt + all.off);
             if (x)
                 td_diag_set(r->d, &x->hint, "write decimals with a point: %.*s.%.*s",
@@ -529,7 +534,8 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
             return false;
         }
         if (!w->from && !has_pu) {
-            td_diagnostic *x = ERR(r, w->value->span, "param-dates", "from when is this value "
+            td_diagnostic *x = ERR(r, w->value->span, TD_CODE_PARAM_DATES,
+                                   "from when is this value "
                                    "of '%s' in force?", d->name);
             td_rs_hint(r, x, "write `from DATE` after it (or `until DATE` after the value "
                        "before it): 60 until 2024-12-31, 80 from 2025-01-01", NULL);
@@ -539,14 +545,15 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         if (w->from && has_pu && fv.u.days != pu.u.days + 1) {
             char day[16];
             td_format_date(pu.u.days + 1, day);
-            td_diagnostic *x = ERR(r, w->from->span, "param-dates", "the value before ends on "
+            td_diagnostic *x = ERR(r, w->from->span, TD_CODE_PARAM_DATES,
+                                   "the value before ends on "
                                    "%s, so this one must be in force from %s: the dates of a "
                                    "param leave no gap and do not overlap", pw->until->str, day);
             td_rs_hint(r, x, "write from %s, or change the `until` before it", day);
             return false;
         }
         if (i > 1 && from[i] <= from[i - 1]) {
-            ERR(r, w->from ? w->from->span : pw->until->span, "param-dates",
+            ERR(r, w->from ? w->from->span : pw->until->span, TD_CODE_PARAM_DATES,
                 "the values of '%s' must be written in the order of their dates", d->name);
             return false;
         }
@@ -556,7 +563,7 @@ static bool dated_values(td_rs *r, const td_decl *d, const td_type *type, td_par
         td_value f0;
         const td_type *ft;
         if (td_rs_const_value(r, d->whens[0].from, &f0, &ft) && f0.u.days >= from[1]) {
-            ERR(r, d->whens[0].from->span, "param-dates",
+            ERR(r, d->whens[0].from->span, TD_CODE_PARAM_DATES,
                 "the values of '%s' must be written in the order of their dates", d->name);
             return false;
         }
@@ -609,7 +616,7 @@ static void read_range(td_rs *r, const td_decl *d, td_param *prm)
             return;
         if (prm->type->kind != TD_T_INT && prm->type->kind != TD_T_NUMBER &&
             prm->type->kind != TD_T_DATE && prm->type->kind != TD_T_MONTH) {
-            td_diagnostic *x = ERR(r, d->range_span, "param-range",
+            td_diagnostic *x = ERR(r, d->range_span, TD_CODE_PARAM_RANGE,
                                    N_("param '%s' is %s: only a number, a date or a month has a "
                                       "range"),
                                    d->name, td_rs_tname(prm->type, tb, sizeof tb));
@@ -618,7 +625,7 @@ static void read_range(td_rs *r, const td_decl *d, td_param *prm)
             return;
         }
         if (!td_range_bound_fits(prm->type, &v[i])) {
-            td_diagnostic *x = ERR(r, bound[i]->span, "param-range",
+            td_diagnostic *x = ERR(r, bound[i]->span, TD_CODE_PARAM_RANGE,
                                    N_("param '%s' is %s: the bounds of its range must be too"),
                                    d->name, td_rs_tname(prm->type, tb, sizeof tb));
             if (x)
@@ -632,7 +639,7 @@ static void read_range(td_rs *r, const td_decl *d, td_param *prm)
     prm->hi = v[1];
     prm->range = d->range_span;
     if (!td_range_ordered(prm)) {
-        ERR(r, d->range_span, "param-range",
+        ERR(r, d->range_span, TD_CODE_PARAM_RANGE,
             N_("the range of param '%s' holds no value: its lower bound is above its upper "
                "bound"), d->name);
         prm->lo.kind = prm->hi.kind = TD_V_ABSENT;
@@ -657,13 +664,13 @@ void td_rs_build_params(td_rs *r)
         bool dated = d->n_whens > 1 || (d->n_whens == 1 && (d->whens[0].from || d->whens[0].until));
         if (dated) {
             if (d->kind == TD_D_SET && !existing) {
-                td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
+                td_diagnostic *x = ERR(r, d->name_span, TD_CODE_UNKNOWN_PARAM,
                                        "cannot set '%s': no param has that name", d->name);
                 td_rs_suggest_from(r, x, d->name, NAMES_PARAMS, NULL);
                 continue;
             }
             if (d->kind == TD_D_PARAM && existing) {
-                td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
+                td_diagnostic *x = ERR(r, d->name_span, TD_CODE_DUPLICATE, "param '%s' is declared "
                                        "twice; to change its value in an overlay write "
                                        "`set %s = ...`", d->name, d->name);
                 td_rs_where_first(r, x, N_("it was first declared at %s:%u:%u"), existing->span);
@@ -698,7 +705,7 @@ void td_rs_build_params(td_rs *r)
         }
         if (!td_rs_const_value(r, d->value, &v, &t)) {
             if (d->value->kind != TD_X_DATE && d->value->kind != TD_X_MONTH) {
-                td_diagnostic *x = ERR(r, d->value->span, "param-value",
+                td_diagnostic *x = ERR(r, d->value->span, TD_CODE_PARAM_VALUE,
                                        "the value of a param must be written out: a number, a "
                                        "text, a date, a month, true or false");
                 (void)x;
@@ -707,7 +714,7 @@ void td_rs_build_params(td_rs *r)
         }
         if (d->kind == TD_D_PARAM) {
             if (existing) {
-                td_diagnostic *x = ERR(r, d->name_span, "duplicate", "param '%s' is declared "
+                td_diagnostic *x = ERR(r, d->name_span, TD_CODE_DUPLICATE, "param '%s' is declared "
                                        "twice; to change its value in an overlay write "
                                        "`set %s = ...`", d->name, d->name);
                 td_rs_where_first(r, x, N_("it was first declared at %s:%u:%u"), existing->span);
@@ -725,14 +732,15 @@ void td_rs_build_params(td_rs *r)
             read_range(r, d, prm);
         } else {
             if (!existing) {
-                td_diagnostic *x = ERR(r, d->name_span, "unknown-param",
+                td_diagnostic *x = ERR(r, d->name_span, TD_CODE_UNKNOWN_PARAM,
                                        "cannot set '%s': no param has that name", d->name);
                 td_rs_suggest_from(r, x, d->name, NAMES_PARAMS, NULL);
                 continue;
             }
             if (!td_rs_same_type(existing->type, t)) {
                 char b1[64], b2[64];
-                ERR(r, d->value->span, "type", "param '%s' is %s, but this value is %s", d->name,
+                ERR(r, d->value->span, TD_CODE_TYPE,
+                    "param '%s' is %s, but this value is %s", d->name,
                     td_rs_tname(existing->type, b1, sizeof b1), td_rs_tname(t, b2, sizeof b2));
                 continue;
             }
@@ -760,7 +768,7 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(defs[i], '=');
         if (!eq || eq == defs[i]) {
-            td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+            td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_DEFINE, NULL, 0, 0,
                        "-D '%s': write -D name=value, e.g. -D district_total=80", defs[i]);
             continue;
         }
@@ -772,7 +780,7 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
         name[nl] = '\0';
         td_param *prm = (td_param *)td_rs_find_param(r, name);
         if (!prm) {
-            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_DEFINE, NULL, 0, 0,
                                           "-D %s: no param is named '%s'", defs[i], name);
             td_rs_suggest_from(r, x, name, NAMES_PARAMS, NULL);
             continue;
@@ -823,7 +831,7 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
                 [TD_T_INT] = "a whole number, e.g. 80", [TD_T_NUMBER] = "a number, e.g. 2.5",
                 [TD_T_DATE] = "a date, e.g. 2025-11-30", [TD_T_MONTH] = "a month, e.g. 2025-11",
                 [TD_T_BOOL] = "true or false"};
-            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, "define", NULL, 0, 0,
+            td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_DEFINE, NULL, 0, 0,
                                           "-D %s: param '%s' is %s, and '%s' is not%s%s", defs[i],
                                           name, td_rs_tname(prm->type, buf, sizeof buf), val,
                                           problem ? ": " : "", problem ? problem : "");
@@ -866,7 +874,7 @@ void td_rs_compile_defines(td_rs *r)
             continue;
         td_record *rec = td_rs_find_record(r, d->name);
         if (!rec) {
-            td_diagnostic *x = ERR(r, d->name_span, "unknown-type",
+            td_diagnostic *x = ERR(r, d->name_span, TD_CODE_UNKNOWN_TYPE,
                                    "cannot define '%s.%s': no record is named '%s'", d->name,
                                    d->member, d->name);
             td_rs_suggest_from(r, x, d->name, NAMES_RECORDS, NULL);
@@ -876,7 +884,7 @@ void td_rs_compile_defines(td_rs *r)
         if (d->replace) {
             /* `replace define`: a new expression (and label) under the same name */
             if (!prev) {
-                td_diagnostic *x = ERR(r, d->member_span, "unknown-rule", "cannot replace "
+                td_diagnostic *x = ERR(r, d->member_span, TD_CODE_UNKNOWN_RULE, "cannot replace "
                                        "'%s.%s': record %s has no computed field of that name",
                                        d->name, d->member, rec->name);
                 td_rs_hint(r, x, "to add a computed field, leave out `replace`", NULL);
@@ -891,7 +899,8 @@ void td_rs_compile_defines(td_rs *r)
             continue;
         }
         if (td_record_field(rec, d->member) || prev) {
-            td_diagnostic *x = ERR(r, d->member_span, "duplicate", "record %s already has a field "
+            td_diagnostic *x = ERR(r, d->member_span, TD_CODE_DUPLICATE,
+                                   "record %s already has a field "
                                    "'%s'", rec->name, d->member);
             if (prev)
                 td_rs_hint(r, x, "to change it in an overlay write `replace define %s.%s ...`",
@@ -927,7 +936,7 @@ void td_rs_ensure_define(td_rs *r, td_define *def, td_span at)
         return;
     td_decl *d = def->ast;
     if (def->state == 1) {
-        ERR(r, at.len ? at : d->member_span, "define-cycle", "'%s' is defined in terms of "
+        ERR(r, at.len ? at : d->member_span, TD_CODE_DEFINE_CYCLE, "'%s' is defined in terms of "
             "itself", def->name);
         return;
     }
@@ -944,7 +953,7 @@ void td_rs_ensure_define(td_rs *r, td_define *def, td_span at)
         uint32_t depth = e ? td_rs_eval_depth(e, &dx) : 0;
         if (depth > MAX_EVAL_DEPTH && !dx.deep_use) {
             /* said at the first define past the bound; those using it keep silent */
-            td_diagnostic *x = ERR(r, d->member_span, "too-deep",
+            td_diagnostic *x = ERR(r, d->member_span, TD_CODE_TOO_DEEP,
                                    N_("'%s' is computed through too many levels: more than %d "
                                       "operations and defines nested one in another"),
                                    def->name, MAX_EVAL_DEPTH);

@@ -199,10 +199,10 @@ static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...
     va_end(ap);
     f->bad = true;
     if (at)
-        return td_diag_at_lc(f->d, TD_SEV_ERROR, "test", f->src, at->line, at->col,
+        return td_diag_at_lc(f->d, TD_SEV_ERROR, TD_CODE_TEST, f->src, at->line, at->col,
                              at->width ? at->width : 1, "%s", msg);
     /* about the whole file: its name, no line */
-    td_diagnostic *x = td_diag_at(f->d, TD_SEV_ERROR, "test", NULL, 0, 0, "%s", msg);
+    td_diagnostic *x = td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_TEST, NULL, 0, 0, "%s", msg);
     if (x)
         td_diag_set(f->d, &x->file, "%s", f->path);
     return x;
@@ -984,7 +984,8 @@ static td_status run_file(td_ruletest *t, const char *path, FILE *out, td_diag *
     if (st == TD_ENOMEM)
         goto done;
     if (st != TD_OK) {
-        td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the test file '%s': %s", path,
+        td_diag_at(d, TD_SEV_ERROR, TD_CODE_IO,
+                   NULL, 0, 0, "cannot read the test file '%s': %s", path,
                    strerror(errno));
         f.bad = true;
         st = TD_OK;
@@ -1095,21 +1096,21 @@ static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char 
         break;
     case TD_WALK_SPECIAL:
         if (is_test_name(name))
-            td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+            td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0,
                        "cannot read the test file '%s': it is a pipe, a device or a socket, "
                        "not a file", path);
         break;
     case TD_WALK_BROKEN:
         if (is_test_name(name) || err != ENOENT)
-            td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read '%s': %s", path,
+            td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read '%s': %s", path,
                        strerror(err));
         break;
     case TD_WALK_DIR_ERROR:
-        td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read the directory '%s': %s",
+        td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read the directory '%s': %s",
                    path, strerror(err));
         break;
     case TD_WALK_TOO_DEEP:
-        td_diag_at(f->d, TD_SEV_ERROR, "io", NULL, 0, 0,
+        td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0,
                    "the directory '%s' lies more than %d levels deep and was not searched",
                    path, TD_WALK_MAX_DEPTH);
         break;
@@ -1143,7 +1144,7 @@ static td_status find_files(const char *const *paths, size_t n_paths, td_diag *d
     for (size_t i = 0; i < n_paths && !l.oom; i++) {
         struct stat sb;
         if (stat(paths[i], &sb) != 0) {
-            td_diag_at(d, TD_SEV_ERROR, "io", NULL, 0, 0, "cannot read '%s': %s", paths[i],
+            td_diag_at(d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read '%s': %s", paths[i],
                        strerror(errno));
             st = TD_EIO;
             continue;

@@ -79,26 +79,26 @@ td_status td_batch_waiver_warnings(const td_batch *b, td_diag *d)
         const td_source *src = w->span.src < p->n_sources ? p->sources[w->span.src] : NULL;
         uint32_t off = w->span.off, len = 5; /* `waive` */
         if (b->as_of < w->dated_days)
-            td_diag_at(d, TD_SEV_WARNING, "waiver-not-yet", src, off, len,
+            td_diag_at(d, TD_SEV_WARNING, TD_CODE_WAIVER_NOT_YET, src, off, len,
                        N_("the waiver of %s for %s is dated %s, after the as-of date %s: it is not "
                           "in force yet"),
                        w->rule, w->unit, w->dated, asof);
         else if (w->until && b->as_of > w->until_days)
-            td_diag_at(d, TD_SEV_WARNING, "waiver-expired", src, off, len,
+            td_diag_at(d, TD_SEV_WARNING, TD_CODE_WAIVER_EXPIRED, src, off, len,
                        N_("the waiver of %s for %s ended on %s, before the as-of date %s: it no "
                           "longer applies"),
                        w->rule, w->unit, w->until, asof);
         else if (!u->units)
-            td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
+            td_diag_at(d, TD_SEV_WARNING, TD_CODE_WAIVER_UNMATCHED, src, off, len,
                        N_("the waiver of %s names unit %s, which is not in this batch"), w->rule,
                        w->unit);
         else if (!u->covered && w->exemplar)
-            td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
+            td_diag_at(d, TD_SEV_WARNING, TD_CODE_WAIVER_UNMATCHED, src, off, len,
                        N_("the waiver of %s for %s, exemplar %s, covers nothing: the unit has no "
                           "such finding at %s"),
                        w->rule, w->unit, w->exemplar, asof);
         else if (!u->covered)
-            td_diag_at(d, TD_SEV_WARNING, "waiver-unmatched", src, off, len,
+            td_diag_at(d, TD_SEV_WARNING, TD_CODE_WAIVER_UNMATCHED, src, off, len,
                        N_("the waiver of %s for %s covers nothing: the unit has no such finding "
                           "at %s"),
                        w->rule, w->unit, asof);

@@ -53,9 +53,6 @@ struct td_xref {
     size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
     const char **files;     /* per held unit: its file (borrowed) */
     size_t cap_files;
-    td_arena strings;       /* codes of spooled diagnostics */
-    const char **codes;
-    size_t n_codes;
 };
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -261,11 +258,18 @@ static bool lookup(const td_xref *x, const td_xlookup *l, bool *owner_has)
 
 /* ---------- findings ---------- */
 
+/* The code of a diagnostic copied or spooled, from its text. */
+static td_code code_read(const char *text)
+{
+    td_code c = td_code_of(text);
+    return c == TD_CODE_COUNT ? TD_CODE_RULE : c;
+}
+
 /* A copy of entry `e` into `d` with a new severity and message. */
 static td_diagnostic *copy_entry(td_diag *d, const td_diagnostic *e, td_severity sev,
                                  const char *msg)
 {
-    td_diagnostic *c = td_diag_at_lc(d, sev, e->code, NULL, 0, 0, 1, "%s", msg);
+    td_diagnostic *c = td_diag_at_lc(d, sev, code_read(e->code), NULL, 0, 0, 1, "%s", msg);
     if (!c)
         return NULL;
     c->lang = e->lang;
@@ -547,34 +551,14 @@ static char *r_str(reader *r)
     return s;
 }
 
-/* The static code of a spooled diagnostic: interned for the life of the index. */
-static const char *intern(td_xref *x, reader *r, const char *code)
-{
-    if (!code)
-        return "rule";
-    for (size_t i = 0; i < x->n_codes; i++)
-        if (strcmp(x->codes[i], code) == 0)
-            return x->codes[i];
-    const char **nw = realloc(x->codes, (x->n_codes + 1) * sizeof *nw);
-    if (nw)
-        x->codes = nw;
-    const char *s = nw ? td_arena_strdup(&x->strings, code) : NULL;
-    if (!s) {
-        r->oom = true;
-        return "rule";
-    }
-    x->codes[x->n_codes++] = s;
-    return s;
-}
-
-static void r_diag(td_xref *x, reader *r, td_diag *d)
+static void r_diag(reader *r, td_diag *d)
 {
     uint32_t n = r_u32(r);
     for (uint32_t i = 0; i < n && !r->bad && !r->oom; i++) {
         td_severity sev = (td_severity)r_u32(r);
         uint32_t lang = r_u32(r);
         char *code = r_str(r);
-        const char *c = intern(x, r, code);
+        td_code c = code_read(code);
         free(code);
         td_diagnostic *e = td_diag_at_lc(d, sev, c, NULL, 0, 0, 1, "%s", "");
         if (!e) {
@@ -600,7 +584,7 @@ static void r_diag(td_xref *x, reader *r, td_diag *d)
     }
 }
 
-static void r_unit(td_xref *x, reader *r, td_unit_result *u)
+static void r_unit(reader *r, td_unit_result *u)
 {
     u->file = r_str(r);
     u->doc = r_u32(r);
@@ -625,8 +609,8 @@ static void r_unit(td_xref *x, reader *r, td_unit_result *u)
         for (uint32_t i = 0; i < nv; i++)
             u->values[i] = r_str(r);
     }
-    r_diag(x, r, &u->findings);
-    r_diag(x, r, &u->sites);
+    r_diag(r, &u->findings);
+    r_diag(r, &u->sites);
     uint32_t nk = r_u32(r);
     if (r->bad || nk > (1u << 24)) {
         r->bad = true;
@@ -646,7 +630,7 @@ static void r_unit(td_xref *x, reader *r, td_unit_result *u)
         k->similar_text = r_str(r);
         u->n_xkeys = i + 1;
     }
-    r_diag(x, r, &u->deferred);
+    r_diag(r, &u->deferred);
     if (u->deferred.n && !(u->defers = calloc(u->deferred.n, sizeof *u->defers))) {
         r->oom = true;
         return;
@@ -694,7 +678,6 @@ td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
         return TD_ENOMEM;
     x->p = p;
     x->lang = lang;
-    td_arena_init(&x->strings, 1024);
     x->spool = tmpfile();
     return x->spool ? TD_OK : TD_EIO;
 }
@@ -726,8 +709,6 @@ void td_xref_free(td_xref *x)
     free(x->pairs);
     free(x->places);
     free(x->files);
-    free(x->codes);
-    td_arena_free(&x->strings);
     if (x->spool)
         fclose(x->spool);
     free(x);
@@ -806,7 +787,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
         for (uint32_t k = 0; k < x->held && m < n_missing && !r.bad && !r.oom; k++) {
             td_unit_result u;
             td_unit_result_init(&u, x->lang);
-            r_unit(x, &r, &u);
+            r_unit(&r, &u);
             for (; m < n_missing && missing[m] >> 32 == k; m++) {
                 xplace *pl = &x->places[missing[m] & 0xffffffffu];
                 pl->line = pl->site < u.sites.n ? u.sites.items[pl->site].line : 0;
@@ -830,7 +811,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     for (uint32_t k = 0; k < x->held && st == TD_OK; k++) {
         td_unit_result u;
         td_unit_result_init(&u, x->lang);
-        r_unit(x, &r, &u);
+        r_unit(&r, &u);
         if (r.oom || u.findings.oom)
             st = TD_ENOMEM;
         else if (r.bad)
@@ -853,7 +834,6 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     td_xref x;
     memset(&x, 0, sizeof x);
     x.p = p;
-    td_arena_init(&x.strings, 256);
     td_status st = index_unit(&x, u, 0);
     for (size_t i = 0; st == TD_OK && i < x.n_pairs; i++)
         for (int side = 0; side < 2; side++)
@@ -866,7 +846,5 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     reset(&x);
     free(x.pairs);
     free(x.places);
-    free(x.codes);
-    td_arena_free(&x.strings);
     return st;
 }

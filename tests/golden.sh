@@ -39,6 +39,12 @@ else
     run_limited() { sh -c "$1"; }
 fi
 
+# Every code the cases record goes to this file; a full run then checks that each code of
+# engine/codes.h has a case (tests/codes.sh).
+THIDUA_CODE_LOG=$tmp/codes
+export THIDUA_CODE_LOG
+: >"$THIDUA_CODE_LOG"
+
 passed=0
 failed=0
 for cmdfile in $(find tests/golden -name cmd -type f | LC_ALL=C sort); do
@@ -90,4 +96,8 @@ for cmdfile in $(find tests/golden -name cmd -type f | LC_ALL=C sort); do
 done
 
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1
+# a full run (no FILTER, not rewriting): each diagnostic code has a case
+if [ $# -eq 0 ] && [ "${UPDATE:-}" != 1 ]; then
+    sh tests/codes.sh "$THIDUA_CODE_LOG" || exit 1
+fi

@@ -114,7 +114,7 @@ static void fake_unit(td_unit_result *u, const char *name, const char *message)
     u->id = strdup("U-1");
     u->name = strdup(name);
     u->line = 3;
-    td_diagnostic *e = td_diag_at_lc(&u->findings, TD_SEV_ERROR, "rule", NULL, 0, 0, 1, "%s",
+    td_diagnostic *e = td_diag_at_lc(&u->findings, TD_SEV_ERROR, TD_CODE_RULE, NULL, 0, 0, 1, "%s",
                                      message);
     assert_non_null(e);
     td_diag_set(&u->findings, &e->file, "%s", u->file);
@@ -375,7 +375,7 @@ static void test_report_text_caps_errors_per_file(void **state)
     td_unit_result u;
     fake_unit(&u, "Đơn vị", "lỗi 0");
     for (int i = 1; i < 25; i++) {
-        td_diagnostic *e = td_diag_at_lc(&u.findings, TD_SEV_ERROR, "rule", NULL, 0, 0, 1,
+        td_diagnostic *e = td_diag_at_lc(&u.findings, TD_SEV_ERROR, TD_CODE_RULE, NULL, 0, 0, 1,
                                          "lỗi %d", i);
         td_diag_set(&u.findings, &e->file, "%s", u.file);
         e->line = (uint32_t)(10 + i);
