@@ -55,7 +55,7 @@ $(TEST_TARGETS): export LANGUAGE = en
 
 .PHONY: serve-test test-browser bench-serve
 .PHONY: all test check asan golden golden-update unit rules-test bench clean deps tsan demo globals \
-        eval-counts embed schema-test history template-test text-width
+        eval-counts embed schema-test history template-test text-width completion
 all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 
 deps:
@@ -241,7 +241,7 @@ text-width: $(BIN)
 	@sh tests/text-width.sh >$(BUILD)/text-width.txt || { cat $(BUILD)/text-width.txt; exit 1; }
 
 test: $(BIN) po-check unit golden rules-test globals serve-test eval-counts history text-width \
-      embed man install-test schema-test template-test
+      embed man completion install-test schema-test template-test
 	@echo "all tests passed"
 
 # The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -317,6 +317,9 @@ install-test: all
 # The man pages format cleanly and name every option of the help texts.
 man: $(BIN)
 	@sh tests/man.sh
+
+completion: $(BIN)
+	@THIDUA=$(abspath $(BIN)) bash tests/completion.sh
 
 # ---- fuzzing: libFuzzer harnesses (tests/fuzz/README.md) ----
 # Not part of `test` or `check`. Needs clang with libFuzzer (Debian: apt-get install -y clang).

@@ -1191,6 +1191,7 @@ typedef struct unitctx {
     uint32_t depth;            /* steps of it taken */
     uint32_t index[MAX_DEPTH]; /* list index taken at each step, UINT32_MAX for a record */
     FILE *trace;               /* thidua explain --unit: where the trace goes, or NULL */
+    double trace_total;        /* a target's trace: what the unit adds up to */
 } unitctx;
 
 static void build_path(unitctx *u);
@@ -1521,8 +1522,9 @@ static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f,
     char text[112];
     td_value v = eval(&u->e, c, f);
     trace_source(&u->e, c, text, sizeof text);
-    const char *shown = v.kind == TD_V_ABSENT    ? "absent: the rule does not apply"
-                        : v.kind == TD_V_INVALID ? "written wrong (see its finding)"
+    td_lang lang = td_diag_lang(&u->res->findings);
+    const char *shown = v.kind == TD_V_ABSENT    ? TR(lang, "absent: the rule does not apply")
+                        : v.kind == TD_V_INVALID ? TR(lang, "written wrong (see its finding)")
                                                  : td_value_format(&v, u->e.a);
     fprintf(out, "%*s%s  =>  %s", 4 + 2 * depth, "", text, shown ? shown : "?");
     if (v.node && v.node->line && c->op != TD_CX_CONST)
@@ -1565,11 +1567,26 @@ static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f,
     }
 }
 
+/* The entity a rule visits: its data path and the line it starts at. */
+static void trace_entity(unitctx *u, const frame *f)
+{
+    FILE *out = u->trace;
+    build_path(u);
+    const td_node *at = f->it.node;
+    fprintf(out, "  %s", u->path_len ? u->path
+                                     : TR(td_diag_lang(&u->res->findings), "(the unit)"));
+    if (at && at->line)
+        fprintf(out, " (%s:%u)", u->src ? u->src->name : "?",
+                at->key_line ? at->key_line : at->line);
+    fputc('\n', out);
+}
+
 static void trace_criterion(unitctx *u, const frame *f0, const void *argp)
 {
     const crit_arg *arg = argp;
     const td_variant *v = arg->v;
     FILE *out = u->trace;
+    td_lang lang = td_diag_lang(&u->res->findings);
     frame f = *f0;
     td_value lets[16];
     bool done[16] = {false};
@@ -1578,18 +1595,13 @@ static void trace_criterion(unitctx *u, const frame *f0, const void *argp)
     f.lets = lets;
     f.let_done = done;
     f.let_exprs = v->lets;
-    build_path(u);
-    const td_node *at = f.it.node;
-    fprintf(out, "  %s%s", u->path_len ? u->path : "(the unit)", at && at->line ? "" : "\n");
-    if (at && at->line)
-        fprintf(out, " (%s:%u)\n", u->src ? u->src->name : "?", at->key_line ? at->key_line
-                                                                            : at->line);
+    trace_entity(u, &f);
     if (v->where) {
         fputs("    where\n", out);
         trace_expr(u, out, v->where, &f, 1);
         td_value w = eval(&u->e, v->where, &f);
         if (!truthy(&w)) {
-            fputs("    => the rule does not apply here\n", out);
+            fprintf(out, "    => %s\n", TR(lang, "the rule does not apply here"));
             return;
         }
     }
@@ -1597,11 +1609,11 @@ static void trace_criterion(unitctx *u, const frame *f0, const void *argp)
     trace_expr(u, out, v->require, &f, 1);
     td_value r = eval(&u->e, v->require, &f);
     if (r.kind != TD_V_BOOL)
-        fputs("    => not applicable: a value it needs is absent\n", out);
+        fprintf(out, "    => %s\n", TR(lang, "not applicable: a value it needs is absent"));
     else if (r.u.b)
-        fputs("    => holds\n", out);
+        fprintf(out, "    => %s\n", TR(lang, "holds"));
     else
-        fprintf(out, "    => fails: %s\n",
+        fprintf(out, "    => %s: %s\n", TR(lang, "fails"),
                 render_msg(&u->e, &v->message, arg->c->label, &f));
 }
 
@@ -1677,15 +1689,55 @@ static bool value_eq(const td_value *a, const td_value *b)
 typedef struct wf_arg {
     const td_workflow *w;
     uint32_t stage_base; /* first counter of this workflow in res->stages */
+    bool trace;          /* explain --unit: each check written to u->trace, nothing recorded */
+    int only;            /* with trace: the one check traced (a td_wf_check), or -1: all */
+    uint32_t *fails;     /* with trace: counts the checks that fail */
 } wf_arg;
 
-static void wf_finding(unitctx *u, const td_workflow *w, td_wf_check check, const td_node *at,
+/* Whether the trace shows check c (it is traced, on, and the one asked for). */
+static bool wf_shown(const wf_arg *arg, td_wf_check c)
+{
+    return arg->trace && !arg->w->off[c] && (arg->only < 0 || arg->only == (int)c);
+}
+
+/* " (unit.yaml:12:7)": where the trace read node n, or "" */
+static const char *trace_at(unitctx *u, const td_node *n)
+{
+    if (!n || !n->line)
+        return "";
+    const char *s = td_arena_printf(u->e.a, "  (%s:%u:%u)", u->src ? u->src->name : "?",
+                                    n->line, n->col);
+    return s ? s : "";
+}
+
+/* A check of the trace that holds, and why (a whole sentence, translated). */
+static void wf_holds(unitctx *u, const wf_arg *arg, td_wf_check c, const char *why,
+                     const td_node *at)
+{
+    if (!wf_shown(arg, c))
+        return;
+    td_lang lang = td_diag_lang(&u->res->findings);
+    fprintf(u->trace, "      %s  =>  %s%s%s%s\n", td_wf_check_names[c], TR(lang, "holds"),
+            why ? ": " : "", why ? why : "", trace_at(u, at));
+}
+
+static void wf_finding(unitctx *u, const wf_arg *arg, td_wf_check check, const td_node *at,
                        const td_node *entity, const char *msg)
 {
+    const td_workflow *w = arg->w;
     if (w->off[check])
         return;
     if (!msg) {
         u->e.oom = true; /* the message could not be written */
+        return;
+    }
+    if (arg->trace) {
+        if (wf_shown(arg, check)) {
+            td_lang lang = td_diag_lang(&u->res->findings);
+            fprintf(u->trace, "      %s  =>  %s: %s%s\n", td_wf_check_names[check],
+                    TR(lang, "fails"), msg, trace_at(u, at));
+            (*arg->fails)++;
+        }
         return;
     }
     char rule[256];
@@ -1763,20 +1815,39 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
     const wf_arg *arg = argp;
     const td_workflow *w = arg->w;
     td_arena *a = u->e.a;
+    FILE *out = arg->trace ? u->trace : NULL;
     td_lang lang = td_diag_lang(&u->res->findings);
+    if (out)
+        trace_entity(u, f);
     if (w->where) {
+        if (out) {
+            fputs("    where\n", out);
+            trace_expr(u, out, w->where, f, 1);
+        }
         td_value wv = eval(&u->e, w->where, f);
-        if (!truthy(&wv))
+        if (!truthy(&wv)) {
+            if (out)
+                fprintf(out, "    => %s\n", TR(lang, "the workflow does not apply here"));
             return;
+        }
     }
     const td_node *ent = f->it.u.rec;
     const td_node *hist = ent->v.slots[w->history_slot];
+    const char *hname = ent->type->rec->fields[w->history_slot].name;
     int last = -1;
+    if (out && (!hist || hist->invalid || hist->null))
+        fprintf(out, TR(lang, "    %s: none written\n"), hname);
     if (hist && !hist->invalid && !hist->null) {
         int prev_si = -1;
         const td_node *prev_date = NULL;
         for (uint32_t i = 0; i < hist->v.list.n; i++) {
             const td_node *entry = hist->v.list.items[i];
+            if (out && entry && entry->line)
+                fprintf(out, "    %s[%u] (%s:%u)\n", hname, i, u->src ? u->src->name : "?",
+                        entry->line);
+            if (out && entry && !entry->invalid && !happened(&u->e, entry))
+                fprintf(out, "      => %s\n", TR(lang, "after the as-of date: not counted at "
+                                                       "this review"));
             if (!entry || entry->invalid || !happened(&u->e, entry))
                 continue; /* Decision 10: not done yet at the as-of date */
             const td_node *sn = entry->v.slots[w->state_slot];
@@ -1797,15 +1868,20 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             /* each message names the entry as the user wrote it (exemplars[2].steps[3]) and
              * its stage with its label; both written only for a finding */
             wf_words ww = {u, w, ent, i, si, NULL, NULL};
+            if (out && si >= 0)
+                wf_holds(u, arg, TD_WF_STAGE,
+                         td_arena_printf(a, TR(lang, "%s is a stage of the workflow"),
+                                         stage_text(u, w, (uint32_t)si)),
+                         sn);
             if (sn && !sn->invalid && si < 0) {
                 const char *all = stage_list(u, w, NULL, ", ", false);
-                wf_finding(u, w, TD_WF_STAGE, sn, entry,
+                wf_finding(u, arg, TD_WF_STAGE, sn, entry,
                            td_arena_printf(a,
                                            TR(lang, "%s records stage %s, which is not a stage "
                                                     "of \"%s\"; the stages are %s"),
                                            wf_at(&ww), td_value_format(&sv, a), w->label, all));
             } else if (!sn) {
-                wf_finding(u, w, TD_WF_STAGE, sn_at, entry,
+                wf_finding(u, arg, TD_WF_STAGE, sn_at, entry,
                            td_arena_printf(a,
                                            TR(lang, "%s has no stage; write which stage it "
                                                     "records"),
@@ -1814,7 +1890,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
             if (si >= 0) {
                 if (prev_si < 0 && !w->initial[si]) {
                     const char *starts = stage_list(u, w, w->initial, ", ", true);
-                    wf_finding(u, w, TD_WF_INITIAL, sn, entry,
+                    wf_finding(u, arg, TD_WF_INITIAL, sn, entry,
                                td_arena_printf(a,
                                                TR(lang, "the first entry, %s, is stage %s; "
                                                         "the history must start at stage %s: "
@@ -1853,25 +1929,54 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                         msg = td_arena_printf(a, TR(lang, "stage %s at %s cannot follow stage "
                                                           "%s, which is the last stage"),
                                               wf_stage(&ww), wf_at(&ww), prev);
-                    wf_finding(u, w, TD_WF_TRANSITION, sn, entry, msg);
+                    wf_finding(u, arg, TD_WF_TRANSITION, sn, entry, msg);
                 }
+                if (out && prev_si < 0 && w->initial[si])
+                    wf_holds(u, arg, TD_WF_INITIAL,
+                             td_arena_printf(a, TR(lang, "the history starts at %s, an initial "
+                                                         "stage"),
+                                             td_value_format(&w->stages[si], a)),
+                             sn);
+                else if (out && prev_si >= 0 &&
+                         w->allowed[(uint32_t)prev_si * w->n_stages + (uint32_t)si])
+                    wf_holds(u, arg, TD_WF_TRANSITION,
+                             td_arena_printf(a, TR(lang, "%s -> %s is a declared transition"),
+                                             td_value_format(&w->stages[prev_si], a),
+                                             td_value_format(&w->stages[si], a)),
+                             sn);
                 prev_si = si;
                 /* where an item stands at the as-of date: its last stage done by then */
                 if (dn && !dn->invalid && dn->v.days <= u->e.as_of)
                     last = si;
             }
             if (!dn) {
-                wf_finding(u, w, TD_WF_DATE, dn_at, entry,
+                wf_finding(u, arg, TD_WF_DATE, dn_at, entry,
                            td_arena_printf(a,
                                            TR(lang, "stage %s at %s has no date; write the date "
                                                     "it was done as YYYY-MM-DD"),
                                            wf_stage(&ww), wf_at(&ww)));
             } else if (!dn->invalid) {
+                char dd[11];
+                td_format_date(dn->v.days, dd);
+                if (out)
+                    wf_holds(u, arg, TD_WF_DATE, td_arena_printf(a, TR(lang, "dated %s"), dd), dn);
+                if (out && prev_date && dn->v.days >= prev_date->v.days) {
+                    char pd[11];
+                    td_format_date(prev_date->v.days, pd);
+                    wf_holds(u, arg, TD_WF_ORDER,
+                             td_arena_printf(a, TR(lang, "%s is not before %s, the date above "
+                                                         "it"), dd, pd),
+                             dn);
+                }
+                if (out && dn->v.days <= u->e.as_of)
+                    wf_holds(u, arg, TD_WF_FUTURE,
+                             td_arena_printf(a, TR(lang, "%s is not after the as-of date"), dd),
+                             dn);
                 if (prev_date && dn->v.days < prev_date->v.days) {
                     char d1[11], d2[11];
                     td_format_date(dn->v.days, d1);
                     td_format_date(prev_date->v.days, d2);
-                    wf_finding(u, w, TD_WF_ORDER, dn, entry,
+                    wf_finding(u, arg, TD_WF_ORDER, dn, entry,
                                td_arena_printf(a,
                                                TR(lang, "stage %s at %s is dated %s, before the "
                                                         "stage recorded above it (%s); dates "
@@ -1882,7 +1987,7 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     char d1[11], d2[11];
                     td_format_date(dn->v.days, d1);
                     td_format_date(u->e.as_of, d2);
-                    wf_finding(u, w, TD_WF_FUTURE, dn, entry,
+                    wf_finding(u, arg, TD_WF_FUTURE, dn, entry,
                                td_arena_printf(a,
                                                TR(lang, "stage %s at %s is dated %s, after the "
                                                         "as-of date %s; record a stage only "
@@ -1895,8 +2000,10 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                 td_value evv = of_node(en);
                 bool empty = evv.kind == TD_V_ABSENT ||
                              (evv.kind == TD_V_TEXT && td_text_blank(evv.u.text.s, evv.u.text.len));
+                if (out && !empty)
+                    wf_holds(u, arg, TD_WF_EVIDENCE, TR(lang, "written"), en);
                 if (empty)
-                    wf_finding(u, w, TD_WF_EVIDENCE, en, entry,
+                    wf_finding(u, arg, TD_WF_EVIDENCE, en, entry,
                                td_arena_printf(a,
                                                TR(lang, "stage %s at %s has no evidence; write "
                                                         "the document that proves it (minutes, "
@@ -1910,14 +2017,32 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                     const td_guard *gd = &w->guards[g];
                     if (gd->stage != (uint32_t)si)
                         continue;
+                    if (wf_shown(arg, TD_WF_GUARD)) {
+                        fprintf(out, "      guard %s \"%s\"\n",
+                                td_value_format(&w->stages[si], a), gd->label ? gd->label : "");
+                        trace_expr(u, out, gd->require, &fr, 2);
+                    }
                     td_value r = eval(&u->e, gd->require, &fr);
+                    if (r.kind != TD_V_BOOL && wf_shown(arg, TD_WF_GUARD))
+                        fprintf(out, "      guard  =>  %s\n",
+                                TR(lang, "not applicable: a value it needs is absent"));
+                    else if (out && r.kind == TD_V_BOOL && r.u.b)
+                        wf_holds(u, arg, TD_WF_GUARD, NULL, NULL);
                     if (r.kind != TD_V_BOOL || r.u.b)
                         continue;
                     const char *msg = render_msg(&u->e, &gd->message, gd->label, &fr);
-                    wf_finding(u, w, TD_WF_GUARD, sn ? sn : entry, entry, msg);
+                    wf_finding(u, arg, TD_WF_GUARD, sn ? sn : entry, entry, msg);
                 }
             }
         }
+    }
+    if (out) {
+        if (last < 0)
+            fprintf(out, "    => %s", TR(lang, "has reached no stage"));
+        else
+            fprintf(out, TR(lang, "    => stands at stage %s"), stage_text(u, w, (uint32_t)last));
+        fputs("\n", out);
+        return;
     }
     if (u->res->stages)
         u->res->stages[arg->stage_base + (uint32_t)(last + 1)]++;
@@ -2144,6 +2269,71 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
     }
 }
 
+/* The trace of a target on one unit: each entity on its path, whether it counts (or what
+ * it adds) and in which group. */
+static void trace_target(unitctx *u, const frame *f, const void *argp)
+{
+    const target_arg *arg = argp;
+    const td_target *t = arg->t;
+    FILE *out = u->trace;
+    td_lang lang = td_diag_lang(&u->res->findings);
+    trace_entity(u, f);
+    if (t->where) {
+        fputs("    where\n", out);
+        trace_expr(u, out, t->where, f, 1);
+    }
+    if (t->sum) {
+        fputs("    sum\n", out);
+        trace_expr(u, out, t->sum, f, 1);
+    }
+    if (t->by) {
+        fputs("    by\n", out);
+        trace_expr(u, out, t->by, f, 1);
+    }
+    const char *group;
+    double value;
+    bool in;
+    if (!target_share(u, f, t, &group, &value, &in) || !in) {
+        fprintf(out, "    => %s\n", TR(lang, "not counted"));
+        return;
+    }
+    u->trace_total += value;
+    if (group && t->sum)
+        fprintf(out, TR(lang, "    => adds %g, in group %s\n"), value, group);
+    else if (group)
+        fprintf(out, TR(lang, "    => counted, in group %s\n"), group);
+    else if (t->sum)
+        fprintf(out, TR(lang, "    => adds %g\n"), value);
+    else
+        fprintf(out, "    => %s\n", TR(lang, "counted"));
+}
+
+/* The last lines of a target's trace: what this unit adds, and what the batch must reach. */
+static void trace_target_end(unitctx *u, const td_target *t, const frame *top)
+{
+    FILE *out = u->trace;
+    td_lang lang = td_diag_lang(&u->res->findings);
+    fprintf(out, TR(lang, "  => this unit adds %g to the target\n"), u->trace_total);
+    if (!t->at_least) {
+        fprintf(out, "  %s\n", TR(lang, "the target is a tally: thidua eval reports it for the "
+                                        "whole batch"));
+        return;
+    }
+    td_value need = eval(&u->e, t->at_least, top);
+    char due[11] = "";
+    if (t->due) {
+        td_value d = eval(&u->e, t->due, top);
+        if (d.kind == TD_V_DATE)
+            td_format_date(d.u.days, due);
+    }
+    if (usable(&need) && *due)
+        fprintf(out, TR(lang, "  the whole batch must reach at least %g by %s: thidua eval adds "
+                              "up every unit\n"), num_of(&need), due);
+    else if (usable(&need))
+        fprintf(out, TR(lang, "  the whole batch must reach at least %g: thidua eval adds up "
+                              "every unit\n"), num_of(&need));
+}
+
 /* ---------- entry points ---------- */
 
 void td_unit_result_init(td_unit_result *r, td_lang lang)
@@ -2216,10 +2406,40 @@ td_status td_eval_document(const td_program *p, const td_node *root, int32_t as_
     return td_eval_document_at(p, root, &dates, src, a, res);
 }
 
+/* The first line of a trace: the rule, the unit file and its id. */
+static void trace_header(unitctx *u, const char *rule, const td_source *src,
+                         const td_unit_result *res)
+{
+    /* TRANSLATORS: the first line of a trace: "RULE on FILE (UNIT-ID):" */
+    fprintf(u->trace, TR(td_diag_lang(&u->res->findings), "%s on %s%s%s%s:\n"), rule,
+            src ? src->name : "?", res->id ? " (" : "", res->id ? res->id : "",
+            res->id ? ")" : "");
+}
+
+/* Whether the trace asks for workflow w: -1 for all its checks (its id), a td_wf_check for
+ * one (ID.CHECK), -2 when it asks for something else. */
+static int traced_check(const td_eval_dates *dates, const td_workflow *w)
+{
+    if (!dates->trace_rule || !dates->trace_out)
+        return -2;
+    size_t n = strlen(w->id);
+    if (strncmp(dates->trace_rule, w->id, n) != 0)
+        return -2;
+    if (dates->trace_rule[n] == '\0')
+        return -1;
+    if (dates->trace_rule[n] != '.')
+        return -2;
+    for (int c = 0; c < TD_WF_NCHECKS; c++)
+        if (strcmp(dates->trace_rule + n + 1, td_wf_check_names[c]) == 0)
+            return c;
+    return -2;
+}
+
 td_status td_eval_document_at(const td_program *p, const td_node *root,
                               const td_eval_dates *dates, const td_source *src, td_arena *a,
                               td_unit_result *res)
 {
+    td_lang lang = td_diag_lang(&res->findings);
     unitctx u;
     memset(&u, 0, sizeof u);
     u.e.p = p;
@@ -2258,8 +2478,7 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
         }
         if (dates->trace_rule && dates->trace_out && strcmp(c->id, dates->trace_rule) == 0) {
             u.trace = dates->trace_out;
-            fprintf(u.trace, "%s on %s%s%s%s:\n", c->id, src ? src->name : "?",
-                    res->id ? " (" : "", res->id ? res->id : "", res->id ? ")" : "");
+            trace_header(&u, c->id, src, res);
             for (uint32_t k = 0; k < c->n_variants; k++) {
                 crit_arg arg = {c, &c->variants[k]};
                 visit(&u, &c->variants[k].path, 0, &top, trace_criterion, &arg);
@@ -2276,15 +2495,41 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
     }
     uint32_t base = 0;
     for (uint32_t i = 0; i < p->n_workflows && !u.e.oom; i++) {
-        wf_arg arg = {&p->workflows[i], base};
-        visit(&u, &p->workflows[i].path, 0, &top, run_workflow, &arg);
-        base += p->workflows[i].n_stages + 1;
+        const td_workflow *w = &p->workflows[i];
+        wf_arg arg = {w, base, false, -1, NULL};
+        visit(&u, &w->path, 0, &top, run_workflow, &arg);
+        base += w->n_stages + 1;
+        int only = traced_check(dates, w);
+        if (only > -2) {
+            uint32_t fails = 0;
+            wf_arg tr = {w, 0, true, only, &fails};
+            u.trace = dates->trace_out;
+            trace_header(&u, dates->trace_rule, src, res);
+            visit(&u, &w->path, 0, &top, run_workflow, &tr);
+            if (fails)
+                fprintf(u.trace, TRN(lang, "  => %u check fails\n", "  => %u checks fail\n",
+                                     fails), fails);
+            else
+                fprintf(u.trace, "  => %s\n", TR(lang, "every check holds"));
+            u.trace = NULL;
+        }
     }
     for (uint32_t i = 0; i < p->n_targets && !u.e.oom; i++) {
         target_arg arg = {&p->targets[i], i};
         u.e.lo = DAY_MIN;
         u.e.hi = DAY_MAX;
         visit(&u, &p->targets[i].path, 0, &top, run_target, &arg);
+        if (dates->trace_rule && dates->trace_out &&
+            strcmp(p->targets[i].id, dates->trace_rule) == 0) {
+            u.trace = dates->trace_out;
+            u.trace_total = 0;
+            trace_header(&u, p->targets[i].id, src, res);
+            u.e.lo = DAY_MIN;
+            u.e.hi = DAY_MAX;
+            visit(&u, &p->targets[i].path, 0, &top, trace_target, &arg);
+            trace_target_end(&u, &p->targets[i], &top);
+            u.trace = NULL;
+        }
     }
     if (root->type->rec->holds_events && !u.e.oom) {
         char path[512] = "";

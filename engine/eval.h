@@ -83,8 +83,9 @@ typedef struct td_eval_dates {
     const int32_t *history; /* n_history earlier dates, oldest first, each before as_of, at
                              * which the targets' shares are computed too (borrowed) */
     uint32_t n_history;
-    /* thidua explain --unit: the criterion whose evaluation is traced to `trace_out`, part
-     * by part, on every entity it visits; NULL for none (borrowed) */
+    /* thidua explain --unit: the criterion, target, workflow or workflow check whose
+     * evaluation is traced to `trace_out`, part by part, on every entity it visits; NULL for
+     * none (borrowed) */
     const char *trace_rule;
     FILE *trace_out;
 } td_eval_dates;

@@ -373,9 +373,10 @@ typedef struct td_batch_opts {
     void *arg;                  /* for on_unit */
     td_progress_fn on_progress; /* or NULL */
     void *progress_arg;
-    const char *trace_rule;     /* a criterion id whose evaluation on each unit is written to
-                                 * trace_out part by part, with the data each value came
-                                 * from (thidua explain --unit); NULL for none. Use jobs 1. */
+    const char *trace_rule;     /* a criterion, target or workflow id (or a workflow's check,
+                                 * exemplar.steps.order) whose evaluation on each unit is
+                                 * written to trace_out part by part, with the data each value
+                                 * came from (thidua explain --unit); NULL for none. Jobs 1. */
     FILE *trace_out;
     td_lang lang;               /* of the findings; AUTO: the rules' language */
 } td_batch_opts;

@@ -6,6 +6,9 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
 THIDUA=${THIDUA:-$root/thidua}
+# the help texts in English, whatever the caller's language (the page is English)
+LANGUAGE=en
+export LANGUAGE
 if ! command -v man >/dev/null 2>&1; then
     echo "man.sh: man is not installed (make deps installs man-db and groff)" >&2
     exit 2

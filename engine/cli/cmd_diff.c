@@ -26,6 +26,8 @@ static const char HELP[] =
     "  --as-of DATE             the date to judge the units at (default: today)\n"
     "  -f, --format FORMAT      text (default) or json (thidua-diff/1: flips, units,\n"
     "                           targets, summary)\n"
+    "  --color[=WHEN]           colours of diagnostics: auto (default: on a\n"
+    "                           terminal), always, never\n"
     "  --lang vi|en             the language of messages and reports\n"
     "  -h, --help               this help\n"
     "\n"
@@ -45,7 +47,7 @@ static int compile(const char *const *files, size_t n, const cli_opts *o, td_pro
     if (!d)
         return cli_fail("diff", TD_ENOMEM, "cannot start");
     td_status st = td_program_compile(files, n, o->defines, o->n_defines, d, out);
-    td_diag_print(d, stderr, cli_color(stderr), 20, NULL, NULL);
+    td_diag_print(d, stderr, cli_use_color(o, stderr), 20, NULL, NULL);
     td_diag_delete(d);
     if (st == TD_OK)
         return -1;
@@ -68,8 +70,8 @@ static int judge(const td_program *p, const cli_opts *o, const char *const *path
 int cmd_diff(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT, "diff", USAGE,
-                       HELP, &o);
+    int rc = cli_parse(argc, argv, CLI_OPT_DEFINE | CLI_OPT_ASOF | CLI_OPT_FORMAT | CLI_OPT_COLOR,
+                       "diff", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
     td_program *old = NULL, *new = NULL;
@@ -97,7 +99,7 @@ int cmd_diff(int argc, char **argv)
         td_diag_set_lang(d, o.lang);
         td_status st = d ? td_rules_imports(o.args[0], d, &imports, &n_imports) : TD_ENOMEM;
         if (d)
-            td_diag_print(d, stderr, cli_color(stderr), 20, NULL, NULL);
+            td_diag_print(d, stderr, cli_use_color(&o, stderr), 20, NULL, NULL);
         td_diag_delete(d);
         if (st != TD_OK) {
             rc = st == TD_EINPUT ? CLI_EXIT_FAIL : cli_fail("diff", st, o.args[0]);

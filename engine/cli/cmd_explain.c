@@ -11,7 +11,7 @@
 
 static const char USAGE[] =
     N_("usage: thidua explain [-r RULES]... [-D name=value]... [ID-OR-CLAUSE-OR-RECORD...]\n"
-    "       thidua explain --unit FILE [--as-of DATE] [-r RULES]... CRITERION...");
+    "       thidua explain --unit FILE [--as-of DATE] [-r RULES]... RULE...");
 
 static const char HELP[] =
     N_("\n"
@@ -22,22 +22,28 @@ static const char HELP[] =
     "unit data (unit_info, plan, exemplar...) is shown with its fields: type, label, the\n"
     "rules that require each and when, the allowed codes and the rules that read it.\n"
     "\n"
-    "With --unit, shows why a unit got its verdict on each named criterion: every entity\n"
-    "the criterion visits in the unit file, each part of its condition with its value and\n"
-    "the FILE:LINE:COL the value was read from, and the result.\n"
+    "With --unit, shows why a unit got its verdict on each named rule: every entity the\n"
+    "rule visits in the unit file, each part of its condition with its value and the\n"
+    "FILE:LINE:COL the value was read from, and the result. A workflow (or one of its\n"
+    "checks, exemplar.steps.order) shows each entry of the history with each check; a\n"
+    "target, what each entity adds and in which group.\n"
     "\n"
     "options:\n"
     "  -r, --rules FILE     the rule file (default: the built-in Châu Thành rules)\n"
     "  -D, --define K=V     override a param\n"
-    "      --unit FILE      trace the named criteria on this unit file\n"
-    "      --as-of DATE     the date of the trace, YYYY-MM-DD (default: today)\n"
+    "  --unit FILE          trace the named rules on this unit file\n"
+    "  --as-of DATE         the date of the trace, YYYY-MM-DD (default: today)\n"
+    "  --color[=WHEN]       colours of the rules' diagnostics: auto (default: on a\n"
+    "                       terminal), always, never\n"
     "  --lang vi|en         the language of the messages\n"
+    "  -h, --help           this help\n"
     "\n"
     "examples:\n"
     "  thidua explain\n"
     "  thidua explain exemplar.steps II.2.1\n"
     "  thidua explain exemplar\n"
     "  thidua explain --unit ready.yaml --as-of 2025-12-31 plan.hard_tasks\n"
+    "  thidua explain --unit ready.yaml --as-of 2025-12-31 exemplar.steps exemplars.total\n"
     "\n"
     "Exit status: 0 done; 1 a name matches nothing; 2 usage error or rules that do not\n"
     "compile.\n");
@@ -334,17 +340,40 @@ static bool bare_record(const td_program *p, const char *name)
     return false;
 }
 
-/* thidua explain --unit FILE RULE...: the trace of each criterion on the unit file. */
+/* The checks of a workflow, as `disable ID.CHECK` and the findings name them. */
+static const char *const CHECKS[] = {"stage", "initial", "transition", "date", "order",
+                                     "evidence", "future", "guard"};
+
+/* Whether --unit can trace `what`: a criterion, a target, a workflow or one of its checks. */
+static bool traceable(const entry *e, size_t n, const char *what)
+{
+    for (size_t k = 0; k < n; k++) {
+        bool rule = strcmp(e[k].kind, "criterion") == 0 || strcmp(e[k].kind, "target") == 0 ||
+                    strcmp(e[k].kind, "workflow") == 0;
+        if (!rule)
+            continue;
+        if (strcmp(e[k].id, what) == 0)
+            return true;
+        size_t il = strlen(e[k].id);
+        if (strcmp(e[k].kind, "workflow") == 0 && strncmp(what, e[k].id, il) == 0 &&
+            what[il] == '.')
+            for (size_t c = 0; c < sizeof CHECKS / sizeof *CHECKS; c++)
+                if (strcmp(what + il + 1, CHECKS[c]) == 0)
+                    return true;
+    }
+    return false;
+}
+
+/* thidua explain --unit FILE RULE...: the trace of each rule on the unit file. */
 static int trace(const td_program *p, const entry *e, size_t n, const cli_opts *o)
 {
     int rc = CLI_EXIT_OK;
     for (size_t i = 0; i < o->n_args; i++) {
-        bool criterion = false;
-        for (size_t k = 0; k < n && !criterion; k++)
-            criterion = strcmp(e[k].kind, "criterion") == 0 && strcmp(e[k].id, o->args[i]) == 0;
-        if (!criterion) {
-            fprintf(stderr, _("thidua explain: '%s' is not a criterion of the rules; --unit "
-                              "traces criteria (run `thidua explain` for the list)\n"),
+        if (disabled(p, o->args[i], i > 0))
+            continue; /* switched off: nothing to trace, and the overlay says why */
+        if (!traceable(e, n, o->args[i])) {
+            fprintf(stderr, _("thidua explain: '%s' is no criterion, target or workflow of the "
+                              "rules; --unit traces those (run `thidua explain` for the list)\n"),
                     o->args[i]);
             rc = CLI_EXIT_FINDINGS;
             continue;
@@ -352,7 +381,7 @@ static int trace(const td_program *p, const entry *e, size_t n, const cli_opts *
         if (i)
             putchar('\n');
         fflush(stdout);
-        td_batch_opts bo = {.as_of = o->as_of, .today = o->today, .jobs = 1,
+        td_batch_opts bo = {.as_of = o->as_of, .today = o->today, .jobs = 1, .lang = cli_lang(),
                             .ids_per_file = true, .trace_rule = o->args[i],
                             .trace_out = stdout};
         td_batch *b = NULL;
@@ -370,7 +399,8 @@ int cmd_explain(int argc, char **argv)
     cli_opts o;
     td_program *p = NULL;
     entry *e = NULL;
-    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_UNIT | CLI_OPT_ASOF,
+    int rc = cli_parse(argc, argv,
+                       CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_UNIT | CLI_OPT_ASOF | CLI_OPT_COLOR,
                        "explain", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
@@ -384,7 +414,7 @@ int cmd_explain(int argc, char **argv)
     }
     if (o.unit) {
         if (!o.n_args)
-            rc = cli_usage_error("explain", USAGE, "--unit needs the criteria to trace", NULL);
+            rc = cli_usage_error("explain", USAGE, "--unit needs the rules to trace", NULL);
         else
             rc = trace(p, e, n, &o);
         goto done;

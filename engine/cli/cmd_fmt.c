@@ -30,11 +30,13 @@ static const char help[] =
     "(\"-\" reads standard input).\n"
     "\n"
     "options:\n"
-    "  -w, --write   rewrite each file in place (only when its layout changes)\n"
-    "  --check       print nothing; name on stderr every file that is not in the\n"
-    "                standard layout, and exit 1 if there is one\n"
-    "  --lang vi|en  the language of messages and reports\n"
-    "  -h, --help    this help\n"
+    "  -w, --write      rewrite each file in place (only when its layout changes)\n"
+    "  --check          print nothing; name on stderr every file that is not in the\n"
+    "                   standard layout, and exit 1 if there is one\n"
+    "  --color[=WHEN]   colours of syntax errors: auto (default: on a terminal),\n"
+    "                   always, never\n"
+    "  --lang vi|en     the language of messages and reports\n"
+    "  -h, --help       this help\n"
     "\n"
     "A file with syntax errors is not reprinted: its errors are shown as `thidua check`\n"
     "shows them, and it is never rewritten.\n"
@@ -106,6 +108,7 @@ done:
 int cmd_fmt(int argc, char **argv)
 {
     bool check = false, write = false, options = true;
+    cli_color_mode color_mode = CLI_COLOR_AUTO;
     const char **files = calloc(argc > 0 ? (size_t)argc : 1, sizeof *files);
     size_t n = 0;
     if (!files)
@@ -122,6 +125,18 @@ int cmd_fmt(int argc, char **argv)
             goto done;
         } else if (strcmp(a, "--check") == 0) {
             check = true;
+        } else if (strcmp(a, "--color") == 0) {
+            color_mode = CLI_COLOR_ALWAYS; /* as GNU tools read a bare --color */
+        } else if (strncmp(a, "--color=", 8) == 0) {
+            color_mode = strcmp(a + 8, "always") == 0 ? CLI_COLOR_ALWAYS
+                         : strcmp(a + 8, "never") == 0 ? CLI_COLOR_NEVER
+                         : strcmp(a + 8, "auto") == 0  ? CLI_COLOR_AUTO
+                                                       : (cli_color_mode)-1;
+            if ((int)color_mode < 0) {
+                rc = cli_usage_error("fmt", usage, N_("--color takes auto, always or never, not"),
+                                     a + 8);
+                goto done;
+            }
         } else if (strcmp(a, "-w") == 0 || strcmp(a, "--write") == 0) {
             write = true;
         } else if (strcmp(a, "--lang") == 0 && i + 1 < argc &&
@@ -146,7 +161,9 @@ int cmd_fmt(int argc, char **argv)
             goto done;
         }
     }
-    bool color = cli_color(stderr);
+    bool color = color_mode == CLI_COLOR_ALWAYS ? true
+                 : color_mode == CLI_COLOR_NEVER ? false
+                                                 : cli_color(stderr);
     for (size_t i = 0; i < n; i++) {
         int r = 0;
         td_source *src = NULL;

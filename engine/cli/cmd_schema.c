@@ -28,6 +28,8 @@ static const char HELP[] =
     "  -r, --rules RULES        rule files to use (default: the built-in Châu Thành rules)\n"
     "  -D, --define name=value  override a param of the rules\n"
     "  -o, --output FILE        write the schema to FILE (default: standard output)\n"
+    "  --color[=WHEN]           colours of diagnostics: auto (default: on a\n"
+    "                           terminal), always, never\n"
     "  --lang vi|en             the language of the descriptions\n"
     "  -h, --help               this help\n"
     "\n"
@@ -42,8 +44,8 @@ int cmd_schema(int argc, char **argv)
     cli_opts o;
     td_program *p = NULL;
     cli_outfile of = {0};
-    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_OUTPUT, "schema",
-                       USAGE, HELP, &o);
+    int rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_OUTPUT | CLI_OPT_COLOR,
+                       "schema", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
     if (o.n_args) {

@@ -27,6 +27,8 @@ static const char HELP[] =
     "                           shipped rules; thidua explain unit_info lists them)\n"
     "  --kind CODE              the unit's kind, written in (mttq, ctxh...)\n"
     "  -o, --output FILE        write the template to FILE (default: standard output)\n"
+    "  --color[=WHEN]           colours of diagnostics: auto (default: on a\n"
+    "                           terminal), always, never\n"
     "  --lang vi|en             the language of the comments (default: the rules',\n"
     "                           Vietnamese for the shipped rules)\n"
     "  -h, --help               this help\n"
@@ -89,8 +91,8 @@ int cmd_template(int argc, char **argv)
     int rc = take_sets(&argc, argv, set, &n_set);
     if (rc >= 0)
         goto early;
-    rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_OUTPUT, "template", USAGE,
-                   HELP, &o);
+    rc = cli_parse(argc, argv, CLI_OPT_RULES | CLI_OPT_DEFINE | CLI_OPT_OUTPUT | CLI_OPT_COLOR,
+                   "template", USAGE, HELP, &o);
     if (rc >= 0)
         goto early;
     if (o.n_args) {

@@ -33,13 +33,29 @@ _thidua()
     case $prev in
     -f | --format)
         case $cmd in
-        validate) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
-        *) COMPREPLY=($(compgen -W "text json csv html" -- "$cur")) ;;
+        validate | diff) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "text json csv html xlsx" -- "$cur")) ;;
         esac
         return
         ;;
     --fail-on)
         COMPREPLY=($(compgen -W "error warning" -- "$cur"))
+        return
+        ;;
+    --lang)
+        COMPREPLY=($(compgen -W "vi en" -- "$cur"))
+        return
+        ;;
+    --rows)
+        COMPREPLY=($(compgen -W "findings units targets" -- "$cur"))
+        return
+        ;;
+    --sep)
+        COMPREPLY=($(compgen -W ", ';' tab" -- "$cur"))
+        return
+        ;;
+    --unit)
+        COMPREPLY=($(compgen -f -X '!*.y?(a)ml' -- "$cur") $(compgen -d -- "$cur"))
         return
         ;;
     -r | --rules)
@@ -93,7 +109,7 @@ _thidua()
         local ids
         ids=$("$prog" explain "${args[@]}" 2>/dev/null | awk '
             /^[^ ]/ && NR > 1 && !/^[^ ]+:/ {print $1}
-            $1 ~ /^(criterion|target|workflow|param|record)$/ {print $2}')
+            $1 ~ /^(criterion|target|workflow|param|record|disabled)$/ {print $2}')
         COMPREPLY=($(compgen -W "$ids" -- "$cur"))
         ;;
     check | fmt)
