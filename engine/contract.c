@@ -192,17 +192,23 @@ static bool named_field(const td_record *entity, const td_cexpr *x, const td_rec
     return false;
 }
 
+/* `item`: x is read from an item of a list of the entity (`any initiatives have ...`): the
+ * requirement sits one level deeper, as one through a record does (direct false). */
 static void require_field(td_contract *c, const td_record *entity, const td_cexpr *x,
-                          const td_req *base, bool nonempty)
+                          const td_req *base, bool nonempty, bool item)
 {
     const td_record *rec;
     uint32_t slot;
     bool direct;
-    if (!named_field(entity, x, &rec, &slot, &direct))
+    if (!named_field(entity, x, &rec, &slot, &direct) || (item && !direct))
         return;
     td_req q = *base;
     q.nonempty = nonempty;
-    q.direct = direct;
+    q.direct = direct && !item;
+    if (item) {
+        add_req(c, cfield_at(c, rec, slot), &q);
+        return;
+    }
     add_req(c, cfield_at(c, rec, slot), &q);
     if (!direct) {
         /* r.f needs r too */
@@ -212,26 +218,37 @@ static void require_field(td_contract *c, const td_record *entity, const td_cexp
     }
 }
 
-/* Walks the conjunction of a require: each term that can only hold with a field given. */
-static void terms(td_contract *c, const td_record *entity, const td_cexpr *e, const td_req *base)
+/* Walks the conjunction of a require: each term that can only hold with a field given.
+ * `item`: the terms are read from an item of a list of the entity. */
+static void terms(td_contract *c, const td_record *entity, const td_cexpr *e, const td_req *base,
+                  bool item)
 {
     if (!e)
         return;
     switch (e->op) {
     case TD_CX_AND:
-        terms(c, entity, e->a, base);
-        terms(c, entity, e->b, base);
+        terms(c, entity, e->a, base, item);
+        terms(c, entity, e->b, base, item);
         return;
     case TD_CX_PRESENT:
-        require_field(c, entity, e->a, base, false);
+        require_field(c, entity, e->a, base, false, item);
         return;
     case TD_CX_NOT:
         if (e->a && e->a->op == TD_CX_EMPTY)
-            require_field(c, entity, e->a->a, base, true);
+            require_field(c, entity, e->a->a, base, true, item);
         return;
     case TD_CX_QUANT:
+        if (item)
+            return; /* one level of items only */
         if (e->sub.quant == TD_Q_ANY)
-            require_field(c, entity, e->a, base, true);
+            require_field(c, entity, e->a, base, true, false);
+        /* `any initiatives have not empty(recognized_by)`: some item (all items, with
+         * `all`) must hold the condition, so the fields it requires are required of the
+         * items too; `none` requires nothing */
+        if (e->sub.quant != TD_Q_NONE && e->b && e->a && e->a->type &&
+            e->a->type->kind == TD_T_LIST && e->a->type->elem &&
+            e->a->type->elem->kind == TD_T_RECORD)
+            terms(c, e->a->type->elem->rec, e->b, base, true);
         return;
     case TD_CX_CMP:
         if (e->sub.op == TD_OP_EQ) {
@@ -308,7 +325,7 @@ static void criterion(td_contract *c, const td_criterion *k)
         if (k->severity != TD_SEV_ERROR || var->due)
             continue;
         td_req base = {.rule = k->id, .cite = k->cite, .path = &var->path, .where = var->where};
-        terms(c, var->path.recs[var->path.n], var->require, &base);
+        terms(c, var->path.recs[var->path.n], var->require, &base, false);
     }
 }
 

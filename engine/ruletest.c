@@ -190,12 +190,19 @@ typedef struct tfile {
 static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What a YAML node is ("a mapping", "a list"...), in the language of the list. */
+static const char *kind(const tfile *f, const td_ynode *n)
+{
+    return td_gettext(td_diag_lang(f->d), td_rt_kind_word(n));
+}
+
 static td_diagnostic *problem(tfile *f, const td_ynode *at, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* the format in the language of the list (xgettext reads problem:3) */
+    vsnprintf(msg, sizeof msg, td_gettext(td_diag_lang(f->d), fmt), ap);
     va_end(ap);
     f->bad = true;
     if (at)
@@ -223,6 +230,7 @@ static const char *scalar(const td_ynode *n)
 static void known_keys(tfile *f, const td_ynode *map, const char *const *known, size_t n,
                        const char *where)
 {
+    where = td_gettext(td_diag_lang(f->d), where);
     for (uint32_t i = 0; i < map->n; i++) {
         const td_ynode *k = map->pairs[i].key;
         const char *name = scalar(k);
@@ -242,7 +250,7 @@ static void known_keys(tfile *f, const td_ynode *map, const char *const *known, 
                 if (j + 1 < n)
                     strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            td_diag_set(f->d, &x->hint, "the keys of %s are: %s", where, list);
+            td_diag_set(f->d, &x->hint, N_("the keys of %s are: %s"), where, list);
         }
     }
 }
@@ -259,14 +267,14 @@ static bool read_date(tfile *f, const td_ynode *n, int32_t *days)
 {
     const char *s = scalar(n);
     if (!s) {
-        problem(f, n, "as_of must be a date written YYYY-MM-DD, not %s", td_rt_kind_word(n));
+        problem(f, n, "as_of must be a date written YYYY-MM-DD, not %s", kind(f, n));
         return false;
     }
     if (!td_parse_date(s, n->len, days)) {
         char why[96];
         td_diagnostic *x = problem(f, n, "as_of '%s' is not a date: %s", s,
                                    td_date_problem(f->d->lang, s, n->len, why, sizeof why));
-        problem_hint(f, x, "%s", "write the date as YYYY-MM-DD, e.g. as_of: 2025-12-31");
+        problem_hint(f, x, "write the date as YYYY-MM-DD, e.g. as_of: 2025-12-31", NULL);
         return false;
     }
     return true;
@@ -277,9 +285,9 @@ static bool read_path(tfile *f, const td_ynode *n, const char *what, td_rt_path 
     const char *s = scalar(n);
     if (!s || !*s) {
         td_diagnostic *x = problem(f, n, "%s needs a path such as plan.number, not %s", what,
-                                   s ? "an empty text" : td_rt_kind_word(n));
-        problem_hint(f, x, "%s", "a path names mapping keys with '.' and list items with [N]: "
-                                 "exemplars[0].steps[1].evidence");
+                                   s ? td_gettext(td_diag_lang(f->d), N_("an empty text")) : kind(f, n));
+        problem_hint(f, x, "a path names mapping keys with '.' and list items with [N]: "
+                                 "exemplars[0].steps[1].evidence", NULL);
         return false;
     }
     char err[512];
@@ -287,8 +295,8 @@ static bool read_path(tfile *f, const td_ynode *n, const char *what, td_rt_path 
         td_diagnostic *x = problem(f, n, "%s %s: %s", what, s, err);
         if (strstr(err, "out of memory"))
             f->oom = true;
-        problem_hint(f, x, "%s", "a path names mapping keys with '.' and list items with [N]: "
-                                 "exemplars[0].steps[1].evidence");
+        problem_hint(f, x, "a path names mapping keys with '.' and list items with [N]: "
+                                 "exemplars[0].steps[1].evidence", NULL);
         return false;
     }
     return true;
@@ -301,9 +309,8 @@ static bool read_edits(tfile *f, const td_ynode *n, const char *what, tedit **ou
         return true;
     if (n->kind != TD_Y_MAP) {
         td_diagnostic *x = problem(f, n, "%s must be a mapping of paths to values, not %s", what,
-                                   td_rt_kind_word(n));
-        problem_hint(f, x, "%s",
-                     "for example:  set: { plan.number: \"\", plan.start: 2026-01-01 }");
+                                   kind(f, n));
+        problem_hint(f, x, "for example:  set: { plan.number: \"\", plan.start: 2026-01-01 }", NULL);
         return false;
     }
     *out = td_arena_alloc(&f->arena, ((size_t)n->n + 1) * sizeof **out);
@@ -331,7 +338,7 @@ static bool read_removes(tfile *f, const td_ynode *n, tcase *c)
         return true;
     if (n->kind == TD_Y_MAP) {
         td_diagnostic *x = problem(f, n, "remove must be a list of paths, not a mapping");
-        problem_hint(f, x, "%s", "for example:  remove: [plan.number, \"exemplars[0].steps[1]\"]");
+        problem_hint(f, x, "for example:  remove: [plan.number, \"exemplars[0].steps[1]\"]", NULL);
         return false;
     }
     uint32_t total = n->kind == TD_Y_SEQ ? n->n : 1;
@@ -371,13 +378,13 @@ static bool read_expect_item(tfile *f, const td_ynode *n, td_rt_expect *e)
     }
     if (n->kind != TD_Y_MAP) {
         td_diagnostic *x = problem(f, n, "an expected finding is a rule id or a mapping, not %s",
-                                   td_rt_kind_word(n));
-        problem_hint(f, x, "%s", "for example:  - plan.number   or   - {rule: plan.period, "
-                                 "severity: error, line: 14}");
+                                   kind(f, n));
+        problem_hint(f, x, "for example:  - plan.number   or   - {rule: plan.period, "
+                                 "severity: error, line: 14}", NULL);
         return false;
     }
     size_t before = f->d->errors;
-    known_keys(f, n, keys, 5, "an expected finding");
+    known_keys(f, n, keys, 5, N_("an expected finding"));
     const td_ynode *k;
     const td_ynode *v = get(n, "rule", &k);
     if (!scalar(v) || !*scalar(v)) {
@@ -434,27 +441,27 @@ static bool read_case(tfile *f, const td_ynode *n, tcase *c)
     c->line = n->line;
     if (n->kind != TD_Y_MAP) {
         td_diagnostic *x = problem(f, n, "a case is a mapping with name, expect and the edits, "
-                                   "not %s", td_rt_kind_word(n));
-        problem_hint(f, x, "%s", "see docs/rule-tests.md");
+                                   "not %s", kind(f, n));
+        problem_hint(f, x, "see docs/rule-tests.md", NULL);
         return false;
     }
     size_t before = f->d->errors;
-    known_keys(f, n, keys, 9, "a case");
+    known_keys(f, n, keys, 9, N_("a case"));
     const td_ynode *k, *v;
     v = get(n, "name", &k);
     if (!scalar(v) || !*scalar(v)) {
         td_diagnostic *x = problem(f, v ? v : n, "a case needs a `name:`");
-        problem_hint(f, x, "%s", "say in a few words what the case shows, e.g. "
-                                 "name: kế hoạch thiếu số hiệu");
+        problem_hint(f, x, "say in a few words what the case shows, e.g. "
+                                 "name: kế hoạch thiếu số hiệu", NULL);
         c->name = "?";
     } else {
         c->name = v->text;
     }
     char what[160];
     if (strcmp(c->name, "?") == 0)
-        snprintf(what, sizeof what, "this case");
+        snprintf(what, sizeof what, "%s", td_gettext(td_diag_lang(f->d), N_("this case")));
     else
-        snprintf(what, sizeof what, "case '%.120s'", c->name);
+        snprintf(what, sizeof what, td_gettext(td_diag_lang(f->d), N_("case '%.120s'")), c->name);
     c->base = get(n, "base", &k);
     if (c->base && !scalar(c->base))
         problem(f, c->base, "base must be the path of a unit file, relative to this test file");
@@ -464,8 +471,8 @@ static bool read_case(tfile *f, const td_ynode *n, tcase *c)
                       "not both");
     } else if (!c->unit && !c->base && !f->base) {
         td_diagnostic *x = problem(f, n, "%s has no unit to start from", what);
-        problem_hint(f, x, "%s", "give `base: FILE` at the top of the test file or in the case, "
-                                 "or write the unit under `unit:`");
+        problem_hint(f, x, "give `base: FILE` at the top of the test file or in the case, "
+                                 "or write the unit under `unit:`", NULL);
     }
     read_removes(f, get(n, "remove", NULL), c);
     read_edits(f, get(n, "set", NULL), "set", &c->sets, &c->n_sets);
@@ -477,8 +484,8 @@ static bool read_case(tfile *f, const td_ynode *n, tcase *c)
         c->has_as_of = true;
     } else if (!f->as_of_written) {
         td_diagnostic *x = problem(f, n, "%s has no as_of date", what);
-        problem_hint(f, x, "%s", "give `as_of: YYYY-MM-DD` at the top of the test file or in the "
-                                 "case: the date the unit is judged at");
+        problem_hint(f, x, "give `as_of: YYYY-MM-DD` at the top of the test file or in the "
+                                 "case: the date the unit is judged at", NULL);
     }
     c->today = f->today;
     if ((v = get(n, "today", NULL)) != NULL && !read_date(f, v, &c->today))
@@ -486,12 +493,12 @@ static bool read_case(tfile *f, const td_ynode *n, tcase *c)
     v = get(n, "expect", &k);
     if (!k) {
         td_diagnostic *x = problem(f, n, "%s has no `expect:`", what);
-        problem_hint(f, x, "%s", "list the findings the case must give, or write expect: [] "
-                                 "for a unit with no finding at all");
+        problem_hint(f, x, "list the findings the case must give, or write expect: [] "
+                                 "for a unit with no finding at all", NULL);
     } else if (v && v->kind != TD_Y_SEQ && v->kind != TD_Y_NULL) {
         td_diagnostic *x = problem(f, v, "expect must be a list of findings, not %s",
-                                   td_rt_kind_word(v));
-        problem_hint(f, x, "%s", "for example:  expect: [plan.number]   or   expect: []");
+                                   kind(f, v));
+        problem_hint(f, x, "for example:  expect: [plan.number]   or   expect: []", NULL);
     } else if (v && v->kind == TD_Y_SEQ) {
         c->exp = td_arena_alloc(&f->arena, ((size_t)v->n + 1) * sizeof *c->exp);
         if (!c->exp) {
@@ -510,11 +517,11 @@ static bool read_file(tfile *f, const td_ynode *root)
     static const char *const keys[] = {"rules", "as_of", "today", "base", "cases"};
     if (!root || root->kind != TD_Y_MAP) {
         td_diagnostic *x = problem(f, root, "a test file is a mapping with `as_of`, `base` and "
-                                   "`cases`, not %s", td_rt_kind_word(root));
-        problem_hint(f, x, "%s", "see docs/rule-tests.md");
+                                   "`cases`, not %s", kind(f, root));
+        problem_hint(f, x, "see docs/rule-tests.md", NULL);
         return false;
     }
-    known_keys(f, root, keys, 5, "a test file");
+    known_keys(f, root, keys, 5, N_("a test file"));
     const td_ynode *k, *v;
     if ((v = get(root, "rules", &k)) != NULL) {
         if (!scalar(v) || !*scalar(v))
@@ -539,8 +546,8 @@ static bool read_file(tfile *f, const td_ynode *root)
     if (!v || v->kind != TD_Y_SEQ || v->n == 0) {
         td_diagnostic *x = problem(f, v ? v : root, "a test file needs `cases:`, a list of "
                                    "one or more cases");
-        problem_hint(f, x, "%s", "each case has a name, the edits it makes to the base unit "
-                                 "and the findings it expects");
+        problem_hint(f, x, "each case has a name, the edits it makes to the base unit "
+                                 "and the findings it expects", NULL);
         return false;
     }
     f->cases = td_arena_alloc(&f->arena, v->n * sizeof *f->cases);
@@ -574,8 +581,14 @@ static td_status program_for(tfile *f, const td_program **out)
             continue;
         free(rules);
         if (!c->prog)
-            problem(f, f->rules, "cannot run these tests: the rules %s%s cannot be used "
-                    "(see above)", c->rules ? "in " : "", c->rules ? c->rules : "built in");
+        {
+            if (c->rules)
+                problem(f, f->rules, "cannot run these tests: the rules in %s cannot be used "
+                        "(see above)", c->rules);
+            else
+                problem(f, f->rules, "cannot run these tests: the built-in rules cannot be "
+                        "used (see above)");
+        }
         *out = c->prog;
         f->cov = c->prog && t->coverage ? &c->cov : NULL;
         return TD_OK;
@@ -603,13 +616,17 @@ static td_status program_for(tfile *f, const td_program **out)
     if (st == TD_EIO) {
         td_diagnostic *x = problem(f, f->rules, "cannot read the rules '%s': %s", rules,
                                    strerror(saved));
-        problem_hint(f, x, "%s", f->rules ? "the path of `rules` is relative to the test file"
-                                          : "the path given with -r is relative to the "
-                                            "current directory");
+        problem_hint(f, x,
+                     f->rules ? N_("the path of `rules` is relative to the test file")
+                              : N_("the path given with -r is relative to the current directory"),
+                     NULL);
     } else if (st != TD_OK) {
         td_diag_move(f->d, &cd);
-        problem(f, f->rules, "cannot run these tests: the rules %s%s do not compile",
-                rules ? "in " : "", rules ? rules : "built in");
+        if (rules)
+            problem(f, f->rules, "cannot run these tests: the rules in %s do not compile",
+                    rules);
+        else
+            problem(f, f->rules, "cannot run these tests: the built-in rules do not compile");
     }
     td_diag_free(&cd);
     if (c->prog && t->coverage) {
@@ -653,7 +670,7 @@ static const basefile *base_for(tfile *f, const td_ynode *at)
         } else {
             td_diagnostic *x = problem(f, at, "cannot read the unit file '%s': %s", path,
                                        strerror(errno));
-            problem_hint(f, x, "%s", "the path of `base` is relative to the test file");
+            problem_hint(f, x, "the path of `base` is relative to the test file", NULL);
         }
         return NULL;
     }
@@ -687,12 +704,12 @@ static const basefile *base_for(tfile *f, const td_ynode *at)
     td_arena_free(&a);
     if (docs == 0 && !yaml_errors) {
         td_diagnostic *x = problem(f, at, "the unit file '%s' holds no unit", path);
-        problem_hint(f, x, "%s", "a case starts from a unit file with one unit document");
+        problem_hint(f, x, "a case starts from a unit file with one unit document", NULL);
     }
     if (docs > 1) {
         td_diagnostic *x = problem(f, at, "the unit file '%s' holds %u documents; a case starts "
                                    "from one unit", path, docs);
-        problem_hint(f, x, "%s", "split the file, one unit per file");
+        problem_hint(f, x, "split the file, one unit per file", NULL);
     }
     if (f->oom || docs > 1 || (docs == 0 && !yaml_errors)) {
         td_source_free(src);

@@ -3,6 +3,8 @@
  * Pipeline: test file -> td_ynode, edited here -> td_type_document -> eval -> matched here. */
 #include "ruletest.h"
 
+#include "i18n.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -225,8 +227,10 @@ int td_rt_find_key(const td_ynode *map, const char *key)
 const char *td_rt_kind_word(const td_ynode *n)
 {
     if (!n || n->kind == TD_Y_NULL)
-        return "empty (null)";
-    return n->kind == TD_Y_MAP ? "a mapping" : n->kind == TD_Y_SEQ ? "a list" : "a single value";
+        return N_("empty (null)");
+    return n->kind == TD_Y_MAP   ? N_("a mapping")
+           : n->kind == TD_Y_SEQ ? N_("a list")
+                                 : N_("a single value");
 }
 
 static void no_key(edit *e, const td_ynode *map, uint32_t i)
