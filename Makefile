@@ -31,9 +31,10 @@ SOVERSION  := 0
 SONAME     := libthidua.so.$(SOVERSION)
 SHLIB      := $(BUILD)/libthidua.so.$(VERSION)
 EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.json
-# libxlsxwriter writes the Excel workbook of `eval -f xlsx`.
-XLSX_LIBS := $(shell pkg-config --libs xlsxwriter 2>/dev/null || echo -lxlsxwriter -lz)
-LDLIBS  := -lyaml $(XLSX_LIBS) -lpthread -lm
+# libxlsxwriter writes the Excel workbook of `eval -f xlsx`; the engine opens it when such a
+# report begins (engine/xlsx_lib.c), so that it is not linked: loading it and OpenSSL's
+# libcrypto cost every run of every command (docs/performance.md, lever 5).
+LDLIBS  := -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
@@ -61,9 +62,10 @@ all: $(BIN) $(SHLIB) $(BUILD)/thidua.pc $(EDITORS)
 deps:
 	@sh tools/install-deps.sh
 
-# the program alone serves HTTP (thidua serve): the library does not link libmicrohttpd
+# the program alone serves HTTP (thidua serve); it opens libmicrohttpd when serve starts
+# (engine/cli/mhd.c), so that no other command pays for loading it and GnuTLS
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
-	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS) -lmicrohttpd
+	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
 
 # The shared library exports the functions of include/thidua.h and nothing else.
 $(BUILD)/thidua.map: include/thidua.h

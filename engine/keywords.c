@@ -2,7 +2,6 @@
  * Shared by the lexer (identifier lookup), the parser's messages and the formatter. */
 #include "keywords.h"
 
-#include <string.h>
 
 #include "i18n.h"
 #include "parser.h"
@@ -101,11 +100,15 @@ const td_keyword td_keywords[] = {
 
 const size_t td_n_keywords = sizeof td_keywords / sizeof td_keywords[0];
 
+/* strncmp's order, written out: a call into the C library for each step of the search was
+ * most of the time of looking up a word (each identifier of a rule file is looked up) */
 static int compare(const char *kw, const char *s, size_t len)
 {
-    int c = strncmp(kw, s, len);
-    if (c)
-        return c;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char a = (unsigned char)kw[i], b = (unsigned char)s[i];
+        if (a != b)
+            return a < b ? -1 : 1;
+    }
     return kw[len] ? 1 : 0;
 }
 

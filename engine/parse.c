@@ -214,6 +214,11 @@ td_str td_lex_string(td_parse *p, const char *s, size_t len, td_span sp)
             i++;
             continue;
         }
+        if (c && c < 0x80) {
+            buf[o++] = (char)c; /* ASCII, the common case, needs no decoding */
+            i++;
+            continue;
+        }
         size_t k = c ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             if (!bad_byte) {
@@ -264,6 +269,10 @@ void td_lex_comment(td_parse *p, const char *s, size_t len, td_span sp)
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
+        if (u[i] && u[i] < 0x80) {
+            i++; /* ASCII, the common case, needs no decoding */
+            continue;
+        }
         size_t k = u[i] ? td_utf8_seq((const char *)u + i, len - i, &cp) : 0;
         if (!k) {
             td_diagnostic *e =

@@ -2,6 +2,7 @@
  * one row per unit, one row per finding, and the targets month by month when known.
  * Pipeline: batch merge (in order) -> td_report_unit ... td_report_finish -> FILE *. */
 #include "report.h"
+#include "xlsx_lib.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,7 @@ static const word W_LEFT_OUT = {"more findings than a sheet holds: the rest are 
 #define CELL_MAX 32767
 
 typedef struct xlsx_state {
+    td_xlsx_lib lib;        /* owned: the library, opened by xlsx_begin */
     char path[4096];        /* the workbook's scratch file; "" when none was made */
     lxw_workbook *wb;       /* owned until workbook_close */
     lxw_worksheet *summary, *targets, *history, *units, *findings;
@@ -171,13 +173,13 @@ static void text(xlsx_state *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
     if (!s || !*s)
         return;
     const char *v = safe(x, s);
-    check(x, v ? worksheet_write_string(ws, row, col, v, f) : LXW_ERROR_MEMORY_MALLOC_FAILED);
+    check(x, v ? x->lib.worksheet_write_string(ws, row, col, v, f) : LXW_ERROR_MEMORY_MALLOC_FAILED);
 }
 
 static void number(xlsx_state *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double v,
                    lxw_format *f)
 {
-    check(x, worksheet_write_number(ws, row, col, v, f));
+    check(x, x->lib.worksheet_write_number(ws, row, col, v, f));
 }
 
 /* A date as an Excel date (a serial number shown with a date format). */
@@ -187,7 +189,7 @@ static void date(xlsx_state *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
     uint32_t m, d;
     td_civil_from_days(days, &y, &m, &d);
     lxw_datetime dt = {.year = (int)y, .month = (int)m, .day = (int)d};
-    check(x, worksheet_write_datetime(ws, row, col, &dt, x->date));
+    check(x, x->lib.worksheet_write_datetime(ws, row, col, &dt, x->date));
 }
 
 /* A heading row: the words, frozen above the rows, with widths. */
@@ -196,16 +198,16 @@ static void heading(xlsx_state *x, const td_report *r, lxw_worksheet *ws, const 
 {
     for (size_t c = 0; c < n; c++) {
         text(x, ws, 0, (lxw_col_t)c, say(r, &cols[c].head), x->head);
-        check(x, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
+        check(x, x->lib.worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
                                       cols[c].width > 40 ? x->wrap : NULL));
     }
-    worksheet_freeze_panes(ws, 1, 0);
+    x->lib.worksheet_freeze_panes(ws, 1, 0);
 }
 
 /* Filters on every column of a sheet of `rows` rows below its heading. */
 static void filters(xlsx_state *x, lxw_worksheet *ws, lxw_row_t rows, size_t n_cols)
 {
-    check(x, worksheet_autofilter(ws, 0, 0, rows, (lxw_col_t)(n_cols - 1)));
+    check(x, x->lib.worksheet_autofilter(ws, 0, 0, rows, (lxw_col_t)(n_cols - 1)));
 }
 
 /* The units sheet's columns: number, id, name, level, group, the rules' report values,
@@ -230,19 +232,21 @@ static void units_heading(xlsx_state *x, const td_report *r)
     for (uint32_t i = 0; i < p->n_report_values; i++, c++) {
         const td_define *def = p->report_values[i];
         text(x, ws, 0, c, def->label ? def->label : def->name, x->head);
-        check(x, worksheet_set_column(ws, c, c, 14, NULL));
+        check(x, x->lib.worksheet_set_column(ws, c, c, 14, NULL));
     }
     const column tail[5] = {{W_RESULT, 11}, {W_ERRORS, 7}, {W_WARNINGS, 9}, {W_INFOS, 9},
                             {W_FILE, 36}};
     for (size_t k = 0; k < 5; k++, c++) {
         text(x, ws, 0, c, say(r, &tail[k].head), x->head);
-        check(x, worksheet_set_column(ws, c, c, tail[k].width, NULL));
+        check(x, x->lib.worksheet_set_column(ws, c, c, tail[k].width, NULL));
     }
 }
 
 static td_status xlsx_begin(td_report *r, void *state)
 {
     xlsx_state *x = state;
+    if (!td_xlsx_lib_open(&x->lib))
+        return TD_EIO;
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
@@ -260,7 +264,7 @@ static td_status xlsx_begin(td_report *r, void *state)
     /* constant memory: rows go to scratch files as they are written, so that a district of
      * any size costs the same memory */
     lxw_workbook_options wo = {.constant_memory = LXW_TRUE};
-    x->wb = workbook_new_opt(x->path, &wo);
+    x->wb = x->lib.workbook_new_opt(x->path, &wo);
     if (!x->wb)
         return TD_ENOMEM;
     /* the creation time is the as-of date, so that the same data give the same bytes */
@@ -268,35 +272,35 @@ static td_status xlsx_begin(td_report *r, void *state)
         .title = (char *)say(r, &W_REPORT),
         .created = (time_t)r->as_of * 86400,
     };
-    check(x, workbook_set_properties(x->wb, &props));
-    x->summary = workbook_add_worksheet(x->wb, say(r, &W_SUMMARY));
-    x->targets = workbook_add_worksheet(x->wb, say(r, &W_TARGETS));
-    x->history = workbook_add_worksheet(x->wb, say(r, &W_HISTORY));
-    x->units = workbook_add_worksheet(x->wb, say(r, &W_UNITS));
-    x->findings = workbook_add_worksheet(x->wb, say(r, &W_FINDINGS));
-    x->head = workbook_add_format(x->wb);
-    x->date = workbook_add_format(x->wb);
-    x->percent = workbook_add_format(x->wb);
-    x->rate = workbook_add_format(x->wb);
-    x->wrap = workbook_add_format(x->wb);
-    x->bold = workbook_add_format(x->wb);
-    x->title = workbook_add_format(x->wb);
+    check(x, x->lib.workbook_set_properties(x->wb, &props));
+    x->summary = x->lib.workbook_add_worksheet(x->wb, say(r, &W_SUMMARY));
+    x->targets = x->lib.workbook_add_worksheet(x->wb, say(r, &W_TARGETS));
+    x->history = x->lib.workbook_add_worksheet(x->wb, say(r, &W_HISTORY));
+    x->units = x->lib.workbook_add_worksheet(x->wb, say(r, &W_UNITS));
+    x->findings = x->lib.workbook_add_worksheet(x->wb, say(r, &W_FINDINGS));
+    x->head = x->lib.workbook_add_format(x->wb);
+    x->date = x->lib.workbook_add_format(x->wb);
+    x->percent = x->lib.workbook_add_format(x->wb);
+    x->rate = x->lib.workbook_add_format(x->wb);
+    x->wrap = x->lib.workbook_add_format(x->wb);
+    x->bold = x->lib.workbook_add_format(x->wb);
+    x->title = x->lib.workbook_add_format(x->wb);
     if (!x->summary || !x->targets || !x->history || !x->units || !x->findings || !x->head ||
         !x->date || !x->percent || !x->rate || !x->wrap || !x->bold || !x->title)
         return TD_ENOMEM;
-    format_set_bold(x->head);
-    format_set_bg_color(x->head, 0xEEF1F4);
-    format_set_bottom(x->head, LXW_BORDER_THIN);
-    format_set_text_wrap(x->head);
-    format_set_align(x->head, LXW_ALIGN_VERTICAL_TOP);
-    format_set_num_format(x->date, "dd/mm/yyyy");
-    format_set_num_format(x->percent, "0.0%");
-    format_set_num_format(x->rate, "0.0");
-    format_set_text_wrap(x->wrap);
-    format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
-    format_set_bold(x->bold);
-    format_set_bold(x->title);
-    format_set_font_size(x->title, 14);
+    x->lib.format_set_bold(x->head);
+    x->lib.format_set_bg_color(x->head, 0xEEF1F4);
+    x->lib.format_set_bottom(x->head, LXW_BORDER_THIN);
+    x->lib.format_set_text_wrap(x->head);
+    x->lib.format_set_align(x->head, LXW_ALIGN_VERTICAL_TOP);
+    x->lib.format_set_num_format(x->date, "dd/mm/yyyy");
+    x->lib.format_set_num_format(x->percent, "0.0%");
+    x->lib.format_set_num_format(x->rate, "0.0");
+    x->lib.format_set_text_wrap(x->wrap);
+    x->lib.format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
+    x->lib.format_set_bold(x->bold);
+    x->lib.format_set_bold(x->title);
+    x->lib.format_set_font_size(x->title, 14);
     units_heading(x, r);
     heading(x, r, x->findings, FINDING_COLS, sizeof FINDING_COLS / sizeof FINDING_COLS[0]);
     x->unit_row = x->finding_row = 1;
@@ -442,7 +446,7 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
             .bar_color = 0x2E7D32,
             .bar_solid = LXW_TRUE,
         };
-        check(x, worksheet_conditional_format_range(ws, 1, T_PERCENT, row - 1, T_PERCENT, &bar));
+        check(x, x->lib.worksheet_conditional_format_range(ws, 1, T_PERCENT, row - 1, T_PERCENT, &bar));
     }
     filters(x, ws, row - 1, n_cols);
 }
@@ -480,16 +484,16 @@ static void history_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
     lxw_worksheet *ws = x->history;
     size_t n_cols = b->n_rows + 1 < LXW_COL_MAX ? b->n_rows + 1 : LXW_COL_MAX;
     text(x, ws, 0, 0, say(r, &W_DATE), x->head);
-    check(x, worksheet_set_column(ws, 0, 0, 14, NULL));
+    check(x, x->lib.worksheet_set_column(ws, 0, 0, 14, NULL));
     for (size_t c = 1; c < n_cols; c++) {
         char head[512];
         text(x, ws, 0, (lxw_col_t)c, history_head(r, &b->rows[c - 1], head, sizeof head),
              x->head);
     }
     if (n_cols > 1)
-        check(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_cols - 1), 16, NULL));
-    check(x, worksheet_set_row(ws, 0, 75, NULL));
-    worksheet_freeze_panes(ws, 1, 1);
+        check(x, x->lib.worksheet_set_column(ws, 1, (lxw_col_t)(n_cols - 1), 16, NULL));
+    check(x, x->lib.worksheet_set_row(ws, 0, 75, NULL));
+    x->lib.worksheet_freeze_panes(ws, 1, 1);
     lxw_row_t row = 1;
     for (size_t j = 0; j <= b->n_history; j++, row++) {
         const td_target_row *rows = j < b->n_history ? b->history[j].rows : b->rows;
@@ -516,8 +520,8 @@ static void summary_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
     lxw_worksheet *ws = x->summary;
     const td_plan_info *pl = &r->p->plan;
     const td_batch_summary *s = &b->sum;
-    check(x, worksheet_set_column(ws, 0, 0, 44, NULL));
-    check(x, worksheet_set_column(ws, 1, 1, 60, NULL));
+    check(x, x->lib.worksheet_set_column(ws, 0, 0, 44, NULL));
+    check(x, x->lib.worksheet_set_column(ws, 1, 1, 60, NULL));
     lxw_row_t row = 0;
     text(x, ws, row++, 0, say(r, &W_REPORT), x->title);
     row++;
@@ -597,7 +601,7 @@ static td_status xlsx_finish(td_report *r, void *state, const td_batch *b)
         text(x, x->findings, x->finding_row, 0, note, x->bold);
     }
     filters(x, x->findings, x->finding_row - 1, sizeof FINDING_COLS / sizeof FINDING_COLS[0]);
-    lxw_error e = workbook_close(x->wb);
+    lxw_error e = x->lib.workbook_close(x->wb);
     x->wb = NULL;
     check(x, e);
     if (x->err == LXW_ERROR_MEMORY_MALLOC_FAILED)
@@ -611,10 +615,11 @@ static void xlsx_release(void *state)
 {
     xlsx_state *x = state;
     if (x->wb)
-        lxw_workbook_free(x->wb);
+        x->lib.lxw_workbook_free(x->wb);
     if (x->path[0])
         unlink(x->path);
     free(x->buf);
+    td_xlsx_lib_close(&x->lib);
 }
 
 const td_report_ops td_report_xlsx_ops = {

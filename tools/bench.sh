@@ -33,7 +33,7 @@ $CC -O2 -o "$BUILD/gen-district" tools/gen-district.c
 $CC -O2 -o "$BUILD/yaml-parse-bench" tools/yaml-parse-bench.c -lyaml
 $CC -O2 -o "$BUILD/bench-run" tools/bench-run.c
 $CC -O2 -Iinclude -o "$BUILD/bench-history" tools/bench-history.c "$BUILD/libthidua.a" -lyaml \
-    $(pkg-config --libs xlsxwriter 2>/dev/null || echo -lxlsxwriter -lz) -lpthread -lm
+    -lpthread -lm
 
 # the data: d = district, o = one unit per file, f = one file
 for k in dN dL oN oL f; do mkdir "$tmp/$k"; done

@@ -2,7 +2,6 @@
  * and POST /api/validate for other tools. Rules compiled once, shared by request threads.
  * Pipeline: HTTP request -> td_batch_run_text (validate's view) -> page or JSON report. */
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "mhd.h"
 #include "serve_page.h"
 
 static const char USAGE[] =
@@ -50,6 +50,7 @@ static const char HELP[] =
 enum { MAX_BODY = 8 * 1024 * 1024 };
 
 typedef struct server {
+    const mhd_lib *mhd;     /* borrowed: the library, opened by cmd_serve */
     const td_program *p;
     bool has_as_of;
     int32_t as_of;
@@ -59,6 +60,7 @@ typedef struct server {
 
 /* One request: its body or form fields as they arrive, and what the log line needs. */
 typedef struct request {
+    const mhd_lib *mhd;     /* borrowed: the server's */
     struct timespec start;
     bool post, form, too_big, bad;
     size_t received;        /* bytes of body */
@@ -126,20 +128,20 @@ static enum MHD_Result respond(struct MHD_Connection *c, request *r, unsigned st
                             const char *type, char *data, size_t len)
 {
     struct MHD_Response *res =
-        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+        r->mhd->create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!res) {
         free(data);
         return MHD_NO;
     }
-    MHD_add_response_header(res, "Content-Type", type);
-    MHD_add_response_header(res, "Content-Security-Policy", "default-src 'self'");
-    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(res, "Cache-Control", "no-store");
+    r->mhd->add_response_header(res, "Content-Type", type);
+    r->mhd->add_response_header(res, "Content-Security-Policy", "default-src 'self'");
+    r->mhd->add_response_header(res, "X-Content-Type-Options", "nosniff");
+    r->mhd->add_response_header(res, "Referrer-Policy", "no-referrer");
+    r->mhd->add_response_header(res, "Cache-Control", "no-store");
     r->status = status;
     r->size = len;
-    enum MHD_Result ok = MHD_queue_response(c, status, res);
-    MHD_destroy_response(res);
+    enum MHD_Result ok = r->mhd->queue_response(c, status, res);
+    r->mhd->destroy_response(res);
     return ok;
 }
 
@@ -152,12 +154,12 @@ static enum MHD_Result send_text(struct MHD_Connection *c, request *r, unsigned 
 
 /* The language of the page: ?lang=, else the browser's first choice of vi or en, else vi
  * (the language the shipped rules' users read). */
-static serve_lang pick_lang(struct MHD_Connection *c)
+static serve_lang pick_lang(const request *r, struct MHD_Connection *c)
 {
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    const char *q = r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
     if (q)
         return strcmp(q, "en") == 0 ? SERVE_EN : SERVE_VI;
-    const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
+    const char *al = r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
     double best_vi = -1, best_en = -1;
     for (const char *s = al; s && *s;) {
         while (*s == ' ' || *s == ',')
@@ -198,7 +200,7 @@ static td_status check(const server *s, int32_t day, const char *name, const cha
 
 static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, request *r)
 {
-    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *name = r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     const char *text = r->len || !r->text ? r->body : r->text;
     size_t len = r->len || !r->text ? r->len : r->text_len;
     if (!len)
@@ -216,7 +218,7 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
     int32_t day = as_of(s);
     /* the messages in the language ?lang= asks for, else the server's (--lang, LANGUAGE),
      * else the rules' */
-    const char *ql = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    const char *ql = r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
     td_lang lang = td_lang_parse(ql) != TD_LANG_AUTO ? td_lang_parse(ql) : s->lang;
     td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len, lang, &b)
                      : TD_ENOMEM;
@@ -243,7 +245,7 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
     char date[16];
     int32_t day = as_of(s);
     td_format_date(day, date);
-    serve_view v = {.lang = pick_lang(c), .plan = s->plan, .as_of = date};
+    serve_view v = {.lang = pick_lang(r, c), .plan = s->plan, .as_of = date};
     td_batch *b = NULL;
     unsigned status = MHD_HTTP_OK;
     if (r->post) {
@@ -283,12 +285,12 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
 static enum MHD_Result contract(struct MHD_Connection *c, const server *s, request *r,
                                 bool template)
 {
-    td_lang lang = pick_lang(c) == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
+    td_lang lang = pick_lang(r, c) == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
     /* asked for nothing (no ?lang=, no browser): the server's --lang or LANGUAGE, as the
      * command line's `thidua template` would write it */
     if (s->lang != TD_LANG_AUTO &&
-        !MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") &&
-        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"))
+        !r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") &&
+        !r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"))
         lang = s->lang;
     char *out = NULL;
     size_t out_len = 0;
@@ -362,25 +364,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *con_cls = r;
+        r->mhd = s->mhd;
         clock_gettime(CLOCK_MONOTONIC, &r->start);
         r->post = strcmp(method, "POST") == 0;
         set_name(r->method, sizeof r->method, method);
         set_name(r->path, sizeof r->path, url);
         if (url[0] == '/')
             snprintf(r->path, sizeof r->path, "%.*s", (int)strcspn(url, " \t\r\n"), url);
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        const char *cl = r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
             r->too_big = true;
             return route(c, s, r, url, method); /* answered before the body is read */
         }
-        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        const char *type = r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
         /* the API takes the YAML as the body whatever its type (curl --data-binary says
          * urlencoded); only a multipart upload is a form there */
         bool api = strcmp(url, "/api/validate") == 0;
         r->form = r->post && type &&
                   (strncasecmp(type, "multipart/form-data", 19) == 0 ||
                    (!api && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0));
-        if (r->form && !(r->pp = MHD_create_post_processor(c, 64 * 1024, on_field, r)))
+        if (r->form && !(r->pp = r->mhd->create_post_processor(c, 64 * 1024, on_field, r)))
             r->bad = true;
         return MHD_YES;
     }
@@ -391,7 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         else if (r->bad)
             ;
         else if (r->form)
-            r->bad = MHD_post_process(r->pp, upload, *upload_size) != MHD_YES;
+            r->bad = r->mhd->post_process(r->pp, upload, *upload_size) != MHD_YES;
         else if (r->post && !append(&r->body, &r->len, &r->cap, upload, *upload_size))
             return MHD_NO;
         *upload_size = 0;
@@ -415,7 +418,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
                 (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        r->mhd->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char peer[INET6_ADDRSTRLEN] = "-";
     if (ci && ci->client_addr)
         getnameinfo(ci->client_addr,
@@ -432,7 +435,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                                         ? " (timed out)"
                                         : " (cut off)");
     if (r->pp)
-        MHD_destroy_post_processor(r->pp);
+        r->mhd->destroy_post_processor(r->pp);
     free(r->body);
     free(r->text);
     free(r);
@@ -482,6 +485,7 @@ int cmd_serve(int argc, char **argv)
     if (rc >= 0)
         return rc;
     td_program *p = NULL;
+    mhd_lib mhd = {0};
     struct MHD_Daemon *d = NULL;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
@@ -496,7 +500,15 @@ int cmd_serve(int argc, char **argv)
     }
     if ((rc = cli_program("serve", &o, &p)) >= 0)
         goto done;
-    server s = {.p = p, .has_as_of = o.has_as_of, .as_of = o.as_of, .lang = o.lang};
+    char why[256];
+    if (!mhd_open(&mhd, why, sizeof why)) {
+        /* TRANSLATORS: %s is the system's reason, in English */
+        fprintf(stderr, _("thidua serve: cannot load the web server library (libmicrohttpd): %s\n"),
+                why);
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
+    server s = {.mhd = &mhd, .p = p, .has_as_of = o.has_as_of, .as_of = o.as_of, .lang = o.lang};
     td_plan plan;
     td_program_plan(p, &plan);
     snprintf(s.plan, sizeof s.plan, "%s%s%s", plan.number ? plan.number : "",
@@ -512,7 +524,7 @@ int cmd_serve(int argc, char **argv)
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
+    d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 1 ? cores : 1),
                          MHD_OPTION_CONNECTION_TIMEOUT, o.timeout ? o.timeout : 30u,
                          MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_NOTIFY_COMPLETED, on_done,
@@ -523,7 +535,7 @@ int cmd_serve(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto done;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char host[INET6_ADDRSTRLEN] = "";
     getnameinfo((struct sockaddr *)&addr, addr_len, host, sizeof host, NULL, 0, NI_NUMERICHOST);
     fprintf(stderr, "thidua serve: open http://%s%s%s:%u/ in a browser; Ctrl-C stops\n",
@@ -535,7 +547,8 @@ int cmd_serve(int argc, char **argv)
     rc = CLI_EXIT_OK;
 done:
     if (d)
-        MHD_stop_daemon(d);
+        mhd.stop_daemon(d);
+    mhd_close(&mhd);
     td_program_free(p);
     cli_opts_free(&o);
     return rc;
