@@ -25,6 +25,10 @@
 #define FLUSH_UNITS 64
 #define MAX_JOBS 256
 #define UNIT_CHUNK (1024 * 1024)
+/* With several workers and few files, a file this large is read in parts of about this
+ * size (bytes), each starting at a `---` line, so that one big file keeps every worker busy. */
+#define SPLIT_MIN (1024 * 1024)
+#define PART_BYTES (256 * 1024)
 
 /* ---------- small helpers ---------- */
 
@@ -207,6 +211,8 @@ typedef struct fjob {
     bunit *items;           /* owned */
     size_t n, cap;
     uint64_t bytes;
+    uint32_t docs;          /* documents read (units are numbered from 0 in each part) */
+    bool overran;           /* a part that read on to the end of its file (td_yaml_overran) */
     bool done;
     td_lang lang;           /* of the findings: the batch's */
 } fjob;
@@ -347,6 +353,14 @@ static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int 
     return TD_OK;
 }
 
+/* What a worker takes: a file, or a part of a large one (its documents from the `---` at
+ * line `start` to the one before line `stop`; see td_yaml_open_part). */
+typedef struct task {
+    uint32_t file;
+    uint32_t start;         /* 1-based line; 0: the file's start */
+    uint32_t stop;          /* 1-based line where the next part starts; 0: the file's end */
+} task;
+
 /* Hands the units of `j` evaluated so far to the merge, leaving j empty. */
 typedef td_status (*flush_fn)(void *arg, fjob *j);
 
@@ -354,8 +368,8 @@ typedef td_status (*flush_fn)(void *arg, fjob *j);
  * `mem` (borrowed) when the batch's unit file is held in memory. With `flush`, every
  * FLUSH_UNITS units are handed on before the file ends. TD_ENOMEM only. */
 static td_status run_file(worker *w, const td_program *p, const td_eval_dates *dates,
-                          const char *path, const td_source *mem, fjob *j, flush_fn flush,
-                          void *flush_arg)
+                          const char *path, const td_source *mem, const task *t, fjob *j,
+                          flush_fn flush, void *flush_arg)
 {
     td_source *owned = NULL;
     const td_source *src = mem;
@@ -369,11 +383,12 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             return st;
         src = owned;
     }
-    j->bytes = src->len;
-    st = td_yaml_open(src, &w->lim, &y);
+    j->bytes = t->start ? 0 : src->len;
+    st = td_yaml_open_part(src, &w->lim, t->start, t->stop, &y);
     if (st != TD_OK)
         goto done;
     for (uint32_t doc = 0;; doc++) {
+        j->docs = doc;
         bunit *u = new_unit(j, src->name, doc);
         if (!u) {
             st = TD_ENOMEM;
@@ -389,7 +404,7 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             if (u->r.findings.n) {
                 finish_unit(u);
                 u->r.line = u->r.findings.items[0].line;
-            } else if (doc == 0) {
+            } else if (doc == 0 && !t->start) {
                 td_diagnostic *e = td_diag_at_lc(
                     &u->r.findings, TD_SEV_ERROR, TD_CODE_DATA_NO_DOCUMENT, src, 1, 1, 1,
                     "the file holds no unit document; write the unit's data in it");
@@ -423,6 +438,7 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             goto done;
     }
 done:
+    j->overran = y && td_yaml_overran(y);
     td_yaml_close(y);
     td_source_free(owned);
     td_arena_reset(&w->unit);
@@ -935,15 +951,17 @@ static td_status history_dates(td_batch *b)
     return TD_OK;
 }
 
-/* Evaluates the i-th input, or gives the finding that stands for it. TD_ENOMEM only. */
-static td_status run_input(worker *w, const td_program *p, const td_batch *b, size_t i, fjob *j,
-                           flush_fn flush, void *flush_arg)
+/* Evaluates an input (or a part of one: `part`, the file read already), or gives the finding
+ * that stands for it. TD_ENOMEM only. */
+static td_status run_input(worker *w, const td_program *p, const td_batch *b, const task *t,
+                           const td_source *part, fjob *j, flush_fn flush, void *flush_arg)
 {
-    const td_batch_input *in = &b->inputs[i];
+    const td_batch_input *in = &b->inputs[t->file];
     j->lang = b->lang;
     if (in->kind != TD_WALK_FILE)
-        return file_problem(j, b->files[i], in->kind, in->err);
-    return run_file(w, p, &b->dates, b->files[i], b->mem, j, flush, flush_arg);
+        return file_problem(j, b->files[t->file], in->kind, in->err);
+    return run_file(w, p, &b->dates, b->files[t->file], part ? part : b->mem, t, j, flush,
+                    flush_arg);
 }
 
 /* ---------- threads ---------- */
@@ -952,13 +970,18 @@ typedef struct shared {
     const td_program *p;
     const td_batch_opts *o;
     td_batch *b;
-    fjob *jobs;             /* a ring of `ring` jobs: file i is in jobs[i % ring] */
-    size_t ring;            /* files evaluated ahead of the merge, at most */
+    task *tasks;            /* owned: the files in order, a large one as its parts */
+    size_t n_tasks;
+    td_source **parted;     /* owned: per file, the text of a file read in parts, or NULL */
+    uint32_t part_docs;     /* merge: documents of the file's parts merged so far */
+    bool part_skip;         /* merge: a part read on to the end: skip the file's next parts */
+    fjob *jobs;             /* a ring of `ring` jobs: task i is in jobs[i % ring] */
+    size_t ring;            /* tasks evaluated ahead of the merge, at most */
     size_t max_held;        /* units evaluated ahead of the merge, at most (but see below) */
-    atomic_size_t next;     /* the next file index to claim */
+    atomic_size_t next;     /* the next task to claim */
     pthread_mutex_t mu;
     pthread_cond_t room_cv; /* the merge moved on: a worker waiting for room may go on */
-    size_t merged;          /* files merged (guarded by mu) */
+    size_t merged;          /* tasks merged (guarded by mu) */
     size_t held;            /* units of files done and not merged yet (guarded by mu) */
     unsigned waiting;       /* workers waiting on room_cv (guarded by mu) */
     bool merging;           /* a worker is merging (guarded by mu) */
@@ -1014,6 +1037,44 @@ static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
     return st;
 }
 
+/* Merges task k: a whole file, or one part of a file read in parts, whose units are numbered
+ * on from the parts before it; the parts after one that read on to the end of the file
+ * are dropped (that part read their documents already). */
+static td_status merge_task(shared *s, size_t k, fjob *j)
+{
+    const task *t = &s->tasks[k];
+    bool last = k + 1 == s->n_tasks || s->tasks[k + 1].file != t->file;
+    if (!t->start && last)
+        return merge_file(s, t->file, j, false);
+    if (!t->start) {
+        s->part_docs = 0;
+        s->part_skip = false;
+        merge_begin(s, t->file);
+    }
+    td_status st = TD_OK;
+    if (s->part_skip) {
+        fjob_free(j);
+    } else {
+        for (size_t u = 0; u < j->n; u++) {
+            td_unit_result *r = &j->items[u].r;
+            r->doc += s->part_docs;
+            for (size_t f = 0; f < r->findings.n; f++)
+                r->findings.items[f].doc = r->doc;
+        }
+        s->part_docs += j->docs;
+        s->part_skip = j->overran;
+        s->b->bytes += j->bytes;
+        st = merge_units(s, t->file, j);
+        fjob_free(j);
+    }
+    if (!last)
+        return st;
+    td_source_free(s->parted[t->file]);
+    s->parted[t->file] = NULL;
+    fjob none = {0};
+    return st == TD_OK ? merge_file(s, t->file, &none, true) : st;
+}
+
 /* Called with mu held by the worker that finished a file: unless another worker is merging,
  * merges every file that is done, in input order, from the next one on. The merge thus runs
  * on whichever worker completes the file it waits for, one worker at a time, and no thread
@@ -1023,13 +1084,13 @@ static void merge_ready(shared *s)
     if (s->merging)
         return;
     s->merging = true;
-    while (!s->stop && s->merged < s->b->n_files && s->jobs[s->merged % s->ring].done) {
+    while (!s->stop && s->merged < s->n_tasks && s->jobs[s->merged % s->ring].done) {
         size_t i = s->merged;
         fjob j = s->jobs[i % s->ring];
         memset(&s->jobs[i % s->ring], 0, sizeof *s->jobs);
         size_t units = j.n;
         pthread_mutex_unlock(&s->mu);
-        td_status st = merge_file(s, i, &j, false);
+        td_status st = merge_task(s, i, &j);
         pthread_mutex_lock(&s->mu);
         s->merged = i + 1;
         s->held -= units;
@@ -1050,7 +1111,7 @@ static void *worker_main(void *arg)
     worker_init(&w);
     for (;;) {
         size_t i = atomic_fetch_add(&s->next, 1);
-        if (i >= s->b->n_files)
+        if (i >= s->n_tasks)
             break;
         pthread_mutex_lock(&s->mu);
         /* the file the merge needs next always goes on, so the window never stalls it */
@@ -1065,7 +1126,8 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        td_status st = run_input(&w, s->p, s->b, i, &j, NULL, NULL);
+        const task *t = &s->tasks[i];
+        td_status st = run_input(&w, s->p, s->b, t, s->parted[t->file], &j, NULL, NULL);
         pthread_mutex_lock(&s->mu);
         if (st != TD_OK) {
             if (s->fail == TD_OK)
@@ -1100,7 +1162,7 @@ static td_status run_threads(shared *s, unsigned jobs)
         return TD_ENOMEM;
     if (s->fail != TD_OK)
         return s->fail;
-    return s->merged == s->b->n_files ? TD_OK : TD_EBUG;
+    return s->merged == s->n_tasks ? TD_OK : TD_EBUG;
 }
 
 /* The file a single-threaded run is evaluating, for merging its units as they come. */
@@ -1126,12 +1188,100 @@ static td_status run_inline(shared *s)
     td_status st = TD_OK;
     for (size_t i = 0; i < s->b->n_files && st == TD_OK; i++) {
         inline_file f = {s, i, false};
-        st = run_input(&w, s->p, s->b, i, &s->jobs[0], flush_inline, &f);
+        task t = {(uint32_t)i, 0, 0};
+        st = run_input(&w, s->p, s->b, &t, NULL, &s->jobs[0], flush_inline, &f);
         if (st == TD_OK)
             st = merge_file(s, i, &s->jobs[0], f.begun);
     }
     td_arena_free(&w.unit);
     return st;
+}
+
+/* ---------- the tasks: files, and the parts of a large one ---------- */
+
+/* True when line l (0-based) of src starts a document with `---`. */
+static bool starts_document(const td_source *src, uint32_t l)
+{
+    const char *t = src->text + src->lines[l];
+    size_t left = src->len - src->lines[l];
+    return left >= 3 && !memcmp(t, "---", 3) &&
+           (left == 3 || t[3] == ' ' || t[3] == '\t' || t[3] == '\r' || t[3] == '\n');
+}
+
+/* Adds the parts of file i (src, read already) to s->tasks, which has room for
+ * src->len / PART_BYTES + 1 more: one part per PART_BYTES or so, each starting at a `---`
+ * line after the file's first. Returns the number added. */
+static size_t add_parts(shared *s, uint32_t i, const td_source *src)
+{
+    size_t n = s->n_tasks, first = n;
+    s->tasks[n++] = (task){i, 0, 0};
+    bool seen = false;
+    uint32_t from = 0;
+    for (uint32_t l = 0; l < src->nlines; l++) {
+        if (!starts_document(src, l))
+            continue;
+        if (!seen) {
+            seen = true; /* the first document stays in the first part */
+            continue;
+        }
+        if (src->lines[l] - from < PART_BYTES)
+            continue;
+        s->tasks[n - 1].stop = l + 1;
+        s->tasks[n++] = (task){i, l + 1, 0};
+        from = src->lines[l];
+    }
+    s->n_tasks = n;
+    return n - first;
+}
+
+/* The tasks of the batch: with several workers and fewer files than twice as many, each
+ * file of SPLIT_MIN bytes or more is read now and handed out in parts. */
+static td_status make_tasks(shared *s, unsigned jobs)
+{
+    td_batch *b = s->b;
+    s->parted = calloc(b->n_files + 1, sizeof *s->parted);
+    s->tasks = malloc((b->n_files + 1) * sizeof *s->tasks);
+    if (!s->parted || !s->tasks)
+        return TD_ENOMEM;
+    bool split = jobs > 1 && b->n_files < (size_t)jobs * 2;
+    for (size_t i = 0; i < b->n_files; i++) {
+        const td_source *src = b->mem;
+        td_source *owned = NULL;
+        if (split && b->inputs[i].kind == TD_WALK_FILE && !src) {
+            struct stat sb;
+            if (stat(b->files[i], &sb) == 0 && sb.st_size >= SPLIT_MIN &&
+                td_source_read(b->files[i], &owned) == TD_OK)
+                src = owned;
+        }
+        if (!split || !src || src->len < SPLIT_MIN) {
+            td_source_free(owned);
+            s->tasks[s->n_tasks++] = (task){(uint32_t)i, 0, 0};
+            continue;
+        }
+        /* room for this file's parts and one task for each file after it */
+        size_t room = s->n_tasks + src->len / PART_BYTES + 1 + (b->n_files - i - 1) + 1;
+        task *grown = realloc(s->tasks, room * sizeof *s->tasks);
+        if (!grown) {
+            td_source_free(owned);
+            return TD_ENOMEM;
+        }
+        s->tasks = grown;
+        if (add_parts(s, (uint32_t)i, src) > 1)
+            s->parted[i] = owned;
+        else
+            td_source_free(owned);
+    }
+    return TD_OK;
+}
+
+static void free_tasks(shared *s)
+{
+    for (size_t i = 0; s->parted && i < s->b->n_files; i++)
+        td_source_free(s->parted[i]);
+    free(s->parted);
+    free(s->tasks);
+    s->parted = NULL;
+    s->tasks = NULL;
 }
 
 /* ---------- entry points ---------- */
@@ -1187,15 +1337,22 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     s.o = opts;
     s.b = b;
     unsigned jobs = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
-    if (jobs > b->n_files)
-        jobs = (unsigned)b->n_files;
+    if ((st = make_tasks(&s, jobs)) != TD_OK) {
+        free_tasks(&s);
+        return st;
+    }
+    if (jobs > s.n_tasks)
+        jobs = (unsigned)s.n_tasks;
     s.ring = jobs > 1 ? (size_t)jobs * WINDOW_FILES : 1;
     s.max_held = (size_t)jobs * WINDOW_UNITS;
     s.jobs = calloc(s.ring, sizeof *s.jobs);
-    if (!s.jobs)
+    if (!s.jobs) {
+        free_tasks(&s);
         return TD_ENOMEM;
+    }
     if (p->n_indexes && (st = td_xref_new(p, b->lang, &b->xref)) != TD_OK) {
         free(s.jobs);
+        free_tasks(&s);
         return st;
     }
     if (jobs <= 1) {
@@ -1211,6 +1368,7 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     for (size_t i = 0; i < s.ring; i++)
         fjob_free(&s.jobs[i]);
     free(s.jobs);
+    free_tasks(&s);
     td_source_free(b->confirm_src);
     b->confirm_src = NULL;
     td_arena_free(&b->confirm);

@@ -47,6 +47,16 @@ td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out
  * An empty document gives a TD_Y_NULL root. Returns TD_ENOMEM or TD_OK. */
 td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line);
 
+/* Like td_yaml_open, for a part of src: reading starts at the 1-based line start_line (a
+ * `---` line; 0 or 1: the file's start) and ends before the document that starts at line
+ * stop_line (0: the end). The documents read are those a reader of the whole file would
+ * read there, with the same findings: when the part does not start a document exactly at
+ * stop_line (a syntax error across it), it reads on to the end of the file instead, and
+ * td_yaml_overran then says so. TD_ENOMEM only. */
+td_status td_yaml_open_part(const td_source *src, const td_limits *lim, uint32_t start_line,
+                            uint32_t stop_line, td_yaml **out);
+bool td_yaml_overran(const td_yaml *y);
+
 void td_yaml_close(td_yaml *y);
 
 /* Types a generic document against `type` (normally schema->document_type). Wrong types,

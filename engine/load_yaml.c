@@ -51,6 +51,10 @@ struct td_yaml {
     size_t cap_keys;
     uint64_t nodes;         /* nodes of this document after alias expansion */
     uint32_t aliases;       /* alias uses in this document */
+    uint32_t stop_line;     /* a part of the file: the `---` line where the next part starts;
+                             * 0: read to the end */
+    bool overran;           /* the part went past stop_line without starting a document
+                             * there, and read on to the end of the file */
     yaml_event_t pending;   /* an event read ahead (owned while has_pending) */
     bool has_pending;
     bool pending_ok;        /* false: reading it failed, the parser holds the error */
@@ -110,6 +114,54 @@ td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out
     }
     *out = y;
     return TD_OK;
+}
+
+td_status td_yaml_open_part(const td_source *src, const td_limits *lim, uint32_t start_line,
+                            uint32_t stop_line, td_yaml **out)
+{
+    if (start_line <= 1) {
+        td_status st = td_yaml_open(src, lim, out);
+        if (st == TD_OK)
+            (*out)->stop_line = stop_line;
+        return st;
+    }
+    *out = NULL;
+    if (start_line > src->nlines)
+        return TD_EBUG;
+    td_yaml *y = calloc(1, sizeof *y);
+    if (!y)
+        return TD_ENOMEM;
+    y->src = src;
+    if (lim)
+        y->lim = *lim;
+    else
+        td_limits_default(&y->lim);
+    y->stop_line = stop_line;
+    if (!start_stream(y, src->lines[start_line - 1])) {
+        free(y);
+        return TD_ENOMEM;
+    }
+    *out = y;
+    return TD_OK;
+}
+
+bool td_yaml_overran(const td_yaml *y)
+{
+    return y->overran;
+}
+
+/* A part of a file meets the line where the next part starts: true when it starts a document
+ * there, and the part ends (the next part reads it); past it, the part reads on to the end
+ * of the file as a whole file is read, and the parts after it are not used. */
+static bool at_stop(td_yaml *y, uint32_t line)
+{
+    if (!y->stop_line || (line && line < y->stop_line))
+        return false;
+    if (line == y->stop_line)
+        return true;
+    y->overran = true;
+    y->stop_line = 0;
+    return false;
 }
 
 void td_yaml_close(td_yaml *y)
@@ -930,7 +982,7 @@ static bool last_document(td_yaml *y)
 static int skip_document(td_yaml *y, uint32_t after_line)
 {
     uint32_t line = next_document_line(y, after_line);
-    if (!line)
+    if (at_stop(y, line) || !line)
         return 0;
     return start_stream(y, y->src->lines[line - 1]) ? 1 : -1;
 }
@@ -1008,8 +1060,9 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
             y->in_doc = false;
             if (y->restartable) {
                 /* the spoilt document stands as a refused one (placed before the parser
-                 * moves on), so that the next one is read */
-                *root = refused_node(&c, &doc_mark);
+                 * moves on), so that the next one is read; one that broke before its start
+                 * is placed at the error */
+                *root = refused_node(&c, dl ? &doc_mark : &p->problem_mark);
                 if (doc_line)
                     *doc_line = dl;
             }
@@ -1023,10 +1076,16 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
         bool stop = false;
         switch (ev.type) {
         case YAML_STREAM_END_EVENT:
+            at_stop(y, 0);
             y->done = true;
             stop = true;
             break;
         case YAML_DOCUMENT_START_EVENT:
+            if (at_stop(y, pos_line(y, &ev.start_mark))) {
+                y->done = true;
+                stop = true;
+                break;
+            }
             y->docs++;
             y->in_doc = true;
             y->nframes = y->nkids = y->nanchors = 0;
