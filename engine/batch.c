@@ -970,9 +970,10 @@ typedef struct shared {
     const td_program *p;
     const td_batch_opts *o;
     td_batch *b;
-    task *tasks;            /* owned: the files in order, a large one as its parts */
+    task *tasks;            /* owned: the files in order, a large one as its parts; NULL
+                             * when no file is read in parts (task i is file i) */
     size_t n_tasks;
-    td_source **parted;     /* owned: per file, the text of a file read in parts, or NULL */
+    td_source **parted;     /* owned (with tasks): per file, its text when read in parts */
     uint32_t part_docs;     /* merge: documents of the file's parts merged so far */
     bool part_skip;         /* merge: a part read on to the end: skip the file's next parts */
     fjob *jobs;             /* a ring of `ring` jobs: task i is in jobs[i % ring] */
@@ -1037,13 +1038,19 @@ static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
     return st;
 }
 
+static task task_at(const shared *s, size_t k)
+{
+    return s->tasks ? s->tasks[k] : (task){(uint32_t)k, 0, 0};
+}
+
 /* Merges task k: a whole file, or one part of a file read in parts, whose units are numbered
  * on from the parts before it; the parts after one that read on to the end of the file
  * are dropped (that part read their documents already). */
 static td_status merge_task(shared *s, size_t k, fjob *j)
 {
-    const task *t = &s->tasks[k];
-    bool last = k + 1 == s->n_tasks || s->tasks[k + 1].file != t->file;
+    task here = task_at(s, k);
+    const task *t = &here;
+    bool last = k + 1 == s->n_tasks || task_at(s, k + 1).file != t->file;
     if (!t->start && last)
         return merge_file(s, t->file, j, false);
     if (!t->start) {
@@ -1069,8 +1076,10 @@ static td_status merge_task(shared *s, size_t k, fjob *j)
     }
     if (!last)
         return st;
-    td_source_free(s->parted[t->file]);
-    s->parted[t->file] = NULL;
+    if (s->parted) {
+        td_source_free(s->parted[t->file]);
+        s->parted[t->file] = NULL;
+    }
     fjob none = {0};
     return st == TD_OK ? merge_file(s, t->file, &none, true) : st;
 }
@@ -1126,8 +1135,9 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
-        const task *t = &s->tasks[i];
-        td_status st = run_input(&w, s->p, s->b, t, s->parted[t->file], &j, NULL, NULL);
+        task t = task_at(s, i);
+        td_status st = run_input(&w, s->p, s->b, &t, s->parted ? s->parted[t.file] : NULL, &j,
+                                 NULL, NULL);
         pthread_mutex_lock(&s->mu);
         if (st != TD_OK) {
             if (s->fail == TD_OK)
@@ -1239,21 +1249,25 @@ static size_t add_parts(shared *s, uint32_t i, const td_source *src)
 static td_status make_tasks(shared *s, unsigned jobs)
 {
     td_batch *b = s->b;
+    s->n_tasks = b->n_files;
+    bool split = jobs > 1 && b->n_files < (size_t)jobs * 2;
+    if (!split)
+        return TD_OK; /* nothing kept per file: task i is file i */
+    s->n_tasks = 0;
     s->parted = calloc(b->n_files + 1, sizeof *s->parted);
     s->tasks = malloc((b->n_files + 1) * sizeof *s->tasks);
     if (!s->parted || !s->tasks)
         return TD_ENOMEM;
-    bool split = jobs > 1 && b->n_files < (size_t)jobs * 2;
     for (size_t i = 0; i < b->n_files; i++) {
         const td_source *src = b->mem;
         td_source *owned = NULL;
-        if (split && b->inputs[i].kind == TD_WALK_FILE && !src) {
+        if (b->inputs[i].kind == TD_WALK_FILE && !src) {
             struct stat sb;
             if (stat(b->files[i], &sb) == 0 && sb.st_size >= SPLIT_MIN &&
                 td_source_read(b->files[i], &owned) == TD_OK)
                 src = owned;
         }
-        if (!split || !src || src->len < SPLIT_MIN) {
+        if (!src || src->len < SPLIT_MIN) {
             td_source_free(owned);
             s->tasks[s->n_tasks++] = (task){(uint32_t)i, 0, 0};
             continue;

@@ -1,4 +1,4 @@
-/* References across units (Decision 12): an index of every keyed entity of the batch (24
+/* References across units (Decision 12): an index of every keyed entity of the batch (16
  * bytes each), the units held in a scratch file until the batch is known, and their
  * resolution in input order: look-ups, keys used twice, likely copies.
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One keyed entity of the batch. */
+/* One keyed entity of the batch; its unit's id is in td_xref.unit_owner (16 bytes, not 24:
+ * the tables are the largest thing a batch keeps per unit). */
 typedef struct xent {
     uint64_t key;           /* td_xhash of index and key; 0: empty slot */
-    uint64_t owner;         /* td_xhash of the unit's id; 0: the unit has no id */
     uint32_t unit;          /* ordinal of the held unit */
     uint16_t site;          /* its number in the unit's keys (saturates) */
     uint8_t ok;             /* meets the index's `require` */
@@ -41,6 +41,8 @@ struct td_xref {
     xent *sims;             /* open addressing on the `similar` hash (key field) */
     size_t sim_mask, n_sims;
     uint64_t *owners;       /* ids of the held units (open addressing; 0 empty) */
+    uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
+    size_t cap_unit_owner;
     size_t owner_mask, n_owners;
     xpair *pairs;
     size_t n_pairs, cap_pairs;
@@ -204,6 +206,10 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
     uint64_t owner = u->id ? td_xhash(0, u->id) : 0;
     if (owner && !owner_add(x, owner))
         return TD_ENOMEM;
+    if (!grow((void **)&x->unit_owner, &x->cap_unit_owner, (size_t)unit + 1,
+              sizeof *x->unit_owner))
+        return TD_ENOMEM;
+    x->unit_owner[unit] = owner;
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
         uint16_t site = (uint16_t)(i < UINT16_MAX ? i : UINT16_MAX);
@@ -215,11 +221,12 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
             if (x->keys[s].key == k->key && !dup) {
                 dup = true;
                 /* a second file of the same unit is already an error of the unit's id */
-                bool same_unit = owner && x->keys[s].owner == owner && x->keys[s].unit != unit;
+                bool same_unit = owner && x->unit_owner[x->keys[s].unit] == owner &&
+                                 x->keys[s].unit != unit;
                 if (!same_unit && !add_pair(x, &x->keys[s], unit, site, false))
                     return TD_ENOMEM;
             }
-        x->keys[s] = (xent){k->key, owner, unit, site, k->ok};
+        x->keys[s] = (xent){k->key, unit, site, k->ok};
         x->n_keys++;
         if (!k->similar)
             continue;
@@ -231,13 +238,13 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
             if (x->sims[s].key != k->similar)
                 continue;
             seen = true;
-            if (x->sims[s].unit != unit && !(owner && x->sims[s].owner == owner) &&
+            if (x->sims[s].unit != unit && !(owner && x->unit_owner[x->sims[s].unit] == owner) &&
                 !add_pair(x, &x->sims[s], unit, site, true))
                 return TD_ENOMEM;
             break;
         }
         if (!seen) {
-            x->sims[s] = (xent){k->similar, owner, unit, site, 0};
+            x->sims[s] = (xent){k->similar, unit, site, 0};
             x->n_sims++;
         }
     }
@@ -251,7 +258,8 @@ static bool lookup(const td_xref *x, const td_xlookup *l, bool *owner_has)
     *owner_has = owner_known(x, l->owner);
     for (size_t s = x->keys ? (size_t)l->key & x->key_mask : 0; x->keys && x->keys[s].key;
          s = (s + 1) & x->key_mask)
-        if (x->keys[s].key == l->key && x->keys[s].owner == l->owner && x->keys[s].ok)
+        if (x->keys[s].key == l->key && x->unit_owner[x->keys[s].unit] == l->owner &&
+            x->keys[s].ok)
             return true;
     return false;
 }
@@ -709,6 +717,7 @@ void td_xref_free(td_xref *x)
     free(x->pairs);
     free(x->places);
     free(x->files);
+    free(x->unit_owner);
     if (x->spool)
         fclose(x->spool);
     free(x);
@@ -846,5 +855,6 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     reset(&x);
     free(x.pairs);
     free(x.places);
+    free(x.unit_owner);
     return st;
 }
