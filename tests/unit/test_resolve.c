@@ -409,10 +409,61 @@ static void test_resolve_fault_injection(void **state)
     free(main_text);
 }
 
+/* The same over an overlay: replace, disable, extend of an enum, a record and a workflow, a
+ * dated set and a waiver of one exemplar, each recorded in the program (changes, disabled). */
+static void test_resolve_fault_injection_overlay(void **state)
+{
+    fixture *f = *state;
+    static const char *base =
+    "import \"schema.rules\"\n"
+    "plan \"1-KH\" \"Kế hoạch\" by \"Ban\" dated 2024-01-02 period 2024-01-01 .. 2025-12-31\n"
+    "define unit_file.id \"Mã\" = unit.id\n"
+    "index exemplar.ids \"Mã\" cite \"II.2.1\" on exemplars key name\n"
+    "criterion plan.dates \"Có thời gian\" cite \"II.2.2\" on plan error\n"
+    "  require present(start) and start <= end\n"
+    "criterion plan.title \"Có tên\" cite \"II.2.2\" on plan error\n"
+    "  require present(title)\n"
+    "workflow ex.steps \"Quy trình\" cite \"II.2.2\" on exemplars\n"
+    "  history steps state step dated date evidence evidence\n"
+    "  stage 1 \"Một\" stage 2 \"Hai\" initial 1 transitions 1 -> 2\n"
+    "target ex.total \"Tổng\" cite \"II.2.1\" count exemplars at least total due period_end\n";
+    static const char *overlay =
+    "import \"base.rules\"\n"
+    "plan \"2-KH\" \"Kế hoạch xã\"\n"
+    "extend enum level { tinh \"Tỉnh\" }\n"
+    "extend plan { required title: text }\n"
+    "set total = 60 until 2024-12-31, 80\n"
+    "replace criterion plan.dates \"Có thời gian (xã)\" cite \"II.2.2\" on plan warning\n"
+    "  require present(end)\n"
+    "disable plan.title because \"Xã không yêu cầu\"\n"
+    "extend workflow ex.steps\n"
+    "  stage 3 \"Ba\" after 2\n"
+    "waive plan.dates \"CT-1\" exemplar \"A\" because \"Lý do\" by \"Ban\" in \"CV 1\" dated 2025-01-02 until 2025-12-31\n";
+    td_rule_text texts[] = {{"overlay.rules", overlay, strlen(overlay)},
+                            {"base.rules", base, strlen(base)},
+                            {"schema.rules", SCHEMA, strlen(SCHEMA)}};
+    td_status st = TD_ENOMEM;
+    int n = 1;
+    for (; st != TD_OK && n < 100000; n++) {
+        td_diag_clear(&f->d);
+        td_program *p = NULL;
+        st = td_compile_with_faults(texts, 3, n, &f->d, &p);
+        if (st != TD_OK) {
+            assert_int_equal(st, TD_ENOMEM);
+            assert_null(p);
+        }
+        td_program_free(p);
+    }
+    assert_int_equal(st, TD_OK);
+    assert_int_equal(f->d.errors, 0);
+    assert_true(n > 50); /* the loop did go through the whole compilation */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_resolve_fault_injection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_fault_injection_overlay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_good_criterion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_suggests_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_type_mismatch, setup, teardown),
