@@ -9,8 +9,11 @@ ifneq ($(CI),)
 WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
-GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -Iengine -I$(BUILD)
+# The engine's folders name the stages (README.md, "Layout"); its headers are included by name.
+ENGINE_DIRS := engine engine/lang engine/data engine/eval engine/report
+ENGINE_INC  := $(addprefix -I,$(ENGINE_DIRS))
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude $(ENGINE_INC) -I$(BUILD)
+GENFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-function -Wno-sign-compare $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude $(ENGINE_INC) -I$(BUILD)
 # The program is a client of the public API: it sees include/ and nothing of engine/.
 CLICFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude
 # Each object lists the headers it includes in a .d file beside it.
@@ -32,12 +35,12 @@ SONAME     := libthidua.so.$(SOVERSION)
 SHLIB      := $(BUILD)/libthidua.so.$(VERSION)
 EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.json
 # libxlsxwriter writes the Excel workbook of `eval -f xlsx`; the engine opens it when such a
-# report begins (engine/xlsx_lib.c), so that it is not linked: loading it and OpenSSL's
+# report begins (engine/report/xlsx_lib.c), so that it is not linked: loading it and OpenSSL's
 # libcrypto cost every run of every command (docs/performance.md, lever 5).
 LDLIBS  := -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
-ENGINE_SRC := $(sort $(wildcard engine/*.c))
+ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC    := $(sort $(wildcard engine/cli/*.c))
 GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o \
@@ -138,7 +141,7 @@ $(BUILD)/catalog_vi.o: $(BUILD)/catalog_vi.c engine/i18n.h
 # The marked strings of the sources (docs/i18n.md): `make po-update` extracts them into
 # po/thidua.pot and merges them into po/vi.po for the translator; `make po-check` fails on a
 # message with no translation or a fuzzy one.
-PO_SRC := $(sort $(wildcard engine/*.c engine/cli/*.c))
+PO_SRC := $(sort $(foreach d,$(ENGINE_DIRS) engine/cli,$(wildcard $(d)/*.c)))
 XGETTEXT_KEYWORDS := --keyword=TR:2 --keyword=TRN:2,3 --keyword=N_ --keyword=_ --keyword=P_:1,2 --flag=P_:1:c-format --flag=P_:2:c-format \
     --keyword=td_gettext:2 --keyword=td_ngettext:2,3 \
     --keyword=cli_fail:3 --keyword=cli_usage_error:3 \
@@ -336,7 +339,7 @@ FUZZ_FLAGS   ?=
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -Iinclude -Iengine -I$(BUILD)
+                -Iinclude $(ENGINE_INC) -I$(BUILD)
 FUZZ_SRC     := $(ENGINE_SRC) $(GEN_SRC) $(BUILD)/builtin_rules.c $(BUILD)/catalog_vi.c
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
                 -rss_limit_mb=2048 \
@@ -346,7 +349,7 @@ FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeou
 fuzz-build: $(FUZZ_DIR)/fuzz_parse $(FUZZ_DIR)/fuzz_load $(FUZZ_DIR)/fuzz_rules
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(BUILD)/parser.h $(BUILD)/lexer.h \
-                    $(wildcard engine/*.h) include/thidua.h
+                    $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.h)) include/thidua.h
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(LDLIBS)
 
