@@ -585,8 +585,12 @@ void td_diag_render(const td_diagnostic *e, FILE *out, bool color)
         fputs(": ", out);
     }
     /* TRANSLATORS: a finding that a waiver covers, in place of its severity (Decision 11) */
+    /* TRANSLATORS: in place of "info" before a finding of a rule not due yet (its `due`) */
     fprintf(out, "%s%s%s:%s%s ", reset, sevc,
-            waived ? TR(e->lang, "waived") : td_severity_label(e->lang, e->sev), reset, bold);
+            waived       ? TR(e->lang, "waived")
+            : e->pending ? TR(e->lang, "in progress")
+                         : td_severity_label(e->lang, e->sev),
+            reset, bold);
     td_put_text(out, e->message, false);
     if (e->rule) {
         fputs(" [", out);

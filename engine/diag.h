@@ -55,6 +55,9 @@ typedef struct td_diagnostic {
      * not in force at the as-of date; borrowed from the program, NULL when none */
     const struct td_waiver *waiver;
     td_waiver_state waived; /* COVERS: counted apart, not as an error, warning or info */
+    /* an error of a rule not due yet at the as-of date (its `due`), reported as info: the
+     * unit is in progress on it, not failing */
+    bool pending;
     td_lang lang;           /* of the message: the severity and "hint" are shown in it */
 } td_diagnostic;
 

@@ -322,7 +322,10 @@ static void criterion(td_contract *c, const td_criterion *k)
             sub.n = i + 2;
             walk(c, var->path.filters[i], &sub, k->id);
         }
-        if (k->severity != TD_SEV_ERROR || var->due)
+        /* a `due` condition (a stage reached...) says when the requirement is judged, not
+         * whether: the complete file still needs it; a due date leaves it out */
+        bool due_date = var->due && !(var->due->type && var->due->type->kind == TD_T_BOOL);
+        if (k->severity != TD_SEV_ERROR || due_date)
             continue;
         td_req base = {.rule = k->id, .cite = k->cite, .path = &var->path, .where = var->where};
         terms(c, var->path.recs[var->path.n], var->require, &base, false);

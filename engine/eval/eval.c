@@ -1351,14 +1351,18 @@ typedef struct crit_arg {
     const td_variant *v;
 } crit_arg;
 
-static td_severity due_severity(unitctx *u, const td_cexpr *due, td_severity sev, const frame *f)
+/* True when the rule's `due` says an unmet error is not due yet at the as-of date: before
+ * its date, or while its condition does not hold. A due that has no value (a date or a
+ * field it needs is missing) leaves the error as it is. */
+static bool not_due(unitctx *u, const td_cexpr *due, td_severity sev, const frame *f)
 {
-    if (!due)
-        return sev;
+    if (!due || sev != TD_SEV_ERROR)
+        return false;
     td_value d = eval(&u->e, due, f);
-    if (d.kind == TD_V_DATE && u->e.as_of < d.u.days && sev == TD_SEV_ERROR)
-        return TD_SEV_INFO;
-    return sev;
+    u->e.fault = NULL; /* a due that cannot be computed keeps the error, as a missing value */
+    if (d.kind == TD_V_DATE)
+        return u->e.as_of < d.u.days;
+    return d.kind == TD_V_BOOL && !d.u.b;
 }
 
 /* When an operation of the rule had no value (ev.fault), reports that the rule could not
@@ -1464,11 +1468,14 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
         return;
     if (r.kind != TD_V_BOOL || r.u.b)
         return; /* met, or not applicable (a value it needs is absent) */
-    td_severity sev = due_severity(u, v->due, arg->c->severity, &f);
+    bool pending = not_due(u, v->due, arg->c->severity, &f);
+    td_severity sev = pending ? TD_SEV_INFO : arg->c->severity;
     const char *msg = render_msg(&u->e, &v->message, arg->c->label, &f);
     if (!deferred) {
-        add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node, f.it.node, msg,
-                    arg->c->hint);
+        td_diagnostic *x = add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node,
+                                       f.it.node, msg, arg->c->hint);
+        if (x)
+            x->pending = pending;
         return;
     }
     td_xdefer *nw = realloc(res->defers, (res->deferred.n + 1) * sizeof *nw);
@@ -1479,8 +1486,11 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     res->defers = nw;
     nw[res->deferred.n].first = l0;
     nw[res->deferred.n].n = res->n_lookups - l0;
-    if (!add_finding_to(u, &res->deferred, sev, arg->c->id, arg->c->cite, arg->c->label, r.node,
-                        f.it.node, msg, arg->c->hint))
+    td_diagnostic *x = add_finding_to(u, &res->deferred, sev, arg->c->id, arg->c->cite,
+                                      arg->c->label, r.node, f.it.node, msg, arg->c->hint);
+    if (x)
+        x->pending = pending;
+    else
         drop_lookups(res, l0);
 }
 

@@ -342,6 +342,8 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
             }
         } else {
             c = copy_entry(d, e, e->sev, e->message ? e->message : "");
+            if (c)
+                c->pending = e->pending; /* a deferred error not due yet stays in progress */
         }
         if (!c)
             return TD_ENOMEM;
@@ -460,6 +462,7 @@ static void w_diag(FILE *f, const td_diag *d)
         const td_diagnostic *e = &d->items[i];
         w_u32(f, (uint32_t)e->sev);
         w_u32(f, (uint32_t)e->lang);
+        w_u32(f, e->pending);
         w_str(f, e->code);
         w_str(f, e->file);
         w_u32(f, e->line);
@@ -565,6 +568,7 @@ static void r_diag(reader *r, td_diag *d)
     for (uint32_t i = 0; i < n && !r->bad && !r->oom; i++) {
         td_severity sev = (td_severity)r_u32(r);
         uint32_t lang = r_u32(r);
+        bool pending = r_u32(r) != 0;
         char *code = r_str(r);
         td_code c = code_read(code);
         free(code);
@@ -574,6 +578,7 @@ static void r_diag(reader *r, td_diag *d)
             return;
         }
         e->lang = lang <= TD_LANG_VI ? (td_lang)lang : TD_LANG_EN;
+        e->pending = pending;
         e->file = r_str(r);
         e->line = r_u32(r);
         e->col = r_u32(r);

@@ -110,8 +110,11 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
             !(var->where = td_rs_cx_bool(&c, d->where, ent, N_("the condition after 'where'"))))
             ok = false;
         if (ok && d->due) {
+            /* a date (due from that day) or a condition (due once it holds at the as-of
+             * date, such as a workflow stage reached) */
             var->due = td_rs_cx(&c, d->due, ent, NULL);
-            ok = var->due && td_rs_want(&c, var->due, TD_T_DATE, N_("the date after 'due'"));
+            ok = var->due && ((var->due->type && var->due->type->kind == TD_T_BOOL) ||
+                              td_rs_want(&c, var->due, TD_T_DATE, N_("the date after 'due'")));
         }
         for (uint32_t i = 0; ok && i < d->n_lets; i++) {
             for (uint32_t j = 0; j < i; j++)

@@ -149,7 +149,7 @@ static td_status csv_unit(td_report *r, void *state, const td_unit_result *u)
         field(r, e->rule ? e->rule : e->code, false);
         field(r, e->cite, false);
         bool waived = e->waived == TD_WAIVER_COVERS;
-        field(r, waived ? "waived" : td_severity_name(e->sev), false);
+        field(r, waived ? "waived" : e->pending ? "progress" : td_severity_name(e->sev), false);
         field(r, e->message, false);
         field(r, e->path, false);
         /* Decision 11: the waiver that covers the finding, or that has ended or is not yet

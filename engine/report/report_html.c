@@ -315,7 +315,9 @@ static void html_finding(td_lang L, FILE *out, const td_diagnostic *e, const cha
                 TR(L, "Waived"));
     else
         fprintf(out, "<li><span class=\"badge b-%s\">%s</span> <span class=\"loc\">",
-                td_severity_name(e->sev), sev_word(L, e->sev));
+                td_severity_name(e->sev),
+                /* a rule not due yet at the as-of date (its `due`) */
+                e->pending ? TR(L, "In progress") : sev_word(L, e->sev));
     if (!same_str(e->file, unit_file)) {
         td_html_esc(out, e->file);
         if (e->line)

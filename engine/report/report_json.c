@@ -159,6 +159,8 @@ static void jfinding(FILE *out, const td_diagnostic *e)
         jkv(out, ", \"why\": ", e->waived == TD_WAIVER_EXPIRED ? "ended" : "not_yet");
         fputs("}", out);
     }
+    if (e->pending && e->waived != TD_WAIVER_COVERS)
+        fputs(", \"status\": \"progress\"", out);
     fputs("}", out);
 }
 

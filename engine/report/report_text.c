@@ -17,8 +17,9 @@ typedef struct text_state {
     FILE *failing;          /* owned spool (eval): the failing units and their findings */
     FILE *warned;           /* owned spool (eval): units that pass but have warnings */
     FILE *waived;           /* owned spool (eval): units that pass with only waived findings */
+    FILE *progress;         /* owned spool (eval): units that pass, in progress on some rule */
     FILE *figures;          /* owned spool (eval): one line per unit with its figures */
-    size_t n_failing, n_warned, n_waived;
+    size_t n_failing, n_warned, n_waived, n_progress;
     file_cap cap, cap_warn;      /* the errors-per-file cap, for each of the two lists */
 } text_state;
 
@@ -112,14 +113,25 @@ static void plural(FILE *out, size_t n, const char *fmt, bool *first)
 /* "3 errors, 1 warning, 1 waived" (nothing when there is no finding); true when something
  * was written. */
 static bool counts(td_lang l, FILE *out, size_t errors, size_t warnings, size_t infos,
-                   size_t waived)
+                   size_t waived, size_t pending)
 {
     bool first = true;
     plural(out, errors, TRN(l, "%zu error", "%zu errors", errors), &first);
     plural(out, warnings, TRN(l, "%zu warning", "%zu warnings", warnings), &first);
     plural(out, infos, TRN(l, "%zu info", "%zu infos", infos), &first);
     plural(out, waived, TR(l, "%zu waived"), &first);
+    /* TRANSLATORS: findings of rules not due yet, "3 in progress" */
+    plural(out, pending, TR(l, "%zu in progress"), &first);
     return !first;
+}
+
+/* The unit's findings of rules not due yet at the as-of date (reported as info). */
+static size_t n_pending(const td_unit_result *u)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < u->findings.n; i++)
+        n += u->findings.items[i].pending && u->findings.items[i].waived != TD_WAIVER_COVERS;
+    return n;
 }
 
 /* Ends the cap of the current file: a line on `out` for what it hid. */
@@ -163,7 +175,10 @@ static void finding_line(td_report *r, const td_unit_result *u, const td_diagnos
     }
     if (e->line)
         col += (size_t)fprintf(out, "%u:%u: ", e->line, e->col);
-    const char *sev = waived ? TR(r->o.lang, "waived") : td_severity_label(r->o.lang, e->sev);
+    /* TRANSLATORS: in place of "info" before a finding of a rule not due yet (its `due`) */
+    const char *sev = waived       ? TR(r->o.lang, "waived")
+                      : e->pending ? TR(r->o.lang, "in progress")
+                                   : td_severity_label(r->o.lang, e->sev);
     fprintf(out, "%s%s%s:", sevc, sev, s.reset);
     col += td_utf8_chars(sev) + 1;
     col = wrap(out, e->message, col, 6, true);
@@ -208,11 +223,21 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
         if (!c->file)
             return TD_ENOMEM;
     }
+    /* eval's lists fold the events dated after the as-of date into one line per unit: at an
+     * interim review they are hundreds (Decision 10); -f json, -f html and validate keep
+     * each of them */
+    bool fold = !r->o.validate && !r->o.quiet;
+    size_t later = 0;
     for (size_t i = 0; i < u->findings.n; i++) {
         const td_diagnostic *e = &u->findings.items[i];
         bool waived = e->waived == TD_WAIVER_COVERS;
-        if (e->sev < min && !waived)
+        /* the lists of passing units show what they are in progress on, too */
+        if (e->sev < min && !waived && !(e->pending && min <= TD_SEV_ERROR + 1))
             continue;
+        if (fold && e->sev == TD_SEV_INFO && e->rule && strcmp(e->rule, "data.after_as_of") == 0) {
+            later++;
+            continue;
+        }
         bool error = e->sev == TD_SEV_ERROR && !waived;
         if (c->shown >= r->o.max_errors) {
             if (error)
@@ -228,6 +253,20 @@ static td_status render_findings(td_report *r, file_cap *c, const td_unit_result
         else
             finding_line(r, u, e, out);
     }
+    if (later) {
+        char line[512];
+        snprintf(line, sizeof line,
+                 TRN(r->o.lang,
+                     "%zu event dated after the as-of date is not counted at this review "
+                     "[data.after_as_of]; -f json and -f html list it",
+                     "%zu events dated after the as-of date are not counted at this review "
+                     "[data.after_as_of]; -f json and -f html list each",
+                     later),
+                 later);
+        fputs("  ", out);
+        wrap(out, line, 2, 6, false);
+        fputc('\n', out);
+    }
     return TD_OK;
 }
 
@@ -239,9 +278,11 @@ static td_status text_begin(td_report *r, void *state)
     t->failing = td_report_spool();
     t->warned = td_report_spool();
     t->waived = td_report_spool();
+    t->progress = td_report_spool();
     if (r->p->n_report_values)
         t->figures = td_report_spool();
-    return t->failing && t->warned && t->waived && (!r->p->n_report_values || t->figures)
+    return t->failing && t->warned && t->waived && t->progress &&
+                   (!r->p->n_report_values || t->figures)
                ? TD_OK
                : TD_EIO;
 }
@@ -270,7 +311,8 @@ static void unit_header(td_report *r, const td_unit_result *u, FILE *out, bool w
     FILE *m = fmemopen(n, sizeof n, "w");
     if (m) {
         counts(r->o.lang, m, u->findings.errors, u->findings.warnings,
-               warnings_only ? 0 : u->findings.infos, u->findings.waived);
+               warnings_only ? 0 : u->findings.infos, u->findings.waived,
+               warnings_only ? n_pending(u) : 0);
         fclose(m);
     } else {
         n[0] = '\0';
@@ -295,7 +337,7 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
             return st;
         unit_lead(r, u, r->out);
         if (counts(r->o.lang, r->out, u->findings.errors, u->findings.warnings,
-                   u->findings.infos, u->findings.waived))
+                   u->findings.infos, u->findings.waived, 0))
             fputs(": ", r->out);
         /* TRANSLATORS: the verdicts of validate on a unit's file */
         if (u->findings.errors)
@@ -355,6 +397,14 @@ static td_status text_unit_lists(td_report *r, text_state *t, const td_unit_resu
         /* the waived findings only: the unit's infos are not the point here */
         return render_findings(r, &t->cap_warn, u, t->waived, TD_SEV_ERROR + 1);
     }
+    if (n_pending(u)) {
+        /* in the middle of its work at the as-of date: in progress, not failing */
+        if (t->n_progress)
+            fputc('\n', t->progress);
+        t->n_progress++;
+        unit_header(r, u, t->progress, true);
+        return render_findings(r, &t->cap_warn, u, t->progress, TD_SEV_ERROR + 1);
+    }
     return TD_OK;
 }
 
@@ -363,7 +413,8 @@ static td_status text_unit(td_report *r, void *state, const td_unit_result *u)
     text_state *t = state;
     td_status st = text_unit_lists(r, t, u);
     if (st == TD_OK && !(td_report_spool_ok(t->failing) && td_report_spool_ok(t->warned) &&
-                         td_report_spool_ok(t->waived) && td_report_spool_ok(t->figures)))
+                         td_report_spool_ok(t->waived) && td_report_spool_ok(t->progress) &&
+                         td_report_spool_ok(t->figures)))
         st = TD_EIO;
     return st;
 }
@@ -633,6 +684,14 @@ static td_status text_finish(td_report *r, void *state, const td_batch *b)
         if (!td_report_copy(t->waived, out))
             return TD_EIO;
     }
+    if (t->n_progress) {
+        fprintf(out, "\n%s", s.bold);
+        fprintf(out, TR(l, "Units that pass, in progress on rules not due yet (%zu)"),
+                t->n_progress);
+        fprintf(out, "%s\n", s.reset);
+        if (!td_report_copy(t->progress, out))
+            return TD_EIO;
+    }
     if (r->p->n_waivers)
         text_waivers(r, b);
     return TD_OK;
@@ -644,6 +703,7 @@ static void text_release(void *state)
     td_report_spool_close(t->failing);
     td_report_spool_close(t->warned);
     td_report_spool_close(t->waived);
+    td_report_spool_close(t->progress);
     td_report_spool_close(t->figures);
     free(t->cap.file);
     free(t->cap_warn.file);

@@ -9,22 +9,19 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-/* The words a person reads in the workbook, in English and Vietnamese. */
-typedef struct word {
-    const char *en, *vi;
-} word;
+/* A word a person reads in the workbook: its English text, marked N_() for the catalog
+ * (po/vi.po holds the Vietnamese) and translated where it is written. */
+typedef const char *word;
 
-static const char *say(const td_report *r, const word *w)
+static const char *say(const td_report *r, word w)
 {
-    (void)r;
-    return w->vi;
+    return TR(r->o.lang, w);
 }
 
 /* True when the workbook speaks Vietnamese (numbers then written 2,5 in sentences). */
 static bool r_vi(const td_report *r)
 {
-    static const word probe = {"en", "vi"};
-    return say(r, &probe)[0] == 'v';
+    return r->o.lang == TD_LANG_VI;
 }
 
 /* A column: its heading and width (characters). */
@@ -34,16 +31,16 @@ typedef struct column {
 } column;
 
 static const column TARGET_COLS[] = {
-    {{"Target", "Mã chỉ tiêu"}, 22},   {{"Content", "Nội dung"}, 48},
-    {{"Clause", "Căn cứ"}, 9},         {{"Group", "Nhóm"}, 24},
-    {{"Achieved", "Đạt được"}, 10},    {{"Required", "Yêu cầu"}, 10},
-    {{"Percent", "Tỷ lệ"}, 14},        {{"Status", "Trạng thái"}, 16},
-    {{"Due", "Thời hạn"}, 12},         {{"Still needed", "Cần thêm"}, 10},
-    {{"Months left", "Số tháng còn lại"}, 10},
-    {{"Needed per month", "Cần mỗi tháng"}, 10},
-    {{"Per month lately", "Mỗi tháng gần đây"}, 11},
-    {{"Months counted lately", "Số tháng gần đây"}, 10},
-    {{"Pace", "Tiến độ"}, 60},
+    {N_("Target"), 22},   {N_("Content"), 48},
+    {N_("Clause"), 9},         {N_("Group"), 24},
+    {N_("Achieved"), 10},    {N_("Required"), 10},
+    {N_("Percent"), 14},        {N_("Status"), 16},
+    {N_("Due"), 12},         {N_("Still needed"), 10},
+    {N_("Months left"), 10},
+    {N_("Needed per month"), 10},
+    {N_("Per month lately"), 11},
+    {N_("Months counted lately"), 10},
+    {N_("Pace"), 60},
 };
 enum {
     T_ID, T_LABEL, T_CITE, T_GROUP, T_ACTUAL, T_REQUIRED, T_PERCENT, T_STATUS, T_DUE, T_NEEDED,
@@ -51,63 +48,59 @@ enum {
 };
 
 static const column FINDING_COLS[] = {
-    {{"File", "Tệp"}, 36},            {{"Line", "Dòng"}, 7},
-    {{"Column", "Cột"}, 6},           {{"Unit id", "Mã đơn vị"}, 16},
-    {{"Unit", "Tên đơn vị"}, 30},     {{"Rule", "Quy tắc"}, 28},
-    {{"Clause", "Căn cứ"}, 9},        {{"Severity", "Mức độ"}, 11},
-    {{"Message", "Nội dung"}, 70},    {{"Where in the data", "Vị trí trong dữ liệu"}, 30},
-    {{"Hint", "Gợi ý"}, 40},          {{"Waiver", "Miễn áp dụng"}, 50},
+    {N_("File"), 36},            {N_("Line"), 7},
+    {N_("Column"), 6},           {N_("Unit id"), 16},
+    {N_("Unit name"), 30},     {N_("Rule"), 28},
+    {N_("Clause"), 9},        {N_("Severity"), 11},
+    {N_("Message"), 70},    {N_("Where in the data"), 30},
+    {N_("Hint"), 40},          {N_("Waiver"), 50},
 };
 
-static const word W_SUMMARY = {"Summary", "Tổng hợp"};
-static const word W_TARGETS = {"Targets", "Chỉ tiêu"};
-static const word W_UNITS = {"Units", "Đơn vị"};
-static const word W_FINDINGS = {"Findings", "Vấn đề"};
-static const word W_HISTORY = {"By month", "Theo tháng"};
-static const word W_DATE = {"As of", "Tính đến ngày"};
-static const word W_NO = {"No.", "STT"};
-static const word W_ID = {"Unit id", "Mã đơn vị"};
-static const word W_NAME = {"Unit", "Tên đơn vị"};
-static const word W_LEVEL = {"Level", "Cấp"};
-static const word W_GROUP = {"Group", "Nhóm"};
-static const word W_RESULT = {"Result", "Kết quả"};
-static const word W_ERRORS = {"Errors", "Lỗi"};
-static const word W_WARNINGS = {"Warnings", "Cảnh báo"};
-static const word W_INFOS = {"Information", "Thông tin"};
-static const word W_FILE = {"File", "Tệp"};
-static const word W_PASS = {"pass", "Đạt"};
-static const word W_FAIL = {"fail", "Chưa đạt"};
-static const word W_MET = {"met", "Đạt"};
-static const word W_NOT_MET = {"not met", "Chưa đạt"};
-static const word W_PROGRESS = {"in progress", "Đang thực hiện"};
-static const word W_TALLY = {"tally", "Thống kê"};
-static const word W_ERROR = {"error", "Lỗi"};
-static const word W_WARNING = {"warning", "Cảnh báo"};
-static const word W_INFO = {"info", "Thông tin"};
-static const word W_WAIVED = {"waived", "Được miễn"};
-static const word W_N_WAIVED = {"Waived findings", "Vấn đề được miễn áp dụng"};
-static const word W_REPORT = {"Emulation review", "Báo cáo kết quả đánh giá thi đua"};
-static const word W_PLAN = {"Plan", "Kế hoạch"};
-static const word W_TITLE = {"Title", "Tên kế hoạch"};
-static const word W_ISSUER = {"Issued by", "Cơ quan ban hành"};
-static const word W_FROM = {"Period from", "Thời gian thực hiện từ ngày"};
-static const word W_TO = {"Period to", "đến ngày"};
-static const word W_AS_OF = {"Figures as of", "Số liệu tính đến ngày"};
-static const word W_N_UNITS = {"Units evaluated", "Đơn vị được đánh giá"};
-static const word W_PASSED = {"Units that pass (no error)", "Đơn vị đạt (không có lỗi)"};
-static const word W_FAILED = {"Units that fail", "Đơn vị chưa đạt"};
-static const word W_T_MET = {"Targets met", "Chỉ tiêu đạt"};
-static const word W_T_NOT_MET = {"Targets not met by their due date",
-                                 "Chỉ tiêu chưa đạt khi đã đến hạn"};
-static const word W_T_PROGRESS = {"Targets in progress (not due yet)",
-                                  "Chỉ tiêu đang thực hiện (chưa đến hạn)"};
-static const word W_T_ALL = {"Targets with a requirement", "Chỉ tiêu có mức yêu cầu"};
-static const word W_STAGES = {"Exemplars by stage", "Điển hình theo bước"};
-static const word W_NO_STAGE = {"no stage yet", "Chưa có bước nào"};
-static const word W_TOTAL = {"(total)", "Toàn hệ thống"};
-static const word W_LEFT_OUT = {"more findings than a sheet holds: the rest are in -f csv",
-                                "còn nhiều vấn đề hơn số dòng một trang tính chứa được: "
-                                "xem đủ bằng -f csv"};
+static const word W_SUMMARY = N_("Summary");
+static const word W_TARGETS = N_("Targets");
+static const word W_UNITS = N_("Unit list");
+static const word W_FINDINGS = N_("Findings");
+static const word W_HISTORY = N_("By month");
+static const word W_DATE = N_("As of");
+static const word W_NO = N_("No.");
+static const word W_ID = N_("Unit id");
+static const word W_NAME = N_("Unit name");
+static const word W_LEVEL = N_("Level");
+static const word W_GROUP = N_("Group");
+static const word W_RESULT = N_("Outcome");
+static const word W_ERRORS = N_("Errors");
+static const word W_WARNINGS = N_("Warnings");
+static const word W_INFOS = N_("Information");
+static const word W_FILE = N_("File");
+static const word W_PASS = N_("Pass");
+static const word W_FAIL = N_("Fail");
+static const word W_MET = N_("Met");
+static const word W_NOT_MET = N_("Not met");
+static const word W_PROGRESS = N_("In progress");
+static const word W_TALLY = N_("Tally");
+static const word W_ERROR = N_("Error");
+static const word W_WARNING = N_("Warning");
+static const word W_INFO = N_("Info");
+static const word W_WAIVED = N_("Waived");
+static const word W_N_WAIVED = N_("Waived findings");
+static const word W_REPORT = N_("Emulation review");
+static const word W_PLAN = N_("Plan");
+static const word W_TITLE = N_("Title");
+static const word W_ISSUER = N_("Issued by");
+static const word W_FROM = N_("Period from");
+static const word W_TO = N_("Period to");
+static const word W_AS_OF = N_("Figures as of");
+static const word W_N_UNITS = N_("Units evaluated");
+static const word W_PASSED = N_("Units that pass (no error)");
+static const word W_FAILED = N_("Units that fail");
+static const word W_T_MET = N_("Targets met");
+static const word W_T_NOT_MET = N_("Targets not met by their due date");
+static const word W_T_PROGRESS = N_("Targets in progress (not due yet)");
+static const word W_T_ALL = N_("Targets with a requirement");
+static const word W_STAGES = N_("Exemplars by stage");
+static const word W_NO_STAGE = N_("No stage yet");
+static const word W_TOTAL = N_("Whole system");
+static const word W_LEFT_OUT = N_("more findings than a sheet holds: the rest are in -f csv");
 
 /* Excel's last row (0-based), kept free for the note on findings left out. */
 #define LAST_ROW (LXW_ROW_MAX - 2)
@@ -197,7 +190,7 @@ static void heading(xlsx_state *x, const td_report *r, lxw_worksheet *ws, const 
                     size_t n)
 {
     for (size_t c = 0; c < n; c++) {
-        text(x, ws, 0, (lxw_col_t)c, say(r, &cols[c].head), x->head);
+        text(x, ws, 0, (lxw_col_t)c, say(r, cols[c].head), x->head);
         check(x, x->lib.worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
                                       cols[c].width > 40 ? x->wrap : NULL));
     }
@@ -237,7 +230,7 @@ static void units_heading(xlsx_state *x, const td_report *r)
     const column tail[5] = {{W_RESULT, 11}, {W_ERRORS, 7}, {W_WARNINGS, 9}, {W_INFOS, 9},
                             {W_FILE, 36}};
     for (size_t k = 0; k < 5; k++, c++) {
-        text(x, ws, 0, c, say(r, &tail[k].head), x->head);
+        text(x, ws, 0, c, say(r, tail[k].head), x->head);
         check(x, x->lib.worksheet_set_column(ws, c, c, tail[k].width, NULL));
     }
 }
@@ -269,15 +262,15 @@ static td_status xlsx_begin(td_report *r, void *state)
         return TD_ENOMEM;
     /* the creation time is the as-of date, so that the same data give the same bytes */
     lxw_doc_properties props = {
-        .title = (char *)say(r, &W_REPORT),
+        .title = (char *)say(r, W_REPORT),
         .created = (time_t)r->as_of * 86400,
     };
     check(x, x->lib.workbook_set_properties(x->wb, &props));
-    x->summary = x->lib.workbook_add_worksheet(x->wb, say(r, &W_SUMMARY));
-    x->targets = x->lib.workbook_add_worksheet(x->wb, say(r, &W_TARGETS));
-    x->history = x->lib.workbook_add_worksheet(x->wb, say(r, &W_HISTORY));
-    x->units = x->lib.workbook_add_worksheet(x->wb, say(r, &W_UNITS));
-    x->findings = x->lib.workbook_add_worksheet(x->wb, say(r, &W_FINDINGS));
+    x->summary = x->lib.workbook_add_worksheet(x->wb, say(r, W_SUMMARY));
+    x->targets = x->lib.workbook_add_worksheet(x->wb, say(r, W_TARGETS));
+    x->history = x->lib.workbook_add_worksheet(x->wb, say(r, W_HISTORY));
+    x->units = x->lib.workbook_add_worksheet(x->wb, say(r, W_UNITS));
+    x->findings = x->lib.workbook_add_worksheet(x->wb, say(r, W_FINDINGS));
     x->head = x->lib.workbook_add_format(x->wb);
     x->date = x->lib.workbook_add_format(x->wb);
     x->percent = x->lib.workbook_add_format(x->wb);
@@ -309,7 +302,7 @@ static td_status xlsx_begin(td_report *r, void *state)
 
 static const char *severity_word(const td_report *r, td_severity s)
 {
-    return say(r, s == TD_SEV_ERROR ? &W_ERROR : s == TD_SEV_WARNING ? &W_WARNING : &W_INFO);
+    return say(r, s == TD_SEV_ERROR ? W_ERROR : s == TD_SEV_WARNING ? W_WARNING : W_INFO);
 }
 
 static void finding_row(xlsx_state *x, const td_report *r, const td_unit_result *u,
@@ -327,20 +320,24 @@ static void finding_row(xlsx_state *x, const td_report *r, const td_unit_result 
     text(x, ws, row, 5, e->rule ? e->rule : e->code, NULL);
     text(x, ws, row, 6, e->cite, NULL);
     bool waived = e->waived == TD_WAIVER_COVERS;
-    text(x, ws, row, 7, waived ? say(r, &W_WAIVED) : severity_word(r, e->sev), NULL);
+    text(x, ws, row, 7,
+         waived       ? say(r, W_WAIVED)
+         : e->pending ? say(r, W_PROGRESS)
+                      : severity_word(r, e->sev),
+         NULL);
     text(x, ws, row, 8, e->message, x->wrap);
     text(x, ws, row, 9, e->path, NULL);
     text(x, ws, row, 10, e->hint, x->wrap);
     const td_waiver *w = e->waiver;
     if (w) {
         /* Decision 11: the reason and the approver, or why the waiver does not apply */
-        char buf[2048];
-        snprintf(buf, sizeof buf, "%s%s%s%s (%s, %s, %s%s%s)",
-                 waived ? "" : e->waived == TD_WAIVER_EXPIRED ? "Hết hiệu lực sau ngày "
-                                                              : "Chưa có hiệu lực, ký ngày ",
-                 waived ? "" : e->waived == TD_WAIVER_EXPIRED ? w->until : w->dated,
-                 waived ? "" : ": ", w->reason, w->approved_by, w->document, w->dated,
-                 w->until ? " – " : "", w->until ? w->until : "");
+        char buf[2048], why[256] = "";
+        if (e->waived == TD_WAIVER_EXPIRED)
+            snprintf(why, sizeof why, TR(r->o.lang, "Ended after %s: "), w->until);
+        else if (!waived)
+            snprintf(why, sizeof why, TR(r->o.lang, "Not in force yet, dated %s: "), w->dated);
+        snprintf(buf, sizeof buf, "%s%s (%s, %s, %s%s%s)", why, w->reason, w->approved_by,
+                 w->document, w->dated, w->until ? " – " : "", w->until ? w->until : "");
         text(x, ws, row, 11, buf, x->wrap);
     }
 }
@@ -370,7 +367,7 @@ static td_status xlsx_unit(td_report *r, void *state, const td_unit_result *u)
             else
                 text(x, ws, row, c, td_report_enum_label(def->type, v), NULL);
         }
-        text(x, ws, row, c++, say(r, u->findings.errors ? &W_FAIL : &W_PASS), NULL);
+        text(x, ws, row, c++, say(r, u->findings.errors ? W_FAIL : W_PASS), NULL);
         number(x, ws, row, c++, (double)u->findings.errors, NULL);
         number(x, ws, row, c++, (double)u->findings.warnings, NULL);
         number(x, ws, row, c++, (double)u->findings.infos, NULL);
@@ -391,10 +388,10 @@ static td_status xlsx_unit(td_report *r, void *state, const td_unit_result *u)
 static const char *row_status_word(const td_report *r, const td_target_row *row)
 {
     if (!row->has_required)
-        return say(r, &W_TALLY);
+        return say(r, W_TALLY);
     if (row->met)
-        return say(r, &W_MET);
-    return say(r, row->severity == TD_SEV_ERROR ? &W_NOT_MET : &W_PROGRESS);
+        return say(r, W_MET);
+    return say(r, row->severity == TD_SEV_ERROR ? W_NOT_MET : W_PROGRESS);
 }
 
 static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
@@ -412,7 +409,7 @@ static void targets_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
         text(x, ws, row, T_CITE, t->cite, NULL);
         text(x, ws, row, T_GROUP,
              tr->group ? td_report_enum_label(t->by ? t->by->type : NULL, tr->group)
-                       : say(r, &W_TOTAL),
+                       : say(r, W_TOTAL),
              NULL);
         number(x, ws, row, T_ACTUAL, tr->actual, NULL);
         if (tr->has_required)
@@ -483,7 +480,7 @@ static void history_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
 {
     lxw_worksheet *ws = x->history;
     size_t n_cols = b->n_rows + 1 < LXW_COL_MAX ? b->n_rows + 1 : LXW_COL_MAX;
-    text(x, ws, 0, 0, say(r, &W_DATE), x->head);
+    text(x, ws, 0, 0, say(r, W_DATE), x->head);
     check(x, x->lib.worksheet_set_column(ws, 0, 0, 14, NULL));
     for (size_t c = 1; c < n_cols; c++) {
         char head[512];
@@ -509,7 +506,7 @@ static void history_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
 }
 
 /* A label and a value on the summary sheet. */
-static void pair_count(xlsx_state *x, const td_report *r, lxw_row_t row, const word *w, size_t v)
+static void pair_count(xlsx_state *x, const td_report *r, lxw_row_t row, word w, size_t v)
 {
     text(x, x->summary, row, 0, say(r, w), NULL);
     number(x, x->summary, row, 1, (double)v, NULL);
@@ -523,50 +520,50 @@ static void summary_sheet(xlsx_state *x, const td_report *r, const td_batch *b)
     check(x, x->lib.worksheet_set_column(ws, 0, 0, 44, NULL));
     check(x, x->lib.worksheet_set_column(ws, 1, 1, 60, NULL));
     lxw_row_t row = 0;
-    text(x, ws, row++, 0, say(r, &W_REPORT), x->title);
+    text(x, ws, row++, 0, say(r, W_REPORT), x->title);
     row++;
-    text(x, ws, row, 0, say(r, &W_PLAN), NULL);
+    text(x, ws, row, 0, say(r, W_PLAN), NULL);
     text(x, ws, row++, 1, pl->number, x->bold);
-    text(x, ws, row, 0, say(r, &W_TITLE), NULL);
+    text(x, ws, row, 0, say(r, W_TITLE), NULL);
     text(x, ws, row++, 1, pl->title, x->wrap);
     if (pl->issuer) {
-        text(x, ws, row, 0, say(r, &W_ISSUER), NULL);
+        text(x, ws, row, 0, say(r, W_ISSUER), NULL);
         text(x, ws, row++, 1, pl->issuer, NULL);
     }
     if (pl->has_period) {
-        text(x, ws, row, 0, say(r, &W_FROM), NULL);
+        text(x, ws, row, 0, say(r, W_FROM), NULL);
         date(x, ws, row++, 1, pl->period_from);
-        text(x, ws, row, 0, say(r, &W_TO), NULL);
+        text(x, ws, row, 0, say(r, W_TO), NULL);
         date(x, ws, row++, 1, pl->period_to);
     }
-    text(x, ws, row, 0, say(r, &W_AS_OF), x->bold);
+    text(x, ws, row, 0, say(r, W_AS_OF), x->bold);
     date(x, ws, row++, 1, r->as_of);
     row++;
-    pair_count(x, r, row++, &W_N_UNITS, s->units);
-    pair_count(x, r, row++, &W_PASSED, s->passed);
-    pair_count(x, r, row++, &W_FAILED, s->failed);
-    pair_count(x, r, row++, &W_ERRORS, s->errors);
-    pair_count(x, r, row++, &W_WARNINGS, s->warnings);
-    pair_count(x, r, row++, &W_INFOS, s->infos);
+    pair_count(x, r, row++, W_N_UNITS, s->units);
+    pair_count(x, r, row++, W_PASSED, s->passed);
+    pair_count(x, r, row++, W_FAILED, s->failed);
+    pair_count(x, r, row++, W_ERRORS, s->errors);
+    pair_count(x, r, row++, W_WARNINGS, s->warnings);
+    pair_count(x, r, row++, W_INFOS, s->infos);
     if (s->waived)
-        pair_count(x, r, row++, &W_N_WAIVED, s->waived);
+        pair_count(x, r, row++, W_N_WAIVED, s->waived);
     if (s->targets) {
         row++;
-        pair_count(x, r, row++, &W_T_ALL, s->targets);
-        pair_count(x, r, row++, &W_T_MET, s->targets_met);
-        pair_count(x, r, row++, &W_T_NOT_MET, s->target_errors);
-        pair_count(x, r, row++, &W_T_PROGRESS, s->target_infos);
+        pair_count(x, r, row++, W_T_ALL, s->targets);
+        pair_count(x, r, row++, W_T_MET, s->targets_met);
+        pair_count(x, r, row++, W_T_NOT_MET, s->target_errors);
+        pair_count(x, r, row++, W_T_PROGRESS, s->target_infos);
     }
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
         row++;
-        text(x, ws, row, 0, say(r, &W_STAGES), x->bold);
+        text(x, ws, row, 0, say(r, W_STAGES), x->bold);
         text(x, ws, row++, 1, wf->label ? wf->label : wf->id, x->bold);
         for (uint32_t k = 0; k <= wf->n_stages; k++) {
             char label[256];
             if (k == 0)
-                snprintf(label, sizeof label, "%s", say(r, &W_NO_STAGE));
+                snprintf(label, sizeof label, "%s", say(r, W_NO_STAGE));
             else
                 td_report_stage_label(r->o.lang, wf, k, label, sizeof label);
             text(x, ws, row, 0, label, NULL);
@@ -597,7 +594,7 @@ static td_status xlsx_finish(td_report *r, void *state, const td_batch *b)
     filters(x, x->units, x->unit_row - 1, unit_cols(r));
     if (x->left_out) {
         char note[256];
-        snprintf(note, sizeof note, "%zu %s", x->left_out, say(r, &W_LEFT_OUT));
+        snprintf(note, sizeof note, "%zu %s", x->left_out, say(r, W_LEFT_OUT));
         text(x, x->findings, x->finding_row, 0, note, x->bold);
     }
     filters(x, x->findings, x->finding_row - 1, sizeof FINDING_COLS / sizeof FINDING_COLS[0]);
