@@ -94,40 +94,11 @@ static bool start_stream(td_yaml *y, size_t base)
     return true;
 }
 
-td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out)
+/* A reader of SRC from byte BASE on, that ends a part at STOP_LINE (0: reads to the end). */
+static td_status open_at(const td_source *src, const td_limits *lim, size_t base,
+                         uint32_t stop_line, td_yaml **out)
 {
     *out = NULL;
-    td_yaml *y = calloc(1, sizeof *y);
-    if (!y)
-        return TD_ENOMEM;
-    y->src = src;
-    if (lim)
-        y->lim = *lim;
-    else
-        td_limits_default(&y->lim);
-    /* A UTF-8 byte order mark (Notepad writes one) is skipped here: libyaml, told the
-     * encoding, mishandles it before a CRLF line end. */
-    size_t base = src->len >= 3 && !memcmp(src->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
-    if (!start_stream(y, base)) {
-        free(y);
-        return TD_ENOMEM;
-    }
-    *out = y;
-    return TD_OK;
-}
-
-td_status td_yaml_open_part(const td_source *src, const td_limits *lim, uint32_t start_line,
-                            uint32_t stop_line, td_yaml **out)
-{
-    if (start_line <= 1) {
-        td_status st = td_yaml_open(src, lim, out);
-        if (st == TD_OK)
-            (*out)->stop_line = stop_line;
-        return st;
-    }
-    *out = NULL;
-    if (start_line > src->nlines)
-        return TD_EBUG;
     td_yaml *y = calloc(1, sizeof *y);
     if (!y)
         return TD_ENOMEM;
@@ -137,12 +108,35 @@ td_status td_yaml_open_part(const td_source *src, const td_limits *lim, uint32_t
     else
         td_limits_default(&y->lim);
     y->stop_line = stop_line;
-    if (!start_stream(y, src->lines[start_line - 1])) {
+    if (!start_stream(y, base)) {
         free(y);
         return TD_ENOMEM;
     }
     *out = y;
     return TD_OK;
+}
+
+/* Where the text starts: after a UTF-8 byte order mark (Notepad writes one), which is skipped
+ * here because libyaml, told the encoding, mishandles it before a CRLF line end. */
+static size_t text_start(const td_source *src)
+{
+    return src->len >= 3 && !memcmp(src->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
+td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out)
+{
+    return open_at(src, lim, text_start(src), 0, out);
+}
+
+td_status td_yaml_open_part(const td_source *src, const td_limits *lim, uint32_t start_line,
+                            uint32_t stop_line, td_yaml **out)
+{
+    if (start_line <= 1)
+        return open_at(src, lim, text_start(src), stop_line, out);
+    *out = NULL;
+    if (start_line > src->nlines)
+        return TD_EBUG;
+    return open_at(src, lim, src->lines[start_line - 1], stop_line, out);
 }
 
 bool td_yaml_overran(const td_yaml *y)
