@@ -1164,8 +1164,13 @@ static td_status html_units(FILE *out, const td_report *r, html_state *h, bool o
             fputs(": ", out);
             td_html_esc(out, td_report_enum_label(gd ? gd->type : NULL, g->name));
         } else {
-            fputs(TR(L, "None: "), out);
-            td_html_esc(out, glabel);
+            /* TRANSLATORS: the heading of the units outside every group; %s is the
+               group's label from the rules, e.g. "Xã, thị trấn". */
+            char *none = NULL;
+            if (asprintf(&none, TR(L, "Not in any %s"), glabel) < 0)
+                none = NULL;
+            td_html_esc(out, none ? none : glabel);
+            free(none);
         }
         fputs(" <span class=\"cnt\">", out);
         count(L, out, g->units, TRN(L, "%s unit", "%s units", g->units));
