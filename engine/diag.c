@@ -226,10 +226,15 @@ td_lang td_diag_lang(const td_diag *d)
     return d ? d->lang : TD_LANG_AUTO;
 }
 
+static bool is_plain_fmt(const char *fmt)
+{
+    return fmt[0] == '%' && fmt[1] == 's' && !fmt[2];
+}
+
 /* The format in the list's language; "%s" (a message formatted by the caller) is kept. */
 static const char *tr_fmt(const td_diag *d, const char *fmt)
 {
-    if (d->lang != TD_LANG_VI || (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]))
+    if (d->lang != TD_LANG_VI || is_plain_fmt(fmt))
         return fmt;
     return td_gettext(d->lang, fmt);
 }
@@ -317,7 +322,14 @@ static td_diagnostic *push(td_diag *d, td_severity sev, td_code code, const char
         d->cap = cap;
     }
     char *msg = NULL;
-    if (vasprintf(&msg, tr_fmt(d, fmt), ap) < 0) {
+    if (is_plain_fmt(fmt)) {
+        const char *arg = va_arg(ap, const char *);
+        msg = strdup(arg ? arg : "(null)");
+        if (!msg) {
+            d->oom = true;
+            return NULL;
+        }
+    } else if (vasprintf(&msg, tr_fmt(d, fmt), ap) < 0) {
         d->oom = true;
         return NULL;
     }
@@ -390,7 +402,15 @@ bool td_diag_set(td_diag *d, char **field, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;
-    int r = vasprintf(&s, tr_fmt(d, fmt), ap);
+    int r = 0;
+    if (is_plain_fmt(fmt)) {
+        /* a text as it is: the common case, without a pass of printf */
+        const char *arg = va_arg(ap, const char *);
+        if (!(s = strdup(arg ? arg : "(null)")))
+            r = -1;
+    } else {
+        r = vasprintf(&s, tr_fmt(d, fmt), ap);
+    }
     va_end(ap);
     if (r < 0) {
         d->oom = true;

@@ -501,11 +501,11 @@ static bool group_grow(rowset *s)
     return true;
 }
 
-static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, double value)
+/* Adds value to the row of c's target and group (h: their group_hash). */
+static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, uint64_t h, double value)
 {
     if (c->target >= b->p->n_targets)
         return TD_EBUG;
-    uint64_t h = group_hash(c->target, c->group);
     size_t k = *s->group_slots ? h & *s->group_mask : 0;
     for (; *s->group_slots && (*s->group_slots)[k]; k = (k + 1) & *s->group_mask) {
         td_target_row *r = &(*s->rows)[(*s->group_slots)[k] - 1];
@@ -535,16 +535,17 @@ static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, double v
 static td_status add_contrib(td_batch *b, const td_contrib *c, uint32_t n_history)
 {
     td_status st = TD_OK;
+    uint64_t h = group_hash(c->target, c->group);
     if (c->now) {
         rowset s = rows_now(b);
-        if ((st = add_share(b, &s, c, c->value)) != TD_OK)
+        if ((st = add_share(b, &s, c, h, c->value)) != TD_OK)
             return st;
     }
     for (uint32_t j = 0; c->hknown && j < n_history && j < b->n_history; j++) {
         if (!c->hknown[j])
             continue;
         rowset s = rows_then(&b->history[j]);
-        if ((st = add_share(b, &s, c, c->hist[j])) != TD_OK)
+        if ((st = add_share(b, &s, c, h, c->hist[j])) != TD_OK)
             return st;
     }
     return TD_OK;

@@ -1192,6 +1192,8 @@ typedef struct unitctx {
     uint32_t index[MAX_DEPTH]; /* list index taken at each step, UINT32_MAX for a record */
     FILE *trace;               /* thidua explain --unit: where the trace goes, or NULL */
     double trace_total;        /* a target's trace: what the unit adds up to */
+    uint32_t last_contrib;     /* index in res->contribs of the last share added: a target's
+                                * shares at the history dates mostly go to the same one */
 } unitctx;
 
 static void build_path(unitctx *u);
@@ -2081,17 +2083,44 @@ static void event_finding(unitctx *u, td_severity sev, const char *rule, const t
         u->e.oom = true;
 }
 
+/* A step of the data path to a record walked by walk_events, on the C stack: the field, and
+ * the item's index when the field is a list. */
+typedef struct evstep {
+    const struct evstep *up;    /* NULL at the document */
+    const char *field;
+    uint32_t index;             /* UINT32_MAX: the field holds a record */
+} evstep;
+
+/* Writes the data path of `s` (exemplars[0].steps[2]) into path (cap bytes), cut as the
+ * writes of snprintf cut it; returns the bytes used. */
+static size_t put_steps(const evstep *s, char *path, size_t cap)
+{
+    if (!s)
+        return 0;
+    size_t len = put_steps(s->up, path, cap);
+    int w = snprintf(path + len, cap - len, "%s%s", len ? "." : "", s->field);
+    len = w > 0 && (size_t)w < cap - len ? len + (size_t)w : len;
+    if (s->index != UINT32_MAX) {
+        w = snprintf(path + len, cap - len, "[%u]", s->index);
+        len = w > 0 && (size_t)w < cap - len ? len + (size_t)w : len;
+    }
+    return len;
+}
+
 /* Reports once each event dated after the as-of date (info: not counted at this review)
  * and each dated after today (an error: it cannot have happened). Walks only the records
- * from which a dated one can be reached; `path` (len bytes used) is the data path of n. */
-static void walk_events(unitctx *u, const td_node *n, char *path, size_t len, size_t cap)
+ * from which a dated one can be reached; `at` is the data path of n, written out only for a
+ * finding. */
+static void walk_events(unitctx *u, const td_node *n, const evstep *at)
 {
     const td_record *rec = n->type->rec;
     if (rec->dated) {
         const td_node *dn = n->v.slots[rec->dated_slot];
         int32_t day;
         if (first_day(dn, &day) && (day > u->e.as_of || (u->e.today && day > u->e.today))) {
-            char v[16], asof[11];
+            char v[16], asof[11], path[512];
+            size_t len = put_steps(at, path, sizeof path);
+            path[len] = '\0';
             bool month = dn->type->kind == TD_T_MONTH;
             const char *field = rec->fields[rec->dated_slot].name;
             char *fpath = td_arena_printf(u->e.a, "%s%s%s", path, len ? "." : "", field);
@@ -2130,21 +2159,18 @@ static void walk_events(unitctx *u, const td_node *n, char *path, size_t len, si
         const td_node *child = n->v.slots[fd->slot];
         if (!sub || !sub->holds_events || !child || child->null || child->invalid)
             continue;
-        int w = snprintf(path + len, cap - len, "%s%s", len ? "." : "", fd->name);
-        size_t l2 = w > 0 && (size_t)w < cap - len ? len + (size_t)w : len;
+        evstep step = {at, fd->name, UINT32_MAX};
         if (child->type->kind == TD_T_RECORD) {
-            walk_events(u, child, path, l2, cap);
+            walk_events(u, child, &step);
         } else {
             for (uint32_t i = 0; i < child->v.list.n && !u->e.oom; i++) {
                 const td_node *item = child->v.list.items[i];
                 if (!item || item->invalid || item->null || item->type->kind != TD_T_RECORD)
                     continue;
-                int w2 = snprintf(path + l2, cap - l2, "[%u]", i);
-                size_t l3 = w2 > 0 && (size_t)w2 < cap - l2 ? l2 + (size_t)w2 : l2;
-                walk_events(u, item, path, l3, cap);
+                step.index = i;
+                walk_events(u, item, &step);
             }
         }
-        path[len] = '\0';
     }
 }
 
@@ -2157,10 +2183,13 @@ static void add_contrib(unitctx *u, uint32_t target, const char *group, double v
 {
     td_unit_result *res = u->res;
     td_contrib *c = NULL;
-    for (uint32_t i = 0; i < res->n_contribs && !c; i++) {
+    for (uint32_t k = 0; k < res->n_contribs && !c; k++) {
+        /* the last one first, then in order */
+        uint32_t i = k == 0 ? u->last_contrib : k - (k <= u->last_contrib);
         td_contrib *x = &res->contribs[i];
         if (x->target == target &&
-            ((!x->group && !group) || (x->group && group && strcmp(x->group, group) == 0)))
+            ((!x->group && !group) ||
+             (x->group && group && (x->group == group || strcmp(x->group, group) == 0))))
             c = x;
     }
     if (!c) {
@@ -2184,6 +2213,7 @@ static void add_contrib(unitctx *u, uint32_t target, const char *group, double v
         }
         res->n_contribs++;
     }
+    u->last_contrib = (uint32_t)(c - res->contribs);
     if (when == UINT32_MAX) {
         c->value += value;
         c->member |= member;
@@ -2542,8 +2572,7 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
         }
     }
     if (root->type->rec->holds_events && !u.e.oom) {
-        char path[512] = "";
-        walk_events(&u, root, path, 0, sizeof path);
+        walk_events(&u, root, NULL);
     }
     for (uint32_t i = 0; i < p->n_indexes && !u.e.oom; i++)
         visit(&u, &p->indexes[i].path, 0, &top, run_index, &p->indexes[i]);

@@ -6,6 +6,20 @@
 #include <math.h>
 #include <string.h>
 
+/* Bytes of the character at s (n bytes left) when a JSON string holds it as it is; 0 when it
+ * is escaped or replaced. */
+static inline size_t plain_len(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80)
+        return c >= 0x20 && c != '"' && c != '\\';
+    uint32_t cp;
+    size_t len = td_utf8_seq(s, n, &cp);
+    if (!len)
+        return 0;
+    return cp == 0x2028 || cp == 0x2029 ? 0 : len;
+}
+
 /* td_report_json_str (report.h): writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
  * passed through, invalid UTF-8 replaced by U+FFFD; "null" for NULL. */
 void td_report_json_str(FILE *out, const char *s)
@@ -17,16 +31,21 @@ void td_report_json_str(FILE *out, const char *s)
     fputc('"', out);
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\') {
-            size_t k = i;
-            while (k < n && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x80 &&
-                   s[k] != '"' && s[k] != '\\')
-                k++;
+        /* the longest run written as it is (printable ASCII but quote and backslash, and
+         * well-formed UTF-8 but U+2028 and U+2029), in one fwrite */
+        size_t k = i;
+        while (k < n) {
+            size_t len = plain_len(s + k, n - k);
+            if (!len)
+                break;
+            k += len;
+        }
+        if (k > i) {
             fwrite(s + i, 1, k - i, out);
             i = k;
             continue;
         }
+        unsigned char ch = (unsigned char)s[i];
         switch (ch) {
         case '"':
             fputs("\\\"", out);
