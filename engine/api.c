@@ -7,6 +7,7 @@
 #include "batch.h"
 #include "eval.h"
 #include "diag.h"
+#include "i18n.h"
 #include "program.h"
 
 /* ---------- diagnostics ---------- */
@@ -273,8 +274,10 @@ bool td_program_item(const td_program *p, size_t i, td_item *out)
     return true;
 }
 
-char *td_program_item_value(const td_program *p, size_t i)
+char *td_program_item_value(const td_program *p, size_t i, td_lang lang)
 {
+    if (lang == TD_LANG_AUTO)
+        lang = p->plan.lang;
     size_t before = (size_t)p->n_criteria + p->n_workflows + p->n_targets;
     size_t enums = before + p->n_params + p->schema.n_records + p->n_notes;
     if (i >= enums && i - enums < p->schema.n_enums) {
@@ -305,8 +308,10 @@ char *td_program_item_value(const td_program *p, size_t i)
         const char *x = td_value_format(&prm->values[k], &a);
         td_format_date(k == 0 ? prm->from[1] - 1 : prm->from[k], day);
         v = !x ? NULL
-            : k == 0 ? td_arena_printf(&a, "%s until %s", x, day)
-                     : td_arena_printf(&a, "%s, %s from %s", v, x, day);
+            /* TRANSLATORS: a dated param's first value and the last day it is in force */
+            : k == 0 ? td_arena_printf(&a, TR(lang, "%s until %s"), x, day)
+            /* TRANSLATORS: the values so far, then a later value and the day it starts */
+                     : td_arena_printf(&a, TR(lang, "%s, %s from %s"), v, x, day);
     }
     char *copy = v ? strdup(v) : NULL;
     td_arena_free(&a);

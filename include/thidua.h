@@ -267,10 +267,10 @@ size_t td_program_waivers(const td_program *p);
 bool td_program_waiver(const td_program *p, size_t i, td_waiver_info *out);
 
 /* The value of the i-th item when it is a param, formatted ("100", "2025-12-31"; a param
- * with dated values: "60 until 2024-12-31, 80 from 2025-01-01"), or the codes of an enum
- * ("thanh_nien, phu_nu"). Caller owns the result (free); NULL for another item or out of
- * memory. */
-char *td_program_item_value(const td_program *p, size_t i);
+ * with dated values: "60 until 2024-12-31, 80 from 2025-01-01", the words in `lang`, AUTO:
+ * the rules' language), or the codes of an enum ("thanh_nien, phu_nu"). Caller owns the
+ * result (free); NULL for another item or out of memory. */
+char *td_program_item_value(const td_program *p, size_t i, td_lang lang);
 
 /* What an overlay changed: the declaration that gave a rule, param, note, enum, record or
  * computed field its final form, and the one it changed. Strings borrowed. */
@@ -482,17 +482,21 @@ td_status td_rules_imports(const char *file, td_diag *d, char ***out, size_t *n_
 
 /* Writes what `new` changes against `old`, one line each: params old -> new, criteria,
  * workflows, targets and notes added, replaced (old and new declaration side by side) or
- * removed (disabled). *changes counts the lines. TD_ENOMEM. */
-td_status td_diff_rules(const td_program *old, const td_program *new, FILE *out,
+ * removed (disabled), enums extended, waivers granted; in `lang` (TD_LANG_AUTO: the
+ * language `new` declares). *changes counts the lines. TD_ENOMEM. */
+td_status td_diff_rules(const td_program *old, const td_program *new, td_lang lang, FILE *out,
                         size_t *changes);
 
 /* Compares two runs of the same paths (keep_units, the same as-of date), `before` under
  * `old` and `after` under `new`: the units whose verdict flips, the findings that appear or
- * disappear, the target figures that change; as text, or as JSON ("thidua-diff/1": flips[]
- * of {id, file, before, after}, units[] with their findings, targets[], summary). *flips
- * counts the verdicts that change. TD_EIO when writing fails. */
+ * disappear, the target figures that change; as text in `lang` (TD_LANG_AUTO: the language
+ * `new` declares; the findings' messages are those of the batches), or as JSON
+ * ("thidua-diff/1": flips[] of {id, file, before, after}, units[] with their findings,
+ * targets[], summary; the same in every language). *flips counts the verdicts that change.
+ * TD_EIO when writing fails. */
 td_status td_diff_batches(const td_program *old, const td_program *new, const td_batch *before,
-                          const td_batch *after, bool json, FILE *out, size_t *flips);
+                          const td_batch *after, td_lang lang, bool json, FILE *out,
+                          size_t *flips);
 
 /* What a batch saw of the i-th waiver of its program: the units with its unit id, the
  * findings it covered, those it names but does not cover (not in force at the as-of date).

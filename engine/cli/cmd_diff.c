@@ -47,6 +47,9 @@ static int compile(const char *const *files, size_t n, const cli_opts *o, td_pro
     if (!d)
         return cli_fail("diff", TD_ENOMEM, "cannot start");
     td_status st = td_program_compile(files, n, o->defines, o->n_defines, d, out);
+    /* nothing asked for: the words of the comparison are in the language of the rules */
+    if (o->lang == TD_LANG_AUTO && td_diag_lang(d) != TD_LANG_AUTO)
+        cli_set_lang(td_diag_lang(d));
     td_diag_print(d, stderr, cli_use_color(o, stderr), 20, NULL, NULL);
     td_diag_delete(d);
     if (st == TD_OK)
@@ -62,7 +65,7 @@ static int compile(const char *const *files, size_t n, const cli_opts *o, td_pro
 static int judge(const td_program *p, const cli_opts *o, const char *const *paths, size_t n,
                  td_batch **out)
 {
-    td_batch_opts bo = {.as_of = o->as_of, .jobs = 1, .keep_units = true, .lang = o->lang};
+    td_batch_opts bo = {.as_of = o->as_of, .jobs = 1, .keep_units = true, .lang = cli_lang()};
     td_status st = td_batch_run(p, paths, n, &bo, out);
     return st == TD_OK ? -1 : cli_fail("diff", st, "cannot judge the units");
 }
@@ -119,8 +122,9 @@ int cmd_diff(int argc, char **argv)
         goto done;
     size_t changes = 0;
     if (!json) {
-        printf("%s -> %s:\n", two ? o.args[0] : imports[0], o.args[two ? 1 : 0]);
-        td_status st = td_diff_rules(old, new, stdout, &changes);
+        /* TRANSLATORS: the first line of `thidua diff`: the old rules, the new rules */
+        printf(_("%s -> %s:\n"), two ? o.args[0] : imports[0], o.args[two ? 1 : 0]);
+        td_status st = td_diff_rules(old, new, cli_lang(), stdout, &changes);
         if (st != TD_OK) {
             rc = cli_fail("diff", st, "cannot compare the rules");
             goto done;
@@ -135,7 +139,8 @@ int cmd_diff(int argc, char **argv)
         size_t flips = 0;
         if (!json)
             putchar('\n');
-        td_status st = td_diff_batches(old, new, before, after, json, stdout, &flips);
+        td_status st = td_diff_batches(old, new, before, after, cli_lang(), json, stdout,
+                                         &flips);
         if (st != TD_OK) {
             rc = cli_fail("diff", st, "cannot write the comparison");
             goto done;

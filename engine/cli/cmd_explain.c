@@ -286,7 +286,7 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         found = true;
         printf("%s %s [%s]\n  %s\n", e[i].kind, *e[i].id ? e[i].id : "", e[i].cite, e[i].label);
         if (e[i].item.kind == TD_ITEM_PARAM) {
-            char *v = td_program_item_value(p, e[i].index);
+            char *v = td_program_item_value(p, e[i].index, cli_lang());
             if (e[i].item.overridden)
                 printf(_("  value: %s (set by an overlay or -D)\n"), v ? v : "?");
             else
@@ -317,7 +317,7 @@ static bool enum_detail(const td_program *p, const char *id)
         td_item it;
         if (!td_program_item(p, i, &it) || it.kind != TD_ITEM_ENUM || strcmp(it.id, id) != 0)
             continue;
-        char *v = td_program_item_value(p, i);
+        char *v = td_program_item_value(p, i, cli_lang());
         printf("enum %s\n", id);
         printf(_("  codes: %s\n"), v ? v : "?");
         free(v);

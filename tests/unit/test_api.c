@@ -56,7 +56,7 @@ static void test_api_compile_texts_with_import(void **state)
         assert_string_equal(it.kind_name, "param");
         assert_string_equal(it.file, "mem/main.rules");
         assert_int_equal(it.line, 2);
-        char *v = td_program_item_value(p, i);
+        char *v = td_program_item_value(p, i, TD_LANG_EN);
         assert_string_equal(v, "3");
         free(v);
     }
