@@ -150,7 +150,7 @@ XGETTEXT_KEYWORDS := --keyword=TR:2 --keyword=TRN:2,3 --keyword=N_ --keyword=_ -
     --keyword=refuse_limit:5 --keyword=td_parse_error:4 --keyword=parse_hint:3 \
     --flag=td_parse_error:4:c-format \
     --keyword=ERR:4 --keyword=WARN:4 --keyword=td_rs_hint:3 \
-    --keyword=problem:3 --keyword=problem_hint:3 \
+    --keyword=problem:3 --keyword=problem_hint:3 --keyword=path_error:4 --flag=path_error:4:c-format \
     --flag=problem:3:c-format --flag=problem_hint:3:c-format \
     --flag=ERR:4:c-format --flag=WARN:4:c-format --flag=td_rs_hint:3:c-format \
     --flag=td_diag_at:7:c-format --flag=td_diag_at_lc:8:c-format --flag=yfinding:8:c-format \

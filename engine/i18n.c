@@ -2,6 +2,7 @@
  * up in the catalog compiled into the library. Read only; used by every stage and the CLI. */
 #include "i18n.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* A .mo image (GNU gettext's format, written by msgfmt): a header of 32-bit words, then two
@@ -92,6 +93,35 @@ const char *td_ngettext(td_lang lang, const char *msgid, const char *plural, uns
     if (t && *t)
         return t;
     return n == 1 ? msgid : plural;
+}
+
+const char *td_strerror(td_lang lang, int err, char *buf, size_t size)
+{
+    /* the system's own words are English (the C locale); the reasons a user meets reading
+     * and writing files are the catalog's */
+    switch (err) {
+    case ENOENT: return TR(lang, "No such file or directory");
+    case EACCES: return TR(lang, "Permission denied");
+    case ENOTDIR: return TR(lang, "Not a directory");
+    case EISDIR: return TR(lang, "Is a directory");
+    case ENOSPC: return TR(lang, "No space left on device");
+    case EINVAL: return TR(lang, "Invalid argument");
+    case EFBIG: return TR(lang, "File too large");
+    case EROFS: return TR(lang, "Read-only file system");
+    case ELOOP: return TR(lang, "Too many levels of symbolic links");
+    case ENAMETOOLONG: return TR(lang, "File name too long");
+    case EEXIST: return TR(lang, "File exists");
+    case ENOMEM: return TR(lang, "Cannot allocate memory");
+    case EIO: return TR(lang, "Input/output error");
+    case EPIPE: return TR(lang, "Broken pipe");
+    case EADDRINUSE: return TR(lang, "Address already in use");
+    case EADDRNOTAVAIL: return TR(lang, "Cannot assign requested address");
+    default: break;
+    }
+    if (!buf || !size)
+        return "";
+    /* GNU strerror_r: the text may be static or in buf; thread-safe either way */
+    return strerror_r(err, buf, size);
 }
 
 td_lang td_lang_parse(const char *name)

@@ -57,6 +57,10 @@ const char *td_lang_code(td_lang lang);
 const char *td_gettext(td_lang lang, const char *msgid);
 /* The same for a message with a number: the form for n (English: msgid when n is 1). */
 const char *td_ngettext(td_lang lang, const char *msgid, const char *plural, unsigned long n);
+/* The reason of a system error (an errno value) in `lang`: the common reasons from the
+ * catalog, the others in the system's words, written into buf (size bytes) when needed.
+ * Thread-safe. */
+const char *td_strerror(td_lang lang, int err, char *buf, size_t size);
 
 /* A compiled rule set: immutable, shareable by threads. */
 typedef struct td_program td_program;
@@ -549,6 +553,8 @@ typedef struct td_rt_options {
     const char *rules;      /* entry rule file for test files that name none; NULL: built-in */
     bool verbose;           /* print passing cases too */
     bool coverage;          /* keep what the passing cases show of each rule */
+    td_lang lang;           /* of the lines printed (problems: the td_diag's language);
+                             * AUTO: the language each test file's rules declare */
 } td_rt_options;
 
 /* A runner of rule tests, counting the cases it ran. */
@@ -562,7 +568,9 @@ void td_ruletest_free(td_ruletest *t);
  *   FAIL FILE:LINE: NAME
  *     - expected RULE (...)
  *     + unexpected RULE (severity, line N, path P): MESSAGE
- * and, with verbose, a passing one prints "ok FILE:LINE: NAME". Problems that keep a case
+ * and, with verbose, a passing one prints "ok FILE:LINE: NAME" (the words in the options'
+ * language; a case is judged with the engine's messages in English, so that what `message:`
+ * matches does not depend on the reader's language). Problems that keep a case
  * or the file from running (a malformed test file, an edit that does not fit the unit,
  * rules that do not compile) are diagnostics in `d`, located in the test file.
  * TD_OK when every case ran; TD_EINPUT when some problem was recorded; TD_ENOMEM. */

@@ -90,24 +90,9 @@ int cli_fail(const char *cmd, td_status st, const char *what)
 
 const char *cli_strerror(int err)
 {
-    /* the system's messages are English (the C locale); the common ones are translated */
-    switch (err) {
-    case ENOENT: return _("No such file or directory");
-    case EACCES: return _("Permission denied");
-    case ENOTDIR: return _("Not a directory");
-    case EISDIR: return _("Is a directory");
-    case ENOSPC: return _("No space left on device");
-    case EINVAL: return _("Invalid argument");
-    case EFBIG: return _("File too large");
-    case EROFS: return _("Read-only file system");
-    case ELOOP: return _("Too many levels of symbolic links");
-    case ENAMETOOLONG: return _("File name too long");
-    case EEXIST: return _("File exists");
-    case ENOMEM: return _("Cannot allocate memory");
-    case EIO: return _("Input/output error");
-    case EPIPE: return _("Broken pipe");
-    default: return strerror(err);
-    }
+    /* the main thread's: serve's request threads never call it */
+    static char buf[256];
+    return td_strerror(cli_lang(), err, buf, sizeof buf);
 }
 
 int cli_usage_error(const char *cmd, const char *usage, const char *msg, const char *arg)

@@ -85,11 +85,12 @@ int cmd_test(int argc, char **argv)
     }
     if (o.n_rules && access(o.rules[0], R_OK) != 0) {
         fprintf(stderr, _("thidua test: cannot read the rules '%s': %s\n"), o.rules[0],
-                strerror(errno));
+                cli_strerror(errno));
         cli_opts_free(&o);
         return 2;
     }
-    td_rt_options opts = {o.n_rules ? o.rules[0] : NULL, verbose, coverage};
+    /* --lang, else LANGUAGE, else the built-in rules' language (cli_lang): the summary's */
+    td_rt_options opts = {o.n_rules ? o.rules[0] : NULL, verbose, coverage, cli_lang()};
     const char *default_path = "rules/";
     const char *const *paths = o.n_args ? o.args : &default_path;
     size_t n_paths = o.n_args ? o.n_args : 1;
@@ -97,11 +98,11 @@ int cmd_test(int argc, char **argv)
     bool color = cli_use_color(&o, stderr);
     int rc = 0;
     td_diag *d = td_diag_new();
-    td_diag_set_lang(d, o.lang);
     if (!d) {
         cli_opts_free(&o);
         return cli_fail("test", TD_ENOMEM, "cannot run the tests");
     }
+    td_diag_set_lang(d, opts.lang);
     char **files = NULL;
     size_t n_files = 0;
     td_ruletest *t = NULL;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "eval.h"
+#include "i18n.h"
 #include "walk.h"
 
 /* ---------- file names ---------- */
@@ -88,6 +89,7 @@ typedef struct compiled {
 
 struct td_ruletest {
     char *rules;            /* owned copy of the -r option, or NULL */
+    td_lang lang;           /* of the lines printed; AUTO: the language of each file's rules */
     bool verbose;
     bool coverage;
     compiled *progs;
@@ -100,6 +102,7 @@ td_status td_ruletest_new(const td_rt_options *o, td_ruletest **out)
     td_ruletest *t = calloc(1, sizeof *t);
     if (!t)
         return TD_ENOMEM;
+    t->lang = o ? o->lang : TD_LANG_AUTO;
     t->verbose = o && o->verbose;
     t->coverage = o && o->coverage;
     if (o && o->rules && !(t->rules = strdup(o->rules))) {
@@ -124,12 +127,20 @@ void td_ruletest_free(td_ruletest *t)
     free(t);
 }
 
+/* The language of the lines printed about rule set `p` (NULL: not compiled). */
+static td_lang lang_for(const td_ruletest *t, const td_program *p)
+{
+    td_lang lang = t->lang != TD_LANG_AUTO ? t->lang : p ? td_program_lang(p) : TD_LANG_AUTO;
+    return lang != TD_LANG_AUTO ? lang : TD_LANG_EN;
+}
+
 void td_ruletest_coverage(const td_ruletest *t, FILE *out, size_t *missing)
 {
     *missing = 0;
     for (size_t i = 0; i < t->n_progs; i++)
         if (t->progs[i].prog && t->progs[i].cov.fails)
-            td_rt_cov_print(&t->progs[i].cov, t->progs[i].rules, out, missing);
+            td_rt_cov_print(&t->progs[i].cov, t->progs[i].rules,
+                            lang_for(t, t->progs[i].prog), out, missing);
 }
 
 void td_ruletest_counts(const td_ruletest *t, size_t *passed, size_t *failed)
@@ -291,10 +302,12 @@ static bool read_path(tfile *f, const td_ynode *n, const char *what, td_rt_path 
         return false;
     }
     char err[512];
-    if (!td_rt_path_parse(&f->arena, s, out, err, sizeof err)) {
-        td_diagnostic *x = problem(f, n, "%s %s: %s", what, s, err);
-        if (strstr(err, "out of memory"))
+    if (!td_rt_path_parse(&f->arena, td_diag_lang(f->d), s, out, err, sizeof err)) {
+        if (!err[0]) {
             f->oom = true;
+            return false;
+        }
+        td_diagnostic *x = problem(f, n, "%s %s: %s", what, s, err);
         problem_hint(f, x, "a path names mapping keys with '.' and list items with [N]: "
                                  "exemplars[0].steps[1].evidence", NULL);
         return false;
@@ -614,8 +627,9 @@ static td_status program_for(tfile *f, const td_program **out)
         return TD_ENOMEM;
     }
     if (st == TD_EIO) {
+        char why[128];
         td_diagnostic *x = problem(f, f->rules, "cannot read the rules '%s': %s", rules,
-                                   strerror(saved));
+                                   td_strerror(td_diag_lang(f->d), saved, why, sizeof why));
         problem_hint(f, x,
                      f->rules ? N_("the path of `rules` is relative to the test file")
                               : N_("the path given with -r is relative to the current directory"),
@@ -668,8 +682,9 @@ static const basefile *base_for(tfile *f, const td_ynode *at)
         if (st == TD_ENOMEM) {
             f->oom = true;
         } else {
+            char why[128];
             td_diagnostic *x = problem(f, at, "cannot read the unit file '%s': %s", path,
-                                       strerror(errno));
+                                       td_strerror(td_diag_lang(f->d), errno, why, sizeof why));
             problem_hint(f, x, "the path of `base` is relative to the test file", NULL);
         }
         return NULL;
@@ -783,10 +798,14 @@ static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
 {
     char err[512];
     bool ok = true;
+    td_lang lang = td_diag_lang(f->d);
     for (uint32_t i = 0; i < c->n_sets; i++) {
         const tedit *e = &c->sets[i];
-        if (!td_rt_set(&f->unit, root, &e->path, e->value, e->at, err, sizeof err)) {
-            problem(f, e->at, "set %s: %s", e->path.text, err);
+        if (!td_rt_set(&f->unit, lang, root, &e->path, e->value, e->at, err, sizeof err)) {
+            if (!err[0])
+                f->oom = true;
+            else
+                problem(f, e->at, "set %s: %s", e->path.text, err);
             ok = false;
         }
     }
@@ -797,8 +816,11 @@ static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
         uint32_t n = many ? e->value->n : 1;
         for (uint32_t k = 0; k < n; k++) {
             td_ynode *item = many ? e->value->items[k] : e->value;
-            if (!td_rt_append(&f->unit, root, &e->path, item, e->at, err, sizeof err)) {
-                problem(f, e->at, "append %s: %s", e->path.text, err);
+            if (!td_rt_append(&f->unit, lang, root, &e->path, item, e->at, err, sizeof err)) {
+                if (!err[0])
+                    f->oom = true;
+                else
+                    problem(f, e->at, "append %s: %s", e->path.text, err);
                 ok = false;
                 break;
             }
@@ -822,109 +844,189 @@ static bool edit_case(tfile *f, const tcase *c, td_ynode **root)
             ok = false;
             continue;
         }
-        if (!td_rt_remove(&f->unit, root, &rs[i].p, err, sizeof err)) {
-            problem(f, rs[i].e->at, "remove %s: %s", rs[i].e->path.text, err);
+        if (!td_rt_remove(&f->unit, lang, root, &rs[i].p, err, sizeof err)) {
+            if (!err[0])
+                f->oom = true;
+            else
+                problem(f, rs[i].e->at, "remove %s: %s", rs[i].e->path.text, err);
             ok = false;
         }
     }
     return ok;
 }
 
-static void print_expect(FILE *out, const td_rt_expect *e)
+/* The details of an expected or unexpected finding, "(error, line 9, path plan)", each a
+ * whole phrase of the catalog. */
+typedef struct details {
+    FILE *out;
+    const char *sep;
+} details;
+
+static void detail(details *dt, const char *text)
 {
-    fprintf(out, "  - expected %s", e->rule);
-    const char *sep = " (";
-    if (e->severity >= 0) {
-        fprintf(out, "%s%s", sep, td_rt_severity_word(e->severity));
-        sep = ", ";
-    }
-    if (e->line) {
-        fprintf(out, "%sline %u", sep, e->line);
-        sep = ", ";
-    }
-    if (e->path) {
-        fprintf(out, "%spath %s", sep, e->path);
-        sep = ", ";
-    }
-    if (e->message) {
-        fprintf(out, "%smessage containing \"%s\"", sep, e->message);
-        sep = ", ";
-    }
-    fputs(sep[0] == ',' ? ")\n" : "\n", out);
+    fprintf(dt->out, "%s%s", dt->sep, text);
+    dt->sep = ", ";
 }
 
-static void print_finding(FILE *out, const td_diagnostic *x)
+static void print_expect(FILE *out, td_lang lang, const td_rt_expect *e)
 {
-    fprintf(out, "  + unexpected %s (%s", x->rule ? x->rule : x->code,
-            td_rt_severity_word(td_rt_severity_of(x)));
-    if (x->line)
-        fprintf(out, ", line %u", x->line);
-    if (x->path && *x->path)
-        fprintf(out, ", path %s", x->path);
+    /* TRANSLATORS: a finding a failing rule-test case expects but does not give; after it
+     * come its details in parentheses: (error, line 9, path plan) */
+    fprintf(out, TR(lang, "  - expected %s"), e->rule);
+    details dt = {out, " ("};
+    char buf[1200];
+    if (e->severity >= 0)
+        detail(&dt, TR(lang, td_rt_severity_word(e->severity)));
+    if (e->line) {
+        snprintf(buf, sizeof buf, TR(lang, "line %u"), e->line);
+        detail(&dt, buf);
+    }
+    if (e->path) {
+        snprintf(buf, sizeof buf, TR(lang, "path %s"), e->path);
+        detail(&dt, buf);
+    }
+    if (e->message) {
+        snprintf(buf, sizeof buf, TR(lang, "message containing \"%s\""), e->message);
+        detail(&dt, buf);
+    }
+    fputs(dt.sep[0] == ',' ? ")\n" : "\n", out);
+}
+
+static void print_finding(FILE *out, td_lang lang, const td_diagnostic *x)
+{
+    /* TRANSLATORS: a finding that a failing rule-test case gives but does not expect */
+    fprintf(out, TR(lang, "  + unexpected %s"), x->rule ? x->rule : x->code);
+    details dt = {out, " ("};
+    char buf[1200];
+    detail(&dt, TR(lang, td_rt_severity_word(td_rt_severity_of(x))));
+    if (x->line) {
+        snprintf(buf, sizeof buf, TR(lang, "line %u"), x->line);
+        detail(&dt, buf);
+    }
+    if (x->path && *x->path) {
+        snprintf(buf, sizeof buf, TR(lang, "path %s"), x->path);
+        detail(&dt, buf);
+    }
     fprintf(out, "): %s\n", x->message);
 }
 
-/* Runs one case; false when it could not run (a problem was recorded). */
-static bool run_case(tfile *f, const tcase *c, FILE *out)
+/* Loads the case's unit (its own, or its base file's), applies its edits and judges it
+ * into res, whose findings are in the language res was set up with. False when the case
+ * cannot run (a problem was recorded, or f->oom). */
+static bool judge(tfile *f, const tcase *c, td_unit_result *res)
 {
-    td_arena_reset(&f->unit);
-    td_unit_result res;
-    td_unit_result_init(&res, TD_LANG_EN);
     const td_source *src = f->src;
     td_ynode *root = NULL;
     uint32_t doc_line = 1;
-    bool ran = false;
-    int *exp_to = NULL, *act_to = NULL;
     if (c->unit) {
         root = c->unit;
         doc_line = c->unit->line;
     } else {
         const basefile *b = base_for(f, c->base ? c->base : f->base);
         if (!b)
-            goto done;
+            return false;
         src = b->src;
         td_limits lim;
         td_limits_default(&lim);
         td_yaml *y = NULL;
         if (td_yaml_open(src, &lim, &y) != TD_OK) {
             f->oom = true;
-            goto done;
+            return false;
         }
-        td_status st = td_yaml_next(y, &f->unit, &res.findings, &root, &doc_line);
+        td_status st = td_yaml_next(y, &f->unit, &res->findings, &root, &doc_line);
         td_yaml_close(y);
         if (st != TD_OK) {
             f->oom = true;
-            goto done;
+            return false;
         }
     }
-    res.line = doc_line;
+    res->line = doc_line;
     if (root && !edit_case(f, c, &root))
-        goto done;
+        return false;
     if (root) {
         td_node *node = NULL;
         td_eval_dates dates = {.as_of = c->as_of, .today = c->today};
-        if (td_type_document(f->prog->schema.document_type, root, src, &f->unit, &res.findings,
-                             &node) != TD_OK ||
-            td_eval_document_at(f->prog, node, &dates, src, &f->unit, &res) != TD_OK ||
-            td_xref_settle_alone(f->prog, &res) != TD_OK) {
+        if (td_type_document(f->prog->schema.document_type, root, src, &f->unit,
+                             &res->findings, &node) != TD_OK ||
+            td_eval_document_at(f->prog, node, &dates, src, &f->unit, res) != TD_OK ||
+            td_xref_settle_alone(f->prog, res) != TD_OK) {
             f->oom = true;
-            goto done;
+            return false;
         }
         /* the overlay's waivers apply to the case's unit as in a batch */
         td_waiver_use *use = calloc(f->prog->n_waivers + 1, sizeof *use);
         if (!use) {
             f->oom = true;
-            goto done;
+            return false;
         }
-        td_waivers_apply(f->prog, c->as_of, &res, use);
+        td_waivers_apply(f->prog, c->as_of, res, use);
         free(use);
     }
-    if (res.findings.oom) {
+    if (res->findings.oom) {
         f->oom = true;
-        goto done;
+        return false;
     }
+    td_diag_sort(&res->findings);
+    return true;
+}
+
+/* Moves the findings a case compares to the front and returns their number: the notes that
+ * an event is after the as-of date (Decision 10) are compared only by a case that expects
+ * one, since every early as_of would otherwise have to list them all. */
+static size_t compared(const tcase *c, td_unit_result *res)
+{
+    bool want_events = false;
+    for (uint32_t i = 0; i < c->n_exp; i++)
+        want_events |= strcmp(c->exp[i].rule, "data.after_as_of") == 0;
+    if (want_events)
+        return res->findings.n;
+    size_t n_act = 0;
+    for (size_t j = 0; j < res->findings.n; j++) {
+        const td_diagnostic *x = &res->findings.items[j];
+        if (x->rule && strcmp(x->rule, "data.after_as_of") == 0)
+            continue;
+        if (n_act != j) {
+            td_diagnostic keep = *x;
+            memmove(&res->findings.items[n_act + 1], &res->findings.items[n_act],
+                    (j - n_act) * sizeof keep);
+            res->findings.items[n_act] = keep;
+        }
+        n_act++;
+    }
+    return n_act;
+}
+
+/* True when a and b hold the same findings in the same order, whatever their words. */
+static bool same_findings(const td_diag *a, const td_diag *b, size_t n)
+{
+    if (a->n < n || b->n < n)
+        return false;
+    for (size_t j = 0; j < n; j++) {
+        const td_diagnostic *x = &a->items[j], *y = &b->items[j];
+        if (x->line != y->line || x->col != y->col || x->sev != y->sev ||
+            x->waived != y->waived || strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "") ||
+            strcmp(x->code ? x->code : "", y->code ? y->code : ""))
+            return false;
+    }
+    return true;
+}
+
+/* Runs one case; false when it could not run (a problem was recorded). A case is judged
+ * with the engine's findings in English, so that `message:` in a test means the same
+ * whatever language the reader asks for; a failing case is judged again in the reader's
+ * language to show its unexpected findings in it. */
+static bool run_case(tfile *f, const tcase *c, FILE *out)
+{
+    td_arena_reset(&f->unit);
+    td_unit_result res, shown;
+    td_unit_result_init(&res, TD_LANG_EN);
+    td_unit_result_init(&shown, TD_LANG_EN);
+    bool ran = false;
+    int *exp_to = NULL, *act_to = NULL;
+    td_lang lang = lang_for(f->t, f->prog);
+    if (!judge(f, c, &res))
+        goto done;
     ran = true;
-    td_diag_sort(&res.findings);
     exp_to = malloc((c->n_exp + 1) * sizeof *exp_to);
     act_to = malloc((res.findings.n + 1) * sizeof *act_to);
     if (!exp_to || !act_to) {
@@ -932,46 +1034,39 @@ static bool run_case(tfile *f, const tcase *c, FILE *out)
         ran = false;
         goto done;
     }
-    /* the notes that an event is after the as-of date (Decision 10) are checked only by a
-     * case that expects one: every early as_of would otherwise have to list them all */
-    size_t n_act = res.findings.n;
-    bool want_events = false;
-    for (uint32_t i = 0; i < c->n_exp; i++)
-        want_events |= strcmp(c->exp[i].rule, "data.after_as_of") == 0;
-    if (!want_events) {
-        n_act = 0;
-        for (size_t j = 0; j < res.findings.n; j++) {
-            const td_diagnostic *x = &res.findings.items[j];
-            if (x->rule && strcmp(x->rule, "data.after_as_of") == 0)
-                continue;
-            if (n_act != j) {
-                td_diagnostic keep = *x;
-                memmove(&res.findings.items[n_act + 1], &res.findings.items[n_act],
-                        (j - n_act) * sizeof keep);
-                res.findings.items[n_act] = keep;
-            }
-            n_act++;
-        }
-    }
+    size_t n_act = compared(c, &res);
     if (td_rt_match(c->exp, c->n_exp, res.findings.items, n_act, exp_to, act_to)) {
         f->t->passed++;
         if (f->cov)
             td_rt_cov_case(f->cov, &res);
         if (f->t->verbose)
-            fprintf(out, "ok   %s:%u: %s\n", f->path, c->line, c->name);
+            /* TRANSLATORS: a passing rule-test case: FILE:LINE: NAME */
+            fprintf(out, TR(lang, "ok   %s:%u: %s\n"), f->path, c->line, c->name);
         goto done;
     }
     f->t->failed++;
-    fprintf(out, "FAIL %s:%u: %s\n", f->path, c->line, c->name);
+    /* TRANSLATORS: a failing rule-test case: FILE:LINE: NAME */
+    fprintf(out, TR(lang, "FAIL %s:%u: %s\n"), f->path, c->line, c->name);
     for (uint32_t i = 0; i < c->n_exp; i++)
         if (exp_to[i] < 0)
-            print_expect(out, &c->exp[i]);
+            print_expect(out, lang, &c->exp[i]);
+    const td_diag *words = &res.findings;
+    if (lang != TD_LANG_EN) {
+        td_unit_result_free(&shown);
+        td_unit_result_init(&shown, lang);
+        if (judge(f, c, &shown) && compared(c, &shown) == n_act &&
+            same_findings(&res.findings, &shown.findings, n_act))
+            words = &shown.findings;
+        if (f->oom)
+            goto done;
+    }
     for (size_t j = 0; j < n_act; j++)
         if (act_to[j] < 0)
-            print_finding(out, &res.findings.items[j]);
+            print_finding(out, lang, &words->items[j]);
 done:
     free(exp_to);
     free(act_to);
+    td_unit_result_free(&shown);
     td_unit_result_free(&res);
     return ran;
 }
@@ -1001,9 +1096,9 @@ static td_status run_file(td_ruletest *t, const char *path, FILE *out, td_diag *
     if (st == TD_ENOMEM)
         goto done;
     if (st != TD_OK) {
-        td_diag_at(d, TD_SEV_ERROR, TD_CODE_IO,
-                   NULL, 0, 0, "cannot read the test file '%s': %s", path,
-                   strerror(errno));
+        char why[128];
+        td_diag_at(d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read the test file '%s': %s",
+                   path, td_strerror(td_diag_lang(d), errno, why, sizeof why));
         f.bad = true;
         st = TD_OK;
         goto done;
@@ -1106,6 +1201,7 @@ typedef struct finder {
 static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
 {
     finder *f = arg;
+    char why[128];
     switch (kind) {
     case TD_WALK_FILE:
         if (is_test_name(name))
@@ -1120,11 +1216,11 @@ static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char 
     case TD_WALK_BROKEN:
         if (is_test_name(name) || err != ENOENT)
             td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read '%s': %s", path,
-                       strerror(err));
+                       td_strerror(td_diag_lang(f->d), err, why, sizeof why));
         break;
     case TD_WALK_DIR_ERROR:
         td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read the directory '%s': %s",
-                   path, strerror(err));
+                   path, td_strerror(td_diag_lang(f->d), err, why, sizeof why));
         break;
     case TD_WALK_TOO_DEEP:
         td_diag_at(f->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0,
@@ -1161,8 +1257,9 @@ static td_status find_files(const char *const *paths, size_t n_paths, td_diag *d
     for (size_t i = 0; i < n_paths && !l.oom; i++) {
         struct stat sb;
         if (stat(paths[i], &sb) != 0) {
+            char why[128];
             td_diag_at(d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read '%s': %s", paths[i],
-                       strerror(errno));
+                       td_strerror(td_diag_lang(d), errno, why, sizeof why));
             st = TD_EIO;
             continue;
         }

@@ -33,24 +33,25 @@ typedef struct td_rt_path {
 } td_rt_path;
 
 /* Parses `text` into a path in arena `a`. False on a malformed path, with the reason in
- * err (err_size bytes), or when out of memory ("out of memory"). */
-bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
+ * err (err_size bytes) in `lang`, or when out of memory (err is then empty). */
+bool td_rt_path_parse(td_arena *a, td_lang lang, const char *text, td_rt_path *out, char *err,
                       size_t err_size);
 
 /* The edits. Each replaces *root by a tree in which the nodes on the path are copies made
  * in `a` (path copying): the nodes *root pointed to are never modified, so one document
- * can be the start of many cases. False with the reason in err when the path does not fit
- * the tree (a missing key or item, a value that is not a mapping or a list); *root is then
- * unchanged. `at` gives the line and column of keys and mappings that an edit creates. */
+ * can be the start of many cases. False with the reason in err, in `lang`, when the path does
+ * not fit the tree (a missing key or item, a value that is not a mapping or a list), or with
+ * err empty when out of memory; *root is then unchanged. `at` gives the line and column of
+ * keys and mappings that an edit creates. */
 
 /* Sets the value at `p`, creating the mappings on the way as needed. */
-bool td_rt_set(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *value,
-               const td_ynode *at, char *err, size_t err_size);
+bool td_rt_set(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p,
+               td_ynode *value, const td_ynode *at, char *err, size_t err_size);
 /* Adds `item` at the end of the list at `p` (creating the list if absent or null). */
-bool td_rt_append(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *item,
-                  const td_ynode *at, char *err, size_t err_size);
+bool td_rt_append(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p,
+                  td_ynode *item, const td_ynode *at, char *err, size_t err_size);
 /* Deletes the mapping key or the list item at `p`; it must exist. */
-bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
+bool td_rt_remove(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p, char *err,
                   size_t err_size);
 
 /* ---- expected findings ---- */
@@ -93,10 +94,11 @@ bool td_rt_cov_init(td_rt_cov *c, const td_program *prog);
 void td_rt_cov_free(td_rt_cov *c);
 /* Adds one passing case whose result is `res`. */
 void td_rt_cov_case(td_rt_cov *c, const td_unit_result *res);
-/* Prints the coverage of `c` (its rules named `rules`, or the built-in ones when NULL): each
- * criterion and workflow check with its failing and passing cases, each target, each clause
- * with its rules. Adds to *missing the criteria and checks with no failing case. */
-void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *missing);
+/* Prints the coverage of `c` (its rules named `rules`, or the built-in ones when NULL) in
+ * `lang`: each criterion and workflow check with its failing and passing cases, each target,
+ * each clause with its rules. Adds to *missing the criteria and checks with no failing case. */
+void td_rt_cov_print(const td_rt_cov *c, const char *rules, td_lang lang, FILE *out,
+                     size_t *missing);
 
 /* ---- shared by the edits (ruletest_edit.c) and the runner (ruletest.c) ---- */
 
@@ -111,7 +113,8 @@ int td_rt_find_key(const td_ynode *map, const char *key);
 const char *td_rt_kind_word(const td_ynode *n);
 /* A finding's severity as a test writes it: a td_severity, or TD_RT_SEV_WAIVED. */
 int td_rt_severity_of(const td_diagnostic *f);
-/* The word of a severity as td_rt_severity_of gives it. */
+/* The word of a severity as td_rt_severity_of gives it, in English as a test file writes it
+ * (a message of the catalog: td_gettext gives it in the reader's language). */
 const char *td_rt_severity_word(int sev);
 
 #endif

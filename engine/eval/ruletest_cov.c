@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "i18n.h"
 #include "ruletest.h"
 
 static uint32_t n_checks(const td_program *p)
@@ -123,6 +124,31 @@ static int cmp_clause(const void *pa, const void *pb)
     return *a ? 1 : *b ? -1 : 0;
 }
 
+/* The characters of UTF-8 text s: the columns it takes (Vietnamese letters are precomposed). */
+static size_t cols(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* s, then spaces up to `width` columns. */
+static void pad(FILE *out, const char *s, size_t width)
+{
+    fputs(s, out);
+    for (size_t n = cols(s); n < width; n++)
+        fputc(' ', out);
+}
+
+/* Spaces, then s, up to `width` columns. */
+static void pad_left(FILE *out, const char *s, size_t width)
+{
+    for (size_t n = cols(s); n < width; n++)
+        fputc(' ', out);
+    fputs(s, out);
+}
+
 /* Items separated by ", ", wrapped before column 80 under the first item. */
 typedef struct wrap {
     FILE *out;
@@ -131,7 +157,7 @@ typedef struct wrap {
 
 static void put(wrap *w, const char *item)
 {
-    size_t n = strlen(item);
+    size_t n = cols(item);
     bool first = w->col == w->indent;
     if (!first && w->col + 2 + n > 80) {
         fprintf(w->out, ",\n%*s", (int)w->indent, "");
@@ -142,26 +168,76 @@ static void put(wrap *w, const char *item)
     w->col += (first ? 0 : 2) + n;
 }
 
-static void row(FILE *out, const char *id, const char *suffix, const char *cite, uint32_t fails,
-                uint32_t passes, bool flag)
+/* The table's columns: the rule (40), the clause (8), then two counts as wide as their
+ * headings in the reader's language (each section its own). */
+typedef struct table {
+    FILE *out;
+    td_lang lang;
+    size_t w1, w2;          /* columns of the two counts */
+} table;
+
+static void heading(const table *t, const char *rule, const char *c1, const char *c2)
 {
-    char name[160];
-    snprintf(name, sizeof name, "%s%s%s", id, suffix ? "." : "", suffix ? suffix : "");
-    fprintf(out, "  %-40s %-8s %5u %6u%s\n", name, cite ? cite : "-", fails, passes,
-            flag ? "   <- no failing case" : "");
+    fputs("  ", t->out);
+    pad(t->out, rule, 40);
+    fputc(' ', t->out);
+    pad(t->out, TR(t->lang, "clause"), 8);
+    fputc(' ', t->out);
+    pad_left(t->out, c1, t->w1);
+    fputc(' ', t->out);
+    pad_left(t->out, c2, t->w2);
+    fputc('\n', t->out);
 }
 
-void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *missing)
+static void row(const table *t, const char *id, const char *suffix, const char *cite,
+                uint32_t fails, uint32_t passes, bool flag)
+{
+    char name[160], n1[16], n2[16];
+    snprintf(name, sizeof name, "%s%s%s", id, suffix ? "." : "", suffix ? suffix : "");
+    snprintf(n1, sizeof n1, "%u", fails);
+    snprintf(n2, sizeof n2, "%u", passes);
+    fputs("  ", t->out);
+    pad(t->out, name, 40);
+    fputc(' ', t->out);
+    pad(t->out, cite ? cite : "-", 8);
+    fputc(' ', t->out);
+    pad_left(t->out, n1, t->w1);
+    fputc(' ', t->out);
+    pad_left(t->out, n2, t->w2);
+    /* TRANSLATORS: the mark of a rule of the coverage table that no passing case makes fail */
+    fprintf(t->out, "%s\n", flag ? TR(t->lang, "   <- no failing case") : "");
+}
+
+/* The columns of a count under `head`: at least min, and a space more than a wider heading
+ * so that two headings of several words stay apart. */
+static size_t width(size_t min, const char *head)
+{
+    return cols(head) <= min ? min : cols(head) + 1;
+}
+
+void td_rt_cov_print(const td_rt_cov *c, const char *rules, td_lang lang, FILE *out,
+                     size_t *missing)
 {
     const td_program *p = c->prog;
-    fprintf(out, "coverage of %s: %u passing cases\n", rules ? rules : "the built-in rules",
-            c->cases);
-    fprintf(out, "  %-40s %-8s %5s %6s\n", "criterion or workflow check", "clause", "fails",
-            "passes");
+    if (rules)
+        fprintf(out, TRN(lang, "coverage of %s: %u passing case\n",
+                         "coverage of %s: %u passing cases\n", c->cases), rules, c->cases);
+    else
+        fprintf(out, TRN(lang, "coverage of the built-in rules: %u passing case\n",
+                         "coverage of the built-in rules: %u passing cases\n", c->cases),
+                c->cases);
+    /* TRANSLATORS: headings of the coverage table: in how many passing cases the rule
+     * fails (gives a finding), in how many it passes */
+    const char *fails = TR(lang, "fails"), *passes = TR(lang, "passes");
+    /* TRANSLATORS: headings of the coverage table's targets: in how many passing cases the
+     * unit counts toward the target, in how many it does not */
+    const char *counts = TR(lang, "counts"), *not_counted = TR(lang, "not");
+    table t = {out, lang, width(5, fails), width(6, passes)};
+    heading(&t, TR(lang, "criterion or workflow check"), fails, passes);
     size_t rule_count = 0, covered = 0;
     for (uint32_t i = 0; i < p->n_criteria; i++) {
         bool none = c->fails[i] == 0;
-        row(out, p->criteria[i].id, NULL, p->criteria[i].cite, c->fails[i], c->passes[i], none);
+        row(&t, p->criteria[i].id, NULL, p->criteria[i].cite, c->fails[i], c->passes[i], none);
         rule_count++;
         covered += !none;
     }
@@ -171,18 +247,20 @@ void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *m
                 continue;
             uint32_t s = p->n_criteria + w * (uint32_t)TD_WF_NCHECKS + k;
             bool none = c->fails[s] == 0;
-            row(out, p->workflows[w].id, td_wf_check_names[k], p->workflows[w].cite,
+            row(&t, p->workflows[w].id, td_wf_check_names[k], p->workflows[w].cite,
                 c->fails[s], c->passes[s], none);
             rule_count++;
             covered += !none;
         }
     }
     if (p->n_targets) {
-        fprintf(out, "  %-40s %-8s %5s %6s\n", "target", "clause", "counts", "not");
+        t.w1 = width(5, counts);
+        t.w2 = width(6, not_counted);
+        heading(&t, TR(lang, "target"), counts, not_counted);
         uint32_t first = p->n_criteria + n_checks(p);
-        for (uint32_t t = 0; t < p->n_targets; t++)
-            row(out, p->targets[t].id, NULL, p->targets[t].cite, c->fails[first + t],
-                c->passes[first + t], false);
+        for (uint32_t k = 0; k < p->n_targets; k++)
+            row(&t, p->targets[k].id, NULL, p->targets[k].cite, c->fails[first + k],
+                c->passes[first + k], false);
     }
     /* each clause with its rules and how many passing cases show each failing */
     size_t cap = p->n_criteria + p->n_workflows + p->n_targets + p->n_notes + 1;
@@ -197,9 +275,10 @@ void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *m
         for (uint32_t i = 0; i < p->n_notes; i++)
             add_clause(&cl, p->notes[i].cite);
         qsort(cl.cite, cl.n, sizeof *cl.cite, cmp_clause);
-        fputs("  clauses (each rule with its failing cases):\n", out);
+        fputs(TR(lang, "  clauses (each rule with its failing cases):\n"), out);
         for (size_t k = 0; k < cl.n; k++) {
-            fprintf(out, "    %-8s", cl.cite[k]);
+            fputs("    ", out);
+            pad(out, cl.cite[k], 8);
             wrap w = {out, 12, 12};
             char item[200];
             for (uint32_t i = 0; i < p->n_criteria; i++)
@@ -209,29 +288,31 @@ void td_rt_cov_print(const td_rt_cov *c, const char *rules, FILE *out, size_t *m
                 }
             for (uint32_t wf = 0; wf < p->n_workflows; wf++)
                 if (p->workflows[wf].cite && strcmp(p->workflows[wf].cite, cl.cite[k]) == 0) {
-                    snprintf(item, sizeof item, "workflow %s", p->workflows[wf].id);
+                    snprintf(item, sizeof item, TR(lang, "workflow %s"), p->workflows[wf].id);
                     put(&w, item);
                 }
             uint32_t first = p->n_criteria + n_checks(p);
-            for (uint32_t t = 0; t < p->n_targets; t++)
-                if (p->targets[t].cite && strcmp(p->targets[t].cite, cl.cite[k]) == 0) {
-                    snprintf(item, sizeof item, "target %s (%u)", p->targets[t].id,
-                             c->fails[first + t]);
+            for (uint32_t tg = 0; tg < p->n_targets; tg++)
+                if (p->targets[tg].cite && strcmp(p->targets[tg].cite, cl.cite[k]) == 0) {
+                    snprintf(item, sizeof item, TR(lang, "target %s (%u)"), p->targets[tg].id,
+                             c->fails[first + tg]);
                     put(&w, item);
                 }
             uint32_t notes = 0;
             for (uint32_t i = 0; i < p->n_notes; i++)
                 notes += p->notes[i].cite && strcmp(p->notes[i].cite, cl.cite[k]) == 0;
             if (notes) {
-                snprintf(item, sizeof item, "%u note%s (not checked from data)", notes,
-                         notes == 1 ? "" : "s");
+                snprintf(item, sizeof item,
+                         TRN(lang, "%u note (not checked from data)",
+                             "%u notes (not checked from data)", notes), notes);
                 put(&w, item);
             }
             fputc('\n', out);
         }
         free(cl.cite);
     }
-    fprintf(out, "  %zu of %zu criteria and workflow checks have a failing case\n", covered,
-            rule_count);
+    fprintf(out, TRN(lang, "  %zu of %zu criterion and workflow check has a failing case\n",
+                     "  %zu of %zu criteria and workflow checks have a failing case\n",
+                     rule_count), covered, rule_count);
     *missing += rule_count - covered;
 }

@@ -12,16 +12,25 @@
 
 /* ---------- paths ---------- */
 
-static void say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void path_error(char *err, size_t size, td_lang lang, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void say(char *err, size_t size, const char *fmt, ...)
+/* Writes the reason an edit or a path fails into err, in `lang` (xgettext reads
+ * path_error:4). Out of memory leaves err empty: the callers tell it apart so. */
+static void path_error(char *err, size_t size, td_lang lang, const char *fmt, ...)
 {
     if (!err || !size)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
+    vsnprintf(err, size, td_gettext(lang, fmt), ap);
     va_end(ap);
+}
+
+static void out_of_memory(char *err, size_t size)
+{
+    if (err && size)
+        err[0] = '\0';
 }
 
 bool td_rt_parse_index(const char *s, size_t len, int64_t *out)
@@ -44,7 +53,7 @@ bool td_rt_parse_index(const char *s, size_t len, int64_t *out)
     return true;
 }
 
-bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
+bool td_rt_path_parse(td_arena *a, td_lang lang, const char *text, td_rt_path *out, char *err,
                       size_t err_size)
 {
     memset(out, 0, sizeof *out);
@@ -54,12 +63,12 @@ bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
     out->segs = td_arena_alloc(a, cap * sizeof *out->segs);
     out->text = td_arena_strdup(a, text);
     if (!out->segs || !out->text) {
-        say(err, err_size, "out of memory");
+        out_of_memory(err, err_size);
         return false;
     }
     if (!*text) {
-        say(err, err_size, "the path is empty; write a path such as plan.number or "
-                           "exemplars[0].steps[1]");
+        path_error(err, err_size, lang, "the path is empty; write a path such as plan.number or "
+                                        "exemplars[0].steps[1]");
         return false;
     }
     const char *s = text;
@@ -68,17 +77,19 @@ bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
         if (*s == '[') {
             const char *close = strchr(s, ']');
             if (!close) {
-                say(err, err_size, "'[' is not closed by ']' in '%s'", text);
+                path_error(err, err_size, lang, "'[' is not closed by ']' in '%s'", text);
                 return false;
             }
             if (!td_rt_parse_index(s + 1, (size_t)(close - s - 1), &seg->index)) {
-                say(err, err_size, "'%.*s' in '%s' is not an index: write a whole number, "
-                    "[0] for the first item, [-1] for the last", (int)(close - s + 1), s, text);
+                path_error(err, err_size, lang,
+                           "'%.*s' in '%s' is not an index: write a whole number, [0] for the "
+                           "first item, [-1] for the last", (int)(close - s + 1), s, text);
                 return false;
             }
             if (out->n == 0) {
-                say(err, err_size, "'%s' starts with an index, but a unit document is a "
-                    "mapping: start with a key such as exemplars", text);
+                path_error(err, err_size, lang,
+                           "'%s' starts with an index, but a unit document is a mapping: "
+                           "start with a key such as exemplars", text);
                 return false;
             }
             seg->kind = TD_RT_INDEX;
@@ -86,13 +97,16 @@ bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
         } else {
             size_t len = strcspn(s, ".[]");
             if (len == 0) {
-                say(err, err_size, "a name is missing in '%s'%s", text,
-                    *s == ']' ? " (a ']' without '[')" : "");
+                if (*s == ']')
+                    path_error(err, err_size, lang,
+                               "a name is missing in '%s': a ']' comes without its '['", text);
+                else
+                    path_error(err, err_size, lang, "a name is missing in '%s'", text);
                 return false;
             }
             seg->key = td_arena_strndup(a, s, len);
             if (!seg->key) {
-                say(err, err_size, "out of memory");
+                out_of_memory(err, err_size);
                 return false;
             }
             seg->kind = td_rt_parse_index(s, len, &seg->index) ? TD_RT_KEY_OR_INDEX : TD_RT_KEY;
@@ -104,11 +118,12 @@ bool td_rt_path_parse(td_arena *a, const char *text, td_rt_path *out, char *err,
         if (*s == '.') {
             s++;
             if (*s == '\0' || *s == '.' || *s == '[') {
-                say(err, err_size, "a name is missing after '.' in '%s'", text);
+                path_error(err, err_size, lang, "a name is missing after '.' in '%s'", text);
                 return false;
             }
         } else if (*s != '[') {
-            say(err, err_size, "'%s': after ']' comes '.', '[' or the end of the path", text);
+            path_error(err, err_size, lang,
+                       "'%s': after ']' comes '.', '[' or the end of the path", text);
             return false;
         }
     }
@@ -139,6 +154,7 @@ typedef enum edit_op { OP_SET, OP_APPEND, OP_REMOVE } edit_op;
 
 typedef struct edit {
     td_arena *a;
+    td_lang lang;           /* of the reason in err */
     const td_rt_path *p;
     edit_op op;
     td_ynode *value;
@@ -233,6 +249,12 @@ const char *td_rt_kind_word(const td_ynode *n)
                                  : N_("a single value");
 }
 
+/* The kind of node n in the language of the edit. */
+static const char *kind(const edit *e, const td_ynode *n)
+{
+    return td_gettext(e->lang, td_rt_kind_word(n));
+}
+
 static void no_key(edit *e, const td_ynode *map, uint32_t i)
 {
     char b[256];
@@ -243,10 +265,11 @@ static void no_key(edit *e, const td_ynode *map, uint32_t i)
             names[n++] = map->pairs[k].key->text;
     const char *sug = td_suggest(e->p->segs[i].key, names, n);
     if (sug)
-        say(e->err, e->size, "there is no %s in the unit (did you mean '%s'?)",
-            prefix(e->p, i, b, sizeof b), sug);
+        path_error(e->err, e->size, e->lang, "there is no %s in the unit (did you mean '%s'?)",
+                   prefix(e->p, i, b, sizeof b), sug);
     else
-        say(e->err, e->size, "there is no %s in the unit", prefix(e->p, i, b, sizeof b));
+        path_error(e->err, e->size, e->lang, "there is no %s in the unit",
+                   prefix(e->p, i, b, sizeof b));
 }
 
 /* Adds `item` at the end of the list `list` (absent or null: a new list). */
@@ -257,8 +280,8 @@ static td_ynode *appended(edit *e, const td_ynode *list, uint32_t i)
     if (!list || list->kind == TD_Y_NULL) {
         c = fresh(e, TD_Y_SEQ);
     } else if (list->kind != TD_Y_SEQ) {
-        say(e->err, e->size, "%s is %s, not a list: append needs a list",
-            prefix(e->p, i, b, sizeof b), td_rt_kind_word(list));
+        path_error(e->err, e->size, e->lang, "%s is %s, not a list: append needs a list",
+                   prefix(e->p, i, b, sizeof b), kind(e, list));
         return NULL;
     } else {
         c = clone(e, list);
@@ -282,9 +305,17 @@ static bool apply(edit *e, td_ynode **slot, uint32_t i)
         int64_t idx = s->index < 0 ? (int64_t)n->n + s->index : s->index;
         if (idx < 0 || idx >= (int64_t)n->n) {
             char b2[256];
-            say(e->err, e->size, "%s has %u item%s: there is no %s",
-                i ? prefix(e->p, i - 1, b, sizeof b) : "the unit", n->n,
-                n->n == 1 ? "" : "s", prefix(e->p, i, b2, sizeof b2));
+            if (i)
+                path_error(e->err, e->size, e->lang,
+                           TRN(e->lang, "%s has %u item: there is no %s",
+                               "%s has %u items: there is no %s", n->n),
+                           prefix(e->p, i - 1, b, sizeof b), n->n,
+                           prefix(e->p, i, b2, sizeof b2));
+            else
+                path_error(e->err, e->size, e->lang,
+                           TRN(e->lang, "the unit is a list of %u item: there is no %s",
+                               "the unit is a list of %u items: there is no %s", n->n),
+                           n->n, prefix(e->p, i, b2, sizeof b2));
             return false;
         }
         td_ynode *c = clone(e, n);
@@ -309,17 +340,17 @@ static bool apply(edit *e, td_ynode **slot, uint32_t i)
         return true;
     }
     if (s->kind == TD_RT_INDEX) {
-        say(e->err, e->size, "%s is %s, not a list: [%lld] needs a list",
-            prefix(e->p, i - 1, b, sizeof b), td_rt_kind_word(n), (long long)s->index);
+        path_error(e->err, e->size, e->lang, "%s is %s, not a list: [%lld] needs a list",
+                   prefix(e->p, i - 1, b, sizeof b), kind(e, n), (long long)s->index);
         return false;
     }
     /* a mapping key */
     if (n && n->kind != TD_Y_MAP && n->kind != TD_Y_NULL) {
         if (i == 0)
-            say(e->err, e->size, "the unit is %s, not a mapping", td_rt_kind_word(n));
+            path_error(e->err, e->size, e->lang, "the unit is %s, not a mapping", kind(e, n));
         else
-            say(e->err, e->size, "%s is %s, not a mapping, so it has no key '%s'",
-                prefix(e->p, i - 1, b, sizeof b), td_rt_kind_word(n), s->key);
+            path_error(e->err, e->size, e->lang, "%s is %s, not a mapping, so it has no key '%s'",
+                       prefix(e->p, i - 1, b, sizeof b), kind(e, n), s->key);
         return false;
     }
     int k = n && n->kind == TD_Y_MAP ? td_rt_find_key(n, s->key) : -1;
@@ -327,7 +358,8 @@ static bool apply(edit *e, td_ynode **slot, uint32_t i)
         if (n && n->kind == TD_Y_MAP)
             no_key(e, n, i);
         else
-            say(e->err, e->size, "there is no %s in the unit", prefix(e->p, i, b, sizeof b));
+            path_error(e->err, e->size, e->lang, "there is no %s in the unit",
+                       prefix(e->p, i, b, sizeof b));
         return false;
     }
     td_ynode *c = n && n->kind == TD_Y_MAP ? clone(e, n) : fresh(e, TD_Y_MAP);
@@ -374,31 +406,31 @@ static bool run_edit(edit *e, td_ynode **root)
         e->err[0] = '\0';
     if (!apply(e, &r, 0)) {
         if (e->oom)
-            say(e->err, e->size, "out of memory");
+            out_of_memory(e->err, e->size);
         return false;
     }
     *root = r;
     return true;
 }
 
-bool td_rt_set(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *value,
-               const td_ynode *at, char *err, size_t err_size)
+bool td_rt_set(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p,
+               td_ynode *value, const td_ynode *at, char *err, size_t err_size)
 {
-    edit e = {a, p, OP_SET, value, at, err, err_size, false};
+    edit e = {a, lang, p, OP_SET, value, at, err, err_size, false};
     return run_edit(&e, root);
 }
 
-bool td_rt_append(td_arena *a, td_ynode **root, const td_rt_path *p, td_ynode *item,
-                  const td_ynode *at, char *err, size_t err_size)
+bool td_rt_append(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p,
+                  td_ynode *item, const td_ynode *at, char *err, size_t err_size)
 {
-    edit e = {a, p, OP_APPEND, item, at, err, err_size, false};
+    edit e = {a, lang, p, OP_APPEND, item, at, err, err_size, false};
     return run_edit(&e, root);
 }
 
-bool td_rt_remove(td_arena *a, td_ynode **root, const td_rt_path *p, char *err,
+bool td_rt_remove(td_arena *a, td_lang lang, td_ynode **root, const td_rt_path *p, char *err,
                   size_t err_size)
 {
-    edit e = {a, p, OP_REMOVE, NULL, NULL, err, err_size, false};
+    edit e = {a, lang, p, OP_REMOVE, NULL, NULL, err, err_size, false};
     return run_edit(&e, root);
 }
 
@@ -411,7 +443,7 @@ int td_rt_severity_of(const td_diagnostic *f)
 
 const char *td_rt_severity_word(int sev)
 {
-    return sev == TD_RT_SEV_WAIVED ? "waived" : td_severity_name((td_severity)sev);
+    return sev == TD_RT_SEV_WAIVED ? N_("waived") : td_severity_name((td_severity)sev);
 }
 
 bool td_rt_expect_matches(const td_rt_expect *e, const td_diagnostic *f)

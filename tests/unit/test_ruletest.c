@@ -122,7 +122,7 @@ static td_rt_path path(fx *f, const char *text)
 {
     td_rt_path p;
     char err[256];
-    bool ok = td_rt_path_parse(&f->a, text, &p, err, sizeof err);
+    bool ok = td_rt_path_parse(&f->a, TD_LANG_EN, text, &p, err, sizeof err);
     if (!ok)
         fail_msg("path '%s': %s", text, err);
     return p;
@@ -177,7 +177,7 @@ static void test_ruletest_path_rejects_malformed(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         td_rt_path p;
         char err[256] = "";
-        if (td_rt_path_parse(&f->a, bad[i], &p, err, sizeof err))
+        if (td_rt_path_parse(&f->a, TD_LANG_EN, bad[i], &p, err, sizeof err))
             fail_msg("'%s' was accepted", bad[i]);
         assert_true(err[0] != '\0');
     }
@@ -195,7 +195,7 @@ static void test_ruletest_set_replaces_and_keeps_original(void **state)
     td_ynode *v = yaml(f, "\"\"\n");
     td_rt_path p = path(f, "plan.number");
     char err[256];
-    assert_true(td_rt_set(&f->a, &root, &p, v, v, err, sizeof err));
+    assert_true(td_rt_set(&f->a, TD_LANG_EN, &root, &p, v, v, err, sizeof err));
     assert_ptr_not_equal(root, orig);
     assert_string_equal(dump(orig), before);
     assert_string_equal(dump(root),
@@ -210,7 +210,7 @@ static void test_ruletest_set_creates_mappings(void **state)
     td_ynode *v = yaml(f, "2024-06-15\n");
     td_rt_path p = path(f, "congress.held");
     char err[256];
-    assert_true(td_rt_set(&f->a, &root, &p, v, v, err, sizeof err));
+    assert_true(td_rt_set(&f->a, TD_LANG_EN, &root, &p, v, v, err, sizeof err));
     assert_non_null(strstr(dump(root), ",congress:{held:2024-06-15}}"));
     /* a new key keeps the location of the test file's path */
     const td_ynode *last = root->pairs[root->n - 1].key;
@@ -225,11 +225,11 @@ static void test_ruletest_set_list_items(void **state)
     td_ynode *v = yaml(f, "X\n");
     char err[256];
     td_rt_path p = path(f, "exemplars[0].steps[1].evidence");
-    assert_true(td_rt_set(&f->a, &root, &p, v, v, err, sizeof err));
+    assert_true(td_rt_set(&f->a, TD_LANG_EN, &root, &p, v, v, err, sizeof err));
     td_rt_path q = path(f, "exemplars[0].steps[-1].evidence");
-    assert_true(td_rt_set(&f->a, &root, &q, v, v, err, sizeof err));
+    assert_true(td_rt_set(&f->a, TD_LANG_EN, &root, &q, v, v, err, sizeof err));
     td_rt_path r = path(f, "exemplars.1.id");
-    assert_true(td_rt_set(&f->a, &root, &r, v, v, err, sizeof err));
+    assert_true(td_rt_set(&f->a, TD_LANG_EN, &root, &r, v, v, err, sizeof err));
     assert_string_equal(dump(root),
                         "{plan:{number:05-KH,start:2024-04-15},exemplars:[{id:A,steps:[{step:1,"
                         "evidence:e1},{step:2,evidence:X},{step:3,evidence:X}]},{id:X}]}");
@@ -243,14 +243,14 @@ static void test_ruletest_set_refuses_what_does_not_fit(void **state)
     td_ynode *v = yaml(f, "X\n");
     char err[256];
     td_rt_path p = path(f, "plan.number.x");
-    assert_false(td_rt_set(&f->a, &root, &p, v, v, err, sizeof err));
+    assert_false(td_rt_set(&f->a, TD_LANG_EN, &root, &p, v, v, err, sizeof err));
     assert_non_null(strstr(err, "plan.number is a single value, not a mapping"));
     assert_ptr_equal(root, orig);
     td_rt_path q = path(f, "exemplars[5].id");
-    assert_false(td_rt_set(&f->a, &root, &q, v, v, err, sizeof err));
+    assert_false(td_rt_set(&f->a, TD_LANG_EN, &root, &q, v, v, err, sizeof err));
     assert_string_equal(err, "exemplars has 2 items: there is no exemplars[5]");
     td_rt_path r = path(f, "plan[0]");
-    assert_false(td_rt_set(&f->a, &root, &r, v, v, err, sizeof err));
+    assert_false(td_rt_set(&f->a, TD_LANG_EN, &root, &r, v, v, err, sizeof err));
     assert_non_null(strstr(err, "not a list"));
     assert_ptr_equal(root, orig);
 }
@@ -266,11 +266,11 @@ static void test_ruletest_remove_key_and_item(void **state)
     td_ynode *orig = root;
     char err[256];
     td_rt_path p = path(f, "plan.number");
-    assert_true(td_rt_remove(&f->a, &root, &p, err, sizeof err));
+    assert_true(td_rt_remove(&f->a, TD_LANG_EN, &root, &p, err, sizeof err));
     td_rt_path q = path(f, "exemplars[0].steps[1]");
-    assert_true(td_rt_remove(&f->a, &root, &q, err, sizeof err));
+    assert_true(td_rt_remove(&f->a, TD_LANG_EN, &root, &q, err, sizeof err));
     td_rt_path r = path(f, "exemplars[-1]");
-    assert_true(td_rt_remove(&f->a, &root, &r, err, sizeof err));
+    assert_true(td_rt_remove(&f->a, TD_LANG_EN, &root, &r, err, sizeof err));
     assert_string_equal(dump(root), "{plan:{start:2024-04-15},exemplars:[{id:A,steps:[{step:1,"
                                     "evidence:e1},{step:3,evidence:e3}]}]}");
     assert_string_equal(dump(orig), before);
@@ -282,10 +282,10 @@ static void test_ruletest_remove_missing_suggests(void **state)
     td_ynode *root = yaml(f, UNIT);
     char err[256];
     td_rt_path p = path(f, "plan.numbr");
-    assert_false(td_rt_remove(&f->a, &root, &p, err, sizeof err));
+    assert_false(td_rt_remove(&f->a, TD_LANG_EN, &root, &p, err, sizeof err));
     assert_string_equal(err, "there is no plan.numbr in the unit (did you mean 'number'?)");
     td_rt_path q = path(f, "congress.held");
-    assert_false(td_rt_remove(&f->a, &root, &q, err, sizeof err));
+    assert_false(td_rt_remove(&f->a, TD_LANG_EN, &root, &q, err, sizeof err));
     assert_string_equal(err, "there is no congress in the unit");
 }
 
@@ -298,17 +298,42 @@ static void test_ruletest_append(void **state)
     td_ynode *item = yaml(f, "{step: 4, evidence: e4}\n");
     char err[256];
     td_rt_path p = path(f, "exemplars[0].steps");
-    assert_true(td_rt_append(&f->a, &root, &p, item, item, err, sizeof err));
+    assert_true(td_rt_append(&f->a, TD_LANG_EN, &root, &p, item, item, err, sizeof err));
     td_rt_path q = path(f, "exemplars[1].tags");
     td_ynode *tag = yaml(f, "thanh_nien\n");
-    assert_true(td_rt_append(&f->a, &root, &q, tag, tag, err, sizeof err));
+    assert_true(td_rt_append(&f->a, TD_LANG_EN, &root, &q, tag, tag, err, sizeof err));
     assert_string_equal(dump(root),
                         "{plan:{number:05-KH,start:2024-04-15},exemplars:[{id:A,steps:[{step:1,"
                         "evidence:e1},{step:2,evidence:e2},{step:3,evidence:e3},{step:4,"
                         "evidence:e4}]},{id:B,tags:[thanh_nien]}]}");
     td_rt_path r = path(f, "plan.number");
-    assert_false(td_rt_append(&f->a, &root, &r, tag, tag, err, sizeof err));
+    assert_false(td_rt_append(&f->a, TD_LANG_EN, &root, &r, tag, tag, err, sizeof err));
     assert_string_equal(err, "plan.number is a single value, not a list: append needs a list");
+}
+
+/* ---------- the reasons in the reader's language ---------- */
+
+static void test_ruletest_edit_errors_in_vietnamese(void **state)
+{
+    fx *f = *state;
+    td_ynode *root = yaml(f, UNIT);
+    td_ynode *v = yaml(f, "X\n");
+    char err[256];
+    td_rt_path p = path(f, "exemplars[5].id");
+    assert_false(td_rt_set(&f->a, TD_LANG_VI, &root, &p, v, v, err, sizeof err));
+    assert_string_equal(err, "exemplars có 2 phần tử: không có exemplars[5]");
+    td_rt_path q = path(f, "plan.numbr");
+    assert_false(td_rt_remove(&f->a, TD_LANG_VI, &root, &q, err, sizeof err));
+    assert_string_equal(err, "đơn vị không có plan.numbr (có phải ý bạn là 'number'?)");
+    td_rt_path r = path(f, "plan.number");
+    assert_false(td_rt_append(&f->a, TD_LANG_VI, &root, &r, v, v, err, sizeof err));
+    assert_non_null(strstr(err, "một giá trị đơn, không phải một danh sách"));
+    td_rt_path bad;
+    assert_false(td_rt_path_parse(&f->a, TD_LANG_VI, "plan[x]", &bad, err, sizeof err));
+    assert_non_null(strstr(err, "không phải là số thứ tự"));
+    /* English stays the language of the code */
+    assert_false(td_rt_path_parse(&f->a, TD_LANG_EN, "plan[x]", &bad, err, sizeof err));
+    assert_non_null(strstr(err, "is not an index"));
 }
 
 /* ---------- matching ---------- */
@@ -532,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ruletest_remove_key_and_item, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ruletest_remove_missing_suggests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ruletest_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ruletest_edit_errors_in_vietnamese, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ruletest_match_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ruletest_match_reports_both_sides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ruletest_match_is_a_multiset, setup, teardown),
