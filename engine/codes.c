@@ -28,6 +28,10 @@ td_severity td_code_severity(td_code c)
 
 td_code td_code_of(const char *text)
 {
+    /* a diagnostic's code is td_code_name's text itself: found by address first */
+    for (unsigned i = 0; text && i < TD_CODE_COUNT; i++)
+        if (code_names[i] == text)
+            return (td_code)i;
     for (unsigned i = 0; text && i < TD_CODE_COUNT; i++)
         if (strcmp(code_names[i], text) == 0)
             return (td_code)i;

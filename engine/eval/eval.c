@@ -2176,10 +2176,10 @@ static void walk_events(unitctx *u, const td_node *n, const evstep *at)
 
 /* ---------- targets ---------- */
 
-/* Adds a share to the unit's contribution to (target, group): at the as-of date when `when`
- * is UINT32_MAX, else at history date number `when`. */
-static void add_contrib(unitctx *u, uint32_t target, const char *group, double value, bool member,
-                        uint32_t when)
+/* The unit's contribution to (target, group), made when it has none yet; with `hist`, with
+ * its shares at the history dates. NULL when out of memory. The pointer holds until the
+ * next call. */
+static td_contrib *contrib_of(unitctx *u, uint32_t target, const char *group, bool hist)
 {
     td_unit_result *res = u->res;
     td_contrib *c = NULL;
@@ -2188,8 +2188,7 @@ static void add_contrib(unitctx *u, uint32_t target, const char *group, double v
         uint32_t i = k == 0 ? u->last_contrib : k - (k <= u->last_contrib);
         td_contrib *x = &res->contribs[i];
         if (x->target == target &&
-            ((!x->group && !group) ||
-             (x->group && group && (x->group == group || strcmp(x->group, group) == 0))))
+            ((!x->group && !group) || (x->group && group && strcmp(x->group, group) == 0)))
             c = x;
     }
     if (!c) {
@@ -2198,7 +2197,7 @@ static void add_contrib(unitctx *u, uint32_t target, const char *group, double v
             td_contrib *nw = realloc(res->contribs, cap * sizeof *nw);
             if (!nw) {
                 u->e.oom = true;
-                return;
+                return NULL;
             }
             res->contribs = nw;
             res->cap_contribs = cap;
@@ -2209,27 +2208,20 @@ static void add_contrib(unitctx *u, uint32_t target, const char *group, double v
         c->group = group ? strdup(group) : NULL;
         if (group && !c->group) {
             u->e.oom = true;
-            return;
+            return NULL;
         }
         res->n_contribs++;
     }
     u->last_contrib = (uint32_t)(c - res->contribs);
-    if (when == UINT32_MAX) {
-        c->value += value;
-        c->member |= member;
-        c->now = true;
-        return;
-    }
-    if (!c->hist) {
+    if (hist && !c->hist) {
         c->hist = calloc(res->n_history, sizeof *c->hist);
         c->hknown = calloc(res->n_history, sizeof *c->hknown);
         if (!c->hist || !c->hknown) {
             u->e.oom = true;
-            return;
+            return NULL;
         }
     }
-    c->hist[when] += value;
-    c->hknown[when] = true;
+    return c;
 }
 
 typedef struct target_arg {
@@ -2281,9 +2273,13 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
     double value;
     bool in;
     bool has = target_share(u, f, t, &group, &value, &in);
-    if (has)
-        add_contrib(u, arg->index, group, value, in, UINT32_MAX);
     uint32_t n = u->res->n_history;
+    td_contrib *c = has ? contrib_of(u, arg->index, group, n > 0) : NULL;
+    if (c) {
+        c->value += value;
+        c->member |= in;
+        c->now = true;
+    }
     if (!n || u->e.oom)
         return;
     const int32_t as_of = u->e.as_of;
@@ -2303,9 +2299,12 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
             lo = u->e.lo;
             hi = u->e.hi;
             u->e.as_of = as_of;
+            c = has ? contrib_of(u, arg->index, group, true) : NULL;
         }
-        if (has)
-            add_contrib(u, arg->index, group, value, in, j);
+        if (c) {
+            c->hist[j] += value;
+            c->hknown[j] = true;
+        }
     }
 }
 

@@ -55,6 +55,7 @@ struct td_xref {
     size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
     const char **files;     /* per held unit: its file (borrowed) */
     size_t cap_files;
+    struct wbuf *rec;       /* owned: the record of a unit being spooled */
 };
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -434,111 +435,178 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
 
 /* ---------- the spool ---------- */
 
-static void w_u32(FILE *f, uint32_t v)
+/* A held unit is one record of the spool: its length (4 bytes), then its fields, built in
+ * memory and written with one fwrite; it is read back whole and decoded from memory. A
+ * diagnostic's code is written as its number in codes.h. */
+typedef struct wbuf {
+    unsigned char *p;       /* owned */
+    size_t n, cap;          /* bytes */
+    bool oom;
+} wbuf;
+
+static void w_bytes(wbuf *b, const void *s, size_t n)
 {
-    fwrite(&v, sizeof v, 1, f);
+    if (b->oom)
+        return;
+    if (n > b->cap - b->n) {
+        size_t c = b->cap ? b->cap * 2 : 4096;
+        while (c - b->n < n)
+            c *= 2;
+        unsigned char *g = realloc(b->p, c);
+        if (!g) {
+            b->oom = true;
+            return;
+        }
+        b->p = g;
+        b->cap = c;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
 }
 
-static void w_u64(FILE *f, uint64_t v)
+static void w_u32(wbuf *b, uint32_t v)
 {
-    fwrite(&v, sizeof v, 1, f);
+    w_bytes(b, &v, sizeof v);
 }
 
-static void w_str(FILE *f, const char *s)
+static void w_u64(wbuf *b, uint64_t v)
+{
+    w_bytes(b, &v, sizeof v);
+}
+
+static void w_str(wbuf *b, const char *s)
 {
     if (!s) {
-        w_u32(f, UINT32_MAX);
+        w_u32(b, UINT32_MAX);
         return;
     }
     size_t n = strlen(s);
-    w_u32(f, (uint32_t)n);
-    fwrite(s, 1, n, f);
+    w_u32(b, (uint32_t)n);
+    w_bytes(b, s, n);
 }
 
-static void w_diag(FILE *f, const td_diag *d)
+static void w_diag(wbuf *b, const td_diag *d)
 {
-    w_u32(f, (uint32_t)d->n);
+    w_u32(b, (uint32_t)d->n);
     for (size_t i = 0; i < d->n; i++) {
         const td_diagnostic *e = &d->items[i];
-        w_u32(f, (uint32_t)e->sev);
-        w_u32(f, (uint32_t)e->lang);
-        w_u32(f, e->pending);
-        w_str(f, e->code);
-        w_str(f, e->file);
-        w_u32(f, e->line);
-        w_u32(f, e->col);
-        w_u32(f, e->width);
-        w_u32(f, e->doc);
-        w_str(f, e->source_line);
-        w_str(f, e->message);
-        w_str(f, e->hint);
-        w_str(f, e->rule);
-        w_str(f, e->cite);
-        w_str(f, e->label);
-        w_str(f, e->path);
+        w_u32(b, (uint32_t)e->sev);
+        w_u32(b, (uint32_t)e->lang);
+        w_u32(b, e->pending);
+        w_u32(b, (uint32_t)td_code_of(e->code));
+        w_str(b, e->file);
+        w_u32(b, e->line);
+        w_u32(b, e->col);
+        w_u32(b, e->width);
+        w_u32(b, e->doc);
+        w_str(b, e->source_line);
+        w_str(b, e->message);
+        w_str(b, e->hint);
+        w_str(b, e->rule);
+        w_str(b, e->cite);
+        w_str(b, e->label);
+        w_str(b, e->path);
     }
 }
 
-static void w_unit(FILE *f, const td_unit_result *u)
+static void w_unit(wbuf *b, const td_unit_result *u)
 {
-    w_str(f, u->file);
-    w_u32(f, u->doc);
-    w_u32(f, u->line);
-    w_str(f, u->id);
-    w_str(f, u->name);
-    w_str(f, u->level);
-    w_str(f, u->group);
-    w_u32(f, u->typed);
-    w_u32(f, u->n_values);
+    w_str(b, u->file);
+    w_u32(b, u->doc);
+    w_u32(b, u->line);
+    w_str(b, u->id);
+    w_str(b, u->name);
+    w_str(b, u->level);
+    w_str(b, u->group);
+    w_u32(b, u->typed);
+    w_u32(b, u->n_values);
     for (uint32_t i = 0; i < u->n_values; i++)
-        w_str(f, u->values[i]);
-    w_diag(f, &u->findings);
-    w_diag(f, &u->sites);
-    w_u32(f, u->n_xkeys);
+        w_str(b, u->values[i]);
+    w_diag(b, &u->findings);
+    w_diag(b, &u->sites);
+    w_u32(b, u->n_xkeys);
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
-        w_u32(f, k->index);
-        w_u64(f, k->key);
-        w_u64(f, k->similar);
-        w_u32(f, k->ok);
-        w_str(f, k->text);
-        w_str(f, k->similar_text);
+        w_u32(b, k->index);
+        w_u64(b, k->key);
+        w_u64(b, k->similar);
+        w_u32(b, k->ok);
+        w_str(b, k->text);
+        w_str(b, k->similar_text);
     }
-    w_diag(f, &u->deferred);
+    w_diag(b, &u->deferred);
     for (size_t i = 0; i < u->deferred.n; i++) {
-        w_u32(f, u->defers[i].first);
-        w_u32(f, u->defers[i].n);
+        w_u32(b, u->defers[i].first);
+        w_u32(b, u->defers[i].n);
     }
-    w_u32(f, u->n_lookups);
+    w_u32(b, u->n_lookups);
     for (uint32_t i = 0; i < u->n_lookups; i++) {
         const td_xlookup *l = &u->lookups[i];
-        w_u32(f, l->index);
-        w_u64(f, l->owner);
-        w_u64(f, l->key);
-        w_str(f, l->owner_text);
-        w_str(f, l->key_text);
+        w_u32(b, l->index);
+        w_u64(b, l->owner);
+        w_u64(b, l->key);
+        w_str(b, l->owner_text);
+        w_str(b, l->key_text);
     }
 }
 
 typedef struct reader {
     FILE *f;
+    wbuf rec;               /* the record being decoded (owned) */
+    size_t at;              /* bytes of it decoded */
     bool bad;               /* a read failed or a length is absurd */
     bool oom;
 } reader;
 
+/* Reads the next record whole into r->rec. */
+static void r_record(reader *r)
+{
+    uint32_t n = 0;
+    r->rec.n = r->at = 0;
+    if (fread(&n, sizeof n, 1, r->f) != 1 || n > (1u << 30)) {
+        r->bad = true;
+        return;
+    }
+    if (n > r->rec.cap) {
+        unsigned char *g = realloc(r->rec.p, n);
+        if (!g) {
+            r->oom = true;
+            return;
+        }
+        r->rec.p = g;
+        r->rec.cap = n;
+    }
+    if (n && fread(r->rec.p, 1, n, r->f) != n)
+        r->bad = true;
+    r->rec.n = n;
+}
+
+static const unsigned char *r_take(reader *r, size_t n)
+{
+    if (r->bad || n > r->rec.n - r->at) {
+        r->bad = true;
+        return NULL;
+    }
+    const unsigned char *p = r->rec.p + r->at;
+    r->at += n;
+    return p;
+}
+
 static uint32_t r_u32(reader *r)
 {
     uint32_t v = 0;
-    if (fread(&v, sizeof v, 1, r->f) != 1)
-        r->bad = true;
+    const unsigned char *p = r_take(r, sizeof v);
+    if (p)
+        memcpy(&v, p, sizeof v);
     return v;
 }
 
 static uint64_t r_u64(reader *r)
 {
     uint64_t v = 0;
-    if (fread(&v, sizeof v, 1, r->f) != 1)
-        r->bad = true;
+    const unsigned char *p = r_take(r, sizeof v);
+    if (p)
+        memcpy(&v, p, sizeof v);
     return v;
 }
 
@@ -547,17 +615,15 @@ static char *r_str(reader *r)
     uint32_t n = r_u32(r);
     if (r->bad || n == UINT32_MAX)
         return NULL;
-    if (n > TD_SOURCE_MAX) {
-        r->bad = true;
+    const unsigned char *p = r_take(r, n);
+    if (!p)
         return NULL;
-    }
     char *s = malloc((size_t)n + 1);
     if (!s) {
         r->oom = true;
         return NULL;
     }
-    if (n && fread(s, 1, n, r->f) != n)
-        r->bad = true;
+    memcpy(s, p, n);
     s[n] = '\0';
     return s;
 }
@@ -569,9 +635,8 @@ static void r_diag(reader *r, td_diag *d)
         td_severity sev = (td_severity)r_u32(r);
         uint32_t lang = r_u32(r);
         bool pending = r_u32(r) != 0;
-        char *code = r_str(r);
-        td_code c = code_read(code);
-        free(code);
+        uint32_t code = r_u32(r);
+        td_code c = code < TD_CODE_COUNT ? (td_code)code : TD_CODE_RULE;
         td_diagnostic *e = td_diag_at_lc(d, sev, c, NULL, 0, 0, 1, "%s", "");
         if (!e) {
             r->oom = true;
@@ -599,6 +664,9 @@ static void r_diag(reader *r, td_diag *d)
 
 static void r_unit(reader *r, td_unit_result *u)
 {
+    r_record(r);
+    if (r->bad || r->oom)
+        return;
     u->file = r_str(r);
     u->doc = r_u32(r);
     u->line = r_u32(r);
@@ -691,6 +759,9 @@ td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
         return TD_ENOMEM;
     x->p = p;
     x->lang = lang;
+    x->rec = calloc(1, sizeof *x->rec);
+    if (!x->rec)
+        return TD_ENOMEM;
     x->spool = tmpfile();
     return x->spool ? TD_OK : TD_EIO;
 }
@@ -725,6 +796,9 @@ void td_xref_free(td_xref *x)
     free(x->unit_owner);
     if (x->spool)
         fclose(x->spool);
+    if (x->rec)
+        free(x->rec->p);
+    free(x->rec);
     free(x);
 }
 
@@ -768,8 +842,15 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file)
     if (!grow((void **)&x->files, &x->cap_files, (size_t)unit + 1, sizeof *x->files))
         return TD_ENOMEM;
     x->files[unit] = file;
-    w_unit(x->spool, u);
-    if (ferror(x->spool))
+    wbuf *b = x->rec;
+    b->n = 0;
+    w_u32(b, 0); /* the length, filled in below */
+    w_unit(b, u);
+    if (b->oom)
+        return TD_ENOMEM;
+    uint32_t len = (uint32_t)(b->n - sizeof len);
+    memcpy(b->p, &len, sizeof len);
+    if (b->n > (1u << 30) + sizeof len || fwrite(b->p, 1, b->n, x->spool) != b->n)
         return TD_EIO;
     td_unit_result_free(u);
     td_unit_result_init(u, x->lang);
@@ -788,7 +869,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     size_t n_missing = 0;
     for (size_t i = 0; i < x->n_places; i++)
         n_missing += x->places[i].line == UINT32_MAX;
-    reader r = {x->spool, false, false};
+    reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
     if (n_missing) {
         if (!(missing = malloc(n_missing * sizeof *missing)))
             return TD_ENOMEM;
@@ -836,6 +917,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
             st = fn(arg, &u);
         td_unit_result_free(&u);
     }
+    free(r.rec.p);
     reset(x);
     if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0 ||
         ftruncate(fileno(x->spool), 0) != 0)
