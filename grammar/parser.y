@@ -281,9 +281,11 @@ range_clause
     | T_RANGE T_DOTDOT range_bound      { $$ = ast_clause_expr(p, TD_CL_RANGE, NULL, $3, @$); }
     ;
 
-/* a bound is written out: a number, a date or a month */
+/* a bound is written out: a number, a date or a month; a name is read so that resolve can
+ * say to write its value instead */
 range_bound
     : T_NUMBER                          { $$ = ast_number(p, $1, @$); }
+    | T_IDENT                           { $$ = ast_name(p, $1, @$); }
     | T_MINUS T_NUMBER                  { $$ = ast_unary(p, TD_OP_NEG, ast_number(p, $2, @2), @$); }
     | T_DATE                            { $$ = ast_date(p, TD_X_DATE, $1, @$); }
     | T_MONTH                           { $$ = ast_date(p, TD_X_MONTH, $1, @$); }

@@ -687,6 +687,17 @@ void td_rs_build_rules(td_rs *r)
                                    "a note needs `because` and the reason "
                                    "the clause cannot be checked from data");
             (void)x;
+        } else if (td_text_blank(d->because.text, strlen(d->because.text))) {
+            /* as `disable ... because ""`: a clause left unchecked says why, in words */
+            td_diagnostic *x = ERR(r, d->because.span, TD_CODE_NOTE,
+                                   "the note of clause %s has an empty reason (`because`): a "
+                                   "clause the rules do not check says why it cannot be checked "
+                                   "from data",
+                                   d->cite.text ? d->cite.text : "");
+            td_rs_hint(r, x,
+                       "write the reason, e.g. because \"hội nghị do huyện tổ chức, không có "
+                       "trong hồ sơ của đơn vị\"",
+                       NULL);
         }
         td_note *prev = NULL;
         for (uint32_t k = 0; d->id.text && k < p->n_notes && !prev; k++)

@@ -599,6 +599,36 @@ static const td_value *values_of(const td_param *prm, uint32_t *n)
     return prm->n_values ? prm->values : &prm->value;
 }
 
+/* A bound of a range that names something (`range 0 .. district_total`): refused, as a
+ * param's own value is. A bound that followed another param would have to be checked again
+ * after every overlay's `set` and every -D, and has no single value when that param is dated;
+ * a bound written out says what the rule author means once and for all. */
+static void refuse_named_bound(td_rs *r, const td_expr *b)
+{
+    const td_param *other = td_rs_find_param(r, b->name);
+    if (!other) {
+        td_diagnostic *x = ERR(r, b->span, TD_CODE_PARAM_RANGE,
+                               "the bounds of a range are written out, not named: '%s' is no "
+                               "param, and a range takes a number, a date or a month",
+                               b->name);
+        td_rs_hint(r, x, "write range 0 .. 1000, range 2024-01-01 .. 2025-12-31", NULL);
+        return;
+    }
+    td_diagnostic *x = ERR(r, b->span, TD_CODE_PARAM_RANGE,
+                           "the bounds of a range are written out, not named: param '%s' may "
+                           "take another value in an overlay or with -D, and the range would "
+                           "not follow it",
+                           b->name);
+    char v[64];
+    td_range_value_text(&other->value, v, sizeof v);
+    if (x && other->n_values)
+        td_diag_set(r->d, &x->hint, N_("write the bound itself, as a number, a date or a "
+                                       "month"));
+    else if (x)
+        td_diag_set(r->d, &x->hint, N_("write the bound itself: %s, the value of '%s' here"), v,
+                    b->name);
+}
+
 /* The range a param declares (`range 0 .. 1000`), then its own values checked against it. */
 static void read_range(td_rs *r, const td_decl *d, td_param *prm)
 {
@@ -612,6 +642,10 @@ static void read_range(td_rs *r, const td_decl *d, td_param *prm)
         const td_type *t;
         if (!bound[i])
             continue;
+        if (bound[i]->kind == TD_X_NAME) {
+            refuse_named_bound(r, bound[i]);
+            return;
+        }
         if (!td_rs_const_value(r, bound[i], &v[i], &t))
             return;
         if (prm->type->kind != TD_T_INT && prm->type->kind != TD_T_NUMBER &&
