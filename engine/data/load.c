@@ -108,3 +108,23 @@ bool td_load_may_report(uint32_t *count, td_diag *d, const td_source *src, td_se
     }
     return false;
 }
+
+uint32_t td_item_dash_col(const td_source *src, uint32_t line, uint32_t col)
+{
+    if (!src || line == 0 || line > src->nlines || col < 3)
+        return col;
+    const char *t = src->text;
+    size_t start = src->lines[line - 1], p = start, end = src->len;
+    for (uint32_t ch = 1; ch < col && p < end && t[p] != '\n'; ch++) {
+        p++;
+        while (p < end && ((unsigned char)t[p] & 0xC0) == 0x80)
+            p++;
+    }
+    size_t q = p;
+    while (q > start && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+        q--;
+    if (q < p && q > start && t[q - 1] == '-' &&
+        (q - 1 == start || t[q - 2] == ' ' || t[q - 2] == '\t'))
+        return col - (uint32_t)(p - (q - 1));  /* only blanks between: bytes = characters */
+    return col;
+}

@@ -67,4 +67,9 @@ void td_yaml_close(td_yaml *y);
 td_status td_type_document(const td_type *type, const td_ynode *root, const td_source *src,
                            td_arena *a, td_diag *d, td_node **out);
 
+/* The column of the '-' of a list item that starts at line:col (1-based) of src, when the
+ * item follows it on that line; else col. Typing stores a list item's key column as 0 and
+ * leaves this to whoever reports at it (td_node.key_col). */
+uint32_t td_item_dash_col(const td_source *src, uint32_t line, uint32_t col);
+
 #endif

@@ -142,27 +142,18 @@ static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kp
     return n;
 }
 
-/* The key position of a list item: its '-' when the item follows one on the same line. */
+/* The key position of a list item: its '-' when the item follows one on the same line.
+ * Typing leaves its column 0 (see td_item_dash_col) until a finding needs it. */
 static kpos item_pos(const typer *c, const td_ynode *y)
 {
-    kpos k = { y->line, y->col, 1 };
-    const td_source *src = c->src;
-    if (!src || y->line == 0 || y->line > src->nlines || y->col < 3)
-        return k;
-    const char *t = src->text;
-    size_t start = src->lines[y->line - 1], p = start, end = src->len;
-    for (uint32_t ch = 1; ch < y->col && p < end && t[p] != '\n'; ch++) {
-        p++;
-        while (p < end && ((unsigned char)t[p] & 0xC0) == 0x80)
-            p++;
-    }
-    size_t q = p;
-    while (q > start && (t[q - 1] == ' ' || t[q - 1] == '\t'))
-        q--;
-    if (q < p && q > start && t[q - 1] == '-' &&
-        (q - 1 == start || t[q - 2] == ' ' || t[q - 2] == '\t'))
-        k.col = y->col - (uint32_t)(p - (q - 1));  /* only blanks between: bytes = characters */
+    kpos k = { y->line, td_item_dash_col(c->src, y->line, y->col), 1 };
     return k;
+}
+
+/* k itself, or its column found when typing left it to be found (0: a list item's dash). */
+static kpos key_at(const typer *c, const kpos *k, const td_ynode *y)
+{
+    return k->line && !k->col ? item_pos(c, y) : *k;
 }
 
 static td_node *type_value(typer *c, const td_type *t, const td_ynode *y, const seg *s,
@@ -703,23 +694,31 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
         }
     }
     bool at_key = k && k->line;
+    kpos kp = at_key ? key_at(c, k, y) : (kpos){0, 0, 0};
     char where[MSG_SIZE];
-    tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_REQUIRED, &sub, at_key ? k->line : y->line,
-             at_key ? k->col : y->col, at_key ? k->width : 1, NULL,
+    tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_REQUIRED, &sub, at_key ? kp.line : y->line,
+             at_key ? kp.col : y->col, at_key ? kp.width : 1, NULL,
              "%s has no '%s'; add `%s: ...`", subject(c, s, where, sizeof where), f->name,
              f->name);
 }
 
-/* td_record_field for a key of known length, without a call per field name. */
-static const td_field *field_of(const td_record *r, const char *key, uint32_t len)
+/* td_record_field for a key of known length, without a call per field name. The search
+ * starts at *next, the field after the one found last, and goes round: data are mostly
+ * written in the order the schema declares the fields, so the first name compared is
+ * usually the one. */
+static const td_field *field_of(const td_record *r, const char *key, uint32_t len,
+                                uint32_t *next)
 {
-    for (uint32_t i = 0; i < r->n_fields; i++) {
+    uint32_t n = r->n_fields;
+    for (uint32_t k = 0, i = *next < n ? *next : 0; k < n; k++, i = i + 1 < n ? i + 1 : 0) {
         const char *name = r->fields[i].name;
         uint32_t j = 0;
         while (j < len && name[j] && name[j] == key[j])
             j++; /* name[j] first: a key with a NUL in it must not read past the name */
-        if (j == len && name[j] == '\0')
+        if (j == len && name[j] == '\0') {
+            *next = i + 1;
             return &r->fields[i];
+        }
     }
     return NULL;
 }
@@ -740,11 +739,12 @@ static td_node *type_record(typer *c, const td_type *t, const td_ynode *y, const
     td_node *n = new_node(c, t, y, k, false);
     if (!n)
         return NULL;
+    uint32_t next = 0;
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *key = y->pairs[i].key, *value = y->pairs[i].value;
         if (!key || !key->text || !value)
             continue;   /* a tree edited by hand (thidua test) may hold holes */
-        const td_field *f = field_of(r, key->text, key->len);
+        const td_field *f = field_of(r, key->text, key->len, &next);
         if (!f || f->slot >= r->n_fields) {
             unknown_field(c, r, key, s);
         } else {
@@ -802,8 +802,9 @@ static td_node *type_list(typer *c, const td_type *t, const td_ynode *y, const s
     for (uint32_t i = 0; i < y->n; i++) {
         const td_ynode *it = y->items[i] ? y->items[i] : &hole;
         seg sub = { s, NULL, NULL, i, NULL };
-        kpos kp = item_pos(c, it);
+        kpos kp = { it->line, 0, 1 }; /* the dash: found when a finding needs it */
         if (it->kind == TD_Y_NULL && it->text) {
+            kp = item_pos(c, it);
             char subj[MSG_SIZE];
             tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_TYPE, &sub, kp.line, kp.col, 1, NULL,
                      "%s is empty; write a value after the '-' or delete the line",

@@ -488,7 +488,8 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
     const yaml_mark_t *m = &ev->start_mark;
     if (!count_nodes(c, 1, m, false))
         return;
-    check_tag(c, ev->data.scalar.tag, m);
+    if (ev->data.scalar.tag)
+        check_tag(c, ev->data.scalar.tag, m);
     size_t len = ev->data.scalar.length;
     td_ynode *n;
     if (len > y->lim.max_scalar) {
@@ -500,7 +501,9 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
                  "shorten it or keep the long text in a separate document",
                  len, y->lim.max_scalar);
         n = refused_node(c, m);
-    } else if (memchr(ev->data.scalar.value, '\0', len)) {
+    } else if (ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+               memchr(ev->data.scalar.value, '\0', len)) {
+        /* only an escape can write a NUL: the reader refuses the byte itself */
         report_nul(c, m, &ev->end_mark);
         n = refused_node(c, m);
     } else {
@@ -601,7 +604,10 @@ static void on_start(loader *c, const yaml_event_t *ev, td_ykind kind)
     }
     if (!count_nodes(c, 1, m, false))
         return;
-    check_tag(c, kind == TD_Y_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, m);
+    const yaml_char_t *tag =
+        kind == TD_Y_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+    if (tag)
+        check_tag(c, tag, m);
     td_ynode *n = new_ynode(c, kind, m);
     if (!n)
         return;

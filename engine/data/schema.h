@@ -106,7 +106,8 @@ typedef struct td_node {
     bool invalid;           /* the value was present but wrong (an error was reported) */
     bool null;              /* the key was written with no value: absent, but located */
     uint32_t line, col;     /* 1-based position of the value */
-    uint32_t key_line, key_col; /* position of its mapping key or list dash; 0 when none */
+    uint32_t key_line, key_col; /* position of its mapping key or list dash; 0 when none;
+                                 * key_col 0 on a list item: see td_item_dash_col */
     uint32_t width;         /* characters of a scalar, for the caret; 1 otherwise */
     union {
         struct { const char *s; uint32_t len; } text;   /* TEXT (NUL-terminated too) */

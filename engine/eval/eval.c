@@ -9,6 +9,7 @@
 
 #include "i18n.h"
 #include "label.h"
+#include "load.h"
 
 const char *const td_wf_check_names[TD_WF_NCHECKS] = {
     "stage", "initial", "transition", "date", "order", "evidence", "future", "guard",
@@ -1230,6 +1231,8 @@ static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, co
         at->key_line;
     uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
     uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
+    if (use_key && !col)
+        col = td_item_dash_col(u->src, at->line, at->col); /* a list item's dash */
     uint32_t width = at && !use_key ? at->width : 1;
     td_diagnostic *x = td_diag_at_lc(d, sev, TD_CODE_RULE, u->src, line ? line : u->res->line,
                                      line ? col : 1, width, "%s", msg);
