@@ -44,7 +44,9 @@ ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC    := $(sort $(wildcard engine/cli/*.c))
 GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o \
-              $(BUILD)/catalog_vi.o
+              $(BUILD)/catalog_vi.o $(BUILD)/builtin_image.o
+# every engine object but the compiled built-in rules, which tools/gen-image.c writes with them
+IMAGE_GEN_OBJ := $(filter-out $(BUILD)/builtin_image.o,$(ENGINE_OBJ))
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_*.c)))
 RULE_FILES := $(sort $(wildcard rules/ben-tre/*.rules))
@@ -124,6 +126,19 @@ $(BUILD)/builtin_rules.c: $(RULE_FILES) tools/embed.sh
 	sh tools/embed.sh $(RULE_FILES) > $@
 
 $(BUILD)/builtin_rules.o: $(BUILD)/builtin_rules.c
+	$(CC) $(GENFLAGS) $(PICFLAGS) -c -o $@ $<
+
+# ... and compiled at build time too (engine/lang/image.h, docs/performance.md lever 7): the
+# program of the shipped rules as C data, which `validate` uses instead of compiling them at
+# every start. Written again whenever a rule file or any engine object changes.
+$(BUILD)/gen-image: tools/gen-image.c $(IMAGE_GEN_OBJ)
+	$(CC) $(ALLCFLAGS) -o $@ tools/gen-image.c $(IMAGE_GEN_OBJ) $(LDLIBS)
+
+$(BUILD)/builtin_image.c: $(BUILD)/gen-image
+	$(BUILD)/gen-image > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/builtin_image.o: $(BUILD)/builtin_image.c
 	$(CC) $(GENFLAGS) $(PICFLAGS) -c -o $@ $<
 
 # The Vietnamese messages (docs/i18n.md): po/vi.po compiled by msgfmt, embedded as bytes, so
@@ -340,7 +355,8 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -Iinclude $(ENGINE_INC) -I$(BUILD)
-FUZZ_SRC     := $(ENGINE_SRC) $(GEN_SRC) $(BUILD)/builtin_rules.c $(BUILD)/catalog_vi.c
+FUZZ_SRC     := $(ENGINE_SRC) $(GEN_SRC) $(BUILD)/builtin_rules.c $(BUILD)/catalog_vi.c \
+                $(BUILD)/builtin_image.c
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
                 -rss_limit_mb=2048 \
                 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/ $(FUZZ_FLAGS)

@@ -31,6 +31,25 @@ static td_arena_chunk *new_chunk(size_t size)
     return c;
 }
 
+bool td_arena_init_zeroed(td_arena *a, size_t size)
+{
+    td_arena_init(a, size);
+    td_arena_chunk *c = calloc(1, sizeof *c + size);
+    if (!c)
+        return false;
+    c->size = size;
+    a->head = c;
+    return true;
+}
+
+const void *td_arena_single(const td_arena *a, size_t *used)
+{
+    if (!a->head || a->head->next)
+        return NULL;
+    *used = a->head->used;
+    return a->head->data;
+}
+
 /* Bump allocation: uninitialised memory, or NULL (and the arena marked failed). */
 static void *bump(td_arena *a, size_t size)
 {

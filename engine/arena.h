@@ -22,6 +22,16 @@ typedef struct td_arena {
 /* Prepares an empty arena; no memory is taken until the first allocation. */
 void td_arena_init(td_arena *a, size_t chunk_size);
 
+/* Prepares an arena whose first chunk, of `size` bytes, is taken now and zeroed, so that
+ * what it hands out (padding included) is the same from one run to the next: the compiled
+ * built-in rules are written out from such an arena (engine/lang/image.c). False when out of
+ * memory. */
+bool td_arena_init_zeroed(td_arena *a, size_t size);
+
+/* The memory handed out when it all lies in one chunk: its start and its length in bytes
+ * (*used). NULL when the arena has several chunks or none. */
+const void *td_arena_single(const td_arena *a, size_t *used);
+
 /* Returns zeroed memory valid until td_arena_reset/free, or NULL when out of memory. */
 void *td_arena_alloc(td_arena *a, size_t size);
 

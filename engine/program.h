@@ -243,6 +243,7 @@ struct td_program {
     td_source **sources;        /* owned: the rule files read */
     uint32_t n_sources;
     bool sources_on_disk;       /* read from files (not the built-in rules, not texts) */
+    bool image;                 /* the built-in image (image.h): read-only, never freed */
     td_plan_info plan;
     td_schema schema;
     td_param *params;

@@ -21,6 +21,11 @@ extern const size_t td_builtin_count;
 td_status td_compile_with_faults(const td_rule_text *texts, size_t n_texts, int fail_after,
                                  td_diag *d, td_program **out);
 
+/* Compiles the built-in rules (no -D) into a program whose arena is one zeroed chunk of
+ * TD_IMAGE_CHUNK bytes, in d's language (not the declared one), for td_image_compile.
+ * Otherwise as td_program_builtin. */
+td_status td_compile_builtin_zeroed(td_diag *d, td_program **out);
+
 /* The entry file of the built-in rules. */
 #define TD_BUILTIN_ENTRY "rules/ben-tre/chau-thanh.rules"
 

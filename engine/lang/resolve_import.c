@@ -23,14 +23,15 @@ void td_rs_keep_change(td_rs *r, const char *kind, const char *id, const char *h
     }
     p->changes = grown;
     td_change *c = &grown[p->n_changes++];
-    c->kind = kind;
+    /* copies, as everything the program points to is in its arena (image.h) */
+    c->kind = td_arena_strdup(r->pa, kind);
     c->id = td_arena_strdup(r->pa, id);
-    c->how = how;
+    c->how = td_arena_strdup(r->pa, how);
     c->src = d->span.src;
     c->off = d->span.off;
     c->was_src = was.src;
     c->was_off = was.off;
-    if (!c->id)
+    if (!c->kind || !c->id || !c->how)
         r->fatal = TD_ENOMEM;
 }
 
@@ -616,17 +617,18 @@ static bool keep_disabled(td_rs *r, const td_decl *d, const td_decl *rule, const
     x->because = td_arena_strdup(&p->arena, d->because.text);
     x->src = d->span.src;
     x->off = d->span.off;
-    x->kind = kind;
     if (!kind && rule)
-        x->kind = rule->kind == TD_D_TARGET     ? "target"
-                  : rule->kind == TD_D_WORKFLOW ? "workflow"
-                  : rule->kind == TD_D_INDEX    ? "index"
-                                                : "criterion";
+        kind = rule->kind == TD_D_TARGET     ? "target"
+               : rule->kind == TD_D_WORKFLOW ? "workflow"
+               : rule->kind == TD_D_INDEX    ? "index"
+                                             : "criterion";
+    /* a copy, as everything the program points to is in its arena (image.h) */
+    x->kind = kind ? td_arena_strdup(&p->arena, kind) : NULL;
     /* the label as reports print it, params inserted */
     x->label = rule && rule->label.text ? td_rs_label_of(r, &rule->label, NULL) : NULL;
     x->cite = rule && rule->cite.text ? td_arena_strdup(&p->arena, rule->cite.text) : NULL;
     x->rule = rule ? (rule->id.text ? rule->id.span : rule->span) : (td_span){0, 0, 0};
-    if (!x->id || !x->because) {
+    if (!x->id || !x->because || (kind && !x->kind)) {
         r->fatal = TD_ENOMEM;
         return false;
     }

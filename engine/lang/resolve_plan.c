@@ -66,7 +66,7 @@ void td_rs_build_plan_info(td_rs *r)
                     ERR(r, d->outline[2 * k].span, TD_CODE_DUPLICATE, "clause %s is in the outline "
                         "twice", num);
             pi->clauses[pi->n_clauses] = td_arena_strdup(r->pa, num);
-            pi->clause_titles[pi->n_clauses++] = title ? td_arena_strdup(r->pa, title) : "";
+            pi->clause_titles[pi->n_clauses++] = td_arena_strdup(r->pa, title ? title : "");
         }
         pi->implements = td_arena_alloc(r->pa, (d->n_implements + 1) * sizeof *pi->implements);
         for (uint32_t k = 0; pi->implements && k < d->n_implements; k++)

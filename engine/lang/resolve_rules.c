@@ -97,8 +97,9 @@ static void compile_criterion(td_rs *r, td_decl *d, td_criterion *out)
         bool ok = td_rs_resolve_epath(r, &d->on[v], &var->path, scopes, 15, &c);
         td_scope *ent = ok ? &scopes[var->path.n] : NULL;
         if (ok) {
-            ent->let_names = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_names);
-            ent->let_types = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *ent->let_types);
+            /* the scope is the compiler's: in the parse arena, as the names it holds */
+            ent->let_names = td_arena_alloc(&r->parse, (d->n_lets + 1) * sizeof *ent->let_names);
+            ent->let_types = td_arena_alloc(&r->parse, (d->n_lets + 1) * sizeof *ent->let_types);
             var->lets = td_arena_alloc(r->pa, (d->n_lets + 1) * sizeof *var->lets);
             let_depth = td_arena_alloc(&r->parse, (d->n_lets + 1) * sizeof *let_depth);
             if (!ent->let_names || !ent->let_types || !var->lets || !let_depth) {
@@ -612,7 +613,7 @@ void td_rs_build_rules(td_rs *r)
     p->targets = td_arena_alloc(r->pa, (n + 1) * sizeof *p->targets);
     p->workflows = td_arena_alloc(r->pa, (n + 1) * sizeof *p->workflows);
     p->indexes = td_arena_alloc(r->pa, (n + 1) * sizeof *p->indexes);
-    r->index_ids = td_arena_alloc(r->pa, (n + 1) * sizeof *r->index_ids);
+    r->index_ids = td_arena_alloc(&r->parse, (n + 1) * sizeof *r->index_ids);
     if (!p->criteria || !p->targets || !p->workflows || !p->indexes || !r->index_ids) {
         r->fatal = TD_ENOMEM;
         free(refs);

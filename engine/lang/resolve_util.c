@@ -168,8 +168,12 @@ void *td_rs_grow(td_rs *r, void *arr, uint32_t n, size_t size)
         r->fatal = TD_ENOMEM;
         return NULL;
     }
-    if (n)
+    if (n) {
         memcpy(nw, arr, n * size);
+        /* the old copy stays in the arena, unused: cleared, so that it keeps no pointer
+         * into the parse arena (the compiled built-in rules are written out whole, image.h) */
+        memset(arr, 0, n * size);
+    }
     return nw;
 }
 
