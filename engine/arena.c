@@ -10,7 +10,8 @@
 struct td_arena_chunk {
     td_arena_chunk *next;   /* older chunk */
     size_t size;            /* bytes of data[] */
-    size_t used;            /* bytes of data[] handed out */
+    size_t used;            /* bytes of data[] handed out from its start */
+    size_t top;             /* and from its end (flat_top arenas only) */
     max_align_t data[];     /* the memory handed out */
 };
 
@@ -28,6 +29,7 @@ static td_arena_chunk *new_chunk(size_t size)
     c->next = NULL;
     c->size = size;
     c->used = 0;
+    c->top = 0;
     return c;
 }
 
@@ -39,14 +41,16 @@ bool td_arena_init_zeroed(td_arena *a, size_t size)
         return false;
     c->size = size;
     a->head = c;
+    a->flat_top = true;
     return true;
 }
 
-const void *td_arena_single(const td_arena *a, size_t *used)
+const void *td_arena_single(const td_arena *a, size_t *used, size_t *top)
 {
     if (!a->head || a->head->next)
         return NULL;
     *used = a->head->used;
+    *top = a->head->top;
     return a->head->data;
 }
 
@@ -62,14 +66,14 @@ static void *bump(td_arena *a, size_t size)
     if (size == 0)
         size = align;
     td_arena_chunk *c = a->head;
-    if (!c || c->size - c->used < size) {
+    if (!c || c->size - c->used - c->top < size) {
         size_t want = size > a->chunk_size ? size : a->chunk_size;
         td_arena_chunk *n = new_chunk(want);
         if (!n) {
             a->failed = true;
             return NULL;
         }
-        if (c && size > a->chunk_size && c->size - c->used >= align) {
+        if (c && size > a->chunk_size && c->size - c->used - c->top >= align) {
             /* a big block goes behind the current chunk, which keeps its free space */
             n->next = c->next;
             c->next = n;
@@ -99,9 +103,21 @@ void *td_arena_alloc_raw(td_arena *a, size_t size)
     return bump(a, size);
 }
 
+void *td_arena_alloc_flat(td_arena *a, size_t size)
+{
+    const size_t align = sizeof(max_align_t);
+    td_arena_chunk *c = a->head;
+    size_t rounded = (size + align - 1) / align * align;
+    if (!a->flat_top || a->fail_after || !c || rounded == 0 || c->size - c->used - c->top < rounded)
+        return bump(a, size); /* a full chunk: bump takes another, and the image is refused */
+    c->top += rounded;
+    a->used += rounded;
+    return (char *)c->data + (c->size - c->top);
+}
+
 char *td_arena_strndup(td_arena *a, const char *s, size_t len)
 {
-    char *p = bump(a, len + 1);
+    char *p = td_arena_alloc_flat(a, len + 1);
     if (!p)
         return NULL;
     if (len)
@@ -125,7 +141,7 @@ char *td_arena_printf(td_arena *a, const char *fmt, ...)
         a->failed = true;
         return NULL;
     }
-    char *p = bump(a, (size_t)n + 1);
+    char *p = td_arena_alloc_flat(a, (size_t)n + 1);
     if (!p)
         return NULL;
     va_start(ap, fmt);
@@ -154,6 +170,7 @@ void td_arena_reset(td_arena *a)
     if (keep) {
         keep->next = NULL;
         keep->used = 0;
+        keep->top = 0;
     }
     a->head = keep;
     a->used = 0;

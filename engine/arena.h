@@ -17,6 +17,7 @@ typedef struct td_arena {
     int allocs;             /* allocations counted while fail_after is set */
     bool failed;            /* sticky: an allocation failed since init or the last reset; a
                              * stage checks it once at its end instead of after every call */
+    bool flat_top;          /* td_arena_init_zeroed: text is taken from the chunk's end */
 } td_arena;
 
 /* Prepares an empty arena; no memory is taken until the first allocation. */
@@ -28,15 +29,23 @@ void td_arena_init(td_arena *a, size_t chunk_size);
  * memory. */
 bool td_arena_init_zeroed(td_arena *a, size_t size);
 
-/* The memory handed out when it all lies in one chunk: its start and its length in bytes
- * (*used). NULL when the arena has several chunks or none. */
-const void *td_arena_single(const td_arena *a, size_t *used);
+/* The memory handed out when it all lies in one chunk of an arena made by
+ * td_arena_init_zeroed: the chunk's start, the bytes used from its start (*used) and from
+ * its end (*top: what td_arena_alloc_flat took). NULL when the arena has several chunks or
+ * none. */
+const void *td_arena_single(const td_arena *a, size_t *used, size_t *top);
 
 /* Returns zeroed memory valid until td_arena_reset/free, or NULL when out of memory. */
 void *td_arena_alloc(td_arena *a, size_t size);
 
 /* The same, not zeroed: for memory the caller writes whole anyway. */
 void *td_arena_alloc_raw(td_arena *a, size_t size);
+
+/* The same, for memory that will hold no pointer (text): in an arena made by
+ * td_arena_init_zeroed it is taken from the end of the chunk, apart from the structures, so
+ * that the pages of a program image that need no relocation hold text only (image.h).
+ * td_arena_strndup, td_arena_strdup and td_arena_printf take their memory here. */
+void *td_arena_alloc_flat(td_arena *a, size_t size);
 
 /* Copies `len` bytes of `s` and a terminating NUL into the arena; NULL when out of memory. */
 char *td_arena_strndup(td_arena *a, const char *s, size_t len);

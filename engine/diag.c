@@ -760,33 +760,41 @@ const char *td_suggest(const char *name, const char *const *candidates, size_t n
  * the bytes are not valid UTF-8 (overlong forms and surrogates included). */
 size_t td_utf8_seq(const char *str, size_t n, uint32_t *cp)
 {
+    /* each length on its own path: the rule files and the data are mostly ASCII and
+     * two- or three-byte Vietnamese letters, and every byte of them is decoded here */
     const unsigned char *s = (const unsigned char *)str;
     if (n == 0)
         return 0;
-    uint32_t c = s[0];
-    size_t len;
-    uint32_t min;
+    uint32_t c = s[0], v;
     if (c < 0x80) {
         *cp = c;
         return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        len = 2, c &= 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, c &= 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
     }
-    if (n < len)
+    if (c < 0xC2) /* a continuation byte, or the start of an overlong form */
         return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80)
             return 0;
-        c = (c << 6) | (s[i] & 0x3F);
+        *cp = (c & 0x1F) << 6 | (s[1] & 0x3Fu);
+        return 2;
     }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        v = (c & 0x0F) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
+        *cp = v;
+        return 3;
+    }
+    if (c < 0xF8) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        v = (c & 0x07) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+        if (v < 0x10000 || v > 0x10FFFF)
+            return 0;
+        *cp = v;
+        return 4;
+    }
+    return 0;
 }

@@ -16,16 +16,25 @@ const td_program *td_image_program(void)
     return (const td_program *)(const void *)((const char *)im->words + im->program);
 }
 
-/* A copy of `size` bytes of `src` in the arena; NULL for none (or out of memory, which the
- * arena remembers). */
-static void *keep(td_arena *a, const void *src, size_t size)
+/* A copy of `size` bytes of `src` in the arena (with the text when `flat`: it holds no
+ * pointer); NULL for none (or out of memory, which the arena remembers). */
+static void *keep(td_arena *a, const void *src, size_t size, bool flat)
 {
     if (!src || !size)
         return NULL;
-    void *m = td_arena_alloc_raw(a, size);
+    void *m = flat ? td_arena_alloc_flat(a, size) : td_arena_alloc_raw(a, size);
     if (m)
         memcpy(m, src, size);
     return m;
+}
+
+size_t td_image_offset(const td_image_build *b, size_t off)
+{
+    if (off <= b->used)
+        return off;
+    if (off >= b->size - b->top && off <= b->size)
+        return b->used + (off - (b->size - b->top));
+    return SIZE_MAX;
 }
 
 td_status td_image_compile(td_lang lang, td_diag *d, td_image_build *out)
@@ -46,27 +55,28 @@ td_status td_image_compile(td_lang lang, td_diag *d, td_image_build *out)
     td_source **srcs = td_arena_alloc(a, (p->n_sources + 1) * sizeof *srcs);
     for (uint32_t i = 0; srcs && i < p->n_sources; i++) {
         const td_source *s = p->sources[i];
-        td_source *c = keep(a, s, sizeof *s);
+        td_source *c = keep(a, s, sizeof *s, false);
         if (!c)
             break;
         c->name = td_arena_strdup(a, s->name);
-        c->text = keep(a, s->text, s->len + 1);
-        c->lines = keep(a, s->lines, s->nlines * sizeof *s->lines);
+        c->text = keep(a, s->text, s->len + 1, true);
+        c->lines = keep(a, s->lines, s->nlines * sizeof *s->lines, true);
         srcs[i] = c;
     }
-    td_program *img = keep(a, p, sizeof *p);
+    td_program *img = keep(a, p, sizeof *p, false);
     if (img) {
         memset(&img->arena, 0, sizeof img->arena);
         img->sources = srcs;
-        img->changes = keep(a, p->changes, p->n_changes * sizeof *p->changes);
-        img->disabled = keep(a, p->disabled, p->n_disabled * sizeof *p->disabled);
+        img->changes = keep(a, p->changes, p->n_changes * sizeof *p->changes, false);
+        img->disabled = keep(a, p->disabled, p->n_disabled * sizeof *p->disabled, false);
         img->image = true;
     }
     if (a->failed) {
         st = TD_ENOMEM;
-    } else if (!(out->base = td_arena_single(a, &out->used))) {
+    } else if (!(out->base = td_arena_single(a, &out->used, &out->top))) {
         st = TD_EBUG; /* outgrew its chunk: raise TD_IMAGE_CHUNK */
     } else {
+        out->size = TD_IMAGE_CHUNK;
         out->program = img;
     }
     /* the chunk goes to out; the rest of p is freed */

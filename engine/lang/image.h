@@ -23,13 +23,22 @@ extern const td_image td_builtin_image;
  * `image` flag makes td_program_free leave it alone. */
 const td_program *td_image_program(void);
 
-/* A program compiled with everything it owns inside one chunk of its arena. */
+/* A program compiled with everything it owns inside one chunk of its arena: its structures
+ * from the chunk's start, its text from the chunk's end (td_arena_alloc_flat). The image is
+ * the two parts one after the other: [base, base + used) then [base + size - top, base +
+ * size); a part's pointers name places in either. */
 typedef struct td_image_build {
     td_arena arena;             /* owned: the chunk (td_image_build_free) */
-    const void *base;           /* the start of the chunk's memory */
-    size_t used;                /* bytes of it used; a multiple of 16 */
-    const td_program *program;  /* inside [base, base + used) */
+    const char *base;           /* the start of the chunk's memory */
+    size_t size;                /* bytes of the chunk: TD_IMAGE_CHUNK */
+    size_t used, top;           /* bytes used from its start and from its end; multiples of 16 */
+    const td_program *program;  /* in the first part */
 } td_image_build;
+
+/* The offset in the image of byte `off` of the chunk, or SIZE_MAX when the chunk's byte is
+ * in neither part. The end of a part maps to the start of the next (a pointer just past an
+ * array). */
+size_t td_image_offset(const td_image_build *b, size_t off);
 
 /* Compiles the built-in rules for an image, with diagnostics in `lang` (the program must
  * not depend on it: tools/gen-image.c compiles in two languages and compares). Caller owns

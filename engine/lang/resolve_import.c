@@ -151,30 +151,44 @@ static bool push_decl(td_rs *r, td_decl *dcl, const td_source *src)
  * quotes the content (a binary or a system file named by mistake is not echoed). */
 static const char *not_text(const td_source *src, td_lang lang, char *buf, size_t size)
 {
-    const char *t = src->text;
-    size_t n = src->len, line = 1, col = 1;
-    for (size_t i = n >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; i < n;) {
-        unsigned char c = (unsigned char)t[i];
-        uint32_t cp;
-        size_t k = c < 0x80 ? 1 : td_utf8_seq(t + i, n - i, &cp);
-        if (c == 0 || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')) {
-            snprintf(buf, size, TR(lang, "it holds binary data (a control byte at line %zu, "
-                                         "column %zu)"),
-                     line, col);
-            return buf;
+    const unsigned char *t = (const unsigned char *)src->text;
+    size_t n = src->len, start = n >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, i = start;
+    bool binary = false;
+    /* the first byte that is neither text nor a usual space; its line and column are
+     * counted only then (every byte of every rule file passes here) */
+    while (i < n) {
+        unsigned char c = t[i];
+        if (c >= 0x20 && c < 0x7F) {
+            i++;
+        } else if (c >= 0x80) {
+            uint32_t cp;
+            size_t k = td_utf8_seq((const char *)t + i, n - i, &cp);
+            if (!k)
+                break;
+            i += k;
+        } else if (c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+            i++;
+        } else {
+            binary = true;
+            break;
         }
-        if (!k) {
-            snprintf(buf, size, TR(lang, "it is not UTF-8 text (at line %zu, column %zu)"), line,
-                     col);
-            return buf;
-        }
-        if (c == '\n')
-            line++, col = 1;
-        else
-            col++;
-        i += k;
     }
-    return NULL;
+    if (i >= n)
+        return NULL;
+    size_t line = 1, col = 1;
+    for (size_t j = start; j < i; j++) {
+        if (t[j] == '\n')
+            line++, col = 1;
+        else if ((t[j] & 0xC0) != 0x80)
+            col++; /* a character starts here: the bytes before i are valid UTF-8 */
+    }
+    if (binary)
+        snprintf(buf, size, TR(lang, "it holds binary data (a control byte at line %zu, "
+                                     "column %zu)"),
+                 line, col);
+    else
+        snprintf(buf, size, TR(lang, "it is not UTF-8 text (at line %zu, column %zu)"), line, col);
+    return buf;
 }
 
 /* True when the text, past comments and blank space, begins with a declaration keyword or

@@ -609,11 +609,28 @@ void td_rs_build_rules(td_rs *r)
     td_rule_ref *refs = td_rs_collect_rules(r, &n);
     if (!refs)
         return;
-    p->criteria = td_arena_alloc(r->pa, (n + 1) * sizeof *p->criteria);
-    p->targets = td_arena_alloc(r->pa, (n + 1) * sizeof *p->targets);
-    p->workflows = td_arena_alloc(r->pa, (n + 1) * sizeof *p->workflows);
-    p->indexes = td_arena_alloc(r->pa, (n + 1) * sizeof *p->indexes);
-    r->index_ids = td_arena_alloc(&r->parse, (n + 1) * sizeof *r->index_ids);
+    /* each array sized for its own kind (not for every rule: the program is written out
+     * whole for the built-in rules, image.h) */
+    uint32_t n_crit = 0, n_target = 0, n_wf = 0, n_index = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        td_decl_kind k = refs[i].decl->kind;
+        if (refs[i].disabled)
+            continue;
+        /* as the loops below take them */
+        if (k == TD_D_INDEX)
+            n_index++;
+        else if (k == TD_D_CRITERION)
+            n_crit++;
+        else if (k == TD_D_TARGET)
+            n_target++;
+        else
+            n_wf++;
+    }
+    p->criteria = td_arena_alloc(r->pa, (n_crit + 1) * sizeof *p->criteria);
+    p->targets = td_arena_alloc(r->pa, (n_target + 1) * sizeof *p->targets);
+    p->workflows = td_arena_alloc(r->pa, (n_wf + 1) * sizeof *p->workflows);
+    p->indexes = td_arena_alloc(r->pa, (n_index + 1) * sizeof *p->indexes);
+    r->index_ids = td_arena_alloc(&r->parse, (n_index + 1) * sizeof *r->index_ids);
     if (!p->criteria || !p->targets || !p->workflows || !p->indexes || !r->index_ids) {
         r->fatal = TD_ENOMEM;
         free(refs);
