@@ -1530,8 +1530,160 @@ static void trace_source(const ev *e, const td_cexpr *c, char *buf, size_t max)
     buf[n] = '\0';
 }
 
+/* The data path of node `target` under `n` ("exemplars[1].plan.hard_tasks[0]"), appended to
+ * buf at len; false when it is not there. For the trace only: a walk of one unit's tree. */
+static bool node_path(const td_node *n, const td_node *target, char *buf, size_t cap,
+                      size_t len, int depth)
+{
+    if (n == target) {
+        buf[len < cap ? len : cap - 1] = '\0';
+        return true;
+    }
+    if (!n || n->null || n->invalid || depth > 32 || len >= cap)
+        return false;
+    if (n->type->kind == TD_T_RECORD) {
+        const td_record *r = n->type->rec;
+        for (uint32_t k = 0; k < r->n_fields; k++) {
+            const td_node *child = n->v.slots[r->fields[k].slot];
+            if (!child)
+                continue;
+            int w = snprintf(buf + len, cap - len, "%s%s", len ? "." : "", r->fields[k].name);
+            if (w > 0 && node_path(child, target, buf, cap, len + (size_t)w, depth + 1))
+                return true;
+        }
+    } else if (n->type->kind == TD_T_LIST) {
+        for (uint32_t i = 0; i < n->v.list.n; i++) {
+            int w = snprintf(buf + len, cap - len, "[%u]", i);
+            if (w > 0 && node_path(n->v.list.items[i], target, buf, cap, len + (size_t)w,
+                                   depth + 1))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f, int depth);
+
+enum { TRACE_ITEMS = 3 }; /* items shown of each kind before "and N more" */
+
+/* One item of a list that a quantifier, a count or a sum walks: its data path and place,
+ * whether the condition holds for it, then the parts of the condition for it. */
+static void trace_item(unitctx *u, FILE *out, const td_cexpr *c, const frame *fr,
+                       uint32_t position, int depth)
+{
+    const td_cexpr *cond = c->b;
+    char path[256];
+    td_lang lang = td_diag_lang(&u->res->findings);
+    const td_node *n = fr->it.node;
+    if (!n || !node_path(u->e.root, n, path, sizeof path, 0, 0))
+        /* TRANSLATORS: an item of a computed list, by its position (1-based) */
+        snprintf(path, sizeof path, TR(lang, "item %u"), position);
+    td_value v = eval(&u->e, cond, fr);
+    /* a quantifier's item: its condition's value; a count's or a sum's: counted or not */
+    const char *shown = c->op != TD_CX_QUANT ? (truthy(&v) ? TR(lang, "counted")
+                                                            : TR(lang, "not counted"))
+                        : v.kind == TD_V_BOOL ? (v.u.b ? "true" : "false")
+                                              : TR(lang, "absent: the rule does not apply");
+    fprintf(out, "%*s%s  =>  %s", 4 + 2 * depth, "", path, shown);
+    if (n && n->line)
+        fprintf(out, "  (%s:%u:%u)", u->src ? u->src->name : "?",
+                n->key_line ? n->key_line : n->line, n->key_line ? n->key_col : n->col);
+    fputc('\n', out);
+    trace_expr(u, out, cond, fr, depth + 1);
+    if (c->op == TD_CX_AGG && c->c && truthy(&v))
+        trace_expr(u, out, c->c, fr, depth + 1); /* what the item adds */
+}
+
+/* Under all/any/none, count, sum/min/max and each: the items that decide the answer, the
+ * first few of each kind (those for which the condition holds, then those for which it does
+ * not), each with its data path and place, and how many more there are. */
+static void trace_items(unitctx *u, FILE *out, const td_cexpr *c, const frame *f, int depth)
+{
+    td_lang lang = td_diag_lang(&u->res->findings);
+    const td_cexpr *cond = c->b;
+    if (!cond)
+        return;
+    td_value l = eval(&u->e, c->a, f);
+    if (l.kind != TD_V_LIST) {
+        fprintf(out, "%*s%s\n", 4 + 2 * depth, "", TR(lang, "(not in the file: no item to go through)"));
+        return;
+    }
+    /* which items are shown: for all, those that fail; for any and none, those that hold,
+     * else (nothing holds) those that fail; for a count, both */
+    uint32_t yes = 0, no = 0;
+    FOR_EACH(&u->e, l.u.list, f, fr, i)
+    {
+        td_value w = eval(&u->e, cond, &fr);
+        truthy(&w) ? yes++ : no++;
+    }
+    if (yes + no == 0) {
+        fprintf(out, "%*s%s\n", 4 + 2 * depth, "", TR(lang, "(the list has no item)"));
+        return;
+    }
+    bool quant = c->op == TD_CX_QUANT;
+    bool show_yes = !quant || (c->sub.quant != TD_Q_ALL && yes > 0);
+    bool show_no = !quant || c->sub.quant == TD_Q_ALL || yes == 0;
+    if (quant && c->sub.quant == TD_Q_ALL && no == 0) {
+        fprintf(out, "%*s", 4 + 2 * depth, "");
+        fprintf(out, TR(lang, "(every item holds, %u in all)\n"), yes);
+        return;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        bool want = pass == 0;
+        if (want ? !show_yes : !show_no)
+            continue;
+        uint32_t shown = 0, total = want ? yes : no;
+        /* one item is enough to make `any` true */
+        uint32_t limit = quant && c->sub.quant == TD_Q_ANY && want ? 1 : TRACE_ITEMS;
+        FOR_EACH(&u->e, l.u.list, f, fr, i)
+        {
+            td_value w = eval(&u->e, cond, &fr);
+            if (truthy(&w) != want)
+                continue;
+            if (shown++ < limit)
+                trace_item(u, out, c, &fr, i_pos, depth);
+        }
+        if (total > limit) {
+            uint32_t more = total - limit;
+            fprintf(out, "%*s", 4 + 2 * depth, "");
+            if (!quant && want)
+                fprintf(out, TRN(lang, "and %u more item counted\n",
+                                 "and %u more items counted\n", more), more);
+            else if (!quant)
+                fprintf(out, TRN(lang, "and %u more item not counted\n",
+                                 "and %u more items not counted\n", more), more);
+            else if (want)
+                fprintf(out, TRN(lang, "and %u more item for which it holds\n",
+                                 "and %u more items for which it holds\n", more), more);
+            else
+                fprintf(out, TRN(lang, "and %u more item for which it does not hold\n",
+                                 "and %u more items for which it does not hold\n", more),
+                        more);
+        }
+    }
+}
+
+/* Under a computed field: its own definition, evaluated on the record it is computed for. */
+static void trace_define(unitctx *u, FILE *out, const td_cexpr *c, const frame *f, int depth)
+{
+    td_value rec;
+    if (c->op == TD_CX_DEFINE) {
+        const frame *fr = frame_up(f, c->up);
+        if (!fr)
+            return;
+        rec = fr->it;
+    } else {
+        rec = eval(&u->e, c->a, f);
+    }
+    if (rec.kind != TD_V_RECORD || !c->def || !c->def->expr)
+        return;
+    frame fr = mkframe(NULL, rec, 1);
+    trace_expr(u, out, c->def->expr, &fr, depth);
+}
+
 /* One part of the condition with its value, and where in the unit file that value was
- * read; then its own parts, for the operators that combine conditions or compare. */
+ * read; then its own parts, for the operators that combine conditions or compare, the items of
+ * a list that a quantifier, a count or a sum walks, and a computed field's definition. */
 static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f, int depth)
 {
     char text[112];
@@ -1576,6 +1728,16 @@ static void trace_expr(unitctx *u, FILE *out, const td_cexpr *c, const frame *f,
             trace_expr(u, out, c->a, f, depth + 1);
         if (c->b->op != TD_CX_CONST)
             trace_expr(u, out, c->b, f, depth + 1);
+        break;
+    case TD_CX_QUANT:
+    case TD_CX_COUNT:
+    case TD_CX_AGG:
+    case TD_CX_EACH:
+        trace_items(u, out, c, f, depth + 1);
+        break;
+    case TD_CX_DEFINE:
+    case TD_CX_GETDEF:
+        trace_define(u, out, c, f, depth + 1);
         break;
     default:
         break;
