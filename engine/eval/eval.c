@@ -1585,9 +1585,9 @@ static void trace_item(unitctx *u, FILE *out, const td_cexpr *c, const frame *fr
                         : v.kind == TD_V_BOOL ? (v.u.b ? "true" : "false")
                                               : TR(lang, "absent: the rule does not apply");
     fprintf(out, "%*s%s  =>  %s", 4 + 2 * depth, "", path, shown);
-    if (n && n->line)
-        fprintf(out, "  (%s:%u:%u)", u->src ? u->src->name : "?",
-                n->key_line ? n->key_line : n->line, n->key_line ? n->key_col : n->col);
+    if (n && n->line) /* the item's line, as for the entities of the trace */
+        fprintf(out, "  (%s:%u)", u->src ? u->src->name : "?",
+                n->key_line ? n->key_line : n->line);
     fputc('\n', out);
     trace_expr(u, out, cond, fr, depth + 1);
     if (c->op == TD_CX_AGG && c->c && truthy(&v))
