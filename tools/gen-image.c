@@ -53,7 +53,8 @@ static range *mapped(size_t *n)
         }
         rs[*n].lo = lo;
         rs[*n].hi = hi;
-        snprintf(rs[*n].what, sizeof rs[*n].what, "%s", path);
+        /* Shortened on purpose: only to name the mapping in a message. */
+        snprintf(rs[*n].what, sizeof rs[*n].what, "%.*s", (int)sizeof rs[*n].what - 1, path);
         (*n)++;
     }
     fclose(f);
