@@ -1,7 +1,9 @@
 #!/bin/sh
 # End-to-end tests of `thidua serve` with curl on loopback: the page, the API against
 # `thidua validate` on the two example submissions, escaping, 400, 404, 405, 413, a slow
-# client cut off, one log line per request without the file's content, a clean stop.
+# client cut off, one log line per request without the file's content, a clean stop; the
+# language of every answer (?lang=, else Accept-Language, else the server's), with a second
+# server in the rules' language (Vietnamese) for the defaults and the log.
 # Run by `make test`; THIDUA names the binary.
 set -u
 THIDUA=${THIDUA:-./thidua}
@@ -38,13 +40,20 @@ fi
 base=http://127.0.0.1:$port
 req() { curl -s -S --max-time 20 "$@"; }
 
-# the page, in Vietnamese by default, English on request, with its security headers
-req -D "$tmp/h" -o "$tmp/page" "$base/"
+# the page in the browser's language, with its security headers; without one, in the
+# server's (English here: make test runs with LANGUAGE=en)
+req -H 'Accept-Language: vi-VN,vi;q=0.9,en;q=0.5' -D "$tmp/h" -o "$tmp/page" "$base/"
 if grep -q 'Kiểm tra</button>' "$tmp/page" && grep -qi "^content-security-policy: default-src 'self'" "$tmp/h" &&
     grep -q '^HTTP/1.1 200' "$tmp/h"; then ok page; else bad page "no Vietnamese form or no CSP"; fi
 req -H 'Accept-Language: en-US,en;q=0.9,vi;q=0.5' -o "$tmp/page-en" "$base/"
 if grep -q '>Check</button>' "$tmp/page-en" && grep -q '<html lang="en">' "$tmp/page-en"; then
     ok page-english; else bad page-english "Accept-Language en did not give English"; fi
+req -H 'Accept-Language: en' -o "$tmp/page-asked" "$base/?lang=vi"
+if grep -q '<html lang="vi">' "$tmp/page-asked"; then ok page-lang-over-browser; else
+    bad page-lang-over-browser "?lang=vi did not win over Accept-Language"; fi
+req -H 'Accept-Language: fr-FR,fr;q=0.9,vi;q=0' -o "$tmp/page-server" "$base/"
+if grep -q '<html lang="en">' "$tmp/page-server"; then ok page-server-language; else
+    bad page-server-language "no vi or en asked for: not the server's language"; fi
 if ! grep -q 'http' "$tmp/page" || ! grep -Eq '(src|href)="https?:' "$tmp/page"; then
     ok page-loads-nothing-outside; else bad page-loads-nothing-outside "an outside address"; fi
 
@@ -64,6 +73,18 @@ for f in ready not-ready; do
         bad api-upload-$f "a multipart upload differs from thidua validate -f json"
     fi
 done
+
+# the report's messages in the language asked for, as thidua validate --lang gives them
+(cd "$(dirname "$0")/../examples/submission" &&
+    "$THIDUA" validate -f json --lang vi --as-of $AS_OF not-ready.yaml >"$tmp/not-ready.want-vi")
+req --data-binary @"$(dirname "$0")/../examples/submission/not-ready.yaml" \
+    -o "$tmp/not-ready.got-vi" "$base/api/validate?name=not-ready.yaml&lang=vi"
+req -H 'Accept-Language: vi' --data-binary @"$(dirname "$0")/../examples/submission/not-ready.yaml" \
+    -o "$tmp/not-ready.got-vi2" "$base/api/validate?name=not-ready.yaml"
+if cmp -s "$tmp/not-ready.want-vi" "$tmp/not-ready.got-vi" &&
+    cmp -s "$tmp/not-ready.want-vi" "$tmp/not-ready.got-vi2"; then ok api-vietnamese; else
+    bad api-vietnamese "?lang=vi or Accept-Language: vi differs from thidua validate --lang vi"
+fi
 
 # the page after an upload: the verdict, and each finding under its line
 req -F file=@"$(dirname "$0")/../examples/submission/not-ready.yaml" -o "$tmp/result" "$base/"
@@ -92,8 +113,16 @@ head -c 9437184 /dev/zero >"$tmp/big"
 [ "$(code -X DELETE "$base/")" = 405 ] && ok wrong-method || bad wrong-method "not 405"
 [ "$(req "$base/healthz")" = ok ] && ok healthz || bad healthz "not ok"
 
+# an error says what to do, in the request's language
+[ "$(req "$base/nowhere")" = "404: no such page; the page is at /" ] && ok error-english ||
+    bad error-english "404 body not in the server's language"
+[ "$(req -H 'Accept-Language: vi' "$base/nowhere")" = "404: không có trang này; trang kiểm tra ở địa chỉ /" ] &&
+    ok error-vietnamese || bad error-vietnamese "404 body not in Vietnamese"
+case "$(req -X POST "$base/api/validate?lang=vi")" in "400: xin gửi nội dung YAML"*) ok error-400-vietnamese ;;
+    *) bad error-400-vietnamese "400 body not in Vietnamese" ;; esac
+
 # the page links to a blank unit file and to the fields, both from the rules
-page=$(req "$base/")
+page=$(req "$base/?lang=vi")
 case "$page" in *'href="/template.yaml?lang=vi"'*'href="/fields?lang=vi"'*) ok page-links ;;
     *) bad page-links "no links to the template and the fields" ;; esac
 "$THIDUA" template --lang vi > "$tmp/template-cli.yaml" 2>/dev/null
@@ -135,6 +164,27 @@ if grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z 127\.0\.0\.1 POST /api/valid
     ! grep -q 'CT-TT-HLHPN\|alert' "$tmp/log"; then ok log-lines; else
     bad log-lines "missing lines, or the file's content in the log"
     cat "$tmp/log"
+fi
+
+# a server started with no language chosen speaks the rules' (Vietnamese): its page, its
+# errors and its log lines
+(unset LANGUAGE; LANG=C exec "$THIDUA" serve --listen 127.0.0.1:0 --as-of $AS_OF) 2>"$tmp/log-vi" &
+pid=$!
+port=
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$tmp/log-vi")
+    [ -n "$port" ] && break
+    sleep 0.25
+done
+base=http://127.0.0.1:$port
+if [ -n "$port" ] && req "$base/" | grep -q '<html lang="vi">' &&
+    [ "$(req "$base/nowhere")" = "404: không có trang này; trang kiểm tra ở địa chỉ /" ]; then
+    ok rules-language; else bad rules-language "not Vietnamese without --lang or LANGUAGE"; fi
+[ -n "$pid" ] && kill -TERM "$pid" && wait "$pid"
+pid=
+if grep -q 'hãy mở http://127.0.0.1:' "$tmp/log-vi" && grep -q 'đã dừng (SIGTERM)' "$tmp/log-vi"; then
+    ok log-vietnamese; else bad log-vietnamese "the log is not in the server's language"
+    cat "$tmp/log-vi"
 fi
 
 echo "$pass passed, $fail failed"

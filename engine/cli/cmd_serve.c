@@ -31,11 +31,13 @@ static const char HELP[] =
     "                           only; 0.0.0.0:8080 for the office network; port 0 picks a\n"
     "                           free one)\n"
     "  --timeout SECONDS        cut off a client silent for this long (default 30)\n"
-    "  --lang vi|en             the language of the messages on this terminal\n"
+    "  --lang vi|en             the language of this terminal's messages and of the\n"
+    "                           answers that ask for none (default: LANGUAGE, else the\n"
+    "                           language the rules declare)\n"
     "  -h, --help               this help\n"
     "\n"
     "requests:\n"
-    "  GET  /               the page (Vietnamese; ?lang=en or the browser's language)\n"
+    "  GET  /               the page\n"
     "  POST /               the page with the result (a form: file or text)\n"
     "  POST /api/validate   the YAML as the body (or a form upload): the JSON report of\n"
     "                       thidua validate -f json (thidua-report/1); ?name=FILE names it\n"
@@ -43,9 +45,12 @@ static const char HELP[] =
     "  GET  /template.yaml  a blank unit file to fill in (thidua template)\n"
     "  GET  /fields         the fields and allowed codes (thidua explain RECORD)\n"
     "\n"
-    "Requests over 8 MiB get 413, malformed ones 400. Each request is logged on stderr in\n"
-    "one line (time, method, path, status, bytes, milliseconds), never the file's content.\n"
-    "SIGINT or SIGTERM stops the server. Exit status: 0 after a stop, 2 when it cannot start.\n");
+    "Every answer (the page, the report's messages, the field list, an error) is in the\n"
+    "language ?lang=vi|en asks for, else the browser's (Accept-Language), else the\n"
+    "server's. Requests over 8 MiB get 413, malformed ones 400. Each request is logged on\n"
+    "stderr in one line (time, client, method, path, status, bytes, milliseconds), never\n"
+    "the file's content. SIGINT or SIGTERM stops the server. Exit status: 0 after a stop,\n"
+    "2 when it cannot start.\n");
 
 enum { MAX_BODY = 8 * 1024 * 1024 };
 
@@ -55,7 +60,7 @@ typedef struct server {
     bool has_as_of;
     int32_t as_of;
     char plan[512];
-    td_lang lang;           /* --lang or LANGUAGE of the server; AUTO: the rules' */
+    td_lang lang;           /* the server's: --lang, else LANGUAGE, else the rules' (never AUTO) */
 } server;
 
 /* One request: its body or form fields as they arrive, and what the log line needs. */
@@ -152,36 +157,48 @@ static enum MHD_Result send_text(struct MHD_Connection *c, request *r, unsigned 
     return copy ? respond(c, r, status, type, copy, strlen(copy)) : MHD_NO;
 }
 
-/* The language of the page: ?lang=, else the browser's first choice of vi or en, else vi
- * (the language the shipped rules' users read). */
-static serve_lang pick_lang(const request *r, struct MHD_Connection *c)
+/* The language of an answer (page, report, contract, error): ?lang=vi|en, else the first
+ * of vi and en in Accept-Language (by its q-values; q=0 refuses), else the server's. */
+static td_lang request_lang(const server *s, const request *r, struct MHD_Connection *c)
 {
-    const char *q = r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    if (q)
-        return strcmp(q, "en") == 0 ? SERVE_EN : SERVE_VI;
+    td_lang asked = td_lang_parse(r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"));
+    if (asked != TD_LANG_AUTO)
+        return asked;
     const char *al = r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
-    double best_vi = -1, best_en = -1;
-    for (const char *s = al; s && *s;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        const char *tag = s;
-        while (*s && *s != ',' && *s != ';')
-            s++;
-        size_t n = (size_t)(s - tag);
+    double best_vi = 0, best_en = 0;
+    for (const char *p = al; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *tag = p;
+        while (*p && *p != ',' && *p != ';')
+            p++;
+        size_t n = (size_t)(p - tag);
         double q_value = 1;
-        if (*s == ';') {
-            const char *qs = strstr(s, "q=");
-            const char *next = strchr(s, ',');
+        if (*p == ';') {
+            const char *qs = strstr(p, "q=");
+            const char *next = strchr(p, ',');
             if (qs && (!next || qs < next))
                 q_value = strtod(qs + 2, NULL);
-            s = next ? next : s + strlen(s);
+            p = next ? next : p + strlen(p);
         }
         if (n >= 2 && strncasecmp(tag, "vi", 2) == 0 && (n == 2 || tag[2] == '-'))
             best_vi = q_value > best_vi ? q_value : best_vi;
         else if (n >= 2 && strncasecmp(tag, "en", 2) == 0 && (n == 2 || tag[2] == '-'))
             best_en = q_value > best_en ? q_value : best_en;
     }
-    return best_en > best_vi ? SERVE_EN : SERVE_VI;
+    if (best_vi > 0 || best_en > 0)
+        return best_en > best_vi ? TD_LANG_EN : TD_LANG_VI;
+    return s->lang;
+}
+
+/* A refusal or a failure, in plain text: the status and what to do, in the request's
+ * language. */
+static enum MHD_Result send_error(struct MHD_Connection *c, const server *s, request *r,
+                                  unsigned status, const char *msgid)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%u: %s\n", status, td_gettext(request_lang(s, r, c), msgid));
+    return send_text(c, r, status, "text/plain; charset=utf-8", text);
 }
 
 static int32_t as_of(const server *s)
@@ -204,9 +221,9 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
     const char *text = r->len || !r->text ? r->body : r->text;
     size_t len = r->len || !r->text ? r->len : r->text_len;
     if (!len)
-        return send_text(c, r, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
-                         "400: send the unit file's YAML as the body, or as the form field "
-                         "'file'\n");
+        return send_error(c, s, r, MHD_HTTP_BAD_REQUEST,
+                          N_("send the unit file's YAML as the body, or as the form field "
+                             "'file'"));
     char nm[256];
     set_name(nm, sizeof nm, name ? name : r->name[0] ? r->name : "unit.yaml");
     td_batch *b = NULL;
@@ -216,10 +233,7 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
     FILE *f = open_memstream(&out, &out_len);
     td_report_opts ro = {.format = TD_REPORT_JSON, .validate = true};
     int32_t day = as_of(s);
-    /* the messages in the language ?lang= asks for, else the server's (--lang, LANGUAGE),
-     * else the rules' */
-    const char *ql = r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    td_lang lang = td_lang_parse(ql) != TD_LANG_AUTO ? td_lang_parse(ql) : s->lang;
+    td_lang lang = request_lang(s, r, c);
     td_status st = f ? check(s, day, nm[0] ? nm : "unit.yaml", text ? text : "", len, lang, &b)
                      : TD_ENOMEM;
     if (st == TD_OK)
@@ -234,8 +248,9 @@ static enum MHD_Result api_validate(struct MHD_Connection *c, const server *s, r
         fclose(f);
     if (st != TD_OK) {
         free(out);
-        return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-                         "500: the file could not be checked\n");
+        return send_error(c, s, r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                          N_("the file could not be checked; try again, and if it fails again, "
+                             "tell the district office"));
     }
     return respond(c, r, MHD_HTTP_OK, "application/json; charset=utf-8", out, out_len);
 }
@@ -245,7 +260,9 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
     char date[16];
     int32_t day = as_of(s);
     td_format_date(day, date);
-    serve_view v = {.lang = pick_lang(r, c), .plan = s->plan, .as_of = date};
+    td_lang lang = request_lang(s, r, c);
+    serve_view v = {.lang = lang == TD_LANG_EN ? SERVE_EN : SERVE_VI, .plan = s->plan,
+                    .as_of = date};
     td_batch *b = NULL;
     unsigned status = MHD_HTTP_OK;
     if (r->post) {
@@ -253,13 +270,13 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
         size_t len = r->len ? r->len : r->text_len;
         if (!len) {
             status = MHD_HTTP_BAD_REQUEST;
-            v.notice = td_gettext(v.lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI,
-                                  "Choose a unit file, or paste its text, then press Check.");
+            v.notice = td_gettext(lang, "Choose a unit file, or paste its text, then press Check.");
         } else if (check(s, day, r->len && r->name[0] ? r->name : r->len ? "unit.yaml" : "dan.yaml",
-                         text, len, v.lang == SERVE_EN ? TD_LANG_EN : TD_LANG_VI, &b) != TD_OK) {
+                         text, len, lang, &b) != TD_OK) {
             td_batch_free(b);
-            return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-                             "500: the file could not be checked\n");
+            return send_error(c, s, r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              N_("the file could not be checked; try again, and if it fails "
+                                 "again, tell the district office"));
         } else {
             v.batch = b;
             v.text = text;
@@ -285,13 +302,9 @@ static enum MHD_Result page(struct MHD_Connection *c, const server *s, request *
 static enum MHD_Result contract(struct MHD_Connection *c, const server *s, request *r,
                                 bool template)
 {
-    td_lang lang = pick_lang(r, c) == SERVE_EN ? TD_LANG_EN : TD_LANG_VI;
-    /* asked for nothing (no ?lang=, no browser): the server's --lang or LANGUAGE, as the
-     * command line's `thidua template` would write it */
-    if (s->lang != TD_LANG_AUTO &&
-        !r->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang") &&
-        !r->mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"))
-        lang = s->lang;
+    /* asked for nothing (no ?lang=, no browser): the server's language, as the command
+     * line's `thidua template` would write it */
+    td_lang lang = request_lang(s, r, c);
     char *out = NULL;
     size_t out_len = 0;
     FILE *f = open_memstream(&out, &out_len);
@@ -313,8 +326,9 @@ static enum MHD_Result contract(struct MHD_Connection *c, const server *s, reque
     fclose(f);
     if (st != TD_OK) {
         free(out);
-        return send_text(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-                         "500: the contract could not be written\n");
+        return send_error(c, s, r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                          N_("the blank unit file or the list of fields could not be written; "
+                             "try again"));
     }
     return respond(c, r, MHD_HTTP_OK,
                    template ? "application/yaml; charset=utf-8" : "text/plain; charset=utf-8",
@@ -326,11 +340,11 @@ static enum MHD_Result route(struct MHD_Connection *c, const server *s, request 
 {
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (r->too_big)
-        return send_text(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8",
-                         "413: a unit file is at most 8 MiB\n");
+        return send_error(c, s, r, MHD_HTTP_CONTENT_TOO_LARGE,
+                          N_("a unit file is at most 8 MiB; check that this is the unit's file"));
     if (r->bad)
-        return send_text(c, r, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
-                         "400: the form could not be read; send it again\n");
+        return send_error(c, s, r, MHD_HTTP_BAD_REQUEST,
+                          N_("the form could not be read; send it again"));
     if (strcmp(url, "/") == 0 && (get || r->post))
         return page(c, s, r);
     if (strcmp(url, "/api/validate") == 0 && r->post)
@@ -347,10 +361,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const server *s, request 
         return send_text(c, r, MHD_HTTP_OK, "text/javascript; charset=utf-8", serve_js());
     if (strcmp(url, "/") == 0 || strcmp(url, "/api/validate") == 0 ||
         strcmp(url, "/healthz") == 0)
-        return send_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                         "405: this address does not take that method\n");
-    return send_text(c, r, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-                     "404: no such page; the page is at /\n");
+        return send_error(c, s, r, MHD_HTTP_METHOD_NOT_ALLOWED,
+                          N_("this address does not take that method"));
+    return send_error(c, s, r, MHD_HTTP_NOT_FOUND, N_("no such page; the page is at /"));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -409,7 +422,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    const server *s = cls;
     request *r = *con_cls;
     if (!r)
         return;
@@ -430,10 +443,14 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     char when[32] = "";
     if (gmtime_r(&t, &tm))
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s %s %s %s %u %zu B %.1f ms%s\n", when, peer, r->method, r->path, r->status, r->size, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-                                    : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
-                                        ? " (timed out)"
-                                        : " (cut off)");
+    /* TRANSLATORS: the end of a log line of thidua serve: a client that went silent, or one
+     * whose connection broke before the answer was sent */
+    const char *end = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+                      : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                          ? td_gettext(s->lang, " (timed out)")
+                          : td_gettext(s->lang, " (cut off)");
+    fprintf(stderr, "%s %s %s %s %u %zu B %.1f ms%s\n", when, peer, r->method, r->path,
+            r->status, r->size, ms, end);
     if (r->pp)
         r->mhd->destroy_post_processor(r->pp);
     free(r->body);
@@ -508,7 +525,9 @@ int cmd_serve(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto done;
     }
-    server s = {.mhd = &mhd, .p = p, .has_as_of = o.has_as_of, .as_of = o.as_of, .lang = o.lang};
+    /* cli_program has settled the language: --lang, else LANGUAGE, else the rules' */
+    server s = {.mhd = &mhd, .p = p, .has_as_of = o.has_as_of, .as_of = o.as_of,
+                .lang = cli_lang()};
     td_plan plan;
     td_program_plan(p, &plan);
     snprintf(s.plan, sizeof s.plan, "%s%s%s", plan.number ? plan.number : "",
@@ -528,22 +547,23 @@ int cmd_serve(int argc, char **argv)
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 1 ? cores : 1),
                          MHD_OPTION_CONNECTION_TIMEOUT, o.timeout ? o.timeout : 30u,
                          MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-                         NULL, MHD_OPTION_END);
+                         &s, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "thidua serve: cannot listen on %s: %s; choose another --listen\n",
-                o.listen ? o.listen : "127.0.0.1:8080", strerror(errno));
+        fprintf(stderr, _("thidua serve: cannot listen on %s: %s; choose another --listen\n"),
+                o.listen ? o.listen : "127.0.0.1:8080", cli_strerror(errno));
         rc = CLI_EXIT_FAIL;
         goto done;
     }
     const union MHD_DaemonInfo *di = mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char host[INET6_ADDRSTRLEN] = "";
     getnameinfo((struct sockaddr *)&addr, addr_len, host, sizeof host, NULL, 0, NI_NUMERICHOST);
-    fprintf(stderr, "thidua serve: open http://%s%s%s:%u/ in a browser; Ctrl-C stops\n",
+    /* TRANSLATORS: %s%s%s:%u is the address, printed as http://127.0.0.1:8080/ */
+    fprintf(stderr, _("thidua serve: open http://%s%s%s:%u/ in a browser; Ctrl-C stops\n"),
             addr.ss_family == AF_INET6 ? "[" : "", host, addr.ss_family == AF_INET6 ? "]" : "",
             di ? di->port : 0);
     int sig = 0;
     sigwait(&stop, &sig);
-    fprintf(stderr, "thidua serve: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(stderr, _("thidua serve: stopped (%s)\n"), sig == SIGINT ? "SIGINT" : "SIGTERM");
     rc = CLI_EXIT_OK;
 done:
     if (d)
