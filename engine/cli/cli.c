@@ -15,16 +15,21 @@
  * thread before any other starts (serve's threads only read it). TD_LANG_AUTO until chosen. */
 static td_lang cli_language = TD_LANG_AUTO;
 
+/* The language the built-in rules declare, else English. */
+static td_lang builtin_lang(void)
+{
+    td_program *p = NULL;
+    td_lang l = td_program_builtin(NULL, 0, NULL, &p) == TD_OK ? td_program_lang(p)
+                                                                : TD_LANG_AUTO;
+    td_program_free(p);
+    return l != TD_LANG_AUTO ? l : TD_LANG_EN;
+}
+
 td_lang cli_lang(void)
 {
-    if (cli_language == TD_LANG_AUTO) {
-        /* nothing chosen and no rules read yet: the language of the built-in rules */
-        td_program *p = NULL;
-        td_lang l = td_program_builtin(NULL, 0, NULL, &p) == TD_OK ? td_program_lang(p)
-                                                                    : TD_LANG_AUTO;
-        td_program_free(p);
-        cli_language = l != TD_LANG_AUTO ? l : TD_LANG_EN;
-    }
+    /* nothing chosen and no rules read yet: the language of the built-in rules */
+    if (cli_language == TD_LANG_AUTO)
+        cli_language = builtin_lang();
     return cli_language;
 }
 
@@ -290,19 +295,53 @@ void cli_print_diags(td_diag *d, FILE *out, bool color)
     td_diag_print(d, out, color, 20, NULL, NULL);
 }
 
+/* True when some diagnostic of d says that a rule file could not be read, or is no rule
+ * file, or that a file it imports cannot be read: the language the rules declare may be in
+ * what was not read (an overlay takes the language of the rules it imports). */
+static bool unread(const td_diag *d)
+{
+    for (size_t i = 0; i < td_diag_size(d); i++) {
+        td_diag_info info;
+        td_diagnostic_info(td_diag_item(d, i), &info);
+        if (strcmp(info.code, "io") == 0 || strcmp(info.code, "not-rules") == 0 ||
+            strcmp(info.code, "import-missing") == 0)
+            return true;
+    }
+    return false;
+}
+
+td_status cli_compile(const cli_opts *o, const char *const *rules, size_t n_rules, td_diag *d,
+                      td_program **out)
+{
+    /* in the language asked for; else the compilation gives d the rules' own */
+    td_diag_set_lang(d, o->lang);
+    td_status st = n_rules ? td_program_compile(rules, n_rules, o->defines, o->n_defines, d, out)
+                           : td_program_builtin(o->defines, o->n_defines, d, out);
+    if (o->lang != TD_LANG_AUTO)
+        return st;
+    td_lang lang = td_diag_lang(d);
+    if (lang == TD_LANG_AUTO && st != TD_OK && st != TD_ENOMEM && unread(d)) {
+        /* no rule could be read, so none declared a language: as before any rule is read,
+         * the built-in rules' (docs/i18n.md); the messages again, in it */
+        lang = builtin_lang();
+        td_program_free(*out);
+        *out = NULL;
+        td_diag_clear(d);
+        td_diag_set_lang(d, lang);
+        st = n_rules ? td_program_compile(rules, n_rules, o->defines, o->n_defines, d, out)
+                     : td_program_builtin(o->defines, o->n_defines, d, out);
+    }
+    cli_set_lang(lang != TD_LANG_AUTO ? lang : TD_LANG_EN);
+    return st;
+}
+
 int cli_program(const char *cmd, const cli_opts *o, td_program **out)
 {
     td_diag *d = td_diag_new();
     if (!d)
         return cli_fail(cmd, TD_ENOMEM, N_("cannot compile the rules"));
-    /* in the language asked for; else the compilation gives d the rules' own */
-    td_diag_set_lang(d, o->lang);
-    td_status st = o->n_rules
-                       ? td_program_compile(o->rules, o->n_rules, o->defines, o->n_defines, d, out)
-                       : td_program_builtin(o->defines, o->n_defines, d, out);
+    td_status st = cli_compile(o, (const char *const *)o->rules, o->n_rules, d, out);
     int saved = errno;
-    if (o->lang == TD_LANG_AUTO)
-        cli_set_lang(td_diag_lang(d) != TD_LANG_AUTO ? td_diag_lang(d) : TD_LANG_EN);
     cli_print_diags(d, stderr, cli_use_color(o, stderr));
     td_diag_delete(d);
     errno = saved;
@@ -315,8 +354,7 @@ int cli_program(const char *cmd, const cli_opts *o, td_program **out)
     }
     return cli_fail(cmd, st,
                     o->n_rules ? N_("cannot compile the rules")
-                               : "cannot load the "
-                                 "built-in rules");
+                               : N_("cannot load the built-in rules"));
 }
 
 int cli_require_units(const char *cmd, const char *usage, const cli_opts *o)

@@ -126,5 +126,11 @@ void cli_print_diags(td_diag *d, FILE *out, bool color);
  * overrides, printing their diagnostics on stderr. Returns -1 with *out set, or the exit
  * status 2 (rules that do not compile are the tool failing to do its job here). */
 int cli_program(const char *cmd, const cli_opts *o, td_program **out);
+/* Compiles `rules` (n_rules files; none: the built-in rules) with o's -D into *out, the
+ * diagnostics into d in o's language, else the language the rules declare, else, when no
+ * rule could be read at all, the built-in rules' (else English), which becomes the
+ * program's language (cli_lang). The status of td_program_compile; errno as it left it. */
+td_status cli_compile(const cli_opts *o, const char *const *rules, size_t n_rules, td_diag *d,
+                      td_program **out);
 
 #endif

@@ -149,15 +149,12 @@ int cmd_check(int argc, char **argv)
     bool color = cli_use_color(&o, stderr);
     for (size_t i = 0; i < o.n_args; i++) {
         td_diag *d = td_diag_new();
-        td_diag_set_lang(d, o.lang);
         if (!d) {
             rc = cli_fail("check", TD_ENOMEM, o.args[i]);
             break;
         }
         td_program *p = NULL;
-        td_status st = td_program_compile(&o.args[i], 1, o.defines, o.n_defines, d, &p);
-        if (o.lang == TD_LANG_AUTO)
-            cli_set_lang(td_diag_lang(d) != TD_LANG_AUTO ? td_diag_lang(d) : TD_LANG_EN);
+        td_status st = cli_compile(&o, (const char *const *)&o.args[i], 1, d, &p);
         render(d, &s, color);
         if (st == TD_ENOMEM || td_diag_out_of_memory(d)) {
             rc = cli_fail("check", TD_ENOMEM, o.args[i]);

@@ -35,12 +35,12 @@ static void watch_signals(char *tmp)
 
 static const char *kind_of(mode_t m)
 {
-    return S_ISLNK(m)                  ? "a symbolic link"
-           : S_ISDIR(m)                ? "a folder"
-           : S_ISFIFO(m)               ? "a pipe (FIFO)"
-           : S_ISCHR(m) || S_ISBLK(m) ? "a device"
-           : S_ISSOCK(m)               ? "a socket"
-                                       : "not a regular file";
+    return S_ISLNK(m)                  ? _("a symbolic link")
+           : S_ISDIR(m)                ? _("a folder")
+           : S_ISFIFO(m)               ? _("a pipe (FIFO)")
+           : S_ISCHR(m) || S_ISBLK(m) ? _("a device")
+           : S_ISSOCK(m)               ? _("a socket")
+                                       : _("something other than a regular file");
 }
 
 static int fail(const cli_outfile *o, int err)
@@ -67,10 +67,11 @@ int cli_out_open(cli_outfile *o, const char *cmd, const char *path)
     o->path = path;
     if (lstat(path, &o->target) == 0) {
         if (!S_ISREG(o->target.st_mode)) {
+            /* TRANSLATORS: the third %s is what the path is: a folder, a device... */
             fprintf(stderr,
-                    "thidua %s: -o %s: this is %s; a report is only written to a regular file, "
-                    "whole or not at all: name another file, or leave out -o to write on "
-                    "standard output\n",
+                    _("thidua %s: -o %s: this is %s; a report is only written to a regular file, "
+                      "whole or not at all: name another file, or leave out -o to write on "
+                      "standard output\n"),
                     cmd, path, kind_of(o->target.st_mode));
             return CLI_EXIT_FAIL;
         }
@@ -153,8 +154,8 @@ static bool unchanged(const cli_outfile *o, const struct stat *now, bool exists)
 static int changed(cli_outfile *o)
 {
     fprintf(stderr,
-            "thidua %s: -o %s: the file was replaced or removed while the report was written; "
-            "it is left as it is now: run again\n",
+            _("thidua %s: -o %s: the file was replaced or removed while the report was written; "
+              "it is left as it is now: run again\n"),
             o->cmd, o->path);
     cli_out_abort(o);
     return CLI_EXIT_FAIL;

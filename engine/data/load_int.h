@@ -19,6 +19,10 @@ void td_load_add_fmt(td_strbuf *b, const char *fmt, ...) __attribute__((format(p
 
 enum { QUOTE_SIZE = 40 * 4 + 16, MSG_SIZE = 512 };
 
+/* A problem or context text of libyaml (yaml_parser_t's problem, context) in `lang`; libyaml
+ * writes them in English. A text this version does not know is returned as it is. */
+const char *td_yaml_words(td_lang lang, const char *text);
+
 /* Findings of one stage for one document; past this a single note says the rest are not
  * reported, so a hostile file cannot make thousands of messages (and suggestions). */
 enum { MAX_FINDINGS = 1000 };

@@ -921,18 +921,20 @@ static td_status syntax_error(loader *c)
         else
             yfinding(c, TD_CODE_DATA_UTF8, line, col, 1, NULL, skipped,
                      "the file cannot be read as UTF-8 text (%s); save the file as UTF-8",
-                     p->problem ? p->problem : TR(c->d->lang, "unreadable"));
+                     p->problem ? td_yaml_words(c->d->lang, p->problem)
+                                : TR(c->d->lang, "unreadable"));
         return TD_OK;
     }
     char ctx[MSG_SIZE] = "";
     if (p->context)
-        snprintf(ctx, sizeof ctx, TR(c->d->lang, " (%s that starts at line %u)"), p->context,
-                 pos_line(y, &p->context_mark));
+        snprintf(ctx, sizeof ctx, TR(c->d->lang, " (%s that starts at line %u)"),
+                 td_yaml_words(c->d->lang, p->context), pos_line(y, &p->context_mark));
     uint32_t line = pos_line(y, &p->problem_mark), col = pos_col(y, &p->problem_mark);
     if (p->error != YAML_SCANNER_ERROR && p->error != YAML_PARSER_ERROR)
         line = col = 0;
     yfinding(c, TD_CODE_DATA_SYNTAX, line, col, 1, NULL, skipped, "YAML syntax error: %s%s; %s",
-             p->problem ? p->problem : TR(c->d->lang, "unreadable data"), ctx,
+             p->problem ? td_yaml_words(c->d->lang, p->problem)
+                        : TR(c->d->lang, "unreadable data"), ctx,
              TR(c->d->lang, syntax_advice(y)));
     return TD_OK;
 }

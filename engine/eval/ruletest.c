@@ -1122,8 +1122,8 @@ static td_status run_file(td_ruletest *t, const char *path, FILE *out, td_diag *
     if (more) {
         td_diagnostic *x = problem(&f, more, "a test file holds one document; this is a second "
                                    "one");
-        problem_hint(&f, x, "%s", "put the cases of both in one `cases:` list, or split the "
-                                  "file");
+        problem_hint(&f, x, "put the cases of both in one `cases:` list, or split the file",
+                     NULL);
         goto done;
     }
     if (d->n != before) {

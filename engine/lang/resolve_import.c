@@ -301,13 +301,15 @@ void td_rs_load_file(td_rs *r, const char *path_in, const td_source *from, td_sp
         if (st == TD_ENOMEM) {
             r->fatal = TD_ENOMEM;
         } else if (from) {
+            char why[128];
             td_diagnostic *e = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IMPORT_MISSING, from, at.off,
                                           at.len, "cannot read imported file '%s': %s", path,
-                                          strerror(errno));
+                                          td_strerror(td_diag_lang(r->d), errno, why, sizeof why));
             td_rs_hint(r, e, "an import path is relative to the file that imports it", NULL);
         } else {
+            char why[128];
             td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_IO, NULL, 0, 0, "cannot read rule file '%s': %s",
-                       path, strerror(errno));
+                       path, td_strerror(td_diag_lang(r->d), errno, why, sizeof why));
             r->fatal = TD_EIO;
         }
         free(path);
@@ -596,8 +598,9 @@ td_rule_ref *td_rs_collect_rules(td_rs *r, uint32_t *n_out)
                 uint32_t line = 0, col = 0;
                 if (s)
                     td_source_linecol(s, found->decl->id.span.off, &line, &col);
-                td_diag_set(r->d, &x->hint, "first used at %s:%u:%u; to change that rule in an "
-                            "overlay write `replace %s %s ...`", s ? s->name : "?", line, col,
+                td_diag_set(r->d, &x->hint,
+                            N_("first used at %s:%u:%u; to change that rule in an overlay write "
+                               "`replace %s %s ...`"), s ? s->name : "?", line, col,
                             found->decl->kind == TD_D_CRITERION ? "criterion"
                             : found->decl->kind == TD_D_TARGET  ? "target"
                             : found->decl->kind == TD_D_INDEX   ? "index"

@@ -862,9 +862,10 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
                                       ? td_date_problem(r->d->lang, val, vl, why, sizeof why)
                                       : NULL;
             static const char *const examples[] = {
-                [TD_T_INT] = "a whole number, e.g. 80", [TD_T_NUMBER] = "a number, e.g. 2.5",
-                [TD_T_DATE] = "a date, e.g. 2025-11-30", [TD_T_MONTH] = "a month, e.g. 2025-11",
-                [TD_T_BOOL] = "true or false"};
+                [TD_T_INT] = N_("a whole number, e.g. 80"),
+                [TD_T_NUMBER] = N_("a number, e.g. 2.5"),
+                [TD_T_DATE] = N_("a date, e.g. 2025-11-30"),
+                [TD_T_MONTH] = N_("a month, e.g. 2025-11"), [TD_T_BOOL] = N_("true or false")};
             td_diagnostic *x = td_diag_at(r->d, TD_SEV_ERROR, TD_CODE_DEFINE, NULL, 0, 0,
                                           "-D %s: param '%s' is %s, and '%s' is not%s%s", defs[i],
                                           name, td_rs_tname(prm->type, buf, sizeof buf), val,
@@ -876,7 +877,8 @@ void td_rs_apply_defines(td_rs *r, const char *const *defs, size_t n)
                 td_range_hint(r->d, x, prm, td_rs_src_of(r, prm->range),
                               td_gettext(r->d->lang, kinds[prm->type->kind]));
             else if (x && prm->type->kind <= TD_T_MONTH && examples[prm->type->kind])
-                td_diag_set(r->d, &x->hint, "write %s", examples[prm->type->kind]);
+                td_diag_set(r->d, &x->hint, N_("write %s"),
+                            td_gettext(r->d->lang, examples[prm->type->kind]));
             continue;
         }
         if (!td_param_in_range(prm, &v)) {
