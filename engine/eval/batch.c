@@ -767,11 +767,18 @@ static td_status settled(void *arg, td_unit_result *u)
     return finish_merge(sa->b, sa->o, u);
 }
 
+/* The display path of file `file` (td_xref_name_fn). */
+static const char *file_name(void *arg, uint32_t file)
+{
+    const td_batch *b = arg;
+    return file < b->n_files ? b->files[file] : NULL;
+}
+
 /* Resolves the references across the units held so far, and finishes their merge. */
 static td_status settle(td_batch *b, const td_batch_opts *o)
 {
     settle_arg sa = {b, o};
-    return b->xref ? td_xref_settle(b->xref, o->ids_per_file, settled, &sa) : TD_OK;
+    return b->xref ? td_xref_settle(b->xref, settled, &sa) : TD_OK;
 }
 
 static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, size_t file)
@@ -789,7 +796,7 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, size_
     b->sum.units++;
     /* a unit may name another's entity (Decision 12): it waits for the whole batch */
     if (b->xref)
-        return td_xref_hold(b->xref, r, b->files[file]);
+        return td_xref_hold(b->xref, r, (uint32_t)file);
     return finish_merge(b, o, r);
 }
 
@@ -1365,7 +1372,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         free_tasks(&s);
         return TD_ENOMEM;
     }
-    if (p->n_indexes && (st = td_xref_new(p, b->lang, &b->xref)) != TD_OK) {
+    if (p->n_indexes && (st = td_xref_new(p, b->lang, opts->ids_per_file, file_name, b,
+                                          &b->xref)) != TD_OK) {
         free(s.jobs);
         free_tasks(&s);
         return st;

@@ -1,4 +1,4 @@
-/* References across units (Decision 12): an index of every keyed entity of the batch (16
+/* References across units (Decision 12): an index of every keyed entity of the batch (12
  * bytes each), the units held in a scratch file until the batch is known, and their
  * resolution in input order: look-ups, keys used twice, likely copies.
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
@@ -8,53 +8,56 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One keyed entity of the batch; its unit's id is in td_xref.unit_owner (16 bytes, not 24:
- * the tables are the largest thing a batch keeps per unit). */
+/* Entities are numbered in hold order over the batch (a unit's keys in order): the unit of
+ * an entity is found from the first number of each unit, its site is the rest. */
+#define ENT_LIMIT (1u << 31)
+
+/* One keyed entity in a hash table: 12 bytes (the key in two halves, so that no padding is
+ * added), as the tables are the largest thing a batch keeps per unit. */
 typedef struct xent {
-    uint64_t key;           /* td_xhash of index and key; 0: empty slot */
-    uint32_t unit;          /* ordinal of the held unit */
-    uint16_t site;          /* its number in the unit's keys (saturates) */
-    uint8_t ok;             /* meets the index's `require` */
+    uint32_t lo, hi;        /* td_xhash of index and key (or of the `similar` values); 0: empty */
+    uint32_t ent;           /* the entity's number << 1 | it meets the index's `require` */
 } xent;
 
-/* Two places of one key (an error at each) or of one `similar` value (a warning at each). */
+/* Two places of one key (an error at each) or of one `similar` value (a warning at each),
+ * with their lines: the later one's is known when the pair is made, the earlier one's when
+ * its unit is read back at the settle (or at once, when both are in the unit held). */
 typedef struct xpair {
-    uint32_t unit[2];
-    uint32_t site[2];
+    uint32_t ent[2];        /* the earlier entity, the later one */
+    uint32_t line[2];       /* 0: not known; UINT32_MAX: not read back yet */
     bool similar;
 } xpair;
 
-/* Where a site is, for the message at the other place. */
-typedef struct xplace {
-    uint32_t unit, site;
-    const char *file;       /* borrowed */
-    uint32_t line;
-} xplace;
+/* The units held from one file onward (for the file a message names). */
+typedef struct xrun {
+    uint32_t unit, file;
+} xrun;
 
 struct td_xref {
     const td_program *p;
     td_lang lang;           /* of the findings (the batch's) */
+    bool provisional;       /* validate: a look-up naming a unit not held is info */
+    td_xref_name_fn name;   /* the display path of a file number */
+    void *name_arg;
     FILE *spool;            /* owned: the held units, in order */
     uint32_t held;
+    uint32_t n_ents;        /* entities numbered so far */
     xent *keys;             /* open addressing on key */
     size_t key_mask, n_keys;
     xent *sims;             /* open addressing on the `similar` hash (key field) */
     size_t sim_mask, n_sims;
-    uint64_t *owners;       /* ids of the held units (open addressing; 0 empty) */
-    uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
-    size_t cap_unit_owner;
+    uint64_t *owners;       /* provisional only: ids of the held units (open addressing) */
     size_t owner_mask, n_owners;
-    xpair *pairs;
+    uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
+    uint32_t *unit_first;   /* per held unit: the number of its first entity */
+    size_t cap_unit_owner, cap_unit_first;
+    xrun *runs;             /* the file of each held unit, as runs in hold order */
+    size_t n_runs, cap_runs;
+    xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
-    xplace *places;         /* the sites named by pairs, in hold order */
-    size_t n_places, cap_places;
-    uint32_t *place_slots;  /* open addressing on (unit, site): index in places + 1 */
-    size_t place_mask;
-    uint64_t *by_unit;      /* during the settle: pairs[i].unit[0] << 32 | i, sorted */
+    uint64_t *by_unit;      /* during the settle: the earlier unit << 32 | pair index, sorted */
     size_t n_by_unit, next_by_unit;
     size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
-    const char **files;     /* per held unit: its file (borrowed) */
-    size_t cap_files;
     struct wbuf *rec;       /* owned: the record of a unit being spooled */
 };
 
@@ -73,6 +76,42 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
+static uint64_t ent_key(const xent *e)
+{
+    return (uint64_t)e->hi << 32 | e->lo;
+}
+
+/* The held unit of entity `ent`: the last of the first `n` units whose first entity is at or
+ * before it (a unit without keys has the same first number as the one after it). */
+static uint32_t unit_of(const td_xref *x, uint32_t ent, uint32_t n)
+{
+    uint32_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (x->unit_first[mid] <= ent)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The display path of a held unit's file, or NULL. */
+static const char *file_of(const td_xref *x, uint32_t unit)
+{
+    if (!x->n_runs)
+        return NULL;
+    size_t lo = 0, hi = x->n_runs;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->runs[mid].unit <= unit)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return x->name(x->name_arg, x->runs[lo].file);
+}
+
 /* ---------- hash tables ---------- */
 
 static bool table_grow(xent **t, size_t *mask, size_t n)
@@ -84,10 +123,10 @@ static bool table_grow(xent **t, size_t *mask, size_t n)
     if (!nw)
         return false;
     for (size_t i = 0; *t && i <= *mask; i++) {
-        if (!(*t)[i].key)
+        if (!(*t)[i].lo && !(*t)[i].hi)
             continue;
-        size_t k = (size_t)(*t)[i].key & (size - 1);
-        while (nw[k].key)
+        size_t k = (size_t)ent_key(&(*t)[i]) & (size - 1);
+        while (nw[k].lo || nw[k].hi)
             k = (k + 1) & (size - 1);
         nw[k] = (*t)[i];
     }
@@ -134,69 +173,22 @@ static bool owner_known(const td_xref *x, uint64_t h)
     return false;
 }
 
-static size_t place_hash(uint32_t unit, uint32_t site)
+/* The line of site `site` of a unit, for the message at the other place of a pair. */
+static uint32_t site_line(const td_unit_result *u, uint32_t site)
 {
-    uint64_t h = ((uint64_t)unit << 32 | site) * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(h ^ (h >> 29));
+    return site < u->sites.n ? u->sites.items[site].line : 0;
 }
 
-/* Where a site named by a pair is, or NULL: a hash look-up, as there is one per pair. */
-static xplace *place_of(const td_xref *x, uint32_t unit, uint32_t site)
-{
-    if (!x->place_slots)
-        return NULL;
-    for (size_t k = place_hash(unit, site) & x->place_mask; x->place_slots[k];
-         k = (k + 1) & x->place_mask) {
-        xplace *p = &x->places[x->place_slots[k] - 1];
-        if (p->unit == unit && p->site == site)
-            return p;
-    }
-    return NULL;
-}
-
-static bool place_slots_grow(td_xref *x)
-{
-    size_t size = x->place_slots ? (x->place_mask + 1) * 2 : 256;
-    uint32_t *nw = calloc(size, sizeof *nw);
-    if (!nw)
-        return false;
-    for (size_t i = 0; i < x->n_places; i++) {
-        size_t k = place_hash(x->places[i].unit, x->places[i].site) & (size - 1);
-        while (nw[k])
-            k = (k + 1) & (size - 1);
-        nw[k] = (uint32_t)(i + 1);
-    }
-    free(x->place_slots);
-    x->place_slots = nw;
-    x->place_mask = size - 1;
-    return true;
-}
-
-static bool add_place(td_xref *x, uint32_t unit, uint32_t site, const char *file, uint32_t line)
-{
-    if (place_of(x, unit, site))
-        return true;
-    if (x->n_places >= UINT32_MAX - 1 ||
-        !grow((void **)&x->places, &x->cap_places, x->n_places + 1, sizeof *x->places))
-        return false;
-    x->places[x->n_places++] = (xplace){unit, site, file, line};
-    if (!x->place_slots || x->n_places * 2 > x->place_mask + 1)
-        return place_slots_grow(x);
-    size_t k = place_hash(unit, site) & x->place_mask;
-    while (x->place_slots[k])
-        k = (k + 1) & x->place_mask;
-    x->place_slots[k] = (uint32_t)x->n_places;
-    return true;
-}
-
-/* Records the pair (earlier entity e, site `site` of unit `unit`). The earlier place is
- * added to the places when its unit is the current one only; else it was added when its
- * own pair was made, or is found by line through the places list. */
-static bool add_pair(td_xref *x, const xent *e, uint32_t unit, uint32_t site, bool similar)
+/* Records the pair (earlier entity `first`, entity `ent` = site `site` of `u`, the unit
+ * being held as `unit`). */
+static bool add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_result *u,
+                     uint32_t unit, uint32_t site, bool similar)
 {
     if (!grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
         return false;
-    x->pairs[x->n_pairs++] = (xpair){{e->unit, unit}, {e->site, site}, similar};
+    uint32_t first_unit = unit_of(x, first, unit + 1);
+    uint32_t line0 = first_unit == unit ? site_line(u, first - x->unit_first[unit]) : UINT32_MAX;
+    x->pairs[x->n_pairs++] = (xpair){{first, ent}, {line0, site_line(u, site)}, similar};
     return true;
 }
 
@@ -205,29 +197,34 @@ static bool add_pair(td_xref *x, const xent *e, uint32_t unit, uint32_t site, bo
 static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
 {
     uint64_t owner = u->id ? td_xhash(0, u->id) : 0;
-    if (owner && !owner_add(x, owner))
+    if (x->provisional && owner && !owner_add(x, owner))
         return TD_ENOMEM;
     if (!grow((void **)&x->unit_owner, &x->cap_unit_owner, (size_t)unit + 1,
-              sizeof *x->unit_owner))
+              sizeof *x->unit_owner) ||
+        !grow((void **)&x->unit_first, &x->cap_unit_first, (size_t)unit + 1,
+              sizeof *x->unit_first))
+        return TD_ENOMEM;
+    if (u->n_xkeys >= ENT_LIMIT - x->n_ents)
         return TD_ENOMEM;
     x->unit_owner[unit] = owner;
+    x->unit_first[unit] = x->n_ents;
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
-        uint16_t site = (uint16_t)(i < UINT16_MAX ? i : UINT16_MAX);
+        uint32_t ent = x->n_ents + i;
         if (!table_grow(&x->keys, &x->key_mask, x->n_keys))
             return TD_ENOMEM;
         size_t s = (size_t)k->key & x->key_mask;
         bool dup = false;
-        for (; x->keys[s].key; s = (s + 1) & x->key_mask)
-            if (x->keys[s].key == k->key && !dup) {
+        for (; x->keys[s].lo || x->keys[s].hi; s = (s + 1) & x->key_mask)
+            if (ent_key(&x->keys[s]) == k->key && !dup) {
                 dup = true;
                 /* a second file of the same unit is already an error of the unit's id */
-                bool same_unit = owner && x->unit_owner[x->keys[s].unit] == owner &&
-                                 x->keys[s].unit != unit;
-                if (!same_unit && !add_pair(x, &x->keys[s], unit, site, false))
+                uint32_t first = x->keys[s].ent >> 1, other = unit_of(x, first, unit + 1);
+                bool same_unit = owner && x->unit_owner[other] == owner && other != unit;
+                if (!same_unit && !add_pair(x, first, ent, u, unit, i, false))
                     return TD_ENOMEM;
             }
-        x->keys[s] = (xent){k->key, unit, site, k->ok};
+        x->keys[s] = (xent){(uint32_t)k->key, (uint32_t)(k->key >> 32), ent << 1 | k->ok};
         x->n_keys++;
         if (!k->similar)
             continue;
@@ -235,36 +232,37 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
             return TD_ENOMEM;
         s = (size_t)k->similar & x->sim_mask;
         bool seen = false;
-        for (; x->sims[s].key; s = (s + 1) & x->sim_mask) {
-            if (x->sims[s].key != k->similar)
+        for (; x->sims[s].lo || x->sims[s].hi; s = (s + 1) & x->sim_mask) {
+            if (ent_key(&x->sims[s]) != k->similar)
                 continue;
             seen = true;
-            if (x->sims[s].unit != unit && !(owner && x->unit_owner[x->sims[s].unit] == owner) &&
-                !add_pair(x, &x->sims[s], unit, site, true))
+            uint32_t first = x->sims[s].ent >> 1, other = unit_of(x, first, unit + 1);
+            if (other != unit && !(owner && x->unit_owner[other] == owner) &&
+                !add_pair(x, first, ent, u, unit, i, true))
                 return TD_ENOMEM;
             break;
         }
         if (!seen) {
-            x->sims[s] = (xent){k->similar, unit, site, 0};
+            x->sims[s] = (xent){(uint32_t)k->similar, (uint32_t)(k->similar >> 32), ent << 1};
             x->n_sims++;
         }
     }
+    x->n_ents += u->n_xkeys;
     return TD_OK;
 }
 
-/* Whether an entity with the look-up's owner and key exists and meets `require`; *exists
- * tells whether the key is there at all. */
+/* Whether an entity with the look-up's owner and key exists and meets `require`; *owner_has
+ * tells (provisional only) whether a unit with that id is held at all. */
 static bool lookup(const td_xref *x, const td_xlookup *l, bool *owner_has)
 {
-    *owner_has = owner_known(x, l->owner);
-    for (size_t s = x->keys ? (size_t)l->key & x->key_mask : 0; x->keys && x->keys[s].key;
-         s = (s + 1) & x->key_mask)
-        if (x->keys[s].key == l->key && x->unit_owner[x->keys[s].unit] == l->owner &&
-            x->keys[s].ok)
+    *owner_has = x->provisional ? owner_known(x, l->owner) : true;
+    for (size_t s = x->keys ? (size_t)l->key & x->key_mask : 0;
+         x->keys && (x->keys[s].lo || x->keys[s].hi); s = (s + 1) & x->key_mask)
+        if (ent_key(&x->keys[s]) == l->key && (x->keys[s].ent & 1) &&
+            x->unit_owner[unit_of(x, x->keys[s].ent >> 1, x->held)] == l->owner)
             return true;
     return false;
 }
-
 /* ---------- findings ---------- */
 
 /* The code of a diagnostic copied or spooled, from its text. */
@@ -304,7 +302,7 @@ static const char *shown(const char *file)
 }
 
 /* Resolves one unit: its deferred findings, then the pairs that name one of its sites. */
-static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool provisional)
+static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
 {
     td_diag *d = &u->findings;
     bool changed = false;
@@ -323,7 +321,7 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
             continue;
         const td_diagnostic *e = &u->deferred.items[i];
         td_diagnostic *c;
-        if (provisional && unknown_owner) {
+        if (x->provisional && unknown_owner) {
             /* validate sees one file: what another unit's file holds is not known here */
             const td_xlookup *l = &u->lookups[df->first];
             bool said = false;
@@ -356,16 +354,18 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
      * Without the lists (a unit judged alone) every pair is looked at. */
     size_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
     if (x->by_unit) {
+        uint32_t lo = x->unit_first[unit], hi = unit + 1 < x->held ? x->unit_first[unit + 1]
+                                                                   : x->n_ents;
         while (x->next_by_unit < x->n_by_unit && x->by_unit[x->next_by_unit] >> 32 < unit)
             x->next_by_unit++;
         a0 = a1 = x->next_by_unit;
         while (a1 < x->n_by_unit && x->by_unit[a1] >> 32 == unit)
             a1++;
         x->next_by_unit = a1;
-        while (x->next_pair < x->n_pairs && x->pairs[x->next_pair].unit[1] < unit)
+        while (x->next_pair < x->n_pairs && x->pairs[x->next_pair].ent[1] < lo)
             x->next_pair++;
         b0 = b1 = x->next_pair;
-        while (b1 < x->n_pairs && x->pairs[b1].unit[1] == unit)
+        while (b1 < x->n_pairs && x->pairs[b1].ent[1] < hi)
             b1++;
         x->next_pair = b1;
     }
@@ -383,22 +383,26 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit, bool
             i = b0++;
             side = 1;
         }
-        const xpair *pr = &x->pairs[i];
-        if (pr->unit[side] != unit)
+        xpair *pr = &x->pairs[i];
+        uint32_t here = unit_of(x, pr->ent[side], x->held);
+        if (here != unit)
             continue;
-        uint32_t site = pr->site[side];
+        uint32_t site = pr->ent[side] - x->unit_first[unit];
+        if (side == 0)
+            pr->line[0] = site_line(u, site); /* for the message at the later place */
         if (site >= u->sites.n || site >= u->n_xkeys)
             continue;
-        const xplace *other = place_of(x, pr->unit[!side], pr->site[!side]);
+        const char *other_file = file_of(x, unit_of(x, pr->ent[!side], x->held));
+        uint32_t other_line = pr->line[!side] == UINT32_MAX ? 0 : pr->line[!side];
         const td_diagnostic *e = &u->sites.items[site];
         const td_xkey *k = &u->xkeys[site];
         const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
         char where[512];
-        if (other && other->line)
-            snprintf(where, sizeof where, "%s:%u", shown(other->file), other->line);
+        if (other_file && other_line)
+            snprintf(where, sizeof where, "%s:%u", shown(other_file), other_line);
         else
             snprintf(where, sizeof where, "%s",
-                     other ? shown(other->file) : td_gettext(d->lang, N_("another unit")));
+                     other_file ? shown(other_file) : td_gettext(d->lang, N_("another unit")));
         td_diagnostic *c = copy_entry(d, e, pr->similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
         if (!c)
             return TD_ENOMEM;
@@ -751,7 +755,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
+td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xref_name_fn name,
+                      void *name_arg, td_xref **out)
 {
     td_xref *x = calloc(1, sizeof *x);
     *out = x;
@@ -759,6 +764,9 @@ td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out)
         return TD_ENOMEM;
     x->p = p;
     x->lang = lang;
+    x->provisional = provisional;
+    x->name = name;
+    x->name_arg = name_arg;
     x->rec = calloc(1, sizeof *x->rec);
     if (!x->rec)
         return TD_ENOMEM;
@@ -775,14 +783,11 @@ static void reset(td_xref *x)
     x->owners = NULL;
     x->key_mask = x->sim_mask = x->owner_mask = 0;
     x->n_keys = x->n_sims = x->n_owners = 0;
-    x->n_pairs = x->n_places = 0;
-    free(x->place_slots);
-    x->place_slots = NULL;
-    x->place_mask = 0;
+    x->n_pairs = x->n_runs = 0;
     free(x->by_unit);
     x->by_unit = NULL;
     x->n_by_unit = x->next_by_unit = x->next_pair = 0;
-    x->held = 0;
+    x->held = x->n_ents = 0;
 }
 
 void td_xref_free(td_xref *x)
@@ -791,9 +796,9 @@ void td_xref_free(td_xref *x)
         return;
     reset(x);
     free(x->pairs);
-    free(x->places);
-    free(x->files);
+    free(x->runs);
     free(x->unit_owner);
+    free(x->unit_first);
     if (x->spool)
         fclose(x->spool);
     if (x->rec)
@@ -802,46 +807,19 @@ void td_xref_free(td_xref *x)
     free(x);
 }
 
-/* Remembers where the sites named by the new pairs are, before the unit is spooled. */
-static bool note_places(td_xref *x, size_t pairs0, const td_unit_result *u, uint32_t unit,
-                        const char *file)
-{
-    for (size_t i = pairs0; i < x->n_pairs; i++) {
-        const xpair *pr = &x->pairs[i];
-        uint32_t s = pr->site[1];
-        if (s < u->sites.n && !add_place(x, unit, s, file, u->sites.items[s].line))
-            return false;
-    }
-    return true;
-}
-
-td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file)
+td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t file)
 {
     uint32_t unit = x->held;
-    size_t pairs0 = x->n_pairs;
+    if (unit == UINT32_MAX)
+        return TD_ENOMEM;
     td_status st = index_unit(x, u, unit);
     if (st != TD_OK)
         return st;
-    /* the first place of a key is remembered only once a second one names it */
-    for (size_t i = pairs0; i < x->n_pairs; i++) {
-        xpair *pr = &x->pairs[i];
-        if (!place_of(x, pr->unit[0], pr->site[0])) {
-            /* an earlier unit's site: its line is in the spool; the same unit's: here */
-            uint32_t line = 0;
-            const char *f = pr->unit[0] < x->cap_files && x->files ? x->files[pr->unit[0]] : NULL;
-            if (pr->unit[0] == unit && pr->site[0] < u->sites.n)
-                line = u->sites.items[pr->site[0]].line;
-            else
-                line = UINT32_MAX; /* filled when that unit is read back */
-            if (!add_place(x, pr->unit[0], pr->site[0], pr->unit[0] == unit ? file : f, line))
-                return TD_ENOMEM;
-        }
+    if (!x->n_runs || x->runs[x->n_runs - 1].file != file) {
+        if (!grow((void **)&x->runs, &x->cap_runs, x->n_runs + 1, sizeof *x->runs))
+            return TD_ENOMEM;
+        x->runs[x->n_runs++] = (xrun){unit, file};
     }
-    if (!note_places(x, pairs0, u, unit, file))
-        return TD_ENOMEM;
-    if (!grow((void **)&x->files, &x->cap_files, (size_t)unit + 1, sizeof *x->files))
-        return TD_ENOMEM;
-    x->files[unit] = file;
     wbuf *b = x->rec;
     b->n = 0;
     w_u32(b, 0); /* the length, filled in below */
@@ -858,47 +836,23 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file)
     return TD_OK;
 }
 
-td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
+td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
 {
     td_status st = TD_OK;
     if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
         return TD_EIO;
-    /* first places whose line was not known when their pair was made: read them back, in
-     * unit order (`missing`: their indices in places, sorted by unit) */
-    uint64_t *missing = NULL;
-    size_t n_missing = 0;
-    for (size_t i = 0; i < x->n_places; i++)
-        n_missing += x->places[i].line == UINT32_MAX;
+    /* the `similar` values are all paired by now; the keys still answer the look-ups */
+    free(x->sims);
+    x->sims = NULL;
+    x->sim_mask = x->n_sims = 0;
     reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
-    if (n_missing) {
-        if (!(missing = malloc(n_missing * sizeof *missing)))
-            return TD_ENOMEM;
-        n_missing = 0;
-        for (size_t i = 0; i < x->n_places; i++)
-            if (x->places[i].line == UINT32_MAX)
-                missing[n_missing++] = (uint64_t)x->places[i].unit << 32 | i;
-        qsort(missing, n_missing, sizeof *missing, cmp_u64);
-        size_t m = 0;
-        for (uint32_t k = 0; k < x->held && m < n_missing && !r.bad && !r.oom; k++) {
-            td_unit_result u;
-            td_unit_result_init(&u, x->lang);
-            r_unit(&r, &u);
-            for (; m < n_missing && missing[m] >> 32 == k; m++) {
-                xplace *pl = &x->places[missing[m] & 0xffffffffu];
-                pl->line = pl->site < u.sites.n ? u.sites.items[pl->site].line : 0;
-            }
-            td_unit_result_free(&u);
-        }
-        free(missing);
-        if (r.bad || r.oom || fseek(x->spool, 0, SEEK_SET) != 0)
-            st = r.oom ? TD_ENOMEM : TD_EIO;
-    }
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
-    if (st == TD_OK && x->n_pairs) {
+    if (x->n_pairs) {
         if (x->n_pairs > UINT32_MAX || !(x->by_unit = malloc(x->n_pairs * sizeof *x->by_unit)))
             st = TD_ENOMEM;
         for (size_t i = 0; st == TD_OK && i < x->n_pairs; i++)
-            x->by_unit[x->n_by_unit++] = (uint64_t)x->pairs[i].unit[0] << 32 | i;
+            x->by_unit[x->n_by_unit++] =
+                (uint64_t)unit_of(x, x->pairs[i].ent[0], x->held) << 32 | i;
         if (st == TD_OK)
             qsort(x->by_unit, x->n_by_unit, sizeof *x->by_unit, cmp_u64);
         x->next_by_unit = x->next_pair = 0;
@@ -912,7 +866,7 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
         else if (r.bad)
             st = TD_EIO;
         if (st == TD_OK)
-            st = resolve_unit(x, &u, k, provisional);
+            st = resolve_unit(x, &u, k);
         if (st == TD_OK)
             st = fn(arg, &u);
         td_unit_result_free(&u);
@@ -925,23 +879,31 @@ td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg)
     return st;
 }
 
+static const char *own_file(void *arg, uint32_t file)
+{
+    (void)file;
+    return ((const td_unit_result *)arg)->file;
+}
+
 td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
 {
     td_xref x;
     memset(&x, 0, sizeof x);
     x.p = p;
+    x.provisional = true;
+    x.name = own_file;
+    x.name_arg = u;
+    xrun run = {0, 0};
+    x.runs = &run;
+    x.n_runs = x.cap_runs = 1;
     td_status st = index_unit(&x, u, 0);
-    for (size_t i = 0; st == TD_OK && i < x.n_pairs; i++)
-        for (int side = 0; side < 2; side++)
-            if (x.pairs[i].site[side] < u->sites.n &&
-                !add_place(&x, 0, x.pairs[i].site[side], u->file,
-                           u->sites.items[x.pairs[i].site[side]].line))
-                st = TD_ENOMEM;
+    x.held = 1;
     if (st == TD_OK)
-        st = resolve_unit(&x, u, 0, true);
+        st = resolve_unit(&x, u, 0);
+    x.runs = NULL;
     reset(&x);
     free(x.pairs);
-    free(x.places);
     free(x.unit_owner);
+    free(x.unit_first);
     return st;
 }

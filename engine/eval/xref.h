@@ -14,24 +14,29 @@ typedef struct td_xref td_xref;
  * except that the callback may take its contents (leaving it initialised). */
 typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
 
+/* The display path of file number `file` of the batch (borrowed: used before the next call). */
+typedef const char *(*td_xref_name_fn)(void *arg, uint32_t file);
+
 /* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
- * memory does not grow with the batch. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO
- * when the scratch file cannot be made. */
-td_status td_xref_new(const td_program *p, td_lang lang, td_xref **out);
+ * memory does not grow with the batch; the index keeps about 12 bytes per keyed entity and
+ * 12 per unit. With `provisional` (validate: one file at a time), a look-up naming a unit
+ * that is not held holds for now and is reported as info. `name` gives the files' paths for
+ * the messages. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO when the scratch file
+ * cannot be made. */
+td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xref_name_fn name,
+                      void *name_arg, td_xref **out);
 void td_xref_free(td_xref *x);
 
 /* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `file` is the
- * display path of its file (borrowed; must live until the settle). `u` is consumed (left
- * initialised and empty). TD_ENOMEM, TD_EIO. */
-td_status td_xref_hold(td_xref *x, td_unit_result *u, const char *file);
+ * number of its file in the batch (its path comes from the index's `name`). `u` is consumed
+ * (left initialised and empty). TD_ENOMEM, TD_EIO. */
+td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t file);
 
 /* Resolves every held unit against the index: a deferred finding is kept when none of its
  * look-ups finds an entity that meets the index's `require`; a key used twice is an error
- * at each place; equal `similar` values in two units are a warning at each. With
- * `provisional` (validate: one file at a time), a look-up naming a unit that is not held
- * holds for now and is reported as info. Calls fn for each unit in order, then forgets them
- * all and empties the index. */
-td_status td_xref_settle(td_xref *x, bool provisional, td_xref_fn fn, void *arg);
+ * at each place; equal `similar` values in two units are a warning at each. Calls fn for
+ * each unit in order, then forgets them all and empties the index. */
+td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg);
 
 /* Resolves the look-ups of one unit judged alone (a rule test): as td_xref_settle with
  * `provisional`, with only that unit held. TD_ENOMEM. */
