@@ -63,6 +63,7 @@ td_status td_source_read(const char *path, td_source **out)
     *out = NULL;
     bool is_stdin = strcmp(path, "-") == 0;
     FILE *f = stdin;
+    off_t size = -1;
     if (!is_stdin) {
         /* a device or a pipe named as a file could be endless or never answer: opened
          * without waiting, and refused unless it is a regular file */
@@ -76,8 +77,13 @@ td_status td_source_read(const char *path, td_source **out)
             errno = saved;
             return TD_EIO;
         }
+        size = sb.st_size;
     }
+    /* a regular file is read into a buffer of its size (one byte more, to see its end):
+     * a fixed first size shrunk afterwards leaves a remainder in the heap at every file */
     size_t cap = 8192, len = 0;
+    if (size >= 0 && (uint64_t)size < TD_SOURCE_MAX)
+        cap = (size_t)size + 1;
     char *buf = malloc(cap);
     td_status st = TD_OK;
     if (!buf) {

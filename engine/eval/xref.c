@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pages.h"
+
 /* Entities are numbered in hold order over the batch (a unit's keys in order): the unit of
  * an entity is found from the first number of each unit, its site is the rest. */
 #define ENT_LIMIT (1u << 31)
@@ -56,25 +58,10 @@ struct td_xref {
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
     uint64_t *by_unit;      /* during the settle: the earlier unit << 32 | pair index, sorted */
-    size_t n_by_unit, next_by_unit;
+    size_t n_by_unit, cap_by_unit, next_by_unit;
     size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
     struct wbuf *rec;       /* owned: the record of a unit being spooled */
 };
-
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 16;
-    while (c < need)
-        c *= 2;
-    void *nw = realloc(*p, c * elem);
-    if (!nw)
-        return false;
-    *p = nw;
-    *cap = c;
-    return true;
-}
 
 static uint64_t ent_key(const xent *e)
 {
@@ -119,7 +106,7 @@ static bool table_grow(xent **t, size_t *mask, size_t n)
     size_t size = *t ? (*mask + 1) * 2 : 256;
     if (*t && (n + 1) * 4 <= (*mask + 1) * 3)
         return true;
-    xent *nw = calloc(size, sizeof *nw);
+    xent *nw = td_pages_calloc(size, sizeof *nw);
     if (!nw)
         return false;
     for (size_t i = 0; *t && i <= *mask; i++) {
@@ -130,7 +117,8 @@ static bool table_grow(xent **t, size_t *mask, size_t n)
             k = (k + 1) & (size - 1);
         nw[k] = (*t)[i];
     }
-    free(*t);
+    if (*t)
+        td_pages_free(*t, *mask + 1, sizeof **t);
     *t = nw;
     *mask = size - 1;
     return true;
@@ -140,7 +128,7 @@ static bool owner_add(td_xref *x, uint64_t h)
 {
     if (!x->owners || (x->n_owners + 1) * 4 > (x->owner_mask + 1) * 3) {
         size_t size = x->owners ? (x->owner_mask + 1) * 2 : 256;
-        uint64_t *nw = calloc(size, sizeof *nw);
+        uint64_t *nw = td_pages_calloc(size, sizeof *nw);
         if (!nw)
             return false;
         for (size_t i = 0; x->owners && i <= x->owner_mask; i++) {
@@ -151,7 +139,8 @@ static bool owner_add(td_xref *x, uint64_t h)
                 k = (k + 1) & (size - 1);
             nw[k] = x->owners[i];
         }
-        free(x->owners);
+        if (x->owners)
+            td_pages_free(x->owners, x->owner_mask + 1, sizeof *x->owners);
         x->owners = nw;
         x->owner_mask = size - 1;
     }
@@ -184,7 +173,7 @@ static uint32_t site_line(const td_unit_result *u, uint32_t site)
 static bool add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_result *u,
                      uint32_t unit, uint32_t site, bool similar)
 {
-    if (!grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
+    if (!td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
         return false;
     uint32_t first_unit = unit_of(x, first, unit + 1);
     uint32_t line0 = first_unit == unit ? site_line(u, first - x->unit_first[unit]) : UINT32_MAX;
@@ -199,9 +188,9 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
     uint64_t owner = u->id ? td_xhash(0, u->id) : 0;
     if (x->provisional && owner && !owner_add(x, owner))
         return TD_ENOMEM;
-    if (!grow((void **)&x->unit_owner, &x->cap_unit_owner, (size_t)unit + 1,
+    if (!td_pages_grow((void **)&x->unit_owner, &x->cap_unit_owner, (size_t)unit + 1,
               sizeof *x->unit_owner) ||
-        !grow((void **)&x->unit_first, &x->cap_unit_first, (size_t)unit + 1,
+        !td_pages_grow((void **)&x->unit_first, &x->cap_unit_first, (size_t)unit + 1,
               sizeof *x->unit_first))
         return TD_ENOMEM;
     if (u->n_xkeys >= ENT_LIMIT - x->n_ents)
@@ -774,19 +763,29 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
     return x->spool ? TD_OK : TD_EIO;
 }
 
+/* Gives back a hash table of xent. */
+static void table_free(xent **t, size_t *mask, size_t *n)
+{
+    if (*t)
+        td_pages_free(*t, *mask + 1, sizeof **t);
+    *t = NULL;
+    *mask = *n = 0;
+}
+
 static void reset(td_xref *x)
 {
-    free(x->keys);
-    free(x->sims);
-    free(x->owners);
+    table_free(&x->keys, &x->key_mask, &x->n_keys);
+    table_free(&x->sims, &x->sim_mask, &x->n_sims);
+    if (x->owners)
+        td_pages_free(x->owners, x->owner_mask + 1, sizeof *x->owners);
     x->keys = x->sims = NULL;
     x->owners = NULL;
     x->key_mask = x->sim_mask = x->owner_mask = 0;
     x->n_keys = x->n_sims = x->n_owners = 0;
     x->n_pairs = x->n_runs = 0;
-    free(x->by_unit);
+    td_pages_free(x->by_unit, x->cap_by_unit, sizeof *x->by_unit);
     x->by_unit = NULL;
-    x->n_by_unit = x->next_by_unit = x->next_pair = 0;
+    x->n_by_unit = x->cap_by_unit = x->next_by_unit = x->next_pair = 0;
     x->held = x->n_ents = 0;
 }
 
@@ -795,10 +794,10 @@ void td_xref_free(td_xref *x)
     if (!x)
         return;
     reset(x);
-    free(x->pairs);
-    free(x->runs);
-    free(x->unit_owner);
-    free(x->unit_first);
+    td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
+    td_pages_free(x->runs, x->cap_runs, sizeof *x->runs);
+    td_pages_free(x->unit_owner, x->cap_unit_owner, sizeof *x->unit_owner);
+    td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
     if (x->spool)
         fclose(x->spool);
     if (x->rec)
@@ -816,7 +815,7 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t file)
     if (st != TD_OK)
         return st;
     if (!x->n_runs || x->runs[x->n_runs - 1].file != file) {
-        if (!grow((void **)&x->runs, &x->cap_runs, x->n_runs + 1, sizeof *x->runs))
+        if (!td_pages_grow((void **)&x->runs, &x->cap_runs, x->n_runs + 1, sizeof *x->runs))
             return TD_ENOMEM;
         x->runs[x->n_runs++] = (xrun){unit, file};
     }
@@ -842,14 +841,13 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
         return TD_EIO;
     /* the `similar` values are all paired by now; the keys still answer the look-ups */
-    free(x->sims);
-    x->sims = NULL;
-    x->sim_mask = x->n_sims = 0;
+    table_free(&x->sims, &x->sim_mask, &x->n_sims);
     reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
     if (x->n_pairs) {
-        if (x->n_pairs > UINT32_MAX || !(x->by_unit = malloc(x->n_pairs * sizeof *x->by_unit)))
+        if (x->n_pairs > UINT32_MAX || !(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
             st = TD_ENOMEM;
+        x->cap_by_unit = x->by_unit ? x->n_pairs : 0;
         for (size_t i = 0; st == TD_OK && i < x->n_pairs; i++)
             x->by_unit[x->n_by_unit++] =
                 (uint64_t)unit_of(x, x->pairs[i].ent[0], x->held) << 32 | i;
@@ -902,8 +900,8 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
         st = resolve_unit(&x, u, 0);
     x.runs = NULL;
     reset(&x);
-    free(x.pairs);
-    free(x.unit_owner);
-    free(x.unit_first);
+    td_pages_free(x.pairs, x.cap_pairs, sizeof *x.pairs);
+    td_pages_free(x.unit_owner, x.cap_unit_owner, sizeof *x.unit_owner);
+    td_pages_free(x.unit_first, x.cap_unit_first, sizeof *x.unit_first);
     return st;
 }

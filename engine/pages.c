@@ -1,0 +1,78 @@
+/* Arrays that grow over a whole batch, in pages of their own (mmap), apart from the heap's
+ * per-file churn. Used by the batch and the cross-unit index. */
+#include "pages.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Arrays take whole pages. */
+static size_t round_up(size_t bytes)
+{
+    size_t page = 4096;
+    return (bytes + page - 1) / page * page;
+}
+
+static bool size_of(size_t n, size_t elem, size_t *bytes)
+{
+    if (elem && n > SIZE_MAX / elem - 4096)
+        return false;
+    *bytes = round_up(n * elem > 0 ? n * elem : 1);
+    return true;
+}
+
+void *td_pages_calloc(size_t n, size_t elem)
+{
+    size_t bytes;
+    if (!size_of(n, elem, &bytes))
+        return NULL;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p; /* anonymous pages are zero */
+}
+
+void td_pages_free(void *p, size_t cap, size_t elem)
+{
+    size_t bytes;
+    if (p && size_of(cap, elem, &bytes))
+        munmap(p, bytes);
+}
+
+bool td_pages_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return false;
+        n *= 2;
+    }
+    size_t old_bytes = 0, bytes;
+    if (!size_of(n, elem, &bytes) || (*p && !size_of(*cap, elem, &old_bytes)))
+        return false;
+    /* the capacity in whole pages: an array of a few elements does not grow page by page */
+    n = bytes / elem;
+    void *g;
+    if (!*p) {
+        g = td_pages_calloc(n, elem);
+    } else if (bytes == old_bytes) {
+        g = *p;
+    } else {
+#ifdef MREMAP_MAYMOVE
+        g = mremap(*p, old_bytes, bytes, MREMAP_MAYMOVE); /* the new pages are zero */
+        if (g == MAP_FAILED)
+            g = NULL;
+#else
+        g = td_pages_calloc(n, elem);
+        if (g) {
+            memcpy(g, *p, old_bytes);
+            munmap(*p, old_bytes);
+        }
+#endif
+    }
+    if (!g)
+        return false;
+    *p = g;
+    *cap = n;
+    return true;
+}
