@@ -704,8 +704,7 @@ static void missing_field(typer *c, const td_record *r, const td_field *f, const
 
 /* td_record_field for a key of known length, without a call per field name. The search
  * starts at *next, the field after the one found last, and goes round: data are mostly
- * written in the order the schema declares the fields, so the first name compared is
- * usually the one. */
+ * written in the order the schema declares the fields. */
 static const td_field *field_of(const td_record *r, const char *key, uint32_t len,
                                 uint32_t *next)
 {
