@@ -53,6 +53,7 @@ typedef struct td_define {
     int state;              /* resolve: 0 not compiled, 1 compiling, 2 done */
     uint32_t depth;         /* how deep evaluating it recurses (operations, defines) */
     bool used;              /* resolve: some rule or define reads it */
+    td_span name_span;      /* resolve: where its name is declared, for the unused warning */
 } td_define;
 
 struct td_record {

@@ -28,9 +28,44 @@ static bool period_bound(td_rs *r, const td_expr *e, td_value *out)
     return true;
 }
 
+/* An overlay's plan header that writes a bound of the period out, where the header it
+ * replaces took that bound from a date param: the two must agree, or the period and the
+ * params the rules read (a target's due date) would say different things. `named` is the
+ * bound as the earlier header wrote it (a name), `e` as this one does. */
+static void period_agrees(td_rs *r, const td_expr *named, const td_expr *e, bool end)
+{
+    if (!named || !e || e->kind == TD_X_NAME)
+        return;
+    const td_param *prm = td_rs_find_param(r, named->name);
+    td_value v;
+    const td_type *t;
+    if (!prm || prm->type->kind != TD_T_DATE || prm->n_values ||
+        !td_rs_const_value(r, e, &v, &t) || v.kind != TD_V_DATE || v.u.days == prm->value.u.days)
+        return;
+    char here[11], there[11];
+    td_format_date(v.u.days, here);
+    td_format_date(prm->value.u.days, there);
+    td_diagnostic *x =
+        end ? ERR(r, e->span, TD_CODE_PERIOD,
+                  "the period ends on %s here, but param '%s', from which the imported rules "
+                  "take the end of the period, is %s",
+                  here, named->name, there)
+            : ERR(r, e->span, TD_CODE_PERIOD,
+                  "the period starts on %s here, but param '%s', from which the imported rules "
+                  "take the start of the period, is %s",
+                  here, named->name, there);
+    if (end)
+        td_rs_hint(r, x, "write the param's name in the period (period ... .. %s) and change "
+                   "its date with set", named->name);
+    else
+        td_rs_hint(r, x, "write the param's name in the period (period %s .. ...) and change "
+                   "its date with set", named->name);
+}
+
 void td_rs_build_plan_info(td_rs *r)
 {
     td_plan_info *pi = &r->p->plan;
+    const td_expr *named_from = NULL, *named_to = NULL; /* an earlier header's params */
     const char *language = NULL;
     td_lang lang = TD_LANG_AUTO;
     for (uint32_t i = 0; i < r->n_decls; i++) {
@@ -72,6 +107,12 @@ void td_rs_build_plan_info(td_rs *r)
         for (uint32_t k = 0; pi->implements && k < d->n_implements; k++)
             pi->implements[pi->n_implements++] = td_arena_strdup(r->pa, d->implements[k].text);
         if (d->period_from && d->period_to) {
+            period_agrees(r, named_from, d->period_from, false);
+            period_agrees(r, named_to, d->period_to, true);
+            if (d->period_from->kind == TD_X_NAME)
+                named_from = d->period_from;
+            if (d->period_to->kind == TD_X_NAME)
+                named_to = d->period_to;
             td_value a, b;
             if (period_bound(r, d->period_from, &a) && period_bound(r, d->period_to, &b)) {
                 if (a.u.days > b.u.days) {
@@ -146,10 +187,10 @@ void td_rs_warn_unused(td_rs *r)
             continue;
         for (uint32_t j = 0; j < rec->n_defines; j++) {
             const td_define *def = &rec->defines[j];
-            const td_decl *d = def->ast;
-            if (def->used || !d || !in_entry_file(r, d->id.span))
+            /* the declaration itself is gone once compiled: its name's place is kept */
+            if (def->used || !def->name_span.len || !in_entry_file(r, def->name_span))
                 continue;
-            td_diagnostic *x = WARN(r, d->id.span, TD_CODE_UNUSED,
+            td_diagnostic *x = WARN(r, def->name_span, TD_CODE_UNUSED,
                                     "computed field %s.%s is defined "
                                     "but no rule reads it", rec->name, def->name);
             td_rs_hint(r, x, "use it in a rule, or remove it", NULL);

@@ -930,6 +930,7 @@ void td_rs_compile_defines(td_rs *r)
             td_rs_keep_change(r, "define", td_arena_printf(r->pa, "%s.%s", d->name, d->member),
                               "replaced", d, was ? was->span : (td_span){UINT32_MAX, 0, 0});
             prev->ast = d;
+            prev->name_span = d->member_span;
             if (d->label.text)
                 prev->label = td_rs_label_of(r, &d->label, prev->label);
             continue;
@@ -950,6 +951,7 @@ void td_rs_compile_defines(td_rs *r)
         def->name = td_arena_strdup(r->pa, d->member);
         def->label = td_rs_label_of(r, &d->label, NULL);
         def->ast = d;
+        def->name_span = d->member_span;
         def->owner = rec;
         rec->defines = arr;
         td_nslot *x = td_rs_ntab_slot(&r->defines, rec, def->name);
