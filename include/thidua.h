@@ -406,7 +406,9 @@ void td_batch_free(td_batch *b);
  * command can refuse an empty folder before it writes anything. TD_ENOMEM only. */
 td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t *n_files);
 
-/* The unit files the paths expanded to, in order, and the i-th (borrowed). */
+/* The unit files the paths expanded to, in order, and the i-th (borrowed: valid until the
+ * next call on the same batch, as the batch keeps its paths compactly and puts one together
+ * when asked). */
 size_t td_batch_files(const td_batch *b);
 const char *td_batch_file(const td_batch *b, size_t i);
 

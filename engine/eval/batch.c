@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "load.h"
+#include "pages.h"
 #include "walk.h"
 
 /* Work evaluated ahead of the merge, per worker: files, and units (which bounds the results
@@ -115,25 +116,9 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ---------- paths ---------- */
 
-typedef struct entry {
-    char *path;             /* in the batch's string arena */
-    td_batch_input in;
-} entry;
-
-typedef struct entlist {
-    entry *e;               /* owned array */
-    size_t n, cap;
-    td_arena *a;            /* the batch's string arena */
-} entlist;
-
-static bool push(entlist *l, const char *path, td_walk_kind kind, int err)
-{
-    char *kept = td_arena_strdup(l->a, path);
-    if (!kept || !grow((void **)&l->e, &l->cap, l->n + 1, sizeof *l->e))
-        return false;
-    l->e[l->n++] = (entry){kept, {kind, err}};
-    return true;
-}
+/* The unit files are kept small over a large batch: each path as its folder, stored once,
+ * and its entry (how the walk found it, then its name) in one buffer of text, 8 bytes a file
+ * besides; a path is put together when it is needed (td_paths_get). */
 
 static bool has_yaml_suffix(const char *name)
 {
@@ -142,33 +127,182 @@ static bool has_yaml_suffix(const char *name)
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
+/* Appends `n` bytes to the text; its offset in *off. */
+static bool text_add(td_paths *ps, const void *s, size_t n, uint32_t *off)
+{
+    if (ps->len + n >= UINT32_MAX ||
+        !td_pages_grow((void **)&ps->text, &ps->cap, ps->len + n, 1))
+        return false;
+    *off = (uint32_t)ps->len;
+    if (n)
+        memcpy(ps->text + ps->len, s, n);
+    ps->len += n;
+    return true;
+}
+
+/* The offset of folder `dir` (len bytes) in the text, stored the first time it is met. */
+static bool dir_of(td_paths *ps, const char *dir, size_t len, uint32_t *off)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)dir[i]) * 0x100000001b3ULL;
+    size_t k = ps->dirs ? (size_t)h & ps->dir_mask : 0;
+    for (; ps->dirs && ps->dirs[k]; k = (k + 1) & ps->dir_mask) {
+        const char *d = ps->text + ps->dirs[k] - 1;
+        if (strncmp(d, dir, len) == 0 && d[len] == '\0') {
+            *off = ps->dirs[k] - 1;
+            return true;
+        }
+    }
+    if (!text_add(ps, dir, len, off) || !text_add(ps, "", 1, &(uint32_t){0}))
+        return false;
+    if (!ps->dirs || (ps->n_dirs + 1) * 2 > ps->dir_mask + 1) {
+        size_t size = ps->dirs ? (ps->dir_mask + 1) * 2 : 64;
+        uint32_t *nw = calloc(size, sizeof *nw);
+        if (!nw)
+            return false;
+        for (size_t i = 0; ps->dirs && i <= ps->dir_mask; i++) {
+            if (!ps->dirs[i])
+                continue;
+            const char *d = ps->text + ps->dirs[i] - 1;
+            uint64_t g = 0xcbf29ce484222325ULL;
+            for (; *d; d++)
+                g = (g ^ (unsigned char)*d) * 0x100000001b3ULL;
+            size_t j = (size_t)g & (size - 1);
+            while (nw[j])
+                j = (j + 1) & (size - 1);
+            nw[j] = ps->dirs[i];
+        }
+        free(ps->dirs);
+        ps->dirs = nw;
+        ps->dir_mask = size - 1;
+        k = (size_t)h & ps->dir_mask;
+        while (ps->dirs[k])
+            k = (k + 1) & ps->dir_mask;
+    }
+    ps->dirs[k] = *off + 1;
+    ps->n_dirs++;
+    return true;
+}
+
+/* Adds an input: its path, the part of it that is its name (or NULL: the path as named), how
+ * the walk found it. */
+static bool paths_add(td_paths *ps, const char *path, const char *name, td_walk_kind kind,
+                      int err)
+{
+    size_t len = strlen(path), nl = name ? strlen(name) : len;
+    if (nl > len || strcmp(path + len - nl, name ? name : path) != 0)
+        nl = len;
+    if (!td_pages_grow((void **)&ps->recs, &ps->cap_recs, ps->n + 1, sizeof *ps->recs))
+        return false;
+    td_path_rec r;
+    unsigned char k = (unsigned char)kind;
+    if (!dir_of(ps, path, len - nl, &r.dir) || !text_add(ps, &k, 1, &r.entry) ||
+        (kind != TD_WALK_FILE && !text_add(ps, &err, sizeof err, &(uint32_t){0})) ||
+        !text_add(ps, path + len - nl, nl + 1, &(uint32_t){0}))
+        return false;
+    ps->recs[ps->n++] = r;
+    return true;
+}
+
+/* The name part of an entry's text. */
+static const char *entry_name(const char *entry)
+{
+    return entry + 1 + ((td_walk_kind)(unsigned char)entry[0] != TD_WALK_FILE ? sizeof(int) : 0);
+}
+
+td_batch_input td_paths_input(const td_paths *ps, size_t i)
+{
+    const char *e = ps->text + ps->recs[i].entry;
+    td_batch_input in = {(td_walk_kind)(unsigned char)e[0], 0};
+    if (in.kind != TD_WALK_FILE)
+        memcpy(&in.err, e + 1, sizeof in.err);
+    return in;
+}
+
+const char *td_paths_get(const td_paths *ps, size_t i, char **buf, size_t *cap)
+{
+    const char *dir = ps->text + ps->recs[i].dir;
+    const char *name = entry_name(ps->text + ps->recs[i].entry);
+    size_t dl = strlen(dir), nl = strlen(name);
+    if (dl + nl + 1 > *cap) {
+        size_t c = dl + nl + 1 > 256 ? dl + nl + 1 : 256;
+        char *g = realloc(*buf, c);
+        if (!g)
+            return NULL;
+        *buf = g;
+        *cap = c;
+    }
+    memcpy(*buf, dir, dl);
+    memcpy(*buf + dl, name, nl + 1);
+    return *buf;
+}
+
+void td_paths_free(td_paths *ps)
+{
+    td_pages_free(ps->text, ps->cap, 1);
+    td_pages_free(ps->recs, ps->cap_recs, sizeof *ps->recs);
+    free(ps->dirs);
+    memset(ps, 0, sizeof *ps);
+}
+
+/* Byte-wise order of the whole paths (strcmp of folder and name put together). */
+static int cmp_path(const void *pa, const void *pb, void *arg)
+{
+    const char *t = arg;
+    const td_path_rec *a = pa, *b = pb;
+    const char *s[2] = {t + a->dir, entry_name(t + a->entry)};
+    const char *u[2] = {t + b->dir, entry_name(t + b->entry)};
+    int i = 0, j = 0;
+    for (;;) {
+        while (i == 0 && !*s[0])
+            i = 1;
+        while (j == 0 && !*u[0])
+            j = 1;
+        unsigned char x = (unsigned char)*s[i], y = (unsigned char)*u[j];
+        if (x != y || !x)
+            return (x > y) - (x < y);
+        s[i]++;
+        u[j]++;
+    }
+}
+
 /* Keeps the unit files of a folder, and every entry that may hold units but cannot be
  * read (a folder, a *.yaml that is a pipe or a link to nothing): each becomes a finding
- * naming it, so that nothing is left out of the batch without a word. */
-static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
+ * naming it, so that nothing is left out of the batch without a word. With `arg` NULL... */
+static bool wanted(td_walk_kind kind, const char *name, int err)
 {
     bool yaml = has_yaml_suffix(name);
     switch (kind) {
     case TD_WALK_FILE:
     case TD_WALK_SPECIAL:
-        return !yaml || push(arg, path, kind, err);
+        return yaml;
     case TD_WALK_BROKEN:
         /* a link to nothing not named *.yaml is no unit file; anything else that cannot be
          * examined (a folder without search permission) might be one */
-        return (!yaml && err == ENOENT) || push(arg, path, kind, err);
+        return yaml || err != ENOENT;
     case TD_WALK_DIR_ERROR:
     case TD_WALK_TOO_DEEP:
-        return push(arg, path, kind, err);
+        return true;
     }
+    return false;
+}
+
+static bool on_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
+{
+    return !wanted(kind, name, err) || paths_add(arg, path, name, kind, err);
+}
+
+static bool count_entry(void *arg, td_walk_kind kind, const char *path, const char *name,
+                        int err)
+{
+    (void)path;
+    *(size_t *)arg += wanted(kind, name, err);
     return true;
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-    return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
-}
-
-static bool expand(const char *const *paths, size_t n, entlist *out)
+/* The inputs the paths name, in order: a folder's files sorted by path. */
+static bool expand(const char *const *paths, size_t n, td_paths *out)
 {
     for (size_t i = 0; i < n; i++) {
         struct stat st;
@@ -177,8 +311,9 @@ static bool expand(const char *const *paths, size_t n, entlist *out)
             if (td_walk(paths[i], on_entry, out) != TD_OK)
                 return false;
             if (out->n - first > 1)
-                qsort(out->e + first, out->n - first, sizeof *out->e, cmp_entry);
-        } else if (!push(out, paths[i], TD_WALK_FILE, 0)) {
+                qsort_r(out->recs + first, out->n - first, sizeof *out->recs, cmp_path,
+                        out->text);
+        } else if (!paths_add(out, paths[i], NULL, TD_WALK_FILE, 0)) {
             return false;
         }
     }
@@ -187,14 +322,17 @@ static bool expand(const char *const *paths, size_t n, entlist *out)
 
 td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t *n_files)
 {
-    td_arena a;
-    td_arena_init(&a, 16 * 1024);
-    entlist files = {NULL, 0, 0, &a};
-    bool ok = expand(paths, n_paths, &files);
-    *n_files = files.n;
-    free(files.e);
-    td_arena_free(&a);
-    return ok ? TD_OK : TD_ENOMEM;
+    *n_files = 0;
+    for (size_t i = 0; i < n_paths; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (td_walk(paths[i], count_entry, n_files) != TD_OK)
+                return TD_ENOMEM;
+        } else {
+            (*n_files)++;
+        }
+    }
+    return TD_OK;
 }
 
 /* ---------- one worker: the documents of one file ---------- */
@@ -220,6 +358,8 @@ typedef struct fjob {
 typedef struct worker {
     td_arena unit;          /* reset after each document */
     td_limits lim;
+    char *path;             /* owned: the path of the file being read */
+    size_t path_cap;
 } worker;
 
 static void bunit_free(bunit *u)
@@ -619,7 +759,9 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
     } else if (!b->confirm_src || b->confirm_file != file) {
         td_source_free(b->confirm_src);
         b->confirm_src = NULL;
-        const char *path = b->files[file];
+        const char *path = td_paths_get(&b->paths, file, &b->path_buf, &b->path_cap);
+        if (!path)
+            return TD_ENOMEM;
         td_status st = strcmp(path, "-") == 0 ? TD_EIO : td_source_read(path, &b->confirm_src);
         if (st == TD_EIO) {
             *same = true; /* trust the hash: the earlier text is gone */
@@ -686,6 +828,9 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
             return st;
         if (!same)
             continue;
+        const char *path = td_paths_get(&b->paths, file, &b->path_buf, &b->path_cap);
+        if (!path)
+            return TD_ENOMEM;
         char where[64];
         if (line)
             snprintf(where, sizeof where, ":%u", line);
@@ -696,7 +841,7 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
             d, TD_SEV_ERROR, TD_CODE_BATCH_DUPLICATE_ID, NULL, 0, 0, 1,
             "unit id '%s' is already used by the unit at %s%s; each unit needs its own id: "
             "change one of them, or leave one file out if both are drafts of the same unit",
-            id, strcmp(b->files[file], "-") == 0 ? "<stdin>" : b->files[file], where);
+            id, strcmp(path, "-") == 0 ? "<stdin>" : path, where);
         if (!e || !td_diag_set(d, &e->file, "%s", u->r.file) ||
             !td_diag_set(d, &e->rule, "%s", "batch.duplicate_id") ||
             !td_diag_set(d, &e->path, "%s", "unit.id"))
@@ -767,11 +912,17 @@ static td_status settled(void *arg, td_unit_result *u)
     return finish_merge(sa->b, sa->o, u);
 }
 
-/* The display path of file `file` (td_xref_name_fn). */
-static const char *file_name(void *arg, uint32_t file)
+static void locate_ordinal(const td_batch *b, uint32_t ordinal, uint32_t *file, uint32_t *doc);
+
+/* The display path of the file of unit `ordinal` (td_xref_name_fn). */
+static const char *file_name(void *arg, uint32_t ordinal)
 {
-    const td_batch *b = arg;
-    return file < b->n_files ? b->files[file] : NULL;
+    td_batch *b = arg;
+    uint32_t file, doc;
+    if (!b->n_merged)
+        return NULL;
+    locate_ordinal(b, ordinal, &file, &doc);
+    return file < b->n_files ? td_paths_get(&b->paths, file, &b->path_buf, &b->path_cap) : NULL;
 }
 
 /* Resolves the references across the units held so far, and finishes their merge. */
@@ -781,9 +932,10 @@ static td_status settle(td_batch *b, const td_batch_opts *o)
     return b->xref ? td_xref_settle(b->xref, settled, &sa) : TD_OK;
 }
 
-static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, size_t file)
+static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
 {
-    td_status st = check_id(b, u, (uint32_t)b->sum.units);
+    uint32_t ordinal = (uint32_t)b->sum.units;
+    td_status st = check_id(b, u, ordinal);
     if (st != TD_OK)
         return st;
     td_unit_result *r = &u->r;
@@ -796,7 +948,7 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u, size_
     b->sum.units++;
     /* a unit may name another's entity (Decision 12): it waits for the whole batch */
     if (b->xref)
-        return td_xref_hold(b->xref, r, (uint32_t)file);
+        return td_xref_hold(b->xref, r, ordinal);
     return finish_merge(b, o, r);
 }
 
@@ -964,12 +1116,14 @@ static td_status history_dates(td_batch *b)
 static td_status run_input(worker *w, const td_program *p, const td_batch *b, const task *t,
                            const td_source *part, fjob *j, flush_fn flush, void *flush_arg)
 {
-    const td_batch_input *in = &b->inputs[t->file];
+    td_batch_input in = td_paths_input(&b->paths, t->file);
+    const char *path = td_paths_get(&b->paths, t->file, &w->path, &w->path_cap);
     j->lang = b->lang;
-    if (in->kind != TD_WALK_FILE)
-        return file_problem(j, b->files[t->file], in->kind, in->err);
-    return run_file(w, p, &b->dates, b->files[t->file], part ? part : b->mem, t, j, flush,
-                    flush_arg);
+    if (!path)
+        return TD_ENOMEM;
+    if (in.kind != TD_WALK_FILE)
+        return file_problem(j, path, in.kind, in.err);
+    return run_file(w, p, &b->dates, path, part ? part : b->mem, t, j, flush, flush_arg);
 }
 
 /* ---------- threads ---------- */
@@ -1002,6 +1156,14 @@ static void worker_init(worker *w)
 {
     td_arena_init(&w->unit, UNIT_CHUNK);
     td_limits_default(&w->lim);
+    w->path = NULL;
+    w->path_cap = 0;
+}
+
+static void worker_free(worker *w)
+{
+    td_arena_free(&w->unit);
+    free(w->path);
 }
 
 /* The start of the merge of file i, before its first unit. */
@@ -1017,12 +1179,12 @@ static void merge_begin(shared *s, size_t i)
     }
 }
 
-/* Merges the units of file i held in j, in order, and empties j (its array is kept). */
-static td_status merge_units(shared *s, size_t i, fjob *j)
+/* Merges the units of the file held in j, in order, and empties j (its array is kept). */
+static td_status merge_units(shared *s, fjob *j)
 {
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
-        st = merge_unit(s->b, s->o, &j->items[k], i);
+        st = merge_unit(s->b, s->o, &j->items[k]);
     for (size_t k = 0; k < j->n; k++)
         bunit_free(&j->items[k]);
     j->n = 0;
@@ -1037,7 +1199,7 @@ static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
     b->bytes += j->bytes;
     if (!begun)
         merge_begin(s, i);
-    td_status st = merge_units(s, i, j);
+    td_status st = merge_units(s, j);
     fjob_free(j);
     if (st == TD_OK && s->o->ids_per_file)
         st = settle(b, s->o); /* each file is judged alone */
@@ -1079,7 +1241,7 @@ static td_status merge_task(shared *s, size_t k, fjob *j)
         s->part_docs += j->docs;
         s->part_skip = j->overran;
         s->b->bytes += j->bytes;
-        st = merge_units(s, t->file, j);
+        st = merge_units(s, j);
         fjob_free(j);
     }
     if (!last)
@@ -1163,7 +1325,7 @@ static void *worker_main(void *arg)
             merge_ready(s);
         pthread_mutex_unlock(&s->mu);
     }
-    td_arena_free(&w.unit);
+    worker_free(&w);
     return NULL;
 }
 
@@ -1196,7 +1358,7 @@ static td_status flush_inline(void *arg, fjob *j)
     if (!f->begun)
         merge_begin(f->s, f->i);
     f->begun = true;
-    return merge_units(f->s, f->i, j);
+    return merge_units(f->s, j);
 }
 
 static td_status run_inline(shared *s)
@@ -1211,7 +1373,7 @@ static td_status run_inline(shared *s)
         if (st == TD_OK)
             st = merge_file(s, i, &s->jobs[0], f.begun);
     }
-    td_arena_free(&w.unit);
+    worker_free(&w);
     return st;
 }
 
@@ -1269,10 +1431,13 @@ static td_status make_tasks(shared *s, unsigned jobs)
     for (size_t i = 0; i < b->n_files; i++) {
         const td_source *src = b->mem;
         td_source *owned = NULL;
-        if (b->inputs[i].kind == TD_WALK_FILE && !src) {
+        if (td_paths_input(&b->paths, i).kind == TD_WALK_FILE && !src) {
+            const char *path = td_paths_get(&b->paths, i, &b->path_buf, &b->path_cap);
             struct stat sb;
-            if (stat(b->files[i], &sb) == 0 && sb.st_size >= SPLIT_MIN &&
-                td_source_read(b->files[i], &owned) == TD_OK)
+            if (!path)
+                return TD_ENOMEM;
+            if (stat(path, &sb) == 0 && sb.st_size >= SPLIT_MIN &&
+                td_source_read(path, &owned) == TD_OK)
                 src = owned;
         }
         if (!src || src->len < SPLIT_MIN) {
@@ -1331,18 +1496,11 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     td_status st = TD_OK;
     shared s;
     memset(&s, 0, sizeof s);
-    entlist files = {NULL, 0, 0, &b->strings};
     b->mem = mem;
-    bool ok = mem ? push(&files, mem->name, TD_WALK_FILE, 0) : expand(paths, n_paths, &files);
-    b->n_files = files.n;
-    b->files = malloc((files.n + 1) * sizeof *b->files);
-    b->inputs = malloc((files.n + 1) * sizeof *b->inputs);
-    for (size_t i = 0; b->files && b->inputs && i < files.n; i++) {
-        b->files[i] = files.e[i].path;
-        b->inputs[i] = files.e[i].in;
-    }
-    free(files.e);
-    if (!ok || !b->files || !b->inputs) {
+    bool ok = mem ? paths_add(&b->paths, mem->name, NULL, TD_WALK_FILE, 0)
+                  : expand(paths, n_paths, &b->paths);
+    b->n_files = b->paths.n;
+    if (!ok) {
         b->n_files = 0;
         return TD_ENOMEM;
     }
@@ -1428,8 +1586,8 @@ void td_batch_free(td_batch *b)
 {
     if (!b)
         return;
-    free(b->files);
-    free(b->inputs);
+    td_paths_free(&b->paths);
+    free(b->path_buf);
     free(b->file_first);
     free(b->waiver_use);
     for (size_t i = 0; i < b->n_units; i++)
@@ -1459,7 +1617,11 @@ size_t td_batch_files(const td_batch *b)
 
 const char *td_batch_file(const td_batch *b, size_t i)
 {
-    return b && i < b->n_files ? b->files[i] : NULL;
+    if (!b || i >= b->n_files)
+        return NULL;
+    /* the batch's buffer for a path (the batch is not otherwise changed) */
+    td_batch *w = (td_batch *)(uintptr_t)b;
+    return td_paths_get(&b->paths, i, &w->path_buf, &w->path_cap);
 }
 
 size_t td_batch_units(const td_batch *b)

@@ -57,13 +57,36 @@ typedef struct td_batch_input {
     int err;                /* errno, for TD_WALK_BROKEN and TD_WALK_DIR_ERROR */
 } td_batch_input;
 
+/* The unit files of a batch (engine/eval/batch.c): each path as its folder, stored once in
+ * `text`, and its entry there (how the walk found it, then its name). */
+typedef struct td_path_rec {
+    uint32_t dir, entry;    /* offsets in td_paths.text */
+} td_path_rec;
+
+typedef struct td_paths {
+    char *text;             /* owned (engine/pages.h) */
+    size_t len, cap;
+    td_path_rec *recs;      /* owned (engine/pages.h): per file, in order */
+    size_t n, cap_recs;
+    uint32_t *dirs;         /* owned: the folders stored, as offset + 1 (open addressing) */
+    size_t dir_mask, n_dirs;
+} td_paths;
+
+/* How the walk found input i. */
+td_batch_input td_paths_input(const td_paths *ps, size_t i);
+/* The path of input i, put together in *buf (grown as needed; caller owns it), or NULL when
+ * out of memory. */
+const char *td_paths_get(const td_paths *ps, size_t i, char **buf, size_t *cap);
+void td_paths_free(td_paths *ps);
+
 struct td_batch {
     const td_program *p;    /* borrowed */
     td_lang lang;           /* of the findings (never TD_LANG_AUTO) */
     int32_t as_of;          /* days */
-    char **files;           /* owned array; strings in arena(strings): the unit files, in order */
+    td_paths paths;         /* owned: the unit files, in order, and how the walk found them */
     size_t n_files;
-    td_batch_input *inputs; /* owned: per file, how the walk found it */
+    char *path_buf;         /* owned: a path put together (merge, and before or after the run) */
+    size_t path_cap;
     size_t n_merged;        /* files merged so far: file_first is known for these */
     uint64_t bytes;         /* bytes of unit data read */
     td_unit_result *units;  /* owned: kept results (keep_units), in order */
@@ -91,7 +114,7 @@ struct td_batch {
     td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */
     uint32_t confirm_file;
     td_arena confirm;       /* for that evaluation */
-    td_arena strings;       /* file paths and group names */
+    td_arena strings;       /* group names */
     struct td_xref *xref;   /* owned while running: units held for the references across
                              * units (engine/xref.h), or NULL when the rules have no index */
     size_t n_finished;      /* units whose merge is finished (handed to on_unit) */

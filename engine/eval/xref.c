@@ -25,24 +25,19 @@ typedef struct xent {
  * with their lines: the later one's is known when the pair is made, the earlier one's when
  * its unit is read back at the settle (or at once, when both are in the unit held). */
 typedef struct xpair {
-    uint32_t ent[2];        /* the earlier entity, the later one */
+    uint32_t ent[2];        /* the earlier entity; the later one << 1 | `similar` */
     uint32_t line[2];       /* 0: not known; UINT32_MAX: not read back yet */
-    bool similar;
 } xpair;
-
-/* The units held from one file onward (for the file a message names). */
-typedef struct xrun {
-    uint32_t unit, file;
-} xrun;
 
 struct td_xref {
     const td_program *p;
     td_lang lang;           /* of the findings (the batch's) */
     bool provisional;       /* validate: a look-up naming a unit not held is info */
-    td_xref_name_fn name;   /* the display path of a file number */
+    td_xref_name_fn name;   /* the display path of a unit's file */
     void *name_arg;
     FILE *spool;            /* owned: the held units, in order */
     uint32_t held;
+    uint32_t first;         /* the batch's number of the first unit held */
     uint32_t n_ents;        /* entities numbered so far */
     xent *keys;             /* open addressing on key */
     size_t key_mask, n_keys;
@@ -53,8 +48,6 @@ struct td_xref {
     uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
     uint32_t *unit_first;   /* per held unit: the number of its first entity */
     size_t cap_unit_owner, cap_unit_first;
-    xrun *runs;             /* the file of each held unit, as runs in hold order */
-    size_t n_runs, cap_runs;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
     uint64_t *by_unit;      /* during the settle: the earlier unit << 32 | pair index, sorted */
@@ -86,17 +79,13 @@ static uint32_t unit_of(const td_xref *x, uint32_t ent, uint32_t n)
 /* The display path of a held unit's file, or NULL. */
 static const char *file_of(const td_xref *x, uint32_t unit)
 {
-    if (!x->n_runs)
-        return NULL;
-    size_t lo = 0, hi = x->n_runs;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->runs[mid].unit <= unit)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return x->name(x->name_arg, x->runs[lo].file);
+    return x->name(x->name_arg, x->first + unit);
+}
+
+/* The later entity of a pair, and whether the pair is of `similar` values. */
+static uint32_t later(const xpair *pr)
+{
+    return pr->ent[1] >> 1;
 }
 
 /* ---------- hash tables ---------- */
@@ -177,7 +166,7 @@ static bool add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_res
         return false;
     uint32_t first_unit = unit_of(x, first, unit + 1);
     uint32_t line0 = first_unit == unit ? site_line(u, first - x->unit_first[unit]) : UINT32_MAX;
-    x->pairs[x->n_pairs++] = (xpair){{first, ent}, {line0, site_line(u, site)}, similar};
+    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}, {line0, site_line(u, site)}};
     return true;
 }
 
@@ -351,10 +340,10 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         while (a1 < x->n_by_unit && x->by_unit[a1] >> 32 == unit)
             a1++;
         x->next_by_unit = a1;
-        while (x->next_pair < x->n_pairs && x->pairs[x->next_pair].ent[1] < lo)
+        while (x->next_pair < x->n_pairs && later(&x->pairs[x->next_pair]) < lo)
             x->next_pair++;
         b0 = b1 = x->next_pair;
-        while (b1 < x->n_pairs && x->pairs[b1].ent[1] < hi)
+        while (b1 < x->n_pairs && later(&x->pairs[b1]) < hi)
             b1++;
         x->next_pair = b1;
     }
@@ -373,15 +362,16 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
             side = 1;
         }
         xpair *pr = &x->pairs[i];
-        uint32_t here = unit_of(x, pr->ent[side], x->held);
-        if (here != unit)
+        uint32_t ents[2] = {pr->ent[0], later(pr)};
+        bool similar = pr->ent[1] & 1;
+        if (unit_of(x, ents[side], x->held) != unit)
             continue;
-        uint32_t site = pr->ent[side] - x->unit_first[unit];
+        uint32_t site = ents[side] - x->unit_first[unit];
         if (side == 0)
             pr->line[0] = site_line(u, site); /* for the message at the later place */
         if (site >= u->sites.n || site >= u->n_xkeys)
             continue;
-        const char *other_file = file_of(x, unit_of(x, pr->ent[!side], x->held));
+        const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
         uint32_t other_line = pr->line[!side] == UINT32_MAX ? 0 : pr->line[!side];
         const td_diagnostic *e = &u->sites.items[site];
         const td_xkey *k = &u->xkeys[site];
@@ -392,11 +382,11 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         else
             snprintf(where, sizeof where, "%s",
                      other_file ? shown(other_file) : td_gettext(d->lang, N_("another unit")));
-        td_diagnostic *c = copy_entry(d, e, pr->similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
+        td_diagnostic *c = copy_entry(d, e, similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
         if (!c)
             return TD_ENOMEM;
         bool ok;
-        if (pr->similar) {
+        if (similar) {
             /* TRANSLATORS: %1$s is a data path such as exemplars[].initiatives[], %2$s the
              * values, %3$s a file:line */
             ok = td_diag_set(d, &c->message, N_("another unit has an entry of %s with the "
@@ -782,7 +772,7 @@ static void reset(td_xref *x)
     x->owners = NULL;
     x->key_mask = x->sim_mask = x->owner_mask = 0;
     x->n_keys = x->n_sims = x->n_owners = 0;
-    x->n_pairs = x->n_runs = 0;
+    x->n_pairs = 0;
     td_pages_free(x->by_unit, x->cap_by_unit, sizeof *x->by_unit);
     x->by_unit = NULL;
     x->n_by_unit = x->cap_by_unit = x->next_by_unit = x->next_pair = 0;
@@ -795,7 +785,6 @@ void td_xref_free(td_xref *x)
         return;
     reset(x);
     td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
-    td_pages_free(x->runs, x->cap_runs, sizeof *x->runs);
     td_pages_free(x->unit_owner, x->cap_unit_owner, sizeof *x->unit_owner);
     td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
     if (x->spool)
@@ -806,19 +795,16 @@ void td_xref_free(td_xref *x)
     free(x);
 }
 
-td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t file)
+td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
 {
     uint32_t unit = x->held;
     if (unit == UINT32_MAX)
         return TD_ENOMEM;
+    if (!unit)
+        x->first = ordinal;
     td_status st = index_unit(x, u, unit);
     if (st != TD_OK)
         return st;
-    if (!x->n_runs || x->runs[x->n_runs - 1].file != file) {
-        if (!td_pages_grow((void **)&x->runs, &x->cap_runs, x->n_runs + 1, sizeof *x->runs))
-            return TD_ENOMEM;
-        x->runs[x->n_runs++] = (xrun){unit, file};
-    }
     wbuf *b = x->rec;
     b->n = 0;
     w_u32(b, 0); /* the length, filled in below */
@@ -877,9 +863,9 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     return st;
 }
 
-static const char *own_file(void *arg, uint32_t file)
+static const char *own_file(void *arg, uint32_t unit)
 {
-    (void)file;
+    (void)unit;
     return ((const td_unit_result *)arg)->file;
 }
 
@@ -891,14 +877,10 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     x.provisional = true;
     x.name = own_file;
     x.name_arg = u;
-    xrun run = {0, 0};
-    x.runs = &run;
-    x.n_runs = x.cap_runs = 1;
     td_status st = index_unit(&x, u, 0);
     x.held = 1;
     if (st == TD_OK)
         st = resolve_unit(&x, u, 0);
-    x.runs = NULL;
     reset(&x);
     td_pages_free(x.pairs, x.cap_pairs, sizeof *x.pairs);
     td_pages_free(x.unit_owner, x.cap_unit_owner, sizeof *x.unit_owner);

@@ -14,12 +14,13 @@ typedef struct td_xref td_xref;
  * except that the callback may take its contents (leaving it initialised). */
 typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
 
-/* The display path of file number `file` of the batch (borrowed: used before the next call). */
-typedef const char *(*td_xref_name_fn)(void *arg, uint32_t file);
+/* The display path of the file of the batch's unit number `unit` (borrowed: used before the
+ * next call). */
+typedef const char *(*td_xref_name_fn)(void *arg, uint32_t unit);
 
 /* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
- * memory does not grow with the batch; the index keeps about 12 bytes per keyed entity and
- * 12 per unit. With `provisional` (validate: one file at a time), a look-up naming a unit
+ * memory does not grow with the batch; the index keeps about 12 bytes per keyed entity, 12 per
+ * unit and 16 per pair of places. With `provisional` (validate: one file at a time), a look-up naming a unit
  * that is not held holds for now and is reported as info. `name` gives the files' paths for
  * the messages. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO when the scratch file
  * cannot be made. */
@@ -27,10 +28,11 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
                       void *name_arg, td_xref **out);
 void td_xref_free(td_xref *x);
 
-/* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `file` is the
- * number of its file in the batch (its path comes from the index's `name`). `u` is consumed
- * (left initialised and empty). TD_ENOMEM, TD_EIO. */
-td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t file);
+/* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `ordinal` is the
+ * unit's number in the batch (the units held until a settle are numbered in a row; the path
+ * of its file comes from the index's `name`). `u` is consumed (left initialised and empty).
+ * TD_ENOMEM, TD_EIO. */
+td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal);
 
 /* Resolves every held unit against the index: a deferred finding is kept when none of its
  * look-ups finds an entity that meets the index's `require`; a key used twice is an error

@@ -231,8 +231,15 @@ static void test_batch_orders_files_bytewise(void **state)
     const char *paths[] = {f->dir};
     td_batch *b = run(f, paths, 1, 2);
     assert_int_equal(td_batch_files(b), 13);
-    for (size_t i = 1; i < td_batch_files(b); i++)
-        assert_true(strcmp(td_batch_file(b, i - 1), td_batch_file(b, i)) < 0);
+    /* a path is valid until the next call: the one before is copied */
+    char *prev = strdup(td_batch_file(b, 0));
+    for (size_t i = 1; i < td_batch_files(b); i++) {
+        const char *cur = td_batch_file(b, i);
+        assert_true(strcmp(prev, cur) < 0);
+        free(prev);
+        prev = strdup(cur);
+    }
+    free(prev);
     assert_non_null(strstr(td_batch_file(b, 12), "xa/z.yml"));
     td_batch_free(b);
 }
