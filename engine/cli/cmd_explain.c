@@ -123,24 +123,79 @@ static entry *collect(const td_program *p, size_t *n_out)
     return e;
 }
 
+/* The word a reader sees for a kind of declaration, or a criterion's severity, a target's
+ * use...: the rule language writes them in English, the reader gets them in their language.
+ * A word not in the list (a note's reason) is shown as written. */
+static const char *word(const char *w)
+{
+    static const char *const words[] = {
+        N_("criterion"), N_("workflow"),  N_("target"),      N_("param"),
+        N_("record"),    N_("note"),      N_("enum"),        N_("disabled"),
+        N_("rule"),      N_("error"),     N_("warning"),     N_("info"),
+        N_("requirement"), N_("tally"),   N_("overridden"),  N_("workflow check"),
+    };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcmp(w, words[i]) == 0)
+            return _(words[i]);
+    return w;
+}
+
+/* Characters, not bytes, of UTF-8 text: columns line up in Vietnamese too. */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The width of the kind column of the overview: its longest word in the reader's language
+ * and two spaces. */
+static int kind_width(void)
+{
+    static const char *const kinds[] = {"criterion", "workflow", "target", "param",
+                                        "record",    "note",     "enum",   "disabled"};
+    int w = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        int c = columns(word(kinds[i]));
+        w = c > w ? c : w;
+    }
+    return w + 2;
+}
+
+/* "  KIND      " at the kind column's width. */
+static void kind_column(const char *kind)
+{
+    const char *w = word(kind);
+    printf("  %s%*s", w, kind_width() - columns(w), "");
+}
+
+/* A line under an entry of the overview, at its text's column. */
+static void under_entry(void)
+{
+    printf("%*s", kind_width() + 2, "");
+}
+
 static void print_entry(const entry *e)
 {
+    kind_column(e->kind);
     if (strcmp(e->kind, "note") == 0)
     {
-        printf("  note       %s%s%s\n", e->id, *e->id ? "  " : "", e->label);
+        printf("%s%s%s\n", e->id, *e->id ? "  " : "", e->label);
+        under_entry();
         /* TRANSLATORS: under a note of the rules: why the plan's clause is not checked */
-        printf(_("             (not checked: %s)\n"), e->extra);
+        printf(_("(not checked: %s)\n"), e->extra);
     }
     else
-        printf("  %-10s %s%s%s%s  %s\n", e->kind, e->id, e->extra ? " (" : "",
-               e->extra ? e->extra : "", e->extra ? ")" : "", e->label);
+        printf("%s%s%s%s  %s\n", e->id, e->extra ? " (" : "", e->extra ? word(e->extra) : "",
+               e->extra ? ")" : "", e->label);
 }
 
 /* A rule switched off by an overlay, in full: what it was, which file switched it off and
  * why, and where it is declared. */
 static void print_disabled(const td_disabled_info *x)
 {
-    printf("%s %s [%s]\n", x->kind ? x->kind : "rule", x->id, x->cite ? x->cite : "");
+    printf("%s %s [%s]\n", word(x->kind ? x->kind : "rule"), x->id, x->cite ? x->cite : "");
     if (x->label)
         printf("  %s\n", x->label);
     /* TRANSLATORS: "disabled by FILE:LINE", the overlay that switched the rule off */
@@ -176,11 +231,12 @@ static size_t disabled_under(const td_program *p, const char *clause)
     for (size_t i = 0; td_program_disabled_rule(p, i, &x); i++) {
         if (!x.cite || strcmp(x.cite, clause) != 0)
             continue;
-        printf("  %-10s %s  %s\n", "disabled", x.id, x.label ? x.label : "");
+        kind_column("disabled");
+        printf("%s  %s\n", x.id, x.label ? x.label : "");
+        under_entry();
         /* TRANSLATORS: under a disabled rule in the overview: the overlay's FILE:LINE and
          * the reason it gives */
-        printf(_("             (disabled by %s:%u: %s)\n"), x.file ? x.file : "?", x.line,
-               x.because);
+        printf(_("(disabled by %s:%u: %s)\n"), x.file ? x.file : "?", x.line, x.because);
         shown++;
     }
     return shown;
@@ -196,12 +252,14 @@ static void overview(const td_program *p, const entry *e, size_t n)
         printf("  %s%s%s\n", pl->issuer ? pl->issuer : "", pl->issuer && pl->issued ? ", " : "",
                pl->issued ? pl->issued : "");
     for (size_t i = 0; i < pl->n_implements; i++)
-        printf("  implements %s\n", pl->implements[i]);
+        /* TRANSLATORS: in the plan's header: the plan this one carries out */
+        printf(_("  implements %s\n"), pl->implements[i]);
     if (pl->has_period) {
         char from[11], to[11];
         td_format_date(pl->period_from, from);
         td_format_date(pl->period_to, to);
-        printf("  period %s .. %s\n", from, to);
+        /* TRANSLATORS: in the plan's header: its period, from .. to */
+        printf(_("  period %s .. %s\n"), from, to);
     }
     if (pl->n_clauses) {
         /* the plan's own outline, each clause with what accounts for it, or a gap */
@@ -284,7 +342,8 @@ static bool detail(const td_program *p, const entry *e, size_t n, const char *wh
         if (found)
             putchar('\n');
         found = true;
-        printf("%s %s [%s]\n  %s\n", e[i].kind, *e[i].id ? e[i].id : "", e[i].cite, e[i].label);
+        printf("%s %s [%s]\n  %s\n", word(e[i].kind), *e[i].id ? e[i].id : "", e[i].cite,
+               e[i].label);
         if (e[i].item.kind == TD_ITEM_PARAM) {
             char *v = td_program_item_value(p, e[i].index, cli_lang());
             if (e[i].item.overridden)
