@@ -465,7 +465,7 @@ static td_status file_problem(fjob *j, const char *path, td_walk_kind kind, int 
     td_diag *d = &u->r.findings;
     const char *why = err == EINVAL ? TR(d->lang, "it is not a regular file (a device, a pipe?)")
                       : err == EFBIG ? TR(d->lang, "it is larger than 64 MiB, which no unit file is")
-                                     : strerror_r(err, buf, sizeof buf);
+                                     : td_strerror(d->lang, err, buf, sizeof buf);
     td_diagnostic *e;
     if (kind == TD_WALK_DIR_ERROR)
         e = td_diag_at_lc(d, TD_SEV_ERROR, TD_CODE_DATA_UNREADABLE, NULL, 0, 0, 1,
