@@ -20,17 +20,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The port a server started in the background says it listens on (its log, FILE), after
+# at most 5 s; empty if it says nothing.
+listen_port() {
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        p=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$1")
+        [ -n "$p" ] && { echo "$p"; return; }
+        sleep 0.25
+    done
+}
+
 ok() { echo "ok   serve/$1"; pass=$((pass + 1)); }
 bad() { echo "FAIL serve/$1: $2"; fail=$((fail + 1)); }
 
 "$THIDUA" serve --listen 127.0.0.1:0 --as-of $AS_OF --timeout 2 2>"$tmp/log" &
 pid=$!
-port=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$tmp/log")
-    [ -n "$port" ] && break
-    sleep 0.25
-done
+port=$(listen_port "$tmp/log")
 if [ -z "$port" ]; then
     echo "FAIL serve/start: the server did not say where it listens"
     cat "$tmp/log"
@@ -170,12 +175,7 @@ fi
 # errors and its log lines
 (unset LANGUAGE; LANG=C exec "$THIDUA" serve --listen 127.0.0.1:0 --as-of $AS_OF) 2>"$tmp/log-vi" &
 pid=$!
-port=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$tmp/log-vi")
-    [ -n "$port" ] && break
-    sleep 0.25
-done
+port=$(listen_port "$tmp/log-vi")
 base=http://127.0.0.1:$port
 if [ -n "$port" ] && req "$base/" | grep -q '<html lang="vi">' &&
     [ "$(req "$base/nowhere")" = "404: không có trang này; trang kiểm tra ở địa chỉ /" ]; then
