@@ -1370,6 +1370,20 @@ static bool not_due(unitctx *u, const td_cexpr *due, td_severity sev, const fram
     return d.kind == TD_V_BOOL && !d.u.b;
 }
 
+/* The length of the first `n` bytes of UTF-8 text `s` without a character cut at their end:
+ * the rule texts quoted in a fault or a trace are cut at a character boundary. */
+static size_t utf8_whole(const char *s, size_t n)
+{
+    size_t k = n;
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k == 0 || (unsigned char)s[k - 1] < 0xC0)
+        return n;   /* ASCII at the end, or nothing but continuation bytes */
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return n - (k - 1) >= need ? n : k - 1;
+}
+
 /* When an operation of the rule had no value (ev.fault), reports that the rule could not
  * be evaluated on this entity, once, as an error of the unit: never a silent pass. */
 static bool report_fault(unitctx *u, const td_criterion *c, const frame *f)
@@ -1394,10 +1408,7 @@ static bool report_fault(unitctx *u, const td_criterion *c, const frame *f)
             text[n++] = space ? ' ' : (char)ch;
         }
         if (n < k->span.len) {
-            while (n && ((unsigned char)text[n - 1] & 0xC0) == 0x80)
-                n--;
-            if (n && (unsigned char)text[n - 1] >= 0xC0)
-                n--;
+            n = utf8_whole(text, n);
             memcpy(text + n, "...", 3);
             n += 3;
         }
@@ -1521,8 +1532,7 @@ static void trace_source(const ev *e, const td_cexpr *c, char *buf, size_t max)
             buf[n++] = ch;
         }
         if (c->span.len && n + 4 >= max) {
-            while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80)
-                n--;
+            n = utf8_whole(buf, n);
             memcpy(buf + n, "...", 3);
             n += 3;
         }
