@@ -3,6 +3,8 @@
  * eval and the reports call td_label_at with their as-of date. */
 #include "label.h"
 
+#include "braces.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,32 +136,12 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
     bool dated = false, ok = true;
     if (!buf)
         return NULL;
-    size_t bl = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = raw[i];
-        if (ch == '\\' && i + 1 < n) {
-            char esc = raw[++i];
-            buf[bl++] = esc == 'n' ? '\n' : esc == 't' ? '\t' : esc;
-            continue;
-        }
-        if (ch != '{') {
-            buf[bl++] = ch;
-            continue;
-        }
+    td_braces br;
+    td_braces_init(&br, raw, n, buf);
+    size_t i = 0, j = 0;
+    td_braces_step step;
+    while ((step = td_braces_next(&br, &i, &j)) == TD_BRACES_HOLE) {
         uint32_t at = s->span.off + 1 + (uint32_t)i;
-        size_t j = i + 1;
-        while (j < n && raw[j] != '}' && raw[j] != '{')
-            j++;
-        if (j >= n || raw[j] == '{') {
-            td_diagnostic *e = brace_error(p, d, s, at, 1, rule, cite);
-            if (e) {
-                td_diag_set(d, &e->message, N_("'{' in a label is not closed by '}'"));
-                td_diag_set(d, &e->hint, N_("write {PARAM} to insert a param, or \\{ for a "
-                                            "brace"));
-            }
-            ok = false;
-            break;
-        }
         /* {name} or {name:0N} */
         size_t b = i + 1, e_ = j;
         while (b < e_ && (raw[b] == ' ' || raw[b] == '\t'))
@@ -212,7 +194,6 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
                 td_diag_set(d, &x->message, N_("a label inserts at most %d params"), MAX_PIECES);
             }
             ok = false;
-            i = j;
             continue;
         }
         if (w && prm->type->kind != TD_T_INT) {
@@ -221,22 +202,26 @@ const char *td_label_compile(td_program *p, td_diag *d, const td_str *s, const c
                 td_diag_set(d, &x->message, N_("'{%s:0%u}': %s is not a whole number, so it "
                             "has no digits to pad"), name, w, name);
             ok = false;
-            i = j;
             continue;
         }
         p->params[index].used = true;
-        buf[bl] = '\0';
-        pieces[np] = td_arena_strndup(a, buf, bl);
+        pieces[np] = td_arena_strndup(a, buf, br.len);
         params[np] = index;
         width[np++] = (uint8_t)w;
         dated |= prm->n_values > 0;
-        bl = 0;
-        i = j;
+    }
+    if (step == TD_BRACES_UNCLOSED) {
+        td_diagnostic *e = brace_error(p, d, s, s->span.off + 1 + (uint32_t)i, 1, rule, cite);
+        if (e) {
+            td_diag_set(d, &e->message, N_("'{' in a label is not closed by '}'"));
+            td_diag_set(d, &e->hint, N_("write {PARAM} to insert a param, or \\{ for a "
+                                        "brace"));
+        }
+        ok = false;
     }
     if (!ok)
         return td_arena_strdup(a, s->text);
-    buf[bl] = '\0';
-    pieces[np] = td_arena_strndup(a, buf, bl);
+    pieces[np] = td_arena_strndup(a, buf, br.len);
     td_label l = {0};
     l.n = np;
     l.pieces = td_arena_alloc(a, (np + 1) * sizeof *l.pieces);

@@ -2,6 +2,7 @@
  * (td_cexpr) in one pass; constants, coercions, entity paths and messages.
  * Pipeline: td_ast (parse arena) -> td_program (program arena); see resolve.c. */
 #include "resolve_int.h"
+#include "braces.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -997,24 +998,14 @@ bool td_rs_compile_message(td_cctx *c, const td_str *str, const td_scope *s, td_
         r->fatal = TD_ENOMEM;
         return false;
     }
-    size_t bl = 0;
     bool ok = true;
-    for (size_t i = 0; i < n; i++) {
-        char ch = raw[i];
-        if (ch == '\\' && i + 1 < n) {
-            char esc = raw[++i];
-            buf[bl++] = esc == 'n' ? '\n' : esc == 't' ? '\t' : esc;
-            continue;
-        }
-        if (ch != '{') {
-            buf[bl++] = ch;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < n && raw[j] != '}' && raw[j] != '{')
-            j++;
-        td_span at = {str->span.src, str->span.off + 1 + (uint32_t)i, 1};
-        if (j >= n || raw[j] == '{') {
+    td_braces br;
+    td_braces_init(&br, raw, n, buf);
+    size_t open = 0, close = 0;
+    td_braces_step step;
+    while ((step = td_braces_next(&br, &open, &close)) != TD_BRACES_END) {
+        td_span at = {str->span.src, str->span.off + 1 + (uint32_t)open, 1};
+        if (step == TD_BRACES_UNCLOSED) {
             td_diagnostic *x = ERR(r, at, TD_CODE_MESSAGE, "'{' in a message is not closed by '}'");
             td_rs_hint(r, x, "write \\{ for a literal brace", NULL);
             return false;
@@ -1024,18 +1015,15 @@ bool td_rs_compile_message(td_cctx *c, const td_str *str, const td_scope *s, td_
             return false;
         }
         td_expr *e = td_parse_expr_at(&r->parse, src, str->span.src,
-                                      str->span.off + 1 + (uint32_t)i + 1, (uint32_t)(j - i - 1),
+                                      str->span.off + 1 + (uint32_t)open + 1,
+                                      (uint32_t)(close - open - 1),
                                       r->d);
         const td_cexpr *k = e ? td_rs_cx(c, e, s, NULL) : NULL;
         if (!k)
             ok = false;
-        buf[bl] = '\0';
-        texts[ne] = td_arena_strndup(r->pa, buf, bl);
+        texts[ne] = td_arena_strndup(r->pa, buf, br.len);
         exprs[ne++] = k;
-        bl = 0;
-        i = j;
     }
-    buf[bl] = '\0';
     if (!ok)
         return false;
     out->n = ne;
@@ -1049,7 +1037,7 @@ bool td_rs_compile_message(td_cctx *c, const td_str *str, const td_scope *s, td_
         out->text[i] = texts[i];
         out->expr[i] = exprs[i];
     }
-    out->text[ne] = td_arena_strndup(r->pa, buf, bl);
+    out->text[ne] = td_arena_strndup(r->pa, buf, br.len);
     return true;
 }
 

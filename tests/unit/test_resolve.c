@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "program.h"
+#include "braces.h"
 #include "resolve.h"
 
 static const char *SCHEMA =
@@ -459,6 +460,42 @@ static void test_resolve_fault_injection_overlay(void **state)
     assert_true(n > 50); /* the loop did go through the whole compilation */
 }
 
+/* The reader of `{…}` holes shared by labels and messages: text with its escapes undone,
+ * each hole's braces, an unclosed brace, and a brace written as \{. */
+static void test_braces_reader(void **state)
+{
+    (void)state;
+    static const char raw[] = "Ki\\{e\\u0300}m {a.b} tra\\n{ x }!";
+    char buf[sizeof raw];
+    td_braces b;
+    size_t open = 0, close = 0;
+    td_braces_init(&b, raw, sizeof raw - 1, buf);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_HOLE);
+    assert_string_equal(buf, "Ki{eu0300}m ");
+    assert_int_equal(b.len, 12);
+    assert_memory_equal(raw + open, "{a.b}", close - open + 1);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_HOLE);
+    assert_string_equal(buf, " tra\n");
+    assert_memory_equal(raw + open + 1, " x ", close - open - 1);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_END);
+    assert_string_equal(buf, "!");
+
+    static const char bad[] = "a {b {c}";
+    char buf2[sizeof bad];
+    td_braces_init(&b, bad, sizeof bad - 1, buf2);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_UNCLOSED);
+    assert_int_equal(open, 2);
+    assert_string_equal(buf2, "a ");
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_END);
+    td_braces_init(&b, "x {", 3, buf2);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_UNCLOSED);
+    assert_int_equal(open, 2);
+    /* a backslash that ends the string is kept as written */
+    td_braces_init(&b, "x\\", 2, buf2);
+    assert_int_equal(td_braces_next(&b, &open, &close), TD_BRACES_END);
+    assert_string_equal(buf2, "x\\");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve_target_requirement_constant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_message_interpolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve_defines_in_any_order, setup, teardown),
+        cmocka_unit_test(test_braces_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
