@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "diag.h"
 #include "i18n.h"
+#include "label.h"
 #include "program.h"
 #include "report.h"
 
@@ -183,15 +184,20 @@ static const char *where(const td_item *it, char *buf, size_t cap)
 }
 
 /* "ID “LABEL”", "ID" or "“LABEL”" (a note without an id), into buf. */
+static const char *named(const char *id, const char *label, char *buf, size_t cap)
+{
+    if (*id && label && *label)
+        snprintf(buf, cap, "%s \xe2\x80\x9c%s\xe2\x80\x9d", id, label);
+    else if (label && *label)
+        snprintf(buf, cap, "\xe2\x80\x9c%s\xe2\x80\x9d", label);
+    else
+        snprintf(buf, cap, "%s", id);
+    return buf;
+}
+
 static const char *name_of(const td_item *it, char *buf, size_t cap)
 {
-    if (*it->id && *it->label)
-        snprintf(buf, cap, "%s \xe2\x80\x9c%s\xe2\x80\x9d", it->id, it->label);
-    else if (*it->label)
-        snprintf(buf, cap, "\xe2\x80\x9c%s\xe2\x80\x9d", it->label);
-    else
-        snprintf(buf, cap, "%s", it->id);
-    return buf;
+    return named(it->id, it->label, buf, cap);
 }
 
 /* The last change of kind `kind` to `id` in p, or false. */
@@ -580,7 +586,8 @@ static void targets_diff(FILE *out, td_lang l, bool json, side o, side n, size_t
             (!r->has_required || before->required == r->required))
             continue;
         (*changed)++;
-        const char *id = n.p->targets[r->target].id;
+        const td_target *tg = &n.p->targets[r->target];
+        const char *id = tg->id;
         if (json) {
             fprintf(out, "%s\n    {\"id\": ", first ? "" : ",");
             td_report_json_str(out, id);
@@ -597,7 +604,9 @@ static void targets_diff(FILE *out, td_lang l, bool json, side o, side n, size_t
             fprintf(out, ", \"after\": {\"actual\": %g, \"required\": %g, \"met\": %s}}",
                     r->actual, r->required, r->met ? "true" : "false");
         } else {
-            char was[160], now[160];
+            char was[160], now[160], lb[512], name[640];
+            id = named(id, td_label_at(n.p, tg->label, n.b->as_of, lb, sizeof lb), name,
+                       sizeof name);
             figure(l, before, was, sizeof was);
             figure(l, r, now, sizeof now);
             /* TRANSLATORS: a target's figures change: its id[, the group], the old figure
@@ -625,16 +634,17 @@ static void targets_diff(FILE *out, td_lang l, bool json, side o, side n, size_t
             fprintf(out, ", \"group\": null, \"before\": {\"actual\": %g}, \"after\": null}",
                     r->actual);
         } else {
-            char was[48];
+            char was[48], lb[512], name[640];
+            const td_target *tg = &o.p->targets[r->target];
+            const char *id = named(tg->id, td_label_at(o.p, tg->label, o.b->as_of, lb, sizeof lb),
+                                   name, sizeof name);
             td_report_num_text(r->actual, 6, l == TD_LANG_VI, was);
             /* TRANSLATORS: a target the new rules no longer have: its id[, the group], the
              * old figure */
             if (r->group)
-                fprintf(out, TR(l, "target %s [%s]: %s -> (removed)\n"),
-                        o.p->targets[r->target].id, r->group, was);
+                fprintf(out, TR(l, "target %s [%s]: %s -> (removed)\n"), id, r->group, was);
             else
-                fprintf(out, TR(l, "target %s: %s -> (removed)\n"), o.p->targets[r->target].id,
-                        was);
+                fprintf(out, TR(l, "target %s: %s -> (removed)\n"), id, was);
         }
         first = false;
     }
