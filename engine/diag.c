@@ -8,8 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "pages.h"
+
+/* A file at least this large (bytes) is read into pages of its own (read_large). */
+#define SOURCE_LARGE (4u * 1024 * 1024)
 
 static bool build_lines(td_source *s)
 {
@@ -58,6 +64,78 @@ fail:
     return NULL;
 }
 
+/* Asks for huge pages under the array at p (bytes long). Why: on a virtual machine the first
+ * touch of each 4 KiB page costs far more than copying the page (16 us here, measured: the
+ * 12,000 pages of a 48 MB unit file cost 0.19 s, twice what reading it costs otherwise);
+ * with 2 MiB pages they are about 25 touches. Only a hint: without it, nothing changes. */
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, (bytes + 4095) / 4096 * 4096, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* A large regular file (`size` bytes, as fstat says) read from fd into pages of their own that
+ * may be huge pages, its line table beside it (sized from a count of its lines). NULL with
+ * *st TD_OK when the file did not hold `size` bytes (it changed while read): the caller then
+ * reads it the ordinary way, from its start. */
+static td_source *read_large(int fd, const char *path, size_t size, td_status *st)
+{
+    *st = TD_ENOMEM;
+    td_source *s = calloc(1, sizeof *s);
+    char *text = td_pages_calloc(size + 1, 1); /* zeroed: the NUL after the text */
+    if (!s || !text)
+        goto fail;
+    advise_huge(text, size + 1);
+    size_t len = 0;
+    while (len < size) {
+        ssize_t got = read(fd, text + len, size - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            *st = TD_EIO;
+            goto fail;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    char more;
+    if (len != size || read(fd, &more, 1) != 0) {
+        *st = lseek(fd, 0, SEEK_SET) == 0 ? TD_OK : TD_EIO;
+        goto fail;
+    }
+    uint32_t n = 1;
+    for (const char *p = text, *end = text + size; (p = memchr(p, '\n', (size_t)(end - p)));)
+        p++, n++;
+    uint32_t *lines = td_pages_calloc(n, sizeof *lines);
+    if (!lines)
+        goto fail;
+    advise_huge(lines, (size_t)n * sizeof *lines);
+    n = 0;
+    lines[n++] = 0;
+    for (const char *p = text, *end = text + size; (p = memchr(p, '\n', (size_t)(end - p)));)
+        lines[n++] = (uint32_t)(++p - text);
+    s->text = text;
+    s->len = size;
+    s->mapped = size + 1;
+    s->lines = lines;
+    s->nlines = n;
+    if (!(s->name = strdup(path))) {
+        td_source_free(s);
+        return NULL;
+    }
+    *st = TD_OK;
+    return s;
+fail:
+    td_pages_free(text, size + 1, 1);
+    free(s);
+    return NULL;
+}
+
 td_status td_source_read(const char *path, td_source **out)
 {
     *out = NULL;
@@ -78,6 +156,16 @@ td_status td_source_read(const char *path, td_source **out)
             return TD_EIO;
         }
         size = sb.st_size;
+        if (size >= SOURCE_LARGE && (uint64_t)size < TD_SOURCE_MAX) {
+            td_status st = TD_OK;
+            *out = read_large(fd, path, (size_t)size, &st);
+            if (*out || st != TD_OK) {
+                int saved = errno;
+                fclose(f);
+                errno = saved;
+                return st;
+            }
+        }
     }
     /* a regular file is read into a buffer of its size (one byte more, to see its end):
      * a fixed first size shrunk afterwards leaves a remainder in the heap at every file */
@@ -154,8 +242,13 @@ void td_source_free(td_source *s)
     if (!s)
         return;
     free(s->name);
-    free(s->text);
-    free(s->lines);
+    if (s->mapped) {
+        td_pages_free(s->text, s->mapped, 1);
+        td_pages_free(s->lines, s->nlines, sizeof *s->lines);
+    } else {
+        free(s->text);
+        free(s->lines);
+    }
     free(s);
 }
 

@@ -24,6 +24,8 @@ typedef struct td_source {
     size_t len;         /* bytes, without the NUL */
     uint32_t *lines;    /* owned; byte offset of the start of each line */
     uint32_t nlines;
+    size_t mapped;      /* bytes of pages of their own holding text and lines (a large
+                         * file: see td_source_read); 0: both from malloc */
 } td_source;
 
 /* The largest file read: far beyond any unit file or rule file (bytes). */

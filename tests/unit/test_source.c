@@ -1,0 +1,96 @@
+/* Unit tests of source texts (engine/diag.c): a file read from disk gives the same text and
+ * line table as the same bytes given in memory, whether it is read the ordinary way or, when
+ * large, into pages of its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+
+/* `n` bytes of lines of varied length (some empty), ending with a newline or not. */
+static char *make_text(size_t n, bool final_newline)
+{
+    char *t = malloc(n);
+    assert_non_null(t);
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (col >= 3 + i % 71 || i % 997 == 0) {
+            t[i] = '\n';
+            col = 0;
+        } else {
+            t[i] = (char)('a' + i % 26);
+            col++;
+        }
+    }
+    t[n - 1] = final_newline ? '\n' : 'z';
+    return t;
+}
+
+/* Writes the text to a file, reads it back and compares it with td_source_new's. */
+static void check_read(size_t n, bool final_newline, bool expect_mapped)
+{
+    char path[] = "/tmp/thidua-source-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    char *t = make_text(n, final_newline);
+    assert_int_equal(write(fd, t, n), (ssize_t)n);
+    close(fd);
+    td_source *disk = NULL;
+    assert_int_equal(td_source_read(path, &disk), TD_OK);
+    unlink(path);
+    td_source *mem = td_source_new(path, t, n);
+    assert_non_null(disk);
+    assert_non_null(mem);
+    assert_string_equal(disk->name, path);
+    assert_int_equal(disk->len, n);
+    assert_memory_equal(disk->text, t, n);
+    assert_int_equal(disk->text[n], '\0');
+    assert_int_equal(disk->mapped != 0, expect_mapped);
+    assert_int_equal(disk->nlines, mem->nlines);
+    assert_memory_equal(disk->lines, mem->lines, mem->nlines * sizeof *mem->lines);
+    uint32_t line = 0, col = 0;
+    td_source_linecol(disk, (uint32_t)(n - 1), &line, &col);
+    assert_int_equal(line, final_newline ? disk->nlines - 1 : disk->nlines);
+    td_source_free(disk);
+    td_source_free(mem);
+    free(t);
+}
+
+static void test_source_small_file_read_as_in_memory(void **state)
+{
+    (void)state;
+    check_read(10000, true, false);
+    check_read(10001, false, false);
+}
+
+static void test_source_large_file_read_into_pages(void **state)
+{
+    (void)state;
+    check_read(5 * 1024 * 1024 + 123, false, true);
+    check_read(4 * 1024 * 1024, true, true);
+}
+
+static void test_source_missing_file_is_eio(void **state)
+{
+    (void)state;
+    td_source *s = NULL;
+    assert_int_equal(td_source_read("/nonexistent/thidua/file.yaml", &s), TD_EIO);
+    assert_null(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_source_small_file_read_as_in_memory),
+        cmocka_unit_test(test_source_large_file_read_into_pages),
+        cmocka_unit_test(test_source_missing_file_is_eio),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
