@@ -36,8 +36,10 @@ SHLIB      := $(BUILD)/libthidua.so.$(VERSION)
 EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.json
 # libxlsxwriter writes the Excel workbook of `eval -f xlsx`; the engine opens it when such a
 # report begins (engine/report/xlsx_lib.c), so that it is not linked: loading it and OpenSSL's
-# libcrypto cost every run of every command (docs/performance.md, lever 5).
-LDLIBS  := -lyaml -lpthread -lm
+# libcrypto cost every run of every command (docs/performance.md, lever 5). libm is linked only
+# when a build calls it (-O0 and -Os call floor and trunc; -O1 and -O2 inline them): mapping it
+# costs every start (lever 10).
+LDLIBS  := -Wl,--as-needed -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))

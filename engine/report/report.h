@@ -86,6 +86,8 @@ const char *td_report_num_text(double v, unsigned decimals, bool vi, char buf[48
  * nothing more is needed. */
 /* V rounded to DECIMALS (at most 6) half away from zero, as people round; never -0. */
 double td_report_round(double v, unsigned decimals);
+/* V rounded to an integer half away from zero: round(v) of C99, -0 kept. */
+double td_report_round_int(double v);
 const char *td_report_pace_text(const td_target_row *row, td_lang lang, char *buf, size_t size);
 /* A scratch file for a format's spool; NULL when it cannot be made. */
 FILE *td_report_spool(void);

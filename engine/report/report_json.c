@@ -284,7 +284,7 @@ static void jtargets(td_report *r, const td_batch *b)
 /* A rate as JSON: rounded to two decimals. */
 static void jrate(FILE *out, double v)
 {
-    jnum(out, round(v * 100) / 100);
+    jnum(out, td_report_round_int(v * 100) / 100);
 }
 
 /* The pace of a requirement not yet due (docs/report-format.md), or null. */

@@ -157,11 +157,23 @@ void td_report_spool_close(FILE *spool)
         fclose(spool);
 }
 
+double td_report_round_int(double v)
+{
+    /* what round() gives, without libm (docs/performance.md, lever 10): v - trunc(v) is
+     * exact, and trunc is inlined */
+    double t = trunc(v);
+    if (fabs(v - t) >= 0.5)
+        t += copysign(1.0, v);
+    return t;
+}
+
 double td_report_round(double v, unsigned decimals)
 {
-    /* half away from zero, as people round (printf would give 3.2 for 3.25) */
-    double scale = pow(10, decimals > 6 ? 6 : decimals);
-    v = round(v * scale) / scale;
+    /* half away from zero, as people round (printf would give 3.2 for 3.25); the powers of
+     * ten are exact, as pow(10, n) gives them */
+    static const double SCALE[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double scale = SCALE[decimals > 6 ? 6 : decimals];
+    v = td_report_round_int(v * scale) / scale;
     return v == 0 ? 0.0 : v; /* no "-0" */
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,41 @@ static void test_report_numbers_in_both_styles(void **state)
     assert_string_equal(td_report_num_text(1234567, 0, true, b), "1.234.567");
 }
 
+/* The program rounds without libm (docs/performance.md, lever 10): bit for bit what round()
+ * and pow(10, n) gave, -0 included, at the halves, just below them, beyond 2^52, and on
+ * a spread of other values. */
+static void test_report_rounds_as_libm(void **state)
+{
+    (void)state;
+    double v[4096];
+    size_t n = 0;
+    const double fixed[] = {0.0, -0.0, 0.5, -0.5, 1.5, -2.5, 0.49999999999999994,
+                            -0.49999999999999994, 4503599627370495.5, 4503599627370497.0,
+                            9007199254740993.0, 1e300, -1e-300, 3.25, 2.675, 1.005, 0.125};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        v[n++] = fixed[i];
+    for (int k = -600; k <= 600; k++) {
+        v[n++] = k + 0.5;
+        v[n++] = nextafter(k + 0.5, 0);
+        v[n++] = k / 100.0;
+    }
+    uint64_t x = 88172645463325252u;
+    while (n < sizeof v / sizeof v[0]) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        v[n++] = ((double)(x >> 11) / 9007199254740992.0 - 0.5) * (double)(1u << (x & 31));
+    }
+    for (size_t i = 0; i < n; i++) {
+        double a = td_report_round_int(v[i]), b = round(v[i]);
+        assert_memory_equal(&a, &b, sizeof a);
+        for (unsigned d = 0; d <= 6; d++) {
+            double want = round(v[i] * pow(10, d)) / pow(10, d);
+            want = want == 0 ? 0.0 : want;
+            double got = td_report_round(v[i], d);
+            assert_memory_equal(&got, &want, sizeof got);
+        }
+    }
+}
+
 /* The pace sentence of the plan's staff (issue 10), in both languages. */
 static void test_report_pace_sentence(void **state)
 {
@@ -459,6 +495,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_text_validate_verdicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_text_caps_errors_per_file, setup, teardown),
         cmocka_unit_test(test_report_numbers_in_both_styles),
+        cmocka_unit_test(test_report_rounds_as_libm),
         cmocka_unit_test(test_report_pace_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
