@@ -76,3 +76,72 @@ bool td_pages_grow(void **p, size_t *cap, size_t need, size_t elem)
     *cap = n;
     return true;
 }
+
+bool td_pages_resize(void **p, size_t old_n, size_t n, size_t elem)
+{
+    size_t old_bytes = 0, bytes;
+    if (!size_of(n, elem, &bytes) || (*p && !size_of(old_n, elem, &old_bytes)))
+        return false;
+    void *g;
+    if (!*p) {
+        g = td_pages_calloc(n, elem);
+    } else if (bytes == old_bytes) {
+        g = *p;
+    } else {
+#ifdef MREMAP_MAYMOVE
+        g = mremap(*p, old_bytes, bytes, MREMAP_MAYMOVE); /* new pages are zero */
+        if (g == MAP_FAILED)
+            g = NULL;
+#else
+        g = td_pages_calloc(n, elem);
+        if (g) {
+            memcpy(g, *p, old_bytes < bytes ? old_bytes : bytes);
+            munmap(*p, old_bytes);
+        }
+#endif
+    }
+    if (!g)
+        return false;
+    if (n < old_n && *p)
+        memset((char *)g + n * elem, 0, bytes - n * elem); /* the rest of the last page */
+    *p = g;
+    return true;
+}
+
+size_t td_reftab_home(const td_reftab *t, uint64_t key)
+{
+    /* the high half of the key scaled to the size: any size, and the low half, which a
+     * caller may also use, is left alone */
+    return (size_t)(((key >> 32) * (uint64_t)t->size) >> 32);
+}
+
+bool td_reftab_room(td_reftab *t, uint32_t n, td_reftab_key_fn key, const void *arg)
+{
+    if (n >= UINT32_MAX - 1)
+        return false;
+    if (t->slots && ((size_t)n + 1) * 5 <= t->size * 4)
+        return true;
+    size_t size = t->slots ? t->size + t->size / 4 : 256;
+    while (((size_t)n + 1) * 5 > size * 4)
+        size += size / 4;
+    if (size > UINT32_MAX || !td_pages_resize((void **)&t->slots, t->size, size, sizeof *t->slots))
+        return false;
+    t->size = size;
+    /* rebuilt in place: emptied, then every record put back in order, so that records of one
+     * key are still met in the order they were put */
+    memset(t->slots, 0, size * sizeof *t->slots);
+    for (uint32_t r = 0; r < n; r++) {
+        size_t s = td_reftab_home(t, key(arg, r));
+        while (t->slots[s])
+            s = td_reftab_next(t, s);
+        t->slots[s] = r + 1;
+    }
+    return true;
+}
+
+void td_reftab_free(td_reftab *t)
+{
+    td_pages_free(t->slots, t->size, sizeof *t->slots);
+    t->slots = NULL;
+    t->size = 0;
+}

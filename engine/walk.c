@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pages.h"
+
 /* One folder already walked. */
 typedef struct dirid {
     dev_t dev;
@@ -92,31 +94,54 @@ static const char *last_part(const char *path)
     return s && s[1] ? s + 1 : path;
 }
 
-/* One entry of a folder, kept to walk the folder in name order. */
-typedef struct dentry {
-    char *name;             /* owned */
-    unsigned char type;     /* d_type */
-} dentry;
+/* The entries of one folder, kept to walk it in name order: each as its d_type and name in
+ * one buffer of text, and its offset there. Both in pages of their own (engine/pages.h): a
+ * folder of many files would otherwise leave the heap grown by their names, under what the
+ * batch allocates next. */
+typedef struct dlist {
+    char *text;             /* owned: per entry, its d_type byte, then its name and a NUL */
+    size_t len, cap;
+    uint32_t *at;           /* owned: the entries' offsets in text, sorted by name */
+    size_t n, cap_at;
+} dlist;
 
-static int cmp_dentry(const void *a, const void *b)
+static void dlist_free(dlist *l)
 {
-    return strcmp(((const dentry *)a)->name, ((const dentry *)b)->name);
+    td_pages_free(l->text, l->cap, 1);
+    td_pages_free(l->at, l->cap_at, sizeof *l->at);
+    memset(l, 0, sizeof *l);
+}
+
+static bool dlist_add(dlist *l, const char *name, unsigned char type)
+{
+    size_t nl = strlen(name) + 2;
+    if (l->len + nl > UINT32_MAX || !td_pages_grow((void **)&l->text, &l->cap, l->len + nl, 1) ||
+        !td_pages_grow((void **)&l->at, &l->cap_at, l->n + 1, sizeof *l->at))
+        return false;
+    l->at[l->n++] = (uint32_t)l->len;
+    l->text[l->len] = (char)type;
+    memcpy(l->text + l->len + 1, name, nl - 1);
+    l->len += nl;
+    return true;
+}
+
+static int cmp_entry(const void *a, const void *b, void *text)
+{
+    const char *t = text;
+    return strcmp(t + *(const uint32_t *)a + 1, t + *(const uint32_t *)b + 1);
 }
 
 /* The entries of `dir` not starting with '.', sorted byte-wise, so that which path first
  * reaches a folder met twice does not depend on the file system's order; the folder is
  * closed before its sub-folders are opened. False when it cannot be listed (told). */
-static bool list_dir(walker *w, const char *dir, dentry **out, size_t *n_out)
+static bool list_dir(walker *w, const char *dir, dlist *out)
 {
-    *out = NULL;
-    *n_out = 0;
+    memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
     if (!d) {
         tell(w, TD_WALK_DIR_ERROR, dir, last_part(dir), errno);
         return false;
     }
-    dentry *v = NULL;
-    size_t n = 0, cap = 0;
     for (;;) {
         errno = 0;
         struct dirent *e = readdir(d);
@@ -127,40 +152,26 @@ static bool list_dir(walker *w, const char *dir, dentry **out, size_t *n_out)
         }
         if (e->d_name[0] == '.')
             continue; /* ".", "..", and hidden entries such as .git */
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 16;
-            dentry *g = realloc(v, c * sizeof *g);
-            if (!g) {
-                w->stop = true;
-                break;
-            }
-            v = g;
-            cap = c;
-        }
-        if (!(v[n].name = strdup(e->d_name))) {
+        if (!dlist_add(out, e->d_name, e->d_type)) {
             w->stop = true;
             break;
         }
-        v[n++].type = e->d_type;
     }
     closedir(d);
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_dentry);
-    *out = v;
-    *n_out = n;
+    if (out->n > 1)
+        qsort_r(out->at, out->n, sizeof *out->at, cmp_entry, out->text);
     return true;
 }
 
 /* Walks one folder, already entered in the set, `depth` levels below the first. */
 static void walk_dir(walker *w, const char *dir, unsigned depth)
 {
-    dentry *v;
-    size_t n;
-    if (!list_dir(w, dir, &v, &n))
+    dlist l;
+    if (!list_dir(w, dir, &l))
         return;
-    for (size_t i = 0; i < n && !w->stop; i++) {
-        const char *name = v[i].name;
-        unsigned char type = v[i].type;
+    for (size_t i = 0; i < l.n && !w->stop; i++) {
+        const char *name = l.text + l.at[i] + 1;
+        unsigned char type = (unsigned char)l.text[l.at[i]];
         char *path = join(dir, name);
         if (!path) {
             w->stop = true;
@@ -185,9 +196,7 @@ static void walk_dir(walker *w, const char *dir, unsigned depth)
         }
         free(path);
     }
-    for (size_t i = 0; i < n; i++)
-        free(v[i].name);
-    free(v);
+    dlist_free(&l);
 }
 
 td_status td_walk(const char *dir, td_walk_fn fn, void *arg)

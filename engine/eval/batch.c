@@ -708,25 +708,38 @@ static uint64_t mix(uint64_t h)
     return h ^ (h >> 33);
 }
 
-static bool id_grow(td_batch *b)
+/* The home slot of fragment `frag` in a table of `size` slots (any size: the high half of
+ * the mixed fragment scaled to the size). */
+static size_t id_home(uint64_t frag, size_t size)
 {
-    size_t size = b->id_slots ? (b->id_mask + 1) * 2 : 1024;
-    uint64_t *slots = calloc(size, sizeof *slots);
+    return (size_t)(((mix(frag) >> 32) * (uint64_t)size) >> 32);
+}
+
+/* Makes the table `size` slots (at least 1024 and room for what it holds), in pages of its
+ * own: a batch of one unit per file knows its number of units before the run and never grows
+ * it, and a grown table leaves no hole in the heap where each file's reading allocates. */
+static bool id_resize(td_batch *b, size_t size)
+{
+    if (size < 1024)
+        size = 1024;
+    if (size > UINT32_MAX)
+        return false;
+    uint64_t *slots = td_pages_calloc(size, sizeof *slots);
     if (!slots)
         return false;
-    for (size_t i = 0; b->id_slots && i <= b->id_mask; i++) {
+    for (size_t i = 0; b->id_slots && i < b->id_size; i++) {
         uint64_t v = b->id_slots[i];
         if (!v)
             continue;
         /* entries are placed by their fragment alone, so they can be placed again */
-        size_t k = (size_t)mix(v >> ORD_BITS) & (size - 1);
+        size_t k = id_home(v >> ORD_BITS, size);
         while (slots[k])
-            k = (k + 1) & (size - 1);
+            k = k + 1 < size ? k + 1 : 0;
         slots[k] = v;
     }
-    free(b->id_slots);
+    td_pages_free(b->id_slots, b->id_size, sizeof *b->id_slots);
     b->id_slots = slots;
-    b->id_mask = size - 1;
+    b->id_size = size;
     return true;
 }
 
@@ -815,8 +828,8 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
         return TD_OK;
     uint64_t h = mix(hash_str(0xcbf29ce484222325ULL, id));
     uint64_t frag = h >> ORD_BITS;
-    size_t k = b->id_slots ? (size_t)mix(frag) & b->id_mask : 0;
-    for (; b->id_slots && b->id_slots[k]; k = (k + 1) & b->id_mask) {
+    size_t k = b->id_slots ? id_home(frag, b->id_size) : 0;
+    for (; b->id_slots && b->id_slots[k]; k = k + 1 < b->id_size ? k + 1 : 0) {
         uint64_t v = b->id_slots[k];
         if (v >> ORD_BITS != frag)
             continue;
@@ -857,11 +870,11 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
         td_diag_sort(d);
         return TD_OK;
     }
-    if ((!b->id_slots || (b->n_ids + 1) * 5 > (b->id_mask + 1) * 4) && !id_grow(b))
+    if ((!b->id_slots || (b->n_ids + 1) * 5 > b->id_size * 4) && !id_resize(b, b->id_size * 2))
         return TD_ENOMEM;
-    size_t j = (size_t)mix(frag) & b->id_mask;
+    size_t j = id_home(frag, b->id_size);
     while (b->id_slots[j])
-        j = (j + 1) & b->id_mask;
+        j = j + 1 < b->id_size ? j + 1 : 0;
     b->id_slots[j] = (frag << ORD_BITS) | (ordinal + 1);
     b->n_ids++;
     return TD_OK;
@@ -1174,7 +1187,7 @@ static void merge_begin(shared *s, size_t i)
     b->n_merged = i + 1;
     if (s->o->ids_per_file && b->id_slots) {
         /* each file is judged alone: forget the ids of the files before it */
-        memset(b->id_slots, 0, (b->id_mask + 1) * sizeof *b->id_slots);
+        memset(b->id_slots, 0, b->id_size * sizeof *b->id_slots);
         b->n_ids = 0;
     }
 }
@@ -1513,6 +1526,9 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         return TD_ENOMEM;
     if (!(b->waiver_use = calloc(p->n_waivers + 1, sizeof *b->waiver_use)))
         return TD_ENOMEM;
+    /* the id index sized for one unit a file (validate forgets it at every file: small) */
+    if (!opts->ids_per_file && !id_resize(b, b->n_files + b->n_files / 4 + 1))
+        return TD_ENOMEM;
     s.p = p;
     s.o = opts;
     s.b = b;
@@ -1602,7 +1618,7 @@ void td_batch_free(td_batch *b)
     }
     free(b->history);
     free(b->history_days);
-    free(b->id_slots);
+    td_pages_free(b->id_slots, b->id_size, sizeof *b->id_slots);
     td_xref_free(b->xref);
     td_source_free(b->confirm_src);
     td_arena_free(&b->confirm);

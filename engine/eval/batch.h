@@ -107,8 +107,9 @@ struct td_batch {
     /* merge state */
     uint32_t *group_slots;  /* owned, merge only: open-addressing table of index + 1 into rows */
     size_t group_mask;
-    uint64_t *id_slots;     /* owned: ids seen, as hash fragment << 28 | unit ordinal + 1 */
-    size_t id_mask, n_ids;
+    uint64_t *id_slots;     /* owned (engine/pages.h): ids seen, as hash fragment << 28 | unit
+                             * ordinal + 1 (open addressing) */
+    size_t id_size, n_ids;  /* slots, ids */
     uint32_t *file_first;   /* owned: per file, the ordinal of its first unit */
     const td_source *mem;   /* borrowed, during td_batch_run_text: the unit file in memory */
     td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */

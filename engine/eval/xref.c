@@ -1,5 +1,5 @@
-/* References across units (Decision 12): an index of every keyed entity of the batch (12
- * bytes each), the units held in a scratch file until the batch is known, and their
+/* References across units (Decision 12): an index of every keyed entity of the batch (about
+ * 14 bytes each), the units held in a scratch file until the batch is known, and their
  * resolution in input order: look-ups, keys used twice, likely copies.
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
 #include "xref.h"
@@ -14,12 +14,12 @@
  * an entity is found from the first number of each unit, its site is the rest. */
 #define ENT_LIMIT (1u << 31)
 
-/* One keyed entity in a hash table: 12 bytes (the key in two halves, so that no padding is
- * added), as the tables are the largest thing a batch keeps per unit. */
-typedef struct xent {
-    uint32_t lo, hi;        /* td_xhash of index and key (or of the `similar` values); 0: empty */
-    uint32_t ent;           /* the entity's number << 1 | it meets the index's `require` */
-} xent;
+/* The first entity of one `similar` value: 12 bytes (the value in two halves, so that no
+ * padding is added). */
+typedef struct xsim {
+    uint32_t lo, hi;        /* td_xhash of index and the `similar` values */
+    uint32_t ent;           /* the first entity that has them */
+} xsim;
 
 /* Two places of one key (an error at each) or of one `similar` value (a warning at each),
  * with their lines: the later one's is known when the pair is made, the earlier one's when
@@ -39,10 +39,15 @@ struct td_xref {
     uint32_t held;
     uint32_t first;         /* the batch's number of the first unit held */
     uint32_t n_ents;        /* entities numbered so far */
-    xent *keys;             /* open addressing on key */
-    size_t key_mask, n_keys;
-    xent *sims;             /* open addressing on the `similar` hash (key field) */
-    size_t sim_mask, n_sims;
+    /* the keys: per entity its key and whether it meets the index's `require`, found
+     * through a table of entity numbers (engine/pages.h); about 14 bytes an entity */
+    uint64_t *key_of;       /* per entity: td_xhash of index and key */
+    uint32_t *ok_bits;      /* per entity, a bit: it meets `require` */
+    size_t cap_key_of, cap_ok_bits;
+    td_reftab keys;         /* entity numbers, by key */
+    xsim *sims;             /* per `similar` value seen, its first entity */
+    size_t n_sims, cap_sims;
+    td_reftab sim_tab;      /* numbers in sims, by value */
     uint64_t *owners;       /* provisional only: ids of the held units (open addressing) */
     size_t owner_mask, n_owners;
     uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
@@ -56,9 +61,24 @@ struct td_xref {
     struct wbuf *rec;       /* owned: the record of a unit being spooled */
 };
 
-static uint64_t ent_key(const xent *e)
+static uint64_t sim_value(const xsim *e)
 {
     return (uint64_t)e->hi << 32 | e->lo;
+}
+
+static uint64_t key_at(const void *arg, uint32_t ent)
+{
+    return ((const td_xref *)arg)->key_of[ent];
+}
+
+static uint64_t sim_at(const void *arg, uint32_t rec)
+{
+    return sim_value(&((const td_xref *)arg)->sims[rec]);
+}
+
+static bool ent_ok(const td_xref *x, uint32_t ent)
+{
+    return x->ok_bits[ent / 32] >> (ent % 32) & 1;
 }
 
 /* The held unit of entity `ent`: the last of the first `n` units whose first entity is at or
@@ -89,29 +109,6 @@ static uint32_t later(const xpair *pr)
 }
 
 /* ---------- hash tables ---------- */
-
-static bool table_grow(xent **t, size_t *mask, size_t n)
-{
-    size_t size = *t ? (*mask + 1) * 2 : 256;
-    if (*t && (n + 1) * 4 <= (*mask + 1) * 3)
-        return true;
-    xent *nw = td_pages_calloc(size, sizeof *nw);
-    if (!nw)
-        return false;
-    for (size_t i = 0; *t && i <= *mask; i++) {
-        if (!(*t)[i].lo && !(*t)[i].hi)
-            continue;
-        size_t k = (size_t)ent_key(&(*t)[i]) & (size - 1);
-        while (nw[k].lo || nw[k].hi)
-            k = (k + 1) & (size - 1);
-        nw[k] = (*t)[i];
-    }
-    if (*t)
-        td_pages_free(*t, *mask + 1, sizeof **t);
-    *t = nw;
-    *mask = size - 1;
-    return true;
-}
 
 static bool owner_add(td_xref *x, uint64_t h)
 {
@@ -189,40 +186,52 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
         uint32_t ent = x->n_ents + i;
-        if (!table_grow(&x->keys, &x->key_mask, x->n_keys))
+        if (!td_pages_grow((void **)&x->key_of, &x->cap_key_of, (size_t)ent + 1,
+                           sizeof *x->key_of) ||
+            !td_pages_grow((void **)&x->ok_bits, &x->cap_ok_bits, (size_t)ent / 32 + 1,
+                           sizeof *x->ok_bits) ||
+            !td_reftab_room(&x->keys, ent, key_at, x))
             return TD_ENOMEM;
-        size_t s = (size_t)k->key & x->key_mask;
-        bool dup = false;
-        for (; x->keys[s].lo || x->keys[s].hi; s = (s + 1) & x->key_mask)
-            if (ent_key(&x->keys[s]) == k->key && !dup) {
-                dup = true;
-                /* a second file of the same unit is already an error of the unit's id */
-                uint32_t first = x->keys[s].ent >> 1, other = unit_of(x, first, unit + 1);
-                bool same_unit = owner && x->unit_owner[other] == owner && other != unit;
-                if (!same_unit && !add_pair(x, first, ent, u, unit, i, false))
-                    return TD_ENOMEM;
-            }
-        x->keys[s] = (xent){(uint32_t)k->key, (uint32_t)(k->key >> 32), ent << 1 | k->ok};
-        x->n_keys++;
+        /* the first entity with this key: the earliest of those met */
+        size_t s = td_reftab_home(&x->keys, k->key);
+        uint32_t first = UINT32_MAX;
+        for (; x->keys.slots[s]; s = td_reftab_next(&x->keys, s)) {
+            uint32_t e = x->keys.slots[s] - 1;
+            if (x->key_of[e] == k->key && e < first)
+                first = e;
+        }
+        if (first != UINT32_MAX) {
+            /* a second file of the same unit is already an error of the unit's id */
+            uint32_t other = unit_of(x, first, unit + 1);
+            bool same_unit = owner && x->unit_owner[other] == owner && other != unit;
+            if (!same_unit && !add_pair(x, first, ent, u, unit, i, false))
+                return TD_ENOMEM;
+        }
+        x->key_of[ent] = k->key;
+        x->ok_bits[ent / 32] |= (uint32_t)k->ok << (ent % 32);
+        x->keys.slots[s] = ent + 1;
         if (!k->similar)
             continue;
-        if (!table_grow(&x->sims, &x->sim_mask, x->n_sims))
+        if (x->n_sims >= UINT32_MAX - 1 ||
+            !td_pages_grow((void **)&x->sims, &x->cap_sims, x->n_sims + 1, sizeof *x->sims) ||
+            !td_reftab_room(&x->sim_tab, (uint32_t)x->n_sims, sim_at, x))
             return TD_ENOMEM;
-        s = (size_t)k->similar & x->sim_mask;
+        s = td_reftab_home(&x->sim_tab, k->similar);
         bool seen = false;
-        for (; x->sims[s].lo || x->sims[s].hi; s = (s + 1) & x->sim_mask) {
-            if (ent_key(&x->sims[s]) != k->similar)
+        for (; x->sim_tab.slots[s]; s = td_reftab_next(&x->sim_tab, s)) {
+            const xsim *e = &x->sims[x->sim_tab.slots[s] - 1];
+            if (sim_value(e) != k->similar)
                 continue;
             seen = true;
-            uint32_t first = x->sims[s].ent >> 1, other = unit_of(x, first, unit + 1);
+            uint32_t other = unit_of(x, e->ent, unit + 1);
             if (other != unit && !(owner && x->unit_owner[other] == owner) &&
-                !add_pair(x, first, ent, u, unit, i, true))
+                !add_pair(x, e->ent, ent, u, unit, i, true))
                 return TD_ENOMEM;
             break;
         }
         if (!seen) {
-            x->sims[s] = (xent){(uint32_t)k->similar, (uint32_t)(k->similar >> 32), ent << 1};
-            x->n_sims++;
+            x->sims[x->n_sims] = (xsim){(uint32_t)k->similar, (uint32_t)(k->similar >> 32), ent};
+            x->sim_tab.slots[s] = (uint32_t)++x->n_sims;
         }
     }
     x->n_ents += u->n_xkeys;
@@ -234,11 +243,13 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
 static bool lookup(const td_xref *x, const td_xlookup *l, bool *owner_has)
 {
     *owner_has = x->provisional ? owner_known(x, l->owner) : true;
-    for (size_t s = x->keys ? (size_t)l->key & x->key_mask : 0;
-         x->keys && (x->keys[s].lo || x->keys[s].hi); s = (s + 1) & x->key_mask)
-        if (ent_key(&x->keys[s]) == l->key && (x->keys[s].ent & 1) &&
-            x->unit_owner[unit_of(x, x->keys[s].ent >> 1, x->held)] == l->owner)
+    for (size_t s = x->keys.slots ? td_reftab_home(&x->keys, l->key) : 0;
+         x->keys.slots && x->keys.slots[s]; s = td_reftab_next(&x->keys, s)) {
+        uint32_t e = x->keys.slots[s] - 1;
+        if (x->key_of[e] == l->key && ent_ok(x, e) &&
+            x->unit_owner[unit_of(x, e, x->held)] == l->owner)
             return true;
+    }
     return false;
 }
 /* ---------- findings ---------- */
@@ -753,25 +764,29 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
     return x->spool ? TD_OK : TD_EIO;
 }
 
-/* Gives back a hash table of xent. */
-static void table_free(xent **t, size_t *mask, size_t *n)
+/* Gives back the `similar` values. */
+static void sims_free(td_xref *x)
 {
-    if (*t)
-        td_pages_free(*t, *mask + 1, sizeof **t);
-    *t = NULL;
-    *mask = *n = 0;
+    td_reftab_free(&x->sim_tab);
+    td_pages_free(x->sims, x->cap_sims, sizeof *x->sims);
+    x->sims = NULL;
+    x->n_sims = x->cap_sims = 0;
 }
 
 static void reset(td_xref *x)
 {
-    table_free(&x->keys, &x->key_mask, &x->n_keys);
-    table_free(&x->sims, &x->sim_mask, &x->n_sims);
+    td_reftab_free(&x->keys);
+    td_pages_free(x->key_of, x->cap_key_of, sizeof *x->key_of);
+    td_pages_free(x->ok_bits, x->cap_ok_bits, sizeof *x->ok_bits);
+    x->key_of = NULL;
+    x->ok_bits = NULL;
+    x->cap_key_of = x->cap_ok_bits = 0;
+    sims_free(x);
     if (x->owners)
         td_pages_free(x->owners, x->owner_mask + 1, sizeof *x->owners);
-    x->keys = x->sims = NULL;
     x->owners = NULL;
-    x->key_mask = x->sim_mask = x->owner_mask = 0;
-    x->n_keys = x->n_sims = x->n_owners = 0;
+    x->owner_mask = 0;
+    x->n_owners = 0;
     x->n_pairs = 0;
     td_pages_free(x->by_unit, x->cap_by_unit, sizeof *x->by_unit);
     x->by_unit = NULL;
@@ -827,7 +842,7 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
         return TD_EIO;
     /* the `similar` values are all paired by now; the keys still answer the look-ups */
-    table_free(&x->sims, &x->sim_mask, &x->n_sims);
+    sims_free(x);
     reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
     if (x->n_pairs) {

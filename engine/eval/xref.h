@@ -19,8 +19,8 @@ typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
 typedef const char *(*td_xref_name_fn)(void *arg, uint32_t unit);
 
 /* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
- * memory does not grow with the batch; the index keeps about 12 bytes per keyed entity, 12 per
- * unit and 16 per pair of places. With `provisional` (validate: one file at a time), a look-up naming a unit
+ * memory does not grow with the batch; the index keeps about 14 bytes per keyed entity, 18
+ * per `similar` value, 12 per unit and 16 per pair of places. With `provisional` (validate: one file at a time), a look-up naming a unit
  * that is not held holds for now and is reported as info. `name` gives the files' paths for
  * the messages. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO when the scratch file
  * cannot be made. */
