@@ -4,6 +4,7 @@
 #include "waiver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,47 +79,119 @@ static void advise_huge(void *p, size_t bytes)
 #endif
 }
 
+/* One slice of a large file read on its own thread: bytes [from, to) of the file read into
+ * text, the newlines among them counted, then the starts of the lines after them written
+ * into the line table from index `first`. */
+typedef struct slice {
+    int fd;
+    char *text;
+    size_t from, to;
+    uint32_t count;         /* newlines in [from, to) */
+    uint32_t *lines;        /* the second pass: the file's line table */
+    uint32_t first;         /* the second pass: where this slice's line starts go */
+    int err;                /* errno of a failed read; EAGAIN: the file was shorter */
+} slice;
+
+static void *read_slice(void *arg)
+{
+    slice *sl = arg;
+    size_t at = sl->from;
+    while (at < sl->to) {
+        ssize_t got = pread(sl->fd, sl->text + at, sl->to - at, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            sl->err = got < 0 ? errno : EAGAIN;
+            return NULL;
+        }
+        at += (size_t)got;
+    }
+    uint32_t n = 0;
+    for (const char *p = sl->text + sl->from, *end = sl->text + sl->to;
+         (p = memchr(p, '\n', (size_t)(end - p)));)
+        p++, n++;
+    sl->count = n;
+    return NULL;
+}
+
+static void *fill_slice(void *arg)
+{
+    slice *sl = arg;
+    uint32_t n = sl->first;
+    for (const char *p = sl->text + sl->from, *end = sl->text + sl->to;
+         (p = memchr(p, '\n', (size_t)(end - p)));)
+        sl->lines[n++] = (uint32_t)(++p - sl->text);
+    return NULL;
+}
+
+/* Runs fn on each of the n slices, the first on this thread and the others on threads of
+ * their own (or on this one, when a thread cannot be started). */
+static void run_slices(void *(*fn)(void *), slice *sl, unsigned n)
+{
+    pthread_t th[TD_SOURCE_THREADS];
+    bool started[TD_SOURCE_THREADS] = {false};
+    for (unsigned i = 1; i < n; i++)
+        started[i] = pthread_create(&th[i], NULL, fn, &sl[i]) == 0;
+    fn(&sl[0]);
+    for (unsigned i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            fn(&sl[i]);
+    }
+}
+
 /* A large regular file (`size` bytes, as fstat says) read from fd into pages of their own that
- * may be huge pages, its line table beside it (sized from a count of its lines). NULL with
- * *st TD_OK when the file did not hold `size` bytes (it changed while read): the caller then
- * reads it the ordinary way, from its start. */
-static td_source *read_large(int fd, const char *path, size_t size, td_status *st)
+ * may be huge pages, its line table beside it (sized from a count of its lines), in `threads`
+ * slices read at once. NULL with *st TD_OK when the file did not hold `size` bytes (it changed
+ * while read): the caller then reads it the ordinary way, from its start. */
+static td_source *read_large(int fd, const char *path, size_t size, unsigned threads,
+                             td_status *st)
 {
     *st = TD_ENOMEM;
     td_source *s = calloc(1, sizeof *s);
     char *text = td_pages_calloc(size + 1, 1); /* zeroed: the NUL after the text */
+    uint32_t *lines = NULL;
+    uint32_t n = 1;
     if (!s || !text)
         goto fail;
     advise_huge(text, size + 1);
-    size_t len = 0;
-    while (len < size) {
-        ssize_t got = read(fd, text + len, size - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
+    /* slices that meet at huge page boundaries, so that no page is touched by two threads */
+    slice sl[TD_SOURCE_THREADS];
+    unsigned k = threads < 1 ? 1 : threads > TD_SOURCE_THREADS ? TD_SOURCE_THREADS : threads;
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    size_t from = 0;
+    for (unsigned i = 0; i < k; i++) {
+        uintptr_t end = ((uintptr_t)text + size / k * (i + 1) + huge - 1) & ~(huge - 1);
+        size_t to = i + 1 == k || end - (uintptr_t)text > size ? size : end - (uintptr_t)text;
+        sl[i] = (slice){fd, text, from, to, 0, NULL, 0, 0};
+        from = to;
+    }
+    run_slices(read_slice, sl, k);
+    bool changed = false;
+    for (unsigned i = 0; i < k; i++) {
+        if (sl[i].err && sl[i].err != EAGAIN) {
+            errno = sl[i].err;
             *st = TD_EIO;
             goto fail;
         }
-        if (got == 0)
-            break;
-        len += (size_t)got;
+        changed = changed || sl[i].err;
+        n += sl[i].count;
     }
     char more;
-    if (len != size || read(fd, &more, 1) != 0) {
+    if (changed || pread(fd, &more, 1, (off_t)size) != 0) {
         *st = lseek(fd, 0, SEEK_SET) == 0 ? TD_OK : TD_EIO;
         goto fail;
     }
-    uint32_t n = 1;
-    for (const char *p = text, *end = text + size; (p = memchr(p, '\n', (size_t)(end - p)));)
-        p++, n++;
-    uint32_t *lines = td_pages_calloc(n, sizeof *lines);
-    if (!lines)
+    if (!(lines = td_pages_calloc(n, sizeof *lines)))
         goto fail;
     advise_huge(lines, (size_t)n * sizeof *lines);
-    n = 0;
-    lines[n++] = 0;
-    for (const char *p = text, *end = text + size; (p = memchr(p, '\n', (size_t)(end - p)));)
-        lines[n++] = (uint32_t)(++p - text);
+    lines[0] = 0;
+    for (unsigned i = 0, first = 1; i < k; first += sl[i].count, i++) {
+        sl[i].lines = lines;
+        sl[i].first = first;
+    }
+    run_slices(fill_slice, sl, k);
     s->text = text;
     s->len = size;
     s->mapped = size + 1;
@@ -136,7 +209,19 @@ fail:
     return NULL;
 }
 
+static td_status source_read(const char *path, unsigned threads, td_source **out);
+
 td_status td_source_read(const char *path, td_source **out)
+{
+    return source_read(path, 1, out);
+}
+
+td_status td_source_read_jobs(const char *path, unsigned threads, td_source **out)
+{
+    return source_read(path, threads, out);
+}
+
+static td_status source_read(const char *path, unsigned threads, td_source **out)
 {
     *out = NULL;
     bool is_stdin = strcmp(path, "-") == 0;
@@ -158,7 +243,7 @@ td_status td_source_read(const char *path, td_source **out)
         size = sb.st_size;
         if (size >= SOURCE_LARGE && (uint64_t)size < TD_SOURCE_MAX) {
             td_status st = TD_OK;
-            *out = read_large(fd, path, (size_t)size, &st);
+            *out = read_large(fd, path, (size_t)size, threads, &st);
             if (*out || st != TD_OK) {
                 int saved = errno;
                 fclose(f);

@@ -32,6 +32,11 @@ typedef struct td_source {
 #define TD_SOURCE_MAX (64u * 1024 * 1024)
 
 /* td_source_new, td_source_read, td_source_free, td_source_text: include/thidua.h */
+/* The most threads td_source_read_jobs reads a file on. */
+#define TD_SOURCE_THREADS 8
+/* td_source_read, a large file read on up to `threads` threads at once (the batch, before
+ * its workers start on the parts of one large file). */
+td_status td_source_read_jobs(const char *path, unsigned threads, td_source **out);
 /* 1-based line and column (column in UTF-8 characters) of a byte offset. */
 void td_source_linecol(const td_source *s, uint32_t off, uint32_t *line, uint32_t *col);
 /* Byte offset of a 1-based line and character column (clamped to the line). */

@@ -1450,7 +1450,7 @@ static td_status make_tasks(shared *s, unsigned jobs)
             if (!path)
                 return TD_ENOMEM;
             if (stat(path, &sb) == 0 && sb.st_size >= SPLIT_MIN &&
-                td_source_read(path, &owned) == TD_OK)
+                td_source_read_jobs(path, jobs, &owned) == TD_OK)
                 src = owned;
         }
         if (!src || src->len < SPLIT_MIN) {

@@ -1,6 +1,6 @@
 /* Unit tests of source texts (engine/diag.c): a file read from disk gives the same text and
  * line table as the same bytes given in memory, whether it is read the ordinary way or, when
- * large, into pages of its own. */
+ * large, into pages of its own, on one thread or several. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,8 +33,9 @@ static char *make_text(size_t n, bool final_newline)
     return t;
 }
 
-/* Writes the text to a file, reads it back and compares it with td_source_new's. */
-static void check_read(size_t n, bool final_newline, bool expect_mapped)
+/* Writes the text to a file, reads it back (on `threads` threads) and compares it with
+ * td_source_new's. */
+static void check_read_on(size_t n, bool final_newline, bool expect_mapped, unsigned threads)
 {
     char path[] = "/tmp/thidua-source-XXXXXX";
     int fd = mkstemp(path);
@@ -43,7 +44,8 @@ static void check_read(size_t n, bool final_newline, bool expect_mapped)
     assert_int_equal(write(fd, t, n), (ssize_t)n);
     close(fd);
     td_source *disk = NULL;
-    assert_int_equal(td_source_read(path, &disk), TD_OK);
+    assert_int_equal(threads ? td_source_read_jobs(path, threads, &disk)
+                             : td_source_read(path, &disk), TD_OK);
     unlink(path);
     td_source *mem = td_source_new(path, t, n);
     assert_non_null(disk);
@@ -63,6 +65,11 @@ static void check_read(size_t n, bool final_newline, bool expect_mapped)
     free(t);
 }
 
+static void check_read(size_t n, bool final_newline, bool expect_mapped)
+{
+    check_read_on(n, final_newline, expect_mapped, 0);
+}
+
 static void test_source_small_file_read_as_in_memory(void **state)
 {
     (void)state;
@@ -75,6 +82,16 @@ static void test_source_large_file_read_into_pages(void **state)
     (void)state;
     check_read(5 * 1024 * 1024 + 123, false, true);
     check_read(4 * 1024 * 1024, true, true);
+}
+
+/* Read in slices on several threads, the slices meeting anywhere in a line or at its end. */
+static void test_source_large_file_read_on_threads(void **state)
+{
+    (void)state;
+    check_read_on(9 * 1024 * 1024 + 7, false, true, 2);
+    check_read_on(9 * 1024 * 1024 + 7, true, true, 3);
+    check_read_on(4 * 1024 * 1024 + 1, false, true, TD_SOURCE_THREADS + 5);
+    check_read_on(10001, true, false, 2);
 }
 
 static void test_source_missing_file_is_eio(void **state)
@@ -90,6 +107,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_small_file_read_as_in_memory),
         cmocka_unit_test(test_source_large_file_read_into_pages),
+        cmocka_unit_test(test_source_large_file_read_on_threads),
         cmocka_unit_test(test_source_missing_file_is_eio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
