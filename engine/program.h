@@ -121,6 +121,30 @@ typedef struct td_criterion {
     td_span decl;               /* the whole declaration, for `thidua explain` */
 } td_criterion;
 
+/* A criterion's variant as the walk of the criteria runs it. */
+typedef struct td_vrule {
+    const td_criterion *c;
+    const td_variant *v;
+    uint32_t order;             /* the variant's rank in the program's order of criteria and
+                                 * variants: findings are kept in that order (eval.c) */
+} td_vrule;
+
+/* The criteria as one walk of the document (resolve_visit.c): the `on` paths of every
+ * variant merged into a tree whose nodes are the steps they share (the same slot and an
+ * equal [filter]), so that each entity is reached once, each filter evaluated once per
+ * item, and every rule on the entity run there. */
+typedef struct td_vnode td_vnode;
+struct td_vnode {
+    uint32_t slot;              /* the step from the parent: a slot of its record */
+    uint32_t depth;             /* steps from the document (the root: 0) */
+    const td_cexpr *filter;     /* [condition] on the item reached, or NULL */
+    const td_epath *path;       /* a path through this node, for the findings' data paths */
+    const td_vnode *kids;       /* the steps on: those with the same slot next to each other */
+    uint32_t n_kids;
+    const td_vrule *rules;      /* the variants whose path ends here, in the program's order */
+    uint32_t n_rules;
+};
+
 typedef struct td_target {
     const char *id, *label, *cite;
     td_epath path;              /* the counted entities */
@@ -250,6 +274,7 @@ struct td_program {
     uint32_t n_params;
     td_criterion *criteria;
     uint32_t n_criteria;
+    const td_vnode *visit;      /* the criteria's walk (the document), or NULL: no criteria */
     td_target *targets;
     uint32_t n_targets;
     td_workflow *workflows;

@@ -1195,6 +1195,8 @@ typedef struct unitctx {
     double trace_total;        /* a target's trace: what the unit adds up to */
     uint32_t last_contrib;     /* index in res->contribs of the last share added: a target's
                                 * shares at the history dates mostly go to the same one */
+    uint64_t rule_key;         /* while the walk of the criteria runs a rule: its rank, added
+                                * to the seq of its findings (see rule_order), else 0 */
 } unitctx;
 
 static void build_path(unitctx *u);
@@ -1238,6 +1240,7 @@ static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, co
                                      line ? col : 1, width, "%s", msg);
     if (!x)
         return NULL;
+    x->seq += u->rule_key;
     if (use_key)
         x->width = key_width(x);
     x->doc = u->res->doc;
@@ -1508,6 +1511,148 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
         x->pending = pending;
     else
         drop_lookups(res, l0);
+}
+
+/* ---------- the walk of the criteria ---------- */
+
+/* The seq of a finding holds its rule's rank from bit 40 while the walk runs; below it, the
+ * order in which the findings were made. */
+#define RULE_KEY_SHIFT 40
+
+static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_node *child,
+                      const frame *f);
+
+/* Runs the rules of node t on the entity of frame f, then walks on to the entities below it.
+ * Each entity is reached once, whatever the number of rules on it or on the entities below
+ * it, and a step's [filter] is evaluated once for all of them. */
+static void walk_node(unitctx *u, const td_vnode *t, const frame *f)
+{
+    if (t->n_rules) {
+        for (uint32_t i = 0; i < t->n_rules && !u->e.oom; i++) {
+            const td_vrule *x = &t->rules[i];
+            crit_arg arg = {x->c, x->v};
+            u->cur_path = t->path;
+            u->depth = t->depth;
+            u->rule_key = (uint64_t)(x->order + 1) << RULE_KEY_SHIFT;
+            run_criterion(u, f, &arg);
+        }
+        u->rule_key = 0;
+    }
+    if (t->depth >= MAX_DEPTH || !t->n_kids || f->it.kind != TD_V_RECORD)
+        return;
+    const td_node *rec = f->it.u.rec;
+    for (uint32_t i = 0, j; i < t->n_kids && !u->e.oom; i = j) {
+        for (j = i + 1; j < t->n_kids && t->kids[j].slot == t->kids[i].slot; j++)
+            ;
+        const td_node *child = rec->v.slots[t->kids[i].slot];
+        if (child && !child->invalid && !child->null)
+            walk_kids(u, &t->kids[i], j - i, child, f);
+    }
+}
+
+/* The n kids (all one slot) of a node at `child`, the value of that slot: each item there at
+ * the as-of date (Decision 10) visited once, each kid taking the items its filter keeps. */
+static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_node *child,
+                      const frame *f)
+{
+    uint32_t step = kids[0].depth - 1;
+    int32_t lo = u->e.lo, hi = u->e.hi;
+    if (child->type->kind == TD_T_LIST) {
+        uint32_t position = 0;
+        for (uint32_t i = 0; i < child->v.list.n && !u->e.oom; i++) {
+            const td_node *item = child->v.list.items[i];
+            if (!item || item->invalid || item->type->kind != TD_T_RECORD)
+                continue;
+            if (happened(&u->e, item)) {
+                int32_t ilo = u->e.lo, ihi = u->e.hi;
+                frame fr = mkframe(f, of_node(item), ++position);
+                fr.from = child;
+                fr.raw = i;
+                for (uint32_t k = 0; k < n && !u->e.oom; k++) {
+                    u->index[step] = i;
+                    u->e.lo = ilo;
+                    u->e.hi = ihi;
+                    td_value w;
+                    if (!kids[k].filter || (w = eval(&u->e, kids[k].filter, &fr), truthy(&w)))
+                        walk_node(u, &kids[k], &fr);
+                }
+            }
+            u->e.lo = lo;
+            u->e.hi = hi;
+        }
+    } else if (child->type->kind == TD_T_RECORD) {
+        if (happened(&u->e, child)) {
+            int32_t ilo = u->e.lo, ihi = u->e.hi;
+            frame fr = mkframe(f, of_node(child), 1);
+            for (uint32_t k = 0; k < n && !u->e.oom; k++) {
+                u->index[step] = UINT32_MAX;
+                u->e.lo = ilo;
+                u->e.hi = ihi;
+                td_value w;
+                if (!kids[k].filter || (w = eval(&u->e, kids[k].filter, &fr), truthy(&w)))
+                    walk_node(u, &kids[k], &fr);
+            }
+        }
+        u->e.lo = lo;
+        u->e.hi = hi;
+    }
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const td_diagnostic *)a)->seq, y = ((const td_diagnostic *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct seq_ix {
+    uint64_t seq;
+    uint32_t i;
+} seq_ix;
+
+static int by_seq_ix(const void *a, const void *b)
+{
+    uint64_t x = ((const seq_ix *)a)->seq, y = ((const seq_ix *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Puts the findings the walk made (from n0 on, seqs from seq0 on) in the order in which
+ * running each rule over every entity in turn makes them: by rule, then in the order made
+ * (the walk reaches a rule's entities in the order its own path would). Findings at one
+ * place are reported in that order (td_diag_sort). The deferred ones keep their look-ups
+ * (res->defers) beside them. */
+static void rule_order(unitctx *u, size_t n0, uint64_t seq0, size_t d0, uint64_t dseq0)
+{
+    td_unit_result *res = u->res;
+    td_diag *d = &res->findings;
+    if (d->n > n0 + 1)
+        qsort(d->items + n0, d->n - n0, sizeof *d->items, by_seq);
+    for (size_t i = n0; i < d->n; i++)
+        d->items[i].seq = seq0 + (i - n0);
+    td_diag *dd = &res->deferred;
+    size_t m = dd->n - d0;
+    if (m > 1) {
+        seq_ix *ix = malloc(m * sizeof *ix);
+        td_diagnostic *items = malloc(m * sizeof *items);
+        td_xdefer *defers = malloc(m * sizeof *defers);
+        if (!ix || !items || !defers) {
+            u->e.oom = true;
+        } else {
+            for (size_t i = 0; i < m; i++)
+                ix[i] = (seq_ix){dd->items[d0 + i].seq, (uint32_t)i};
+            qsort(ix, m, sizeof *ix, by_seq_ix);
+            for (size_t i = 0; i < m; i++) {
+                items[i] = dd->items[d0 + ix[i].i];
+                defers[i] = res->defers[d0 + ix[i].i];
+            }
+            memcpy(dd->items + d0, items, m * sizeof *items);
+            memcpy(res->defers + d0, defers, m * sizeof *defers);
+        }
+        free(ix);
+        free(items);
+        free(defers);
+    }
+    for (size_t i = d0; i < dd->n; i++)
+        dd->items[i].seq = dseq0 + (i - d0);
 }
 
 /* ---------- the trace of one criterion (thidua explain --unit) ---------- */
@@ -2684,13 +2829,15 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
         for (uint32_t i = 0; i < p->n_report_values; i++)
             res->values[i] = report_field(&u, p->report_values[i], &top);
     }
-    for (uint32_t i = 0; i < p->n_criteria && !u.e.oom; i++) {
+    if (p->visit) {
+        size_t n0 = res->findings.n, d0 = res->deferred.n;
+        uint64_t seq0 = res->findings.next_seq, dseq0 = res->deferred.next_seq;
+        walk_node(&u, p->visit, &top);
+        rule_order(&u, n0, seq0, d0, dseq0);
+    }
+    for (uint32_t i = 0; i < p->n_criteria && !u.e.oom && dates->trace_rule; i++) {
         const td_criterion *c = &p->criteria[i];
-        for (uint32_t k = 0; k < c->n_variants; k++) {
-            crit_arg arg = {c, &c->variants[k]};
-            visit(&u, &c->variants[k].path, 0, &top, run_criterion, &arg);
-        }
-        if (dates->trace_rule && dates->trace_out && strcmp(c->id, dates->trace_rule) == 0) {
+        if (dates->trace_out && strcmp(c->id, dates->trace_rule) == 0) {
             u.trace = dates->trace_out;
             trace_header(&u, c->id, src, res);
             for (uint32_t k = 0; k < c->n_variants; k++) {

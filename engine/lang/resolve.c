@@ -46,6 +46,7 @@ static td_status compile_all(td_rs *r, const char *const *files, size_t n_files,
         r->p->unit_group = td_rs_report_define(r, "group");
         td_rs_build_rules(r);
         td_rs_build_waivers(r);
+        td_rs_build_visits(r);
         td_rs_warn_unused(r);
         /* every other computed field of the document is a figure reports show per unit
          * (III.1: the counts announced for each unit) */

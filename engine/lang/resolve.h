@@ -26,6 +26,11 @@ td_status td_compile_with_faults(const td_rule_text *texts, size_t n_texts, int 
  * Otherwise as td_program_builtin. */
 td_status td_compile_builtin_zeroed(td_diag *d, td_program **out);
 
+/* Whether two compiled expressions compute the same thing in the same scope: the same
+ * operations on the same fields, params and constants (their places in the rules aside).
+ * A `let` is the same only as itself: lets belong to their rule. */
+bool td_cexpr_same(const td_cexpr *a, const td_cexpr *b);
+
 /* The entry file of the built-in rules. */
 #define TD_BUILTIN_ENTRY "rules/ben-tre/chau-thanh.rules"
 

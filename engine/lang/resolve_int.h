@@ -178,6 +178,11 @@ const td_cexpr *td_rs_const_expr(td_cctx *c, const td_expr *e, const td_scope *s
 td_decl *td_rs_extend_workflow(td_rs *r, const td_decl *base, const td_decl *ext);
 void td_rs_build_rules(td_rs *r);
 
+/* ---------- the walk of the criteria (resolve_visit.c) ---------- */
+
+/* Builds td_program.visit from the criteria compiled. */
+void td_rs_build_visits(td_rs *r);
+
 /* ---------- plan, cites, warnings and waivers (resolve_plan.c) ---------- */
 
 void td_rs_build_plan_info(td_rs *r);
