@@ -54,6 +54,8 @@ struct td_cexpr {
         td_quant quant;         /* QUANT */
     } sub;
     bool negate;                /* IN: not in */
+    uint32_t memo;              /* an expression that rules on one entity share (the walk of
+                                 * the criteria): 1 + its slot in the entity's values, or 0 */
     const td_type *type;        /* static type of the result */
     uint32_t up;                /* frames to go up (FIELD DEFINE LET IT PREVIOUS POSITION) */
     uint32_t slot;              /* FIELD GET: slot; LET: index */
@@ -143,6 +145,8 @@ struct td_vnode {
     uint32_t n_kids;
     const td_vrule *rules;      /* the variants whose path ends here, in the program's order */
     uint32_t n_rules;
+    uint32_t n_memo;            /* expressions its rules share, each evaluated once per entity
+                                 * (td_cexpr.memo) */
 };
 
 typedef struct td_target {
@@ -275,6 +279,7 @@ struct td_program {
     td_criterion *criteria;
     uint32_t n_criteria;
     const td_vnode *visit;      /* the criteria's walk (the document), or NULL: no criteria */
+    uint32_t visit_memo;        /* the largest n_memo of its nodes */
     td_target *targets;
     uint32_t n_targets;
     td_workflow *workflows;

@@ -87,7 +87,17 @@ typedef struct ev {
      * evaluated rather than pass for want of a value. */
     const td_cexpr *fault;
     const char *fault_why;      /* static text: what went wrong */
+    /* While the walk of the criteria runs the rules of one entity: the values of the
+     * expressions they share (td_cexpr.memo), known or not yet; NULL otherwise */
+    struct shared *cse;
+    uint8_t *cse_known;
 } ev;
+
+/* The value of an expression the rules of one entity share, and its validity. */
+typedef struct shared {
+    td_value v;
+    int32_t lo, hi;
+} shared;
 
 static const td_value ABSENT = {.kind = TD_V_ABSENT};
 
@@ -310,7 +320,15 @@ static const frame *frame_up(const frame *f, uint32_t up)
     return f;
 }
 
-static td_value eval(ev *e, const td_cexpr *c, const frame *f);
+static td_value eval_op(ev *e, const td_cexpr *c, const frame *f);
+static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f);
+
+static inline td_value eval(ev *e, const td_cexpr *c, const frame *f)
+{
+    if (c->memo && e->cse)
+        return eval_shared(e, c, f);
+    return eval_op(e, c, f);
+}
 
 static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
@@ -772,7 +790,38 @@ static void drop_lookups(td_unit_result *res, uint32_t n)
     res->n_lookups = n;
 }
 
-static td_value eval(ev *e, const td_cexpr *c, const frame *f)
+/* An expression that several rules on the entity compute: computed once for the entity.
+ * A value whose computation faulted is not kept, so that each rule reports its own fault at
+ * its own place in the rules. */
+static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f)
+{
+    shared *m = &e->cse[c->memo - 1];
+    if (e->cse_known[c->memo - 1]) {
+        narrow(e, m->lo, m->hi);
+        return m->v;
+    }
+    int32_t lo = e->lo, hi = e->hi;
+    const td_cexpr *fault0 = e->fault;
+    const char *why0 = e->fault_why;
+    e->lo = DAY_MIN;
+    e->hi = DAY_MAX;
+    e->fault = NULL;
+    td_value v = eval_op(e, c, f);
+    if (!e->fault && !e->oom) {
+        m->v = v;
+        m->lo = e->lo;
+        m->hi = e->hi;
+        e->cse_known[c->memo - 1] = 1;
+    }
+    if (fault0) {
+        e->fault = fault0;
+        e->fault_why = why0;
+    }
+    narrow(e, lo, hi);
+    return v;
+}
+
+static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
 {
     if (e->oom)
         return ABSENT;
@@ -1197,6 +1246,8 @@ typedef struct unitctx {
                                 * shares at the history dates mostly go to the same one */
     uint64_t rule_key;         /* while the walk of the criteria runs a rule: its rank, added
                                 * to the seq of its findings (see rule_order), else 0 */
+    shared *cse;               /* arena(unit): room for the shared values of any walk node */
+    uint8_t *cse_known;        /* (p->visit_memo each), or NULL */
 } unitctx;
 
 static void build_path(unitctx *u);
@@ -1528,6 +1579,11 @@ static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_nod
 static void walk_node(unitctx *u, const td_vnode *t, const frame *f)
 {
     if (t->n_rules) {
+        if (t->n_memo && u->cse) {
+            memset(u->cse_known, 0, t->n_memo);
+            u->e.cse = u->cse;
+            u->e.cse_known = u->cse_known;
+        }
         for (uint32_t i = 0; i < t->n_rules && !u->e.oom; i++) {
             const td_vrule *x = &t->rules[i];
             crit_arg arg = {x->c, x->v};
@@ -1537,6 +1593,7 @@ static void walk_node(unitctx *u, const td_vnode *t, const frame *f)
             run_criterion(u, f, &arg);
         }
         u->rule_key = 0;
+        u->e.cse = NULL;
     }
     if (t->depth >= MAX_DEPTH || !t->n_kids || f->it.kind != TD_V_RECORD)
         return;
@@ -2830,6 +2887,12 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
             res->values[i] = report_field(&u, p->report_values[i], &top);
     }
     if (p->visit) {
+        if (p->visit_memo) {
+            u.cse = td_arena_alloc_raw(a, p->visit_memo * sizeof *u.cse);
+            u.cse_known = td_arena_alloc_raw(a, p->visit_memo);
+            if (!u.cse || !u.cse_known)
+                return TD_ENOMEM;
+        }
         size_t n0 = res->findings.n, d0 = res->deferred.n;
         uint64_t seq0 = res->findings.next_seq, dseq0 = res->deferred.next_seq;
         walk_node(&u, p->visit, &top);

@@ -73,6 +73,7 @@ typedef struct td_rs {
     bool nest_reported;         /* the error of too deep a nesting is said once */
     uint32_t *entry_src;        /* the sources of the files named by the caller (not imports) */
     size_t n_entry_src;
+    uint32_t n_visit_nodes;     /* nodes of the criteria's walk made (resolve_visit.c) */
 } td_rs;
 
 /* How deep evaluation may recurse, counted in compiled operations plus those of the defines

@@ -211,6 +211,86 @@ static void test_visit_filters_each_step(void **state)
     assert_string_equal(f->res.findings.items[2].path, "exemplars[1]");
 }
 
+/* The memo slot of each node of c that has one, in pre-order; returns how many. */
+static uint32_t memos(const td_cexpr *c, uint32_t *out, uint32_t n)
+{
+    if (!c)
+        return n;
+    if (c->memo)
+        out[n++] = c->memo;
+    n = memos(c->a, out, n);
+    n = memos(c->b, out, n);
+    n = memos(c->c, out, n);
+    for (uint32_t i = 0; i < c->nargs; i++)
+        n = memos(c->args[i], out, n);
+    return n;
+}
+
+/* An expression that rules on one entity both compute has one slot of the entity's values;
+ * one only a rule computes, none. Lets are compared by what they compute; an expression
+ * with found() is never shared. */
+static void test_visit_shares_expressions(void **state)
+{
+    fixture *f = *state;
+    f->p = compile(
+        "criterion e.one \"A\" cite \"1\" on plan error\n"
+        "  require present(start) and present(end)\n"
+        "criterion e.two \"B\" cite \"1\" on plan error\n"
+        "  where present(start)\n"
+        "  let n = count(criteria)\n"
+        "  require n > 0 and present(end)\n"
+        "criterion e.three \"C\" cite \"1\" on plan error\n"
+        "  let k = count(criteria)\n"
+        "  require k > 0\n");
+    const td_criterion *c = f->p->criteria;
+    const td_vnode *plan = &f->p->visit->kids[0];
+    assert_int_equal(plan->n_rules, 3);
+    uint32_t a[16], b[16], w[16], k[16];
+    uint32_t na = memos(c[0].variants[0].require, a, 0);
+    uint32_t nw = memos(c[1].variants[0].where, w, 0);
+    uint32_t nb = memos(c[1].variants[0].require, b, 0);
+    uint32_t nk = memos(c[2].variants[0].require, k, 0);
+    /* e.one: present(start) and present(end) shared, the `and` not */
+    assert_int_equal(na, 2);
+    assert_int_equal(nw, 1);
+    assert_int_equal(w[0], a[0]);
+    /* e.two: n > 0 is k > 0 of e.three; present(end) that of e.one */
+    assert_int_equal(nb, 2);
+    assert_int_equal(nk, 1);
+    assert_int_equal(b[0], k[0]);
+    assert_int_equal(b[1], a[1]);
+    /* the lets' expressions themselves */
+    assert_int_not_equal(c[1].variants[0].lets[0]->memo, 0);
+    assert_int_equal(c[1].variants[0].lets[0]->memo, c[2].variants[0].lets[0]->memo);
+    assert_int_equal(plan->n_memo, 4);
+    assert_true(f->p->visit_memo >= 4);
+    run(f, "unit: {id: U1, level: xa}\n"
+           "plan:\n"
+           "  start: 2024-01-01\n");
+    assert_int_equal(f->res.findings.n, 3);
+    assert_string_equal(f->res.findings.items[0].rule, "e.one");
+    assert_string_equal(f->res.findings.items[1].rule, "e.two");
+    assert_string_equal(f->res.findings.items[2].rule, "e.three");
+}
+
+/* A shared expression that cannot be computed is reported by each rule at its own place in
+ * the rules. */
+static void test_visit_shared_fault_is_each_rules_own(void **state)
+{
+    fixture *f = *state;
+    f->p = compile(
+        "criterion g.one \"A\" cite \"1\" on document error\n"
+        "  require 10 / count(exemplars) > 1\n"
+        "criterion g.two \"B\" cite \"1\" on document error\n"
+        "  require 10 / count(exemplars) > 1\n");
+    assert_int_not_equal(f->p->criteria[0].variants[0].require->memo, 0);
+    run(f, "unit: {id: U1, level: xa}\n");
+    assert_int_equal(f->res.findings.n, 2);
+    /* lines 13 and 15 of the rules (the schema takes 11) */
+    assert_non_null(strstr(f->res.findings.items[0].message, "visit.rules:13:"));
+    assert_non_null(strstr(f->res.findings.items[1].message, "visit.rules:15:"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +298,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_visit_compares_filters_by_meaning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visit_keeps_the_order_of_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visit_filters_each_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_visit_shares_expressions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_visit_shared_fault_is_each_rules_own, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
