@@ -58,7 +58,9 @@ typedef struct td_batch_input {
 } td_batch_input;
 
 /* The unit files of a batch (engine/eval/batch.c): each path as its folder, stored once in
- * `text`, and its entry there (how the walk found it, then its name). */
+ * `text`, and its entry there (how the walk found it, then its name). Once all are known and
+ * in order they are packed (td_paths_pack): an entry then keeps only what its name does not
+ * share with the name before it, and the records are per block of 16 files. */
 typedef struct td_path_rec {
     uint32_t dir, entry;    /* offsets in td_paths.text */
 } td_path_rec;
@@ -66,11 +68,18 @@ typedef struct td_path_rec {
 typedef struct td_paths {
     char *text;             /* owned (engine/pages.h) */
     size_t len, cap;
-    td_path_rec *recs;      /* owned (engine/pages.h): per file, in order */
-    size_t n, cap_recs;
-    uint32_t *dirs;         /* owned: the folders stored, as offset + 1 (open addressing) */
+    td_path_rec *recs;      /* owned (engine/pages.h): per file, in order (packed: per block,
+                             * its first file's) */
+    size_t n, cap_recs;     /* n: files */
+    uint32_t *dirs;         /* owned: the folders stored, as offset + 1 (open addressing);
+                             * NULL once packed */
     size_t dir_mask, n_dirs;
+    bool packed;
 } td_paths;
+
+/* Packs the paths, all added and in order: 9 bytes or so a file in a folder of similar names
+ * (23 before). They are then read only (several threads may). False when out of memory. */
+bool td_paths_pack(td_paths *ps);
 
 /* How the walk found input i. */
 td_batch_input td_paths_input(const td_paths *ps, size_t i);
@@ -110,7 +119,10 @@ struct td_batch {
     uint64_t *id_slots;     /* owned (engine/pages.h): ids seen, as hash fragment << 28 | unit
                              * ordinal + 1 (open addressing) */
     size_t id_size, n_ids;  /* slots, ids */
-    uint32_t *file_first;   /* owned: per file, the ordinal of its first unit */
+    uint32_t *file_first;   /* owned (engine/pages.h): per file, the ordinal of its first unit;
+                             * written only from file n_ident on, so that a batch of one unit
+                             * a file touches none of its pages */
+    size_t n_ident;         /* files at the start whose first unit's ordinal is their number */
     const td_source *mem;   /* borrowed, during td_batch_run_text: the unit file in memory */
     td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */
     uint32_t confirm_file;

@@ -21,12 +21,12 @@ typedef struct xsim {
     uint32_t ent;           /* the first entity that has them */
 } xsim;
 
-/* Two places of one key (an error at each) or of one `similar` value (a warning at each),
- * with their lines: the later one's is known when the pair is made, the earlier one's when
- * its unit is read back at the settle (or at once, when both are in the unit held). */
+/* Two places of one key (an error at each) or of one `similar` value (a warning at each):
+ * 8 bytes, as a batch makes about one a unit, more the larger it is. Their lines are needed
+ * only at the settle: the later place's, known when the pair is made, waits in a scratch
+ * file; the earlier place's is known when its unit is read back at the settle. */
 typedef struct xpair {
     uint32_t ent[2];        /* the earlier entity; the later one << 1 | `similar` */
-    uint32_t line[2];       /* 0: not known; UINT32_MAX: not read back yet */
 } xpair;
 
 struct td_xref {
@@ -55,6 +55,12 @@ struct td_xref {
     size_t cap_unit_owner, cap_unit_first;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
+    FILE *later_lines;      /* owned: per pair, the line of its later place (4 bytes), in pair
+                             * order; NULL: they go straight to line_later (a unit alone) */
+    uint32_t *line_later;   /* during the settle, per pair: the line of its later place */
+    uint32_t *line_first;   /* during the settle, per pair: of its earlier place (UINT32_MAX:
+                             * not read back yet); 0: not known */
+    size_t cap_lines;
     uint64_t *by_unit;      /* during the settle: the earlier unit << 32 | pair index, sorted */
     size_t n_by_unit, cap_by_unit, next_by_unit;
     size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
@@ -154,17 +160,25 @@ static uint32_t site_line(const td_unit_result *u, uint32_t site)
     return site < u->sites.n ? u->sites.items[site].line : 0;
 }
 
-/* Records the pair (earlier entity `first`, entity `ent` = site `site` of `u`, the unit
- * being held as `unit`). */
-static bool add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_result *u,
-                     uint32_t unit, uint32_t site, bool similar)
+/* Records the pair (earlier entity `first`, entity `ent` = site `site` of `u`). */
+static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_result *u,
+                          uint32_t site, bool similar)
 {
-    if (!td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
-        return false;
-    uint32_t first_unit = unit_of(x, first, unit + 1);
-    uint32_t line0 = first_unit == unit ? site_line(u, first - x->unit_first[unit]) : UINT32_MAX;
-    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}, {line0, site_line(u, site)}};
-    return true;
+    if (x->n_pairs >= UINT32_MAX ||
+        !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
+        return TD_ENOMEM;
+    uint32_t line = site_line(u, site);
+    if (x->later_lines) {
+        if (fwrite(&line, sizeof line, 1, x->later_lines) != 1)
+            return TD_EIO;
+    } else {
+        if (!td_pages_grow((void **)&x->line_later, &x->cap_lines, x->n_pairs + 1,
+                           sizeof *x->line_later))
+            return TD_ENOMEM;
+        x->line_later[x->n_pairs] = line;
+    }
+    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}};
+    return TD_OK;
 }
 
 /* Adds one unit's keys; pairs for a key already known, and for a `similar` value already
@@ -204,8 +218,9 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
             /* a second file of the same unit is already an error of the unit's id */
             uint32_t other = unit_of(x, first, unit + 1);
             bool same_unit = owner && x->unit_owner[other] == owner && other != unit;
-            if (!same_unit && !add_pair(x, first, ent, u, unit, i, false))
-                return TD_ENOMEM;
+            td_status st = same_unit ? TD_OK : add_pair(x, first, ent, u, i, false);
+            if (st != TD_OK)
+                return st;
         }
         x->key_of[ent] = k->key;
         x->ok_bits[ent / 32] |= (uint32_t)k->ok << (ent % 32);
@@ -224,9 +239,11 @@ static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
                 continue;
             seen = true;
             uint32_t other = unit_of(x, e->ent, unit + 1);
-            if (other != unit && !(owner && x->unit_owner[other] == owner) &&
-                !add_pair(x, e->ent, ent, u, unit, i, true))
-                return TD_ENOMEM;
+            td_status st = other != unit && !(owner && x->unit_owner[other] == owner)
+                               ? add_pair(x, e->ent, ent, u, i, true)
+                               : TD_OK;
+            if (st != TD_OK)
+                return st;
             break;
         }
         if (!seen) {
@@ -379,11 +396,13 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
             continue;
         uint32_t site = ents[side] - x->unit_first[unit];
         if (side == 0)
-            pr->line[0] = site_line(u, site); /* for the message at the later place */
+            x->line_first[i] = site_line(u, site); /* for the message at the later place */
         if (site >= u->sites.n || site >= u->n_xkeys)
             continue;
         const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
-        uint32_t other_line = pr->line[!side] == UINT32_MAX ? 0 : pr->line[!side];
+        uint32_t other_line = side ? x->line_first[i] : x->line_later[i];
+        if (other_line == UINT32_MAX)
+            other_line = 0;
         const td_diagnostic *e = &u->sites.items[site];
         const td_xkey *k = &u->xkeys[site];
         const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
@@ -739,6 +758,32 @@ static void r_unit(reader *r, td_unit_result *u)
 
 /* ---------- entry points ---------- */
 
+/* The lines of the pairs, for the settle: the later places' read back from the scratch file,
+ * the earlier places' to be filled as their units are read back. */
+static td_status lines_ready(td_xref *x)
+{
+    if (!x->n_pairs)
+        return TD_OK;
+    if (x->later_lines) {
+        x->cap_lines = x->n_pairs;
+        if (!(x->line_later = td_pages_calloc(x->cap_lines, sizeof *x->line_later)))
+            return TD_ENOMEM;
+        if (fflush(x->later_lines) != 0 || fseek(x->later_lines, 0, SEEK_SET) != 0 ||
+            fread(x->line_later, sizeof *x->line_later, x->n_pairs, x->later_lines) != x->n_pairs)
+            return TD_EIO;
+    }
+    if (!(x->line_first = td_pages_calloc(x->cap_lines, sizeof *x->line_first)))
+        return TD_ENOMEM;
+    memset(x->line_first, 0xff, x->n_pairs * sizeof *x->line_first);
+    return TD_OK;
+}
+
+/* Empties a scratch file for the next settle. */
+static bool rewound(FILE *f)
+{
+    return fflush(f) == 0 && fseek(f, 0, SEEK_SET) == 0 && ftruncate(fileno(f), 0) == 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -761,7 +806,8 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
     if (!x->rec)
         return TD_ENOMEM;
     x->spool = tmpfile();
-    return x->spool ? TD_OK : TD_EIO;
+    x->later_lines = tmpfile();
+    return x->spool && x->later_lines ? TD_OK : TD_EIO;
 }
 
 /* Gives back the `similar` values. */
@@ -788,6 +834,10 @@ static void reset(td_xref *x)
     x->owner_mask = 0;
     x->n_owners = 0;
     x->n_pairs = 0;
+    td_pages_free(x->line_later, x->cap_lines, sizeof *x->line_later);
+    td_pages_free(x->line_first, x->cap_lines, sizeof *x->line_first);
+    x->line_later = x->line_first = NULL;
+    x->cap_lines = 0;
     td_pages_free(x->by_unit, x->cap_by_unit, sizeof *x->by_unit);
     x->by_unit = NULL;
     x->n_by_unit = x->cap_by_unit = x->next_by_unit = x->next_pair = 0;
@@ -804,6 +854,8 @@ void td_xref_free(td_xref *x)
     td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
     if (x->spool)
         fclose(x->spool);
+    if (x->later_lines)
+        fclose(x->later_lines);
     if (x->rec)
         free(x->rec->p);
     free(x->rec);
@@ -843,9 +895,10 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
         return TD_EIO;
     /* the `similar` values are all paired by now; the keys still answer the look-ups */
     sims_free(x);
+    st = lines_ready(x);
     reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
-    if (x->n_pairs) {
+    if (st == TD_OK && x->n_pairs) {
         if (x->n_pairs > UINT32_MAX || !(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
             st = TD_ENOMEM;
         x->cap_by_unit = x->by_unit ? x->n_pairs : 0;
@@ -872,8 +925,7 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     }
     free(r.rec.p);
     reset(x);
-    if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0 ||
-        ftruncate(fileno(x->spool), 0) != 0)
+    if (!rewound(x->spool) || !rewound(x->later_lines))
         st = st == TD_OK ? TD_EIO : st;
     return st;
 }
@@ -894,6 +946,8 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     x.name_arg = u;
     td_status st = index_unit(&x, u, 0);
     x.held = 1;
+    if (st == TD_OK)
+        st = lines_ready(&x);
     if (st == TD_OK)
         st = resolve_unit(&x, u, 0);
     reset(&x);

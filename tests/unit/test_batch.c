@@ -244,6 +244,76 @@ static void test_batch_orders_files_bytewise(void **state)
     td_batch_free(b);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The paths are packed once known (each name as what it does not share with the one before
+ * it, 16 files a block): every path reads back whole, in any order, across folders, a link to
+ * nothing, and paths named on the command line that share more than 255 bytes. */
+static void test_batch_packed_paths_read_back(void **state)
+{
+    fixture *f = *state;
+    char *u = unit_text("P1", "xa", "An Hiệp", 1, false);
+    char name[300];
+    static char want[64][600];
+    size_t n = 0;
+    char stem[201];
+    memset(stem, 'a', 200);
+    stem[200] = '\0';
+    /* 37 files of one folder whose names share 200 bytes and more, then 5 in a sub-folder */
+    for (int i = 0; i < 37; i++) {
+        snprintf(name, sizeof name, "%s%03d.yaml", stem, i * 7);
+        write_file(f, name, u);
+    }
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "sub/%s%d.yaml", stem, i);
+        write_file(f, name, u);
+    }
+    char link[128];
+    snprintf(link, sizeof link, "%s/b-link.yaml", f->dir);
+    assert_int_equal(symlink("nothing-there.yaml", link), 0);
+    /* the expected order: byte-wise by whole path */
+    snprintf(want[n++], sizeof want[0], "%s/%s", f->dir, "b-link.yaml");
+    for (int i = 0; i < 37; i++)
+        snprintf(want[n++], sizeof want[0], "%s/%s%03d.yaml", f->dir, stem, i * 7);
+    for (int i = 0; i < 5; i++)
+        snprintf(want[n++], sizeof want[0], "%s/sub/%s%d.yaml", f->dir, stem, i);
+    /* and two files named on the command line, sharing their whole folder (over 255 bytes) */
+    char deep[512];
+    snprintf(deep, sizeof deep, "%s/sub/%s/%s", f->dir, stem, stem);
+    char mid[512];
+    snprintf(mid, sizeof mid, "%s/sub/%s", f->dir, stem);
+    assert_int_equal(mkdir(mid, 0777), 0);
+    assert_int_equal(mkdir(deep, 0777), 0);
+    snprintf(want[n++], sizeof want[0], "%s/x1.yaml", deep);
+    snprintf(want[n++], sizeof want[0], "%s/x2.yaml", deep);
+    for (size_t k = n - 2; k < n; k++) {
+        FILE *fp = fopen(want[k], "wb");
+        assert_non_null(fp);
+        fputs(u, fp);
+        assert_int_equal(fclose(fp), 0);
+    }
+    free(u);
+    const char *paths[] = {f->dir, want[n - 2], want[n - 1]};
+    td_batch *b = run(f, paths, 3, 1);
+    /* the walk of the folder finds the two deep files too: the folder's files in byte-wise
+     * order of their whole paths, then the two named */
+    size_t got_n = td_batch_files(b);
+    assert_int_equal(got_n, n + 2);
+    static char all[64][600];
+    memcpy(all, want, n * sizeof all[0]);
+    qsort(all, n, sizeof all[0], cmp_str);
+    memcpy(all[n], want[n - 2], sizeof all[0]);
+    memcpy(all[n + 1], want[n - 1], sizeof all[0]);
+    for (size_t k = got_n; k-- > 0;)
+        assert_string_equal(td_batch_file(b, k), all[k]);
+    for (size_t k = 0; k < got_n; k += 3)
+        assert_string_equal(td_batch_file(b, k), all[k]);
+    td_batch_free(b);
+}
+
 static void test_batch_reports_duplicate_ids_across_files(void **state)
 {
     fixture *f = *state;
@@ -495,6 +565,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_text_judges_memory_as_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_goes_on_after_broken_and_missing_files, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_batch_packed_paths_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_aggregates_targets_by_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_unmet_target_before_due_is_progress, setup,
                                         teardown),
