@@ -23,10 +23,10 @@ typedef struct td_value td_value;
 typedef struct td_vlist {
     const td_node *node;    /* a data list: iterate node->v.list (items is NULL) */
     td_value *items;        /* a computed list; arena(unit) */
-    uint32_t n;
     const td_type *elem;    /* element type */
+    uint32_t n;
     bool dated;             /* a data list of dated records: skip those after the as-of date */
-} td_vlist;
+} td_vlist;                 /* (in this order: a value is 48 bytes, not 56) */
 
 struct td_value {
     td_vkind kind;
@@ -60,7 +60,7 @@ struct td_cexpr {
     uint32_t up;                /* frames to go up (FIELD DEFINE LET IT PREVIOUS POSITION) */
     uint32_t slot;              /* FIELD GET: slot; LET: index */
     const td_define *def;       /* DEFINE GETDEF */
-    td_value value;             /* CONST */
+    td_value value;             /* CONST; LIST of constants only: the list (else ABSENT) */
     const td_cexpr *a, *b, *c;
     const td_cexpr **args;      /* LIST */
     uint32_t nargs;

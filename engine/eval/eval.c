@@ -323,12 +323,7 @@ static const frame *frame_up(const frame *f, uint32_t up)
 static td_value eval_op(ev *e, const td_cexpr *c, const frame *f);
 static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f);
 
-static inline td_value eval(ev *e, const td_cexpr *c, const frame *f)
-{
-    if (c->memo && e->cse)
-        return eval_shared(e, c, f);
-    return eval_op(e, c, f);
-}
+static inline td_value eval(ev *e, const td_cexpr *c, const frame *f);
 
 static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
@@ -429,6 +424,19 @@ static td_value slot_value(ev *e, const td_node *rec, uint32_t slot)
     td_value v = ABSENT;
     v.node = rec;
     return v;
+}
+
+/* Evaluates c in frame f: a constant, and a field of the frame's own record, the most
+ * frequent operations, without a call. */
+static inline td_value eval(ev *e, const td_cexpr *c, const frame *f)
+{
+    if (c->op == TD_CX_CONST)
+        return c->value;
+    if (c->op == TD_CX_FIELD && c->up == 0 && f && f->it.kind == TD_V_RECORD && !e->oom)
+        return slot_value(e, f->it.u.rec, c->slot);
+    if (c->memo && e->cse)
+        return eval_shared(e, c, f);
+    return eval_op(e, c, f);
 }
 
 /* Field `slot` (or define `def`) of a record value; mapped and flattened over a list. */
@@ -961,6 +969,8 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         return eval_arith(e, c, a, eval(e, c->b, f));
     }
     case TD_CX_LIST: {
+        if (c->value.kind == TD_V_LIST)
+            return c->value; /* constants only: made by the compiler */
         lbuild b = {0};
         for (uint32_t i = 0; i < c->nargs; i++)
             lpush(e, &b, eval(e, c->args[i], f));
@@ -2661,7 +2671,7 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
         return;
     const int32_t as_of = u->e.as_of;
     int32_t lo = u->e.lo, hi = u->e.hi;
-    for (uint32_t j = 0; j < n && !u->e.oom; j++) {
+    for (uint32_t j = 0, k; j < n && !u->e.oom; j = k) {
         int32_t day = u->history[j];
         if (day < lo || day > hi) {
             /* evaluate again at that date: the path to the entity first */
@@ -2678,9 +2688,14 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
             u->e.as_of = as_of;
             c = has ? contrib_of(u, arg->index, group, true) : NULL;
         }
+        /* the same share at every following date the result holds for */
+        for (k = j + 1; k < n && u->history[k] >= lo && u->history[k] <= hi; k++)
+            ;
         if (c) {
-            c->hist[j] += value;
-            c->hknown[j] = true;
+            for (uint32_t i = j; i < k; i++) {
+                c->hist[i] += value;
+                c->hknown[i] = true;
+            }
         }
     }
 }

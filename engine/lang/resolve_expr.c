@@ -86,6 +86,28 @@ static td_cexpr *node(td_rs *r, td_cop op, const td_type *t, td_span sp)
     return c;
 }
 
+/* A list written with constants only (`[xa, ap]`) is a constant: its value is made here,
+ * once, in the program (eval returns it), so that it is not built again at every
+ * evaluation. The node stays a list, as written (traces show it so). */
+static void const_list(td_rs *r, td_cexpr *k)
+{
+    k->value.kind = TD_V_ABSENT;
+    for (uint32_t i = 0; i < k->nargs; i++)
+        if (k->args[i]->op != TD_CX_CONST)
+            return;
+    td_value *items = td_arena_alloc(r->pa, (k->nargs + 1) * sizeof *items);
+    if (!items) {
+        r->fatal = TD_ENOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < k->nargs; i++)
+        items[i] = k->args[i]->value;
+    k->value.kind = TD_V_LIST;
+    k->value.u.list.items = items;
+    k->value.u.list.n = k->nargs;
+    k->value.u.list.elem = k->type->elem;
+}
+
 static const td_type *field_type_over(td_rs *r, const td_type *t, const char *name,
                                       const td_field **f, const td_define **def)
 {
@@ -613,6 +635,7 @@ static const td_cexpr *cx_binary(td_cctx *c, const td_expr *e, const td_scope *s
             }
             if (bl->nargs)
                 bl->type = td_rs_list_of(r, a->type);
+            const_list(r, bl);
         }
         if (b->type->elem && !td_rs_same_type(a->type, b->type->elem)) {
             ERR(r, e->span, TD_CODE_TYPE, "cannot look for %s in a list of %s",
@@ -835,6 +858,7 @@ static const td_cexpr *cx_node(td_cctx *c, const td_expr *e, const td_scope *s,
             }
         }
         k->type = td_rs_list_of(r, first ? first : (et ? et : r->t_text));
+        const_list(r, k);
         return k;
     }
     case TD_X_UNARY: {
