@@ -77,7 +77,7 @@ typedef struct td_paths {
     bool packed;
 } td_paths;
 
-/* Packs the paths, all added and in order: 9 bytes or so a file in a folder of similar names
+/* Packs the paths, all added and in order: 5 bytes or so a file in a folder of similar names
  * (23 before). They are then read only (several threads may). False when out of memory. */
 bool td_paths_pack(td_paths *ps);
 

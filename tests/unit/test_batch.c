@@ -271,6 +271,12 @@ static void test_batch_packed_paths_read_back(void **state)
         snprintf(name, sizeof name, "sub/%s%d.yaml", stem, i);
         write_file(f, name, u);
     }
+    /* names whose shared start and shared end would overlap */
+    static const char *const odd[] = {"zz.yaml", "zzz.yaml", "zzz.yml", "zzzz.yml", "zzzzz.yaml"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        write_file(f, odd[i], u);
+        snprintf(want[n++], sizeof want[0], "%s/%s", f->dir, odd[i]);
+    }
     char link[128];
     snprintf(link, sizeof link, "%s/b-link.yaml", f->dir);
     assert_int_equal(symlink("nothing-there.yaml", link), 0);
