@@ -1501,8 +1501,10 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     const td_variant *v = arg->v;
     frame f = *f0;
     td_value lets[16];
-    bool done[16] = {false};
+    bool done[16];
     if (v->n_lets) {
+        if (v->n_lets <= 16)
+            memset(done, 0, sizeof done);
         f.lets = v->n_lets <= 16 ? lets : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
         f.let_done =
             v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.let_done);
@@ -1515,7 +1517,7 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     u->e.fault = NULL;
     if (v->where) {
         td_value w = eval(&u->e, v->where, &f);
-        if (report_fault(u, arg->c, &f) || !truthy(&w))
+        if ((u->e.fault && report_fault(u, arg->c, &f)) || !truthy(&w))
             return;
     }
     /* found() of another unit's entity is false while recording: a condition that fails
@@ -1542,9 +1544,9 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     }
     if (u->e.fault)
         deferred = false; /* its fault is reported whatever other units hold */
-    if (!deferred)
+    if (!deferred && res->n_lookups > l0)
         drop_lookups(res, l0);
-    if (report_fault(u, arg->c, &f))
+    if (u->e.fault && report_fault(u, arg->c, &f))
         return;
     if (r.kind != TD_V_BOOL || r.u.b)
         return; /* met, or not applicable (a value it needs is absent) */
