@@ -25,6 +25,7 @@ PICFLAGS  = -fPIC -fno-semantic-interposition
 # with an incompatible change of include/thidua.h.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
@@ -38,7 +39,7 @@ EDITORS    := $(BUILD)/editors/thidua.vim $(BUILD)/editors/thidua.tmLanguage.jso
 # report begins (engine/report/xlsx_lib.c), so that it is not linked: loading it and OpenSSL's
 # libcrypto cost every run of every command (docs/performance.md, lever 5). libm is linked only
 # when a build calls it (-O0 and -Os call floor and trunc; -O1 and -O2 inline them): mapping it
-# costs every start (lever 10).
+# costs every start (lever 11).
 LDLIBS  := -Wl,--as-needed -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
@@ -70,9 +71,45 @@ deps:
 	@sh tools/install-deps.sh
 
 # the program alone serves HTTP (thidua serve); it opens libmicrohttpd when serve starts
-# (engine/cli/mhd.c), so that no other command pays for loading it and GnuTLS
+# (engine/cli/mhd.c), so that no other command pays for loading it and GnuTLS.
+# It is linked as a static PIE when the toolchain can (glibc's libc.a, libyaml.a): no dynamic
+# loader, no library mapped and relocated at each start, its addresses still randomised
+# (docs/performance.md, lever 11). A program linked statically must not open libraries, so
+# serve and eval -f xlsx run the same program linked dynamically, $(TWIN), installed in
+# LIBEXECDIR (engine/cli/dynamic.c). Sanitizer builds and LINK=dynamic link the program
+# dynamically, alone.
+ifeq ($(origin LINK),undefined)
+ifneq ($(findstring -fsanitize,$(CFLAGS) $(EXTRA_CFLAGS)),)
+LINK := dynamic
+else
+LINK := $(shell printf 'int main(void){return 0;}\n' | $(CC) -x c - -static-pie -o /dev/null \
+                $(LDLIBS) >/dev/null 2>&1 && echo static-pie || echo dynamic)
+endif
+endif
+TWIN := $(BUILD)/thidua-dynamic
+ifeq ($(LINK),static-pie)
+$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(TWIN)
+	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+else
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+endif
+
+$(TWIN): $(BUILD)/libthidua.a $(CLI_OBJ)
+	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+
+# where the static program finds $(TWIN), relative to its own folder: in the build tree, and
+# where `make install` puts both; written again only when they change
+$(BUILD)/twin.h: FORCE
+	@mkdir -p $(BUILD)
+	@printf '#define TD_TWIN_BUILD "%s"\n#define TD_TWIN_INSTALL "%s"\n' \
+	    "$$(realpath -m --relative-to=$(dir $(abspath $(BIN))) $(abspath $(TWIN)))" \
+	    "$$(realpath -m --relative-to=$(BINDIR) $(LIBEXECDIR)/thidua/thidua-dynamic)" > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/engine/cli/dynamic.o: $(BUILD)/twin.h
+$(BUILD)/engine/cli/dynamic.o: CLICFLAGS += -I$(BUILD)
+.PHONY: FORCE
+FORCE:
 
 # The shared library exports the functions of include/thidua.h and nothing else.
 $(BUILD)/thidua.map: include/thidua.h
@@ -302,6 +339,10 @@ install: all
 	    $(DESTDIR)$(DATADIR)/vim/vimfiles/syntax $(DESTDIR)$(DATADIR)/vim/vimfiles/ftdetect \
 	    $(DESTDIR)$(DATADIR)/thidua/vscode/syntaxes
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/thidua
+ifeq ($(LINK),static-pie)
+	install -d $(DESTDIR)$(LIBEXECDIR)/thidua
+	install -m 755 $(TWIN) $(DESTDIR)$(LIBEXECDIR)/thidua/thidua-dynamic
+endif
 	install -m 644 $(BUILD)/libthidua.a $(DESTDIR)$(LIBDIR)/libthidua.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libthidua.so.$(VERSION)
 	ln -sf libthidua.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -330,6 +371,8 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/vim/vimfiles/syntax/thidua.vim \
 	    $(DESTDIR)$(DATADIR)/vim/vimfiles/ftdetect/thidua.vim
 	rm -rf $(DESTDIR)$(DATADIR)/thidua/vscode
+	rm -f $(DESTDIR)$(LIBEXECDIR)/thidua/thidua-dynamic
+	rmdir $(DESTDIR)$(LIBEXECDIR)/thidua 2>/dev/null || true
 	-rmdir $(DESTDIR)$(DATADIR)/thidua 2>/dev/null
 
 # Installs into a temporary DESTDIR, builds examples/embed there with pkg-config, runs it,

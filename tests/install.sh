@@ -64,6 +64,30 @@ if [ -x "$tmp/embed" ]; then
             bad "embed exits $erc and thidua validate $vrc on $f.yaml"
     done
 fi
+# a program linked statically runs eval -f xlsx (and serve) with its copy linked dynamically,
+# which it finds where `make install` put it; alone, it says that it cannot
+bin=$dest$prefix/bin/thidua
+if "$bin" eval --as-of 2025-12-31 -f xlsx -o "$tmp/report.xlsx" examples/chau-thanh/ \
+    > "$tmp/log" 2>&1; [ $? -le 1 ] && [ -s "$tmp/report.xlsx" ]; then
+    ok "the installed thidua writes a workbook"
+else
+    bad "the installed thidua writes no workbook:"
+    sed 's/^/     /' "$tmp/log"
+fi
+if LC_ALL=C readelf -l "$bin" 2>/dev/null | grep -q 'program interpreter'; then
+    ok "thidua is linked dynamically (no copy to find)"
+else
+    mkdir "$tmp/alone" && cp "$bin" "$tmp/alone/thidua"
+    LANGUAGE=en "$tmp/alone/thidua" eval --as-of 2025-12-31 -f xlsx -o "$tmp/alone.xlsx" \
+        examples/chau-thanh/ > "$tmp/log" 2>&1
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q 'cannot start .*thidua-dynamic, the copy of the program that opens libxlsxwriter' "$tmp/log"; then
+        ok "thidua linked statically, without its dynamic copy, says so (exit 2)"
+    else
+        bad "thidua linked statically, without its dynamic copy, exits $rc:"
+        sed 's/^/     /' "$tmp/log"
+    fi
+fi
 if $MAKE -s --no-print-directory uninstall DESTDIR="$dest" PREFIX=$prefix BUILD="$BUILD" \
     BIN="$BIN" > "$tmp/log" 2>&1 && [ -z "$(find "$dest" ! -type d)" ]; then
     ok "make uninstall leaves no file"

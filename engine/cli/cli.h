@@ -119,6 +119,12 @@ const char *cli_value(int argc, char **argv, int *i, const char *shortopt, const
 int cli_parse(int argc, char **argv, unsigned accept, const char *cmd, const char *usage,
               const char *help, cli_opts *o);
 
+/* For a command that opens library `lib` at run time (serve, eval -f xlsx): -1 when this program
+ * was linked dynamically and may go on; otherwise it runs the same command line with the
+ * program linked dynamically (engine/cli/dynamic.c) and does not return, or says why it
+ * cannot and returns CLI_EXIT_FAIL. argv[0] is the command's name, as the commands get it. */
+int cli_run_dynamic(const char *cmd, const char *lib, int argc, char **argv);
+
 /* Prints diagnostics sorted by file and line, at most 20 errors per file. */
 void cli_print_diags(td_diag *d, FILE *out, bool color);
 

@@ -189,6 +189,10 @@ int cmd_eval(int argc, char **argv)
                              NULL);
         goto done;
     }
+    /* the workbook is written by libxlsxwriter, opened at run time, which a program linked
+     * statically must not do */
+    if (ro.format == TD_REPORT_XLSX && (rc = cli_run_dynamic("eval", "libxlsxwriter", argc, argv)) >= 0)
+        goto done;
     ro.bom = o.bom;
     ro.color = ro.format == TD_REPORT_TEXT &&
                (o.color == CLI_COLOR_ALWAYS || (!o.output && cli_use_color(&o, stdout)));

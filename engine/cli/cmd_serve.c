@@ -501,6 +501,11 @@ int cmd_serve(int argc, char **argv)
                        "serve", USAGE, HELP, &o);
     if (rc >= 0)
         return rc;
+    /* it opens libmicrohttpd, which a program linked statically must not do */
+    if ((rc = cli_run_dynamic("serve", "libmicrohttpd", argc, argv)) >= 0) {
+        cli_opts_free(&o);
+        return rc;
+    }
     td_program *p = NULL;
     mhd_lib mhd = {0};
     struct MHD_Daemon *d = NULL;

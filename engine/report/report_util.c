@@ -159,7 +159,7 @@ void td_report_spool_close(FILE *spool)
 
 double td_report_round_int(double v)
 {
-    /* what round() gives, without libm (docs/performance.md, lever 10): v - trunc(v) is
+    /* what round() gives, without libm (docs/performance.md, lever 11): v - trunc(v) is
      * exact, and trunc is inlined */
     double t = trunc(v);
     if (fabs(v - t) >= 0.5)

@@ -415,7 +415,7 @@ static void test_report_numbers_in_both_styles(void **state)
     assert_string_equal(td_report_num_text(1234567, 0, true, b), "1.234.567");
 }
 
-/* The program rounds without libm (docs/performance.md, lever 10): bit for bit what round()
+/* The program rounds without libm (docs/performance.md, lever 11): bit for bit what round()
  * and pow(10, n) gave, -0 included, at the halves, just below them, beyond 2^52, and on
  * a spread of other values. */
 static void test_report_rounds_as_libm(void **state)
