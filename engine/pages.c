@@ -47,32 +47,13 @@ bool td_pages_grow(void **p, size_t *cap, size_t need, size_t elem)
             return false;
         n *= 2;
     }
-    size_t old_bytes = 0, bytes;
-    if (!size_of(n, elem, &bytes) || (*p && !size_of(*cap, elem, &old_bytes)))
-        return false;
     /* the capacity in whole pages: an array of a few elements does not grow page by page */
-    n = bytes / elem;
-    void *g;
-    if (!*p) {
-        g = td_pages_calloc(n, elem);
-    } else if (bytes == old_bytes) {
-        g = *p;
-    } else {
-#ifdef MREMAP_MAYMOVE
-        g = mremap(*p, old_bytes, bytes, MREMAP_MAYMOVE); /* the new pages are zero */
-        if (g == MAP_FAILED)
-            g = NULL;
-#else
-        g = td_pages_calloc(n, elem);
-        if (g) {
-            memcpy(g, *p, old_bytes);
-            munmap(*p, old_bytes);
-        }
-#endif
-    }
-    if (!g)
+    size_t bytes;
+    if (!size_of(n, elem, &bytes))
         return false;
-    *p = g;
+    n = bytes / elem;
+    if (!td_pages_resize(p, *cap, n, elem))
+        return false;
     *cap = n;
     return true;
 }

@@ -1619,6 +1619,23 @@ static void walk_node(unitctx *u, const td_vnode *t, const frame *f)
     }
 }
 
+/* The n kids (all one slot) of a node on one entity, frame fr (item `index` of its list, or
+ * UINT32_MAX for a record): each kid whose filter keeps it walks on from there, every kid from
+ * the dates in force at the entity. */
+static void walk_entity(unitctx *u, const td_vnode *kids, uint32_t n, uint32_t step,
+                        uint32_t index, const frame *fr)
+{
+    int32_t lo = u->e.lo, hi = u->e.hi;
+    for (uint32_t k = 0; k < n && !u->e.oom; k++) {
+        u->index[step] = index;
+        u->e.lo = lo;
+        u->e.hi = hi;
+        td_value w;
+        if (!kids[k].filter || (w = eval(&u->e, kids[k].filter, fr), truthy(&w)))
+            walk_node(u, &kids[k], fr);
+    }
+}
+
 /* The n kids (all one slot) of a node at `child`, the value of that slot: each item there at
  * the as-of date (Decision 10) visited once, each kid taking the items its filter keeps. */
 static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_node *child,
@@ -1633,34 +1650,18 @@ static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_nod
             if (!item || item->invalid || item->type->kind != TD_T_RECORD)
                 continue;
             if (happened(&u->e, item)) {
-                int32_t ilo = u->e.lo, ihi = u->e.hi;
                 frame fr = mkframe(f, of_node(item), ++position);
                 fr.from = child;
                 fr.raw = i;
-                for (uint32_t k = 0; k < n && !u->e.oom; k++) {
-                    u->index[step] = i;
-                    u->e.lo = ilo;
-                    u->e.hi = ihi;
-                    td_value w;
-                    if (!kids[k].filter || (w = eval(&u->e, kids[k].filter, &fr), truthy(&w)))
-                        walk_node(u, &kids[k], &fr);
-                }
+                walk_entity(u, kids, n, step, i, &fr);
             }
             u->e.lo = lo;
             u->e.hi = hi;
         }
     } else if (child->type->kind == TD_T_RECORD) {
         if (happened(&u->e, child)) {
-            int32_t ilo = u->e.lo, ihi = u->e.hi;
             frame fr = mkframe(f, of_node(child), 1);
-            for (uint32_t k = 0; k < n && !u->e.oom; k++) {
-                u->index[step] = UINT32_MAX;
-                u->e.lo = ilo;
-                u->e.hi = ihi;
-                td_value w;
-                if (!kids[k].filter || (w = eval(&u->e, kids[k].filter, &fr), truthy(&w)))
-                    walk_node(u, &kids[k], &fr);
-            }
+            walk_entity(u, kids, n, step, UINT32_MAX, &fr);
         }
         u->e.lo = lo;
         u->e.hi = hi;
