@@ -325,6 +325,40 @@ static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f);
 
 static inline td_value eval(ev *e, const td_cexpr *c, const frame *f);
 
+/* What an expression gives alone, to be kept for other rules or records: its value, the
+ * dates it holds over, its own fault. */
+typedef struct alone {
+    td_value v;
+    int32_t lo, hi;
+    const td_cexpr *fault;
+    const char *why;
+} alone;
+
+/* Evaluates c (its operation only when `op`: the caller is the memo of c itself) over every
+ * date and with no fault before it, then gives the caller back its earlier fault, if any,
+ * and narrows its dates by c's. */
+static alone eval_alone(ev *e, const td_cexpr *c, const frame *f, bool op)
+{
+    int32_t lo = e->lo, hi = e->hi;
+    const td_cexpr *fault0 = e->fault;
+    const char *why0 = e->fault_why;
+    e->lo = DAY_MIN;
+    e->hi = DAY_MAX;
+    e->fault = NULL;
+    alone r;
+    r.v = op ? eval_op(e, c, f) : eval(e, c, f);
+    r.lo = e->lo;
+    r.hi = e->hi;
+    r.fault = e->fault;
+    r.why = e->fault_why;
+    if (fault0) {
+        e->fault = fault0;
+        e->fault_why = why0;
+    }
+    narrow(e, lo, hi);
+    return r;
+}
+
 static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
 {
     if (rec->kind != TD_V_RECORD || !def->expr)
@@ -354,31 +388,18 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
         }
     }
     frame fr = mkframe(NULL, *rec, 1);
-    int32_t lo = e->lo, hi = e->hi;
-    const td_cexpr *fault0 = e->fault;
-    const char *why0 = e->fault_why;
-    e->lo = DAY_MIN;
-    e->hi = DAY_MAX;
-    e->fault = NULL;
-    td_value v = eval(e, def->expr, &fr);
-    const td_cexpr *own = e->fault;
-    const char *own_why = e->fault_why;
-    if (fault0) {
-        e->fault = fault0;
-        e->fault_why = why0;
-    }
+    alone r = eval_alone(e, def->expr, &fr, false);
     if (slot && !e->oom) {
         slot->def = def;
         slot->node = rec->u.rec;
-        slot->v = v;
-        slot->fault = own;
-        slot->fault_why = own_why;
-        slot->lo = e->lo;
-        slot->hi = e->hi;
+        slot->v = r.v;
+        slot->fault = r.fault;
+        slot->fault_why = r.why;
+        slot->lo = r.lo;
+        slot->hi = r.hi;
         e->memo_used++;
     }
-    narrow(e, lo, hi);
-    return v;
+    return r.v;
 }
 
 /* A computed list being built in the unit arena. */
@@ -808,25 +829,14 @@ static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f)
         narrow(e, m->lo, m->hi);
         return m->v;
     }
-    int32_t lo = e->lo, hi = e->hi;
-    const td_cexpr *fault0 = e->fault;
-    const char *why0 = e->fault_why;
-    e->lo = DAY_MIN;
-    e->hi = DAY_MAX;
-    e->fault = NULL;
-    td_value v = eval_op(e, c, f);
-    if (!e->fault && !e->oom) {
-        m->v = v;
-        m->lo = e->lo;
-        m->hi = e->hi;
+    alone r = eval_alone(e, c, f, true);
+    if (!r.fault && !e->oom) {
+        m->v = r.v;
+        m->lo = r.lo;
+        m->hi = r.hi;
         e->cse_known[c->memo - 1] = 1;
     }
-    if (fault0) {
-        e->fault = fault0;
-        e->fault_why = why0;
-    }
-    narrow(e, lo, hi);
-    return v;
+    return r.v;
 }
 
 static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
