@@ -364,7 +364,10 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
     if (rec->kind != TD_V_RECORD || !def->expr)
         return ABSENT;
     if (!e->memo) {
-        e->memo = td_arena_alloc(e->a, MEMO_SLOTS * sizeof *e->memo);
+        /* only the keys need clearing: a slot is empty while its def is NULL */
+        e->memo = td_arena_alloc_raw(e->a, MEMO_SLOTS * sizeof *e->memo);
+        for (uint32_t k = 0; e->memo && k < MEMO_SLOTS; k++)
+            e->memo[k].def = NULL;
         e->memo_used = 0;
     }
     memo *slot = NULL;

@@ -4,148 +4,283 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
-/* Bytes of the character at s (n bytes left) when a JSON string holds it as it is; 0 when it
- * is escaped or replaced. */
-static inline size_t plain_len(const char *s, size_t n)
+/* What a byte is to a JSON string: J_PLAIN, written as it is (printable ASCII but quote and
+ * backslash); J_ESC, escaped (quote, backslash, control characters); J_2 .. J_4, the lead byte
+ * of a UTF-8 sequence of that length (J_3X: one that may be overlong, a surrogate, U+2028 or
+ * U+2029: E0, E2 and ED); J_BAD, a byte no valid sequence starts with. */
+enum { J_PLAIN, J_ESC, J_2, J_3, J_4, J_BAD, J_3X };
+
+static const unsigned char JCLASS[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* 0x80: continuation bytes */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* 0x90 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* 0xA0 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* 0xB0 */
+    5, 5, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xC0: C0 and C1 only overlong */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xD0 */
+    6, 3, 6, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 6, 3, 3, /* 0xE0 */
+    4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, /* 0xF0: past F4, beyond U+10FFFF */
+};
+
+static inline bool cont(unsigned char c)
 {
-    unsigned char c = (unsigned char)s[0];
-    if (c < 0x80)
-        return c >= 0x20 && c != '"' && c != '\\';
-    uint32_t cp;
-    size_t len = td_utf8_seq(s, n, &cp);
-    if (!len)
-        return 0;
-    return cp == 0x2028 || cp == 0x2029 ? 0 : len;
+    return (c & 0xC0) == 0x80;
+}
+
+/* The end of the run from s that a JSON string holds as it is: printable ASCII but quote and
+ * backslash, and well-formed UTF-8 (no overlong form, no surrogate) but U+2028 and U+2029
+ * (valid JSON, not valid JavaScript: escaped for embedders). s is NUL-terminated, so a
+ * sequence cut short meets the NUL, which is no continuation byte. */
+static const unsigned char *plain_run(const unsigned char *s)
+{
+    for (;;) {
+        unsigned char k = JCLASS[*s];
+        if (k == J_PLAIN) {
+            s++;
+            continue;
+        }
+        switch (k) {
+        case J_2:
+            if (!cont(s[1]))
+                return s;
+            s += 2;
+            continue;
+        case J_3:
+            if (!cont(s[1]) || !cont(s[2]))
+                return s;
+            s += 3;
+            continue;
+        case J_3X: {
+            if (!cont(s[1]) || !cont(s[2]))
+                return s;
+            uint32_t v = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+            if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF) || v == 0x2028 || v == 0x2029)
+                return s;
+            s += 3;
+            continue;
+        }
+        case J_4: {
+            if (!cont(s[1]) || !cont(s[2]) || !cont(s[3]))
+                return s;
+            uint32_t v = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 |
+                         (s[3] & 0x3Fu);
+            if (v < 0x10000 || v > 0x10FFFF)
+                return s;
+            s += 4;
+            continue;
+        }
+        default: return s; /* an escape, a bad byte, or the NUL at the end */
+        }
+    }
+}
+
+/* The report's text gathered before it goes to the FILE: one fwrite for many small pieces
+ * (the report is mostly short keys and values). */
+typedef struct jbuf {
+    FILE *out;
+    size_t n;
+    char b[8192];
+} jbuf;
+
+static void jflush(jbuf *j)
+{
+    if (j->n)
+        fwrite(j->b, 1, j->n, j->out);
+    j->n = 0;
+}
+
+static void jput(jbuf *j, const char *s, size_t n)
+{
+    if (n > sizeof j->b - j->n) {
+        jflush(j);
+        if (n > sizeof j->b) {
+            fwrite(s, 1, n, j->out);
+            return;
+        }
+    }
+    memcpy(j->b + j->n, s, n);
+    j->n += n;
+}
+
+static void jputs(jbuf *j, const char *s)
+{
+    jput(j, s, strlen(s));
+}
+
+/* A literal, its length known at compile time. */
+#define JLIT(j, lit) jput((j), (lit), sizeof(lit) - 1)
+
+static jbuf *jopen(jbuf *j, FILE *out)
+{
+    j->out = out;
+    j->n = 0;
+    return j;
+}
+
+/* printf into the buffer, for the few lines written once per report. */
+__attribute__((format(printf, 2, 3))) static void jfmt(jbuf *j, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof line) {
+        jput(j, line, (size_t)n);
+        return;
+    }
+    jflush(j);
+    va_start(ap, fmt);
+    vfprintf(j->out, fmt, ap);
+    va_end(ap);
+}
+
+static void jchar(jbuf *j, char c)
+{
+    if (j->n == sizeof j->b)
+        jflush(j);
+    j->b[j->n++] = c;
+}
+
+static void juint(jbuf *j, unsigned long long v)
+{
+    char d[24];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jput(j, d + k, sizeof d - k);
+}
+
+/* \u and four hex digits. */
+static void jhex4(jbuf *j, uint32_t cp)
+{
+    static const char HEX[] = "0123456789abcdef";
+    char e[6] = {'\\', 'u', HEX[cp >> 12 & 15], HEX[cp >> 8 & 15], HEX[cp >> 4 & 15],
+                 HEX[cp & 15]};
+    jput(j, e, sizeof e);
+}
+
+/* s as a JSON string (see td_report_json_str). */
+static void jstr(jbuf *j, const char *str)
+{
+    if (!str) {
+        JLIT(j, "null");
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)str;
+    jchar(j, '"');
+    for (;;) {
+        const unsigned char *k = plain_run(s);
+        if (k > s) {
+            jput(j, (const char *)s, (size_t)(k - s));
+            s = k;
+        }
+        unsigned char ch = *s;
+        if (!ch)
+            break;
+        switch (ch) {
+        case '"': JLIT(j, "\\\""); s++; continue;
+        case '\\': JLIT(j, "\\\\"); s++; continue;
+        case '\n': JLIT(j, "\\n"); s++; continue;
+        case '\r': JLIT(j, "\\r"); s++; continue;
+        case '\t': JLIT(j, "\\t"); s++; continue;
+        case '\b': JLIT(j, "\\b"); s++; continue;
+        case '\f': JLIT(j, "\\f"); s++; continue;
+        default: break;
+        }
+        if (ch < 0x20) {
+            jhex4(j, ch);
+            s++;
+            continue;
+        }
+        uint32_t cp;
+        size_t len = td_utf8_seq((const char *)s, strnlen((const char *)s, 4), &cp);
+        if (!len) {
+            JLIT(j, "\xEF\xBF\xBD");
+            s++;
+        } else {
+            jhex4(j, cp); /* U+2028 or U+2029: plain_run passes every other valid sequence */
+            s += len;
+        }
+    }
+    jchar(j, '"');
 }
 
 /* td_report_json_str (report.h): writes s as a JSON string: quotes, backslashes and control characters escaped, UTF-8
  * passed through, invalid UTF-8 replaced by U+FFFD; "null" for NULL. */
 void td_report_json_str(FILE *out, const char *s)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        /* the longest run written as it is (printable ASCII but quote and backslash, and
-         * well-formed UTF-8 but U+2028 and U+2029), in one fwrite */
-        size_t k = i;
-        while (k < n) {
-            size_t len = plain_len(s + k, n - k);
-            if (!len)
-                break;
-            k += len;
-        }
-        if (k > i) {
-            fwrite(s + i, 1, k - i, out);
-            i = k;
-            continue;
-        }
-        unsigned char ch = (unsigned char)s[i];
-        switch (ch) {
-        case '"':
-            fputs("\\\"", out);
-            i++;
-            continue;
-        case '\\':
-            fputs("\\\\", out);
-            i++;
-            continue;
-        case '\n':
-            fputs("\\n", out);
-            i++;
-            continue;
-        case '\r':
-            fputs("\\r", out);
-            i++;
-            continue;
-        case '\t':
-            fputs("\\t", out);
-            i++;
-            continue;
-        case '\b':
-            fputs("\\b", out);
-            i++;
-            continue;
-        case '\f':
-            fputs("\\f", out);
-            i++;
-            continue;
-        default: break;
-        }
-        if (ch < 0x20) {
-            fprintf(out, "\\u%04x", ch);
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t len = td_utf8_seq(s + i, n - i, &cp);
-        if (!len) {
-            fputs("\xEF\xBF\xBD", out);
-            i++;
-        } else if (cp == 0x2028 || cp == 0x2029) {
-            /* valid JSON as is, but not valid JavaScript: escaped for embedders */
-            fprintf(out, "\\u%04x", cp);
-            i += len;
-        } else {
-            fwrite(s + i, 1, len, out);
-            i += len;
-        }
-    }
-    fputc('"', out);
+    jbuf j;
+    j.out = out;
+    j.n = 0;
+    jstr(&j, s);
+    jflush(&j);
 }
 
 /* Writes `lead` (punctuation and a key) then the value as a JSON string or null. */
-static void jkv(FILE *out, const char *lead, const char *value)
+static void jkv(jbuf *j, const char *lead, const char *value)
 {
-    fputs(lead, out);
-    td_report_json_str(out, value);
+    jputs(j, lead);
+    jstr(j, value);
 }
 
-static void jnum(FILE *out, double v)
+static void jnum(jbuf *j, double v)
 {
     char buf[40];
-    fputs(td_report_number(v, buf), out);
+    jputs(j, td_report_number(v, buf));
 }
 
-static void jdate(FILE *out, int32_t days)
+static void jdate(jbuf *j, int32_t days)
 {
     char d[11];
     td_format_date(days, d);
-    td_report_json_str(out, d);
+    jstr(j, d);
 }
 
 static td_status json_begin(td_report *r, void *state)
 {
     (void)state;
-    FILE *out = r->out;
+    jbuf jb;
+    jbuf *out = jopen(&jb, r->out);
     const td_plan_info *pl = &r->p->plan;
-    fputs("{\n  \"format\": \"thidua-report/1\",\n  \"as_of\": ", out);
+    jputs(out, "{\n  \"format\": \"thidua-report/1\",\n  \"as_of\": ");
     jdate(out, r->as_of);
     jkv(out, ",\n  \"plan\": {\"number\": ", pl->number);
     jkv(out, ", \"title\": ", pl->title);
     jkv(out, ", \"issuer\": ", pl->issuer);
     jkv(out, ", \"issued\": ", pl->issued);
-    fputs(", \"period\": ", out);
+    jputs(out, ", \"period\": ");
     if (pl->has_period) {
-        fputs("{\"from\": ", out);
+        jputs(out, "{\"from\": ");
         jdate(out, pl->period_from);
-        fputs(", \"to\": ", out);
+        jputs(out, ", \"to\": ");
         jdate(out, pl->period_to);
-        fputs("}", out);
+        jputs(out, "}");
     } else {
-        fputs("null", out);
+        jputs(out, "null");
     }
-    fprintf(out, "},\n  \"mode\": \"%s\",\n  \"units\": [", r->o.validate ? "validate" : "eval");
+    jputs(out, r->o.validate ? "},\n  \"mode\": \"validate\",\n  \"units\": ["
+                             : "},\n  \"mode\": \"eval\",\n  \"units\": [");
+    jflush(out);
     return TD_OK;
 }
 
 /* The waiver a finding names (Decision 11), as an object. */
-static void jwaiver(FILE *out, const td_waiver *w)
+static void jwaiver(jbuf *out, const td_waiver *w)
 {
     jkv(out, "{\"reason\": ", w->reason);
     jkv(out, ", \"approved_by\": ", w->approved_by);
@@ -154,7 +289,7 @@ static void jwaiver(FILE *out, const td_waiver *w)
     jkv(out, ", \"until\": ", w->until);
 }
 
-static void jfinding(FILE *out, const td_diagnostic *e)
+static void jfinding(jbuf *out, const td_diagnostic *e)
 {
     jkv(out, "        {\"rule\": ", e->rule ? e->rule : e->code);
     jkv(out, ", \"severity\": ", td_severity_name(e->sev));
@@ -165,228 +300,242 @@ static void jfinding(FILE *out, const td_diagnostic *e)
     jkv(out, ", \"path\": ", e->path && *e->path ? e->path : NULL);
     jkv(out, ", \"file\": ", e->file);
     if (e->line)
-        fprintf(out, ", \"line\": %u, \"column\": %u", e->line, e->col);
+    {
+        jputs(out, ", \"line\": ");
+        juint(out, e->line);
+        jputs(out, ", \"column\": ");
+        juint(out, e->col);
+    }
     else
-        fputs(", \"line\": null, \"column\": null", out);
+        jputs(out, ", \"line\": null, \"column\": null");
     if (e->waiver && e->waived == TD_WAIVER_COVERS) {
-        fputs(",\n         \"status\": \"waived\", \"waiver\": ", out);
+        jputs(out, ",\n         \"status\": \"waived\", \"waiver\": ");
         jwaiver(out, e->waiver);
-        fputs("}", out);
+        jputs(out, "}");
     } else if (e->waiver) {
-        fputs(",\n         \"lapsed_waiver\": ", out);
+        jputs(out, ",\n         \"lapsed_waiver\": ");
         jwaiver(out, e->waiver);
         jkv(out, ", \"why\": ", e->waived == TD_WAIVER_EXPIRED ? "ended" : "not_yet");
-        fputs("}", out);
+        jputs(out, "}");
     }
     if (e->pending && e->waived != TD_WAIVER_COVERS)
-        fputs(", \"status\": \"progress\"", out);
-    fputs("}", out);
+        jputs(out, ", \"status\": \"progress\"");
+    jputs(out, "}");
 }
 
 static td_status json_unit(td_report *r, void *state, const td_unit_result *u)
 {
     (void)state;
-    FILE *out = r->out;
-    fputs(r->units > 1 ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
-    td_report_json_str(out, u->file);
-    fprintf(out, ", \"document\": %u, \"line\": ", u->doc + 1);
+    jbuf jb;
+    jbuf *out = jopen(&jb, r->out);
+    jputs(out, r->units > 1 ? ",\n    {\"file\": " : "\n    {\"file\": ");
+    jstr(out, u->file);
+    jputs(out, ", \"document\": ");
+    juint(out, u->doc + 1);
+    jputs(out, ", \"line\": ");
     if (u->line)
-        fprintf(out, "%u", u->line);
+        juint(out, u->line);
     else
-        fputs("null", out);
+        jputs(out, "null");
     jkv(out, ",\n     \"id\": ", u->id);
     jkv(out, ", \"name\": ", u->name);
     jkv(out, ", \"level\": ", u->level);
     jkv(out, ", \"group\": ", u->group);
     if (r->p->n_report_values && !u->n_values) {
-        fputs(",\n     \"values\": null", out);
+        jputs(out, ",\n     \"values\": null");
     } else if (u->n_values) {
-        fputs(",\n     \"values\": {", out);
+        jputs(out, ",\n     \"values\": {");
         for (uint32_t i = 0; i < u->n_values; i++) {
             const td_define *def = r->p->report_values[i];
-            fputs(i ? ", " : "", out);
-            td_report_json_str(out, def->name);
-            fputs(": ", out);
+            jputs(out, i ? ", " : "");
+            jstr(out, def->name);
+            jputs(out, ": ");
             bool num = def->type->kind == TD_T_INT || def->type->kind == TD_T_NUMBER;
             if (u->values[i] && num)
-                fputs(u->values[i], out);
+                jputs(out, u->values[i]);
             else
-                td_report_json_str(out, u->values[i]);
+                jstr(out, u->values[i]);
         }
-        fputs("}", out);
+        jputs(out, "}");
     }
-    fprintf(out, ",\n     \"status\": \"%s\", \"errors\": %zu, \"warnings\": %zu, \"infos\": %zu, "
-            "\"waived\": %zu,", td_unit_status(u), u->findings.errors, u->findings.warnings,
-            u->findings.infos, u->findings.waived);
+    jputs(out, ",\n     \"status\": \"");
+    jputs(out, td_unit_status(u));
+    jputs(out, "\", \"errors\": ");
+    juint(out, u->findings.errors);
+    jputs(out, ", \"warnings\": ");
+    juint(out, u->findings.warnings);
+    jputs(out, ", \"infos\": ");
+    juint(out, u->findings.infos);
+    jputs(out, ", \"waived\": ");
+    juint(out, u->findings.waived);
+    jputs(out, ",");
     if (!u->findings.n) {
-        fputs(" \"findings\": []}", out);
+        jputs(out, " \"findings\": []}");
+        jflush(out);
         return TD_OK;
     }
-    fputs("\n     \"findings\": [\n", out);
+    jputs(out, "\n     \"findings\": [\n");
     for (size_t i = 0; i < u->findings.n; i++) {
         if (i)
-            fputs(",\n", out);
+            jputs(out, ",\n");
         jfinding(out, &u->findings.items[i]);
     }
-    fputs("\n     ]}", out);
+    jputs(out, "\n     ]}");
+    jflush(out);
     return TD_OK;
 }
 
-static void jpace(FILE *out, const td_target_row *row);
+static void jpace(jbuf *out, const td_target_row *row);
 
-static void jtargets(td_report *r, const td_batch *b)
+static void jtargets(jbuf *out, td_report *r, const td_batch *b)
 {
-    FILE *out = r->out;
     bool any = !r->o.validate && b->n_rows;
-    fputs("  \"targets\": [", out);
+    jputs(out, "  \"targets\": [");
     if (!any) {
-        fputs("],\n", out);
+        jputs(out, "],\n");
         return;
     }
     for (size_t i = 0; i < b->n_rows; i++) {
         const td_target_row *row = &b->rows[i];
         const td_target *t = &r->p->targets[row->target];
-        fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
-        td_report_json_str(out, t->id);
+        jputs(out, i ? ",\n    {\"id\": " : "\n    {\"id\": ");
+        jstr(out, t->id);
         char lb[1024];
         jkv(out, ", \"label\": ", td_report_label(r, t->label, lb, sizeof lb));
         jkv(out, ", \"cite\": ", t->cite && *t->cite ? t->cite : NULL);
         jkv(out, ",\n     \"group\": ", row->group);
-        fputs(", \"actual\": ", out);
+        jputs(out, ", \"actual\": ");
         jnum(out, row->actual);
-        fputs(", \"required\": ", out);
+        jputs(out, ", \"required\": ");
         if (row->has_required)
             jnum(out, row->required);
         else
-            fputs("null", out);
-        fputs(", \"percent\": ", out);
+            jputs(out, "null");
+        jputs(out, ", \"percent\": ");
         if (row->has_percent)
             jnum(out, td_report_percent(row->percent));
         else
-            fputs("null", out);
-        fputs(", \"met\": ", out);
-        fputs(!row->has_required ? "null" : row->met ? "true" : "false", out);
+            jputs(out, "null");
+        jputs(out, ", \"met\": ");
+        jputs(out, !row->has_required ? "null" : row->met ? "true" : "false");
         jkv(out, ", \"status\": ", td_report_row_status(row));
         jkv(out, ", \"severity\": ",
             row->has_required && !row->met ? td_severity_name(row->severity) : NULL);
         int32_t due;
-        fputs(",\n     \"due\": ", out);
+        jputs(out, ",\n     \"due\": ");
         if (td_report_target_due(r, t, &due))
             jdate(out, due);
         else
-            fputs("null", out);
+            jputs(out, "null");
         jpace(out, row);
-        fputs("}", out);
+        jputs(out, "}");
     }
-    fputs("\n  ],\n", out);
+    jputs(out, "\n  ],\n");
 }
 
 /* A rate as JSON: rounded to two decimals. */
-static void jrate(FILE *out, double v)
+static void jrate(jbuf *out, double v)
 {
     jnum(out, td_report_round_int(v * 100) / 100);
 }
 
 /* The pace of a requirement not yet due (docs/report-format.md), or null. */
-static void jpace(FILE *out, const td_target_row *row)
+static void jpace(jbuf *out, const td_target_row *row)
 {
-    fputs(", \"pace\": ", out);
+    jputs(out, ", \"pace\": ");
     if (!row->has_pace) {
-        fputs("null", out);
+        jputs(out, "null");
         return;
     }
-    fputs("{\"needed\": ", out);
+    jputs(out, "{\"needed\": ");
     jnum(out, row->pace_needed);
-    fprintf(out, ", \"months_left\": %u, \"needed_per_month\": ", row->pace_months);
+    jfmt(out, ", \"months_left\": %u, \"needed_per_month\": ", row->pace_months);
     jrate(out, row->pace_per_month);
     if (row->has_recent) {
-        fprintf(out, ",\n              \"recent_months\": %u, \"recent_gain\": ",
+        jfmt(out, ",\n              \"recent_months\": %u, \"recent_gain\": ",
                 row->recent_months);
         jnum(out, row->recent_per_month * row->recent_months);
-        fputs(", \"recent_per_month\": ", out);
+        jputs(out, ", \"recent_per_month\": ");
         jrate(out, row->recent_per_month);
     } else {
-        fputs(",\n              \"recent_months\": null, \"recent_gain\": null, "
-              "\"recent_per_month\": null", out);
+        jputs(out, ",\n              \"recent_months\": null, \"recent_gain\": null, "
+              "\"recent_per_month\": null");
     }
-    fprintf(out, ", \"on_pace\": %s}", row->on_pace ? "true" : "false");
+    jfmt(out, ", \"on_pace\": %s}", row->on_pace ? "true" : "false");
 }
 
 /* One date of the history: every target row at that date, as {id, group, actual}. */
-static void jhistory_entry(FILE *out, const td_program *p, int32_t day, const td_target_row *rows,
+static void jhistory_entry(jbuf *out, const td_program *p, int32_t day, const td_target_row *rows,
                            size_t n, bool first)
 {
-    fputs(first ? "\n    {\"as_of\": " : ",\n    {\"as_of\": ", out);
+    jputs(out, first ? "\n    {\"as_of\": " : ",\n    {\"as_of\": ");
     jdate(out, day);
-    fputs(", \"targets\": [", out);
+    jputs(out, ", \"targets\": [");
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? ",\n      {\"id\": " : "\n      {\"id\": ", out);
-        td_report_json_str(out, p->targets[rows[i].target].id);
+        jputs(out, i ? ",\n      {\"id\": " : "\n      {\"id\": ");
+        jstr(out, p->targets[rows[i].target].id);
         jkv(out, ", \"group\": ", rows[i].group);
-        fputs(", \"actual\": ", out);
+        jputs(out, ", \"actual\": ");
         jnum(out, rows[i].actual);
-        fputs("}", out);
+        jputs(out, "}");
     }
-    fputs(n ? "\n    ]}" : "]}", out);
+    jputs(out, n ? "\n    ]}" : "]}");
 }
 
 /* The targets month by month: each month end of the history, then the as-of date. */
-static void jhistory(td_report *r, const td_batch *b)
+static void jhistory(jbuf *out, td_report *r, const td_batch *b)
 {
-    FILE *out = r->out;
-    fputs("  \"history\": [", out);
+    jputs(out, "  \"history\": [");
     if (r->o.validate) {
-        fputs("],\n", out);
+        jputs(out, "],\n");
         return;
     }
     for (size_t j = 0; j < b->n_history; j++)
         jhistory_entry(out, r->p, b->history[j].as_of, b->history[j].rows, b->history[j].n_rows,
                        j == 0);
     jhistory_entry(out, r->p, r->as_of, b->rows, b->n_rows, b->n_history == 0);
-    fputs("\n  ],\n", out);
+    jputs(out, "\n  ],\n");
 }
 
-static void jworkflows(td_report *r, const td_batch *b)
+static void jworkflows(jbuf *out, td_report *r, const td_batch *b)
 {
-    FILE *out = r->out;
-    fputs("  \"workflows\": [", out);
+    jputs(out, "  \"workflows\": [");
     uint32_t base = 0;
     for (uint32_t w = 0; w < r->p->n_workflows; w++) {
         const td_workflow *wf = &r->p->workflows[w];
-        fputs(w ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
-        td_report_json_str(out, wf->id);
+        jputs(out, w ? ",\n    {\"id\": " : "\n    {\"id\": ");
+        jstr(out, wf->id);
         jkv(out, ", \"label\": ", wf->label);
         jkv(out, ", \"cite\": ", wf->cite && *wf->cite ? wf->cite : NULL);
-        fprintf(out, ",\n     \"none\": %llu, \"stages\": [",
+        jfmt(out, ",\n     \"none\": %llu, \"stages\": [",
                 base < b->n_stages ? (unsigned long long)b->stages[base] : 0ULL);
         for (uint32_t k = 1; k <= wf->n_stages; k++) {
             const td_value *v = &wf->stages[k - 1];
-            fputs(k > 1 ? ",\n       {\"value\": " : "\n       {\"value\": ", out);
+            jputs(out, k > 1 ? ",\n       {\"value\": " : "\n       {\"value\": ");
             if (v->kind == TD_V_INT)
-                fprintf(out, "%lld", (long long)v->u.i);
+                jfmt(out, "%lld", (long long)v->u.i);
             else if (v->kind == TD_V_NUM)
                 jnum(out, v->u.num);
             else if (v->kind == TD_V_TEXT)
-                td_report_json_str(out, v->u.text.s);
+                jstr(out, v->u.text.s);
             else if (v->kind == TD_V_ENUM)
-                td_report_json_str(out, v->u.en.en->values[v->u.en.index]);
+                jstr(out, v->u.en.en->values[v->u.en.index]);
             else
-                fputs("null", out);
+                jputs(out, "null");
             jkv(out, ", \"label\": ", wf->stage_labels ? wf->stage_labels[k - 1] : NULL);
-            fprintf(out, ", \"count\": %llu}",
+            jfmt(out, ", \"count\": %llu}",
                     base + k < b->n_stages ? (unsigned long long)b->stages[base + k] : 0ULL);
         }
-        fputs(wf->n_stages ? "\n     ]}" : "]}", out);
+        jputs(out, wf->n_stages ? "\n     ]}" : "]}");
         base += wf->n_stages + 1;
     }
-    fputs(r->p->n_workflows ? "\n  ],\n" : "],\n", out);
+    jputs(out, r->p->n_workflows ? "\n  ],\n" : "],\n");
 }
 
 /* Every waiver of the rules with what this batch saw of it. */
-static void jwaivers(td_report *r, const td_batch *b)
+static void jwaivers(jbuf *out, td_report *r, const td_batch *b)
 {
-    FILE *out = r->out;
-    fputs("  \"waivers\": [", out);
+    jputs(out, "  \"waivers\": [");
     for (uint32_t i = 0; i < r->p->n_waivers; i++) {
         const td_waiver *w = &r->p->waivers[i];
         td_waiver_info wi;
@@ -396,25 +545,26 @@ static void jwaivers(td_report *r, const td_batch *b)
         jkv(out, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ", w->rule);
         jkv(out, ", \"unit\": ", w->unit);
         jkv(out, ", \"exemplar\": ", w->exemplar);
-        fputs(",\n     \"waiver\": ", out);
+        jputs(out, ",\n     \"waiver\": ");
         jwaiver(out, w);
-        fputs("},\n     ", out);
+        jputs(out, "},\n     ");
         jkv(out, "\"file\": ", wi.file);
-        fprintf(out, ", \"line\": %u, \"in_force\": %s, \"units\": %zu, \"covered\": %zu, "
+        jfmt(out, ", \"line\": %u, \"in_force\": %s, \"units\": %zu, \"covered\": %zu, "
                 "\"not_in_force\": %zu}", wi.line, use.in_force ? "true" : "false", use.units,
                 use.covered, use.not_in_force);
     }
-    fputs(r->p->n_waivers ? "\n  ],\n" : "],\n", out);
+    jputs(out, r->p->n_waivers ? "\n  ],\n" : "],\n");
 }
 
 static td_status json_finish(td_report *r, void *state, const td_batch *b)
 {
     (void)state;
-    FILE *out = r->out;
-    fputs(r->units ? "\n  ],\n" : "],\n", out);
-    jtargets(r, b);
-    jhistory(r, b);
-    jworkflows(r, b);
+    jbuf jb;
+    jbuf *out = jopen(&jb, r->out);
+    jputs(out, r->units ? "\n  ],\n" : "],\n");
+    jtargets(out, r, b);
+    jhistory(out, r, b);
+    jworkflows(out, r, b);
     /* the params with dated values, as in force at the as-of date (the value the targets
      * and headings used) */
     bool any = false;
@@ -425,32 +575,32 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
         char v[256];
         int32_t from, until;
         td_report_param_value(r, prm, &from, &until, v, sizeof v);
-        fputs(any ? ",\n    {\"name\": " : "  \"params\": [\n    {\"name\": ", out);
+        jputs(out, any ? ",\n    {\"name\": " : "  \"params\": [\n    {\"name\": ");
         any = true;
-        td_report_json_str(out, prm->name);
-        fputs(", \"value\": ", out);
+        jstr(out, prm->name);
+        jputs(out, ", \"value\": ");
         if (prm->value.kind == TD_V_INT || prm->value.kind == TD_V_NUM)
-            fputs(v, out);
+            jputs(out, v);
         else
-            td_report_json_str(out, v);
-        fputs(", \"from\": ", out);
+            jstr(out, v);
+        jputs(out, ", \"from\": ");
         if (from == INT32_MIN)
-            fputs("null", out);
+            jputs(out, "null");
         else
             jdate(out, from);
-        fputs(", \"until\": ", out);
+        jputs(out, ", \"until\": ");
         if (until == INT32_MAX)
-            fputs("null", out);
+            jputs(out, "null");
         else
             jdate(out, until);
-        fputs("}", out);
+        jputs(out, "}");
     }
     if (any)
-        fputs("\n  ],\n", out);
-    jwaivers(r, b);
+        jputs(out, "\n  ],\n");
+    jwaivers(out, r, b);
     const td_batch_summary *s = &b->sum;
     bool t = !r->o.validate;
-    fprintf(out,
+    jfmt(out,
             "  \"summary\": {\"units\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
             "\"warnings\": %zu, \"infos\": %zu, \"waived\": %zu,\n"
             "              \"targets\": %zu, \"targets_met\": %zu, \"targets_not_met\": %zu, "
@@ -458,6 +608,7 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
             s->units, s->passed, s->failed, s->errors, s->warnings, s->infos, s->waived,
             t ? s->targets : 0,
             t ? s->targets_met : 0, t ? s->target_errors : 0, t ? s->target_infos : 0);
+    jflush(out);
     return TD_OK;
 }
 
