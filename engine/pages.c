@@ -3,6 +3,7 @@
 #include "pages.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -21,20 +22,41 @@ static bool size_of(size_t n, size_t elem, size_t *bytes)
     return true;
 }
 
+/* An array of up to this many bytes lives in the heap. Why: each mapping and unmapping is a
+ * system call, and unmapping in a program with several threads interrupts every core that runs
+ * one of them to flush its TLB (a costly interrupt on a virtual machine); a small batch (a
+ * request to `thidua serve`, one file to validate) made fourteen such arrays of a page or two
+ * and gave them back: four fifths of the server's CPU. Larger thresholds (64 KiB) left holes in
+ * the heap as the arrays of a large batch grew through them (+0.2 MB at 10,000 units). */
+#define HEAP_BYTES ((size_t)8 << 10)
+
+static void *calloc_bytes(size_t bytes)
+{
+    if (bytes <= HEAP_BYTES)
+        return calloc(1, bytes);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p; /* anonymous pages are zero */
+}
+
+static void free_bytes(void *p, size_t bytes)
+{
+    if (bytes <= HEAP_BYTES)
+        free(p);
+    else
+        munmap(p, bytes);
+}
+
 void *td_pages_calloc(size_t n, size_t elem)
 {
     size_t bytes;
-    if (!size_of(n, elem, &bytes))
-        return NULL;
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p; /* anonymous pages are zero */
+    return size_of(n, elem, &bytes) ? calloc_bytes(bytes) : NULL;
 }
 
 void td_pages_free(void *p, size_t cap, size_t elem)
 {
     size_t bytes;
     if (p && size_of(cap, elem, &bytes))
-        munmap(p, bytes);
+        free_bytes(p, bytes);
 }
 
 bool td_pages_grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -65,21 +87,27 @@ bool td_pages_resize(void **p, size_t old_n, size_t n, size_t elem)
         return false;
     void *g;
     if (!*p) {
-        g = td_pages_calloc(n, elem);
+        g = calloc_bytes(bytes);
     } else if (bytes == old_bytes) {
         g = *p;
-    } else {
+    } else if (bytes > HEAP_BYTES && old_bytes > HEAP_BYTES) {
 #ifdef MREMAP_MAYMOVE
         g = mremap(*p, old_bytes, bytes, MREMAP_MAYMOVE); /* new pages are zero */
         if (g == MAP_FAILED)
             g = NULL;
 #else
-        g = td_pages_calloc(n, elem);
+        g = NULL;
+#endif
+    } else {
+        g = NULL;
+    }
+    if (!g && *p && bytes != old_bytes) {
+        /* from the heap to pages or back (or no mremap): a copy */
+        g = calloc_bytes(bytes);
         if (g) {
             memcpy(g, *p, old_bytes < bytes ? old_bytes : bytes);
-            munmap(*p, old_bytes);
+            free_bytes(*p, old_bytes);
         }
-#endif
     }
     if (!g)
         return false;

@@ -11,7 +11,8 @@
 /* Why: an array grown with realloc in the heap leaves its old copy as a hole, which the
  * next file's parser buffers cannot fill once a small block has been put in it; the heap
  * then grows with every file. In pages of their own, an array costs its size and no more,
- * and a table replaced by a larger one is given back whole. */
+ * and a table replaced by a larger one is given back whole. An array of up to 8 KiB stays in
+ * the heap (engine/pages.c says why); the same calls serve both. */
 
 /* Makes room for `need` elements of `elem` bytes in *p (capacity *cap elements, NULL and 0
  * at first), doubling; new elements are zero. False when out of memory (*p unchanged). */

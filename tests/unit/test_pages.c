@@ -1,4 +1,4 @@
-/* Unit tests of pages: arrays in pages of their own grown and resized with their content, and
+/* Unit tests of pages: arrays (in the heap up to 8 KiB, in pages of their own above) grown and resized with their content, and
  * the table of references (td_reftab) that grows in place and keeps each key's records in the
  * order they were put. */
 #include <setjmp.h>
@@ -36,7 +36,7 @@ static void test_pages_resize_exact(void **state)
         assert_int_equal(a[i], 0);
         a[i] = i + 1;
     }
-    /* larger: the content stays, the new elements are zero */
+    /* larger (from the heap to pages): the content stays, the new elements are zero */
     assert_true(td_pages_resize((void **)&a, 1000, 30000, sizeof *a));
     for (size_t i = 0; i < 30000; i++)
         assert_int_equal(a[i], i < 1000 ? i + 1 : 0);
