@@ -1,14 +1,14 @@
 /* References across units (Decision 12): an index of every keyed entity of the batch (about
- * 14 bytes each), the units held in a scratch file until the batch is known, and their
- * resolution in input order: look-ups, keys used twice, likely copies.
+ * 14 bytes each), the units held in a scratch stream (engine/scratch.h) until the batch is
+ * known, and their resolution in input order: look-ups, keys used twice, likely copies.
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
 #include "xref.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pages.h"
+#include "scratch.h"
 
 /* Entities are numbered in hold order over the batch (a unit's keys in order): the unit of
  * an entity is found from the first number of each unit, its site is the rest. */
@@ -35,7 +35,7 @@ struct td_xref {
     bool provisional;       /* validate: a look-up naming a unit not held is info */
     td_xref_name_fn name;   /* the display path of a unit's file */
     void *name_arg;
-    FILE *spool;            /* owned: the held units, in order */
+    td_scratch spool;       /* the held units, in order */
     uint32_t held;
     uint32_t first;         /* the batch's number of the first unit held */
     uint32_t n_ents;        /* entities numbered so far */
@@ -55,8 +55,9 @@ struct td_xref {
     size_t cap_unit_owner, cap_unit_first;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
-    FILE *later_lines;      /* owned: per pair, the line of its later place (4 bytes), in pair
-                             * order; NULL: they go straight to line_later (a unit alone) */
+    td_scratch later_lines; /* per pair, the line of its later place (4 bytes), in pair order */
+    bool batch;             /* a batch's index (lines to later_lines, units to spool), not a
+                             * unit alone (lines straight to line_later) */
     uint32_t *line_later;   /* during the settle, per pair: the line of its later place */
     uint32_t *line_first;   /* during the settle, per pair: of its earlier place (UINT32_MAX:
                              * not read back yet); 0: not known */
@@ -168,8 +169,8 @@ static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_uni
         !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
         return TD_ENOMEM;
     uint32_t line = site_line(u, site);
-    if (x->later_lines) {
-        if (fwrite(&line, sizeof line, 1, x->later_lines) != 1)
+    if (x->batch) {
+        if (!td_scratch_write(&x->later_lines, &line, sizeof line))
             return TD_EIO;
     } else {
         if (!td_pages_grow((void **)&x->line_later, &x->cap_lines, x->n_pairs + 1,
@@ -564,7 +565,7 @@ static void w_unit(wbuf *b, const td_unit_result *u)
 }
 
 typedef struct reader {
-    FILE *f;
+    td_scratch *f;
     wbuf rec;               /* the record being decoded (owned) */
     size_t at;              /* bytes of it decoded */
     bool bad;               /* a read failed or a length is absurd */
@@ -576,7 +577,7 @@ static void r_record(reader *r)
 {
     uint32_t n = 0;
     r->rec.n = r->at = 0;
-    if (fread(&n, sizeof n, 1, r->f) != 1 || n > (1u << 30)) {
+    if (!td_scratch_read(r->f, &n, sizeof n) || n > (1u << 30)) {
         r->bad = true;
         return;
     }
@@ -589,7 +590,7 @@ static void r_record(reader *r)
         r->rec.p = g;
         r->rec.cap = n;
     }
-    if (n && fread(r->rec.p, 1, n, r->f) != n)
+    if (n && !td_scratch_read(r->f, r->rec.p, n))
         r->bad = true;
     r->rec.n = n;
 }
@@ -764,24 +765,18 @@ static td_status lines_ready(td_xref *x)
 {
     if (!x->n_pairs)
         return TD_OK;
-    if (x->later_lines) {
+    if (x->batch) {
         x->cap_lines = x->n_pairs;
         if (!(x->line_later = td_pages_calloc(x->cap_lines, sizeof *x->line_later)))
             return TD_ENOMEM;
-        if (fflush(x->later_lines) != 0 || fseek(x->later_lines, 0, SEEK_SET) != 0 ||
-            fread(x->line_later, sizeof *x->line_later, x->n_pairs, x->later_lines) != x->n_pairs)
+        if (!td_scratch_rewind(&x->later_lines) ||
+            !td_scratch_read(&x->later_lines, x->line_later, x->n_pairs * sizeof *x->line_later))
             return TD_EIO;
     }
     if (!(x->line_first = td_pages_calloc(x->cap_lines, sizeof *x->line_first)))
         return TD_ENOMEM;
     memset(x->line_first, 0xff, x->n_pairs * sizeof *x->line_first);
     return TD_OK;
-}
-
-/* Empties a scratch file for the next settle. */
-static bool rewound(FILE *f)
-{
-    return fflush(f) == 0 && fseek(f, 0, SEEK_SET) == 0 && ftruncate(fileno(f), 0) == 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -805,9 +800,8 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
     x->rec = calloc(1, sizeof *x->rec);
     if (!x->rec)
         return TD_ENOMEM;
-    x->spool = tmpfile();
-    x->later_lines = tmpfile();
-    return x->spool && x->later_lines ? TD_OK : TD_EIO;
+    x->batch = true;
+    return TD_OK;
 }
 
 /* Gives back the `similar` values. */
@@ -852,10 +846,8 @@ void td_xref_free(td_xref *x)
     td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
     td_pages_free(x->unit_owner, x->cap_unit_owner, sizeof *x->unit_owner);
     td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
-    if (x->spool)
-        fclose(x->spool);
-    if (x->later_lines)
-        fclose(x->later_lines);
+    td_scratch_free(&x->spool);
+    td_scratch_free(&x->later_lines);
     if (x->rec)
         free(x->rec->p);
     free(x->rec);
@@ -880,7 +872,7 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
         return TD_ENOMEM;
     uint32_t len = (uint32_t)(b->n - sizeof len);
     memcpy(b->p, &len, sizeof len);
-    if (b->n > (1u << 30) + sizeof len || fwrite(b->p, 1, b->n, x->spool) != b->n)
+    if (b->n > (1u << 30) + sizeof len || !td_scratch_write(&x->spool, b->p, b->n))
         return TD_EIO;
     td_unit_result_free(u);
     td_unit_result_init(u, x->lang);
@@ -891,12 +883,12 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
 td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
 {
     td_status st = TD_OK;
-    if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
+    if (!td_scratch_rewind(&x->spool))
         return TD_EIO;
     /* the `similar` values are all paired by now; the keys still answer the look-ups */
     sims_free(x);
     st = lines_ready(x);
-    reader r = {x->spool, {NULL, 0, 0, false}, 0, false, false};
+    reader r = {&x->spool, {NULL, 0, 0, false}, 0, false, false};
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
     if (st == TD_OK && x->n_pairs) {
         if (x->n_pairs > UINT32_MAX || !(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
@@ -925,7 +917,7 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     }
     free(r.rec.p);
     reset(x);
-    if (!rewound(x->spool) || !rewound(x->later_lines))
+    if (!td_scratch_clear(&x->spool) || !td_scratch_clear(&x->later_lines))
         st = st == TD_OK ? TD_EIO : st;
     return st;
 }

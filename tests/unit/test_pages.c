@@ -1,6 +1,6 @@
-/* Unit tests of pages: arrays (in the heap up to 8 KiB, in pages of their own above) grown and resized with their content, and
- * the table of references (td_reftab) that grows in place and keeps each key's records in the
- * order they were put. */
+/* Unit tests of pages: arrays (in the heap up to 8 KiB, in pages of their own above) grown and
+ * resized with their content, and the table of references (td_reftab) that grows in place and
+ * keeps each key's records in the order they were put. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,36 @@
+/* A scratch stream written once and read back once, in order: the units a batch holds until
+ * its settle (engine/eval/xref.c). Kept in memory while small, in an unnamed temporary file
+ * once it outgrows TD_SCRATCH_MEM: a batch of a few units (a request to `thidua serve`, one
+ * file to validate) opens no file, and a district's batch keeps its memory flat. */
+#ifndef TD_SCRATCH_H
+#define TD_SCRATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define TD_SCRATCH_MEM ((size_t)256 << 10)
+
+typedef struct td_scratch {
+    unsigned char *mem;     /* owned: the bytes while they fit in memory */
+    size_t n, cap;          /* bytes written to mem, its size */
+    size_t at;              /* bytes read back from mem */
+    FILE *f;                /* owned: the file, once the bytes outgrew memory */
+} td_scratch;
+
+/* Appends n bytes. False on a failure to write (or out of memory). */
+bool td_scratch_write(td_scratch *s, const void *p, size_t n);
+
+/* Starts reading back from the first byte written. False on a failure. */
+bool td_scratch_rewind(td_scratch *s);
+
+/* Reads the next n bytes into p. False when fewer than n are left, or on a failure. */
+bool td_scratch_read(td_scratch *s, void *p, size_t n);
+
+/* Empties it for the next use (the file, if any, is kept, emptied). False on a failure. */
+bool td_scratch_clear(td_scratch *s);
+
+/* Gives back what it holds (it may be used again, empty). */
+void td_scratch_free(td_scratch *s);
+
+#endif
