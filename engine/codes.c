@@ -28,7 +28,10 @@ td_severity td_code_severity(td_code c)
 
 td_code td_code_of(const char *text)
 {
-    /* a diagnostic's code is td_code_name's text itself: found by address first */
+    /* a diagnostic's code is td_code_name's text itself: found by address first, a rule's
+     * finding (most of them) before the others */
+    if (text == code_names[TD_CODE_RULE])
+        return TD_CODE_RULE;
     for (unsigned i = 0; text && i < TD_CODE_COUNT; i++)
         if (code_names[i] == text)
             return (td_code)i;

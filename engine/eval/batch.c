@@ -761,17 +761,21 @@ typedef struct rowset {
     size_t *n_rows, *cap_rows;
     uint32_t **group_slots;
     size_t *group_mask;
+    uint32_t **gid_row;
+    size_t *cap_gid_row;
 } rowset;
 
 static rowset rows_now(td_batch *b)
 {
-    rowset s = {&b->rows, &b->n_rows, &b->cap_rows, &b->group_slots, &b->group_mask};
+    rowset s = {&b->rows,        &b->n_rows,     &b->cap_rows,   &b->group_slots,
+                &b->group_mask,  &b->gid_row,    &b->cap_gid_row};
     return s;
 }
 
 static rowset rows_then(td_history_entry *h)
 {
-    rowset s = {&h->rows, &h->n_rows, &h->cap_rows, &h->group_slots, &h->group_mask};
+    rowset s = {&h->rows,       &h->n_rows,  &h->cap_rows,   &h->group_slots,
+                &h->group_mask, &h->gid_row, &h->cap_gid_row};
     return s;
 }
 
@@ -793,8 +797,9 @@ static bool group_grow(rowset *s)
     return true;
 }
 
-/* Adds value to the row of c's target and group (h: their group_hash). */
-static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, uint64_t h, double value)
+/* Adds value to the row of c's target and group (h: their group_hash); *row: its index. */
+static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, uint64_t h, double value,
+                           size_t *row)
 {
     if (c->target >= b->p->n_targets)
         return TD_EBUG;
@@ -803,6 +808,7 @@ static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, uint64_t
         td_target_row *r = &(*s->rows)[(*s->group_slots)[k] - 1];
         if (same_group(r, c->target, c->group)) {
             r->actual += value;
+            *row = (*s->group_slots)[k] - 1;
             return TD_OK;
         }
     }
@@ -816,28 +822,108 @@ static td_status add_share(td_batch *b, rowset *s, const td_contrib *c, uint64_t
     if (c->group && !r->group)
         return TD_ENOMEM;
     r->actual = value;
-    (*s->n_rows)++;
+    *row = (*s->n_rows)++;
     if (!*s->group_slots || *s->n_rows * 2 > *s->group_mask + 1)
         return group_grow(s) ? TD_OK : TD_ENOMEM;
     (*s->group_slots)[k] = (uint32_t)*s->n_rows;
     return TD_OK;
 }
 
-/* A unit's contribution: to the rows at the as-of date, and at each history date. */
-static td_status add_contrib(td_batch *b, const td_contrib *c, uint32_t n_history)
+/* The number of (target, group) (h: their group_hash), given when first met; UINT32_MAX when
+ * out of memory. */
+static uint32_t gid_of(td_batch *b, uint32_t target, const char *group, uint64_t h)
 {
+    size_t k = b->gid_slots ? h & b->gid_mask : 0;
+    for (; b->gid_slots && b->gid_slots[k]; k = (k + 1) & b->gid_mask) {
+        uint32_t g = b->gid_slots[k] - 1;
+        const char *x = b->gid_group[g];
+        if (b->gid_target[g] == target &&
+            ((!x && !group) || (x && group && strcmp(x, group) == 0)))
+            return g;
+    }
+    if (b->n_gids >= UINT32_MAX - 1 || !grow((void **)&b->gid_target, &b->cap_gids,
+                                              b->n_gids + 1, sizeof *b->gid_target))
+        return UINT32_MAX;
+    const char **names = realloc(b->gid_group, b->cap_gids * sizeof *names); /* as gid_target */
+    if (!names)
+        return UINT32_MAX;
+    b->gid_group = names;
+    const char *name = group ? td_arena_strdup(&b->strings, group) : NULL;
+    if (group && !name)
+        return UINT32_MAX;
+    uint32_t g = (uint32_t)b->n_gids++;
+    b->gid_target[g] = target;
+    b->gid_group[g] = name;
+    if (!b->gid_slots || b->n_gids * 2 > b->gid_mask + 1) {
+        size_t size = b->gid_slots ? (b->gid_mask + 1) * 2 : 64;
+        uint32_t *slots = calloc(size, sizeof *slots);
+        if (!slots)
+            return UINT32_MAX;
+        for (uint32_t i = 0; i < b->n_gids; i++) {
+            size_t j = group_hash(b->gid_target[i], b->gid_group[i]) & (size - 1);
+            while (slots[j])
+                j = (j + 1) & (size - 1);
+            slots[j] = i + 1;
+        }
+        free(b->gid_slots);
+        b->gid_slots = slots;
+        b->gid_mask = size - 1;
+    } else {
+        b->gid_slots[k] = g + 1;
+    }
+    return g;
+}
+
+/* Adds value to the row of c's target and group (number gid, hash h) in s. */
+static td_status add_share_gid(td_batch *b, rowset *s, const td_contrib *c, uint32_t gid,
+                               uint64_t h, double value)
+{
+    if (gid < *s->cap_gid_row && (*s->gid_row)[gid]) {
+        (*s->rows)[(*s->gid_row)[gid] - 1].actual += value;
+        return TD_OK;
+    }
+    size_t row;
+    td_status st = add_share(b, s, c, h, value, &row);
+    if (st != TD_OK)
+        return st;
+    size_t cap = *s->cap_gid_row;
+    if (!grow((void **)s->gid_row, s->cap_gid_row, (size_t)gid + 1, sizeof **s->gid_row))
+        return TD_ENOMEM;
+    memset(*s->gid_row + cap, 0, (*s->cap_gid_row - cap) * sizeof **s->gid_row);
+    (*s->gid_row)[gid] = (uint32_t)row + 1;
+    return TD_OK;
+}
+
+/* A unit's contribution: to the rows at the as-of date, and at each history date. */
+static td_status add_contrib(td_batch *b, const td_unit_result *r, const td_contrib *c)
+{
+    uint32_t n_history = r->n_history;
     td_status st = TD_OK;
+    if (c->target >= b->p->n_targets)
+        return TD_EBUG;
     uint64_t h = group_hash(c->target, c->group);
+    uint32_t gid = gid_of(b, c->target, c->group, h);
+    if (gid == UINT32_MAX)
+        return TD_ENOMEM;
     if (c->now) {
         rowset s = rows_now(b);
-        if ((st = add_share(b, &s, c, h, c->value)) != TD_OK)
+        if ((st = add_share_gid(b, &s, c, gid, h, c->value)) != TD_OK)
             return st;
     }
-    for (uint32_t j = 0; c->hknown && j < n_history && j < b->n_history; j++) {
-        if (!c->hknown[j])
+    if (c->hist == TD_NO_HIST)
+        return TD_OK;
+    const double *hist = r->hist + c->hist;
+    const bool *known = r->hknown + c->hist;
+    for (uint32_t j = 0; j < n_history && j < b->n_history; j++) {
+        if (!known[j])
             continue;
-        rowset s = rows_then(&b->history[j]);
-        if ((st = add_share(b, &s, c, h, c->hist[j])) != TD_OK)
+        td_history_entry *he = &b->history[j];
+        if (gid < he->cap_gid_row && he->gid_row[gid]) {
+            he->rows[he->gid_row[gid] - 1].actual += hist[j];
+            continue;
+        }
+        rowset s = rows_then(he);
+        if ((st = add_share_gid(b, &s, c, gid, h, hist[j])) != TD_OK)
             return st;
     }
     return TD_OK;
@@ -1111,7 +1197,7 @@ static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)
         return st;
     td_unit_result *r = &u->r;
     for (uint32_t i = 0; i < r->n_contribs; i++)
-        if ((st = add_contrib(b, &r->contribs[i], r->n_history)) != TD_OK)
+        if ((st = add_contrib(b, r, &r->contribs[i])) != TD_OK)
             return st;
     if (r->stages && r->n_stages == b->n_stages)
         for (uint32_t i = 0; i < r->n_stages; i++)
@@ -1140,6 +1226,9 @@ static td_status finish_rows(td_batch *b, rowset *s, int32_t as_of, bool count)
     const td_program *p = b->p;
     free(*s->group_slots);
     *s->group_slots = NULL;
+    free(*s->gid_row);
+    *s->gid_row = NULL;
+    *s->cap_gid_row = 0;
     bool *seen = calloc(p->n_targets + 1, sizeof *seen);
     if (!seen)
         return TD_ENOMEM;
@@ -1775,9 +1864,14 @@ void td_batch_free(td_batch *b)
     free(b->rows);
     free(b->stages);
     free(b->group_slots);
+    free(b->gid_row);
+    free(b->gid_slots);
+    free(b->gid_target);
+    free(b->gid_group);
     for (size_t i = 0; i < b->n_history; i++) {
         free(b->history[i].rows);
         free(b->history[i].group_slots);
+        free(b->history[i].gid_row);
     }
     free(b->history);
     free(b->history_days);

@@ -36,6 +36,9 @@ typedef struct td_history_entry {
     size_t n_rows, cap_rows;
     uint32_t *group_slots;  /* owned, merge only */
     size_t group_mask;
+    uint32_t *gid_row;      /* owned, merge only: per group number (td_batch.gid_slots), its
+                             * index + 1 in rows, 0 when it has none yet */
+    size_t cap_gid_row;
 } td_history_entry;
 
 typedef struct td_batch_summary {
@@ -116,6 +119,14 @@ struct td_batch {
     /* merge state */
     uint32_t *group_slots;  /* owned, merge only: open-addressing table of index + 1 into rows */
     size_t group_mask;
+    uint32_t *gid_row;      /* owned, merge only: as td_history_entry.gid_row, for rows */
+    size_t cap_gid_row;
+    /* merge only: each (target, group) met is numbered once, so that a contribution finds
+     * its row at each history date by its number, not by a hash look-up per date */
+    uint32_t *gid_slots;    /* owned: open-addressing table of number + 1 */
+    size_t gid_mask, n_gids, cap_gids;
+    uint32_t *gid_target;   /* owned: per number, its target */
+    const char **gid_group; /* owned array of arena(strings) names, NULL: no group */
     uint64_t *id_slots;     /* owned (engine/pages.h): ids seen, as hash fragment << 28 | unit
                              * ordinal + 1 (open addressing) */
     size_t id_size, n_ids;  /* slots, ids */

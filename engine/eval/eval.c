@@ -2607,6 +2607,7 @@ static td_contrib *contrib_of(unitctx *u, uint32_t target, const char *group, bo
         }
         c = &res->contribs[res->n_contribs];
         memset(c, 0, sizeof *c);
+        c->hist = TD_NO_HIST;
         c->target = target;
         c->group = group ? strdup(group) : NULL;
         if (group && !c->group) {
@@ -2616,13 +2617,34 @@ static td_contrib *contrib_of(unitctx *u, uint32_t target, const char *group, bo
         res->n_contribs++;
     }
     u->last_contrib = (uint32_t)(c - res->contribs);
-    if (hist && !c->hist) {
-        c->hist = calloc(res->n_history, sizeof *c->hist);
-        c->hknown = calloc(res->n_history, sizeof *c->hknown);
-        if (!c->hist || !c->hknown) {
+    if (hist && c->hist == TD_NO_HIST) {
+        /* the shares of every contribution in two arrays of the unit, not two blocks each */
+        uint32_t n = res->n_history;
+        if (n > UINT32_MAX - 1 - res->n_hist) {
             u->e.oom = true;
             return NULL;
         }
+        if (res->n_hist + n > res->cap_hist) {
+            /* room for a contribution to each target, and a few groups */
+            uint32_t first = u->e.p->n_targets + 4;
+            uint32_t cap = res->cap_hist ? res->cap_hist : first <= UINT32_MAX / n ? first * n : n;
+            while (cap < res->n_hist + n)
+                cap = cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : cap * 2;
+            double *h = realloc(res->hist, (size_t)cap * sizeof *h);
+            if (h)
+                res->hist = h;
+            bool *k = h ? realloc(res->hknown, (size_t)cap * sizeof *k) : NULL;
+            if (!k) {
+                u->e.oom = true;
+                return NULL;
+            }
+            res->hknown = k;
+            res->cap_hist = cap;
+        }
+        c->hist = res->n_hist;
+        memset(res->hist + c->hist, 0, n * sizeof *res->hist);
+        memset(res->hknown + c->hist, 0, n * sizeof *res->hknown);
+        res->n_hist += n;
     }
     return c;
 }
@@ -2708,9 +2730,11 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
         for (k = j + 1; k < n && u->history[k] >= lo && u->history[k] <= hi; k++)
             ;
         if (c) {
+            double *h = u->res->hist + c->hist;
+            bool *known = u->res->hknown + c->hist;
             for (uint32_t i = j; i < k; i++) {
-                c->hist[i] += value;
-                c->hknown[i] = true;
+                h[i] += value;
+                known[i] = true;
             }
         }
     }
@@ -2802,12 +2826,11 @@ void td_unit_result_free(td_unit_result *r)
         free(r->values[i]);
     free(r->values);
     td_diag_free(&r->findings);
-    for (uint32_t i = 0; i < r->n_contribs; i++) {
+    for (uint32_t i = 0; i < r->n_contribs; i++)
         free(r->contribs[i].group);
-        free(r->contribs[i].hist);
-        free(r->contribs[i].hknown);
-    }
     free(r->contribs);
+    free(r->hist);
+    free(r->hknown);
     free(r->stages);
     td_diag_free(&r->sites);
     for (uint32_t i = 0; i < r->n_xkeys; i++) {

@@ -16,9 +16,11 @@ typedef struct td_contrib {
     double value;
     bool member;
     bool now;               /* a share at the as-of date (else only at history dates) */
-    double *hist;           /* owned, n_history shares at the history dates, or NULL */
-    bool *hknown;           /* owned, n_history: a share at that date (its group known) */
+    uint32_t hist;          /* its shares at the history dates: n_history entries from this
+                             * one of td_unit_result.hist and .hknown; TD_NO_HIST: none */
 } td_contrib;
+
+#define TD_NO_HIST UINT32_MAX
 
 /* One entity of an index (td_index) in a unit: its key, for the look-ups of other units
  * and the findings about a key used twice. Its location is the entry of the same number
@@ -59,6 +61,9 @@ typedef struct td_unit_result {
     td_diag findings;       /* this unit's findings, in evaluation order */
     td_contrib *contribs;
     uint32_t n_contribs, cap_contribs;
+    double *hist;           /* the contributions' shares at the history dates, n_history each */
+    bool *hknown;           /* per share: one was made at that date (its group known) */
+    uint32_t n_hist, cap_hist; /* entries */
     uint32_t *stages;       /* per workflow, n_stages + 1 counters (index 0: no stage yet) */
     uint32_t n_stages;
     uint32_t n_history;     /* history dates the contributions carry (td_eval_dates) */

@@ -1,6 +1,7 @@
 /* Unit tests of source texts (engine/diag.c): a file read from disk gives the same text and
  * line table as the same bytes given in memory, whether it is read the ordinary way or, when
- * large, into pages of its own, on one thread or several. */
+ * large, into pages of its own, on one thread or several; and a diagnostic's text formatted
+ * without printf (texts only) reads as printf writes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,6 +103,34 @@ static void test_source_missing_file_is_eio(void **state)
     assert_null(s);
 }
 
+/* td_diag_set gives what printf gives, for formats it puts together itself (%s, %N$s, %%)
+ * and for those it leaves to printf. */
+static void test_diag_set_texts_as_printf_writes_them(void **state)
+{
+    (void)state;
+    td_diag d;
+    td_diag_init(&d);
+    char *f = NULL;
+    assert_true(td_diag_set(&d, &f, "'%s' is used twice as the id of %s: here and at %s", "A-1",
+                            "exemplars[]", "x.yaml:3"));
+    assert_string_equal(f, "'A-1' is used twice as the id of exemplars[]: here and at x.yaml:3");
+    assert_true(td_diag_set(&d, &f, "%2$s before %1$s, %2$s again", "one", "two"));
+    assert_string_equal(f, "two before one, two again");
+    assert_true(td_diag_set(&d, &f, "100%% of %s%%", "đơn vị"));
+    assert_string_equal(f, "100% of đơn vị%");
+    assert_true(td_diag_set(&d, &f, "%s%s", "exemplar.ids", ".similar"));
+    assert_string_equal(f, "exemplar.ids.similar");
+    assert_true(td_diag_set(&d, &f, "no conversion at all"));
+    assert_string_equal(f, "no conversion at all");
+    assert_true(td_diag_set(&d, &f, "%s%s%s%s%s%s%s%s%s%s", "a", "b", "c", "d", "e", "f", "g",
+                            "h", "i", "j")); /* more texts than it puts together: printf's */
+    assert_string_equal(f, "abcdefghij");
+    assert_true(td_diag_set(&d, &f, "%s:%u, %-4s|", "f.yaml", 12u, "ab"));
+    assert_string_equal(f, "f.yaml:12, ab  |");
+    free(f);
+    td_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_source_large_file_read_into_pages),
         cmocka_unit_test(test_source_large_file_read_on_threads),
         cmocka_unit_test(test_source_missing_file_is_eio),
+        cmocka_unit_test(test_diag_set_texts_as_printf_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
