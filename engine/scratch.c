@@ -20,7 +20,8 @@ static bool to_file(td_scratch *s)
 
 bool td_scratch_write(td_scratch *s, const void *p, size_t n)
 {
-    if (!s->f && n > TD_SCRATCH_MEM - s->n && !to_file(s))
+    size_t limit = s->limit ? s->limit : TD_SCRATCH_MEM;
+    if (!s->f && n > limit - s->n && !to_file(s))
         return false;
     if (s->f)
         return fwrite(p, 1, n, s->f) == n;
@@ -70,5 +71,7 @@ void td_scratch_free(td_scratch *s)
     free(s->mem);
     if (s->f)
         fclose(s->f);
+    size_t limit = s->limit;
     memset(s, 0, sizeof *s);
+    s->limit = limit;
 }

@@ -16,6 +16,7 @@ typedef struct td_scratch {
     size_t n, cap;          /* bytes written to mem, its size */
     size_t at;              /* bytes read back from mem */
     FILE *f;                /* owned: the file, once the bytes outgrew memory */
+    size_t limit;           /* bytes kept in memory before a file; 0: TD_SCRATCH_MEM */
 } td_scratch;
 
 /* Appends n bytes. False on a failure to write (or out of memory). */
@@ -30,7 +31,7 @@ bool td_scratch_read(td_scratch *s, void *p, size_t n);
 /* Empties it for the next use (the file, if any, is kept, emptied). False on a failure. */
 bool td_scratch_clear(td_scratch *s);
 
-/* Gives back what it holds (it may be used again, empty). */
+/* Gives back what it holds (it may be used again, empty, with the same limit). */
 void td_scratch_free(td_scratch *s);
 
 #endif

@@ -1,6 +1,7 @@
-/* References across units (Decision 12): an index of every keyed entity of the batch (about
- * 14 bytes each), the units held in a scratch stream (engine/scratch.h) until the batch is
- * known, and their resolution in input order: look-ups, keys used twice, likely copies.
+/* References across units (Decision 12): the units held in a scratch stream (engine/scratch.h)
+ * until the batch is known, with what the index needs of each keyed entity and look-up in two
+ * more streams; at the settle, the index is built from those in passes of bounded memory, then
+ * the units are resolved in input order: look-ups, keys used twice, likely copies.
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
 #include "xref.h"
 
@@ -14,20 +15,53 @@
  * an entity is found from the first number of each unit, its site is the rest. */
 #define ENT_LIMIT (1u << 31)
 
-/* The first entity of one `similar` value: 12 bytes (the value in two halves, so that no
- * padding is added). */
-typedef struct xsim {
-    uint32_t lo, hi;        /* td_xhash of index and the `similar` values */
-    uint32_t ent;           /* the first entity that has them */
-} xsim;
+/* Why streams: an index in memory (a key, a first entity per `similar` value, a unit's id,
+ * a pair's lines) grew by about 70 bytes a unit over the hold, and peak memory with it. Held
+ * in streams, the hold keeps 4 bytes a unit; the settle reads them back in passes, each
+ * building a table of only its share of the hashes (PASS_ITEMS), and keeps what the passes
+ * find: the pairs, and a bit per look-up. */
 
-/* Two places of one key (an error at each) or of one `similar` value (a warning at each):
- * 8 bytes, as a batch makes about one a unit, more the larger it is. Their lines are needed
- * only at the settle: the later place's, known when the pair is made, waits in a scratch
- * file; the earlier place's is known when its unit is read back at the settle. */
+/* One keyed entity as the hold writes it (32 bytes): all the passes need of it. */
+typedef struct xent {
+    uint64_t key;           /* td_xhash of index and key */
+    uint64_t similar;       /* td_xhash of index and the `similar` values; 0: none */
+    uint64_t owner;         /* td_xhash of its unit's id; 0: the unit has no id */
+    uint32_t line;          /* of its site, for the message at the other place of a pair */
+    uint32_t ok;            /* it meets the index's `require` */
+} xent;
+
+/* One look-up as the hold writes it (16 bytes). */
+typedef struct xlook {
+    uint64_t owner, key;    /* as td_xlookup */
+} xlook;
+
+/* Two places of one key (an error at each) or of one `similar` value (a warning at each),
+ * made by the settle's passes: 16 bytes, about one a unit, more the larger a batch is. */
 typedef struct xpair {
     uint32_t ent[2];        /* the earlier entity; the later one << 1 | `similar` */
+    uint32_t line_later;    /* the line of the later place */
+    uint32_t line_first;    /* of the earlier place, once its unit is read back (UINT32_MAX:
+                             * not yet; while by_unit is sorted: the earlier unit) */
 } xpair;
+
+/* A pass's table (index_pass): per key or `similar` value of the pass's share, its first
+ * entity; per look-up of the share, whether an entity answers it. Open addressing. */
+typedef struct xslot {
+    uint64_t h;             /* the key, the `similar` value, or the looked-up key */
+    uint64_t owner;         /* of the first entity's unit; of a look-up, its owner */
+    uint32_t ent;           /* the first entity */
+    uint32_t tag;           /* XS_*; 0: empty */
+} xslot;
+
+enum { XS_KEY = 1, XS_SIM = 2, XS_LOOK = 3, XS_FOUND = 4 };
+
+/* Items (entities, values, look-ups) a pass takes, about: its table is twice as many slots
+ * (96 KiB). Fewer would mean more passes over the streams; the table is the same size at 2,000
+ * units as at 10,000. */
+#define PASS_ITEMS 2048
+
+/* Records read from a stream at a time. */
+#define CHUNK 128
 
 struct td_xref {
     const td_program *p;
@@ -36,57 +70,33 @@ struct td_xref {
     td_xref_name_fn name;   /* the display path of a unit's file */
     void *name_arg;
     td_scratch spool;       /* the held units, in order */
+    td_scratch ents;        /* per entity, an xent, in order */
+    td_scratch looks;       /* per look-up, an xlook, in hold order */
+    xent ent_buf[CHUNK];    /* entities not yet written to `ents` */
+    xlook look_buf[CHUNK];  /* look-ups not yet written to `looks` */
+    uint32_t n_ent_buf, n_look_buf;
     uint32_t held;
     uint32_t first;         /* the batch's number of the first unit held */
     uint32_t n_ents;        /* entities numbered so far */
-    /* the keys: per entity its key and whether it meets the index's `require`, found
-     * through a table of entity numbers (engine/pages.h); about 14 bytes an entity */
-    uint64_t *key_of;       /* per entity: td_xhash of index and key */
-    uint32_t *ok_bits;      /* per entity, a bit: it meets `require` */
-    size_t cap_key_of, cap_ok_bits;
-    td_reftab keys;         /* entity numbers, by key */
-    xsim *sims;             /* per `similar` value seen, its first entity */
-    size_t n_sims, cap_sims;
-    td_reftab sim_tab;      /* numbers in sims, by value */
+    uint32_t n_sim;         /* of which with `similar` values */
+    uint32_t n_looks;       /* look-ups held */
     uint64_t *owners;       /* provisional only: ids of the held units (open addressing) */
     size_t owner_mask, n_owners;
-    uint64_t *unit_owner;   /* per held unit: td_xhash of its id; 0: the unit has no id */
     uint32_t *unit_first;   /* per held unit: the number of its first entity */
-    size_t cap_unit_owner, cap_unit_first;
+    size_t cap_unit_first;
+    /* the settle */
+    xslot *slots;           /* a pass's table (engine/pages.h) */
+    size_t slot_mask, n_slots;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
-    td_scratch later_lines; /* per pair, the line of its later place (4 bytes), in pair order */
-    bool batch;             /* a batch's index (lines to later_lines, units to spool), not a
-                             * unit alone (lines straight to line_later) */
-    uint32_t *line_later;   /* during the settle, per pair: the line of its later place */
-    uint32_t *line_first;   /* during the settle, per pair: of its earlier place (UINT32_MAX:
-                             * not read back yet); 0: not known */
-    size_t cap_lines;
-    uint64_t *by_unit;      /* during the settle: the earlier unit << 32 | pair index, sorted */
-    size_t n_by_unit, cap_by_unit, next_by_unit;
-    size_t next_pair;       /* during the settle: the first pair of the next unit (side 1) */
+    uint32_t *found;        /* per look-up, a bit: an entity answers it */
+    size_t cap_found;
+    uint32_t look_base;     /* the number of the first look-up of the unit being resolved */
+    uint32_t *by_unit;      /* pair indexes by earlier unit, then index */
+    size_t n_by_unit, next_by_unit;
+    size_t next_pair;       /* the first pair of the next unit (side 1) */
     struct wbuf *rec;       /* owned: the record of a unit being spooled */
 };
-
-static uint64_t sim_value(const xsim *e)
-{
-    return (uint64_t)e->hi << 32 | e->lo;
-}
-
-static uint64_t key_at(const void *arg, uint32_t ent)
-{
-    return ((const td_xref *)arg)->key_of[ent];
-}
-
-static uint64_t sim_at(const void *arg, uint32_t rec)
-{
-    return sim_value(&((const td_xref *)arg)->sims[rec]);
-}
-
-static bool ent_ok(const td_xref *x, uint32_t ent)
-{
-    return x->ok_bits[ent / 32] >> (ent % 32) & 1;
-}
 
 /* The held unit of entity `ent`: the last of the first `n` units whose first entity is at or
  * before it (a unit without keys has the same first number as the one after it). */
@@ -115,7 +125,7 @@ static uint32_t later(const xpair *pr)
     return pr->ent[1] >> 1;
 }
 
-/* ---------- hash tables ---------- */
+/* ---------- the units' ids (provisional) ---------- */
 
 static bool owner_add(td_xref *x, uint64_t h)
 {
@@ -155,121 +165,309 @@ static bool owner_known(const td_xref *x, uint64_t h)
     return false;
 }
 
+/* ---------- the hold ---------- */
+
 /* The line of site `site` of a unit, for the message at the other place of a pair. */
 static uint32_t site_line(const td_unit_result *u, uint32_t site)
 {
     return site < u->sites.n ? u->sites.items[site].line : 0;
 }
 
-/* Records the pair (earlier entity `first`, entity `ent` = site `site` of `u`). */
-static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, const td_unit_result *u,
-                          uint32_t site, bool similar)
+/* Writes the entities and look-ups buffered to their streams (a write a chunk, not a record). */
+static bool flush_bufs(td_xref *x)
 {
-    if (x->n_pairs >= UINT32_MAX ||
-        !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
-        return TD_ENOMEM;
-    uint32_t line = site_line(u, site);
-    if (x->batch) {
-        if (!td_scratch_write(&x->later_lines, &line, sizeof line))
-            return TD_EIO;
-    } else {
-        if (!td_pages_grow((void **)&x->line_later, &x->cap_lines, x->n_pairs + 1,
-                           sizeof *x->line_later))
-            return TD_ENOMEM;
-        x->line_later[x->n_pairs] = line;
-    }
-    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}};
-    return TD_OK;
+    bool ok = (!x->n_ent_buf || td_scratch_write(&x->ents, x->ent_buf,
+                                                 x->n_ent_buf * sizeof *x->ent_buf)) &&
+              (!x->n_look_buf || td_scratch_write(&x->looks, x->look_buf,
+                                                  x->n_look_buf * sizeof *x->look_buf));
+    x->n_ent_buf = x->n_look_buf = 0;
+    return ok;
 }
 
-/* Adds one unit's keys; pairs for a key already known, and for a `similar` value already
- * seen in another unit. */
+/* Writes what the index needs of one unit's keys and look-ups to the streams. */
 static td_status index_unit(td_xref *x, const td_unit_result *u, uint32_t unit)
 {
     uint64_t owner = u->id ? td_xhash(0, u->id) : 0;
     if (x->provisional && owner && !owner_add(x, owner))
         return TD_ENOMEM;
-    if (!td_pages_grow((void **)&x->unit_owner, &x->cap_unit_owner, (size_t)unit + 1,
-              sizeof *x->unit_owner) ||
-        !td_pages_grow((void **)&x->unit_first, &x->cap_unit_first, (size_t)unit + 1,
-              sizeof *x->unit_first))
+    if (!td_pages_grow((void **)&x->unit_first, &x->cap_unit_first, (size_t)unit + 1,
+                       sizeof *x->unit_first))
         return TD_ENOMEM;
-    if (u->n_xkeys >= ENT_LIMIT - x->n_ents)
+    if (u->n_xkeys >= ENT_LIMIT - x->n_ents || u->n_lookups >= UINT32_MAX - x->n_looks)
         return TD_ENOMEM;
-    x->unit_owner[unit] = owner;
     x->unit_first[unit] = x->n_ents;
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
-        uint32_t ent = x->n_ents + i;
-        if (!td_pages_grow((void **)&x->key_of, &x->cap_key_of, (size_t)ent + 1,
-                           sizeof *x->key_of) ||
-            !td_pages_grow((void **)&x->ok_bits, &x->cap_ok_bits, (size_t)ent / 32 + 1,
-                           sizeof *x->ok_bits) ||
-            !td_reftab_room(&x->keys, ent, key_at, x))
-            return TD_ENOMEM;
-        /* the first entity with this key: the earliest of those met */
-        size_t s = td_reftab_home(&x->keys, k->key);
-        uint32_t first = UINT32_MAX;
-        for (; x->keys.slots[s]; s = td_reftab_next(&x->keys, s)) {
-            uint32_t e = x->keys.slots[s] - 1;
-            if (x->key_of[e] == k->key && e < first)
-                first = e;
-        }
-        if (first != UINT32_MAX) {
-            /* a second file of the same unit is already an error of the unit's id */
-            uint32_t other = unit_of(x, first, unit + 1);
-            bool same_unit = owner && x->unit_owner[other] == owner && other != unit;
-            td_status st = same_unit ? TD_OK : add_pair(x, first, ent, u, i, false);
-            if (st != TD_OK)
-                return st;
-        }
-        x->key_of[ent] = k->key;
-        x->ok_bits[ent / 32] |= (uint32_t)k->ok << (ent % 32);
-        x->keys.slots[s] = ent + 1;
-        if (!k->similar)
-            continue;
-        if (x->n_sims >= UINT32_MAX - 1 ||
-            !td_pages_grow((void **)&x->sims, &x->cap_sims, x->n_sims + 1, sizeof *x->sims) ||
-            !td_reftab_room(&x->sim_tab, (uint32_t)x->n_sims, sim_at, x))
-            return TD_ENOMEM;
-        s = td_reftab_home(&x->sim_tab, k->similar);
-        bool seen = false;
-        for (; x->sim_tab.slots[s]; s = td_reftab_next(&x->sim_tab, s)) {
-            const xsim *e = &x->sims[x->sim_tab.slots[s] - 1];
-            if (sim_value(e) != k->similar)
-                continue;
-            seen = true;
-            uint32_t other = unit_of(x, e->ent, unit + 1);
-            td_status st = other != unit && !(owner && x->unit_owner[other] == owner)
-                               ? add_pair(x, e->ent, ent, u, i, true)
-                               : TD_OK;
-            if (st != TD_OK)
-                return st;
-            break;
-        }
-        if (!seen) {
-            x->sims[x->n_sims] = (xsim){(uint32_t)k->similar, (uint32_t)(k->similar >> 32), ent};
-            x->sim_tab.slots[s] = (uint32_t)++x->n_sims;
-        }
+        if (x->n_ent_buf == CHUNK && !flush_bufs(x))
+            return TD_EIO;
+        x->ent_buf[x->n_ent_buf++] = (xent){k->key, k->similar, owner, site_line(u, i), k->ok};
+        x->n_sim += k->similar != 0;
+    }
+    for (uint32_t i = 0; i < u->n_lookups; i++) {
+        if (x->n_look_buf == CHUNK && !flush_bufs(x))
+            return TD_EIO;
+        x->look_buf[x->n_look_buf++] = (xlook){u->lookups[i].owner, u->lookups[i].key};
     }
     x->n_ents += u->n_xkeys;
+    x->n_looks += u->n_lookups;
     return TD_OK;
 }
 
-/* Whether an entity with the look-up's owner and key exists and meets `require`; *owner_has
- * tells (provisional only) whether a unit with that id is held at all. */
-static bool lookup(const td_xref *x, const td_xlookup *l, bool *owner_has)
+/* ---------- the settle's passes ---------- */
+
+/* The pass of `n` that hash `h` belongs to (its high half scaled: the table uses the low). */
+static uint32_t pass_of(uint64_t h, uint32_t n)
 {
-    *owner_has = x->provisional ? owner_known(x, l->owner) : true;
-    for (size_t s = x->keys.slots ? td_reftab_home(&x->keys, l->key) : 0;
-         x->keys.slots && x->keys.slots[s]; s = td_reftab_next(&x->keys, s)) {
-        uint32_t e = x->keys.slots[s] - 1;
-        if (x->key_of[e] == l->key && ent_ok(x, e) &&
-            x->unit_owner[unit_of(x, e, x->held)] == l->owner)
-            return true;
-    }
-    return false;
+    return (uint32_t)(((h >> 32) * (uint64_t)n) >> 32);
 }
+
+/* The slot of (h, tag, owner) in the pass's table: its own, or the empty one where it goes
+ * (the owner is compared for look-ups only). */
+static xslot *slot_find(td_xref *x, uint64_t h, uint32_t tag, uint64_t owner)
+{
+    size_t s = (size_t)(uint32_t)h & x->slot_mask;
+    for (;; s = (s + 1) & x->slot_mask) {
+        xslot *e = &x->slots[s];
+        if (!e->tag || (e->h == h && (e->tag & 3) == tag && (tag != XS_LOOK || e->owner == owner)))
+            return e;
+    }
+}
+
+/* Makes the table `size` slots (a power of two), empty, or keeps its entries when `keep`. */
+static bool slots_resize(td_xref *x, size_t size, bool keep)
+{
+    xslot *old = x->slots;
+    size_t old_size = old ? x->slot_mask + 1 : 0;
+    if (old && !keep && size == old_size) {
+        memset(old, 0, size * sizeof *old);
+        x->n_slots = 0;
+        return true;
+    }
+    xslot *nw = td_pages_calloc(size, sizeof *nw);
+    if (!nw)
+        return false;
+    x->slots = nw;
+    x->slot_mask = size - 1;
+    x->n_slots = 0;
+    for (size_t i = 0; keep && i < old_size; i++)
+        if (old[i].tag) {
+            *slot_find(x, old[i].h, old[i].tag & 3, old[i].owner) = old[i];
+            x->n_slots++;
+        }
+    td_pages_free(old, old_size, sizeof *old);
+    return true;
+}
+
+/* Puts entry e where slot_find left room for it (e points into the table). */
+static bool slot_put(td_xref *x, xslot *at, xslot e)
+{
+    *at = e;
+    if (++x->n_slots * 4 > (x->slot_mask + 1) * 3)
+        return slots_resize(x, (x->slot_mask + 1) * 2, true);
+    return true;
+}
+
+/* Records the pair (earlier entity `first`, later entity `ent` at line `line`). */
+static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, uint32_t line, bool similar)
+{
+    if (x->n_pairs >= UINT32_MAX ||
+        !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
+        return TD_ENOMEM;
+    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}, line, UINT32_MAX};
+    return TD_OK;
+}
+
+/* One pass over the entities of share `pass` of `n`, in order: a key met before is a pair
+ * with its first entity (unless the two are files of one unit), as is a `similar` value met
+ * in another unit; then the look-ups of the share are answered. */
+static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
+{
+    xent buf[CHUNK];
+    if (!td_scratch_rewind(&x->ents))
+        return TD_EIO;
+    /* the share's look-ups first, so that the entities can answer them as they are met */
+    xlook lb[CHUNK];
+    if (x->n_looks && !td_scratch_rewind(&x->looks))
+        return TD_EIO;
+    for (uint32_t at = 0; at < x->n_looks;) {
+        uint32_t c = x->n_looks - at < CHUNK ? x->n_looks - at : CHUNK;
+        if (!td_scratch_read(&x->looks, lb, c * sizeof *lb))
+            return TD_EIO;
+        for (uint32_t i = 0; i < c; i++) {
+            if (pass_of(lb[i].key, n) != pass)
+                continue;
+            xslot *e = slot_find(x, lb[i].key, XS_LOOK, lb[i].owner);
+            if (!e->tag && !slot_put(x, e, (xslot){lb[i].key, lb[i].owner, 0, XS_LOOK}))
+                return TD_ENOMEM;
+        }
+        at += c;
+    }
+    uint32_t unit = 0;
+    for (uint32_t at = 0; at < x->n_ents;) {
+        uint32_t c = x->n_ents - at < CHUNK ? x->n_ents - at : CHUNK;
+        if (!td_scratch_read(&x->ents, buf, c * sizeof *buf))
+            return TD_EIO;
+        for (uint32_t i = 0; i < c; i++) {
+            const xent *k = &buf[i];
+            uint32_t ent = at + i;
+            bool key_here = pass_of(k->key, n) == pass;
+            bool sim_here = k->similar && pass_of(k->similar, n) == pass;
+            if (!key_here && !sim_here)
+                continue;
+            while (unit + 1 < x->held && x->unit_first[unit + 1] <= ent)
+                unit++;
+            if (key_here) {
+                xslot *e = slot_find(x, k->key, XS_KEY, 0);
+                if (!e->tag) {
+                    if (!slot_put(x, e, (xslot){k->key, k->owner, ent, XS_KEY}))
+                        return TD_ENOMEM;
+                } else {
+                    /* a second file of the same unit is already an error of the unit's id */
+                    uint32_t other = unit_of(x, e->ent, unit + 1);
+                    bool same_unit = k->owner && e->owner == k->owner && other != unit;
+                    td_status st = same_unit ? TD_OK : add_pair(x, e->ent, ent, k->line, false);
+                    if (st != TD_OK)
+                        return st;
+                }
+                if (k->ok && x->n_looks) {
+                    xslot *l = slot_find(x, k->key, XS_LOOK, k->owner);
+                    if (l->tag)
+                        l->tag |= XS_FOUND;
+                }
+            }
+            if (sim_here) {
+                xslot *e = slot_find(x, k->similar, XS_SIM, 0);
+                if (!e->tag) {
+                    if (!slot_put(x, e, (xslot){k->similar, k->owner, ent, XS_SIM}))
+                        return TD_ENOMEM;
+                } else if (unit_of(x, e->ent, unit + 1) != unit &&
+                           !(k->owner && e->owner == k->owner)) {
+                    td_status st = add_pair(x, e->ent, ent, k->line, true);
+                    if (st != TD_OK)
+                        return st;
+                }
+            }
+        }
+        at += c;
+    }
+    /* the answers of the share's look-ups, a bit each */
+    if (x->n_looks && !td_scratch_rewind(&x->looks))
+        return TD_EIO;
+    for (uint32_t at = 0; at < x->n_looks;) {
+        uint32_t c = x->n_looks - at < CHUNK ? x->n_looks - at : CHUNK;
+        if (!td_scratch_read(&x->looks, lb, c * sizeof *lb))
+            return TD_EIO;
+        for (uint32_t i = 0; i < c; i++)
+            if (pass_of(lb[i].key, n) == pass &&
+                slot_find(x, lb[i].key, XS_LOOK, lb[i].owner)->tag & XS_FOUND)
+                x->found[(at + i) / 32] |= 1u << ((at + i) % 32);
+        at += c;
+    }
+    return TD_OK;
+}
+
+/* In-place heap sorts (no memory: glibc's qsort allocates a copy of the array). */
+
+static void sift_pairs(xpair *a, size_t root, size_t n)
+{
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && a[child].ent[1] < a[child + 1].ent[1])
+            child++;
+        if (a[root].ent[1] >= a[child].ent[1])
+            return;
+        xpair t = a[root];
+        a[root] = a[child];
+        a[child] = t;
+    }
+}
+
+/* The pairs by their later entity (each is met once, so the order is the hold's). */
+static void sort_pairs(xpair *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_pairs(a, i, n);
+    for (size_t i = n; i-- > 1;) {
+        xpair t = a[0];
+        a[0] = a[i];
+        a[i] = t;
+        sift_pairs(a, 0, i);
+    }
+}
+
+/* The order of by_unit: earlier unit (held in line_first while it is sorted), then index. */
+static uint64_t by_unit_key(const td_xref *x, size_t i)
+{
+    return (uint64_t)x->pairs[x->by_unit[i]].line_first << 32 | x->by_unit[i];
+}
+
+static void sift_by_unit(td_xref *x, size_t root, size_t n)
+{
+    uint32_t *a = x->by_unit;
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && by_unit_key(x, child) < by_unit_key(x, child + 1))
+            child++;
+        if (by_unit_key(x, root) >= by_unit_key(x, child))
+            return;
+        uint32_t t = a[root];
+        a[root] = a[child];
+        a[child] = t;
+    }
+}
+
+static void sort_by_unit(td_xref *x)
+{
+    size_t n = x->n_by_unit;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_by_unit(x, i, n);
+    for (size_t i = n; i-- > 1;) {
+        uint32_t t = x->by_unit[0];
+        x->by_unit[0] = x->by_unit[i];
+        x->by_unit[i] = t;
+        sift_by_unit(x, 0, i);
+    }
+}
+
+/* Builds what the settle resolves the units with: the pairs in hold order of their later
+ * entity, the pairs by their earlier unit, and the answers of the look-ups. */
+static td_status index_settle(td_xref *x)
+{
+    uint64_t items = (uint64_t)x->n_ents + x->n_sim + x->n_looks;
+    if (!items)
+        return TD_OK;
+    if (!flush_bufs(x))
+        return TD_EIO;
+    uint32_t n = (uint32_t)((items + PASS_ITEMS - 1) / PASS_ITEMS);
+    size_t size = 64;
+    while (size < 2 * ((items + n - 1) / n))
+        size *= 2;
+    if (x->n_looks) {
+        x->cap_found = (size_t)x->n_looks / 32 + 1;
+        if (!(x->found = td_pages_calloc(x->cap_found, sizeof *x->found)))
+            return TD_ENOMEM;
+    }
+    td_status st = TD_OK;
+    for (uint32_t pass = 0; pass < n && st == TD_OK; pass++)
+        st = slots_resize(x, size, false) ? index_pass(x, pass, n) : TD_ENOMEM;
+    td_pages_free(x->slots, x->slot_mask + 1, sizeof *x->slots);
+    x->slots = NULL;
+    x->slot_mask = x->n_slots = 0;
+    if (st != TD_OK || !x->n_pairs)
+        return st;
+    sort_pairs(x->pairs, x->n_pairs);
+    /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
+    if (!(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
+        return TD_ENOMEM;
+    for (size_t i = 0; i < x->n_pairs; i++) {
+        x->by_unit[i] = (uint32_t)i;
+        x->pairs[i].line_first = unit_of(x, x->pairs[i].ent[0], x->held);
+    }
+    x->n_by_unit = x->n_pairs;
+    sort_by_unit(x);
+    for (size_t i = 0; i < x->n_pairs; i++)
+        x->pairs[i].line_first = UINT32_MAX;
+    return TD_OK;
+}
+
 /* ---------- findings ---------- */
 
 /* The code of a diagnostic copied or spooled, from its text. */
@@ -317,12 +515,12 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         const td_xdefer *df = &u->defers[i];
         bool found = false, unknown_owner = false;
         for (uint32_t k = 0; k < df->n && !found; k++) {
-            bool has;
-            const td_xlookup *l = &u->lookups[df->first + k];
-            if (df->first + k >= u->n_lookups)
+            uint32_t at = df->first + k;
+            if (at >= u->n_lookups)
                 break;
-            found = lookup(x, l, &has);
-            unknown_owner |= !has;
+            /* answered by the settle's passes; provisional: is a unit with that id held? */
+            found = x->found && x->found[(x->look_base + at) / 32] >> ((x->look_base + at) % 32) & 1;
+            unknown_owner |= x->provisional && !owner_known(x, u->lookups[at].owner);
         }
         if (found)
             continue;
@@ -356,35 +554,30 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         changed = true;
     }
     /* the pairs that name one of its sites, in pair order: those of its own keys (side 1:
-     * pairs are made in hold order) merged with those naming it as the earlier place (side
-     * 0: by_unit, sorted by unit); units are resolved in order, so each list is walked once.
-     * Without the lists (a unit judged alone) every pair is looked at. */
-    size_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    if (x->by_unit) {
-        uint32_t lo = x->unit_first[unit], hi = unit + 1 < x->held ? x->unit_first[unit + 1]
-                                                                   : x->n_ents;
-        while (x->next_by_unit < x->n_by_unit && x->by_unit[x->next_by_unit] >> 32 < unit)
-            x->next_by_unit++;
-        a0 = a1 = x->next_by_unit;
-        while (a1 < x->n_by_unit && x->by_unit[a1] >> 32 == unit)
-            a1++;
-        x->next_by_unit = a1;
-        while (x->next_pair < x->n_pairs && later(&x->pairs[x->next_pair]) < lo)
-            x->next_pair++;
-        b0 = b1 = x->next_pair;
-        while (b1 < x->n_pairs && later(&x->pairs[b1]) < hi)
-            b1++;
-        x->next_pair = b1;
-    }
-    size_t steps = x->by_unit ? (a1 - a0) + (b1 - b0) : x->n_pairs * 2;
+     * pairs are in hold order of their later entity) merged with those naming it as the
+     * earlier place (side 0: by_unit, by earlier unit); units are resolved in order, so each
+     * list is walked once. */
+    size_t a0, a1, b0, b1;
+    uint32_t lo = x->unit_first[unit], hi = unit + 1 < x->held ? x->unit_first[unit + 1] : x->n_ents;
+    /* the unit's entities are lo .. hi-1: by_unit is in order of the earlier entity's unit */
+    while (x->next_by_unit < x->n_by_unit && x->pairs[x->by_unit[x->next_by_unit]].ent[0] < lo)
+        x->next_by_unit++;
+    a0 = a1 = x->next_by_unit;
+    while (a1 < x->n_by_unit && x->pairs[x->by_unit[a1]].ent[0] < hi)
+        a1++;
+    x->next_by_unit = a1;
+    while (x->next_pair < x->n_pairs && later(&x->pairs[x->next_pair]) < lo)
+        x->next_pair++;
+    b0 = b1 = x->next_pair;
+    while (b1 < x->n_pairs && later(&x->pairs[b1]) < hi)
+        b1++;
+    x->next_pair = b1;
+    size_t steps = (a1 - a0) + (b1 - b0);
     for (size_t q = 0; q < steps; q++) {
         size_t i;
         int side;
-        if (!x->by_unit) {
-            i = q / 2;
-            side = (int)(q % 2);
-        } else if (a0 < a1 && (b0 >= b1 || (x->by_unit[a0] & 0xffffffffu) <= b0)) {
-            i = (size_t)(x->by_unit[a0++] & 0xffffffffu);
+        if (a0 < a1 && (b0 >= b1 || x->by_unit[a0] <= b0)) {
+            i = x->by_unit[a0++];
             side = 0;
         } else {
             i = b0++;
@@ -397,11 +590,11 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
             continue;
         uint32_t site = ents[side] - x->unit_first[unit];
         if (side == 0)
-            x->line_first[i] = site_line(u, site); /* for the message at the later place */
+            pr->line_first = site_line(u, site); /* for the message at the later place */
         if (site >= u->sites.n || site >= u->n_xkeys)
             continue;
         const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
-        uint32_t other_line = side ? x->line_first[i] : x->line_later[i];
+        uint32_t other_line = side ? pr->line_first : pr->line_later;
         if (other_line == UINT32_MAX)
             other_line = 0;
         const td_diagnostic *e = &u->sites.items[site];
@@ -759,31 +952,10 @@ static void r_unit(reader *r, td_unit_result *u)
 
 /* ---------- entry points ---------- */
 
-/* The lines of the pairs, for the settle: the later places' read back from the scratch file,
- * the earlier places' to be filled as their units are read back. */
-static td_status lines_ready(td_xref *x)
-{
-    if (!x->n_pairs)
-        return TD_OK;
-    if (x->batch) {
-        x->cap_lines = x->n_pairs;
-        if (!(x->line_later = td_pages_calloc(x->cap_lines, sizeof *x->line_later)))
-            return TD_ENOMEM;
-        if (!td_scratch_rewind(&x->later_lines) ||
-            !td_scratch_read(&x->later_lines, x->line_later, x->n_pairs * sizeof *x->line_later))
-            return TD_EIO;
-    }
-    if (!(x->line_first = td_pages_calloc(x->cap_lines, sizeof *x->line_first)))
-        return TD_ENOMEM;
-    memset(x->line_first, 0xff, x->n_pairs * sizeof *x->line_first);
-    return TD_OK;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+/* Bytes of the index's streams kept in memory before they move to a file: a unit or a file
+ * to validate stays in memory; a batch's go to their files early, as the rest of its memory
+ * is what grows with it. */
+#define INDEX_MEM ((size_t)16 << 10)
 
 td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xref_name_fn name,
                       void *name_arg, td_xref **out)
@@ -797,45 +969,34 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
     x->provisional = provisional;
     x->name = name;
     x->name_arg = name_arg;
+    x->ents.limit = x->looks.limit = INDEX_MEM;
     x->rec = calloc(1, sizeof *x->rec);
     if (!x->rec)
         return TD_ENOMEM;
-    x->batch = true;
     return TD_OK;
 }
 
-/* Gives back the `similar` values. */
-static void sims_free(td_xref *x)
-{
-    td_reftab_free(&x->sim_tab);
-    td_pages_free(x->sims, x->cap_sims, sizeof *x->sims);
-    x->sims = NULL;
-    x->n_sims = x->cap_sims = 0;
-}
-
+/* Forgets the held units' index (not the streams' bytes: td_scratch_clear). */
 static void reset(td_xref *x)
 {
-    td_reftab_free(&x->keys);
-    td_pages_free(x->key_of, x->cap_key_of, sizeof *x->key_of);
-    td_pages_free(x->ok_bits, x->cap_ok_bits, sizeof *x->ok_bits);
-    x->key_of = NULL;
-    x->ok_bits = NULL;
-    x->cap_key_of = x->cap_ok_bits = 0;
-    sims_free(x);
     if (x->owners)
         td_pages_free(x->owners, x->owner_mask + 1, sizeof *x->owners);
     x->owners = NULL;
     x->owner_mask = 0;
     x->n_owners = 0;
-    x->n_pairs = 0;
-    td_pages_free(x->line_later, x->cap_lines, sizeof *x->line_later);
-    td_pages_free(x->line_first, x->cap_lines, sizeof *x->line_first);
-    x->line_later = x->line_first = NULL;
-    x->cap_lines = 0;
-    td_pages_free(x->by_unit, x->cap_by_unit, sizeof *x->by_unit);
+    td_pages_free(x->slots, x->slot_mask + 1, sizeof *x->slots);
+    x->slots = NULL;
+    x->slot_mask = x->n_slots = 0;
+    td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
+    x->pairs = NULL;
+    x->n_pairs = x->cap_pairs = 0;
+    td_pages_free(x->found, x->cap_found, sizeof *x->found);
+    x->found = NULL;
+    x->cap_found = 0;
+    td_pages_free(x->by_unit, x->n_by_unit, sizeof *x->by_unit);
     x->by_unit = NULL;
-    x->n_by_unit = x->cap_by_unit = x->next_by_unit = x->next_pair = 0;
-    x->held = x->n_ents = 0;
+    x->n_by_unit = x->next_by_unit = x->next_pair = 0;
+    x->held = x->n_ents = x->n_sim = x->n_looks = x->look_base = 0;
 }
 
 void td_xref_free(td_xref *x)
@@ -843,11 +1004,10 @@ void td_xref_free(td_xref *x)
     if (!x)
         return;
     reset(x);
-    td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
-    td_pages_free(x->unit_owner, x->cap_unit_owner, sizeof *x->unit_owner);
     td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
     td_scratch_free(&x->spool);
-    td_scratch_free(&x->later_lines);
+    td_scratch_free(&x->ents);
+    td_scratch_free(&x->looks);
     if (x->rec)
         free(x->rec->p);
     free(x->rec);
@@ -882,25 +1042,10 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
 
 td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
 {
-    td_status st = TD_OK;
     if (!td_scratch_rewind(&x->spool))
         return TD_EIO;
-    /* the `similar` values are all paired by now; the keys still answer the look-ups */
-    sims_free(x);
-    st = lines_ready(x);
+    td_status st = index_settle(x);
     reader r = {&x->spool, {NULL, 0, 0, false}, 0, false, false};
-    /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
-    if (st == TD_OK && x->n_pairs) {
-        if (x->n_pairs > UINT32_MAX || !(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
-            st = TD_ENOMEM;
-        x->cap_by_unit = x->by_unit ? x->n_pairs : 0;
-        for (size_t i = 0; st == TD_OK && i < x->n_pairs; i++)
-            x->by_unit[x->n_by_unit++] =
-                (uint64_t)unit_of(x, x->pairs[i].ent[0], x->held) << 32 | i;
-        if (st == TD_OK)
-            qsort(x->by_unit, x->n_by_unit, sizeof *x->by_unit, cmp_u64);
-        x->next_by_unit = x->next_pair = 0;
-    }
     for (uint32_t k = 0; k < x->held && st == TD_OK; k++) {
         td_unit_result u;
         td_unit_result_init(&u, x->lang);
@@ -911,13 +1056,15 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
             st = TD_EIO;
         if (st == TD_OK)
             st = resolve_unit(x, &u, k);
+        x->look_base += u.n_lookups;
         if (st == TD_OK)
             st = fn(arg, &u);
         td_unit_result_free(&u);
     }
     free(r.rec.p);
     reset(x);
-    if (!td_scratch_clear(&x->spool) || !td_scratch_clear(&x->later_lines))
+    if (!td_scratch_clear(&x->spool) || !td_scratch_clear(&x->ents) ||
+        !td_scratch_clear(&x->looks))
         st = st == TD_OK ? TD_EIO : st;
     return st;
 }
@@ -939,12 +1086,12 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     td_status st = index_unit(&x, u, 0);
     x.held = 1;
     if (st == TD_OK)
-        st = lines_ready(&x);
+        st = index_settle(&x);
     if (st == TD_OK)
         st = resolve_unit(&x, u, 0);
     reset(&x);
-    td_pages_free(x.pairs, x.cap_pairs, sizeof *x.pairs);
-    td_pages_free(x.unit_owner, x.cap_unit_owner, sizeof *x.unit_owner);
     td_pages_free(x.unit_first, x.cap_unit_first, sizeof *x.unit_first);
+    td_scratch_free(&x.ents);
+    td_scratch_free(&x.looks);
     return st;
 }

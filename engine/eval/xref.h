@@ -18,12 +18,13 @@ typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
  * next call). */
 typedef const char *(*td_xref_name_fn)(void *arg, uint32_t unit);
 
-/* A new, empty index for `p` (borrowed). Held units are spooled to a scratch file, so that
- * memory does not grow with the batch; the index keeps about 14 bytes per keyed entity, 18
- * per `similar` value, 12 per unit and 16 per pair of places. With `provisional` (validate: one file at a time), a look-up naming a unit
+/* A new, empty index for `p` (borrowed). Held units are spooled to a scratch stream, and so
+ * is what the index needs of their keyed entities (32 bytes each) and look-ups (16), so that
+ * memory does not grow with the batch: it keeps 4 bytes per unit, and the settle builds the
+ * index in passes of bounded memory, keeping 20 bytes per pair of places and a bit per
+ * look-up. With `provisional` (validate: one file at a time), a look-up naming a unit
  * that is not held holds for now and is reported as info. `name` gives the files' paths for
- * the messages. Caller owns *out (td_xref_free). TD_ENOMEM; TD_EIO when the scratch file
- * cannot be made. */
+ * the messages. Caller owns *out (td_xref_free). TD_ENOMEM. */
 td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xref_name_fn name,
                       void *name_arg, td_xref **out);
 void td_xref_free(td_xref *x);
@@ -41,7 +42,8 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal);
 td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg);
 
 /* Resolves the look-ups of one unit judged alone (a rule test): as td_xref_settle with
- * `provisional`, with only that unit held. TD_ENOMEM. */
+ * `provisional`, with only that unit held. TD_ENOMEM; TD_EIO (a unit too large for memory
+ * whose scratch file cannot be made). */
 td_status td_xref_settle_alone(const td_program *p, td_unit_result *u);
 
 #endif

@@ -62,11 +62,28 @@ static void test_large_goes_to_a_file(void **state)
     assert_null(s.mem);
 }
 
+static void test_own_limit(void **state)
+{
+    (void)state;
+    td_scratch s = {.limit = 1000};
+    round_trip(&s, 900);
+    assert_null(s.f);
+    assert_true(td_scratch_clear(&s));
+    /* past its own limit, far below TD_SCRATCH_MEM: a file */
+    round_trip(&s, 1100);
+    assert_non_null(s.f);
+    /* the limit outlives what it held */
+    td_scratch_free(&s);
+    assert_int_equal(s.limit, 1000);
+    td_scratch_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_stays_in_memory),
         cmocka_unit_test(test_large_goes_to_a_file),
+        cmocka_unit_test(test_own_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
