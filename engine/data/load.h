@@ -47,6 +47,38 @@ td_status td_yaml_open(const td_source *src, const td_limits *lim, td_yaml **out
  * An empty document gives a TD_Y_NULL root. Returns TD_ENOMEM or TD_OK. */
 td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line);
 
+/* What typing straight from the events keeps from one document and one file to the next (a
+ * worker's: caches and scratch); td_yaml_next_typed makes it, td_fast_free frees it. */
+typedef struct td_fast td_fast;
+void td_fast_free(td_fast *f);
+
+/* A document read and typed by td_yaml_next_typed. */
+typedef struct td_ydoc {
+    td_node *node;          /* typed against the schema; NULL (with tree) at the end */
+    const td_ynode *tree;   /* its generic tree, when one was built (a document that typed
+                             * with findings, or was refused); else NULL: see td_yaml_tree */
+    uint32_t line;          /* 1-based line of its root value */
+    uint32_t doc_line;      /* where the document starts */
+} td_ydoc;
+
+/* td_yaml_next then td_type_document against `type` (which reports what it reports), into
+ * arena `a`: node and tree NULL at the end of the stream. *fast (owned by the caller, made when
+ * NULL) must be used by one reader at a time. A document that types without any
+ * finding is typed straight from libyaml's events, without its generic tree (the same nodes).
+ * Returns TD_ENOMEM or TD_OK. */
+td_status td_yaml_next_typed(td_yaml *y, td_fast **fast, const td_type *type, td_arena *a,
+                             td_diag *d, td_ydoc *out);
+
+/* The generic tree of `doc`, the document td_yaml_next_typed read last: doc->tree, or built
+ * now in `a` from its events (NULL when out of memory). `d` gets no findings. */
+const td_ynode *td_yaml_tree(td_yaml *y, const td_ydoc *doc, td_arena *a, td_diag *d);
+
+/* For a document typed without its tree: where `id` is as the value of an `id` key, as a
+ * search of the tree for the shallowest `id: ID` finds it (mapping by mapping, a mapping's
+ * own keys first); false when the tree must be searched (no such key, or doc->tree). */
+bool td_yaml_id_at(const td_yaml *y, const td_ydoc *doc, const char *id, uint32_t *line,
+                   uint32_t *col, uint32_t *width);
+
 /* Like td_yaml_open, for a part of src: reading starts at the 1-based line start_line (a
  * `---` line; 0 or 1: the file's start) and ends before the document that starts at line
  * stop_line (0: the end). The documents read are those a reader of the whole file would

@@ -31,6 +31,10 @@ typedef struct typer {
     uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
     bool oom;
     const char *cite;       /* the document record's clause, for findings about it */
+    bool probe;             /* typing straight from the events (td_fast): a finding is not
+                             * reported but sets `bail`, and the document is typed again from
+                             * its generic tree, which reports it */
+    bool bail;
 } typer;
 
 static void put_path(td_strbuf *b, const seg *s)
@@ -75,6 +79,10 @@ static void tfinding(typer *c, td_severity sev, td_code id, const seg *s, uint32
 static void tfinding(typer *c, td_severity sev, td_code id, const seg *s, uint32_t line,
                      uint32_t col, uint32_t width, const char *hint, const char *fmt, ...)
 {
+    if (c->probe) {
+        c->bail = true;
+        return;
+    }
     if (!td_load_may_report(&c->findings, c->d, c->src, sev, line, col, 0))
         return;
     char path[MSG_SIZE];
@@ -843,7 +851,7 @@ td_status td_type_document(const td_type *type, const td_ynode *root, const td_s
                            td_arena *a, td_diag *d, td_node **out)
 {
     typer c = { src, { a, NULL, 0 }, d, 0, false,
-                type && type->kind == TD_T_RECORD ? type->rec->cite : NULL };
+                type && type->kind == TD_T_RECORD ? type->rec->cite : NULL, false, false };
     bool d_oom = d->oom;
     const td_ynode none = { .kind = TD_Y_NULL, .line = 1, .col = 1, .width = 1 };
     *out = NULL;
@@ -863,4 +871,294 @@ td_status td_type_document(const td_type *type, const td_ynode *root, const td_s
         return TD_ENOMEM;
     *out = n;
     return d->oom && !d_oom ? TD_ENOMEM : TD_OK;
+}
+
+/* ---------- typing straight from the events (the loader's fast path) ---------- */
+
+/* An open record or list of the document being typed. */
+typedef struct fframe {
+    td_node *node;          /* arena(unit) */
+    const td_type *t;
+    const td_field *f;      /* RECORD: the field whose value comes next; NULL: a key comes next */
+    const td_field *prev;   /* RECORD: the field of the key before, or NULL */
+    kpos key;               /* RECORD: that field's key */
+    uint32_t num;           /* its number in document order (the order of the id search) */
+    size_t base;            /* LIST: its first item in td_fast.items */
+} fframe;
+
+/* A scalar written under an `id` key: where td_fast_id_at looks. */
+typedef struct idcand {
+    const char *text;       /* arena(unit) */
+    uint32_t line, col, width;
+    uint32_t num;           /* number of the mapping that holds the key */
+} idcand;
+
+/* Which field follows `from` (a field, or a record for its first key), as last seen: the keys
+ * of one record are mostly written in the same order from one mapping to the next, so a key is
+ * found with one comparison. */
+typedef struct succ {
+    const void *from;
+    const td_field *to;
+    uint32_t len;           /* bytes of to->name */
+} succ;
+
+enum { SUCC_BITS = 9 };
+
+struct td_fast {
+    typer c;
+    const td_type *doc_type;
+    td_node *root;          /* the typed document once its mapping has started */
+    uint32_t num;           /* nodes numbered so far */
+    fframe *frames;         /* owned scratch, reused by every document */
+    size_t n, cap;
+    td_node **items;        /* items of the open lists, innermost last */
+    size_t nitems, cap_items;
+    idcand *ids;
+    size_t nids, cap_ids;
+    td_fevents evs;         /* the document's events, kept by the loader for a replay */
+    bool key_next;          /* see td_fast_key_next */
+    succ next[1u << SUCC_BITS]; /* kept from one document to the next */
+};
+
+td_fast *td_fast_new(void)
+{
+    return calloc(1, sizeof(td_fast));
+}
+
+void td_fast_free(td_fast *f)
+{
+    if (!f)
+        return;
+    free(f->frames);
+    free(f->items);
+    free(f->ids);
+    free(f->evs.v);
+    free(f);
+}
+
+void td_fast_begin(td_fast *f, const td_type *type, const td_source *src, td_arena *a,
+                   td_diag *d)
+{
+    f->c = (typer){ src, { a, NULL, 0 }, d, 0, false, NULL, true, false };
+    f->doc_type = type;
+    f->root = NULL;
+    f->num = 0;
+    f->n = f->nitems = f->nids = f->evs.n = 0;
+    f->key_next = false;
+}
+
+td_fevents *td_fast_events(td_fast *f)
+{
+    return &f->evs;
+}
+
+const bool *td_fast_key_next(const td_fast *f)
+{
+    return &f->key_next;
+}
+
+bool td_fast_oom(const td_fast *f)
+{
+    return f->c.oom;
+}
+
+td_node *td_fast_root(const td_fast *f)
+{
+    return f->root;
+}
+
+size_t td_fast_depth(const td_fast *f)
+{
+    return f->n;
+}
+
+/* Grows an array of `elem`-byte elements to hold `need`; false when out of memory. */
+static bool fgrow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc(*p, n * elem);
+    if (!grown)
+        return false;
+    *p = grown;
+    *cap = n;
+    return true;
+}
+
+/* Attaches a typed value to the open record or list (or makes it the document). */
+static bool fattach(td_fast *f, fframe *fr, td_node *n, const td_ynode *y)
+{
+    if (!fr) {
+        f->root = n;
+    } else if (fr->t->kind == TD_T_RECORD) {
+        fr->node->v.slots[fr->f->slot] = n;
+        const char *name = fr->f->name;
+        if (name[0] == 'i' && name[1] == 'd' && !name[2] && y->kind == TD_Y_SCALAR && f->n <= 9) {
+            /* find_id's depth bound: the mapping at depth f->n - 1 <= 8 */
+            if (!fgrow((void **)&f->ids, &f->cap_ids, f->nids + 1, sizeof *f->ids)) {
+                f->c.oom = true;
+                return false;
+            }
+            f->ids[f->nids++] = (idcand){ y->text, y->line, y->col, y->width ? y->width : 1,
+                                          fr->num };
+        }
+        fr->prev = fr->f;
+        fr->f = NULL;
+        f->key_next = true;
+    } else {
+        if (f->nitems == f->cap_items &&
+            !fgrow((void **)&f->items, &f->cap_items, f->nitems + 1, sizeof *f->items)) {
+            f->c.oom = true;
+            return false;
+        }
+        f->items[f->nitems++] = n;
+    }
+    return true;
+}
+
+/* The field of key y in the open record: the one that followed the previous key last time,
+ * else field_of. */
+static const td_field *fkey(td_fast *f, fframe *fr, const td_ynode *y)
+{
+    const td_record *r = fr->t->rec;
+    const void *from = fr->prev ? (const void *)fr->prev : (const void *)r;
+    uint64_t h = ((uint64_t)(uintptr_t)from >> 3) * 0x9E3779B97F4A7C15ULL;
+    succ *e = &f->next[h >> (64 - SUCC_BITS)];
+    if (e->from == from && e->len == y->len && memcmp(e->to->name, y->text, y->len) == 0)
+        return e->to;
+    uint32_t next = fr->prev ? (uint32_t)(fr->prev - r->fields) + 1 : 0;
+    const td_field *fld = field_of(r, y->text, y->len, &next);
+    if (fld)
+        *e = (succ){ from, fld, y->len };
+    return fld;
+}
+
+const char *td_fast_key(td_fast *f, const td_ynode *y)
+{
+    /* a field of the record, not written before in this mapping */
+    fframe *fr = &f->frames[f->n - 1];
+    f->num++;
+    const td_field *fld = fkey(f, fr, y);
+    if (!fld || fld->slot >= fr->t->rec->n_fields || fr->node->v.slots[fld->slot])
+        return NULL;
+    fr->f = fld;
+    fr->key = (kpos){ y->line, y->col, y->width };
+    f->key_next = false;
+    return fld->name;
+}
+
+bool td_fast_scalar(td_fast *f, td_ynode *y, bool null)
+{
+    fframe *fr = f->n ? &f->frames[f->n - 1] : NULL;
+    f->num++;
+    if (!fr)
+        return false;   /* a document that is a single value */
+    const td_type *t;
+    kpos k;
+    if (fr->t->kind == TD_T_RECORD) {
+        if (null)
+            y->kind = TD_Y_NULL;
+        t = fr->f->type;
+        k = fr->key;
+    } else {
+        if (null)
+            return false;   /* an empty item */
+        t = fr->t->elem;
+        k = (kpos){ y->line, 0, 1 };
+    }
+    typer *c = &f->c;
+    td_node *n = y->kind == TD_Y_NULL || t->kind == TD_T_RECORD || t->kind == TD_T_LIST
+                     ? type_value(c, t, y, NULL, &k)
+                     : type_scalar(c, t, y, NULL, &k);
+    if (!n || c->bail)
+        return false;
+    return fattach(f, fr, n, y);
+}
+
+bool td_fast_start(td_fast *f, const td_ynode *y)
+{
+    fframe *fr = f->n ? &f->frames[f->n - 1] : NULL;
+    const td_type *t;
+    kpos k;
+    if (!fr) {
+        t = f->doc_type;
+    } else if (fr->t->kind == TD_T_RECORD) {
+        if (!fr->f)
+            return false;   /* a mapping or a list as a key */
+        t = fr->f->type;
+        k = fr->key;
+    } else {
+        t = fr->t->elem;
+        k = (kpos){ y->line, 0, 1 };
+    }
+    if (y->kind == TD_Y_MAP ? t->kind != TD_T_RECORD : t->kind != TD_T_LIST)
+        return false;
+    td_node *n = new_node(&f->c, t, y, fr ? &k : NULL, false);
+    if (!n || !fattach(f, fr, n, y))
+        return false;
+    if (f->n == f->cap && !fgrow((void **)&f->frames, &f->cap, f->n + 1, sizeof *f->frames)) {
+        f->c.oom = true;
+        return false;
+    }
+    f->frames[f->n++] = (fframe){ n, t, NULL, NULL, { 0, 0, 0 }, ++f->num, f->nitems };
+    f->key_next = t->kind == TD_T_RECORD;
+    return true;
+}
+
+bool td_fast_end(td_fast *f)
+{
+    if (!f->n)
+        return false;
+    fframe *fr = &f->frames[f->n - 1];
+    td_node *n = fr->node;
+    if (fr->t->kind == TD_T_RECORD) {
+        const td_record *r = fr->t->rec;
+        if (fr->f)
+            return false;
+        for (uint32_t i = 0; i < r->n_fields; i++) {
+            const td_field *fld = &r->fields[i];
+            const td_node *v = n->v.slots[fld->slot];
+            if (!fld->required)
+                continue;
+            if (!v || v->null ||
+                (!v->invalid && v->type->kind == TD_T_TEXT &&
+                 td_text_blank(v->v.text.s, v->v.text.len)))
+                return false;   /* missing_field, or a blank required text */
+        }
+    } else {
+        size_t k = f->nitems - fr->base;
+        if (k) {
+            td_node **items = td_take(&f->c.k, k * sizeof *items);
+            if (!items) {
+                f->c.oom = true;
+                return false;
+            }
+            memcpy(items, f->items + fr->base, k * sizeof *items);
+            n->v.list.items = items;
+            n->v.list.n = (uint32_t)k;
+        }
+        f->nitems = fr->base;
+    }
+    f->n--;
+    /* the value of a record's key, or an item, is done */
+    f->key_next = f->n && f->frames[f->n - 1].t->kind == TD_T_RECORD;
+    return true;
+}
+
+bool td_fast_id_at(const td_fast *f, const char *id, uint32_t *line, uint32_t *col,
+                   uint32_t *width)
+{
+    const idcand *best = NULL;
+    for (size_t i = 0; i < f->nids; i++)
+        if ((!best || f->ids[i].num < best->num) && strcmp(f->ids[i].text, id) == 0)
+            best = &f->ids[i];
+    if (!best)
+        return false;
+    *line = best->line;
+    *col = best->col;
+    *width = best->width;
+    return true;
 }

@@ -55,6 +55,10 @@ struct td_yaml {
                              * 0: read to the end */
     bool overran;           /* the part went past stop_line without starting a document
                              * there, and read on to the end of the file */
+    td_fast *fast;          /* typing straight from the events (borrowed); NULL: not asked */
+    td_fevents *evs;        /* its kept events */
+    const bool *key_next;   /* its td_fast_key_next */
+    bool typed_fast;        /* the last document was typed so: fast describes it */
     yaml_event_t pending;   /* an event read ahead (owned while has_pending) */
     bool has_pending;
     bool pending_ok;        /* false: reading it failed, the parser holds the error */
@@ -70,6 +74,7 @@ typedef struct loader {
     uint32_t refused_line;  /* where */
     uint32_t findings;      /* reported so far (see MAX_FINDINGS) */
     bool oom;
+    bool fast;              /* this document is being typed straight from its events */
 } loader;
 
 /* Points a fresh libyaml parser at src from byte `base` (a line start, or just after a BOM). */
@@ -413,11 +418,6 @@ static bool remember(loader *c, const char *name, td_ynode *n, uint64_t size)
     return true;
 }
 
-static bool is_null_text(const char *s, size_t len)
-{
-    return len == 0 || (len == 1 && s[0] == '~') ||
-           (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
-}
 
 /* A tag (`!foo`, `!!python/object:...`) asks a YAML reader to build some object: here the
  * schema alone decides what a value is, so the tag is reported and ignored. `!!str` is
@@ -511,7 +511,7 @@ static void on_scalar(loader *c, const yaml_event_t *ev)
         const char *text = (const char *)ev->data.scalar.value;
         bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                      (!tag || strcmp(tag, YAML_STR_TAG) != 0);
-        bool null = tag ? strcmp(tag, YAML_NULL_TAG) == 0 : plain && is_null_text(text, len);
+        bool null = tag ? strcmp(tag, YAML_NULL_TAG) == 0 : plain && td_is_null_text(text, len);
         n = new_ynode(c, null && !is_key_place(y) ? TD_Y_NULL : TD_Y_SCALAR, m);
         if (!n)
             return;
@@ -817,6 +817,154 @@ static void on_end(loader *c)
     place(c, n, f.size);
 }
 
+/* ---- typing straight from the events (td_fast), the generic tree built only on demand ---- */
+
+/* Room for one more kept event; false when out of memory. */
+static bool grow_events(loader *c, td_fevents *e)
+{
+    td_fevent *v = grow(e->v, &e->cap, e->n + 1, sizeof *v);
+    if (!v) {
+        c->oom = true;
+        return false;
+    }
+    e->v = v;
+    return true;
+}
+
+/* Keeps an event the fast typer took, for a replay. */
+static inline bool keep_event(loader *c, const yaml_event_t *ev, uint8_t style, const char *text,
+                              size_t len)
+{
+    td_fevents *e = c->y->evs;
+    if (e->n == e->cap && !grow_events(c, e))
+        return false;
+    td_fevent *k = &e->v[e->n++];
+    k->type = (uint8_t)ev->type;
+    k->style = style;
+    k->line = (uint32_t)ev->start_mark.line;
+    k->col = (uint32_t)ev->start_mark.column;
+    k->end_line = (uint32_t)ev->end_mark.line;
+    k->end_col = (uint32_t)ev->end_mark.column;
+    k->len = (uint32_t)len;
+    k->text = text;
+    return true;
+}
+
+/* The checks of on_scalar and on_start that would report or refuse something, or need the
+ * tree (anchors): false when one applies. */
+static bool fast_scalar(loader *c, const yaml_event_t *ev)
+{
+    td_yaml *y = c->y;
+    const yaml_mark_t *m = &ev->start_mark;
+    size_t len = ev->data.scalar.length;
+    const char *text = (const char *)ev->data.scalar.value;
+    yaml_scalar_style_t style = ev->data.scalar.style;
+    if (++y->nodes > y->lim.max_nodes || ev->data.scalar.tag || ev->data.scalar.anchor ||
+        len > y->lim.max_scalar ||
+        (style == YAML_DOUBLE_QUOTED_SCALAR_STYLE && memchr(text, '\0', len)))
+        return false;
+    bool plain = style == YAML_PLAIN_SCALAR_STYLE;
+    if (*y->key_next) {
+        /* a key: found among the fields, its text not copied (the field's name is the same) */
+        td_ynode n = { TD_Y_SCALAR, pos_line(y, m), pos_col(y, m), 1, plain, text,
+                       (uint32_t)len, NULL, NULL, 0 };
+        const char *name = td_fast_key(y->fast, &n);
+        return name && keep_event(c, ev, (uint8_t)style, name, len);
+    }
+    char *copy = td_take_str(&c->k, text, len);
+    if (!copy) {
+        c->oom = true;
+        return false;
+    }
+    td_ynode n = { TD_Y_SCALAR, pos_line(y, m), pos_col(y, m),
+                   scalar_width(y, m, &ev->end_mark), plain, copy, (uint32_t)len, NULL, NULL, 0 };
+    if (!td_fast_scalar(y->fast, &n, plain && td_is_null_text(text, len))) {
+        c->oom = td_fast_oom(y->fast);
+        return false;
+    }
+    return keep_event(c, ev, (uint8_t)style, copy, len);
+}
+
+static bool fast_start(loader *c, const yaml_event_t *ev, td_ykind kind)
+{
+    td_yaml *y = c->y;
+    const yaml_mark_t *m = &ev->start_mark;
+    bool props = kind == TD_Y_MAP
+                     ? ev->data.mapping_start.tag || ev->data.mapping_start.anchor
+                     : ev->data.sequence_start.tag || ev->data.sequence_start.anchor;
+    if (td_fast_depth(y->fast) >= y->lim.max_depth || ++y->nodes > y->lim.max_nodes || props)
+        return false;
+    td_ynode n = { kind, pos_line(y, m), pos_col(y, m), 1, false, NULL, 0, NULL, NULL, 0 };
+    if (!td_fast_start(y->fast, &n)) {
+        c->oom = td_fast_oom(y->fast);
+        return false;
+    }
+    return keep_event(c, ev, 0, NULL, 0);
+}
+
+/* An event of a document typed straight from its events: false when the document must be
+ * read the usual way from here on (or out of memory: c->oom). */
+static bool fast_event(loader *c, const yaml_event_t *ev)
+{
+    td_fast *f = c->y->fast;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: return fast_scalar(c, ev);
+    case YAML_SEQUENCE_START_EVENT: return fast_start(c, ev, TD_Y_SEQ);
+    case YAML_MAPPING_START_EVENT: return fast_start(c, ev, TD_Y_MAP);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (!td_fast_end(f)) {
+            c->oom = td_fast_oom(f);
+            return false;
+        }
+        return keep_event(c, ev, 0, NULL, 0);
+    case YAML_DOCUMENT_END_EVENT: return td_fast_depth(f) == 0 && td_fast_root(f);
+    default: return false;
+    }
+}
+
+/* Builds the generic tree of the events kept so far, as the usual reading of them would
+ * have (it reports nothing: the fast typer took only events that report nothing). */
+static void replay(loader *c)
+{
+    td_yaml *y = c->y;
+    const td_fevents *evs = y->evs;
+    y->nframes = y->nkids = y->nanchors = 0;
+    y->nodes = 0;
+    y->aliases = 0;
+    c->top = NULL;
+    for (size_t i = 0; i < evs->n && !c->oom && !c->refused; i++) {
+        const td_fevent *e = &evs->v[i];
+        yaml_event_t ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = (yaml_event_type_t)e->type;
+        ev.start_mark.line = e->line;
+        ev.start_mark.column = e->col;
+        ev.end_mark.line = e->end_line;
+        ev.end_mark.column = e->end_col;
+        switch (ev.type) {
+        case YAML_SCALAR_EVENT:
+            ev.data.scalar.value = (yaml_char_t *)(uintptr_t)e->text;  /* only read */
+            ev.data.scalar.length = e->len;
+            ev.data.scalar.style = (yaml_scalar_style_t)e->style;
+            on_scalar(c, &ev);
+            break;
+        case YAML_MAPPING_START_EVENT: on_start(c, &ev, TD_Y_MAP); break;
+        case YAML_SEQUENCE_START_EVENT: on_start(c, &ev, TD_Y_SEQ); break;
+        default: on_end(c); break;
+        }
+    }
+}
+
+/* Leaves the fast path: the events so far become the generic tree, and reading goes on as usual. */
+static void leave_fast(loader *c)
+{
+    if (!c->fast || c->oom)
+        return;
+    c->fast = false;
+    replay(c);
+}
+
 /* The first byte of src from `from` on that does not start well-formed UTF-8, or -1. */
 static long first_bad_utf8(const td_source *src, size_t from)
 {
@@ -1024,14 +1172,18 @@ static bool refuse_encoding(loader *c)
     return true;
 }
 
-td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
+/* The next document: its generic tree in *root, or (with `type`, when it types without a
+ * finding) its typed root in *typed and no tree. */
+static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag *d,
+                          td_ynode **root, td_node **typed, uint32_t *doc_line)
 {
     *root = NULL;
     if (doc_line)
         *doc_line = 0;
+    y->typed_fast = false;
     if (y->done)
         return TD_OK;
-    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, 0, false };
+    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, 0, false, false };
     uint32_t dl = 0;
     yaml_mark_t doc_mark = { 0, 0, 0 };
     bool d_oom = d->oom;
@@ -1048,6 +1200,11 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
         if (!read) {
             /* a syntax error spoils its document only: reading goes on at the next line
              * that starts a document after it (never at or before this one's start) */
+            leave_fast(&c);
+            if (c.oom) {
+                y->done = true;
+                return TD_ENOMEM;
+            }
             yaml_parser_t *p = &y->parser;
             uint32_t from = 0;
             bool scan = p->error == YAML_SCANNER_ERROR || p->error == YAML_PARSER_ERROR;
@@ -1076,7 +1233,20 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
             break;
         }
         bool stop = false;
-        switch (ev.type) {
+        if (c.fast && fast_event(&c, &ev)) {
+            if (ev.type == YAML_DOCUMENT_END_EVENT) {
+                y->in_doc = false;
+                *typed = td_fast_root(y->fast);
+                y->typed_fast = true;
+                if (doc_line)
+                    *doc_line = dl;
+                stop = true;
+            }
+            yaml_event_delete(&ev);
+            goto checked;
+        }
+        leave_fast(&c);
+        switch (c.oom ? YAML_NO_EVENT : ev.type) {
         case YAML_STREAM_END_EVENT:
             at_stop(y, 0);
             y->done = true;
@@ -1095,6 +1265,10 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
             y->aliases = 0;
             doc_mark = ev.start_mark;
             dl = pos_line(y, &ev.start_mark);
+            if (type && y->fast) {
+                c.fast = true;
+                td_fast_begin(y->fast, type, y->src, a, d);
+            }
             break;
         case YAML_DOCUMENT_END_EVENT:
             y->in_doc = false;
@@ -1123,6 +1297,7 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
         default: break;
         }
         yaml_event_delete(&ev);
+    checked:
         if (!c.oom && c.refused) {
             y->in_doc = false;
             *root = refused_node(&c, &doc_mark);
@@ -1145,4 +1320,50 @@ td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uin
     if (st == TD_OK && d->oom && !d_oom)
         st = TD_ENOMEM;
     return st;
+}
+
+td_status td_yaml_next(td_yaml *y, td_arena *a, td_diag *d, td_ynode **root, uint32_t *doc_line)
+{
+    return next_doc(y, NULL, a, d, root, NULL, doc_line);
+}
+
+td_status td_yaml_next_typed(td_yaml *y, td_fast **fast, const td_type *type, td_arena *a,
+                             td_diag *d, td_ydoc *out)
+{
+    *out = (td_ydoc){ NULL, NULL, 0, 0 };
+    if (!*fast && !(*fast = td_fast_new()))
+        return TD_ENOMEM;
+    y->fast = *fast;
+    y->evs = td_fast_events(*fast);
+    y->key_next = td_fast_key_next(*fast);
+    td_ynode *root = NULL;
+    td_node *typed = NULL;
+    td_status st = next_doc(y, type, a, d, &root, &typed, &out->doc_line);
+    if (st != TD_OK)
+        return st;
+    if (typed) {
+        out->node = typed;
+        out->line = typed->line;
+        return TD_OK;
+    }
+    if (!root)
+        return TD_OK;
+    out->tree = root;
+    out->line = root->line;
+    return td_type_document(type, root, y->src, a, d, &out->node);
+}
+
+const td_ynode *td_yaml_tree(td_yaml *y, const td_ydoc *doc, td_arena *a, td_diag *d)
+{
+    if (doc->tree || !y->typed_fast)
+        return doc->tree;
+    loader c = { y, { a, NULL, 0 }, d, NULL, false, 0, 0, false, false };
+    replay(&c);
+    return c.oom ? NULL : c.top;
+}
+
+bool td_yaml_id_at(const td_yaml *y, const td_ydoc *doc, const char *id, uint32_t *line,
+                   uint32_t *col, uint32_t *width)
+{
+    return !doc->tree && y->typed_fast && td_fast_id_at(y->fast, id, line, col, width);
 }

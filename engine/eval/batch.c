@@ -510,6 +510,7 @@ typedef struct fjob {
 typedef struct worker {
     td_arena unit;          /* reset after each document */
     td_limits lim;
+    td_fast *fast;          /* owned: typing from the events, kept from file to file */
     char *path;             /* owned: the path of the file being read */
     size_t path_cap;
 } worker;
@@ -575,24 +576,39 @@ static const td_ynode *find_id(const td_ynode *n, const char *id, int depth, boo
     return NULL;
 }
 
-static bool locate_id(bunit *u, const td_ynode *root, const td_source *src)
+static bool locate_id(bunit *u, td_yaml *y, const td_ydoc *doc, td_arena *a,
+                      const td_source *src)
 {
     if (!u->r.id)
         return true;
-    const td_ynode *n = find_id(root, u->r.id, 0, true);
-    if (!n)
-        n = find_id(root, u->r.id, 0, false);
-    if (!n || n->line == 0 || n->line > src->nlines) {
+    uint32_t line = 0, col = 0, width = 0;
+    if (!td_yaml_id_at(y, doc, u->r.id, &line, &col, &width)) {
+        td_diag scratch;
+        td_diag_init(&scratch);
+        const td_ynode *root = td_yaml_tree(y, doc, a, &scratch);
+        td_diag_free(&scratch);
+        if (!root)
+            return false;
+        const td_ynode *n = find_id(root, u->r.id, 0, true);
+        if (!n)
+            n = find_id(root, u->r.id, 0, false);
+        if (n) {
+            line = n->line;
+            col = n->col;
+            width = n->width ? n->width : 1;
+        }
+    }
+    if (line == 0 || line > src->nlines) {
         u->id_line = u->r.line;
         u->id_col = 1;
         u->id_width = 1;
         return true;
     }
-    u->id_line = n->line;
-    u->id_col = n->col;
-    u->id_width = n->width ? n->width : 1;
-    size_t start = src->lines[n->line - 1];
-    size_t end = n->line < src->nlines ? src->lines[n->line] : src->len;
+    u->id_line = line;
+    u->id_col = col;
+    u->id_width = width;
+    size_t start = src->lines[line - 1];
+    size_t end = line < src->nlines ? src->lines[line] : src->len;
     while (end > start && (src->text[end - 1] == '\n' || src->text[end - 1] == '\r'))
         end--;
     u->id_text = strndup(src->text + start, end - start);
@@ -686,12 +702,11 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             st = TD_ENOMEM;
             goto done;
         }
-        td_ynode *root = NULL;
-        uint32_t line = 0;
-        st = td_yaml_next(y, &w->unit, &u->r.findings, &root, &line);
-        if (st != TD_OK)
+        td_ydoc yd;
+        st = td_yaml_next_typed(y, &w->fast, p->schema.document_type, &w->unit, &u->r.findings, &yd);
+        if (st != TD_OK && !yd.node)
             goto done;
-        if (!root) {
+        if (!yd.node && !yd.tree) {
             /* the end, or a syntax error that ends the file: keep only its findings */
             if (u->r.findings.n) {
                 finish_unit(u);
@@ -712,13 +727,10 @@ static td_status run_file(worker *w, const td_program *p, const td_eval_dates *d
             break;
         }
         /* the line of the document's first key (its `---` line is less telling) */
-        u->r.line = root->line ? root->line : line;
-        td_node *node = NULL;
-        st = td_type_document(p->schema.document_type, root, src, &w->unit, &u->r.findings,
-                              &node);
+        u->r.line = yd.line ? yd.line : yd.doc_line;
         if (st == TD_OK)
-            st = td_eval_document_at(p, node, dates, src, &w->unit, &u->r);
-        if (st == TD_OK && !locate_id(u, root, src))
+            st = td_eval_document_at(p, yd.node, dates, src, &w->unit, &u->r);
+        if (st == TD_OK && !locate_id(u, y, &yd, &w->unit, src))
             st = TD_ENOMEM;
         if (st == TD_OK && w->unit.failed)
             st = TD_ENOMEM; /* the end of the load and eval stages of one document */
@@ -1416,6 +1428,7 @@ static void worker_init(worker *w)
 {
     td_arena_init(&w->unit, UNIT_CHUNK);
     td_limits_default(&w->lim);
+    w->fast = NULL;
     w->path = NULL;
     w->path_cap = 0;
 }
@@ -1423,6 +1436,7 @@ static void worker_init(worker *w)
 static void worker_free(worker *w)
 {
     td_arena_free(&w->unit);
+    td_fast_free(w->fast);
     free(w->path);
 }
 
