@@ -44,7 +44,8 @@ LDLIBS  := -Wl,--as-needed -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))
-CLI_SRC    := $(sort $(wildcard engine/cli/*.c))
+# engine/cli/alloc.c is the static program's allocator of small blocks, linked into it alone
+CLI_SRC    := $(filter-out engine/cli/alloc.c,$(sort $(wildcard engine/cli/*.c)))
 GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o \
               $(BUILD)/catalog_vi.o $(BUILD)/builtin_image.o
@@ -86,10 +87,15 @@ LINK := $(shell printf 'int main(void){return 0;}\n' | $(CC) -x c - -static-pie 
                 $(LDLIBS) >/dev/null 2>&1 && echo static-pie || echo dynamic)
 endif
 endif
+# The static program takes its small blocks from engine/cli/alloc.c: the linker sends every
+# call of malloc, calloc, realloc and free by name (the engine's, libyaml's, the C library's)
+# to its __wrap_ functions, which leave bigger blocks to glibc's (lever 15).
+WRAP_MALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 TWIN := $(BUILD)/thidua-dynamic
 ifeq ($(LINK),static-pie)
-$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(TWIN)
-	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
+$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o $(TWIN)
+	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o \
+	    $(BUILD)/libthidua.a $(LDLIBS) $(WRAP_MALLOC)
 else
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
@@ -241,6 +247,12 @@ $(BUILD)/engine/cli/%.o: engine/cli/%.c
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libthidua.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libthidua.a $(CMOCKA) $(LDLIBS)
+
+# the static program's allocator, linked as the program links it
+$(BUILD)/tests/test_alloc: tests/unit/test_alloc.c $(BUILD)/engine/cli/alloc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/engine/cli/alloc.o $(CMOCKA) \
+	    -lpthread $(WRAP_MALLOC)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
