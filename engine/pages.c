@@ -117,6 +117,43 @@ bool td_pages_resize(void **p, size_t old_n, size_t n, size_t elem)
     return true;
 }
 
+bool td_pages_sort(void *base, size_t n, size_t elem,
+                   int (*cmp)(const void *, const void *, void *), void *arg)
+{
+    if (n < 2)
+        return true;
+    char *tmp = td_pages_calloc(n, elem);
+    if (!tmp)
+        return false;
+    /* bottom up: runs of w merged in pairs from src to dst, then the two swap */
+    char *src = base, *dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            if (mid == hi || cmp(src + (mid - 1) * elem, src + mid * elem, arg) <= 0) {
+                memcpy(dst + lo * elem, src + lo * elem, (hi - lo) * elem); /* in order */
+                continue;
+            }
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                /* the left one on a tie: stable */
+                size_t from = cmp(src + j * elem, src + i * elem, arg) < 0 ? j++ : i++;
+                memcpy(dst + k++ * elem, src + from * elem, elem);
+            }
+            memcpy(dst + k * elem, src + i * elem, (mid - i) * elem);
+            k += mid - i;
+            memcpy(dst + k * elem, src + j * elem, (hi - j) * elem);
+        }
+        char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != base)
+        memcpy(base, src, n * elem);
+    td_pages_free(tmp, n, elem);
+    return true;
+}
+
 size_t td_reftab_home(const td_reftab *t, uint64_t key)
 {
     /* the high half of the key scaled to the size: any size, and the low half, which a

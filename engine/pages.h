@@ -30,6 +30,14 @@ void td_pages_free(void *p, size_t cap, size_t elem);
  * unchanged). Growing moves no page through memory twice (mremap). */
 bool td_pages_resize(void **p, size_t old_n, size_t n, size_t elem);
 
+/* Sorts the n elements of `elem` bytes at base by cmp (as qsort_r's: cmp(a, b, arg)), stably,
+ * with a buffer in pages of its own given back after. Why: glibc's qsort_r takes its buffer from
+ * the heap, and one of 40-80 KB (10,000 files' names, their paths) left the heap that much larger
+ * for the whole batch. A run already in order costs a comparison per element. False when out of
+ * memory (the elements are then unchanged). */
+bool td_pages_sort(void *base, size_t n, size_t elem,
+                   int (*cmp)(const void *, const void *, void *), void *arg);
+
 /* A hash table of references to records kept elsewhere (a dense array of its user's): each
  * slot holds a record's number + 1, 0 when empty; open addressing, linear probing, any
  * size. When it is 4/5 full it grows by a quarter, in place, and is rebuilt from the

@@ -158,8 +158,8 @@ static bool list_dir(walker *w, const char *dir, dlist *out)
         }
     }
     closedir(d);
-    if (out->n > 1)
-        qsort_r(out->at, out->n, sizeof *out->at, cmp_entry, out->text);
+    if (!td_pages_sort(out->at, out->n, sizeof *out->at, cmp_entry, out->text))
+        w->stop = true; /* out of memory, as above */
     return true;
 }
 

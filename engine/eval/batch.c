@@ -462,9 +462,9 @@ static bool expand(const char *const *paths, size_t n, td_paths *out)
             size_t first = out->n;
             if (td_walk(paths[i], on_entry, out) != TD_OK)
                 return false;
-            if (out->n - first > 1)
-                qsort_r(out->recs + first, out->n - first, sizeof *out->recs, cmp_path,
-                        out->text);
+            if (!td_pages_sort(out->recs + first, out->n - first, sizeof *out->recs, cmp_path,
+                               out->text))
+                return false;
         } else if (!paths_add(out, paths[i], NULL, TD_WALK_FILE, 0)) {
             return false;
         }
@@ -1835,6 +1835,11 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     td_source_free(b->confirm_src);
     b->confirm_src = NULL;
     td_arena_free(&b->confirm);
+    /* every unit is merged and its id checked: the id index is given back before the settle,
+     * where a batch's memory peaks */
+    td_pages_free(b->id_slots, b->id_size, sizeof *b->id_slots);
+    b->id_slots = NULL;
+    b->id_size = b->n_ids = 0;
     if (st == TD_OK)
         st = settle(b, opts);
     td_xref_free(b->xref);

@@ -36,12 +36,11 @@ typedef struct xlook {
 } xlook;
 
 /* Two places of one key (an error at each) or of one `similar` value (a warning at each),
- * made by the settle's passes: 16 bytes, about one a unit, more the larger a batch is. */
+ * made by the settle's passes: 12 bytes, about one a unit, more the larger a batch is. The
+ * line of the earlier place (line_first) is known once its unit is read back. */
 typedef struct xpair {
     uint32_t ent[2];        /* the earlier entity; the later one << 1 | `similar` */
     uint32_t line_later;    /* the line of the later place */
-    uint32_t line_first;    /* of the earlier place, once its unit is read back (UINT32_MAX:
-                             * not yet; while by_unit is sorted: the earlier unit) */
 } xpair;
 
 /* A pass's table (index_pass): per key or `similar` value of the pass's share, its first
@@ -89,6 +88,9 @@ struct td_xref {
     size_t slot_mask, n_slots;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
+    uint32_t *line_first;   /* per pair, the line of its earlier place once its unit is read
+                             * back (UINT32_MAX: not yet; while by_unit is sorted: that unit);
+                             * made once the passes' table is given back */
     uint32_t *found;        /* per look-up, a bit: an entity answers it */
     size_t cap_found;
     uint32_t look_base;     /* the number of the first look-up of the unit being resolved */
@@ -273,7 +275,7 @@ static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, uint32_t lin
     if (x->n_pairs >= UINT32_MAX ||
         !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
         return TD_ENOMEM;
-    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}, line, UINT32_MAX};
+    x->pairs[x->n_pairs++] = (xpair){{first, ent << 1 | similar}, line};
     return TD_OK;
 }
 
@@ -397,7 +399,7 @@ static void sort_pairs(xpair *a, size_t n)
 /* The order of by_unit: earlier unit (held in line_first while it is sorted), then index. */
 static uint64_t by_unit_key(const td_xref *x, size_t i)
 {
-    return (uint64_t)x->pairs[x->by_unit[i]].line_first << 32 | x->by_unit[i];
+    return (uint64_t)x->line_first[x->by_unit[i]] << 32 | x->by_unit[i];
 }
 
 static void sift_by_unit(td_xref *x, size_t root, size_t n)
@@ -455,16 +457,16 @@ static td_status index_settle(td_xref *x)
         return st;
     sort_pairs(x->pairs, x->n_pairs);
     /* the pairs by their earlier unit, so that resolving a unit does not scan them all */
-    if (!(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)))
+    x->n_by_unit = x->n_pairs; /* the size of both arrays */
+    if (!(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)) ||
+        !(x->line_first = td_pages_calloc(x->n_pairs, sizeof *x->line_first)))
         return TD_ENOMEM;
     for (size_t i = 0; i < x->n_pairs; i++) {
         x->by_unit[i] = (uint32_t)i;
-        x->pairs[i].line_first = unit_of(x, x->pairs[i].ent[0], x->held);
+        x->line_first[i] = unit_of(x, x->pairs[i].ent[0], x->held);
     }
-    x->n_by_unit = x->n_pairs;
     sort_by_unit(x);
-    for (size_t i = 0; i < x->n_pairs; i++)
-        x->pairs[i].line_first = UINT32_MAX;
+    memset(x->line_first, 0xff, x->n_pairs * sizeof *x->line_first);
     return TD_OK;
 }
 
@@ -590,11 +592,11 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
             continue;
         uint32_t site = ents[side] - x->unit_first[unit];
         if (side == 0)
-            pr->line_first = site_line(u, site); /* for the message at the later place */
+            x->line_first[i] = site_line(u, site); /* for the message at the later place */
         if (site >= u->sites.n || site >= u->n_xkeys)
             continue;
         const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
-        uint32_t other_line = side ? pr->line_first : pr->line_later;
+        uint32_t other_line = side ? x->line_first[i] : pr->line_later;
         if (other_line == UINT32_MAX)
             other_line = 0;
         const td_diagnostic *e = &u->sites.items[site];
@@ -994,7 +996,9 @@ static void reset(td_xref *x)
     x->found = NULL;
     x->cap_found = 0;
     td_pages_free(x->by_unit, x->n_by_unit, sizeof *x->by_unit);
+    td_pages_free(x->line_first, x->n_by_unit, sizeof *x->line_first);
     x->by_unit = NULL;
+    x->line_first = NULL;
     x->n_by_unit = x->next_by_unit = x->next_pair = 0;
     x->held = x->n_ents = x->n_sim = x->n_looks = x->look_base = 0;
 }

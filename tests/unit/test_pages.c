@@ -134,6 +134,45 @@ static void test_reftab_keys_sharing_a_home(void **state)
     td_pages_free(r.key, r.cap, sizeof *r.key);
 }
 
+/* Sort records by their key only, so that a tie shows whether the order of equals is kept. */
+typedef struct rec {
+    uint32_t key, seq;
+} rec;
+
+static int cmp_rec(const void *a, const void *b, void *arg)
+{
+    (void)arg;
+    uint32_t x = ((const rec *)a)->key, y = ((const rec *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+static void test_pages_sort_stable(void **state)
+{
+    (void)state;
+    size_t sizes[] = {0, 1, 2, 3, 17, 1000, 5000};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        size_t n = sizes[z];
+        for (int order = 0; order < 3; order++) {
+            rec *a = calloc(n + 1, sizeof *a);
+            assert_non_null(a);
+            uint32_t r = 12345;
+            for (size_t i = 0; i < n; i++) {
+                r = r * 1103515245u + 12345u;
+                /* random with many ties; in order; reversed */
+                a[i].key = order == 0 ? (r >> 16) % 50 : order == 1 ? (uint32_t)i : (uint32_t)(n - i);
+                a[i].seq = (uint32_t)i;
+            }
+            assert_true(td_pages_sort(a, n, sizeof *a, cmp_rec, NULL));
+            for (size_t i = 1; i < n; i++) {
+                assert_true(a[i - 1].key <= a[i].key);
+                if (a[i - 1].key == a[i].key)
+                    assert_true(a[i - 1].seq < a[i].seq);
+            }
+            free(a);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_pages_resize_exact),
         cmocka_unit_test(test_reftab_finds_every_record_in_order),
         cmocka_unit_test(test_reftab_keys_sharing_a_home),
+        cmocka_unit_test(test_pages_sort_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
