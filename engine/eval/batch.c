@@ -505,7 +505,17 @@ typedef struct fjob {
     bool overran;           /* a part that read on to the end of its file (td_yaml_overran) */
     bool done;
     td_lang lang;           /* of the findings: the batch's */
+    unsigned owner;         /* the worker that evaluated it, which frees it once merged */
 } fjob;
+
+/* Jobs merged and handed back to the worker that made them, to be freed there: memory freed
+ * by the thread that allocated it goes back to that thread's malloc arena and caches, where
+ * a free from the merging thread locks the other arena and touches memory the other core
+ * wrote (docs/performance.md, lever 14). */
+typedef struct spent {
+    fjob *jobs;             /* owned */
+    size_t n, cap;
+} spent;
 
 typedef struct worker {
     td_arena unit;          /* reset after each document */
@@ -1411,6 +1421,7 @@ typedef struct shared {
     uint32_t part_docs;     /* merge: documents of the file's parts merged so far */
     bool part_skip;         /* merge: a part read on to the end: skip the file's next parts */
     fjob *jobs;             /* a ring of `ring` jobs: task i is in jobs[i % ring] */
+    spent *spent;           /* per worker: its jobs merged, to be freed (guarded by mu) */
     size_t ring;            /* tasks evaluated ahead of the merge, at most */
     size_t max_held;        /* units evaluated ahead of the merge, at most (but see below) */
     atomic_size_t next;     /* the next task to claim */
@@ -1457,20 +1468,25 @@ static void merge_begin(shared *s, size_t i)
     }
 }
 
-/* Merges the units of the file held in j, in order, and empties j (its array is kept). */
+/* Merges the units of the file held in j, in order (they stay in j, for its owner to free). */
 static td_status merge_units(shared *s, fjob *j)
 {
     td_status st = TD_OK;
     for (size_t k = 0; k < j->n && st == TD_OK; k++)
         st = merge_unit(s->b, s->o, &j->items[k]);
-    for (size_t k = 0; k < j->n; k++)
-        bunit_free(&j->items[k]);
-    j->n = 0;
     return st;
 }
 
+/* Frees the units of j and empties it (its array is kept). */
+static void drop_units(fjob *j)
+{
+    for (size_t k = 0; k < j->n; k++)
+        bunit_free(&j->items[k]);
+    j->n = 0;
+}
+
 /* Merges file i (its first units already, when `begun`): its units in order into the
- * batch, then the job is freed. */
+ * batch (they stay in j). */
 static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
 {
     td_batch *b = s->b;
@@ -1478,7 +1494,6 @@ static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
     if (!begun)
         merge_begin(s, i);
     td_status st = merge_units(s, j);
-    fjob_free(j);
     if (st == TD_OK && s->o->ids_per_file)
         st = settle(b, s->o); /* each file is judged alone */
     if (st == TD_OK && s->o->on_progress)
@@ -1493,7 +1508,7 @@ static task task_at(const shared *s, size_t k)
 
 /* Merges task k: a whole file, or one part of a file read in parts, whose units are numbered
  * on from the parts before it; the parts after one that read on to the end of the file
- * are dropped (that part read their documents already). */
+ * are dropped (that part read their documents already). The units stay in j. */
 static td_status merge_task(shared *s, size_t k, fjob *j)
 {
     task here = task_at(s, k);
@@ -1507,9 +1522,7 @@ static td_status merge_task(shared *s, size_t k, fjob *j)
         merge_begin(s, t->file);
     }
     td_status st = TD_OK;
-    if (s->part_skip) {
-        fjob_free(j);
-    } else {
+    if (!s->part_skip) {
         for (size_t u = 0; u < j->n; u++) {
             td_unit_result *r = &j->items[u].r;
             r->doc += s->part_docs;
@@ -1520,7 +1533,6 @@ static td_status merge_task(shared *s, size_t k, fjob *j)
         s->part_skip = j->overran;
         s->b->bytes += j->bytes;
         st = merge_units(s, j);
-        fjob_free(j);
     }
     if (!last)
         return st;
@@ -1530,6 +1542,25 @@ static td_status merge_task(shared *s, size_t k, fjob *j)
     }
     fjob none = {0};
     return st == TD_OK ? merge_file(s, t->file, &none, true) : st;
+}
+
+/* Hands merged job j to the worker that made it (called with mu held). */
+static void spend(shared *s, fjob *j)
+{
+    spent *l = &s->spent[j->owner];
+    if (grow((void **)&l->jobs, &l->cap, l->n + 1, sizeof *l->jobs))
+        l->jobs[l->n++] = *j;
+    else
+        fjob_free(j); /* freed here, then */
+    memset(j, 0, sizeof *j);
+}
+
+/* Frees the jobs of a spent list, keeping its array. */
+static void spent_free(spent *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        fjob_free(&l->jobs[i]);
+    l->n = 0;
 }
 
 /* Called with mu held by the worker that finished a file: unless another worker is merging,
@@ -1549,6 +1580,7 @@ static void merge_ready(shared *s)
         pthread_mutex_unlock(&s->mu);
         td_status st = merge_task(s, i, &j);
         pthread_mutex_lock(&s->mu);
+        spend(s, &j);
         s->merged = i + 1;
         s->held -= units;
         if (st != TD_OK && s->fail == TD_OK) {
@@ -1561,16 +1593,38 @@ static void merge_ready(shared *s)
     s->merging = false;
 }
 
+/* A worker's thread: the batch and the worker's number. */
+typedef struct worker_arg {
+    shared *s;
+    unsigned me;
+} worker_arg;
+
+/* Takes the worker's spent jobs (called with mu held): swapped with `mine`, empty. */
+static void take_spent(shared *s, unsigned me, spent *mine)
+{
+    spent t = s->spent[me];
+    s->spent[me] = *mine;
+    *mine = t;
+}
+
 static void *worker_main(void *arg)
 {
-    shared *s = arg;
+    shared *s = ((worker_arg *)arg)->s;
+    unsigned me = ((worker_arg *)arg)->me;
     worker w;
     worker_init(&w);
+    spent mine = {0};
     for (;;) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->n_tasks)
             break;
         pthread_mutex_lock(&s->mu);
+        if (s->spent[me].n) {
+            take_spent(s, me, &mine);
+            pthread_mutex_unlock(&s->mu);
+            spent_free(&mine);
+            pthread_mutex_lock(&s->mu);
+        }
         /* the file the merge needs next always goes on, so the window never stalls it */
         while (!s->stop && i != s->merged &&
                (i >= s->merged + s->ring || s->held >= s->max_held)) {
@@ -1583,6 +1637,7 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         fjob j = {0};
+        j.owner = me;
         task t = task_at(s, i);
         td_status st = run_input(&w, s->p, s->b, &t, s->parted ? s->parted[t.file] : NULL, &j,
                                  NULL, NULL);
@@ -1603,6 +1658,11 @@ static void *worker_main(void *arg)
             merge_ready(s);
         pthread_mutex_unlock(&s->mu);
     }
+    pthread_mutex_lock(&s->mu);
+    take_spent(s, me, &mine);
+    pthread_mutex_unlock(&s->mu);
+    spent_free(&mine);
+    free(mine.jobs);
     worker_free(&w);
     return NULL;
 }
@@ -1610,12 +1670,24 @@ static void *worker_main(void *arg)
 static td_status run_threads(shared *s, unsigned jobs)
 {
     pthread_t th[MAX_JOBS];
+    worker_arg args[MAX_JOBS];
     unsigned started = 0;
-    for (; started < jobs; started++)
-        if (pthread_create(&th[started], NULL, worker_main, s) != 0)
+    if (!(s->spent = calloc(jobs, sizeof *s->spent)))
+        return TD_ENOMEM;
+    for (; started < jobs; started++) {
+        args[started] = (worker_arg){s, started};
+        if (pthread_create(&th[started], NULL, worker_main, &args[started]) != 0)
             break;
+    }
     for (unsigned t = 0; t < started; t++)
         pthread_join(th[t], NULL);
+    /* what was merged after its worker ended */
+    for (unsigned t = 0; t < jobs; t++) {
+        spent_free(&s->spent[t]);
+        free(s->spent[t].jobs);
+    }
+    free(s->spent);
+    s->spent = NULL;
     if (started == 0)
         return TD_ENOMEM;
     if (s->fail != TD_OK)
@@ -1636,7 +1708,9 @@ static td_status flush_inline(void *arg, fjob *j)
     if (!f->begun)
         merge_begin(f->s, f->i);
     f->begun = true;
-    return merge_units(f->s, j);
+    td_status st = merge_units(f->s, j);
+    drop_units(j);
+    return st;
 }
 
 static td_status run_inline(shared *s)
@@ -1650,6 +1724,8 @@ static td_status run_inline(shared *s)
         st = run_input(&w, s->p, s->b, &t, NULL, &s->jobs[0], flush_inline, &f);
         if (st == TD_OK)
             st = merge_file(s, i, &s->jobs[0], f.begun);
+        drop_units(&s->jobs[0]);
+        s->jobs[0].bytes = 0;
     }
     worker_free(&w);
     return st;

@@ -1018,7 +1018,7 @@ void td_xref_free(td_xref *x)
     free(x);
 }
 
-td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
+td_status td_xref_hold(td_xref *x, const td_unit_result *u, uint32_t ordinal)
 {
     uint32_t unit = x->held;
     if (unit == UINT32_MAX)
@@ -1038,8 +1038,6 @@ td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal)
     memcpy(b->p, &len, sizeof len);
     if (b->n > (1u << 30) + sizeof len || !td_scratch_write(&x->spool, b->p, b->n))
         return TD_EIO;
-    td_unit_result_free(u);
-    td_unit_result_init(u, x->lang);
     x->held++;
     return TD_OK;
 }

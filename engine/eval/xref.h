@@ -29,11 +29,11 @@ td_status td_xref_new(const td_program *p, td_lang lang, bool provisional, td_xr
                       void *name_arg, td_xref **out);
 void td_xref_free(td_xref *x);
 
-/* Adds the keys of `u` to the index and holds the unit until td_xref_settle. `ordinal` is the
- * unit's number in the batch (the units held until a settle are numbered in a row; the path
- * of its file comes from the index's `name`). `u` is consumed (left initialised and empty).
- * TD_ENOMEM, TD_EIO. */
-td_status td_xref_hold(td_xref *x, td_unit_result *u, uint32_t ordinal);
+/* Adds the keys of `u` to the index and holds a copy of the unit until td_xref_settle.
+ * `ordinal` is the unit's number in the batch (the units held until a settle are numbered in
+ * a row; the path of its file comes from the index's `name`). `u` is borrowed: its owner
+ * frees it, so that a batch's worker frees the memory it allocated. TD_ENOMEM, TD_EIO. */
+td_status td_xref_hold(td_xref *x, const td_unit_result *u, uint32_t ordinal);
 
 /* Resolves every held unit against the index: a deferred finding is kept when none of its
  * look-ups finds an entity that meets the index's `require`; a key used twice is an error

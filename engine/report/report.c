@@ -52,17 +52,23 @@ td_status td_report_unit(void *report, const td_unit_result *u)
 {
     td_report *r = report;
     r->units++;
+    /* the stream locked once for the unit's many writes: once a batch has started threads,
+     * each stdio call locks it otherwise, an atomic operation (lever 14) */
+    flockfile(r->out);
     td_status st = r->ops->unit(r, r->state, u);
     if (st == TD_OK && (r->io_error || ferror(r->out)))
         st = TD_EIO;
+    funlockfile(r->out);
     return st;
 }
 
 td_status td_report_finish(td_report *r, const td_batch *b)
 {
+    flockfile(r->out);
     td_status st = r->ops->finish ? r->ops->finish(r, r->state, b) : TD_OK;
     if (fflush(r->out) != 0 || ferror(r->out) || r->io_error)
-        return st == TD_OK ? TD_EIO : st;
+        st = st == TD_OK ? TD_EIO : st;
+    funlockfile(r->out);
     return st;
 }
 
