@@ -371,6 +371,15 @@ static size_t line_length(const td_source *s, uint32_t idx)
     return end - start;
 }
 
+bool td_source_line_copy(const td_source *s, uint32_t line, char **out)
+{
+    *out = NULL;
+    if (line < 1 || line > s->nlines)
+        return true;
+    *out = strndup(s->text + s->lines[line - 1], line_length(s, line - 1));
+    return *out != NULL;
+}
+
 uint32_t td_source_offset(const td_source *s, uint32_t line, uint32_t col)
 {
     if (line == 0 || line > s->nlines)

@@ -39,6 +39,9 @@ typedef struct td_source {
 td_status td_source_read_jobs(const char *path, unsigned threads, td_source **out);
 /* 1-based line and column (column in UTF-8 characters) of a byte offset. */
 void td_source_linecol(const td_source *s, uint32_t off, uint32_t *line, uint32_t *col);
+/* A copy of 1-based line `line` (no newline) into *out, owned; NULL when the text has no such
+ * line. False when out of memory. */
+bool td_source_line_copy(const td_source *s, uint32_t line, char **out);
 /* Byte offset of a 1-based line and character column (clamped to the line). */
 uint32_t td_source_offset(const td_source *s, uint32_t line, uint32_t col);
 

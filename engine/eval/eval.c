@@ -1275,14 +1275,14 @@ typedef struct unitctx {
 
 static void build_path(unitctx *u);
 
-/* The characters of a key at (line, col), for the caret width. */
-static uint32_t key_width(const td_diagnostic *x)
+/* The characters of a key at column `col` of source line `line`, for the caret width. */
+static uint32_t key_width(const char *line, uint32_t col)
 {
-    if (!x->source_line)
+    if (!line)
         return 1;
-    const char *s = x->source_line;
+    const char *s = line;
     uint32_t c = 1;
-    while (*s && c < x->col) {
+    while (*s && c < col) {
         s++;
         while (*s && ((unsigned char)*s & 0xC0) == 0x80)
             s++;
@@ -1296,27 +1296,44 @@ static uint32_t key_width(const td_diagnostic *x)
     return w ? w : 1;
 }
 
+/* Where a finding about `blame` (or, without it, about `entity`) points: its line, column
+ * and width as td_diag_at_lc takes them; *use_key: at the key of a mapping or list item,
+ * whose width is the key's (key_width). */
+typedef struct place {
+    uint32_t line, col, width;
+    bool use_key;
+} place;
+
+static place place_of(unitctx *u, const td_node *blame, const td_node *entity)
+{
+    const td_node *at = blame ? blame : entity;
+    place pl;
+    pl.use_key =
+        at &&
+        (!blame || at->null || at->type->kind == TD_T_RECORD || at->type->kind == TD_T_LIST) &&
+        at->key_line;
+    uint32_t line = at ? (pl.use_key ? at->key_line : at->line) : 0;
+    uint32_t col = at ? (pl.use_key ? at->key_col : at->col) : 0;
+    if (pl.use_key && !col)
+        col = td_item_dash_col(u->src, at->line, at->col); /* a list item's dash */
+    pl.width = at && !pl.use_key ? at->width : 1;
+    pl.line = line ? line : u->res->line;
+    pl.col = line ? col : 1;
+    return pl;
+}
+
 static td_diagnostic *add_finding_to(unitctx *u, td_diag *d, td_severity sev, const char *rule,
                                      const char *cite, const char *label, const td_node *blame,
                                      const td_node *entity, const char *msg, const char *hint)
 {
-    const td_node *at = blame ? blame : entity;
-    bool use_key =
-        at &&
-        (!blame || at->null || at->type->kind == TD_T_RECORD || at->type->kind == TD_T_LIST) &&
-        at->key_line;
-    uint32_t line = at ? (use_key ? at->key_line : at->line) : 0;
-    uint32_t col = at ? (use_key ? at->key_col : at->col) : 0;
-    if (use_key && !col)
-        col = td_item_dash_col(u->src, at->line, at->col); /* a list item's dash */
-    uint32_t width = at && !use_key ? at->width : 1;
-    td_diagnostic *x = td_diag_at_lc(d, sev, TD_CODE_RULE, u->src, line ? line : u->res->line,
-                                     line ? col : 1, width, "%s", msg);
+    place pl = place_of(u, blame, entity);
+    td_diagnostic *x = td_diag_at_lc(d, sev, TD_CODE_RULE, u->src, pl.line, pl.col, pl.width,
+                                     "%s", msg);
     if (!x)
         return NULL;
     x->seq += u->rule_key;
-    if (use_key)
-        x->width = key_width(x);
+    if (pl.use_key)
+        x->width = key_width(x->source_line, x->col);
     x->doc = u->res->doc;
     td_diag_set(d, &x->rule, "%s", rule);
     if (cite && *cite)
@@ -2042,11 +2059,14 @@ static void run_index(unitctx *u, const frame *f, const void *argp)
     if (k.kind != TD_V_TEXT || td_text_blank(k.u.text.s, k.u.text.len))
         return;
     td_xkey *nw = realloc(res->xkeys, (res->n_xkeys + 1) * sizeof *nw);
-    if (!nw) {
+    if (nw)
+        res->xkeys = nw;
+    td_xsite *ns = nw ? realloc(res->sites, (res->n_xkeys + 1) * sizeof *ns) : NULL;
+    if (!ns) {
         u->e.oom = true;
         return;
     }
-    res->xkeys = nw;
+    res->sites = ns;
     td_xkey *x = &nw[res->n_xkeys];
     memset(x, 0, sizeof *x);
     x->index = (uint32_t)(ix - u->e.p->indexes);
@@ -2082,9 +2102,29 @@ static void run_index(unitctx *u, const frame *f, const void *argp)
             x->similar = td_xhash(x->index + 1, x->similar_text);
         }
     }
+    /* its site: as a finding about the key would point at it (add_finding_to) */
+    td_xsite *st = &res->sites[res->n_xkeys];
+    memset(st, 0, sizeof *st);
     res->n_xkeys++;
-    add_finding_to(u, &res->sites, TD_SEV_ERROR, ix->id, ix->cite, ix->label, k.node, f->it.node,
-                   "", NULL);
+    if (u->src) {
+        place pl = place_of(u, k.node, f->it.node);
+        st->line = pl.line;
+        st->col = pl.col;
+        st->width = pl.width ? pl.width : 1;
+        if (!td_source_line_copy(u->src, pl.line, &st->source_line) ||
+            (!res->site_file && !(res->site_file = strdup(u->src->name)))) {
+            u->e.oom = true;
+            return;
+        }
+        if (pl.use_key)
+            st->width = key_width(st->source_line, st->col);
+    } else {
+        st->width = 1;
+    }
+    build_path(u);
+    st->path = strndup(u->path, u->path_len);
+    if (!st->path)
+        u->e.oom = true;
 }
 
 /* ---------- workflows ---------- */
@@ -2811,7 +2851,6 @@ void td_unit_result_init(td_unit_result *r, td_lang lang)
 {
     memset(r, 0, sizeof *r);
     td_diag_init_lang(&r->findings, lang);
-    td_diag_init_lang(&r->sites, lang);
     td_diag_init_lang(&r->deferred, lang);
 }
 
@@ -2832,11 +2871,16 @@ void td_unit_result_free(td_unit_result *r)
     free(r->hist);
     free(r->hknown);
     free(r->stages);
-    td_diag_free(&r->sites);
     for (uint32_t i = 0; i < r->n_xkeys; i++) {
         free(r->xkeys[i].text);
         free(r->xkeys[i].similar_text);
+        if (r->sites) {
+            free(r->sites[i].path);
+            free(r->sites[i].source_line);
+        }
     }
+    free(r->sites);
+    free(r->site_file);
     free(r->xkeys);
     td_diag_free(&r->deferred);
     free(r->defers);
@@ -2927,6 +2971,7 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
     if (!root || root->invalid || root->type->kind != TD_T_RECORD)
         return TD_OK;
     res->typed = true;
+    res->as_of = dates->as_of;
     frame top = mkframe(NULL, of_node(root), 1);
     res->id = report_field(&u, p->unit_id, &top);
     res->name = report_field(&u, p->unit_name, &top);
@@ -3014,7 +3059,7 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
     }
     for (uint32_t i = 0; i < p->n_indexes && !u.e.oom; i++)
         visit(&u, &p->indexes[i].path, 0, &top, run_index, &p->indexes[i]);
-    if (u.e.oom || res->findings.oom || res->sites.oom || res->deferred.oom)
+    if (u.e.oom || res->findings.oom || res->deferred.oom)
         return TD_ENOMEM;
     return TD_OK;
 }

@@ -23,7 +23,7 @@ typedef struct td_contrib {
 #define TD_NO_HIST UINT32_MAX
 
 /* One entity of an index (td_index) in a unit: its key, for the look-ups of other units
- * and the findings about a key used twice. Its location is the entry of the same number
+ * and the findings about a key used twice. Its location is the site of the same number
  * in td_unit_result.sites. */
 typedef struct td_xkey {
     uint32_t index;         /* in program->indexes */
@@ -40,6 +40,16 @@ typedef struct td_xlookup {
     uint64_t owner, key;    /* td_xhash of the owner's id; of the index and the key */
     char *owner_text, *key_text; /* owned */
 } td_xlookup;
+
+/* Where a td_xkey is: the place a finding about it points at (a key used twice, a likely
+ * copy, found at the settle); the rest of such a finding is the index's (rule, cite, label)
+ * and the unit's (file, document). */
+typedef struct td_xsite {
+    uint32_t line, col;     /* 1-based; 0 when the unit has no file */
+    uint32_t width;         /* characters to underline, >= 1 */
+    char *path;             /* owned: the entity's data path ("exemplars[1]") */
+    char *source_line;      /* owned: copy of the line, or NULL */
+} td_xsite;
 
 /* A finding that holds only when none of its look-ups finds an entity. */
 typedef struct td_xdefer {
@@ -68,7 +78,9 @@ typedef struct td_unit_result {
     uint32_t n_stages;
     uint32_t n_history;     /* history dates the contributions carry (td_eval_dates) */
     /* references across units (Decision 12), resolved by the batch (engine/xref.c) */
-    td_diag sites;          /* one located entry per td_xkey (no message), never sorted */
+    td_xsite *sites;        /* one per td_xkey, n_xkeys of them */
+    char *site_file;        /* display path of the file the sites are in, or NULL */
+    int32_t as_of;          /* days: the date the unit was evaluated at (labels of the sites) */
     td_xkey *xkeys;
     uint32_t n_xkeys;
     td_diag deferred;       /* one finding per td_xdefer, never sorted */

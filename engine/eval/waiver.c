@@ -32,9 +32,9 @@ static bool same_entity(const td_waiver *w, const td_unit_result *u, const td_di
 {
     if (!w->exemplar)
         return true;
-    for (uint32_t i = 0; i < u->n_xkeys && i < u->sites.n; i++)
+    for (uint32_t i = 0; i < u->n_xkeys && u->sites; i++)
         if (u->xkeys[i].text && strcmp(u->xkeys[i].text, w->exemplar) == 0 &&
-            inside(e->path, u->sites.items[i].path))
+            inside(e->path, u->sites[i].path))
             return true;
     return false;
 }

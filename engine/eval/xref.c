@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "label.h"
 #include "pages.h"
 #include "scratch.h"
 
@@ -172,7 +173,7 @@ static bool owner_known(const td_xref *x, uint64_t h)
 /* The line of site `site` of a unit, for the message at the other place of a pair. */
 static uint32_t site_line(const td_unit_result *u, uint32_t site)
 {
-    return site < u->sites.n ? u->sites.items[site].line : 0;
+    return u->sites && site < u->n_xkeys ? u->sites[site].line : 0;
 }
 
 /* Writes the entities and look-ups buffered to their streams (a write a chunk, not a record). */
@@ -503,9 +504,58 @@ static td_diagnostic *copy_entry(td_diag *d, const td_diagnostic *e, td_severity
     return c;
 }
 
+/* A finding at site `site` of unit u, of index ix, with an empty message: where it points
+ * from the site, its rule, cite and label from the index (as at the unit's as-of date). */
+static td_diagnostic *site_entry(const td_xref *x, td_diag *d, const td_unit_result *u,
+                                 uint32_t site, const td_index *ix, td_severity sev)
+{
+    const td_xsite *st = &u->sites[site];
+    td_diagnostic *c = td_diag_at_lc(d, sev, TD_CODE_RULE, NULL, 0, 0, 1, "%s", "");
+    if (!c)
+        return NULL;
+    c->line = st->line;
+    c->col = st->col;
+    c->width = st->width;
+    c->doc = u->doc;
+    char lb[1024];
+    if ((u->site_file && !td_diag_set(d, &c->file, "%s", u->site_file)) ||
+        (st->source_line && !td_diag_set(d, &c->source_line, "%s", st->source_line)) ||
+        (ix && !td_diag_set(d, &c->rule, "%s", ix->id)) ||
+        (ix && ix->cite && *ix->cite && !td_diag_set(d, &c->cite, "%s", ix->cite)) ||
+        (ix && ix->label &&
+         !td_diag_set(d, &c->label, "%s", td_label_at(x->p, ix->label, u->as_of, lb, sizeof lb))) ||
+        !td_diag_set(d, &c->path, "%s", st->path ? st->path : ""))
+        return NULL;
+    return c;
+}
+
 static const char *shown(const char *file)
 {
     return file && strcmp(file, "-") != 0 ? file : "<stdin>";
+}
+
+/* "FILE:LINE" (only FILE when line is 0) into buf, cut at cap - 1 bytes as snprintf cuts. */
+static void put_where(char *buf, size_t cap, const char *file, uint32_t line)
+{
+    size_t n = strlen(file);
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(buf, file, n);
+    if (line) {
+        char num[12];
+        size_t k = sizeof num;
+        do {
+            num[--k] = (char)('0' + line % 10);
+            line /= 10;
+        } while (line);
+        num[--k] = ':';
+        size_t m = sizeof num - k;
+        if (m > cap - 1 - n)
+            m = cap - 1 - n;
+        memcpy(buf + n, num + k, m);
+        n += m;
+    }
+    buf[n] = '\0';
 }
 
 /* Resolves one unit: its deferred findings, then the pairs that name one of its sites. */
@@ -593,22 +643,19 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         uint32_t site = ents[side] - x->unit_first[unit];
         if (side == 0)
             x->line_first[i] = site_line(u, site); /* for the message at the later place */
-        if (site >= u->sites.n || site >= u->n_xkeys)
+        if (!u->sites || site >= u->n_xkeys)
             continue;
         const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
         uint32_t other_line = side ? x->line_first[i] : pr->line_later;
         if (other_line == UINT32_MAX)
             other_line = 0;
-        const td_diagnostic *e = &u->sites.items[site];
         const td_xkey *k = &u->xkeys[site];
         const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
         char where[512];
-        if (other_file && other_line)
-            snprintf(where, sizeof where, "%s:%u", shown(other_file), other_line);
-        else
-            snprintf(where, sizeof where, "%s",
-                     other_file ? shown(other_file) : td_gettext(d->lang, N_("another unit")));
-        td_diagnostic *c = copy_entry(d, e, similar ? TD_SEV_WARNING : TD_SEV_ERROR, "");
+        put_where(where, sizeof where,
+                  other_file ? shown(other_file) : td_gettext(d->lang, N_("another unit")),
+                  other_file ? other_line : 0);
+        td_diagnostic *c = site_entry(x, d, u, site, ix, similar ? TD_SEV_WARNING : TD_SEV_ERROR);
         if (!c)
             return TD_ENOMEM;
         bool ok;
@@ -622,8 +669,17 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
                              k->similar_text ? k->similar_text : "", where) &&
                  td_diag_set(d, &c->hint, N_("remove the copied entry, or tell the "
                              "two apart if both are real"));
-            if (ok && ix && !td_diag_set(d, &c->rule, "%s%s", ix->id, ".similar"))
-                return TD_ENOMEM;
+            if (ok && ix) {
+                /* the index's id and ".similar" */
+                size_t n = strlen(ix->id);
+                char *rule = malloc(n + sizeof ".similar");
+                if (!rule)
+                    return TD_ENOMEM;
+                memcpy(rule, ix->id, n);
+                memcpy(rule + n, ".similar", sizeof ".similar");
+                free(c->rule);
+                c->rule = rule;
+            }
         } else {
             /* TRANSLATORS: %1$s is an id, %2$s a data path such as exemplars[], %3$s a
              * file:line */
@@ -728,11 +784,12 @@ static void w_unit(wbuf *b, const td_unit_result *u)
     w_str(b, u->level);
     w_str(b, u->group);
     w_u32(b, u->typed);
+    w_u32(b, (uint32_t)u->as_of);
     w_u32(b, u->n_values);
     for (uint32_t i = 0; i < u->n_values; i++)
         w_str(b, u->values[i]);
     w_diag(b, &u->findings);
-    w_diag(b, &u->sites);
+    w_str(b, u->site_file);
     w_u32(b, u->n_xkeys);
     for (uint32_t i = 0; i < u->n_xkeys; i++) {
         const td_xkey *k = &u->xkeys[i];
@@ -742,6 +799,12 @@ static void w_unit(wbuf *b, const td_unit_result *u)
         w_u32(b, k->ok);
         w_str(b, k->text);
         w_str(b, k->similar_text);
+        const td_xsite *st = u->sites ? &u->sites[i] : NULL;
+        w_u32(b, st ? st->line : 0);
+        w_u32(b, st ? st->col : 0);
+        w_u32(b, st ? st->width : 1);
+        w_str(b, st ? st->path : NULL);
+        w_str(b, st ? st->source_line : NULL);
     }
     w_diag(b, &u->deferred);
     for (size_t i = 0; i < u->deferred.n; i++) {
@@ -884,6 +947,7 @@ static void r_unit(reader *r, td_unit_result *u)
     u->level = r_str(r);
     u->group = r_str(r);
     u->typed = r_u32(r) != 0;
+    u->as_of = (int32_t)r_u32(r);
     uint32_t nv = r_u32(r);
     if (r->bad || nv > 4096) {
         r->bad = true;
@@ -900,13 +964,14 @@ static void r_unit(reader *r, td_unit_result *u)
             u->values[i] = r_str(r);
     }
     r_diag(r, &u->findings);
-    r_diag(r, &u->sites);
+    u->site_file = r_str(r);
     uint32_t nk = r_u32(r);
     if (r->bad || nk > (1u << 24)) {
         r->bad = true;
         return;
     }
-    if (nk && !(u->xkeys = calloc(nk, sizeof *u->xkeys))) {
+    if (nk && (!(u->xkeys = calloc(nk, sizeof *u->xkeys)) ||
+               !(u->sites = calloc(nk, sizeof *u->sites)))) {
         r->oom = true;
         return;
     }
@@ -918,6 +983,12 @@ static void r_unit(reader *r, td_unit_result *u)
         k->ok = r_u32(r) != 0;
         k->text = r_str(r);
         k->similar_text = r_str(r);
+        td_xsite *st = &u->sites[i];
+        st->line = r_u32(r);
+        st->col = r_u32(r);
+        st->width = r_u32(r);
+        st->path = r_str(r);
+        st->source_line = r_str(r);
         u->n_xkeys = i + 1;
     }
     r_diag(r, &u->deferred);
