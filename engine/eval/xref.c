@@ -280,6 +280,14 @@ static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, uint32_t lin
     return TD_OK;
 }
 
+/* Reads the next chunk of a stream of `total` records of `elem` bytes, `at` of them read:
+ * how many it read (never 0 before the end), 0 on a failure. */
+static uint32_t next_chunk(td_scratch *s, void *buf, size_t elem, uint32_t at, uint32_t total)
+{
+    uint32_t c = total - at < CHUNK ? total - at : CHUNK;
+    return td_scratch_read(s, buf, (size_t)c * elem) ? c : 0;
+}
+
 /* One pass over the entities of share `pass` of `n`, in order: a key met before is a pair
  * with its first entity (unless the two are files of one unit), as is a `similar` value met
  * in another unit; then the look-ups of the share are answered. */
@@ -292,9 +300,8 @@ static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
     xlook lb[CHUNK];
     if (x->n_looks && !td_scratch_rewind(&x->looks))
         return TD_EIO;
-    for (uint32_t at = 0; at < x->n_looks;) {
-        uint32_t c = x->n_looks - at < CHUNK ? x->n_looks - at : CHUNK;
-        if (!td_scratch_read(&x->looks, lb, c * sizeof *lb))
+    for (uint32_t at = 0, c; at < x->n_looks; at += c) {
+        if (!(c = next_chunk(&x->looks, lb, sizeof *lb, at, x->n_looks)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++) {
             if (pass_of(lb[i].key, n) != pass)
@@ -303,12 +310,10 @@ static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
             if (!e->tag && !slot_put(x, e, (xslot){lb[i].key, lb[i].owner, 0, XS_LOOK}))
                 return TD_ENOMEM;
         }
-        at += c;
     }
     uint32_t unit = 0;
-    for (uint32_t at = 0; at < x->n_ents;) {
-        uint32_t c = x->n_ents - at < CHUNK ? x->n_ents - at : CHUNK;
-        if (!td_scratch_read(&x->ents, buf, c * sizeof *buf))
+    for (uint32_t at = 0, c; at < x->n_ents; at += c) {
+        if (!(c = next_chunk(&x->ents, buf, sizeof *buf, at, x->n_ents)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++) {
             const xent *k = &buf[i];
@@ -351,20 +356,17 @@ static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
                 }
             }
         }
-        at += c;
     }
     /* the answers of the share's look-ups, a bit each */
     if (x->n_looks && !td_scratch_rewind(&x->looks))
         return TD_EIO;
-    for (uint32_t at = 0; at < x->n_looks;) {
-        uint32_t c = x->n_looks - at < CHUNK ? x->n_looks - at : CHUNK;
-        if (!td_scratch_read(&x->looks, lb, c * sizeof *lb))
+    for (uint32_t at = 0, c; at < x->n_looks; at += c) {
+        if (!(c = next_chunk(&x->looks, lb, sizeof *lb, at, x->n_looks)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++)
             if (pass_of(lb[i].key, n) == pass &&
                 slot_find(x, lb[i].key, XS_LOOK, lb[i].owner)->tag & XS_FOUND)
                 x->found[(at + i) / 32] |= 1u << ((at + i) % 32);
-        at += c;
     }
     return TD_OK;
 }
