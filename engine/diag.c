@@ -221,20 +221,38 @@ td_status td_source_read_jobs(const char *path, unsigned threads, td_source **ou
     return source_read(path, threads, out);
 }
 
+/* Up to n bytes of fd (stdin's stream when fd < 0), 0 at the end; after 0, errno is 0 at the
+ * end of the file and the error otherwise. A read interrupted by a signal is tried again. */
+static size_t read_some(int fd, char *p, size_t n)
+{
+    errno = 0;
+    if (fd < 0)
+        return fread(p, 1, n, stdin);
+    for (;;) {
+        ssize_t got = read(fd, p, n);
+        if (got >= 0) {
+            errno = 0;
+            return (size_t)got;
+        }
+        if (errno != EINTR)
+            return 0;
+    }
+}
+
 static td_status source_read(const char *path, unsigned threads, td_source **out)
 {
     *out = NULL;
     bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = stdin;
+    int fd = -1; /* a regular file is read with read(2): no stream, no second fstat */
     off_t size = -1;
     if (!is_stdin) {
         /* a device or a pipe named as a file could be endless or never answer: opened
          * without waiting, and refused unless it is a regular file */
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
             return TD_EIO;
         struct stat sb;
-        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !(f = fdopen(fd, "rb"))) {
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             int saved = S_ISREG(sb.st_mode) ? errno : EINVAL;
             close(fd);
             errno = saved;
@@ -246,7 +264,7 @@ static td_status source_read(const char *path, unsigned threads, td_source **out
             *out = read_large(fd, path, (size_t)size, threads, &st);
             if (*out || st != TD_OK) {
                 int saved = errno;
-                fclose(f);
+                close(fd);
                 errno = saved;
                 return st;
             }
@@ -273,7 +291,8 @@ static td_status source_read(const char *path, unsigned threads, td_source **out
             }
             buf = grown;
         }
-        size_t got = fread(buf + len, 1, cap - len, f);
+        size_t want = cap - len;
+        size_t got = read_some(fd, buf + len, want);
         len += got;
         if (len > TD_SOURCE_MAX) {
             st = TD_EIO;
@@ -281,10 +300,14 @@ static td_status source_read(const char *path, unsigned threads, td_source **out
             break;
         }
         if (got == 0) {
-            if (ferror(f))
+            if (fd >= 0 ? errno != 0 : ferror(stdin))
                 st = TD_EIO;
             break;
         }
+        /* a read of a regular file falls short only at its end (the buffer is one byte
+         * larger than the file was): no second read to hear it */
+        if (fd >= 0 && got < want)
+            break;
     }
     if (st == TD_OK) {
         /* the source takes ownership of the buffer */
@@ -315,8 +338,8 @@ done:
     {
         int saved = errno;
         free(buf);
-        if (f && !is_stdin)
-            fclose(f);
+        if (fd >= 0)
+            close(fd);
         errno = saved;
     }
     return st;

@@ -10,6 +10,10 @@ static bool to_file(td_scratch *s)
 {
     if (!(s->f = tmpfile()))
         return false;
+    if ((s->fbuf = malloc(TD_SCRATCH_BUF)) && setvbuf(s->f, s->fbuf, _IOFBF, TD_SCRATCH_BUF) != 0) {
+        free(s->fbuf);
+        s->fbuf = NULL;
+    }
     if (s->n && fwrite(s->mem, 1, s->n, s->f) != s->n)
         return false;
     free(s->mem);
@@ -71,6 +75,7 @@ void td_scratch_free(td_scratch *s)
     free(s->mem);
     if (s->f)
         fclose(s->f);
+    free(s->fbuf);
     size_t limit = s->limit;
     memset(s, 0, sizeof *s);
     s->limit = limit;

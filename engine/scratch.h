@@ -10,12 +10,16 @@
 #include <stdio.h>
 
 #define TD_SCRATCH_MEM ((size_t)256 << 10)
+/* The file's stdio buffer (bytes): the stream is written and read back in calls of this size
+ * rather than of a page each, a quarter of the memory the stream held before its file. */
+#define TD_SCRATCH_BUF ((size_t)64 << 10)
 
 typedef struct td_scratch {
     unsigned char *mem;     /* owned: the bytes while they fit in memory */
     size_t n, cap;          /* bytes written to mem, its size */
     size_t at;              /* bytes read back from mem */
     FILE *f;                /* owned: the file, once the bytes outgrew memory */
+    char *fbuf;             /* owned: f's buffer of TD_SCRATCH_BUF bytes (NULL: stdio's own) */
     size_t limit;           /* bytes kept in memory before a file; 0: TD_SCRATCH_MEM */
 } td_scratch;
 

@@ -4,9 +4,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "outfile.h"
 #include "thidua.h"
 
 typedef struct command {
@@ -155,6 +157,12 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* stdout, when it is not a terminal (a file, a pipe), written in blocks of CLI_OUT_BLOCK
+     * rather than of a page: a district's report is tens of megabytes, and each block is a
+     * system call. The buffer lives as long as the process, which flushes stdout at its exit. */
+    static char out_block[CLI_OUT_BLOCK];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, out_block, _IOFBF, sizeof out_block);
     const char *name = argc >= 2 && find(argv[1]) ? argv[1] : NULL;
     return finish_output(name, run(argc, argv));
 }

@@ -120,6 +120,12 @@ int cli_out_open(cli_outfile *o, const char *cmd, const char *path)
         cli_out_abort(o);
         return fail(o, err);
     }
+    /* a report of a district is tens of megabytes: written in blocks of CLI_OUT_BLOCK rather
+     * than of a page, each a system call */
+    if ((o->buf = malloc(CLI_OUT_BLOCK)) && setvbuf(o->f, o->buf, _IOFBF, CLI_OUT_BLOCK) != 0) {
+        free(o->buf);
+        o->buf = NULL;
+    }
     return -1;
 }
 
@@ -130,11 +136,20 @@ bool cli_out_is(const cli_outfile *o, const char *path)
            st.st_ino == o->target.st_ino;
 }
 
+/* Closes the temporary file's stream, then frees its buffer. False when the last writes
+ * failed. */
+static bool close_stream(cli_outfile *o)
+{
+    bool ok = !o->f || fclose(o->f) == 0;
+    o->f = NULL;
+    free(o->buf);
+    o->buf = NULL;
+    return ok;
+}
+
 void cli_out_abort(cli_outfile *o)
 {
-    if (o->f)
-        fclose(o->f);
-    o->f = NULL;
+    close_stream(o);
     if (o->tmp)
         unlink(o->tmp);
     watch_signals(NULL);
@@ -250,8 +265,7 @@ int cli_out_commit(cli_outfile *o)
     bool exists = lstat(o->path, &now) == 0;
     if (!unchanged(o, &now, exists))
         return changed(o);
-    ok = fclose(o->f) == 0;
-    o->f = NULL;
+    ok = close_stream(o);
     if (!ok || rename(o->tmp, o->path) != 0) {
         err = errno;
         cli_out_abort(o);

@@ -7,11 +7,15 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+/* The stdio buffer (bytes) of a report's stream, stdout included when it is not a terminal. */
+#define CLI_OUT_BLOCK (64 << 10)
+
 typedef struct cli_outfile {
     const char *cmd;        /* borrowed: the command, for messages */
     const char *path;       /* borrowed: the target */
     char *tmp;              /* owned: the temporary file beside the target */
     FILE *f;                /* the temporary file, open for writing */
+    char *buf;              /* owned: f's buffer (NULL: stdio's own) */
     bool exists;            /* the target existed when opened ... */
     struct stat target;     /* ... and was this file */
     bool in_place;          /* commit copies into the target rather than renaming over it */
