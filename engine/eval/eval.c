@@ -2727,6 +2727,22 @@ static bool target_share(unitctx *u, const frame *f, const td_target *t, const c
     return true;
 }
 
+uint32_t td_dates_through(const int32_t *dates, uint32_t from, uint32_t n, int32_t lo, int32_t hi)
+{
+    if (from >= n || dates[from] < lo || dates[from] > hi)
+        return from;
+    /* ascending: every date after `from` is on or after lo; the first after hi ends the run */
+    uint32_t a = from + 1, b = n;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (dates[m] > hi)
+            b = m;
+        else
+            a = m + 1;
+    }
+    return a;
+}
+
 /* The entity's share at the as-of date, then at each history date (Decision 10: every event
  * carries its date, so the data tell how they stood then). A result holds over the dates its
  * validity covers, so the entity is evaluated again only at dates outside it. */
@@ -2767,15 +2783,17 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
             c = has ? contrib_of(u, arg->index, group, true) : NULL;
         }
         /* the same share at every following date the result holds for */
-        for (k = j + 1; k < n && u->history[k] >= lo && u->history[k] <= hi; k++)
-            ;
+        k = td_dates_through(u->history, j + 1, n, lo, hi);
         if (c) {
-            double *h = u->res->hist + c->hist;
-            bool *known = u->res->hknown + c->hist;
-            for (uint32_t i = j; i < k; i++) {
-                h[i] += value;
-                known[i] = true;
+            /* adding 0 changes no sum (none is ever -0) */
+            if (value != 0) {
+                double *h = u->res->hist + c->hist;
+                for (uint32_t i = j; i < k; i++)
+                    h[i] += value;
             }
+            bool *known = u->res->hknown + c->hist;
+            for (uint32_t i = j; i < k; i++)
+                known[i] = true;
         }
     }
 }

@@ -126,6 +126,12 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
                               const td_eval_dates *dates, const td_source *src, td_arena *a,
                               td_unit_result *res);
 
+/* The end of the run of dates[from..n) (ascending, as td_eval_dates.history) that lie within
+ * [lo, hi]: the index of the first date from `from` on that does not; `from` itself when
+ * dates[from] does not. */
+uint32_t td_dates_through(const int32_t *dates, uint32_t from, uint32_t n, int32_t lo,
+                          int32_t hi);
+
 /* a op b as a compiled operation of result type `kind` computes it (+ - * / on numbers, a
  * date or month plus or minus a whole number, a date minus a date). When it has no value
  * because of a division by zero or an overflow, returns an absent value and sets *why to

@@ -276,6 +276,29 @@ static void test_eval_out_of_memory(void **state)
     td_source_free(src);
 }
 
+/* The run of history dates a result holds for, found by a binary search: the same end as a
+ * scan from `from` while the dates stay within [lo, hi], for every bound around the dates. */
+static void test_eval_dates_through_matches_a_scan(void **state)
+{
+    (void)state;
+    const int32_t dates[] = {10, 20, 30, 40, 50, 60, 70};
+    const uint32_t n = 7;
+    uint32_t checked = 0;
+    for (uint32_t from = 0; from <= n; from++)
+        for (int32_t lo = 0; lo <= 80; lo += 5)
+            for (int32_t hi = lo; hi <= 80; hi += 5) {
+                uint32_t k = from;
+                while (k < n && dates[k] >= lo && dates[k] <= hi)
+                    k++;
+                assert_int_equal(td_dates_through(dates, from, n, lo, hi), k);
+                checked++;
+            }
+    assert_int_equal(td_dates_through(dates, 2, n, INT32_MIN, INT32_MAX), n);
+    assert_int_equal(td_dates_through(dates, 2, n, 30, 49), 4);
+    assert_int_equal(td_dates_through(dates, 2, n, 31, 49), 2);
+    assert_true(checked > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_workflow_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_month_gaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_out_of_memory, setup, teardown),
+        cmocka_unit_test(test_eval_dates_through_matches_a_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
