@@ -119,6 +119,24 @@ static void narrow(ev *e, int32_t lo, int32_t hi)
         e->hi = hi;
 }
 
+static inline int32_t month_first_day(int32_t month)
+{
+    if (month < 2 || month > 12 * 100000) { /* before March of year 0, or far out */
+        int32_t y = month >= 0 ? month / 12 : -((-month + 11) / 12);
+        return td_days_from_civil(y, (uint32_t)(month - y * 12) + 1, 1);
+    }
+    /* td_days_from_civil's arithmetic for a year from March that is not negative, where its
+     * 400-year eras fold into the year's own quotients */
+    uint32_t k = (uint32_t)month - 2;    /* months since March of year 0 */
+    uint32_t y = k / 12, mp = k - y * 12; /* the year from March; its month, March = 0 */
+    return (int32_t)(y * 365 + y / 4 - y / 100 + y / 400 + (153 * mp + 2) / 5) - 719468;
+}
+
+int32_t td_month_first_day(int32_t month)
+{
+    return month_first_day(month);
+}
+
 /* The first day of a date or month value of the data; false when it has none. */
 static bool first_day(const td_node *n, int32_t *day)
 {
@@ -129,8 +147,7 @@ static bool first_day(const td_node *n, int32_t *day)
         return true;
     }
     if (n->type->kind == TD_T_MONTH) {
-        int32_t y = n->v.month >= 0 ? n->v.month / 12 : -((-n->v.month + 11) / 12);
-        *day = td_days_from_civil(y, (uint32_t)(n->v.month - y * 12) + 1, 1);
+        *day = month_first_day(n->v.month);
         return true;
     }
     return false;

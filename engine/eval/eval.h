@@ -126,6 +126,10 @@ td_status td_eval_document_at(const td_program *p, const td_node *root,
                               const td_eval_dates *dates, const td_source *src, td_arena *a,
                               td_unit_result *res);
 
+/* The first day (days since 1970-01-01) of a month value (months since January of year 0):
+ * what td_days_from_civil gives for its day 1, in fewer steps. */
+int32_t td_month_first_day(int32_t month);
+
 /* The end of the run of dates[from..n) (ascending, as td_eval_dates.history) that lie within
  * [lo, hi]: the index of the first date from `from` on that does not; `from` itself when
  * dates[from] does not. */

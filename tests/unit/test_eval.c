@@ -299,6 +299,22 @@ static void test_eval_dates_through_matches_a_scan(void **state)
     assert_true(checked > 1000);
 }
 
+/* The first day of a month in fewer steps: the day td_days_from_civil gives, for every month
+ * of years -2 to 10001 and a few far out. */
+static void test_eval_month_first_day_matches_civil(void **state)
+{
+    (void)state;
+    for (int32_t m = -24; m < 12 * 10002; m++) {
+        int32_t y = m >= 0 ? m / 12 : -((-m + 11) / 12);
+        assert_int_equal(td_month_first_day(m), td_days_from_civil(y, (uint32_t)(m - y * 12) + 1, 1));
+    }
+    assert_int_equal(td_month_first_day(2024 * 12 + 1), td_days_from_civil(2024, 2, 1));
+    assert_int_equal(td_month_first_day(2024 * 12 + 2), td_days_from_civil(2024, 3, 1));
+    assert_int_equal(td_month_first_day(1970 * 12), 0);
+    assert_int_equal(td_month_first_day(12 * 100000 + 5), td_days_from_civil(100000, 6, 1));
+    assert_int_equal(td_month_first_day(12 * 100000 - 7), td_days_from_civil(99999, 6, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_month_gaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_out_of_memory, setup, teardown),
         cmocka_unit_test(test_eval_dates_through_matches_a_scan),
+        cmocka_unit_test(test_eval_month_first_day_matches_civil),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
