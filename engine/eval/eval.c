@@ -177,16 +177,15 @@ static bool happened(ev *e, const td_node *n)
     return true;
 }
 
+/* The value of data node n as it is written (no as-of date applied; see val). Only the
+ * members of the value's kind are written: no reader looks at another kind's. */
 static td_value of_node(const td_node *n)
 {
-    td_value v = {0};
-    if (!n)
-        return v;
+    td_value v;
     v.node = n;
-    if (n->null)
-        return v; /* absent, located at its key */
-    if (n->invalid) {
-        v.kind = TD_V_INVALID;
+    if (!n || n->null || n->invalid) {
+        memset(&v.u, 0, sizeof v.u);
+        v.kind = n && !n->null ? TD_V_INVALID : TD_V_ABSENT; /* absent: located at its key */
         return v;
     }
     switch (n->type->kind) {
@@ -227,8 +226,14 @@ static td_value of_node(const td_node *n)
     case TD_T_LIST:
         v.kind = TD_V_LIST;
         v.u.list.node = n;
-        v.u.list.n = n->v.list.n;
+        v.u.list.items = NULL;
         v.u.list.elem = n->type->elem;
+        v.u.list.n = n->v.list.n;
+        v.u.list.dated = false;
+        break;
+    default:
+        memset(&v.u, 0, sizeof v.u);
+        v.kind = TD_V_ABSENT;
         break;
     }
     return v;
