@@ -28,19 +28,24 @@ typedef struct frame {
     bool *let_done;                   /* nothing while the rule holds) */
 } frame;
 
-static frame mkframe(const frame *up, td_value it, uint32_t position)
+static inline frame mkframe(const frame *up, td_value it, uint32_t position)
 {
     frame f;
-    memset(&f, 0, sizeof f);
     f.up = up;
     f.it = it;
+    f.from = NULL;
+    f.from_items = NULL;
     f.position = position;
+    f.raw = 0;
+    f.lets = NULL;
+    f.let_exprs = NULL;
+    f.let_done = NULL;
     return f;
 }
 
 static td_value list_at(const td_vlist *l, uint32_t i);
 
-static frame in_list(frame f, const td_vlist *l, uint32_t raw)
+static inline frame in_list(frame f, const td_vlist *l, uint32_t raw)
 {
     f.from = l->node;
     f.from_items = l->items;
@@ -289,16 +294,21 @@ static bool usable(const td_value *v)
     return v->kind != TD_V_ABSENT && v->kind != TD_V_INVALID;
 }
 
+/* (as of_node, only the members of the value's kind are written) */
 static td_value vbool(bool b, const td_node *blame)
 {
-    td_value v = {.kind = TD_V_BOOL, .node = blame};
+    td_value v;
+    v.kind = TD_V_BOOL;
+    v.node = blame;
     v.u.b = b;
     return v;
 }
 
 static td_value vint(int64_t i, const td_node *blame)
 {
-    td_value v = {.kind = TD_V_INT, .node = blame};
+    td_value v;
+    v.kind = TD_V_INT;
+    v.node = blame;
     v.u.i = i;
     return v;
 }
