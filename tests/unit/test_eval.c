@@ -306,7 +306,8 @@ static void test_eval_month_first_day_matches_civil(void **state)
     (void)state;
     for (int32_t m = -24; m < 12 * 10002; m++) {
         int32_t y = m >= 0 ? m / 12 : -((-m + 11) / 12);
-        assert_int_equal(td_month_first_day(m), td_days_from_civil(y, (uint32_t)(m - y * 12) + 1, 1));
+        assert_int_equal(td_month_first_day(m),
+                         td_days_from_civil(y, (uint32_t)(m - y * 12) + 1, 1));
     }
     assert_int_equal(td_month_first_day(2024 * 12 + 1), td_days_from_civil(2024, 2, 1));
     assert_int_equal(td_month_first_day(2024 * 12 + 2), td_days_from_civil(2024, 3, 1));
