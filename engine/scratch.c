@@ -1,6 +1,7 @@
 /* A scratch stream in memory while small, in a temporary file beyond (scratch.h). */
 #include "scratch.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,4 +80,75 @@ void td_scratch_free(td_scratch *s)
     size_t limit = s->limit;
     memset(s, 0, sizeof *s);
     s->limit = limit;
+}
+
+/* Bytes a cursor reads ahead from a file. */
+#define CURSOR_AHEAD ((size_t)64 << 10)
+
+void td_scratch_seek(td_scratch_cursor *c, const td_scratch *s, unsigned long long at)
+{
+    if (c->s != s)
+        c->n = 0;
+    c->s = s;
+    c->at = at;
+}
+
+/* Reads up to n bytes of the file at byte `at` into p: how many (0 at the end), or -1. */
+static ssize_t read_at(const td_scratch *s, void *p, size_t n, unsigned long long at)
+{
+    for (;;) {
+        ssize_t k = pread(fileno(s->f), p, n, (off_t)at);
+        if (k >= 0 || errno != EINTR)
+            return k;
+    }
+}
+
+bool td_scratch_cursor_read(td_scratch_cursor *c, void *p, size_t n)
+{
+    const td_scratch *s = c->s;
+    if (!s->f) {
+        if (c->at > s->n || n > s->n - c->at)
+            return false;
+        memcpy(p, s->mem + c->at, n);
+        c->at += n;
+        return true;
+    }
+    unsigned char *to = p;
+    while (n) {
+        if (c->at >= c->start && c->at < c->start + c->n) {
+            size_t k = (size_t)(c->start + c->n - c->at);
+            if (k > n)
+                k = n;
+            memcpy(to, c->buf + (c->at - c->start), k);
+            to += k;
+            n -= k;
+            c->at += k;
+            continue;
+        }
+        if (n >= CURSOR_AHEAD) {
+            /* a large read goes straight to p */
+            ssize_t k = read_at(s, to, n, c->at);
+            if (k <= 0)
+                return false;
+            to += k;
+            n -= (size_t)k;
+            c->at += (unsigned long long)k;
+            continue;
+        }
+        if (!c->buf && !(c->buf = malloc(CURSOR_AHEAD)))
+            return false;
+        c->n = 0;
+        c->start = c->at;
+        ssize_t k = read_at(s, c->buf, CURSOR_AHEAD, c->at);
+        if (k <= 0)
+            return false;
+        c->n = (size_t)k;
+    }
+    return true;
+}
+
+void td_scratch_cursor_free(td_scratch_cursor *c)
+{
+    free(c->buf);
+    memset(c, 0, sizeof *c);
 }

@@ -38,4 +38,26 @@ bool td_scratch_clear(td_scratch *s);
 /* Gives back what it holds (it may be used again, empty, with the same limit). */
 void td_scratch_free(td_scratch *s);
 
+/* A reader of a scratch stream of its own, from any byte: several may read one stream at
+ * once, each on its own thread, once it is written and td_scratch_rewind was called (nothing
+ * is written while they read). A file is read with pread, ahead into a buffer of its own. */
+typedef struct td_scratch_cursor {
+    const td_scratch *s;    /* borrowed */
+    unsigned char *buf;     /* owned: bytes of the file from `start` on, read ahead */
+    size_t n;               /* bytes in buf */
+    unsigned long long start; /* the file's byte at buf[0] */
+    unsigned long long at;  /* the next byte to read */
+} td_scratch_cursor;
+
+/* Sets c to read s from byte `at` on (c zeroed before its first use; a buffer it holds is
+ * kept, and what it holds of s already is read again from memory). */
+void td_scratch_seek(td_scratch_cursor *c, const td_scratch *s, unsigned long long at);
+
+/* Reads the next n bytes into p. False when fewer than n are left, or on a failure (out of
+ * memory included). */
+bool td_scratch_cursor_read(td_scratch_cursor *c, void *p, size_t n);
+
+/* Gives back the cursor's buffer. */
+void td_scratch_cursor_free(td_scratch_cursor *c);
+
 #endif

@@ -356,12 +356,23 @@ typedef struct td_unit_result td_unit_result;
 /* A batch run: its input files, target rows, stage counts and summary. */
 typedef struct td_batch td_batch;
 
-/* Receives each unit in input order (file order, then document order), on the thread that
- * called td_batch_run. `u` is borrowed until the callback returns. A status other than
- * TD_OK stops the batch, and td_batch_run returns it. */
+/* Receives each unit in input order (file order, then document order), on one thread at a
+ * time (with jobs > 1, a worker's or, with fork_unit, a sink forked for one of the settle's
+ * threads: see td_batch_opts). `u` is borrowed until the callback returns. A status other
+ * than TD_OK stops the batch, and td_batch_run returns it. */
 typedef td_status (*td_unit_fn)(void *arg, const td_unit_result *u);
 /* Told after each file is merged; called on the thread that called td_batch_run. */
 typedef void (*td_progress_fn)(void *arg, size_t files_done, size_t n_files, size_t units);
+/* A sink of units made from the sink `arg` for a thread of the batch (td_batch_opts.fork_unit):
+ * it is given to the on_unit callback as its `arg`, holds what the units it receives would
+ * write until the batch takes it, and never receives the batch's first unit. Sets *child to
+ * NULL when `arg` cannot be forked (the batch then hands every unit to `arg`). */
+typedef td_status (*td_fork_fn)(void *arg, void **child);
+/* Moves what `child` holds to `arg`, after what `arg` has received, and empties it; called
+ * by one thread at a time, in input order. */
+typedef td_status (*td_take_fn)(void *arg, void *child);
+/* Frees a sink made by a td_fork_fn. */
+typedef void (*td_drop_fn)(void *child);
 
 typedef struct td_batch_opts {
     int32_t as_of;              /* the evaluation date: days since 1970-01-01 */
@@ -383,6 +394,13 @@ typedef struct td_batch_opts {
                                  * came from (thidua explain --unit); NULL for none. Jobs 1. */
     FILE *trace_out;
     td_lang lang;               /* of the findings; AUTO: the rules' language */
+    /* With jobs > 1 and all three set, the units that wait for the whole batch (an index
+     * across units, Decision 12) are finished on `jobs` threads: each thread hands its units
+     * to a sink forked from `arg` and the batch takes them back in input order, so that what
+     * `arg` receives is what one thread would give it. NULL: on the calling thread. */
+    td_fork_fn fork_unit;
+    td_take_fn take_unit;
+    td_drop_fn drop_unit;
 } td_batch_opts;
 
 /* Evaluates every unit document of `paths` against `p` (borrowed; must outlive the batch).
@@ -472,6 +490,14 @@ td_status td_report_open(const td_program *p, int32_t as_of, const td_report_opt
 /* Adds one unit. `report` is a td_report; the signature is a td_unit_fn, so it can be
  * given to td_batch_opts.on_unit. TD_EIO when the output fails; TD_ENOMEM. */
 td_status td_report_unit(void *report, const td_unit_result *u);
+
+/* A report written by several threads of a batch (td_batch_opts.fork_unit, take_unit and
+ * drop_unit): the units of a fork are written into memory, then moved to the report's output
+ * after the units before them, so that the output is the same byte for byte. Only the formats
+ * that write each unit on its own (json, csv) fork; others set *child to NULL. */
+td_status td_report_fork(void *report, void **child);
+td_status td_report_take(void *report, void *child);
+void td_report_drop(void *child);
 
 /* Writes what depends on the whole batch (summary, targets, stage counts) and flushes.
  * TD_EIO when any write failed. */

@@ -219,7 +219,8 @@ int cmd_eval(int argc, char **argv)
     progress pr = {0};
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     td_batch_opts bo = {.as_of = o.as_of, .today = o.today, .history = true, .jobs = o.jobs, .lang = o.lang,
-                        .on_unit = td_report_unit, .arg = rep};
+                        .on_unit = td_report_unit, .arg = rep, .fork_unit = td_report_fork,
+                        .take_unit = td_report_take, .drop_unit = td_report_drop};
     if (!o.quiet && isatty(STDERR_FILENO) == 1) {
         bo.on_progress = on_progress;
         bo.progress_arg = &pr;

@@ -1146,11 +1146,18 @@ static td_status check_id(td_batch *b, bunit *u, uint32_t ordinal)
     return TD_OK;
 }
 
-/* What needs a unit's final findings: the clause of file-level findings, the summary, the
- * callback, and keeping the result. */
-static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_result *r)
+/* What finishing units adds up to: the batch's, or one settle thread's (added to the
+ * batch's once it ends). */
+typedef struct tally {
+    td_batch_summary *sum;  /* passed, failed and the findings' counts */
+    size_t *n_finished;
+    td_waiver_use *use;     /* per waiver of the program */
+} tally;
+
+/* What every unit's final findings need, wherever it is finished: the clause of file-level
+ * findings, the waivers and the counts. */
+static td_status finish_findings(const td_batch *b, td_unit_result *r, const tally *t)
 {
-    td_status st;
     /* every message names a clause: what is wrong with the file as a whole (not YAML, a
      * key twice, an id used twice) cites the clause of the unit file itself */
     const char *doc_cite = b->p->schema.document ? b->p->schema.document->cite : NULL;
@@ -1158,17 +1165,28 @@ static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_resul
         if (!r->findings.items[i].cite &&
             !td_diag_set(&r->findings, &r->findings.items[i].cite, "%s", doc_cite))
             return TD_ENOMEM;
-    b->n_finished++;
-    /* in input order on one thread: what a waiver matched is the same for any -j */
-    td_waivers_apply(b->p, b->as_of, r, b->waiver_use);
+    (*t->n_finished)++;
+    /* per unit, with counts only: what a waiver matched is the same for any -j */
+    td_waivers_apply(b->p, b->as_of, r, t->use);
     if (r->findings.errors)
-        b->sum.failed++;
+        t->sum->failed++;
     else
-        b->sum.passed++;
-    b->sum.errors += r->findings.errors;
-    b->sum.warnings += r->findings.warnings;
-    b->sum.infos += r->findings.infos;
-    b->sum.waived += r->findings.waived;
+        t->sum->passed++;
+    t->sum->errors += r->findings.errors;
+    t->sum->warnings += r->findings.warnings;
+    t->sum->infos += r->findings.infos;
+    t->sum->waived += r->findings.waived;
+    return TD_OK;
+}
+
+/* What needs a unit's final findings: the clause of file-level findings, the summary, the
+ * callback, and keeping the result. */
+static td_status finish_merge(td_batch *b, const td_batch_opts *o, td_unit_result *r)
+{
+    tally all = {&b->sum, &b->n_finished, b->waiver_use};
+    td_status st = finish_findings(b, r, &all);
+    if (st != TD_OK)
+        return st;
     if (o->on_unit && (st = o->on_unit(o->arg, r)) != TD_OK)
         return st;
     if (o->keep_units) {
@@ -1194,21 +1212,178 @@ static td_status settled(void *arg, td_unit_result *u)
 static void locate_ordinal(const td_batch *b, uint32_t ordinal, uint32_t *file, uint32_t *doc);
 
 /* The display path of the file of unit `ordinal` (td_xref_name_fn). */
-static const char *file_name(void *arg, uint32_t ordinal)
+static const char *file_name(void *arg, uint32_t ordinal, char **buf, size_t *cap)
 {
-    td_batch *b = arg;
+    const td_batch *b = arg;
     uint32_t file, doc;
     if (!b->n_merged)
         return NULL;
     locate_ordinal(b, ordinal, &file, &doc);
-    return file < b->n_files ? td_paths_get(&b->paths, file, &b->path_buf, &b->path_cap) : NULL;
+    return file < b->n_files ? td_paths_get(&b->paths, file, buf, cap) : NULL;
 }
 
-/* Resolves the references across the units held so far, and finishes their merge. */
+/* ---- the settle on several threads ---- */
+
+/* The held units are resolved and finished in runs of TD_XREF_RUN, claimed in order by the
+ * settle's threads; each thread hands its units to a sink of its own (fork_unit), and moves
+ * what the sink holds to the report (take_unit) when every run before is written. The first
+ * run goes straight to on_unit: nothing comes before it. Each unit is read back, resolved,
+ * finished and freed on one thread, and the report is never handed from core to core (the
+ * levers that split the settle into stages did: docs/performance.md, levers 10.4, 14.3). */
+typedef struct settle_run {
+    td_batch *b;
+    const td_batch_opts *o;
+    size_t n_runs;
+    atomic_size_t next;     /* the next run to claim */
+    pthread_mutex_t mu;
+    pthread_cond_t turn_cv; /* a run was written */
+    size_t written;         /* runs written (guarded by mu) */
+    bool stop;              /* guarded by mu */
+    td_status fail;         /* first failure; guarded by mu */
+} settle_run;
+
+/* One thread of the settle. */
+typedef struct settler {
+    settle_run *run;
+    td_xref_thread *t;      /* owned */
+    void *child;            /* owned: this thread's sink (o->drop_unit) */
+    void *sink;             /* where the run being resolved goes: child, or o->arg */
+    td_batch_summary sum;   /* of the units finished here */
+    size_t n_finished;
+    td_waiver_use *use;     /* owned: per waiver, what it matched here */
+} settler;
+
+static td_status settled_here(void *arg, td_unit_result *u)
+{
+    settler *me = arg;
+    const td_batch_opts *o = me->run->o;
+    tally here = {&me->sum, &me->n_finished, me->use};
+    td_status st = finish_findings(me->run->b, u, &here);
+    return st == TD_OK && o->on_unit ? o->on_unit(me->sink, u) : st;
+}
+
+static void *settle_main(void *arg)
+{
+    settler *me = arg;
+    settle_run *run = me->run;
+    const td_batch_opts *o = run->o;
+    for (;;) {
+        size_t c = atomic_fetch_add(&run->next, 1);
+        if (c >= run->n_runs)
+            break;
+        uint32_t from = (uint32_t)(c * TD_XREF_RUN);
+        me->sink = c ? me->child : o->arg;
+        td_status st = td_xref_settle_range(run->b->xref, me->t, from, from + TD_XREF_RUN,
+                                            settled_here, me);
+        pthread_mutex_lock(&run->mu);
+        while (run->written != c && !run->stop)
+            pthread_cond_wait(&run->turn_cv, &run->mu);
+        bool stop = run->stop;
+        pthread_mutex_unlock(&run->mu);
+        if (stop)
+            break;
+        if (st == TD_OK && c)
+            st = o->take_unit(o->arg, me->child);
+        pthread_mutex_lock(&run->mu);
+        run->written = c + 1;
+        if (st != TD_OK) {
+            if (run->fail == TD_OK)
+                run->fail = st;
+            run->stop = true;
+        }
+        pthread_cond_broadcast(&run->turn_cv);
+        pthread_mutex_unlock(&run->mu);
+        if (st != TD_OK)
+            break;
+    }
+    return NULL;
+}
+
+/* The settle on `n` threads (the calling one among them); false when it could not start
+ * (a sink that cannot be forked: the settle is then made on this thread). */
+static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_status *st)
+{
+    settle_run run;
+    memset(&run, 0, sizeof run);
+    run.b = b;
+    run.o = o;
+    run.n_runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
+    settler me[MAX_JOBS];
+    memset(me, 0, n * sizeof *me);
+    bool ok = true;
+    *st = TD_OK;
+    for (unsigned i = 0; i < n && ok && *st == TD_OK; i++) {
+        me[i].run = &run;
+        if ((*st = o->fork_unit(o->arg, &me[i].child)) == TD_OK && !me[i].child)
+            ok = false;
+        else if (*st == TD_OK && (*st = td_xref_thread_new(&me[i].t)) == TD_OK &&
+                 !(me[i].use = calloc(b->p->n_waivers + 1, sizeof *me[i].use)))
+            *st = TD_ENOMEM;
+    }
+    if (ok && *st == TD_OK) {
+        atomic_init(&run.next, 0);
+        pthread_mutex_init(&run.mu, NULL);
+        pthread_cond_init(&run.turn_cv, NULL);
+        pthread_t th[MAX_JOBS];
+        unsigned started = 1;
+        for (; started < n; started++)
+            if (pthread_create(&th[started], NULL, settle_main, &me[started]) != 0)
+                break;
+        settle_main(&me[0]);
+        for (unsigned i = 1; i < started; i++)
+            pthread_join(th[i], NULL);
+        pthread_cond_destroy(&run.turn_cv);
+        pthread_mutex_destroy(&run.mu);
+        *st = run.fail != TD_OK ? run.fail : run.written == run.n_runs ? TD_OK : TD_EBUG;
+        for (unsigned i = 0; i < n; i++) {
+            td_batch_summary *s = &me[i].sum;
+            b->sum.passed += s->passed;
+            b->sum.failed += s->failed;
+            b->sum.errors += s->errors;
+            b->sum.warnings += s->warnings;
+            b->sum.infos += s->infos;
+            b->sum.waived += s->waived;
+            b->n_finished += me[i].n_finished;
+            for (uint32_t w = 0; w < b->p->n_waivers; w++) {
+                b->waiver_use[w].units += me[i].use[w].units;
+                b->waiver_use[w].covered += me[i].use[w].covered;
+                b->waiver_use[w].expired += me[i].use[w].expired;
+            }
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (me[i].child)
+            o->drop_unit(me[i].child);
+        td_xref_thread_free(me[i].t);
+        free(me[i].use);
+    }
+    return ok;
+}
+
+/* Resolves the references across the units held so far, and finishes their merge: on
+ * several threads when the batch has them and the sink can be forked. */
 static td_status settle(td_batch *b, const td_batch_opts *o)
 {
-    settle_arg sa = {b, o};
-    return b->xref ? td_xref_settle(b->xref, settled, &sa) : TD_OK;
+    if (!b->xref)
+        return TD_OK;
+    unsigned n = o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs;
+    size_t runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
+    if (n > runs)
+        n = (unsigned)runs;
+    if (n < 2 || !o->fork_unit || !o->take_unit || !o->drop_unit || o->keep_units ||
+        o->ids_per_file) {
+        settle_arg sa = {b, o};
+        return td_xref_settle(b->xref, settled, &sa);
+    }
+    td_status st = td_xref_settle_begin(b->xref);
+    if (st == TD_OK && !settle_threads(b, o, n, &st) && st == TD_OK) {
+        td_xref_thread *t = NULL;
+        settle_arg sa = {b, o};
+        if ((st = td_xref_thread_new(&t)) == TD_OK)
+            st = td_xref_settle_range(b->xref, t, 0, td_xref_held(b->xref), settled, &sa);
+        td_xref_thread_free(t);
+    }
+    return td_xref_settle_end(b->xref, st);
 }
 
 static td_status merge_unit(td_batch *b, const td_batch_opts *o, bunit *u)

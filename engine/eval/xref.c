@@ -38,7 +38,7 @@ typedef struct xlook {
 
 /* Two places of one key (an error at each) or of one `similar` value (a warning at each),
  * made by the settle's passes: 12 bytes, about one a unit, more the larger a batch is. The
- * line of the earlier place (line_first) is known once its unit is read back. */
+ * line of the earlier place (line_first) is read from the entities after the passes. */
 typedef struct xpair {
     uint32_t ent[2];        /* the earlier entity; the later one << 1 | `similar` */
     uint32_t line_later;    /* the line of the later place */
@@ -62,6 +62,13 @@ enum { XS_KEY = 1, XS_SIM = 2, XS_LOOK = 3, XS_FOUND = 4 };
 
 /* Records read from a stream at a time. */
 #define CHUNK 128
+
+/* Where the records of a run of TD_XREF_RUN held units start: the spool's byte, and the
+ * look-ups held before it (16 bytes a run: a thread of the settle starts there). */
+typedef struct xmark {
+    unsigned long long at;
+    uint32_t looks;
+} xmark;
 
 struct td_xref {
     const td_program *p;
@@ -89,16 +96,28 @@ struct td_xref {
     size_t slot_mask, n_slots;
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
-    uint32_t *line_first;   /* per pair, the line of its earlier place once its unit is read
-                             * back (UINT32_MAX: not yet; while by_unit is sorted: that unit);
-                             * made once the passes' table is given back */
+    uint32_t *line_first;   /* per pair, the line of its earlier place (while by_unit is
+                             * sorted: that unit); made once the passes' table is given back */
     uint32_t *found;        /* per look-up, a bit: an entity answers it */
     size_t cap_found;
-    uint32_t look_base;     /* the number of the first look-up of the unit being resolved */
     uint32_t *by_unit;      /* pair indexes by earlier unit, then index */
-    size_t n_by_unit, next_by_unit;
-    size_t next_pair;       /* the first pair of the next unit (side 1) */
+    size_t n_by_unit;
     struct wbuf *rec;       /* owned: the record of a unit being spooled */
+    unsigned long long spool_bytes; /* written to the spool */
+    xmark *marks;           /* per TD_XREF_RUN held units, where the first one starts */
+    size_t cap_marks;
+};
+
+/* What one thread resolving units at the settle keeps: where it reads the spool, its cursors
+ * in the pairs and look-ups, the record being decoded and a buffer for files' paths. */
+struct td_xref_thread {
+    td_scratch_cursor c;
+    struct wbuf *rec;       /* owned: the record being decoded */
+    uint32_t look_base;     /* the number of the first look-up of the unit being resolved */
+    size_t next_by_unit;    /* the first pair (in by_unit) of the next unit (side 0) */
+    size_t next_pair;       /* the first pair of the next unit (side 1) */
+    char *path;             /* owned: a file's path put together (td_xref_name_fn) */
+    size_t path_cap;
 };
 
 /* The held unit of entity `ent`: the last of the first `n` units whose first entity is at or
@@ -116,10 +135,10 @@ static uint32_t unit_of(const td_xref *x, uint32_t ent, uint32_t n)
     return lo;
 }
 
-/* The display path of a held unit's file, or NULL. */
-static const char *file_of(const td_xref *x, uint32_t unit)
+/* The display path of a held unit's file, or NULL (borrowed from t until the next call). */
+static const char *file_of(const td_xref *x, td_xref_thread *t, uint32_t unit)
 {
-    return x->name(x->name_arg, x->first + unit);
+    return x->name(x->name_arg, x->first + unit, &t->path, &t->path_cap);
 }
 
 /* The later entity of a pair, and whether the pair is of `similar` values. */
@@ -432,8 +451,32 @@ static void sort_by_unit(td_xref *x)
     }
 }
 
+/* The line of each pair's earlier place, from its entity: the settle's threads then need no
+ * line from a unit another thread resolves. Read in by_unit's order, which is the entities'
+ * but within a unit, so that the cursor's buffer serves the reads. */
+static td_status lines_first(td_xref *x)
+{
+    if (!td_scratch_rewind(&x->ents))
+        return TD_EIO;
+    td_scratch_cursor c;
+    memset(&c, 0, sizeof c);
+    td_status st = TD_OK;
+    for (size_t k = 0; k < x->n_by_unit && st == TD_OK; k++) {
+        uint32_t i = x->by_unit[k];
+        xent e;
+        td_scratch_seek(&c, &x->ents, (unsigned long long)x->pairs[i].ent[0] * sizeof e);
+        if (td_scratch_cursor_read(&c, &e, sizeof e))
+            x->line_first[i] = e.line;
+        else
+            st = TD_EIO;
+    }
+    td_scratch_cursor_free(&c);
+    return st;
+}
+
 /* Builds what the settle resolves the units with: the pairs in hold order of their later
- * entity, the pairs by their earlier unit, and the answers of the look-ups. */
+ * entity, the pairs by their earlier unit, the lines of their earlier places, and the
+ * answers of the look-ups. */
 static td_status index_settle(td_xref *x)
 {
     uint64_t items = (uint64_t)x->n_ents + x->n_sim + x->n_looks;
@@ -469,8 +512,7 @@ static td_status index_settle(td_xref *x)
         x->line_first[i] = unit_of(x, x->pairs[i].ent[0], x->held);
     }
     sort_by_unit(x);
-    memset(x->line_first, 0xff, x->n_pairs * sizeof *x->line_first);
-    return TD_OK;
+    return lines_first(x);
 }
 
 /* ---------- findings ---------- */
@@ -561,7 +603,8 @@ static void put_where(char *buf, size_t cap, const char *file, uint32_t line)
 }
 
 /* Resolves one unit: its deferred findings, then the pairs that name one of its sites. */
-static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
+static td_status resolve_unit(const td_xref *x, td_xref_thread *t, td_unit_result *u,
+                              uint32_t unit)
 {
     td_diag *d = &u->findings;
     bool changed = false;
@@ -573,7 +616,7 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
             if (at >= u->n_lookups)
                 break;
             /* answered by the settle's passes; provisional: is a unit with that id held? */
-            found = x->found && x->found[(x->look_base + at) / 32] >> ((x->look_base + at) % 32) & 1;
+            found = x->found && x->found[(t->look_base + at) / 32] >> ((t->look_base + at) % 32) & 1;
             unknown_owner |= x->provisional && !owner_known(x, u->lookups[at].owner);
         }
         if (found)
@@ -614,18 +657,18 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
     size_t a0, a1, b0, b1;
     uint32_t lo = x->unit_first[unit], hi = unit + 1 < x->held ? x->unit_first[unit + 1] : x->n_ents;
     /* the unit's entities are lo .. hi-1: by_unit is in order of the earlier entity's unit */
-    while (x->next_by_unit < x->n_by_unit && x->pairs[x->by_unit[x->next_by_unit]].ent[0] < lo)
-        x->next_by_unit++;
-    a0 = a1 = x->next_by_unit;
+    while (t->next_by_unit < x->n_by_unit && x->pairs[x->by_unit[t->next_by_unit]].ent[0] < lo)
+        t->next_by_unit++;
+    a0 = a1 = t->next_by_unit;
     while (a1 < x->n_by_unit && x->pairs[x->by_unit[a1]].ent[0] < hi)
         a1++;
-    x->next_by_unit = a1;
-    while (x->next_pair < x->n_pairs && later(&x->pairs[x->next_pair]) < lo)
-        x->next_pair++;
-    b0 = b1 = x->next_pair;
+    t->next_by_unit = a1;
+    while (t->next_pair < x->n_pairs && later(&x->pairs[t->next_pair]) < lo)
+        t->next_pair++;
+    b0 = b1 = t->next_pair;
     while (b1 < x->n_pairs && later(&x->pairs[b1]) < hi)
         b1++;
-    x->next_pair = b1;
+    t->next_pair = b1;
     size_t steps = (a1 - a0) + (b1 - b0);
     for (size_t q = 0; q < steps; q++) {
         size_t i;
@@ -643,14 +686,10 @@ static td_status resolve_unit(td_xref *x, td_unit_result *u, uint32_t unit)
         if (unit_of(x, ents[side], x->held) != unit)
             continue;
         uint32_t site = ents[side] - x->unit_first[unit];
-        if (side == 0)
-            x->line_first[i] = site_line(u, site); /* for the message at the later place */
         if (!u->sites || site >= u->n_xkeys)
             continue;
-        const char *other_file = file_of(x, unit_of(x, ents[!side], x->held));
+        const char *other_file = file_of(x, t, unit_of(x, ents[!side], x->held));
         uint32_t other_line = side ? x->line_first[i] : pr->line_later;
-        if (other_line == UINT32_MAX)
-            other_line = 0;
         const td_xkey *k = &u->xkeys[site];
         const td_index *ix = k->index < x->p->n_indexes ? &x->p->indexes[k->index] : NULL;
         char where[512];
@@ -825,8 +864,8 @@ static void w_unit(wbuf *b, const td_unit_result *u)
 }
 
 typedef struct reader {
-    td_scratch *f;
-    wbuf rec;               /* the record being decoded (owned) */
+    td_scratch_cursor *c;   /* where the spool is read */
+    wbuf *rec;              /* the record being decoded */
     size_t at;              /* bytes of it decoded */
     bool bad;               /* a read failed or a length is absurd */
     bool oom;
@@ -836,32 +875,33 @@ typedef struct reader {
 static void r_record(reader *r)
 {
     uint32_t n = 0;
-    r->rec.n = r->at = 0;
-    if (!td_scratch_read(r->f, &n, sizeof n) || n > (1u << 30)) {
+    wbuf *rec = r->rec;
+    rec->n = r->at = 0;
+    if (!td_scratch_cursor_read(r->c, &n, sizeof n) || n > (1u << 30)) {
         r->bad = true;
         return;
     }
-    if (n > r->rec.cap) {
-        unsigned char *g = realloc(r->rec.p, n);
+    if (n > rec->cap) {
+        unsigned char *g = realloc(rec->p, n);
         if (!g) {
             r->oom = true;
             return;
         }
-        r->rec.p = g;
-        r->rec.cap = n;
+        rec->p = g;
+        rec->cap = n;
     }
-    if (n && !td_scratch_read(r->f, r->rec.p, n))
+    if (n && !td_scratch_cursor_read(r->c, rec->p, n))
         r->bad = true;
-    r->rec.n = n;
+    rec->n = n;
 }
 
 static const unsigned char *r_take(reader *r, size_t n)
 {
-    if (r->bad || n > r->rec.n - r->at) {
+    if (r->bad || n > r->rec->n - r->at) {
         r->bad = true;
         return NULL;
     }
-    const unsigned char *p = r->rec.p + r->at;
+    const unsigned char *p = r->rec->p + r->at;
     r->at += n;
     return p;
 }
@@ -1072,8 +1112,9 @@ static void reset(td_xref *x)
     td_pages_free(x->line_first, x->n_by_unit, sizeof *x->line_first);
     x->by_unit = NULL;
     x->line_first = NULL;
-    x->n_by_unit = x->next_by_unit = x->next_pair = 0;
-    x->held = x->n_ents = x->n_sim = x->n_looks = x->look_base = 0;
+    x->n_by_unit = 0;
+    x->held = x->n_ents = x->n_sim = x->n_looks = 0;
+    x->spool_bytes = 0;
 }
 
 void td_xref_free(td_xref *x)
@@ -1082,6 +1123,7 @@ void td_xref_free(td_xref *x)
         return;
     reset(x);
     td_pages_free(x->unit_first, x->cap_unit_first, sizeof *x->unit_first);
+    td_pages_free(x->marks, x->cap_marks, sizeof *x->marks);
     td_scratch_free(&x->spool);
     td_scratch_free(&x->ents);
     td_scratch_free(&x->looks);
@@ -1098,6 +1140,12 @@ td_status td_xref_hold(td_xref *x, const td_unit_result *u, uint32_t ordinal)
         return TD_ENOMEM;
     if (!unit)
         x->first = ordinal;
+    if (unit % TD_XREF_RUN == 0) {
+        if (!td_pages_grow((void **)&x->marks, &x->cap_marks, unit / TD_XREF_RUN + 1,
+                           sizeof *x->marks))
+            return TD_ENOMEM;
+        x->marks[unit / TD_XREF_RUN] = (xmark){x->spool_bytes, x->n_looks};
+    }
     td_status st = index_unit(x, u, unit);
     if (st != TD_OK)
         return st;
@@ -1111,17 +1159,80 @@ td_status td_xref_hold(td_xref *x, const td_unit_result *u, uint32_t ordinal)
     memcpy(b->p, &len, sizeof len);
     if (b->n > (1u << 30) + sizeof len || !td_scratch_write(&x->spool, b->p, b->n))
         return TD_EIO;
+    x->spool_bytes += b->n;
     x->held++;
     return TD_OK;
 }
 
-td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
+td_status td_xref_thread_new(td_xref_thread **out)
+{
+    td_xref_thread *t = calloc(1, sizeof *t);
+    *out = t;
+    if (!t || !(t->rec = calloc(1, sizeof *t->rec)))
+        return TD_ENOMEM;
+    return TD_OK;
+}
+
+void td_xref_thread_free(td_xref_thread *t)
+{
+    if (!t)
+        return;
+    td_scratch_cursor_free(&t->c);
+    if (t->rec)
+        free(t->rec->p);
+    free(t->rec);
+    free(t->path);
+    free(t);
+}
+
+td_status td_xref_settle_begin(td_xref *x)
 {
     if (!td_scratch_rewind(&x->spool))
         return TD_EIO;
-    td_status st = index_settle(x);
-    reader r = {&x->spool, {NULL, 0, 0, false}, 0, false, false};
-    for (uint32_t k = 0; k < x->held && st == TD_OK; k++) {
+    return index_settle(x);
+}
+
+uint32_t td_xref_held(const td_xref *x)
+{
+    return x->held;
+}
+
+/* The first index in [0, n) at which `before` is false (it is true, then false). */
+#define FIRST_NOT(n, before)                                                                   \
+    do {                                                                                       \
+        size_t lo_ = 0, hi_ = (n);                                                             \
+        while (lo_ < hi_) {                                                                    \
+            size_t i = lo_ + (hi_ - lo_) / 2;                                                  \
+            if (before)                                                                        \
+                lo_ = i + 1;                                                                   \
+            else                                                                               \
+                hi_ = i;                                                                       \
+        }                                                                                      \
+        found_ = lo_;                                                                          \
+    } while (0)
+
+td_status td_xref_settle_range(const td_xref *x, td_xref_thread *t, uint32_t from, uint32_t to,
+                               td_xref_fn fn, void *arg)
+{
+    if (to > x->held)
+        to = x->held;
+    if (from >= to)
+        return TD_OK;
+    if (from % TD_XREF_RUN)
+        return TD_EBUG;
+    /* the cursors where the units before `from` would have left them */
+    const xmark *m = &x->marks[from / TD_XREF_RUN];
+    uint32_t lo = x->unit_first[from];
+    size_t found_;
+    td_scratch_seek(&t->c, &x->spool, m->at);
+    t->look_base = m->looks;
+    FIRST_NOT(x->n_by_unit, x->pairs[x->by_unit[i]].ent[0] < lo);
+    t->next_by_unit = found_;
+    FIRST_NOT(x->n_pairs, later(&x->pairs[i]) < lo);
+    t->next_pair = found_;
+    reader r = {&t->c, t->rec, 0, false, false};
+    td_status st = TD_OK;
+    for (uint32_t k = from; k < to && st == TD_OK; k++) {
         td_unit_result u;
         td_unit_result_init(&u, x->lang);
         r_unit(&r, &u);
@@ -1130,13 +1241,17 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
         else if (r.bad)
             st = TD_EIO;
         if (st == TD_OK)
-            st = resolve_unit(x, &u, k);
-        x->look_base += u.n_lookups;
+            st = resolve_unit(x, t, &u, k);
+        t->look_base += u.n_lookups;
         if (st == TD_OK)
             st = fn(arg, &u);
         td_unit_result_free(&u);
     }
-    free(r.rec.p);
+    return st;
+}
+
+td_status td_xref_settle_end(td_xref *x, td_status st)
+{
     reset(x);
     if (!td_scratch_clear(&x->spool) || !td_scratch_clear(&x->ents) ||
         !td_scratch_clear(&x->looks))
@@ -1144,9 +1259,23 @@ td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
     return st;
 }
 
-static const char *own_file(void *arg, uint32_t unit)
+td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg)
+{
+    td_xref_thread *t = NULL;
+    td_status st = td_xref_thread_new(&t);
+    if (st == TD_OK)
+        st = td_xref_settle_begin(x);
+    if (st == TD_OK)
+        st = td_xref_settle_range(x, t, 0, x->held, fn, arg);
+    td_xref_thread_free(t);
+    return td_xref_settle_end(x, st);
+}
+
+static const char *own_file(void *arg, uint32_t unit, char **buf, size_t *cap)
 {
     (void)unit;
+    (void)buf;
+    (void)cap;
     return ((const td_unit_result *)arg)->file;
 }
 
@@ -1162,8 +1291,10 @@ td_status td_xref_settle_alone(const td_program *p, td_unit_result *u)
     x.held = 1;
     if (st == TD_OK)
         st = index_settle(&x);
+    td_xref_thread t;
+    memset(&t, 0, sizeof t);
     if (st == TD_OK)
-        st = resolve_unit(&x, u, 0);
+        st = resolve_unit(&x, &t, u, 0);
     reset(&x);
     td_pages_free(x.unit_first, x.cap_unit_first, sizeof *x.unit_first);
     td_scratch_free(&x.ents);

@@ -14,9 +14,10 @@ typedef struct td_xref td_xref;
  * except that the callback may take its contents (leaving it initialised). */
 typedef td_status (*td_xref_fn)(void *arg, td_unit_result *u);
 
-/* The display path of the file of the batch's unit number `unit` (borrowed: used before the
- * next call). */
-typedef const char *(*td_xref_name_fn)(void *arg, uint32_t unit);
+/* The display path of the file of the batch's unit number `unit`, put together in *buf
+ * (*cap bytes, grown as needed) if need be: several threads of a settle may ask at once, each
+ * with a buffer of its own. Borrowed: used before the next call with the same buffer. */
+typedef const char *(*td_xref_name_fn)(void *arg, uint32_t unit, char **buf, size_t *cap);
 
 /* A new, empty index for `p` (borrowed). Held units are spooled to a scratch stream, and so
  * is what the index needs of their keyed entities (32 bytes each) and look-ups (16), so that
@@ -40,6 +41,28 @@ td_status td_xref_hold(td_xref *x, const td_unit_result *u, uint32_t ordinal);
  * at each place; equal `similar` values in two units are a warning at each. Calls fn for
  * each unit in order, then forgets them all and empties the index. */
 td_status td_xref_settle(td_xref *x, td_xref_fn fn, void *arg);
+
+/* td_xref_settle in parts, for several threads: td_xref_settle_begin builds the index
+ * (TD_EIO, TD_ENOMEM); then the held units are resolved in runs of TD_XREF_RUN units, any run
+ * on any thread, each thread with a td_xref_thread of its own (td_xref_settle_range: units
+ * from .. to-1, `from` a multiple of TD_XREF_RUN; fn is called for each, in order, on that
+ * thread); td_xref_settle_end forgets them all and empties the index, and returns `st` or
+ * TD_EIO. Nothing but td_xref_settle_range may be called between begin and end, and it only
+ * reads the index: the units of a run are those a single thread would give. */
+#define TD_XREF_RUN 64u
+
+typedef struct td_xref_thread td_xref_thread;
+
+/* Caller owns *out (td_xref_thread_free), set even on failure. TD_ENOMEM. */
+td_status td_xref_thread_new(td_xref_thread **out);
+void td_xref_thread_free(td_xref_thread *t);
+
+td_status td_xref_settle_begin(td_xref *x);
+/* Units held. */
+uint32_t td_xref_held(const td_xref *x);
+td_status td_xref_settle_range(const td_xref *x, td_xref_thread *t, uint32_t from, uint32_t to,
+                               td_xref_fn fn, void *arg);
+td_status td_xref_settle_end(td_xref *x, td_status st);
 
 /* Resolves the look-ups of one unit judged alone (a rule test): as td_xref_settle with
  * `provisional`, with only that unit held. TD_ENOMEM; TD_EIO (a unit too large for memory

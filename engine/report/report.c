@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* The formats, by td_report_format. */
 static const td_report_ops *const FORMATS[] = {
@@ -60,6 +61,93 @@ td_status td_report_unit(void *report, const td_unit_result *u)
         st = TD_EIO;
     funlockfile(r->out);
     return st;
+}
+
+/* The output of a fork: the bytes its stream wrote, in memory until td_report_take. */
+typedef struct held_out {
+    char *p;                /* owned */
+    size_t n, cap;
+    bool oom;
+} held_out;
+
+static ssize_t held_write(void *cookie, const char *buf, size_t n)
+{
+    held_out *h = cookie;
+    if (n > h->cap - h->n) {
+        size_t cap = h->cap ? h->cap : 64 * 1024;
+        while (cap - h->n < n)
+            cap *= 2;
+        char *g = realloc(h->p, cap);
+        if (!g) {
+            h->oom = true;
+            return 0;
+        }
+        h->p = g;
+        h->cap = cap;
+    }
+    memcpy(h->p + h->n, buf, n);
+    h->n += n;
+    return (ssize_t)n;
+}
+
+td_status td_report_fork(void *report, void **child)
+{
+    td_report *r = report;
+    *child = NULL;
+    if (!r->ops->forkable)
+        return TD_OK;
+    td_report *c = calloc(1, sizeof *c);
+    if (!c)
+        return TD_ENOMEM;
+    c->o = r->o;
+    c->p = r->p;
+    c->as_of = r->as_of;
+    c->ops = r->ops;
+    c->units = 1; /* never the report's first unit (td_fork_fn) */
+    c->held = calloc(1, sizeof *c->held);
+    c->state = calloc(1, r->ops->state_size ? r->ops->state_size : 1);
+    if (c->held && c->state)
+        c->out = fopencookie(c->held, "w", (cookie_io_functions_t){.write = held_write});
+    if (!c->out) {
+        td_report_drop(c);
+        return TD_ENOMEM;
+    }
+    *child = c;
+    return TD_OK;
+}
+
+td_status td_report_take(void *report, void *child)
+{
+    td_report *r = report, *c = child;
+    td_status st = TD_OK;
+    if (fflush(c->out) != 0 || c->held->oom)
+        st = TD_ENOMEM;
+    else if (c->io_error || ferror(c->out))
+        st = TD_EIO;
+    flockfile(r->out);
+    if (st == TD_OK && c->held->n && fwrite(c->held->p, 1, c->held->n, r->out) != c->held->n)
+        st = TD_EIO;
+    if (st == TD_OK && (r->io_error || ferror(r->out)))
+        st = TD_EIO;
+    funlockfile(r->out);
+    r->units += c->units - 1;
+    c->units = 1;
+    c->held->n = 0;
+    return st;
+}
+
+void td_report_drop(void *child)
+{
+    td_report *c = child;
+    if (!c)
+        return;
+    if (c->out)
+        fclose(c->out);
+    if (c->held)
+        free(c->held->p);
+    free(c->held);
+    free(c->state);
+    free(c);
 }
 
 td_status td_report_finish(td_report *r, const td_batch *b)

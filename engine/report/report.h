@@ -17,6 +17,7 @@ struct td_report {
     FILE *out;              /* borrowed */
     size_t units;           /* units received, the one being written included */
     bool io_error;          /* a write failed */
+    struct held_out *held;  /* owned by a fork (td_report_fork): the bytes `out` wrote */
     const struct td_report_ops *ops; /* borrowed: static const */
     void *state;            /* owned: ops->state_size bytes, zeroed before begin */
 };
@@ -28,6 +29,8 @@ struct td_report {
 typedef struct td_report_ops {
     const char *name;       /* as `-f` spells it */
     size_t state_size;      /* bytes of private state */
+    bool forkable;          /* each unit written alone, from r->out, r->units and the
+                             * options: a fork of the report writes units as the report would */
     td_status (*begin)(td_report *r, void *state);
     td_status (*unit)(td_report *r, void *state, const td_unit_result *u);
     td_status (*finish)(td_report *r, void *state, const td_batch *b);

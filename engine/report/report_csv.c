@@ -223,6 +223,7 @@ static td_status csv_finish(td_report *r, void *state, const td_batch *b)
 const td_report_ops td_report_csv_ops = {
     .name = "csv",
     .begin = csv_begin,
+    .forkable = true,
     .unit = csv_unit,
     .finish = csv_finish,
 };

@@ -615,6 +615,7 @@ static td_status json_finish(td_report *r, void *state, const td_batch *b)
 const td_report_ops td_report_json_ops = {
     .name = "json",
     .begin = json_begin,
+    .forkable = true,
     .unit = json_unit,
     .finish = json_finish,
 };

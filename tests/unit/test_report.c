@@ -144,6 +144,62 @@ static void report_fake(fixture *f, td_report_opts ro, const td_unit_result *u)
     fclose(m);
 }
 
+/* A fork of a report holds its units until taken, then the report's output is what the
+ * report alone writes (json, csv); a format that keeps state across units does not fork. */
+static void test_report_fork_writes_as_the_report(void **state)
+{
+    fixture *f = *state;
+    td_unit_result u[3];
+    fake_unit(&u[0], "Một", "thiếu \"tên\"");
+    fake_unit(&u[1], "Hai", "line\nbreak");
+    fake_unit(&u[2], "Ba", "tab\there");
+    td_report_format fmts[] = {TD_REPORT_JSON, TD_REPORT_CSV};
+    for (size_t k = 0; k < 2; k++) {
+        td_report_opts ro = {.format = fmts[k], .lang = TD_LANG_EN};
+        char *out[2] = {NULL, NULL};
+        size_t len[2] = {0, 0};
+        for (int forked = 0; forked < 2; forked++) {
+            FILE *m = open_memstream(&out[forked], &len[forked]);
+            td_report *rep = NULL;
+            assert_int_equal(td_report_open(f->p, f->as_of, &ro, m, &rep), TD_OK);
+            assert_int_equal(td_report_unit(rep, &u[0]), TD_OK);
+            void *child = NULL;
+            if (forked) {
+                assert_int_equal(td_report_fork(rep, &child), TD_OK);
+                assert_non_null(child);
+                assert_int_equal(td_report_unit(child, &u[1]), TD_OK);
+                assert_int_equal(td_report_unit(child, &u[2]), TD_OK);
+                fflush(m);
+                size_t before = len[forked];
+                assert_int_equal(td_report_take(rep, child), TD_OK);
+                fflush(m);
+                assert_true(len[forked] > before); /* held until taken */
+                td_report_drop(child);
+            } else {
+                assert_int_equal(td_report_unit(rep, &u[1]), TD_OK);
+                assert_int_equal(td_report_unit(rep, &u[2]), TD_OK);
+            }
+            td_report_free(rep);
+            fclose(m);
+        }
+        assert_int_equal(len[0], len[1]);
+        assert_memory_equal(out[0], out[1], len[0]);
+        free(out[0]);
+        free(out[1]);
+    }
+    td_report_opts text = {.format = TD_REPORT_TEXT, .lang = TD_LANG_EN};
+    FILE *m = fopen("/dev/null", "w");
+    td_report *rep = NULL;
+    assert_int_equal(td_report_open(f->p, f->as_of, &text, m, &rep), TD_OK);
+    void *child = &text;
+    assert_int_equal(td_report_fork(rep, &child), TD_OK);
+    assert_null(child);
+    td_report_free(rep);
+    fclose(m);
+    for (size_t i = 0; i < 3; i++)
+        td_unit_result_free(&u[i]);
+}
+
 static void test_report_json_escapes_strings(void **state)
 {
     fixture *f = *state;
@@ -484,6 +540,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report_json_escapes_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_fork_writes_as_the_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_json_has_targets_workflows_summary, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_csv_quotes_fields, setup, teardown),

@@ -191,6 +191,89 @@ static void test_waiver_same_for_any_jobs(void **state)
     td_program_free(p);
 }
 
+/* A batch's settle on several threads (td_batch_opts.fork_unit, a report forked per thread)
+ * writes what one thread writes, byte for byte, with the same waivers' counts and summary:
+ * 300 files (five runs of TD_XREF_RUN units), ids used twice across runs, the waived units
+ * in later runs. */
+static void settle_report(const td_program *p, const char *dir, unsigned jobs, const char *fmt,
+                          char **out, size_t *len, size_t covered[3], td_batch_summary *sum)
+{
+    td_report_opts ro = {.format = strcmp(fmt, "csv") == 0 ? TD_REPORT_CSV : TD_REPORT_JSON,
+                         .lang = TD_LANG_EN};
+    FILE *m = open_memstream(out, len);
+    assert_non_null(m);
+    td_report *rep = NULL;
+    assert_int_equal(td_report_open(p, day("2025-11-30"), &ro, m, &rep), TD_OK);
+    const char *paths[] = {dir};
+    td_batch_opts o = {.as_of = day("2025-11-30"), .jobs = jobs, .on_unit = td_report_unit,
+                       .arg = rep, .fork_unit = td_report_fork, .take_unit = td_report_take,
+                       .drop_unit = td_report_drop};
+    td_batch *b = NULL;
+    assert_int_equal(td_batch_run(p, paths, 1, &o, &b), TD_OK);
+    assert_int_equal(td_report_finish(rep, b), TD_OK);
+    for (size_t i = 0; i < 3; i++) {
+        td_waiver_use_info use;
+        assert_true(td_batch_waiver(b, i, &use));
+        covered[i] = use.covered * 100 + use.units;
+    }
+    *sum = b->sum;
+    assert_int_equal(b->n_finished, 300);
+    td_report_free(rep);
+    td_batch_free(b);
+    assert_int_equal(fclose(m), 0);
+}
+
+static void test_waiver_settle_on_threads_writes_as_one(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    char dir[] = "/tmp/td_waiver_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    for (int i = 0; i < 300; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (i == 150)
+            fputs(U1, f);
+        else if (i == 250)
+            fputs(U2, f);
+        else
+            fprintf(f, "unit:\n  id: X%03d\nnote: có\nexemplars:\n  - id: E%02d\n    name: e\n",
+                    i, i % 97);
+        assert_int_equal(fclose(f), 0);
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *fmt = k ? "csv" : "json";
+        char *one = NULL, *three = NULL;
+        size_t n1 = 0, n3 = 0, c1[3], c3[3];
+        td_batch_summary s1, s3;
+        settle_report(p, dir, 1, fmt, &one, &n1, c1, &s1);
+        settle_report(p, dir, 3, fmt, &three, &n3, c3, &s3);
+        assert_true(n1 > 0);
+        assert_int_equal(n1, n3);
+        assert_memory_equal(one, three, n1);
+        /* ids used twice across runs are reported at both places */
+        assert_non_null(strstr(one, "used twice"));
+        assert_memory_equal(c1, c3, sizeof c1);
+        assert_int_equal(c1[0], 101); /* U1's note waived, in the third run */
+        assert_int_equal(s1.waived, 2);
+        assert_int_equal(s1.passed, s3.passed);
+        assert_int_equal(s1.failed, s3.failed);
+        assert_int_equal(s1.errors, s3.errors);
+        assert_int_equal(s1.warnings, s3.warnings);
+        assert_int_equal(s1.waived, s3.waived);
+        free(one);
+        free(three);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    td_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_waiver_outside_its_dates_covers_nothing),
         cmocka_unit_test(test_waiver_of_exemplar_covers_only_that_exemplar),
         cmocka_unit_test(test_waiver_same_for_any_jobs),
+        cmocka_unit_test(test_waiver_settle_on_threads_writes_as_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
