@@ -435,21 +435,27 @@ typedef struct lbuild {
     uint32_t n, cap;
 } lbuild;
 
-static void lpush(ev *e, lbuild *b, td_value v)
+/* Makes room for more items; false when out of memory (noted). */
+static bool lgrow(ev *e, lbuild *b)
 {
-    if (b->n == b->cap) {
-        uint32_t cap = b->cap ? b->cap * 2 : 8;
-        td_value *nw = td_arena_alloc(e->a, cap * sizeof *nw);
-        if (!nw) {
-            e->oom = true;
-            return;
-        }
-        if (b->n)
-            memcpy(nw, b->items, b->n * sizeof *nw);
-        b->items = nw;
-        b->cap = cap;
+    uint32_t cap = b->cap ? b->cap * 2 : 8;
+    td_value *nw = td_arena_alloc(e->a, cap * sizeof *nw);
+    if (!nw) {
+        e->oom = true;
+        return false;
     }
-    b->items[b->n++] = v;
+    if (b->n)
+        memcpy(nw, b->items, b->n * sizeof *nw);
+    b->items = nw;
+    b->cap = cap;
+    return true;
+}
+
+static inline void lpush(ev *e, lbuild *b, const td_value *v)
+{
+    if (b->n == b->cap && !lgrow(e, b))
+        return;
+    b->items[b->n++] = *v;
 }
 
 static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
@@ -529,29 +535,33 @@ static td_value eval_ref(ev *e, const td_cexpr *c, const frame *f)
 }
 
 /* Field `slot` (or define `def`) of a record value; mapped and flattened over a list. */
-static td_value get_field(ev *e, const td_cexpr *c, td_value base)
+static td_value get_field(ev *e, const td_cexpr *c, const td_value *base)
 {
-    if (base.kind == TD_V_RECORD) {
+    if (base->kind == TD_V_RECORD) {
         if (c->def)
-            return eval_define(e, c->def, &base);
-        return slot_value(e, base.u.rec, c->slot);
+            return eval_define(e, c->def, base);
+        return slot_value(e, base->u.rec, c->slot);
     }
-    if (base.kind != TD_V_LIST)
+    if (base->kind != TD_V_LIST)
         return ABSENT;
+    const td_vlist *l = &base->u.list;
     lbuild b = {0};
-    for (uint32_t i = list_skip(e, &base.u.list, 0); i < base.u.list.n;
-         i = list_skip(e, &base.u.list, i + 1)) {
-        td_value el = list_at(&base.u.list, i);
-        td_value fv = get_field(e, c, el);
+    for (uint32_t i = list_skip(e, l, 0); i < l->n; i = list_skip(e, l, i + 1)) {
+        td_value el = list_at(l, i);
+        /* a record's own field, the usual case, without a call */
+        td_value fv = el.kind == TD_V_RECORD && !c->def ? slot_value(e, el.u.rec, c->slot)
+                                                        : get_field(e, c, &el);
         if (fv.kind == TD_V_LIST && c->type->elem == fv.u.list.elem) {
             for (uint32_t k = list_skip(e, &fv.u.list, 0); k < fv.u.list.n;
-                 k = list_skip(e, &fv.u.list, k + 1))
-                lpush(e, &b, list_at(&fv.u.list, k));
+                 k = list_skip(e, &fv.u.list, k + 1)) {
+                td_value x = list_at(&fv.u.list, k);
+                lpush(e, &b, &x);
+            }
         } else if (usable(&fv)) {
-            lpush(e, &b, fv);
+            lpush(e, &b, &fv);
         }
     }
-    return vlist(&b, c->type->elem, base.node);
+    return vlist(&b, c->type->elem, base->node);
 }
 
 /* Makes *fr the frame of item i of list l, at `position` among the items there, below f;
@@ -750,7 +760,7 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
             {
                 td_value w = eval(e, c->b, &fr);
                 if (truthy(&w))
-                    lpush(e, &b, fr.it);
+                    lpush(e, &b, &fr.it);
             }
         }
         return vlist(&b, c->type->elem, l.node);
@@ -988,7 +998,10 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         return fr ? vint(fr->position, fr->it.node) : ABSENT;
     }
     case TD_CX_GET:
-    case TD_CX_GETDEF: return get_field(e, c, eval(e, c->a, f));
+    case TD_CX_GETDEF: {
+        td_value base = eval(e, c->a, f);
+        return get_field(e, c, &base);
+    }
     case TD_CX_NOT: {
         td_value a = eval(e, c->a, f);
         return a.kind == TD_V_BOOL ? vbool(!a.u.b, a.node) : ABSENT;
@@ -1069,8 +1082,10 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         if (c->value.kind == TD_V_LIST)
             return c->value; /* constants only: made by the compiler */
         lbuild b = {0};
-        for (uint32_t i = 0; i < c->nargs; i++)
-            lpush(e, &b, eval(e, c->args[i], f));
+        for (uint32_t i = 0; i < c->nargs; i++) {
+            td_value x = eval(e, c->args[i], f);
+            lpush(e, &b, &x);
+        }
         return vlist(&b, c->type->elem, NULL);
     }
     case TD_CX_PRESENT: {
@@ -1180,7 +1195,7 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         for (int32_t m = a.u.month; m <= b.u.month && m - a.u.month < 1200; m++) {
             td_value v = {.kind = TD_V_MONTH};
             v.u.month = m;
-            lpush(e, &lb, v);
+            lpush(e, &lb, &v);
         }
         return vlist(&lb, c->type->elem, a.node);
     }
