@@ -2793,6 +2793,17 @@ typedef struct target_arg {
     uint32_t index;
 } target_arg;
 
+/* A group key as text, as td_value_format writes it: an enum's value and a text (every text
+ * value ends with a NUL) as they are held, without a copy; other kinds formatted into `a`. */
+static const char *group_text(const td_value *k, td_arena *a)
+{
+    if (k->kind == TD_V_ENUM)
+        return k->u.en.en->values[k->u.en.index];
+    if (k->kind == TD_V_TEXT && k->u.text.s[k->u.text.len] == '\0')
+        return k->u.text.s; /* a NUL within it ends the formatted copy at the same place */
+    return td_value_format(k, a);
+}
+
 /* One entity's share of a target at the current as-of date; false when it makes no group
  * known. */
 static bool target_share(unitctx *u, const frame *f, const td_target *t, const char **group,
@@ -2809,7 +2820,7 @@ static bool target_share(unitctx *u, const frame *f, const td_target *t, const c
         td_value k = eval(&u->e, t->by, f);
         if (!usable(&k) && !*in)
             return false; /* no group to make known */
-        *group = usable(&k) ? td_value_format(&k, u->e.a) : "(trống)";
+        *group = usable(&k) ? group_text(&k, u->e.a) : "(trống)";
         if (!*group) {
             u->e.oom = true;
             return false;
