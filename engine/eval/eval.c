@@ -936,6 +936,18 @@ static td_value eval_shared(ev *e, const td_cexpr *c, const frame *f)
     return r.v;
 }
 
+/* empty(a): 1 or 0, or -1 when a was written wrong (no answer). */
+static inline int is_empty(ev *e, const td_value *a)
+{
+    if (a->kind == TD_V_INVALID)
+        return -1;
+    if (a->kind == TD_V_LIST)
+        return list_skip(e, &a->u.list, 0) == a->u.list.n;
+    if (a->kind == TD_V_TEXT)
+        return td_text_blank(a->u.text.s, a->u.text.len);
+    return 1;
+}
+
 static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
 {
     if (e->oom)
@@ -1003,6 +1015,12 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         return get_field(e, c, &base);
     }
     case TD_CX_NOT: {
+        if (c->a->op == TD_CX_EMPTY && !(c->a->memo && e->cse)) {
+            /* not empty(x), the most frequent negation: without a second call */
+            td_value x = eval(e, c->a->a, f);
+            int empty = is_empty(e, &x);
+            return empty < 0 ? ABSENT : vbool(!empty, x.node);
+        }
         td_value a = eval(e, c->a, f);
         return a.kind == TD_V_BOOL ? vbool(!a.u.b, a.node) : ABSENT;
     }
@@ -1094,15 +1112,8 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
     }
     case TD_CX_EMPTY: {
         td_value a = eval(e, c->a, f);
-        if (a.kind == TD_V_INVALID)
-            return ABSENT;
-        bool empty = true;
-        if (a.kind == TD_V_LIST) {
-            empty = list_skip(e, &a.u.list, 0) == a.u.list.n;
-        } else if (a.kind == TD_V_TEXT) {
-            empty = td_text_blank(a.u.text.s, a.u.text.len);
-        }
-        return vbool(empty, a.node);
+        int empty = is_empty(e, &a);
+        return empty < 0 ? ABSENT : vbool(empty, a.node);
     }
     case TD_CX_LENGTH: {
         td_value a = eval(e, c->a, f);
