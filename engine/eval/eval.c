@@ -505,6 +505,18 @@ static __attribute__((noinline)) td_value eval_let(ev *e, frame *fr, uint32_t i)
     return fr->lets[i];
 }
 
+/* Let c (TD_CX_LET) of frame f, computed on first use, where its frame keeps it; NULL when
+ * it has no value there (eval gives ABSENT), or out of memory. */
+static const td_value *let_ref(ev *e, const td_cexpr *c, const frame *f)
+{
+    const frame *fr = frame_up(f, c->up);
+    if (e->oom || !fr || !fr->lets)
+        return NULL;
+    if (!fr->let_done[c->slot])
+        eval_let(e, (frame *)fr, c->slot); /* frames live on the evaluator's stack */
+    return &fr->lets[c->slot];
+}
+
 /* The document, a field or computed field of a frame's record, a let or an element: the
  * operations that only fetch a value, as eval_op computes them, in a function whose frame
  * costs less than eval_op's (which saves six registers and reserves 376 bytes at each call:
@@ -1072,21 +1084,39 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         td_value a = eval(e, c->a, f);
         if (!usable(&a))
             return ABSENT;
-        td_value l = eval(e, c->b, f);
+        /* a let's list (`m not in reviewed`) read where the frame keeps it, not copied */
+        td_value lv;
+        const td_value *lp = c->b->op == TD_CX_LET && !(c->b->memo && e->cse)
+                                 ? let_ref(e, c->b, f)
+                                 : NULL;
+        if (!lp) {
+            lv = eval(e, c->b, f);
+            lp = &lv;
+        }
+        const td_vlist *l = &lp->u.list;
         bool found = false;
-        if (l.kind == TD_V_LIST && l.u.list.items &&
-            (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
+        if (lp->kind != TD_V_LIST) {
+        } else if (l->items && (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
             /* months and dates (the monthly-review rule): compare the numbers in place */
             int32_t want = a.kind == TD_V_MONTH ? a.u.month : a.u.days;
-            for (uint32_t i = 0; i < l.u.list.n && !found; i++) {
-                const td_value *x = &l.u.list.items[i];
+            for (uint32_t i = 0; i < l->n && !found; i++) {
+                const td_value *x = &l->items[i];
                 found =
                     x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
             }
-        } else if (l.kind == TD_V_LIST) {
-            for (uint32_t i = list_skip(e, &l.u.list, 0); i < l.u.list.n && !found;
-                 i = list_skip(e, &l.u.list, i + 1)) {
-                td_value x = list_at(&l.u.list, i);
+        } else if (l->items) {
+            /* a computed list is never dated: every item is there */
+            for (uint32_t i = 0; i < l->n && !found; i++)
+                found = usable(&l->items[i]) && compare(&a, &l->items[i]) == 0;
+        } else if (a.kind == TD_V_ENUM) {
+            /* an enum in a data list (`thanh_nien in tags`): the items' indexes read in place */
+            for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
+                const td_node *x = l->node->v.list.items[i];
+                found = x && !x->null && !x->invalid && x->v.enum_index == a.u.en.index;
+            }
+        } else {
+            for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
+                td_value x = list_at(l, i);
                 found = usable(&x) && compare(&a, &x) == 0;
             }
         }
