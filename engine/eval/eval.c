@@ -174,9 +174,9 @@ static bool happened(ev *e, const td_node *n)
     return true;
 }
 
-/* The value of data node n as it is written (no as-of date applied; see val). Only the
- * members of the value's kind are written: no reader looks at another kind's. */
-static td_value of_node(const td_node *n)
+/* The value of data node n as it is written (no as-of date applied; see slot_value). Only
+ * the members of the value's kind are written: no reader looks at another kind's. */
+static inline __attribute__((always_inline)) td_value node_value(const td_node *n)
 {
     td_value v;
     v.node = n;
@@ -236,28 +236,14 @@ static td_value of_node(const td_node *n)
     return v;
 }
 
+static td_value of_node(const td_node *n)
+{
+    return node_value(n);
+}
+
 static td_value list_at(const td_vlist *l, uint32_t i)
 {
     return l->node ? of_node(l->node->v.list.items[i]) : l->items[i];
-}
-
-/* The value of data node `n` at the as-of date: a dated record that had not happened yet is
- * absent, and a list of dated records skips them when it is walked. */
-static td_value val(ev *e, const td_node *n)
-{
-    if (n && !n->null && !n->invalid) {
-        if (n->type->kind == TD_T_RECORD && !happened(e, n)) {
-            td_value v = {.kind = TD_V_ABSENT, .node = n};
-            return v;
-        }
-        if (n->type->kind == TD_T_LIST && n->type->elem->kind == TD_T_RECORD &&
-            n->type->elem->rec->dated) {
-            td_value v = of_node(n);
-            v.u.list.dated = true;
-            return v;
-        }
-    }
-    return of_node(n);
 }
 
 /* The index of the first item at or after `i` that is there at the as-of date; l->n when
@@ -473,11 +459,26 @@ static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
 static td_value slot_value(ev *e, const td_node *rec, uint32_t slot)
 {
     const td_node *n = rec->v.slots[slot];
-    if (n)
-        return val(e, n);
-    td_value v = ABSENT;
-    v.node = rec;
-    return v;
+    if (!n) {
+        td_value v = ABSENT;
+        v.node = rec;
+        return v;
+    }
+    /* at the as-of date: a dated record that had not happened yet is absent, and a list of
+     * dated records skips them when it is walked */
+    if (!n->null && !n->invalid) {
+        if (n->type->kind == TD_T_RECORD && !happened(e, n)) {
+            td_value v = {.kind = TD_V_ABSENT, .node = n};
+            return v;
+        }
+        if (n->type->kind == TD_T_LIST && n->type->elem->kind == TD_T_RECORD &&
+            n->type->elem->rec->dated) {
+            td_value v = node_value(n);
+            v.u.list.dated = true;
+            return v;
+        }
+    }
+    return node_value(n);
 }
 
 /* Evaluates c in frame f: a constant, and a field of the frame's own record, the most
