@@ -424,6 +424,11 @@ void td_batch_free(td_batch *b);
  * command can refuse an empty folder before it writes anything. TD_ENOMEM only. */
 td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t *n_files);
 
+/* Whether `paths` name any unit file (directories searched as td_batch_run does): what
+ * td_batch_count_files tells, without the walk of every file when a folder holds a unit file
+ * itself (the batch walks it then). TD_ENOMEM only. */
+td_status td_batch_any_files(const char *const *paths, size_t n_paths, bool *any);
+
 /* The unit files the paths expanded to, in order, and the i-th (borrowed: valid until the
  * next call on the same batch, as the batch keeps its paths compactly and puts one together
  * when asked). */

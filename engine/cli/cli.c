@@ -370,10 +370,11 @@ int cli_require_units(const char *cmd, const char *usage, const cli_opts *o)
                 cmd, o->args[i], cli_strerror(err));
         return CLI_EXIT_FAIL;
     }
-    size_t n = 0;
-    if (td_batch_count_files(o->args, o->n_args, &n) != TD_OK)
+    /* the batch walks the folders again: this only looks for one unit file */
+    bool any = false;
+    if (td_batch_any_files(o->args, o->n_args, &any) != TD_OK)
         return cli_fail(cmd, TD_ENOMEM, N_("cannot list the unit files"));
-    if (n > 0)
+    if (any)
         return -1;
     return cli_usage_error(cmd, usage,
                            o->n_args > 1 ? N_("no unit file (*.yaml, *.yml) in any of the paths, "

@@ -5,6 +5,7 @@
 #include "waiver.h"
 #include "xref.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -483,6 +484,43 @@ td_status td_batch_count_files(const char *const *paths, size_t n_paths, size_t 
         } else {
             (*n_files)++;
         }
+    }
+    return TD_OK;
+}
+
+/* Stops the walk at the first input of the batch. */
+static bool any_entry(void *arg, td_walk_kind kind, const char *path, const char *name, int err)
+{
+    (void)path;
+    *(bool *)arg = wanted(kind, name, err);
+    return !*(bool *)arg;
+}
+
+/* True when folder `dir` itself lists a regular *.yaml or *.yml file (not starting with '.'):
+ * one the batch's walk keeps, seen from its entries as listed, unsorted, without a stat. */
+static bool lists_unit_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d));)
+        found = e->d_name[0] != '.' && e->d_type == DT_REG && has_yaml_suffix(e->d_name);
+    closedir(d);
+    return found;
+}
+
+td_status td_batch_any_files(const char *const *paths, size_t n_paths, bool *any)
+{
+    *any = false;
+    for (size_t i = 0; i < n_paths && !*any; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 || !S_ISDIR(st.st_mode))
+            *any = true;
+        else if (lists_unit_file(paths[i]))
+            *any = true;
+        else if (td_walk(paths[i], any_entry, any) != TD_OK && !*any)
+            return TD_ENOMEM; /* stopped at an input, or out of memory */
     }
     return TD_OK;
 }

@@ -560,6 +560,39 @@ static void test_batch_streams_units_in_order_and_stops_on_error(void **state)
     td_batch_free(b);
 }
 
+/* td_batch_any_files tells what td_batch_count_files > 0 tells: a unit file at the top of a
+ * folder, one only in a sub-folder, none (other files, a hidden one, a folder), a file or "-"
+ * named, a missing path (a finding of the batch). */
+static void test_batch_any_files_as_the_count(void **state)
+{
+    fixture *f = *state;
+    char top[128], sub[128], none[128], missing[128];
+    snprintf(top, sizeof top, "%s/top", f->dir);
+    snprintf(sub, sizeof sub, "%s/sub", f->dir);
+    snprintf(none, sizeof none, "%s/none", f->dir);
+    snprintf(missing, sizeof missing, "%s/missing", f->dir);
+    write_file(f, "top/notes.txt", "x");
+    write_file(f, "top/u.yaml", "unit:\n  id: U1\n");
+    write_file(f, "sub/a.txt", "x");
+    write_file(f, "sub/deep/u.yml", "unit:\n  id: U2\n");
+    write_file(f, "none/a.txt", "x");
+    write_file(f, "none/.hidden.yaml", "unit:\n  id: U3\n");
+    write_file(f, "none/deeper/b.txt", "x");
+    char file[160];
+    snprintf(file, sizeof file, "%s/top/u.yaml", f->dir);
+    const char *cases[][2] = {{top, NULL}, {sub, NULL}, {none, NULL}, {none, sub},
+                              {none, file}, {"-", NULL}, {missing, NULL}};
+    bool want[] = {true, true, false, true, true, true, true};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        size_t n = cases[i][1] ? 2 : 1, count = 0;
+        bool any = !want[i];
+        assert_int_equal(td_batch_any_files(cases[i], n, &any), TD_OK);
+        assert_int_equal(td_batch_count_files(cases[i], n, &count), TD_OK);
+        assert_int_equal(any, want[i]);
+        assert_int_equal(any, count > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +610,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_streams_units_in_order_and_stops_on_error,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_any_files_as_the_count, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
