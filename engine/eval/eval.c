@@ -1670,25 +1670,29 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
 {
     const crit_arg *arg = argp;
     const td_variant *v = arg->v;
-    frame f = *f0;
+    /* the entity's own frame, or a copy of it that holds the rule's lets */
+    const frame *fp = f0;
+    frame fl;
     td_value lets[16];
     bool done[16];
     if (v->n_lets) {
+        fl = *f0;
         if (v->n_lets <= 16)
             memset(done, 0, sizeof done);
-        f.lets = v->n_lets <= 16 ? lets : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.lets);
-        f.let_done =
-            v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *f.let_done);
-        if (!f.lets || !f.let_done) {
+        fl.lets = v->n_lets <= 16 ? lets : td_arena_alloc(u->e.a, v->n_lets * sizeof *fl.lets);
+        fl.let_done =
+            v->n_lets <= 16 ? done : td_arena_alloc(u->e.a, v->n_lets * sizeof *fl.let_done);
+        if (!fl.lets || !fl.let_done) {
             u->e.oom = true;
             return;
         }
-        f.let_exprs = v->lets;
+        fl.let_exprs = v->lets;
+        fp = &fl;
     }
     u->e.fault = NULL;
     if (v->where) {
-        td_value w = eval(&u->e, v->where, &f);
-        if ((u->e.fault && report_fault(u, arg->c, &f)) || !truthy(&w))
+        td_value w = eval(&u->e, v->where, fp);
+        if ((u->e.fault && report_fault(u, arg->c, fp)) || !truthy(&w))
             return;
     }
     /* found() of another unit's entity is false while recording: a condition that fails
@@ -1696,14 +1700,14 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     td_unit_result *res = u->res;
     uint32_t l0 = res->n_lookups;
     u->e.recording = true;
-    td_value r = eval(&u->e, v->require, &f);
+    td_value r = eval(&u->e, v->require, fp);
     u->e.recording = false;
     bool deferred = false;
     if (res->n_lookups > l0 && !(r.kind == TD_V_BOOL && r.u.b)) {
-        if (f.let_done)
-            memset(f.let_done, 0, v->n_lets * sizeof *f.let_done);
+        if (fp->let_done)
+            memset(fp->let_done, 0, v->n_lets * sizeof *fp->let_done);
         u->e.optimistic = true;
-        td_value r2 = eval(&u->e, v->require, &f);
+        td_value r2 = eval(&u->e, v->require, fp);
         u->e.optimistic = false;
         if (r2.kind == TD_V_BOOL && r2.u.b) {
             deferred = true;
@@ -1717,16 +1721,16 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
         deferred = false; /* its fault is reported whatever other units hold */
     if (!deferred && res->n_lookups > l0)
         drop_lookups(res, l0);
-    if (u->e.fault && report_fault(u, arg->c, &f))
+    if (u->e.fault && report_fault(u, arg->c, fp))
         return;
     if (r.kind != TD_V_BOOL || r.u.b)
         return; /* met, or not applicable (a value it needs is absent) */
-    bool pending = not_due(u, v->due, arg->c->severity, &f);
+    bool pending = not_due(u, v->due, arg->c->severity, fp);
     td_severity sev = pending ? TD_SEV_INFO : arg->c->severity;
-    const char *msg = render_msg(&u->e, &v->message, arg->c->label, &f);
+    const char *msg = render_msg(&u->e, &v->message, arg->c->label, fp);
     if (!deferred) {
         td_diagnostic *x = add_finding(u, sev, arg->c->id, arg->c->cite, arg->c->label, r.node,
-                                       f.it.node, msg, arg->c->hint);
+                                       fp->it.node, msg, arg->c->hint);
         if (x)
             x->pending = pending;
         return;
@@ -1740,7 +1744,7 @@ static void run_criterion(unitctx *u, const frame *f0, const void *argp)
     nw[res->deferred.n].first = l0;
     nw[res->deferred.n].n = res->n_lookups - l0;
     td_diagnostic *x = add_finding_to(u, &res->deferred, sev, arg->c->id, arg->c->cite,
-                                      arg->c->label, r.node, f.it.node, msg, arg->c->hint);
+                                      arg->c->label, r.node, fp->it.node, msg, arg->c->hint);
     if (x)
         x->pending = pending;
     else
