@@ -481,11 +481,13 @@ static td_value slot_value(ev *e, const td_node *rec, uint32_t slot)
     return node_value(n);
 }
 
-/* Evaluates c in frame f: a constant, and a field of the frame's own record, the most
- * frequent operations, without a call. */
 static td_value eval_ref(ev *e, const td_cexpr *c, const frame *f);
 
-static inline td_value eval(ev *e, const td_cexpr *c, const frame *f)
+/* Evaluates c in frame f: a constant, and a field of the frame's own record, the most
+ * frequent operations, without a call. Always inline: gcc made an out-of-line copy of it
+ * for some callers, a call more per operation. */
+static inline __attribute__((always_inline)) td_value eval(ev *e, const td_cexpr *c,
+                                                           const frame *f)
 {
     if (c->op == TD_CX_CONST)
         return c->value;
