@@ -297,7 +297,7 @@ static double num_of(const td_value *v)
 }
 
 /* -1, 0, 1; both values usable and of comparable types (checked by resolve). */
-static int compare(const td_value *a, const td_value *b)
+static inline __attribute__((always_inline)) int compare(const td_value *a, const td_value *b)
 {
     switch (a->kind) {
     case TD_V_INT:
