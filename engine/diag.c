@@ -551,6 +551,18 @@ void td_diag_clear(td_diag *d)
     d->oom = false;
 }
 
+static void count_entry(td_diag *d, const td_diagnostic *e, int delta);
+
+void td_diag_truncate(td_diag *d, size_t n, uint64_t seq)
+{
+    while (d->n > n) {
+        td_diagnostic *e = &d->items[--d->n];
+        count_entry(d, e, -1);
+        entry_free(e);
+    }
+    d->next_seq = seq;
+}
+
 void td_diag_free(td_diag *d)
 {
     td_diag_clear(d);

@@ -90,6 +90,10 @@ typedef struct td_diag {
 void td_diag_init(td_diag *d);
 void td_diag_init_lang(td_diag *d, td_lang lang);
 void td_diag_free(td_diag *d);
+/* Forgets the entries from the n-th on, as if they had never been recorded (the next one is
+ * numbered `seq`): a stage that reads something again takes back what it reported the first
+ * time. */
+void td_diag_truncate(td_diag *d, size_t n, uint64_t seq);
 
 /* Records a diagnostic at a byte span of `src` (src may be NULL for no location).
  * Returns the entry, valid until the next add, or NULL when out of memory (d->oom set). */

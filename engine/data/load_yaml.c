@@ -1,6 +1,7 @@
 /* Loading unit data, first half: libyaml events into a generic YAML tree (td_ynode), with
  * duplicate keys, depth, aliases and sizes checked. Pipeline: file -> td_ynode -> load_type.c. */
 #include "load_int.h"
+#include "load_tokens.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -62,6 +63,27 @@ struct td_yaml {
     yaml_event_t pending;   /* an event read ahead (owned while has_pending) */
     bool has_pending;
     bool pending_ok;        /* false: reading it failed, the parser holds the error */
+    /* Reading by tokens (td_ytok) while the documents are typed straight from their events:
+     * libyaml's parser layer is left out. The events made from the tokens go where libyaml's
+     * would (the fast typer, or the generic tree when the document reports something); a
+     * document that leaves the forms td_ytok reads is read again by libyaml's parser from its
+     * start (to_events), and the stream goes back to tokens at the next `---` (to_tokens). */
+    td_ytok tk;
+    bool fresh;             /* the parser has read nothing yet */
+    bool tokens;            /* this stream is read by tokens */
+    uint32_t stream_docs;   /* documents started before this stream */
+    size_t doc_base;        /* where a fresh parser reads the current document from */
+    uint32_t doc_docs;      /* documents started before it */
+    uint32_t events_until;  /* read by events until this many documents have started */
+    size_t doc_findings;    /* findings recorded before the current document */
+    uint64_t doc_seq;       /* and the number of the next one */
+    size_t clean_from, clean_to;    /* libyaml's reader refuses no byte of src in this range */
+    size_t dirty_at;        /* it refuses the character here (SIZE_MAX: none found) */
+    size_t first_base;      /* where the stream the marks count from started: a switch between
+                             * tokens and events starts a parser of its own, not a stream */
+    size_t breaks_to;       /* libyaml counts as many lines in src[first_base, breaks_to) as
+                             * src's line table does */
+    bool odd_break;         /* and at breaks_to, a line break of its own (see same_lines) */
 };
 
 /* The state of one td_yaml_next call. */
@@ -80,6 +102,7 @@ typedef struct loader {
 /* Points a fresh libyaml parser at src from byte `base` (a line start, or just after a BOM). */
 static bool start_stream(td_yaml *y, size_t base)
 {
+    td_ytok_reset(&y->tk);
     if (y->parser_ready)
         yaml_parser_delete(&y->parser);
     y->parser_ready = yaml_parser_initialize(&y->parser) != 0;
@@ -96,6 +119,7 @@ static bool start_stream(td_yaml *y, size_t base)
     y->base = base;
     y->line_base = line - 1;
     y->col_base = col - 1;
+    y->fresh = true;
     return true;
 }
 
@@ -113,6 +137,9 @@ static td_status open_at(const td_source *src, const td_limits *lim, size_t base
     else
         td_limits_default(&y->lim);
     y->stop_line = stop_line;
+    y->clean_from = y->clean_to = src->len;
+    y->dirty_at = SIZE_MAX;
+    y->first_base = y->breaks_to = base;
     if (!start_stream(y, base)) {
         free(y);
         return TD_ENOMEM;
@@ -171,6 +198,7 @@ void td_yaml_close(td_yaml *y)
         yaml_event_delete(&y->pending);
     if (y->parser_ready)
         yaml_parser_delete(&y->parser);
+    td_ytok_free(&y->tk);
     free(y->frames);
     free(y->kids);
     free(y->anchors);
@@ -1134,6 +1162,8 @@ static int skip_document(td_yaml *y, uint32_t after_line)
     uint32_t line = next_document_line(y, after_line);
     if (at_stop(y, line) || !line)
         return 0;
+    y->first_base = y->breaks_to = y->src->lines[line - 1];
+    y->odd_break = false;
     return start_stream(y, y->src->lines[line - 1]) ? 1 : -1;
 }
 
@@ -1172,6 +1202,155 @@ static bool refuse_encoding(loader *c)
     return true;
 }
 
+/* The first character of src[from, to) that libyaml's reader refuses (reader.c: UTF-8 that is
+ * not well formed, or a character YAML does not allow), or `to`. `from` starts a character. */
+static size_t first_unreadable(const td_source *src, size_t from, size_t to)
+{
+    const unsigned char *s = (const unsigned char *)src->text;
+    size_t n = src->len, i = from;
+    while (i < to) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+                return i;
+            i++;
+            continue;
+        }
+        size_t w = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!w || w > n - i)
+            return i;
+        unsigned v = c & (0x7Fu >> w);
+        for (size_t k = 1; k < w; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            v = (v << 6) | (s[i + k] & 0x3Fu);
+        }
+        if ((w == 2 && v < 0x80) || (w == 3 && v < 0x800) || (w == 4 && v < 0x10000) ||
+            (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF ||
+            !(v == 0x85 || (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) ||
+              v >= 0x10000))
+            return i;
+        i += w;
+    }
+    return to;
+}
+
+/* True when a parser started at byte `from` (a line start) reads as the stream's own parser
+ * does: libyaml's reader decodes its input a buffer of 16 KiB at a time and fails at the first
+ * character it refuses, so where it fails depends on where its input started, unless it
+ * refuses nothing as far as this part of the file is read (its stop line and a buffer more). */
+static bool reader_clean(td_yaml *y, size_t from)
+{
+    const td_source *src = y->src;
+    size_t to = src->len;
+    if (y->stop_line && y->stop_line <= src->nlines && src->lines[y->stop_line - 1] + 65536 < to)
+        to = src->lines[y->stop_line - 1] + 65536;
+    if (from >= y->clean_from && to <= y->clean_to)
+        return true;
+    if (from <= y->dirty_at && y->dirty_at < to)
+        return false;
+    size_t end = to;    /* checked from `from` to here */
+    if (y->clean_from < y->clean_to && to <= y->clean_to && from < y->clean_from)
+        end = y->clean_from;
+    size_t bad = first_unreadable(src, from, end);
+    if (bad < end) {
+        y->dirty_at = bad;
+        return false;
+    }
+    if (end == to)
+        y->clean_to = to;
+    y->clean_from = from;
+    return true;
+}
+
+/* True when libyaml counts the lines of src[first_base, to) as src's line table does: without a
+ * line break that the table does not count (a CR alone, U+0085, U+2028, U+2029), a parser
+ * started at `to` gives the marks the stream's parser gives there. */
+static bool same_lines(td_yaml *y, size_t to)
+{
+    if (to <= y->breaks_to)
+        return true;
+    if (y->odd_break)
+        return false;
+    const unsigned char *s = (const unsigned char *)y->src->text;
+    size_t n = y->src->len;
+    for (size_t i = y->breaks_to; i < to; i++) {
+        bool odd = (s[i] == '\r' && (i + 1 >= n || s[i + 1] != '\n')) ||
+                   (s[i] == 0xC2 && i + 1 < n && s[i + 1] == 0x85) ||
+                   (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x80 &&
+                    (s[i + 2] == 0xA8 || s[i + 2] == 0xA9));
+        if (odd) {
+            y->breaks_to = i;
+            y->odd_break = true;
+            return false;
+        }
+    }
+    y->breaks_to = to;
+    return true;
+}
+
+/* A parser started at byte `from` (a line start) reads as the stream's own parser does there. */
+static bool restart_exact(td_yaml *y, size_t from)
+{
+    return same_lines(y, from) && reader_clean(y, from);
+}
+
+/* Leaves reading by tokens: the current document is read again by libyaml's parser from its
+ * start, exactly as that parser would have read it in the stream (started at the document's
+ * line when that is the same, else at the stream's start with the documents before it read
+ * over). False when out of memory. */
+static bool to_events(loader *c)
+{
+    td_yaml *y = c->y;
+    if (y->in_doc) {
+        /* what the document reported so far is reported again */
+        td_diag_truncate(c->d, y->doc_findings, y->doc_seq);
+        c->findings = 0;
+    }
+    c->top = NULL;
+    c->fast = false;
+    y->tokens = false;
+    y->in_doc = false;
+    y->docs = y->doc_docs;
+    uint32_t skip = 0;
+    size_t from = y->doc_base;
+    if (from != y->base && !restart_exact(y, from)) {
+        skip = y->doc_docs - y->stream_docs;
+        from = y->base;
+    }
+    if (!start_stream(y, from))
+        return false;
+    y->fresh = false;
+    y->events_until = y->docs + 1;
+    while (skip) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&y->parser, &ev))
+            break;  /* read as before: cannot happen */
+        if (ev.type == YAML_DOCUMENT_END_EVENT)
+            skip--;
+        yaml_event_delete(&ev);
+    }
+    return true;
+}
+
+/* Reading by events meets the start of document `ev`: true when the stream is read by tokens
+ * again from there (a `---` line, the reader started there reads as the stream's parser). */
+static bool to_tokens(td_yaml *y, const yaml_event_t *ev)
+{
+    if (y->docs < y->events_until || ev->data.document_start.implicit ||
+        ev->data.document_start.version_directive ||
+        ev->data.document_start.tag_directives.start || ev->start_mark.column != 0 ||
+        ev->start_mark.line == 0)
+        return false;
+    uint32_t line = pos_line(y, &ev->start_mark);
+    if (line > y->src->nlines)
+        return false;
+    size_t from = y->src->lines[line - 1];
+    if (!restart_exact(y, from) || y->src->len - from < 3 || memcmp(y->src->text + from, "---", 3))
+        return false;
+    return start_stream(y, from);
+}
+
 /* The next document: its generic tree in *root, or (with `type`, when it types without a
  * finding) its typed root in *typed and no tree. */
 static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag *d,
@@ -1192,10 +1371,29 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
         return d->oom && !d_oom ? TD_ENOMEM : TD_OK;
     for (;;) {
         yaml_event_t ev;
-        bool read = y->has_pending ? y->pending_ok : yaml_parser_parse(&y->parser, &ev) != 0;
-        if (y->has_pending) {
-            ev = y->pending;
-            y->has_pending = false;
+        if (y->fresh) {
+            y->fresh = false;
+            y->tokens = type && y->fast;
+            y->stream_docs = y->doc_docs = y->docs;
+            y->doc_base = y->base;
+        }
+        bool from_tokens = y->tokens, read;
+        if (from_tokens) {
+            read = td_ytok_next(&y->tk, &y->parser, &ev);
+            if (!read) {
+                if (!to_events(&c)) {
+                    y->done = true;
+                    return TD_ENOMEM;
+                }
+                dl = 0;
+                continue;
+            }
+        } else {
+            read = y->has_pending ? y->pending_ok : yaml_parser_parse(&y->parser, &ev) != 0;
+            if (y->has_pending) {
+                ev = y->pending;
+                y->has_pending = false;
+            }
         }
         if (!read) {
             /* a syntax error spoils its document only: reading goes on at the next line
@@ -1242,7 +1440,10 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
                     *doc_line = dl;
                 stop = true;
             }
-            yaml_event_delete(&ev);
+            if (from_tokens)
+                td_ytok_done(&ev);
+            else
+                yaml_event_delete(&ev);
             goto checked;
         }
         leave_fast(&c);
@@ -1253,10 +1454,22 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
             stop = true;
             break;
         case YAML_DOCUMENT_START_EVENT:
+            if (!from_tokens && type && y->fast && to_tokens(y, &ev))
+                break;  /* this document is read again by tokens */
             if (at_stop(y, pos_line(y, &ev.start_mark))) {
                 y->done = true;
                 stop = true;
                 break;
+            }
+            if (from_tokens) {
+                y->doc_docs = y->docs;
+                y->doc_findings = d->n;
+                y->doc_seq = d->next_seq;
+                uint32_t line = pos_line(y, &ev.start_mark);
+                /* a line libyaml counts beyond the table: same_lines refuses to restart */
+                y->doc_base = y->docs == y->stream_docs ? y->base
+                              : line <= y->src->nlines ? y->src->lines[line - 1]
+                                                       : y->src->len;
             }
             y->docs++;
             y->in_doc = true;
@@ -1276,7 +1489,8 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
             if (doc_line)
                 *doc_line = dl;
             stop = true;
-            if (is_blank_document(*root)) {
+            if (!from_tokens && is_blank_document(*root)) {
+                /* (the token reader leaves an empty document to libyaml's parser) */
                 /* told at its `---`, not at the line after it */
                 (*root)->line = pos_line(y, &doc_mark);
                 (*root)->col = pos_col(y, &doc_mark);
@@ -1296,7 +1510,10 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
         case YAML_MAPPING_END_EVENT: on_end(&c); break;
         default: break;
         }
-        yaml_event_delete(&ev);
+        if (from_tokens)
+            td_ytok_done(&ev);
+        else
+            yaml_event_delete(&ev);
     checked:
         if (!c.oom && c.refused) {
             y->in_doc = false;
