@@ -95,6 +95,15 @@ static inline void marks(yaml_event_t *ev, yaml_event_type_t type, yaml_mark_t s
     ev->end_mark = end;
 }
 
+/* The end event of a collection at the token that closes it. */
+static bool closes(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, yaml_event_type_t type)
+{
+    pop(t);
+    marks(ev, type, tok->start_mark, tok->end_mark);
+    skip(t);
+    return true;
+}
+
 /* An empty value (process_empty_scalar): its text is allocated as libyaml's parser does, so
  * that every scalar's is freed the same way. */
 static bool empty_scalar(yaml_event_t *ev, yaml_mark_t mark)
@@ -112,6 +121,23 @@ static bool empty_scalar(yaml_event_t *ev, yaml_mark_t mark)
     return true;
 }
 
+/* The start event of a collection (implicit, in `style`), at the token; the state it opens. */
+static bool opens(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, uint8_t state,
+                  bool mapping, int style)
+{
+    t->state = state;
+    if (mapping) {
+        marks(ev, YAML_MAPPING_START_EVENT, tok->start_mark, tok->end_mark);
+        ev->data.mapping_start.implicit = 1;
+        ev->data.mapping_start.style = (yaml_mapping_style_t)style;
+    } else {
+        marks(ev, YAML_SEQUENCE_START_EVENT, tok->start_mark, tok->end_mark);
+        ev->data.sequence_start.implicit = 1;
+        ev->data.sequence_start.style = (yaml_sequence_style_t)style;
+    }
+    return true;
+}
+
 /* A collection's start (parse_node), or (after a key) a sequence without indentation: the
  * token in hand stays for the collection's first state; `next` is pushed for its end. */
 static bool collection(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, bool block,
@@ -121,41 +147,18 @@ static bool collection(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, bo
         return false;
     switch (tok->type) {
     case YAML_BLOCK_ENTRY_TOKEN:
-        if (!indentless)
-            return false;
-        t->state = TS_INDENTLESS_SEQUENCE_ENTRY;
-        marks(ev, YAML_SEQUENCE_START_EVENT, tok->start_mark, tok->end_mark);
-        ev->data.sequence_start.implicit = 1;
-        ev->data.sequence_start.style = YAML_BLOCK_SEQUENCE_STYLE;
-        return true;
+        return indentless && opens(t, tok, ev, TS_INDENTLESS_SEQUENCE_ENTRY, false,
+                                   YAML_BLOCK_SEQUENCE_STYLE);
     case YAML_FLOW_SEQUENCE_START_TOKEN:
-        t->state = TS_FLOW_SEQUENCE_FIRST_ENTRY;
-        marks(ev, YAML_SEQUENCE_START_EVENT, tok->start_mark, tok->end_mark);
-        ev->data.sequence_start.implicit = 1;
-        ev->data.sequence_start.style = YAML_FLOW_SEQUENCE_STYLE;
-        return true;
+        return opens(t, tok, ev, TS_FLOW_SEQUENCE_FIRST_ENTRY, false, YAML_FLOW_SEQUENCE_STYLE);
     case YAML_FLOW_MAPPING_START_TOKEN:
-        t->state = TS_FLOW_MAPPING_FIRST_KEY;
-        marks(ev, YAML_MAPPING_START_EVENT, tok->start_mark, tok->end_mark);
-        ev->data.mapping_start.implicit = 1;
-        ev->data.mapping_start.style = YAML_FLOW_MAPPING_STYLE;
-        return true;
+        return opens(t, tok, ev, TS_FLOW_MAPPING_FIRST_KEY, true, YAML_FLOW_MAPPING_STYLE);
     case YAML_BLOCK_SEQUENCE_START_TOKEN:
-        if (!block)
-            return false;
-        t->state = TS_BLOCK_SEQUENCE_FIRST_ENTRY;
-        marks(ev, YAML_SEQUENCE_START_EVENT, tok->start_mark, tok->end_mark);
-        ev->data.sequence_start.implicit = 1;
-        ev->data.sequence_start.style = YAML_BLOCK_SEQUENCE_STYLE;
-        return true;
+        return block && opens(t, tok, ev, TS_BLOCK_SEQUENCE_FIRST_ENTRY, false,
+                              YAML_BLOCK_SEQUENCE_STYLE);
     case YAML_BLOCK_MAPPING_START_TOKEN:
-        if (!block)
-            return false;
-        t->state = TS_BLOCK_MAPPING_FIRST_KEY;
-        marks(ev, YAML_MAPPING_START_EVENT, tok->start_mark, tok->end_mark);
-        ev->data.mapping_start.implicit = 1;
-        ev->data.mapping_start.style = YAML_BLOCK_MAPPING_STYLE;
-        return true;
+        return block && opens(t, tok, ev, TS_BLOCK_MAPPING_FIRST_KEY, true,
+                              YAML_BLOCK_MAPPING_STYLE);
     default:
         return false;   /* an alias, an anchor, a tag, or what libyaml reports */
     }
@@ -240,10 +243,7 @@ static bool block_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev,
     }
     if (tok->type != YAML_BLOCK_END_TOKEN)
         return false;
-    pop(t);
-    marks(ev, YAML_SEQUENCE_END_EVENT, tok->start_mark, tok->end_mark);
-    skip(t);
-    return true;
+    return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
 static bool indentless_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
@@ -280,10 +280,7 @@ static bool block_mapping_key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bo
     }
     if (tok->type != YAML_BLOCK_END_TOKEN)
         return false;
-    pop(t);
-    marks(ev, YAML_MAPPING_END_EVENT, tok->start_mark, tok->end_mark);
-    skip(t);
-    return true;
+    return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
 static bool block_mapping_value(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
@@ -302,58 +299,44 @@ static bool block_mapping_value(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
     return empty_scalar(ev, mark);
 }
 
-static bool flow_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+/* The token that starts a flow collection's next entry (parse_flow_sequence_entry and
+ * parse_flow_mapping_key alike): after the opener when `first`, else after the ',' that must
+ * come unless the collection ends; NULL where libyaml would report an error. */
+static yaml_token_t *flow_next(td_ytok *t, yaml_parser_t *p, bool first, yaml_token_type_t end)
 {
     if (first)
-        skip(t);  /* '[' */
+        skip(t);  /* '[' or '{' */
     yaml_token_t *tok = peek(t, p);
-    if (!tok)
-        return false;
-    if (tok->type != YAML_FLOW_SEQUENCE_END_TOKEN) {
-        if (!first) {
-            if (tok->type != YAML_FLOW_ENTRY_TOKEN)
-                return false;
-            skip(t);
-            if (!(tok = peek(t, p)))
-                return false;
-        }
-        if (tok->type == YAML_KEY_TOKEN)
-            return false;   /* a pair in a list: `[a: b]` */
-        if (tok->type != YAML_FLOW_SEQUENCE_END_TOKEN)
-            return node(t, p, ev, false, false, TS_FLOW_SEQUENCE_ENTRY);
-    }
-    pop(t);
-    marks(ev, YAML_SEQUENCE_END_EVENT, tok->start_mark, tok->end_mark);
+    if (!tok || first || tok->type == end)
+        return tok;
+    if (tok->type != YAML_FLOW_ENTRY_TOKEN)
+        return NULL;
     skip(t);
-    return true;
+    return peek(t, p);
+}
+
+static bool flow_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+{
+    yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_SEQUENCE_END_TOKEN);
+    if (!tok || tok->type == YAML_KEY_TOKEN)
+        return false;   /* a pair in a list: `[a: b]` */
+    if (tok->type != YAML_FLOW_SEQUENCE_END_TOKEN)
+        return node(t, p, ev, false, false, TS_FLOW_SEQUENCE_ENTRY);
+    return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
 static bool flow_mapping_key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
 {
-    if (first)
-        skip(t);  /* '{' */
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_MAPPING_END_TOKEN);
     if (!tok)
         return false;
-    if (tok->type != YAML_FLOW_MAPPING_END_TOKEN) {
-        if (!first) {
-            if (tok->type != YAML_FLOW_ENTRY_TOKEN)
-                return false;
-            skip(t);
-            if (!(tok = peek(t, p)))
-                return false;
-        }
-        if (tok->type == YAML_KEY_TOKEN) {
-            skip(t);
-            return key(t, p, ev, TS_FLOW_MAPPING_VALUE, false);
-        }
-        if (tok->type != YAML_FLOW_MAPPING_END_TOKEN)
-            return false;   /* a key alone: `{a}` */
+    if (tok->type == YAML_KEY_TOKEN) {
+        skip(t);
+        return key(t, p, ev, TS_FLOW_MAPPING_VALUE, false);
     }
-    pop(t);
-    marks(ev, YAML_MAPPING_END_EVENT, tok->start_mark, tok->end_mark);
-    skip(t);
-    return true;
+    if (tok->type != YAML_FLOW_MAPPING_END_TOKEN)
+        return false;   /* a key alone: `{a}` */
+    return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
 static bool flow_mapping_value(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
