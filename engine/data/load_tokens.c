@@ -224,6 +224,25 @@ static bool document_start(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool 
     }
 }
 
+/* A block sequence's entry at its '-' (`tok`): the node after it, or an empty value when the
+ * next token ends the entry ('-', the block's end; a key or a value too after a key, where
+ * the sequence has no indentation). The state after it is the same sequence's next entry. */
+static bool block_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, yaml_token_t *tok,
+                        bool indentless)
+{
+    uint8_t state = indentless ? TS_INDENTLESS_SEQUENCE_ENTRY : TS_BLOCK_SEQUENCE_ENTRY;
+    yaml_mark_t mark = tok->end_mark;
+    skip(t);
+    if (!(tok = peek(t, p)))
+        return false;
+    bool ends = tok->type == YAML_BLOCK_ENTRY_TOKEN || tok->type == YAML_BLOCK_END_TOKEN ||
+                (indentless && (tok->type == YAML_KEY_TOKEN || tok->type == YAML_VALUE_TOKEN));
+    if (!ends)
+        return node(t, p, ev, true, false, state);
+    t->state = state;
+    return empty_scalar(ev, mark);
+}
+
 static bool block_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
 {
     if (first)
@@ -231,16 +250,8 @@ static bool block_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev,
     yaml_token_t *tok = peek(t, p);
     if (!tok)
         return false;
-    if (tok->type == YAML_BLOCK_ENTRY_TOKEN) {
-        yaml_mark_t mark = tok->end_mark;
-        skip(t);
-        if (!(tok = peek(t, p)))
-            return false;
-        if (tok->type != YAML_BLOCK_ENTRY_TOKEN && tok->type != YAML_BLOCK_END_TOKEN)
-            return node(t, p, ev, true, false, TS_BLOCK_SEQUENCE_ENTRY);
-        t->state = TS_BLOCK_SEQUENCE_ENTRY;
-        return empty_scalar(ev, mark);
-    }
+    if (tok->type == YAML_BLOCK_ENTRY_TOKEN)
+        return block_entry(t, p, ev, tok, false);
     if (tok->type != YAML_BLOCK_END_TOKEN)
         return false;
     return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
@@ -251,17 +262,8 @@ static bool indentless_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t
     yaml_token_t *tok = peek(t, p);
     if (!tok)
         return false;
-    if (tok->type == YAML_BLOCK_ENTRY_TOKEN) {
-        yaml_mark_t mark = tok->end_mark;
-        skip(t);
-        if (!(tok = peek(t, p)))
-            return false;
-        if (tok->type != YAML_BLOCK_ENTRY_TOKEN && tok->type != YAML_KEY_TOKEN &&
-            tok->type != YAML_VALUE_TOKEN && tok->type != YAML_BLOCK_END_TOKEN)
-            return node(t, p, ev, true, false, TS_INDENTLESS_SEQUENCE_ENTRY);
-        t->state = TS_INDENTLESS_SEQUENCE_ENTRY;
-        return empty_scalar(ev, mark);
-    }
+    if (tok->type == YAML_BLOCK_ENTRY_TOKEN)
+        return block_entry(t, p, ev, tok, true);
     pop(t);
     marks(ev, YAML_SEQUENCE_END_EVENT, tok->start_mark, tok->start_mark);
     return true;
