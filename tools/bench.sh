@@ -12,14 +12,19 @@
 #     them (tools/bench-history.c: the same report through the public API).
 # Times are CPU time (user + sys, from tools/bench-run.c), as the machine may be shared and
 # wall time is then noise; the -j 2 speed-up is wall time by nature and needs an idle
-# machine. Each measure is taken REPEAT times, interleaved, and the lowest kept.
-# Usage: sh tools/bench.sh   (BENCH_N=2000, BENCH_LARGE=5 N, BENCH_REPEAT=3, THIDUA=./thidua,
+# machine. Each measure is taken REPEAT times, interleaved, and the lowest kept: on a
+# virtual machine a core can run slower for minutes while the host serves others (its stolen
+# time is counted as the program's), and -j 2 needs both cores undisturbed at once, so a few
+# runs are needed to find an undisturbed one. The highest / lowest CPU of the -j 1 runs is
+# printed beside each kind: far above 1.0, the machine was disturbed and the figures of
+# that run are in doubt.
+# Usage: sh tools/bench.sh   (BENCH_N=2000, BENCH_LARGE=5 N, BENCH_REPEAT=5, THIDUA=./thidua,
 #        CC=cc, BUILD=build)
 set -eu
 
 N=${BENCH_N:-2000}
 L=${BENCH_LARGE:-$((N * 5))}
-R=${BENCH_REPEAT:-3}
+R=${BENCH_REPEAT:-5}
 THIDUA=${THIDUA:-./thidua}
 CC=${CC:-cc}
 BUILD=${BUILD:-build}
@@ -92,6 +97,8 @@ done
 
 # min KEY [FIELD]: the lowest of the repeated measures (field 1 CPU, 2 RSS, 3 wall)
 min() { awk -v f="${2:-1}" 'NR == 1 || $f < m { m = $f } END { print m }' "$tmp/m/$1"; }
+# spread KEY: the highest CPU of the repeated measures over the lowest
+spread() { awk 'NR == 1 || $1 < lo { lo = $1 } NR == 1 || $1 > hi { hi = $1 } END { printf "%.2f", hi / lo }' "$tmp/m/$1"; }
 
 report() {
     k=$1 title=$2 bytes=$3
@@ -99,7 +106,8 @@ report() {
         -v bare="$(min "$k.bare")" -v j1="$(min "$k.j1")" -v j2="$(min "$k.j2")" \
         -v j1w="$(min "$k.j1" 3)" -v j2w="$(min "$k.j2" 3)" \
         -v rss1="$(min "$k.small" 2)" -v rssL="$(min "$k.j1" 2)" -v ten="$(min "$k.ten")" \
-        -v vbare="$(min "$k.vbare")" -v val="$(min "$k.val")" 'BEGIN {
+        -v vbare="$(min "$k.vbare")" -v val="$(min "$k.val")" -v spread="$(spread "$k.j1")" \
+        -v r="$R" 'BEGIN {
         mb = bytes / 1e6
         printf "%s: %d units, %.1f MB of YAML (and %d units for the memory check)\n", title, n, mb, small
         printf "  %-36s %8s %10s %8s\n", "CPU time", "seconds", "units/s", "MB/s"
@@ -113,15 +121,17 @@ report() {
             n, small, rssL / rss1, rssL / 1024, rss1 / 1024, (rssL - rss1) * 1024 / (n - small)
         printf "  one-file validate / bare parse (CPU): %5.2f   (aim <= 1.5; 20 runs: %.3f s / %.3f s)\n", val / vbare, val, vbare
         printf "  ten times the criteria, beyond parse: %5.2f   (aim <= 3)\n", (ten - bare) / (j1 - bare)
+        printf "  -j 1, highest / lowest CPU of %d runs: %5.2f   (noise: near 1.0 when undisturbed)\n", r, spread
     }'
 }
 report d "district (8 units a file)" "$bytes_d"
 report o "one unit per file" "$bytes_o"
 awk -v bare="$(min f.bare)" -v j1="$(min f.j1)" -v j2="$(min f.j2)" -v j1w="$(min f.j1 3)" \
-    -v j2w="$(min f.j2 3)" -v n="$L" 'BEGIN {
+    -v j2w="$(min f.j2 3)" -v n="$L" -v spread="$(spread f.j1)" -v r="$R" 'BEGIN {
     printf "one file of %d units\n", n
     printf "  -j 1 / bare parse (CPU):              %5.2f   (aim >= 0.85)\n", bare / j1
     printf "  -j 2 / -j 1 (wall):                   %5.2f   (aim >= 1.8; CPU of -j 2 / -j 1: %.2f)\n", j1w / j2w, j2 / j1
+    printf "  -j 1, highest / lowest CPU of %d runs: %5.2f   (noise: near 1.0 when undisturbed)\n", r, spread
 }'
 awk -v on="$(min h.on)" -v off="$(min h.off)" 'BEGIN {
     printf "month-by-month history and pace (district, -j 1)\n"
