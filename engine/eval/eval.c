@@ -2923,9 +2923,20 @@ static void run_target(unitctx *u, const frame *f, const void *argp)
         return;
     const int32_t as_of = u->e.as_of;
     int32_t lo = u->e.lo, hi = u->e.hi;
+    /* the share at the as-of date, for the history dates after an earlier one's run: the
+     * as-of date is mostly the last, and its result holds back to the latest event */
+    const int32_t lo0 = lo, hi0 = hi;
+    const bool has0 = c != NULL;
+    const uint32_t c0 = has0 ? (uint32_t)(c - u->res->contribs) : 0;
+    const double value0 = value;
     for (uint32_t j = 0, k; j < n && !u->e.oom; j = k) {
         int32_t day = u->history[j];
-        if (day < lo || day > hi) {
+        if ((day < lo || day > hi) && day >= lo0 && day <= hi0) {
+            lo = lo0;
+            hi = hi0;
+            value = value0;
+            c = has0 ? &u->res->contribs[c0] : NULL;
+        } else if (day < lo || day > hi) {
             /* evaluate again at that date: the path to the entity first */
             u->e.as_of = day;
             u->e.lo = DAY_MIN;
