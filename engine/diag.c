@@ -15,30 +15,102 @@
 
 #include "pages.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* A file at least this large (bytes) is read into pages of its own (read_large). */
 #define SOURCE_LARGE (4u * 1024 * 1024)
 
+#ifdef __SSE2__
+/* A bit for each '\n' among the 16 bytes at p. */
+static inline uint64_t newlines16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+}
+
+/* A bit for each '\n' among the 64 bytes at p. */
+static inline uint64_t newlines64(const char *p)
+{
+    return newlines16(p) | newlines16(p + 16) << 16 | newlines16(p + 32) << 32 |
+           newlines16(p + 48) << 48;
+}
+#endif
+
+/* The line tables are made 64 bytes at a time where SSE2 is available (every x86-64): a call
+ * of memchr for each line (30 bytes in unit data) cost about 40 instructions a line, 13.5 M of
+ * a district of 2,000 units (now 7.8 M), 20.7 M of one file of 2,000 units. */
+
+/* The newlines of t[from, to). */
+static uint32_t count_lines(const char *t, size_t from, size_t to)
+{
+    uint32_t n = 0;
+#ifdef __SSE2__
+    for (; to - from >= 64; from += 64)
+        n += (uint32_t)__builtin_popcountll(newlines64(t + from));
+#endif
+    for (const char *p = t + from, *end = t + to; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        n++;
+    return n;
+}
+
+/* The start of the line after each newline of t[from, to) into out (room for one a byte):
+ * how many. */
+static uint32_t line_starts(const char *t, size_t from, size_t to, uint32_t *out)
+{
+    uint32_t n = 0;
+#ifdef __SSE2__
+    for (; to - from >= 64; from += 64)
+        for (uint64_t m = newlines64(t + from); m; m &= m - 1)
+            out[n++] = (uint32_t)from + 1 + (uint32_t)__builtin_ctzll(m);
+#endif
+    for (const char *p = t + from, *end = t + to; (p = memchr(p, '\n', (size_t)(end - p)));)
+        out[n++] = (uint32_t)(++p - t);
+    return n;
+}
+
+/* Makes the table hold `need` more entries; false (the table freed) when out of memory. */
+static inline bool room_lines(uint32_t **lines, uint32_t *cap, uint32_t n, size_t need)
+{
+    if (*cap - n >= need)
+        return true;
+    size_t want = *cap;
+    while (want - n < need)
+        want *= 2;
+    if (want == *cap)
+        return true;
+    uint32_t *grown = want <= UINT32_MAX ? realloc(*lines, want * sizeof **lines) : NULL;
+    if (!grown) {
+        free(*lines);
+        return false;
+    }
+    *lines = grown;
+    *cap = (uint32_t)want;
+    return true;
+}
+
 static bool build_lines(td_source *s)
 {
-    uint32_t cap = 64, n = 0;
+    const char *t = s->text;
+    size_t len = s->len, i = 0;
+    size_t want = 64 + len / 32; /* about one line in 32 bytes: few or no reallocs */
+    uint32_t cap = want < UINT32_MAX / 2 ? (uint32_t)want : UINT32_MAX / 2, n = 0;
     uint32_t *lines = malloc(cap * sizeof *lines);
     if (!lines)
         return false;
     lines[n++] = 0;
-    const char *p = s->text, *end = s->text + s->len;
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        p++;
-        if (n == cap) {
-            cap *= 2;
-            uint32_t *grown = realloc(lines, cap * sizeof *lines);
-            if (!grown) {
-                free(lines);
-                return false;
-            }
-            lines = grown;
-        }
-        lines[n++] = (uint32_t)(p - s->text);
+#ifdef __SSE2__
+    for (; len - i >= 64; i += 64) {
+        if (!room_lines(&lines, &cap, n, 64))
+            return false;
+        for (uint64_t m = newlines64(t + i); m; m &= m - 1)
+            lines[n++] = (uint32_t)i + 1 + (uint32_t)__builtin_ctzll(m);
     }
+#endif
+    if (!room_lines(&lines, &cap, n, len - i))
+        return false;
+    n += line_starts(t, i, len, lines + n);
     s->lines = lines;
     s->nlines = n;
     return true;
@@ -106,21 +178,14 @@ static void *read_slice(void *arg)
         }
         at += (size_t)got;
     }
-    uint32_t n = 0;
-    for (const char *p = sl->text + sl->from, *end = sl->text + sl->to;
-         (p = memchr(p, '\n', (size_t)(end - p)));)
-        p++, n++;
-    sl->count = n;
+    sl->count = count_lines(sl->text, sl->from, sl->to);
     return NULL;
 }
 
 static void *fill_slice(void *arg)
 {
     slice *sl = arg;
-    uint32_t n = sl->first;
-    for (const char *p = sl->text + sl->from, *end = sl->text + sl->to;
-         (p = memchr(p, '\n', (size_t)(end - p)));)
-        sl->lines[n++] = (uint32_t)(++p - sl->text);
+    line_starts(sl->text, sl->from, sl->to, sl->lines + sl->first);
     return NULL;
 }
 
