@@ -29,7 +29,10 @@ typedef struct td_vlist {
 } td_vlist;                 /* (in this order: a value is 48 bytes, not 56) */
 
 struct td_value {
-    td_vkind kind;
+    /* 16, as the compiler aligns a local value: then a function that builds the value it
+     * returns in one local builds it in the caller's memory (the return slot), not on its
+     * own stack to be copied out (whose 16-byte loads of the fields just stored stall) */
+    _Alignas(16) td_vkind kind;
     const td_node *node;    /* where the value comes from in the data, for locations */
     union {
         bool b;

@@ -174,76 +174,97 @@ static bool happened(ev *e, const td_node *n)
     return true;
 }
 
-/* The value of data node n as it is written (no as-of date applied; see slot_value). Only
- * the members of the value's kind are written: no reader looks at another kind's. */
-static inline __attribute__((always_inline)) td_value node_value(const td_node *n)
+/* Writes into *v the value of data node n as it is written (no as-of date applied; see
+ * slot_value). Only the members of the value's kind are written: no reader looks at another
+ * kind's. Written where the value is wanted: a value built on a function's stack and copied
+ * out is read back by 16-byte loads of the fields just stored, which stall (program.h). */
+static inline __attribute__((always_inline)) void put_node(td_value *v, const td_node *n)
 {
-    td_value v;
-    v.node = n;
+    v->node = n;
     if (!n || n->null || n->invalid) {
-        memset(&v.u, 0, sizeof v.u);
-        v.kind = n && !n->null ? TD_V_INVALID : TD_V_ABSENT; /* absent: located at its key */
-        return v;
+        v->u = ABSENT.u;
+        v->kind = n && !n->null ? TD_V_INVALID : TD_V_ABSENT; /* absent: located at its key */
+        return;
     }
     switch (n->type->kind) {
     case TD_T_TEXT:
-        v.kind = TD_V_TEXT;
-        v.u.text.s = n->v.text.s;
-        v.u.text.len = n->v.text.len;
+        v->kind = TD_V_TEXT;
+        v->u.text.s = n->v.text.s;
+        v->u.text.len = n->v.text.len;
         break;
     case TD_T_INT:
-        v.kind = TD_V_INT;
-        v.u.i = n->v.i;
+        v->kind = TD_V_INT;
+        v->u.i = n->v.i;
         break;
     case TD_T_NUMBER:
-        v.kind = TD_V_NUM;
-        v.u.num = n->v.num;
+        v->kind = TD_V_NUM;
+        v->u.num = n->v.num;
         break;
     case TD_T_BOOL:
-        v.kind = TD_V_BOOL;
-        v.u.b = n->v.b;
+        v->kind = TD_V_BOOL;
+        v->u.b = n->v.b;
         break;
     case TD_T_DATE:
-        v.kind = TD_V_DATE;
-        v.u.days = n->v.days;
+        v->kind = TD_V_DATE;
+        v->u.days = n->v.days;
         break;
     case TD_T_MONTH:
-        v.kind = TD_V_MONTH;
-        v.u.month = n->v.month;
+        v->kind = TD_V_MONTH;
+        v->u.month = n->v.month;
         break;
     case TD_T_ENUM:
-        v.kind = TD_V_ENUM;
-        v.u.en.en = n->type->en;
-        v.u.en.index = n->v.enum_index;
+        v->kind = TD_V_ENUM;
+        v->u.en.en = n->type->en;
+        v->u.en.index = n->v.enum_index;
         break;
     case TD_T_RECORD:
-        v.kind = TD_V_RECORD;
-        v.u.rec = n;
+        v->kind = TD_V_RECORD;
+        v->u.rec = n;
         break;
     case TD_T_LIST:
-        v.kind = TD_V_LIST;
-        v.u.list.node = n;
-        v.u.list.items = NULL;
-        v.u.list.elem = n->type->elem;
-        v.u.list.n = n->v.list.n;
-        v.u.list.dated = false;
+        v->kind = TD_V_LIST;
+        v->u.list.node = n;
+        v->u.list.items = NULL;
+        v->u.list.elem = n->type->elem;
+        v->u.list.n = n->v.list.n;
+        v->u.list.dated = false;
         break;
     default:
-        memset(&v.u, 0, sizeof v.u);
-        v.kind = TD_V_ABSENT;
+        v->u = ABSENT.u;
+        v->kind = TD_V_ABSENT;
         break;
     }
-    return v;
 }
 
 static td_value of_node(const td_node *n)
 {
-    return node_value(n);
+    td_value v; /* the one value returned: built in the caller's memory */
+    put_node(&v, n);
+    return v;
+}
+
+/* A frame below `up` whose element is data node n, written in place (see put_node). */
+static inline void node_frame(frame *fr, const frame *up, const td_node *n, uint32_t position)
+{
+    fr->up = up;
+    put_node(&fr->it, n);
+    fr->from = NULL;
+    fr->from_items = NULL;
+    fr->position = position;
+    fr->raw = 0;
+    fr->lets = NULL;
+    fr->let_exprs = NULL;
+    fr->let_done = NULL;
 }
 
 static td_value list_at(const td_vlist *l, uint32_t i)
 {
-    return l->node ? of_node(l->node->v.list.items[i]) : l->items[i];
+    td_value v;
+    if (l->node)
+        put_node(&v, l->node->v.list.items[i]);
+    else
+        v = l->items[i];
+    return v;
 }
 
 /* The index of the first item at or after `i` that is there at the as-of date; l->n when
@@ -458,27 +479,26 @@ static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
  * of the document. */
 static td_value slot_value(ev *e, const td_node *rec, uint32_t slot)
 {
+    /* one value, returned from every path: it is built in the caller's memory */
+    td_value v;
     const td_node *n = rec->v.slots[slot];
     if (!n) {
-        td_value v = ABSENT;
+        v = ABSENT;
         v.node = rec;
-        return v;
-    }
-    /* at the as-of date: a dated record that had not happened yet is absent, and a list of
-     * dated records skips them when it is walked */
-    if (!n->null && !n->invalid) {
-        if (n->type->kind == TD_T_RECORD && !happened(e, n)) {
-            td_value v = {.kind = TD_V_ABSENT, .node = n};
-            return v;
-        }
+    } else if (n->null || n->invalid) {
+        put_node(&v, n);
+    } else if (n->type->kind == TD_T_RECORD && !happened(e, n)) {
+        /* at the as-of date: a dated record that had not happened yet is absent, and a list
+         * of dated records skips them when it is walked */
+        v = ABSENT;
+        v.node = n;
+    } else {
+        put_node(&v, n);
         if (n->type->kind == TD_T_LIST && n->type->elem->kind == TD_T_RECORD &&
-            n->type->elem->rec->dated) {
-            td_value v = node_value(n);
+            n->type->elem->rec->dated)
             v.u.list.dated = true;
-            return v;
-        }
     }
-    return node_value(n);
+    return v;
 }
 
 static td_value eval_ref(ev *e, const td_cexpr *c, const frame *f);
@@ -586,7 +606,7 @@ static inline frame *item_frame(frame *fr, const frame *f, const td_vlist *l, ui
 {
     fr->up = f;
     if (l->node)
-        fr->it = of_node(l->node->v.list.items[i]);
+        put_node(&fr->it, l->node->v.list.items[i]);
     else
         fr->it = l->items[i];
     fr->from = l->node;
@@ -1567,7 +1587,8 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
             bool there = happened(&u->e, item);
             if (there) {
                 u->index[step] = i;
-                frame fr = mkframe(f, of_node(item), ++position);
+                frame fr;
+                node_frame(&fr, f, item, ++position);
                 fr.from = child;
                 fr.raw = i;
                 if (keep(u, path, step, &fr))
@@ -1579,7 +1600,8 @@ static void visit(unitctx *u, const td_epath *path, uint32_t step, const frame *
     } else if (child->type->kind == TD_T_RECORD) {
         if (happened(&u->e, child)) {
             u->index[step] = UINT32_MAX;
-            frame fr = mkframe(f, of_node(child), 1);
+            frame fr;
+            node_frame(&fr, f, child, 1);
             if (keep(u, path, step, &fr))
                 visit(u, path, step + 1, &fr, fn, arg);
         }
@@ -1827,7 +1849,8 @@ static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_nod
             if (!item || item->invalid || item->type->kind != TD_T_RECORD)
                 continue;
             if (happened(&u->e, item)) {
-                frame fr = mkframe(f, of_node(item), ++position);
+                frame fr;
+                node_frame(&fr, f, item, ++position);
                 fr.from = child;
                 fr.raw = i;
                 walk_entity(u, kids, n, step, i, &fr);
@@ -1837,7 +1860,8 @@ static void walk_kids(unitctx *u, const td_vnode *kids, uint32_t n, const td_nod
         }
     } else if (child->type->kind == TD_T_RECORD) {
         if (happened(&u->e, child)) {
-            frame fr = mkframe(f, of_node(child), 1);
+            frame fr;
+            node_frame(&fr, f, child, 1);
             walk_entity(u, kids, n, step, UINT32_MAX, &fr);
         }
         u->e.lo = lo;
@@ -2613,7 +2637,8 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                                wf_stage(&ww), wf_at(&ww)));
             }
             if (si >= 0 && !w->off[TD_WF_GUARD]) {
-                frame fr = mkframe(f, of_node(entry), i + 1);
+                frame fr;
+                node_frame(&fr, f, entry, i + 1);
                 fr.from = hist;
                 for (uint32_t g = 0; g < w->n_guards; g++) {
                     const td_guard *gd = &w->guards[g];
