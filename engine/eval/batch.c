@@ -1264,10 +1264,11 @@ static const char *file_name(void *arg, uint32_t ordinal, char **buf, size_t *ca
 
 /* The held units are resolved and finished in runs of TD_XREF_RUN, claimed in order by the
  * settle's threads; each thread hands its units to a sink of its own (fork_unit), and moves
- * what the sink holds to the report (take_unit) when every run before is written. The first
- * run goes straight to on_unit: nothing comes before it. Each unit is read back, resolved,
- * finished and freed on one thread, and the report is never handed from core to core (the
- * levers that split the settle into stages did: docs/performance.md, levers 10.4, 14.3). */
+ * what the sink holds to the report (take_unit) when every run before is written, its next
+ * units then going straight to on_unit. The first run goes straight to on_unit: nothing comes
+ * before it. Each unit is read back, resolved, finished and freed on one thread, and the
+ * report is never handed from core to core (the levers that split the settle into stages
+ * did: docs/performance.md, levers 10.4, 14.3). */
 typedef struct settle_run {
     td_batch *b;
     const td_batch_opts *o;
@@ -1275,7 +1276,7 @@ typedef struct settle_run {
     atomic_size_t next;     /* the next run to claim */
     pthread_mutex_t mu;
     pthread_cond_t turn_cv; /* a run was written */
-    size_t written;         /* runs written (guarded by mu) */
+    atomic_size_t written;  /* runs written (changed under mu) */
     bool stop;              /* guarded by mu */
     td_status fail;         /* first failure; guarded by mu */
 } settle_run;
@@ -1286,6 +1287,7 @@ typedef struct settler {
     td_xref_thread *t;      /* owned */
     void *child;            /* owned: this thread's sink (o->drop_unit) */
     void *sink;             /* where the run being resolved goes: child, or o->arg */
+    size_t claimed;         /* the run being resolved */
     td_batch_summary sum;   /* of the units finished here */
     size_t n_finished;
     td_waiver_use *use;     /* owned: per waiver, what it matched here */
@@ -1297,7 +1299,18 @@ static td_status settled_here(void *arg, td_unit_result *u)
     const td_batch_opts *o = me->run->o;
     tally here = {&me->sum, &me->n_finished, me->use};
     td_status st = finish_findings(me->run->b, u, &here);
-    return st == TD_OK && o->on_unit ? o->on_unit(me->sink, u) : st;
+    if (st != TD_OK || !o->on_unit)
+        return st;
+    if (me->sink == me->child &&
+        atomic_load_explicit(&me->run->written, memory_order_acquire) == me->claimed) {
+        /* every run before this one is written: what it holds goes to the report now, and
+         * its next units straight there, so that a fork holds only what is made before its
+         * turn (each page of it is a page fault: docs/performance.md, lever 24) */
+        if ((st = o->take_unit(o->arg, me->child)) != TD_OK)
+            return st;
+        me->sink = o->arg;
+    }
+    return o->on_unit(me->sink, u);
 }
 
 static void *settle_main(void *arg)
@@ -1311,19 +1324,20 @@ static void *settle_main(void *arg)
             break;
         uint32_t from = (uint32_t)(c * TD_XREF_RUN);
         me->sink = c ? me->child : o->arg;
+        me->claimed = c;
         td_status st = td_xref_settle_range(run->b->xref, me->t, from, from + TD_XREF_RUN,
                                             settled_here, me);
         pthread_mutex_lock(&run->mu);
-        while (run->written != c && !run->stop)
+        while (atomic_load_explicit(&run->written, memory_order_relaxed) != c && !run->stop)
             pthread_cond_wait(&run->turn_cv, &run->mu);
         bool stop = run->stop;
         pthread_mutex_unlock(&run->mu);
         if (stop)
             break;
-        if (st == TD_OK && c)
+        if (st == TD_OK && me->sink == me->child)
             st = o->take_unit(o->arg, me->child);
         pthread_mutex_lock(&run->mu);
-        run->written = c + 1;
+        atomic_store_explicit(&run->written, c + 1, memory_order_release);
         if (st != TD_OK) {
             if (run->fail == TD_OK)
                 run->fail = st;
@@ -1360,6 +1374,7 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
     }
     if (ok && *st == TD_OK) {
         atomic_init(&run.next, 0);
+        atomic_init(&run.written, 0);
         pthread_mutex_init(&run.mu, NULL);
         pthread_cond_init(&run.turn_cv, NULL);
         pthread_t th[MAX_JOBS];
@@ -1372,7 +1387,9 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
             pthread_join(th[i], NULL);
         pthread_cond_destroy(&run.turn_cv);
         pthread_mutex_destroy(&run.mu);
-        *st = run.fail != TD_OK ? run.fail : run.written == run.n_runs ? TD_OK : TD_EBUG;
+        *st = run.fail != TD_OK ? run.fail
+              : atomic_load(&run.written) == run.n_runs ? TD_OK
+                                                         : TD_EBUG;
         for (unsigned i = 0; i < n; i++) {
             td_batch_summary *s = &me[i].sum;
             b->sum.passed += s->passed;
