@@ -442,10 +442,13 @@ typedef struct lbuild {
     uint32_t n, cap;
 } lbuild;
 
-/* Makes room for more items; false when out of memory (noted). */
-static bool lgrow(ev *e, lbuild *b)
+/* Makes room for more items, for `want` at least (a list whose size is known is made at
+ * that size: no copy, and no memory beyond it); false when out of memory (noted). */
+static bool lgrow(ev *e, lbuild *b, uint32_t want)
 {
     uint32_t cap = b->cap ? b->cap * 2 : 8;
+    if (cap < want)
+        cap = want;
     td_value *nw = td_arena_alloc(e->a, cap * sizeof *nw);
     if (!nw) {
         e->oom = true;
@@ -460,9 +463,18 @@ static bool lgrow(ev *e, lbuild *b)
 
 static inline void lpush(ev *e, lbuild *b, const td_value *v)
 {
-    if (b->n == b->cap && !lgrow(e, b))
+    if (b->n == b->cap && !lgrow(e, b, 0))
         return;
     b->items[b->n++] = *v;
+}
+
+/* The next item of list b, to be written in place (see put_node); NULL when out of memory
+ * (noted). */
+static inline td_value *lnext(ev *e, lbuild *b)
+{
+    if (b->n == b->cap && !lgrow(e, b, 0))
+        return NULL;
+    return &b->items[b->n++];
 }
 
 static td_value vlist(lbuild *b, const td_type *elem, const td_node *blame)
@@ -581,6 +593,8 @@ static td_value get_field(ev *e, const td_cexpr *c, const td_value *base)
         return ABSENT;
     const td_vlist *l = &base->u.list;
     lbuild b = {0};
+    if (l->n && !lgrow(e, &b, l->n)) /* a field an item, unless lists are flattened */
+        return ABSENT;
     for (uint32_t i = list_skip(e, l, 0); i < l->n; i = list_skip(e, l, i + 1)) {
         td_value el = list_at(l, i);
         /* a record's own field, the usual case, without a call */
@@ -1153,6 +1167,8 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         if (c->value.kind == TD_V_LIST)
             return c->value; /* constants only: made by the compiler */
         lbuild b = {0};
+        if (c->nargs && !lgrow(e, &b, c->nargs))
+            return ABSENT;
         for (uint32_t i = 0; i < c->nargs; i++) {
             td_value x = eval(e, c->args[i], f);
             lpush(e, &b, &x);
@@ -1255,11 +1271,17 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
         if (a.kind != TD_V_MONTH || b.kind != TD_V_MONTH)
             return ABSENT;
         lbuild lb = {0};
-        /* bounded: at most 100 years of months */
+        /* bounded: at most 100 years of months; each written in its item (see put_node) */
+        int64_t span = (int64_t)b.u.month - a.u.month + 1;
+        if (span > 0 && !lgrow(e, &lb, span < 1200 ? (uint32_t)span : 1200))
+            return ABSENT;
         for (int32_t m = a.u.month; m <= b.u.month && m - a.u.month < 1200; m++) {
-            td_value v = {.kind = TD_V_MONTH};
-            v.u.month = m;
-            lpush(e, &lb, &v);
+            td_value *v = lnext(e, &lb);
+            if (v) {
+                *v = ABSENT;
+                v->kind = TD_V_MONTH;
+                v->u.month = m;
+            }
         }
         return vlist(&lb, c->type->elem, a.node);
     }
