@@ -714,6 +714,39 @@ static td_value eval_arith(ev *e, const td_cexpr *c, td_value a, td_value b)
     return why ? fault(e, c, why) : v;
 }
 
+/* Whether usable value *a is an item of list *lp (false when *lp is not a list): x in L. */
+static bool in_list(ev *e, const td_value *a, const td_value *lp)
+{
+    const td_vlist *l = &lp->u.list;
+    bool found = false;
+    if (lp->kind != TD_V_LIST) {
+    } else if (l->items && (a->kind == TD_V_MONTH || a->kind == TD_V_DATE)) {
+        /* months and dates (the monthly-review rule): compare the numbers in place */
+        int32_t want = a->kind == TD_V_MONTH ? a->u.month : a->u.days;
+        for (uint32_t i = 0; i < l->n && !found; i++) {
+            const td_value *x = &l->items[i];
+            found =
+                x->kind == a->kind && (a->kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
+        }
+    } else if (l->items) {
+        /* a computed list is never dated: every item is there */
+        for (uint32_t i = 0; i < l->n && !found; i++)
+            found = usable(&l->items[i]) && compare(a, &l->items[i]) == 0;
+    } else if (a->kind == TD_V_ENUM) {
+        /* an enum in a data list (`thanh_nien in tags`): the items' indexes read in place */
+        for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
+            const td_node *x = l->node->v.list.items[i];
+            found = x && !x->null && !x->invalid && x->v.enum_index == a->u.en.index;
+        }
+    } else {
+        for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
+            td_value x = list_at(l, i);
+            found = usable(&x) && compare(a, &x) == 0;
+        }
+    }
+    return found;
+}
+
 /* count, sum/min/max, all/any/none and each: the forms that walk a list with a frame per
  * item. */
 static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
@@ -804,13 +837,36 @@ static td_value eval_over_list(ev *e, const td_cexpr *c, const frame *f)
     case TD_CX_EACH: {
         td_value l = eval(e, c->a, f);
         lbuild b = {0};
-        if (l.kind == TD_V_LIST) {
+        if (l.kind != TD_V_LIST)
+            return vlist(&b, c->type->elem, l.node);
+        const td_cexpr *in = c->b;
+        if (in->op == TD_CX_IN && in->a->op == TD_CX_IT && in->a->up == 0 &&
+            in->b->op == TD_CX_LET && in->b->up > 0 &&
+            !(e->cse && (in->memo || in->a->memo || in->b->memo))) {
+            /* each x in L where x [not] in M, M a let of an enclosing frame (`each m in
+             * months(first, last) where m not in reviewed`): the condition as eval_op's IN
+             * computes it for each item, without a call for it, for x or for M. M is found
+             * at the first usable item, where IN first asks for it */
+            const td_value *lp = NULL;
+            bool asked = false;
             FOR_EACH(e, l.u.list, f, fr, i)
             {
-                td_value w = eval(e, c->b, &fr);
-                if (truthy(&w))
+                if (e->oom || !usable(&fr.it))
+                    continue; /* IN: no value */
+                if (!asked) {
+                    lp = let_ref(e, in->b, &fr);
+                    asked = true;
+                }
+                if (in_list(e, &fr.it, lp ? lp : &ABSENT) != in->negate)
                     lpush(e, &b, &fr.it);
             }
+            return vlist(&b, c->type->elem, l.node);
+        }
+        FOR_EACH(e, l.u.list, f, fr, i)
+        {
+            td_value w = eval(e, in, &fr);
+            if (truthy(&w))
+                lpush(e, &b, &fr.it);
         }
         return vlist(&b, c->type->elem, l.node);
     }
@@ -1130,33 +1186,7 @@ static td_value eval_op(ev *e, const td_cexpr *c, const frame *f)
             lv = eval(e, c->b, f);
             lp = &lv;
         }
-        const td_vlist *l = &lp->u.list;
-        bool found = false;
-        if (lp->kind != TD_V_LIST) {
-        } else if (l->items && (a.kind == TD_V_MONTH || a.kind == TD_V_DATE)) {
-            /* months and dates (the monthly-review rule): compare the numbers in place */
-            int32_t want = a.kind == TD_V_MONTH ? a.u.month : a.u.days;
-            for (uint32_t i = 0; i < l->n && !found; i++) {
-                const td_value *x = &l->items[i];
-                found =
-                    x->kind == a.kind && (a.kind == TD_V_MONTH ? x->u.month : x->u.days) == want;
-            }
-        } else if (l->items) {
-            /* a computed list is never dated: every item is there */
-            for (uint32_t i = 0; i < l->n && !found; i++)
-                found = usable(&l->items[i]) && compare(&a, &l->items[i]) == 0;
-        } else if (a.kind == TD_V_ENUM) {
-            /* an enum in a data list (`thanh_nien in tags`): the items' indexes read in place */
-            for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
-                const td_node *x = l->node->v.list.items[i];
-                found = x && !x->null && !x->invalid && x->v.enum_index == a.u.en.index;
-            }
-        } else {
-            for (uint32_t i = list_skip(e, l, 0); i < l->n && !found; i = list_skip(e, l, i + 1)) {
-                td_value x = list_at(l, i);
-                found = usable(&x) && compare(&a, &x) == 0;
-            }
-        }
+        bool found = in_list(e, &a, lp);
         return vbool(found != c->negate, a.node);
     }
     case TD_CX_ARITH: {
