@@ -506,14 +506,9 @@ static const char *month_hint(td_lang lang, const char *s, size_t len, char *buf
  * 2204), not a date of the plan's work. */
 enum { YEAR_MIN = 1900, YEAR_MAX = 2100 };
 
-/* Reports a real date or month (YYYY-...) whose year is outside YEAR_MIN..YEAR_MAX; true then. */
-static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *what)
+/* Reports that the year of a real date or month is outside YEAR_MIN..YEAR_MAX; true. */
+static bool report_year(typer *c, const td_ynode *y, const seg *s, const char *what, int year)
 {
-    int year = 0;
-    for (int i = 0; i < 4; i++)
-        year = year * 10 + (y->text[i] - '0');
-    if (year >= YEAR_MIN && year <= YEAR_MAX)
-        return false;
     char subj[MSG_SIZE], q[QUOTE_SIZE];
     if (what[0] == 'd')
         tfinding(c, TD_SEV_ERROR, TD_CODE_DATA_DATE, s, y->line, y->col, y->width, NULL,
@@ -528,6 +523,22 @@ static bool implausible(typer *c, const td_ynode *y, const seg *s, const char *w
                  subject(c, s, subj, sizeof subj), td_load_quote(y->text, y->len, q, sizeof q),
                  year, YEAR_MIN, YEAR_MAX);
     return true;
+}
+
+/* The year of a real date or month (YYYY-...). */
+static inline int year_of(const td_ynode *y)
+{
+    const char *t = y->text;
+    return ((t[0] - '0') * 10 + (t[1] - '0')) * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+}
+
+/* Reports a real date or month (YYYY-...) whose year is outside YEAR_MIN..YEAR_MAX; true then.
+ * The year is checked here, inline: a call with the messages' buffers cost more than the check
+ * (89,000 a district of 2,000 units). */
+static inline bool implausible(typer *c, const td_ynode *y, const seg *s, const char *what)
+{
+    int year = year_of(y);
+    return (year < YEAR_MIN || year > YEAR_MAX) && report_year(c, y, s, what, year);
 }
 
 static td_node *type_date(typer *c, const td_type *t, const td_ynode *y, const seg *s,
