@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pages.h"
-
 /* The formats, by td_report_format. */
 static const td_report_ops *const FORMATS[] = {
     [TD_REPORT_TEXT] = &td_report_text_ops,
@@ -65,25 +63,49 @@ td_status td_report_unit(void *report, const td_unit_result *u)
     return st;
 }
 
-/* The output of a fork: the bytes its stream wrote, in memory until td_report_take. In pages
- * of its own (engine/pages.h), grown in place: a run of units writes about half a megabyte,
- * and a buffer of the heap grown by realloc was copied at each doubling into fresh memory,
- * each page of which is a page fault (about 1,000 more a run of -j 2 on o10k). */
+/* The output of a fork: the bytes its stream wrote, in memory until td_report_take, in
+ * blocks of HELD_BLOCK bytes from the heap, kept from one take to the next. Why blocks, and
+ * the heap: a run of units writes about half a megabyte; a buffer grown by realloc was copied
+ * at each doubling into fresh memory, and pages of its own (mmap) were fresh memory too, each
+ * page a page fault (about 20 us here); blocks of the heap are never copied, and on a thread
+ * that took over a finished worker's malloc arena they are memory that worker freed
+ * (docs/performance.md, levers 20.4 and 24). */
+#define HELD_BLOCK ((size_t)64 << 10) /* below glibc's mmap threshold: the arena's memory */
+
 typedef struct held_out {
-    char *p;                /* owned (td_pages) */
-    size_t n, cap;
+    char **block;           /* owned, each HELD_BLOCK bytes */
+    size_t n_blocks, cap_blocks;
+    size_t n;               /* bytes held */
     bool oom;
 } held_out;
 
 static ssize_t held_write(void *cookie, const char *buf, size_t n)
 {
     held_out *h = cookie;
-    if (!td_pages_grow((void **)&h->p, &h->cap, h->n + n, 1)) {
-        h->oom = true;
-        return 0;
+    for (size_t done = 0; done < n;) {
+        size_t b = h->n / HELD_BLOCK, at = h->n % HELD_BLOCK;
+        if (b == h->n_blocks) {
+            if (b == h->cap_blocks) {
+                size_t cap = h->cap_blocks ? h->cap_blocks * 2 : 16;
+                char **g = realloc(h->block, cap * sizeof *g);
+                if (!g) {
+                    h->oom = true;
+                    return 0;
+                }
+                h->block = g;
+                h->cap_blocks = cap;
+            }
+            if (!(h->block[b] = malloc(HELD_BLOCK))) {
+                h->oom = true;
+                return 0;
+            }
+            h->n_blocks++;
+        }
+        size_t k = n - done < HELD_BLOCK - at ? n - done : HELD_BLOCK - at;
+        memcpy(h->block[b] + at, buf + done, k);
+        h->n += k;
+        done += k;
     }
-    memcpy(h->p + h->n, buf, n);
-    h->n += n;
     return (ssize_t)n;
 }
 
@@ -122,8 +144,11 @@ td_status td_report_take(void *report, void *child)
     else if (c->io_error || ferror(c->out))
         st = TD_EIO;
     flockfile(r->out);
-    if (st == TD_OK && c->held->n && fwrite(c->held->p, 1, c->held->n, r->out) != c->held->n)
-        st = TD_EIO;
+    for (size_t at = 0; st == TD_OK && at < c->held->n; at += HELD_BLOCK) {
+        size_t k = c->held->n - at < HELD_BLOCK ? c->held->n - at : HELD_BLOCK;
+        if (fwrite(c->held->block[at / HELD_BLOCK], 1, k, r->out) != k)
+            st = TD_EIO;
+    }
     if (st == TD_OK && (r->io_error || ferror(r->out)))
         st = TD_EIO;
     funlockfile(r->out);
@@ -140,8 +165,10 @@ void td_report_drop(void *child)
         return;
     if (c->out)
         fclose(c->out);
+    for (size_t i = 0; c->held && i < c->held->n_blocks; i++)
+        free(c->held->block[i]);
     if (c->held)
-        td_pages_free(c->held->p, c->held->cap, 1);
+        free(c->held->block);
     free(c->held);
     free(c->state);
     free(c);
