@@ -1592,8 +1592,23 @@ static const char *slot_name(const td_record *r, uint32_t slot)
     return "?";
 }
 
+/* Appends the n bytes of s to buf (cap bytes) at *len as snprintf would: what fits before
+ * the NUL is written, and *len counts them all. */
+static void put_cut(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+    if (*len < cap) {
+        size_t w = cap - *len - 1;
+        if (n < w)
+            w = n;
+        memcpy(buf + *len, s, w);
+        buf[*len + w] = '\0';
+    }
+    *len += n;
+}
+
 /* Writes the data path of the current entity ("exemplars[1].plan") into u->path; done
- * only when a finding needs it, so that visiting stays cheap. */
+ * only when a finding needs it, so that visiting stays cheap. Each step is written as
+ * snprintf's "%s%s" or "%s%s[%u]" wrote it, cut where it was cut. */
 static void build_path(unitctx *u)
 {
     const td_epath *path = u->cur_path;
@@ -1601,11 +1616,20 @@ static void build_path(unitctx *u)
     u->path[0] = '\0';
     for (uint32_t k = 0; path && k < u->depth && len < sizeof u->path; k++) {
         const char *name = slot_name(path->recs[k], path->slots[k]);
-        int n = u->index[k] == UINT32_MAX
-                    ? snprintf(u->path + len, sizeof u->path - len, "%s%s", k ? "." : "", name)
-                    : snprintf(u->path + len, sizeof u->path - len, "%s%s[%u]", k ? "." : "", name,
-                               u->index[k]);
-        len += n > 0 ? (size_t)n : 0;
+        if (k)
+            put_cut(u->path, sizeof u->path, &len, ".", 1);
+        put_cut(u->path, sizeof u->path, &len, name, strlen(name));
+        if (u->index[k] != UINT32_MAX) {
+            char num[16];
+            size_t n = sizeof num;
+            num[--n] = ']';
+            uint32_t x = u->index[k];
+            do
+                num[--n] = (char)('0' + x % 10);
+            while ((x /= 10) != 0);
+            num[--n] = '[';
+            put_cut(u->path, sizeof u->path, &len, num + n, sizeof num - n);
+        }
     }
     u->path_len = len < sizeof u->path ? len : sizeof u->path - 1;
 }
