@@ -2658,22 +2658,24 @@ static void run_workflow(unitctx *u, const frame *f, const void *argp)
                                                     "it was done as YYYY-MM-DD"),
                                            wf_stage(&ww), wf_at(&ww)));
             } else if (!dn->invalid) {
-                char dd[11];
-                td_format_date(dn->v.days, dd);
-                if (out)
+                if (out) { /* the checks that hold, for the trace only */
+                    char dd[11];
+                    td_format_date(dn->v.days, dd);
                     wf_holds(u, arg, TD_WF_DATE, td_arena_printf(a, TR(lang, "dated %s"), dd), dn);
-                if (out && prev_date && dn->v.days >= prev_date->v.days) {
-                    char pd[11];
-                    td_format_date(prev_date->v.days, pd);
-                    wf_holds(u, arg, TD_WF_ORDER,
-                             td_arena_printf(a, TR(lang, "%s is not before %s, the date above "
-                                                         "it"), dd, pd),
-                             dn);
+                    if (prev_date && dn->v.days >= prev_date->v.days) {
+                        char pd[11];
+                        td_format_date(prev_date->v.days, pd);
+                        wf_holds(u, arg, TD_WF_ORDER,
+                                 td_arena_printf(a, TR(lang, "%s is not before %s, the date "
+                                                             "above it"), dd, pd),
+                                 dn);
+                    }
+                    if (dn->v.days <= u->e.as_of)
+                        wf_holds(u, arg, TD_WF_FUTURE,
+                                 td_arena_printf(a, TR(lang, "%s is not after the as-of date"),
+                                                 dd),
+                                 dn);
                 }
-                if (out && dn->v.days <= u->e.as_of)
-                    wf_holds(u, arg, TD_WF_FUTURE,
-                             td_arena_printf(a, TR(lang, "%s is not after the as-of date"), dd),
-                             dn);
                 if (prev_date && dn->v.days < prev_date->v.days) {
                     char d1[11], d2[11];
                     td_format_date(dn->v.days, d1);
