@@ -1432,19 +1432,20 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
         }
         bool stop = false;
         if (c.fast && fast_event(&c, &ev)) {
-            if (ev.type == YAML_DOCUMENT_END_EVENT) {
-                y->in_doc = false;
-                *typed = td_fast_root(y->fast);
-                y->typed_fast = true;
-                if (doc_line)
-                    *doc_line = dl;
-                stop = true;
-            }
+            bool end = ev.type == YAML_DOCUMENT_END_EVENT;
             if (from_tokens)
                 td_ytok_done(&ev);
             else
                 yaml_event_delete(&ev);
-            goto checked;
+            /* nothing refused and memory held: the checks below have nothing to see */
+            if (!end)
+                continue;
+            y->in_doc = false;
+            *typed = td_fast_root(y->fast);
+            y->typed_fast = true;
+            if (doc_line)
+                *doc_line = dl;
+            break;
         }
         leave_fast(&c);
         switch (c.oom ? YAML_NO_EVENT : ev.type) {
@@ -1514,7 +1515,6 @@ static td_status next_doc(td_yaml *y, const td_type *type, td_arena *a, td_diag 
             td_ytok_done(&ev);
         else
             yaml_event_delete(&ev);
-    checked:
         if (!c.oom && c.refused) {
             y->in_doc = false;
             *root = refused_node(&c, &doc_mark);
