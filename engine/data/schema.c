@@ -163,26 +163,32 @@ int32_t td_month_of_date(int32_t days)
     return y * 12 + (int32_t)m - 1;
 }
 
-static bool digits(const char *s, size_t n, uint32_t *out)
+static inline bool is_digit(char c)
 {
-    uint32_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (uint32_t)(s[i] - '0');
-    }
-    *out = v;
-    return true;
+    return (unsigned char)(c - '0') <= 9;
 }
 
-/* Splits "YYYY-MM-DD" (dd false: "YYYY-MM") into numbers; false when the shape is wrong. */
+/* The value of the two digits at s. */
+static inline uint32_t two(const char *s)
+{
+    return (uint32_t)(s[0] - '0') * 10 + (uint32_t)(s[1] - '0');
+}
+
+/* Splits "YYYY-MM-DD" (dd false: "YYYY-MM") into numbers; false when the shape is wrong. Each
+ * place checked at once, not in a loop of digits: 89,000 dates and months a d2k run. */
 static bool split(const char *s, size_t len, bool dd, uint32_t *y, uint32_t *m, uint32_t *d)
 {
-    if (len != (dd ? 10u : 7u) || s[4] != '-' || !digits(s, 4, y) || !digits(s + 5, 2, m))
+    if (len != (dd ? 10u : 7u) || s[4] != '-' || !is_digit(s[0]) || !is_digit(s[1]) ||
+        !is_digit(s[2]) || !is_digit(s[3]) || !is_digit(s[5]) || !is_digit(s[6]))
         return false;
+    *y = two(s) * 100 + two(s + 2);
+    *m = two(s + 5);
     if (!dd)
         return true;
-    return s[7] == '-' && digits(s + 8, 2, d);
+    if (s[7] != '-' || !is_digit(s[8]) || !is_digit(s[9]))
+        return false;
+    *d = two(s + 8);
+    return true;
 }
 
 bool td_parse_date(const char *s, size_t len, int32_t *days)
