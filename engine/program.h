@@ -50,21 +50,24 @@ struct td_value {
 /* ---- compiled expressions ---- */
 
 struct td_cexpr {
+    /* what evaluating an operation reads, in its first 64 bytes (one or two cache lines: the
+     * program's expressions are read again for each entity, after a unit's load has moved
+     * them out of the first-level cache) */
     td_cop op;
     union {
         td_op op;               /* CMP ARITH */
         td_agg agg;             /* AGG MINMAX */
         td_quant quant;         /* QUANT */
     } sub;
-    bool negate;                /* IN: not in */
     uint32_t memo;              /* an expression that rules on one entity share (the walk of
                                  * the criteria): 1 + its slot in the entity's values, or 0 */
-    const td_type *type;        /* static type of the result */
     uint32_t up;                /* frames to go up (FIELD DEFINE LET IT PREVIOUS POSITION) */
     uint32_t slot;              /* FIELD GET: slot; LET: index */
+    bool negate;                /* IN: not in */
+    const td_type *type;        /* static type of the result */
+    const td_cexpr *a, *b, *c;
     const td_define *def;       /* DEFINE GETDEF */
     td_value value;             /* CONST; LIST of constants only: the list (else ABSENT) */
-    const td_cexpr *a, *b, *c;
     const td_cexpr **args;      /* LIST */
     uint32_t nargs;
     td_span span;               /* in the rules, for runtime diagnostics */
