@@ -193,7 +193,8 @@ static inline bool key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, uint8_t n
     return tok && tok->type == YAML_SCALAR_TOKEN && node(t, p, ev, block, block, next);
 }
 
-static __attribute__((noinline)) bool document_start(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool implicit)
+static __attribute__((noinline)) bool document_start(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev,
+                                                     bool implicit)
 {
     yaml_token_t *tok = peek(t, p);
     if (!tok)
@@ -243,7 +244,8 @@ static bool block_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, yaml_tok
     return empty_scalar(ev, mark);
 }
 
-static __attribute__((noinline)) bool block_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+static __attribute__((noinline)) bool block_sequence_entry(td_ytok *t, yaml_parser_t *p,
+                                                           yaml_event_t *ev, bool first)
 {
     if (first)
         skip(t);  /* BLOCK-SEQUENCE-START */
@@ -257,7 +259,8 @@ static __attribute__((noinline)) bool block_sequence_entry(td_ytok *t, yaml_pars
     return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
-static __attribute__((noinline)) bool indentless_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
+static __attribute__((noinline)) bool indentless_sequence_entry(td_ytok *t, yaml_parser_t *p,
+                                                                yaml_event_t *ev)
 {
     yaml_token_t *tok = peek(t, p);
     if (!tok)
@@ -269,7 +272,8 @@ static __attribute__((noinline)) bool indentless_sequence_entry(td_ytok *t, yaml
     return true;
 }
 
-static __attribute__((noinline)) bool block_mapping_key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+static __attribute__((noinline)) bool block_mapping_key(td_ytok *t, yaml_parser_t *p,
+                                                        yaml_event_t *ev, bool first)
 {
     if (first)
         skip(t);  /* BLOCK-MAPPING-START */
@@ -285,7 +289,8 @@ static __attribute__((noinline)) bool block_mapping_key(td_ytok *t, yaml_parser_
     return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
-static __attribute__((noinline)) bool block_mapping_value(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
+static __attribute__((noinline)) bool block_mapping_value(td_ytok *t, yaml_parser_t *p,
+                                                          yaml_event_t *ev)
 {
     yaml_token_t *tok = peek(t, p);
     if (!tok || tok->type != YAML_VALUE_TOKEN)
@@ -317,7 +322,8 @@ static yaml_token_t *flow_next(td_ytok *t, yaml_parser_t *p, bool first, yaml_to
     return peek(t, p);
 }
 
-static __attribute__((noinline)) bool flow_sequence_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+static __attribute__((noinline)) bool flow_sequence_entry(td_ytok *t, yaml_parser_t *p,
+                                                          yaml_event_t *ev, bool first)
 {
     yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_SEQUENCE_END_TOKEN);
     if (!tok || tok->type == YAML_KEY_TOKEN)
@@ -327,7 +333,8 @@ static __attribute__((noinline)) bool flow_sequence_entry(td_ytok *t, yaml_parse
     return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
-static __attribute__((noinline)) bool flow_mapping_key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool first)
+static __attribute__((noinline)) bool flow_mapping_key(td_ytok *t, yaml_parser_t *p,
+                                                       yaml_event_t *ev, bool first)
 {
     yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_MAPPING_END_TOKEN);
     if (!tok)
@@ -341,7 +348,8 @@ static __attribute__((noinline)) bool flow_mapping_key(td_ytok *t, yaml_parser_t
     return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
-static __attribute__((noinline)) bool flow_mapping_value(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
+static __attribute__((noinline)) bool flow_mapping_value(td_ytok *t, yaml_parser_t *p,
+                                                         yaml_event_t *ev)
 {
     yaml_token_t *tok = peek(t, p);
     if (!tok)
@@ -370,7 +378,8 @@ static __attribute__((noinline)) bool stream_start(td_ytok *t, yaml_parser_t *p,
     return true;
 }
 
-static __attribute__((noinline)) bool document_content(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
+static __attribute__((noinline)) bool document_content(td_ytok *t, yaml_parser_t *p,
+                                                       yaml_event_t *ev)
 {
     yaml_token_t *tok = peek(t, p);
     if (!tok)

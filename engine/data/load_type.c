@@ -122,24 +122,29 @@ static const char *found(const typer *c, const td_ynode *y, char *buf, size_t si
     return td_load_quote(y->text ? y->text : "", y->len, buf, size);
 }
 
+/* A new node of type t for y, its key at k (or none). */
+static inline void init_node(td_node *n, const td_type *t, const td_ynode *y, const kpos *k,
+                             bool invalid)
+{
+    *n = (td_node){ .type = t, .invalid = invalid, .line = y->line, .col = y->col,
+                    .width = y->width ? y->width : 1 };
+    if (k && k->line) {
+        n->key_line = k->line;
+        n->key_col = k->col;
+    }
+}
+
 /* new_node's way for a record (its slots), or when the block is used up. */
-static __attribute__((noinline)) td_node *new_node_more(typer *c, const td_type *t, const td_ynode *y, const kpos *k,
-                              bool invalid)
+static __attribute__((noinline)) td_node *new_node_more(typer *c, const td_type *t,
+                                                        const td_ynode *y, const kpos *k,
+                                                        bool invalid)
 {
     td_node *n = td_take(&c->k, sizeof *n);
     if (!n) {
         c->oom = true;
         return NULL;
     }
-    n->type = t;
-    n->invalid = invalid;
-    n->line = y->line;
-    n->col = y->col;
-    n->width = y->width ? y->width : 1;
-    if (k && k->line) {
-        n->key_line = k->line;
-        n->key_col = k->col;
-    }
+    init_node(n, t, y, k, invalid);
     if (t->kind == TD_T_RECORD && t->rec && t->rec->n_fields) {
         /* an invalid record has every slot absent, so it is safe to read */
         n->v.slots = td_take(&c->k, t->rec->n_fields * sizeof *n->v.slots);
@@ -164,12 +169,7 @@ static td_node *new_node(typer *c, const td_type *t, const td_ynode *y, const kp
     td_node *n = (td_node *)(void *)b->cur;
     b->cur += sizeof *n;
     b->left -= sizeof *n;
-    *n = (td_node){ .type = t, .invalid = invalid, .line = y->line, .col = y->col,
-                    .width = y->width ? y->width : 1 };
-    if (k && k->line) {
-        n->key_line = k->line;
-        n->key_col = k->col;
-    }
+    init_node(n, t, y, k, invalid);
     return n;
 }
 
@@ -1119,36 +1119,43 @@ static bool fattach(td_fast *f, fframe *fr, td_node *n, const td_ynode *y)
     return true;
 }
 
-/* The field of key y in the open record: the one that followed the previous key last time,
- * else field_of. */
-static const td_field *fkey(td_fast *f, fframe *fr, const td_ynode *y)
+/* The slot of the table of successors for the key after the open record's previous one (or
+ * its first); from is what the slot is for. */
+static inline succ *succ_slot(td_fast *f, const fframe *fr, const void **from)
 {
-    const td_record *r = fr->t->rec;
-    const void *from = fr->prev ? (const void *)fr->prev : (const void *)r;
-    uint64_t h = ((uint64_t)(uintptr_t)from >> 3) * 0x9E3779B97F4A7C15ULL;
-    succ *e = &f->next[h >> (64 - SUCC_BITS)];
-    if (e->from == from && e->len == y->len && memcmp(e->to->name, y->text, y->len) == 0)
-        return e->to;
-    uint32_t next = fr->prev ? (uint32_t)(fr->prev - r->fields) + 1 : 0;
-    const td_field *fld = field_of(r, y->text, y->len, &next);
-    if (fld)
-        *e = (succ){ from, fld, y->len };
-    return fld;
+    *from = fr->prev ? (const void *)fr->prev : (const void *)fr->t->rec;
+    uint64_t h = ((uint64_t)(uintptr_t)*from >> 3) * 0x9E3779B97F4A7C15ULL;
+    return &f->next[h >> (64 - SUCC_BITS)];
 }
 
-/* td_fast_key's way when the table does not hold the key's field. */
-static __attribute__((noinline)) const char *fast_key_more(td_fast *f, const td_ynode *y)
+/* fld as the field of the open record's key y: its name, or NULL when the mapping wrote it
+ * before. */
+static inline const char *take_key(td_fast *f, fframe *fr, const td_field *fld,
+                                   const td_ynode *y)
 {
-    /* a field of the record, not written before in this mapping */
-    fframe *fr = &f->frames[f->n - 1];
     f->num++;
-    const td_field *fld = fkey(f, fr, y);
-    if (!fld || fld->slot >= fr->t->rec->n_fields || fr->node->v.slots[fld->slot])
-        return NULL;
+    if (fld->slot >= fr->t->rec->n_fields || fr->node->v.slots[fld->slot])
+        return NULL;    /* written before in this mapping */
     fr->f = fld;
     fr->key = (kpos){ y->line, y->col, y->width };
     f->key_next = false;
     return fld->name;
+}
+
+/* td_fast_key's way when slot e of the table does not hold the key's field: field_of, from
+ * the field after the previous key, and e told for the next time. */
+static __attribute__((noinline)) const char *fast_key_more(td_fast *f, fframe *fr, succ *e,
+                                                           const void *from, const td_ynode *y)
+{
+    const td_record *r = fr->t->rec;
+    uint32_t next = fr->prev ? (uint32_t)(fr->prev - r->fields) + 1 : 0;
+    const td_field *fld = field_of(r, y->text, y->len, &next);
+    if (!fld) {
+        f->num++;
+        return NULL;    /* not a field of the record */
+    }
+    *e = (succ){ from, fld, y->len };
+    return take_key(f, fr, fld, y);
 }
 
 /* True when the len bytes at a and b are the same: read in words, as a call of memcmp made the
@@ -1185,22 +1192,13 @@ static inline bool same_bytes(const char *a, const char *b, uint32_t len)
 
 const char *td_fast_key(td_fast *f, const td_ynode *y)
 {
-    /* the field that followed the previous key last time (see fkey), in a leaf: calls nothing */
+    /* the field that followed the previous key last time, in a leaf: calls nothing */
     fframe *fr = &f->frames[f->n - 1];
-    const td_record *r = fr->t->rec;
-    const void *from = fr->prev ? (const void *)fr->prev : (const void *)r;
-    uint64_t h = ((uint64_t)(uintptr_t)from >> 3) * 0x9E3779B97F4A7C15ULL;
-    const succ *e = &f->next[h >> (64 - SUCC_BITS)];
+    const void *from;
+    succ *e = succ_slot(f, fr, &from);
     if (e->from != from || e->len != y->len || !same_bytes(e->to->name, y->text, y->len))
-        return fast_key_more(f, y);
-    const td_field *fld = e->to;
-    f->num++;
-    if (fld->slot >= r->n_fields || fr->node->v.slots[fld->slot])
-        return NULL;    /* a field of the record, not written before in this mapping */
-    fr->f = fld;
-    fr->key = (kpos){ y->line, y->col, y->width };
-    f->key_next = false;
-    return fld->name;
+        return fast_key_more(f, fr, e, from, y);
+    return take_key(f, fr, e->to, y);
 }
 
 bool td_fast_scalar(td_fast *f, td_ynode *y, bool null)

@@ -123,7 +123,8 @@ static void test_tokens_block_forms(void **state)
     assert_read_whole("- a\n- b: c\n  d: e\n-\n");        /* a list at the root */
     assert_read_whole("plain\n");                          /* a scalar at the root */
     assert_read_whole("a: b\n  c d\n\n  e\n");             /* a plain scalar on several lines */
-    assert_read_whole("a: 'x ''y'''\nb: \"z\\n\\u00e9\"\nc: |\n  lit\n  eral\nd: >-\n  fol\n  ded\n");
+    assert_read_whole("a: 'x ''y'''\nb: \"z\\n\\u00e9\"\n"
+                      "c: |\n  lit\n  eral\nd: >-\n  fol\n  ded\n");
     assert_read_whole("# comment\n\nname: Hội Nông dân xã Tân Thạch # trailing\n");
     assert_read_whole("a: 1\r\nb:\r\n  - x\r\n");
     assert_read_whole("k: v\nlast:");                       /* no final line break */
