@@ -30,9 +30,6 @@ enum {
 
 void td_ytok_reset(td_ytok *t)
 {
-    if (t->has_tok)
-        yaml_token_delete(&t->tok);
-    t->has_tok = false;
     t->state = TS_STREAM_START;
     t->depth = 0;
 }
@@ -45,23 +42,31 @@ void td_ytok_free(td_ytok *t)
     t->cap = 0;
 }
 
-/* The token in hand, scanned when there is none (libyaml's PEEK_TOKEN); NULL when the
- * scanner failed. */
-static inline yaml_token_t *peek(td_ytok *t, yaml_parser_t *p)
+/* libyaml's scanner: exported by the library (libyaml.a and libyaml.so alike) and declared in
+ * its private header, yaml_private.h, for its parser. */
+int yaml_parser_fetch_more_tokens(yaml_parser_t *parser);
+
+/* The token in hand, at the head of the parser's queue, scanned when there is none; NULL when
+ * the scanner failed. libyaml's parser.c reads its tokens so (PEEK_TOKEN); yaml_parser_scan,
+ * the public way, clears each token and copies it out of the queue (58 M instructions of a
+ * district of 2,000 units, 1.5 M tokens). The token stays in the queue: a pointer to it is
+ * valid until the next peek. */
+static inline yaml_token_t *peek(yaml_parser_t *p)
 {
-    if (!t->has_tok) {
-        if (!yaml_parser_scan(p, &t->tok) || t->tok.type == YAML_NO_TOKEN)
-            return NULL;
-        t->has_tok = true;
-    }
-    return &t->tok;
+    if (!p->token_available &&
+        (p->stream_end_produced || p->error || !yaml_parser_fetch_more_tokens(p)))
+        return NULL;    /* (as yaml_parser_scan: no token after the stream's end or an error) */
+    return p->tokens.head;
 }
 
-/* Done with the token in hand (SKIP_TOKEN): the tokens skipped hold no memory, or gave it to
- * the event. */
-static inline void skip(td_ytok *t)
+/* Done with the token in hand (libyaml's SKIP_TOKEN): the tokens skipped hold no memory, or
+ * gave it to the event; the queue never frees a token behind its head. */
+static inline void skip(yaml_parser_t *p)
 {
-    t->has_tok = false;
+    p->token_available = 0;
+    p->tokens_parsed++;
+    p->stream_end_produced = p->tokens.head->type == YAML_STREAM_END_TOKEN;
+    p->tokens.head++;
 }
 
 static bool push(td_ytok *t, uint8_t state)
@@ -96,11 +101,12 @@ static inline void marks(yaml_event_t *ev, yaml_event_type_t type, yaml_mark_t s
 }
 
 /* The end event of a collection at the token that closes it. */
-static bool closes(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, yaml_event_type_t type)
+static bool closes(td_ytok *t, yaml_parser_t *p, const yaml_token_t *tok, yaml_event_t *ev,
+                   yaml_event_type_t type)
 {
     pop(t);
     marks(ev, type, tok->start_mark, tok->end_mark);
-    skip(t);
+    skip(p);
     return true;
 }
 
@@ -170,7 +176,7 @@ static bool collection(td_ytok *t, const yaml_token_t *tok, yaml_event_t *ev, bo
 static inline bool node(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool block,
                         bool indentless, uint8_t next)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     if (tok->type != YAML_SCALAR_TOKEN)
@@ -182,21 +188,21 @@ static inline bool node(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, bool blo
     ev->data.scalar.style = tok->data.scalar.style;
     ev->data.scalar.plain_implicit = tok->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     ev->data.scalar.quoted_implicit = tok->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-    skip(t);
+    skip(p);
     return true;
 }
 
 /* A key: a scalar only (a collection or nothing as a key is read by libyaml's parser). */
 static inline bool key(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, uint8_t next, bool block)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     return tok && tok->type == YAML_SCALAR_TOKEN && node(t, p, ev, block, block, next);
 }
 
 static __attribute__((noinline)) bool document_start(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev,
                                                      bool implicit)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     memset(ev, 0, sizeof *ev);
@@ -204,12 +210,12 @@ static __attribute__((noinline)) bool document_start(td_ytok *t, yaml_parser_t *
     case YAML_DOCUMENT_START_TOKEN:
         t->state = TS_DOCUMENT_CONTENT;
         marks(ev, YAML_DOCUMENT_START_EVENT, tok->start_mark, tok->end_mark);
-        skip(t);
+        skip(p);
         return true;
     case YAML_STREAM_END_TOKEN:
         t->state = TS_END;
         marks(ev, YAML_STREAM_END_EVENT, tok->start_mark, tok->end_mark);
-        skip(t);
+        skip(p);
         return true;
     case YAML_VERSION_DIRECTIVE_TOKEN:
     case YAML_TAG_DIRECTIVE_TOKEN:
@@ -233,8 +239,8 @@ static bool block_entry(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev, yaml_tok
 {
     uint8_t state = indentless ? TS_INDENTLESS_SEQUENCE_ENTRY : TS_BLOCK_SEQUENCE_ENTRY;
     yaml_mark_t mark = tok->end_mark;
-    skip(t);
-    if (!(tok = peek(t, p)))
+    skip(p);
+    if (!(tok = peek(p)))
         return false;
     bool ends = tok->type == YAML_BLOCK_ENTRY_TOKEN || tok->type == YAML_BLOCK_END_TOKEN ||
                 (indentless && (tok->type == YAML_KEY_TOKEN || tok->type == YAML_VALUE_TOKEN));
@@ -248,21 +254,21 @@ static __attribute__((noinline)) bool block_sequence_entry(td_ytok *t, yaml_pars
                                                            yaml_event_t *ev, bool first)
 {
     if (first)
-        skip(t);  /* BLOCK-SEQUENCE-START */
-    yaml_token_t *tok = peek(t, p);
+        skip(p);  /* BLOCK-SEQUENCE-START */
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     if (tok->type == YAML_BLOCK_ENTRY_TOKEN)
         return block_entry(t, p, ev, tok, false);
     if (tok->type != YAML_BLOCK_END_TOKEN)
         return false;
-    return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
+    return closes(t, p, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
 static __attribute__((noinline)) bool indentless_sequence_entry(td_ytok *t, yaml_parser_t *p,
                                                                 yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     if (tok->type == YAML_BLOCK_ENTRY_TOKEN)
@@ -276,28 +282,28 @@ static __attribute__((noinline)) bool block_mapping_key(td_ytok *t, yaml_parser_
                                                         yaml_event_t *ev, bool first)
 {
     if (first)
-        skip(t);  /* BLOCK-MAPPING-START */
-    yaml_token_t *tok = peek(t, p);
+        skip(p);  /* BLOCK-MAPPING-START */
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     if (tok->type == YAML_KEY_TOKEN) {
-        skip(t);
+        skip(p);
         return key(t, p, ev, TS_BLOCK_MAPPING_VALUE, true);
     }
     if (tok->type != YAML_BLOCK_END_TOKEN)
         return false;
-    return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
+    return closes(t, p, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
 static __attribute__((noinline)) bool block_mapping_value(td_ytok *t, yaml_parser_t *p,
                                                           yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok || tok->type != YAML_VALUE_TOKEN)
         return false;   /* a key without ':' is not written by a simple key */
     yaml_mark_t mark = tok->end_mark;
-    skip(t);
-    if (!(tok = peek(t, p)))
+    skip(p);
+    if (!(tok = peek(p)))
         return false;
     if (tok->type != YAML_KEY_TOKEN && tok->type != YAML_VALUE_TOKEN &&
         tok->type != YAML_BLOCK_END_TOKEN)
@@ -309,54 +315,54 @@ static __attribute__((noinline)) bool block_mapping_value(td_ytok *t, yaml_parse
 /* The token that starts a flow collection's next entry (parse_flow_sequence_entry and
  * parse_flow_mapping_key alike): after the opener when `first`, else after the ',' that must
  * come unless the collection ends; NULL where libyaml would report an error. */
-static yaml_token_t *flow_next(td_ytok *t, yaml_parser_t *p, bool first, yaml_token_type_t end)
+static yaml_token_t *flow_next(yaml_parser_t *p, bool first, yaml_token_type_t end)
 {
     if (first)
-        skip(t);  /* '[' or '{' */
-    yaml_token_t *tok = peek(t, p);
+        skip(p);  /* '[' or '{' */
+    yaml_token_t *tok = peek(p);
     if (!tok || first || tok->type == end)
         return tok;
     if (tok->type != YAML_FLOW_ENTRY_TOKEN)
         return NULL;
-    skip(t);
-    return peek(t, p);
+    skip(p);
+    return peek(p);
 }
 
 static __attribute__((noinline)) bool flow_sequence_entry(td_ytok *t, yaml_parser_t *p,
                                                           yaml_event_t *ev, bool first)
 {
-    yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_SEQUENCE_END_TOKEN);
+    yaml_token_t *tok = flow_next(p, first, YAML_FLOW_SEQUENCE_END_TOKEN);
     if (!tok || tok->type == YAML_KEY_TOKEN)
         return false;   /* a pair in a list: `[a: b]` */
     if (tok->type != YAML_FLOW_SEQUENCE_END_TOKEN)
         return node(t, p, ev, false, false, TS_FLOW_SEQUENCE_ENTRY);
-    return closes(t, tok, ev, YAML_SEQUENCE_END_EVENT);
+    return closes(t, p, tok, ev, YAML_SEQUENCE_END_EVENT);
 }
 
 static __attribute__((noinline)) bool flow_mapping_key(td_ytok *t, yaml_parser_t *p,
                                                        yaml_event_t *ev, bool first)
 {
-    yaml_token_t *tok = flow_next(t, p, first, YAML_FLOW_MAPPING_END_TOKEN);
+    yaml_token_t *tok = flow_next(p, first, YAML_FLOW_MAPPING_END_TOKEN);
     if (!tok)
         return false;
     if (tok->type == YAML_KEY_TOKEN) {
-        skip(t);
+        skip(p);
         return key(t, p, ev, TS_FLOW_MAPPING_VALUE, false);
     }
     if (tok->type != YAML_FLOW_MAPPING_END_TOKEN)
         return false;   /* a key alone: `{a}` */
-    return closes(t, tok, ev, YAML_MAPPING_END_EVENT);
+    return closes(t, p, tok, ev, YAML_MAPPING_END_EVENT);
 }
 
 static __attribute__((noinline)) bool flow_mapping_value(td_ytok *t, yaml_parser_t *p,
                                                          yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     if (tok->type == YAML_VALUE_TOKEN) {
-        skip(t);
-        if (!(tok = peek(t, p)))
+        skip(p);
+        if (!(tok = peek(p)))
             return false;
         if (tok->type != YAML_FLOW_ENTRY_TOKEN && tok->type != YAML_FLOW_MAPPING_END_TOKEN)
             return node(t, p, ev, false, false, TS_FLOW_MAPPING_KEY);
@@ -367,21 +373,21 @@ static __attribute__((noinline)) bool flow_mapping_value(td_ytok *t, yaml_parser
 
 static __attribute__((noinline)) bool stream_start(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok || tok->type != YAML_STREAM_START_TOKEN)
         return false;
     t->state = TS_IMPLICIT_DOCUMENT_START;
     memset(ev, 0, sizeof *ev);
     marks(ev, YAML_STREAM_START_EVENT, tok->start_mark, tok->start_mark);
     ev->data.stream_start.encoding = tok->data.stream_start.encoding;
-    skip(t);
+    skip(p);
     return true;
 }
 
 static __attribute__((noinline)) bool document_content(td_ytok *t, yaml_parser_t *p,
                                                        yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok)
         return false;
     switch (tok->type) {
@@ -398,7 +404,7 @@ static __attribute__((noinline)) bool document_content(td_ytok *t, yaml_parser_t
 
 static __attribute__((noinline)) bool document_end(td_ytok *t, yaml_parser_t *p, yaml_event_t *ev)
 {
-    yaml_token_t *tok = peek(t, p);
+    yaml_token_t *tok = peek(p);
     if (!tok || (tok->type != YAML_DOCUMENT_START_TOKEN && tok->type != YAML_STREAM_END_TOKEN))
         return false;   /* `...`, or what libyaml reports */
     t->state = TS_DOCUMENT_START;

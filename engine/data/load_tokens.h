@@ -1,6 +1,7 @@
-/* Loading unit data: libyaml's events made from its tokens (yaml_parser_scan) for the forms unit
- * data is written in, without libyaml's parser layer. Pipeline: file -> tokens -> the events
- * load_yaml.c types (the rest of a stream that leaves those forms is read by libyaml's parser). */
+/* Loading unit data: libyaml's events made from its tokens (read in its scanner's queue) for the
+ * forms unit data is written in, without libyaml's parser layer. Pipeline: file -> tokens -> the
+ * events load_yaml.c types (the rest of a stream that leaves those forms is read by libyaml's
+ * parser). */
 #ifndef TD_LOAD_TOKENS_H
 #define TD_LOAD_TOKENS_H
 
@@ -19,14 +20,13 @@
  * marks included, and the caller reads the document again with yaml_parser_parse from a fresh
  * parser. */
 typedef struct td_ytok {
-    yaml_token_t tok;       /* the token in hand (owned while has_tok) */
-    bool has_tok;
     uint8_t state;
     uint8_t *stack;         /* the states to return to (owned) */
     size_t depth, cap;
 } td_ytok;
 
-/* Ready to read a new stream (the token in hand, if any, given back). */
+/* Ready to read a new stream (the token in hand, if any, stays in the parser's queue, which
+ * yaml_parser_delete empties). */
 void td_ytok_reset(td_ytok *t);
 void td_ytok_free(td_ytok *t);
 
