@@ -44,11 +44,8 @@ LDLIBS  := -Wl,--as-needed -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))
-# engine/cli/alloc.c is the static program's allocator of small blocks, engine/cli/yaml_read.c
-# its reader of UTF-8 input for libyaml, linked into it alone
-STATIC_SRC := engine/cli/alloc.c engine/cli/yaml_read.c
-STATIC_OBJ := $(STATIC_SRC:%.c=$(BUILD)/%.o)
-CLI_SRC    := $(filter-out $(STATIC_SRC),$(sort $(wildcard engine/cli/*.c)))
+# engine/cli/alloc.c is the static program's allocator of small blocks, linked into it alone
+CLI_SRC    := $(filter-out engine/cli/alloc.c,$(sort $(wildcard engine/cli/*.c)))
 GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o \
               $(BUILD)/catalog_vi.o $(BUILD)/builtin_image.o
@@ -94,14 +91,11 @@ endif
 # call of malloc, calloc, realloc and free by name (the engine's, libyaml's, the C library's)
 # to its __wrap_ functions, which leave bigger blocks to glibc's (lever 15).
 WRAP_MALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
-# and libyaml's scanner reads its input through engine/cli/yaml_read.c, which does for UTF-8
-# what libyaml's reader does, 16 bytes at a time where they are plain ASCII (lever 27)
-WRAP_READER := -Wl,--wrap=yaml_parser_update_buffer
 TWIN := $(BUILD)/thidua-dynamic
 ifeq ($(LINK),static-pie)
-$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(STATIC_OBJ) $(TWIN)
-	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(STATIC_OBJ) \
-	    $(BUILD)/libthidua.a $(LDLIBS) $(WRAP_MALLOC) $(WRAP_READER)
+$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o $(TWIN)
+	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o \
+	    $(BUILD)/libthidua.a $(LDLIBS) $(WRAP_MALLOC)
 else
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
@@ -259,12 +253,6 @@ $(BUILD)/tests/test_alloc: tests/unit/test_alloc.c $(BUILD)/engine/cli/alloc.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/engine/cli/alloc.o $(CMOCKA) \
 	    -lpthread $(WRAP_MALLOC)
-
-# the static program's reader of UTF-8 input, beside libyaml's own
-$(BUILD)/tests/test_yaml_read: tests/unit/test_yaml_read.c $(BUILD)/engine/cli/yaml_read.o
-	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/engine/cli/yaml_read.o $(CMOCKA) \
-	    -lyaml $(WRAP_READER)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
