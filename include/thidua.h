@@ -365,8 +365,10 @@ typedef td_status (*td_unit_fn)(void *arg, const td_unit_result *u);
 typedef void (*td_progress_fn)(void *arg, size_t files_done, size_t n_files, size_t units);
 /* A sink of units made from the sink `arg` for a thread of the batch (td_batch_opts.fork_unit):
  * it is given to the on_unit callback as its `arg`, holds what the units it receives would
- * write until the batch takes it, and never receives the batch's first unit. Sets *child to
- * NULL when `arg` cannot be forked (the batch then hands every unit to `arg`). */
+ * write until the batch takes it, and never receives the batch's first unit. A thread may
+ * have a few (it resolves the next units into another while one waits for its turn), made
+ * on that thread as needed. Sets *child to NULL when `arg` cannot be forked (the batch then
+ * hands every unit to `arg`). */
 typedef td_status (*td_fork_fn)(void *arg, void **child);
 /* Moves what `child` holds to `arg`, after what `arg` has received, and empties it; called
  * by one thread at a time, in input order. */

@@ -1262,20 +1262,30 @@ static const char *file_name(void *arg, uint32_t ordinal, char **buf, size_t *ca
 
 /* ---- the settle on several threads ---- */
 
-/* The held units are resolved and finished in runs of TD_XREF_RUN, claimed in order by the
- * settle's threads; each thread hands its units to a sink of its own (fork_unit), and moves
- * what the sink holds to the report (take_unit) when every run before is written, its next
- * units then going straight to on_unit. The first run goes straight to on_unit: nothing comes
- * before it. Each unit is read back, resolved, finished and freed on one thread, and the
- * report is never handed from core to core (the levers that split the settle into stages
- * did: docs/performance.md, levers 10.4, 14.3). */
+/* The settle's threads first build the index together (td_xref_index_share: the passes shared,
+ * then the first thread ends it while the others wait). The held units are then resolved and
+ * finished in runs of TD_XREF_RUN, claimed in order by the settle's threads; each thread
+ * hands a run's units to a sink of its own (fork_unit), and moves what the sink holds to the
+ * report (take_unit) when every run before is written, its next units then going straight to
+ * on_unit. The first run goes straight to on_unit: nothing comes before it. A thread whose run
+ * is resolved before its turn keeps it in its sink and claims the next run into another sink
+ * (up to SETTLE_HOLD runs held, each sink made when first needed), writing what it holds as
+ * soon as its turn comes, between two units: so no thread waits for another's run unless it
+ * is SETTLE_HOLD runs ahead. Each unit is read back, resolved, finished and freed on one
+ * thread, and the report is never handed from core to core (the levers that split the settle
+ * into stages did: docs/performance.md, levers 10.4, 14.3). */
+#define SETTLE_HOLD 3
 typedef struct settle_run {
     td_batch *b;
     const td_batch_opts *o;
     size_t n_runs;
     atomic_size_t next;     /* the next run to claim */
     pthread_mutex_t mu;
-    pthread_cond_t turn_cv; /* a run was written */
+    pthread_cond_t turn_cv; /* a run was written; a thread's passes ended; the index is made */
+    unsigned threads;       /* started (the calling one among them); guarded by mu */
+    unsigned shared;        /* threads whose passes have ended; guarded by mu */
+    bool indexed;           /* the index is made; guarded by mu */
+    td_xref_thread **ts;    /* every settler's, for td_xref_index_end */
     atomic_size_t written;  /* runs written (changed under mu) */
     bool stop;              /* guarded by mu */
     td_status fail;         /* first failure; guarded by mu */
@@ -1285,13 +1295,85 @@ typedef struct settle_run {
 typedef struct settler {
     settle_run *run;
     td_xref_thread *t;      /* owned */
-    void *child;            /* owned: this thread's sink (o->drop_unit) */
-    void *sink;             /* where the run being resolved goes: child, or o->arg */
+    void *child[SETTLE_HOLD]; /* owned: this thread's sinks (o->drop_unit); NULL: not made yet */
+    unsigned n_held;        /* runs resolved and not yet written, oldest first: */
+    size_t held_run[SETTLE_HOLD];
+    void *held_sink[SETTLE_HOLD];
+    void *sink;             /* where the run being resolved goes: a child, or o->arg */
     size_t claimed;         /* the run being resolved */
     td_batch_summary sum;   /* of the units finished here */
     size_t n_finished;
     td_waiver_use *use;     /* owned: per waiver, what it matched here */
 } settler;
+
+/* Records the first failure and stops every thread; under run->mu. */
+static void settle_fail(settle_run *run, td_status st)
+{
+    if (run->fail == TD_OK)
+        run->fail = st;
+    run->stop = true;
+    pthread_cond_broadcast(&run->turn_cv);
+}
+
+/* Marks run c written (its bytes are in the report), or the settle failed there. */
+static void run_written(settle_run *run, size_t c, td_status st)
+{
+    pthread_mutex_lock(&run->mu);
+    atomic_store_explicit(&run->written, c + 1, memory_order_release);
+    if (st != TD_OK)
+        settle_fail(run, st);
+    pthread_cond_broadcast(&run->turn_cv);
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* Writes the runs this thread holds whose turn has come, oldest first. */
+static td_status write_due(settler *me)
+{
+    settle_run *run = me->run;
+    td_status st = TD_OK;
+    while (st == TD_OK && me->n_held &&
+           atomic_load_explicit(&run->written, memory_order_acquire) == me->held_run[0]) {
+        size_t c = me->held_run[0];
+        st = run->o->take_unit(run->o->arg, me->held_sink[0]);
+        me->n_held--;
+        memmove(me->held_run, me->held_run + 1, me->n_held * sizeof *me->held_run);
+        memmove(me->held_sink, me->held_sink + 1, me->n_held * sizeof *me->held_sink);
+        run_written(run, c, st);
+    }
+    return st;
+}
+
+/* Waits until the oldest run this thread holds may be written, and writes what is due; false
+ * when the settle stops. */
+static bool wait_turn(settler *me)
+{
+    settle_run *run = me->run;
+    pthread_mutex_lock(&run->mu);
+    while (atomic_load_explicit(&run->written, memory_order_relaxed) != me->held_run[0] &&
+           !run->stop)
+        pthread_cond_wait(&run->turn_cv, &run->mu);
+    bool stop = run->stop;
+    pthread_mutex_unlock(&run->mu);
+    return !stop && write_due(me) == TD_OK;
+}
+
+/* A sink of this thread that holds no run, made if need be (there is one: n_held <
+ * SETTLE_HOLD); NULL when out of memory. */
+static void *free_sink(settler *me)
+{
+    const td_batch_opts *o = me->run->o;
+    for (unsigned k = 0; k < SETTLE_HOLD; k++) {
+        bool busy = false;
+        for (unsigned h = 0; h < me->n_held; h++)
+            busy |= me->held_sink[h] == me->child[k];
+        if (busy)
+            continue;
+        if (!me->child[k] && o->fork_unit(o->arg, &me->child[k]) != TD_OK)
+            me->child[k] = NULL;
+        return me->child[k];
+    }
+    return NULL;
+}
 
 static td_status settled_here(void *arg, td_unit_result *u)
 {
@@ -1301,16 +1383,52 @@ static td_status settled_here(void *arg, td_unit_result *u)
     td_status st = finish_findings(me->run->b, u, &here);
     if (st != TD_OK || !o->on_unit)
         return st;
-    if (me->sink == me->child &&
+    /* a run held before this one whose turn has come is written now, not after this run:
+     * the other threads may be waiting for it */
+    if (me->n_held && (st = write_due(me)) != TD_OK)
+        return st;
+    if (me->sink != o->arg &&
         atomic_load_explicit(&me->run->written, memory_order_acquire) == me->claimed) {
         /* every run before this one is written: what it holds goes to the report now, and
          * its next units straight there, so that a fork holds only what is made before its
          * turn (each page of it is a page fault: docs/performance.md, lever 24) */
-        if ((st = o->take_unit(o->arg, me->child)) != TD_OK)
+        if ((st = o->take_unit(o->arg, me->sink)) != TD_OK)
             return st;
         me->sink = o->arg;
     }
     return o->on_unit(me->sink, u);
+}
+
+/* This thread's share of the index's passes; the first thread (the calling one) then ends
+ * the index once every thread's share is done. False when the settle stops. */
+static bool share_index(settler *me)
+{
+    settle_run *run = me->run;
+    td_status st = td_xref_index_share(run->b->xref, me->t);
+    bool first = me->t == run->ts[0];
+    pthread_mutex_lock(&run->mu);
+    if (st != TD_OK)
+        settle_fail(run, st);
+    run->shared++;
+    pthread_cond_broadcast(&run->turn_cv);
+    if (first) {
+        while (run->shared < run->threads)
+            pthread_cond_wait(&run->turn_cv, &run->mu);
+        bool stop = run->stop;
+        pthread_mutex_unlock(&run->mu);
+        st = stop ? TD_OK : td_xref_index_end(run->b->xref, run->ts, run->threads);
+        pthread_mutex_lock(&run->mu);
+        if (st != TD_OK)
+            settle_fail(run, st);
+        run->indexed = true;
+        pthread_cond_broadcast(&run->turn_cv);
+    } else {
+        while (!run->indexed && !run->stop)
+            pthread_cond_wait(&run->turn_cv, &run->mu);
+    }
+    bool go = !run->stop;
+    pthread_mutex_unlock(&run->mu);
+    return go;
 }
 
 static void *settle_main(void *arg)
@@ -1318,41 +1436,51 @@ static void *settle_main(void *arg)
     settler *me = arg;
     settle_run *run = me->run;
     const td_batch_opts *o = run->o;
+    if (!share_index(me))
+        return NULL;
     for (;;) {
+        if (write_due(me) != TD_OK)
+            return NULL;
+        if (me->n_held == SETTLE_HOLD) {
+            /* every sink holds a run: this thread is that far ahead */
+            if (!wait_turn(me))
+                return NULL;
+            continue;
+        }
         size_t c = atomic_fetch_add(&run->next, 1);
         if (c >= run->n_runs)
             break;
         uint32_t from = (uint32_t)(c * TD_XREF_RUN);
-        me->sink = c ? me->child : o->arg;
         me->claimed = c;
-        td_status st = td_xref_settle_range(run->b->xref, me->t, from, from + TD_XREF_RUN,
-                                            settled_here, me);
-        pthread_mutex_lock(&run->mu);
-        while (atomic_load_explicit(&run->written, memory_order_relaxed) != c && !run->stop)
-            pthread_cond_wait(&run->turn_cv, &run->mu);
-        bool stop = run->stop;
-        pthread_mutex_unlock(&run->mu);
-        if (stop)
-            break;
-        if (st == TD_OK && me->sink == me->child)
-            st = o->take_unit(o->arg, me->child);
-        pthread_mutex_lock(&run->mu);
-        atomic_store_explicit(&run->written, c + 1, memory_order_release);
+        me->sink = atomic_load_explicit(&run->written, memory_order_acquire) == c
+                       ? o->arg
+                       : free_sink(me);
+        td_status st = me->sink ? td_xref_settle_range(run->b->xref, me->t, from,
+                                                       from + TD_XREF_RUN, settled_here, me)
+                                : TD_ENOMEM;
         if (st != TD_OK) {
-            if (run->fail == TD_OK)
-                run->fail = st;
-            run->stop = true;
+            pthread_mutex_lock(&run->mu);
+            settle_fail(run, st);
+            pthread_mutex_unlock(&run->mu);
+            return NULL;
         }
-        pthread_cond_broadcast(&run->turn_cv);
-        pthread_mutex_unlock(&run->mu);
-        if (st != TD_OK)
-            break;
+        if (me->sink == o->arg) {
+            run_written(run, c, TD_OK);
+        } else {
+            me->held_run[me->n_held] = c;
+            me->held_sink[me->n_held++] = me->sink;
+        }
     }
+    /* no run left to claim: what this thread holds is written in its turn */
+    while (me->n_held)
+        if (!wait_turn(me))
+            return NULL;
     return NULL;
 }
 
-/* The settle on `n` threads (the calling one among them); false when it could not start
- * (a sink that cannot be forked: the settle is then made on this thread). */
+/* The settle on `n` threads (the calling one among them), the index's passes among them;
+ * false when it could not start (a sink that cannot be forked: the settle is then made on this
+ * thread). */
 static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_status *st)
 {
     settle_run run;
@@ -1362,16 +1490,21 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
     run.n_runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
     settler me[MAX_JOBS];
     memset(me, 0, n * sizeof *me);
+    td_xref_thread *ts[MAX_JOBS];
+    run.ts = ts;
     bool ok = true;
     *st = TD_OK;
     for (unsigned i = 0; i < n && ok && *st == TD_OK; i++) {
         me[i].run = &run;
-        if ((*st = o->fork_unit(o->arg, &me[i].child)) == TD_OK && !me[i].child)
+        if ((*st = o->fork_unit(o->arg, &me[i].child[0])) == TD_OK && !me[i].child[0])
             ok = false;
         else if (*st == TD_OK && (*st = td_xref_thread_new(&me[i].t)) == TD_OK &&
                  !(me[i].use = calloc(b->p->n_waivers + 1, sizeof *me[i].use)))
             *st = TD_ENOMEM;
+        ts[i] = me[i].t;
     }
+    if (ok && *st == TD_OK)
+        *st = td_xref_index_begin(b->xref);
     if (ok && *st == TD_OK) {
         atomic_init(&run.next, 0);
         atomic_init(&run.written, 0);
@@ -1382,6 +1515,9 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
         for (; started < n; started++)
             if (pthread_create(&th[started], NULL, settle_main, &me[started]) != 0)
                 break;
+        pthread_mutex_lock(&run.mu);
+        run.threads = started;
+        pthread_mutex_unlock(&run.mu);
         settle_main(&me[0]);
         for (unsigned i = 1; i < started; i++)
             pthread_join(th[i], NULL);
@@ -1407,8 +1543,9 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
         }
     }
     for (unsigned i = 0; i < n; i++) {
-        if (me[i].child)
-            o->drop_unit(me[i].child);
+        for (unsigned k = 0; k < SETTLE_HOLD; k++)
+            if (me[i].child[k])
+                o->drop_unit(me[i].child[k]);
         td_xref_thread_free(me[i].t);
         free(me[i].use);
     }
@@ -1430,11 +1567,12 @@ static td_status settle(td_batch *b, const td_batch_opts *o)
         settle_arg sa = {b, o};
         return td_xref_settle(b->xref, settled, &sa);
     }
-    td_status st = td_xref_settle_begin(b->xref);
-    if (st == TD_OK && !settle_threads(b, o, n, &st) && st == TD_OK) {
+    td_status st = TD_OK;
+    if (!settle_threads(b, o, n, &st) && st == TD_OK) {
         td_xref_thread *t = NULL;
         settle_arg sa = {b, o};
-        if ((st = td_xref_thread_new(&t)) == TD_OK)
+        if ((st = td_xref_settle_begin(b->xref)) == TD_OK &&
+            (st = td_xref_thread_new(&t)) == TD_OK)
             st = td_xref_settle_range(b->xref, t, 0, td_xref_held(b->xref), settled, &sa);
         td_xref_thread_free(t);
     }

@@ -5,6 +5,7 @@
  * Pipeline: batch merge -> td_xref_hold ... td_xref_settle -> report. */
 #include "xref.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,20 @@ typedef struct xslot {
 
 enum { XS_KEY = 1, XS_SIM = 2, XS_LOOK = 3, XS_FOUND = 4 };
 
+/* What passes build: a table, the pairs they find (in hold order of the later entity within
+ * each pass), the answers of the look-ups. One for the whole index when one thread makes it;
+ * one per thread when the settle's threads share the passes (td_xref_index_share), each then
+ * reading the streams with a cursor of its own. */
+typedef struct xpass {
+    xslot *slots;           /* the pass's table (engine/pages.h) */
+    size_t slot_mask, n_slots;
+    xpair *pairs;           /* pages */
+    size_t n_pairs, cap_pairs;
+    uint32_t *found;        /* per look-up, a bit: an entity answers it (pages) */
+    size_t cap_found;
+    td_scratch_cursor *c;   /* borrowed; NULL: the streams are read themselves */
+} xpass;
+
 /* Items (entities, values, look-ups) a pass takes, about: its table is twice as many slots
  * (96 KiB). Fewer would mean more passes over the streams; the table is the same size at 2,000
  * units as at 10,000. */
@@ -92,8 +107,9 @@ struct td_xref {
     uint32_t *unit_first;   /* per held unit: the number of its first entity */
     size_t cap_unit_first;
     /* the settle */
-    xslot *slots;           /* a pass's table (engine/pages.h) */
-    size_t slot_mask, n_slots;
+    uint32_t n_passes;      /* of an index the settle's threads share (td_xref_index_begin) */
+    size_t pass_slots;      /* the size of each pass's table then */
+    atomic_uint next_pass;  /* the next pass a thread takes then */
     xpair *pairs;           /* in hold order of their later entity */
     size_t n_pairs, cap_pairs;
     uint32_t *line_first;   /* per pair, the line of its earlier place (while by_unit is
@@ -118,6 +134,7 @@ struct td_xref_thread {
     size_t next_pair;       /* the first pair of the next unit (side 1) */
     char *path;             /* owned: a file's path put together (td_xref_name_fn) */
     size_t path_cap;
+    xpass ix;               /* owned: what this thread's share of the passes built */
 };
 
 /* The held unit of entity `ent`: the last of the first `n` units whose first entity is at or
@@ -245,7 +262,7 @@ static uint32_t pass_of(uint64_t h, uint32_t n)
 
 /* The slot of (h, tag, owner) in the pass's table: its own, or the empty one where it goes
  * (the owner is compared for look-ups only). */
-static xslot *slot_find(td_xref *x, uint64_t h, uint32_t tag, uint64_t owner)
+static xslot *slot_find(xpass *x, uint64_t h, uint32_t tag, uint64_t owner)
 {
     size_t s = (size_t)(uint32_t)h & x->slot_mask;
     for (;; s = (s + 1) & x->slot_mask) {
@@ -256,7 +273,7 @@ static xslot *slot_find(td_xref *x, uint64_t h, uint32_t tag, uint64_t owner)
 }
 
 /* Makes the table `size` slots (a power of two), empty, or keeps its entries when `keep`. */
-static bool slots_resize(td_xref *x, size_t size, bool keep)
+static bool slots_resize(xpass *x, size_t size, bool keep)
 {
     xslot *old = x->slots;
     size_t old_size = old ? x->slot_mask + 1 : 0;
@@ -281,7 +298,7 @@ static bool slots_resize(td_xref *x, size_t size, bool keep)
 }
 
 /* Puts entry e where slot_find left room for it (e points into the table). */
-static bool slot_put(td_xref *x, xslot *at, xslot e)
+static bool slot_put(xpass *x, xslot *at, xslot e)
 {
     *at = e;
     if (++x->n_slots * 4 > (x->slot_mask + 1) * 3)
@@ -290,7 +307,7 @@ static bool slot_put(td_xref *x, xslot *at, xslot e)
 }
 
 /* Records the pair (earlier entity `first`, later entity `ent` at line `line`). */
-static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, uint32_t line, bool similar)
+static td_status add_pair(xpass *x, uint32_t first, uint32_t ent, uint32_t line, bool similar)
 {
     if (x->n_pairs >= UINT32_MAX ||
         !td_pages_grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1, sizeof *x->pairs))
@@ -299,40 +316,51 @@ static td_status add_pair(td_xref *x, uint32_t first, uint32_t ent, uint32_t lin
     return TD_OK;
 }
 
+/* Starts reading stream s from its first record for the passes of px. */
+static bool pass_rewind(xpass *px, td_scratch *s)
+{
+    if (!px->c)
+        return td_scratch_rewind(s);
+    td_scratch_seek(px->c, s, 0);
+    return true;
+}
+
 /* Reads the next chunk of a stream of `total` records of `elem` bytes, `at` of them read:
  * how many it read (never 0 before the end), 0 on a failure. */
-static uint32_t next_chunk(td_scratch *s, void *buf, size_t elem, uint32_t at, uint32_t total)
+static uint32_t next_chunk(xpass *px, td_scratch *s, void *buf, size_t elem, uint32_t at,
+                           uint32_t total)
 {
     uint32_t c = total - at < CHUNK ? total - at : CHUNK;
-    return td_scratch_read(s, buf, (size_t)c * elem) ? c : 0;
+    size_t n = (size_t)c * elem;
+    return (px->c ? td_scratch_cursor_read(px->c, buf, n) : td_scratch_read(s, buf, n)) ? c : 0;
 }
 
 /* One pass over the entities of share `pass` of `n`, in order: a key met before is a pair
  * with its first entity (unless the two are files of one unit), as is a `similar` value met
  * in another unit; then the look-ups of the share are answered. */
-static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
+static td_status index_pass(td_xref *x, xpass *px, uint32_t pass, uint32_t n)
 {
     xent buf[CHUNK];
-    if (!td_scratch_rewind(&x->ents))
-        return TD_EIO;
     /* the share's look-ups first, so that the entities can answer them as they are met */
     xlook lb[CHUNK];
-    if (x->n_looks && !td_scratch_rewind(&x->looks))
+    if (x->n_looks && !pass_rewind(px, &x->looks))
         return TD_EIO;
     for (uint32_t at = 0, c; at < x->n_looks; at += c) {
-        if (!(c = next_chunk(&x->looks, lb, sizeof *lb, at, x->n_looks)))
+        if (!(c = next_chunk(px, &x->looks, lb, sizeof *lb, at, x->n_looks)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++) {
             if (pass_of(lb[i].key, n) != pass)
                 continue;
-            xslot *e = slot_find(x, lb[i].key, XS_LOOK, lb[i].owner);
-            if (!e->tag && !slot_put(x, e, (xslot){lb[i].key, lb[i].owner, 0, XS_LOOK}))
+            xslot *e = slot_find(px, lb[i].key, XS_LOOK, lb[i].owner);
+            if (!e->tag && !slot_put(px, e, (xslot){lb[i].key, lb[i].owner, 0, XS_LOOK}))
                 return TD_ENOMEM;
         }
     }
+    if (!pass_rewind(px, &x->ents))
+        return TD_EIO;
     uint32_t unit = 0;
     for (uint32_t at = 0, c; at < x->n_ents; at += c) {
-        if (!(c = next_chunk(&x->ents, buf, sizeof *buf, at, x->n_ents)))
+        if (!(c = next_chunk(px, &x->ents, buf, sizeof *buf, at, x->n_ents)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++) {
             const xent *k = &buf[i];
@@ -344,32 +372,32 @@ static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
             while (unit + 1 < x->held && x->unit_first[unit + 1] <= ent)
                 unit++;
             if (key_here) {
-                xslot *e = slot_find(x, k->key, XS_KEY, 0);
+                xslot *e = slot_find(px, k->key, XS_KEY, 0);
                 if (!e->tag) {
-                    if (!slot_put(x, e, (xslot){k->key, k->owner, ent, XS_KEY}))
+                    if (!slot_put(px, e, (xslot){k->key, k->owner, ent, XS_KEY}))
                         return TD_ENOMEM;
                 } else {
                     /* a second file of the same unit is already an error of the unit's id */
                     uint32_t other = unit_of(x, e->ent, unit + 1);
                     bool same_unit = k->owner && e->owner == k->owner && other != unit;
-                    td_status st = same_unit ? TD_OK : add_pair(x, e->ent, ent, k->line, false);
+                    td_status st = same_unit ? TD_OK : add_pair(px, e->ent, ent, k->line, false);
                     if (st != TD_OK)
                         return st;
                 }
                 if (k->ok && x->n_looks) {
-                    xslot *l = slot_find(x, k->key, XS_LOOK, k->owner);
+                    xslot *l = slot_find(px, k->key, XS_LOOK, k->owner);
                     if (l->tag)
                         l->tag |= XS_FOUND;
                 }
             }
             if (sim_here) {
-                xslot *e = slot_find(x, k->similar, XS_SIM, 0);
+                xslot *e = slot_find(px, k->similar, XS_SIM, 0);
                 if (!e->tag) {
-                    if (!slot_put(x, e, (xslot){k->similar, k->owner, ent, XS_SIM}))
+                    if (!slot_put(px, e, (xslot){k->similar, k->owner, ent, XS_SIM}))
                         return TD_ENOMEM;
                 } else if (unit_of(x, e->ent, unit + 1) != unit &&
                            !(k->owner && e->owner == k->owner)) {
-                    td_status st = add_pair(x, e->ent, ent, k->line, true);
+                    td_status st = add_pair(px, e->ent, ent, k->line, true);
                     if (st != TD_OK)
                         return st;
                 }
@@ -377,15 +405,15 @@ static td_status index_pass(td_xref *x, uint32_t pass, uint32_t n)
         }
     }
     /* the answers of the share's look-ups, a bit each */
-    if (x->n_looks && !td_scratch_rewind(&x->looks))
+    if (x->n_looks && !pass_rewind(px, &x->looks))
         return TD_EIO;
     for (uint32_t at = 0, c; at < x->n_looks; at += c) {
-        if (!(c = next_chunk(&x->looks, lb, sizeof *lb, at, x->n_looks)))
+        if (!(c = next_chunk(px, &x->looks, lb, sizeof *lb, at, x->n_looks)))
             return TD_EIO;
         for (uint32_t i = 0; i < c; i++)
             if (pass_of(lb[i].key, n) == pass &&
-                slot_find(x, lb[i].key, XS_LOOK, lb[i].owner)->tag & XS_FOUND)
-                x->found[(at + i) / 32] |= 1u << ((at + i) % 32);
+                slot_find(px, lb[i].key, XS_LOOK, lb[i].owner)->tag & XS_FOUND)
+                px->found[(at + i) / 32] |= 1u << ((at + i) % 32);
     }
     return TD_OK;
 }
@@ -477,28 +505,58 @@ static td_status lines_first(td_xref *x)
 /* Builds what the settle resolves the units with: the pairs in hold order of their later
  * entity, the pairs by their earlier unit, the lines of their earlier places, and the
  * answers of the look-ups. */
-static td_status index_settle(td_xref *x)
+/* How many passes the index takes, and the size of each pass's table; 0 when there is
+ * nothing to index. */
+static uint32_t passes_of(const td_xref *x, size_t *size)
 {
     uint64_t items = (uint64_t)x->n_ents + x->n_sim + x->n_looks;
     if (!items)
+        return 0;
+    uint32_t n = (uint32_t)((items + PASS_ITEMS - 1) / PASS_ITEMS);
+    *size = 64;
+    while (*size < 2 * ((items + n - 1) / n))
+        *size *= 2;
+    return n;
+}
+
+/* Makes the bits of the look-ups' answers, all 0. */
+static bool found_new(const td_xref *x, xpass *px)
+{
+    px->cap_found = (size_t)x->n_looks / 32 + 1;
+    return x->n_looks == 0 || (px->found = td_pages_calloc(px->cap_found, sizeof *px->found));
+}
+
+static void xpass_free(xpass *px)
+{
+    td_pages_free(px->slots, px->slot_mask + 1, sizeof *px->slots);
+    td_pages_free(px->pairs, px->cap_pairs, sizeof *px->pairs);
+    td_pages_free(px->found, px->cap_found, sizeof *px->found);
+    td_scratch_cursor *c = px->c;
+    memset(px, 0, sizeof *px);
+    px->c = c;
+}
+
+static td_status index_settle(td_xref *x)
+{
+    size_t size = 0;
+    uint32_t n = passes_of(x, &size);
+    if (!n)
         return TD_OK;
     if (!flush_bufs(x))
         return TD_EIO;
-    uint32_t n = (uint32_t)((items + PASS_ITEMS - 1) / PASS_ITEMS);
-    size_t size = 64;
-    while (size < 2 * ((items + n - 1) / n))
-        size *= 2;
-    if (x->n_looks) {
-        x->cap_found = (size_t)x->n_looks / 32 + 1;
-        if (!(x->found = td_pages_calloc(x->cap_found, sizeof *x->found)))
-            return TD_ENOMEM;
-    }
+    xpass px;
+    memset(&px, 0, sizeof px);
+    if (!found_new(x, &px))
+        return TD_ENOMEM;
     td_status st = TD_OK;
     for (uint32_t pass = 0; pass < n && st == TD_OK; pass++)
-        st = slots_resize(x, size, false) ? index_pass(x, pass, n) : TD_ENOMEM;
-    td_pages_free(x->slots, x->slot_mask + 1, sizeof *x->slots);
-    x->slots = NULL;
-    x->slot_mask = x->n_slots = 0;
+        st = slots_resize(&px, size, false) ? index_pass(x, &px, pass, n) : TD_ENOMEM;
+    td_pages_free(px.slots, px.slot_mask + 1, sizeof *px.slots);
+    x->pairs = px.pairs;
+    x->n_pairs = px.n_pairs;
+    x->cap_pairs = px.cap_pairs;
+    x->found = px.found;
+    x->cap_found = px.cap_found;
     if (st != TD_OK || !x->n_pairs)
         return st;
     sort_pairs(x->pairs, x->n_pairs);
@@ -513,6 +571,63 @@ static td_status index_settle(td_xref *x)
     }
     sort_by_unit(x);
     return lines_first(x);
+}
+
+/* The index shared by the settle's threads (td_xref_index_*): what one thread's passes
+ * hold more than index_settle's, a table, a cursor's buffer and its pairs, it holds at once
+ * with the others'; and two arrays the size of the pairs and of the units, for the two sorts,
+ * which index_settle makes in place at the cost of a heap sort each (2-3 ms of o10k, where the
+ * passes shared save about as much: docs/performance.md, lever 26). */
+
+/* The end of the run of pairs in order (by their later entity) that starts at `at`. */
+static size_t run_end(const xpair *a, size_t at, size_t n)
+{
+    while (++at < n && a[at - 1].ent[1] < a[at].ent[1])
+        ;
+    return at;
+}
+
+/* Sorts the n pairs at *a by their later entity, which come in runs already in order (one
+ * per pass): neighbouring runs merged, to and from `buf` (n more), until one is left; *a and
+ * *buf may change places. */
+static void merge_runs(xpair **a, xpair **buf, size_t n)
+{
+    for (;;) {
+        xpair *src = *a, *dst = *buf;
+        size_t runs = 0;
+        for (size_t lo = 0; lo < n; runs++) {
+            size_t mid = run_end(src, lo, n), hi = mid < n ? run_end(src, mid, n) : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = src[j].ent[1] < src[i].ent[1] ? src[j++] : src[i++];
+            memcpy(dst + k, src + i, (mid - i) * sizeof *dst);
+            k += mid - i;
+            memcpy(dst + k, src + j, (hi - j) * sizeof *dst);
+            lo = hi;
+        }
+        *a = dst;
+        *buf = src;
+        if (runs <= 1)
+            return;
+    }
+}
+
+/* by_unit made by counting: the pairs' earlier units (in line_first) counted, then each
+ * pair put at its unit's next place, in pair order, which is sort_by_unit's order. */
+static bool count_by_unit(td_xref *x)
+{
+    size_t n_at = (size_t)x->held + 1;
+    uint32_t *at = td_pages_calloc(n_at, sizeof *at);
+    if (!at)
+        return false;
+    for (size_t i = 0; i < x->n_pairs; i++)
+        at[x->line_first[i] + 1]++;
+    for (size_t u = 1; u < n_at; u++)
+        at[u] += at[u - 1];
+    for (size_t i = 0; i < x->n_pairs; i++)
+        x->by_unit[at[x->line_first[i]]++] = (uint32_t)i;
+    td_pages_free(at, n_at, sizeof *at);
+    return true;
 }
 
 /* ---------- findings ---------- */
@@ -1099,9 +1214,6 @@ static void reset(td_xref *x)
     x->owners = NULL;
     x->owner_mask = 0;
     x->n_owners = 0;
-    td_pages_free(x->slots, x->slot_mask + 1, sizeof *x->slots);
-    x->slots = NULL;
-    x->slot_mask = x->n_slots = 0;
     td_pages_free(x->pairs, x->cap_pairs, sizeof *x->pairs);
     x->pairs = NULL;
     x->n_pairs = x->cap_pairs = 0;
@@ -1182,6 +1294,7 @@ void td_xref_thread_free(td_xref_thread *t)
         free(t->rec->p);
     free(t->rec);
     free(t->path);
+    xpass_free(&t->ix);
     free(t);
 }
 
@@ -1190,6 +1303,91 @@ td_status td_xref_settle_begin(td_xref *x)
     if (!td_scratch_rewind(&x->spool))
         return TD_EIO;
     return index_settle(x);
+}
+
+td_status td_xref_index_begin(td_xref *x)
+{
+    if (!td_scratch_rewind(&x->spool))
+        return TD_EIO;
+    x->n_passes = passes_of(x, &x->pass_slots);
+    atomic_init(&x->next_pass, 0);
+    /* the streams written out, so that the threads' cursors read them whole */
+    if (x->n_passes && (!flush_bufs(x) || !td_scratch_rewind(&x->ents) ||
+                        (x->n_looks && !td_scratch_rewind(&x->looks))))
+        return TD_EIO;
+    return TD_OK;
+}
+
+td_status td_xref_index_share(td_xref *x, td_xref_thread *t)
+{
+    xpass *px = &t->ix;
+    px->c = &t->c;
+    td_status st = TD_OK;
+    for (;;) {
+        uint32_t pass = atomic_fetch_add(&x->next_pass, 1);
+        if (pass >= x->n_passes)
+            break;
+        if (!px->found && !found_new(x, px))
+            st = TD_ENOMEM;
+        else if (!slots_resize(px, x->pass_slots, false))
+            st = TD_ENOMEM;
+        else
+            st = index_pass(x, px, pass, x->n_passes);
+        if (st != TD_OK) {
+            /* the others find no pass left */
+            atomic_store(&x->next_pass, x->n_passes);
+            break;
+        }
+    }
+    td_pages_free(px->slots, px->slot_mask + 1, sizeof *px->slots);
+    px->slots = NULL;
+    px->slot_mask = px->n_slots = 0;
+    return st;
+}
+
+td_status td_xref_index_end(td_xref *x, td_xref_thread *const *t, unsigned n)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += t[i]->ix.n_pairs;
+    if (!x->n_passes)
+        return TD_OK;
+    if (total >= UINT32_MAX)
+        return TD_ENOMEM;
+    if (x->n_looks) {
+        x->cap_found = (size_t)x->n_looks / 32 + 1;
+        if (!(x->found = td_pages_calloc(x->cap_found, sizeof *x->found)))
+            return TD_ENOMEM;
+        for (unsigned i = 0; i < n; i++)
+            for (size_t w = 0; t[i]->ix.found && w < x->cap_found; w++)
+                x->found[w] |= t[i]->ix.found[w];
+    }
+    if (!total)
+        return TD_OK;
+    xpair *buf = td_pages_calloc(total, sizeof *buf);
+    if ((x->pairs = td_pages_calloc(total, sizeof *x->pairs)))
+        x->cap_pairs = total;
+    if (!x->pairs || !buf) {
+        td_pages_free(buf, total, sizeof *buf);
+        return TD_ENOMEM;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (t[i]->ix.n_pairs)
+            memcpy(x->pairs + x->n_pairs, t[i]->ix.pairs, t[i]->ix.n_pairs * sizeof *x->pairs);
+        x->n_pairs += t[i]->ix.n_pairs;
+        xpass_free(&t[i]->ix);
+    }
+    merge_runs(&x->pairs, &buf, total);
+    td_pages_free(buf, total, sizeof *buf);
+    x->n_by_unit = x->n_pairs;
+    if (!(x->by_unit = td_pages_calloc(x->n_pairs, sizeof *x->by_unit)) ||
+        !(x->line_first = td_pages_calloc(x->n_pairs, sizeof *x->line_first)))
+        return TD_ENOMEM;
+    for (size_t i = 0; i < x->n_pairs; i++)
+        x->line_first[i] = unit_of(x, x->pairs[i].ent[0], x->held);
+    if (!count_by_unit(x))
+        return TD_ENOMEM;
+    return lines_first(x);
 }
 
 uint32_t td_xref_held(const td_xref *x)

@@ -58,6 +58,16 @@ td_status td_xref_thread_new(td_xref_thread **out);
 void td_xref_thread_free(td_xref_thread *t);
 
 td_status td_xref_settle_begin(td_xref *x);
+
+/* td_xref_settle_begin on several threads at once: td_xref_index_begin on one (TD_EIO); then
+ * td_xref_index_share on each, with its td_xref_thread (they take the index's passes until none
+ * is left; TD_ENOMEM, TD_EIO); then, once every one has returned, td_xref_index_end on one, with
+ * all of their td_xref_threads (TD_ENOMEM, TD_EIO). The index is the same as
+ * td_xref_settle_begin's; each thread holds a pass's table and a cursor's buffer while it
+ * works, and the end two arrays the size of the pairs and of the units for a moment. */
+td_status td_xref_index_begin(td_xref *x);
+td_status td_xref_index_share(td_xref *x, td_xref_thread *t);
+td_status td_xref_index_end(td_xref *x, td_xref_thread *const *t, unsigned n);
 /* Units held. */
 uint32_t td_xref_held(const td_xref *x);
 td_status td_xref_settle_range(const td_xref *x, td_xref_thread *t, uint32_t from, uint32_t to,

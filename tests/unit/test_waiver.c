@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +276,137 @@ static void test_waiver_settle_on_threads_writes_as_one(void **state)
     td_program_free(p);
 }
 
+/* A sink that keeps the ids of the units it receives, a line each (td_batch_opts.fork_unit
+ * and the rest). The first unit the batch's own sink receives (on whichever settle thread
+ * claimed the first run) waits until another thread has made a sink beyond its first: that
+ * thread has a run resolved before its turn and resolves the next into another sink. */
+typedef struct idsink {
+    struct idsink *root;    /* the batch's own sink */
+    char *text;             /* owned */
+    size_t len, cap;
+    /* the root's: */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned forks;         /* sinks made */
+    unsigned jobs;
+    bool held_ahead;        /* a sink was made while the first run waited */
+} idsink;
+
+static void ids_put(idsink *s, const char *t, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        s->cap = (s->len + n + 1) * 2;
+        s->text = realloc(s->text, s->cap);
+        assert_non_null(s->text);
+    }
+    memcpy(s->text + s->len, t, n);
+    s->len += n;
+    s->text[s->len] = '\0';
+}
+
+static td_status ids_unit(void *arg, const td_unit_result *u)
+{
+    idsink *s = arg, *r = s->root;
+    if (s == r && !s->len && r->jobs > 1) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        pthread_mutex_lock(&r->mu);
+        while (r->forks <= r->jobs &&
+               pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
+            ;
+        r->held_ahead = r->forks > r->jobs;
+        pthread_mutex_unlock(&r->mu);
+    }
+    const char *id = u->id ? u->id : "-";
+    ids_put(s, id, strlen(id));
+    ids_put(s, "\n", 1);
+    return TD_OK;
+}
+
+static td_status ids_fork(void *arg, void **child)
+{
+    idsink *r = ((idsink *)arg)->root;
+    idsink *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->root = r;
+    pthread_mutex_lock(&r->mu);
+    r->forks++;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    *child = c;
+    return TD_OK;
+}
+
+static td_status ids_take(void *arg, void *child)
+{
+    idsink *s = arg, *c = child;
+    if (c->len)
+        ids_put(s, c->text, c->len);
+    c->len = 0;
+    return TD_OK;
+}
+
+static void ids_drop(void *child)
+{
+    idsink *c = child;
+    free(c->text);
+    free(c);
+}
+
+/* The settle's threads, when one is held up on its run, resolve the next runs ahead into
+ * sinks of their own, and what the batch's sink receives is still in input order. */
+static void test_waiver_settle_ahead_keeps_order(void **state)
+{
+    (void)state;
+    td_program *p = compile();
+    char dir[] = "/tmp/td_waiver_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    for (int i = 0; i < 600; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "unit:\n  id: X%03d\nnote: có\nexemplars:\n  - id: E%02d\n    name: e\n",
+                i, i % 89);
+        assert_int_equal(fclose(f), 0);
+    }
+    char *one = NULL;
+    for (unsigned jobs = 1; jobs <= 3; jobs++) {
+        idsink s;
+        memset(&s, 0, sizeof s);
+        s.root = &s;
+        s.jobs = jobs;
+        pthread_mutex_init(&s.mu, NULL);
+        pthread_cond_init(&s.cv, NULL);
+        const char *paths[] = {dir};
+        td_batch_opts o = {.as_of = day("2025-11-30"), .jobs = jobs, .on_unit = ids_unit,
+                           .arg = &s, .fork_unit = ids_fork, .take_unit = ids_take,
+                           .drop_unit = ids_drop};
+        td_batch *b = NULL;
+        assert_int_equal(td_batch_run(p, paths, 1, &o, &b), TD_OK);
+        assert_int_equal(b->n_finished, 600);
+        td_batch_free(b);
+        assert_non_null(s.text);
+        if (jobs == 1) {
+            one = s.text;
+        } else {
+            assert_true(s.held_ahead);
+            assert_string_equal(one, s.text);
+            free(s.text);
+        }
+        pthread_cond_destroy(&s.cv);
+        pthread_mutex_destroy(&s.mu);
+    }
+    free(one);
+    for (int i = 0; i < 600; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    td_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_waiver_of_exemplar_covers_only_that_exemplar),
         cmocka_unit_test(test_waiver_same_for_any_jobs),
         cmocka_unit_test(test_waiver_settle_on_threads_writes_as_one),
+        cmocka_unit_test(test_waiver_settle_ahead_keeps_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
