@@ -117,6 +117,23 @@ bool td_pages_resize(void **p, size_t old_n, size_t n, size_t elem)
     return true;
 }
 
+/* Copies one element; the sizes sorted (a folder's entries, the batch's paths) with a copy
+ * of a fixed size, which the compiler makes one move (a call of memcpy for each element cost
+ * about as much as the comparisons of a folder's names). */
+static void put_elem(char *to, const char *from, size_t elem)
+{
+    switch (elem) {
+    case 4:
+        memcpy(to, from, 4);
+        break;
+    case 8:
+        memcpy(to, from, 8);
+        break;
+    default:
+        memcpy(to, from, elem);
+    }
+}
+
 bool td_pages_sort(void *base, size_t n, size_t elem,
                    int (*cmp)(const void *, const void *, void *), void *arg)
 {
@@ -138,7 +155,7 @@ bool td_pages_sort(void *base, size_t n, size_t elem,
             while (i < mid && j < hi) {
                 /* the left one on a tie: stable */
                 size_t from = cmp(src + j * elem, src + i * elem, arg) < 0 ? j++ : i++;
-                memcpy(dst + k++ * elem, src + from * elem, elem);
+                put_elem(dst + k++ * elem, src + from * elem, elem);
             }
             memcpy(dst + k * elem, src + i * elem, (mid - i) * elem);
             k += mid - i;

@@ -115,7 +115,9 @@ static void dlist_free(dlist *l)
 static bool dlist_add(dlist *l, const char *name, unsigned char type)
 {
     size_t nl = strlen(name) + 2;
-    if (l->len + nl > UINT32_MAX || !td_pages_grow((void **)&l->text, &l->cap, l->len + nl, 1) ||
+    /* 8 bytes kept after the last name: cmp_entry reads a name's first 8 bytes at once */
+    if (l->len + nl > UINT32_MAX ||
+        !td_pages_grow((void **)&l->text, &l->cap, l->len + nl + 8, 1) ||
         !td_pages_grow((void **)&l->at, &l->cap_at, l->n + 1, sizeof *l->at))
         return false;
     l->at[l->n++] = (uint32_t)l->len;
@@ -125,10 +127,27 @@ static bool dlist_add(dlist *l, const char *name, unsigned char type)
     return true;
 }
 
+/* The first 8 bytes from s on, big-endian: two names differ in them as the names compare,
+ * unless both end before the byte where they differ (two names of one folder are never
+ * equal: beyond a name's NUL are the next entry's bytes). */
+static uint64_t head8(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint64_t)u[0] << 56 | (uint64_t)u[1] << 48 | (uint64_t)u[2] << 40 |
+           (uint64_t)u[3] << 32 | (uint64_t)u[4] << 24 | (uint64_t)u[5] << 16 |
+           (uint64_t)u[6] << 8 | (uint64_t)u[7];
+}
+
+/* Names byte-wise, the first 8 bytes compared as one number (a folder of 10,000 unit files
+ * sorts in about 130,000 comparisons, most decided there). */
 static int cmp_entry(const void *a, const void *b, void *text)
 {
     const char *t = text;
-    return strcmp(t + *(const uint32_t *)a + 1, t + *(const uint32_t *)b + 1);
+    const char *x = t + *(const uint32_t *)a + 1, *y = t + *(const uint32_t *)b + 1;
+    uint64_t hx = head8(x), hy = head8(y);
+    if (hx != hy)
+        return hx < hy ? -1 : 1;
+    return strcmp(x, y);
 }
 
 /* The entries of `dir` not starting with '.', sorted byte-wise, so that which path first

@@ -404,6 +404,10 @@ static int cmp_path(const void *pa, const void *pb, void *arg)
 {
     const char *t = arg;
     const td_path_rec *a = pa, *b = pb;
+    /* one folder (stored once): the names decide; most of a walk's paths share theirs, and
+     * the byte loop below walked the folder's name at every comparison */
+    if (a->dir == b->dir)
+        return strcmp(entry_name(t + a->entry), entry_name(t + b->entry));
     const char *s[2] = {t + a->dir, entry_name(t + a->entry)};
     const char *u[2] = {t + b->dir, entry_name(t + b->entry)};
     int i = 0, j = 0;
