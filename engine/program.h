@@ -109,15 +109,18 @@ typedef struct td_param {
     const char *given_define;   /* the -D option that gave the value, or NULL */
 } td_param;
 
-/* One criterion compiled for one of its `on` paths. */
+/* One criterion compiled for one of its `on` paths. What a rule run reads (where, require,
+ * lets, n_lets) comes first, in one cache line when the variant starts in the first half of
+ * one: each entity's rules find the program cold, a unit's load having moved it out of the
+ * first-level cache (docs/performance.md, lever 28). */
 typedef struct td_variant {
-    td_epath path;
     const td_cexpr *where;      /* or NULL */
-    const td_cexpr *due;        /* or NULL */
+    const td_cexpr *require;
     const td_cexpr **lets;
     uint32_t n_lets;
-    const td_cexpr *require;
+    const td_cexpr *due;        /* or NULL */
     td_msg message;             /* n == 0 and text NULL: the label is the message */
+    td_epath path;
 } td_variant;
 
 typedef struct td_criterion {
@@ -155,12 +158,14 @@ struct td_vnode {
                                  * (td_cexpr.memo) */
 };
 
+/* What each entity's share reads (where, sum, by, the path) in the first 64 bytes, as
+ * td_variant's. */
 typedef struct td_target {
-    const char *id, *label, *cite;
-    td_epath path;              /* the counted entities */
     const td_cexpr *where;      /* or NULL */
     const td_cexpr *sum;        /* sum EXPR of ...; NULL for count */
     const td_cexpr *by;         /* group key, or NULL */
+    td_epath path;              /* the counted entities */
+    const char *id, *label, *cite;
     const td_cexpr *at_least;   /* the requirement, or NULL for a tally (constant) */
     const td_cexpr *due;        /* or NULL (constant) */
     td_span span;               /* the id */
