@@ -195,6 +195,27 @@ static void test_alloc_blocks_freed_by_another_thread(void **state)
     free(h);
 }
 
+/* A block of 16 bytes, the first size of libyaml's strings, grows to 32 and 64 bytes in place
+ * (its contents kept), and to glibc's blocks beyond. */
+static void test_alloc_string_grows_in_place(void **state)
+{
+    (void)state;
+    char *p = malloc(16);
+    assert_non_null(p);
+    memset(p, 'a', 16);
+    char *q = realloc(p, 32);
+    assert_ptr_equal(q, p);
+    memset(q + 16, 'b', 16);
+    char *r = realloc(q, 64);
+    assert_ptr_equal(r, p);
+    memset(r + 32, 'c', 32);
+    char *g = realloc(r, 128);
+    assert_non_null(g);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(g[i], i < 16 ? 'a' : i < 32 ? 'b' : 'c');
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_alloc_realloc_keeps_contents),
         cmocka_unit_test(test_alloc_calloc_zeroes),
         cmocka_unit_test(test_alloc_blocks_freed_by_another_thread),
+        cmocka_unit_test(test_alloc_string_grows_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
