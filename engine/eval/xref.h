@@ -63,8 +63,9 @@ td_status td_xref_settle_begin(td_xref *x);
  * td_xref_index_share on each, with its td_xref_thread (they take the index's passes until none
  * is left; TD_ENOMEM, TD_EIO); then, once every one has returned, td_xref_index_end on one, with
  * all of their td_xref_threads (TD_ENOMEM, TD_EIO). The index is the same as
- * td_xref_settle_begin's; each thread holds a pass's table and a cursor's buffer while it
- * works, and the end two arrays the size of the pairs and of the units for a moment. */
+ * td_xref_settle_begin's; each thread holds a pass's table, a cursor's buffer and the pairs
+ * it found, and the first two arrays the size of the pairs and of the units, until
+ * td_xref_thread_free (pages given back while the other threads run interrupt them). */
 td_status td_xref_index_begin(td_xref *x);
 td_status td_xref_index_share(td_xref *x, td_xref_thread *t);
 td_status td_xref_index_end(td_xref *x, td_xref_thread *const *t, unsigned n);
