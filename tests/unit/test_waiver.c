@@ -144,26 +144,58 @@ static void test_waiver_of_exemplar_covers_only_that_exemplar(void **state)
     td_program_free(p);
 }
 
+/* Writes the text of unit file number i of a folder of them. */
+typedef void (*unit_writer)(FILE *f, int i);
+
+/* Makes the temporary folder `dir` (a mkdtemp template) with n unit files, u000.yaml on. */
+static void write_units(char *dir, int n, unit_writer write)
+{
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        write(f, i);
+        assert_int_equal(fclose(f), 0);
+    }
+}
+
+/* Removes what write_units made. */
+static void remove_units(const char *dir, int n)
+{
+    char path[128];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* A unit with one exemplar, whose id is one of `ids`. */
+static void exemplar_unit(FILE *f, int i, int ids)
+{
+    fprintf(f, "unit:\n  id: X%03d\nnote: có\nexemplars:\n  - id: E%02d\n    name: e\n", i,
+            i % ids);
+}
+
+static void twelve_units(FILE *f, int i)
+{
+    if (i == 5)
+        fputs(U1, f);
+    else if (i == 9)
+        fputs(U2, f);
+    else
+        fprintf(f, "unit:\n  id: X%02d\nnote: có\n", i);
+}
+
 /* What every waiver matched, and the warnings, do not depend on -j. */
 static void test_waiver_same_for_any_jobs(void **state)
 {
     (void)state;
     td_program *p = compile();
     char dir[] = "/tmp/td_waiver_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    for (int i = 0; i < 12; i++) {
-        snprintf(path, sizeof path, "%s/u%02d.yaml", dir, i);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        if (i == 5)
-            fputs(U1, f);
-        else if (i == 9)
-            fputs(U2, f);
-        else
-            fprintf(f, "unit:\n  id: X%02d\nnote: có\n", i);
-        assert_int_equal(fclose(f), 0);
-    }
+    write_units(dir, 12, twelve_units);
     size_t covered[2][3], warn[2];
     for (int k = 0; k < 2; k++) {
         const char *paths[] = {dir};
@@ -185,11 +217,7 @@ static void test_waiver_same_for_any_jobs(void **state)
     assert_memory_equal(covered[0], covered[1], sizeof covered[0]);
     assert_int_equal(warn[0], 1); /* U9 is in no file */
     assert_int_equal(warn[0], warn[1]);
-    for (int i = 0; i < 12; i++) {
-        snprintf(path, sizeof path, "%s/u%02d.yaml", dir, i);
-        assert_int_equal(remove(path), 0);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    remove_units(dir, 12);
     td_program_free(p);
 }
 
@@ -225,26 +253,22 @@ static void settle_report(const td_program *p, const char *dir, unsigned jobs, c
     assert_int_equal(fclose(m), 0);
 }
 
+static void three_hundred_units(FILE *f, int i)
+{
+    if (i == 150)
+        fputs(U1, f);
+    else if (i == 250)
+        fputs(U2, f);
+    else
+        exemplar_unit(f, i, 97);
+}
+
 static void test_waiver_settle_on_threads_writes_as_one(void **state)
 {
     (void)state;
     td_program *p = compile();
     char dir[] = "/tmp/td_waiver_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    for (int i = 0; i < 300; i++) {
-        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        if (i == 150)
-            fputs(U1, f);
-        else if (i == 250)
-            fputs(U2, f);
-        else
-            fprintf(f, "unit:\n  id: X%03d\nnote: có\nexemplars:\n  - id: E%02d\n    name: e\n",
-                    i, i % 97);
-        assert_int_equal(fclose(f), 0);
-    }
+    write_units(dir, 300, three_hundred_units);
     for (int k = 0; k < 2; k++) {
         const char *fmt = k ? "csv" : "json";
         char *one = NULL, *three = NULL;
@@ -268,11 +292,7 @@ static void test_waiver_settle_on_threads_writes_as_one(void **state)
         free(one);
         free(three);
     }
-    for (int i = 0; i < 300; i++) {
-        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
-        assert_int_equal(remove(path), 0);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    remove_units(dir, 300);
     td_program_free(p);
 }
 
@@ -354,6 +374,11 @@ static void ids_drop(void *child)
     free(c);
 }
 
+static void six_hundred_units(FILE *f, int i)
+{
+    exemplar_unit(f, i, 89);
+}
+
 /* The settle's threads, when one is held up on its run, resolve the next runs ahead into
  * sinks of their own, and what the batch's sink receives is still in input order. */
 static void test_waiver_settle_ahead_keeps_order(void **state)
@@ -361,16 +386,7 @@ static void test_waiver_settle_ahead_keeps_order(void **state)
     (void)state;
     td_program *p = compile();
     char dir[] = "/tmp/td_waiver_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    for (int i = 0; i < 600; i++) {
-        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fprintf(f, "unit:\n  id: X%03d\nnote: có\nexemplars:\n  - id: E%02d\n    name: e\n",
-                i, i % 89);
-        assert_int_equal(fclose(f), 0);
-    }
+    write_units(dir, 600, six_hundred_units);
     char *one = NULL;
     for (unsigned jobs = 1; jobs <= 3; jobs++) {
         idsink s;
@@ -399,11 +415,7 @@ static void test_waiver_settle_ahead_keeps_order(void **state)
         pthread_mutex_destroy(&s.mu);
     }
     free(one);
-    for (int i = 0; i < 600; i++) {
-        snprintf(path, sizeof path, "%s/u%03d.yaml", dir, i);
-        assert_int_equal(remove(path), 0);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    remove_units(dir, 600);
     td_program_free(p);
 }
 
