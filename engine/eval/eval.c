@@ -408,7 +408,6 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
         e->memo_used = 0;
     }
     memo *slot = NULL;
-    size_t at = 0;
     if (e->memo) {
         uintptr_t h = ((uintptr_t)def * 31u) ^ ((uintptr_t)rec->u.rec >> 4);
         h ^= h >> 9;
@@ -423,10 +422,8 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
                 return m->v;
             }
             if (!d) {
-                if (e->memo_used < MEMO_SLOTS * 3 / 4) {
+                if (e->memo_used < MEMO_SLOTS * 3 / 4)
                     slot = m;
-                    at = i;
-                }
                 break;
             }
         }
@@ -434,7 +431,7 @@ static td_value eval_define(ev *e, const td_define *def, const td_value *rec)
     frame fr = mkframe(NULL, *rec, 1);
     alone r = eval_alone(e, def->expr, &fr, false);
     if (slot && !e->oom) {
-        e->memo_def[at] = def;
+        e->memo_def[slot - e->memo] = def;
         slot->node = rec->u.rec;
         slot->v = r.v;
         slot->fault = r.fault;
