@@ -2,6 +2,7 @@
  * the results in input order into targets, stage counts and a summary.
  * Pipeline: files -> load -> eval (per worker) -> merge (in order) -> report. */
 #include "batch.h"
+#include "crew.h"
 #include "waiver.h"
 #include "xref.h"
 
@@ -25,7 +26,7 @@
 /* Units of one file a single-threaded run evaluates before merging them: a file of many
  * documents does not hold all their results at once. */
 #define FLUSH_UNITS 64
-#define MAX_JOBS 256
+#define MAX_JOBS TD_CREW_MAX
 #define UNIT_CHUNK (1024 * 1024)
 /* With several workers and few files, a file this large is read in parts of about this
  * size (bytes), each starting at a `---` line, so that one big file keeps every worker busy. */
@@ -1286,7 +1287,7 @@ typedef struct settle_run {
     atomic_size_t next;     /* the next run to claim */
     pthread_mutex_t mu;
     pthread_cond_t turn_cv; /* a run was written; a thread's passes ended; the index is made */
-    unsigned threads;       /* started (the calling one among them); guarded by mu */
+    unsigned threads;       /* the settle's (the calling one among them) */
     unsigned shared;        /* threads whose passes have ended; guarded by mu */
     bool indexed;           /* the index is made; guarded by mu */
     td_xref_thread **ts;    /* every settler's, for td_xref_index_end */
@@ -1435,20 +1436,20 @@ static bool share_index(settler *me)
     return go;
 }
 
-static void *settle_main(void *arg)
+static void settle_main(void *arg)
 {
     settler *me = arg;
     settle_run *run = me->run;
     const td_batch_opts *o = run->o;
     if (!share_index(me))
-        return NULL;
+        return;
     for (;;) {
         if (write_due(me) != TD_OK)
-            return NULL;
+            return;
         if (me->n_held == SETTLE_HOLD) {
             /* every sink holds a run: this thread is that far ahead */
             if (!wait_turn(me))
-                return NULL;
+                return;
             continue;
         }
         size_t c = atomic_fetch_add(&run->next, 1);
@@ -1466,7 +1467,7 @@ static void *settle_main(void *arg)
             pthread_mutex_lock(&run->mu);
             settle_fail(run, st);
             pthread_mutex_unlock(&run->mu);
-            return NULL;
+            return;
         }
         if (me->sink == o->arg) {
             run_written(run, c, TD_OK);
@@ -1478,14 +1479,14 @@ static void *settle_main(void *arg)
     /* no run left to claim: what this thread holds is written in its turn */
     while (me->n_held)
         if (!wait_turn(me))
-            return NULL;
-    return NULL;
+            return;
 }
 
-/* The settle on `n` threads (the calling one among them), the index's passes among them;
- * false when it could not start (a sink that cannot be forked: the settle is then made on this
- * thread). */
-static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_status *st)
+/* The settle on `n` threads of the crew (the calling one among them), the index's passes
+ * among them; false when it could not start (a sink that cannot be forked: the settle is then
+ * made on this thread). */
+static bool settle_threads(td_batch *b, const td_batch_opts *o, td_crew *crew, unsigned n,
+                           td_status *st)
 {
     settle_run run;
     memset(&run, 0, sizeof run);
@@ -1514,17 +1515,11 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
         atomic_init(&run.written, 0);
         pthread_mutex_init(&run.mu, NULL);
         pthread_cond_init(&run.turn_cv, NULL);
-        pthread_t th[MAX_JOBS];
-        unsigned started = 1;
-        for (; started < n; started++)
-            if (pthread_create(&th[started], NULL, settle_main, &me[started]) != 0)
-                break;
-        pthread_mutex_lock(&run.mu);
-        run.threads = started;
-        pthread_mutex_unlock(&run.mu);
-        settle_main(&me[0]);
-        for (unsigned i = 1; i < started; i++)
-            pthread_join(th[i], NULL);
+        void *args[MAX_JOBS];
+        for (unsigned i = 0; i < n; i++)
+            args[i] = &me[i];
+        run.threads = n;
+        td_crew_run(crew, settle_main, args, n);
         pthread_cond_destroy(&run.turn_cv);
         pthread_mutex_destroy(&run.mu);
         *st = run.fail != TD_OK ? run.fail
@@ -1556,13 +1551,13 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, unsigned n, td_s
     return ok;
 }
 
-/* Resolves the references across the units held so far, and finishes their merge: on
- * several threads when the batch has them and the sink can be forked. */
-static td_status settle(td_batch *b, const td_batch_opts *o)
+/* Resolves the references across the units held so far, and finishes their merge: on the
+ * crew's threads when it has several (NULL: none) and the sink can be forked. */
+static td_status settle(td_batch *b, const td_batch_opts *o, td_crew *crew)
 {
     if (!b->xref)
         return TD_OK;
-    unsigned n = o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs;
+    unsigned n = crew ? td_crew_size(crew) : 1;
     size_t runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
     if (n > runs)
         n = (unsigned)runs;
@@ -1572,7 +1567,7 @@ static td_status settle(td_batch *b, const td_batch_opts *o)
         return td_xref_settle(b->xref, settled, &sa);
     }
     td_status st = TD_OK;
-    if (!settle_threads(b, o, n, &st) && st == TD_OK) {
+    if (!settle_threads(b, o, crew, n, &st) && st == TD_OK) {
         td_xref_thread *t = NULL;
         settle_arg sa = {b, o};
         if ((st = td_xref_settle_begin(b->xref)) == TD_OK &&
@@ -1867,7 +1862,7 @@ static td_status merge_file(shared *s, size_t i, fjob *j, bool begun)
         merge_begin(s, i);
     td_status st = merge_units(s, j);
     if (st == TD_OK && s->o->ids_per_file)
-        st = settle(b, s->o); /* each file is judged alone */
+        st = settle(b, s->o, NULL); /* each file is judged alone */
     if (st == TD_OK && s->o->on_progress)
         s->o->on_progress(s->o->progress_arg, i + 1, b->n_files, b->sum.units);
     return st;
@@ -1979,7 +1974,7 @@ static void take_spent(shared *s, unsigned me, spent *mine)
     *mine = t;
 }
 
-static void *worker_main(void *arg)
+static void worker_main(void *arg)
 {
     shared *s = ((worker_arg *)arg)->s;
     unsigned me = ((worker_arg *)arg)->me;
@@ -2036,23 +2031,20 @@ static void *worker_main(void *arg)
     spent_free(&mine);
     free(mine.jobs);
     worker_free(&w);
-    return NULL;
 }
 
-static td_status run_threads(shared *s, unsigned jobs)
+/* The workers on `jobs` threads of the crew, the calling one among them. */
+static td_status run_threads(shared *s, td_crew *crew, unsigned jobs)
 {
-    pthread_t th[MAX_JOBS];
     worker_arg args[MAX_JOBS];
-    unsigned started = 0;
+    void *argp[MAX_JOBS];
     if (!(s->spent = calloc(jobs, sizeof *s->spent)))
         return TD_ENOMEM;
-    for (; started < jobs; started++) {
-        args[started] = (worker_arg){s, started};
-        if (pthread_create(&th[started], NULL, worker_main, &args[started]) != 0)
-            break;
+    for (unsigned t = 0; t < jobs; t++) {
+        args[t] = (worker_arg){s, t};
+        argp[t] = &args[t];
     }
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
+    td_crew_run(crew, worker_main, argp, jobs);
     /* what was merged after its worker ended */
     for (unsigned t = 0; t < jobs; t++) {
         spent_free(&s->spent[t]);
@@ -2060,8 +2052,6 @@ static td_status run_threads(shared *s, unsigned jobs)
     }
     free(s->spent);
     s->spent = NULL;
-    if (started == 0)
-        return TD_ENOMEM;
     if (s->fail != TD_OK)
         return s->fail;
     return s->merged == s->n_tasks ? TD_OK : TD_EBUG;
@@ -2266,13 +2256,21 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         free_tasks(&s);
         return st;
     }
+    /* the threads of -j, kept for the settle (which may use them when the workers did not:
+     * one file of many units) */
+    td_crew crew;
+    unsigned want = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
+    if (want > 1)
+        td_crew_start(&crew, want);
+    if (jobs > 1 && want > 1 && td_crew_size(&crew) < jobs)
+        jobs = td_crew_size(&crew);
     if (jobs <= 1) {
         st = run_inline(&s);
     } else {
         atomic_init(&s.next, 0);
         pthread_mutex_init(&s.mu, NULL);
         pthread_cond_init(&s.room_cv, NULL);
-        st = run_threads(&s, jobs);
+        st = run_threads(&s, &crew, jobs);
         pthread_cond_destroy(&s.room_cv);
         pthread_mutex_destroy(&s.mu);
     }
@@ -2289,7 +2287,9 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     b->id_slots = NULL;
     b->id_size = b->n_ids = 0;
     if (st == TD_OK)
-        st = settle(b, opts);
+        st = settle(b, opts, want > 1 ? &crew : NULL);
+    if (want > 1)
+        td_crew_end(&crew);
     td_xref_free(b->xref);
     b->xref = NULL;
     if (st == TD_OK)
