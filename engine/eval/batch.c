@@ -23,6 +23,12 @@
  * held in memory when files hold many units). */
 #define WINDOW_FILES 64
 #define WINDOW_UNITS 128
+/* A worker claims consecutive tasks, about CLAIM_UNITS units' worth by the units a task has
+ * held so far and at most CLAIM_TASKS, and merges them itself when the merge comes to them:
+ * the batch's tables then move from core to core once a claim rather than once a file, and a
+ * unit is read by the merge on the core that made it (docs/performance.md, lever 30). */
+#define CLAIM_UNITS 16
+#define CLAIM_TASKS 16
 /* Units of one file a single-threaded run evaluates before merging them: a file of many
  * documents does not hold all their results at once. */
 #define FLUSH_UNITS 64
@@ -547,6 +553,7 @@ typedef struct fjob {
     uint32_t docs;          /* documents read (units are numbered from 0 in each part) */
     bool overran;           /* a part that read on to the end of its file (td_yaml_overran) */
     bool done;
+    bool claimed;           /* one of several tasks claimed together: its owner merges it */
     td_lang lang;           /* of the findings: the batch's */
     unsigned owner;         /* the worker that evaluated it, which frees it once merged */
 } fjob;
@@ -1796,7 +1803,9 @@ typedef struct shared {
     pthread_cond_t room_cv; /* the merge moved on: a worker waiting for room may go on */
     size_t merged;          /* tasks merged (guarded by mu) */
     size_t held;            /* units of files done and not merged yet (guarded by mu) */
+    size_t made_tasks, made_units; /* evaluated so far, for the size of a claim (mu) */
     unsigned waiting;       /* workers waiting on room_cv (guarded by mu) */
+    unsigned ended;         /* workers that found no task left (guarded by mu) */
     bool merging;           /* a worker is merging (guarded by mu) */
     bool stop;              /* guarded by mu */
     td_status fail;         /* first failure; guarded by mu */
@@ -1930,16 +1939,21 @@ static void spent_free(spent *l)
     l->n = 0;
 }
 
-/* Called with mu held by the worker that finished a file: unless another worker is merging,
- * merges every file that is done, in input order, from the next one on. The merge thus runs
- * on whichever worker completes the file it waits for, one worker at a time, and no thread
- * is woken to do it. Returns with mu held. */
-static void merge_ready(shared *s)
+/* Called with mu held by worker `me` after a file, or before it waits for room: unless another
+ * worker is merging, merges every file that is done, in input order, from the next one on,
+ * and stops at a file claimed with others by another worker that is still evaluating: that
+ * worker merges it after its current file (unless a worker waits for room, or has ended).
+ * The merge thus runs on a worker that has the file it waits for, one worker at a time, and
+ * no thread is woken to do it. Returns with mu held. */
+static void merge_ready(shared *s, unsigned me)
 {
     if (s->merging)
         return;
     s->merging = true;
     while (!s->stop && s->merged < s->n_tasks && s->jobs[s->merged % s->ring].done) {
+        const fjob *next = &s->jobs[s->merged % s->ring];
+        if (next->claimed && next->owner != me && !s->waiting && !s->ended)
+            break;
         size_t i = s->merged;
         fjob j = s->jobs[i % s->ring];
         memset(&s->jobs[i % s->ring], 0, sizeof *s->jobs);
@@ -1974,6 +1988,22 @@ static void take_spent(shared *s, unsigned me, spent *mine)
     *mine = t;
 }
 
+/* Task i must wait for the merge to make room in the window (called with mu held). The task
+ * the merge needs next always goes on, so the window never stalls it. */
+static bool no_room(const shared *s, size_t i)
+{
+    return !s->stop && i != s->merged && (i >= s->merged + s->ring || s->held >= s->max_held);
+}
+
+/* Tasks to claim at once, by the units a task held so far (called with mu held). */
+static size_t claim_size(const shared *s)
+{
+    if (!s->made_units)
+        return 1;
+    size_t n = CLAIM_UNITS * s->made_tasks / s->made_units;
+    return n < 1 ? 1 : n > CLAIM_TASKS ? CLAIM_TASKS : n;
+}
+
 static void worker_main(void *arg)
 {
     shared *s = ((worker_arg *)arg)->s;
@@ -1981,8 +2011,15 @@ static void worker_main(void *arg)
     worker w;
     worker_init(&w);
     spent mine = {0};
+    size_t claim = 1, at = 0, end = 0; /* the next claim's size; this one's tasks to begin */
+    bool claimed = false;               /* this claim is of several tasks */
     for (;;) {
-        size_t i = atomic_fetch_add(&s->next, 1);
+        if (at == end) {
+            at = atomic_fetch_add(&s->next, claim);
+            end = at + claim;
+            claimed = claim > 1;
+        }
+        size_t i = at++;
         if (i >= s->n_tasks)
             break;
         pthread_mutex_lock(&s->mu);
@@ -1992,11 +2029,11 @@ static void worker_main(void *arg)
             spent_free(&mine);
             pthread_mutex_lock(&s->mu);
         }
-        /* the file the merge needs next always goes on, so the window never stalls it */
-        while (!s->stop && i != s->merged &&
-               (i >= s->merged + s->ring || s->held >= s->max_held)) {
+        while (no_room(s, i)) {
             s->waiting++;
-            pthread_cond_wait(&s->room_cv, &s->mu);
+            merge_ready(s, me); /* what is done, whoever claimed it */
+            if (no_room(s, i))
+                pthread_cond_wait(&s->room_cv, &s->mu);
             s->waiting--;
         }
         bool stop = s->stop;
@@ -2005,6 +2042,7 @@ static void worker_main(void *arg)
             break;
         fjob j = {0};
         j.owner = me;
+        j.claimed = claimed;
         task t = task_at(s, i);
         td_status st = run_input(&w, s->p, s->b, &t, s->parted ? s->parted[t.file] : NULL, &j,
                                  NULL, NULL);
@@ -2021,11 +2059,15 @@ static void worker_main(void *arg)
         s->jobs[i % s->ring] = j;
         s->jobs[i % s->ring].done = true;
         s->held += j.n;
-        if (i == s->merged)
-            merge_ready(s);
+        s->made_tasks++;
+        s->made_units += j.n;
+        claim = claim_size(s);
+        merge_ready(s, me);
         pthread_mutex_unlock(&s->mu);
     }
     pthread_mutex_lock(&s->mu);
+    s->ended++;
+    merge_ready(s, me); /* what is done, whoever claimed it */
     take_spent(s, me, &mine);
     pthread_mutex_unlock(&s->mu);
     spent_free(&mine);

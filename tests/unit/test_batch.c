@@ -193,6 +193,23 @@ static void same_result(const td_unit_result *x, const td_unit_result *y)
     }
 }
 
+/* The same units, findings, target rows, stage counts and summary, in the same order. */
+static void same_batch(const td_batch *x, const td_batch *y)
+{
+    assert_int_equal(td_batch_units(y), td_batch_units(x));
+    for (size_t i = 0; i < td_batch_units(x); i++)
+        same_result(td_batch_unit(x, i), td_batch_unit(y, i));
+    assert_int_equal(y->n_rows, x->n_rows);
+    for (size_t i = 0; i < x->n_rows; i++) {
+        assert_int_equal(y->rows[i].target, x->rows[i].target);
+        assert_string_equal(y->rows[i].group ? y->rows[i].group : "",
+                            x->rows[i].group ? x->rows[i].group : "");
+        assert_true(y->rows[i].actual == x->rows[i].actual);
+    }
+    assert_memory_equal(y->stages, x->stages, x->n_stages * sizeof *x->stages);
+    assert_memory_equal(&y->sum, &x->sum, sizeof x->sum);
+}
+
 static void test_batch_jobs_do_not_change_results(void **state)
 {
     fixture *f = *state;
@@ -202,21 +219,49 @@ static void test_batch_jobs_do_not_change_results(void **state)
     assert_int_equal(td_batch_units(b1), 24);
     for (unsigned jobs = 2; jobs <= 8; jobs *= 2) {
         td_batch *bn = run(f, paths, 1, jobs);
-        assert_int_equal(td_batch_units(bn), td_batch_units(b1));
-        for (size_t i = 0; i < td_batch_units(b1); i++)
-            same_result(td_batch_unit(b1, i), td_batch_unit(bn, i));
-        assert_int_equal(bn->n_rows, b1->n_rows);
-        for (size_t i = 0; i < b1->n_rows; i++) {
-            assert_int_equal(bn->rows[i].target, b1->rows[i].target);
-            assert_string_equal(bn->rows[i].group ? bn->rows[i].group : "",
-                                b1->rows[i].group ? b1->rows[i].group : "");
-            assert_true(bn->rows[i].actual == b1->rows[i].actual);
-        }
-        assert_memory_equal(bn->stages, b1->stages, b1->n_stages * sizeof *b1->stages);
-        assert_memory_equal(&bn->sum, &b1->sum, sizeof b1->sum);
+        same_batch(b1, bn);
         td_batch_free(bn);
     }
     td_batch_free(b1);
+}
+
+/* Workers claim several files at a time when files hold few units, and merge them
+ * themselves: one-unit files, then files of 8 units, for which the claims that the one-unit
+ * files sized are more than the window holds, then one-unit files again. */
+static void test_batch_claims_change_with_the_units_a_file_holds(void **state)
+{
+    fixture *f = *state;
+    static const char *levels[] = {"huyen", "xa", "ap"};
+    char name[64], id[32];
+    for (int k = 0; k < 460; k++) {
+        bool big = k >= 150 && k < 400;
+        snprintf(name, sizeof name, "f%03d.yaml", k);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        for (int d = 0; d < (big ? 8 : 1); d++) {
+            snprintf(id, sizeof id, "U%03d-%02d", k, d);
+            char *u = unit_text(id, levels[(k + d) % 3], k % 2 ? "An Hiệp" : NULL, (k + d) % 4,
+                                (k + d) % 5 != 0);
+            fprintf(m, "%s%s", d ? "---\n" : "", u);
+            free(u);
+        }
+        fclose(m);
+        write_file(f, name, text);
+        free(text);
+    }
+    /* a wait for room that never ended failed the test rather than hanging it */
+    alarm(120);
+    const char *paths[] = {f->dir};
+    td_batch *b1 = run(f, paths, 1, 1);
+    assert_int_equal(td_batch_units(b1), 210 + 250 * 8);
+    for (unsigned k = 0; k < 20; k++) { /* the threads' timing differs from run to run */
+        td_batch *bn = run(f, paths, 1, 2 + k % 4);
+        same_batch(b1, bn);
+        td_batch_free(bn);
+    }
+    td_batch_free(b1);
+    alarm(0);
 }
 
 static void test_batch_orders_files_bytewise(void **state)
@@ -597,6 +642,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_batch_jobs_do_not_change_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_claims_change_with_the_units_a_file_holds,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_orders_files_bytewise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_reports_duplicate_ids_across_files, setup,
                                         teardown),
