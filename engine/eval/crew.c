@@ -7,6 +7,7 @@
  * on its CPU for a moment (SPIN_NS) before it sleeps; the gap between two phases is shorter. */
 #include "crew.h"
 
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,26 +35,25 @@ static inline bool holds(atomic_uint *x, unsigned v, bool equal)
     return (atomic_load_explicit(x, memory_order_acquire) == v) == equal;
 }
 
-/* Waits until holds(x, v, equal): on the CPU for up to SPIN_NS, then asleep on the crew's
- * condition variable. */
+/* Waits until holds(x, v, equal): on the CPU for up to SPIN_NS (when the crew has a CPU for
+ * each of its threads: a spinning thread would otherwise take one from a thread at work),
+ * then asleep on the crew's condition variable. */
 static void await(td_crew *c, atomic_uint *x, unsigned v, bool equal)
 {
-    int64_t until = 0;
-    for (unsigned k = 1; !holds(x, v, equal); k++) {
-        relax();
-        if (k % 256)
-            continue;
-        int64_t t = now_ns();
-        if (!until) {
-            until = t + SPIN_NS;
-        } else if (t > until) {
-            pthread_mutex_lock(&c->mu);
-            while (!holds(x, v, equal))
-                pthread_cond_wait(&c->cv, &c->mu);
-            pthread_mutex_unlock(&c->mu);
-            return;
+    if (c->spin) {
+        int64_t until = now_ns() + SPIN_NS;
+        for (unsigned k = 1; !holds(x, v, equal); k++) {
+            relax();
+            if (k % 256 == 0 && now_ns() > until)
+                break;
         }
     }
+    if (holds(x, v, equal))
+        return;
+    pthread_mutex_lock(&c->mu);
+    while (!holds(x, v, equal))
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* Wakes whoever sleeps on the crew (after a change it waits for). */
@@ -94,6 +94,8 @@ void td_crew_start(td_crew *c, unsigned threads)
     atomic_init(&c->running, 0);
     if (threads > TD_CREW_MAX)
         threads = TD_CREW_MAX;
+    cpu_set_t cpus;
+    c->spin = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && (unsigned)CPU_COUNT(&cpus) >= threads;
     for (unsigned i = 1; i < threads; i++) {
         c->seats[c->started] = (td_crew_seat){c, i};
         if (pthread_create(&c->th[c->started], NULL, crew_main, &c->seats[c->started]) != 0)

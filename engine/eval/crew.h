@@ -31,6 +31,7 @@ struct td_crew {
     td_crew_fn fn;          /* the phase's work; NULL: the crew ends */
     void *const *args;      /* the phase's argument of each thread, the calling one's first */
     unsigned n;             /* threads the phase uses, the calling one among them */
+    bool spin;              /* a waiting thread spins first: no more threads than CPUs */
 };
 
 /* Starts up to `threads` - 1 threads beside the calling one. A crew none of whose threads
