@@ -1558,18 +1558,19 @@ static bool settle_threads(td_batch *b, const td_batch_opts *o, td_crew *crew, u
     return ok;
 }
 
-/* Resolves the references across the units held so far, and finishes their merge: on the
- * crew's threads when it has several (NULL: none) and the sink can be forked. */
+/* Resolves the references across the units held so far, and finishes their merge: on up to
+ * -j threads of the crew (NULL: this thread alone) when there are runs for them and the sink
+ * can be forked. */
 static td_status settle(td_batch *b, const td_batch_opts *o, td_crew *crew)
 {
     if (!b->xref)
         return TD_OK;
-    unsigned n = crew ? td_crew_size(crew) : 1;
+    unsigned n = crew ? (o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs) : 1;
     size_t runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
     if (n > runs)
         n = (unsigned)runs;
     if (n < 2 || !o->fork_unit || !o->take_unit || !o->drop_unit || o->keep_units ||
-        o->ids_per_file) {
+        o->ids_per_file || (n = td_crew_grow(crew, n)) < 2) {
         settle_arg sa = {b, o};
         return td_xref_settle(b->xref, settled, &sa);
     }
@@ -2298,14 +2299,14 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         free_tasks(&s);
         return st;
     }
-    /* the threads of -j, kept for the settle (which may use them when the workers did not:
-     * one file of many units) */
+    /* the threads of -j, started as the workers and the settle need them and kept from one to
+     * the other (the settle may need them when the workers did not: one file of many units) */
     td_crew crew;
-    unsigned want = opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
-    if (want > 1)
-        td_crew_start(&crew, want);
-    if (jobs > 1 && want > 1 && td_crew_size(&crew) < jobs)
-        jobs = td_crew_size(&crew);
+    bool crewed = opts->jobs > 1;
+    if (crewed)
+        td_crew_init(&crew);
+    if (jobs > 1)
+        jobs = td_crew_grow(&crew, jobs);
     if (jobs <= 1) {
         st = run_inline(&s);
     } else {
@@ -2329,8 +2330,8 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
     b->id_slots = NULL;
     b->id_size = b->n_ids = 0;
     if (st == TD_OK)
-        st = settle(b, opts, want > 1 ? &crew : NULL);
-    if (want > 1)
+        st = settle(b, opts, crewed ? &crew : NULL);
+    if (crewed)
         td_crew_end(&crew);
     td_xref_free(b->xref);
     b->xref = NULL;

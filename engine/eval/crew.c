@@ -40,7 +40,7 @@ static inline bool holds(atomic_uint *x, unsigned v, bool equal)
  * then asleep on the crew's condition variable. */
 static void await(td_crew *c, atomic_uint *x, unsigned v, bool equal)
 {
-    if (c->spin) {
+    if (atomic_load_explicit(&c->spin, memory_order_relaxed)) {
         int64_t until = now_ns() + SPIN_NS;
         for (unsigned k = 1; !holds(x, v, equal); k++) {
             relax();
@@ -68,7 +68,7 @@ static void *crew_main(void *arg)
 {
     td_crew_seat *s = arg;
     td_crew *c = s->c;
-    unsigned seen = 0;
+    unsigned seen = s->seen;
     for (;;) {
         await(c, &c->phase, seen, false);
         seen = atomic_load_explicit(&c->phase, memory_order_acquire);
@@ -82,7 +82,7 @@ static void *crew_main(void *arg)
     return NULL;
 }
 
-void td_crew_start(td_crew *c, unsigned threads)
+void td_crew_init(td_crew *c)
 {
     c->started = 0;
     c->fn = NULL;
@@ -92,20 +92,24 @@ void td_crew_start(td_crew *c, unsigned threads)
     pthread_cond_init(&c->cv, NULL);
     atomic_init(&c->phase, 0);
     atomic_init(&c->running, 0);
+    cpu_set_t cpus;
+    c->cpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 0;
+    atomic_init(&c->spin, c->cpus >= 1);
+}
+
+unsigned td_crew_grow(td_crew *c, unsigned threads)
+{
     if (threads > TD_CREW_MAX)
         threads = TD_CREW_MAX;
-    cpu_set_t cpus;
-    c->spin = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && (unsigned)CPU_COUNT(&cpus) >= threads;
-    for (unsigned i = 1; i < threads; i++) {
-        c->seats[c->started] = (td_crew_seat){c, i};
-        if (pthread_create(&c->th[c->started], NULL, crew_main, &c->seats[c->started]) != 0)
+    unsigned phase = atomic_load_explicit(&c->phase, memory_order_relaxed);
+    while (c->started + 1 < threads) {
+        td_crew_seat *s = &c->seats[c->started];
+        *s = (td_crew_seat){c, c->started + 1, phase};
+        if (pthread_create(&c->th[c->started], NULL, crew_main, s) != 0)
             break;
         c->started++;
     }
-}
-
-unsigned td_crew_size(const td_crew *c)
-{
+    atomic_store_explicit(&c->spin, c->cpus >= c->started + 1, memory_order_relaxed);
     return c->started + 1;
 }
 
@@ -122,8 +126,8 @@ static void begin(td_crew *c, td_crew_fn fn, void *const *args, unsigned n)
 
 void td_crew_run(td_crew *c, td_crew_fn fn, void *const *args, unsigned n)
 {
-    if (n > td_crew_size(c))
-        n = td_crew_size(c);
+    if (n > c->started + 1)
+        n = c->started + 1;
     if (c->started)
         begin(c, fn, args, n);
     if (n)

@@ -1,6 +1,7 @@
-/* The threads of one batch at -j N: the calling thread and N - 1 started ones, kept from one
- * phase of the batch to the next (the workers, then the settle), so that each goes on on the
- * CPU it ran on rather than being created again, or woken, wherever the system puts it. */
+/* The threads of one batch at -j N: the calling thread and up to N - 1 started ones, started
+ * when a phase first needs them and kept from one phase of the batch to the next (the workers,
+ * then the settle), so that each goes on on the CPU it ran on rather than being created again,
+ * or woken, wherever the system puts it. */
 #ifndef TD_CREW_H
 #define TD_CREW_H
 
@@ -18,6 +19,7 @@ typedef struct td_crew td_crew;
 typedef struct td_crew_seat {
     td_crew *c;
     unsigned i;             /* 1 .. started */
+    unsigned seen;          /* the crew's phase when the thread was started */
 } td_crew_seat;
 
 struct td_crew {
@@ -31,18 +33,19 @@ struct td_crew {
     td_crew_fn fn;          /* the phase's work; NULL: the crew ends */
     void *const *args;      /* the phase's argument of each thread, the calling one's first */
     unsigned n;             /* threads the phase uses, the calling one among them */
-    bool spin;              /* a waiting thread spins first: no more threads than CPUs */
+    unsigned cpus;          /* the CPUs the process may run on (0: unknown) */
+    atomic_bool spin;       /* a waiting thread spins first: no more threads than CPUs */
 };
 
-/* Starts up to `threads` - 1 threads beside the calling one. A crew none of whose threads
- * could be started is the calling thread alone: td_crew_run then runs there. */
-void td_crew_start(td_crew *c, unsigned threads);
+/* A crew of the calling thread alone. */
+void td_crew_init(td_crew *c);
 
-/* The threads of the crew, the calling one among them. */
-unsigned td_crew_size(const td_crew *c);
+/* Starts threads, between phases, until the crew has `threads` (the calling one among them;
+ * at most TD_CREW_MAX) or one cannot be started; returns how many it has. */
+unsigned td_crew_grow(td_crew *c, unsigned threads);
 
-/* Runs fn(args[i]) on the crew's thread i for each i < n (n at most td_crew_size; thread 0 is
- * the calling one) and returns when every one of them has returned. */
+/* Runs fn(args[i]) on the crew's thread i for each i < n (n at most what td_crew_grow
+ * returned; thread 0 is the calling one) and returns when every one of them has returned. */
 void td_crew_run(td_crew *c, td_crew_fn fn, void *const *args, unsigned n);
 
 /* Ends the crew's threads and waits for them. */

@@ -1,7 +1,8 @@
 /* Unit tests of the crew: the threads of a batch kept from one phase to the next. Each phase
  * runs its work once on each of the threads it asks for, the calling one first among them, and
- * returns only when all of them are done; threads past the phase's count do nothing; a crew
- * whose threads sleep between phases (longer than they spin) still wakes for the next. */
+ * returns only when all of them are done; threads past the phase's count do nothing; threads
+ * started between phases take part in the next; a crew whose threads sleep between phases
+ * (longer than they spin) still wakes for the next. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,8 +62,8 @@ static void test_crew_phases_on_every_thread(void **state)
 {
     (void)state;
     td_crew c;
-    td_crew_start(&c, 4);
-    assert_int_equal(td_crew_size(&c), 4);
+    td_crew_init(&c);
+    assert_int_equal(td_crew_grow(&c, 4), 4);
     for (int k = 0; k < 50; k++)
         run_phase(&c, 4);
     td_crew_end(&c);
@@ -72,7 +73,8 @@ static void test_crew_phase_on_fewer_threads(void **state)
 {
     (void)state;
     td_crew c;
-    td_crew_start(&c, 4);
+    td_crew_init(&c);
+    assert_int_equal(td_crew_grow(&c, 4), 4);
     run_phase(&c, 2);
     run_phase(&c, 1);
     run_phase(&c, 4);
@@ -84,8 +86,8 @@ static void test_crew_of_one_runs_on_the_caller(void **state)
 {
     (void)state;
     td_crew c;
-    td_crew_start(&c, 1);
-    assert_int_equal(td_crew_size(&c), 1);
+    td_crew_init(&c);
+    assert_int_equal(td_crew_grow(&c, 1), 1);
     run_phase(&c, 1);
     td_crew_end(&c);
 }
@@ -94,7 +96,8 @@ static void test_crew_wakes_after_sleeping(void **state)
 {
     (void)state;
     td_crew c;
-    td_crew_start(&c, 3);
+    td_crew_init(&c);
+    assert_int_equal(td_crew_grow(&c, 3), 3);
     run_phase(&c, 3);
     /* longer than a waiting thread spins: the others are asleep by the next phase */
     struct timespec pause = {0, 30 * 1000 * 1000};
@@ -104,12 +107,38 @@ static void test_crew_wakes_after_sleeping(void **state)
     td_crew_end(&c);
 }
 
+/* Threads started between two phases take part only in the phases after them. */
+static void test_crew_grows_between_phases(void **state)
+{
+    (void)state;
+    td_crew c;
+    td_crew_init(&c);
+    static atomic_int done;
+    static mark first[2];
+    void *args[2] = {&first[0], &first[1]};
+    for (unsigned i = 0; i < 2; i++) {
+        atomic_init(&first[i].runs, 0);
+        first[i].done = &done;
+        first[i].sleep_ms = 0;
+    }
+    assert_int_equal(td_crew_grow(&c, 2), 2);
+    td_crew_run(&c, note, args, 2);
+    assert_int_equal(td_crew_grow(&c, 4), 4);
+    run_phase(&c, 4);
+    run_phase(&c, 3);
+    assert_int_equal(atomic_load(&first[0].runs), 1);
+    assert_int_equal(atomic_load(&first[1].runs), 1);
+    assert_int_equal(atomic_load(&done), 2);
+    td_crew_end(&c);
+}
+
 /* One thread's work outlasts what the calling thread spins: it waits asleep for it. */
 static void test_crew_waits_for_a_slow_thread(void **state)
 {
     (void)state;
     td_crew c;
-    td_crew_start(&c, 2);
+    td_crew_init(&c);
+    assert_int_equal(td_crew_grow(&c, 2), 2);
     atomic_int done = 0;
     mark marks[2];
     void *args[2] = {&marks[0], &marks[1]};
@@ -131,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_crew_phase_on_fewer_threads),
         cmocka_unit_test(test_crew_of_one_runs_on_the_caller),
         cmocka_unit_test(test_crew_wakes_after_sleeping),
+        cmocka_unit_test(test_crew_grows_between_phases),
         cmocka_unit_test(test_crew_waits_for_a_slow_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
