@@ -1075,8 +1075,19 @@ static void locate_ordinal(const td_batch *b, uint32_t ordinal, uint32_t *file, 
     *doc = ordinal - first_ordinal(b, lo);
 }
 
+/* Closes the reader of the file read again to confirm duplicate ids. */
+static void confirm_close(td_batch *b)
+{
+    td_yaml_close(b->confirm_y);
+    b->confirm_y = NULL;
+    b->confirm_next = 0;
+}
+
 /* Evaluates document `doc` of file `file` again, and tells whether its id is `id` and on
- * which line it is written (0 when the file cannot be read again, as standard input). */
+ * which line it is written (0 when the file cannot be read again, as standard input). The
+ * file's reader is kept for the next call, which goes on from there when it asks for a later
+ * document of the same file: a file's units met again in order (a copy of a district file)
+ * are read again once in all, not each from the file's start. */
 static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char *id, bool *same,
                             uint32_t *line)
 {
@@ -1086,6 +1097,7 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
     if (src) {
         /* the unit file is held in memory: nothing to read again */
     } else if (!b->confirm_src || b->confirm_file != file) {
+        confirm_close(b);
         td_source_free(b->confirm_src);
         b->confirm_src = NULL;
         const char *path = td_paths_get(&b->paths, file, &b->path_buf, &b->path_cap);
@@ -1102,20 +1114,26 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
     }
     if (!src)
         src = b->confirm_src;
-    td_yaml *y = NULL;
     td_diag scratch;
     td_diag_init(&scratch);
     td_unit_result r;
     td_unit_result_init(&r, b->lang);
-    td_status st = td_yaml_open(src, NULL, &y);
-    for (uint32_t k = 0; st == TD_OK; k++) {
+    td_status st = TD_OK;
+    if (b->confirm_y && doc < b->confirm_next)
+        confirm_close(b); /* an earlier document: from the start again */
+    if (!b->confirm_y)
+        st = td_yaml_open(src, NULL, &b->confirm_y);
+    td_yaml *y = b->confirm_y;
+    while (st == TD_OK) {
         td_ynode *root = NULL;
         uint32_t dl = 0;
         td_arena_reset(&b->confirm);
         st = td_yaml_next(y, &b->confirm, &scratch, &root, &dl);
-        if (st != TD_OK || !root)
+        if (st != TD_OK || !root) {
+            confirm_close(b);
             break;
-        if (k < doc)
+        }
+        if (b->confirm_next++ < doc)
             continue;
         td_node *node = NULL;
         st = td_type_document(b->p->schema.document_type, root, src, &b->confirm,
@@ -1129,7 +1147,6 @@ static td_status earlier_id(td_batch *b, uint32_t file, uint32_t doc, const char
         }
         break;
     }
-    td_yaml_close(y);
     td_unit_result_free(&r);
     td_diag_free(&scratch);
     td_arena_reset(&b->confirm);
@@ -2321,6 +2338,7 @@ static td_status run_batch(const td_program *p, const char *const *paths, size_t
         fjob_free(&s.jobs[i]);
     free(s.jobs);
     free_tasks(&s);
+    confirm_close(b);
     td_source_free(b->confirm_src);
     b->confirm_src = NULL;
     td_arena_free(&b->confirm);
@@ -2387,6 +2405,7 @@ void td_batch_free(td_batch *b)
     free(b->history_days);
     td_pages_free(b->id_slots, b->id_size, sizeof *b->id_slots);
     td_xref_free(b->xref);
+    confirm_close(b);
     td_source_free(b->confirm_src);
     td_arena_free(&b->confirm);
     td_arena_free(&b->strings);

@@ -137,6 +137,9 @@ struct td_batch {
     const td_source *mem;   /* borrowed, during td_batch_run_text: the unit file in memory */
     td_source *confirm_src; /* owned: the file last read again to confirm a duplicate id */
     uint32_t confirm_file;
+    struct td_yaml *confirm_y; /* owned: a reader of it (or of mem), kept from one duplicate
+                                * to the next; NULL: none */
+    uint32_t confirm_next;  /* the document confirm_y reads next */
     td_arena confirm;       /* for that evaluation */
     td_arena strings;       /* group names */
     struct td_xref *xref;   /* owned while running: units held for the references across

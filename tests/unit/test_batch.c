@@ -398,6 +398,66 @@ static void test_batch_reports_duplicate_ids_across_files(void **state)
     }
 }
 
+/* Writes the units with ids ID-<ids[k]>, one document each, into one file; line[k]: the
+ * line of unit k's id, when asked for. */
+static void write_units_of(fixture *f, const char *name, const int *ids, int n, int *line)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    for (int k = 0; k < n; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "ID-%d", ids[k]);
+        char *u = unit_text(id, "xa", "An Hiệp", 1, true);
+        fprintf(m, "%s%s", k ? "---\n" : "", u);
+        free(u);
+    }
+    fclose(m);
+    for (int k = 0; line && k < n; k++) {
+        char key[40];
+        snprintf(key, sizeof key, "  id: ID-%d\n", ids[k]);
+        const char *p = strstr(text, key);
+        assert_non_null(p);
+        line[k] = 1;
+        for (const char *q = text; q < p; q++)
+            line[k] += *q == '\n';
+    }
+    write_file(f, name, text);
+    free(text);
+}
+
+/* The duplicates of a file's units, met in its order, then in reverse, then skipping, each
+ * named at the line of the earlier unit (the earlier file read again goes on from the
+ * document it read last, or starts again for an earlier one). */
+static void test_batch_duplicates_of_a_copied_file(void **state)
+{
+    fixture *f = *state;
+    int first[] = {0, 1, 2, 3, 4, 5};
+    int again[] = {0, 1, 2, 3, 4, 5, 9, 5, 4, 3, 2, 1, 0, 2, 4};
+    int line[6];
+    write_units_of(f, "a.yaml", first, 6, line);
+    write_units_of(f, "b.yaml", again, 15, NULL);
+    const char *paths[] = {f->dir};
+    char pa[128];
+    snprintf(pa, sizeof pa, "%s/a.yaml", f->dir);
+    for (unsigned jobs = 1; jobs <= 3; jobs++) {
+        td_batch *b = run(f, paths, 1, jobs);
+        assert_int_equal(td_batch_units(b), 21);
+        for (size_t i = 0; i < 21; i++) {
+            const td_diagnostic *e = find(td_batch_unit(b, i), "batch.duplicate_id");
+            int id = i < 6 ? first[i] : again[i - 6];
+            /* every id of b.yaml but ID-9 is one of a.yaml's, which is named */
+            assert_int_equal(e != NULL, i >= 6 && id != 9);
+            if (!e)
+                continue;
+            char where[160];
+            snprintf(where, sizeof where, "%s:%d;", pa, line[id]);
+            assert_non_null(strstr(e->message, where));
+        }
+        td_batch_free(b);
+    }
+}
+
 static void test_batch_duplicate_id_in_one_file(void **state)
 {
     fixture *f = *state;
@@ -648,6 +708,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_reports_duplicate_ids_across_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_duplicate_id_in_one_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_duplicates_of_a_copied_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_text_judges_memory_as_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_goes_on_after_broken_and_missing_files, setup,
                                         teardown),
