@@ -44,8 +44,9 @@ LDLIBS  := -Wl,--as-needed -lyaml -lpthread -lm
 CMOCKA  := -lcmocka
 
 ENGINE_SRC := $(sort $(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c)))
-# engine/cli/alloc.c is the static program's allocator of small blocks, linked into it alone
-CLI_SRC    := $(filter-out engine/cli/alloc.c,$(sort $(wildcard engine/cli/*.c)))
+# engine/cli/alloc.c is the static program's allocator of small blocks, linked into it alone,
+# as is engine/cli/yaml_align.c, which places libyaml's code in it (after the engine's)
+CLI_SRC    := $(filter-out engine/cli/alloc.c engine/cli/yaml_align.c,$(sort $(wildcard engine/cli/*.c)))
 GEN_SRC    := $(BUILD)/parser.c $(BUILD)/lexer.c
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/builtin_rules.o \
               $(BUILD)/catalog_vi.o $(BUILD)/builtin_image.o
@@ -93,9 +94,10 @@ endif
 WRAP_MALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 TWIN := $(BUILD)/thidua-dynamic
 ifeq ($(LINK),static-pie)
-$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o $(TWIN)
+$(BIN): $(BUILD)/libthidua.a $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o \
+        $(BUILD)/engine/cli/yaml_align.o $(TWIN)
 	$(CC) $(ALLCFLAGS) -static-pie -o $@ $(CLI_OBJ) $(BUILD)/engine/cli/alloc.o \
-	    $(BUILD)/libthidua.a $(LDLIBS) $(WRAP_MALLOC)
+	    $(BUILD)/libthidua.a $(BUILD)/engine/cli/yaml_align.o $(LDLIBS) $(WRAP_MALLOC)
 else
 $(BIN): $(BUILD)/libthidua.a $(CLI_OBJ)
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libthidua.a $(LDLIBS)
