@@ -1582,7 +1582,7 @@ static td_status settle(td_batch *b, const td_batch_opts *o, td_crew *crew)
 {
     if (!b->xref)
         return TD_OK;
-    unsigned n = crew ? (o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs) : 1;
+    unsigned n = crew ? o->jobs : 1; /* td_crew_grow holds it to what the crew may have */
     size_t runs = (td_xref_held(b->xref) + TD_XREF_RUN - 1) / TD_XREF_RUN;
     if (n > runs)
         n = (unsigned)runs;

@@ -34,6 +34,17 @@ static void note(void *arg)
     atomic_fetch_add(m->done, 1);
 }
 
+/* Readies n marks of a phase, all ending into *done, and their works' arguments. */
+static void marks_init(mark *m, void **args, unsigned n, atomic_int *done)
+{
+    for (unsigned i = 0; i < n; i++) {
+        atomic_init(&m[i].runs, 0);
+        m[i].done = done;
+        m[i].sleep_ms = 0;
+        args[i] = &m[i];
+    }
+}
+
 /* Runs one phase of n works on crew c and checks that each ran once, that the calling thread
  * ran the first, that the others ran on threads of their own, and that all had ended when
  * td_crew_run returned. */
@@ -42,12 +53,7 @@ static void run_phase(td_crew *c, unsigned n)
     atomic_int done = 0;
     mark marks[8];
     void *args[8] = {0};
-    for (unsigned i = 0; i < n; i++) {
-        atomic_init(&marks[i].runs, 0);
-        marks[i].done = &done;
-        marks[i].sleep_ms = 0;
-        args[i] = &marks[i];
-    }
+    marks_init(marks, args, n, &done);
     td_crew_run(c, note, args, n);
     assert_int_equal(atomic_load(&done), n);
     for (unsigned i = 0; i < n; i++) {
@@ -115,12 +121,8 @@ static void test_crew_grows_between_phases(void **state)
     td_crew_init(&c);
     static atomic_int done;
     static mark first[2];
-    void *args[2] = {&first[0], &first[1]};
-    for (unsigned i = 0; i < 2; i++) {
-        atomic_init(&first[i].runs, 0);
-        first[i].done = &done;
-        first[i].sleep_ms = 0;
-    }
+    void *args[2];
+    marks_init(first, args, 2, &done);
     assert_int_equal(td_crew_grow(&c, 2), 2);
     td_crew_run(&c, note, args, 2);
     assert_int_equal(td_crew_grow(&c, 4), 4);
@@ -141,12 +143,9 @@ static void test_crew_waits_for_a_slow_thread(void **state)
     assert_int_equal(td_crew_grow(&c, 2), 2);
     atomic_int done = 0;
     mark marks[2];
-    void *args[2] = {&marks[0], &marks[1]};
-    for (unsigned i = 0; i < 2; i++) {
-        atomic_init(&marks[i].runs, 0);
-        marks[i].done = &done;
-        marks[i].sleep_ms = i ? 20 : 0;
-    }
+    void *args[2];
+    marks_init(marks, args, 2, &done);
+    marks[1].sleep_ms = 20;
     td_crew_run(&c, note, args, 2);
     assert_int_equal(atomic_load(&done), 2);
     assert_int_equal(atomic_load(&marks[1].runs), 1);
